@@ -1,0 +1,197 @@
+import { type BusSection, busSectionSchema } from '../config/index.ts';
+import type { Logger } from '../logging/index.ts';
+import type { Queryable, Store } from '../store/index.ts';
+import { Consumer, type ConsumerOptions, type ConsumerStats, type MessageHandler } from './consumer.ts';
+import type { BusMessage, BusPosition, MessageInput } from './envelope.ts';
+import { BusListener } from './listener.ts';
+import {
+  type MessageRow,
+  type PublishOptions,
+  publishManyWith,
+  publishWith,
+  rowToMessage,
+} from './publish.ts';
+import { busSql, topicFilter } from './sql.ts';
+
+export interface ReplayFilter {
+  from?: Date;
+  to?: Date;
+  /** Exact topics or `prefix.*` patterns. */
+  topics?: string[];
+  cycleId?: string;
+  /** Stop after this many messages. */
+  limit?: number;
+}
+
+export interface ParkedMessage {
+  consumer: string;
+  messageId: number;
+  topic: string;
+  attempts: number;
+  error: string;
+  parkedAt: Date;
+}
+
+export interface Subscription {
+  readonly consumer: string;
+  stats(): ConsumerStats;
+  stop(): Promise<void>;
+}
+
+export interface BusOptions {
+  store: Store;
+  logger: Logger;
+  settings?: Partial<BusSection>;
+}
+
+/**
+ * The durable message bus on Postgres. Publish is an insert plus a notification in one
+ * transaction; consumers are woken by LISTEN/NOTIFY and poll as a safety net.
+ */
+export class Bus {
+  readonly #store: Store;
+  readonly #logger: Logger;
+  readonly #settings: BusSection;
+  readonly #consumers = new Map<string, Consumer>();
+  #listener: BusListener | undefined;
+  #stopped = false;
+
+  constructor(options: BusOptions) {
+    this.#store = options.store;
+    this.#logger = options.logger.child({ module: 'bus' });
+    this.#settings = busSectionSchema.parse(options.settings ?? {});
+  }
+
+  /** Publishes one message; pass `{ tx }` to make it part of the caller's transaction. */
+  publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
+    return publishWith(options.tx ?? this.#store, input);
+  }
+
+  publishMany(inputs: readonly MessageInput[], options: PublishOptions = {}): Promise<BusMessage[]> {
+    return publishManyWith(options.tx ?? this.#store, inputs);
+  }
+
+  /**
+   * Starts a durable consumer. `consumer` names its stored offset: a restarted consumer with the
+   * same name resumes where it stopped; another name reads every message on its own.
+   */
+  async subscribe(
+    consumer: string,
+    topics: string[],
+    handler: MessageHandler,
+    options: ConsumerOptions = {},
+  ): Promise<Subscription> {
+    if (this.#stopped) throw new Error('the bus is stopped');
+    if (this.#consumers.has(consumer))
+      throw new Error(`consumer "${consumer}" is already subscribed in this process`);
+    const instance = new Consumer(
+      consumer,
+      topics,
+      handler,
+      this.#store,
+      this.#logger,
+      this.#settings,
+      options,
+    );
+    this.#consumers.set(consumer, instance);
+    await this.#ensureListener();
+    await instance.start();
+    return {
+      consumer,
+      stats: () => instance.stats(),
+      stop: async () => {
+        this.#consumers.delete(consumer);
+        await instance.stop();
+      },
+    };
+  }
+
+  async #ensureListener(): Promise<void> {
+    if (this.#listener) return;
+    this.#listener = new BusListener(this.#store, this.#logger, {
+      onNotify: (topic) => {
+        for (const consumer of this.#consumers.values()) if (consumer.matches(topic)) consumer.wake();
+      },
+      onReconnect: () => {
+        for (const consumer of this.#consumers.values()) consumer.wake();
+      },
+    });
+    await this.#listener.start();
+  }
+
+  /** Messages of a window in delivery order, read page by page. */
+  async *replay(filter: ReplayFilter = {}, queryable: Queryable = this.#store): AsyncGenerator<BusMessage> {
+    const topics = filter.topics && filter.topics.length > 0 ? topicFilter(filter.topics) : undefined;
+    let after = { txId: '0', id: 0 };
+    let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const page = Math.min(1_000, remaining);
+      const result = await queryable.query<MessageRow>(busSql.replay(), [
+        filter.from ?? null,
+        filter.to ?? null,
+        topics && !topics.all ? topics.exact : null,
+        topics ? topics.patterns : [],
+        filter.cycleId ?? null,
+        after.txId,
+        after.id,
+        page,
+      ]);
+      for (const row of result.rows) yield rowToMessage(row);
+      const last = result.rows.at(-1);
+      if (!last || result.rows.length < page) return;
+      after = { txId: last.tx_id, id: Number(last.id) };
+      remaining -= result.rows.length;
+    }
+  }
+
+  async replayAll(filter: ReplayFilter = {}): Promise<BusMessage[]> {
+    const messages: BusMessage[] = [];
+    for await (const message of this.replay(filter)) messages.push(message);
+    return messages;
+  }
+
+  /** The newest `count` messages, oldest first, and the position after them (for tails). */
+  async latest(count: number): Promise<{ messages: BusMessage[]; position: BusPosition }> {
+    const result = await this.#store.query<MessageRow & { horizon: string }>(busSql.latest(), [count]);
+    const messages = result.rows
+      .filter((row) => row.id !== null)
+      .map(rowToMessage)
+      .reverse();
+    const last = messages.at(-1);
+    const horizon = result.rows[0]?.horizon ?? '0';
+    const position = last ? { txId: last.txId, id: last.id } : { txId: horizon, id: 0 };
+    return { messages, position };
+  }
+
+  async parked(): Promise<ParkedMessage[]> {
+    const result = await this.#store.query<{
+      consumer: string;
+      message_id: number;
+      topic: string;
+      attempts: number;
+      error: string;
+      parked_at: Date;
+    }>(busSql.listParked());
+    return result.rows.map((row) => ({
+      consumer: row.consumer,
+      messageId: Number(row.message_id),
+      topic: row.topic,
+      attempts: row.attempts,
+      error: row.error,
+      parkedAt: row.parked_at,
+    }));
+  }
+
+  consumers(): ConsumerStats[] {
+    return [...this.#consumers.values()].map((consumer) => consumer.stats());
+  }
+
+  /** Stops every consumer and the listener. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.all([...this.#consumers.values()].map((consumer) => consumer.stop()));
+    this.#consumers.clear();
+    await this.#listener?.stop();
+  }
+}

@@ -1,0 +1,114 @@
+import { ValidationError } from '../errors/index.ts';
+import type { Queryable } from '../store/index.ts';
+import {
+  type BusMessage,
+  envelopeVersion,
+  type MessageInput,
+  messageInputSchema,
+  type Signature,
+  type ValidMessageInput,
+} from './envelope.ts';
+import { busSql } from './sql.ts';
+
+export interface MessageRow extends Record<string, unknown> {
+  id: number;
+  tx_id: string;
+  envelope_version: number;
+  ts: Date;
+  recorded_at: Date;
+  from_agent: string;
+  to_agent: string;
+  topic: string;
+  cycle_id: string | null;
+  causation_id: number | null;
+  payload: unknown;
+  signatures: Signature[];
+}
+
+export function rowToMessage(row: MessageRow): BusMessage {
+  if (row.envelope_version !== envelopeVersion) {
+    throw new ValidationError(`message ${row.id} has envelope version ${row.envelope_version}`, [
+      { path: 'envelope_version', message: `this Signet reads version ${envelopeVersion}` },
+    ]);
+  }
+  return {
+    v: envelopeVersion,
+    id: Number(row.id),
+    txId: row.tx_id,
+    ts: new Date(row.ts),
+    recordedAt: new Date(row.recorded_at),
+    fromAgent: row.from_agent,
+    toAgent: row.to_agent,
+    topic: row.topic,
+    cycleId: row.cycle_id,
+    causationId: row.causation_id === null ? null : Number(row.causation_id),
+    payload: row.payload,
+    signatures: row.signatures,
+  };
+}
+
+/** Validates an envelope; the error names each bad field (`envelope.topic: ...`). */
+export function validateMessage(input: MessageInput): ValidMessageInput {
+  const parsed = messageInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: `envelope.${issue.path.map(String).join('.') || '(root)'}`,
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
+  }));
+  throw new ValidationError(
+    `invalid bus message: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    issues,
+    { fix: 'Correct the named field(s) of the message before publishing.' },
+  );
+}
+
+export interface PublishOptions {
+  /** A transaction's client: the message commits, or rolls back, with the caller's other writes. */
+  tx?: Queryable;
+}
+
+/**
+ * Inserts one message and notifies listeners, atomically: without a transaction the statement
+ * is its own; inside one, PostgreSQL delivers the notification only if the transaction commits.
+ */
+export async function publishWith(queryable: Queryable, input: MessageInput): Promise<BusMessage> {
+  const message = validateMessage(input);
+  const result = await queryable.query<MessageRow>(busSql.publishOne(), [
+    envelopeVersion,
+    message.ts ?? null,
+    message.fromAgent,
+    message.toAgent,
+    message.topic,
+    message.cycleId,
+    message.causationId,
+    JSON.stringify(message.payload),
+    JSON.stringify(message.signatures),
+  ]);
+  const row = result.rows[0];
+  if (!row) throw new Error('publish returned no row');
+  return rowToMessage(row);
+}
+
+/** Inserts many messages in one statement (backtests write their whole log this way). */
+export async function publishManyWith(
+  queryable: Queryable,
+  inputs: readonly MessageInput[],
+): Promise<BusMessage[]> {
+  if (inputs.length === 0) return [];
+  const rows = inputs.map((input) => {
+    const message = validateMessage(input);
+    return {
+      v: envelopeVersion,
+      ts: message.ts?.toISOString() ?? null,
+      from_agent: message.fromAgent,
+      to_agent: message.toAgent,
+      topic: message.topic,
+      cycle_id: message.cycleId,
+      causation_id: message.causationId,
+      payload: message.payload,
+      signatures: message.signatures,
+    };
+  });
+  const result = await queryable.query<MessageRow>(busSql.publishMany(), [JSON.stringify(rows)]);
+  return result.rows.map(rowToMessage);
+}

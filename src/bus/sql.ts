@@ -1,0 +1,114 @@
+/**
+ * All SQL of the bus, as small pure builders. Delivery order is (tx_id, id): ids are handed out
+ * when a row is inserted, but transactions commit in any order, so a reader that trusts
+ * `id > offset` skips a message whose transaction commits late. Readers therefore only look
+ * below the snapshot's xmin: every transaction older than that has finished, so nothing can
+ * appear behind the reader's position any more.
+ */
+
+export const busChannel = 'signet_bus';
+
+const columns =
+  'id, tx_id::text AS tx_id, envelope_version, ts, recorded_at, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures';
+
+// The same columns for the reader, which joins agent_messages as `m` and sorts on the raw xid8.
+const prefixedColumns =
+  'm.id, m.tx_id::text AS tx_id, m.tx_id AS tx_id_sort, m.envelope_version, m.ts, m.recorded_at, m.from_agent, m.to_agent, m.topic, m.cycle_id, m.causation_id, m.payload, m.signatures';
+
+export interface TopicFilter {
+  exact: string[];
+  /** LIKE patterns for `prefix.*` subscriptions. */
+  patterns: string[];
+  all: boolean;
+}
+
+export function topicFilter(topics: readonly string[]): TopicFilter {
+  const all = topics.includes('*');
+  const exact = topics.filter((topic) => !topic.endsWith('.*') && topic !== '*');
+  const patterns = topics.filter((topic) => topic.endsWith('.*')).map((topic) => `${topic.slice(0, -1)}%`);
+  return { all, exact, patterns };
+}
+
+function topicCondition(first: number): string {
+  return `($${first}::boolean OR m.topic = ANY($${first + 1}::text[]) OR m.topic LIKE ANY($${first + 2}::text[]))`;
+}
+
+export const busSql = {
+  publishOne: () => `WITH inserted AS (
+      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      VALUES ($1, coalesce($2::timestamptz, clock_timestamp()), $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
+      RETURNING ${columns}
+    )
+    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
+
+  /** $1 is a JSON array of envelopes; one statement, one notification per distinct topic. */
+  publishMany: () => `WITH inserted AS (
+      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      SELECT r.v, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
+      FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS r(v smallint, ts timestamptz, from_agent text, to_agent text, topic text,
+        cycle_id text, causation_id bigint, payload jsonb, signatures jsonb, ordinality bigint)
+      ORDER BY r.ordinality
+      RETURNING ${columns}
+    ), notified AS (
+      SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics
+    )
+    SELECT inserted.* FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`,
+
+  /**
+   * The next batch after a position, only below the oldest running transaction ($4..$6 topics).
+   * `horizon` is that xmin, from the same snapshot as the scan; `blocked` says whether matching
+   * rows exist above it (committed, but waiting for an older transaction to finish).
+   */
+  readAfter: () => `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+    SELECT h.xmin::text AS horizon,
+      EXISTS (SELECT 1 FROM agent_messages m WHERE m.tx_id >= h.xmin AND ${topicCondition(4)}) AS blocked,
+      b.*
+    FROM h LEFT JOIN LATERAL (
+      SELECT ${prefixedColumns}
+      FROM agent_messages m
+      WHERE (m.tx_id, m.id) > ($1::xid8, $2::bigint) AND m.tx_id < h.xmin AND ${topicCondition(4)}
+      ORDER BY m.tx_id, m.id
+      LIMIT $3
+    ) AS b ON true
+    ORDER BY b.tx_id_sort, b.id`,
+
+  ensureOffset: () => `INSERT INTO bus_offsets (consumer) VALUES ($1) ON CONFLICT (consumer) DO NOTHING`,
+  readOffset: () =>
+    'SELECT tx_id::text AS tx_id, message_id, failing_message_id, attempts FROM bus_offsets WHERE consumer = $1',
+
+  /** Offsets only move forward, even if two instances of a consumer race. */
+  advanceOffset: () => `UPDATE bus_offsets
+    SET tx_id = $2::xid8, message_id = $3, failing_message_id = NULL, attempts = 0, last_error = NULL, updated_at = now()
+    WHERE consumer = $1 AND (tx_id, message_id) < ($2::xid8, $3::bigint)`,
+
+  recordFailure: () => `UPDATE bus_offsets
+    SET failing_message_id = $2, attempts = CASE WHEN failing_message_id = $2 THEN attempts + 1 ELSE 1 END,
+        last_error = $3, updated_at = now()
+    WHERE consumer = $1
+    RETURNING attempts`,
+
+  park: () => `INSERT INTO bus_parked (consumer, message_id, topic, attempts, error)
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, message_id) DO NOTHING`,
+
+  listParked: () => `SELECT p.consumer, p.message_id, p.topic, p.attempts, p.error, p.parked_at
+    FROM bus_parked p WHERE p.resolved_at IS NULL ORDER BY p.parked_at`,
+
+  offsets:
+    () => `SELECT consumer, tx_id::text AS tx_id, message_id, failing_message_id, attempts, last_error, updated_at
+    FROM bus_offsets ORDER BY consumer`,
+
+  /** Replay a window in delivery order; every filter is optional. */
+  replay: () => `SELECT ${columns} FROM agent_messages
+    WHERE ($1::timestamptz IS NULL OR ts >= $1) AND ($2::timestamptz IS NULL OR ts < $2)
+      AND ($3::text[] IS NULL OR topic = ANY($3) OR topic LIKE ANY($4::text[]))
+      AND ($5::text IS NULL OR cycle_id = $5)
+      AND (tx_id, id) > ($6::xid8, $7::bigint)
+    ORDER BY tx_id, id
+    LIMIT $8`,
+
+  /** The newest settled messages (for tails): below the horizon, so a tail starting after them misses nothing. */
+  latest: () => `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+    SELECT h.xmin::text AS horizon, b.* FROM h LEFT JOIN LATERAL (
+      SELECT ${columns} FROM agent_messages WHERE tx_id < h.xmin ORDER BY tx_id DESC, id DESC LIMIT $1
+    ) AS b ON true`,
+};

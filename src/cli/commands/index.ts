@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { registerBusCommands } from './bus.ts';
+import { registerDbCommands } from './db.ts';
+import { registerStartCommand } from './start.ts';
+
+export type RegisterCommand = (program: Command, context: CliContext) => void;
+
+/** Every command family, one line each. */
+export const commands: RegisterCommand[] = [registerStartCommand, registerDbCommands, registerBusCommands];

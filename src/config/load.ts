@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ValidationError } from '../errors/index.ts';
+import { type ConfigFile, configFileSchema } from './schema.ts';
+import { Secret } from './secret.ts';
+
+export interface Secrets {
+  databaseUrl: Secret | undefined;
+}
+
+export interface Config extends ConfigFile {
+  /** Absolute form of dataDir. */
+  dataPath: string;
+  /** The file the configuration came from, if any. */
+  source: string | undefined;
+  secrets: Secrets;
+}
+
+export interface LoadConfigOptions {
+  cwd?: string;
+  /** Explicit config file; otherwise SIGNET_CONFIG or ./signet.yaml when present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values that win over the file (used by tests and CLI flags). */
+  overrides?: Partial<ConfigFile>;
+}
+
+/** Turns zod issues into "key: problem" lines that name the key and the allowed values. */
+export function describeIssues(
+  issues: ReadonlyArray<z.core.$ZodIssue>,
+): Array<{ path: string; message: string }> {
+  return issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys')
+      message = `unknown key(s) ${issue.keys.join(', ')}: remove or rename them`;
+    return { path: key, message };
+  });
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const explicit = options.file ?? env.SIGNET_CONFIG;
+  const candidate = explicit ?? path.join(cwd, 'signet.yaml');
+  let raw: unknown = {};
+  let source: string | undefined;
+  if (existsSync(candidate)) {
+    source = path.resolve(cwd, candidate);
+    try {
+      raw = parseYaml(readFileSync(source, 'utf8')) ?? {};
+    } catch (error) {
+      throw new ValidationError(`${source} is not valid YAML`, [{ path: '(file)', message: String(error) }], {
+        fix: 'Fix the YAML syntax at the line named above.',
+      });
+    }
+  } else if (explicit) {
+    throw new ValidationError(
+      `config file ${explicit} does not exist`,
+      [{ path: '(file)', message: 'not found' }],
+      {
+        fix: 'Create it with `signet init`, or point SIGNET_CONFIG / --config at an existing file.',
+      },
+    );
+  }
+  const merged = { ...(raw as Record<string, unknown>), ...(options.overrides ?? {}) };
+  const parsed = configFileSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error.issues);
+    const where = source ?? 'configuration';
+    throw new ValidationError(
+      `${where} is invalid:\n${issues.map((issue) => `  - ${issue.path}: ${issue.message}`).join('\n')}`,
+      issues,
+      { fix: 'Correct the keys named above (see `signet init` for a commented example).' },
+    );
+  }
+  const databaseUrl = env.DATABASE_URL?.trim();
+  return {
+    ...parsed.data,
+    dataPath: path.resolve(cwd, parsed.data.dataDir),
+    source,
+    secrets: {
+      databaseUrl: databaseUrl ? new Secret(databaseUrl) : undefined,
+    },
+  };
+}

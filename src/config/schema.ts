@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `signet.yaml`. Each concern owns one section; every section has defaults so
+ * an empty or missing file is a valid configuration (embedded database, sim feed, paper broker).
+ * Secrets are never part of the file: they come from the environment (see load.ts).
+ */
+export const databaseSectionSchema = z
+  .object({
+    /** Folder of the embedded PostgreSQL cluster, relative to dataDir unless absolute. */
+    embeddedDir: z.string().min(1).default('pg'),
+    /** Preferred port of the embedded server; another free one is chosen if it is taken. */
+    embeddedPort: z.number().int().min(1024).max(65535).default(54329),
+    poolSize: z.number().int().min(2).max(200).default(10),
+    connectTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+  })
+  .strict();
+
+export const busSectionSchema = z
+  .object({
+    /** Safety-net poll: the most a lost notification can delay delivery. */
+    pollIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+    /** Handler attempts before a message is parked for that consumer. */
+    maxAttempts: z.number().int().min(1).max(100).default(5),
+    retryBaseMs: z.number().int().min(1).max(60_000).default(100),
+    retryMaxMs: z.number().int().min(1).max(600_000).default(30_000),
+  })
+  .strict();
+
+export const configFileSchema = z
+  .object({
+    /** Where Signet keeps its local state (embedded database, halt file, ...). */
+    dataDir: z.string().min(1).default('.signet'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    database: databaseSectionSchema.default(databaseSectionSchema.parse({})),
+    bus: busSectionSchema.default(busSectionSchema.parse({})),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type DatabaseSection = z.infer<typeof databaseSectionSchema>;
+export type BusSection = z.infer<typeof busSectionSchema>;

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import pg from 'pg';
+import { type Config, maskDatabaseUrl } from '../config/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
+import { StoreUnavailableError } from './errors.ts';
+import { migrate } from './migrate.ts';
+import type { Queryable, QueryResultLike } from './queryable.ts';
+
+export interface Store extends Queryable {
+  readonly maskedUrl: string;
+  readonly pool: pg.Pool;
+  /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** A connection outside the pool, for LISTEN and session advisory locks. */
+  connectClient(): Promise<pg.Client>;
+  /** Closes the pool and stops the embedded server if this process started it. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  config: Config;
+  logger: Logger;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+// int8 ids and counters fit in a double for any realistic lifetime; numeric prices and
+// amounts are parsed as numbers too. xid8 (transaction ids) stays text, compared in SQL.
+const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === 20 || oid === 1700) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+function fixFor(usingEmbedded: boolean, maskedUrl: string): string {
+  if (usingEmbedded) {
+    return 'The embedded PostgreSQL started but refused the connection; remove the data folder (see dataDir) to reinitialise it.';
+  }
+  return `Check that PostgreSQL is running and reachable at ${maskedUrl} (e.g. \`pg_isready -d "$DATABASE_URL"\`), that the user and password are right, or unset DATABASE_URL to use the embedded database.`;
+}
+
+async function ensureDatabase(adminUrl: string, database: string, connectTimeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: connectTimeoutMs });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client
+        .query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`)
+        .catch((error: { code?: string }) => {
+          // Another process created it between our check and our create.
+          if (error.code !== '42P04' && error.code !== '23505') throw error;
+        });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function createStoreFromUrl(
+  url: string,
+  options: {
+    poolSize: number;
+    connectTimeoutMs: number;
+    applicationName?: string;
+    logger: Logger;
+    onClose?: () => Promise<void>;
+  },
+): Store {
+  const maskedUrl = maskDatabaseUrl(url);
+  const clientConfig: pg.ClientConfig = {
+    connectionString: url,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: options.applicationName ?? 'signet',
+    types: typeParsers,
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize, idleTimeoutMillis: 30_000 });
+  // An idle client whose server went away emits here; without a listener the process would crash.
+  pool.on('error', (error) => options.logger.warn({ err: error.message }, 'idle database connection lost'));
+  let closed = false;
+  const store: Store = {
+    maskedUrl,
+    pool,
+    query: <Row extends Record<string, unknown>>(text: string, values?: unknown[]) =>
+      pool.query(text, values) as unknown as Promise<QueryResultLike<Row>>,
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client as unknown as Queryable);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async connectClient() {
+      const client = new pg.Client(clientConfig);
+      await client.connect();
+      return client;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+      await options.onClose?.();
+    },
+  };
+  return store;
+}
+
+/**
+ * Opens Signet's database: the PostgreSQL at DATABASE_URL, or else an embedded cluster under
+ * the data folder. Fails with a StoreUnavailableError naming the masked URL and the fix.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { config, logger } = options;
+  let url = config.secrets.databaseUrl?.reveal();
+  let embedded: EmbeddedServer | undefined;
+  if (!url) {
+    const dir = path.resolve(config.dataPath, config.database.embeddedDir);
+    embedded = await startEmbeddedPostgres({ dir, preferredPort: config.database.embeddedPort, logger });
+    try {
+      await ensureDatabase(embedded.url, 'signet', config.database.connectTimeoutMs);
+    } catch (error) {
+      await embedded.stop();
+      throw new StoreUnavailableError(`cannot create the signet database in the embedded PostgreSQL`, {
+        maskedUrl: maskDatabaseUrl(embedded.url),
+        cause: error,
+        fix: fixFor(true, maskDatabaseUrl(embedded.url)),
+      });
+    }
+    url = embedded.url.replace(/\/postgres$/, '/signet');
+  }
+  const store = createStoreFromUrl(url, {
+    poolSize: config.database.poolSize,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    applicationName: options.applicationName,
+    logger,
+    onClose: embedded?.owned ? () => embedded.stop() : undefined,
+  });
+  try {
+    await store.query('SELECT 1');
+  } catch (error) {
+    await store.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreUnavailableError(`cannot connect to the database at ${store.maskedUrl}: ${reason}`, {
+      maskedUrl: store.maskedUrl,
+      cause: error,
+      fix: fixFor(embedded !== undefined, store.maskedUrl),
+    });
+  }
+  if (options.migrate !== false) {
+    try {
+      await migrate(store, logger);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  logger.debug({ url: store.maskedUrl, embedded: embedded !== undefined }, 'database open');
+  return store;
+}

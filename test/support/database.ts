@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { type Logger, silentLogger } from '../../src/logging/index.ts';
+import { createStoreFromUrl, migrate, type Store } from '../../src/store/index.ts';
+
+export interface TestDatabase {
+  /** URL of this test's own database (contains the password: never print it). */
+  url: string;
+  name: string;
+  store: Store;
+  /** Opens another store on the same database (another "process"). */
+  openStore(options?: { poolSize?: number; logger?: Logger }): Store;
+  drop(): Promise<void>;
+}
+
+export function adminDatabaseUrl(): string {
+  return inject('adminDatabaseUrl');
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A fresh, migrated database for one test file, on the run's PostgreSQL (embedded or DATABASE_URL). */
+export async function createTestDatabase(
+  options: { migrate?: boolean; logger?: Logger } = {},
+): Promise<TestDatabase> {
+  const admin = adminDatabaseUrl();
+  const name = `signet_t_${randomBytes(5).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = withDatabase(admin, name);
+  const logger = options.logger ?? silentLogger();
+  const opened: Store[] = [];
+  const open = (storeOptions: { poolSize?: number; logger?: Logger } = {}) => {
+    const store = createStoreFromUrl(url, {
+      poolSize: storeOptions.poolSize ?? 10,
+      connectTimeoutMs: 5_000,
+      logger: storeOptions.logger ?? logger,
+    });
+    opened.push(store);
+    return store;
+  };
+  const store = open();
+  if (options.migrate !== false) await migrate(store, logger);
+  return {
+    url,
+    name,
+    store,
+    openStore: open,
+    async drop() {
+      await Promise.all(opened.map((each) => each.close()));
+      const dropper = new pg.Client({ connectionString: admin });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}

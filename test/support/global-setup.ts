@@ -1,0 +1,39 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { silentLogger } from '../../src/logging/index.ts';
+import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/store/index.ts';
+
+/**
+ * One PostgreSQL for the whole run: the server at DATABASE_URL when set (CI runs the storage
+ * tests a second time that way), otherwise a throwaway embedded cluster. Each test file then
+ * creates its own database on it (see database.ts).
+ */
+let embedded: EmbeddedServer | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    // /tmp is walkable by the postgres user, which runs the server when tests run as root.
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'signet-test-')), 'pg');
+    embedded = await startEmbeddedPostgres({
+      dir,
+      preferredPort: 55432,
+      logger: silentLogger(),
+      ephemeral: true,
+    });
+    adminUrl = embedded.url;
+  }
+  project.provide('adminDatabaseUrl', adminUrl);
+}
+
+export async function teardown(): Promise<void> {
+  await embedded?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminDatabaseUrl: string;
+  }
+}
