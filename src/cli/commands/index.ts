@@ -2,9 +2,15 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerBusCommands } from './bus.ts';
 import { registerDbCommands } from './db.ts';
+import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
 
 export type RegisterCommand = (program: Command, context: CliContext) => void;
 
 /** Every command family, one line each. */
-export const commands: RegisterCommand[] = [registerStartCommand, registerDbCommands, registerBusCommands];
+export const commands: RegisterCommand[] = [
+  registerStartCommand,
+  registerDbCommands,
+  registerBusCommands,
+  registerSkillsCommands,
+];

@@ -1,0 +1,32 @@
+export { SkillInputError, SkillInvalidError, SkillNotFoundError } from './errors.ts';
+export { type ConvertedSchema, convertJsonSchema, type JsonSchemaObject } from './json-schema.ts';
+export {
+  hashSkillText,
+  loadSkillFile,
+  parseSkill,
+  requiredSections,
+  type Skill,
+  type SkillFrontMatter,
+  skillFrontMatterSchema,
+} from './parse.ts';
+export { loadPhilosophy } from './philosophy.ts';
+export {
+  type ScanResult,
+  type SkillEvent,
+  type SkillProblem,
+  SkillRegistry,
+  type SkillRegistryOptions,
+  scanSkillsDir,
+  skillFileName,
+} from './registry.ts';
+export {
+  type BuildRequestOptions,
+  buildLlmRequest,
+  composeSystem,
+  formatNumber,
+  type LlmRequest,
+  renderInputs,
+  stableJson,
+  validateInputs,
+} from './render.ts';
+export { shippedPhilosophyFile, shippedSkillsDir } from './shipped.ts';

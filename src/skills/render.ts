@@ -1,0 +1,166 @@
+import type { z } from 'zod';
+import { SkillInputError } from './errors.ts';
+import type { JsonSchemaObject } from './json-schema.ts';
+import { placeholderPattern, type Skill } from './parse.ts';
+
+/**
+ * The router's request contract. The router defines its own structurally identical type;
+ * this one is what the skills side produces.
+ */
+export interface LlmRequest<T> {
+  agent: string;
+  cycleId?: string;
+  skill: { name: string; version: string };
+  /** Philosophy + persona (+ output guidance): the stable, cacheable prefix. */
+  system: string;
+  /** The rendered inputs. */
+  prompt: string;
+  output: { schema: z.ZodType<T>; jsonSchema: Record<string, unknown> };
+  temperature?: number;
+  routes?: string[];
+  timeoutMs?: number;
+}
+
+/**
+ * Numbers always print the same way: integers as they are, fractions with at most 12
+ * significant digits (so 0.1 + 0.2 prints 0.3), never "-0".
+ */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`cannot render the non-finite number ${value}`);
+  if (Object.is(value, -0)) return '0';
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(12)));
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function sortedEntries(value: object): Array<[string, unknown]> {
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** One line for a list of scalars or an object of scalars (a bar, a quote): compact, still stable. */
+function inlineJson(value: unknown): string | undefined {
+  if (Array.isArray(value) && value.every(isScalar))
+    return `[${value.map((item) => stableJson(item)).join(', ')}]`;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = sortedEntries(value);
+    if (entries.every(([, item]) => isScalar(item)))
+      return `{${entries.map(([key, item]) => `${JSON.stringify(key)}: ${stableJson(item)}`).join(', ')}}`;
+  }
+  return undefined;
+}
+
+/**
+ * JSON with keys sorted at every level and numbers through formatNumber: same data, same text.
+ * Items of a list that hold only scalars (bars, quotes) take one line each.
+ */
+export function stableJson(value: unknown, indent = 0): string {
+  const pad = '  '.repeat(indent + 1);
+  const close = '  '.repeat(indent);
+  if (value === null) return 'null';
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const items = value.map((item) => inlineJson(item) ?? stableJson(item, indent + 1));
+    return `[\n${items.map((item) => `${pad}${item}`).join(',\n')}\n${close}]`;
+  }
+  if (typeof value === 'object') {
+    const entries = sortedEntries(value);
+    if (entries.length === 0) return '{}';
+    return `{\n${entries.map(([key, item]) => `${pad}${JSON.stringify(key)}: ${stableJson(item, indent + 1)}`).join(',\n')}\n${close}}`;
+  }
+  throw new TypeError(`cannot render a value of type ${typeof value}`);
+}
+
+function renderValue(value: unknown): string {
+  if (value === null) return 'none';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return stableJson(value);
+}
+
+/**
+ * Checks inputs against the skill's declared fields (a missing or an extra field is an error,
+ * never an empty string) and its JSON Schema, and returns the validated data.
+ */
+export function validateInputs(skill: Skill, data: Record<string, unknown>): Record<string, unknown> {
+  const issues: Array<{ path: string; message: string }> = [];
+  for (const field of skill.inputFields) {
+    if (!Object.hasOwn(data, field) || data[field] === undefined)
+      issues.push({ path: field, message: 'missing (declared under inputs)' });
+  }
+  for (const key of Object.keys(data)) {
+    if (!skill.inputFields.includes(key)) issues.push({ path: key, message: 'not declared under inputs' });
+  }
+  if (issues.length === 0) {
+    const parsed = skill.inputs.schema.safeParse(data);
+    if (parsed.success) return parsed.data as Record<string, unknown>;
+    for (const issue of parsed.error.issues)
+      issues.push({ path: issue.path.map(String).join('.') || '(inputs)', message: issue.message });
+  }
+  throw new SkillInputError(skill.name, issues);
+}
+
+/** Fills the Inputs template from validated data; the same data always gives the same text. */
+export function renderInputs(skill: Skill, data: Record<string, unknown>): string {
+  const valid = validateInputs(skill, data);
+  return skill.inputsTemplate.replace(placeholderPattern, (_match, field: string) => {
+    try {
+      return renderValue(valid[field]);
+    } catch (error) {
+      throw new SkillInputError(skill.name, [{ path: field, message: (error as Error).message }]);
+    }
+  });
+}
+
+/** The stable prefix every call of a skill shares: philosophy, persona, output guidance. */
+export function composeSystem(philosophy: string, skill: Skill): string {
+  return [
+    philosophy.trim(),
+    '---',
+    `## Persona (${skill.name} ${skill.version})`,
+    skill.persona,
+    '## Output',
+    skill.outputGuidance,
+  ].join('\n\n');
+}
+
+export interface BuildRequestOptions<T> {
+  agent: string;
+  cycleId?: string;
+  /** Text of context/philosophy.md (see loadPhilosophy). */
+  philosophy: string;
+  inputs: Record<string, unknown>;
+  /**
+   * A typed zod schema the agent reads the answer with; it runs after the skill's own schema,
+   * so the router validates against both.
+   */
+  narrow?: z.ZodType<T>;
+  timeoutMs?: number;
+}
+
+/** Builds the router request for one call of a skill. Throws SkillInputError on bad inputs. */
+export function buildLlmRequest<T = unknown>(skill: Skill, options: BuildRequestOptions<T>): LlmRequest<T> {
+  const schema = (
+    options.narrow ? skill.output.schema.pipe(options.narrow) : skill.output.schema
+  ) as z.ZodType<T>;
+  const request: LlmRequest<T> = {
+    agent: options.agent,
+    skill: { name: skill.name, version: skill.version },
+    system: composeSystem(options.philosophy, skill),
+    prompt: renderInputs(skill, options.inputs),
+    output: { schema, jsonSchema: structuredClone(skill.output.jsonSchema) as JsonSchemaObject },
+  };
+  if (options.cycleId !== undefined) request.cycleId = options.cycleId;
+  if (skill.temperature !== undefined) request.temperature = skill.temperature;
+  if (skill.routes !== undefined) request.routes = [...skill.routes];
+  const timeoutMs = options.timeoutMs ?? skill.timeoutMs;
+  if (timeoutMs !== undefined) request.timeoutMs = timeoutMs;
+  return request;
+}
