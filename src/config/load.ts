@@ -3,11 +3,14 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ValidationError } from '../errors/index.ts';
+import { type LlmSecrets, readLlmSecrets } from './llm-section.ts';
 import { type ConfigFile, configFileSchema } from './schema.ts';
 import { Secret } from './secret.ts';
 
 export interface Secrets {
   databaseUrl: Secret | undefined;
+  /** API keys of LLM routes, by route name. */
+  llm: LlmSecrets;
 }
 
 export interface Config extends ConfigFile {
@@ -83,6 +86,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     source,
     secrets: {
       databaseUrl: databaseUrl ? new Secret(databaseUrl) : undefined,
+      llm: readLlmSecrets(env, parsed.data.llm),
     },
   };
 }

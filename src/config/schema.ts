@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { llmSectionSchema } from './llm-section.ts';
 
 /**
  * The shape of `signet.yaml`. Each concern owns one section; every section has defaults so
@@ -35,6 +36,7 @@ export const configFileSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     database: databaseSectionSchema.default(databaseSectionSchema.parse({})),
     bus: busSectionSchema.default(busSectionSchema.parse({})),
+    llm: llmSectionSchema.default(llmSectionSchema.parse({})),
   })
   .strict();
 

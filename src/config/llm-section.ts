@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { Secret } from './secret.ts';
+
+/**
+ * The `llm` section of signet.yaml: routes in priority order, the circuit breaker, the daily
+ * budget for paid routes, the record/replay mode and the price table. API keys are not part of
+ * the file: they come from the environment (see `readLlmSecrets`).
+ */
+export const llmRouteKindSchema = z.enum([
+  'claude-cli',
+  'codex-cli',
+  'anthropic',
+  'openai',
+  'openai-compatible',
+]);
+
+const routeNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_-]*$/, 'use lower-case letters, digits, "_" or "-", starting with a letter');
+
+const envNameSchema = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. OLLAMA_API_KEY');
+
+export const llmRouteSchema = z
+  .object({
+    /** Unique name used in logs, the ledger, breaker state and `routes:` preferences. */
+    name: routeNameSchema,
+    kind: llmRouteKindSchema,
+    model: z.string().min(1),
+    /** CLI routes: the executable (a name on PATH or a path). */
+    binary: z.string().min(1).optional(),
+    /** HTTP routes: e.g. https://api.anthropic.com, https://api.openai.com/v1, http://localhost:11434/v1. */
+    baseUrl: z.string().url().optional(),
+    /** Lower runs first; ties keep file order. */
+    priority: z.number().int().min(0).max(1_000).default(100),
+    timeoutMs: z.number().int().min(100).max(900_000).default(120_000),
+    maxOutputTokens: z.number().int().min(16).max(200_000).default(4_096),
+    /** Environment variable holding the key (default: ANTHROPIC_API_KEY / OPENAI_API_KEY by kind). */
+    apiKeyEnv: envNameSchema.optional(),
+    /** paid routes count against the daily budget; default by kind (CLIs: subscription, compatible: local). */
+    billing: z.enum(['subscription', 'paid', 'local']).optional(),
+    /** Newer Anthropic and OpenAI models reject `temperature` (400); send it only where accepted. */
+    sendTemperature: z.boolean().optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const llmPriceSchema = z
+  .object({
+    /** USD per million tokens. */
+    input: z.number().min(0),
+    output: z.number().min(0),
+    cacheRead: z.number().min(0).optional(),
+    cacheWrite: z.number().min(0).optional(),
+  })
+  .strict();
+
+/** List prices (USD / 1M tokens) from the vendors' pricing pages, late 2026. */
+export const defaultLlmPrices: Record<string, z.infer<typeof llmPriceSchema>> = {
+  'claude-fable-5-1': { input: 10, output: 50, cacheRead: 0.25, cacheWrite: 12.5 },
+  'claude-opus-5-5': { input: 4, output: 20, cacheRead: 0.2, cacheWrite: 5 },
+  'claude-sonnet-5-5': { input: 2, output: 10, cacheRead: 0.1, cacheWrite: 2.5 },
+  'claude-haiku-5-5': { input: 0.1, output: 0.5, cacheRead: 0.01, cacheWrite: 0.125 },
+  'claude-fable-5': { input: 10, output: 50, cacheRead: 1, cacheWrite: 12.5 },
+  'claude-opus-5': { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
+  'claude-sonnet-5': { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5 },
+  'claude-opus-4-8': { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
+  'claude-sonnet-4-6': { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+  'claude-haiku-4-5': { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 },
+  'gpt-6-astra': { input: 10, output: 50, cacheRead: 1 },
+  'gpt-6.1-sol': { input: 2, output: 10, cacheRead: 0.1, cacheWrite: 2.5 },
+  'gpt-6.1-terra': { input: 1, output: 5, cacheRead: 0.05, cacheWrite: 1.25 },
+  'gpt-6-sol': { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5 },
+  'gpt-6-luna': { input: 0.1, output: 0.5, cacheRead: 0.01, cacheWrite: 0.125 },
+  'gpt-5.6-sol': { input: 4, output: 20, cacheRead: 0.4 },
+  'gpt-5.6-terra': { input: 2, output: 12, cacheRead: 0.2 },
+  'gpt-5.6-luna': { input: 0.2, output: 1.2, cacheRead: 0.02 },
+  'gpt-5.5': { input: 5, output: 30, cacheRead: 0.5 },
+  'gpt-5.4': { input: 2.5, output: 15, cacheRead: 0.25 },
+  'gpt-5.4-mini': { input: 0.75, output: 4.5, cacheRead: 0.075 },
+  'gpt-5.4-nano': { input: 0.2, output: 1.25, cacheRead: 0.02 },
+};
+
+export const llmSectionSchema = z
+  .object({
+    /** Empty: no LLM configured; agents use their deterministic fallbacks. */
+    routes: z
+      .array(llmRouteSchema)
+      .default([])
+      .refine((routes) => new Set(routes.map((route) => route.name)).size === routes.length, {
+        message: 'route names must be unique',
+      }),
+    breaker: z
+      .object({
+        /** Consecutive failures that open a route. */
+        failures: z.number().int().min(1).max(100).default(3),
+        /** How long an open route rests before one trial call. */
+        cooldownMs: z.number().int().min(0).max(86_400_000).default(60_000),
+      })
+      .strict()
+      .default({ failures: 3, cooldownMs: 60_000 }),
+    budget: z
+      .object({
+        /** Daily cap (UTC day) in dollars for paid routes; 0 = no cap. */
+        dailyUsd: z.number().min(0).default(0),
+      })
+      .strict()
+      .default({ dailyUsd: 0 }),
+    /** live | record (live + store answers) | replay (store only) | cache (store first, live on a miss). */
+    mode: z.enum(['live', 'record', 'replay', 'cache']).default('live'),
+    /** Model id -> USD per 1M tokens; merged over the built-in list prices. */
+    prices: z.record(z.string(), llmPriceSchema).default({}),
+  })
+  .strict();
+
+export type LlmSection = z.infer<typeof llmSectionSchema>;
+export type LlmRouteConfig = z.infer<typeof llmRouteSchema>;
+export type LlmRouteKind = z.infer<typeof llmRouteKindSchema>;
+export type LlmPrice = z.infer<typeof llmPriceSchema>;
+
+/** Route name -> API key, read from the environment (only here, in src/config). */
+export type LlmSecrets = Record<string, Secret>;
+
+const defaultKeyEnv: Partial<Record<LlmRouteKind, string>> = {
+  anthropic: 'ANTHROPIC_API_KEY',
+  openai: 'OPENAI_API_KEY',
+};
+
+export function readLlmSecrets(env: NodeJS.ProcessEnv, section: LlmSection): LlmSecrets {
+  const secrets: LlmSecrets = {};
+  for (const route of section.routes) {
+    const variable = route.apiKeyEnv ?? defaultKeyEnv[route.kind];
+    const value = variable ? env[variable]?.trim() : undefined;
+    if (value) secrets[route.name] = new Secret(value);
+  }
+  return secrets;
+}

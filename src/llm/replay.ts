@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../store/index.ts';
+import { llmSql } from './sql.ts';
+
+/** JSON with sorted keys, so equal schemas hash equally whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, each]) => each !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, each]) => `${JSON.stringify(key)}:${canonical(each)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export interface HashInput {
+  skill: { name: string; version: string };
+  system: string;
+  prompt: string;
+  jsonSchema: Record<string, unknown>;
+}
+
+/** Route-independent: the same skill, text and schema hash the same on every route and model. */
+export function requestHash(input: HashInput): string {
+  return createHash('sha256')
+    .update(
+      canonical({
+        v: 1,
+        skill: input.skill.name,
+        skillVersion: input.skill.version,
+        system: input.system,
+        prompt: input.prompt,
+        schema: input.jsonSchema,
+      }),
+    )
+    .digest('hex');
+}
+
+export interface StoredCall {
+  route: string;
+  model: string;
+  /** The JSON text that passed validation: replay parses these bytes with the same schema. */
+  answerText: string;
+}
+
+export async function findCall(queryable: Queryable, hash: string): Promise<StoredCall | undefined> {
+  const result = await queryable.query<{ route: string; model: string; raw_text: string | null }>(
+    llmSql.selectCall(),
+    [hash],
+  );
+  const row = result.rows[0];
+  if (!row || row.raw_text === null) return undefined;
+  return { route: row.route, model: row.model, answerText: row.raw_text };
+}
+
+export async function storeCall(
+  queryable: Queryable,
+  call: StoredCall & { hash: string; input: HashInput; value: unknown },
+): Promise<void> {
+  await queryable.query(llmSql.upsertCall(), [
+    call.hash,
+    call.input.skill.name,
+    call.input.skill.version,
+    call.route,
+    call.model,
+    JSON.stringify({ system: call.input.system, prompt: call.input.prompt, schema: call.input.jsonSchema }),
+    JSON.stringify(call.value ?? null),
+    call.answerText,
+  ]);
+}

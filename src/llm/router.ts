@@ -1,0 +1,522 @@
+import { performance } from 'node:perf_hooks';
+import type { z } from 'zod';
+import type { MessageInput } from '../bus/index.ts';
+import type { LlmSecrets, LlmSection } from '../config/index.ts';
+import type { Fault } from '../errors/index.ts';
+import type { Logger } from '../logging/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { type BreakerTransition, CircuitBreaker } from './breaker.ts';
+import {
+  isLlmError,
+  LlmConfigError,
+  type LlmError,
+  LlmFailure,
+  LlmOutputError,
+  LlmProcessError,
+  LlmReplayMissError,
+  type RouteFailureReason,
+} from './errors.ts';
+import { paidSpendToday, recordAttempt, startOfUtcDay } from './ledger.ts';
+import { costMicroUsd, type PriceTable, priceTable } from './prices.ts';
+import { findCall, type HashInput, requestHash, storeCall } from './replay.ts';
+import type { Route, RouteMessage, RouteResponse } from './route.ts';
+import { createRoute } from './routes/index.ts';
+import { loadBreakers, saveBreaker } from './state.ts';
+import { repairMessages, validateAnswer } from './structured.ts';
+
+/** What a skill hands the router (built by the skills loader). */
+export interface LlmRequest<T> {
+  agent: string;
+  cycleId?: string;
+  skill: { name: string; version: string };
+  /** Stable prefix (philosophy + persona): cacheable. */
+  system: string;
+  /** Rendered inputs. */
+  prompt: string;
+  output: { schema: z.ZodType<T>; jsonSchema: Record<string, unknown> };
+  temperature?: number;
+  /** Route names in preference order; default: the configured order. */
+  routes?: string[];
+  timeoutMs?: number;
+}
+
+export interface LlmSuccess<T> {
+  ok: true;
+  value: T;
+  /** The JSON text that validated (what replay returns byte for byte). */
+  text: string;
+  route: string;
+  model: string;
+  /** Route calls made for this request (repairs included); 0 when served from the store. */
+  attempts: number;
+  fromCache: boolean;
+  requestHash: string;
+}
+
+export interface LlmFailed {
+  ok: false;
+  error: LlmFailure;
+  attempts: number;
+  requestHash: string;
+}
+
+export type LlmResult<T> = LlmSuccess<T> | LlmFailed;
+
+/** The narrow part of the bus the router needs (a `Bus` satisfies it). */
+export interface BusPublisher {
+  publish(input: MessageInput): Promise<unknown>;
+}
+
+export interface LlmRouterOptions {
+  section: LlmSection;
+  secrets?: LlmSecrets;
+  store: Queryable;
+  logger: Logger;
+  bus?: BusPublisher;
+  /** Ready-made routes in priority order, instead of building them from `section.routes`. */
+  routes?: Route[];
+  /** Injected clock (ms) for breaker cooldowns, retry-after and the budget day. */
+  now?: () => number;
+}
+
+type RouteOutcome<T> =
+  | { ok: true; value: T; answerText: string; model: string }
+  | { ok: false; error: LlmError };
+
+const fromAgent = 'llm-router';
+
+function schemaName(skill: string): string {
+  return skill.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'answer';
+}
+
+function asLlmError(error: unknown, route: string): LlmError {
+  if (isLlmError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new LlmProcessError(`${route}: unexpected failure: ${message}`, { route, cause: error });
+}
+
+/**
+ * The LLM router: tries routes in priority order behind per-route circuit breakers, validates
+ * every answer against the call's schema (one repair on the same route), writes one ledger row
+ * per attempt, enforces the daily budget on paid routes, and records/replays answers.
+ * `call` resolves to a typed failure when nothing answered; it never invents a default.
+ */
+export class LlmRouter {
+  readonly #section: LlmSection;
+  readonly #store: Queryable;
+  readonly #logger: Logger;
+  readonly #bus: BusPublisher | undefined;
+  readonly #routes: Route[];
+  readonly #byName: Map<string, Route>;
+  readonly #breakers = new Map<string, CircuitBreaker>();
+  readonly #prices: PriceTable;
+  readonly #now: () => number;
+  #ready: Promise<void> | undefined;
+  #spentMicro = 0;
+  #spentDay: number | undefined;
+  #budgetAnnouncedDay: number | undefined;
+
+  constructor(options: LlmRouterOptions) {
+    this.#section = options.section;
+    this.#store = options.store;
+    this.#logger = options.logger.child({ module: 'llm' });
+    this.#bus = options.bus;
+    this.#now = options.now ?? Date.now;
+    this.#prices = priceTable(options.section.prices);
+    this.#routes =
+      options.routes ??
+      options.section.routes
+        .map((config, index) => ({ config, index }))
+        .filter(({ config }) => config.enabled)
+        .sort((a, b) => a.config.priority - b.config.priority || a.index - b.index)
+        .map(({ config }) => createRoute(config, options.secrets?.[config.name]));
+    this.#byName = new Map(this.#routes.map((route) => [route.name, route]));
+    for (const route of this.#routes) {
+      if (route.billing === 'paid' && !this.#prices[route.model])
+        throw new LlmConfigError(
+          `llm.routes: paid route ${route.name} uses model ${route.model}, which has no price`,
+          {
+            route: route.name,
+            fix: `Add llm.prices["${route.model}"]: { input, output } (USD per 1M tokens) so its spend counts against the budget.`,
+          },
+        );
+    }
+  }
+
+  /** False when no route is configured: callers use their deterministic fallbacks. */
+  get configured(): boolean {
+    return this.#routes.length > 0;
+  }
+
+  get mode(): LlmSection['mode'] {
+    return this.#section.mode;
+  }
+
+  routes(): readonly Route[] {
+    return this.#routes;
+  }
+
+  #ensureReady(): Promise<void> {
+    this.#ready ??= (async () => {
+      const persisted = await loadBreakers(this.#store);
+      for (const route of this.#routes)
+        this.#breakers.set(
+          route.name,
+          new CircuitBreaker(route.name, this.#section.breaker, persisted.get(route.name)),
+        );
+    })().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async call<T>(request: LlmRequest<T>): Promise<LlmResult<T>> {
+    const hashInput: HashInput = {
+      skill: request.skill,
+      system: request.system,
+      prompt: request.prompt,
+      jsonSchema: request.output.jsonSchema,
+    };
+    const hash = requestHash(hashInput);
+    const mode = this.#section.mode;
+    const failed = (error: LlmFailure, attempts = 0): LlmFailed => ({
+      ok: false,
+      error,
+      attempts,
+      requestHash: hash,
+    });
+
+    if (mode === 'replay' || mode === 'cache') {
+      const stored = await findCall(this.#store, hash);
+      if (stored) {
+        const validation = validateAnswer(request.output.schema, stored.answerText);
+        if (validation.ok)
+          return {
+            ok: true,
+            value: validation.value,
+            text: stored.answerText,
+            route: stored.route,
+            model: stored.model,
+            attempts: 0,
+            fromCache: true,
+            requestHash: hash,
+          };
+        this.#logger.warn(
+          { requestHash: hash, problem: validation.problem },
+          'stored LLM answer no longer validates',
+        );
+      }
+      if (mode === 'replay') {
+        const cause = new LlmReplayMissError(
+          `replay: no recorded answer for skill ${request.skill.name}@${request.skill.version} (request ${hash.slice(0, 12)})`,
+        );
+        this.#logger.error(
+          { requestHash: hash, skill: request.skill.name, agent: request.agent },
+          cause.message,
+        );
+        return failed(new LlmFailure(cause.message, 'llm_replay_miss', [], 'user'));
+      }
+    }
+
+    if (!this.configured)
+      return failed(new LlmFailure('no LLM configured', 'llm_not_configured', [], 'user'));
+    await this.#ensureReady();
+
+    const reasons: RouteFailureReason[] = [];
+    const ordered: Route[] = [];
+    for (const name of request.routes ?? this.#routes.map((route) => route.name)) {
+      const route = this.#byName.get(name);
+      if (route) ordered.push(route);
+      else
+        reasons.push({
+          route: name,
+          outcome: 'skipped',
+          code: 'unknown_route',
+          message: `no route named ${name}`,
+          fault: 'user',
+        });
+    }
+
+    let attempts = 0;
+    const nextAttempt = () => ++attempts;
+    for (const route of ordered) {
+      if (route.billing === 'paid' && (await this.#budgetExhausted())) {
+        reasons.push({
+          route: route.name,
+          outcome: 'skipped',
+          code: 'budget_exhausted',
+          message: `daily budget of $${this.#section.budget.dailyUsd} reached`,
+          fault: 'user',
+        });
+        continue;
+      }
+      const breaker = this.#breakers.get(route.name)!;
+      const admission = breaker.admit(this.#now());
+      if (!admission.allowed) {
+        const until =
+          admission.until === undefined ? '' : ` until ${new Date(admission.until).toISOString()}`;
+        reasons.push({
+          route: route.name,
+          outcome: 'skipped',
+          code: admission.code,
+          message: `${admission.code}${until}`,
+          fault: 'external',
+        });
+        continue;
+      }
+      let reported = false;
+      try {
+        if (admission.transition) await this.#onTransition(admission.transition, undefined);
+        const outcome = await this.#tryRoute(route, request, hash, nextAttempt);
+        if (outcome.ok) {
+          reported = true;
+          const transition = breaker.success();
+          if (transition) await this.#onTransition(transition, undefined);
+          if (mode === 'record' || mode === 'cache')
+            await storeCall(this.#store, {
+              hash,
+              input: hashInput,
+              route: route.name,
+              model: outcome.model,
+              answerText: outcome.answerText,
+              value: outcome.value,
+            });
+          return {
+            ok: true,
+            value: outcome.value,
+            text: outcome.answerText,
+            route: route.name,
+            model: outcome.model,
+            attempts,
+            fromCache: false,
+            requestHash: hash,
+          };
+        }
+        const error = outcome.error;
+        reported = true;
+        const transition = breaker.failure(
+          {
+            code: error.code,
+            message: error.message,
+            opensRoute: error.opensRoute,
+            retryAfterMs: error.retryAfterMs,
+          },
+          this.#now(),
+        );
+        await this.#onTransition(transition, error);
+        reasons.push({
+          route: route.name,
+          outcome: 'failed',
+          code: error.code,
+          message: error.message,
+          fault: error.fault,
+        });
+      } finally {
+        if (!reported) {
+          const released = breaker.release();
+          if (released) await this.#onTransition(released, undefined).catch(() => {});
+        }
+      }
+    }
+    const faults = new Set<Fault>(
+      reasons.filter((reason) => reason.outcome === 'failed').map((reason) => reason.fault),
+    );
+    const fault: Fault = faults.size === 1 ? [...faults][0]! : 'external';
+    const summary = reasons.map((reason) => `${reason.route}: ${reason.outcome} (${reason.code})`).join('; ');
+    const error = new LlmFailure(
+      `no LLM route answered ${request.skill.name} for ${request.agent}: ${summary || 'no routes'}`,
+      'llm_all_routes_failed',
+      reasons,
+      fault,
+    );
+    this.#logger.error(
+      { agent: request.agent, skill: request.skill.name, cycleId: request.cycleId, reasons },
+      error.message,
+    );
+    return failed(error, attempts);
+  }
+
+  /** One route: a call, and on an unusable answer one repair call that shows the model its error. */
+  async #tryRoute<T>(
+    route: Route,
+    request: LlmRequest<T>,
+    hash: string,
+    nextAttempt: () => number,
+  ): Promise<RouteOutcome<T>> {
+    let messages: RouteMessage[] = [{ role: 'user', content: request.prompt }];
+    const timeoutMs = request.timeoutMs ?? route.timeoutMs;
+    const ledger = {
+      route: route.name,
+      routeKind: route.kind,
+      agent: request.agent,
+      skill: request.skill.name,
+      cycleId: request.cycleId,
+      requestHash: hash,
+    };
+    for (let round = 0; round < 2; round += 1) {
+      const attempt = nextAttempt();
+      const started = performance.now();
+      let response: RouteResponse;
+      try {
+        response = await route.complete({
+          system: request.system,
+          messages,
+          output: { name: schemaName(request.skill.name), jsonSchema: request.output.jsonSchema },
+          temperature: request.temperature,
+          timeoutMs,
+        });
+      } catch (caught) {
+        const error = asLlmError(caught, route.name);
+        await recordAttempt(this.#store, {
+          ...ledger,
+          model: route.model,
+          attempt,
+          inputTokens: 0,
+          outputTokens: 0,
+          cachedTokens: 0,
+          costMicroUsd: 0,
+          costIsNotional: false,
+          latencyMs: performance.now() - started,
+          outcome: 'error',
+          errorClass: error.code,
+        });
+        const log = {
+          route: route.name,
+          code: error.code,
+          fault: error.fault,
+          status: error.status,
+          attempt,
+        };
+        if (error.opensRoute)
+          this.#logger.error(
+            { ...log, fix: error.fix },
+            `${route.name} opened at once: ${error.message} (this does not fix itself)`,
+          );
+        else this.#logger.warn(log, `${route.name} failed: ${error.message}`);
+        return { ok: false, error };
+      }
+      const latencyMs = performance.now() - started;
+      const cost = this.#cost(route, response);
+      const validation = validateAnswer(request.output.schema, response.text, response.structured);
+      await recordAttempt(this.#store, {
+        ...ledger,
+        model: response.model,
+        attempt,
+        inputTokens: response.usage.inputTokens,
+        outputTokens: response.usage.outputTokens,
+        cachedTokens: response.usage.cachedTokens,
+        costMicroUsd: cost.micro,
+        costIsNotional: cost.notional,
+        latencyMs,
+        outcome: validation.ok ? 'ok' : 'invalid_output',
+        errorClass: validation.ok ? undefined : 'llm_invalid_output',
+      });
+      if (route.billing === 'paid' && !cost.notional) this.#addSpend(cost.micro);
+      if (validation.ok)
+        return {
+          ok: true,
+          value: validation.value,
+          answerText: validation.answerText,
+          model: response.model,
+        };
+      if (round === 0) {
+        this.#logger.warn(
+          { route: route.name, skill: request.skill.name, problem: validation.problem },
+          `${route.name} gave an unusable answer; asking once for a repair`,
+        );
+        messages = repairMessages(messages, response.text, validation.problem);
+        continue;
+      }
+      const error = new LlmOutputError(
+        `${route.name}: answer still unusable after one repair: ${validation.problem}`,
+        {
+          route: route.name,
+          rawText: response.text,
+        },
+      );
+      this.#logger.warn({ route: route.name, code: error.code }, error.message);
+      return { ok: false, error };
+    }
+    throw new Error('unreachable');
+  }
+
+  #cost(route: Route, response: RouteResponse): { micro: number; notional: boolean } {
+    const price = this.#prices[route.model] ?? this.#prices[response.model];
+    if (route.billing === 'subscription') {
+      // Paid for by the plan: the CLI's own estimate (or list price) is recorded as notional.
+      if (response.reportedCostUsd !== undefined)
+        return { micro: Math.round(response.reportedCostUsd * 1e6), notional: true };
+      return price
+        ? { micro: costMicroUsd(price, response.usage), notional: true }
+        : { micro: 0, notional: false };
+    }
+    return price
+      ? { micro: costMicroUsd(price, response.usage), notional: false }
+      : { micro: 0, notional: false };
+  }
+
+  #addSpend(micro: number): void {
+    if (this.#spentDay === startOfUtcDay(this.#now()).getTime()) this.#spentMicro += micro;
+  }
+
+  async #budgetExhausted(): Promise<boolean> {
+    const dailyUsd = this.#section.budget.dailyUsd;
+    if (dailyUsd <= 0) return false;
+    const now = this.#now();
+    const day = startOfUtcDay(now).getTime();
+    if (this.#spentDay !== day) {
+      this.#spentMicro = await paidSpendToday(this.#store, now);
+      this.#spentDay = day;
+    }
+    if (this.#spentMicro < dailyUsd * 1e6) return false;
+    if (this.#budgetAnnouncedDay !== day) {
+      this.#budgetAnnouncedDay = day;
+      const payload = {
+        state: 'exhausted',
+        dailyUsd,
+        spentUsd: this.#spentMicro / 1e6,
+        day: new Date(day).toISOString().slice(0, 10),
+      };
+      this.#logger.warn(
+        payload,
+        `LLM daily budget of $${dailyUsd} reached: paid routes skipped until the next UTC day`,
+      );
+      await this.#publish('llm.budget', payload);
+    }
+    return true;
+  }
+
+  async #onTransition(transition: BreakerTransition, error: LlmError | undefined): Promise<void> {
+    await saveBreaker(this.#store, transition.snapshot);
+    if (transition.from === transition.to) return;
+    const retryAt = transition.snapshot.retryAt;
+    const payload = {
+      route: transition.route,
+      from: transition.from,
+      to: transition.to,
+      reason: transition.reason,
+      consecutiveFailures: transition.snapshot.consecutiveFailures,
+      retryAt: retryAt === undefined ? null : new Date(retryAt).toISOString(),
+      errorCode: error?.code ?? null,
+    };
+    const line = `LLM route ${transition.route}: ${transition.from} → ${transition.to} (${transition.reason})`;
+    if (transition.to === 'open') this.#logger.warn(payload, line);
+    else this.#logger.info(payload, line);
+    await this.#publish('llm.breaker', payload);
+  }
+
+  async #publish(topic: string, payload: Record<string, unknown>): Promise<void> {
+    if (!this.#bus) return;
+    try {
+      await this.#bus.publish({ fromAgent, toAgent: 'operator', topic, payload });
+    } catch (error) {
+      // The transition is already persisted; a bus outage must not fail the call.
+      this.#logger.error({ topic, err: error }, 'could not publish an LLM router event');
+    }
+  }
+}
+
+export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
+  return new LlmRouter(options);
+}

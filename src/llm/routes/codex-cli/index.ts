@@ -1,0 +1,94 @@
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { LlmProcessError } from '../../errors.ts';
+import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
+import { classifyCliError, transcript } from '../cli-errors.ts';
+import { jsonLines, runProcess } from '../process.ts';
+import { withTempDir } from '../temp.ts';
+
+/** `codex exec --json` events we read (reference §2.2); every other type is ignored. */
+const eventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('item.completed'),
+    item: z.object({ type: z.string(), text: z.string().optional() }),
+  }),
+  z.object({
+    type: z.literal('turn.completed'),
+    usage: z.object({
+      input_tokens: z.number().default(0),
+      cached_input_tokens: z.number().default(0),
+      output_tokens: z.number().default(0),
+    }),
+  }),
+  z.object({ type: z.literal('turn.failed'), error: z.object({ message: z.string() }) }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+]);
+
+export interface CodexCliRouteOptions {
+  name: string;
+  model: string;
+  binary?: string;
+  timeoutMs: number;
+  billing?: Billing;
+}
+
+/** `codex exec` non-interactively: JSONL events, read-only sandbox, answer schema from a file. */
+export function createCodexCliRoute(options: CodexCliRouteOptions): Route {
+  const { name, model } = options;
+  const binary = options.binary ?? 'codex';
+  return {
+    name,
+    kind: 'codex-cli',
+    model,
+    billing: options.billing ?? 'subscription',
+    timeoutMs: options.timeoutMs,
+    complete(request: RouteRequest): Promise<RouteResponse> {
+      return withTempDir(async (dir) => {
+        const schemaFile = `${dir}/schema.json`;
+        await writeFile(schemaFile, JSON.stringify(request.output.jsonSchema));
+        const args = ['exec', '--json', '--skip-git-repo-check', '--ephemeral', '--sandbox', 'read-only'];
+        args.push('-m', model, '--output-schema', schemaFile, '-');
+        // codex exec has no system-prompt flag: the stable prefix leads the prompt.
+        const stdin = `${request.system}\n\n${transcript(request.messages)}`;
+        const run = await runProcess({
+          route: name,
+          binary,
+          args,
+          stdin,
+          timeoutMs: request.timeoutMs,
+          signal: request.signal,
+        });
+        let text: string | undefined;
+        let usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
+        const failures: string[] = [];
+        for (const value of jsonLines(run.stdout)) {
+          const parsed = eventSchema.safeParse(value);
+          if (!parsed.success) continue;
+          const event = parsed.data;
+          if (event.type === 'item.completed' && event.item.type === 'agent_message')
+            text = event.item.text ?? '';
+          else if (event.type === 'turn.completed') usage = event.usage;
+          else if (event.type === 'turn.failed') failures.push(event.error.message);
+          else if (event.type === 'error') failures.push(event.message);
+        }
+        if (failures.length > 0 || run.code !== 0 || text === undefined) {
+          const why = failures.at(-1) ?? (run.stderr.trim() || `exit ${run.code ?? run.signal}`);
+          if (failures.length === 0 && run.code === 0)
+            throw new LlmProcessError(`${name}: no agent_message in the event stream`, { route: name });
+          throw classifyCliError(name, failures.length > 0 ? why : `exit ${run.code ?? run.signal}: ${why}`);
+        }
+        return {
+          text,
+          model,
+          usage: {
+            // Codex's input_tokens already includes the cached ones.
+            inputTokens: usage.input_tokens,
+            outputTokens: usage.output_tokens,
+            cachedTokens: usage.cached_input_tokens,
+            cacheWriteTokens: 0,
+          },
+        };
+      });
+    },
+  };
+}

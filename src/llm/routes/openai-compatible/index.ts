@@ -1,0 +1,23 @@
+import type { Secret } from '../../../config/index.ts';
+import type { Billing, Route } from '../../route.ts';
+import { createOpenAiRoute } from '../openai/index.ts';
+
+export interface OpenAiCompatibleRouteOptions {
+  name: string;
+  model: string;
+  baseUrl: string;
+  apiKey?: Secret;
+  timeoutMs: number;
+  maxOutputTokens: number;
+  sendTemperature?: boolean;
+  billing?: Billing;
+}
+
+/** Ollama, vLLM, llama.cpp server: the Chat Completions dialect they share (system role, max_tokens). */
+export function createOpenAiCompatibleRoute(options: OpenAiCompatibleRouteOptions): Route {
+  return createOpenAiRoute({
+    ...options,
+    sendTemperature: options.sendTemperature ?? true,
+    flavor: 'openai-compatible',
+  });
+}

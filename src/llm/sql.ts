@@ -1,0 +1,46 @@
+/** The llm module's SQL, as small pure builders (conventions: callers pass a Queryable). */
+export const llmSql = {
+  insertLedger(): string {
+    return `INSERT INTO llm_cost_ledger (route, route_kind, model, agent, skill, cycle_id, request_hash, attempt,
+      input_tokens, output_tokens, cached_tokens, cost_micro_usd, cost_is_notional, latency_ms, outcome, error_class)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+  },
+  /** Real (not notional) spend since a moment: what the daily budget counts. */
+  paidSpendSince(): string {
+    return `SELECT COALESCE(SUM(cost_micro_usd), 0)::bigint AS micro FROM llm_cost_ledger
+      WHERE ts >= $1 AND NOT cost_is_notional`;
+  },
+  ledgerSummary(): string {
+    return `SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, route, model, COALESCE(agent, '') AS agent,
+        count(*)::int AS attempts,
+        count(*) FILTER (WHERE outcome = 'ok')::int AS ok,
+        COALESCE(SUM(input_tokens), 0)::bigint AS input_tokens,
+        COALESCE(SUM(output_tokens), 0)::bigint AS output_tokens,
+        COALESCE(SUM(cached_tokens), 0)::bigint AS cached_tokens,
+        COALESCE(SUM(cost_micro_usd) FILTER (WHERE NOT cost_is_notional), 0)::bigint AS cost_micro_usd,
+        COALESCE(SUM(cost_micro_usd) FILTER (WHERE cost_is_notional), 0)::bigint AS notional_micro_usd,
+        COALESCE(round(avg(latency_ms)), 0)::int AS avg_latency_ms
+      FROM llm_cost_ledger WHERE ts >= $1 AND ts < $2
+      GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`;
+  },
+  selectCall(): string {
+    return 'SELECT route, model, raw_text FROM llm_calls WHERE request_hash = $1';
+  },
+  upsertCall(): string {
+    return `INSERT INTO llm_calls (request_hash, skill, skill_version, route, model, request, response, raw_text)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      ON CONFLICT (request_hash) DO UPDATE SET route = EXCLUDED.route, model = EXCLUDED.model,
+        response = EXCLUDED.response, raw_text = EXCLUDED.raw_text, created_at = now()`;
+  },
+  selectBreakers(): string {
+    return `SELECT route, state, consecutive_failures, opened_at, retry_at, last_error_code, last_error, updated_at
+      FROM llm_breakers ORDER BY route`;
+  },
+  upsertBreaker(): string {
+    return `INSERT INTO llm_breakers (route, state, consecutive_failures, opened_at, retry_at, last_error_code, last_error, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+      ON CONFLICT (route) DO UPDATE SET state = EXCLUDED.state, consecutive_failures = EXCLUDED.consecutive_failures,
+        opened_at = EXCLUDED.opened_at, retry_at = EXCLUDED.retry_at, last_error_code = EXCLUDED.last_error_code,
+        last_error = EXCLUDED.last_error, updated_at = now()`;
+  },
+};

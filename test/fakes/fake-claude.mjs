@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
+// A fake `claude` (Claude Code CLI) for tests: speaks the print-mode contract of reference §1
+// (argv flags, prompt from stdin or argv, `--output-format json|stream-json|text`, the result
+// object, exit codes). Behaviour comes from a script file named by FAKE_CLAUDE_SCRIPT:
+// {"steps":[...], "default": {...}}; each run consumes one step. Each run's argv and stdin are
+// appended to FAKE_CLAUDE_LOG (JSON lines) when set.
+import { appendFileSync } from 'node:fs';
+import { nextStep, readStdin, sleep } from './fake-cli-common.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (name) => {
+  const index = argv.indexOf(name);
+  return index >= 0 ? argv[index + 1] : undefined;
+};
+const format = flag('--output-format') ?? 'text';
+if (!argv.includes('-p') && !argv.includes('--print')) {
+  process.stderr.write('Error: fake claude only supports print mode (-p)\n');
+  process.exit(1);
+}
+if (format === 'stream-json' && !argv.includes('--verbose')) {
+  process.stderr.write('Error: When using --print, --output-format=stream-json requires --verbose\n');
+  process.exit(1);
+}
+const schema = flag('--json-schema');
+if (schema !== undefined) {
+  try {
+    JSON.parse(schema);
+  } catch {
+    process.stderr.write('Error: --json-schema is not a valid JSON Schema\n');
+    process.exit(1);
+  }
+}
+const stdin = await readStdin();
+const positional = argv.find(
+  (value, index) =>
+    index > 0 && !value.startsWith('-') && !argv[index - 1].startsWith('--') && argv[index - 1] !== '-p',
+);
+const prompt = stdin || positional || '';
+if (process.env.FAKE_CLAUDE_LOG)
+  appendFileSync(process.env.FAKE_CLAUDE_LOG, `${JSON.stringify({ argv, stdin: prompt })}\n`);
+
+const step = nextStep(process.env.FAKE_CLAUDE_SCRIPT) ?? {
+  kind: 'success',
+  text: '{"action":"HOLD","confidence":0.5}',
+};
+if (step.delayMs) await sleep(step.delayMs);
+process.on('SIGTERM', () => process.exit(143));
+if (step.kind === 'hang') await sleep(3_600_000);
+if (step.kind === 'exit') {
+  if (step.stdout) process.stdout.write(step.stdout);
+  process.stderr.write(step.stderr ?? 'Error: something went wrong\n');
+  process.exit(step.code ?? 1);
+}
+
+const model = flag('--model') ?? 'claude-sonnet-5-5';
+const resolved =
+  {
+    sonnet: 'claude-sonnet-5-5',
+    opus: 'claude-opus-5-5',
+    haiku: 'claude-haiku-5-5',
+    fable: 'claude-fable-5-1',
+  }[model] ?? model;
+const sessionId = randomUUID();
+const zeroUsage = {
+  input_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  output_tokens: 0,
+  service_tier: 'standard',
+};
+let result;
+let exitCode = 0;
+if (step.kind === 'success') {
+  const usage = {
+    input_tokens: 12,
+    cache_creation_input_tokens: 4120,
+    cache_read_input_tokens: 15890,
+    output_tokens: 214,
+    server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+    service_tier: 'standard',
+    cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 4120 },
+    inference_geo: '',
+    iterations: [],
+    speed: 'standard',
+    ...step.usage,
+  };
+  const cost = step.costUsd ?? 0.0213;
+  result = {
+    type: 'result',
+    subtype: 'success',
+    is_error: false,
+    duration_ms: 7412,
+    duration_api_ms: 6980,
+    num_turns: 2,
+    result: step.text,
+    stop_reason: 'end_turn',
+    session_id: sessionId,
+    total_cost_usd: cost,
+    usage,
+    modelUsage: {
+      [resolved]: {
+        inputTokens: usage.input_tokens,
+        outputTokens: usage.output_tokens,
+        cacheReadInputTokens: usage.cache_read_input_tokens,
+        cacheCreationInputTokens: usage.cache_creation_input_tokens,
+        webSearchRequests: 0,
+        costUSD: cost,
+        contextWindow: 1000000,
+        maxOutputTokens: 128000,
+      },
+    },
+    permission_denials: [],
+    terminal_reason: 'completed',
+    uuid: randomUUID(),
+  };
+  if (step.structured !== undefined && schema !== undefined) result.structured_output = step.structured;
+} else if (step.kind === 'api_error' || step.kind === 'usage_limit') {
+  const texts = {
+    429: 'API Error: Request rejected (429) · This request would exceed your organization rate limit. Please try again later.',
+    529: 'API Error: Repeated 529 Overloaded errors. Please try again later.',
+    500: 'API Error: 500 Internal server error. Please try again later.',
+    401: 'Not logged in · Please run /login',
+  };
+  const status = step.kind === 'usage_limit' ? (step.status ?? 429) : (step.status ?? null);
+  const text =
+    step.kind === 'usage_limit'
+      ? (step.text ?? "You've hit your session limit · resets 3:45pm")
+      : (step.text ??
+        texts[status] ??
+        'API Error: Connection refused — a firewall or proxy may be blocking it (ConnectionRefused)');
+  result = {
+    duration_api_ms: 0,
+    stop_reason: 'stop_sequence',
+    session_id: sessionId,
+    total_cost_usd: 0,
+    usage: zeroUsage,
+    modelUsage: {},
+    permission_denials: [],
+    terminal_reason: 'api_error',
+    is_error: true,
+    num_turns: 1,
+    subtype: 'success',
+    api_error_status: status,
+    result: text,
+    type: 'result',
+    duration_ms: 167,
+    uuid: randomUUID(),
+  };
+  exitCode = 1;
+} else if (step.kind === 'max_turns') {
+  result = {
+    type: 'result',
+    subtype: 'error_max_turns',
+    is_error: true,
+    num_turns: 2,
+    terminal_reason: 'max_turns',
+    errors: ['Reached maximum number of turns (1)'],
+    session_id: sessionId,
+    total_cost_usd: 0.004,
+    usage: zeroUsage,
+    modelUsage: {},
+    permission_denials: [],
+    duration_ms: 900,
+    duration_api_ms: 800,
+    stop_reason: null,
+    uuid: randomUUID(),
+  };
+  exitCode = 1;
+} else {
+  process.stderr.write(`fake claude: unknown step kind ${step.kind}\n`);
+  process.exit(2);
+}
+
+if (step.warning) process.stdout.write(`${step.warning}\n`);
+if (format === 'json') {
+  if (step.verbose) {
+    const init = {
+      type: 'system',
+      subtype: 'init',
+      session_id: sessionId,
+      tools: [],
+      mcp_servers: [],
+      model: resolved,
+      uuid: randomUUID(),
+    };
+    process.stdout.write(`${JSON.stringify([init, result])}\n`);
+  } else process.stdout.write(`${JSON.stringify(result)}\n`);
+} else if (format === 'stream-json') {
+  process.stdout.write(
+    `${JSON.stringify({ type: 'system', subtype: 'init', cwd: process.cwd(), session_id: sessionId, tools: [], mcp_servers: [], model: resolved, permissionMode: 'dontAsk', apiKeySource: 'none', claude_code_version: '2.1.330', uuid: randomUUID() })}\n`,
+  );
+  if (!result.is_error)
+    process.stdout.write(
+      `${JSON.stringify({ type: 'assistant', message: { id: 'msg_01A', type: 'message', role: 'assistant', model: resolved, content: [{ type: 'text', text: result.result }], stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 3 } }, parent_tool_use_id: null, session_id: sessionId, uuid: randomUUID() })}\n`,
+    );
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  process.stdout.write(`${result.result ?? ''}\n`);
+}
+process.exit(exitCode);

@@ -1,0 +1,27 @@
+// Shared by the fake CLIs: the step queue file, stdin, sleep.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pops the next step of {"steps":[...],"default":{...}}; the rewrite is atomic (rename). */
+export function nextStep(file) {
+  if (!file || !existsSync(file)) return undefined;
+  const script = JSON.parse(readFileSync(file, 'utf8'));
+  const steps = script.steps ?? [];
+  if (steps.length === 0) return script.default;
+  const [step, ...rest] = steps;
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify({ ...script, steps: rest }));
+  renameSync(temp, file);
+  return step;
+}
+
+export function readStdin() {
+  if (process.stdin.isTTY) return Promise.resolve('');
+  return new Promise((resolve) => {
+    const chunks = [];
+    process.stdin.on('data', (chunk) => chunks.push(chunk));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', () => resolve(''));
+  });
+}
