@@ -157,7 +157,7 @@ describe('subscribe', () => {
   });
 
   it('delivers committed messages within a poll interval when no notification comes', async () => {
-    const bus = newBus({ pollIntervalMs: 300 });
+    const bus = newBus({ pollIntervalMs: 500 });
     const received: number[] = [];
     await bus.subscribe('poller', ['silent.insert'], (each) => {
       received.push(each.id);
@@ -169,7 +169,8 @@ describe('subscribe', () => {
     );
     const started = Date.now();
     await waitFor(() => received.length === 1, 'the silently inserted message', 3_000);
-    expect(Date.now() - started).toBeLessThan(300 + 250);
+    // At most one poll interval, plus slack for a loaded machine; without the poll it never arrives.
+    expect(Date.now() - started).toBeLessThan(500 + 500);
   });
 
   it('catches up after its listener connection is dropped, within a poll interval', async () => {
@@ -184,7 +185,7 @@ describe('subscribe', () => {
     const sent = await newBus().publishMany(Array.from({ length: 10 }, () => message('relisten.tick')));
     const started = Date.now();
     await waitFor(() => received.length >= 10, 'messages sent while the listener was down', 5_000);
-    expect(Date.now() - started).toBeLessThan(400 + 400);
+    expect(Date.now() - started).toBeLessThan(400 + 600);
     expect(received).toEqual(sent.map((each) => each.id));
     // The listener came back: a new message is delivered by notification, well before the next poll.
     await waitFor(async () => {

@@ -4,7 +4,9 @@ import type { Queryable, Store } from '../store/index.ts';
 import { Consumer, type ConsumerOptions, type ConsumerStats, type MessageHandler } from './consumer.ts';
 import type { BusMessage, BusPosition, MessageInput } from './envelope.ts';
 import { BusListener } from './listener.ts';
+import { Notifier } from './notifier.ts';
 import {
+  insertMessageWith,
   type MessageRow,
   type PublishOptions,
   publishManyWith,
@@ -53,6 +55,7 @@ export class Bus {
   readonly #logger: Logger;
   readonly #settings: BusSection;
   readonly #consumers = new Map<string, Consumer>();
+  readonly #notifier: Notifier;
   #listener: BusListener | undefined;
   #stopped = false;
 
@@ -60,11 +63,17 @@ export class Bus {
     this.#store = options.store;
     this.#logger = options.logger.child({ module: 'bus' });
     this.#settings = busSectionSchema.parse(options.settings ?? {});
+    this.#notifier = new Notifier(this.#store, this.#logger);
   }
 
   /** Publishes one message; pass `{ tx }` to make it part of the caller's transaction. */
-  publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
-    return publishWith(options.tx ?? this.#store, input);
+  async publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
+    if (options.tx) return publishWith(options.tx, input);
+    const message = await insertMessageWith(this.#store, input);
+    this.#notifier.notify(message.topic);
+    // Consumers in this process need not wait for the notification's round trip.
+    this.#wakeMatching(message.topic);
+    return message;
   }
 
   publishMany(inputs: readonly MessageInput[], options: PublishOptions = {}): Promise<BusMessage[]> {
@@ -106,12 +115,14 @@ export class Bus {
     };
   }
 
+  #wakeMatching(topic: string): void {
+    for (const consumer of this.#consumers.values()) if (consumer.matches(topic)) consumer.wake();
+  }
+
   async #ensureListener(): Promise<void> {
     if (this.#listener) return;
     this.#listener = new BusListener(this.#store, this.#logger, {
-      onNotify: (topic) => {
-        for (const consumer of this.#consumers.values()) if (consumer.matches(topic)) consumer.wake();
-      },
+      onNotify: (topic) => this.#wakeMatching(topic),
       onReconnect: () => {
         for (const consumer of this.#consumers.values()) consumer.wake();
       },

@@ -45,6 +45,7 @@ export class Consumer {
   readonly #filter: ReturnType<typeof topicFilter>;
   #position: BusPosition = { txId: '0', id: 0 };
   #stored: BusPosition = { txId: '0', id: 0 };
+  #persisting: Promise<void> | undefined;
   #stopped = false;
   #dirty = true;
   #wakeUp: (() => void) | undefined;
@@ -104,6 +105,7 @@ export class Consumer {
     this.#stopped = true;
     this.#wakeUp?.();
     await this.#loop;
+    await this.#flush();
   }
 
   async #run(): Promise<void> {
@@ -167,7 +169,7 @@ export class Consumer {
       if (this.#stopped) break;
       const handled = await this.#handle(row);
       if (!handled) {
-        await this.#persist();
+        this.#persist();
         return { full: true, blocked: false };
       }
       this.#position = { txId: row.tx_id, id: Number(row.id) };
@@ -177,18 +179,50 @@ export class Consumer {
       // Everything below the horizon has been seen: skip ahead so the next read starts there.
       this.#position = maxPosition(this.#position, { txId: first.horizon, id: 0 });
     }
-    await this.#persist();
+    this.#persist();
     return { full, blocked: first.blocked };
   }
 
-  async #persist(): Promise<void> {
+  /**
+   * Stores the position in the background, one write at a time, coalescing positions that
+   * arrive meanwhile: the loop does not wait for the write. A crash before it lands redelivers
+   * those messages, which at-least-once allows; `#flush` waits for it where order matters.
+   */
+  #persist(): void {
+    if (this.#persisting) return;
     if (comparePositions(this.#position, this.#stored) <= 0) return;
+    const position = this.#position;
     if (this.options.durable === false) {
-      this.#stored = this.#position;
+      this.#stored = position;
       return;
     }
-    await this.store.query(busSql.advanceOffset(), [this.name, this.#position.txId, this.#position.id]);
-    this.#stored = this.#position;
+    this.#persisting = this.store
+      .transaction(async (tx) => {
+        await tx.query('SET LOCAL synchronous_commit = off');
+        await tx.query(busSql.advanceOffset(), [this.name, position.txId, position.id]);
+      })
+      .then(
+        () => {
+          this.#stored = position;
+        },
+        (error: unknown) => {
+          this.logger.warn(
+            { consumer: this.name, err: errorMessage(error) },
+            'bus offset not stored; will retry',
+          );
+        },
+      )
+      .finally(() => {
+        this.#persisting = undefined;
+        this.#persist();
+      });
+  }
+
+  /** Waits until the current position is stored (or the write failed). */
+  async #flush(): Promise<void> {
+    while (this.#persisting) await this.#persisting;
+    this.#persist();
+    while (this.#persisting) await this.#persisting;
   }
 
   /** True when the message is done with (handled or parked); false to retry it after a backoff. */
@@ -208,7 +242,7 @@ export class Consumer {
         );
         return true;
       }
-      await this.#persist();
+      await this.#flush();
       const recorded = await this.store.query<{ attempts: number }>(busSql.recordFailure(), [
         this.name,
         message.id,

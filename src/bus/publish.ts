@@ -71,9 +71,18 @@ export interface PublishOptions {
  * Inserts one message and notifies listeners, atomically: without a transaction the statement
  * is its own; inside one, PostgreSQL delivers the notification only if the transaction commits.
  */
-export async function publishWith(queryable: Queryable, input: MessageInput): Promise<BusMessage> {
+export function publishWith(queryable: Queryable, input: MessageInput): Promise<BusMessage> {
+  return insert(queryable, input, busSql.publishOne());
+}
+
+/** Inserts without notifying; the caller wakes consumers after the commit (Bus does, via its Notifier). */
+export function insertMessageWith(queryable: Queryable, input: MessageInput): Promise<BusMessage> {
+  return insert(queryable, input, busSql.insertOne());
+}
+
+async function insert(queryable: Queryable, input: MessageInput, sql: string): Promise<BusMessage> {
   const message = validateMessage(input);
-  const result = await queryable.query<MessageRow>(busSql.publishOne(), [
+  const result = await queryable.query<MessageRow>(sql, [
     envelopeVersion,
     message.ts ?? null,
     message.fromAgent,

@@ -33,13 +33,25 @@ function topicCondition(first: number): string {
   return `($${first}::boolean OR m.topic = ANY($${first + 1}::text[]) OR m.topic LIKE ANY($${first + 2}::text[]))`;
 }
 
-export const busSql = {
-  publishOne: () => `WITH inserted AS (
-      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+const insertOne = `INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
       VALUES ($1, coalesce($2::timestamptz, clock_timestamp()), $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
-      RETURNING ${columns}
+      RETURNING ${columns}`;
+
+export const busSql = {
+  /** Insert and notify in one statement: inside a caller's transaction, the notification goes out only on commit. */
+  publishOne: () => `WITH inserted AS (
+      ${insertOne}
     )
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
+
+  /**
+   * Insert only; the Bus notifies right after the commit (see notifier.ts). PostgreSQL serialises
+   * the commits of notifying transactions under one lock, WAL flush included, so notifying
+   * inside every standalone publish would cap throughput at one fsync at a time.
+   */
+  insertOne: () => insertOne,
+
+  notify: () => `SELECT pg_notify('${busChannel}', topic) FROM unnest($1::text[]) AS topic`,
 
   /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
   publishMany: () => `WITH inserted AS (
@@ -76,7 +88,11 @@ export const busSql = {
   readOffset: () =>
     'SELECT tx_id::text AS tx_id, message_id, failing_message_id, attempts FROM bus_offsets WHERE consumer = $1',
 
-  /** Offsets only move forward, even if two instances of a consumer race. */
+  /**
+   * Offsets only move forward, even if two instances of a consumer race. Written without
+   * waiting for the WAL flush: losing the newest offset in a crash only redelivers messages,
+   * which at-least-once delivery allows.
+   */
   advanceOffset: () => `UPDATE bus_offsets
     SET tx_id = $2::xid8, message_id = $3, failing_message_id = NULL, attempts = 0, last_error = NULL, updated_at = now()
     WHERE consumer = $1 AND (tx_id, message_id) < ($2::xid8, $3::bigint)`,
