@@ -1,0 +1,38 @@
+/**
+ * `npm run bench`: runs every benchmark, prints one table and writes the figures as JSON under
+ * bench/results/. Benchmarks are not tests: they report, they do not pass or fail.
+ * `npm run bench -- bus` runs only the named ones.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBusBench } from './bus.ts';
+import type { BenchResult } from './types.ts';
+
+const suites: Record<string, () => Promise<BenchResult[]>> = {
+  bus: runBusBench,
+};
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = wanted.filter((name) => !(name in suites));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+const results: Array<BenchResult & { suite: string }> = [];
+for (const [suite, run] of Object.entries(suites)) {
+  if (wanted.length > 0 && !wanted.includes(suite)) continue;
+  process.stderr.write(`running ${suite}…\n`);
+  for (const result of await run()) results.push({ suite, ...result });
+}
+console.table(results.map(({ suite, name, value, unit, target, notes }) => ({ suite, name, value, unit, target: target ?? '', notes: notes ?? '' })));
+const folder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+mkdirSync(folder, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const file = path.join(folder, `bench-${stamp}.json`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version, load: os.loadavg() }, results }, null, 2)}\n`,
+);
+console.log(`written: ${path.relative(process.cwd(), file)}`);
