@@ -36,18 +36,37 @@ function isScalar(value: unknown): boolean {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
-function sortedEntries(value: object): Array<[string, unknown]> {
+function asSchema(value: unknown): JsonSchemaObject | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as JsonSchemaObject)
+    : undefined;
+}
+
+/**
+ * Keys in the order the schema declares them (t, o, h, l, c reads better than sorted), then any
+ * other keys sorted: stable either way.
+ */
+function orderedEntries(value: object, schema: JsonSchemaObject | undefined): Array<[string, unknown]> {
+  const declared = Object.keys(asSchema(schema?.properties) ?? {});
+  const rank = (key: string) => {
+    const index = declared.indexOf(key);
+    return index < 0 ? declared.length : index;
+  };
   return Object.entries(value as Record<string, unknown>)
     .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function childSchema(schema: JsonSchemaObject | undefined, key: string): JsonSchemaObject | undefined {
+  return asSchema(asSchema(schema?.properties)?.[key]) ?? asSchema(schema?.additionalProperties);
 }
 
 /** One line for a list of scalars or an object of scalars (a bar, a quote): compact, still stable. */
-function inlineJson(value: unknown): string | undefined {
+function inlineJson(value: unknown, schema: JsonSchemaObject | undefined): string | undefined {
   if (Array.isArray(value) && value.every(isScalar))
     return `[${value.map((item) => stableJson(item)).join(', ')}]`;
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const entries = sortedEntries(value);
+    const entries = orderedEntries(value, schema);
     if (entries.every(([, item]) => isScalar(item)))
       return `{${entries.map(([key, item]) => `${JSON.stringify(key)}: ${stableJson(item)}`).join(', ')}}`;
   }
@@ -55,10 +74,11 @@ function inlineJson(value: unknown): string | undefined {
 }
 
 /**
- * JSON with keys sorted at every level and numbers through formatNumber: same data, same text.
- * Items of a list that hold only scalars (bars, quotes) take one line each.
+ * JSON whose key order is fixed (the schema's declaration order when a schema is given, then
+ * sorted) and whose numbers go through formatNumber: same data, same text. Items of a list that
+ * hold only scalars (bars, quotes) take one line each.
  */
-export function stableJson(value: unknown, indent = 0): string {
+export function stableJson(value: unknown, schema?: JsonSchemaObject, indent = 0): string {
   const pad = '  '.repeat(indent + 1);
   const close = '  '.repeat(indent);
   if (value === null) return 'null';
@@ -66,23 +86,30 @@ export function stableJson(value: unknown, indent = 0): string {
   if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
-    const items = value.map((item) => inlineJson(item) ?? stableJson(item, indent + 1));
+    const itemSchema = asSchema(schema?.items);
+    const items = value.map(
+      (item) => inlineJson(item, itemSchema) ?? stableJson(item, itemSchema, indent + 1),
+    );
     return `[\n${items.map((item) => `${pad}${item}`).join(',\n')}\n${close}]`;
   }
   if (typeof value === 'object') {
-    const entries = sortedEntries(value);
+    const entries = orderedEntries(value, schema);
     if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([key, item]) => `${pad}${JSON.stringify(key)}: ${stableJson(item, indent + 1)}`).join(',\n')}\n${close}}`;
+    const lines = entries.map(
+      ([key, item]) =>
+        `${pad}${JSON.stringify(key)}: ${stableJson(item, childSchema(schema, key), indent + 1)}`,
+    );
+    return `{\n${lines.join(',\n')}\n${close}}`;
   }
   throw new TypeError(`cannot render a value of type ${typeof value}`);
 }
 
-function renderValue(value: unknown): string {
+function renderValue(value: unknown, schema: JsonSchemaObject | undefined): string {
   if (value === null) return 'none';
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return formatNumber(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return stableJson(value);
+  return stableJson(value, schema);
 }
 
 /**
@@ -112,7 +139,7 @@ export function renderInputs(skill: Skill, data: Record<string, unknown>): strin
   const valid = validateInputs(skill, data);
   return skill.inputsTemplate.replace(placeholderPattern, (_match, field: string) => {
     try {
-      return renderValue(valid[field]);
+      return renderValue(valid[field], childSchema(skill.inputs.jsonSchema, field));
     } catch (error) {
       throw new SkillInputError(skill.name, [{ path: field, message: (error as Error).message }]);
     }
