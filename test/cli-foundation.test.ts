@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bus } from '../src/bus/index.ts';
+import { silentLogger } from '../src/logging/index.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { repoRoot, runCli, waitForLine } from './support/processes.ts';
+import { waitFor } from './support/wait.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('signet CLI (foundation)', () => {
+  it('db status and migrate report every migration as applied, as text and JSON', async () => {
+    const env = { DATABASE_URL: db.url, SIGNET_LOG_LEVEL: 'silent' };
+    const text = await runCli(['db', 'status'], { env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('all migrations applied');
+    expect(text.stdout).not.toContain(new URL(db.url).password || 'no-password-in-url');
+    const json = await runCli(['db', 'migrate', '--json'], { env });
+    const parsed = JSON.parse(json.stdout) as {
+      appliedNow: number[];
+      migrations: Array<{ appliedAt: string | null }>;
+    };
+    expect(parsed.appliedNow).toEqual([]);
+    expect(parsed.migrations.every((row) => row.appliedAt !== null)).toBe(true);
+  });
+
+  it('bus tail shows parked messages with their error; replay prints a window as JSON', async () => {
+    const bus = new Bus({
+      store: db.store,
+      logger: silentLogger(),
+      settings: { maxAttempts: 1, pollIntervalMs: 100 },
+    });
+    const poison = await bus.publish({
+      fromAgent: 'test',
+      toAgent: 'any',
+      topic: 'cli.poison',
+      cycleId: 'cy-cli',
+      payload: { n: 1 },
+    });
+    await bus.subscribe('cli-fragile', ['cli.poison'], () => {
+      throw new Error('handler exploded on purpose');
+    });
+    await waitFor(async () => (await bus.parked()).length === 1, 'the message to be parked');
+    await bus.stop();
+    const env = { DATABASE_URL: db.url, SIGNET_LOG_LEVEL: 'silent' };
+    const tail = await runCli(['bus', 'tail', '--no-follow', '-n', '10'], { env });
+    expect(tail.code).toBe(0);
+    expect(tail.stdout).toContain(
+      `PARKED #${poison.id} cli.poison consumer=cli-fragile attempts=1 error=handler exploded on purpose`,
+    );
+    expect(tail.stdout).toMatch(/PARKED bus\.parked bus→operator/);
+
+    const from = new Date(poison.ts.getTime() - 1_000).toISOString();
+    const replay = await runCli(['bus', 'replay', '--from', from, '--cycle', 'cy-cli', '--json'], { env });
+    const messages = JSON.parse(replay.stdout) as Array<{ id: number; topic: string }>;
+    expect(messages.map((each) => each.topic)).toEqual(['cli.poison', 'bus.parked']);
+    const bad = await runCli(['bus', 'replay', '--from', 'yesterday-ish'], { env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--from "yesterday-ish" is not a date/);
+  });
+
+  it('start runs the embedded database and the brain, says where things are, and stops cleanly', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'signet-start-'));
+    const configFile = path.join(folder, 'signet.yaml');
+    writeFileSync(
+      configFile,
+      `dataDir: ${path.join(folder, 'state')}\nlogLevel: warn\ndatabase:\n  embeddedPort: 56101\n`,
+    );
+    const env = { ...process.env, SIGNET_CONFIG: configFile };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), 'start'], {
+      cwd: folder,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    await waitForLine(child, 'Stop with Ctrl-C', 60_000);
+    expect(stdout).toMatch(/database : postgres:\/\/signet:\*\*\*\*\*@127\.0\.0\.1:\d+\/signet \(embedded\)/);
+    expect(stdout).toContain(`config   : ${configFile}`);
+    const tail = await runCli(['bus', 'tail', '--no-follow', '--json'], {
+      env: { SIGNET_CONFIG: configFile, DATABASE_URL: '' },
+    });
+    expect(tail.stdout).toContain('"topic":"system.started"');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(path.join(folder, 'state', 'pg', 'postmaster.pid'))).toBe(false);
+  });
+});
