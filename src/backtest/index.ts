@@ -1,0 +1,12 @@
+export { computeMetrics, type Metrics } from './metrics.ts';
+export { roundCents, roundPercent, roundPrice, roundRatio } from './money.ts';
+export { type BacktestReport, buildReport, type OpenPositionRow, type TradeRow } from './report-data.ts';
+export {
+  type BacktestInput,
+  type BacktestRun,
+  type BacktestSettings,
+  backtestSettingsSchema,
+  fingerprint,
+  runBacktest,
+  SimulatedClock,
+} from './runner.ts';

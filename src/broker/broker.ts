@@ -1,0 +1,145 @@
+/**
+ * The broker contract (paper, alpaca, mt5). Dependency-free on purpose. Methods may answer
+ * synchronously (the paper broker, so a backtest's hot loop never awaits) or with a promise
+ * (brokers over a network); callers handle both with `MaybePromise`.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit' | 'stop';
+/** Matches the `orders.leg` column. */
+export type OrderLeg = 'entry' | 'stop_loss' | 'take_profit' | 'exit' | 'flatten';
+/**
+ * `waiting`: a bracket child whose entry has not filled yet. `open`: working at the broker.
+ * Final states: `filled`, `cancelled`, `rejected`.
+ */
+export type OrderStatus = 'waiting' | 'open' | 'filled' | 'cancelled' | 'rejected';
+
+/** Protective children of an entry; give one or both. */
+export interface BracketRequest {
+  /** Stop-loss trigger price (below the entry for a buy). */
+  stopLoss?: number;
+  /** Take-profit limit price (above the entry for a buy). */
+  takeProfit?: number;
+}
+
+export interface OrderRequest {
+  /** Deterministic id chosen by the caller: submitting the same id twice returns the first order. */
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  qty: number;
+  limitPrice?: number;
+  stopPrice?: number;
+  leg?: OrderLeg;
+  /** Entry with a stop-loss and a take-profit child (one cancels the other). */
+  bracket?: BracketRequest;
+  /** Price for the cash check at submission (the signal bar's close); default: last close. */
+  referencePrice?: number;
+  cycleId?: string;
+}
+
+export interface Order {
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  qty: number;
+  limitPrice: number | null;
+  stopPrice: number | null;
+  leg: OrderLeg;
+  parentClientOrderId: string | null;
+  /** The bracket children of an entry (stop-loss first), or the other child of a child. */
+  linkedClientOrderIds: string[];
+  status: OrderStatus;
+  /** Epoch ms. */
+  submittedAt: number;
+  filledAt: number | null;
+  fillPrice: number | null;
+  commission: number;
+  /** Why the order was rejected or cancelled. */
+  reason: string | null;
+  cycleId: string | null;
+}
+
+export interface Fill {
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  qty: number;
+  price: number;
+  commission: number;
+  /** Epoch ms of the bar (or moment) it filled in. */
+  time: number;
+}
+
+export interface Position {
+  symbol: string;
+  /** Shares held (long only in the paper broker). */
+  qty: number;
+  avgPrice: number;
+  stopClientOrderId: string | null;
+  takeProfitClientOrderId: string | null;
+  openedAt: number;
+}
+
+export interface Account {
+  cash: number;
+  /** Cash plus positions at their last price. */
+  equity: number;
+}
+
+export interface Broker {
+  readonly name: string;
+  account(): MaybePromise<Account>;
+  positions(): MaybePromise<Position[]>;
+  /**
+   * Places an order (idempotent by clientOrderId). An order whose leg is `exit` or `flatten`
+   * replaces the position's protective orders: the broker cancels them when it accepts it.
+   */
+  submit(request: OrderRequest): MaybePromise<Order>;
+  cancel(clientOrderId: string, reason?: string): MaybePromise<Order | undefined>;
+  getOrder(clientOrderId: string): MaybePromise<Order | undefined>;
+  /** Cancels every working order and sends a market order closing each position. */
+  closeAll(idPrefix: string): MaybePromise<Order[]>;
+}
+
+/**
+ * What the decision step must know synchronously each bar. The paper broker answers from its
+ * own books; a live runtime answers from its reconciled local view of the broker.
+ */
+export interface PortfolioView {
+  cash(): number;
+  positionQty(symbol: string): number;
+  /** True when the symbol's position has a working stop-loss or take-profit. */
+  isProtected(symbol: string): boolean;
+}
+
+export type BrokerEvent =
+  | { kind: 'fill'; fill: Fill; order: Order; cashAfter: number; positionAfter: number }
+  | { kind: 'cancelled'; order: Order }
+  | { kind: 'rejected'; order: Order }
+  | { kind: 'trade-closed'; trade: ClosedTrade };
+
+/** A round trip: a position from flat back to flat. Money in full precision. */
+export interface ClosedTrade {
+  symbol: string;
+  entryTime: number;
+  exitTime: number;
+  /** Average entry and exit prices. */
+  entryPrice: number;
+  exitPrice: number;
+  qty: number;
+  /** (exit − entry) × qty, before commission. */
+  grossPnl: number;
+  /** Entry and exit commission together. */
+  commission: number;
+  /** grossPnl − commission. */
+  pnl: number;
+  /** Bars held (entry bar to exit bar). */
+  bars: number;
+  exitLeg: OrderLeg;
+  entryClientOrderId: string;
+  exitClientOrderId: string;
+}

@@ -1,0 +1,24 @@
+export type {
+  Account,
+  BracketRequest,
+  Broker,
+  BrokerEvent,
+  ClosedTrade,
+  Fill,
+  MaybePromise,
+  Order,
+  OrderLeg,
+  OrderRequest,
+  OrderSide,
+  OrderStatus,
+  OrderType,
+  PortfolioView,
+  Position,
+} from './broker.ts';
+export { matchPrice, type PaperBook, slipPrice } from './paper/book.ts';
+export {
+  PaperBroker,
+  type PaperBrokerOptions,
+  type PaperBrokerSettings,
+  paperBrokerOptionsSchema,
+} from './paper/paper-broker.ts';

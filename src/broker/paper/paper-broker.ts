@@ -1,0 +1,488 @@
+import { z } from 'zod';
+import { ValidationError } from '../../errors/index.ts';
+import type {
+  Account,
+  Broker,
+  BrokerEvent,
+  ClosedTrade,
+  Order,
+  OrderRequest,
+  PortfolioView,
+  Position,
+} from '../broker.ts';
+import { createBook, matchPrice, type PaperBook, slipPrice, type WorkingOrder } from './book.ts';
+
+export const paperBrokerOptionsSchema = z
+  .object({
+    cash: z.number().finite().nonnegative(),
+    /** Fraction of traded value, e.g. 0.001 for 0.1 %. */
+    commission: z.number().min(0).max(0.5).default(0),
+    /** Fraction of price moved against the trader on each fill (default none). */
+    slippage: z.number().min(0).max(0.5).default(0),
+    name: z.string().min(1).default('paper'),
+  })
+  .strict();
+
+export type PaperBrokerSettings = z.input<typeof paperBrokerOptionsSchema>;
+
+export interface PaperBrokerOptions extends PaperBrokerSettings {
+  /** Simulated (or wall) clock; stamps submissions. */
+  clock: { now(): number };
+  /** Fills, cancellations, rejections and closed trades, as they happen. */
+  onEvent?: (event: BrokerEvent) => void;
+}
+
+const positive = z.number().finite().positive();
+const orderRequestSchema = z
+  .object({
+    clientOrderId: z.string().min(1).max(200),
+    symbol: z.string().min(1).max(32),
+    side: z.enum(['buy', 'sell']),
+    type: z.enum(['market', 'limit', 'stop']),
+    qty: positive,
+    limitPrice: positive.optional(),
+    stopPrice: positive.optional(),
+    leg: z.enum(['entry', 'stop_loss', 'take_profit', 'exit', 'flatten']).optional(),
+    bracket: z.object({ stopLoss: positive.optional(), takeProfit: positive.optional() }).strict().optional(),
+    referencePrice: positive.optional(),
+    cycleId: z.string().max(200).optional(),
+  })
+  .strict()
+  .superRefine((request, context) => {
+    if (request.type === 'limit' && request.limitPrice === undefined)
+      context.addIssue({ code: 'custom', path: ['limitPrice'], message: 'a limit order needs limitPrice' });
+    if (request.type === 'stop' && request.stopPrice === undefined)
+      context.addIssue({ code: 'custom', path: ['stopPrice'], message: 'a stop order needs stopPrice' });
+    if (request.bracket) {
+      if (request.side !== 'buy')
+        context.addIssue({
+          code: 'custom',
+          path: ['bracket'],
+          message: 'brackets are for buy entries only (no short selling)',
+        });
+      const { stopLoss, takeProfit } = request.bracket;
+      if (stopLoss === undefined && takeProfit === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['bracket'],
+          message: 'a bracket needs stopLoss, takeProfit or both',
+        });
+      if (stopLoss !== undefined && takeProfit !== undefined && stopLoss >= takeProfit)
+        context.addIssue({ code: 'custom', path: ['bracket'], message: 'stopLoss must be below takeProfit' });
+    }
+  });
+
+function copy(order: Order): Order {
+  return { ...order, linkedClientOrderIds: [...order.linkedClientOrderIds] };
+}
+
+const isFinal = (order: Order) =>
+  order.status === 'filled' || order.status === 'cancelled' || order.status === 'rejected';
+
+/**
+ * The backtest and paper-trading broker. Synchronous (no promise anywhere), allocation-free on
+ * bars without orders. Money stays in full double precision; reports round to cents.
+ */
+export class PaperBroker implements Broker, PortfolioView {
+  readonly name: string;
+  readonly commission: number;
+  readonly slippage: number;
+  readonly initialCash: number;
+  private cashBalance: number;
+  private readonly clock: { now(): number };
+  private readonly onEvent: ((event: BrokerEvent) => void) | undefined;
+  private readonly books = new Map<string, PaperBook>();
+  private readonly orders = new Map<string, WorkingOrder>();
+  /** Books with a position, for valuation without scanning every symbol. */
+  private readonly holding: PaperBook[] = [];
+  private readonly closedTrades: ClosedTrade[] = [];
+  fillCount = 0;
+  rejectedCount = 0;
+  /** True while processBar walks a book's orders: cancel() then leaves compaction to it. */
+  private matching = false;
+
+  constructor(options: PaperBrokerOptions) {
+    const settings = paperBrokerOptionsSchema.parse({
+      cash: options.cash,
+      commission: options.commission,
+      slippage: options.slippage,
+      name: options.name,
+    });
+    this.name = settings.name;
+    this.commission = settings.commission;
+    this.slippage = settings.slippage;
+    this.initialCash = settings.cash;
+    this.cashBalance = settings.cash;
+    this.clock = options.clock;
+    this.onEvent = options.onEvent;
+  }
+
+  /** The book of a symbol (created on first use); keep it to call processBar without a lookup. */
+  book(symbol: string): PaperBook {
+    let book = this.books.get(symbol);
+    if (!book) {
+      book = createBook(symbol);
+      this.books.set(symbol, book);
+    }
+    return book;
+  }
+
+  /**
+   * Matches the symbol's working orders against one bar, in submission order, then marks the
+   * position at the close. Orders submitted after the previous bar closed are eligible now.
+   */
+  processBar(book: PaperBook, time: number, open: number, high: number, low: number, close: number): void {
+    book.bars += 1;
+    book.lastTime = time;
+    const orders = book.orders;
+    if (orders.length > 0) {
+      const bar = book.bars;
+      const count = orders.length;
+      this.matching = true;
+      try {
+        for (let at = 0; at < count; at += 1) {
+          const working = orders[at]!;
+          const order = working.order;
+          if (order.status !== 'open' || working.activeFromBar > bar) continue;
+          const matched = matchPrice(order, open, high, low);
+          if (Number.isNaN(matched)) continue; // not reached on this bar
+          this.execute(book, working, slipPrice(order, matched, this.slippage, high, low), time, bar);
+        }
+      } finally {
+        this.matching = false;
+      }
+      let kept = 0;
+      for (let at = 0; at < orders.length; at += 1) {
+        const working = orders[at]!;
+        if (!isFinal(working.order)) orders[kept++] = working;
+      }
+      orders.length = kept;
+    }
+    book.lastClose = close;
+  }
+
+  private execute(book: PaperBook, working: WorkingOrder, price: number, time: number, bar: number): void {
+    const order = working.order;
+    const qty = order.qty;
+    const value = qty * price;
+    const commission = value * this.commission;
+    if (order.side === 'buy') {
+      const cost = value + commission;
+      if (cost > this.cashBalance) {
+        this.reject(
+          order,
+          `insufficient cash at fill: needs ${cost.toFixed(2)}, has ${this.cashBalance.toFixed(2)}`,
+        );
+        return;
+      }
+      this.cashBalance -= cost;
+      if (book.qty === 0) {
+        book.openedAt = time;
+        book.openedBar = bar;
+        book.entryClientOrderId = order.clientOrderId;
+        book.entryQty = 0;
+        book.entryValue = 0;
+        book.entryCommission = 0;
+        book.exitQty = 0;
+        book.exitValue = 0;
+        book.exitCommission = 0;
+        this.holding.push(book);
+      }
+      book.qty += qty;
+      book.entryQty += qty;
+      book.entryValue += value;
+      book.entryCommission += commission;
+    } else {
+      if (qty > book.qty) {
+        this.reject(order, `sell of ${qty} exceeds the position of ${book.qty} (no short selling)`);
+        return;
+      }
+      this.cashBalance += value - commission;
+      book.qty -= qty;
+      book.exitQty += qty;
+      book.exitValue += value;
+      book.exitCommission += commission;
+    }
+    order.status = 'filled';
+    order.filledAt = time;
+    order.fillPrice = price;
+    order.commission = commission;
+    this.fillCount += 1;
+    // Bracket children go live on the bar after their entry fills.
+    if (order.leg === 'entry' && order.linkedClientOrderIds.length > 0) {
+      for (const childId of order.linkedClientOrderIds) {
+        const child = this.orders.get(childId);
+        if (!child || child.order.status !== 'waiting') continue;
+        child.order.status = 'open';
+        child.activeFromBar = bar + 1;
+        if (child.order.leg === 'stop_loss') book.stopClientOrderId = childId;
+        else book.takeProfitClientOrderId = childId;
+      }
+    }
+    this.onEvent?.({
+      kind: 'fill',
+      fill: {
+        clientOrderId: order.clientOrderId,
+        symbol: book.symbol,
+        side: order.side,
+        qty,
+        price,
+        commission,
+        time,
+      },
+      order: copy(order),
+      cashAfter: this.cashBalance,
+      positionAfter: book.qty,
+    });
+    // One cancels the other.
+    if (order.leg === 'stop_loss' || order.leg === 'take_profit') {
+      for (const siblingId of order.linkedClientOrderIds)
+        this.cancel(siblingId, `oco: ${order.clientOrderId} filled`);
+    }
+    if (book.qty === 0 && order.side === 'sell') this.closeTrade(book, order, time, bar);
+  }
+
+  private closeTrade(book: PaperBook, exit: Order, time: number, bar: number): void {
+    for (const id of [book.stopClientOrderId, book.takeProfitClientOrderId]) {
+      if (id) this.cancel(id, `position closed by ${exit.clientOrderId}`);
+    }
+    book.stopClientOrderId = null;
+    book.takeProfitClientOrderId = null;
+    const at = this.holding.indexOf(book);
+    if (at >= 0) this.holding.splice(at, 1);
+    const grossPnl = book.exitValue - book.entryValue;
+    const commission = book.entryCommission + book.exitCommission;
+    const trade: ClosedTrade = {
+      symbol: book.symbol,
+      entryTime: book.openedAt,
+      exitTime: time,
+      entryPrice: book.entryValue / book.entryQty,
+      exitPrice: book.exitValue / book.exitQty,
+      qty: book.entryQty,
+      grossPnl,
+      commission,
+      pnl: grossPnl - commission,
+      bars: bar - book.openedBar,
+      exitLeg: exit.leg,
+      entryClientOrderId: book.entryClientOrderId,
+      exitClientOrderId: exit.clientOrderId,
+    };
+    this.closedTrades.push(trade);
+    this.onEvent?.({ kind: 'trade-closed', trade });
+  }
+
+  private reject(order: Order, reason: string): void {
+    order.status = 'rejected';
+    order.reason = reason;
+    this.rejectedCount += 1;
+    this.onEvent?.({ kind: 'rejected', order: copy(order) });
+    if (order.leg === 'entry') {
+      for (const childId of order.linkedClientOrderIds)
+        this.cancel(childId, `entry ${order.clientOrderId} rejected`);
+    }
+  }
+
+  submit(request: OrderRequest): Order {
+    const existing = this.orders.get(request.clientOrderId);
+    if (existing) return copy(existing.order);
+    const parsed = orderRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => ({
+        path: `order.${issue.path.map(String).join('.')}`,
+        message: issue.message,
+      }));
+      throw new ValidationError(
+        `invalid order ${request.clientOrderId}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+        issues,
+        { fix: 'Correct the named field of the order request.' },
+      );
+    }
+    const valid = parsed.data;
+    const book = this.book(valid.symbol);
+    const now = this.clock.now();
+    const order: Order = {
+      clientOrderId: valid.clientOrderId,
+      symbol: valid.symbol,
+      side: valid.side,
+      type: valid.type,
+      qty: valid.qty,
+      limitPrice: valid.limitPrice ?? null,
+      stopPrice: valid.stopPrice ?? null,
+      leg: valid.leg ?? (valid.side === 'buy' ? 'entry' : 'exit'),
+      parentClientOrderId: null,
+      linkedClientOrderIds: [],
+      status: 'open',
+      submittedAt: now,
+      filledAt: null,
+      fillPrice: null,
+      commission: 0,
+      reason: null,
+      cycleId: valid.cycleId ?? null,
+    };
+    const working: WorkingOrder = { order, activeFromBar: book.bars + 1 };
+    this.orders.set(order.clientOrderId, working);
+    if (order.side === 'buy') {
+      const reference = valid.referencePrice ?? book.lastClose;
+      const cost = order.qty * reference * (1 + this.commission);
+      if (cost > this.cashBalance) {
+        this.reject(
+          order,
+          `insufficient cash at submission: needs ${cost.toFixed(2)} at ${reference}, has ${this.cashBalance.toFixed(2)}`,
+        );
+        return copy(order);
+      }
+    } else if (order.qty > book.qty) {
+      this.reject(order, `sell of ${order.qty} exceeds the position of ${book.qty} (no short selling)`);
+      return copy(order);
+    }
+    if (order.leg === 'exit' || order.leg === 'flatten') {
+      for (const id of [book.stopClientOrderId, book.takeProfitClientOrderId]) {
+        if (id) this.cancel(id, `replaced by ${order.leg} order ${order.clientOrderId}`);
+      }
+      book.stopClientOrderId = null;
+      book.takeProfitClientOrderId = null;
+    }
+    book.orders.push(working);
+    if (valid.bracket) {
+      const children: Order[] = [];
+      if (valid.bracket.stopLoss !== undefined) {
+        children.push({
+          ...order,
+          clientOrderId: `${order.clientOrderId}.sl`,
+          side: 'sell',
+          type: 'stop',
+          leg: 'stop_loss',
+          stopPrice: valid.bracket.stopLoss,
+          limitPrice: null,
+        });
+      }
+      if (valid.bracket.takeProfit !== undefined) {
+        children.push({
+          ...order,
+          clientOrderId: `${order.clientOrderId}.tp`,
+          side: 'sell',
+          type: 'limit',
+          leg: 'take_profit',
+          limitPrice: valid.bracket.takeProfit,
+          stopPrice: null,
+        });
+      }
+      for (const child of children) {
+        child.status = 'waiting';
+        child.parentClientOrderId = order.clientOrderId;
+        child.linkedClientOrderIds = children
+          .filter((other) => other !== child)
+          .map((other) => other.clientOrderId);
+        const childWorking: WorkingOrder = { order: child, activeFromBar: Number.POSITIVE_INFINITY };
+        this.orders.set(child.clientOrderId, childWorking);
+        book.orders.push(childWorking);
+      }
+      order.linkedClientOrderIds = children.map((child) => child.clientOrderId);
+    }
+    return copy(order);
+  }
+
+  cancel(clientOrderId: string, reason = 'cancelled by request'): Order | undefined {
+    const working = this.orders.get(clientOrderId);
+    if (!working) return undefined;
+    const order = working.order;
+    if (isFinal(order)) return copy(order);
+    order.status = 'cancelled';
+    order.reason = reason;
+    this.onEvent?.({ kind: 'cancelled', order: copy(order) });
+    if (order.leg === 'entry') {
+      for (const childId of order.linkedClientOrderIds)
+        this.cancel(childId, `entry ${order.clientOrderId} cancelled`);
+    }
+    const book = this.books.get(order.symbol);
+    if (book) {
+      if (book.stopClientOrderId === clientOrderId) book.stopClientOrderId = null;
+      if (book.takeProfitClientOrderId === clientOrderId) book.takeProfitClientOrderId = null;
+      const at = book.orders.indexOf(working);
+      // Outside processBar the list is compacted here; inside it, processBar compacts.
+      if (at >= 0 && !this.matching) book.orders.splice(at, 1);
+    }
+    return copy(order);
+  }
+
+  getOrder(clientOrderId: string): Order | undefined {
+    const working = this.orders.get(clientOrderId);
+    return working ? copy(working.order) : undefined;
+  }
+
+  closeAll(idPrefix: string): Order[] {
+    const placed: Order[] = [];
+    for (const working of [...this.orders.values()]) {
+      if (!isFinal(working.order)) this.cancel(working.order.clientOrderId, 'close all');
+    }
+    for (const book of [...this.holding]) {
+      placed.push(
+        this.submit({
+          clientOrderId: `${idPrefix}.flatten.${book.symbol}`,
+          symbol: book.symbol,
+          side: 'sell',
+          type: 'market',
+          qty: book.qty,
+          leg: 'flatten',
+        }),
+      );
+    }
+    return placed;
+  }
+
+  account(): Account {
+    return { cash: this.cashBalance, equity: this.equity() };
+  }
+
+  /** Cash plus every position at its symbol's last close. */
+  equity(): number {
+    let value = this.cashBalance;
+    const holding = this.holding;
+    for (let at = 0; at < holding.length; at += 1) {
+      const book = holding[at]!;
+      value += book.qty * book.lastClose;
+    }
+    return value;
+  }
+
+  positions(): Position[] {
+    return this.holding.map((book) => ({
+      symbol: book.symbol,
+      qty: book.qty,
+      avgPrice: book.entryValue / book.entryQty,
+      stopClientOrderId: book.stopClientOrderId,
+      takeProfitClientOrderId: book.takeProfitClientOrderId,
+      openedAt: book.openedAt,
+    }));
+  }
+
+  /** Positions currently open (for exposure). */
+  get holdingCount(): number {
+    return this.holding.length;
+  }
+
+  /** Entry commission already paid on positions still open. */
+  openCommission(): number {
+    let total = 0;
+    for (const book of this.holding) total += book.entryCommission + book.exitCommission;
+    return total;
+  }
+
+  get trades(): readonly ClosedTrade[] {
+    return this.closedTrades;
+  }
+
+  // PortfolioView: synchronous answers for the decision step.
+  cash(): number {
+    return this.cashBalance;
+  }
+
+  positionQty(symbol: string): number {
+    return this.books.get(symbol)?.qty ?? 0;
+  }
+
+  isProtected(symbol: string): boolean {
+    const book = this.books.get(symbol);
+    return book !== undefined && (book.stopClientOrderId !== null || book.takeProfitClientOrderId !== null);
+  }
+}

@@ -1,0 +1,28 @@
+export {
+  barAt,
+  barSchema,
+  emptySeries,
+  formatBarTime,
+  parseBar,
+  seriesFromBars,
+  sliceSeries,
+} from './bar.ts';
+export {
+  type CsvFeedOptions,
+  type CsvParseOptions,
+  csvFeed,
+  csvFeedOptionsSchema,
+  parseCsvBars,
+} from './csv.ts';
+export { csvRowSchema, parseDateText } from './csv-row.ts';
+export { MarketDataError } from './errors.ts';
+export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
+export {
+  createRandom,
+  generateSimSeries,
+  type Regime,
+  type SimFeedOptions,
+  type SimSeries,
+  simFeed,
+  simFeedOptionsSchema,
+} from './sim.ts';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { BarSeries } from '../market/index.ts';
+import { highest, lowest, price } from './indicators.ts';
+import type { Proposal, Strategy } from './strategy.ts';
+
+export const breakoutParametersSchema = z
+  .object({
+    /** Enter when the close exceeds the highest high of this many earlier bars. */
+    entry: z.number().int().min(2).max(1_000).default(20),
+    /** Exit when the close falls below the lowest low of this many earlier bars. */
+    exit: z.number().int().min(2).max(1_000).default(10),
+  })
+  .strict();
+
+export type BreakoutParameters = z.input<typeof breakoutParametersSchema>;
+
+/** Long-only Donchian channel breakout. */
+export class Breakout implements Strategy {
+  readonly name = 'breakout';
+  readonly warmup: number;
+  readonly parameters: Readonly<Record<string, number>>;
+  private readonly entry: number;
+  private readonly exit: number;
+
+  constructor(parameters: BreakoutParameters = {}) {
+    const valid = breakoutParametersSchema.parse(parameters);
+    this.entry = valid.entry;
+    this.exit = valid.exit;
+    this.warmup = Math.max(valid.entry, valid.exit) + 1;
+    this.parameters = { entry: valid.entry, exit: valid.exit };
+  }
+
+  decide(series: BarSeries, index: number, positionQty: number): Proposal | null {
+    if (index < this.warmup - 1) return null;
+    const close = series.close[index]!;
+    if (positionQty === 0) {
+      const top = highest(series.high, index - this.entry, index - 1);
+      if (!(close > top)) return null;
+      return this.proposal(
+        series,
+        index,
+        'enter',
+        `close ${price(close)} broke above the ${this.entry}-bar high ${price(top)}`,
+      );
+    }
+    if (positionQty > 0) {
+      const bottom = lowest(series.low, index - this.exit, index - 1);
+      if (!(close < bottom)) return null;
+      return this.proposal(
+        series,
+        index,
+        'exit',
+        `close ${price(close)} fell below the ${this.exit}-bar low ${price(bottom)}`,
+      );
+    }
+    return null;
+  }
+
+  private proposal(series: BarSeries, index: number, intent: 'enter' | 'exit', reason: string): Proposal {
+    return {
+      symbol: series.symbol,
+      side: intent === 'enter' ? 'buy' : 'sell',
+      intent,
+      referencePrice: series.close[index]!,
+      reason,
+      strategy: this.name,
+      time: series.time[index]!,
+    };
+  }
+}

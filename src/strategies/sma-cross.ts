@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import type { BarSeries } from '../market/index.ts';
+import { assertExact, price, priceScale, toMicros } from './indicators.ts';
+import type { Proposal, Strategy } from './strategy.ts';
+
+export const smaCrossParametersSchema = z
+  .object({
+    fast: z.number().int().min(1).max(1_000).default(10),
+    slow: z.number().int().min(2).max(5_000).default(30),
+  })
+  .strict()
+  .refine((value) => value.fast < value.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
+
+export type SmaCrossParameters = z.input<typeof smaCrossParametersSchema>;
+
+/** Per-series indicator state, computed up to `computed` and never beyond the bar asked for. */
+interface SmaState {
+  micros: Float64Array;
+  /** sign(fastSMA − slowSMA) at each bar from slow − 1 on. */
+  sign: Int8Array;
+  /** The last non-zero sign at or before each bar (0 if none yet): backtrader's "nzd". */
+  lastNonZero: Int8Array;
+  sumFast: number;
+  sumSlow: number;
+  computed: number;
+}
+
+/**
+ * Long-only moving-average crossover (backtrader's CrossOver): enter when the fast SMA is above
+ * the slow SMA now and was below it at the last earlier bar where the two differed; exit on
+ * the mirror image. A tie is no cross. Sums are exact integers of micro-units.
+ */
+export class SmaCross implements Strategy {
+  readonly name = 'sma-cross';
+  readonly warmup: number;
+  readonly parameters: Readonly<Record<string, number>>;
+  private readonly fast: number;
+  private readonly slow: number;
+  private readonly states = new WeakMap<BarSeries, SmaState>();
+
+  constructor(parameters: SmaCrossParameters = {}) {
+    const valid = smaCrossParametersSchema.parse(parameters);
+    this.fast = valid.fast;
+    this.slow = valid.slow;
+    this.warmup = valid.slow + 1;
+    this.parameters = { fast: valid.fast, slow: valid.slow };
+  }
+
+  private advance(series: BarSeries, index: number): SmaState {
+    let state = this.states.get(series);
+    if (!state) {
+      state = {
+        micros: new Float64Array(series.length),
+        sign: new Int8Array(series.length),
+        lastNonZero: new Int8Array(series.length),
+        sumFast: 0,
+        sumSlow: 0,
+        computed: -1,
+      };
+      this.states.set(series, state);
+    }
+    if (state.computed >= index) return state;
+    const { fast, slow } = this;
+    const { micros, sign, lastNonZero } = state;
+    const close = series.close;
+    let sumFast = state.sumFast;
+    let sumSlow = state.sumSlow;
+    for (let at = state.computed + 1; at <= index; at += 1) {
+      const value = toMicros(close[at]!);
+      micros[at] = value;
+      sumFast += value;
+      sumSlow += value;
+      if (at >= fast) sumFast -= micros[at - fast]!;
+      if (at >= slow) sumSlow -= micros[at - slow]!;
+      if (at >= slow - 1) {
+        // fast/slow SMAs compared as sumFast/fast vs sumSlow/slow, cross-multiplied: exact.
+        const left = sumFast * slow;
+        const right = sumSlow * fast;
+        if (left > 9e15 || right > 9e15) assertExact(Math.max(left, right), 'SMA cross-product');
+        const current = left > right ? 1 : left < right ? -1 : 0;
+        sign[at] = current;
+        lastNonZero[at] = current !== 0 || at === slow - 1 ? current : lastNonZero[at - 1]!;
+      }
+    }
+    state.sumFast = sumFast;
+    state.sumSlow = sumSlow;
+    state.computed = index;
+    return state;
+  }
+
+  decide(series: BarSeries, index: number, positionQty: number): Proposal | null {
+    if (index < this.slow) return null;
+    const state = this.advance(series, index);
+    const now = state.sign[index]!;
+    const before = state.lastNonZero[index - 1]!;
+    const up = now > 0 && before < 0;
+    const down = now < 0 && before > 0;
+    if (!(up && positionQty === 0) && !(down && positionQty > 0)) return null;
+    const fastSma = this.sma(state, index, this.fast);
+    const slowSma = this.sma(state, index, this.slow);
+    const close = series.close[index]!;
+    return {
+      symbol: series.symbol,
+      side: up ? 'buy' : 'sell',
+      intent: up ? 'enter' : 'exit',
+      referencePrice: close,
+      reason: `SMA(${this.fast}) ${price(fastSma)} crossed ${up ? 'above' : 'below'} SMA(${this.slow}) ${price(slowSma)}; close ${price(close)}`,
+      strategy: this.name,
+      time: series.time[index]!,
+    };
+  }
+
+  /** The SMA at a bar, for reasons and tests (exact sum, one division). */
+  private sma(state: SmaState, index: number, length: number): number {
+    let sum = 0;
+    for (let at = index - length + 1; at <= index; at += 1) sum += state.micros[at]!;
+    return sum / length / priceScale;
+  }
+}
