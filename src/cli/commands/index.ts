@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerBusCommands } from './bus.ts';
 import { registerDbCommands } from './db.ts';
+import { registerLlmCommands } from './llm.ts';
 import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
 
@@ -13,4 +14,5 @@ export const commands: RegisterCommand[] = [
   registerDbCommands,
   registerBusCommands,
   registerSkillsCommands,
+  registerLlmCommands,
 ];
