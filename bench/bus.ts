@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +33,7 @@ async function throughput(bus: Bus, publishers: number, total: number): Promise<
 /** Durable publish throughput and publish→handler latency on the embedded database (or DATABASE_URL). */
 export async function runBusBench(): Promise<BenchResult[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-bus-'));
+  chmodSync(dataDir, 0o755); // the postgres user must walk into it when we run as root
   const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
   const logger = silentLogger();
   const store = await openStore({

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { Bus } from '../src/bus/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { repoRoot, runCli, waitForLine } from './support/processes.ts';
+import { walkableTempDir } from './support/temp.ts';
 import { waitFor } from './support/wait.ts';
 
 let db: TestDatabase;
@@ -69,13 +70,13 @@ describe('signet CLI (foundation)', () => {
   });
 
   it('start runs the embedded database and the brain, says where things are, and stops cleanly', async () => {
-    const folder = mkdtempSync(path.join(tmpdir(), 'signet-start-'));
+    const folder = walkableTempDir(path.join(tmpdir(), 'signet-start-'));
     const configFile = path.join(folder, 'signet.yaml');
     writeFileSync(
       configFile,
       `dataDir: ${path.join(folder, 'state')}\nlogLevel: warn\ndatabase:\n  embeddedPort: 56101\n`,
     );
-    const env = { ...process.env, SIGNET_CONFIG: configFile };
+    const env: NodeJS.ProcessEnv = { ...process.env, SIGNET_CONFIG: configFile };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), 'start'], {
       cwd: folder,

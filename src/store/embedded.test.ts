@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { walkableTempDir } from '../../test/support/temp.ts';
 import { silentLogger } from '../logging/index.ts';
 import { startEmbeddedPostgres } from './index.ts';
 
-const root = mkdtempSync(path.join(tmpdir(), 'signet-embedded-'));
+const root = walkableTempDir(path.join(tmpdir(), 'signet-embedded-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function scalar(url: string, sql: string): Promise<unknown> {

@@ -231,9 +231,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     };
   }
   const runAs = postgresUser();
-  const port = (await portIsFree(options.preferredPort)) ? options.preferredPort : await anyFreePort();
   const logFile = `${dir}.log`;
-  const maskedUrl = `postgres://${credentials.user}:*****@127.0.0.1:${port}/postgres`;
+  let port = (await portIsFree(options.preferredPort)) ? options.preferredPort : await anyFreePort();
+  let maskedUrl = `postgres://${credentials.user}:*****@127.0.0.1:${port}/postgres`;
   try {
     if (!existsSync(path.join(dir, 'PG_VERSION'))) await initialise(dir, credentials, runAs);
     if (runAs.uid !== undefined && runAs.gid !== undefined) {
@@ -241,16 +241,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       chownSync(logFile, runAs.uid, runAs.gid);
     }
     const { pg_ctl } = await binaries();
-    // Loopback only: the embedded cluster is never a network service.
-    const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
-    const started = await run(
-      pg_ctl,
-      ['start', '-D', dir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60'],
-      runAs,
-    );
-    if (started.code !== 0) {
-      const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2_000) : '';
-      throw new Error(`pg_ctl start exited with ${started.code}: ${started.output}\n${log}`);
+    // Another process may take the port between our check and the server's bind: try a few.
+    for (let attempt = 1; ; attempt += 1) {
+      const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+      // Loopback only: the embedded cluster is never a network service.
+      const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+      const started = await run(
+        pg_ctl,
+        ['start', '-D', dir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60'],
+        runAs,
+      );
+      if (started.code === 0) break;
+      const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(logStart) : '';
+      if (attempt < 5 && /Address already in use/.test(log)) {
+        port = await anyFreePort();
+        maskedUrl = `postgres://${credentials.user}:*****@127.0.0.1:${port}/postgres`;
+        continue;
+      }
+      throw new Error(`pg_ctl start exited with ${started.code}: ${started.output}\n${log.slice(-2_000)}`);
     }
   } catch (error) {
     throw new StoreUnavailableError(

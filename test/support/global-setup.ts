@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { silentLogger } from '../../src/logging/index.ts';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/store/index.ts';
+import { walkableTempDir } from './temp.ts';
 
 /**
  * One PostgreSQL for the whole run: the server at DATABASE_URL when set (CI runs the storage
@@ -16,7 +16,7 @@ export async function setup(project: TestProject): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     // /tmp is walkable by the postgres user, which runs the server when tests run as root.
-    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'signet-test-')), 'pg');
+    const dir = path.join(walkableTempDir(path.join(tmpdir(), 'signet-test-')), 'pg');
     embedded = await startEmbeddedPostgres({
       dir,
       preferredPort: 55432,

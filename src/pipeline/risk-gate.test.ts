@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { correlation, defaultRiskLimits, evaluateRisk, type RiskInputs } from './risk-gate.ts';
+
+function inputs(overrides: Partial<RiskInputs> = {}): RiskInputs {
+  return {
+    proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 95, targetPrice: 110 },
+    equity: 100_000,
+    cash: 100_000,
+    dayStartEquity: 100_000,
+    positions: [],
+    symbolPnlToday: {},
+    haltLevel: 0,
+    riskMultiplier: 1,
+    closes: {},
+    commissionRate: 0.001,
+    ...overrides,
+  };
+}
+
+describe('risk gate', () => {
+  it('sizes by the binding limit: risk at the stop, the position cap, exposure or cash', () => {
+    // Risk: 1% of 100,000 = 1,000 at risk / 5 per share = 200 shares; cap: 10% = 10,000 / 100 = 100 shares.
+    const capped = evaluateRisk(inputs(), defaultRiskLimits);
+    expect(capped).toMatchObject({ verdict: 'sign', qty: 100, reasons: [] });
+    // A wider stop makes risk the binding limit: 1,000 / 12.5 = 80 shares.
+    const wide = evaluateRisk(
+      inputs({
+        proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 87.5, targetPrice: 120 },
+      }),
+      defaultRiskLimits,
+    );
+    expect(wide.qty).toBe(80);
+    // The stance halves risk: 500 / 12.5 = 40 shares.
+    expect(
+      evaluateRisk(
+        inputs({
+          riskMultiplier: 0.5,
+          proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 87.5, targetPrice: 120 },
+        }),
+        defaultRiskLimits,
+      ).qty,
+    ).toBe(40);
+    // Cash 3,000 with 0.1% commission: floor(3000 / 100.1) = 29 shares.
+    expect(evaluateRisk(inputs({ cash: 3_000 }), defaultRiskLimits).qty).toBe(29);
+    // Gross exposure: 95,000 held of a 100% cap leaves 5,000 → 50 shares.
+    const exposed = evaluateRisk(
+      inputs({ positions: [{ symbol: 'YHOO', qty: 950, price: 100 }] }),
+      defaultRiskLimits,
+    );
+    expect(exposed.qty).toBe(50);
+  });
+
+  it('vetoes an oversize-only situation with the reason: no whole share fits', () => {
+    const decision = evaluateRisk(inputs({ cash: 50 }), defaultRiskLimits);
+    expect(decision.verdict).toBe('veto');
+    expect(decision.qty).toBe(0);
+    expect(decision.reasons.join(' ')).toMatch(/no whole share fits the limits \(bound by cash/);
+  });
+
+  it('vetoes when halted or when the halt level cannot be read', () => {
+    expect(evaluateRisk(inputs({ haltLevel: 2 }), defaultRiskLimits).reasons).toContain(
+      'halt level 2 allows no new entries',
+    );
+    expect(evaluateRisk(inputs({ haltLevel: null }), defaultRiskLimits).reasons).toContain(
+      'halt state unreadable: no new entries',
+    );
+    expect(evaluateRisk(inputs({ haltLevel: 1 }), defaultRiskLimits).verdict).toBe('sign');
+  });
+
+  it('vetoes stops on the wrong side, too tight or too wide, and targets on the wrong side', () => {
+    const wrong = evaluateRisk(
+      inputs({ proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 101, targetPrice: 90 } }),
+      defaultRiskLimits,
+    );
+    expect(wrong.reasons).toEqual(
+      expect.arrayContaining([
+        'stop is on the wrong side of the entry',
+        'target is on the wrong side of the entry',
+      ]),
+    );
+    const tight = evaluateRisk(
+      inputs({
+        proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 99.9, targetPrice: 110 },
+      }),
+      defaultRiskLimits,
+    );
+    expect(tight.reasons.join()).toMatch(/stop distance 0\.10% is outside 0\.20%\.\.15\.00%/);
+    const wide = evaluateRisk(
+      inputs({ proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 70, targetPrice: 150 } }),
+      defaultRiskLimits,
+    );
+    expect(wide.verdict).toBe('veto');
+    const nan = evaluateRisk(
+      inputs({
+        proposal: { symbol: 'ORCL', side: 'buy', entryPrice: Number.NaN, stopPrice: 95, targetPrice: 110 },
+      }),
+      defaultRiskLimits,
+    );
+    expect(nan.reasons.join()).toMatch(/not a usable number/);
+  });
+
+  it('vetoes after the daily loss limit, a symbol loss limit, or with a position already open', () => {
+    expect(evaluateRisk(inputs({ equity: 96_000, cash: 96_000 }), defaultRiskLimits).reasons.join()).toMatch(
+      /down 4\.00% today/,
+    );
+    expect(
+      evaluateRisk(inputs({ symbolPnlToday: { ORCL: -1_500 } }), defaultRiskLimits).reasons.join(),
+    ).toMatch(/ORCL lost 1\.50%/);
+    expect(
+      evaluateRisk(
+        inputs({ positions: [{ symbol: 'ORCL', qty: 10, price: 100 }] }),
+        defaultRiskLimits,
+      ).reasons.join(),
+    ).toMatch(/already holding 10 ORCL/);
+  });
+
+  it('vetoes a candidate whose returns move with an open position', () => {
+    const base = Array.from({ length: 80 }, (_, index) => 100 + Math.sin(index / 3) * 5 + index * 0.1);
+    const twin = base.map((value) => value * 2 + 1);
+    const decision = evaluateRisk(
+      inputs({
+        positions: [{ symbol: 'TWIN', qty: 10, price: twin.at(-1)! }],
+        closes: { ORCL: base, TWIN: twin },
+      }),
+      defaultRiskLimits,
+    );
+    expect(decision.reasons.join()).toMatch(/returns correlate 1\.00 with the open TWIN position/);
+    expect(correlation([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1);
+    expect(correlation([1, 1, 1], [1, 2, 3])).toBe(0);
+  });
+});

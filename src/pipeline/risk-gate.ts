@@ -1,0 +1,268 @@
+/**
+ * The Risk Gate: the first of the three signatures, and the only place a position is sized.
+ * Pure code, no LLM: limits, exposure, drawdown, stop distance, correlation and halt level.
+ * Every check is reported (value and limit), so a veto reads as a list of reasons.
+ */
+
+export interface RiskLimits {
+  /** Largest position, as a fraction of equity (0.10 = 10 %). */
+  maxPositionPct: number;
+  /** Sum of all positions' value (after this trade), as a fraction of equity. */
+  maxGrossExposurePct: number;
+  /** Equity lost since the start of the day that stops new entries, as a fraction. */
+  maxDailyLossPct: number;
+  /** Realised + open loss on one symbol today that stops new entries in it, as a fraction of equity. */
+  maxSymbolDailyLossPct: number;
+  /** What one trade may lose if its stop is hit, as a fraction of equity (before the stance multiplier). */
+  maxRiskPerTradePct: number;
+  /** Stop distance bounds, as fractions of the entry price. */
+  minStopDistancePct: number;
+  maxStopDistancePct: number;
+  /** Largest correlation of daily returns with any open position. */
+  maxCorrelation: number;
+  /** Returns compared for correlation. */
+  correlationLookback: number;
+}
+
+export const defaultRiskLimits: RiskLimits = {
+  maxPositionPct: 0.1,
+  maxGrossExposurePct: 1,
+  maxDailyLossPct: 0.03,
+  maxSymbolDailyLossPct: 0.01,
+  maxRiskPerTradePct: 0.01,
+  minStopDistancePct: 0.002,
+  maxStopDistancePct: 0.15,
+  maxCorrelation: 0.85,
+  correlationLookback: 60,
+};
+
+export interface RiskProposal {
+  symbol: string;
+  side: 'buy' | 'sell';
+  entryPrice: number;
+  stopPrice: number;
+  targetPrice: number;
+}
+
+export interface RiskPosition {
+  symbol: string;
+  qty: number;
+  /** Last price. */
+  price: number;
+}
+
+export interface RiskInputs {
+  proposal: RiskProposal;
+  equity: number;
+  cash: number;
+  dayStartEquity: number;
+  positions: RiskPosition[];
+  /** Realised + open P&L per symbol today (negative = loss). */
+  symbolPnlToday: Record<string, number>;
+  /** 0 none … 4 flatten; null when it could not be read (fails closed). */
+  haltLevel: number | null;
+  /** From the Regime stance, 0..1: scales the risk taken per trade. */
+  riskMultiplier: number;
+  /** Closing prices, oldest first, per symbol (the candidate's and the open positions'). */
+  closes: Record<string, readonly number[]>;
+  /** Fraction of traded value; included so the position is affordable with its commission. */
+  commissionRate: number;
+}
+
+export interface RiskCheck {
+  name: string;
+  ok: boolean;
+  value: number | string;
+  limit: number | string;
+  reason: string;
+}
+
+export interface RiskDecision {
+  verdict: 'sign' | 'veto';
+  /** Shares to buy or sell; 0 on a veto. */
+  qty: number;
+  checks: RiskCheck[];
+  /** The failed checks' reasons (empty when signed). */
+  reasons: string[];
+}
+
+function returns(closes: readonly number[], lookback: number): number[] {
+  const start = Math.max(1, closes.length - lookback);
+  const out: number[] = [];
+  for (let index = start; index < closes.length; index += 1) {
+    const previous = closes[index - 1]!;
+    out.push(previous > 0 ? closes[index]! / previous - 1 : 0);
+  }
+  return out;
+}
+
+/** Pearson correlation over the common tail of two return series; 0 when it is undefined. */
+export function correlation(a: readonly number[], b: readonly number[]): number {
+  const length = Math.min(a.length, b.length);
+  if (length < 3) return 0;
+  const x = a.slice(a.length - length);
+  const y = b.slice(b.length - length);
+  const meanX = x.reduce((sum, value) => sum + value, 0) / length;
+  const meanY = y.reduce((sum, value) => sum + value, 0) / length;
+  let covariance = 0;
+  let varianceX = 0;
+  let varianceY = 0;
+  for (let index = 0; index < length; index += 1) {
+    const dx = x[index]! - meanX;
+    const dy = y[index]! - meanY;
+    covariance += dx * dy;
+    varianceX += dx * dx;
+    varianceY += dy * dy;
+  }
+  if (varianceX === 0 || varianceY === 0) return 0;
+  return covariance / Math.sqrt(varianceX * varianceY);
+}
+
+const pct = (value: number) => `${(value * 100).toFixed(2)}%`;
+
+export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecision {
+  const checks: RiskCheck[] = [];
+  const check = (name: string, ok: boolean, value: number | string, limit: number | string, reason: string) =>
+    checks.push({ name, ok, value, limit, reason });
+  const { proposal, equity } = inputs;
+  const long = proposal.side === 'buy';
+
+  const haltOk = inputs.haltLevel !== null && inputs.haltLevel < 2;
+  check(
+    'halt',
+    haltOk,
+    inputs.haltLevel ?? 'unreadable',
+    '< 2',
+    inputs.haltLevel === null
+      ? 'halt state unreadable: no new entries'
+      : `halt level ${inputs.haltLevel} allows no new entries`,
+  );
+
+  const valid =
+    Number.isFinite(proposal.entryPrice) &&
+    proposal.entryPrice > 0 &&
+    Number.isFinite(proposal.stopPrice) &&
+    Number.isFinite(proposal.targetPrice) &&
+    equity > 0;
+  check(
+    'inputs',
+    valid,
+    valid ? 'finite' : 'invalid',
+    'finite, positive',
+    'entry, stop, target or equity is not a usable number',
+  );
+  if (!valid) return finish(checks, 0);
+
+  const stopSideOk = long
+    ? proposal.stopPrice < proposal.entryPrice
+    : proposal.stopPrice > proposal.entryPrice;
+  const targetSideOk = long
+    ? proposal.targetPrice > proposal.entryPrice
+    : proposal.targetPrice < proposal.entryPrice;
+  check(
+    'stop_side',
+    stopSideOk,
+    proposal.stopPrice,
+    long ? `< entry ${proposal.entryPrice}` : `> entry ${proposal.entryPrice}`,
+    'stop is on the wrong side of the entry',
+  );
+  check(
+    'target_side',
+    targetSideOk,
+    proposal.targetPrice,
+    long ? `> entry ${proposal.entryPrice}` : `< entry ${proposal.entryPrice}`,
+    'target is on the wrong side of the entry',
+  );
+  const stopDistance = Math.abs(proposal.entryPrice - proposal.stopPrice) / proposal.entryPrice;
+  check(
+    'stop_distance',
+    stopDistance >= limits.minStopDistancePct && stopDistance <= limits.maxStopDistancePct,
+    pct(stopDistance),
+    `${pct(limits.minStopDistancePct)}..${pct(limits.maxStopDistancePct)}`,
+    `stop distance ${pct(stopDistance)} is outside ${pct(limits.minStopDistancePct)}..${pct(limits.maxStopDistancePct)}`,
+  );
+
+  const dailyLoss = Math.max(0, (inputs.dayStartEquity - equity) / inputs.dayStartEquity);
+  check(
+    'daily_loss',
+    dailyLoss < limits.maxDailyLossPct,
+    pct(dailyLoss),
+    `< ${pct(limits.maxDailyLossPct)}`,
+    `down ${pct(dailyLoss)} today; the limit is ${pct(limits.maxDailyLossPct)}`,
+  );
+  const symbolLoss = Math.max(0, -(inputs.symbolPnlToday[proposal.symbol] ?? 0)) / equity;
+  check(
+    'symbol_daily_loss',
+    symbolLoss < limits.maxSymbolDailyLossPct,
+    pct(symbolLoss),
+    `< ${pct(limits.maxSymbolDailyLossPct)}`,
+    `${proposal.symbol} lost ${pct(symbolLoss)} of equity today`,
+  );
+
+  const held = inputs.positions.find((position) => position.symbol === proposal.symbol && position.qty !== 0);
+  check(
+    'no_open_position',
+    held === undefined,
+    held ? held.qty : 0,
+    0,
+    `already holding ${held?.qty ?? 0} ${proposal.symbol}: one position per symbol`,
+  );
+
+  const candidateReturns = returns(inputs.closes[proposal.symbol] ?? [], limits.correlationLookback);
+  let worst = 0;
+  let worstSymbol = '';
+  for (const position of inputs.positions) {
+    if (position.symbol === proposal.symbol || position.qty === 0) continue;
+    const value = correlation(
+      candidateReturns,
+      returns(inputs.closes[position.symbol] ?? [], limits.correlationLookback),
+    );
+    if (Math.abs(value) > Math.abs(worst)) {
+      worst = value;
+      worstSymbol = position.symbol;
+    }
+  }
+  check(
+    'correlation',
+    Math.abs(worst) <= limits.maxCorrelation,
+    Number(worst.toFixed(3)),
+    `≤ ${limits.maxCorrelation}`,
+    `returns correlate ${worst.toFixed(2)} with the open ${worstSymbol} position`,
+  );
+
+  // Sizing: the smallest of risk at the stop, the position cap, gross exposure room and cash.
+  const multiplier = Math.min(1, Math.max(0, inputs.riskMultiplier));
+  const perShareRisk = Math.abs(proposal.entryPrice - proposal.stopPrice);
+  const byRisk = (equity * limits.maxRiskPerTradePct * multiplier) / perShareRisk;
+  const byPosition = (equity * limits.maxPositionPct) / proposal.entryPrice;
+  const gross = inputs.positions.reduce((sum, position) => sum + Math.abs(position.qty * position.price), 0);
+  const byExposure = Math.max(0, equity * limits.maxGrossExposurePct - gross) / proposal.entryPrice;
+  const byCash = long
+    ? Math.max(0, inputs.cash) / (proposal.entryPrice * (1 + inputs.commissionRate))
+    : Number.POSITIVE_INFINITY;
+  const qty = Math.max(0, Math.floor(Math.min(byRisk, byPosition, byExposure, byCash)));
+  const binding = [
+    ['risk per trade', byRisk],
+    ['position cap', byPosition],
+    ['gross exposure', byExposure],
+    ['cash', byCash],
+  ].sort((a, b) => Number(a[1]) - Number(b[1]))[0]![0];
+  check(
+    'size',
+    qty >= 1,
+    qty,
+    '≥ 1 share',
+    `no whole share fits the limits (bound by ${binding}; risk multiplier ${multiplier})`,
+  );
+  return finish(checks, qty);
+}
+
+function finish(checks: RiskCheck[], qty: number): RiskDecision {
+  const failed = checks.filter((each) => !each.ok);
+  return {
+    verdict: failed.length === 0 ? 'sign' : 'veto',
+    qty: failed.length === 0 ? qty : 0,
+    checks,
+    reasons: failed.map((each) => each.reason),
+  };
+}
