@@ -71,7 +71,7 @@ function timelineOf(series: readonly BarSeries[]): Float64Array {
     while (a < timeline.length || b < times.length) {
       const left = a < timeline.length ? timeline[a]! : Number.POSITIVE_INFINITY;
       const right = b < times.length ? times[b]! : Number.POSITIVE_INFINITY;
-      const next = left <= right ? left : right;
+      const next = Math.min(left, right);
       if (left === next) a += 1;
       if (right === next) b += 1;
       merged[count++] = next;

@@ -212,7 +212,7 @@ export class PaperBroker implements Broker, PortfolioView {
     if (order.leg === 'entry' && order.linkedClientOrderIds.length > 0) {
       for (const childId of order.linkedClientOrderIds) {
         const child = this.orders.get(childId);
-        if (!child || child.order.status !== 'waiting') continue;
+        if (child?.order.status !== 'waiting') continue;
         child.order.status = 'open';
         child.activeFromBar = bar + 1;
         if (child.order.leg === 'stop_loss') book.stopClientOrderId = childId;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { AlpacaHttp, type AlpacaHttpOptions } from './http.ts';
+import {
+  type AlpacaAccount,
+  type AlpacaCalendarDay,
+  type AlpacaClock,
+  type AlpacaOrder,
+  type AlpacaPosition,
+  accountSchema,
+  calendarSchema,
+  clockSchema,
+  closeAllSchema,
+  orderListSchema,
+  orderSchema,
+  positionListSchema,
+} from './schemas.ts';
+
+/** The body of `POST /v2/orders`; decimals are sent as strings, as Alpaca documents. */
+export interface AlpacaOrderBody {
+  symbol: string;
+  qty: string;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit' | 'stop';
+  time_in_force: 'day' | 'gtc';
+  client_order_id: string;
+  limit_price?: string;
+  stop_price?: string;
+  order_class?: 'simple' | 'bracket' | 'oto';
+  take_profit?: { limit_price: string };
+  stop_loss?: { stop_price: string };
+}
+
+/** Alpaca's Trading API v2, one method per endpoint Signet uses. */
+export class AlpacaTradingClient {
+  readonly http: AlpacaHttp;
+
+  constructor(options: AlpacaHttpOptions | AlpacaHttp) {
+    this.http = options instanceof AlpacaHttp ? options : new AlpacaHttp(options);
+  }
+
+  async account(): Promise<AlpacaAccount> {
+    return (await this.http.request(accountSchema, 'GET', '/v2/account')).value!;
+  }
+
+  async clock(): Promise<AlpacaClock> {
+    return (await this.http.request(clockSchema, 'GET', '/v2/clock')).value!;
+  }
+
+  async calendar(start: string, end: string): Promise<AlpacaCalendarDay[]> {
+    return (await this.http.request(calendarSchema, 'GET', '/v2/calendar', { query: { start, end } })).value!;
+  }
+
+  async positions(): Promise<AlpacaPosition[]> {
+    return (await this.http.request(positionListSchema, 'GET', '/v2/positions')).value!;
+  }
+
+  /** Never retried on a timeout or 5xx here: the caller decides after a lookup. */
+  async submitOrder(body: AlpacaOrderBody, timeoutMs?: number): Promise<AlpacaOrder> {
+    return (await this.http.request(orderSchema, 'POST', '/v2/orders', { body, timeoutMs, idempotent: false }))
+      .value!;
+  }
+
+  /** The order, or undefined when the broker does not know the id (404). */
+  async orderByClientId(clientOrderId: string): Promise<AlpacaOrder | undefined> {
+    try {
+      return (
+        await this.http.request(orderSchema, 'GET', '/v2/orders:by_client_order_id', {
+          query: { client_order_id: clientOrderId },
+        })
+      ).value;
+    } catch (error) {
+      if (error instanceof Error && (error as { code?: string }).code === 'broker_not_found') return undefined;
+      throw error;
+    }
+  }
+
+  async listOrders(query: {
+    status?: 'open' | 'closed' | 'all';
+    after?: string;
+    limit?: number;
+    direction?: 'asc' | 'desc';
+    nested?: boolean;
+  }): Promise<AlpacaOrder[]> {
+    return (await this.http.request(orderListSchema, 'GET', '/v2/orders', { query })).value!;
+  }
+
+  async cancelOrder(orderId: string): Promise<void> {
+    await this.http.request(undefined, 'DELETE', `/v2/orders/${encodeURIComponent(orderId)}`, {
+      idempotent: true,
+    });
+  }
+
+  /** Cancels every open order and closes every position (207 multi-status). */
+  async closeAllPositions(): Promise<Array<{ symbol: string; status: number; body?: unknown }>> {
+    return (
+      (
+        await this.http.request(closeAllSchema, 'DELETE', '/v2/positions', {
+          query: { cancel_orders: true },
+          idempotent: true,
+        })
+      ).value ?? []
+    );
+  }
+}
+
+export const closedOrderBodySchema = z.object({ id: z.string(), client_order_id: z.string() }).passthrough();
