@@ -1,0 +1,13 @@
+/** The journal's SQL, as small pure builders. */
+export const journalSql = {
+  insert(): string {
+    return `INSERT INTO agent_journal
+      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
+      RETURNING id`;
+  },
+  byPath(): string {
+    return `SELECT id, ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary
+      FROM agent_journal WHERE path = $1 ORDER BY id`;
+  },
+};

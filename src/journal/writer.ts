@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { ValidationError } from '../errors/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { updateFileAtomic, writeNewFileAtomic } from './atomic.ts';
+import { JournalWriteError } from './errors.ts';
+import { entryLocation, resolveEntryPath } from './paths.ts';
+import { type JournalResolution, renderJournalMarkdown, renderResolution } from './render.ts';
+import { type JournalEntry, type JournalEntryInput, journalEntrySchema } from './schema.ts';
+import { journalSql } from './sql.ts';
+
+export interface JournalWriteOptions {
+  /** A pool, or the caller's transaction client: the row then commits with the caller's writes. */
+  db: Queryable;
+  /** The context folder (holds journal/); the row's path is relative to it. */
+  root: string;
+}
+
+export interface WrittenJournalEntry {
+  id: number;
+  /** Relative to the context root, "/"-separated: `journal/2026-11-21/14-30-05-AAPL-vetoed.md`. */
+  path: string;
+  /** Absolute path of the file. */
+  file: string;
+}
+
+function parseEntry(input: JournalEntryInput): JournalEntry {
+  const parsed = journalEntrySchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: `journal.${issue.path.map(String).join('.') || '(root)'}`,
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
+  }));
+  throw new ValidationError(
+    `invalid journal entry: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    issues,
+    { fault: 'system', fix: 'correct the named field(s) where the journal entry is built' },
+  );
+}
+
+function rowSummary(entry: JournalEntry): Record<string, unknown> {
+  return {
+    signatures: Object.fromEntries(
+      entry.signatures.map((signature) => [signature.signer, signature.verdict]),
+    ),
+    broker: entry.broker?.status ?? null,
+    ...entry.summary,
+  };
+}
+
+/**
+ * Journals one decision: renders the markdown, writes it atomically under
+ * `<root>/journal/<YYYY-MM-DD>/<HH-MM-SS>-<SYMBOL>-<outcome>.md` (UTC; a name already taken
+ * gets -2, -3, ...; nothing is ever overwritten), then inserts the `agent_journal` row pointing
+ * to it. The file is written first: a row never points to a missing file, and a row that rolls
+ * back leaves a file a person can still read.
+ */
+export async function writeJournalEntry(
+  input: JournalEntryInput,
+  options: JournalWriteOptions,
+): Promise<WrittenJournalEntry> {
+  const entry = parseEntry(input);
+  const markdown = renderJournalMarkdown(entry);
+  const { dir, base } = entryLocation(entry.ts, entry.symbol, entry.outcome);
+  const absoluteDir = path.resolve(options.root, dir);
+  let name: string;
+  try {
+    name = await writeNewFileAtomic(absoluteDir, base, markdown);
+  } catch (error) {
+    throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
+  }
+  const relative = `${dir}/${name}`;
+  const result = await options.db.query<{ id: string | number }>(journalSql.insert(), [
+    entry.ts,
+    entry.cycleId,
+    entry.symbol,
+    entry.agent,
+    entry.outcome,
+    entry.decidedBy,
+    entry.clientOrderId ?? entry.broker?.clientOrderId ?? null,
+    entry.messageId,
+    relative,
+    JSON.stringify(rowSummary(entry)),
+  ]);
+  const row = result.rows[0];
+  if (!row) throw new Error('agent_journal insert returned no row');
+  return { id: Number(row.id), path: relative, file: path.join(absoluteDir, name) };
+}
+
+/**
+ * Appends a "Resolution" section to an existing entry (an exit, a trade reflection), atomically:
+ * the whole file is rewritten to a temp file and renamed over the old one, so a reader sees the
+ * entry either without or with the whole section. `entryPath` is the row's relative path.
+ */
+export async function appendJournalResolution(
+  entryPath: string,
+  resolution: JournalResolution,
+  options: { root: string },
+): Promise<void> {
+  const file = await resolveEntryPath(options.root, entryPath);
+  const section = renderResolution(resolution);
+  try {
+    await updateFileAtomic(file, (current) => `${current.replace(/\n*$/, '\n')}\n${section}`);
+  } catch (error) {
+    throw new JournalWriteError(file, error);
+  }
+}
