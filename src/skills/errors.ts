@@ -10,7 +10,7 @@ export class SkillInvalidError extends SignetError {
       fault: 'user',
       fix:
         options.fix ??
-        'correct the SKILL.md (format: docs in src/skills/README.md) and run `signet skills check`',
+        'correct the SKILL.md (format: skills/README.md) and run `signet skills check`',
       cause: options.cause,
       details: { file, reason },
     });
