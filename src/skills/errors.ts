@@ -8,9 +8,7 @@ export class SkillInvalidError extends SignetError {
     super(`skill ${file}: ${reason}`, {
       code: 'skill_invalid',
       fault: 'user',
-      fix:
-        options.fix ??
-        'correct the SKILL.md (format: skills/README.md) and run `signet skills check`',
+      fix: options.fix ?? 'correct the SKILL.md (format: skills/README.md) and run `signet skills check`',
       cause: options.cause,
       details: { file, reason },
     });
