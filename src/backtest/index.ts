@@ -1,5 +1,14 @@
+export {
+  type BacktestJob,
+  type BacktestJobResult,
+  backtestJobSchema,
+  feedFor,
+  runBacktestJob,
+} from './job.ts';
 export { computeMetrics, type Metrics } from './metrics.ts';
 export { roundCents, roundPercent, roundPrice, roundRatio } from './money.ts';
+export { crc32, equityPng, Raster } from './png.ts';
+export { reportHtml, tradesCsv, writeBacktestReport } from './report.ts';
 export { type BacktestReport, buildReport, type OpenPositionRow, type TradeRow } from './report-data.ts';
 export {
   type BacktestInput,

@@ -48,6 +48,8 @@ export interface BacktestRun {
   /** The run's complete message log, in order (see writeMessageLog). */
   messages: CycleMessage[];
   broker: PaperBroker;
+  /** The bars the run saw. */
+  series: readonly BarSeries[];
 }
 
 /** The simulated clock: the runner moves it, everything else only reads it. */
@@ -220,5 +222,5 @@ export function runBacktest(input: BacktestInput): BacktestRun {
     time: clock.time,
     payload: JSON.parse(JSON.stringify({ runId, ...report, trades: undefined })) as unknown,
   });
-  return { runId, report, times: timeline, values, messages: sink.messages, broker };
+  return { runId, report, times: timeline, values, messages: sink.messages, broker, series };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerBacktestCommand } from './backtest.ts';
 import { registerBusCommands } from './bus.ts';
 import { registerDbCommands } from './db.ts';
 import { registerLlmCommands } from './llm.ts';
@@ -15,4 +16,5 @@ export const commands: RegisterCommand[] = [
   registerBusCommands,
   registerSkillsCommands,
   registerLlmCommands,
+  registerBacktestCommand,
 ];

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors/index.ts';
+import { csvFeed, type Feed, type SkippedRow, simFeed } from '../market/index.ts';
+import { writeMessageLog } from '../pipeline/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { createStrategy } from '../strategies/index.ts';
+import { type BacktestRun, backtestSettingsSchema, fingerprint, runBacktest } from './runner.ts';
+
+/** Everything `signet backtest` can ask for, validated once. */
+export const backtestJobSchema = z
+  .object({
+    feed: z.enum(['csv', 'sim']),
+    files: z.array(z.string().min(1)).default([]),
+    symbols: z.array(z.string().min(1)).optional(),
+    adjusted: z.boolean().default(false),
+    skipBadRows: z.boolean().default(false),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(1),
+    simBars: z.number().int().min(1).max(1_000_000).default(2_520),
+    strategy: z.string().default('sma-cross'),
+    parameters: z.record(z.string(), z.number()).default({}),
+    settings: backtestSettingsSchema.default(backtestSettingsSchema.parse({})),
+    from: z.number().optional(),
+    to: z.number().optional(),
+    runId: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .superRefine((job, context) => {
+    if (job.feed === 'csv' && job.files.length === 0)
+      context.addIssue({
+        code: 'custom',
+        path: ['files'],
+        message: 'the csv feed needs at least one --data FILE',
+      });
+    if (job.from !== undefined && job.to !== undefined && job.to < job.from)
+      context.addIssue({ code: 'custom', path: ['to'], message: '--to is before --from' });
+  });
+
+export type BacktestJob = z.input<typeof backtestJobSchema>;
+
+export interface BacktestJobResult {
+  run: BacktestRun;
+  skipped: SkippedRow[];
+  /** Messages written to the bus (0 when no queryable was given). */
+  logged: number;
+}
+
+export function feedFor(job: z.output<typeof backtestJobSchema>): Feed {
+  if (job.feed === 'sim')
+    return simFeed({ seed: job.seed, bars: job.simBars, symbols: job.symbols ?? ['SIM'] });
+  return csvFeed({
+    files: job.files,
+    symbols: job.symbols,
+    adjusted: job.adjusted,
+    skipBadRows: job.skipBadRows,
+  });
+}
+
+/**
+ * Loads the bars, runs the backtest, and (given a database) writes the complete log to the
+ * bus in one transaction. Data problems surface before the database is touched.
+ */
+export async function runBacktestJob(
+  input: BacktestJob,
+  options: {
+    /** Opens the database only when the log is to be written. */
+    database?: () => Promise<{ transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> }>;
+    onProgress?: (done: number, total: number) => void;
+    /** Wall-clock suffix for the log's run id (a stored run must not reuse another's ids). */
+    now?: () => number;
+  } = {},
+): Promise<BacktestJobResult> {
+  const parsed = backtestJobSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+    }));
+    throw new ValidationError(
+      `invalid backtest: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      issues,
+      {
+        fix: 'Correct the named option (see `signet backtest --help`).',
+      },
+    );
+  }
+  const job = parsed.data;
+  const strategy = createStrategy(job.strategy, job.parameters);
+  const { series, skipped } = await feedFor(job).load({ from: job.from, to: job.to });
+  let runId = job.runId;
+  if (!runId && options.database) {
+    runId = `bt-${fingerprint(series, strategy, job.settings)}-${(options.now ?? Date.now)().toString(36)}`;
+  }
+  const run = runBacktest({
+    series,
+    strategy,
+    settings: job.settings,
+    runId,
+    onProgress: options.onProgress,
+  });
+  let logged = 0;
+  if (options.database) {
+    const database = await options.database();
+    await database.transaction(async (tx) => {
+      const ids = await writeMessageLog(tx, run.messages);
+      logged = ids.size;
+    });
+  }
+  return { run, skipped, logged };
+}
