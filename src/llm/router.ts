@@ -80,7 +80,7 @@ export interface LlmRouterOptions {
 }
 
 type RouteOutcome<T> =
-  | { ok: true; value: T; answerText: string; model: string }
+  | { ok: true; value: T; answerText: string; model: string; ledgerWrite: Promise<void> }
   | { ok: false; error: LlmError };
 
 const fromAgent = 'llm-router';
@@ -272,16 +272,23 @@ export class LlmRouter {
         if (outcome.ok) {
           reported = true;
           const transition = breaker.success();
-          if (transition) await this.#onTransition(transition, undefined);
-          if (mode === 'record' || mode === 'cache')
-            await storeCall(this.#store, {
-              hash,
-              input: hashInput,
-              route: route.name,
-              model: outcome.model,
-              answerText: outcome.answerText,
-              value: outcome.value,
-            });
+          const stored =
+            mode === 'record' || mode === 'cache'
+              ? storeCall(this.#store, {
+                  hash,
+                  input: hashInput,
+                  route: route.name,
+                  model: outcome.model,
+                  answerText: outcome.answerText,
+                  value: outcome.value,
+                })
+              : undefined;
+          // Independent writes: wait for them together (one round trip of latency, not three).
+          await Promise.all([
+            outcome.ledgerWrite,
+            stored,
+            transition ? this.#onTransition(transition, undefined) : undefined,
+          ]);
           return {
             ok: true,
             value: outcome.value,
@@ -399,7 +406,7 @@ export class LlmRouter {
       const latencyMs = performance.now() - started;
       const cost = this.#cost(route, response);
       const validation = validateAnswer(request.output.schema, response.text, response.structured);
-      await recordAttempt(this.#store, {
+      const written = recordAttempt(this.#store, {
         ...ledger,
         model: response.model,
         attempt,
@@ -413,9 +420,12 @@ export class LlmRouter {
         errorClass: validation.ok ? undefined : 'llm_invalid_output',
       });
       if (route.billing === 'paid' && !cost.notional) this.#addSpend(cost.micro);
+      if (!validation.ok) await written;
+      // On success the caller awaits this row together with the llm_calls write (one wait, not two).
       if (validation.ok)
         return {
           ok: true,
+          ledgerWrite: written,
           value: validation.value,
           answerText: validation.answerText,
           model: response.model,

@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { loadConfig, Secret } from '../src/config/index.ts';
+import { createAnthropicRoute, type LlmRequest, LlmRouter, type Route } from '../src/llm/index.ts';
+import { silentLogger } from '../src/logging/index.ts';
+import { openStore } from '../src/store/index.ts';
+import { startFakeAnthropic } from '../test/fakes/anthropic-server.ts';
+import { type BenchResult, percentile } from './types.ts';
+
+const serverDelayMs = 200;
+const key = 'sk-ant-api03-bench-0000000000000000';
+const decision = z.object({ action: z.enum(['BUY', 'SELL', 'HOLD']), confidence: z.number().min(0).max(1) });
+
+const jsonSchema = z.toJSONSchema(decision) as Record<string, unknown>;
+const system = `Philosophy: protect capital.\n${'Persona text. '.repeat(400)}`;
+
+function request(index: number): LlmRequest<z.infer<typeof decision>> {
+  return {
+    agent: 'strategist',
+    cycleId: `bench-${index}`,
+    skill: { name: 'strategist', version: '1.0.0' },
+    system,
+    prompt: `Bars for ORCL, call ${index}: 12.1 12.3 12.2 12.6`,
+    output: { schema: decision, jsonSchema },
+  };
+}
+
+/** Wraps a route to time what happens inside it, so router overhead = total − route time. */
+function timed(route: Route, inside: number[]): Route {
+  return {
+    ...route,
+    complete: async (input) => {
+      const started = performance.now();
+      try {
+        return await route.complete(input);
+      } finally {
+        inside.push(performance.now() - started);
+      }
+    },
+  };
+}
+
+/**
+ * Router overhead against the fake Anthropic server answering after a fixed 200 ms: per call
+ * (total − 200 ms, and total − time inside the route), and calls/s at concurrency 16. Live mode
+ * writes one ledger row per call; record mode also writes the answer to llm_calls.
+ */
+export async function runLlmBench(): Promise<BenchResult[]> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-llm-'));
+  const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
+  const logger = silentLogger();
+  const store = await openStore({
+    config: { ...config, database: { ...config.database, poolSize: 20 } },
+    logger,
+  });
+  const server = await startFakeAnthropic({ apiKey: key });
+  server.setDefault({ kind: 'success', text: '{"action":"HOLD","confidence":0.55}', delayMs: serverDelayMs });
+  try {
+    const inside: number[] = [];
+    const route = timed(
+      createAnthropicRoute({
+        name: 'anthropic',
+        model: 'claude-sonnet-5-5',
+        apiKey: new Secret(key),
+        baseUrl: server.baseUrl,
+        timeoutMs: 10_000,
+        maxOutputTokens: 512,
+      }),
+      inside,
+    );
+    const make = (mode: 'live' | 'record') =>
+      new LlmRouter({
+        section: { ...config.llm, mode, routes: [] },
+        store,
+        logger,
+        routes: [route],
+      });
+    const live = make('live');
+    for (let index = 0; index < 5; index += 1) await live.call(request(-index)); // warm-up: connections, JIT
+
+    const sequential = async (router: LlmRouter, calls: number, offset: number) => {
+      inside.length = 0;
+      const totals: number[] = [];
+      for (let index = 0; index < calls; index += 1) {
+        const input = request(offset + index);
+        const started = performance.now();
+        const result = await router.call(input);
+        totals.push(performance.now() - started);
+        if (!result.ok) throw result.error;
+      }
+      const overServer = totals.map((total) => Math.max(0, total - serverDelayMs)).sort((a, b) => a - b);
+      const overRoute = totals.map((total, index) => total - (inside[index] ?? 0)).sort((a, b) => a - b);
+      return { overServer, overRoute };
+    };
+    const liveRun = await sequential(live, 100, 1_000);
+    const recordRun = await sequential(make('record'), 100, 2_000);
+
+    const concurrency = 16;
+    const total = 320;
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < total) {
+          const index = next++;
+          const result = await live.call(request(10_000 + index));
+          if (!result.ok) throw result.error;
+        }
+      }),
+    );
+    const perSecond = total / ((performance.now() - started) / 1000);
+    const ms = (value: number) => Number(value.toFixed(2));
+    return [
+      {
+        name: 'llm router overhead p50 (total − 200 ms server)',
+        value: ms(percentile(liveRun.overServer, 0.5)),
+        unit: 'ms',
+        notes: 'live mode, 100 sequential calls; includes local HTTP',
+      },
+      {
+        name: 'llm router overhead p99 (total − 200 ms server)',
+        value: ms(percentile(liveRun.overServer, 0.99)),
+        unit: 'ms',
+        target: '≤ 2',
+      },
+      {
+        name: 'llm router-only overhead p50 (total − route time)',
+        value: ms(percentile(liveRun.overRoute, 0.5)),
+        unit: 'ms',
+        notes: 'hash, breaker, validation, ledger insert',
+      },
+      {
+        name: 'llm router-only overhead p99 (total − route time)',
+        value: ms(percentile(liveRun.overRoute, 0.99)),
+        unit: 'ms',
+        target: '≤ 2',
+      },
+      {
+        name: 'llm record-mode overhead p99 (total − route time)',
+        value: ms(percentile(recordRun.overRoute, 0.99)),
+        unit: 'ms',
+        notes: 'adds the llm_calls upsert',
+      },
+      {
+        name: 'llm calls/s at concurrency 16',
+        value: Math.round(perSecond * 10) / 10,
+        unit: 'calls/s',
+        notes: `ceiling ${concurrency}/0.2 s = 80; load average ${loadavg()[0]!.toFixed(1)}`,
+      },
+    ];
+  } finally {
+    await server.close();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const results = await runLlmBench();
+  console.table(results);
+}
