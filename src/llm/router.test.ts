@@ -163,6 +163,13 @@ describe('failover and circuit breaker', () => {
 
     const transitions = (await busEvents('llm.breaker')).map((event) => `${event.from}->${event.to}`);
     expect(transitions).toEqual(['closed->open', 'open->half_open', 'half_open->closed']);
+    const failovers = await busEvents('llm.failover');
+    expect(failovers).toHaveLength(3);
+    expect(failovers[2]).toMatchObject({
+      agent: 'strategist',
+      answeredBy: 'openai',
+      passedOver: [{ route: 'anthropic', outcome: 'skipped', code: 'breaker_open' }],
+    });
   });
 
   it('re-opens when the trial call fails, and only one concurrent call gets the trial', async () => {

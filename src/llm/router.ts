@@ -283,11 +283,15 @@ export class LlmRouter {
                   value: outcome.value,
                 })
               : undefined;
-          // Independent writes: wait for them together (one round trip of latency, not three).
+          // No silent fallback: an answer from a later route is announced with the reasons.
+          const failover =
+            reasons.length > 0 ? this.#announceFailover(request, route.name, reasons) : undefined;
+          // Independent writes: wait for them together (one round trip of latency, not several).
           await Promise.all([
             outcome.ledgerWrite,
             stored,
             transition ? this.#onTransition(transition, undefined) : undefined,
+            failover,
           ]);
           return {
             ok: true,
@@ -516,10 +520,33 @@ export class LlmRouter {
     await this.#publish('llm.breaker', payload);
   }
 
-  async #publish(topic: string, payload: Record<string, unknown>): Promise<void> {
+  async #announceFailover<T>(
+    request: LlmRequest<T>,
+    answeredBy: string,
+    reasons: readonly RouteFailureReason[],
+  ): Promise<void> {
+    const payload = {
+      agent: request.agent,
+      skill: request.skill.name,
+      cycleId: request.cycleId ?? null,
+      answeredBy,
+      passedOver: reasons.map((reason) => ({
+        route: reason.route,
+        outcome: reason.outcome,
+        code: reason.code,
+      })),
+    };
+    this.#logger.info(
+      payload,
+      `LLM failover: ${answeredBy} answered ${request.skill.name} for ${request.agent}`,
+    );
+    await this.#publish('llm.failover', payload, request.cycleId);
+  }
+
+  async #publish(topic: string, payload: Record<string, unknown>, cycleId?: string): Promise<void> {
     if (!this.#bus) return;
     try {
-      await this.#bus.publish({ fromAgent, toAgent: 'operator', topic, payload });
+      await this.#bus.publish({ fromAgent, toAgent: 'operator', topic, payload, cycleId: cycleId ?? null });
     } catch (error) {
       // The transition is already persisted; a bus outage must not fail the call.
       this.#logger.error({ topic, err: error }, 'could not publish an LLM router event');
