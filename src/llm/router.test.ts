@@ -330,6 +330,20 @@ describe('structured answers', () => {
     expect(rows.every((row) => row.agent === 'strategist' && row.cycle_id === 'cycle-1')).toBe(true);
   });
 
+  it('follows a per-call route preference and names unknown routes in the failure', async () => {
+    const llm = router(['anthropic', 'openai']);
+    expect(await llm.call({ ...request, routes: ['openai', 'anthropic'] })).toMatchObject({
+      ok: true,
+      route: 'openai',
+    });
+    expect(anthropic.requests).toHaveLength(0);
+    const result = await llm.call({ ...request, routes: ['gemini'] });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { reasons: [{ route: 'gemini', code: 'unknown_route' }] },
+    });
+  });
+
   it('reports "no LLM configured" when no route is set', async () => {
     const llm = router([]);
     expect(llm.configured).toBe(false);

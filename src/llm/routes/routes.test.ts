@@ -121,6 +121,17 @@ describe('anthropic route', () => {
     expect(rejected.opensRoute).toBe(true);
   });
 
+  it('can be scripted from another process through its control API', async () => {
+    const scripted = await fetch(`${anthropic.baseUrl}/_control/script`, {
+      method: 'POST',
+      body: JSON.stringify({ steps: [{ kind: 'error', status: 529 }] }),
+    });
+    expect(scripted.status).toBe(204);
+    expect((await failure(route().complete(request))).code).toBe('llm_overloaded');
+    const seen = (await (await fetch(`${anthropic.baseUrl}/_control/requests`)).json()) as unknown[];
+    expect(seen.length).toBe(anthropic.requests.length);
+  });
+
   it('times out a slow answer', async () => {
     anthropic.script({ kind: 'hang' });
     const error = await failure(route().complete({ ...request, timeoutMs: 200 }));
