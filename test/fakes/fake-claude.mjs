@@ -32,9 +32,9 @@ if (schema !== undefined) {
   }
 }
 const stdin = await readStdin();
+// The prompt is the one positional argument (-p is a boolean flag; --flags take a value).
 const positional = argv.find(
-  (value, index) =>
-    index > 0 && !value.startsWith('-') && !argv[index - 1].startsWith('--') && argv[index - 1] !== '-p',
+  (value, index) => !value.startsWith('-') && (index === 0 || !argv[index - 1].startsWith('--')),
 );
 const prompt = stdin || positional || '';
 if (process.env.FAKE_CLAUDE_LOG)

@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * The fake Alpaca's account: orders (with bracket legs), positions and cash, as the real paper
+ * account behaves at the level Signet observes. Market orders fill at the symbol's settable
+ * price; bracket legs are `held` until the entry fills, then `new`; a price move through a leg
+ * fills it and cancels its sibling. Every change is reported to `emit` as a trade update.
+ */
+export interface FakeOrder {
+  id: string;
+  client_order_id: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit' | 'stop';
+  time_in_force: string;
+  qty: number;
+  filled_qty: number;
+  filled_avg_price: number | null;
+  limit_price: number | null;
+  stop_price: number | null;
+  status: string;
+  order_class: string;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string;
+  filled_at: string | null;
+  canceled_at: string | null;
+  legs: FakeOrder[] | null;
+  parentId: string | null;
+}
+
+export interface FakePosition {
+  symbol: string;
+  qty: number;
+  avgPrice: number;
+}
+
+export interface TradeUpdateData {
+  event: string;
+  order: Record<string, unknown>;
+  execution_id?: string;
+  timestamp?: string;
+  price?: string;
+  qty?: string;
+  position_qty?: string;
+}
+
+const money = (value: number | null) => (value === null ? null : String(Number(value.toFixed(6))));
+
+export function orderJson(order: FakeOrder): Record<string, unknown> {
+  return {
+    id: order.id,
+    client_order_id: order.client_order_id,
+    created_at: order.created_at,
+    updated_at: order.updated_at,
+    submitted_at: order.submitted_at,
+    filled_at: order.filled_at,
+    expired_at: null,
+    canceled_at: order.canceled_at,
+    failed_at: null,
+    replaced_at: null,
+    replaced_by: null,
+    replaces: null,
+    asset_id: '00000000-0000-4000-8000-000000000000',
+    symbol: order.symbol,
+    asset_class: 'us_equity',
+    notional: null,
+    qty: money(order.qty),
+    filled_qty: money(order.filled_qty),
+    filled_avg_price: money(order.filled_avg_price),
+    order_class: order.order_class,
+    order_type: order.type,
+    type: order.type,
+    side: order.side,
+    position_intent: order.side === 'buy' ? 'buy_to_open' : 'sell_to_close',
+    time_in_force: order.time_in_force,
+    limit_price: money(order.limit_price),
+    stop_price: money(order.stop_price),
+    status: order.status,
+    extended_hours: false,
+    legs: order.legs ? order.legs.map(orderJson) : null,
+    trail_percent: null,
+    trail_price: null,
+    hwm: null,
+    subtag: null,
+    source: null,
+  };
+}
+
+export class FakeBook {
+  readonly orders: FakeOrder[] = [];
+  readonly positions = new Map<string, FakePosition>();
+  readonly prices = new Map<string, number>();
+  cash = 100_000;
+  /** When false, market orders stay `new` until `fillOpenOrders` (e.g. market closed). */
+  autoFill = true;
+
+  constructor(private readonly emit: (update: TradeUpdateData) => void) {}
+
+  price(symbol: string): number {
+    return this.prices.get(symbol) ?? 100;
+  }
+
+  byClientId(clientOrderId: string): FakeOrder | undefined {
+    return this.orders.find((order) => order.client_order_id === clientOrderId);
+  }
+
+  byId(id: string): FakeOrder | undefined {
+    return this.orders.find((order) => order.id === id);
+  }
+
+  /** Top-level orders (legs live in their parent's `legs`). */
+  topLevel(): FakeOrder[] {
+    return this.orders.filter((order) => order.parentId === null);
+  }
+
+  private newOrder(
+    fields: Partial<FakeOrder> & Pick<FakeOrder, 'symbol' | 'side' | 'type' | 'qty'>,
+  ): FakeOrder {
+    const now = new Date().toISOString();
+    const order: FakeOrder = {
+      id: randomUUID(),
+      client_order_id: randomUUID(),
+      time_in_force: 'day',
+      filled_qty: 0,
+      filled_avg_price: null,
+      limit_price: null,
+      stop_price: null,
+      status: 'new',
+      order_class: '',
+      created_at: now,
+      updated_at: now,
+      submitted_at: now,
+      filled_at: null,
+      canceled_at: null,
+      legs: null,
+      parentId: null,
+      ...fields,
+    };
+    this.orders.push(order);
+    return order;
+  }
+
+  /** Accepts a validated order request (see server.ts) and returns the new order. */
+  submit(request: {
+    symbol: string;
+    qty: number;
+    side: 'buy' | 'sell';
+    type: 'market' | 'limit' | 'stop';
+    time_in_force: string;
+    client_order_id?: string;
+    limit_price?: number;
+    stop_price?: number;
+    order_class?: string;
+    take_profit?: number;
+    stop_loss?: number;
+  }): FakeOrder {
+    const parent = this.newOrder({
+      symbol: request.symbol,
+      qty: request.qty,
+      side: request.side,
+      type: request.type,
+      time_in_force: request.time_in_force,
+      client_order_id: request.client_order_id ?? randomUUID(),
+      limit_price: request.limit_price ?? null,
+      stop_price: request.stop_price ?? null,
+      order_class: request.order_class ?? '',
+      status: 'new',
+    });
+    const exitSide = request.side === 'buy' ? 'sell' : 'buy';
+    const legs: FakeOrder[] = [];
+    if (request.take_profit !== undefined) {
+      legs.push(
+        this.newOrder({
+          symbol: request.symbol,
+          qty: request.qty,
+          side: exitSide,
+          type: 'limit',
+          limit_price: request.take_profit,
+          status: 'held',
+          time_in_force: request.time_in_force,
+          order_class: request.order_class ?? '',
+          parentId: parent.id,
+        }),
+      );
+    }
+    if (request.stop_loss !== undefined) {
+      legs.push(
+        this.newOrder({
+          symbol: request.symbol,
+          qty: request.qty,
+          side: exitSide,
+          type: 'stop',
+          stop_price: request.stop_loss,
+          status: 'held',
+          time_in_force: request.time_in_force,
+          order_class: request.order_class ?? '',
+          parentId: parent.id,
+        }),
+      );
+    }
+    if (legs.length > 0) parent.legs = legs;
+    this.emit({ event: 'new', order: orderJson(parent) });
+    return parent;
+  }
+
+  /** Fills what the current prices allow: market entries, then limit/stop orders and legs. */
+  match(): void {
+    for (const order of [...this.orders]) {
+      if (order.status !== 'new' && order.status !== 'accepted' && order.status !== 'partially_filled')
+        continue;
+      const price = this.price(order.symbol);
+      let fillAt: number | undefined;
+      if (order.type === 'market' && this.autoFill) fillAt = price;
+      else if (order.type === 'limit' && order.limit_price !== null) {
+        if (order.side === 'buy' ? price <= order.limit_price : price >= order.limit_price)
+          fillAt = order.limit_price;
+      } else if (order.type === 'stop' && order.stop_price !== null) {
+        if (order.side === 'buy' ? price >= order.stop_price : price <= order.stop_price) fillAt = price;
+      }
+      if (fillAt !== undefined) this.fill(order, fillAt);
+    }
+  }
+
+  private fill(order: FakeOrder, price: number): void {
+    const now = new Date().toISOString();
+    const qty = order.qty - order.filled_qty;
+    order.filled_qty = order.qty;
+    order.filled_avg_price = price;
+    order.status = 'filled';
+    order.filled_at = now;
+    order.updated_at = now;
+    const signed = order.side === 'buy' ? qty : -qty;
+    const position = this.positions.get(order.symbol) ?? { symbol: order.symbol, qty: 0, avgPrice: 0 };
+    const nextQty = position.qty + signed;
+    if (Math.sign(signed) === Math.sign(position.qty) || position.qty === 0)
+      position.avgPrice = (Math.abs(position.qty) * position.avgPrice + qty * price) / Math.abs(nextQty);
+    else if (Math.sign(nextQty) !== Math.sign(position.qty) && nextQty !== 0) position.avgPrice = price;
+    position.qty = nextQty;
+    if (position.qty === 0) this.positions.delete(order.symbol);
+    else this.positions.set(order.symbol, position);
+    this.cash -= signed * price;
+    // The parent's view of its legs changes with them: re-read through orderJson.
+    if (order.parentId === null && order.legs) for (const leg of order.legs) leg.status = 'new';
+    this.emit({
+      event: 'fill',
+      execution_id: randomUUID(),
+      timestamp: now,
+      price: String(price),
+      qty: String(qty),
+      position_qty: String(position.qty === 0 ? 0 : nextQty),
+      order: orderJson(order),
+    });
+    if (order.parentId !== null) {
+      const parent = this.byId(order.parentId);
+      for (const sibling of parent?.legs ?? []) {
+        if (sibling !== order && (sibling.status === 'new' || sibling.status === 'held'))
+          this.cancel(sibling);
+      }
+    }
+  }
+
+  /** True when it was cancelable. */
+  cancel(order: FakeOrder): boolean {
+    if (['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(order.status)) return false;
+    const now = new Date().toISOString();
+    order.status = 'canceled';
+    order.canceled_at = now;
+    order.updated_at = now;
+    this.emit({ event: 'canceled', timestamp: now, order: orderJson(order) });
+    for (const leg of order.legs ?? []) this.cancel(leg);
+    return true;
+  }
+
+  /** Close-all: cancels open orders, then a market order against each position. */
+  closeAll(): Array<{ symbol: string; status: number; body: Record<string, unknown> }> {
+    for (const order of this.orders) if (order.parentId === null) this.cancel(order);
+    const results: Array<{ symbol: string; status: number; body: Record<string, unknown> }> = [];
+    for (const position of [...this.positions.values()].sort((a, b) => a.symbol.localeCompare(b.symbol))) {
+      const order = this.submit({
+        symbol: position.symbol,
+        qty: Math.abs(position.qty),
+        side: position.qty > 0 ? 'sell' : 'buy',
+        type: 'market',
+        time_in_force: 'day',
+      });
+      results.push({ symbol: position.symbol, status: 200, body: orderJson(order) });
+    }
+    this.match();
+    return results;
+  }
+
+  equity(): number {
+    let value = this.cash;
+    for (const position of this.positions.values()) value += position.qty * this.price(position.symbol);
+    return value;
+  }
+}
