@@ -5,7 +5,10 @@
  */
 function roundTo(value: number, decimals: number): number {
   if (!Number.isFinite(value)) return value;
-  const scaled = Number((value * 10 ** decimals).toPrecision(15));
+  let scaled = value * 10 ** decimals;
+  // Only a value within noise of a half needs the decimal view to decide its direction.
+  const fraction = Math.abs(scaled - Math.trunc(scaled));
+  if (Math.abs(fraction - 0.5) < 1e-6) scaled = Number(scaled.toPrecision(15));
   const rounded = Math.sign(scaled) * Math.round(Math.abs(scaled));
   return rounded / 10 ** decimals + 0; // + 0 turns -0 into 0
 }

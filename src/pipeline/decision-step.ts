@@ -8,7 +8,7 @@ import type {
 } from '../broker/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { Proposal, Strategy } from '../strategies/index.ts';
-import { type MessageSink, topics } from './messages.ts';
+import { isoTime, type MessageSink, topics } from './messages.ts';
 
 /** How proposals become orders: sizing and protection. All fractions (0.95 = 95 %). */
 export interface ExecutionPolicy {
@@ -48,11 +48,11 @@ function after<T, R>(value: MaybePromise<T>, next: (resolved: T) => R): MaybePro
 }
 
 function dateKey(time: number): string {
-  return new Date(time).toISOString().slice(0, 10);
+  return isoTime(time).slice(0, 10);
 }
 
 export function cycleIdFor(runId: string, symbol: string, time: number): string {
-  return `${runId}/${symbol}/${new Date(time).toISOString().replace('T00:00:00.000Z', '')}`;
+  return `${runId}/${symbol}/${isoTime(time).replace('T00:00:00.000Z', '')}`;
 }
 
 /**
@@ -87,7 +87,7 @@ export function decisionStep(
       reason: proposal.reason,
       strategy: proposal.strategy,
       decidedBy: 'fallback',
-      barTime: new Date(proposal.time).toISOString(),
+      barTime: isoTime(proposal.time),
     },
   });
   const skip = (reason: string): StepOutcome => {
@@ -185,7 +185,7 @@ export function brokerEventRecorder(
             commission: fill.commission,
             cashAfter: event.cashAfter,
             positionAfter: event.positionAfter,
-            at: new Date(fill.time).toISOString(),
+            at: isoTime(fill.time),
           },
         });
         fillRefs.set(fill.clientOrderId, ref);
@@ -221,8 +221,8 @@ export function brokerEventRecorder(
           time,
           payload: {
             symbol: trade.symbol,
-            entryAt: new Date(trade.entryTime).toISOString(),
-            exitAt: new Date(trade.exitTime).toISOString(),
+            entryAt: isoTime(trade.entryTime),
+            exitAt: isoTime(trade.exitTime),
             entryPrice: trade.entryPrice,
             exitPrice: trade.exitPrice,
             qty: trade.qty,

@@ -38,7 +38,9 @@ export async function writeMessageLog(
     }));
     const written = await publishManyWith(queryable, inputs);
     // One INSERT … SELECT … ORDER BY ordinality draws ids in input order.
-    written.forEach((row, at) => ids.set(batch[at]!.ref, row.id));
+    written.forEach((row, at) => {
+      ids.set(batch[at]!.ref, row.id);
+    });
     batch = [];
     pending.clear();
   };

@@ -41,5 +41,5 @@ export function lowest(values: Float64Array, start: number, end: number): number
 
 /** Formats a price for a reason text. */
 export function price(value: number): string {
-  return Number(value.toFixed(6)).toString();
+  return String(Math.round(value * 1e6) / 1e6);
 }

@@ -46,8 +46,11 @@ export class SmaCross implements Strategy {
     this.parameters = { fast: valid.fast, slow: valid.slow };
   }
 
+  private lastSeries: BarSeries | null = null;
+  private lastState: SmaState | null = null;
+
   private advance(series: BarSeries, index: number): SmaState {
-    let state = this.states.get(series);
+    let state = series === this.lastSeries ? this.lastState : this.states.get(series);
     if (!state) {
       state = {
         micros: new Float64Array(series.length),
@@ -59,6 +62,8 @@ export class SmaCross implements Strategy {
       };
       this.states.set(series, state);
     }
+    this.lastSeries = series;
+    this.lastState = state;
     if (state.computed >= index) return state;
     const { fast, slow } = this;
     const { micros, sign, lastNonZero } = state;
