@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadConfig } from '../config/index.ts';
+import { llmSectionSchema, loadConfig } from '../config/index.ts';
+import { silentLogger } from '../logging/index.ts';
 import { CircuitBreaker } from './breaker.ts';
+import { LlmConfigError } from './errors.ts';
 import { requestHash } from './replay.ts';
+import { LlmRouter } from './router.ts';
 import { extractJson, validateAnswer } from './structured.ts';
 
 describe('answer parsing', () => {
@@ -97,5 +100,19 @@ describe('llm config', () => {
         overrides: { llm: { routes: [{ ...route, apikey: 'x' }] } as never },
       }),
     ).toThrow(/apikey/);
+  });
+
+  it('refuses a paid route whose model has no price, naming the key to add', () => {
+    const section = llmSectionSchema.parse({
+      routes: [{ name: 'a', kind: 'anthropic', model: 'claude-new-9' }],
+    });
+    const store = { query: async () => ({ rows: [], rowCount: 0 }) };
+    expect(() => new LlmRouter({ section, store, logger: silentLogger() })).toThrow(LlmConfigError);
+    expect(() => new LlmRouter({ section, store, logger: silentLogger() })).toThrow(/claude-new-9/);
+    const priced = llmSectionSchema.parse({
+      ...section,
+      prices: { 'claude-new-9': { input: 1, output: 2 } },
+    });
+    expect(new LlmRouter({ section: priced, store, logger: silentLogger() }).configured).toBe(true);
   });
 });
