@@ -21,7 +21,7 @@ export const signatureSchema = z
     signer: name,
     verdict: z.enum(['sign', 'veto']),
     reasons: z.array(z.string().max(2_000)).max(50),
-    decidedBy: z.enum(['llm', 'fallback', 'code', 'operator']),
+    decidedBy: z.enum(['llm', 'fallback', 'code', 'operator', 'watchdog']),
     at: z.string().datetime({ offset: true }),
   })
   .strict();

@@ -1,0 +1,43 @@
+export {
+  type AgentBar,
+  barsUpTo,
+  type Indicators,
+  indicatorsAt,
+  type Quote,
+  quoteAt,
+} from './market-context.ts';
+export {
+  type SignerAnswer,
+  type Stance,
+  type StrategistAnswer,
+  signerAnswerSchema,
+  stanceSchema,
+  strategistAnswerSchema,
+  type TradeProposal,
+  toTradeProposal,
+} from './outputs.ts';
+export { fallbackStance, type RegimeRequest, regimeInputs, runRegime } from './regime.ts';
+export {
+  type AgentCall,
+  type AgentOutcome,
+  type AgentRuntime,
+  type DecidedBy,
+  type LlmCaller,
+  runAgent,
+} from './run-agent.ts';
+export {
+  type DoubleCheckRequest,
+  type FactCheckRequest,
+  fallbackDoubleCheck,
+  fallbackFactCheck,
+  runDoubleChecker,
+  runFactChecker,
+} from './signers.ts';
+export {
+  defaultStrategistRules,
+  fallbackProposal,
+  runStrategist,
+  type StrategistRequest,
+  type StrategistRules,
+  strategistInputs,
+} from './strategist.ts';

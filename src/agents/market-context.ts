@@ -1,0 +1,110 @@
+import type { BarSeries } from '../market/index.ts';
+
+/** A bar as agents see it in their inputs (compact keys, ISO time). */
+export interface AgentBar {
+  t: string;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number | null;
+}
+
+export interface Quote {
+  t: string;
+  last: number;
+  bid: number | null;
+  ask: number | null;
+}
+
+/** Indicators computed by code on the same bars the agents see; null without enough history. */
+export interface Indicators {
+  [name: string]: number | null;
+  sma20: number | null;
+  sma50: number | null;
+  atr14: number | null;
+  rsi14: number | null;
+  return20Pct: number | null;
+  volatility20Pct: number | null;
+}
+
+const round = (value: number, digits = 6) => Number(value.toFixed(digits));
+
+function sma(series: BarSeries, end: number, window: number): number | null {
+  if (end + 1 < window) return null;
+  let sum = 0;
+  for (let index = end - window + 1; index <= end; index += 1) sum += series.close[index]!;
+  return sum / window;
+}
+
+function atr(series: BarSeries, end: number, window: number): number | null {
+  if (end < window) return null;
+  let sum = 0;
+  for (let index = end - window + 1; index <= end; index += 1) {
+    const previousClose = series.close[index - 1]!;
+    const range = Math.max(
+      series.high[index]! - series.low[index]!,
+      Math.abs(series.high[index]! - previousClose),
+      Math.abs(series.low[index]! - previousClose),
+    );
+    sum += range;
+  }
+  return sum / window;
+}
+
+function rsi(series: BarSeries, end: number, window: number): number | null {
+  if (end < window) return null;
+  let gains = 0;
+  let losses = 0;
+  for (let index = end - window + 1; index <= end; index += 1) {
+    const change = series.close[index]! - series.close[index - 1]!;
+    if (change > 0) gains += change;
+    else losses -= change;
+  }
+  if (gains + losses === 0) return 50;
+  return (100 * gains) / (gains + losses);
+}
+
+function volatility(series: BarSeries, end: number, window: number): number | null {
+  if (end < window) return null;
+  const changes: number[] = [];
+  for (let index = end - window + 1; index <= end; index += 1) {
+    changes.push(series.close[index]! / series.close[index - 1]! - 1);
+  }
+  const mean = changes.reduce((sum, value) => sum + value, 0) / changes.length;
+  const variance = changes.reduce((sum, value) => sum + (value - mean) ** 2, 0) / changes.length;
+  return Math.sqrt(variance) * 100;
+}
+
+export function indicatorsAt(series: BarSeries, end: number): Indicators {
+  const start20 = end - 20;
+  const maybe = (value: number | null) => (value === null ? null : round(value));
+  return {
+    sma20: maybe(sma(series, end, 20)),
+    sma50: maybe(sma(series, end, 50)),
+    atr14: maybe(atr(series, end, 14)),
+    rsi14: maybe(rsi(series, end, 14)),
+    return20Pct: start20 >= 0 ? round((series.close[end]! / series.close[start20]! - 1) * 100) : null,
+    volatility20Pct: maybe(volatility(series, end, 20)),
+  };
+}
+
+export function barsUpTo(series: BarSeries, end: number, count: number): AgentBar[] {
+  const bars: AgentBar[] = [];
+  for (let index = Math.max(0, end - count + 1); index <= end; index += 1) {
+    bars.push({
+      t: new Date(series.time[index]!).toISOString(),
+      o: series.open[index]!,
+      h: series.high[index]!,
+      l: series.low[index]!,
+      c: series.close[index]!,
+      v: Number.isFinite(series.volume[index]!) ? series.volume[index]! : null,
+    });
+  }
+  return bars;
+}
+
+/** The last close as a quote; feeds with real quotes replace it. */
+export function quoteAt(series: BarSeries, end: number): Quote {
+  return { t: new Date(series.time[end]!).toISOString(), last: series.close[end]!, bid: null, ask: null };
+}

@@ -1,0 +1,127 @@
+import type { z } from 'zod';
+import type { LlmRequest, LlmResult } from '../llm/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { buildLlmRequest, type SkillRegistry } from '../skills/index.ts';
+
+/** The part of the LLM router an agent needs (an `LlmRouter` satisfies it). */
+export interface LlmCaller {
+  readonly configured: boolean;
+  call<T>(request: LlmRequest<T>): Promise<LlmResult<T>>;
+}
+
+export interface AgentRuntime {
+  skills: SkillRegistry;
+  /** Undefined or unconfigured: every agent uses its deterministic fallback. */
+  llm: LlmCaller | undefined;
+  philosophy: string;
+  logger: Logger;
+}
+
+export type DecidedBy = 'llm' | 'fallback';
+
+export type AgentOutcome<T> =
+  | {
+      ok: true;
+      value: T;
+      decidedBy: DecidedBy;
+      /** Why the fallback decided, when it did. */
+      fallbackReason: string | null;
+      route: string | null;
+      model: string | null;
+      skill: { name: string; version: string };
+    }
+  | { ok: false; reason: string; code: string; skill: { name: string; version: string } | null };
+
+export interface AgentCall<T> {
+  agent: string;
+  skill: string;
+  cycleId: string;
+  inputs: Record<string, unknown>;
+  /** Reads the answer into a typed value (run after the skill's own schema). */
+  narrow: z.ZodType<T>;
+  /** Deterministic decision when no route is configured or every route is unavailable. */
+  fallback?: () => T;
+}
+
+/** Failure codes that mean "nobody could be asked", not "the model answered badly". */
+const availabilityCodes = new Set([
+  'llm_not_configured',
+  'llm_timeout',
+  'llm_rate_limited',
+  'llm_overloaded',
+  'llm_usage_limit',
+  'llm_server_error',
+  'llm_process',
+  'llm_auth',
+  'breaker_open',
+  'budget_exhausted',
+  'retry_after',
+  'trial_in_flight',
+]);
+
+/**
+ * Runs one agent: its skill through the LLM router, or its deterministic fallback. The fallback
+ * decides only when no route is configured or every route was unavailable; when a model
+ * answered but badly (invalid output after the repair), the agent fails closed instead,
+ * because a fallback would turn a model fault into a trade nobody reviewed.
+ */
+export async function runAgent<T>(runtime: AgentRuntime, call: AgentCall<T>): Promise<AgentOutcome<T>> {
+  let skill: ReturnType<SkillRegistry['get']>;
+  try {
+    skill = runtime.skills.get(call.skill);
+  } catch (error) {
+    return { ok: false, code: 'skill_missing', reason: (error as Error).message, skill: null };
+  }
+  const skillRef = { name: skill.name, version: skill.version };
+  const fallback = (reason: string): AgentOutcome<T> => {
+    if (!call.fallback) return { ok: false, code: 'no_fallback', reason, skill: skillRef };
+    return {
+      ok: true,
+      value: call.fallback(),
+      decidedBy: 'fallback',
+      fallbackReason: reason,
+      route: null,
+      model: null,
+      skill: skillRef,
+    };
+  };
+  if (!runtime.llm?.configured) return fallback('no LLM route is configured');
+
+  let request: LlmRequest<T>;
+  try {
+    request = buildLlmRequest(skill, {
+      agent: call.agent,
+      cycleId: call.cycleId,
+      philosophy: runtime.philosophy,
+      inputs: call.inputs,
+      narrow: call.narrow,
+    });
+  } catch (error) {
+    // Our own inputs did not fit the skill: a bug or a stale skill, never the model's fault.
+    return { ok: false, code: 'skill_inputs_invalid', reason: (error as Error).message, skill: skillRef };
+  }
+  const result = await runtime.llm.call(request);
+  if (result.ok) {
+    return {
+      ok: true,
+      value: result.value,
+      decidedBy: 'llm',
+      fallbackReason: null,
+      route: result.route,
+      model: result.model,
+      skill: skillRef,
+    };
+  }
+  const reasons = result.error.reasons;
+  const unavailable =
+    result.error.code === 'llm_not_configured' ||
+    (reasons.length > 0 && reasons.every((reason) => availabilityCodes.has(reason.code)));
+  const summary =
+    reasons.map((reason) => `${reason.route}: ${reason.code}`).join('; ') || result.error.message;
+  runtime.logger.warn(
+    { agent: call.agent, cycleId: call.cycleId, reasons: summary },
+    unavailable ? 'no route answered; fallback decides' : 'model answers invalid; failing closed',
+  );
+  if (unavailable) return fallback(`every route was unavailable (${summary})`);
+  return { ok: false, code: result.error.code, reason: `no valid answer (${summary})`, skill: skillRef };
+}

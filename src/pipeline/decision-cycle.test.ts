@@ -1,0 +1,331 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { scriptedRoute } from '../../test/support/scripted-route.ts';
+import type { AgentRuntime } from '../agents/index.ts';
+import { defaultStrategistRules } from '../agents/index.ts';
+import { PaperBroker } from '../broker/index.ts';
+import { Bus } from '../bus/index.ts';
+import { llmSectionSchema } from '../config/index.ts';
+import { writeJournalEntry } from '../journal/index.ts';
+import { LlmRouter, type Route, type RouteRequest } from '../llm/index.ts';
+import { silentLogger } from '../logging/index.ts';
+import { type BarSeries, generateSimSeries } from '../market/index.ts';
+import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
+import { createStrategy } from '../strategies/index.ts';
+import { type CycleDeps, runDecisionCycle } from './decision-cycle.ts';
+import { defaultRiskLimits } from './risk-gate.ts';
+
+let db: TestDatabase;
+let skills: SkillRegistry;
+const logger = silentLogger();
+const universe: BarSeries[] = ['AAA', 'BBB', 'CCC'].map((symbol, index) =>
+  generateSimSeries({ seed: 11 + index, bars: 120, symbols: [symbol] }, symbol),
+);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger, watch: false });
+});
+afterAll(async () => {
+  skills.close();
+  await db.drop();
+});
+
+const lastClose = (series: BarSeries) => series.close[series.length - 1]!;
+
+function trade(symbol: string, close: number) {
+  return {
+    decision: 'trade',
+    symbol,
+    side: 'buy',
+    entryType: 'market',
+    entryPrice: close,
+    stopPrice: Number((close * 0.95).toFixed(2)),
+    targetPrice: Number((close * 1.1).toFixed(2)),
+    horizonBars: 10,
+    rationale: `Breakout above ${close}`,
+    confidence: 0.7,
+  };
+}
+
+const stance = { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'rising averages' };
+const sign = { verdict: 'sign', reasons: ['looks right'] };
+
+interface Harness {
+  deps: CycleDeps;
+  broker: PaperBroker;
+  bus: Bus;
+  journalRoot: string;
+}
+
+async function harness(
+  options: {
+    routes?: Route[];
+    halt?: () => Promise<number | null>;
+    cash?: number;
+    signerTimeoutMs?: number;
+  } = {},
+): Promise<Harness> {
+  const now = universe[0]!.time[universe[0]!.length - 1]! + 60_000;
+  const clock = { now: () => now };
+  const broker = new PaperBroker({ cash: options.cash ?? 100_000, commission: 0.001, clock });
+  for (const series of universe) {
+    const last = series.length - 1;
+    broker.processBar(
+      broker.book(series.symbol),
+      series.time[last]!,
+      series.open[last]!,
+      series.high[last]!,
+      series.low[last]!,
+      series.close[last]!,
+    );
+  }
+  const bus = new Bus({ store: db.store, logger });
+  const router = options.routes
+    ? new LlmRouter({ section: llmSectionSchema.parse({}), store: db.store, logger, routes: options.routes })
+    : undefined;
+  const runtime: AgentRuntime = {
+    skills,
+    llm: router,
+    philosophy: await loadPhilosophy(shippedPhilosophyFile()),
+    logger,
+  };
+  const journalRoot = mkdtempSync(path.join(tmpdir(), 'signet-journal-'));
+  const deps: CycleDeps = {
+    runtime,
+    publish: (input, publishOptions) => bus.publish(input, publishOptions),
+    transaction: (work) => db.store.transaction(work),
+    broker,
+    brokerName: 'paper',
+    portfolio: async () => ({
+      equity: broker.equity(),
+      cash: broker.cash(),
+      dayStartEquity: broker.equity(),
+      positions: broker
+        .positions()
+        .map((position) => ({ symbol: position.symbol, qty: position.qty, price: position.avgPrice })),
+      symbolPnlToday: {},
+    }),
+    haltLevel: options.halt ?? (async () => 0),
+    freshQuote: async (symbol) => {
+      const series = universe.find((each) => each.symbol === symbol)!;
+      return { t: new Date(now - 1_000).toISOString(), last: lastClose(series), bid: null, ask: null };
+    },
+    journal: async (entry) => {
+      await writeJournalEntry(entry, { db: db.store, root: journalRoot });
+    },
+    clock,
+    settings: {
+      limits: defaultRiskLimits,
+      rules: defaultStrategistRules,
+      timeframe: '1d',
+      topK: 2,
+      parallelism: 2,
+      signerTimeoutMs: options.signerTimeoutMs ?? 5_000,
+      maxDataAgeSeconds: 7 * 86_400,
+      commissionRate: 0.001,
+    },
+    fallbackStrategy: createStrategy('sma-cross', { fast: 10, slow: 30 }),
+  };
+  return { deps, broker, bus, journalRoot };
+}
+
+async function cycleMessages(cycleId: string) {
+  const bus = new Bus({ store: db.store, logger });
+  return bus.replayAll({ cycleId });
+}
+
+describe('decision cycle', () => {
+  it('with no LLM configured, every decision is the fallback and is marked so', async () => {
+    const { deps } = await harness();
+    const report = await runDecisionCycle(deps, 'cy-fallback', universe);
+    expect(report.candidates).toHaveLength(2);
+    const messages = await cycleMessages('cy-fallback');
+    const proposals = messages.filter((message) => message.topic === 'strategist.proposal');
+    expect(proposals).toHaveLength(2);
+    for (const proposal of proposals)
+      expect(proposal.payload).toMatchObject({
+        ok: true,
+        decidedBy: 'fallback',
+        fallbackReason: 'no LLM route is configured',
+      });
+    const journal = await db.store.query<{ decided_by: string }>(
+      "SELECT decided_by FROM agent_journal WHERE cycle_id = 'cy-fallback'",
+    );
+    expect(journal.rows.length).toBe(2);
+    expect(journal.rows.every((row) => row.decided_by === 'fallback')).toBe(true);
+  });
+
+  it('an LLM proposal signed by all three becomes a bracket order, on the bus and in the journal', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: (request: RouteRequest) => {
+          const symbol = /"symbol": "([A-Z]+)"|symbol: ([A-Z]+)/.exec(request.messages[0]!.content);
+          const name = symbol?.[1] ?? symbol?.[2] ?? 'AAA';
+          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
+        },
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    const { deps, broker, journalRoot } = await harness({ routes: [route] });
+    const report = await runDecisionCycle(deps, 'cy-llm', universe);
+    const executed = report.candidates.filter((candidate) => candidate.outcome === 'executed');
+    expect(executed.length).toBe(2);
+    for (const candidate of executed) {
+      const order = broker.getOrder(candidate.clientOrderId!)!;
+      expect(order).toMatchObject({
+        symbol: candidate.symbol,
+        side: 'buy',
+        type: 'market',
+        qty: candidate.qty,
+      });
+      // The stop-loss child is always attached.
+      expect(order.linkedClientOrderIds.length).toBe(2);
+      const row = await db.store.query<{ status: string }>(
+        'SELECT status FROM orders WHERE client_order_id = $1',
+        [candidate.clientOrderId],
+      );
+      expect(row.rows[0]?.status).toBe('open');
+    }
+    const messages = await cycleMessages('cy-llm');
+    const collected = messages.filter((message) => message.topic === 'signatures.collected');
+    expect(
+      collected.map((message) =>
+        message.signatures.map(
+          (signature) => `${signature.signer}:${signature.verdict}:${signature.decidedBy}`,
+        ),
+      ),
+    ).toEqual([
+      ['risk-gate:sign:code', 'fact-checker:sign:llm', 'double-checker:sign:llm'],
+      ['risk-gate:sign:code', 'fact-checker:sign:llm', 'double-checker:sign:llm'],
+    ]);
+    // Each step answers the one before it.
+    const byId = new Map(messages.map((message) => [message.id, message]));
+    const submitted = messages.find((message) => message.topic === 'order.submitted')!;
+    const chain: string[] = [];
+    for (
+      let at: typeof submitted | undefined = submitted;
+      at;
+      at = at.causationId ? byId.get(at.causationId) : undefined
+    )
+      chain.push(at.topic);
+    expect(chain).toEqual([
+      'order.submitted',
+      'order.intent',
+      'signatures.collected',
+      'strategist.proposal',
+      'regime.stance',
+      'screen.result',
+      'cycle.started',
+    ]);
+    // The DoubleChecker is blind: its prompt carries no rationale.
+    const doubleCalls = route.calls.filter((call) => call.skill === 'double-checker');
+    expect(doubleCalls.length).toBe(2);
+    for (const call of doubleCalls) expect(call.request.messages[0]!.content).not.toContain('Breakout above');
+    const rows = await db.store.query<{ path: string; outcome: string }>(
+      "SELECT path, outcome FROM agent_journal WHERE cycle_id = 'cy-llm' ORDER BY id",
+    );
+    expect(rows.rows.map((row) => row.outcome)).toEqual(['executed', 'executed']);
+    const text = readFileSync(path.join(journalRoot, rows.rows[0]!.path), 'utf8');
+    expect(text).toMatch(/risk-gate/);
+    expect(text).toMatch(/double-checker/);
+  });
+
+  it('an invalid Strategist answer (after one repair) sends no order', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: { decision: 'trade', symbol: 'AAA', side: 'buy' },
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    const { deps, broker } = await harness({ routes: [route] });
+    const report = await runDecisionCycle(deps, 'cy-invalid', universe);
+    expect(report.candidates.every((candidate) => candidate.outcome === 'error')).toBe(true);
+    expect(broker.positions()).toEqual([]);
+    expect(route.calls.filter((call) => call.skill === 'strategist').length).toBe(4); // 2 candidates × (answer + repair)
+    const orders = await db.store.query("SELECT 1 FROM orders WHERE cycle_id = 'cy-invalid'");
+    expect(orders.rowCount).toBe(0);
+  });
+
+  it('a signer that times out is a veto', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: trade('AAA', lastClose(universe[0]!)),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+      delays: { 'double-checker': 1_000 },
+    });
+    const { deps } = await harness({ routes: [route], signerTimeoutMs: 200 });
+    const report = await runDecisionCycle(deps, 'cy-timeout', [universe[0]!]);
+    expect(report.candidates[0]).toMatchObject({ outcome: 'vetoed' });
+    expect(report.candidates[0]!.reasons.join()).toMatch(
+      /double-checker: double-checker did not answer within 200 ms/,
+    );
+  });
+
+  it('the Risk Gate vetoes what cannot be sized, with its reason', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: trade('AAA', lastClose(universe[0]!)),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    const { deps } = await harness({ routes: [route], cash: 10 });
+    const report = await runDecisionCycle(deps, 'cy-oversize', [universe[0]!]);
+    expect(report.candidates[0]!.outcome).toBe('vetoed');
+    expect(report.candidates[0]!.reasons.join()).toMatch(/risk-gate: no whole share fits the limits/);
+  });
+
+  it('halted, or a halt that cannot be read: no cycle runs', async () => {
+    const { deps } = await harness({ halt: async () => 3 });
+    const report = await runDecisionCycle(deps, 'cy-halted', universe);
+    expect(report.candidates).toEqual([]);
+    const unreadable = await harness({
+      halt: async () => {
+        throw new Error('database unreachable');
+      },
+    });
+    const second = await runDecisionCycle(unreadable.deps, 'cy-unreadable', universe);
+    expect(second.candidates).toEqual([]);
+    const skipped = (await cycleMessages('cy-unreadable')).find(
+      (message) => message.topic === 'cycle.skipped',
+    );
+    expect(skipped?.payload).toMatchObject({ reason: 'halt state unreadable: no cycle runs' });
+  });
+
+  it('a halt raised during the cycle blocks the order at submission', async () => {
+    let reads = 0;
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: trade('AAA', lastClose(universe[0]!)),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    // Readable and clear at the start and at signing; unreadable (database gone) at submission.
+    const { deps, broker } = await harness({
+      routes: [route],
+      halt: async () => {
+        reads += 1;
+        if (reads >= 3) throw new Error('connection refused');
+        return 0;
+      },
+    });
+    const report = await runDecisionCycle(deps, 'cy-late-halt', [universe[0]!]);
+    expect(report.candidates[0]).toMatchObject({ outcome: 'halted' });
+    expect(broker.positions()).toEqual([]);
+    expect(broker.getOrder(report.candidates[0]!.clientOrderId!)).toBeUndefined();
+  });
+});

@@ -1,0 +1,17 @@
+/** SQL of the live pipeline: our own record of orders, written before and after the broker call. */
+export const pipelineSql = {
+  /** The intent, committed before the broker sees the order, so a crash leaves a trace to reconcile. */
+  insertOrderIntent:
+    () => `INSERT INTO orders (client_order_id, broker, parent_client_order_id, leg, symbol, side, type, qty,
+      limit_price, stop_price, status, cycle_id, message_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending_submit', $11, $12)
+    ON CONFLICT (client_order_id) DO NOTHING
+    RETURNING id`,
+  updateOrderStatus: () => `UPDATE orders SET status = $2, broker_order_id = coalesce($3, broker_order_id),
+      reject_reason = $4, filled_qty = $5, avg_fill_price = $6, updated_at = now()
+    WHERE client_order_id = $1`,
+  orderByClientId: () =>
+    'SELECT client_order_id, status, cycle_id, symbol FROM orders WHERE client_order_id = $1',
+  pendingIntents: () => `SELECT client_order_id, broker, symbol, cycle_id, message_id FROM orders
+    WHERE status = 'pending_submit' AND leg = 'entry' ORDER BY id`,
+};
