@@ -1,3 +1,4 @@
+export * from './alpaca/index.ts';
 export type {
   Account,
   BracketRequest,
@@ -22,3 +23,5 @@ export {
   type PaperBrokerSettings,
   paperBrokerOptionsSchema,
 } from './paper/paper-broker.ts';
+export * from './reconcile.ts';
+export * from './reconcile-ledger.ts';

@@ -1,4 +1,5 @@
 export { maskDatabaseUrl } from './database-url.ts';
+export * from './broker-section.ts';
 export * from './llm-section.ts';
 export { type Config, describeIssues, type LoadConfigOptions, loadConfig, type Secrets } from './load.ts';
 export {

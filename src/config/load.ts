@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ValidationError } from '../errors/index.ts';
+import { type BrokerSecrets, readBrokerSecrets } from './broker-section.ts';
 import { type LlmSecrets, readLlmSecrets } from './llm-section.ts';
 import { type ConfigFile, configFileSchema } from './schema.ts';
 import { Secret } from './secret.ts';
@@ -11,6 +12,8 @@ export interface Secrets {
   databaseUrl: Secret | undefined;
   /** API keys of LLM routes, by route name. */
   llm: LlmSecrets;
+  /** Alpaca keys and the MT5 EA token. */
+  broker: BrokerSecrets;
 }
 
 export interface Config extends ConfigFile {
@@ -87,6 +90,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     secrets: {
       databaseUrl: databaseUrl ? new Secret(databaseUrl) : undefined,
       llm: readLlmSecrets(env, parsed.data.llm),
+      broker: readBrokerSecrets(env, parsed.data.broker),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { brokerSectionSchema } from './broker-section.ts';
 import { llmSectionSchema } from './llm-section.ts';
 
 /**
@@ -37,6 +38,7 @@ export const configFileSchema = z
     database: databaseSectionSchema.default(databaseSectionSchema.parse({})),
     bus: busSectionSchema.default(busSectionSchema.parse({})),
     llm: llmSectionSchema.default(llmSectionSchema.parse({})),
+    broker: brokerSectionSchema.default(brokerSectionSchema.parse({})),
   })
   .strict();
 

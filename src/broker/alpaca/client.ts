@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { AlpacaHttp, type AlpacaHttpOptions } from './http.ts';
 import {
   type AlpacaAccount,
@@ -56,8 +55,9 @@ export class AlpacaTradingClient {
 
   /** Never retried on a timeout or 5xx here: the caller decides after a lookup. */
   async submitOrder(body: AlpacaOrderBody, timeoutMs?: number): Promise<AlpacaOrder> {
-    return (await this.http.request(orderSchema, 'POST', '/v2/orders', { body, timeoutMs, idempotent: false }))
-      .value!;
+    return (
+      await this.http.request(orderSchema, 'POST', '/v2/orders', { body, timeoutMs, idempotent: false })
+    ).value!;
   }
 
   /** The order, or undefined when the broker does not know the id (404). */
@@ -69,7 +69,8 @@ export class AlpacaTradingClient {
         })
       ).value;
     } catch (error) {
-      if (error instanceof Error && (error as { code?: string }).code === 'broker_not_found') return undefined;
+      if (error instanceof Error && (error as { code?: string }).code === 'broker_not_found')
+        return undefined;
       throw error;
     }
   }
@@ -102,5 +103,3 @@ export class AlpacaTradingClient {
     );
   }
 }
-
-export const closedOrderBodySchema = z.object({ id: z.string(), client_order_id: z.string() }).passthrough();

@@ -95,11 +95,15 @@ export class AlpacaHttp {
           signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs),
         });
       } catch (error) {
-        const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        const timedOut =
+          error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
         const failure = timedOut
-          ? new BrokerTimeoutError(`${where}: no answer within ${options.timeoutMs ?? this.options.timeoutMs} ms`, {
-              cause: error,
-            })
+          ? new BrokerTimeoutError(
+              `${where}: no answer within ${options.timeoutMs ?? this.options.timeoutMs} ms`,
+              {
+                cause: error,
+              },
+            )
           : new BrokerUnavailableError(`${where}: cannot reach the broker (${(error as Error).message})`, {
               cause: error,
             });
@@ -116,14 +120,17 @@ export class AlpacaHttp {
           this.options.logger.warn({ where, attempt }, 'broker rate limit: backing off');
           continue;
         }
-        throw new BrokerRateLimitedError(`${where}: rate limited after ${attempt + 1} attempts`, { status: 429 });
+        throw new BrokerRateLimitedError(`${where}: rate limited after ${attempt + 1} attempts`, {
+          status: 429,
+        });
       }
       if (response.status >= 500 && idempotent && attempt < this.options.maxRetries) {
         await this.backoff(attempt, where, `http_${response.status}`);
         continue;
       }
       if (response.status >= 400) throw this.errorFor(response.status, text, where);
-      if (response.status === 204 || schema === undefined) return { status: response.status, value: undefined };
+      if (response.status === 204 || schema === undefined)
+        return { status: response.status, value: undefined };
       return { status: response.status, value: parseBody(schema, text, where) };
     }
   }
@@ -131,7 +138,8 @@ export class AlpacaHttp {
   /** Wait before retrying a 429: Retry-After, else until X-Ratelimit-Reset, else exponential. */
   private rateLimitWait(response: Response, attempt: number): number {
     const retryAfter = Number(response.headers.get('retry-after'));
-    if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter * 1000, this.options.maxBackoffMs);
+    if (Number.isFinite(retryAfter) && retryAfter > 0)
+      return Math.min(retryAfter * 1000, this.options.maxBackoffMs);
     const reset = Number(response.headers.get('x-ratelimit-reset'));
     if (Number.isFinite(reset) && reset > 0) {
       const wait = reset * 1000 - this.options.now();
@@ -171,7 +179,11 @@ export class AlpacaHttp {
   }
 }
 
-export function parseBody<Schema extends z.ZodType>(schema: Schema, text: string, where: string): z.output<Schema> {
+export function parseBody<Schema extends z.ZodType>(
+  schema: Schema,
+  text: string,
+  where: string,
+): z.output<Schema> {
   let json: unknown;
   try {
     json = JSON.parse(text);
