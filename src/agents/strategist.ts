@@ -63,7 +63,7 @@ export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
     return noTrade('fallback: already in a position; it leaves by its stop, target or horizon');
   const held = 0;
   const signal = request.fallbackStrategy.decide(series, index, held);
-  if (!signal || signal.intent !== 'enter')
+  if (signal?.intent !== 'enter' || !signal)
     return noTrade(`fallback: ${request.fallbackStrategy.name} gives no entry on this bar`);
   if (signal.side === 'sell' && !rules.allowShort) return noTrade('fallback: short entries are not allowed');
   const atr = indicatorsAt(series, index).atr14;
