@@ -26,3 +26,4 @@ export {
   simFeed,
   simFeedOptionsSchema,
 } from './sim.ts';
+export * from './alpaca/index.ts';

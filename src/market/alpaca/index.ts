@@ -1,0 +1,1 @@
+export { AlpacaFeed, type AlpacaFeedOptions } from './alpaca-feed.ts';
