@@ -1,7 +1,23 @@
-export { maskDatabaseUrl } from './database-url.ts';
 export * from './broker-section.ts';
+export { maskDatabaseUrl } from './database-url.ts';
 export * from './llm-section.ts';
 export { type Config, describeIssues, type LoadConfigOptions, loadConfig, type Secrets } from './load.ts';
+export {
+  type FeedSection,
+  feedSectionSchema,
+  type PaperSection,
+  type PathsSection,
+  type PipelineSection,
+  paperSectionSchema,
+  pathsSectionSchema,
+  pipelineSectionSchema,
+  type RiskSection,
+  riskSectionSchema,
+  type ScheduleSection,
+  type StrategistSection,
+  scheduleSectionSchema,
+  strategistSectionSchema,
+} from './runtime-section.ts';
 export {
   type BusSection,
   busSectionSchema,

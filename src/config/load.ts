@@ -14,6 +14,8 @@ export interface Secrets {
   llm: LlmSecrets;
   /** Alpaca keys and the MT5 EA token. */
   broker: BrokerSecrets;
+  /** SIGNET_OPERATOR_TOKEN: required to resume after a halt (CLI and console). */
+  operatorToken: Secret | undefined;
 }
 
 export interface Config extends ConfigFile {
@@ -91,6 +93,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       databaseUrl: databaseUrl ? new Secret(databaseUrl) : undefined,
       llm: readLlmSecrets(env, parsed.data.llm),
       broker: readBrokerSecrets(env, parsed.data.broker),
+      operatorToken: env.SIGNET_OPERATOR_TOKEN?.trim()
+        ? new Secret(env.SIGNET_OPERATOR_TOKEN.trim())
+        : undefined,
     },
   };
 }

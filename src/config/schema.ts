@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { brokerSectionSchema } from './broker-section.ts';
 import { llmSectionSchema } from './llm-section.ts';
+import {
+  feedSectionSchema,
+  paperSectionSchema,
+  pathsSectionSchema,
+  pipelineSectionSchema,
+  riskSectionSchema,
+  scheduleSectionSchema,
+  strategistSectionSchema,
+} from './runtime-section.ts';
 
 /**
  * The shape of `signet.yaml`. Each concern owns one section; every section has defaults so
@@ -39,6 +48,13 @@ export const configFileSchema = z
     bus: busSectionSchema.default(busSectionSchema.parse({})),
     llm: llmSectionSchema.default(llmSectionSchema.parse({})),
     broker: brokerSectionSchema.default(brokerSectionSchema.parse({})),
+    paths: pathsSectionSchema.default(pathsSectionSchema.parse({})),
+    feed: feedSectionSchema.default(feedSectionSchema.parse({})),
+    paper: paperSectionSchema.default(paperSectionSchema.parse({})),
+    risk: riskSectionSchema.default(riskSectionSchema.parse({})),
+    strategist: strategistSectionSchema.default(strategistSectionSchema.parse({})),
+    pipeline: pipelineSectionSchema.default(pipelineSectionSchema.parse({})),
+    schedule: scheduleSectionSchema.default(scheduleSectionSchema.parse({})),
   })
   .strict();
 

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/**
+ * The sections that shape a running Signet: where its files are, the market it watches, the
+ * paper account, the risk limits, the Strategist's rules, the pipeline and the schedule.
+ */
+export const pathsSectionSchema = z
+  .object({
+    /** Skills folder (SKILL.md files), relative to the working directory unless absolute. */
+    skillsDir: z.string().min(1).default('skills'),
+    /** Context folder: philosophy.md, journal/, reports/. */
+    contextDir: z.string().min(1).default('context'),
+  })
+  .strict();
+
+export const feedSectionSchema = z
+  .object({
+    kind: z.enum(['sim', 'csv', 'alpaca']).default('sim'),
+    sim: z
+      .object({
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1)
+          .default(42),
+        symbols: z
+          .array(z.string().min(1).max(32))
+          .min(1)
+          .default(['ALPHA', 'BRAVO', 'CHARLIE', 'DELTA', 'ECHO']),
+        /** Bars generated per symbol; the runtime replays them one by one. */
+        bars: z.number().int().min(60).max(1_000_000).default(2_520),
+        start: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2015-01-02')
+          .default('2015-01-02'),
+        /** Bars of history the agents see before the first live bar. */
+        warmupBars: z.number().int().min(50).max(10_000).default(60),
+      })
+      .strict()
+      .default({
+        seed: 42,
+        symbols: ['ALPHA', 'BRAVO', 'CHARLIE', 'DELTA', 'ECHO'],
+        bars: 2_520,
+        start: '2015-01-02',
+        warmupBars: 60,
+      }),
+    csv: z
+      .object({
+        files: z.array(z.string().min(1)).default([]),
+        adjusted: z.boolean().default(false),
+      })
+      .strict()
+      .default({ files: [], adjusted: false }),
+  })
+  .strict();
+
+export const paperSectionSchema = z
+  .object({
+    cash: z.number().positive().default(100_000),
+    /** Fraction of traded value. */
+    commission: z.number().min(0).max(0.05).default(0.001),
+    slippage: z.number().min(0).max(0.05).default(0),
+  })
+  .strict();
+
+export const riskSectionSchema = z
+  .object({
+    maxPositionPct: z.number().gt(0).max(1).default(0.1),
+    maxGrossExposurePct: z.number().gt(0).max(4).default(1),
+    maxDailyLossPct: z.number().gt(0).max(1).default(0.03),
+    maxSymbolDailyLossPct: z.number().gt(0).max(1).default(0.01),
+    maxRiskPerTradePct: z.number().gt(0).max(0.1).default(0.01),
+    minStopDistancePct: z.number().min(0).max(0.5).default(0.002),
+    maxStopDistancePct: z.number().gt(0).max(0.9).default(0.15),
+    maxCorrelation: z.number().min(0).max(1).default(0.85),
+    correlationLookback: z.number().int().min(5).max(1_000).default(60),
+  })
+  .strict();
+
+export const strategistSectionSchema = z
+  .object({
+    /** The deterministic strategy that decides when no LLM can be asked. */
+    fallback: z.enum(['sma-cross', 'breakout', 'mean-reversion']).default('sma-cross'),
+    fallbackParameters: z.record(z.string(), z.number()).default({ fast: 10, slow: 30 }),
+    minRewardToRisk: z.number().gt(0).default(1.5),
+    maxHorizonBars: z.number().int().min(1).max(1_000).default(20),
+    allowShort: z.literal(false).default(false),
+    stopAtr: z.number().gt(0).default(2),
+    targetAtr: z.number().gt(0).default(3),
+  })
+  .strict();
+
+export const pipelineSectionSchema = z
+  .object({
+    timeframe: z.string().min(1).default('1d'),
+    topK: z.number().int().min(1).max(500).default(3),
+    parallelism: z.number().int().min(1).max(64).default(4),
+    signerTimeoutMs: z.number().int().min(100).max(600_000).default(120_000),
+    /** Data older than this (at signing time) is vetoed by the FactChecker's rules. */
+    maxDataAgeSeconds: z.number().int().min(1).default(172_800),
+  })
+  .strict();
+
+export const scheduleSectionSchema = z
+  .object({
+    /**
+     * sim: an accelerated clock replays the feed bar by bar (one bar every barIntervalMs).
+     * market: cycles on the exchange calendar in its time zone (cron expressions below).
+     */
+    mode: z.enum(['sim', 'market']).default('sim'),
+    barIntervalMs: z.number().int().min(10).max(3_600_000).default(2_000),
+    timezone: z.string().min(1).default('America/New_York'),
+    premarketCron: z.string().min(1).default('0 9 * * 1-5'),
+    cycleCron: z.string().min(1).default('*/15 10-15 * * 1-5'),
+    nightlyCron: z.string().min(1).default('30 22 * * 1-5'),
+    /** How often the position monitor reconciles with the broker. */
+    monitorIntervalMs: z.number().int().min(100).max(3_600_000).default(10_000),
+  })
+  .strict();
+
+export type PathsSection = z.infer<typeof pathsSectionSchema>;
+export type FeedSection = z.infer<typeof feedSectionSchema>;
+export type PaperSection = z.infer<typeof paperSectionSchema>;
+export type RiskSection = z.infer<typeof riskSectionSchema>;
+export type StrategistSection = z.infer<typeof strategistSectionSchema>;
+export type PipelineSection = z.infer<typeof pipelineSectionSchema>;
+export type ScheduleSection = z.infer<typeof scheduleSectionSchema>;
