@@ -41,15 +41,24 @@ afterAll(async () => {
 });
 
 describe('the bus log of a backtest', () => {
-  it('holds every message of the run, in simulated-time order', () => {
+  it('holds every message of the run, causes before effects, each topic in simulated-time order', () => {
     expect(result.logged).toBe(result.run.messages.length);
     expect(replayed).toHaveLength(result.run.messages.length);
-    for (let at = 1; at < replayed.length; at += 1) {
-      expect(replayed[at]!.ts.getTime()).toBeGreaterThanOrEqual(replayed[at - 1]!.ts.getTime());
+    const position = new Map(replayed.map((message, at) => [message.id, at]));
+    for (const [at, message] of replayed.entries()) {
+      if (message.causationId !== null) expect(position.get(message.causationId)).toBeLessThan(at);
+    }
+    const lastSeen = new Map<string, number>();
+    for (const message of replayed) {
+      expect(message.ts.getTime()).toBeGreaterThanOrEqual(lastSeen.get(message.topic) ?? 0);
+      lastSeen.set(message.topic, message.ts.getTime());
     }
     expect(replayed[0]!.topic).toBe(topics.runStarted);
-    expect(replayed.at(-1)!.topic).toBe(topics.runCompleted);
+    expect(replayed.filter((message) => message.topic === topics.runCompleted)).toHaveLength(1);
     expect(replayed.every((message) => message.cycleId?.startsWith('bt-log-test'))).toBe(true);
+    // Sorted by simulated time, the log reads as the run happened: the summary last.
+    const timeline = [...replayed].sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.id - b.id);
+    expect(timeline.at(-1)!.ts.getTime()).toBe(Date.parse('2014-12-31T00:00:00Z'));
   });
 
   it('has a message for every proposal, order, fill, cancellation and exit', () => {
@@ -101,7 +110,7 @@ describe('the bus log of a backtest', () => {
       .filter((each) => each.topic === topics.exit)
       .map((each) => roundCents((each.payload as { pnl: number }).pnl));
     expect(exits).toEqual(report.trades.map((trade) => trade.pnl));
-    const completed = replayed.at(-1)!.payload as {
+    const completed = replayed.find((each) => each.topic === topics.runCompleted)!.payload as {
       finalValue: number;
       finalCash: number;
       closedTrades: number;

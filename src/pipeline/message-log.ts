@@ -8,11 +8,14 @@ export interface WriteLogOptions {
 }
 
 /**
- * Writes a whole in-memory log to the bus in few statements, in order, with causation ids.
- * A message's cause must already have a bus id, so a batch is cut whenever a message names a
- * cause still in the batch. Messages with the same logical time are ordered by causal depth
- * first (causes before effects, otherwise as emitted), so one bar costs a statement per depth,
- * not per symbol. Run it inside a transaction (`store.transaction`) so the log commits whole.
+ * Writes a whole in-memory log to the bus in a handful of statements, with causation ids.
+ * A message's cause must have its bus id before the message is inserted, and a proposal →
+ * order → fill → exit chain spans bars, so a strictly chronological write would cost a
+ * statement per link (hundreds per run). The log is therefore written in causal order: level
+ * by level of causal depth (runs and proposals; orders and skips; fills, rejections and
+ * cancellations; exits), each level in simulated-time order (emission order). Every cause
+ * precedes its effects in delivery order; `ts` carries the simulated time for a timeline.
+ * Run it inside a transaction (`store.transaction`) so the log commits whole.
  * Returns the bus id of each local reference.
  */
 export async function writeMessageLog(
@@ -55,24 +58,11 @@ export async function writeMessageLog(
 }
 
 function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
-  const result: CycleMessage[] = [];
-  let start = 0;
-  while (start < messages.length) {
-    const time = messages[start]!.time;
-    let end = start;
-    while (end < messages.length && messages[end]!.time === time) end += 1;
-    const group = messages.slice(start, end);
-    if (group.length > 1) {
-      const depth = new Map<number, number>();
-      for (const message of group) {
-        const causeDepth = message.causedBy === null ? undefined : depth.get(message.causedBy);
-        depth.set(message.ref, causeDepth === undefined ? 0 : causeDepth + 1);
-      }
-      // Array.prototype.sort is stable: equal depths keep their emission order.
-      group.sort((a, b) => depth.get(a.ref)! - depth.get(b.ref)!);
-    }
-    result.push(...group);
-    start = end;
+  const depth = new Map<number, number>();
+  for (const message of messages) {
+    const causeDepth = message.causedBy === null ? undefined : depth.get(message.causedBy);
+    depth.set(message.ref, causeDepth === undefined ? 0 : causeDepth + 1);
   }
-  return result;
+  // Array.prototype.sort is stable: within a level, emission (simulated-time) order is kept.
+  return [...messages].sort((a, b) => depth.get(a.ref)! - depth.get(b.ref)!);
 }
