@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { type BarSeries, emptySeries } from '../market/index.ts';
+import { Breakout, createStrategy, MeanReversion, SmaCross } from './index.ts';
+
+function closes(values: number[], symbol = 'T'): BarSeries {
+  const series = emptySeries(symbol, values.length);
+  values.forEach((close, at) => {
+    series.time[at] = Date.UTC(2020, 0, 1 + at);
+    series.open[at] = close;
+    series.high[at] = close * 1.01;
+    series.low[at] = close * 0.99;
+    series.close[at] = close;
+    series.volume[at] = 1;
+  });
+  series.length = values.length;
+  return series;
+}
+
+function signals(strategy: { decide: SmaCross['decide'] }, series: BarSeries, position = 0) {
+  const out: Array<[number, string]> = [];
+  for (let at = 0; at < series.length; at += 1) {
+    const proposal = strategy.decide(series, at, position);
+    if (proposal) out.push([at, proposal.intent]);
+  }
+  return out;
+}
+
+describe('sma-cross', () => {
+  it('treats equal averages as a tie (no cross), even when doubles disagree', () => {
+    // fast 1 / slow 2: the sign is sign(close − previous close). 0.1 + 0.2 is 0.30000000000000004
+    // as a double, above 0.3, but the same price: a tie, not an up-cross. The cross comes at
+    // 0.31, the first bar above, against the last bar where they differed (0.5 → 0.3, down).
+    const series = closes([0.5, 0.3, 0.1 + 0.2, 0.3, 0.31]);
+    expect(signals(new SmaCross({ fast: 1, slow: 2 }), series)).toEqual([[4, 'enter']]);
+  });
+
+  it('needs the last differing bar on the other side: down, tie, down is no cross', () => {
+    const series = closes([0.5, 0.4, 0.4, 0.3]);
+    expect(signals(new SmaCross({ fast: 1, slow: 2 }), series, 100)).toEqual([]);
+    const up = closes([0.3, 0.4, 0.4, 0.3]);
+    expect(signals(new SmaCross({ fast: 1, slow: 2 }), up, 100)).toEqual([[3, 'exit']]);
+  });
+
+  it('gives a reason with the averages and never looks past the bar it is asked about', () => {
+    const values = Array.from({ length: 80 }, (_, at) => 100 + 10 * Math.sin(at / 6));
+    const strategy = new SmaCross({ fast: 3, slow: 8 });
+    const full = closes(values);
+    const proposals = signals(strategy, full);
+    expect(proposals.length).toBeGreaterThan(0);
+    // The same decisions on a series cut right after each signal bar.
+    for (const [at] of proposals) {
+      const cut = closes(values.slice(0, at + 1));
+      expect(new SmaCross({ fast: 3, slow: 8 }).decide(cut, at, 0)?.intent).toBe('enter');
+    }
+    const proposal = strategy.decide(full, proposals[0]![0], 0)!;
+    expect(proposal.reason).toMatch(/^SMA\(3\) [\d.]+ crossed above SMA\(8\) [\d.]+; close [\d.]+$/);
+  });
+});
+
+describe('breakout and mean-reversion', () => {
+  it('breakout enters above the channel high and exits below the channel low', () => {
+    const series = closes([10, 10, 10, 10, 10.5, 10.2, 9.5, 9.4]);
+    const strategy = new Breakout({ entry: 3, exit: 2 });
+    expect(strategy.decide(series, 4, 0)?.intent).toBe('enter'); // 10.5 > max high 10.1
+    expect(strategy.decide(series, 6, 10)?.intent).toBe('exit'); // 9.5 < min low 10.098
+  });
+
+  it('mean-reversion buys below the lower band and sells at the mean', () => {
+    const series = closes([10, 10.2, 9.8, 10.1, 9.9, 8.5, 10.5]);
+    const strategy = new MeanReversion({ period: 5, deviations: 1.5 });
+    expect(strategy.decide(series, 5, 0)?.intent).toBe('enter');
+    expect(strategy.decide(series, 6, 10)?.intent).toBe('exit');
+    expect(strategy.decide(series, 4, 0)).toBeNull();
+  });
+
+  it('createStrategy names unknown strategies and bad parameters', () => {
+    expect(() => createStrategy('nope')).toThrow('unknown strategy "nope"');
+    expect(() => createStrategy('sma-cross', { fast: 30, slow: 10 })).toThrow(
+      'sma-cross.fast: fast must be shorter than slow',
+    );
+    expect(createStrategy('breakout').name).toBe('breakout');
+  });
+});
