@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ValidationError } from '../../errors/index.ts';
 import type {
   Account,
   Broker,
@@ -11,6 +10,7 @@ import type {
   Position,
 } from '../broker.ts';
 import { createBook, matchPrice, type PaperBook, slipPrice, type WorkingOrder } from './book.ts';
+import { copy, isFinal, validateOrderRequest } from './order-request.ts';
 
 export const paperBrokerOptionsSchema = z
   .object({
@@ -31,91 +31,6 @@ export interface PaperBrokerOptions extends PaperBrokerSettings {
   /** Fills, cancellations, rejections and closed trades, as they happen. */
   onEvent?: (event: BrokerEvent) => void;
 }
-
-const positive = z.number().finite().positive();
-const orderRequestSchema = z
-  .object({
-    clientOrderId: z.string().min(1).max(200),
-    symbol: z.string().min(1).max(32),
-    side: z.enum(['buy', 'sell']),
-    type: z.enum(['market', 'limit', 'stop']),
-    qty: positive,
-    limitPrice: positive.optional(),
-    stopPrice: positive.optional(),
-    leg: z.enum(['entry', 'stop_loss', 'take_profit', 'exit', 'flatten']).optional(),
-    bracket: z.object({ stopLoss: positive.optional(), takeProfit: positive.optional() }).strict().optional(),
-    referencePrice: positive.optional(),
-    cycleId: z.string().max(200).optional(),
-  })
-  .strict()
-  .superRefine((request, context) => {
-    if (request.type === 'limit' && request.limitPrice === undefined)
-      context.addIssue({ code: 'custom', path: ['limitPrice'], message: 'a limit order needs limitPrice' });
-    if (request.type === 'stop' && request.stopPrice === undefined)
-      context.addIssue({ code: 'custom', path: ['stopPrice'], message: 'a stop order needs stopPrice' });
-    if (request.bracket) {
-      if (request.side !== 'buy')
-        context.addIssue({
-          code: 'custom',
-          path: ['bracket'],
-          message: 'brackets are for buy entries only (no short selling)',
-        });
-      const { stopLoss, takeProfit } = request.bracket;
-      if (stopLoss === undefined && takeProfit === undefined)
-        context.addIssue({
-          code: 'custom',
-          path: ['bracket'],
-          message: 'a bracket needs stopLoss, takeProfit or both',
-        });
-      if (stopLoss !== undefined && takeProfit !== undefined && stopLoss >= takeProfit)
-        context.addIssue({ code: 'custom', path: ['bracket'], message: 'stopLoss must be below takeProfit' });
-    }
-  });
-
-const requestKeys = new Set([
-  'clientOrderId',
-  'symbol',
-  'side',
-  'type',
-  'qty',
-  'leg',
-  'referencePrice',
-  'cycleId',
-]);
-const isPositive = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0;
-
-/** A market order without extras, or one the fast path can vouch for: same rules as the schema. */
-function isPlainRequest(request: OrderRequest): boolean {
-  return (
-    request.type === 'market' &&
-    (request.side === 'buy' || request.side === 'sell') &&
-    typeof request.clientOrderId === 'string' &&
-    request.clientOrderId.length > 0 &&
-    request.clientOrderId.length <= 200 &&
-    typeof request.symbol === 'string' &&
-    request.symbol.length > 0 &&
-    request.symbol.length <= 32 &&
-    isPositive(request.qty) &&
-    request.limitPrice === undefined &&
-    request.stopPrice === undefined &&
-    request.bracket === undefined &&
-    (request.referencePrice === undefined || isPositive(request.referencePrice)) &&
-    (request.leg === undefined ||
-      request.leg === 'entry' ||
-      request.leg === 'exit' ||
-      request.leg === 'flatten') &&
-    (request.cycleId === undefined ||
-      (typeof request.cycleId === 'string' && request.cycleId.length <= 200)) &&
-    Object.keys(request).every((key) => requestKeys.has(key))
-  );
-}
-
-function copy(order: Order): Order {
-  return { ...order, linkedClientOrderIds: [...order.linkedClientOrderIds] };
-}
-
-const isFinal = (order: Order) =>
-  order.status === 'filled' || order.status === 'cancelled' || order.status === 'rejected';
 
 /**
  * The backtest and paper-trading broker. Synchronous (no promise anywhere), allocation-free on
@@ -323,23 +238,7 @@ export class PaperBroker implements Broker, PortfolioView {
   submit(request: OrderRequest): Order {
     const existing = this.orders.get(request.clientOrderId);
     if (existing) return copy(existing.order);
-    // The plain shape (most requests) is checked by hand; anything else goes through zod,
-    // which also words the error.
-    const parsed = isPlainRequest(request)
-      ? { success: true as const, data: request }
-      : orderRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => ({
-        path: `order.${issue.path.map(String).join('.')}`,
-        message: issue.message,
-      }));
-      throw new ValidationError(
-        `invalid order ${request.clientOrderId}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-        issues,
-        { fix: 'Correct the named field of the order request.' },
-      );
-    }
-    const valid = parsed.data;
+    const valid = validateOrderRequest(request);
     const book = this.book(valid.symbol);
     const now = this.clock.now();
     const order: Order = {
