@@ -25,3 +25,4 @@ export {
 } from './paper/paper-broker.ts';
 export * from './reconcile.ts';
 export * from './reconcile-ledger.ts';
+export * from './mt5/index.ts';

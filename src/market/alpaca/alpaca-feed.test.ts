@@ -8,7 +8,7 @@ import { AlpacaFeed } from './alpaca-feed.ts';
 let fake: AlpacaFake;
 beforeAll(async () => {
   fake = await startAlpacaFake();
-  const days = (symbol: string, base: number, count: number) =>
+  const days = (base: number, count: number) =>
     Array.from({ length: count }, (_, day) => ({
       t: new Date(Date.UTC(2024, 0, 2 + day, 5)).toISOString(),
       o: base + day,
@@ -17,8 +17,8 @@ beforeAll(async () => {
       c: base + day + 1,
       v: 1000 + day,
     }));
-  fake.control.setBars('AAPL', days('AAPL', 180, 25));
-  fake.control.setBars('TSLA', days('TSLA', 240, 7));
+  fake.control.setBars('AAPL', days(180, 25));
+  fake.control.setBars('TSLA', days(240, 7));
 });
 afterAll(() => fake.close());
 

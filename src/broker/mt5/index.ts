@@ -1,0 +1,17 @@
+export {
+  applyAck,
+  eaHeartbeatAge,
+  heartbeatName as eaHeartbeatName,
+  mt5BrokerName,
+  once as oncePerMessage,
+  queueCommand,
+  type Reply as Mt5Reply,
+  recordBars,
+  recordCapture,
+  recordHeartbeat,
+  recordPositions,
+  type TransactionalStore,
+  takeNextCommand,
+} from './bridge.ts';
+export { Mt5Broker, type Mt5BrokerOptions } from './mt5-broker.ts';
+export * from './schemas.ts';
