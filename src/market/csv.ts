@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sliceSeries } from './bar.ts';
@@ -344,7 +344,9 @@ export function csvFeed(options: CsvFeedOptions): Feed {
       for (const [at, file] of settings.files.entries()) {
         let text: string;
         try {
-          text = await readFile(file, 'utf8');
+          // Synchronous on purpose: a thread-pool round trip per file costs more than the read
+          // itself (a 300 kB file reads in ~0.2 ms), and the feed is for backtests and tools.
+          text = readFileSync(file, 'utf8');
         } catch (error) {
           const code = (error as { code?: string }).code;
           throw new MarketDataError(
