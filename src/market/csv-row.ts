@@ -81,6 +81,15 @@ function digit(text: string, at: number): number {
   return code >= 0 && code <= 9 ? code : -1;
 }
 
+/** Epoch ms of a calendar date at midnight UTC, or NaN when the month or day does not exist. */
+export function civilDate(year: number, month: number, day: number): number {
+  if (month < 1 || month > 12 || day < 1) return Number.NaN;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const limit = month === 2 && leap ? 29 : daysInMonth[month - 1]!;
+  if (day > limit) return Number.NaN;
+  return daysFromCivil(year, month, day) * 86_400_000;
+}
+
 /**
  * Parses `YYYY-MM-DD` (a daily bar, midnight UTC) or an ISO 8601 time with an explicit zone
  * ("Z" or "+hh:mm") from text[start, end) to epoch ms; null when it is neither.
@@ -98,13 +107,8 @@ export function parseDateText(text: string, start: number, end: number): number 
     const d1 = digit(text, start + 8);
     const d2 = digit(text, start + 9);
     if (m1 < 0 || m2 < 0 || d1 < 0 || d2 < 0) return null;
-    const month = m1 * 10 + m2;
-    const day = d1 * 10 + d2;
-    if (month < 1 || month > 12 || day < 1) return null;
-    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-    const limit = month === 2 && leap ? 29 : daysInMonth[month - 1]!;
-    if (day > limit) return null;
-    return daysFromCivil(year, month, day) * 86_400_000;
+    const time = civilDate(year, m1 * 10 + m2, d1 * 10 + d2);
+    return Number.isNaN(time) ? null : time;
   }
   const slice = text.slice(start, end).trim();
   if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(slice)) return null;
