@@ -3,6 +3,7 @@ import type { CliContext } from '../context.ts';
 import { registerBacktestCommand } from './backtest.ts';
 import { registerBusCommands } from './bus.ts';
 import { registerDbCommands } from './db.ts';
+import { registerDoctorCommand } from './doctor.ts';
 import { registerLlmCommands } from './llm.ts';
 import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   registerSkillsCommands,
   registerLlmCommands,
   registerBacktestCommand,
+  registerDoctorCommand,
 ];

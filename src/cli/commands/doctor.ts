@@ -1,0 +1,214 @@
+import type { Command } from 'commander';
+import { AlpacaHttp, alpacaCredentials, createAlpacaClient, eaHeartbeatAge } from '../../broker/index.ts';
+import { alpacaEndpoints, type Config } from '../../config/index.ts';
+import { errorMessage, SignetError } from '../../errors/index.ts';
+import type { Logger } from '../../logging/index.ts';
+import { AlpacaFeed } from '../../market/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { CliContext } from '../context.ts';
+
+/**
+ * `signet doctor`: a list of checks, each saying what is wrong and how to fix it. Other
+ * concerns add theirs by pushing onto `doctorChecks` (e.g. the LLM routes), or by passing their
+ * own list to `runDoctor`.
+ */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  status: CheckStatus;
+  /** What was found, one line. */
+  detail: string;
+  /** What to do about it (warn and fail). */
+  fix?: string;
+}
+
+export interface DoctorContext {
+  config: Config;
+  logger: Logger;
+  /** Opens the database on first use (a failing open is the database check's finding). */
+  store(): Promise<Store>;
+}
+
+export interface DoctorCheck {
+  name: string;
+  run(context: DoctorContext): Promise<CheckResult>;
+}
+
+function failure(error: unknown, fallbackFix: string): CheckResult {
+  return {
+    status: 'fail',
+    detail: errorMessage(error),
+    fix: error instanceof SignetError && error.fix ? error.fix : fallbackFix,
+  };
+}
+
+export const databaseCheck: DoctorCheck = {
+  name: 'database',
+  async run(context) {
+    try {
+      const store = await context.store();
+      const version = await store.query<{ server_version: string }>('SHOW server_version');
+      return {
+        status: 'ok',
+        detail: `${store.maskedUrl} (PostgreSQL ${version.rows[0]?.server_version ?? '?'}), migrations applied`,
+      };
+    } catch (error) {
+      return failure(error, 'Check DATABASE_URL, or unset it to use the embedded database.');
+    }
+  },
+};
+
+export const brokerCheck: DoctorCheck = {
+  name: 'broker',
+  async run(context) {
+    const { config } = context;
+    const kind = config.broker.kind;
+    if (kind === 'paper') return { status: 'ok', detail: 'paper broker (simulated fills, no network)' };
+    if (kind === 'mt5') {
+      if (!config.secrets.broker.mt5Token)
+        return {
+          status: 'fail',
+          detail: `${config.broker.mt5.tokenEnv} is not set`,
+          fix: `Export ${config.broker.mt5.tokenEnv} with the token entered as InpToken in SignetBridge.mq5.`,
+        };
+      try {
+        const store = await context.store();
+        const beats = await store.query<{ name: string }>(
+          `SELECT name FROM heartbeats WHERE kind = 'broker' AND name LIKE 'mt5:%' ORDER BY beat_at DESC LIMIT 1`,
+        );
+        const name = beats.rows[0]?.name;
+        if (!name)
+          return {
+            status: 'fail',
+            detail: 'no heartbeat from the EA yet',
+            fix: 'Attach SignetBridge.mq5 to a chart, enable Algo Trading, and add the ingress URL to the WebRequest allow-list.',
+          };
+        const age = (await eaHeartbeatAge(store, name.slice(4))) ?? Number.POSITIVE_INFINITY;
+        const limit = config.broker.mt5.heartbeatIntervalMs * 3;
+        return age <= limit
+          ? { status: 'ok', detail: `EA ${name.slice(4)} beat ${Math.round(age / 1000)} s ago` }
+          : {
+              status: 'fail',
+              detail: `EA ${name.slice(4)} last beat ${Math.round(age / 1000)} s ago`,
+              fix: 'Check that MetaTrader 5 is running with the EA attached and Algo Trading on; see the Experts tab for WebRequest errors.',
+            };
+      } catch (error) {
+        return failure(error, 'Fix the database first.');
+      }
+    }
+    try {
+      const client = createAlpacaClient(config, context.logger);
+      const account = await client.account();
+      const clock = await client.clock();
+      const mode = config.broker.alpaca.mode;
+      if (account.status !== 'ACTIVE' || account.trading_blocked || account.account_blocked) {
+        return {
+          status: 'fail',
+          detail: `Alpaca ${mode} account ${account.account_number ?? account.id} is ${account.status}${account.trading_blocked ? ', trading blocked' : ''}${account.account_blocked ? ', account blocked' : ''}`,
+          fix: 'Resolve the account status in the Alpaca dashboard.',
+        };
+      }
+      return {
+        status: 'ok',
+        detail: `Alpaca ${mode}: keys accepted, account ${account.status}, equity ${account.equity.toFixed(2)} ${account.currency}, market ${clock.is_open ? 'open' : `closed (opens ${clock.next_open})`}`,
+      };
+    } catch (error) {
+      return failure(error, 'Check APCA_API_KEY_ID / APCA_API_SECRET_KEY and broker.alpaca.mode.');
+    }
+  },
+};
+
+export const feedCheck: DoctorCheck = {
+  name: 'feed',
+  async run(context) {
+    const { config } = context;
+    if (config.broker.kind !== 'alpaca')
+      return { status: 'skip', detail: `no network feed for the ${config.broker.kind} broker` };
+    const section = config.broker.alpaca;
+    const symbols = section.symbols.length > 0 ? section.symbols : ['SPY'];
+    try {
+      const feed = new AlpacaFeed({
+        http: new AlpacaHttp({
+          baseUrl: alpacaEndpoints(section).dataUrl,
+          credentials: alpacaCredentials(config),
+          logger: context.logger,
+          timeoutMs: section.timeoutMs,
+          maxRetries: 1,
+        }),
+        symbols,
+        timeframe: section.timeframe,
+        feed: section.dataFeed,
+      });
+      const latest = await feed.latest();
+      const missing = symbols.filter((symbol) => !latest.some((bar) => bar.symbol === symbol));
+      if (missing.length > 0)
+        return {
+          status: 'warn',
+          detail: `no latest bar for ${missing.join(', ')}`,
+          fix: 'Check the symbols in broker.alpaca.symbols and the data feed (iex covers fewer symbols than sip).',
+        };
+      const newest = Math.max(...latest.map((bar) => bar.time));
+      return {
+        status: 'ok',
+        detail: `Alpaca data (${section.dataFeed}): latest bars for ${symbols.join(', ')}, newest ${new Date(newest).toISOString()}`,
+      };
+    } catch (error) {
+      return failure(
+        error,
+        'Check the market-data URL (broker.alpaca.dataUrl) and the data plan of the keys.',
+      );
+    }
+  },
+};
+
+/** The checks `signet doctor` runs, in order. Append yours. */
+export const doctorChecks: DoctorCheck[] = [databaseCheck, brokerCheck, feedCheck];
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Array<CheckResult & { name: string }>;
+}
+
+/** Runs each check (a check that throws counts as failed); ok when none failed. */
+export async function runDoctor(
+  context: DoctorContext,
+  checks: readonly DoctorCheck[] = doctorChecks,
+): Promise<DoctorReport> {
+  const results: DoctorReport['checks'] = [];
+  for (const check of checks) {
+    try {
+      results.push({ name: check.name, ...(await check.run(context)) });
+    } catch (error) {
+      results.push({
+        name: check.name,
+        ...failure(error, 'This check itself failed; run with SIGNET_DEBUG=1 for details.'),
+      });
+    }
+  }
+  return { ok: results.every((result) => result.status !== 'fail'), checks: results };
+}
+
+const marks: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
+
+export function registerDoctorCommand(program: Command, context: CliContext): void {
+  program
+    .command('doctor')
+    .description('check the database, the broker (keys, clock, account) and the feed; say what to fix')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const report = await runDoctor({
+        config: context.config(),
+        logger: context.logger(),
+        store: () => context.store(),
+      });
+      if (options.json) context.json(report);
+      else {
+        for (const check of report.checks) {
+          context.out(`${marks[check.status]} ${check.name.padEnd(10)} ${check.detail}`);
+          if (check.fix && check.status !== 'ok') context.out(`     ${''.padEnd(10)} fix: ${check.fix}`);
+        }
+        context.out(report.ok ? 'all checks passed' : 'something is wrong: see FAIL above');
+      }
+      if (!report.ok) process.exitCode = 1;
+    });
+}
