@@ -39,7 +39,15 @@ export class MemorySink implements MessageSink {
   }
 }
 
-/** Topics of the execution path, in one place. */
+/**
+ * Topics of the execution path, in one place. A backtest's log is complete when it holds:
+ * one `backtest.started` (run id, strategy, parameters, settings, symbols and bar ranges);
+ * every proposal; for each, the order sent or the reason none was (`executor.skipped`); every
+ * broker answer (fill, rejection, cancellation — bracket children and OCO included); one
+ * `monitor.exit` per closed round trip; and one `backtest.completed` with the full report
+ * minus the trade list (final value and cash, open positions, metrics). Quiet bars say
+ * nothing. Replaying the fills alone rebuilds cash and positions to the cent.
+ */
 export const topics = {
   runStarted: 'backtest.started',
   runCompleted: 'backtest.completed',
