@@ -35,8 +35,11 @@ claude.use();
 let clock = Date.now();
 const now = () => clock;
 
+let anthropicTimeoutMs = 20_000;
+
 function routeConfigs(): Record<string, LlmRouteConfig> {
-  const base = { priority: 100, timeoutMs: 5_000, maxOutputTokens: 512, enabled: true };
+  // Generous deadlines: a loaded CI machine can take seconds to start a node process.
+  const base = { priority: 100, timeoutMs: 20_000, maxOutputTokens: 512, enabled: true };
   return {
     anthropic: {
       ...base,
@@ -44,6 +47,7 @@ function routeConfigs(): Record<string, LlmRouteConfig> {
       kind: 'anthropic',
       model: 'claude-sonnet-5-5',
       baseUrl: anthropic.baseUrl,
+      timeoutMs: anthropicTimeoutMs,
     },
     openai: {
       ...base,
@@ -129,6 +133,8 @@ beforeEach(async () => {
   clock = Date.now();
   anthropic.reset();
   openai.reset();
+  claude.reset();
+  anthropicTimeoutMs = 20_000;
   await db.store.query('TRUNCATE llm_cost_ledger, llm_calls, llm_breakers, agent_messages');
 });
 
@@ -246,11 +252,15 @@ describe('failover and circuit breaker', () => {
     });
   });
   it('counts timeouts, CLI non-zero exits and CLI usage limits as failures and fails over', async () => {
-    const llm = router(['claude', 'anthropic', 'openai'], { breaker: { failures: 3, cooldownMs: 1_000 } });
+    const breaker = { failures: 3, cooldownMs: 1_000 };
     claude.script({ kind: 'exit', code: 1, stderr: 'Error: boom' }, { kind: 'usage_limit' });
     anthropic.script({ kind: 'hang' });
-    const result = await llm.call({ ...request, timeoutMs: 300 });
+    anthropicTimeoutMs = 300;
+    const result = await router(['claude', 'anthropic', 'openai'], { breaker }).call(request);
     expect(result).toMatchObject({ ok: true, route: 'openai' });
+    // A second router (a restarted brain) continues from the persisted failure counts.
+    anthropicTimeoutMs = 20_000;
+    const llm = router(['claude', 'anthropic', 'openai'], { breaker });
     expect(await llm.call(request)).toMatchObject({ ok: true, route: 'anthropic' });
     expect((await ledger()).map((row) => [row.route, row.error_class])).toEqual([
       ['claude', 'llm_process'],

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,8 @@ export interface CliScript<Step> {
   script(...steps: Step[]): void;
   setDefault(step: Step): void;
   pending(): number;
+  /** Drops queued steps and the call log (the default step stays). */
+  reset(): void;
   calls(): Array<{ argv: string[]; stdin: string }>;
 }
 
@@ -68,6 +70,10 @@ export function createCliScript<Step>(
       writeFileSync(file, JSON.stringify({ ...read(), default: step }));
     },
     pending: () => read().steps.length,
+    reset() {
+      writeFileSync(file, JSON.stringify({ ...read(), steps: [] }));
+      rmSync(log, { force: true });
+    },
     calls: () =>
       existsSync(log)
         ? readFileSync(log, 'utf8')
