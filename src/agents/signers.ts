@@ -147,7 +147,9 @@ export function fallbackDoubleCheck(
   const risk = Math.abs(trade.entryPrice - trade.stopPrice);
   const reward = Math.abs(trade.targetPrice - trade.entryPrice);
   const ratio = risk > 0 ? reward / risk : 0;
-  if (ratio < minRewardToRisk) reasons.push(`reward:risk ${ratio.toFixed(2)} is below ${minRewardToRisk}`);
+  // Prices are rounded to 4 decimals, so an exact 1.5 may come out as 1.4999…: allow for that.
+  if (ratio < minRewardToRisk - 1e-6)
+    reasons.push(`reward:risk ${ratio.toFixed(2)} is below ${minRewardToRisk}`);
   if (request.stance.bias !== 'neutral' && (request.stance.bias === 'long') !== long) {
     reasons.push(`the trade is against the ${request.stance.bias} bias of a ${request.stance.regime} regime`);
   }

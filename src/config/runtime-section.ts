@@ -6,10 +6,12 @@ import { z } from 'zod';
  */
 export const pathsSectionSchema = z
   .object({
-    /** Skills folder (SKILL.md files), relative to the working directory unless absolute. */
-    skillsDir: z.string().min(1).default('skills'),
-    /** Context folder: philosophy.md, journal/, reports/. */
+    /** Skills folder (SKILL.md files), relative to the working directory; default: the shipped skills/. */
+    skillsDir: z.string().min(1).optional(),
+    /** Context folder for journal/ and reports/, relative to the working directory. */
     contextDir: z.string().min(1).default('context'),
+    /** The philosophy given to every agent; default: <contextDir>/philosophy.md, else the shipped one. */
+    philosophyFile: z.string().min(1).optional(),
   })
   .strict();
 

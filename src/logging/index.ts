@@ -29,7 +29,8 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
-      level: options.level ?? process.env.SIGNET_LOG_LEVEL ?? 'info',
+      // The environment wins over the config file, so one run can be made quieter or louder.
+      level: process.env.SIGNET_LOG_LEVEL ?? options.level ?? 'info',
       name: options.name ?? 'signet',
       redact: { paths: redactedPaths, censor: '[redacted]' },
       base: { pid: process.pid },

@@ -308,6 +308,7 @@ async function runCandidate(
       decidedBy: decided(strategist),
       proposal: { ...strategist.value },
       stance: stanceJson,
+      inputs: inputsAsSeen(series, index),
       notes: fallbackNotes(regime, strategist),
       messageId: proposalMessage.id,
     });
@@ -329,9 +330,7 @@ async function runCandidate(
       signers: metas,
     },
   });
-  const inputs = {
-    strategist: { symbol, bar: new Date(series.time[index]!).toISOString(), close: series.close[index]! },
-  };
+  const inputs = inputsAsSeen(series, index);
   if (!allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker'])) {
     const reasons = signatures
       .filter((signature) => signature.verdict === 'veto')
@@ -620,6 +619,24 @@ async function execute(deps: CycleDeps, run: Execution): Promise<CandidateReport
     clientOrderId,
     qty: run.qty,
     reasons: rejected ? [order.reason ?? 'rejected'] : [],
+  };
+}
+
+/** What the agents saw, for the journal: the last bar, the indicators and the span of bars (not every bar). */
+function inputsAsSeen(series: BarSeries, index: number): Record<string, unknown> {
+  const first = Math.max(0, index - 59);
+  return {
+    market: {
+      symbol: series.symbol,
+      bars: `${index - first + 1} bars, ${new Date(series.time[first]!).toISOString().slice(0, 10)} → ${new Date(series.time[index]!).toISOString().slice(0, 10)}`,
+      lastBar: {
+        open: series.open[index]!,
+        high: series.high[index]!,
+        low: series.low[index]!,
+        close: series.close[index]!,
+      },
+      indicators: { ...indicatorsAt(series, index) },
+    },
   };
 }
 

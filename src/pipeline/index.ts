@@ -1,4 +1,15 @@
 export {
+  type CandidateOutcome,
+  type CandidateReport,
+  type CycleDeps,
+  type CycleReport,
+  type CycleSettings,
+  clientOrderIdFor,
+  type PortfolioSnapshot,
+  runDecisionCycle,
+  screen,
+} from './decision-cycle.ts';
+export {
   brokerEventRecorder,
   cycleIdFor,
   type DecisionContext,
@@ -14,3 +25,14 @@ export {
   type MessageSink,
   topics,
 } from './messages.ts';
+export { type MonitorDeps, type MonitorReport, runMonitorPass } from './monitor.ts';
+export {
+  correlation,
+  defaultRiskLimits,
+  evaluateRisk,
+  type RiskCheck,
+  type RiskDecision,
+  type RiskInputs,
+  type RiskLimits,
+} from './risk-gate.ts';
+export { allSigned, withTimeout } from './signatures.ts';

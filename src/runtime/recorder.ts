@@ -1,0 +1,153 @@
+import type { BrokerEvent, Order } from '../broker/index.ts';
+import type { MessageInput, PublishOptions } from '../bus/index.ts';
+import type { Logger } from '../logging/index.ts';
+import type { Queryable, Store } from '../store/index.ts';
+import { runtimeSql } from './sql.ts';
+
+export interface RecorderDeps {
+  store: Store;
+  publish(input: MessageInput, options?: PublishOptions): Promise<unknown>;
+  brokerName: string;
+  logger: Logger;
+  /** Called after a position went back to flat, with the closing event's message. */
+  onTradeClosed?(event: Extract<BrokerEvent, { kind: 'trade-closed' }>): Promise<void>;
+}
+
+function orderValues(order: Order, brokerName: string): unknown[] {
+  return [
+    order.clientOrderId,
+    brokerName,
+    order.parentClientOrderId,
+    order.leg,
+    order.symbol,
+    order.side,
+    order.type,
+    order.qty,
+    order.limitPrice,
+    order.stopPrice,
+    order.status,
+    order.status === 'filled' ? order.qty : 0,
+    order.fillPrice,
+    order.reason,
+    order.cycleId,
+  ];
+}
+
+/**
+ * Writes what the broker reports (fills, cancellations, rejections, closed trades) into our
+ * tables and onto the bus, one event at a time in arrival order. Events arrive synchronously
+ * from the paper broker; `flush` waits until all are written.
+ */
+export class BrokerRecorder {
+  #chain: Promise<void> = Promise.resolve();
+  #failures = 0;
+
+  constructor(private readonly deps: RecorderDeps) {}
+
+  get failures(): number {
+    return this.#failures;
+  }
+
+  record = (event: BrokerEvent): void => {
+    this.#chain = this.#chain.then(() =>
+      this.#write(event).catch((error: Error) => {
+        this.#failures += 1;
+        this.deps.logger.error(
+          { err: error.message, event: event.kind },
+          'broker event not recorded; the monitor will reconcile',
+        );
+      }),
+    );
+  };
+
+  flush(): Promise<void> {
+    return this.#chain;
+  }
+
+  async #causeOf(tx: Queryable, order: Order): Promise<{ messageId: number | null; cycleId: string | null }> {
+    for (const id of [order.clientOrderId, order.parentClientOrderId]) {
+      if (!id) continue;
+      const row = await tx.query<{ message_id: number | null; cycle_id: string | null }>(
+        runtimeSql.entryMessage(),
+        [id],
+      );
+      if (row.rows[0]?.message_id)
+        return { messageId: Number(row.rows[0].message_id), cycleId: row.rows[0].cycle_id };
+    }
+    return { messageId: null, cycleId: order.cycleId };
+  }
+
+  async #write(event: BrokerEvent): Promise<void> {
+    const { store, brokerName } = this.deps;
+    if (event.kind === 'trade-closed') {
+      const { trade } = event;
+      await this.deps.publish({
+        fromAgent: 'broker',
+        toAgent: 'monitor',
+        topic: 'position.closed',
+        ts: new Date(trade.exitTime),
+        payload: JSON.parse(JSON.stringify(trade)) as Record<string, unknown>,
+      });
+      await this.deps.onTradeClosed?.(event);
+      return;
+    }
+    await store.transaction(async (tx) => {
+      const order = event.order;
+      await tx.query(runtimeSql.upsertOrder(), orderValues(order, brokerName));
+      const cause = await this.#causeOf(tx, order);
+      if (event.kind === 'fill') {
+        const { fill } = event;
+        await tx.query(runtimeSql.insertFill(), [
+          fill.clientOrderId,
+          `${fill.clientOrderId}@${fill.time}`,
+          brokerName,
+          fill.symbol,
+          fill.side,
+          fill.qty,
+          fill.price,
+          fill.commission,
+          new Date(fill.time),
+        ]);
+        await this.deps.publish(
+          {
+            fromAgent: 'broker',
+            toAgent: 'executor',
+            topic: 'order.filled',
+            cycleId: cause.cycleId,
+            causationId: cause.messageId,
+            ts: new Date(fill.time),
+            payload: {
+              clientOrderId: fill.clientOrderId,
+              symbol: fill.symbol,
+              side: fill.side,
+              leg: order.leg,
+              qty: fill.qty,
+              price: fill.price,
+              commission: fill.commission,
+              cashAfter: event.cashAfter,
+              positionAfter: event.positionAfter,
+            },
+          },
+          { tx },
+        );
+        return;
+      }
+      await this.deps.publish(
+        {
+          fromAgent: 'broker',
+          toAgent: 'executor',
+          topic: event.kind === 'cancelled' ? 'order.cancelled' : 'order.rejected',
+          cycleId: cause.cycleId,
+          causationId: cause.messageId,
+          payload: {
+            clientOrderId: order.clientOrderId,
+            symbol: order.symbol,
+            leg: order.leg,
+            reason: order.reason,
+          },
+        },
+        { tx },
+      );
+    });
+  }
+}

@@ -1,0 +1,10 @@
+/** SQL of the halt ladder (app_state row 'halt'). */
+export const haltSql = {
+  read: () => "SELECT value FROM app_state WHERE key = 'halt'",
+  /** Locks the row so two raisers (watchdog, operator) serialise; creates it at level 0 first. */
+  lock: () => `INSERT INTO app_state (key, value, updated_by) VALUES ('halt', '{"level":0}'::jsonb, 'system')
+    ON CONFLICT (key) DO NOTHING`,
+  readForUpdate: () => "SELECT value FROM app_state WHERE key = 'halt' FOR UPDATE",
+  write: () =>
+    "UPDATE app_state SET value = $1::jsonb, updated_at = now(), updated_by = $2 WHERE key = 'halt'",
+};
