@@ -90,6 +90,21 @@ describe('the bus log of a backtest', () => {
     }
   });
 
+  it('logs runs whose options are partly unset (no undefined reaches the bus)', async () => {
+    const partial = await runBacktestJob(
+      {
+        feed: 'csv',
+        files: [path.resolve(repoRoot, '../shared/data/2006-day-001.txt')],
+        parameters: { fast: 5, slow: 20 },
+        settings: { stopPct: 0.03, takeProfitPct: undefined, commission: undefined },
+        runId: 'bt-partial',
+      },
+      { database: async () => database.store },
+    );
+    expect(partial.logged).toBe(partial.run.messages.length);
+    expect(partial.logged).toBeGreaterThan(2);
+  });
+
   it('replays to the same cash, position and trades as the run reported', () => {
     let cash = 100_000;
     let position = 0;

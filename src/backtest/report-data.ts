@@ -105,7 +105,7 @@ export function buildReport(input: {
   const timeline = input.timeline;
   return {
     strategy: { name: input.strategy.name, parameters: { ...input.strategy.parameters } },
-    settings: { ...input.settings },
+    settings: JSON.parse(JSON.stringify(input.settings)) as Record<string, unknown>,
     symbols: input.series.map((each) => each.symbol),
     bars: input.bars,
     from: formatBarTime(timeline[0]!),

@@ -158,7 +158,8 @@ export function runBacktest(input: BacktestInput): BacktestRun {
       runId,
       strategy: input.strategy.name,
       parameters: { ...input.strategy.parameters },
-      settings: { ...settings },
+      // Through JSON: options left unset are absent, not `undefined` (not a JSON value).
+      settings: JSON.parse(JSON.stringify(settings)) as unknown,
       symbols: series.map((each) => ({
         symbol: each.symbol,
         bars: each.length,
