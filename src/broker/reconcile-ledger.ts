@@ -94,7 +94,8 @@ export async function recordOrderStates(
 
 /**
  * Records one execution: the fill (unless already covered), the order's state, the position.
- * Returns false when the fill was already recorded (a replayed or late event).
+ * Returns false when the fill was already recorded (a replayed or late event) or the order is
+ * not one of ours.
  */
 export async function recordExecution(
   q: Queryable,
@@ -108,7 +109,9 @@ export async function recordExecution(
     execution.brokerOrderId,
     order.clientOrderId,
   ]);
-  const clientOrderId = resolved.rows[0]?.client_order_id ?? order.clientOrderId;
+  // Not ours (placed by hand, or by another system): reconciliation reports it; we never adopt it here.
+  const clientOrderId = resolved.rows[0]?.client_order_id;
+  if (!clientOrderId) return false;
   await q.query(reconcileSql.upsertOrderState(), orderStateValues(broker, { ...order, clientOrderId }));
   const inserted = await q.query(reconcileSql.insertFillGuarded(), [
     clientOrderId,

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { barsPage, type FakeBar } from './bars.ts';
 import { FakeBook, orderJson, type TradeUpdateData } from './book.ts';
+import { validateOrder } from './orders.ts';
 
 /**
  * A local Alpaca: Trading API v2, Market Data v2 bars and the trade_updates WebSocket, speaking
@@ -26,16 +28,7 @@ export interface FaultRule {
   fault: FakeFault;
 }
 
-export interface FakeBar {
-  t: string;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-  n?: number;
-  vw?: number;
-}
+export type { FakeBar } from './bars.ts';
 
 export interface AlpacaFakeControl {
   readonly book: FakeBook;
@@ -87,15 +80,6 @@ const readBody = (request: IncomingMessage) =>
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', () => resolve(''));
   });
-
-const decimalOf = (value: unknown): number | undefined => {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return Number(value);
-  return undefined;
-};
-
-const timeframes =
-  /^([1-9]|[1-5][0-9])(Min|T)$|^([1-9]|1[0-9]|2[0-3])(Hour|H)$|^1(Day|D|Week|W)$|^(1|2|3|4|6|12)(Month|M)$/;
 
 export async function startAlpacaFake(
   options: { port?: number; host?: string; keyId?: string; secretKey?: string } = {},
@@ -178,109 +162,15 @@ export async function startAlpacaFake(
     return send(response, 204);
   };
 
-  const submitOrder = (raw: unknown, response: ServerResponse, accept: boolean) => {
-    if (typeof raw !== 'object' || raw === null)
-      return send(response, 400, { code: 40010000, message: 'request body format is invalid' });
-    const body = raw as Record<string, unknown>;
-    const qty = decimalOf(body.qty);
-    const side = body.side;
-    const type = body.type;
-    if (typeof body.symbol !== 'string' || !body.symbol)
-      return send(response, 422, { code: 40010001, message: 'symbol is required' });
-    if (qty === undefined || qty <= 0)
-      return send(response, 422, { code: 40010001, message: 'qty or notional is required' });
-    if (side !== 'buy' && side !== 'sell')
-      return send(response, 422, { code: 40010001, message: 'invalid side' });
-    if (type !== 'market' && type !== 'limit' && type !== 'stop')
-      return send(response, 422, { code: 40010001, message: 'invalid order type' });
-    const clientOrderId = typeof body.client_order_id === 'string' ? body.client_order_id : undefined;
-    if (clientOrderId && book.byClientId(clientOrderId))
-      return send(response, 422, { code: 40010001, message: 'client_order_id must be unique' });
-    const limit = decimalOf(body.limit_price);
-    const stop = decimalOf(body.stop_price);
-    if (type === 'limit' && limit === undefined)
-      return send(response, 422, { code: 40010001, message: 'limit_price is required' });
-    if (type === 'stop' && stop === undefined)
-      return send(response, 422, { code: 40010001, message: 'stop_price is required' });
-    const takeProfit = decimalOf((body.take_profit as { limit_price?: unknown } | undefined)?.limit_price);
-    const stopLoss = decimalOf((body.stop_loss as { stop_price?: unknown } | undefined)?.stop_price);
-    const orderClass = typeof body.order_class === 'string' ? body.order_class : '';
-    if (orderClass === 'bracket') {
-      if (takeProfit === undefined || stopLoss === undefined)
-        return send(response, 422, {
-          code: 40010001,
-          message: 'bracket orders require take_profit and stop_loss',
-        });
-      const base = book.price(body.symbol);
-      if (side === 'buy' && stopLoss > base - 0.01)
-        return send(response, 422, {
-          code: 42210000,
-          message: 'stop_loss.stop_price must be <= base_price - 0.01',
-          base_price: String(base),
-        });
-      if (side === 'sell' && stopLoss < base + 0.01)
-        return send(response, 422, {
-          code: 42210000,
-          message: 'stop_loss.stop_price must be >= base_price + 0.01',
-          base_price: String(base),
-        });
-    }
-    const cost = qty * (limit ?? book.price(body.symbol));
-    if (side === 'buy' && cost > book.cash * 2)
-      return send(response, 403, {
-        code: 40310000,
-        message: 'insufficient buying power',
-        buying_power: String(book.cash * 2),
-        cost_basis: String(cost),
-      });
-    if (!accept) return undefined;
-    const order = book.submit({
-      symbol: body.symbol,
-      qty,
-      side,
-      type,
-      time_in_force: typeof body.time_in_force === 'string' ? body.time_in_force : 'day',
-      client_order_id: clientOrderId,
-      limit_price: limit,
-      stop_price: stop,
-      order_class: orderClass,
-      take_profit: takeProfit,
-      stop_loss: stopLoss,
-    });
-    const answer = orderJson(order);
+  /** Validates like Alpaca; `accept` false = the request is lost before the broker books it. */
+  const submitOrder = (raw: unknown, accept: boolean): { status: number; body: unknown } => {
+    const checked = validateOrder(raw, book);
+    if ('status' in checked) return checked;
+    if (!accept) return { status: 0, body: undefined };
+    const order = book.submit(checked.request);
     // Paper fills arrive shortly after the acknowledgement, not inside it.
     setTimeout(() => book.match(), 5);
-    send(response, 200, answer);
-    return order;
-  };
-
-  const barsResponse = (url: URL, response: ServerResponse) => {
-    const timeframe = url.searchParams.get('timeframe') ?? '';
-    if (!timeframes.test(timeframe))
-      return send(response, 400, { message: `invalid timeframe: ${timeframe}` });
-    const symbols = (url.searchParams.get('symbols') ?? '').split(',').filter(Boolean).sort();
-    const start = url.searchParams.get('start');
-    const end = url.searchParams.get('end');
-    const limit = Math.min(Number(url.searchParams.get('limit') ?? 1000) || 1000, 10_000);
-    const offset =
-      Number(Buffer.from(url.searchParams.get('page_token') ?? 'MA==', 'base64').toString('utf8')) || 0;
-    const all: Array<[string, FakeBar]> = [];
-    for (const symbol of symbols) {
-      for (const bar of bars.get(symbol) ?? []) {
-        const t = Date.parse(bar.t);
-        if (start && t < Date.parse(start)) continue;
-        if (end && t > Date.parse(end)) continue;
-        all.push([symbol, bar]);
-      }
-    }
-    const page = all.slice(offset, offset + limit);
-    const grouped: Record<string, FakeBar[]> = {};
-    for (const [symbol, bar] of page) {
-      grouped[symbol] ??= [];
-      grouped[symbol].push({ n: 1, vw: bar.c, ...bar });
-    }
-    const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : null;
-    return send(response, 200, { bars: grouped, next_page_token: next, currency: 'USD' });
+    return { status: 200, body: orderJson(order) };
   };
 
   const route = async (request: IncomingMessage, response: ServerResponse) => {
@@ -319,14 +209,8 @@ export async function startAlpacaFake(
       return;
     }
     if (fault?.kind === 'hang') {
-      if (method === 'POST' && path === '/v2/orders' && fault.accept) {
-        const order = submitOrder(
-          body,
-          { writeHead: () => ({ end() {} }), writableEnded: true } as unknown as ServerResponse,
-          true,
-        );
-        void order;
-      }
+      // The broker books the order, but its answer never reaches the client in time.
+      if (method === 'POST' && path === '/v2/orders' && fault.accept) submitOrder(body, true);
       await new Promise((resolve) => setTimeout(resolve, fault.ms));
       response.destroy();
       return;
@@ -384,8 +268,8 @@ export async function startAlpacaFake(
     if (method === 'POST' && path === '/v2/orders') {
       if (typeof body === 'symbol')
         return send(response, 400, { code: 40010000, message: 'request body format is invalid' });
-      submitOrder(body, response, true);
-      return;
+      const answer = submitOrder(body, true);
+      return send(response, answer.status, answer.body);
     }
     if (method === 'GET' && path === '/v2/orders:by_client_order_id') {
       const id = url.searchParams.get('client_order_id') ?? '';
@@ -427,7 +311,10 @@ export async function startAlpacaFake(
           : send(response, 422, { code: 42210000, message: 'order is not cancelable' });
       }
     }
-    if (method === 'GET' && path === '/v2/stocks/bars') return barsResponse(url, response);
+    if (method === 'GET' && path === '/v2/stocks/bars') {
+      const answer = barsPage(url, bars);
+      return send(response, answer.status, answer.body);
+    }
     if (method === 'GET' && path === '/v2/stocks/bars/latest') {
       const latest: Record<string, FakeBar> = {};
       for (const symbol of (url.searchParams.get('symbols') ?? '').split(',').filter(Boolean)) {

@@ -1,0 +1,82 @@
+import type { FakeBook } from './book.ts';
+
+/** `POST /v2/orders` validation as Alpaca answers it (422/403 bodies from the reference's captures). */
+export type OrderRequestInput = Parameters<FakeBook['submit']>[0];
+
+const decimalOf = (value: unknown): number | undefined => {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return Number(value);
+  return undefined;
+};
+
+const reject = (status: number, body: Record<string, unknown>) => ({ status, body });
+
+export function validateOrder(
+  raw: unknown,
+  book: FakeBook,
+): { request: OrderRequestInput } | { status: number; body: Record<string, unknown> } {
+  if (typeof raw !== 'object' || raw === null)
+    return reject(400, { code: 40010000, message: 'request body format is invalid' });
+  const body = raw as Record<string, unknown>;
+  const qty = decimalOf(body.qty);
+  const { side, type } = body;
+  if (typeof body.symbol !== 'string' || !body.symbol)
+    return reject(422, { code: 40010001, message: 'symbol is required' });
+  if (qty === undefined || qty <= 0)
+    return reject(422, { code: 40010001, message: 'qty or notional is required' });
+  if (side !== 'buy' && side !== 'sell') return reject(422, { code: 40010001, message: 'invalid side' });
+  if (type !== 'market' && type !== 'limit' && type !== 'stop')
+    return reject(422, { code: 40010001, message: 'invalid order type' });
+  const clientOrderId = typeof body.client_order_id === 'string' ? body.client_order_id : undefined;
+  if (clientOrderId && book.byClientId(clientOrderId))
+    return reject(422, { code: 40010001, message: 'client_order_id must be unique' });
+  const limit = decimalOf(body.limit_price);
+  const stop = decimalOf(body.stop_price);
+  if (type === 'limit' && limit === undefined)
+    return reject(422, { code: 40010001, message: 'limit_price is required' });
+  if (type === 'stop' && stop === undefined)
+    return reject(422, { code: 40010001, message: 'stop_price is required' });
+  const takeProfit = decimalOf((body.take_profit as { limit_price?: unknown } | undefined)?.limit_price);
+  const stopLoss = decimalOf((body.stop_loss as { stop_price?: unknown } | undefined)?.stop_price);
+  const orderClass = typeof body.order_class === 'string' ? body.order_class : '';
+  if (orderClass === 'bracket') {
+    if (takeProfit === undefined || stopLoss === undefined)
+      return reject(422, { code: 40010001, message: 'bracket orders require take_profit and stop_loss' });
+    const base = book.price(body.symbol);
+    if (side === 'buy' && stopLoss > base - 0.01)
+      return reject(422, {
+        code: 42210000,
+        message: 'stop_loss.stop_price must be <= base_price - 0.01',
+        base_price: String(base),
+      });
+    if (side === 'sell' && stopLoss < base + 0.01)
+      return reject(422, {
+        code: 42210000,
+        message: 'stop_loss.stop_price must be >= base_price + 0.01',
+        base_price: String(base),
+      });
+  }
+  const cost = qty * (limit ?? book.price(body.symbol));
+  if (side === 'buy' && cost > book.cash * 2)
+    return reject(403, {
+      code: 40310000,
+      message: 'insufficient buying power',
+      buying_power: String(book.cash * 2),
+      cost_basis: String(cost),
+    });
+  return {
+    request: {
+      symbol: body.symbol,
+      qty,
+      side,
+      type,
+      time_in_force: typeof body.time_in_force === 'string' ? body.time_in_force : 'day',
+      client_order_id: clientOrderId,
+      limit_price: limit,
+      stop_price: stop,
+      order_class: orderClass,
+      take_profit: takeProfit,
+      stop_loss: stopLoss,
+    },
+  };
+}
