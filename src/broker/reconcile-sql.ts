@@ -31,7 +31,12 @@ export const reconcileSql = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12)
      ON CONFLICT (client_order_id) DO NOTHING`,
 
-  /** Inserts or refreshes an order from the broker's view (leg, parent and cycle are kept). */
+  /**
+   * Inserts or refreshes an order from the broker's view (leg, parent and cycle are kept). Answers
+   * can arrive out of order (a submission's reply recorded after the stream's fill): a state never
+   * moves a final order back to working, nor lowers the filled quantity. The one exception is an
+   * order we marked rejected before the broker ever reported it (no broker id yet).
+   */
   upsertOrderState: () =>
     `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side,
                          type, qty, limit_price, stop_price, time_in_force, status, filled_qty, avg_fill_price,
@@ -41,7 +46,11 @@ export const reconcileSql = {
        broker_order_id = EXCLUDED.broker_order_id, status = EXCLUDED.status, filled_qty = EXCLUDED.filled_qty,
        avg_fill_price = EXCLUDED.avg_fill_price,
        reject_reason = COALESCE(EXCLUDED.reject_reason, orders.reject_reason),
-       updated_at = now(), raw = COALESCE(EXCLUDED.raw, orders.raw)`,
+       updated_at = now(), raw = COALESCE(EXCLUDED.raw, orders.raw)
+     WHERE EXCLUDED.filled_qty >= orders.filled_qty
+       AND (orders.status NOT IN ('filled', 'cancelled', 'rejected')
+            OR EXCLUDED.status IN ('filled', 'cancelled', 'rejected')
+            OR orders.broker_order_id IS NULL)`,
 
   markOrder: () =>
     `UPDATE orders SET status = $2, reject_reason = $3, updated_at = now() WHERE client_order_id = $1`,

@@ -54,6 +54,8 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
 export class AlpacaHttp {
   readonly baseUrl: string;
   private readonly options: Required<Omit<AlpacaHttpOptions, 'baseUrl'>>;
+  /** Epoch ms before which the quota is spent (X-Ratelimit-Remaining: 0 on the last answer). */
+  private quotaResetAt = 0;
 
   constructor(options: AlpacaHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -81,6 +83,9 @@ export class AlpacaHttp {
     }
     const where = `${method} ${url.pathname}`;
     for (let attempt = 0; ; attempt += 1) {
+      // The last answer said the quota is spent: wait for the reset instead of collecting a 429.
+      const wait = this.quotaResetAt - this.options.now();
+      if (wait > 0) await this.options.sleep(Math.min(wait, this.options.maxBackoffMs));
       let response: Response;
       try {
         response = await fetch(url, {
@@ -114,6 +119,7 @@ export class AlpacaHttp {
         throw failure;
       }
       const text = await response.text().catch(() => '');
+      this.noteQuota(response);
       if (response.status === 429) {
         if (attempt < this.options.maxRetries) {
           await this.options.sleep(this.rateLimitWait(response, attempt));
@@ -133,6 +139,15 @@ export class AlpacaHttp {
         return { status: response.status, value: undefined };
       return { status: response.status, value: parseBody(schema, text, where) };
     }
+  }
+
+  private noteQuota(response: Response): void {
+    const remaining = response.headers.get('x-ratelimit-remaining');
+    const reset = Number(response.headers.get('x-ratelimit-reset'));
+    this.quotaResetAt =
+      remaining !== null && Number(remaining) <= 0 && Number.isFinite(reset) && response.status !== 429
+        ? reset * 1000
+        : 0;
   }
 
   /** Wait before retrying a 429: Retry-After, else until X-Ratelimit-Reset, else exponential. */

@@ -1,7 +1,9 @@
+import type { z } from 'zod';
 import {
   type AlpacaBar,
   AlpacaHttp,
   type AlpacaHttpOptions,
+  BrokerForbiddenError,
   latestBarsSchema,
   multiBarsSchema,
 } from '../../broker/index.ts';
@@ -49,6 +51,26 @@ export class AlpacaFeed implements Feed {
     this.options = options;
   }
 
+  /** A 403 from market data is about the plan, not the account: say how to fix that. */
+  private async fetch<Schema extends z.ZodType>(
+    schema: Schema,
+    path: string,
+    query: Record<string, string | number | undefined>,
+  ) {
+    try {
+      return (await this.http.request(schema, 'GET', path, { query })).value;
+    } catch (error) {
+      if (error instanceof BrokerForbiddenError) {
+        throw new BrokerForbiddenError(error.message, {
+          status: error.status,
+          cause: error,
+          fix: 'The data plan of these keys does not cover this query: set broker.alpaca.dataFeed to iex, or ask for bars older than 15 minutes.',
+        });
+      }
+      throw error;
+    }
+  }
+
   async load(range: FeedRange = {}): Promise<FeedResult> {
     const now = (this.options.now ?? Date.now)();
     const start = new Date(range.from ?? now - 365 * 86_400_000).toISOString();
@@ -56,18 +78,16 @@ export class AlpacaFeed implements Feed {
     const collected = new Map<string, Bar[]>(this.options.symbols.map((symbol) => [symbol, []]));
     let pageToken: string | undefined;
     for (let page = 0; page < 10_000; page += 1) {
-      const { value } = await this.http.request(multiBarsSchema, 'GET', '/v2/stocks/bars', {
-        query: {
-          symbols: this.options.symbols.join(','),
-          timeframe: this.options.timeframe,
-          start,
-          end,
-          limit: this.options.pageSize ?? 10_000,
-          adjustment: this.options.adjustment ?? 'all',
-          feed: this.options.feed,
-          sort: 'asc',
-          page_token: pageToken,
-        },
+      const value = await this.fetch(multiBarsSchema, '/v2/stocks/bars', {
+        symbols: this.options.symbols.join(','),
+        timeframe: this.options.timeframe,
+        start,
+        end,
+        limit: this.options.pageSize ?? 10_000,
+        adjustment: this.options.adjustment ?? 'all',
+        feed: this.options.feed,
+        sort: 'asc',
+        page_token: pageToken,
       });
       for (const [symbol, bars] of Object.entries(value?.bars ?? {})) {
         const list = collected.get(symbol) ?? [];
@@ -83,8 +103,9 @@ export class AlpacaFeed implements Feed {
 
   /** The most recent bar of each symbol (symbols without one are left out). */
   async latest(): Promise<Bar[]> {
-    const { value } = await this.http.request(latestBarsSchema, 'GET', '/v2/stocks/bars/latest', {
-      query: { symbols: this.options.symbols.join(','), feed: this.options.feed },
+    const value = await this.fetch(latestBarsSchema, '/v2/stocks/bars/latest', {
+      symbols: this.options.symbols.join(','),
+      feed: this.options.feed,
     });
     return Object.entries(value?.bars ?? {})
       .map(([symbol, bar]) => toBar(symbol, bar))
