@@ -98,6 +98,8 @@ interface LocalPositionRow extends Record<string, unknown> {
 const epsilon = 1e-9;
 const same = (a: number | null, b: number | null) =>
   a === null || b === null ? a === b : Math.abs(a - b) <= epsilon * Math.max(1, Math.abs(a), Math.abs(b));
+/** Code-unit order, independent of the locale: the same order on every machine. */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const round = (value: number) => Math.round(value * 1e8) / 1e8;
 
 export async function readOpenOrders(q: Queryable, broker: string): Promise<LocalOpenOrder[]> {
@@ -150,7 +152,7 @@ async function repairWith(tx: Queryable, broker: string, snapshot: BrokerSnapsho
   );
 
   // 1. Orders, in client-order-id order. A bracket leg is ours when its parent is.
-  const brokerOrders = [...snapshot.orders].sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
+  const brokerOrders = [...snapshot.orders].sort((a, b) => byText(a.clientOrderId, b.clientOrderId));
   const ours = new Set(local.keys());
   for (const order of brokerOrders) {
     if (order.parentClientOrderId && ours.has(order.parentClientOrderId)) ours.add(order.clientOrderId);
@@ -267,7 +269,7 @@ async function repairWith(tx: Queryable, broker: string, snapshot: BrokerSnapsho
     ),
   );
   const unexplained: UnexplainedPosition[] = [];
-  const brokerPositions = [...snapshot.positions].sort((a, b) => a.symbol.localeCompare(b.symbol));
+  const brokerPositions = [...snapshot.positions].sort((a, b) => byText(a.symbol, b.symbol));
   for (const position of brokerPositions) {
     const after = {
       qty: position.qty,
@@ -320,7 +322,7 @@ async function repairWith(tx: Queryable, broker: string, snapshot: BrokerSnapsho
     }
   }
   const held = new Set(brokerPositions.map((position) => position.symbol));
-  for (const [symbol, row] of [...localPositions].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [symbol, row] of [...localPositions].sort(([a], [b]) => byText(a, b))) {
     if (held.has(symbol)) continue;
     await tx.query(reconcileSql.deletePosition(), [broker, symbol]);
     repairs.push({
