@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBusBench } from './bus.ts';
+import { runLlmBench } from './llm.ts';
 import type { BenchResult } from './types.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   bus: runBusBench,
+  llm: runLlmBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -26,7 +28,16 @@ for (const [suite, run] of Object.entries(suites)) {
   process.stderr.write(`running ${suite}…\n`);
   for (const result of await run()) results.push({ suite, ...result });
 }
-console.table(results.map(({ suite, name, value, unit, target, notes }) => ({ suite, name, value, unit, target: target ?? '', notes: notes ?? '' })));
+console.table(
+  results.map(({ suite, name, value, unit, target, notes }) => ({
+    suite,
+    name,
+    value,
+    unit,
+    target: target ?? '',
+    notes: notes ?? '',
+  })),
+);
 const folder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 mkdirSync(folder, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

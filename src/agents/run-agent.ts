@@ -43,22 +43,6 @@ export interface AgentCall<T> {
   fallback?: () => T;
 }
 
-/** Failure codes that mean "nobody could be asked", not "the model answered badly". */
-const availabilityCodes = new Set([
-  'llm_not_configured',
-  'llm_timeout',
-  'llm_rate_limited',
-  'llm_overloaded',
-  'llm_usage_limit',
-  'llm_server_error',
-  'llm_process',
-  'llm_auth',
-  'breaker_open',
-  'budget_exhausted',
-  'retry_after',
-  'trial_in_flight',
-]);
-
 /**
  * Runs one agent: its skill through the LLM router, or its deterministic fallback. The fallback
  * decides only when no route is configured or every route was unavailable; when a model
@@ -113,9 +97,13 @@ export async function runAgent<T>(runtime: AgentRuntime, call: AgentCall<T>): Pr
     };
   }
   const reasons = result.error.reasons;
+  // A replay miss must not be papered over: the rerun would silently differ from the recording.
+  // Otherwise the fallback may decide only when no model answered at all (timeouts, limits,
+  // outages, configuration); an answer that was invalid is the model's fault and fails closed.
   const unavailable =
-    result.error.code === 'llm_not_configured' ||
-    (reasons.length > 0 && reasons.every((reason) => availabilityCodes.has(reason.code)));
+    result.error.code !== 'llm_replay_miss' &&
+    (result.error.code === 'llm_not_configured' ||
+      (reasons.length > 0 && reasons.every((reason) => reason.fault !== 'model')));
   const summary =
     reasons.map((reason) => `${reason.route}: ${reason.code}`).join('; ') || result.error.message;
   runtime.logger.warn(

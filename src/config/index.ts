@@ -27,3 +27,4 @@ export {
   databaseSectionSchema,
 } from './schema.ts';
 export { Secret } from './secret.ts';
+export { exampleConfig } from './example.ts';

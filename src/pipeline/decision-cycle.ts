@@ -131,10 +131,16 @@ const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedB
  * cycle id and the id of the message it answers; every decision is a journal entry.
  */
 export async function runDecisionCycle(
-  deps: CycleDeps,
+  clockless: CycleDeps,
   cycleId: string,
   universe: readonly BarSeries[],
 ): Promise<CycleReport> {
+  // Messages carry the cycle's clock (simulated in sim and backtests), so a rerun is identical.
+  const deps: CycleDeps = {
+    ...clockless,
+    publish: (input, options) =>
+      clockless.publish({ ts: new Date(clockless.clock.now()), ...input }, options),
+  };
   const at = () => new Date(deps.clock.now()).toISOString();
   const start = await deps.publish({
     fromAgent: 'scheduler',
@@ -170,7 +176,7 @@ export async function runDecisionCycle(
   });
   const bySymbol = new Map(universe.map((series) => [series.symbol, series]));
   const candidates = await mapLimit(screened, deps.settings.parallelism, (candidate) =>
-    runCandidate(deps, cycleId, bySymbol.get(candidate.symbol)!, screenMessage.id).catch(
+    runCandidate(deps, cycleId, bySymbol.get(candidate.symbol)!, screenMessage.id, bySymbol).catch(
       async (error: unknown) => {
         const reason = `cycle step failed: ${(error as Error).message}`;
         await deps
@@ -211,6 +217,7 @@ async function runCandidate(
   cycleId: string,
   series: BarSeries,
   causationId: number,
+  universe: ReadonlyMap<string, BarSeries>,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
   const symbol = series.symbol;
@@ -315,7 +322,15 @@ async function runCandidate(
     return report('no_trade', [strategist.value.rationale]);
   }
 
-  const { signatures, risk, metas } = await collectSignatures(deps, cycleId, series, index, proposal, stance);
+  const { signatures, risk, metas } = await collectSignatures(
+    deps,
+    cycleId,
+    series,
+    index,
+    proposal,
+    stance,
+    universe,
+  );
   const signatureMessage = await deps.publish({
     fromAgent: 'signature-gate',
     toAgent: 'executor',
@@ -373,13 +388,18 @@ async function collectSignatures(
   index: number,
   proposal: TradeProposal,
   stance: Stance,
+  universe: ReadonlyMap<string, BarSeries>,
 ) {
   const { runtime, settings } = deps;
   const at = () => new Date(deps.clock.now()).toISOString();
   const riskWork = (async (): Promise<{ result: SignerResult; risk: RiskDecision }> => {
     const [portfolio, haltLevel] = await Promise.all([deps.portfolio(), deps.haltLevel().catch(() => null)]);
+    // Closes of the candidate and of every open position, for the correlation check.
     const closes: Record<string, number[]> = {};
-    closes[series.symbol] = Array.from(series.close.subarray(0, index + 1));
+    for (const symbol of [series.symbol, ...portfolio.positions.map((position) => position.symbol)]) {
+      const other = symbol === series.symbol ? series : universe.get(symbol);
+      if (other) closes[symbol] = Array.from(other.close.subarray(0, other.length));
+    }
     const risk = evaluateRisk(
       {
         proposal: {

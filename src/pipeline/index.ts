@@ -17,6 +17,7 @@ export {
   type ExecutionPolicy,
   type StepOutcome,
 } from './decision-step.ts';
+export { type Explanation, explain, type OrderRecord } from './explain.ts';
 export { type WriteLogOptions, writeMessageLog } from './message-log.ts';
 export {
   type CycleMessage,

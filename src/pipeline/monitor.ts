@@ -50,7 +50,12 @@ async function liveOrder(broker: Broker, id: string | null): Promise<Order | und
  * made to match it (each difference published), and every open position must have a live stop
  * at the broker; a missing one is put back (or the position closed), never ignored.
  */
-export async function runMonitorPass(deps: MonitorDeps): Promise<MonitorReport> {
+export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorReport> {
+  const deps: MonitorDeps = {
+    ...clockless,
+    publish: (input, options) =>
+      clockless.publish({ ts: new Date(clockless.clock.now()), ...input }, options),
+  };
   const { broker, brokerName, db } = deps;
   const atBroker: Position[] = (await broker.positions()).filter((position) => position.qty !== 0);
   const ours = new Map(

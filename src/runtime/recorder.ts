@@ -9,6 +9,8 @@ export interface RecorderDeps {
   publish(input: MessageInput, options?: PublishOptions): Promise<unknown>;
   brokerName: string;
   logger: Logger;
+  /** Stamps messages whose event carries no time of its own (cancellations, rejections). */
+  clock: { now(): number };
   /** Called after a position went back to flat, with the closing event's message. */
   onTradeClosed?(event: Extract<BrokerEvent, { kind: 'trade-closed' }>): Promise<void>;
 }
@@ -137,6 +139,7 @@ export class BrokerRecorder {
           fromAgent: 'broker',
           toAgent: 'executor',
           topic: event.kind === 'cancelled' ? 'order.cancelled' : 'order.rejected',
+          ts: new Date(this.deps.clock.now()),
           cycleId: cause.cycleId,
           causationId: cause.messageId,
           payload: {

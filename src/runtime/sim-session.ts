@@ -78,6 +78,7 @@ export class SimSession {
       publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
       brokerName: 'paper',
       logger: options.logger,
+      clock,
       onTradeClosed: (event) => this.#journalExit(event),
     });
     this.broker = new PaperBroker({

@@ -4,6 +4,8 @@ import { registerBacktestCommand } from './backtest.ts';
 import { registerBusCommands } from './bus.ts';
 import { registerDbCommands } from './db.ts';
 import { registerDoctorCommand } from './doctor.ts';
+import { registerExplainCommand } from './explain.ts';
+import { registerInitCommand } from './init.ts';
 import { registerLlmCommands } from './llm.ts';
 import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
@@ -19,4 +21,6 @@ export const commands: RegisterCommand[] = [
   registerLlmCommands,
   registerBacktestCommand,
   registerDoctorCommand,
+  registerExplainCommand,
+  registerInitCommand,
 ];

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { Bus, messageToJson } from '../../bus/index.ts';
+import { explain } from '../../pipeline/index.ts';
+import type { CliContext } from '../context.ts';
+import { oneLine } from '../format.ts';
+
+export function registerExplainCommand(program: Command, context: CliContext): void {
+  program
+    .command('explain <id>')
+    .description(
+      'the whole chain behind an order or a cycle: inputs, every agent message, every signature, the order and its fills',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const store = await context.store();
+      const bus = new Bus({ store, logger: context.logger() });
+      context.onClose(() => bus.stop());
+      const found = await explain(store, bus, id);
+      if (!found) {
+        const error = new Error(
+          `no order or cycle "${id}": give a client order id (see \`signet bus tail\`) or a cycle id`,
+        );
+        Object.assign(error, { exitCode: 2 });
+        throw error;
+      }
+      if (options.json) {
+        context.json({ ...found, messages: found.messages.map(messageToJson) });
+        return;
+      }
+      context.out(`cycle ${found.cycleId}${found.orderId ? ` (order ${found.orderId})` : ''}`);
+      context.out('\nmessages:');
+      for (const message of found.messages) {
+        context.out(
+          `  #${message.id} ${message.ts.toISOString()} ${message.topic} ${message.fromAgent}→${message.toAgent}${message.causationId ? ` (re #${message.causationId})` : ''}`,
+        );
+        for (const signature of message.signatures) {
+          context.out(
+            `      ${signature.signer}: ${signature.verdict.toUpperCase()} by ${signature.decidedBy} — ${signature.reasons.join('; ')}`,
+          );
+        }
+        context.out(`      ${oneLine(message.payload, 400)}`);
+      }
+      context.out('\norders:');
+      if (found.orders.length === 0) context.out('  none');
+      for (const order of found.orders) {
+        const price = order.stopPrice ?? order.limitPrice;
+        context.out(
+          `  ${order.clientOrderId} ${order.leg} ${order.side} ${order.qty} ${order.symbol} ${order.type}${price ? ` @ ${price}` : ''} → ${order.status}${order.rejectReason ? ` (${order.rejectReason})` : ''}`,
+        );
+        for (const fill of order.fills)
+          context.out(
+            `      filled ${fill.qty} @ ${fill.price} (commission ${fill.commission}) at ${fill.ts}`,
+          );
+      }
+      context.out('\njournal:');
+      if (found.journal.length === 0) context.out('  none');
+      for (const entry of found.journal)
+        context.out(`  ${entry.path} (${entry.outcome}, ${entry.agent}, decided by ${entry.decidedBy})`);
+    });
+}

@@ -1,0 +1,83 @@
+/**
+ * The commented signet.yaml that `signet init` writes. Every value shown is the default, so the
+ * file starts out doing exactly what no file does; a test checks that it parses.
+ */
+export const exampleConfig = `# signet.yaml — every key is optional; the values below are the defaults.
+# Secrets never go here: DATABASE_URL, ANTHROPIC_API_KEY, OPENAI_API_KEY, APCA_API_KEY_ID,
+# APCA_API_SECRET_KEY, SIGNET_OPERATOR_TOKEN and SIGNET_MT5_TOKEN come from the environment.
+
+dataDir: .signet          # local state: embedded database, halt file
+logLevel: info            # fatal | error | warn | info | debug | trace | silent
+
+database:
+  embeddedPort: 54329     # preferred port of the embedded PostgreSQL (another is picked if taken)
+  poolSize: 10
+  connectTimeoutMs: 5000
+
+bus:
+  pollIntervalMs: 1000    # safety-net poll: the most a lost notification delays delivery
+  maxAttempts: 5          # handler attempts before a message is parked
+
+feed:
+  kind: sim               # sim (runtime and backtests) | csv | alpaca (backtests for now)
+  sim:
+    seed: 42              # the same seed gives the same market
+    symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO]
+    bars: 2520
+    start: "2015-01-02"
+    warmupBars: 60        # history the agents see before the first live bar
+
+broker:
+  kind: paper             # paper | alpaca | mt5 (the runtime trades paper for now)
+
+paper:
+  cash: 100000
+  commission: 0.001       # fraction of traded value
+  slippage: 0
+
+risk:                     # enforced by code (the Risk Gate); sizing never comes from an LLM
+  maxPositionPct: 0.1     # largest position, fraction of equity
+  maxGrossExposurePct: 1
+  maxDailyLossPct: 0.03
+  maxSymbolDailyLossPct: 0.01
+  maxRiskPerTradePct: 0.01  # loss at the stop, fraction of equity
+  minStopDistancePct: 0.002
+  maxStopDistancePct: 0.15
+  maxCorrelation: 0.85
+  correlationLookback: 60
+
+strategist:
+  fallback: sma-cross     # sma-cross | breakout | mean-reversion: decides when no LLM can be asked
+  fallbackParameters: { fast: 10, slow: 30 }
+  minRewardToRisk: 1.5
+  maxHorizonBars: 20
+  stopAtr: 2
+  targetAtr: 3
+
+pipeline:
+  timeframe: 1d
+  topK: 3                 # candidates kept by the screen per cycle
+  parallelism: 4          # candidates worked on at once
+  signerTimeoutMs: 120000 # a signer slower than this is a veto
+  maxDataAgeSeconds: 172800
+
+schedule:
+  mode: sim               # sim: one bar every barIntervalMs (accelerated clock)
+  barIntervalMs: 2000
+  monitorIntervalMs: 10000
+
+paths:
+  contextDir: context     # journal/ and reports/ go here
+  # skillsDir: skills     # default: the shipped skills/
+  # philosophyFile: context/philosophy.md
+
+llm:
+  mode: live              # live | record | replay | cache
+  budget: { dailyUsd: 0 } # daily cap for paid routes; 0 = no cap
+  breaker: { failures: 3, cooldownMs: 60000 }
+  routes: []              # none: every agent uses its deterministic fallback
+  # routes:
+  #   - { name: claude, kind: claude-cli, model: sonnet }
+  #   - { name: anthropic, kind: anthropic, model: claude-sonnet-5-5 }   # key: ANTHROPIC_API_KEY
+  #   - { name: local, kind: openai-compatible, model: llama3.1, baseUrl: "http://127.0.0.1:11434/v1" }
+`;

@@ -1,0 +1,14 @@
+/** SQL behind `signet explain`. */
+export const explainSql = {
+  cycleOfOrder: () => 'SELECT cycle_id FROM orders WHERE client_order_id = $1',
+  /** The cycle's own orders and their bracket children (which carry no cycle id of their own at some brokers). */
+  ordersOfCycle:
+    () => `SELECT client_order_id, parent_client_order_id, leg, symbol, side, type, qty, limit_price, stop_price, status, reject_reason
+    FROM orders
+    WHERE cycle_id = $1 OR parent_client_order_id IN (SELECT client_order_id FROM orders WHERE cycle_id = $1)
+    ORDER BY id`,
+  fillsOfOrder: () =>
+    'SELECT qty, price, commission, ts FROM fills WHERE client_order_id = $1 ORDER BY ts, id',
+  journalOfCycle: () =>
+    'SELECT ts, symbol, agent, outcome, decided_by, path FROM agent_journal WHERE cycle_id = $1 ORDER BY id',
+};

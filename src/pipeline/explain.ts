@@ -1,0 +1,107 @@
+import type { Bus, BusMessage } from '../bus/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { explainSql } from './explain-sql.ts';
+
+export interface OrderRecord {
+  clientOrderId: string;
+  parentClientOrderId: string | null;
+  leg: string;
+  symbol: string;
+  side: string;
+  type: string;
+  qty: number;
+  limitPrice: number | null;
+  stopPrice: number | null;
+  status: string;
+  rejectReason: string | null;
+  fills: Array<{ qty: number; price: number; commission: number; ts: string }>;
+}
+
+export interface Explanation {
+  cycleId: string;
+  /** The order the question named, when it named one. */
+  orderId: string | null;
+  messages: BusMessage[];
+  orders: OrderRecord[];
+  journal: Array<{
+    ts: string;
+    symbol: string | null;
+    agent: string;
+    outcome: string;
+    decidedBy: string;
+    path: string;
+  }>;
+}
+
+/**
+ * Everything about one decision, from an order id or a cycle id: every agent message in
+ * delivery order (inputs, proposal, signatures), the orders with their fills, the journal files.
+ */
+export async function explain(db: Queryable, bus: Bus, id: string): Promise<Explanation | null> {
+  const byOrder = await db.query<{ cycle_id: string | null }>(explainSql.cycleOfOrder(), [id]);
+  const orderRow = byOrder.rows[0];
+  const cycleId = orderRow?.cycle_id ?? id;
+  const messages = await bus.replayAll({ cycleId });
+  const orderRows = await db.query<{
+    client_order_id: string;
+    parent_client_order_id: string | null;
+    leg: string;
+    symbol: string;
+    side: string;
+    type: string;
+    qty: number;
+    limit_price: number | null;
+    stop_price: number | null;
+    status: string;
+    reject_reason: string | null;
+  }>(explainSql.ordersOfCycle(), [cycleId]);
+  if (messages.length === 0 && orderRows.rows.length === 0) return null;
+  const orders: OrderRecord[] = [];
+  for (const row of orderRows.rows) {
+    const fills = await db.query<{ qty: number; price: number; commission: number; ts: Date }>(
+      explainSql.fillsOfOrder(),
+      [row.client_order_id],
+    );
+    orders.push({
+      clientOrderId: row.client_order_id,
+      parentClientOrderId: row.parent_client_order_id,
+      leg: row.leg,
+      symbol: row.symbol,
+      side: row.side,
+      type: row.type,
+      qty: Number(row.qty),
+      limitPrice: row.limit_price === null ? null : Number(row.limit_price),
+      stopPrice: row.stop_price === null ? null : Number(row.stop_price),
+      status: row.status,
+      rejectReason: row.reject_reason,
+      fills: fills.rows.map((fill) => ({
+        qty: Number(fill.qty),
+        price: Number(fill.price),
+        commission: Number(fill.commission),
+        ts: fill.ts.toISOString(),
+      })),
+    });
+  }
+  const journal = await db.query<{
+    ts: Date;
+    symbol: string | null;
+    agent: string;
+    outcome: string;
+    decided_by: string;
+    path: string;
+  }>(explainSql.journalOfCycle(), [cycleId]);
+  return {
+    cycleId,
+    orderId: orderRow ? id : null,
+    messages,
+    orders,
+    journal: journal.rows.map((row) => ({
+      ts: row.ts.toISOString(),
+      symbol: row.symbol,
+      agent: row.agent,
+      outcome: row.outcome,
+      decidedBy: row.decided_by,
+      path: row.path,
+    })),
+  };
+}

@@ -1,0 +1,206 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AgentRuntime } from '../src/agents/index.ts';
+import { Bus } from '../src/bus/index.ts';
+import { type Config, loadConfig } from '../src/config/index.ts';
+import { LlmRouter, type RouteRequest } from '../src/llm/index.ts';
+import { silentLogger } from '../src/logging/index.ts';
+import { SimSession } from '../src/runtime/index.ts';
+import {
+  loadPhilosophy,
+  SkillRegistry,
+  shippedPhilosophyFile,
+  shippedSkillsDir,
+} from '../src/skills/index.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { runCli } from './support/processes.ts';
+import { scriptedRoute } from './support/scripted-route.ts';
+import { walkableTempDir } from './support/temp.ts';
+
+const logger = silentLogger();
+const databases: TestDatabase[] = [];
+afterAll(async () => {
+  await Promise.all(databases.map((db) => db.drop()));
+});
+
+/** The strategist proposes a long with a 4 % stop and an 8 % target whenever the last close is above its SMA20. */
+function strategistAnswer(request: RouteRequest): unknown {
+  const prompt = request.messages[0]!.content;
+  const symbol = /^Symbol: (\w+)/m.exec(prompt)?.[1];
+  const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1]);
+  const sma20 = Number(/"sma20": ([\d.]+)/.exec(prompt)?.[1]);
+  if (!symbol || !Number.isFinite(last) || !(last > sma20)) {
+    return {
+      decision: 'no_trade',
+      symbol: symbol ?? 'UNKNOWN',
+      side: null,
+      entryType: null,
+      entryPrice: null,
+      stopPrice: null,
+      targetPrice: null,
+      horizonBars: null,
+      rationale: 'close is not above SMA20',
+      confidence: 0.2,
+    };
+  }
+  return {
+    decision: 'trade',
+    symbol,
+    side: 'buy',
+    entryType: 'market',
+    entryPrice: last,
+    stopPrice: Number((last * 0.96).toFixed(2)),
+    targetPrice: Number((last * 1.08).toFixed(2)),
+    horizonBars: 10,
+    rationale: `close ${last} above SMA20 ${sma20}`,
+    confidence: 0.6,
+  };
+}
+
+const answers = {
+  regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 0.8, rationale: 'scripted stance' },
+  strategist: strategistAnswer,
+  'fact-checker': { verdict: 'sign', reasons: ['fresh data, figures match'] },
+  'double-checker': { verdict: 'sign', reasons: ['independent view agrees'] },
+};
+
+interface RunResult {
+  db: TestDatabase;
+  journal: Map<string, string>;
+  messages: unknown[];
+  orders: unknown[];
+  fills: unknown[];
+  routeCalls: number;
+}
+
+function files(root: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder).sort()) {
+      const full = path.join(folder, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else found.set(path.relative(root, full), readFileSync(full, 'utf8'));
+    }
+  };
+  walk(path.join(root, 'journal'));
+  return found;
+}
+
+async function run(
+  mode: 'record' | 'replay',
+  seedCalls: RunResult | undefined,
+  steps: number,
+): Promise<RunResult> {
+  const db = await createTestDatabase();
+  databases.push(db);
+  if (seedCalls) {
+    // Carry the recording over, as an operator would ship a recorded run to another machine.
+    const calls = await seedCalls.db.store.query(
+      'SELECT request_hash, skill, skill_version, route, model, request, response, raw_text FROM llm_calls',
+    );
+    for (const row of calls.rows) {
+      await db.store.query(
+        'INSERT INTO llm_calls (request_hash, skill, skill_version, route, model, request, response, raw_text) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
+        [
+          row.request_hash,
+          row.skill,
+          row.skill_version,
+          row.route,
+          row.model,
+          JSON.stringify(row.request),
+          JSON.stringify(row.response),
+          row.raw_text,
+        ],
+      );
+    }
+  }
+  const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-e2e-'));
+  const base = loadConfig({ env: {}, file: '/dev/null' });
+  const config: Config = {
+    ...base,
+    feed: {
+      ...base.feed,
+      sim: { ...base.feed.sim, seed: 7, symbols: ['AAA', 'BBB', 'CCC'], bars: 100, warmupBars: 60 },
+    },
+    pipeline: { ...base.pipeline, parallelism: 1, topK: 3 },
+    paths: { ...base.paths, contextDir },
+    llm: { ...base.llm, mode },
+  };
+  const bus = new Bus({ store: db.store, logger });
+  const route = scriptedRoute({ answers });
+  const router = new LlmRouter({ section: config.llm, store: db.store, logger, routes: [route] });
+  const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
+  const agents: AgentRuntime = {
+    skills,
+    llm: router,
+    philosophy: await loadPhilosophy(shippedPhilosophyFile()),
+    logger,
+  };
+  const session = new SimSession({ config, store: db.store, bus, logger, agents, runId: 'e2e' });
+  for (let step = 0; step < steps; step += 1) await session.step();
+  skills.close();
+  await bus.stop();
+  const messages = (
+    await db.store.query(
+      'SELECT id, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures FROM agent_messages ORDER BY id',
+    )
+  ).rows;
+  const orders = (
+    await db.store.query(
+      'SELECT client_order_id, parent_client_order_id, leg, symbol, side, type, qty, stop_price, status, filled_qty, avg_fill_price, cycle_id FROM orders ORDER BY client_order_id',
+    )
+  ).rows;
+  const fills = (
+    await db.store.query(
+      'SELECT client_order_id, symbol, side, qty, price, commission, ts FROM fills ORDER BY client_order_id, ts',
+    )
+  ).rows;
+  return { db, journal: files(contextDir), messages, orders, fills, routeCalls: route.calls.length };
+}
+
+describe('pipeline end to end (sim feed, paper broker, scripted LLM)', () => {
+  it('trades, journals and logs deterministically; a replay repeats it byte for byte without calling a model', async () => {
+    const recorded = await run('record', undefined, 12);
+    expect(recorded.routeCalls).toBeGreaterThan(0);
+    expect(recorded.orders.length).toBeGreaterThan(0);
+    expect(recorded.fills.length).toBeGreaterThan(0);
+    expect([...recorded.journal.keys()].some((name) => name.endsWith('-executed.md'))).toBe(true);
+    const topics = new Set(recorded.messages.map((message) => (message as { topic: string }).topic));
+    for (const topic of [
+      'cycle.started',
+      'screen.result',
+      'regime.stance',
+      'strategist.proposal',
+      'signatures.collected',
+      'order.intent',
+      'order.submitted',
+      'order.filled',
+    ]) {
+      expect(topics).toContain(topic);
+    }
+
+    const replayed = await run('replay', recorded, 12);
+    expect(replayed.routeCalls).toBe(0);
+    expect(replayed.orders).toEqual(recorded.orders);
+    expect(replayed.fills).toEqual(recorded.fills);
+    expect(replayed.messages).toEqual(recorded.messages);
+    expect([...replayed.journal.keys()]).toEqual([...recorded.journal.keys()]);
+    for (const [name, text] of recorded.journal) expect(replayed.journal.get(name)).toBe(text);
+
+    // `signet explain` tells the story of an executed order from the database alone.
+    const executed = recorded.orders.find((order) => (order as { leg: string }).leg === 'entry') as {
+      client_order_id: string;
+    };
+    const explained = await runCli(['explain', executed.client_order_id], {
+      env: { DATABASE_URL: recorded.db.url, SIGNET_LOG_LEVEL: 'silent' },
+    });
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/signatures\.collected/);
+    expect(explained.stdout).toMatch(/risk-gate: SIGN by code/);
+    expect(explained.stdout).toMatch(/fact-checker: SIGN by llm/);
+    expect(explained.stdout).toMatch(new RegExp(`${executed.client_order_id} entry buy`));
+    expect(explained.stdout).toMatch(/filled \d+ @ [\d.]+/);
+  });
+});
