@@ -111,6 +111,14 @@ export function runBacktest(input: BacktestInput): BacktestRun {
       fix: 'Give data with bars inside the chosen --from/--to window.',
     });
   }
+  const symbols = new Set(series.map((each) => each.symbol));
+  if (symbols.size !== series.length) {
+    throw new SignetError('the same symbol appears twice in the backtest', {
+      code: 'backtest_duplicate_symbol',
+      fault: 'user',
+      fix: 'Give each data file its own symbol (--symbols A,B,...).',
+    });
+  }
   const runId = input.runId ?? `bt-${fingerprint(series, input.strategy, settings)}`;
   const clock = new SimulatedClock();
   const sink = new MemorySink();

@@ -47,12 +47,13 @@ function after<T, R>(value: MaybePromise<T>, next: (resolved: T) => R): MaybePro
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
-function dateKey(time: number): string {
-  return isoTime(time).slice(0, 10);
+/** The bar's date for daily bars, its full ISO time for intraday bars (ids must not collide). */
+function barKey(time: number): string {
+  return isoTime(time).replace('T00:00:00.000Z', '');
 }
 
 export function cycleIdFor(runId: string, symbol: string, time: number): string {
-  return `${runId}/${symbol}/${isoTime(time).replace('T00:00:00.000Z', '')}`;
+  return `${runId}/${symbol}/${barKey(time)}`;
 }
 
 /**
@@ -103,7 +104,7 @@ export function decisionStep(
     return { proposal, order: null, skipped: reason };
   };
   let request: OrderRequest;
-  const clientOrderId = `${context.runId}.${symbol}.${dateKey(proposal.time)}.${proposal.intent}`;
+  const clientOrderId = `${context.runId}.${symbol}.${barKey(proposal.time)}.${proposal.intent}`;
   if (proposal.intent === 'enter') {
     if (held !== 0) return skip(`already holding ${held} ${symbol}`);
     const close = proposal.referencePrice;
