@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCsvBars } from '../market/index.ts';
 import { Breakout, MeanReversion, SmaCross } from '../strategies/index.ts';
+import { runBacktestJob } from './job.ts';
 import { runBacktest } from './runner.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,5 +45,22 @@ describe('backtest over several symbols on one simulated clock', () => {
       for (const trade of first.report.trades)
         expect(['stop_loss', 'take_profit']).toContain(trade.exitReason);
     }
+  });
+});
+
+describe('backtest over the seeded sim feed', () => {
+  it('repeats exactly from its seed and differs with another seed', async () => {
+    const job = (seed: number) =>
+      runBacktestJob({
+        feed: 'sim',
+        seed,
+        symbols: ['AAA', 'BBB'],
+        simBars: 1_500,
+        parameters: { fast: 5, slow: 20 },
+      });
+    const [first, second, other] = await Promise.all([job(42), job(42), job(43)]);
+    expect(first.run.report.closedTrades).toBeGreaterThan(5);
+    expect(JSON.stringify(second.run.report)).toBe(JSON.stringify(first.run.report));
+    expect(JSON.stringify(other.run.report)).not.toBe(JSON.stringify(first.run.report));
   });
 });
