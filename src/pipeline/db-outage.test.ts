@@ -1,0 +1,130 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { scriptedRoute } from '../../test/support/scripted-route.ts';
+import { TcpProxy } from '../../test/support/tcp-proxy.ts';
+import { walkableTempDir } from '../../test/support/temp.ts';
+import { type AgentRuntime, defaultStrategistRules } from '../agents/index.ts';
+import { PaperBroker } from '../broker/index.ts';
+import { Bus } from '../bus/index.ts';
+import { llmSectionSchema } from '../config/index.ts';
+import { LlmRouter } from '../llm/index.ts';
+import { silentLogger } from '../logging/index.ts';
+import { generateSimSeries } from '../market/index.ts';
+import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
+import { createStoreFromUrl } from '../store/index.ts';
+import { createStrategy } from '../strategies/index.ts';
+import { haltLevelOrNull } from '../watchdog/index.ts';
+import { type CycleDeps, clientOrderIdFor, runDecisionCycle } from './decision-cycle.ts';
+import { defaultRiskLimits } from './risk-gate.ts';
+
+const logger = silentLogger();
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('database lost in the middle of a cycle', () => {
+  it('sends no order', async () => {
+    const target = new URL(db.url);
+    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    await proxy.start();
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 4, connectTimeoutMs: 500, logger });
+    const series = generateSimSeries({ seed: 9, bars: 90, symbols: ['OUT'] }, 'OUT');
+    const last = series.close[series.length - 1]!;
+    const route = scriptedRoute({
+      answers: {
+        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
+        strategist: () => {
+          // The database goes away while the Strategist is thinking.
+          void proxy.cut();
+          return {
+            decision: 'trade',
+            symbol: 'OUT',
+            side: 'buy',
+            entryType: 'market',
+            entryPrice: last,
+            stopPrice: Number((last * 0.95).toFixed(2)),
+            targetPrice: Number((last * 1.1).toFixed(2)),
+            horizonBars: 5,
+            rationale: 'go',
+            confidence: 0.9,
+          };
+        },
+        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      },
+    });
+    const clock = { now: () => series.time[series.length - 1]! };
+    const broker = new PaperBroker({ cash: 100_000, clock });
+    broker.processBar(
+      broker.book('OUT'),
+      series.time[series.length - 1]!,
+      series.open[series.length - 1]!,
+      series.high[series.length - 1]!,
+      series.low[series.length - 1]!,
+      last,
+    );
+    const bus = new Bus({ store, logger });
+    const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
+    const runtime: AgentRuntime = {
+      skills,
+      // The router's own bookkeeping (ledger, replay store) uses the direct connection, so the
+      // cut reaches exactly the order path.
+      llm: new LlmRouter({ section: llmSectionSchema.parse({}), store: db.store, logger, routes: [route] }),
+      philosophy: await loadPhilosophy(shippedPhilosophyFile()),
+      logger,
+    };
+    const haltStore = {
+      db: store,
+      haltFile: path.join(walkableTempDir(path.join(tmpdir(), 'signet-halt-')), 'halt.json'),
+    };
+    const deps: CycleDeps = {
+      runtime,
+      publish: (input, options) => bus.publish(input, options),
+      transaction: (work) => store.transaction(work),
+      broker,
+      brokerName: 'paper',
+      portfolio: async () => ({
+        equity: broker.equity(),
+        cash: broker.cash(),
+        dayStartEquity: broker.equity(),
+        positions: [],
+        symbolPnlToday: {},
+      }),
+      haltLevel: () => haltLevelOrNull(haltStore),
+      freshQuote: async () => ({ t: new Date(clock.now()).toISOString(), last, bid: null, ask: null }),
+      journal: async () => {},
+      clock,
+      settings: {
+        limits: defaultRiskLimits,
+        rules: defaultStrategistRules,
+        timeframe: '1d',
+        topK: 1,
+        parallelism: 1,
+        signerTimeoutMs: 3_000,
+        maxDataAgeSeconds: 86_400 * 7,
+        commissionRate: 0,
+      },
+      fallbackStrategy: createStrategy('sma-cross', { fast: 10, slow: 30 }),
+    };
+    await runDecisionCycle(deps, 'outage-1', [series]).catch(() => undefined);
+    expect(route.calls.some((call) => call.skill === 'strategist')).toBe(true);
+    expect(broker.positions()).toEqual([]);
+    expect(broker.getOrder(clientOrderIdFor('outage-1', 'OUT'))).toBeUndefined();
+    expect(broker.fillCount).toBe(0);
+    // Nothing reached our orders table either.
+    const orders = await db.store.query("SELECT 1 FROM orders WHERE cycle_id = 'outage-1'");
+    expect(orders.rowCount).toBe(0);
+    skills.close();
+    await bus.stop();
+    await store.close().catch(() => {});
+    await proxy.stop();
+  });
+});
