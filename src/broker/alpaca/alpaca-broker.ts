@@ -73,12 +73,25 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   async positions(): Promise<Position[]> {
     const [positions, open] = await Promise.all([
       this.client.positions(),
-      this.client.listOrders({ status: 'open', nested: true, limit: 500 }),
+      // Legs of a filled entry: nested under a parent that is no longer open, so list all recent
+      // orders. A leg older than the lookback is not seen and the position reads as unprotected
+      // (a false alarm, never false safety).
+      this.client.listOrders({
+        status: 'all',
+        nested: true,
+        limit: 500,
+        direction: 'desc',
+        after: new Date(this.now() - this.lookbackMs).toISOString(),
+      }),
     ]);
     const working = open.flatMap((order) => orderStates(order));
     const legOf = (symbol: string, leg: string) =>
-      working.find((state) => state.symbol === symbol && state.leg === leg && state.status !== 'filled')
-        ?.clientOrderId ?? null;
+      working.find(
+        (state) =>
+          state.symbol === symbol &&
+          state.leg === leg &&
+          (state.status === 'open' || state.status === 'waiting'),
+      )?.clientOrderId ?? null;
     return positions.map((position) => ({
       symbol: position.symbol,
       qty: position.qty,
@@ -164,6 +177,10 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     return found ? toOrder(found.state, found.family) : undefined;
   }
 
+  /**
+   * Cancels an order of ours (a bracket leg by its `.sl`/`.tp` id). Alpaca cancels the rest of a
+   * bracket group with it, so cancelling one leg leaves the position without either.
+   */
   async cancel(clientOrderId: string): Promise<Order | undefined> {
     const found = await this.family(clientOrderId);
     if (!found) return undefined;

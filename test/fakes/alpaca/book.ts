@@ -268,13 +268,16 @@ export class FakeBook {
     order.canceled_at = now;
     order.updated_at = now;
     this.emit({ event: 'canceled', timestamp: now, order: orderJson(order) });
+    // Cancelling any order of a bracket cancels the rest of the group that is still open.
     for (const leg of order.legs ?? []) this.cancel(leg);
+    if (order.parentId !== null)
+      for (const sibling of this.byId(order.parentId)?.legs ?? []) this.cancel(sibling);
     return true;
   }
 
   /** Close-all: cancels open orders, then a market order against each position. */
   closeAll(): Array<{ symbol: string; status: number; body: Record<string, unknown> }> {
-    for (const order of this.orders) if (order.parentId === null) this.cancel(order);
+    for (const order of this.orders) this.cancel(order);
     const results: Array<{ symbol: string; status: number; body: Record<string, unknown> }> = [];
     for (const position of [...this.positions.values()].sort((a, b) => a.symbol.localeCompare(b.symbol))) {
       const order = this.submit({
