@@ -120,7 +120,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await database.store.query(
-    'TRUNCATE mt5_commands, mt5_messages, mt5_bars, mt5_captures, mt5_positions, mt5_terminals, fills, orders, positions, heartbeats',
+    'TRUNCATE mt5_commands, mt5_messages, mt5_bars, mt5_captures, mt5_positions, mt5_terminals, fills, orders, positions, heartbeats, agent_messages',
   );
 });
 
@@ -328,6 +328,12 @@ describe('MT5 EA bridge', () => {
     expect(await broker().positions()).toMatchObject([{ symbol: 'EURUSD', qty: 0.2 }]);
     const ledger = await database.store.query(`SELECT broker, symbol, qty FROM positions`);
     expect(ledger.rows).toEqual([{ broker: 'mt5', symbol: 'EURUSD', qty: 0.2 }]);
+    // No order of ours explains EURUSD: the watchdog is told once, not on every report.
+    await report(1_050, 0.2);
+    const told = await database.store.query(
+      `SELECT payload FROM agent_messages WHERE topic = 'broker.unexplained_position'`,
+    );
+    expect(told.rows).toEqual([{ payload: { broker: 'mt5', symbol: 'EURUSD', qty: 0.2, avgPrice: 1.1533 } }]);
     await report(1_100, 0);
     expect((await database.store.query(`SELECT * FROM positions`)).rows).toEqual([]);
   });

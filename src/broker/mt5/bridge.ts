@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { publishWith } from '../../bus/index.ts';
 import type { Queryable } from '../../store/index.ts';
 import type { EaAck, EaBars, EaCommand, EaHeartbeat, EaPositions } from './schemas.ts';
 import { mt5Sql } from './sql.ts';
@@ -293,6 +294,28 @@ export async function recordPositions(tx: Queryable, post: EaPositions): Promise
       position.comment ?? null,
     ]);
   }
+  const unexplained = async () =>
+    (
+      await tx.query<{ symbol: string; qty: number; avg_price: number }>(mt5Sql.unexplainedSymbols(), [
+        mt5BrokerName,
+      ])
+    ).rows;
+  const before = new Set((await unexplained()).map((row) => row.symbol));
   await tx.query(mt5Sql.syncLedgerPositions(), [mt5BrokerName]);
+  // A position no order of ours explains (opened by hand in the terminal): told once, when it appears.
+  for (const row of await unexplained()) {
+    if (before.has(row.symbol)) continue;
+    await publishWith(tx, {
+      fromAgent: 'mt5-bridge',
+      toAgent: 'watchdog',
+      topic: 'broker.unexplained_position',
+      payload: {
+        broker: mt5BrokerName,
+        symbol: row.symbol,
+        qty: Number(row.qty),
+        avgPrice: Number(row.avg_price),
+      },
+    });
+  }
   return { status: 200, body: { ok: true, applied: true } };
 }
