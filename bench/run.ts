@@ -9,11 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBusBench } from './bus.ts';
 import { runLlmBench } from './llm.ts';
+import { runPipelineBench } from './pipeline.ts';
 import type { BenchResult } from './types.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   bus: runBusBench,
   llm: runLlmBench,
+  pipeline: runPipelineBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
