@@ -2,7 +2,14 @@ export { AlpacaBroker, type AlpacaBrokerOptions, type LedgerStore, toOrderBody }
 export { type AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
 export * from './errors.ts';
 export { type AlpacaCredentials, AlpacaHttp, type AlpacaHttpOptions, parseBody } from './http.ts';
-export { alpacaCredentials, confirmLiveTrading, createAlpacaBroker, createAlpacaClient } from './live.ts';
+export {
+  alpacaCredentials,
+  confirmLiveTrading,
+  createAlpacaBroker,
+  createAlpacaClient,
+  type RunningAlpaca,
+  startAlpacaBroker,
+} from './live.ts';
 export { alpacaStatus, legClientOrderId, orderStates, splitLegId, toOrder } from './mapping.ts';
 export {
   type AlpacaBar,

@@ -1,9 +1,11 @@
 import { type AlpacaSection, alpacaEndpoints, type Config } from '../../config/index.ts';
 import type { Logger } from '../../logging/index.ts';
+import { type ReconcileResult, reconcile } from '../reconcile.ts';
 import { AlpacaBroker, type LedgerStore } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
 import { BrokerCredentialsMissingError, LiveTradingNotConfirmedError } from './errors.ts';
 import type { AlpacaCredentials } from './http.ts';
+import { type AlpacaSync, startAlpacaSync } from './sync.ts';
 
 /**
  * The start command calls this with its `--live` flag before any broker is built: a live
@@ -46,4 +48,34 @@ export function createAlpacaBroker(
     logger: options.logger,
     ledger: options.ledger,
   });
+}
+
+export interface RunningAlpaca {
+  broker: AlpacaBroker;
+  sync: AlpacaSync;
+  /** What the start-up reconciliation repaired (fills and fates that happened while Signet was down). */
+  reconciled: ReconcileResult;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything a process trading through Alpaca starts: the broker (live refused without
+ * `liveConfirmed`), a reconciliation of the ledger against the broker before anything is sent,
+ * then the trade-updates stream (polling while it is down).
+ */
+export async function startAlpacaBroker(
+  config: Config,
+  options: { logger: Logger; store: LedgerStore; liveConfirmed: boolean },
+): Promise<RunningAlpaca> {
+  const broker = createAlpacaBroker(config, { ...options, ledger: options.store });
+  const reconciled = await reconcile({ store: options.store, source: broker, logger: options.logger });
+  const sync = await startAlpacaSync({
+    broker,
+    store: options.store,
+    logger: options.logger,
+    streamUrl: alpacaEndpoints(config.broker.alpaca).streamUrl,
+    credentials: alpacaCredentials(config),
+    pollIntervalMs: config.broker.alpaca.pollIntervalMs,
+  });
+  return { broker, sync, reconciled, stop: () => sync.stop() };
 }

@@ -2,12 +2,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type AlpacaFake, startAlpacaFake } from '../../../test/fakes/alpaca/server.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { waitFor } from '../../../test/support/wait.ts';
-import { Secret } from '../../config/index.ts';
+import { brokerSectionSchema, loadConfig, Secret } from '../../config/index.ts';
 import { silentLogger } from '../../logging/index.ts';
 import { recordExecution } from '../reconcile-ledger.ts';
 import { AlpacaBroker } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
-import { BrokerRejectedError } from './errors.ts';
+import { BrokerRejectedError, LiveTradingNotConfirmedError } from './errors.ts';
+import { startAlpacaBroker } from './live.ts';
 import { type AlpacaSync, startAlpacaSync } from './sync.ts';
 
 let database: TestDatabase;
@@ -161,5 +162,52 @@ describe('Alpaca ledger sync', () => {
       base_price: '100',
     });
     expect(await status('sig-S-4')).toBe('rejected');
+  });
+});
+
+describe('startAlpacaBroker', () => {
+  const configFor = (mode: 'paper' | 'live') =>
+    loadConfig({
+      cwd: '/nonexistent-signet-dir',
+      env: { APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey },
+      overrides: {
+        broker: brokerSectionSchema.parse({
+          kind: 'alpaca',
+          alpaca: { mode, tradingUrl: fake.baseUrl, dataUrl: fake.baseUrl, pollIntervalMs: 60_000 },
+        }),
+      },
+    });
+
+  it('reconciles before anything is sent, then follows the stream', async () => {
+    fake.control.setPrice('AAPL', 100);
+    await makeBroker().submit({
+      clientOrderId: 'sig-B-1',
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'market',
+      qty: 1,
+    });
+    await waitFor(async () => fake.control.state().positions.length === 1, 'the fill at the broker');
+    const running = await startAlpacaBroker(configFor('paper'), {
+      logger,
+      store: database.store,
+      liveConfirmed: false,
+    });
+    try {
+      expect(running.reconciled.repairs.map((repair) => [repair.kind, repair.key])).toEqual([
+        ['order_updated', 'sig-B-1'],
+        ['fill_inserted', 'sig-B-1'],
+        ['position_inserted', 'AAPL'],
+      ]);
+      expect(running.sync.stream.listening).toBe(true);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('refuses a live configuration without --live', async () => {
+    await expect(
+      startAlpacaBroker(configFor('live'), { logger, store: database.store, liveConfirmed: false }),
+    ).rejects.toBeInstanceOf(LiveTradingNotConfirmedError);
   });
 });

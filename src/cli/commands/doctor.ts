@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { AlpacaHttp, alpacaCredentials, createAlpacaClient, eaHeartbeatAge } from '../../broker/index.ts';
-import { alpacaEndpoints, type Config } from '../../config/index.ts';
+import { createAlpacaClient, eaHeartbeatAge } from '../../broker/index.ts';
+import type { Config } from '../../config/index.ts';
 import { errorMessage, SignetError } from '../../errors/index.ts';
 import type { Logger } from '../../logging/index.ts';
-import { AlpacaFeed } from '../../market/index.ts';
+import { createAlpacaFeed } from '../../market/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { CliContext } from '../context.ts';
 
@@ -127,18 +127,7 @@ export const feedCheck: DoctorCheck = {
     const section = config.broker.alpaca;
     const symbols = section.symbols.length > 0 ? section.symbols : ['SPY'];
     try {
-      const feed = new AlpacaFeed({
-        http: new AlpacaHttp({
-          baseUrl: alpacaEndpoints(section).dataUrl,
-          credentials: alpacaCredentials(config),
-          logger: context.logger,
-          timeoutMs: section.timeoutMs,
-          maxRetries: 1,
-        }),
-        symbols,
-        timeframe: section.timeframe,
-        feed: section.dataFeed,
-      });
+      const feed = createAlpacaFeed(config, context.logger, symbols);
       const latest = await feed.latest();
       const missing = symbols.filter((symbol) => !latest.some((bar) => bar.symbol === symbol));
       if (missing.length > 0)

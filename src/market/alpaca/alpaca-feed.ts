@@ -3,10 +3,13 @@ import {
   type AlpacaBar,
   AlpacaHttp,
   type AlpacaHttpOptions,
+  alpacaCredentials,
   BrokerForbiddenError,
   latestBarsSchema,
   multiBarsSchema,
 } from '../../broker/index.ts';
+import { alpacaEndpoints, type Config } from '../../config/index.ts';
+import type { Logger } from '../../logging/index.ts';
 import { seriesFromBars } from '../bar.ts';
 import type { Bar, Feed, FeedRange, FeedResult } from '../feed.ts';
 
@@ -111,4 +114,22 @@ export class AlpacaFeed implements Feed {
       .map(([symbol, bar]) => toBar(symbol, bar))
       .sort((a, b) => a.symbol.localeCompare(b.symbol));
   }
+}
+
+/** The feed of the `broker.alpaca` section (data host, feed, timeframe, adjustment, symbols). */
+export function createAlpacaFeed(config: Config, logger: Logger, symbols?: string[]): AlpacaFeed {
+  const section = config.broker.alpaca;
+  return new AlpacaFeed({
+    http: new AlpacaHttp({
+      baseUrl: alpacaEndpoints(section).dataUrl,
+      credentials: alpacaCredentials(config),
+      logger,
+      timeoutMs: section.timeoutMs,
+      maxRetries: section.maxRetries,
+    }),
+    symbols: symbols ?? section.symbols,
+    timeframe: section.timeframe,
+    adjustment: section.adjustment,
+    feed: section.dataFeed,
+  });
 }

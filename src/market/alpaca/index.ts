@@ -1,1 +1,1 @@
-export { AlpacaFeed, type AlpacaFeedOptions } from './alpaca-feed.ts';
+export { AlpacaFeed, type AlpacaFeedOptions, createAlpacaFeed } from './alpaca-feed.ts';
