@@ -105,6 +105,24 @@ describe('Alpaca orders, positions and account', () => {
     expect(account.cash).toBeCloseTo(100_000, 6);
   });
 
+  it('returns the first order when the same client order id is submitted again (422 duplicate)', async () => {
+    fake.control.setPrice('MSFT', 400);
+    const request = {
+      clientOrderId: 'sig-D-1',
+      symbol: 'MSFT',
+      side: 'buy' as const,
+      type: 'limit' as const,
+      qty: 1,
+      limitPrice: 380,
+    };
+    const first = await broker.submit(request);
+    const again = await broker.submit(request);
+    expect(again.clientOrderId).toBe(first.clientOrderId);
+    expect(fake.control.state().orders.filter((order) => order.client_order_id === 'sig-D-1')).toHaveLength(
+      1,
+    );
+  });
+
   it('reads the clock and the calendar', async () => {
     const clock = await broker.client.clock();
     expect(clock.is_open).toBe(true);
