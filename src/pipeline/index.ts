@@ -1,3 +1,4 @@
+export { closedReason, exchangeDate, isTradingDay, nyseHolidays } from './calendar.ts';
 export {
   type CandidateOutcome,
   type CandidateReport,
@@ -36,4 +37,11 @@ export {
   type RiskInputs,
   type RiskLimits,
 } from './risk-gate.ts';
+export {
+  expectedInterval,
+  type JobStatus,
+  type ScheduledJob,
+  type SchedulerOptions,
+  startScheduler,
+} from './scheduler.ts';
 export { allSigned, withTimeout } from './signatures.ts';

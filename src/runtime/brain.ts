@@ -4,11 +4,11 @@ import type { AgentRuntime } from '../agents/index.ts';
 import { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
+import { startHeartbeat } from '../heartbeats/index.ts';
 import { createLlmRouter, type LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { startHeartbeat } from './heartbeat.ts';
 import { type SessionStatus, SimSession } from './sim-session.ts';
 
 export interface Brain {

@@ -3,6 +3,7 @@ import { type AgentRuntime, defaultStrategistRules, type Quote } from '../agents
 import { type BrokerEvent, PaperBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
+import { beat } from '../heartbeats/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type BarSeries, generateSimSeries, sliceSeries } from '../market/index.ts';
@@ -16,7 +17,6 @@ import {
 import type { Store } from '../store/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
-import { beat } from './heartbeat.ts';
 import { BrokerRecorder } from './recorder.ts';
 import { runtimeSql } from './sql.ts';
 

@@ -1,0 +1,1 @@
+export { beat, type HeartbeatKind, startHeartbeat } from './heartbeats.ts';
