@@ -74,13 +74,14 @@ async function measure(
   runs: number,
   warmup: number,
   store?: Store,
-): Promise<Sample & { rate: number }> {
+): Promise<Sample & { rate: number; best: number }> {
   for (let at = 0; at < warmup; at += 1) await once(files, store);
   const samples: Sample[] = [];
   for (let at = 0; at < runs; at += 1) samples.push(await once(files, store));
   samples.sort((a, b) => a.seconds - b.seconds);
   const median = samples[Math.floor(samples.length / 2)]!;
-  return { ...median, rate: median.bars / median.seconds };
+  // The median is the figure; the best run shows the code's speed when the machine is not busy.
+  return { ...median, rate: median.bars / median.seconds, best: samples[0]!.bars / samples[0]!.seconds };
 }
 
 export async function runBacktestBench(): Promise<BenchResult[]> {
@@ -90,20 +91,20 @@ export async function runBacktestBench(): Promise<BenchResult[]> {
   let store: Store | undefined;
   try {
     const copies = writeCopies(dir, 100);
-    const one = await measure([orclFile], 40, 20);
+    const one = await measure([orclFile], 100, 30);
     results.push({
       name: 'sma-cross ORCL, 1 symbol, in-process',
       value: Math.round(one.rate),
       unit: 'bars/s',
       target: '≥ 1,000,000',
-      notes: `${one.bars} bars in ${(one.seconds * 1000).toFixed(2)} ms (median of 40), CSV parse included`,
+      notes: `${one.bars} bars in ${(one.seconds * 1000).toFixed(2)} ms (median of 100; best run ${Math.round(one.best)} bars/s), CSV parse included`,
     });
     const many = await measure(copies, 5, 1);
     results.push({
       name: 'sma-cross, 100 symbols, in-process',
       value: Math.round(many.rate),
       unit: 'bars/s',
-      notes: `${many.bars} bars in ${(many.seconds * 1000).toFixed(0)} ms (median of 5), CSV parse included`,
+      notes: `${many.bars} bars in ${(many.seconds * 1000).toFixed(0)} ms (median of 5; best run ${Math.round(many.best)} bars/s), CSV parse included`,
     });
     const config = loadConfig({ overrides: { dataDir: path.join(dir, 'data') }, file: '/dev/null' });
     store = await openStore({ config, logger: silentLogger(), applicationName: 'signet-bench-backtest' });
@@ -113,7 +114,7 @@ export async function runBacktestBench(): Promise<BenchResult[]> {
       value: Math.round(durableOne.rate),
       unit: 'bars/s',
       target: '≥ 250,000',
-      notes: `${durableOne.messages} messages, ${(durableOne.seconds * 1000).toFixed(1)} ms (median of 15), of which log ${(durableOne.logSeconds * 1000).toFixed(1)} ms`,
+      notes: `${durableOne.messages} messages, ${(durableOne.seconds * 1000).toFixed(1)} ms (median of 15; best run ${Math.round(durableOne.best)} bars/s), of which log ${(durableOne.logSeconds * 1000).toFixed(1)} ms`,
     });
     const durableMany = await measure(copies, 3, 1, store);
     results.push({
@@ -121,7 +122,7 @@ export async function runBacktestBench(): Promise<BenchResult[]> {
       value: Math.round(durableMany.rate),
       unit: 'bars/s',
       target: '≥ 250,000',
-      notes: `${durableMany.messages} messages, ${(durableMany.seconds * 1000).toFixed(0)} ms (median of 3), of which log ${(durableMany.logSeconds * 1000).toFixed(0)} ms`,
+      notes: `${durableMany.messages} messages, ${(durableMany.seconds * 1000).toFixed(0)} ms (median of 3; best run ${Math.round(durableMany.best)} bars/s), of which log ${(durableMany.logSeconds * 1000).toFixed(0)} ms`,
     });
   } finally {
     await store?.close();
