@@ -90,6 +90,13 @@ export function createStoreFromUrl(
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
+      // A connection that dies between two statements emits 'error' on the checked-out client,
+      // where the pool listens no more; unheard, it would crash the process.
+      const onError = (error: Error) => {
+        broken = true;
+        options.logger.warn({ err: error.message }, 'database connection lost inside a transaction');
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(client as unknown as Queryable);
@@ -101,6 +108,7 @@ export function createStoreFromUrl(
         });
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
