@@ -3,6 +3,9 @@
  * builders. Callers pass a Queryable so one transaction carries the table writes together with
  * the bus messages that journal them.
  */
+/** waiting → open → final: an order's status only moves forward. */
+const statusRank = (column: string) => `(CASE ${column} WHEN 'waiting' THEN 0 WHEN 'open' THEN 1 ELSE 2 END)`;
+
 export const reconcileSql = {
   /** Serialises ledger writers of one broker (stream, poller, reconciliation) within a transaction. */
   lockBroker: () => `SELECT pg_advisory_xact_lock(hashtext('signet.broker.' || $1))`,
@@ -34,8 +37,8 @@ export const reconcileSql = {
   /**
    * Inserts or refreshes an order from the broker's view (leg, parent and cycle are kept). Answers
    * can arrive out of order (a submission's reply recorded after the stream's fill): a state never
-   * moves a final order back to working, nor lowers the filled quantity. The one exception is an
-   * order we marked rejected before the broker ever reported it (no broker id yet).
+   * moves an order back along waiting → open → final, nor lowers the filled quantity. The one
+   * exception is an order we marked rejected before the broker ever reported it (no broker id yet).
    */
   upsertOrderState: () =>
     `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side,
@@ -48,9 +51,7 @@ export const reconcileSql = {
        reject_reason = COALESCE(EXCLUDED.reject_reason, orders.reject_reason),
        updated_at = now(), raw = COALESCE(EXCLUDED.raw, orders.raw)
      WHERE EXCLUDED.filled_qty >= orders.filled_qty
-       AND (orders.status NOT IN ('filled', 'cancelled', 'rejected')
-            OR EXCLUDED.status IN ('filled', 'cancelled', 'rejected')
-            OR orders.broker_order_id IS NULL)`,
+       AND (${statusRank('EXCLUDED.status')} >= ${statusRank('orders.status')} OR orders.broker_order_id IS NULL)`,
 
   markOrder: () =>
     `UPDATE orders SET status = $2, reject_reason = $3, updated_at = now() WHERE client_order_id = $1`,
