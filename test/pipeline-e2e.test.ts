@@ -138,7 +138,7 @@ async function run(
     philosophy: await loadPhilosophy(shippedPhilosophyFile()),
     logger,
   };
-  const session = new SimSession({ config, store: db.store, bus, logger, agents, runId: 'e2e' });
+  const { session } = await SimSession.open({ config, store: db.store, bus, logger, agents, runId: 'e2e' });
   for (let step = 0; step < steps; step += 1) await session.step();
   skills.close();
   await bus.stop();

@@ -16,6 +16,7 @@ export type {
   PortfolioView,
   Position,
 } from './broker.ts';
+export * from './mt5/index.ts';
 export { matchPrice, type PaperBook, slipPrice } from './paper/book.ts';
 export {
   PaperBroker,
@@ -25,4 +26,3 @@ export {
 } from './paper/paper-broker.ts';
 export * from './reconcile.ts';
 export * from './reconcile-ledger.ts';
-export * from './mt5/index.ts';

@@ -1,5 +1,6 @@
 export * from './broker-section.ts';
 export { maskDatabaseUrl } from './database-url.ts';
+export { exampleConfig } from './example.ts';
 export * from './llm-section.ts';
 export { type Config, describeIssues, type LoadConfigOptions, loadConfig, type Secrets } from './load.ts';
 export {
@@ -27,4 +28,3 @@ export {
   databaseSectionSchema,
 } from './schema.ts';
 export { Secret } from './secret.ts';
-export { exampleConfig } from './example.ts';

@@ -1,3 +1,4 @@
+export * from './alpaca/index.ts';
 export {
   barAt,
   barSchema,
@@ -26,4 +27,3 @@ export {
   simFeed,
   simFeedOptionsSchema,
 } from './sim.ts';
-export * from './alpaca/index.ts';

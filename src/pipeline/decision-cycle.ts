@@ -16,6 +16,7 @@ import {
 } from '../agents/index.ts';
 import type { Broker, Order } from '../broker/index.ts';
 import type { BusMessage, MessageInput, Signature } from '../bus/index.ts';
+import { faultPoint } from '../faults/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -573,6 +574,7 @@ async function execute(deps: CycleDeps, run: Execution): Promise<CandidateReport
     ]);
     return message;
   });
+  faultPoint('before-order-submitted');
   let order: Order;
   try {
     order = await deps.broker.submit(request);
@@ -620,6 +622,7 @@ async function execute(deps: CycleDeps, run: Execution): Promise<CandidateReport
       { tx },
     );
   });
+  faultPoint('after-order-submitted');
   const rejected = order.status === 'rejected';
   await deps.journal({
     ...journalBase,

@@ -28,6 +28,7 @@ export {
   topics,
 } from './messages.ts';
 export { type MonitorDeps, type MonitorReport, runMonitorPass } from './monitor.ts';
+export { completeInterruptedOrders, type IntentRepair, type IntentRepairDeps } from './reconcile-intents.ts';
 export {
   correlation,
   defaultRiskLimits,

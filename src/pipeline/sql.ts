@@ -12,6 +12,12 @@ export const pipelineSql = {
     WHERE client_order_id = $1`,
   orderByClientId: () =>
     'SELECT client_order_id, status, cycle_id, symbol FROM orders WHERE client_order_id = $1',
-  pendingIntents: () => `SELECT client_order_id, broker, symbol, cycle_id, message_id FROM orders
-    WHERE status = 'pending_submit' AND leg = 'entry' ORDER BY id`,
+  pendingIntents: () => `SELECT client_order_id, symbol, cycle_id, message_id FROM orders
+    WHERE broker = $1 AND status = 'pending_submit' AND leg = 'entry' ORDER BY id`,
+  /** Decided entries whose journal entry was never written (the brain stopped in between). */
+  entriesWithoutJournal:
+    () => `SELECT o.client_order_id, o.cycle_id, o.symbol, o.status, o.reject_reason FROM orders o
+    WHERE o.broker = $1 AND o.leg = 'entry' AND o.cycle_id IS NOT NULL AND o.status <> 'pending_submit'
+      AND NOT EXISTS (SELECT 1 FROM agent_journal j WHERE j.client_order_id = o.client_order_id)
+    ORDER BY o.id`,
 };

@@ -9,7 +9,7 @@ import { createLlmRouter, type LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { type SessionStatus, SimSession } from './sim-session.ts';
+import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
 
 export interface Brain {
   store: Store;
@@ -17,6 +17,8 @@ export interface Brain {
   router: LlmRouter;
   skills: SkillRegistry;
   session: SimSession;
+  /** Whether this start resumed a stored run, and what reconciliation repaired. */
+  resume: ResumeReport;
   /** What answers the agents: the configured routes, or the deterministic fallbacks. */
   deciders: string;
   /** Starts the scheduler (one bar per `schedule.barIntervalMs`). */
@@ -85,10 +87,15 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           .join(', ')}`
       : 'no LLM route configured: every agent uses its deterministic fallback';
     const agents: AgentRuntime = { skills, llm: router, philosophy, logger };
-    const runId =
-      options.runId ??
-      `sim${config.feed.sim.seed}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
-    const session = new SimSession({ config, store, bus, logger, agents, runId });
+    const { session, resume } = await SimSession.open({
+      config,
+      store,
+      bus,
+      logger,
+      agents,
+      runId: options.runId,
+    });
+    const runId = session.runId;
     const heartbeat = startHeartbeat(store, logger, 'brain', 'process', brainHeartbeatMs);
     await bus.publish({
       fromAgent: 'brain',
@@ -101,6 +108,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         config: config.source ?? null,
         deciders,
         symbols: session.symbols,
+        resumed: resume.resumed,
+        bar: resume.cursor,
       },
     });
     let timer: NodeJS.Timeout | undefined;
@@ -113,6 +122,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       router,
       skills: loadedSkills,
       session,
+      resume,
       deciders,
       run(onStatus) {
         const tick = async () => {

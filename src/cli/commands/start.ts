@@ -20,11 +20,22 @@ export function registerStartCommand(program: Command, context: CliContext): voi
     )
     .option('--run-id <id>', 'prefix of this run’s cycle and order ids')
     .action(async (options: { runId?: string }) => {
+      // Listen for Ctrl-C before anything starts, so a stop asked for at any moment is a clean stop.
+      const stopRequested = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       const config = context.config();
       const logger = context.logger();
       const brain = await startBrain(config, logger, { runId: options.runId });
       context.onClose(() => brain.stop());
       context.out('Signet is running.');
+      const resume = brain.resume;
+      context.out(
+        resume.resumed
+          ? `  run      : ${resume.runId} resumed after bar ${resume.cursor} (${resume.replayedRequests} paper requests replayed, ${resume.reconciled} table repairs, ${resume.repairs.length} interrupted orders completed)`
+          : `  run      : ${resume.runId} (new)`,
+      );
       context.out(`  database : ${brain.store.maskedUrl}${config.secrets.databaseUrl ? '' : ' (embedded)'}`);
       context.out(`  data dir : ${config.dataPath}`);
       context.out(`  config   : ${config.source ?? 'defaults (no signet.yaml)'}`);
@@ -46,10 +57,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         if (tty) process.stdout.write(`\r\x1b[2K${line}`);
         else context.out(line);
       });
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopRequested;
       if (tty) process.stdout.write('\n');
       context.out('stopping…');
     });

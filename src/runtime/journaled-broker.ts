@@ -1,0 +1,91 @@
+import type { Account, Broker, Order, OrderRequest, PaperBroker, Position } from '../broker/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { runtimeSql } from './sql.ts';
+
+/** One state-changing request to the paper broker, as logged in `paper_requests`. */
+export type PaperRequest =
+  | { kind: 'submit'; request: OrderRequest }
+  | { kind: 'cancel'; clientOrderId: string; reason?: string }
+  | { kind: 'closeAll'; idPrefix: string };
+
+function logKey(entry: PaperRequest): string {
+  if (entry.kind === 'submit') return entry.request.clientOrderId;
+  if (entry.kind === 'cancel') return `cancel:${entry.clientOrderId}`;
+  return `closeAll:${entry.idPrefix}`;
+}
+
+/**
+ * The paper broker with a durable log of every state-changing request. The log row is committed
+ * before the request reaches the broker, so after a crash the broker can be rebuilt exactly
+ * (`replayPaperRequests`) and none of its orders is forgotten or submitted twice.
+ */
+export class JournaledPaperBroker implements Broker {
+  readonly name: string;
+
+  constructor(
+    private readonly inner: PaperBroker,
+    private readonly db: Queryable,
+    private readonly runId: string,
+    private readonly barIndex: () => number,
+  ) {
+    this.name = inner.name;
+  }
+
+  async #log(entry: PaperRequest): Promise<void> {
+    await this.db.query(runtimeSql.logPaperRequest(), [
+      this.runId,
+      this.barIndex(),
+      logKey(entry),
+      JSON.stringify(entry),
+    ]);
+  }
+
+  account(): Account {
+    return this.inner.account();
+  }
+
+  positions(): Position[] {
+    return this.inner.positions();
+  }
+
+  async submit(request: OrderRequest): Promise<Order> {
+    // Idempotent like the broker itself: a known id is answered without a new log row.
+    const known = this.inner.getOrder(request.clientOrderId);
+    if (known) return known;
+    await this.#log({ kind: 'submit', request });
+    return this.inner.submit(request);
+  }
+
+  async cancel(clientOrderId: string, reason?: string): Promise<Order | undefined> {
+    await this.#log({ kind: 'cancel', clientOrderId, ...(reason === undefined ? {} : { reason }) });
+    return this.inner.cancel(clientOrderId, reason);
+  }
+
+  getOrder(clientOrderId: string): Order | undefined {
+    return this.inner.getOrder(clientOrderId);
+  }
+
+  async closeAll(idPrefix: string): Promise<Order[]> {
+    await this.#log({ kind: 'closeAll', idPrefix });
+    return this.inner.closeAll(idPrefix);
+  }
+}
+
+export interface LoggedRequest {
+  barIndex: number;
+  entry: PaperRequest;
+}
+
+export async function loadPaperRequests(db: Queryable, runId: string): Promise<LoggedRequest[]> {
+  const rows = await db.query<{ bar_index: number; request: PaperRequest }>(runtimeSql.paperRequests(), [
+    runId,
+  ]);
+  return rows.rows.map((row) => ({ barIndex: Number(row.bar_index), entry: row.request }));
+}
+
+/** Applies one logged request to a paper broker being rebuilt. */
+export function applyPaperRequest(broker: PaperBroker, entry: PaperRequest): void {
+  if (entry.kind === 'submit') broker.submit(entry.request);
+  else if (entry.kind === 'cancel') broker.cancel(entry.clientOrderId, entry.reason);
+  else broker.closeAll(entry.idPrefix);
+}
