@@ -337,13 +337,11 @@ export class SimSession {
   }
 
   #portfolio() {
-    const positions = this.broker
-      .positions()
-      .map((position) => ({
-        symbol: position.symbol,
-        qty: position.qty,
-        price: this.#lastClose(position.symbol),
-      }));
+    const positions = this.broker.positions().map((position) => ({
+      symbol: position.symbol,
+      qty: position.qty,
+      price: this.#lastClose(position.symbol),
+    }));
     const symbolPnlToday: Record<string, number> = Object.fromEntries(this.#realisedToday);
     for (const position of this.broker.positions()) {
       const open = (this.#lastClose(position.symbol) - position.avgPrice) * position.qty;
