@@ -12,3 +12,13 @@ export {
   readHaltFile,
   resumeTrading,
 } from './halt.ts';
+export {
+  type AccountSnapshot,
+  accountSnapshotSchema,
+  type HeartbeatStatus,
+  heartbeatStatuses,
+  readAccountSnapshot,
+  readJournalEntryText,
+  type StatusReport,
+  statusReport,
+} from './status.ts';

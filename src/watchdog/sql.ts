@@ -8,3 +8,11 @@ export const haltSql = {
   write: () =>
     "UPDATE app_state SET value = $1::jsonb, updated_at = now(), updated_by = $2 WHERE key = 'halt'",
 };
+
+/** SQL the watchdog reads its invariants with. */
+export const watchdogSql = {
+  heartbeats:
+    () => `SELECT name, kind, (extract(epoch FROM clock_timestamp() - beat_at) * 1000)::bigint AS age_ms,
+      expected_interval_ms, pid FROM heartbeats ORDER BY name`,
+  account: () => "SELECT value FROM app_state WHERE key = 'account.paper'",
+};

@@ -5,6 +5,7 @@ import { registerBusCommands } from './bus.ts';
 import { registerDbCommands } from './db.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerExplainCommand } from './explain.ts';
+import { registerHaltCommands } from './halt.ts';
 import { registerInitCommand } from './init.ts';
 import { registerLlmCommands } from './llm.ts';
 import { registerSkillsCommands } from './skills.ts';
@@ -23,4 +24,5 @@ export const commands: RegisterCommand[] = [
   registerDoctorCommand,
   registerExplainCommand,
   registerInitCommand,
+  registerHaltCommands,
 ];
