@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { brokerSectionSchema } from './broker-section.ts';
+import { ingressSectionSchema } from './ingress-section.ts';
 import { llmSectionSchema } from './llm-section.ts';
 import {
   feedSectionSchema,
@@ -55,6 +56,7 @@ export const configFileSchema = z
     strategist: strategistSectionSchema.default(strategistSectionSchema.parse({})),
     pipeline: pipelineSectionSchema.default(pipelineSectionSchema.parse({})),
     schedule: scheduleSectionSchema.default(scheduleSectionSchema.parse({})),
+    ingress: ingressSectionSchema.default(ingressSectionSchema.parse({})),
   })
   .strict();
 

@@ -5,31 +5,44 @@ import { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { startHeartbeat } from '../heartbeats/index.ts';
+import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
 import { createLlmRouter, type LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { startScheduler } from '../pipeline/index.ts';
 import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { MarketSession, type MarketStatus } from './market-session.ts';
 import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
+
+export type BrainStatus = { mode: 'sim'; status: SessionStatus } | { mode: 'market'; status: MarketStatus };
 
 export interface Brain {
   store: Store;
   bus: Bus;
   router: LlmRouter;
   skills: SkillRegistry;
-  session: SimSession;
-  /** Whether this start resumed a stored run, and what reconciliation repaired. */
-  resume: ResumeReport;
+  mode: 'sim' | 'market';
+  symbols: string[];
+  runId: string;
+  /** One line on how this start began: a new run, a resumed one, what reconciliation repaired. */
+  startup: string;
+  /** The sim session's resume report (sim mode only). */
+  resume: ResumeReport | undefined;
   /** What answers the agents: the configured routes, or the deterministic fallbacks. */
   deciders: string;
-  /** Starts the scheduler (one bar per `schedule.barIntervalMs`). */
-  run(onStatus: (status: SessionStatus) => void): void;
+  /** The HTTP server (operator API, console, MT5 EA endpoints); `describe()` is its URL. */
+  ingress: Ingress;
+  /** Starts trading: one bar per `schedule.barIntervalMs` (sim), or the scheduled jobs (market). */
+  run(onStatus: (status: BrainStatus) => void): void;
   /** Stops everything this brain started. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 export interface BrainOptions {
-  /** Prefix of this run's cycle and order ids; default: sim seed + start time. */
+  /** Prefix of this run's cycle and order ids (sim); default: the stored run's, or a new one. */
   runId?: string;
+  /** `--live` was given: required before a live (real money) broker account is used. */
+  live?: boolean;
 }
 
 const brainHeartbeatMs = 5_000;
@@ -40,19 +53,25 @@ function philosophyFile(config: Config): string {
   return existsSync(local) ? local : shippedPhilosophyFile();
 }
 
+/** Which feed and broker each schedule mode can run with today. */
 function unsupported(config: Config): string | null {
-  if (config.schedule.mode !== 'sim')
-    return 'schedule.mode "market" needs a live feed, which is not wired into the runtime yet; use schedule.mode: sim';
-  if (config.feed.kind !== 'sim')
-    return `feed.kind "${config.feed.kind}" is not wired into the live runtime yet; use feed.kind: sim (csv and alpaca feeds work in \`signet backtest\`)`;
-  if (config.broker.kind !== 'paper')
-    return `broker.kind "${config.broker.kind}" is not wired into the live runtime yet; use broker.kind: paper`;
+  if (config.schedule.mode === 'sim') {
+    if (config.feed.kind !== 'sim')
+      return `schedule.mode sim replays the sim feed: set feed.kind: sim (or schedule.mode: market for ${config.feed.kind})`;
+    if (config.broker.kind !== 'paper')
+      return `schedule.mode sim trades the paper broker: set broker.kind: paper, or schedule.mode: market to trade ${config.broker.kind}`;
+    return null;
+  }
+  if (config.broker.kind !== 'alpaca' || config.feed.kind !== 'alpaca') {
+    return 'schedule.mode market runs on Alpaca: set broker.kind: alpaca and feed.kind: alpaca (the MT5 bridge is not wired into the runtime yet)';
+  }
   return null;
 }
 
 /**
  * Wires the brain: database (embedded or DATABASE_URL), bus, skills (hot reload), LLM router,
- * the paper session on the sim feed, heartbeats. Entry points only call this and `run`.
+ * the trading session (sim feed + paper broker, or Alpaca on the exchange calendar), ingress,
+ * heartbeats. Entry points only call this and `run`.
  */
 export async function startBrain(config: Config, logger: Logger, options: BrainOptions = {}): Promise<Brain> {
   const problem = unsupported(config);
@@ -65,6 +84,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
   const store = await openStore({ config, logger, applicationName: 'signet-brain' });
   const bus = new Bus({ store, logger, settings: config.bus });
   let skills: SkillRegistry | undefined;
+  let ingress: Ingress | undefined;
+  let market: MarketSession | undefined;
   try {
     const skillsDir = config.paths.skillsDir ? path.resolve(config.paths.skillsDir) : shippedSkillsDir();
     skills = await SkillRegistry.load({ dir: skillsDir, logger, bus, watch: true });
@@ -87,15 +108,43 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           .join(', ')}`
       : 'no LLM route configured: every agent uses its deterministic fallback';
     const agents: AgentRuntime = { skills, llm: router, philosophy, logger };
-    const { session, resume } = await SimSession.open({
-      config,
+
+    let sim: SimSession | undefined;
+    let resume: ResumeReport | undefined;
+    let runId: string;
+    let symbols: string[];
+    let startup: string;
+    if (config.schedule.mode === 'market') {
+      const opened = await MarketSession.open({
+        config,
+        store,
+        bus,
+        logger,
+        agents,
+        liveConfirmed: options.live === true,
+      });
+      market = opened.session;
+      runId = market.runId;
+      symbols = market.symbols;
+      startup = `${runId} on Alpaca ${config.broker.alpaca.mode} (${opened.reconciled} table repairs at start, ${opened.repairs.length} interrupted orders completed)`;
+    } else {
+      const opened = await SimSession.open({ config, store, bus, logger, agents, runId: options.runId });
+      sim = opened.session;
+      resume = opened.resume;
+      runId = sim.runId;
+      symbols = sim.symbols;
+      startup = resume.resumed
+        ? `${runId} resumed after bar ${resume.cursor} (${resume.replayedRequests} paper requests replayed, ${resume.reconciled} table repairs, ${resume.repairs.length} interrupted orders completed)`
+        : `${runId} (new)`;
+    }
+    const simSession = sim;
+    ingress = await startIngress({
       store,
       bus,
+      config,
       logger,
-      agents,
-      runId: options.runId,
+      market: simSession ? simMarketView(config.feed.sim, () => simSession.cursor) : undefined,
     });
-    const runId = session.runId;
     const heartbeat = startHeartbeat(store, logger, 'brain', 'process', brainHeartbeatMs);
     await bus.publish({
       fromAgent: 'brain',
@@ -104,32 +153,50 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       payload: {
         pid: process.pid,
         runId,
+        mode: config.schedule.mode,
         dataPath: config.dataPath,
         config: config.source ?? null,
         deciders,
-        symbols: session.symbols,
-        resumed: resume.resumed,
-        bar: resume.cursor,
+        symbols,
+        startup,
       },
     });
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> | undefined;
+    let scheduler: ReturnType<typeof startScheduler> | undefined;
     let stopped = false;
     const loadedSkills = skills;
+    const startedIngress = ingress;
+    const marketSession = market;
     return {
       store,
       bus,
       router,
       skills: loadedSkills,
-      session,
+      mode: config.schedule.mode,
+      symbols,
+      runId,
+      startup,
       resume,
       deciders,
+      ingress: startedIngress,
       run(onStatus) {
+        if (marketSession) {
+          scheduler = startScheduler({
+            jobs: marketSession.jobs((status) => onStatus({ mode: 'market', status })),
+            timezone: config.schedule.timezone,
+            db: store,
+            logger,
+          });
+          return;
+        }
+        const session = simSession!;
         const tick = async () => {
           if (stopped || session.finished) return;
           const started = Date.now();
           try {
-            onStatus(await session.step());
+            const status = await session.step();
+            if (!stopped) onStatus({ mode: 'sim', status });
           } catch (error) {
             logger.error({ err: (error as Error).message }, 'bar step failed; the next bar tries again');
           }
@@ -145,7 +212,10 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         if (stopped) return;
         stopped = true;
         if (timer) clearTimeout(timer);
+        scheduler?.stop();
         await running;
+        await startedIngress.stop().catch(() => {});
+        await marketSession?.stop().catch(() => {});
         heartbeat.stop();
         loadedSkills.close();
         await bus
@@ -161,6 +231,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       },
     };
   } catch (error) {
+    await ingress?.stop().catch(() => {});
+    await market?.stop().catch(() => {});
     skills?.close();
     await bus.stop();
     await store.close();

@@ -1,0 +1,19 @@
+import type { Bus } from '../bus/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../logging/index.ts';
+import type { Bar } from '../market/index.ts';
+import type { Store } from '../store/index.ts';
+
+/** Where charts get their candles: the running feed, up to the bar the brain has reached. */
+export interface MarketView {
+  symbols(): string[];
+  bars(symbol: string, limit: number): Bar[] | null;
+}
+
+export interface IngressDeps {
+  store: Store;
+  bus: Bus;
+  config: Config;
+  logger: Logger;
+  market?: MarketView;
+}
