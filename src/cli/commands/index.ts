@@ -8,6 +8,7 @@ import { registerExplainCommand } from './explain.ts';
 import { registerHaltCommands } from './halt.ts';
 import { registerInitCommand } from './init.ts';
 import { registerLlmCommands } from './llm.ts';
+import { registerOptimizeCommand } from './optimize.ts';
 import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
 
@@ -24,5 +25,6 @@ export const commands: RegisterCommand[] = [
   registerDoctorCommand,
   registerExplainCommand,
   registerInitCommand,
+  registerOptimizeCommand,
   registerHaltCommands,
 ];
