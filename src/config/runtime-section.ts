@@ -118,6 +118,10 @@ export const scheduleSectionSchema = z
     nightlyCron: z.string().min(1).default('30 22 * * 1-5'),
     /** How often the position monitor reconciles with the broker. */
     monitorIntervalMs: z.number().int().min(100).max(3_600_000).default(10_000),
+    /** Skip the premarket and cycle jobs on weekends and NYSE holidays (market mode). */
+    tradingDaysOnly: z.boolean().default(true),
+    /** Days of bars loaded for each cycle in market mode (indicators need ~60 bars). */
+    historyDays: z.number().int().min(10).max(3_650).default(120),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 export { beat, type HeartbeatKind, startHeartbeat } from '../heartbeats/index.ts';
-export { type Brain, type BrainOptions, startBrain } from './brain.ts';
+export { type Brain, type BrainOptions, type BrainStatus, startBrain } from './brain.ts';
+export { MarketSession, type MarketSessionOptions, type MarketStatus } from './market-session.ts';
 export { BrokerRecorder } from './recorder.ts';
 export { type ResumeReport, type SessionStatus, SimSession, type SimSessionOptions } from './sim-session.ts';

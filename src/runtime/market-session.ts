@@ -1,0 +1,279 @@
+import path from 'node:path';
+import { type AgentRuntime, defaultStrategistRules, type Quote } from '../agents/index.ts';
+import { type RunningAlpaca, startAlpacaBroker } from '../broker/index.ts';
+import type { Bus } from '../bus/index.ts';
+import type { Config } from '../config/index.ts';
+import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { type AlpacaFeed, type BarSeries, createAlpacaFeed } from '../market/index.ts';
+import {
+  type CycleDeps,
+  type CycleReport,
+  completeInterruptedOrders,
+  exchangeDate,
+  type IntentRepair,
+  type MonitorReport,
+  runDecisionCycle,
+  runMonitorPass,
+  type ScheduledJob,
+  screen,
+} from '../pipeline/index.ts';
+import type { Store } from '../store/index.ts';
+import { createStrategy } from '../strategies/index.ts';
+import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
+import { runtimeSql } from './sql.ts';
+
+export interface MarketSessionOptions {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  agents: AgentRuntime;
+  /** `signet start --live` was given (required for live Alpaca). */
+  liveConfirmed: boolean;
+}
+
+export interface MarketStatus {
+  job: string;
+  at: string;
+  equity: number;
+  cash: number;
+  positions: number;
+  haltLevel: number | null;
+  outcomes: CycleReport['candidates'];
+  monitor: MonitorReport | null;
+}
+
+/**
+ * Trading on a real broker and live data (Alpaca): the same decision cycle and monitor as the
+ * sim session, driven by the scheduler on the exchange calendar instead of an accelerated clock.
+ */
+export class MarketSession {
+  readonly runId: string;
+  readonly #options: MarketSessionOptions;
+  readonly #alpaca: RunningAlpaca;
+  readonly #feed: AlpacaFeed;
+  readonly #deps: CycleDeps;
+  readonly #journalRoot: string;
+  #series: BarSeries[] = [];
+  #dayStart: { date: number; equity: number } | undefined;
+  #highWaterMark = 0;
+
+  private constructor(options: MarketSessionOptions, alpaca: RunningAlpaca, feed: AlpacaFeed, runId: string) {
+    this.#options = options;
+    this.#alpaca = alpaca;
+    this.#feed = feed;
+    this.runId = runId;
+    const { config } = options;
+    this.#journalRoot = path.resolve(config.paths.contextDir);
+    const haltStore = { db: options.store, haltFile: haltFileFor(config.dataPath) };
+    const strategist = config.strategist;
+    this.#deps = {
+      runtime: options.agents,
+      publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
+      transaction: (work) => options.store.transaction(work),
+      broker: alpaca.broker,
+      brokerName: alpaca.broker.name,
+      portfolio: () => this.#portfolio(),
+      haltLevel: () => haltLevelOrNull(haltStore),
+      freshQuote: (symbol) => this.#quote(symbol),
+      journal: (entry) => this.#journal(entry),
+      clock: { now: () => Date.now() },
+      settings: {
+        limits: config.risk,
+        rules: {
+          ...defaultStrategistRules,
+          minRewardToRisk: strategist.minRewardToRisk,
+          maxHorizonBars: strategist.maxHorizonBars,
+          allowShort: strategist.allowShort,
+          stopAtr: strategist.stopAtr,
+          targetAtr: strategist.targetAtr,
+        },
+        timeframe: config.broker.alpaca.timeframe,
+        topK: config.pipeline.topK,
+        parallelism: config.pipeline.parallelism,
+        signerTimeoutMs: config.pipeline.signerTimeoutMs,
+        maxDataAgeSeconds: config.pipeline.maxDataAgeSeconds,
+        commissionRate: 0,
+      },
+      fallbackStrategy: createStrategy(strategist.fallback, strategist.fallbackParameters),
+    };
+  }
+
+  /** Connects to the broker (reconciling first), then completes orders a crash interrupted. */
+  static async open(
+    options: MarketSessionOptions,
+  ): Promise<{ session: MarketSession; repairs: IntentRepair[]; reconciled: number }> {
+    const { config, store, logger } = options;
+    if (config.broker.alpaca.symbols.length === 0) {
+      throw new Error('broker.alpaca.symbols is empty: list the symbols to trade, e.g. [AAPL, MSFT]');
+    }
+    const alpaca = await startAlpacaBroker(config, { logger, store, liveConfirmed: options.liveConfirmed });
+    const feed = createAlpacaFeed(config, logger);
+    const runId = `${config.broker.alpaca.mode}-${new Date().toISOString().slice(0, 10)}`;
+    const session = new MarketSession(options, alpaca, feed, runId);
+    const repairs = await completeInterruptedOrders({
+      db: store,
+      bus: options.bus,
+      publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
+      broker: alpaca.broker,
+      brokerName: alpaca.broker.name,
+      journal: (entry) => session.#journal(entry),
+      clock: { now: () => Date.now() },
+    });
+    return { session, repairs, reconciled: alpaca.reconciled.repairs.length };
+  }
+
+  get symbols(): string[] {
+    return this.#options.config.broker.alpaca.symbols;
+  }
+
+  async #journal(entry: JournalEntryInput): Promise<void> {
+    await writeJournalEntry(entry, { db: this.#options.store, root: this.#journalRoot });
+  }
+
+  async #refresh(): Promise<void> {
+    const days = this.#options.config.schedule.historyDays;
+    const loaded = await this.#feed.load({ from: Date.now() - days * 86_400_000 });
+    this.#series = loaded.series.filter((series) => series.length > 0);
+  }
+
+  async #quote(symbol: string): Promise<Quote> {
+    const latest = (await this.#feed.latest()).find((bar) => bar.symbol === symbol);
+    if (!latest) throw new Error(`no latest bar for ${symbol}`);
+    return { t: new Date(latest.time).toISOString(), last: latest.close, bid: null, ask: null };
+  }
+
+  async #portfolio() {
+    const broker = this.#alpaca.broker;
+    const [account, positions] = await Promise.all([broker.account(), broker.positions()]);
+    const today = exchangeDate(Date.now(), this.#options.config.schedule.timezone);
+    if (!this.#dayStart || this.#dayStart.date !== today)
+      this.#dayStart = { date: today, equity: account.equity };
+    const lastClose = (symbol: string, fallback: number) => {
+      const series = this.#series.find((each) => each.symbol === symbol);
+      return series && series.length > 0 ? series.close[series.length - 1]! : fallback;
+    };
+    const symbolPnlToday: Record<string, number> = {};
+    for (const position of positions)
+      symbolPnlToday[position.symbol] =
+        (lastClose(position.symbol, position.avgPrice) - position.avgPrice) * position.qty;
+    return {
+      equity: account.equity,
+      cash: account.cash,
+      dayStartEquity: this.#dayStart.equity,
+      positions: positions.map((position) => ({
+        symbol: position.symbol,
+        qty: position.qty,
+        price: lastClose(position.symbol, position.avgPrice),
+      })),
+      symbolPnlToday,
+    };
+  }
+
+  async #snapshot(): Promise<{ equity: number; cash: number; positions: number }> {
+    const portfolio = await this.#portfolio();
+    this.#highWaterMark = Math.max(this.#highWaterMark, portfolio.equity);
+    const account = {
+      equity: portfolio.equity,
+      cash: portfolio.cash,
+      highWaterMark: this.#highWaterMark,
+      dayStartEquity: portfolio.dayStartEquity,
+      positions: portfolio.positions.length,
+      at: new Date().toISOString(),
+    };
+    await this.#options.store.query(runtimeSql.writeState(), [
+      'account.paper',
+      JSON.stringify(account),
+      'brain',
+    ]);
+    return { equity: account.equity, cash: account.cash, positions: account.positions };
+  }
+
+  async monitor(): Promise<MonitorReport> {
+    const { store, bus, logger, config } = this.#options;
+    return runMonitorPass({
+      broker: this.#alpaca.broker,
+      brokerName: this.#alpaca.broker.name,
+      db: store,
+      publish: (input, options) => bus.publish(input, options),
+      logger,
+      onMissingStop: 'reattach',
+      defaultStopPct: config.risk.maxStopDistancePct / 2,
+      clock: { now: () => Date.now() },
+    });
+  }
+
+  async cycle(at: Date): Promise<CycleReport> {
+    await this.#refresh();
+    const cycleId = `${this.runId}/${at.toISOString().slice(0, 16)}`;
+    return runDecisionCycle(this.#deps, cycleId, this.#series);
+  }
+
+  /** The jobs `signet start` schedules in market mode. */
+  jobs(onStatus: (status: MarketStatus) => void): ScheduledJob[] {
+    const { config, bus } = this.#options;
+    const tradingDaysOnly = config.schedule.tradingDaysOnly;
+    const report = async (
+      job: string,
+      outcomes: CycleReport['candidates'],
+      monitor: MonitorReport | null,
+      haltLevel: number | null,
+    ) => {
+      const account = await this.#snapshot();
+      onStatus({ job, at: new Date().toISOString(), ...account, haltLevel, outcomes, monitor });
+    };
+    return [
+      {
+        name: 'premarket',
+        cron: config.schedule.premarketCron,
+        tradingDaysOnly,
+        run: async () => {
+          await this.#refresh();
+          await bus.publish({
+            fromAgent: 'screener',
+            toAgent: 'operator',
+            topic: 'screen.premarket',
+            payload: { candidates: screen(this.#series, config.pipeline.topK) },
+          });
+        },
+      },
+      {
+        name: 'cycle',
+        cron: config.schedule.cycleCron,
+        tradingDaysOnly,
+        run: async (at) => {
+          const result = await this.cycle(at);
+          await report('cycle', result.candidates, null, result.haltLevel);
+        },
+      },
+      {
+        name: 'monitor',
+        cron: `every:${config.schedule.monitorIntervalMs}`,
+        tradingDaysOnly: false,
+        run: async () => {
+          const result = await this.monitor();
+          if (result.actions.length + result.added.length + result.removed.length > 0)
+            await report('monitor', [], result, null);
+        },
+      },
+      {
+        name: 'nightly',
+        cron: config.schedule.nightlyCron,
+        tradingDaysOnly: false,
+        run: async () => {
+          await bus.publish({
+            fromAgent: 'scheduler',
+            toAgent: 'operator',
+            topic: 'nightly.ran',
+            payload: { at: new Date().toISOString() },
+          });
+        },
+      },
+    ];
+  }
+
+  async stop(): Promise<void> {
+    await this.#alpaca.stop();
+  }
+}

@@ -1,0 +1,166 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentRuntime } from '../src/agents/index.ts';
+import { Bus } from '../src/bus/index.ts';
+import { type Config, loadConfig } from '../src/config/index.ts';
+import { LlmRouter, type RouteRequest } from '../src/llm/index.ts';
+import { silentLogger } from '../src/logging/index.ts';
+import { generateSimSeries } from '../src/market/index.ts';
+import { MarketSession } from '../src/runtime/index.ts';
+import {
+  loadPhilosophy,
+  SkillRegistry,
+  shippedPhilosophyFile,
+  shippedSkillsDir,
+} from '../src/skills/index.ts';
+import { type AlpacaFake, startAlpacaFake } from './fakes/alpaca/server.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { scriptedRoute } from './support/scripted-route.ts';
+import { walkableTempDir } from './support/temp.ts';
+import { waitFor } from './support/wait.ts';
+
+const logger = silentLogger();
+let db: TestDatabase;
+let fake: AlpacaFake;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  fake = await startAlpacaFake();
+});
+afterAll(async () => {
+  await fake.close();
+  await db.drop();
+});
+
+const day = 86_400_000;
+
+describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a real broker', () => {
+  it('a scripted cycle sends bracket orders with our ids, fills arrive by the stream, the monitor sees protected positions', async () => {
+    const symbols = ['AAA', 'BBB'];
+    const today = Math.floor(Date.now() / day) * day;
+    const lastClose: Record<string, number> = {};
+    for (const symbol of symbols) {
+      const series = generateSimSeries({ seed: 21, bars: 90, symbols }, symbol);
+      const bars = Array.from({ length: series.length }, (_, index) => ({
+        // Shifted so the newest bar is yesterday's: fresh enough for the FactChecker.
+        t: new Date(today - (series.length - index) * day).toISOString(),
+        o: series.open[index]!,
+        h: series.high[index]!,
+        l: series.low[index]!,
+        c: series.close[index]!,
+        v: series.volume[index]!,
+      }));
+      fake.control.setBars(symbol, bars);
+      lastClose[symbol] = series.close[series.length - 1]!;
+      fake.control.setPrice(symbol, lastClose[symbol]!);
+    }
+    const base = loadConfig({
+      env: { APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey },
+      file: '/dev/null',
+    });
+    const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-market-'));
+    const config: Config = {
+      ...base,
+      feed: { ...base.feed, kind: 'alpaca' },
+      broker: {
+        ...base.broker,
+        kind: 'alpaca',
+        alpaca: {
+          ...base.broker.alpaca,
+          tradingUrl: fake.baseUrl,
+          streamUrl: fake.streamUrl,
+          dataUrl: fake.baseUrl,
+          symbols,
+        },
+      },
+      schedule: { ...base.schedule, mode: 'market' },
+      paths: { ...base.paths, contextDir },
+    };
+    const strategist = (request: RouteRequest) => {
+      const symbol = /^Symbol: (\w+)/m.exec(request.messages[0]!.content)![1]!;
+      const last = lastClose[symbol]!;
+      return {
+        decision: 'trade',
+        symbol,
+        side: 'buy',
+        entryType: 'market',
+        entryPrice: last,
+        stopPrice: Number((last * 0.95).toFixed(2)),
+        targetPrice: Number((last * 1.1).toFixed(2)),
+        horizonBars: 5,
+        rationale: 'scripted',
+        confidence: 0.6,
+      };
+    };
+    const route = scriptedRoute({
+      answers: {
+        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
+        strategist,
+        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      },
+    });
+    const bus = new Bus({ store: db.store, logger });
+    const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
+    const agents: AgentRuntime = {
+      skills,
+      llm: new LlmRouter({ section: config.llm, store: db.store, logger, routes: [route] }),
+      philosophy: await loadPhilosophy(shippedPhilosophyFile()),
+      logger,
+    };
+    const { session } = await MarketSession.open({
+      config,
+      store: db.store,
+      bus,
+      logger,
+      agents,
+      liveConfirmed: false,
+    });
+    try {
+      const report = await session.cycle(new Date());
+      expect(report.candidates.map((candidate) => candidate.outcome).sort()).toEqual([
+        'executed',
+        'executed',
+      ]);
+      const ids = report.candidates.map((candidate) => candidate.clientOrderId!);
+      const atBroker = fake.control.state().orders.map((order) => order.client_order_id as string);
+      // Our client order id on the entry; Alpaca names the legs itself, our tables name them <id>.sl / <id>.tp.
+      expect(atBroker).toEqual(expect.arrayContaining(ids));
+      const legs = await db.store.query<{ client_order_id: string }>(
+        'SELECT client_order_id FROM orders WHERE parent_client_order_id = ANY($1) ORDER BY client_order_id',
+        [ids],
+      );
+      expect(legs.rows.map((row) => row.client_order_id).sort()).toEqual(
+        ids.flatMap((id) => [`${id}.sl`, `${id}.tp`]).sort(),
+      );
+      // The fake fills market orders at its price and tells us on the trade-updates stream.
+      await waitFor(
+        async () => {
+          const rows = await db.store.query<{ status: string }>(
+            'SELECT status FROM orders WHERE client_order_id = ANY($1)',
+            [ids],
+          );
+          return rows.rows.length === 2 && rows.rows.every((row) => row.status === 'filled');
+        },
+        'both entries to be filled in our tables',
+        15_000,
+      );
+      const monitor = await session.monitor();
+      expect(monitor.positions).toBe(2);
+      expect(monitor.stopsMissing).toEqual([]);
+      const positions = await db.store.query<{ symbol: string; stop_client_order_id: string }>(
+        "SELECT symbol, stop_client_order_id FROM positions WHERE broker = 'alpaca' ORDER BY symbol",
+      );
+      expect(positions.rows.map((row) => row.symbol)).toEqual(symbols);
+      for (const row of positions.rows) expect(row.stop_client_order_id).toMatch(/\.sl$/);
+      const journal = await db.store.query<{ outcome: string }>(
+        "SELECT outcome FROM agent_journal WHERE outcome = 'executed'",
+      );
+      expect(journal.rowCount).toBe(2);
+    } finally {
+      await session.stop();
+      skills.close();
+      await bus.stop();
+    }
+  });
+});
