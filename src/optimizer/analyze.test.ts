@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { llmUse, reasonGroup, regimeVersusMacro } from './analyze.ts';
+import type { LedgerRow, OptimizerInputs, StoredMessage } from './collect.ts';
+import { deriveFindings } from './findings.ts';
+import { buildRecords } from './records.ts';
+
+let nextId = 1;
+const message = (topic: string, payload: unknown, extra: Partial<StoredMessage> = {}): StoredMessage => ({
+  id: nextId++,
+  ts: new Date('2026-11-20T15:00:00Z'),
+  fromAgent: topic.split('.')[0]!,
+  topic,
+  cycleId: 'c1',
+  payload,
+  signatures: [],
+  ...extra,
+});
+const ledger = (overrides: Partial<LedgerRow>): LedgerRow => ({
+  ts: new Date('2026-11-20T15:00:00Z'),
+  route: 'anthropic',
+  model: 'm',
+  agent: 'strategist',
+  skill: 'strategist',
+  cycleId: 'c1',
+  requestHash: 'h1',
+  attempt: 1,
+  inputTokens: 10,
+  outputTokens: 5,
+  costMicroUsd: 1_000,
+  costIsNotional: false,
+  outcome: 'ok',
+  ...overrides,
+});
+const empty: OptimizerInputs = {
+  window: [],
+  related: [],
+  intents: [],
+  llmEvents: [],
+  ledger: [],
+  exits: [],
+  cycles: [],
+};
+
+describe('optimizer analysis', () => {
+  it('counts spend, repairs, failovers, breaker openings and fallback decisions by agent and route', () => {
+    const inputs: OptimizerInputs = {
+      ...empty,
+      window: [
+        message('regime.stance', {
+          symbol: 'AAA',
+          ok: true,
+          decidedBy: 'fallback',
+          skill: { name: 'regime', version: '1.0.0' },
+          answer: { regime: 'ranging', bias: 'neutral', riskMultiplier: 0.5, rationale: 'x' },
+        }),
+      ],
+      ledger: [
+        ledger({ attempt: 1, outcome: 'invalid_output', costMicroUsd: 2_000 }),
+        ledger({ attempt: 2, costMicroUsd: 3_000 }),
+        ledger({ route: 'claude-cli', requestHash: 'h2', costIsNotional: true, costMicroUsd: 500 }),
+      ],
+      llmEvents: [
+        message('llm.failover', { agent: 'strategist', answeredBy: 'claude-cli' }),
+        message('llm.breaker', { route: 'anthropic', from: 'closed', to: 'open' }),
+        message('llm.breaker', { route: 'anthropic', from: 'open', to: 'half_open' }),
+      ],
+    };
+    const use = llmUse(inputs, buildRecords(inputs));
+    expect(use.totals).toMatchObject({
+      calls: 3,
+      ok: 2,
+      failed: 1,
+      repairs: 1,
+      costUsd: 0.005,
+      notionalUsd: 0.0005,
+    });
+    expect(use.rows.find((row) => row.route === 'anthropic')).toMatchObject({
+      calls: 2,
+      repairs: 1,
+      costUsd: 0.005,
+    });
+    expect(use.failovers).toEqual([{ agent: 'strategist', answeredBy: 'claude-cli', count: 1 }]);
+    expect(use.breakerOpenings).toEqual([{ route: 'anthropic', count: 1 }]);
+    expect(use.fallbackDecisions).toEqual({ regime: 1 });
+    expect(use.topPrompts[0]).toMatchObject({ requestHash: 'h1', calls: 2, costUsd: 0.005 });
+  });
+
+  it('compares the Regime agent with the Macro Officer when macro views exist, and says so when none do', () => {
+    const stance = message('regime.stance', {
+      symbol: 'AAA',
+      ok: true,
+      decidedBy: 'llm',
+      skill: { name: 'regime', version: '1.0.0' },
+      answer: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'x' },
+    });
+    const none = regimeVersusMacro(buildRecords({ ...empty, window: [stance] }));
+    expect(none).toMatchObject({ macroWired: false, compared: 0, disagreements: 0 });
+    const macro = message('macro.view', { bias: 'short' }, { fromAgent: 'macro-officer' });
+    const compared = regimeVersusMacro(buildRecords({ ...empty, window: [stance, macro] }));
+    expect(compared).toMatchObject({ macroWired: true, compared: 1, disagreements: 1 });
+  });
+
+  it('groups veto reasons with their figures replaced', () => {
+    expect(reasonGroup('entry 101.2 is 3.5% from the fresh last 98')).toBe(
+      'entry # is #% from the fresh last #',
+    );
+  });
+
+  it('flags a strategy vetoed on 80 % or more of at least five proposals as possibly too aggressive', () => {
+    const signatures = (verdict: 'sign' | 'veto') => [
+      {
+        signer: 'risk-gate',
+        verdict,
+        reasons: ['stop too wide'],
+        decidedBy: 'code' as const,
+        at: '2026-11-20T15:00:00Z',
+      },
+    ];
+    const window: StoredMessage[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      const cycleId = `c${index}`;
+      window.push(
+        message(
+          'strategist.proposal',
+          {
+            symbol: 'AAA',
+            ok: true,
+            decidedBy: 'fallback',
+            skill: { name: 'strategist', version: '1.0.0' },
+            answer: {
+              decision: 'trade',
+              side: 'buy',
+              entryType: 'market',
+              entryPrice: 100,
+              stopPrice: 95,
+              targetPrice: 110,
+              horizonBars: 5,
+              rationale: 'x',
+              confidence: 0.5,
+            },
+          },
+          { cycleId },
+        ),
+        message(
+          'signatures.collected',
+          { symbol: 'AAA', qty: 10 },
+          { cycleId, signatures: signatures(index === 0 ? 'sign' : 'veto') },
+        ),
+      );
+    }
+    const records = buildRecords({ ...empty, window });
+    expect(records.decisions[0]!.strategy).toBe('strategist@1.0.0 (fallback)');
+    const { findings } = deriveFindings({
+      version: 1,
+      label: 'x',
+      window: { from: 'x', to: 'x' },
+      generatedAt: 'x',
+      barSource: 'x',
+      activity: {
+        cycles: 5,
+        decisions: 5,
+        proposals: 5,
+        vetoed: 4,
+        signed: 1,
+        entryFills: 0,
+        closedTrades: 0,
+        pnl: 0,
+      },
+      strategies: [
+        {
+          key: 'strategist@1.0.0 (fallback)',
+          skill: 'strategist@1.0.0',
+          decidedBy: 'fallback',
+          decisions: 5,
+          proposals: 5,
+          noTrade: 0,
+          signed: 1,
+          vetoed: 4,
+          vetoRate: 0.8,
+          vetoesBySigner: { 'risk-gate': 4 },
+          vetoReasons: [{ signer: 'risk-gate', reason: 'stop too wide', count: 4 }],
+          byRegime: { unknown: { proposals: 5, vetoed: 4 } },
+          entryFills: 0,
+          closedTrades: 0,
+          pnl: 0,
+          wins: 0,
+          winRate: null,
+          averageR: null,
+        },
+      ],
+      vetoedSetups: [],
+      signers: [],
+      regimeMacro: { macroWired: false, macroMessages: 0, compared: 0, disagreements: 0, examples: [] },
+      llm: llmUse(empty, buildRecords(empty)),
+      reflections: [],
+      notes: [],
+    });
+    expect(
+      findings.some((finding) => /vetoed on 80% of its proposals .* too aggressive/.test(finding.text)),
+    ).toBe(true);
+  });
+});
