@@ -1,0 +1,239 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { repoRoot, runCli, waitForLine } from './support/processes.ts';
+import { tmpdir, walkableTempDir } from './support/temp.ts';
+
+/**
+ * The operator console in a real browser (Debian's Chromium driven by playwright-core) against
+ * a real `signet start`: decisions arrive live, a chain opens, the journal reads, a halt raised
+ * from the CLI shows as a banner and is resumed from the console with token and acknowledgement.
+ */
+const chromiumPath = process.env.SIGNET_CHROMIUM ?? '/usr/bin/chromium';
+const token = 'browser-test-operator-token-7f3a9c';
+const shots = path.join(repoRoot, 'test-output', 'console');
+
+let database: TestDatabase;
+let folder: string;
+let brain: ChildProcess | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let consoleUrl: string;
+let env: NodeJS.ProcessEnv;
+const requested: string[] = [];
+
+async function apiState(): Promise<{ account: unknown; halt: { level: number | null } }> {
+  const response = await fetch(`${consoleUrl}api/v1/state`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return (await response.json()) as { account: unknown; halt: { level: number | null } };
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+describe.skipIf(!existsSync(chromiumPath))('operator console in Chromium', () => {
+  beforeAll(async () => {
+    // The bundle the brain serves: built here too, so `npx vitest run` without `npm test` works.
+    execFileSync(
+      process.execPath,
+      [path.join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'],
+      {
+        cwd: repoRoot,
+        stdio: 'ignore',
+      },
+    );
+    mkdirSync(shots, { recursive: true });
+    database = await createTestDatabase({ migrate: false });
+    folder = walkableTempDir(path.join(tmpdir(), 'signet-console-'));
+    const reports = path.join(folder, 'reports', 'sma-run');
+    mkdirSync(reports, { recursive: true });
+    writeFileSync(
+      path.join(reports, 'report.html'),
+      '<!doctype html><h1>Backtest report sma-run</h1><p>Sharpe 1.2</p>',
+    );
+    writeFileSync(
+      path.join(folder, 'signet.yaml'),
+      [
+        `dataDir: ${path.join(folder, 'state')}`,
+        'logLevel: warn',
+        'schedule:',
+        '  barIntervalMs: 250',
+        'ingress:',
+        '  port: 0',
+        `  reportsDir: ${path.join(folder, 'reports')}`,
+        '',
+      ].join('\n'),
+    );
+    env = {
+      SIGNET_CONFIG: path.join(folder, 'signet.yaml'),
+      DATABASE_URL: database.url,
+      SIGNET_OPERATOR_TOKEN: token,
+    };
+    brain = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), 'start'], {
+      cwd: folder,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    brain.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    await waitForLine(brain, 'Stop with Ctrl-C', 90_000);
+    const match = /console {2}: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+    expect(match, stdout).not.toBeNull();
+    consoleUrl = match?.[1] ?? '';
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    if (brain && brain.exitCode === null) {
+      const exited = new Promise((resolve) => brain?.once('exit', resolve));
+      brain.kill('SIGINT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (brain.exitCode === null) brain.kill('SIGKILL');
+    }
+    await database?.drop();
+  });
+
+  it('asks for the token once, then shows the overview', async () => {
+    await page.goto(consoleUrl);
+    await page.fill('input[name=token]', 'wrong-token');
+    await page.click('button[type=submit]');
+    await page.getByText('That token was refused.').waitFor();
+    await page.fill('input[name=token]', token);
+    await page.click('button[type=submit]');
+    await page.locator('[data-page=overview]').waitFor();
+    await page.getByRole('heading', { name: 'Open positions' }).waitFor();
+    await page.getByRole('heading', { name: 'Heartbeats' }).waitFor();
+    // The first bar writes the account snapshot; a reload then shows equity (and keeps the token).
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const state = await apiState();
+      if (state.account) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await page.reload();
+    await page.locator('[data-page=overview]').waitFor();
+    await page.locator('td', { hasText: 'brain' }).first().waitFor();
+    expect(await page.locator('[data-testid=equity]').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+    // Browser-side expressions as text: the test's tsconfig has no DOM types.
+    expect(await page.evaluate("sessionStorage.getItem('signet.operatorToken')")).toBe(token);
+    await shot('overview');
+  });
+
+  it('shows a live decision arriving without reload, and opens its chain', async () => {
+    await page.click('a[data-nav=live]');
+    await page.locator('[data-testid=stream-state]', { hasText: 'connected' }).waitFor();
+    await page.waitForFunction(
+      "Number(document.querySelector('[data-testid=live-count]')?.textContent) > 0",
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
+    const liveCycle = page.locator('.live-message a').first();
+    await liveCycle.waitFor({ timeout: 30_000 });
+    await shot('live');
+    await page.click('a[data-nav=decisions]');
+    await page.locator('a.cycle-link').first().waitFor();
+    await shot('decisions');
+    await page.locator('a.cycle-link').first().click();
+    await page.locator('[data-page=chain]').waitFor();
+    await page.locator('.chain .message').first().waitFor();
+    expect(await page.locator('.chain .message').count()).toBeGreaterThan(1);
+    await shot('decision-chain');
+  });
+
+  it('raises a halt from the CLI: the banner appears; resume needs token and acknowledgement', async () => {
+    const halted = await runCli(
+      ['halt', '--level', '2', '--reason', 'browser test: broker feed looks stale'],
+      {
+        cwd: folder,
+        env,
+      },
+    );
+    expect(halted.code, halted.stderr).toBe(0);
+    const banner = page.locator('[data-testid=halt-banner]');
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toContain('HALT level 2');
+    expect(await banner.textContent()).toContain('broker feed looks stale');
+    await shot('halt-banner');
+    await banner.getByRole('button', { name: 'Resume…' }).click();
+    const panel = page.locator('.resume-panel');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain('browser test: broker feed looks stale');
+    await shot('resume-form');
+    // A wrong token is refused and the halt stays.
+    await panel.locator('input[name=token]').fill('not-the-token');
+    await panel.locator('textarea[name=acknowledgement]').fill('checked the feed and the broker positions');
+    await panel.getByRole('button', { name: 'Resume trading' }).click();
+    await panel.locator('.error', { hasText: 'token' }).waitFor();
+    await panel.locator('input[name=token]').fill(token);
+    await panel.getByRole('button', { name: 'Resume trading' }).click();
+    await banner.waitFor({ state: 'detached', timeout: 15_000 });
+    expect((await apiState()).halt.level).toBe(0);
+    await shot('resumed');
+  });
+
+  it('reads a journal entry, rendered from markdown, and searches a day', async () => {
+    await page.click('a[data-nav=journal]');
+    await page.locator('a.journal-link').first().waitFor();
+    await shot('journal');
+    await page.fill('input[name=q]', 'broker feed looks stale');
+    await page.click('form.toolbar button[type=submit]');
+    await page.locator('a.journal-link', { hasText: 'halted' }).first().click();
+    const entry = page.locator('[data-testid=journal-entry]');
+    await entry.waitFor();
+    expect(await entry.locator('h1, h2').count()).toBeGreaterThan(0);
+    expect(await entry.textContent()).toContain('broker feed looks stale');
+    await shot('journal-entry');
+  });
+
+  it('shows costs, charts with fills and backtest reports', async () => {
+    await page.click('a[data-nav=costs]');
+    await page.locator('[data-page=costs]').waitFor();
+    await shot('costs');
+    await page.click('a[data-nav=charts]');
+    await page.locator('svg.candles rect.candle').first().waitFor();
+    await shot('charts');
+    await page.click('a[data-nav=reports]');
+    await page.locator('a', { hasText: 'sma-run/report.html' }).click();
+    const frame = page.frameLocator('iframe.report');
+    await frame.getByText('Backtest report sma-run').waitFor();
+    await shot('reports');
+  });
+
+  it('loads nothing from outside the brain and carries no secret in the bundle', async () => {
+    const origin = new URL(consoleUrl).origin;
+    const outside = requested.filter(
+      (url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'),
+    );
+    expect(outside).toEqual([]);
+    const assets = path.join(repoRoot, 'web', 'dist', 'assets');
+    for (const name of readdirSync(assets)) {
+      const text = readFileSync(path.join(assets, name), 'utf8');
+      expect(text).not.toContain(token);
+      expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+    }
+  });
+});

@@ -1,0 +1,95 @@
+import { get } from '../api.ts';
+import { age, h, money, table, time, usd } from '../dom.ts';
+import type { CostRow, PositionView, RoutesView, StateView } from '../types.ts';
+
+export async function overviewPage(): Promise<HTMLElement> {
+  const [state, { positions }, routes, costs] = await Promise.all([
+    get<StateView>('/state'),
+    get<{ positions: PositionView[] }>('/positions'),
+    get<RoutesView>('/routes'),
+    get<{ rows: CostRow[]; totalUsd: number; notionalUsd: number }>('/costs?days=1'),
+  ]);
+  const account = state.account;
+  return h(
+    'section',
+    { 'data-page': 'overview' },
+    h('h1', {}, 'Overview'),
+    h(
+      'div',
+      { class: 'cards' },
+      h(
+        'div',
+        { class: 'card' },
+        h('div', { class: 'muted' }, 'Equity'),
+        h('div', { class: 'big', 'data-testid': 'equity' }, money(account?.equity)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('div', { class: 'muted' }, 'Cash'),
+        h('div', { class: 'big' }, money(account?.cash)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('div', { class: 'muted' }, 'Halt'),
+        h('div', { class: 'big' }, `${state.halt.level ?? '?'} · ${state.halt.name}`),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('div', { class: 'muted' }, 'LLM spend today'),
+        h('div', { class: 'big' }, usd(routes.budget.spentTodayUsd)),
+        h(
+          'div',
+          { class: 'muted' },
+          `budget ${routes.budget.dailyUsd > 0 ? usd(routes.budget.dailyUsd) : 'none'} · notional ${usd(costs.notionalUsd)}`,
+        ),
+      ),
+    ),
+    h('p', { class: 'muted' }, `account snapshot at ${time(account?.at ?? account?.updatedAt)} (bar time)`),
+    h('h2', {}, 'Open positions'),
+    table(
+      ['Symbol', 'Qty', 'Avg price', 'Stop', 'Stop order', 'Take profit', 'Opened'],
+      positions.map((position) => [
+        position.symbol,
+        position.qty,
+        money(position.avgPrice),
+        position.stopPrice === null ? h('strong', { class: 'bad' }, 'NO STOP') : money(position.stopPrice),
+        position.stopStatus ?? '—',
+        money(position.takeProfitPrice),
+        time(position.openedAt),
+      ]),
+      'no open positions',
+    ),
+    h('h2', {}, 'LLM routes'),
+    table(
+      ['Route', 'Kind', 'Model', 'Breaker', 'Failures', 'Last error'],
+      routes.routes.map((route) => [
+        route.name,
+        route.kind,
+        route.model,
+        h(
+          'span',
+          { class: route.state === 'closed' ? 'ok' : 'bad' },
+          route.enabled ? route.state : 'disabled',
+        ),
+        route.consecutiveFailures,
+        route.lastError ?? '',
+      ]),
+      'no LLM route configured: every agent uses its deterministic fallback',
+    ),
+    h('h2', {}, 'Heartbeats'),
+    table(
+      ['Name', 'Kind', 'Age', 'Expected every', 'Status'],
+      state.heartbeats.map((beat) => [
+        beat.name,
+        beat.kind,
+        age(beat.ageMs),
+        age(beat.expectedIntervalMs),
+        h('span', { class: beat.stale ? 'bad' : 'ok' }, beat.stale ? 'STALE' : 'ok'),
+      ]),
+      'no heartbeats recorded',
+    ),
+  );
+}

@@ -1,0 +1,47 @@
+import { get, getBlob } from '../api.ts';
+import { h, table, time } from '../dom.ts';
+
+interface ReportFile {
+  path: string;
+  size: number;
+  modifiedAt: string;
+}
+
+export async function reportsPage(params: URLSearchParams): Promise<HTMLElement> {
+  const { configured, files } = await get<{ configured: boolean; files: ReportFile[] }>('/reports');
+  const section = h('section', { 'data-page': 'reports' }, h('h1', {}, 'Backtest reports'));
+  if (!configured) {
+    section.append(
+      h(
+        'p',
+        { class: 'muted' },
+        'No reports folder is configured: set ingress.reportsDir in signet.yaml to the folder given to `signet backtest --report`.',
+      ),
+    );
+    return section;
+  }
+  section.append(
+    table(
+      ['File', 'Size', 'Written'],
+      files.map((file) => [
+        h('a', { href: `#/reports?open=${encodeURIComponent(file.path)}` }, file.path),
+        `${Math.ceil(file.size / 1024)} KiB`,
+        time(file.modifiedAt),
+      ]),
+      'the reports folder is empty',
+    ),
+  );
+  const open = params.get('open');
+  if (open) {
+    // Fetched with the token, shown from a blob in a sandboxed frame (no scripts, no same-origin access).
+    const blob = await getBlob(`/reports/file?path=${encodeURIComponent(open)}`);
+    const url = URL.createObjectURL(blob);
+    if (blob.type.startsWith('text/html') || blob.type.startsWith('image/'))
+      section.append(h('h2', {}, open), h('iframe', { src: url, sandbox: '', class: 'report', title: open }));
+    else
+      section.append(
+        h('p', {}, h('a', { href: url, download: open.split('/').at(-1) ?? 'report' }, `download ${open}`)),
+      );
+  }
+  return section;
+}

@@ -1,0 +1,117 @@
+/** The shapes the operator API answers with (see /openapi.json); only what the console reads. */
+export interface HaltView {
+  level: number | null;
+  name: string;
+  reason: string;
+  setBy?: string;
+  setAt?: string;
+  journalPath?: string | null;
+  readable: boolean;
+}
+
+export interface StateView {
+  now: string;
+  halt: HaltView;
+  account: { equity?: number; cash?: number; positions?: number; at?: string; updatedAt?: string } | null;
+  heartbeats: Array<{
+    name: string;
+    kind: string;
+    ageMs: number;
+    expectedIntervalMs: number;
+    stale: boolean;
+  }>;
+}
+
+export interface PositionView {
+  symbol: string;
+  qty: number;
+  avgPrice: number;
+  stopPrice: number | null;
+  stopStatus: string | null;
+  takeProfitPrice: number | null;
+  openedAt: string;
+}
+
+export interface MessageView {
+  id: number;
+  ts: string;
+  fromAgent: string;
+  toAgent: string;
+  topic: string;
+  cycleId: string | null;
+  causationId: number | null;
+  payload: unknown;
+  signatures: Array<{ signer: string; verdict: string; reasons?: string[] }>;
+}
+
+export interface CycleView {
+  cycleId: string;
+  firstTs: string;
+  lastTs: string;
+  messages: number;
+  topics: string[];
+  outcomes: Array<{ symbol: string | null; outcome: string; decidedBy: string }>;
+}
+
+export interface Explanation {
+  cycleId: string;
+  orderId: string | null;
+  messages: MessageView[];
+  orders: Array<{
+    clientOrderId: string;
+    leg: string;
+    symbol: string;
+    side: string;
+    type: string;
+    qty: number;
+    stopPrice: number | null;
+    limitPrice: number | null;
+    status: string;
+    rejectReason: string | null;
+    fills: Array<{ qty: number; price: number; ts: string }>;
+  }>;
+  journal: Array<{
+    ts: string;
+    symbol: string | null;
+    agent: string;
+    outcome: string;
+    decidedBy: string;
+    path: string;
+  }>;
+}
+
+export interface JournalListing {
+  path: string;
+  day: string;
+  time: string;
+  symbol: string;
+  outcome: string;
+}
+
+export interface CostRow {
+  day: string;
+  route: string;
+  model: string;
+  agent: string;
+  attempts: number;
+  ok: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  notionalUsd: number;
+}
+
+export interface RoutesView {
+  configured: boolean;
+  mode: string;
+  routes: Array<{
+    name: string;
+    kind: string;
+    model: string;
+    enabled: boolean;
+    state: string;
+    consecutiveFailures: number;
+    lastError?: string;
+  }>;
+  budget: { dailyUsd: number; spentTodayUsd: number; exhausted: boolean };
+}
