@@ -23,7 +23,7 @@ async function database(): Promise<TestDatabase> {
 }
 
 describe('self-optimizer on thin days', () => {
-  it('a day with no activity and no journal folder gives a short, sensible report', async () => {
+  it('a day with no activity and no journal folder gives a short, sensible report (nightly: the exchange date)', async () => {
     const db = await database();
     const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-optimizer-empty-'));
     const base = loadConfig({ env: {}, file: '/dev/null' });
@@ -31,7 +31,7 @@ describe('self-optimizer on thin days', () => {
     const bus = new Bus({ store: db.store, logger });
     const result = await runNightlyOptimizer(
       { store: db.store, bus, config, logger },
-      new Date('2026-11-20T23:30:00Z'),
+      new Date('2026-11-21T03:30:00Z'),
     );
     await bus.stop();
     const report = result.report;

@@ -7,6 +7,7 @@ import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { journalFolder } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { exchangeDate } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { llmUse, regimeVersusMacro, round, signerPrecision, strategyStats, vetoedSetups } from './analyze.ts';
 import { type BarSource, noBarSource, simBarSourceFromState } from './bar-source.ts';
@@ -101,13 +102,17 @@ export async function runOptimizer(deps: OptimizerDeps, window: OptimizerWindow)
   const root = path.resolve(deps.config.paths.contextDir);
   const { inputs, storedBars } = await deps.store.transaction(async (tx) => {
     await tx.query(optimizerSql.readOnly());
-    return { inputs: await collectInputs(tx, from, to), storedBars: await simBarSourceFromState(tx) };
+    // A stored sim session describes the sim feed only: never replay a live run on sim bars.
+    const sim = deps.config.feed.kind === 'sim' ? await simBarSourceFromState(tx) : undefined;
+    return { inputs: await collectInputs(tx, from, to), storedBars: sim };
   });
   const notes: string[] = [];
   const bars = deps.bars ?? storedBars ?? noBarSource;
   if (!deps.bars && !storedBars)
     notes.push(
-      'No sim session is stored (app_state "sim.session") and no bar source was given: vetoed setups and benchmarks could not be replayed.',
+      deps.config.feed.kind === 'sim'
+        ? 'No sim session is stored (app_state "sim.session") and no bar source was given: vetoed setups and benchmarks could not be replayed.'
+        : `No bar source for the ${deps.config.feed.kind} feed was given: vetoed setups and benchmarks could not be replayed.`,
     );
   const records = buildRecords(inputs);
   const strategies = strategyStats(records);
@@ -187,10 +192,14 @@ export async function runOptimizer(deps: OptimizerDeps, window: OptimizerWindow)
 }
 
 /**
- * The nightly job: the report of one UTC day (the day of `date` when given a moment). For the
- * scheduler: `run: (at) => runNightlyOptimizer(deps, at).then(() => {})`.
+ * The nightly job: the report of one day. Given a moment (the scheduler's `at`), the day is the
+ * exchange's calendar date then (a 22:30 New York run is already the next day in UTC); the
+ * window is that date's UTC day, which holds the whole US session.
  */
 export function runNightlyOptimizer(deps: OptimizerDeps, date: Date | string): Promise<OptimizerResult> {
-  const day = typeof date === 'string' ? date : date.toISOString().slice(0, 10);
+  const day =
+    typeof date === 'string'
+      ? date
+      : new Date(exchangeDate(date.getTime(), deps.config.schedule.timezone)).toISOString().slice(0, 10);
   return runOptimizer(deps, { from: day, to: day });
 }
