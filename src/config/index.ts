@@ -19,6 +19,8 @@ export {
   type StrategistSection,
   scheduleSectionSchema,
   strategistSectionSchema,
+  type WatchdogSection,
+  watchdogSectionSchema,
 } from './runtime-section.ts';
 export {
   type BusSection,

@@ -132,3 +132,33 @@ export type RiskSection = z.infer<typeof riskSectionSchema>;
 export type StrategistSection = z.infer<typeof strategistSectionSchema>;
 export type PipelineSection = z.infer<typeof pipelineSectionSchema>;
 export type ScheduleSection = z.infer<typeof scheduleSectionSchema>;
+
+export const watchdogSectionSchema = z
+  .object({
+    /** `signet start` launches the watchdog process (detached) in market mode, or always, or never. */
+    autostart: z.enum(['market', 'always', 'never']).default('market'),
+    checkIntervalMs: z.number().int().min(100).max(600_000).default(2_000),
+    /** The brain beats this often; twice this without a beat is a dead brain. */
+    brainHeartbeatMs: z.number().int().min(100).max(600_000).default(5_000),
+    deadBrainLevel: z.number().int().min(1).max(4).default(4),
+    /** Drawdown from the equity high-water mark that flattens everything. */
+    maxDrawdownPct: z.number().gt(0).max(1).default(0.1),
+    maxDailyLossPct: z.number().gt(0).max(1).default(0.05),
+    dailyLossLevel: z.number().int().min(1).max(4).default(2),
+    /** Gross exposure over equity above which no new entries are allowed. */
+    maxMarginUtilisation: z.number().gt(0).max(10).default(1.5),
+    /** A position without a live stop at the broker: put one back, or halt at level 4. */
+    missingStop: z.enum(['reattach', 'halt']).default('reattach'),
+    /** Stop distance used when re-attaching, as a fraction of the average price. */
+    reattachStopPct: z.number().gt(0).max(0.5).default(0.05),
+    staleJobLevel: z.number().int().min(1).max(4).default(1),
+    staleBrokerLevel: z.number().int().min(1).max(4).default(2),
+    /** How long the database may be unreachable before the watchdog flattens on its own. */
+    databaseUnreachableMs: z.number().int().min(100).max(3_600_000).default(15_000),
+    llmBudgetLevel: z.number().int().min(1).max(4).default(1),
+    /** Where pages go (JSON POST, Slack/Discord/ntfy-compatible); unset: log only. */
+    webhookUrl: z.string().url().optional(),
+    pageRetryMs: z.number().int().min(10).max(600_000).default(2_000),
+  })
+  .strict();
+export type WatchdogSection = z.infer<typeof watchdogSectionSchema>;

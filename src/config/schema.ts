@@ -10,6 +10,7 @@ import {
   riskSectionSchema,
   scheduleSectionSchema,
   strategistSectionSchema,
+  watchdogSectionSchema,
 } from './runtime-section.ts';
 
 /**
@@ -56,6 +57,7 @@ export const configFileSchema = z
     strategist: strategistSectionSchema.default(strategistSectionSchema.parse({})),
     pipeline: pipelineSectionSchema.default(pipelineSectionSchema.parse({})),
     schedule: scheduleSectionSchema.default(scheduleSectionSchema.parse({})),
+    watchdog: watchdogSectionSchema.default(watchdogSectionSchema.parse({})),
     ingress: ingressSectionSchema.default(ingressSectionSchema.parse({})),
   })
   .strict();

@@ -11,6 +11,7 @@ import type { Logger } from '../logging/index.ts';
 import { startScheduler } from '../pipeline/index.ts';
 import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
 import { MarketSession, type MarketStatus } from './market-session.ts';
 import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
 
@@ -32,6 +33,8 @@ export interface Brain {
   deciders: string;
   /** The HTTP server (operator API, console, MT5 EA endpoints); `describe()` is its URL. */
   ingress: Ingress;
+  /** The watchdog process: launched, already running, or not started (and why). */
+  watchdog: string;
   /** Starts trading: one bar per `schedule.barIntervalMs` (sim), or the scheduled jobs (market). */
   run(onStatus: (status: BrainStatus) => void): void;
   /** Stops everything this brain started. Safe to call twice. */
@@ -44,8 +47,6 @@ export interface BrainOptions {
   /** `--live` was given: required before a live (real money) broker account is used. */
   live?: boolean;
 }
-
-const brainHeartbeatMs = 5_000;
 
 function philosophyFile(config: Config): string {
   if (config.paths.philosophyFile) return path.resolve(config.paths.philosophyFile);
@@ -145,7 +146,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       logger,
       market: simSession ? simMarketView(config.feed.sim, () => simSession.cursor) : undefined,
     });
-    const heartbeat = startHeartbeat(store, logger, 'brain', 'process', brainHeartbeatMs);
+    const heartbeat = startHeartbeat(store, logger, 'brain', 'process', config.watchdog.brainHeartbeatMs);
+    const watchdog = await spawnWatchdogIfNeeded(config, store, logger);
     await bus.publish({
       fromAgent: 'brain',
       toAgent: 'operator',
@@ -180,6 +182,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       resume,
       deciders,
       ingress: startedIngress,
+      watchdog,
       run(onStatus) {
         if (marketSession) {
           scheduler = startScheduler({

@@ -380,6 +380,18 @@ export class SimSession {
       );
     }
     await this.#recorder.flush();
+    // The paper broker lives here, out of the watchdog's reach: at level 4 the session flattens it.
+    if ((await haltLevelOrNull(this.#haltStore)) === 4 && this.broker.positions().length > 0) {
+      const closing = await this.#journaled.closeAll(`halt4.${cursor}`);
+      await this.#recorder.flush();
+      await this.#options.bus.publish({
+        fromAgent: 'brain',
+        toAgent: 'operator',
+        topic: 'brain.flattened',
+        ts: new Date(this.#now),
+        payload: { reason: 'halt level 4', orders: closing.map((order) => order.clientOrderId) },
+      });
+    }
     const monitor = await runMonitorPass({
       broker: this.#journaled,
       brokerName: 'paper',

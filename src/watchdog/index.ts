@@ -13,6 +13,14 @@ export {
   resumeTrading,
 } from './halt.ts';
 export {
+  checkInvariants,
+  type InvariantInputs,
+  type InvariantReport,
+  type InvariantResult,
+} from './invariants.ts';
+export { logNotifier, type Notifier, type Page, Pager, webhookNotifier } from './pager.ts';
+export { spawnWatchdogIfNeeded, startWatchdog, watchdogBroker } from './process.ts';
+export {
   type AccountSnapshot,
   accountSnapshotSchema,
   type HeartbeatStatus,
@@ -22,3 +30,4 @@ export {
   type StatusReport,
   statusReport,
 } from './status.ts';
+export { Watchdog, type WatchdogCheck, type WatchdogOptions } from './watchdog.ts';

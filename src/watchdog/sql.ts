@@ -15,4 +15,13 @@ export const watchdogSql = {
     () => `SELECT name, kind, (extract(epoch FROM clock_timestamp() - beat_at) * 1000)::bigint AS age_ms,
       expected_interval_ms, pid FROM heartbeats ORDER BY name`,
   account: () => "SELECT value FROM app_state WHERE key = 'account.paper'",
+  paidSpendToday: () => `SELECT coalesce(sum(cost_micro_usd), 0) AS micro FROM llm_cost_ledger
+    WHERE NOT cost_is_notional AND ts >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+  /** Leadership among watchdogs: a session lock, released when the leader's connection ends. */
+  tryLead: () => "SELECT pg_try_advisory_lock(hashtext('signet.watchdog.leader')) AS leader",
+  recordStop:
+    () => `INSERT INTO orders (client_order_id, broker, leg, symbol, side, type, qty, stop_price, status)
+    VALUES ($1, $2, 'stop_loss', $3, 'sell', 'stop', $4, $5, $6) ON CONFLICT (client_order_id) DO NOTHING`,
+  pointPositionAtStop: () =>
+    'UPDATE positions SET stop_client_order_id = $3, updated_at = now() WHERE broker = $1 AND symbol = $2',
 };

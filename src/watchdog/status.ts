@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readJournalEntry } from '../journal/index.ts';
+import type { Queryable } from '../store/index.ts';
 import type { HaltState, HaltStore } from './halt.ts';
 import { readHalt } from './halt.ts';
 import { watchdogSql } from './sql.ts';
@@ -31,7 +32,7 @@ export interface StatusReport {
   account: AccountSnapshot | null;
 }
 
-export async function heartbeatStatuses(store: HaltStore['db'], staleFactor = 2): Promise<HeartbeatStatus[]> {
+export async function heartbeatStatuses(store: Queryable, staleFactor = 2): Promise<HeartbeatStatus[]> {
   const rows = await store.query<{
     name: string;
     kind: string;
@@ -49,7 +50,7 @@ export async function heartbeatStatuses(store: HaltStore['db'], staleFactor = 2)
   }));
 }
 
-export async function readAccountSnapshot(store: HaltStore['db']): Promise<AccountSnapshot | null> {
+export async function readAccountSnapshot(store: Queryable): Promise<AccountSnapshot | null> {
   const row = await store.query<{ value: unknown }>(watchdogSql.account());
   const parsed = accountSnapshotSchema.safeParse(row.rows[0]?.value);
   return parsed.success ? parsed.data : null;

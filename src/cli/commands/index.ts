@@ -11,6 +11,7 @@ import { registerLlmCommands } from './llm.ts';
 import { registerOptimizeCommand } from './optimize.ts';
 import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
+import { registerWatchdogCommand } from './watchdog.ts';
 
 export type RegisterCommand = (program: Command, context: CliContext) => void;
 
@@ -27,4 +28,5 @@ export const commands: RegisterCommand[] = [
   registerInitCommand,
   registerOptimizeCommand,
   registerHaltCommands,
+  registerWatchdogCommand,
 ];

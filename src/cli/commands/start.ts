@@ -57,6 +57,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       context.out(`  skills   : ${brain.skills.dir} (${brain.skills.list().length} loaded, hot reload on)`);
       context.out(`  journal  : ${config.paths.contextDir}/journal/<day>/`);
       context.out(`  console  : ${brain.ingress.describe()}`);
+      context.out(`  watchdog : ${brain.watchdog}`);
       context.out('  follow   : npx signet bus tail');
       context.out('Stop with Ctrl-C.');
       const short = brain.router.configured ? 'llm' : 'fallback';

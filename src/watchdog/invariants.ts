@@ -1,0 +1,169 @@
+import type { Broker } from '../broker/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { watchdogSql } from './sql.ts';
+import { heartbeatStatuses, readAccountSnapshot } from './status.ts';
+
+export interface InvariantResult {
+  name: string;
+  ok: boolean;
+  /** What was measured (null when it could not be). */
+  value: number | string | null;
+  threshold: number | string;
+  /** The halt level this failure asks for. */
+  level: number;
+  detail: string;
+}
+
+export interface InvariantInputs {
+  config: Config;
+  db: Queryable;
+  /** The watchdog's own broker connection; undefined for the paper broker (it lives in the brain). */
+  broker: Broker | undefined;
+  /** Since when the database has been unreachable (ms epoch), or null. */
+  databaseDownSince: number | null;
+  now: number;
+  /** The highest equity seen (kept by the watchdog across checks). */
+  highWaterMark: number;
+}
+
+export interface InvariantReport {
+  results: InvariantResult[];
+  equity: number | null;
+  positionsWithoutStop: Array<{ symbol: string; qty: number; avgPrice: number }>;
+  positions: number;
+}
+
+const pct = (value: number) => `${(value * 100).toFixed(2)}%`;
+
+/**
+ * Every invariant the watchdog enforces, each measured against its threshold. The broker-side
+ * ones ask the broker itself, not our tables: a stop cancelled at the broker must be seen even if
+ * our records say it is there.
+ */
+export async function checkInvariants(inputs: InvariantInputs): Promise<InvariantReport> {
+  const { config, now } = inputs;
+  const settings = config.watchdog;
+  const results: InvariantResult[] = [];
+  const databaseUp = inputs.databaseDownSince === null;
+  const downFor = inputs.databaseDownSince === null ? 0 : now - inputs.databaseDownSince;
+  results.push({
+    name: 'database_reachable',
+    ok: downFor <= settings.databaseUnreachableMs,
+    value: databaseUp ? 'reachable' : `unreachable for ${downFor} ms`,
+    threshold: `≤ ${settings.databaseUnreachableMs} ms down`,
+    level: 4,
+    detail: databaseUp ? 'database answers' : `database unreachable for ${(downFor / 1000).toFixed(1)} s`,
+  });
+
+  if (databaseUp) {
+    for (const beat of await heartbeatStatuses(inputs.db)) {
+      if (beat.name === 'watchdog') continue;
+      const brain = beat.name === 'brain';
+      const limit = brain ? 2 * settings.brainHeartbeatMs : 2 * beat.expectedIntervalMs;
+      const level = brain
+        ? settings.deadBrainLevel
+        : beat.kind === 'broker'
+          ? settings.staleBrokerLevel
+          : settings.staleJobLevel;
+      results.push({
+        name: `heartbeat:${beat.name}`,
+        ok: beat.ageMs <= limit,
+        value: beat.ageMs,
+        threshold: limit,
+        level,
+        detail: `${beat.name} last beat ${(beat.ageMs / 1000).toFixed(1)} s ago (limit ${(limit / 1000).toFixed(1)} s)`,
+      });
+    }
+    const budget = config.llm.budget.dailyUsd;
+    if (budget > 0) {
+      const spent = await inputs.db.query<{ micro: number }>(watchdogSql.paidSpendToday());
+      const usd = Number(spent.rows[0]?.micro ?? 0) / 1e6;
+      results.push({
+        name: 'llm_budget',
+        ok: usd < budget,
+        value: Number(usd.toFixed(4)),
+        threshold: budget,
+        level: settings.llmBudgetLevel,
+        detail: `paid LLM spend today $${usd.toFixed(2)} of $${budget}`,
+      });
+    }
+  }
+
+  let equity: number | null = null;
+  let gross = 0;
+  let dayStart: number | null = null;
+  const positionsWithoutStop: InvariantReport['positionsWithoutStop'] = [];
+  let positionCount = 0;
+  if (inputs.broker) {
+    const [account, positions] = await Promise.all([inputs.broker.account(), inputs.broker.positions()]);
+    equity = account.equity;
+    positionCount = positions.length;
+    for (const position of positions) {
+      gross += Math.abs(position.qty * position.avgPrice);
+      const stop = position.stopClientOrderId
+        ? await inputs.broker.getOrder(position.stopClientOrderId)
+        : undefined;
+      const live = stop !== undefined && (stop.status === 'open' || stop.status === 'waiting');
+      if (!live)
+        positionsWithoutStop.push({
+          symbol: position.symbol,
+          qty: position.qty,
+          avgPrice: position.avgPrice,
+        });
+    }
+    results.push({
+      name: 'every_position_has_a_stop',
+      ok: positionsWithoutStop.length === 0,
+      value: positionsWithoutStop.map((each) => each.symbol).join(', ') || 'all protected',
+      threshold: 'a live stop at the broker for each position',
+      level: settings.missingStop === 'halt' ? 4 : 1,
+      detail:
+        positionsWithoutStop.length === 0
+          ? `${positions.length} position(s), all with a live stop`
+          : `no live stop at the broker for ${positionsWithoutStop.map((each) => each.symbol).join(', ')}`,
+    });
+  }
+  if (databaseUp) {
+    const snapshot = await readAccountSnapshot(inputs.db);
+    if (snapshot) {
+      equity ??= snapshot.equity;
+      dayStart = snapshot.dayStartEquity;
+    }
+  }
+  if (equity !== null) {
+    const mark = Math.max(inputs.highWaterMark, equity);
+    const drawdown = mark > 0 ? (mark - equity) / mark : 0;
+    results.push({
+      name: 'drawdown',
+      ok: drawdown < settings.maxDrawdownPct,
+      value: pct(drawdown),
+      threshold: `< ${pct(settings.maxDrawdownPct)}`,
+      level: 4,
+      detail: `equity ${equity.toFixed(2)} is ${pct(drawdown)} below the high-water mark ${mark.toFixed(2)}`,
+    });
+    if (dayStart !== null && dayStart > 0) {
+      const loss = Math.max(0, (dayStart - equity) / dayStart);
+      results.push({
+        name: 'daily_loss',
+        ok: loss < settings.maxDailyLossPct,
+        value: pct(loss),
+        threshold: `< ${pct(settings.maxDailyLossPct)}`,
+        level: settings.dailyLossLevel,
+        detail: `down ${pct(loss)} since the day's start (${dayStart.toFixed(2)})`,
+      });
+    }
+    if (inputs.broker && equity > 0) {
+      const utilisation = gross / equity;
+      results.push({
+        name: 'margin_utilisation',
+        ok: utilisation <= settings.maxMarginUtilisation,
+        value: Number(utilisation.toFixed(3)),
+        threshold: `≤ ${settings.maxMarginUtilisation}`,
+        level: 2,
+        detail: `gross exposure ${gross.toFixed(2)} is ${utilisation.toFixed(2)}× equity`,
+      });
+    }
+  }
+  return { results, equity, positionsWithoutStop, positions: positionCount };
+}

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Broker, createAlpacaBroker } from '../broker/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { createStoreFromUrl, openStore, type Store, startEmbeddedPostgres } from '../store/index.ts';
+import { haltFileFor } from './halt.ts';
+import { logNotifier, type Notifier, Pager, webhookNotifier } from './pager.ts';
+import { heartbeatStatuses } from './status.ts';
+import { Watchdog } from './watchdog.ts';
+
+/**
+ * The database for the watchdog. Unlike the brain it must run when the database does not: it
+ * still holds the halt file and its broker connection, so a database it cannot reach at start is
+ * a state to watch (and escalate), not a reason to exit.
+ */
+async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
+  try {
+    return await openStore({ config, logger, migrate: false, applicationName: 'signet-watchdog' });
+  } catch (error) {
+    const url = config.secrets.databaseUrl?.reveal();
+    if (!url) {
+      const embedded = await startEmbeddedPostgres({
+        dir: path.resolve(config.dataPath, config.database.embeddedDir),
+        preferredPort: config.database.embeddedPort,
+        logger,
+      });
+      return createStoreFromUrl(embedded.url.replace(/\/postgres$/, '/signet'), {
+        poolSize: 4,
+        connectTimeoutMs: config.database.connectTimeoutMs,
+        logger,
+        applicationName: 'signet-watchdog',
+      });
+    }
+    logger.error(
+      { err: (error as Error).message },
+      'watchdog starts without the database; it will escalate if it stays away',
+    );
+    return createStoreFromUrl(url, {
+      poolSize: 4,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      logger,
+      applicationName: 'signet-watchdog',
+    });
+  }
+}
+
+/** The watchdog's own broker connection (the paper broker has none: it lives in the brain). */
+export function watchdogBroker(config: Config, logger: Logger): Broker | undefined {
+  // Flattening only ever reduces risk, so it needs no --live confirmation.
+  if (config.broker.kind === 'alpaca') return createAlpacaBroker(config, { logger, liveConfirmed: true });
+  return undefined;
+}
+
+export async function startWatchdog(
+  config: Config,
+  logger: Logger,
+): Promise<{ watchdog: Watchdog; store: Store; stop(): Promise<void> }> {
+  const store = await watchdogStore(config, logger);
+  const notifiers: Notifier[] = [logNotifier(logger)];
+  if (config.watchdog.webhookUrl) notifiers.push(webhookNotifier(config.watchdog.webhookUrl));
+  const pager = new Pager(notifiers, logger, config.watchdog.pageRetryMs);
+  const watchdog = new Watchdog({
+    config,
+    store,
+    broker: watchdogBroker(config, logger),
+    pager,
+    logger,
+    haltFile: haltFileFor(config.dataPath),
+  });
+  watchdog.start();
+  return {
+    watchdog,
+    store,
+    async stop() {
+      await watchdog.stop();
+      await store.close();
+    },
+  };
+}
+
+const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/signet.js');
+
+/**
+ * Launches `signet watchdog` detached, so it outlives the brain, unless a watchdog already beats.
+ * Its output goes to `<dataDir>/watchdog.log`.
+ */
+export async function spawnWatchdogIfNeeded(config: Config, store: Store, logger: Logger): Promise<string> {
+  const autostart = config.watchdog.autostart;
+  if (autostart === 'never' || (autostart === 'market' && config.schedule.mode !== 'market'))
+    return `not started (watchdog.autostart: ${autostart})`;
+  const beats = await heartbeatStatuses(store);
+  const running = beats.find(
+    (beat) => beat.name === 'watchdog' && beat.ageMs < 3 * config.watchdog.checkIntervalMs,
+  );
+  if (running) return `already running (pid ${running.pid ?? '?'})`;
+  mkdirSync(config.dataPath, { recursive: true });
+  const logFile = path.join(config.dataPath, 'watchdog.log');
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [binPath, 'watchdog'], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  child.unref();
+  closeSync(out);
+  logger.info({ pid: child.pid, logFile }, 'watchdog launched');
+  return `pid ${child.pid}, log ${logFile}`;
+}
