@@ -14,6 +14,9 @@ function table(headers: string[], rows: string[][]): string {
   ].join('\n');
 }
 
+/** Rows of the vetoed-setups table; the JSON twin has them all. */
+const shownSetups = 50;
+
 /** The report for a person: findings first, then the figures behind them. */
 export function renderReport(report: OptimizerReport): string {
   const parts: string[] = [
@@ -133,17 +136,21 @@ export function renderReport(report: OptimizerReport): string {
       ),
       table(
         ['when', 'symbol', 'strategy', 'vetoed by', 'trade', 'would have', 'R'],
-        report.vetoedSetups.map((setup) => [
-          setup.at.slice(0, 16).replace('T', ' '),
-          setup.symbol,
-          setup.strategy,
-          setup.vetoedBy.join(', '),
-          `${setup.trade.side} ${setup.trade.entryType} ${setup.trade.entryPrice} stop ${setup.trade.stopPrice} target ${setup.trade.targetPrice} (${setup.trade.horizonBars} bars)`,
-          `${setup.counterfactual.outcome}${setup.counterfactual.exitPrice === null ? '' : ` at ${setup.counterfactual.exitPrice}`}${setup.counterfactual.truncated ? ' (data ended)' : ''}`,
-          setup.counterfactual.r.toFixed(2),
-        ]),
+        report.vetoedSetups
+          .slice(0, shownSetups)
+          .map((setup) => [
+            setup.at.slice(0, 16).replace('T', ' '),
+            setup.symbol,
+            setup.strategy,
+            setup.vetoedBy.join(', '),
+            `${setup.trade.side} ${setup.trade.entryType} ${setup.trade.entryPrice} stop ${setup.trade.stopPrice} target ${setup.trade.targetPrice} (${setup.trade.horizonBars} bars)`,
+            `${setup.counterfactual.outcome}${setup.counterfactual.exitPrice === null ? '' : ` at ${setup.counterfactual.exitPrice}`}${setup.counterfactual.truncated ? ' (data ended)' : ''}`,
+            setup.counterfactual.r.toFixed(2),
+          ]),
       ),
     );
+  if (report.vetoedSetups.length > shownSetups)
+    parts.push(`… and ${report.vetoedSetups.length - shownSetups} more vetoed setups in the JSON twin.`);
 
   parts.push('## Regime agent vs. Macro Officer');
   const { regimeMacro } = report;
