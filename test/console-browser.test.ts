@@ -136,21 +136,23 @@ describe.skipIf(!existsSync(chromiumPath))('operator console in Chromium', () =>
     await page.locator('[data-page=overview]').waitFor();
     await page.locator('td', { hasText: 'brain' }).first().waitFor();
     expect(await page.locator('[data-testid=equity]').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
-    // Browser-side expressions as text: the test's tsconfig has no DOM types.
-    expect(await page.evaluate("sessionStorage.getItem('signet.operatorToken')")).toBe(token);
+    const stored = await page.evaluate(() =>
+      (
+        globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }
+      ).sessionStorage.getItem('signet.operatorToken'),
+    );
+    expect(stored).toBe(token);
     await shot('overview');
   });
 
   it('shows a live decision arriving without reload, and opens its chain', async () => {
     await page.click('a[data-nav=live]');
     await page.locator('[data-testid=stream-state]', { hasText: 'connected' }).waitFor();
-    await page.waitForFunction(
-      "Number(document.querySelector('[data-testid=live-count]')?.textContent) > 0",
-      undefined,
-      {
+    await expect
+      .poll(async () => Number(await page.locator('[data-testid=live-count]').textContent()), {
         timeout: 30_000,
-      },
-    );
+      })
+      .toBeGreaterThan(0);
     const liveCycle = page.locator('.live-message a').first();
     await liveCycle.waitFor({ timeout: 30_000 });
     await shot('live');
