@@ -153,17 +153,25 @@ describe.skipIf(!existsSync(chromiumPath))('operator console in Chromium', () =>
         timeout: 30_000,
       })
       .toBeGreaterThan(0);
-    const liveCycle = page.locator('.live-message a').first();
+    // A cycle that completes after the page opened arrives over the stream; its link opens the chain.
+    const liveCycle = page.locator('.live-message.streamed[data-topic="cycle.completed"] a').first();
     await liveCycle.waitFor({ timeout: 30_000 });
     await shot('live');
-    await page.click('a[data-nav=decisions]');
-    await page.locator('a.cycle-link').first().waitFor();
-    await shot('decisions');
-    await page.locator('a.cycle-link').first().click();
+    const cycleId = await liveCycle.textContent();
+    await liveCycle.click();
     await page.locator('[data-page=chain]').waitFor();
+    expect(await page.locator('[data-page=chain] h1').textContent()).toBe(`Cycle ${cycleId}`);
     await page.locator('.chain .message').first().waitFor();
-    expect(await page.locator('.chain .message').count()).toBeGreaterThan(1);
+    const topics = await page
+      .locator('.chain .message')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-topic')));
+    expect(topics[0]).toBe('cycle.started');
+    expect(topics).toContain('cycle.completed');
+    expect(topics.length).toBeGreaterThan(2);
     await shot('decision-chain');
+    await page.click('a[data-nav=decisions]');
+    await page.locator('a.cycle-link', { hasText: cycleId ?? '' }).waitFor();
+    await shot('decisions');
   });
 
   it('raises a halt from the CLI: the banner appears; resume needs token and acknowledgement', async () => {
@@ -184,6 +192,8 @@ describe.skipIf(!existsSync(chromiumPath))('operator console in Chromium', () =>
     const panel = page.locator('.resume-panel');
     await panel.waitFor();
     expect(await panel.textContent()).toContain('browser test: broker feed looks stale');
+    // The halt's journal entry is shown before the form.
+    expect(await panel.locator('[data-testid=journal-entry]').textContent()).toContain('halted');
     await shot('resume-form');
     // A wrong token is refused and the halt stays.
     await panel.locator('input[name=token]').fill('not-the-token');
@@ -215,8 +225,23 @@ describe.skipIf(!existsSync(chromiumPath))('operator console in Chromium', () =>
     await page.click('a[data-nav=costs]');
     await page.locator('[data-page=costs]').waitFor();
     await shot('costs');
+    // A filled entry on a recent bar (broker "test", so the paper session ignores it) shows as a marker.
+    const bars = (await (
+      await fetch(`${consoleUrl}api/v1/bars?symbol=ALPHA&limit=20`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { bars: Array<{ time: number; close: number }> };
+    const bar = bars.bars[5]!;
+    await database.store.query(
+      `INSERT INTO orders (client_order_id, broker, leg, symbol, side, type, qty, status) VALUES ('chart-test-1', 'test', 'entry', 'ALPHA', 'buy', 'market', 5, 'filled')`,
+    );
+    await database.store.query(
+      `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, ts) VALUES ('chart-test-1', 'chart-fill-1', 'test', 'ALPHA', 'buy', 5, $1, $2)`,
+      [bar.close, new Date(bar.time)],
+    );
     await page.click('a[data-nav=charts]');
     await page.locator('svg.candles rect.candle').first().waitFor();
+    await page.locator('svg.candles path.marker.buy').waitFor();
     await shot('charts');
     await page.click('a[data-nav=reports]');
     await page.locator('a', { hasText: 'sma-run/report.html' }).click();

@@ -148,6 +148,7 @@ const apiGets = [
   '/api/v1/explain/cycle-1',
   '/api/v1/costs',
   '/api/v1/routes',
+  '/api/v1/invariants',
   '/api/v1/bars',
   '/api/v1/reports',
   '/api/v1/reports/file?path=run-1/report.html',
@@ -338,6 +339,9 @@ describe('reads', () => {
     const costs = (await get('/api/v1/costs?days=7')).json();
     expect(costs.totalUsd).toBeCloseTo(0.012345, 6);
     expect(costs.rows[0]).toMatchObject({ route: 'anthropic', model: 'claude-x', agent: 'strategist' });
+    const invariants = (await get('/api/v1/invariants')).json();
+    expect(invariants.results.map((result: { name: string }) => result.name)).toContain('database_reachable');
+    expect(invariants.positionsWithoutStop).toEqual([]);
     const routes = (await get('/api/v1/routes')).json();
     expect(routes).toMatchObject({ configured: false, routes: [] });
     const bars = (await get('/api/v1/bars?symbol=BRAVO&limit=20')).json();

@@ -12,6 +12,7 @@ import {
 import { ledgerSummary, readLlmStatus } from '../llm/index.ts';
 import { explain } from '../pipeline/index.ts';
 import {
+  checkInvariants,
   HaltError,
   haltFileFor,
   haltLevelNames,
@@ -361,6 +362,31 @@ export function registerOperatorRoutes(table: RouteTable, deps: IngressDeps): vo
       if (!symbol || !bars)
         return reply.code(404).send(problem('not_found', `no bars for ${query.symbol ?? 'any symbol'}`));
       return { symbol, symbols, bars };
+    },
+  );
+
+  table.add(
+    {
+      method: 'GET',
+      url: '/invariants',
+      summary:
+        "The watchdog's invariants measured from the brain's tables (the watchdog process also asks its own broker connection)",
+    },
+    async () => {
+      const account = await store.query<{ value: { highWaterMark?: number; equity?: number } }>(
+        ingressSql.appState(),
+        ['account.paper'],
+      );
+      const snapshot = account.rows[0]?.value;
+      const report = await checkInvariants({
+        config,
+        db: store,
+        broker: undefined,
+        databaseDownSince: null,
+        now: Date.now(),
+        highWaterMark: Number(snapshot?.highWaterMark ?? snapshot?.equity ?? 0),
+      });
+      return report;
     },
   );
 

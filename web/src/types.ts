@@ -115,3 +115,15 @@ export interface RoutesView {
   }>;
   budget: { dailyUsd: number; spentTodayUsd: number; exhausted: boolean };
 }
+
+export interface InvariantsView {
+  results: Array<{
+    name: string;
+    ok: boolean;
+    value: number | string | null;
+    threshold: number | string;
+    level: number;
+    detail: string;
+  }>;
+  positionsWithoutStop: Array<{ symbol: string; qty: number }>;
+}

@@ -2,10 +2,10 @@ import { get, streamEvents } from '../api.ts';
 import { h, time } from '../dom.ts';
 import type { MessageView } from '../types.ts';
 
-function row(message: MessageView): HTMLElement {
+function row(message: MessageView, streamed = false): HTMLElement {
   return h(
     'li',
-    { class: 'live-message', 'data-topic': message.topic },
+    { class: streamed ? 'live-message streamed' : 'live-message', 'data-topic': message.topic },
     h('span', { class: 'muted' }, `#${message.id} ${time(message.ts)} `),
     h('strong', {}, message.topic),
     ` ${message.fromAgent} → ${message.toAgent} `,
@@ -18,7 +18,11 @@ function row(message: MessageView): HTMLElement {
 /** The newest messages, then every new one as it is published (server-sent events, no reload). */
 export async function livePage(register: (stop: () => void) => void): Promise<HTMLElement> {
   const { messages } = await get<{ messages: MessageView[] }>('/messages?limit=50');
-  const list = h('ol', { class: 'live', reversed: true }, ...messages.reverse().map(row));
+  const list = h(
+    'ol',
+    { class: 'live', reversed: true },
+    ...messages.reverse().map((message) => row(message)),
+  );
   const status = h('span', { class: 'muted', 'data-testid': 'stream-state' }, 'connecting');
   const counter = h('span', { 'data-testid': 'live-count' }, '0');
   let received = 0;
@@ -27,7 +31,7 @@ export async function livePage(register: (stop: () => void) => void): Promise<HT
       (data) => {
         received++;
         counter.textContent = String(received);
-        list.prepend(row(data as MessageView));
+        list.prepend(row(data as MessageView, true));
         while (list.children.length > 300) list.lastElementChild?.remove();
       },
       (state) => {

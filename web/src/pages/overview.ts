@@ -1,13 +1,14 @@
 import { get } from '../api.ts';
 import { age, h, money, table, time, usd } from '../dom.ts';
-import type { CostRow, PositionView, RoutesView, StateView } from '../types.ts';
+import type { CostRow, InvariantsView, PositionView, RoutesView, StateView } from '../types.ts';
 
 export async function overviewPage(): Promise<HTMLElement> {
-  const [state, { positions }, routes, costs] = await Promise.all([
+  const [state, { positions }, routes, costs, invariants] = await Promise.all([
     get<StateView>('/state'),
     get<{ positions: PositionView[] }>('/positions'),
     get<RoutesView>('/routes'),
     get<{ rows: CostRow[]; totalUsd: number; notionalUsd: number }>('/costs?days=1'),
+    get<InvariantsView>('/invariants'),
   ]);
   const account = state.account;
   return h(
@@ -78,6 +79,19 @@ export async function overviewPage(): Promise<HTMLElement> {
         route.lastError ?? '',
       ]),
       'no LLM route configured: every agent uses its deterministic fallback',
+    ),
+    h('h2', {}, 'Invariants'),
+    h('p', { class: 'muted' }, 'Measured from the brain’s tables; the watchdog also checks at the broker.'),
+    table(
+      ['Invariant', 'Status', 'Value', 'Threshold', 'Halt level if failing', 'Detail'],
+      invariants.results.map((result) => [
+        result.name,
+        h('span', { class: result.ok ? 'ok' : 'bad' }, result.ok ? 'ok' : 'FAILING'),
+        result.value === null ? '—' : String(result.value),
+        String(result.threshold),
+        result.level,
+        result.detail,
+      ]),
     ),
     h('h2', {}, 'Heartbeats'),
     table(
