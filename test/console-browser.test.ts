@@ -157,8 +157,10 @@ describe.skipIf(!existsSync(chromiumPath))('operator console in Chromium', () =>
     const liveCycle = page.locator('.live-message.streamed[data-topic="cycle.completed"] a').first();
     await liveCycle.waitFor({ timeout: 30_000 });
     await shot('live');
-    const cycleId = await liveCycle.textContent();
-    await liveCycle.click();
+    // Hold the element itself: newer messages keep arriving at the top of the list.
+    const link = await liveCycle.elementHandle();
+    const cycleId = await link!.textContent();
+    await link!.click();
     await page.locator('[data-page=chain]').waitFor();
     expect(await page.locator('[data-page=chain] h1').textContent()).toBe(`Cycle ${cycleId}`);
     await page.locator('.chain .message').first().waitFor();
