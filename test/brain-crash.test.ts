@@ -46,6 +46,7 @@ describe('brain killed with SIGKILL between "order submitted" and "journal writt
         `dataDir: ${path.join(folder, 'state')}`,
         'feed: { sim: { seed: 42, bars: 600, symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO] } }',
         'schedule: { barIntervalMs: 10 }',
+        'ingress: { port: 0 }',
         `paths: { contextDir: ${path.join(folder, 'context')} }`,
         '',
       ].join('\n'),

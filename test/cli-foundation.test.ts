@@ -74,7 +74,7 @@ describe('signet CLI (foundation)', () => {
     const configFile = path.join(folder, 'signet.yaml');
     writeFileSync(
       configFile,
-      `dataDir: ${path.join(folder, 'state')}\nlogLevel: warn\ndatabase:\n  embeddedPort: 56101\n`,
+      `dataDir: ${path.join(folder, 'state')}\nlogLevel: warn\ndatabase:\n  embeddedPort: 56101\ningress: { port: 0 }\n`,
     );
     const env: NodeJS.ProcessEnv = { ...process.env, SIGNET_CONFIG: configFile };
     delete env.DATABASE_URL;

@@ -4,6 +4,7 @@ import { type RunningAlpaca, startAlpacaBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
+import { runNightlyOptimizer } from '../optimizer/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type AlpacaFeed, type BarSeries, createAlpacaFeed } from '../market/index.ts';
 import {

@@ -94,8 +94,10 @@ export async function startAlpacaSync(options: AlpacaSyncOptions): Promise<Alpac
       });
     });
   let pollTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
   const startPolling = () => {
-    if (pollTimer) return;
+    // Closing the stream on stop reports a disconnect: that must not start polling again.
+    if (pollTimer || stopped) return;
     pollTimer = setInterval(() => {
       reconcileNow().catch((error: unknown) => logger.warn({ err: error }, 'poll reconciliation failed'));
     }, options.pollIntervalMs);
@@ -129,6 +131,7 @@ export async function startAlpacaSync(options: AlpacaSyncOptions): Promise<Alpac
       await queue;
     },
     async stop() {
+      stopped = true;
       stopPolling();
       await stream.stop();
       await queue;
