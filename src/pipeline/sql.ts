@@ -7,9 +7,14 @@ export const pipelineSql = {
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending_submit', $11, $12)
     ON CONFLICT (client_order_id) DO NOTHING
     RETURNING id`,
+  /**
+   * Our one transition: out of 'pending_submit' once the broker answered. Later states are the
+   * broker's to report (stream, recorder, reconciliation), and may already have arrived: a fill
+   * on the stream can beat the submission's own answer, and must not be overwritten by it.
+   */
   updateOrderStatus: () => `UPDATE orders SET status = $2, broker_order_id = coalesce($3, broker_order_id),
       reject_reason = $4, filled_qty = $5, avg_fill_price = $6, updated_at = now()
-    WHERE client_order_id = $1`,
+    WHERE client_order_id = $1 AND status = 'pending_submit'`,
   orderByClientId: () =>
     'SELECT client_order_id, status, cycle_id, symbol FROM orders WHERE client_order_id = $1',
   pendingIntents: () => `SELECT client_order_id, symbol, cycle_id, message_id FROM orders
