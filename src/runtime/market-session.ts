@@ -4,9 +4,9 @@ import { type RunningAlpaca, startAlpacaBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
-import { runNightlyOptimizer } from '../optimizer/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type AlpacaFeed, type BarSeries, createAlpacaFeed } from '../market/index.ts';
+import { runNightlyOptimizer } from '../optimizer/index.ts';
 import {
   type CycleDeps,
   type CycleReport,
@@ -262,13 +262,9 @@ export class MarketSession {
         name: 'nightly',
         cron: config.schedule.nightlyCron,
         tradingDaysOnly: false,
-        run: async () => {
-          await bus.publish({
-            fromAgent: 'scheduler',
-            toAgent: 'operator',
-            topic: 'nightly.ran',
-            payload: { at: new Date().toISOString() },
-          });
+        run: async (at) => {
+          // The self-optimizer reports on the exchange day just ended; it changes nothing.
+          await runNightlyOptimizer(this.#options, at);
         },
       },
     ];
