@@ -7,15 +7,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBacktestBench } from './backtest.ts';
 import { runBusBench } from './bus.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
 import type { BenchResult } from './types.ts';
+import { runWatchdogBench } from './watchdog.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   bus: runBusBench,
   llm: runLlmBench,
   pipeline: runPipelineBench,
+  backtest: runBacktestBench,
+  watchdog: () => runWatchdogBench(),
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
