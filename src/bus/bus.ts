@@ -1,12 +1,12 @@
 import { type BusSection, busSectionSchema } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
+import { PublishBatcher } from './batcher.ts';
 import { Consumer, type ConsumerOptions, type ConsumerStats, type MessageHandler } from './consumer.ts';
 import type { BusMessage, BusPosition, MessageInput } from './envelope.ts';
 import { BusListener } from './listener.ts';
 import { Notifier } from './notifier.ts';
 import {
-  insertMessageWith,
   type MessageRow,
   type PublishOptions,
   publishManyWith,
@@ -56,6 +56,7 @@ export class Bus {
   readonly #settings: BusSection;
   readonly #consumers = new Map<string, Consumer>();
   readonly #notifier: Notifier;
+  readonly #batcher: PublishBatcher;
   #listener: BusListener | undefined;
   #stopped = false;
 
@@ -64,16 +65,19 @@ export class Bus {
     this.#logger = options.logger.child({ module: 'bus' });
     this.#settings = busSectionSchema.parse(options.settings ?? {});
     this.#notifier = new Notifier(this.#store, this.#logger);
+    this.#batcher = new PublishBatcher(this.#store, (messages) => {
+      for (const message of messages) {
+        this.#notifier.notify(message.topic);
+        // Consumers in this process need not wait for the notification's round trip.
+        this.#wakeMatching(message.topic);
+      }
+    });
   }
 
   /** Publishes one message; pass `{ tx }` to make it part of the caller's transaction. */
   async publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
     if (options.tx) return publishWith(options.tx, input);
-    const message = await insertMessageWith(this.#store, input);
-    this.#notifier.notify(message.topic);
-    // Consumers in this process need not wait for the notification's round trip.
-    this.#wakeMatching(message.topic);
-    return message;
+    return this.#batcher.publish(input);
   }
 
   publishMany(inputs: readonly MessageInput[], options: PublishOptions = {}): Promise<BusMessage[]> {

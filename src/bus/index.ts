@@ -13,5 +13,11 @@ export {
   topicSchema,
 } from './envelope.ts';
 export { comparePositions } from './position.ts';
-export { type PublishOptions, publishManyWith, publishWith, validateMessage } from './publish.ts';
+export {
+  type PublishOptions,
+  publishManyIdsWith,
+  publishManyWith,
+  publishWith,
+  validateMessage,
+} from './publish.ts';
 export { busChannel } from './sql.ts';

@@ -8,6 +8,7 @@ import {
   type Signature,
   type ValidMessageInput,
 } from './envelope.ts';
+import { fastValidate } from './fast-validate.ts';
 import { busSql } from './sql.ts';
 
 export interface MessageRow extends Record<string, unknown> {
@@ -49,6 +50,8 @@ export function rowToMessage(row: MessageRow): BusMessage {
 
 /** Validates an envelope; the error names each bad field (`envelope.topic: ...`). */
 export function validateMessage(input: MessageInput): ValidMessageInput {
+  const fast = fastValidate(input);
+  if (fast) return fast;
   const parsed = messageInputSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({
@@ -98,44 +101,57 @@ async function insert(queryable: Queryable, input: MessageInput, sql: string): P
   return rowToMessage(row);
 }
 
-/** Inserts many messages in one statement (backtests write their whole log this way). */
+/** Inserts many messages in one statement (the messages of a cycle, a backtest's log). */
 export async function publishManyWith(
   queryable: Queryable,
   inputs: readonly MessageInput[],
 ): Promise<BusMessage[]> {
   if (inputs.length === 0) return [];
+  const result = await queryable.query<MessageRow>(busSql.publishMany(), manyParameters(inputs));
+  return result.rows.map(rowToMessage);
+}
+
+/** The bulk insert without the notification: the caller wakes consumers after the commit. */
+export async function insertManyWith(
+  queryable: Queryable,
+  inputs: readonly MessageInput[],
+): Promise<BusMessage[]> {
+  if (inputs.length === 0) return [];
+  const result = await queryable.query<MessageRow>(busSql.insertMany(), manyParameters(inputs));
+  return result.rows.map(rowToMessage);
+}
+
+/** The same write, answering only the new ids in input order: bulk writers need no copy of their payloads back. */
+export async function publishManyIdsWith(
+  queryable: Queryable,
+  inputs: readonly MessageInput[],
+): Promise<number[]> {
+  if (inputs.length === 0) return [];
+  const result = await queryable.query<{ id: number }>(busSql.publishManyIds(), manyParameters(inputs));
+  return result.rows.map((row) => Number(row.id));
+}
+
+/** Parallel arrays, one element per message, for the unnest() of the bulk insert. */
+function manyParameters(inputs: readonly MessageInput[]): unknown[] {
   const count = inputs.length;
-  const columns = {
-    ts: new Array<string | null>(count),
-    fromAgent: new Array<string>(count),
-    toAgent: new Array<string>(count),
-    topic: new Array<string>(count),
-    cycleId: new Array<string | null>(count),
-    causationId: new Array<number | null>(count),
-    payload: new Array<string>(count),
-    signatures: new Array<string>(count),
-  };
+  const ts = new Array<string | null>(count);
+  const fromAgent = new Array<string>(count);
+  const toAgent = new Array<string>(count);
+  const topic = new Array<string>(count);
+  const cycleId = new Array<string | null>(count);
+  const causationId = new Array<number | null>(count);
+  const payload = new Array<string>(count);
+  const signatures = new Array<string>(count);
   inputs.forEach((input, index) => {
     const message = validateMessage(input);
-    columns.ts[index] = message.ts?.toISOString() ?? null;
-    columns.fromAgent[index] = message.fromAgent;
-    columns.toAgent[index] = message.toAgent;
-    columns.topic[index] = message.topic;
-    columns.cycleId[index] = message.cycleId;
-    columns.causationId[index] = message.causationId;
-    columns.payload[index] = JSON.stringify(message.payload);
-    columns.signatures[index] = JSON.stringify(message.signatures);
+    ts[index] = message.ts?.toISOString() ?? null;
+    fromAgent[index] = message.fromAgent;
+    toAgent[index] = message.toAgent;
+    topic[index] = message.topic;
+    cycleId[index] = message.cycleId;
+    causationId[index] = message.causationId;
+    payload[index] = JSON.stringify(message.payload);
+    signatures[index] = JSON.stringify(message.signatures);
   });
-  const result = await queryable.query<MessageRow>(busSql.publishMany(), [
-    envelopeVersion,
-    columns.ts,
-    columns.fromAgent,
-    columns.toAgent,
-    columns.topic,
-    columns.cycleId,
-    columns.causationId,
-    columns.payload,
-    columns.signatures,
-  ]);
-  return result.rows.map(rowToMessage);
+  return [envelopeVersion, ts, fromAgent, toAgent, topic, cycleId, causationId, payload, signatures];
 }

@@ -66,6 +66,30 @@ export const busSql = {
     )
     SELECT inserted.* FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`,
 
+  /** As publishMany without the notification: the Bus notifies after the commit (see notifier.ts). */
+  insertMany: () => `WITH inserted AS (
+      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
+      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
+        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
+      ORDER BY r.ordinality
+      RETURNING ${columns}
+    )
+    SELECT inserted.* FROM inserted ORDER BY inserted.id`,
+
+  /** As publishMany, answering only the ids (in input order): bulk writers need no copy of their payloads back. */
+  publishManyIds: () => `WITH inserted AS (
+      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
+      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
+        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
+      ORDER BY r.ordinality
+      RETURNING id, topic
+    ), notified AS (
+      SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics
+    )
+    SELECT inserted.id FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`,
+
   /**
    * The next batch after a position, only below the oldest running transaction ($4..$6 topics).
    * `horizon` is that xmin, from the same snapshot as the scan; `blocked` says whether matching

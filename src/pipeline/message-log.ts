@@ -1,4 +1,4 @@
-import { type MessageInput, publishManyWith } from '../bus/index.ts';
+import { type MessageInput, publishManyIdsWith } from '../bus/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { CycleMessage } from './messages.ts';
 
@@ -39,10 +39,10 @@ export async function writeMessageLog(
       payload: message.payload,
       ts: new Date(message.time),
     }));
-    const written = await publishManyWith(queryable, inputs);
+    const written = await publishManyIdsWith(queryable, inputs);
     // One INSERT … SELECT … ORDER BY ordinality draws ids in input order.
-    written.forEach((row, at) => {
-      ids.set(batch[at]!.ref, row.id);
+    written.forEach((id, at) => {
+      ids.set(batch[at]!.ref, id);
     });
     batch = [];
     pending.clear();
