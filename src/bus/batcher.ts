@@ -51,7 +51,9 @@ export class PublishBatcher {
                 batch.map((waiting) => waiting.input),
               );
         this.onCommitted(messages);
-        batch.forEach((waiting, index) => waiting.resolve(messages[index]!));
+        batch.forEach((waiting, index) => {
+          waiting.resolve(messages[index]!);
+        });
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);
       }
