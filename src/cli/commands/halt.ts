@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { writeJournalEntry } from '../../journal/index.ts';
 import {
+  checkInvariants,
   haltFileFor,
   haltLevelNames,
   raiseHalt,
@@ -9,6 +10,7 @@ import {
   readJournalEntryText,
   resumeTrading,
   statusReport,
+  watchdogBroker,
 } from '../../watchdog/index.ts';
 import type { CliContext } from '../context.ts';
 
@@ -130,8 +132,21 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       const config = context.config();
       const store = await context.store();
       const report = await statusReport({ db: store, haltFile: haltFileFor(config.dataPath) });
+      // The watchdog's invariants, measured now (at the broker too, when it is a real one).
+      const invariants = await checkInvariants({
+        config,
+        db: store,
+        broker: watchdogBroker(config, context.logger()),
+        databaseDownSince: null,
+        now: Date.now(),
+        highWaterMark: report.account?.highWaterMark ?? 0,
+      }).catch((error: Error) => ({ results: [], error: error.message }));
       if (options.json) {
-        context.json(report);
+        context.json({
+          ...report,
+          invariants: invariants.results,
+          invariantsError: 'error' in invariants ? invariants.error : null,
+        });
         return;
       }
       const halt = report.halt;
@@ -145,6 +160,14 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       for (const beat of report.heartbeats) {
         context.out(
           `  ${beat.stale ? 'STALE' : 'ok   '} ${beat.name.padEnd(18)} age ${age(beat.ageMs).padStart(7)} / expected every ${age(beat.expectedIntervalMs)}`,
+        );
+      }
+      context.out('invariants:');
+      if ('error' in invariants) context.out(`  could not be measured: ${invariants.error}`);
+      for (const result of invariants.results) {
+        const verdict = result.ok ? 'ok   ' : `FAIL→L${result.level}`;
+        context.out(
+          `  ${verdict} ${result.name.padEnd(28)} ${String(result.value).padStart(14)}  (threshold ${result.threshold})`,
         );
       }
       if (report.account)

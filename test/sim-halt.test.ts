@@ -1,0 +1,109 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentRuntime } from '../src/agents/index.ts';
+import { Bus } from '../src/bus/index.ts';
+import { type Config, loadConfig } from '../src/config/index.ts';
+import { LlmRouter, type RouteRequest } from '../src/llm/index.ts';
+import { silentLogger } from '../src/logging/index.ts';
+import { SimSession } from '../src/runtime/index.ts';
+import {
+  loadPhilosophy,
+  SkillRegistry,
+  shippedPhilosophyFile,
+  shippedSkillsDir,
+} from '../src/skills/index.ts';
+import { haltFileFor, raiseHalt } from '../src/watchdog/index.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { scriptedRoute } from './support/scripted-route.ts';
+import { walkableTempDir } from './support/temp.ts';
+
+const logger = silentLogger();
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+function buyAbove(request: RouteRequest): unknown {
+  const prompt = request.messages[0]!.content;
+  const symbol = /^Symbol: (\w+)/m.exec(prompt)![1]!;
+  const last = Number(/"last": ([\d.]+)/.exec(prompt)![1]);
+  return {
+    decision: 'trade',
+    symbol,
+    side: 'buy',
+    entryType: 'market',
+    entryPrice: last,
+    stopPrice: Number((last * 0.9).toFixed(2)),
+    targetPrice: Number((last * 1.3).toFixed(2)),
+    horizonBars: 10,
+    rationale: 'scripted',
+    confidence: 0.6,
+  };
+}
+
+describe('halt level 4 in sim mode (the paper broker lives in the brain)', () => {
+  it('the session flattens the paper account itself and opens nothing new', async () => {
+    const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-simhalt-'));
+    const base = loadConfig({
+      env: {},
+      file: '/dev/null',
+      overrides: { dataDir: path.join(contextDir, 'state') },
+    });
+    const config: Config = {
+      ...base,
+      feed: {
+        ...base.feed,
+        sim: { ...base.feed.sim, seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
+      },
+      risk: { ...base.risk, maxCorrelation: 1 },
+      paths: { ...base.paths, contextDir },
+    };
+    const route = scriptedRoute({
+      answers: {
+        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
+        strategist: buyAbove,
+        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      },
+    });
+    const bus = new Bus({ store: db.store, logger });
+    const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
+    const agents: AgentRuntime = {
+      skills,
+      llm: new LlmRouter({ section: config.llm, store: db.store, logger, routes: [route] }),
+      philosophy: await loadPhilosophy(shippedPhilosophyFile()),
+      logger,
+    };
+    const { session } = await SimSession.open({
+      config,
+      store: db.store,
+      bus,
+      logger,
+      agents,
+      runId: 'simhalt',
+    });
+    for (let step = 0; step < 3 && session.broker.positions().length === 0; step += 1) await session.step();
+    expect(session.broker.positions().length).toBeGreaterThan(0);
+
+    await raiseHalt(
+      { db: db.store, haltFile: haltFileFor(config.dataPath) },
+      { level: 4, reason: 'test: drawdown', setBy: 'watchdog' },
+    );
+    const halted = await session.step();
+    expect(halted.haltLevel).toBe(4);
+    expect(halted.outcomes).toEqual([]);
+    const flattened = await db.store.query(
+      "SELECT payload FROM agent_messages WHERE topic = 'brain.flattened'",
+    );
+    expect(flattened.rowCount).toBe(1);
+    // Market orders fill at the next bar's open: flat one bar later.
+    await session.step();
+    expect(session.broker.positions()).toEqual([]);
+    skills.close();
+    await bus.stop();
+  });
+});
