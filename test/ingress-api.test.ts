@@ -48,6 +48,11 @@ beforeAll(async () => {
     '<html><body><h1>Backtest report</h1></body></html>',
   );
   writeFileSync(path.join(root, 'secret.txt'), 'not for the browser');
+  mkdirSync(path.join(root, 'context', 'reports'), { recursive: true });
+  writeFileSync(
+    path.join(root, 'context', 'reports', '2026-11-20-self-optimizer.md'),
+    '# Self-optimizer report 2026-11-20\n',
+  );
   symlinkSync(path.join(root, 'secret.txt'), path.join(reports, 'link.html'));
   const consoleDir = path.join(root, 'console');
   mkdirSync(path.join(consoleDir, 'assets'), { recursive: true });
@@ -357,6 +362,14 @@ describe('reads', () => {
     expect(report.statusCode).toBe(200);
     expect(report.headers['content-type']).toContain('text/html');
     expect(report.body).toContain('Backtest report');
+    // The self-optimizer's reports, from the context folder.
+    expect(reports.optimizer.map((file: { path: string }) => file.path)).toEqual([
+      '2026-11-20-self-optimizer.md',
+    ]);
+    const optimizer = await get('/api/v1/reports/file?source=optimizer&path=2026-11-20-self-optimizer.md');
+    expect(optimizer.statusCode).toBe(200);
+    expect(optimizer.body).toContain('# Self-optimizer report 2026-11-20');
+    expect((await get('/api/v1/reports/file?source=optimizer&path=../../secret.txt')).statusCode).toBe(404);
   });
 });
 

@@ -141,27 +141,41 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
       registerOperatorRoutes(table, options);
       closeStreams = registerEventStream(table, options);
       const reportsDir = section.reportsDir ? path.resolve(section.reportsDir) : undefined;
+      // The self-optimizer writes its reports under the context folder.
+      const optimizerDir = path.resolve(config.paths.contextDir, 'reports');
       table.add(
-        { method: 'GET', url: '/reports', summary: 'Backtest report files in the configured reports folder' },
+        {
+          method: 'GET',
+          url: '/reports',
+          summary: 'Backtest report files (configured folder) and self-optimizer reports',
+        },
         async () => ({
           configured: reportsDir !== undefined,
           files: reportsDir ? await listReportFiles(reportsDir) : [],
+          optimizer: await listReportFiles(optimizerDir),
         }),
       );
       table.add(
         {
           method: 'GET',
           url: '/reports/file',
-          summary: 'One backtest report file, read-only; paths leading out of the folder are refused',
+          summary: 'One report file, read-only; paths leading out of their folder are refused',
           produces: '*/*',
-          query: z.strictObject({ path: z.string().min(1).max(512) }),
+          query: z.strictObject({
+            path: z.string().min(1).max(512),
+            source: z.enum(['backtest', 'optimizer']).default('backtest'),
+          }),
         },
         async ({ query, reply }) => {
-          const file = reportsDir ? await readInside(reportsDir, query.path) : null;
+          const root = query.source === 'optimizer' ? optimizerDir : reportsDir;
+          const file = root ? await readInside(root, query.path) : null;
           if (!file)
             return reply
               .code(404)
-              .send({ error: 'not_found', message: `query.path: no report file ${query.path}` });
+              .send({
+                error: 'not_found',
+                message: `query.path: no ${query.source} report file ${query.path}`,
+              });
           return reply.type(file.type).header('cache-control', 'no-store').send(file.body);
         },
       );

@@ -1,5 +1,6 @@
 import { get, getBlob } from '../api.ts';
 import { h, table, time } from '../dom.ts';
+import { renderMarkdown } from '../markdown.ts';
 
 interface ReportFile {
   path: string;
@@ -8,8 +9,34 @@ interface ReportFile {
 }
 
 export async function reportsPage(params: URLSearchParams): Promise<HTMLElement> {
-  const { configured, files } = await get<{ configured: boolean; files: ReportFile[] }>('/reports');
-  const section = h('section', { 'data-page': 'reports' }, h('h1', {}, 'Backtest reports'));
+  const { configured, files, optimizer } = await get<{
+    configured: boolean;
+    files: ReportFile[];
+    optimizer: ReportFile[];
+  }>('/reports');
+  const section = h('section', { 'data-page': 'reports' }, h('h1', {}, 'Self-optimizer reports'));
+  const markdown = optimizer.filter((file) => file.path.endsWith('.md'));
+  section.append(
+    table(
+      ['Report', 'Written'],
+      markdown.map((file) => [
+        h('a', { href: `#/reports?optimizer=${encodeURIComponent(file.path)}` }, file.path),
+        time(file.modifiedAt),
+      ]),
+      'no self-optimizer report yet (signet optimize, or nightly in market mode)',
+    ),
+  );
+  const report = params.get('optimizer');
+  if (report) {
+    const text = await (
+      await getBlob(`/reports/file?source=optimizer&path=${encodeURIComponent(report)}`)
+    ).text();
+    const body = h('article', { class: 'markdown', 'data-report': report });
+    // renderMarkdown escapes the text first: a report's content stays text.
+    body.innerHTML = renderMarkdown(text);
+    section.append(h('h2', {}, report), body);
+  }
+  section.append(h('h1', {}, 'Backtest reports'));
   if (!configured) {
     section.append(
       h(
