@@ -278,7 +278,7 @@ export class SkillRegistry {
         file: skill.file,
       });
     } else {
-      this.#logger.info({ skill: skill.name, version: skill.version }, 'skills: loaded');
+      this.#logger.debug({ skill: skill.name, version: skill.version }, 'skills: loaded');
       this.#emit({ kind: 'loaded', name: skill.name, version: skill.version, file: skill.file });
     }
   }
