@@ -37,6 +37,24 @@ const insertOne = `INSERT INTO agent_messages (envelope_version, ts, from_agent,
       VALUES ($1, coalesce($2::timestamptz, clock_timestamp()), $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
       RETURNING ${columns}`;
 
+/**
+ * One multi-row insert from parallel arrays ($1 version, $2..$9 columns), rows in input order,
+ * optionally notifying once per distinct topic in the same statement.
+ */
+function bulkInsert(returning: string, notify: boolean, select: string): string {
+  const insert = `INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
+      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
+        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
+      ORDER BY r.ordinality
+      RETURNING ${returning}`;
+  if (!notify) return `WITH inserted AS (${insert}) SELECT ${select} FROM inserted ORDER BY inserted.id`;
+  return `WITH inserted AS (${insert}), notified AS (
+      SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics
+    )
+    SELECT ${select} FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`;
+}
+
 export const busSql = {
   /** Insert and notify in one statement: inside a caller's transaction, the notification goes out only on commit. */
   publishOne: () => `WITH inserted AS (
@@ -54,41 +72,13 @@ export const busSql = {
   notify: () => `SELECT pg_notify('${busChannel}', topic) FROM unnest($1::text[]) AS topic`,
 
   /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
-  publishMany: () => `WITH inserted AS (
-      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
-      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
-        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
-      ORDER BY r.ordinality
-      RETURNING ${columns}
-    ), notified AS (
-      SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics
-    )
-    SELECT inserted.* FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`,
+  publishMany: () => bulkInsert(columns, true, 'inserted.*'),
 
   /** As publishMany without the notification: the Bus notifies after the commit (see notifier.ts). */
-  insertMany: () => `WITH inserted AS (
-      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
-      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
-        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
-      ORDER BY r.ordinality
-      RETURNING ${columns}
-    )
-    SELECT inserted.* FROM inserted ORDER BY inserted.id`,
+  insertMany: () => bulkInsert(columns, false, 'inserted.*'),
 
   /** As publishMany, answering only the ids (in input order): bulk writers need no copy of their payloads back. */
-  publishManyIds: () => `WITH inserted AS (
-      INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
-      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
-        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
-      ORDER BY r.ordinality
-      RETURNING id, topic
-    ), notified AS (
-      SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics
-    )
-    SELECT inserted.id FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`,
+  publishManyIds: () => bulkInsert('id, topic', true, 'inserted.id'),
 
   /**
    * The next batch after a position, only below the oldest running transaction ($4..$6 topics).

@@ -170,12 +170,10 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
           const root = query.source === 'optimizer' ? optimizerDir : reportsDir;
           const file = root ? await readInside(root, query.path) : null;
           if (!file)
-            return reply
-              .code(404)
-              .send({
-                error: 'not_found',
-                message: `query.path: no ${query.source} report file ${query.path}`,
-              });
+            return reply.code(404).send({
+              error: 'not_found',
+              message: `query.path: no ${query.source} report file ${query.path}`,
+            });
           return reply.type(file.type).header('cache-control', 'no-store').send(file.body);
         },
       );

@@ -136,7 +136,7 @@ export class SkillRegistry {
   static async load(options: SkillRegistryOptions & { watch?: boolean }): Promise<SkillRegistry> {
     const registry = new SkillRegistry(options);
     await registry.rescan();
-    if (options.watch) registry.watch();
+    if (options.watch) await registry.watch();
     return registry;
   }
 
@@ -167,11 +167,14 @@ export class SkillRegistry {
     return next;
   }
 
-  /** Starts watching the folder and each skill folder (not the files: editors replace files by rename). */
-  watch(): void {
+  /**
+   * Starts watching the folder and each skill folder (not the files: editors replace files by
+   * rename). Resolves once every folder is watched, so an edit made right after cannot be missed.
+   */
+  async watch(): Promise<void> {
     if (this.#closed) return;
     this.#watchFolder(this.dir);
-    this.#syncFolderWatchers().catch((error) =>
+    await this.#syncFolderWatchers().catch((error) =>
       this.#logger.warn({ err: error }, 'skills: watch setup failed'),
     );
   }

@@ -1,25 +1,11 @@
 import type { z } from 'zod';
+import type { LlmRequest } from '../llm/index.ts';
 import { SkillInputError } from './errors.ts';
 import type { JsonSchemaObject } from './json-schema.ts';
 import { placeholderPattern, type Skill } from './parse.ts';
 
-/**
- * The router's request contract. The router defines its own structurally identical type;
- * this one is what the skills side produces.
- */
-export interface LlmRequest<T> {
-  agent: string;
-  cycleId?: string;
-  skill: { name: string; version: string };
-  /** Philosophy + persona (+ output guidance): the stable, cacheable prefix. */
-  system: string;
-  /** The rendered inputs. */
-  prompt: string;
-  output: { schema: z.ZodType<T>; jsonSchema: Record<string, unknown> };
-  temperature?: number;
-  routes?: string[];
-  timeoutMs?: number;
-}
+/** The router's request contract: what the skills side produces for the router. */
+export type { LlmRequest } from '../llm/index.ts';
 
 /**
  * Numbers always print the same way: integers as they are, fractions with at most 12
