@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentRuntime } from '../src/agents/index.ts';
 import { Bus } from '../src/bus/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
+import { type Config, llmSectionSchema, loadConfig } from '../src/config/index.ts';
 import { LlmRouter, type RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { SimSession } from '../src/runtime/index.ts';
@@ -14,14 +14,33 @@ import {
   shippedPhilosophyFile,
   shippedSkillsDir,
 } from '../src/skills/index.ts';
+import { type FakeOpenAi, startFakeOpenAi } from './fakes/openai-server.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { runCli } from './support/processes.ts';
-import { scriptedRoute } from './support/scripted-route.ts';
+import { skillOf } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 const logger = silentLogger();
 const databases: TestDatabase[] = [];
+let llmFake: FakeOpenAi;
+beforeAll(async () => {
+  llmFake = await startFakeOpenAi({ dialect: 'compatible' });
+  // Calls arrive in no fixed order (the signers run in parallel): answer by the skill asked.
+  llmFake.setResponder((request) => {
+    const body = request.body as { messages: Array<{ role: string; content: string }> };
+    const system = body.messages.find((message) => message.role === 'system')?.content ?? '';
+    const user = body.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
+    const skill = skillOf({ system } as RouteRequest);
+    const answer = answers[skill as keyof typeof answers];
+    const value =
+      typeof answer === 'function'
+        ? answer({ system, messages: [{ role: 'user', content: user }] } as RouteRequest)
+        : answer;
+    return { kind: 'success', text: JSON.stringify(value) };
+  });
+});
 afterAll(async () => {
+  await llmFake.close();
   await Promise.all(databases.map((db) => db.drop()));
 });
 
@@ -126,11 +145,17 @@ async function run(
     },
     pipeline: { ...base.pipeline, parallelism: 1, topK: 3 },
     paths: { ...base.paths, contextDir },
-    llm: { ...base.llm, mode },
+    // The production openai-compatible route, over HTTP, against the protocol fake.
+    llm: llmSectionSchema.parse({
+      mode,
+      routes: [
+        { name: 'local', kind: 'openai-compatible', model: 'fake-model', baseUrl: `${llmFake.baseUrl}/v1` },
+      ],
+    }),
   };
   const bus = new Bus({ store: db.store, logger });
-  const route = scriptedRoute({ answers });
-  const router = new LlmRouter({ section: config.llm, store: db.store, logger, routes: [route] });
+  const before = llmFake.requests.length;
+  const router = new LlmRouter({ section: config.llm, store: db.store, logger });
   const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
   const agents: AgentRuntime = {
     skills,
@@ -157,10 +182,17 @@ async function run(
       'SELECT client_order_id, symbol, side, qty, price, commission, ts FROM fills ORDER BY client_order_id, ts',
     )
   ).rows;
-  return { db, journal: files(contextDir), messages, orders, fills, routeCalls: route.calls.length };
+  return {
+    db,
+    journal: files(contextDir),
+    messages,
+    orders,
+    fills,
+    routeCalls: llmFake.requests.length - before,
+  };
 }
 
-describe('pipeline end to end (sim feed, paper broker, scripted LLM)', () => {
+describe('pipeline end to end (sim feed, paper broker, scripted answers from the OpenAI-compatible fake over HTTP)', () => {
   it('trades, journals and logs deterministically; a replay repeats it byte for byte without calling a model', async () => {
     const recorded = await run('record', undefined, 12);
     expect(recorded.routeCalls).toBeGreaterThan(0);

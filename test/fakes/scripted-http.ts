@@ -20,6 +20,11 @@ export interface ScriptedServer<Step> {
   script(...steps: Step[]): void;
   /** The reply used when the queue is empty. */
   setDefault(step: Step): void;
+  /**
+   * Answers from the request itself (e.g. by the prompt's content) when the queue is empty and
+   * the responder returns a step; for tests whose calls arrive in no fixed order.
+   */
+  setResponder(responder: ((request: RecordedRequest) => Step | undefined) | undefined): void;
   readonly requests: RecordedRequest[];
   pending(): number;
   reset(): void;
@@ -41,6 +46,7 @@ export async function startScriptedServer<Step>(options: {
 }): Promise<ScriptedServer<Step>> {
   const queue: Step[] = [];
   let defaultStep = options.defaultStep;
+  let responder: ((request: RecordedRequest) => Step | undefined) | undefined;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
@@ -84,7 +90,7 @@ export async function startScriptedServer<Step>(options: {
       return;
     }
     requests.push(recorded);
-    const step = queue.length > 0 ? queue.shift()! : defaultStep;
+    const step = queue.length > 0 ? queue.shift()! : (responder?.(recorded) ?? defaultStep);
     try {
       await options.handle(recorded, step, response);
     } catch (error) {
@@ -103,6 +109,9 @@ export async function startScriptedServer<Step>(options: {
     script: (...steps) => queue.push(...steps),
     setDefault: (step) => {
       defaultStep = step;
+    },
+    setResponder: (next) => {
+      responder = next;
     },
     requests,
     pending: () => queue.length,
