@@ -43,7 +43,7 @@ export function startFakeOpenAi(options: {
   const dialect = options.dialect ?? 'openai';
   return startScriptedServer<OpenAiStep>({
     defaultStep: { kind: 'success', text: options.defaultText ?? '{"action":"HOLD","confidence":0.5}' },
-    accepts: (path) => path === '/v1/chat/completions',
+    accepts: (path) => path === '/v1/chat/completions' || path === '/v1/models',
     notFound: (response, path) =>
       sendJson(response, 404, {
         error: {
@@ -90,6 +90,14 @@ export function startFakeOpenAi(options: {
             'invalid_api_key',
           );
       }
+      // GET /v1/models: the free call `signet doctor` uses to prove the address and the key.
+      if (request.path === '/v1/models')
+        return sendJson(
+          response,
+          200,
+          { object: 'list', data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] },
+          headers,
+        );
       const body = request.body as { model?: unknown; messages?: unknown };
       if (
         typeof body !== 'object' ||

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlpacaFake, startAlpacaFake } from '../../../test/fakes/alpaca/server.ts';
+import { startFakeOpenAi } from '../../../test/fakes/openai-server.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { runCli } from '../../../test/support/processes.ts';
-import { loadConfig } from '../../config/index.ts';
+import { llmSectionSchema, loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../logging/index.ts';
-import { type DoctorCheck, doctorChecks, runDoctor } from './doctor.ts';
+import { type DoctorCheck, doctorChecks, llmRoutesCheck, runDoctor } from './doctor.ts';
 
 let fake: AlpacaFake;
 let database: TestDatabase;
@@ -43,6 +44,7 @@ describe('signet doctor', () => {
       ['database', 'ok'],
       ['broker', 'ok'],
       ['feed', 'ok'],
+      ['llm routes', 'ok'],
     ]);
     expect(report.ok).toBe(true);
   });
@@ -67,5 +69,43 @@ describe('signet doctor', () => {
     ]);
     expect(report.ok).toBe(false);
     expect(report.checks.at(-1)).toMatchObject({ name: 'llm', status: 'fail', fix: 'configure one' });
+  });
+
+  it('checks each configured LLM route: a reachable server passes, a missing CLI and a refused key are named', async () => {
+    const local = await startFakeOpenAi({ dialect: 'compatible' });
+    const paid = await startFakeOpenAi({ apiKey: 'sk-right-key' });
+    try {
+      const routes = (extra: unknown[]) =>
+        loadConfig({
+          cwd: folder,
+          env: { ...env(fake.secretKey), OPENAI_API_KEY: 'sk-wrong-key' },
+          overrides: { llm: llmSectionSchema.parse({ routes: extra }) },
+        });
+      const context = (config: ReturnType<typeof routes>) => ({
+        config,
+        logger: silentLogger(),
+        store: async () => database.store,
+      });
+      const healthy = routes([
+        { name: 'local', kind: 'openai-compatible', model: 'm', baseUrl: `${local.baseUrl}/v1` },
+      ]);
+      expect(await llmRoutesCheck.run(context(healthy))).toMatchObject({
+        status: 'ok',
+        detail: 'local reachable',
+      });
+      const broken = routes([
+        { name: 'local', kind: 'openai-compatible', model: 'm', baseUrl: `${local.baseUrl}/v1` },
+        { name: 'claude', kind: 'claude-cli', model: 'sonnet', binary: '/nonexistent/claude' },
+        { name: 'paid', kind: 'openai', model: 'gpt-5.4-mini', baseUrl: `${paid.baseUrl}/v1` },
+      ]);
+      const result = await llmRoutesCheck.run(context(broken));
+      expect(result.status).toBe('warn');
+      expect(result.detail).toMatch(/claude: the \/nonexistent\/claude executable is not on PATH/);
+      expect(result.detail).toMatch(/paid: .* refused the key \(401\)/);
+      expect(result.detail).not.toContain('sk-wrong-key');
+    } finally {
+      await local.close();
+      await paid.close();
+    }
   });
 });

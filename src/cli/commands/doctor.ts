@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createAlpacaClient, eaHeartbeatAge } from '../../broker/index.ts';
-import type { Config } from '../../config/index.ts';
+import type { Config, LlmRouteConfig } from '../../config/index.ts';
 import { errorMessage, SignetError } from '../../errors/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { createAlpacaFeed } from '../../market/index.ts';
@@ -150,8 +152,71 @@ export const feedCheck: DoctorCheck = {
   },
 };
 
+function onPath(binary: string): boolean {
+  if (binary.includes('/')) return existsSync(binary);
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((folder) => folder && existsSync(path.join(folder, binary)));
+}
+
+/** One configured LLM route: its binary is there, or its server answers and takes the key. */
+async function checkRoute(config: Config, route: LlmRouteConfig): Promise<string | undefined> {
+  if (route.kind === 'claude-cli' || route.kind === 'codex-cli') {
+    const binary = route.binary ?? (route.kind === 'claude-cli' ? 'claude' : 'codex');
+    return onPath(binary)
+      ? undefined
+      : `${route.name}: the ${binary} executable is not on PATH (install it, or set llm.routes[].binary)`;
+  }
+  const key = config.secrets.llm[route.name];
+  if ((route.kind === 'anthropic' || route.kind === 'openai') && !key) {
+    return `${route.name}: no API key (export ${route.apiKeyEnv ?? (route.kind === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY')})`;
+  }
+  const base = (
+    route.baseUrl ??
+    (route.kind === 'anthropic'
+      ? 'https://api.anthropic.com'
+      : route.kind === 'openai'
+        ? 'https://api.openai.com/v1'
+        : 'http://localhost:11434/v1')
+  ).replace(/\/+$/, '');
+  // Listing models costs nothing and proves the address, and the key where one is needed.
+  const url = route.kind === 'anthropic' ? `${base}/v1/models` : `${base}/models`;
+  const headers: Record<string, string> = {};
+  if (key && route.kind === 'anthropic')
+    Object.assign(headers, { 'x-api-key': key.reveal(), 'anthropic-version': '2023-06-01' });
+  else if (key) headers.authorization = `Bearer ${key.reveal()}`;
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
+    if (response.status === 401 || response.status === 403)
+      return `${route.name}: ${base} refused the key (${response.status})`;
+    return undefined;
+  } catch (error) {
+    return `${route.name}: ${base} cannot be reached (${errorMessage(error)})`;
+  }
+}
+
+export const llmRoutesCheck: DoctorCheck = {
+  name: 'llm routes',
+  async run({ config }) {
+    const routes = config.llm.routes.filter((route) => route.enabled);
+    if (routes.length === 0)
+      return { status: 'ok', detail: 'no LLM route configured: agents use their deterministic fallbacks' };
+    const problems = (await Promise.all(routes.map((route) => checkRoute(config, route)))).filter(
+      (problem): problem is string => problem !== undefined,
+    );
+    if (problems.length === 0)
+      return { status: 'ok', detail: `${routes.map((route) => route.name).join(', ')} reachable` };
+    const status = problems.length === routes.length ? 'fail' : 'warn';
+    return {
+      status,
+      detail: problems.join('; '),
+      fix: 'Fix the routes named above; while one route answers, the others are skipped by their breakers.',
+    };
+  },
+};
+
 /** The checks `signet doctor` runs, in order. Append yours. */
-export const doctorChecks: DoctorCheck[] = [databaseCheck, brokerCheck, feedCheck];
+export const doctorChecks: DoctorCheck[] = [databaseCheck, brokerCheck, feedCheck, llmRoutesCheck];
 
 export interface DoctorReport {
   ok: boolean;
