@@ -42,3 +42,14 @@ export function startHeartbeat(
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+const removeHeartbeats = 'DELETE FROM heartbeats WHERE name = ANY($1::text[]) OR kind = ANY($2::text[])';
+
+/** Forgets heartbeats on a clean stop, so their growing age is not read as a death. */
+export async function forgetHeartbeats(
+  queryable: Queryable,
+  names: string[],
+  kinds: HeartbeatKind[] = [],
+): Promise<void> {
+  await queryable.query(removeHeartbeats, [names, kinds]);
+}

@@ -1,1 +1,1 @@
-export { beat, type HeartbeatKind, startHeartbeat } from './heartbeats.ts';
+export { beat, forgetHeartbeats, type HeartbeatKind, startHeartbeat } from './heartbeats.ts';

@@ -4,7 +4,7 @@ import type { AgentRuntime } from '../agents/index.ts';
 import { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
-import { startHeartbeat } from '../heartbeats/index.ts';
+import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
 import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
 import { createLlmRouter, type LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -220,6 +220,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         await startedIngress.stop().catch(() => {});
         await marketSession?.stop().catch(() => {});
         heartbeat.stop();
+        // A clean stop is not a death: the watchdog must not halt on the heartbeats it leaves behind.
+        await forgetHeartbeats(store, ['brain'], ['job']).catch(() => {});
         loadedSkills.close();
         await bus
           .publish({
