@@ -1,20 +1,14 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentRuntime } from '../src/agents/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
-import { LlmRouter, type RouteRequest } from '../src/llm/index.ts';
+import type { RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { generateSimSeries } from '../src/market/index.ts';
 import { MarketSession } from '../src/runtime/index.ts';
-import {
-  loadPhilosophy,
-  SkillRegistry,
-  shippedPhilosophyFile,
-  shippedSkillsDir,
-} from '../src/skills/index.ts';
 import { type AlpacaFake, startAlpacaFake } from './fakes/alpaca/server.ts';
+import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { scriptedRoute } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
@@ -101,13 +95,7 @@ describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a
       },
     });
     const bus = new Bus({ store: db.store, logger });
-    const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
-    const agents: AgentRuntime = {
-      skills,
-      llm: new LlmRouter({ section: config.llm, store: db.store, logger, routes: [route] }),
-      philosophy: await loadPhilosophy(shippedPhilosophyFile()),
-      logger,
-    };
+    const agents = await scriptedAgents(db.store, [route]);
     const { session } = await MarketSession.open({
       config,
       store: db.store,
@@ -159,7 +147,7 @@ describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a
       expect(journal.rowCount).toBe(2);
     } finally {
       await session.stop();
-      skills.close();
+      agents.skills.close();
       await bus.stop();
     }
   });

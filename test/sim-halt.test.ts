@@ -1,19 +1,13 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentRuntime } from '../src/agents/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
-import { LlmRouter, type RouteRequest } from '../src/llm/index.ts';
+import type { RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { SimSession } from '../src/runtime/index.ts';
-import {
-  loadPhilosophy,
-  SkillRegistry,
-  shippedPhilosophyFile,
-  shippedSkillsDir,
-} from '../src/skills/index.ts';
 import { haltFileFor, raiseHalt } from '../src/watchdog/index.ts';
+import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { scriptedRoute } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
@@ -71,13 +65,7 @@ describe('halt level 4 in sim mode (the paper broker lives in the brain)', () =>
       },
     });
     const bus = new Bus({ store: db.store, logger });
-    const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
-    const agents: AgentRuntime = {
-      skills,
-      llm: new LlmRouter({ section: config.llm, store: db.store, logger, routes: [route] }),
-      philosophy: await loadPhilosophy(shippedPhilosophyFile()),
-      logger,
-    };
+    const agents = await scriptedAgents(db.store, [route]);
     const { session } = await SimSession.open({
       config,
       store: db.store,
@@ -103,7 +91,7 @@ describe('halt level 4 in sim mode (the paper broker lives in the brain)', () =>
     // Market orders fill at the next bar's open: flat one bar later.
     await session.step();
     expect(session.broker.positions()).toEqual([]);
-    skills.close();
+    agents.skills.close();
     await bus.stop();
   });
 });

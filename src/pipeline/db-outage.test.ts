@@ -1,18 +1,16 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptedAgents } from '../../test/support/agents.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { scriptedRoute } from '../../test/support/scripted-route.ts';
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
-import { type AgentRuntime, defaultStrategistRules } from '../agents/index.ts';
+import { defaultStrategistRules } from '../agents/index.ts';
 import { PaperBroker } from '../broker/index.ts';
 import { Bus } from '../bus/index.ts';
-import { llmSectionSchema } from '../config/index.ts';
-import { LlmRouter } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { generateSimSeries } from '../market/index.ts';
-import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
 import { createStoreFromUrl } from '../store/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import { haltLevelOrNull } from '../watchdog/index.ts';
@@ -72,15 +70,9 @@ describe('database lost in the middle of a cycle', () => {
       last,
     );
     const bus = new Bus({ store, logger });
-    const skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
-    const runtime: AgentRuntime = {
-      skills,
-      // The router's own bookkeeping (ledger, replay store) uses the direct connection, so the
-      // cut reaches exactly the order path.
-      llm: new LlmRouter({ section: llmSectionSchema.parse({}), store: db.store, logger, routes: [route] }),
-      philosophy: await loadPhilosophy(shippedPhilosophyFile()),
-      logger,
-    };
+    // The router's own bookkeeping (ledger, replay store) uses the direct connection, so the
+    // cut reaches exactly the order path.
+    const runtime = await scriptedAgents(db.store, [route]);
     const haltStore = {
       db: store,
       haltFile: path.join(walkableTempDir(path.join(tmpdir(), 'signet-halt-')), 'halt.json'),
@@ -122,7 +114,7 @@ describe('database lost in the middle of a cycle', () => {
     // Nothing reached our orders table either.
     const orders = await db.store.query("SELECT 1 FROM orders WHERE cycle_id = 'outage-1'");
     expect(orders.rowCount).toBe(0);
-    skills.close();
+    runtime.skills.close();
     await bus.stop();
     await store.close().catch(() => {});
     await proxy.stop();

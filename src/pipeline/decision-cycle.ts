@@ -21,6 +21,7 @@ import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { Strategy } from '../strategies/index.ts';
+import { withClock } from './clocked.ts';
 import { evaluateRisk, type RiskDecision, type RiskLimits, type RiskPosition } from './risk-gate.ts';
 import { agentSignature, allSigned, type SignerResult } from './signatures.ts';
 import { pipelineSql } from './sql.ts';
@@ -136,12 +137,7 @@ export async function runDecisionCycle(
   cycleId: string,
   universe: readonly BarSeries[],
 ): Promise<CycleReport> {
-  // Messages carry the cycle's clock (simulated in sim and backtests), so a rerun is identical.
-  const deps: CycleDeps = {
-    ...clockless,
-    publish: (input, options) =>
-      clockless.publish({ ts: new Date(clockless.clock.now()), ...input }, options),
-  };
+  const deps: CycleDeps = { ...clockless, publish: withClock(clockless) };
   const at = () => new Date(deps.clock.now()).toISOString();
   const start = await deps.publish({
     fromAgent: 'scheduler',

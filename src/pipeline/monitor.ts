@@ -2,6 +2,7 @@ import type { Broker, Order, Position } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
+import { withClock } from './clocked.ts';
 import { monitorSql } from './monitor-sql.ts';
 
 export interface MonitorDeps {
@@ -51,11 +52,7 @@ async function liveOrder(broker: Broker, id: string | null): Promise<Order | und
  * at the broker; a missing one is put back (or the position closed), never ignored.
  */
 export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorReport> {
-  const deps: MonitorDeps = {
-    ...clockless,
-    publish: (input, options) =>
-      clockless.publish({ ts: new Date(clockless.clock.now()), ...input }, options),
-  };
+  const deps: MonitorDeps = { ...clockless, publish: withClock(clockless) };
   const { broker, brokerName, db } = deps;
   const atBroker: Position[] = (await broker.positions()).filter((position) => position.qty !== 0);
   const ours = new Map(

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type AgentRuntime, defaultStrategistRules, type Quote } from '../agents/index.ts';
+import type { AgentRuntime, Quote } from '../agents/index.ts';
 import { type RunningAlpaca, startAlpacaBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
@@ -20,8 +20,8 @@ import {
   screen,
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { createStrategy } from '../strategies/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
+import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
 import { runtimeSql } from './sql.ts';
 
 export interface MarketSessionOptions {
@@ -68,7 +68,6 @@ export class MarketSession {
     const { config } = options;
     this.#journalRoot = path.resolve(config.paths.contextDir);
     const haltStore = { db: options.store, haltFile: haltFileFor(config.dataPath) };
-    const strategist = config.strategist;
     this.#deps = {
       runtime: options.agents,
       publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
@@ -80,24 +79,8 @@ export class MarketSession {
       freshQuote: (symbol) => this.#quote(symbol),
       journal: (entry) => this.#journal(entry),
       clock: { now: () => Date.now() },
-      settings: {
-        limits: config.risk,
-        rules: {
-          ...defaultStrategistRules,
-          minRewardToRisk: strategist.minRewardToRisk,
-          maxHorizonBars: strategist.maxHorizonBars,
-          allowShort: strategist.allowShort,
-          stopAtr: strategist.stopAtr,
-          targetAtr: strategist.targetAtr,
-        },
-        timeframe: config.broker.alpaca.timeframe,
-        topK: config.pipeline.topK,
-        parallelism: config.pipeline.parallelism,
-        signerTimeoutMs: config.pipeline.signerTimeoutMs,
-        maxDataAgeSeconds: config.pipeline.maxDataAgeSeconds,
-        commissionRate: 0,
-      },
-      fallbackStrategy: createStrategy(strategist.fallback, strategist.fallbackParameters),
+      settings: cycleSettingsFrom(config, { timeframe: config.broker.alpaca.timeframe, commissionRate: 0 }),
+      fallbackStrategy: fallbackStrategyFrom(config),
     };
   }
 

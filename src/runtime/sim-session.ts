@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { type AgentRuntime, defaultStrategistRules, type Quote } from '../agents/index.ts';
+import type { AgentRuntime, Quote } from '../agents/index.ts';
 import { type BrokerEvent, PaperBroker, reconcile } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
@@ -18,8 +18,8 @@ import {
   runMonitorPass,
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { createStrategy } from '../strategies/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
+import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
 import { applyPaperRequest, JournaledPaperBroker, loadPaperRequests } from './journaled-broker.ts';
 import { paperReconcileSource } from './paper-source.ts';
 import { BrokerRecorder } from './recorder.ts';
@@ -128,7 +128,6 @@ export class SimSession {
     this.#journaled = new JournaledPaperBroker(this.broker, options.store, runId, () => this.#cursor);
     this.#dayStartEquity = config.paper.cash;
     this.#highWaterMark = config.paper.cash;
-    const strategist = config.strategist;
     this.#deps = {
       runtime: options.agents,
       publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
@@ -140,24 +139,11 @@ export class SimSession {
       freshQuote: async (symbol) => this.#quote(symbol),
       journal: (entry) => this.#journal(entry),
       clock,
-      settings: {
-        limits: config.risk,
-        rules: {
-          ...defaultStrategistRules,
-          minRewardToRisk: strategist.minRewardToRisk,
-          maxHorizonBars: strategist.maxHorizonBars,
-          allowShort: strategist.allowShort,
-          stopAtr: strategist.stopAtr,
-          targetAtr: strategist.targetAtr,
-        },
+      settings: cycleSettingsFrom(config, {
         timeframe: config.pipeline.timeframe,
-        topK: config.pipeline.topK,
-        parallelism: config.pipeline.parallelism,
-        signerTimeoutMs: config.pipeline.signerTimeoutMs,
-        maxDataAgeSeconds: config.pipeline.maxDataAgeSeconds,
         commissionRate: config.paper.commission,
-      },
-      fallbackStrategy: createStrategy(strategist.fallback, strategist.fallbackParameters),
+      }),
+      fallbackStrategy: fallbackStrategyFrom(config),
     };
   }
 

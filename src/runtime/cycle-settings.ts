@@ -1,0 +1,34 @@
+import { defaultStrategistRules } from '../agents/index.ts';
+import type { Config } from '../config/index.ts';
+import type { CycleSettings } from '../pipeline/index.ts';
+import { createStrategy, type Strategy } from '../strategies/index.ts';
+
+/** The cycle's settings from signet.yaml; only the bar timeframe and the commission depend on the venue. */
+export function cycleSettingsFrom(
+  config: Config,
+  venue: { timeframe: string; commissionRate: number },
+): CycleSettings {
+  const { strategist, pipeline } = config;
+  return {
+    limits: config.risk,
+    rules: {
+      ...defaultStrategistRules,
+      minRewardToRisk: strategist.minRewardToRisk,
+      maxHorizonBars: strategist.maxHorizonBars,
+      allowShort: strategist.allowShort,
+      stopAtr: strategist.stopAtr,
+      targetAtr: strategist.targetAtr,
+    },
+    timeframe: venue.timeframe,
+    topK: pipeline.topK,
+    parallelism: pipeline.parallelism,
+    signerTimeoutMs: pipeline.signerTimeoutMs,
+    maxDataAgeSeconds: pipeline.maxDataAgeSeconds,
+    commissionRate: venue.commissionRate,
+  };
+}
+
+/** The deterministic strategy that decides for the Strategist when no LLM can be asked. */
+export function fallbackStrategyFrom(config: Config): Strategy {
+  return createStrategy(config.strategist.fallback, config.strategist.fallbackParameters);
+}
