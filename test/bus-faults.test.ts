@@ -61,8 +61,10 @@ describe('bus under faults', () => {
 
     const seen = idsIn(output);
     expect(new Set(seen)).toEqual(new Set([...sent, ...more]));
-    // At least once: the message being handled at the kill may come again, but not the whole log.
-    expect(seen.length - new Set(seen).size).toBeLessThanOrEqual(10);
+    // At least once: what was handled after the last stored offset comes again, but not the whole
+    // log. Offsets are stored in the background, one write at a time, so the stored position may
+    // trail by the batch being written plus the batch being handled: at most two batches of 10.
+    expect(seen.length - new Set(seen).size).toBeLessThanOrEqual(2 * 10);
     await bus.stop();
   });
 
