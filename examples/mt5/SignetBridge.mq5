@@ -4,7 +4,8 @@
 //| The MetaTrader 5 side of Signet's EA bridge (contract /mt5/v1,    |
 //| see src/ingress/mt5-routes.ts). From OnTimer it:                  |
 //|   - posts a heartbeat (account, trade permission, clock offset),  |
-//|   - posts newly closed bars of the chart symbol,                  |
+//|   - posts newly closed bars of the chart symbol, with its         |
+//|     contract (contract size, volume min/step/max) for sizing,     |
 //|   - posts its open positions (Signet's ledger follows them),      |
 //|   - optionally posts a chart capture (PNG),                       |
 //|   - polls for one command, executes it with CTrade, and acks it.  |
@@ -25,7 +26,7 @@
 //|   - the EA acts on HTTP status codes only, never on error bodies. |
 //+------------------------------------------------------------------+
 #property copyright "Signet"
-#property version   "1.00"
+#property version   "1.10"
 #property strict
 
 #include <Trade\Trade.mqh>
@@ -40,7 +41,7 @@ input int             InpCaptureMinutes   = 0;                       // chart ca
 input long            InpMagic            = 20261121;                // marks Signet's positions and orders
 input int             InpTimeoutMs        = 3000;                    // WebRequest timeout for JSON calls
 
-#define EA_VERSION     "1.0.0"
+#define EA_VERSION     "1.1.0"
 #define EXECUTED_FILE  "SignetBridge_executed.txt"
 #define CAPTURE_FILE   "signet_chart.png"
 
@@ -364,9 +365,17 @@ void SendBars()
                            (long)rates[i].time, Num(rates[i].open, _Digits), Num(rates[i].high, _Digits), Num(rates[i].low, _Digits),
                            Num(rates[i].close, _Digits), rates[i].tick_volume, rates[i].spread, rates[i].real_volume);
      }
+   // The contract travels with the bars: Signet sizes in units of the instrument and turns them
+   // into lots with these (no contract size reported = no order for the symbol).
    string json = StringFormat("{\"msg_id\":\"%s\",\"terminal_id\":\"%s\",\"symbol\":\"%s\",\"timeframe\":\"%s\",\"digits\":%d,"
+                              "\"contract_size\":%s,\"volume_min\":%s,\"volume_step\":%s,\"volume_max\":%s,"
                               "\"server_utc_offset_s\":%d,\"bars\":[%s]}",
-                              NewMsgId(), JsonEscape(g_terminalId), _Symbol, period, _Digits, ServerUtcOffset(), bars);
+                              NewMsgId(), JsonEscape(g_terminalId), _Symbol, period, _Digits,
+                              Num(SymbolInfoDouble(_Symbol, SYMBOL_TRADE_CONTRACT_SIZE), 2),
+                              Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_MIN), 4),
+                              Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_STEP), 4),
+                              Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_MAX), 2),
+                              ServerUtcOffset(), bars);
    string response;
    // Duplicates are harmless (Signet de-duplicates per bar); advance only on success.
    if(PostJson("/mt5/v1/bars", json, response) == 200)

@@ -81,6 +81,11 @@ export interface Position {
   avgPrice: number;
   stopClientOrderId: string | null;
   takeProfitClientOrderId: string | null;
+  /**
+   * A stop-loss the broker keeps on the position itself rather than as an order (MT5's SL);
+   * absent or null where stops are orders (paper, Alpaca).
+   */
+  stopPriceOnPosition?: number | null;
   openedAt: number;
 }
 
@@ -142,4 +147,26 @@ export interface ClosedTrade {
   exitLeg: OrderLeg;
   entryClientOrderId: string;
   exitClientOrderId: string;
+}
+
+/**
+ * Whether a position is protected by a live stop at the broker: a stop-loss price held on the
+ * position (MT5), or a working stop order (the position's own, else `knownStopId`, e.g. the one
+ * our tables remember). The monitor and the watchdog both ask this, so they never disagree.
+ */
+export async function liveStopOf(
+  broker: Pick<Broker, 'getOrder'>,
+  position: Position,
+  knownStopId: string | null = null,
+): Promise<{ clientOrderId: string | null; price: number | null } | undefined> {
+  const onPosition = position.stopPriceOnPosition;
+  if (onPosition !== undefined && onPosition !== null && onPosition > 0)
+    return { clientOrderId: position.stopClientOrderId, price: onPosition };
+  for (const id of [position.stopClientOrderId, knownStopId]) {
+    if (!id) continue;
+    const order = await broker.getOrder(id);
+    if (order && (order.status === 'open' || order.status === 'waiting'))
+      return { clientOrderId: order.clientOrderId, price: order.stopPrice };
+  }
+  return undefined;
 }

@@ -50,6 +50,24 @@ export const mt5SectionSchema = z
     pollIntervalS: z.number().int().min(1).max(60).default(2),
     /** A command not picked up within this time expires. */
     commandTtlS: z.number().int().min(5).max(3_600).default(60),
+    /** The terminal to trade, as the EA names it (`<login>@<server>`); unset: the only one connected. */
+    terminalId: z.string().min(1).max(200).optional(),
+    /** Symbols to trade; empty: every symbol the EA posts bars for. */
+    symbols: z.array(z.string().min(1).max(64)).default([]),
+    /** The timeframe of the bars the EA posts (its InpBarsTimeframe). */
+    timeframe: z
+      .string()
+      .regex(
+        /^(M(1|2|3|4|5|6|10|12|15|20|30)|H(1|2|3|4|6|8|12)|D1|W1|MN1)$/,
+        'an MT5 timeframe such as M5 or H1',
+      )
+      .default('M5'),
+    /** How often market mode looks for a newly closed bar; each new bar runs one decision cycle. */
+    newBarCheckMs: z.number().int().min(100).max(600_000).default(2_000),
+    /** MT5 magic number on Signet's orders and positions (the EA's InpMagic). */
+    magic: z.number().int().min(0).default(20261121),
+    /** Largest price deviation accepted for market orders, in points. */
+    deviationPoints: z.number().int().min(0).max(10_000).default(10),
   })
   .strict();
 

@@ -19,7 +19,7 @@ bus:
   maxAttempts: 5          # handler attempts before a message is parked
 
 feed:
-  kind: sim               # sim (runtime and backtests) | csv | alpaca (backtests for now)
+  # kind: sim             # sim | csv | alpaca | mt5; default: follows broker.kind (paper → sim)
   sim:
     seed: 42              # the same seed gives the same market
     symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO]
@@ -28,7 +28,16 @@ feed:
     warmupBars: 60        # history the agents see before the first live bar
 
 broker:
-  kind: paper             # paper | alpaca | mt5 (the runtime trades paper for now)
+  kind: paper             # paper | alpaca | mt5 — this one line switches the venue (feed and mode follow)
+  alpaca:                 # keys: APCA_API_KEY_ID, APCA_API_SECRET_KEY; live needs \`signet start --live\`
+    mode: paper           # paper | live
+    timeframe: 1Day
+    symbols: []           # required for alpaca, e.g. [AAPL, MSFT]
+  mt5:                    # SignetBridge.mq5 posts to the ingress; token: SIGNET_MT5_TOKEN
+    # terminalId: "51234567@Broker-Demo"   # default: the only terminal that connects
+    symbols: []           # empty: every symbol the EA posts bars for
+    timeframe: M5         # the EA's InpBarsTimeframe; a cycle runs on each newly closed bar
+    commandTtlS: 60       # an order the EA has not picked up by then expires, never goes late
 
 paper:
   cash: 100000
@@ -62,7 +71,7 @@ pipeline:
   maxDataAgeSeconds: 172800
 
 schedule:
-  mode: sim               # sim: one bar every barIntervalMs (accelerated clock)
+  # mode: sim             # sim: one bar every barIntervalMs; market: real time. Default: follows broker.kind
   barIntervalMs: 2000
   monitorIntervalMs: 10000
 

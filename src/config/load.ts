@@ -48,6 +48,27 @@ export function describeIssues(
   });
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Switching venue is one line: `broker.kind` decides the feed and the schedule mode unless the
+ * file sets them (paper → sim feed, accelerated clock; alpaca or mt5 → that venue's bars, market
+ * mode). Anything malformed is left alone for the schema to name.
+ */
+export function withVenueDefaults(merged: Record<string, unknown>): Record<string, unknown> {
+  const broker = merged.broker;
+  const kind = isRecord(broker) ? broker.kind : undefined;
+  if (kind !== 'alpaca' && kind !== 'mt5') return merged;
+  const feed = merged.feed === undefined ? {} : merged.feed;
+  const schedule = merged.schedule === undefined ? {} : merged.schedule;
+  return {
+    ...merged,
+    feed: isRecord(feed) && feed.kind === undefined ? { ...feed, kind } : feed,
+    schedule: isRecord(schedule) && schedule.mode === undefined ? { ...schedule, mode: 'market' } : schedule,
+  };
+}
+
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
@@ -74,7 +95,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     );
   }
   const merged = { ...(raw as Record<string, unknown>), ...(options.overrides ?? {}) };
-  const parsed = configFileSchema.safeParse(merged);
+  const parsed = configFileSchema.safeParse(withVenueDefaults(merged));
   if (!parsed.success) {
     const issues = describeIssues(parsed.error.issues);
     const where = source ?? 'configuration';

@@ -17,7 +17,8 @@ export const pathsSectionSchema = z
 
 export const feedSectionSchema = z
   .object({
-    kind: z.enum(['sim', 'csv', 'alpaca']).default('sim'),
+    /** Default: follows broker.kind (sim for paper, alpaca for alpaca, mt5 for mt5). */
+    kind: z.enum(['sim', 'csv', 'alpaca', 'mt5']).default('sim'),
     sim: z
       .object({
         seed: z
@@ -108,7 +109,8 @@ export const scheduleSectionSchema = z
   .object({
     /**
      * sim: an accelerated clock replays the feed bar by bar (one bar every barIntervalMs).
-     * market: cycles on the exchange calendar in its time zone (cron expressions below).
+     * market: cycles on the exchange calendar in its time zone (cron expressions below), or on
+     * each newly closed bar the MT5 EA posts. Default: follows broker.kind (sim for paper).
      */
     mode: z.enum(['sim', 'market']).default('sim'),
     barIntervalMs: z.number().int().min(10).max(3_600_000).default(2_000),

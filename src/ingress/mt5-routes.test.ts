@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { SimulatedEa } from '../../test/support/simulated-ea.ts';
 import { eaHeartbeatAge, Mt5Broker, queueCommand } from '../broker/index.ts';
 import { Secret } from '../config/index.ts';
 import { silentLogger } from '../logging/index.ts';
@@ -10,97 +11,6 @@ const terminalId = '51234567@Broker-Demo';
 let database: TestDatabase;
 let server: Awaited<ReturnType<typeof createIngressServer>>;
 let ea: SimulatedEa;
-
-/**
- * A stand-in for SignetBridge.mq5 speaking the same HTTP: the terminal's headers, server-clock
- * times with a +2 h offset, and the careless habits of real EAs (a trailing NUL, no Content-Type).
- */
-class SimulatedEa {
-  private counter = 0;
-  constructor(
-    private readonly baseUrl: string,
-    private readonly bridgeToken: string,
-  ) {}
-
-  msgId(): string {
-    this.counter += 1;
-    return `${terminalId}-${1_763_649_600_000 + this.counter}`;
-  }
-
-  async post(
-    path: string,
-    body: Record<string, unknown>,
-    options: { nul?: boolean; contentType?: boolean; token?: string | null } = {},
-  ) {
-    const text = JSON.stringify(body) + (options.nul ? '\0' : '');
-    const headers: Record<string, string> = {
-      'User-Agent': 'MetaTrader 5 Terminal/5.4620 (Windows NT 10.0; Win64; x64)',
-      Accept: '*/*',
-      'Accept-Encoding': 'gzip, deflate',
-    };
-    if (options.contentType !== false) headers['Content-Type'] = 'application/json';
-    const bridgeToken = options.token === undefined ? this.bridgeToken : options.token;
-    if (bridgeToken !== null) headers['X-Bridge-Token'] = bridgeToken;
-    const response = await fetch(`${this.baseUrl}/mt5/v1${path}`, { method: 'POST', headers, body: text });
-    const raw = await response.text();
-    return {
-      status: response.status,
-      raw,
-      json: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
-    };
-  }
-
-  heartbeat(msgId = this.msgId(), timeUtc = Math.floor(Date.now() / 1000)) {
-    return this.post(
-      '/heartbeat',
-      {
-        msg_id: msgId,
-        terminal_id: terminalId,
-        ea_version: '1.0.0',
-        build: 4620,
-        account: {
-          login: 51234567,
-          server: 'Broker-Demo',
-          currency: 'USD',
-          trade_mode: 0,
-          balance: 10_000,
-          equity: 10_012.35,
-          margin_free: 9_950.1,
-        },
-        trade_allowed: true,
-        symbols: ['EURUSD'],
-        time_server: timeUtc + 7200,
-        time_utc: timeUtc,
-        server_utc_offset_s: 7200,
-        last_error: 0,
-      },
-      { nul: true, contentType: false },
-    );
-  }
-
-  async poll() {
-    const response = await fetch(
-      `${this.baseUrl}/mt5/v1/commands?terminal_id=${encodeURIComponent(terminalId)}&after=0`,
-      {
-        headers: { 'X-Bridge-Token': this.bridgeToken },
-      },
-    );
-    const raw = await response.text();
-    return {
-      status: response.status,
-      command: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
-    };
-  }
-
-  ack(commandId: string, fields: Record<string, unknown>) {
-    return this.post('/commands/ack', {
-      msg_id: this.msgId(),
-      terminal_id: terminalId,
-      command_id: commandId,
-      ...fields,
-    });
-  }
-}
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -120,7 +30,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await database.store.query(
-    'TRUNCATE mt5_commands, mt5_messages, mt5_bars, mt5_captures, mt5_positions, mt5_terminals, fills, orders, positions, heartbeats, agent_messages',
+    'TRUNCATE mt5_commands, mt5_messages, mt5_bars, mt5_captures, mt5_positions, mt5_terminals, mt5_symbols, fills, orders, positions, heartbeats, agent_messages',
   );
 });
 
@@ -172,13 +82,20 @@ describe('MT5 EA bridge', () => {
     expect(again.json).toEqual(first.json);
   });
 
+  const connect = async () => {
+    await ea.heartbeat();
+    await ea.bars('EURUSD', [{ t: 1_763_649_300, o: 1.1532, h: 1.1534, l: 1.1531, c: 1.1533 }]);
+  };
+
   it('hands an order to the EA exactly once even when it polls twice at the same time', async () => {
+    await connect();
     await broker().submit({
       clientOrderId: 'sig-EURUSD-1',
       symbol: 'EURUSD',
       side: 'buy',
       type: 'market',
-      qty: 0.1,
+      // Units of the instrument: 10,000 EUR are 0.1 lots of a 100,000 contract.
+      qty: 10_000,
       bracket: { stopLoss: 1.151, takeProfit: 1.157 },
     });
     const polls = await Promise.all(Array.from({ length: 6 }, () => ea.poll()));
@@ -202,19 +119,20 @@ describe('MT5 EA bridge', () => {
       symbol: 'EURUSD',
       side: 'buy',
       type: 'market',
-      qty: 0.1,
+      qty: 10_000,
     });
     expect((await ea.poll()).status).toBe(204);
   });
 
   it('applies an ack once: the order fills, a repeat is a no-op, a contradiction is 409', async () => {
+    await connect();
     const mt5 = broker();
     await mt5.submit({
       clientOrderId: 'sig-EURUSD-2',
       symbol: 'EURUSD',
       side: 'buy',
       type: 'market',
-      qty: 0.1,
+      qty: 10_000,
     });
     const { command } = await ea.poll();
     const done = {
@@ -235,7 +153,7 @@ describe('MT5 EA bridge', () => {
     );
     expect(await mt5.getOrder('sig-EURUSD-2')).toMatchObject({ status: 'filled', fillPrice: 1.15334 });
     const fills = await database.store.query('SELECT broker_fill_id, qty, price FROM fills');
-    expect(fills.rows).toEqual([{ broker_fill_id: '123456789', qty: 0.1, price: 1.15334 }]);
+    expect(fills.rows).toEqual([{ broker_fill_id: '123456789', qty: 10_000, price: 1.15334 }]);
     expect((await ea.ack('cmd_unknown', done)).status).toBe(404);
   });
 

@@ -18,6 +18,7 @@ export {
 export { csvRowSchema, parseDateText } from './csv-row.ts';
 export { MarketDataError } from './errors.ts';
 export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
+export * from './mt5/index.ts';
 export {
   createRandom,
   generateSimSeries,

@@ -1,4 +1,4 @@
-import type { Broker, Order, Position } from '../broker/index.ts';
+import { type Broker, liveStopOf, type Position } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -40,12 +40,6 @@ interface PositionRow extends Record<string, unknown> {
   take_profit_client_order_id: string | null;
 }
 
-async function liveOrder(broker: Broker, id: string | null): Promise<Order | undefined> {
-  if (!id) return undefined;
-  const order = await broker.getOrder(id);
-  return order && (order.status === 'open' || order.status === 'waiting') ? order : undefined;
-}
-
 /**
  * One pass of the position monitor. The broker is the source of truth: our positions table is
  * made to match it (each difference published), and every open position must have a live stop
@@ -71,15 +65,12 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
   for (const position of atBroker) {
     const row = ours.get(position.symbol);
     ours.delete(position.symbol);
-    const stopId =
-      (await liveOrder(broker, position.stopClientOrderId))?.clientOrderId ??
-      (await liveOrder(broker, row?.stop_client_order_id ?? null))?.clientOrderId ??
-      null;
+    const live = await liveStopOf(broker, position, row?.stop_client_order_id ?? null);
     if (!row) report.added.push(position.symbol);
     else if (Number(row.qty) !== position.qty || Math.abs(Number(row.avg_price) - position.avgPrice) > 1e-9)
       report.changed.push(position.symbol);
-    let stop = stopId;
-    if (!stop) {
+    let stop = live?.clientOrderId ?? null;
+    if (!live) {
       report.stopsMissing.push(position.symbol);
       const action = await protect(deps, position, row, stamp);
       report.actions.push(action);

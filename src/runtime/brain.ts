@@ -63,15 +63,16 @@ function unsupported(config: Config): string | null {
       return `schedule.mode sim trades the paper broker: set broker.kind: paper, or schedule.mode: market to trade ${config.broker.kind}`;
     return null;
   }
-  if (config.broker.kind !== 'alpaca' || config.feed.kind !== 'alpaca') {
-    return 'schedule.mode market runs on Alpaca: set broker.kind: alpaca and feed.kind: alpaca (the MT5 bridge is not wired into the runtime yet)';
-  }
+  if (config.broker.kind === 'paper')
+    return 'schedule.mode market needs a real broker: set broker.kind: alpaca or mt5 (or schedule.mode: sim for the paper broker)';
+  if (config.feed.kind !== config.broker.kind)
+    return `broker.kind ${config.broker.kind} trades on its own bars: set feed.kind: ${config.broker.kind} (or remove feed.kind; it follows broker.kind)`;
   return null;
 }
 
 /**
  * Wires the brain: database (embedded or DATABASE_URL), bus, skills (hot reload), LLM router,
- * the trading session (sim feed + paper broker, or Alpaca on the exchange calendar), ingress,
+ * the trading session (sim feed + paper broker, or a real venue: Alpaca, MT5), ingress,
  * heartbeats. Entry points only call this and `run`.
  */
 export async function startBrain(config: Config, logger: Logger, options: BrainOptions = {}): Promise<Brain> {
@@ -127,7 +128,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       market = opened.session;
       runId = market.runId;
       symbols = market.symbols;
-      startup = `${runId} on Alpaca ${config.broker.alpaca.mode} (${opened.reconciled} table repairs at start, ${opened.repairs.length} interrupted orders completed)`;
+      startup = `${runId} on ${market.venue} (${opened.reconciled} table repairs at start, ${opened.repairs.length} interrupted orders completed)`;
     } else {
       const opened = await SimSession.open({ config, store, bus, logger, agents, runId: options.runId });
       sim = opened.session;

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
-import { type RunningAlpaca, startAlpacaBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type AlpacaFeed, type BarSeries, createAlpacaFeed } from '../market/index.ts';
+import type { BarSeries } from '../market/index.ts';
 import { runNightlyOptimizer } from '../optimizer/index.ts';
 import {
   type CycleDeps,
@@ -23,6 +22,7 @@ import type { Store } from '../store/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
 import { runtimeSql } from './sql.ts';
+import { openVenue, type Venue } from './venue.ts';
 
 export interface MarketSessionOptions {
   config: Config;
@@ -46,24 +46,25 @@ export interface MarketStatus {
 }
 
 /**
- * Trading on a real broker and live data (Alpaca): the same decision cycle and monitor as the
- * sim session, driven by the scheduler on the exchange calendar instead of an accelerated clock.
+ * Trading on a real broker and live data (Alpaca, or MT5 through the EA bridge): the same
+ * decision cycle and monitor as the sim session, driven by the scheduler (the exchange calendar,
+ * or each newly closed bar) instead of an accelerated clock.
  */
 export class MarketSession {
   readonly runId: string;
   readonly #options: MarketSessionOptions;
-  readonly #alpaca: RunningAlpaca;
-  readonly #feed: AlpacaFeed;
+  readonly #venue: Venue;
   readonly #deps: CycleDeps;
   readonly #journalRoot: string;
   #series: BarSeries[] = [];
   #dayStart: { date: number; equity: number } | undefined;
   #highWaterMark = 0;
+  /** Epoch ms of the newest bar a new-bar venue has cycled on. */
+  #lastBarTime = 0;
 
-  private constructor(options: MarketSessionOptions, alpaca: RunningAlpaca, feed: AlpacaFeed, runId: string) {
+  private constructor(options: MarketSessionOptions, venue: Venue, runId: string) {
     this.#options = options;
-    this.#alpaca = alpaca;
-    this.#feed = feed;
+    this.#venue = venue;
     this.runId = runId;
     const { config } = options;
     this.#journalRoot = path.resolve(config.paths.contextDir);
@@ -72,14 +73,14 @@ export class MarketSession {
       runtime: options.agents,
       publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
       transaction: (work) => options.store.transaction(work),
-      broker: alpaca.broker,
-      brokerName: alpaca.broker.name,
+      broker: venue.broker,
+      brokerName: venue.broker.name,
       portfolio: () => this.#portfolio(),
       haltLevel: () => haltLevelOrNull(haltStore),
       freshQuote: (symbol) => this.#quote(symbol),
       journal: (entry) => this.#journal(entry),
       clock: { now: () => Date.now() },
-      settings: cycleSettingsFrom(config, { timeframe: config.broker.alpaca.timeframe, commissionRate: 0 }),
+      settings: cycleSettingsFrom(config, { timeframe: venue.timeframe, commissionRate: 0 }),
       fallbackStrategy: fallbackStrategyFrom(config),
     };
   }
@@ -89,27 +90,28 @@ export class MarketSession {
     options: MarketSessionOptions,
   ): Promise<{ session: MarketSession; repairs: IntentRepair[]; reconciled: number }> {
     const { config, store, logger } = options;
-    if (config.broker.alpaca.symbols.length === 0) {
-      throw new Error('broker.alpaca.symbols is empty: list the symbols to trade, e.g. [AAPL, MSFT]');
-    }
-    const alpaca = await startAlpacaBroker(config, { logger, store, liveConfirmed: options.liveConfirmed });
-    const feed = createAlpacaFeed(config, logger);
-    const runId = `${config.broker.alpaca.mode}-${new Date().toISOString().slice(0, 10)}`;
-    const session = new MarketSession(options, alpaca, feed, runId);
+    const venue = await openVenue(config, { logger, store, liveConfirmed: options.liveConfirmed });
+    const runId = `${venue.runIdPrefix}-${new Date().toISOString().slice(0, 10)}`;
+    const session = new MarketSession(options, venue, runId);
     const repairs = await completeInterruptedOrders({
       db: store,
       bus: options.bus,
       publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
-      broker: alpaca.broker,
-      brokerName: alpaca.broker.name,
+      broker: venue.broker,
+      brokerName: venue.broker.name,
       journal: (entry) => session.#journal(entry),
       clock: { now: () => Date.now() },
     });
-    return { session, repairs, reconciled: alpaca.reconciled.repairs.length };
+    return { session, repairs, reconciled: venue.reconciledAtStart };
   }
 
   get symbols(): string[] {
-    return this.#options.config.broker.alpaca.symbols;
+    return this.#venue.symbols;
+  }
+
+  /** Where this session trades, for the start-up line. */
+  get venue(): string {
+    return this.#venue.label;
   }
 
   async #journal(entry: JournalEntryInput): Promise<void> {
@@ -118,18 +120,18 @@ export class MarketSession {
 
   async #refresh(): Promise<void> {
     const days = this.#options.config.schedule.historyDays;
-    const loaded = await this.#feed.load({ from: Date.now() - days * 86_400_000 });
+    const loaded = await this.#venue.feed.load({ from: Date.now() - days * 86_400_000 });
     this.#series = loaded.series.filter((series) => series.length > 0);
   }
 
   async #quote(symbol: string): Promise<Quote> {
-    const latest = (await this.#feed.latest()).find((bar) => bar.symbol === symbol);
+    const latest = (await this.#venue.feed.latest()).find((bar) => bar.symbol === symbol);
     if (!latest) throw new Error(`no latest bar for ${symbol}`);
     return { t: new Date(latest.time).toISOString(), last: latest.close, bid: null, ask: null };
   }
 
   async #portfolio() {
-    const broker = this.#alpaca.broker;
+    const broker = this.#venue.broker;
     const [account, positions] = await Promise.all([broker.account(), broker.positions()]);
     const today = exchangeDate(Date.now(), this.#options.config.schedule.timezone);
     if (!this.#dayStart || this.#dayStart.date !== today)
@@ -177,8 +179,8 @@ export class MarketSession {
   async monitor(): Promise<MonitorReport> {
     const { store, bus, logger, config } = this.#options;
     return runMonitorPass({
-      broker: this.#alpaca.broker,
-      brokerName: this.#alpaca.broker.name,
+      broker: this.#venue.broker,
+      brokerName: this.#venue.broker.name,
       db: store,
       publish: (input, options) => bus.publish(input, options),
       logger,
@@ -194,6 +196,21 @@ export class MarketSession {
     return runDecisionCycle(this.#deps, cycleId, this.#series);
   }
 
+  /**
+   * One cycle when a bar newer than the last one cycled on has closed (new-bar venues); the
+   * cycle is named after the bar, so running it again after a restart reuses its order ids.
+   * The first look only takes note of the newest bar: a start never trades a bar it did not see
+   * close.
+   */
+  async cycleOnNewBar(): Promise<CycleReport | undefined> {
+    const newest = Math.max(0, ...(await this.#venue.feed.latest()).map((bar) => bar.time));
+    if (newest <= this.#lastBarTime) return undefined;
+    const first = this.#lastBarTime === 0;
+    this.#lastBarTime = newest;
+    if (first) return undefined;
+    return this.cycle(new Date(newest));
+  }
+
   /** The jobs `signet start` schedules in market mode. */
   jobs(onStatus: (status: MarketStatus) => void): ScheduledJob[] {
     const { config, bus } = this.#options;
@@ -207,30 +224,50 @@ export class MarketSession {
       const account = await this.#snapshot();
       onStatus({ job, at: new Date().toISOString(), ...account, haltLevel, outcomes, monitor });
     };
+    const cycles = this.#venue.cycles;
+    const cycleJob: ScheduledJob =
+      cycles.kind === 'cron'
+        ? {
+            name: 'cycle',
+            cron: cycles.cron,
+            tradingDaysOnly,
+            run: async (at) => {
+              const result = await this.cycle(at);
+              await report('cycle', result.candidates, null, result.haltLevel);
+            },
+          }
+        : {
+            name: 'cycle',
+            cron: `every:${cycles.checkMs}`,
+            // The venue's bars are its calendar: no bar closes while its market is shut.
+            tradingDaysOnly: false,
+            run: async () => {
+              const result = await this.cycleOnNewBar();
+              if (result) await report('cycle', result.candidates, null, result.haltLevel);
+            },
+          };
+    const premarket: ScheduledJob[] =
+      cycles.kind === 'cron'
+        ? [
+            {
+              name: 'premarket',
+              cron: config.schedule.premarketCron,
+              tradingDaysOnly,
+              run: async () => {
+                await this.#refresh();
+                await bus.publish({
+                  fromAgent: 'screener',
+                  toAgent: 'operator',
+                  topic: 'screen.premarket',
+                  payload: { candidates: screen(this.#series, config.pipeline.topK) },
+                });
+              },
+            },
+          ]
+        : [];
     return [
-      {
-        name: 'premarket',
-        cron: config.schedule.premarketCron,
-        tradingDaysOnly,
-        run: async () => {
-          await this.#refresh();
-          await bus.publish({
-            fromAgent: 'screener',
-            toAgent: 'operator',
-            topic: 'screen.premarket',
-            payload: { candidates: screen(this.#series, config.pipeline.topK) },
-          });
-        },
-      },
-      {
-        name: 'cycle',
-        cron: config.schedule.cycleCron,
-        tradingDaysOnly,
-        run: async (at) => {
-          const result = await this.cycle(at);
-          await report('cycle', result.candidates, null, result.haltLevel);
-        },
-      },
+      ...premarket,
+      cycleJob,
       {
         name: 'monitor',
         cron: `every:${config.schedule.monitorIntervalMs}`,
@@ -254,6 +291,6 @@ export class MarketSession {
   }
 
   async stop(): Promise<void> {
-    await this.#alpaca.stop();
+    await this.#venue.stop();
   }
 }

@@ -1,4 +1,10 @@
-import type { Broker } from '../broker/index.ts';
+import {
+  type Account,
+  type Broker,
+  BrokerNotConnectedError,
+  liveStopOf,
+  type Position,
+} from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { watchdogSql } from './sql.ts';
@@ -95,17 +101,28 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
   let dayStart: number | null = null;
   const positionsWithoutStop: InvariantReport['positionsWithoutStop'] = [];
   let positionCount = 0;
-  if (inputs.broker) {
-    const [account, positions] = await Promise.all([inputs.broker.account(), inputs.broker.positions()]);
+  const atBroker = inputs.broker ? await readBroker(inputs.broker) : undefined;
+  if (atBroker && 'error' in atBroker) {
+    // Any other broker failure leaves this round's broker checks unknown (the caller skips it).
+    if (!(atBroker.error instanceof BrokerNotConnectedError)) throw atBroker.error;
+    // Never reached yet (no EA has connected): shown, but nothing to halt; once it has beaten,
+    // its heartbeat invariant watches it like any broker's.
+    results.push({
+      name: 'broker_reachable',
+      ok: false,
+      value: atBroker.error.message,
+      threshold: 'account and positions readable',
+      level: 0,
+      detail: `${atBroker.error.message} (${atBroker.error.fix ?? ''})`,
+    });
+  }
+  if (inputs.broker && atBroker && !('error' in atBroker)) {
+    const { account, positions } = atBroker;
     equity = account.equity;
     positionCount = positions.length;
     for (const position of positions) {
       gross += Math.abs(position.qty * position.avgPrice);
-      const stop = position.stopClientOrderId
-        ? await inputs.broker.getOrder(position.stopClientOrderId)
-        : undefined;
-      const live = stop !== undefined && (stop.status === 'open' || stop.status === 'waiting');
-      if (!live)
+      if (!(await liveStopOf(inputs.broker, position)))
         positionsWithoutStop.push({
           symbol: position.symbol,
           qty: position.qty,
@@ -166,4 +183,15 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
     }
   }
   return { results, equity, positionsWithoutStop, positions: positionCount };
+}
+
+async function readBroker(
+  broker: Broker,
+): Promise<{ account: Account; positions: Position[] } | { error: Error }> {
+  try {
+    const [account, positions] = await Promise.all([broker.account(), broker.positions()]);
+    return { account, positions };
+  } catch (error) {
+    return { error: error instanceof Error ? error : new Error(String(error)) };
+  }
 }

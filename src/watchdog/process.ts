@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Broker, createAlpacaBroker } from '../broker/index.ts';
+import { type Broker, createAlpacaBroker, createMt5Broker } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { createStoreFromUrl, openStore, type Store, startEmbeddedPostgres } from '../store/index.ts';
@@ -48,9 +48,13 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
 }
 
 /** The watchdog's own broker connection (the paper broker has none: it lives in the brain). */
-export function watchdogBroker(config: Config, logger: Logger): Broker | undefined {
+export function watchdogBroker(config: Config, logger: Logger, store: Store): Broker | undefined {
   // Flattening only ever reduces risk, so it needs no --live confirmation.
   if (config.broker.kind === 'alpaca') return createAlpacaBroker(config, { logger, liveConfirmed: true });
+  // The EA takes its commands from the database: the watchdog queues them on its own connection.
+  if (config.broker.kind === 'mt5') {
+    return createMt5Broker(config, store);
+  }
   return undefined;
 }
 
@@ -65,7 +69,7 @@ export async function startWatchdog(
   const watchdog = new Watchdog({
     config,
     store,
-    broker: watchdogBroker(config, logger),
+    broker: watchdogBroker(config, logger, store),
     pager,
     logger,
     haltFile: haltFileFor(config.dataPath),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { publishWith } from '../../bus/index.ts';
 import type { Queryable } from '../../store/index.ts';
+import { unitsFor } from './lots.ts';
 import type { EaAck, EaBars, EaCommand, EaHeartbeat, EaPositions } from './schemas.ts';
 import { mt5Sql } from './sql.ts';
 
@@ -92,6 +93,17 @@ export async function eaHeartbeatAge(q: Queryable, terminalId: string): Promise<
 }
 
 export async function recordBars(tx: Queryable, post: EaBars): Promise<Reply> {
+  if (post.contract_size !== undefined && post.volume_min !== undefined && post.volume_step !== undefined) {
+    await tx.query(mt5Sql.upsertSymbol(), [
+      post.terminal_id,
+      post.symbol,
+      post.digits ?? null,
+      post.contract_size,
+      post.volume_min,
+      post.volume_step,
+      post.volume_max ?? null,
+    ]);
+  }
   let accepted = 0;
   for (const bar of post.bars) {
     const inserted = await tx.query(mt5Sql.insertBar(), [
@@ -226,35 +238,10 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
   }
   await tx.query(mt5Sql.settleCommand(), [ack.command_id, status, JSON.stringify(ack)]);
   const clientOrderId = command.client_order_id;
-  if (!clientOrderId || command.action !== 'open') return { status: 200, body: { ok: true } };
-  const payload = command.payload as { symbol?: string; side?: 'buy' | 'sell'; order_type?: string };
+  if (!clientOrderId) return { status: 200, body: { ok: true } };
+  const payload = command.payload as { symbol?: string; side?: 'buy' | 'sell'; contract_size?: number };
   const brokerOrderId = ack.order ? String(ack.order) : null;
-  if (status === 'done') {
-    // 10008 PLACED: a pending order now works at the broker; otherwise the deal executed.
-    const executed =
-      ack.retcode !== 10008 && (ack.deal ?? 0) > 0 && (ack.volume ?? 0) > 0 && (ack.price ?? 0) > 0;
-    await tx.query(mt5Sql.settleOrder(), [
-      clientOrderId,
-      executed ? 'filled' : 'open',
-      brokerOrderId,
-      executed ? ack.volume : 0,
-      executed ? ack.price : null,
-      null,
-      mt5BrokerName,
-    ]);
-    if (executed) {
-      await tx.query(mt5Sql.insertFill(), [
-        clientOrderId,
-        String(ack.deal),
-        mt5BrokerName,
-        payload.symbol ?? '',
-        payload.side ?? 'buy',
-        ack.volume,
-        ack.price,
-        ack.time_utc ?? Math.floor(Date.now() / 1000),
-      ]);
-    }
-  } else {
+  if (status !== 'done') {
     const reason = `${ack.status}: ${ack.retcode_name ?? ack.retcode ?? ''} ${ack.comment ?? ''}`.trim();
     await tx.query(mt5Sql.settleOrder(), [
       clientOrderId,
@@ -265,7 +252,51 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
       reason,
       mt5BrokerName,
     ]);
+    if (command.action === 'open')
+      await tx.query(mt5Sql.settleLegs(), [clientOrderId, 'cancelled', mt5BrokerName]);
+    return { status: 200, body: { ok: true } };
   }
+  if (command.action === 'modify') {
+    // The stop (or target) now works on the position itself.
+    await tx.query(mt5Sql.settleOrder(), [clientOrderId, 'open', null, 0, null, null, mt5BrokerName]);
+    return { status: 200, body: { ok: true } };
+  }
+  if (command.action === 'cancel') {
+    await tx.query(mt5Sql.settleOrder(), [
+      clientOrderId,
+      'cancelled',
+      null,
+      0,
+      null,
+      'cancelled at the broker',
+      mt5BrokerName,
+    ]);
+    return { status: 200, body: { ok: true } };
+  }
+  // open or close: 10008 PLACED means a pending order now works at the broker; else a deal executed.
+  const executed =
+    ack.retcode !== 10008 && (ack.deal ?? 0) > 0 && (ack.volume ?? 0) > 0 && (ack.price ?? 0) > 0;
+  if (executed) {
+    await tx.query(mt5Sql.insertFill(), [
+      clientOrderId,
+      String(ack.deal),
+      mt5BrokerName,
+      payload.symbol ?? '',
+      payload.side ?? 'buy',
+      // The EA speaks lots; our orders, fills and positions are in units of the instrument.
+      unitsFor(ack.volume ?? 0, payload.contract_size ?? 1),
+      ack.price,
+      ack.time_utc ?? Math.floor(Date.now() / 1000),
+    ]);
+  }
+  await tx.query(mt5Sql.settleOrderFromFills(), [
+    clientOrderId,
+    executed ? 'filled' : 'open',
+    brokerOrderId,
+    mt5BrokerName,
+  ]);
+  if (command.action === 'open' && executed)
+    await tx.query(mt5Sql.settleLegs(), [clientOrderId, 'open', mt5BrokerName]);
   return { status: 200, body: { ok: true } };
 }
 

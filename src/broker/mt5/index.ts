@@ -13,5 +13,6 @@ export {
   type TransactionalStore,
   takeNextCommand,
 } from './bridge.ts';
-export { Mt5Broker, type Mt5BrokerOptions } from './mt5-broker.ts';
+export { lotsFor, type SymbolSpec, unitsFor } from './lots.ts';
+export { createMt5Broker, Mt5Broker, type Mt5BrokerOptions } from './mt5-broker.ts';
 export * from './schemas.ts';

@@ -46,6 +46,15 @@ export const barsSchema = z.object({
       'an MT5 timeframe such as M5 or H1',
     ),
   digits: z.number().int().min(0).max(10).optional(),
+  /**
+   * The symbol's contract (SymbolInfoDouble SYMBOL_TRADE_CONTRACT_SIZE, SYMBOL_VOLUME_MIN/STEP/MAX):
+   * Signet sizes in units of the instrument and turns them into lots with these. Without them
+   * no order for the symbol goes out (SignetBridge 1.1 sends them).
+   */
+  contract_size: price.positive().optional(),
+  volume_min: price.positive().optional(),
+  volume_step: price.positive().optional(),
+  volume_max: price.positive().optional(),
   server_utc_offset_s: z.number().int().min(-86_400).max(86_400).default(0),
   bars: z.array(
     z.object({
@@ -130,5 +139,7 @@ export interface EaCommand {
   comment?: string;
   position_ticket?: number;
   order_ticket?: number;
+  /** Units per lot, kept with the command so its ack's volume becomes units (the EA ignores it). */
+  contract_size?: number;
   expires_utc: number;
 }

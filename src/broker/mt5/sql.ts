@@ -82,12 +82,18 @@ export const mt5Sql = {
   insertPosition: () =>
     `INSERT INTO mt5_positions (terminal_id, ticket, symbol, side, volume, price_open, sl, tp, magic, comment)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-  /** The ledger's positions for the mt5 broker: net volume per symbol over every terminal. */
+  /**
+   * The ledger's positions for the mt5 broker: net quantity per symbol over every terminal, in
+   * units of the instrument (lots × the contract size the EA reported; 1 until it reports one).
+   */
   syncLedgerPositions: () =>
     `WITH net AS (
-       SELECT symbol, sum(CASE WHEN side = 'buy' THEN volume ELSE -volume END) AS qty,
-              sum(volume * price_open) / sum(volume) AS avg_price
-         FROM mt5_positions GROUP BY symbol)
+       SELECT p.symbol,
+              sum(CASE WHEN p.side = 'buy' THEN p.volume ELSE -p.volume END * COALESCE(s.contract_size, 1)) AS qty,
+              sum(p.volume * p.price_open) / sum(p.volume) AS avg_price
+         FROM mt5_positions p
+         LEFT JOIN mt5_symbols s ON s.terminal_id = p.terminal_id AND s.symbol = p.symbol
+        GROUP BY p.symbol)
      , removed AS (DELETE FROM positions p WHERE p.broker = $1 AND NOT EXISTS (
          SELECT 1 FROM net WHERE net.symbol = p.symbol AND net.qty <> 0))
      INSERT INTO positions (broker, symbol, qty, avg_price)
@@ -99,10 +105,55 @@ export const mt5Sql = {
       WHERE p.broker = $1 AND NOT EXISTS (
         SELECT 1 FROM orders o WHERE o.broker = $1 AND o.symbol = p.symbol AND o.filled_qty > 0)
       ORDER BY p.symbol`,
+  /** One terminal's positions, with the contract size that turns lots into units (null: unknown). */
   positionsOf: () =>
-    `SELECT ticket, symbol, side, volume, price_open, sl, tp FROM mt5_positions ORDER BY symbol, ticket`,
+    `SELECT p.ticket, p.symbol, p.side, p.volume, p.price_open, p.sl, p.tp, s.contract_size
+       FROM mt5_positions p
+       LEFT JOIN mt5_symbols s ON s.terminal_id = p.terminal_id AND s.symbol = p.symbol
+      WHERE p.terminal_id = $1 ORDER BY p.symbol, p.ticket`,
+  /**
+   * A bracket's stop-loss or take-profit, kept as a child row like every broker's legs: MT5 holds
+   * it on the position, and this row remembers its price if someone removes it in the terminal.
+   */
+  insertLeg: () =>
+    `INSERT INTO orders (client_order_id, broker, parent_client_order_id, leg, symbol, side, type, qty,
+                         limit_price, stop_price, time_in_force, status, cycle_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'gtc', 'waiting', $11)
+     ON CONFLICT (client_order_id) DO NOTHING`,
+  /** The legs follow their entry: working once it filled, cancelled if it never did. */
+  settleLegs: () =>
+    `UPDATE orders SET status = $2, updated_at = now()
+      WHERE parent_client_order_id = $1 AND broker = $3 AND status = 'waiting'`,
+  /** The decision cycle's intent row (pending_submit) becomes a live order once its command is queued. */
+  markQueued: () =>
+    `UPDATE orders SET status = 'open', updated_at = now()
+      WHERE client_order_id = $1 AND broker = $2 AND status = 'pending_submit'`,
+  upsertSymbol: () =>
+    `INSERT INTO mt5_symbols (terminal_id, symbol, digits, contract_size, volume_min, volume_step, volume_max)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (terminal_id, symbol) DO UPDATE SET digits = EXCLUDED.digits, contract_size = EXCLUDED.contract_size,
+       volume_min = EXCLUDED.volume_min, volume_step = EXCLUDED.volume_step, volume_max = EXCLUDED.volume_max,
+       updated_at = now()`,
+  symbolSpec: () =>
+    `SELECT contract_size, volume_min, volume_step, volume_max FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
+  /** Terminals whose EA has beaten, newest first (heartbeat names are mt5:<terminal_id>). */
+  terminalsHeard: () =>
+    `SELECT substr(name, 5) AS terminal_id,
+            (extract(epoch FROM (now() - beat_at)) * 1000)::float8 AS age_ms, expected_interval_ms, details
+       FROM heartbeats WHERE name LIKE 'mt5:%' ORDER BY beat_at DESC`,
+  /** An order's fill state follows from its fills (an exit can close several tickets, one deal each). */
+  settleOrderFromFills: () =>
+    `UPDATE orders SET status = $2, broker_order_id = COALESCE($3, broker_order_id),
+            filled_qty = f.qty, avg_fill_price = f.avg_price, reject_reason = NULL, updated_at = now()
+       FROM (SELECT COALESCE(sum(qty), 0) AS qty, sum(qty * price) / NULLIF(sum(qty), 0) AS avg_price
+               FROM fills WHERE client_order_id = $1 AND broker = $4) f
+      WHERE client_order_id = $1 AND broker = $4`,
   orderByClientId: () =>
     `SELECT client_order_id, broker_order_id, parent_client_order_id, leg, symbol, side, type, qty, limit_price,
-            stop_price, status, filled_qty, avg_fill_price, reject_reason, cycle_id, submitted_at
+            stop_price, status, filled_qty, avg_fill_price, reject_reason, cycle_id, submitted_at,
+            (SELECT extract(epoch FROM max(ts)) * 1000 FROM fills f
+              WHERE f.client_order_id = orders.client_order_id AND f.broker = orders.broker)::float8 AS filled_at,
+            ARRAY(SELECT c.client_order_id FROM orders c
+                   WHERE c.parent_client_order_id = orders.client_order_id ORDER BY c.leg) AS children
        FROM orders WHERE client_order_id = $1 AND broker = $2`,
 };

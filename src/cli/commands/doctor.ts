@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createAlpacaClient, eaHeartbeatAge } from '../../broker/index.ts';
+import { createAlpacaClient, createMt5Broker } from '../../broker/index.ts';
 import type { Config, LlmRouteConfig } from '../../config/index.ts';
 import { errorMessage, SignetError } from '../../errors/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { createAlpacaFeed } from '../../market/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { CliContext } from '../context.ts';
+import { mt5FeedCheck } from './doctor-mt5.ts';
 
 /**
  * `signet doctor`: a list of checks, each saying what is wrong and how to fix it. Other
@@ -74,28 +75,34 @@ export const brokerCheck: DoctorCheck = {
           fix: `Export ${config.broker.mt5.tokenEnv} with the token entered as InpToken in SignetBridge.mq5.`,
         };
       try {
-        const store = await context.store();
-        const beats = await store.query<{ name: string }>(
-          `SELECT name FROM heartbeats WHERE kind = 'broker' AND name LIKE 'mt5:%' ORDER BY beat_at DESC LIMIT 1`,
-        );
-        const name = beats.rows[0]?.name;
-        if (!name)
+        const broker = createMt5Broker(config, await context.store());
+        const { terminalId, details, ageMs } = await broker.terminal();
+        if (ageMs === null)
           return {
             status: 'fail',
-            detail: 'no heartbeat from the EA yet',
-            fix: 'Attach SignetBridge.mq5 to a chart, enable Algo Trading, and add the ingress URL to the WebRequest allow-list.',
+            detail: `no heartbeat from terminal ${terminalId} (broker.mt5.terminalId)`,
+            fix: 'Attach SignetBridge.mq5 to a chart of that terminal, or correct broker.mt5.terminalId.',
           };
-        const age = (await eaHeartbeatAge(store, name.slice(4))) ?? Number.POSITIVE_INFINITY;
         const limit = config.broker.mt5.heartbeatIntervalMs * 3;
-        return age <= limit
-          ? { status: 'ok', detail: `EA ${name.slice(4)} beat ${Math.round(age / 1000)} s ago` }
-          : {
-              status: 'fail',
-              detail: `EA ${name.slice(4)} last beat ${Math.round(age / 1000)} s ago`,
-              fix: 'Check that MetaTrader 5 is running with the EA attached and Algo Trading on; see the Experts tab for WebRequest errors.',
-            };
+        if (ageMs > limit)
+          return {
+            status: 'fail',
+            detail: `EA ${terminalId} last beat ${Math.round(ageMs / 1000)} s ago`,
+            fix: 'Check that MetaTrader 5 is running with the EA attached and Algo Trading on; see the Experts tab for WebRequest errors.',
+          };
+        const account = await broker.account();
+        if (details.trade_allowed === false)
+          return {
+            status: 'fail',
+            detail: `EA ${terminalId} beats, but trading is disabled in the terminal`,
+            fix: 'Press Algo Trading in MetaTrader 5 and tick "Allow Algo Trading" in the EA settings.',
+          };
+        return {
+          status: 'ok',
+          detail: `EA ${terminalId} beat ${Math.round(ageMs / 1000)} s ago, trading allowed, equity ${account.equity.toFixed(2)}`,
+        };
       } catch (error) {
-        return failure(error, 'Fix the database first.');
+        return failure(error, 'Attach SignetBridge.mq5 and check the database.');
       }
     }
     try {
@@ -124,6 +131,7 @@ export const feedCheck: DoctorCheck = {
   name: 'feed',
   async run(context) {
     const { config } = context;
+    if (config.broker.kind === 'mt5') return mt5FeedCheck(context);
     if (config.broker.kind !== 'alpaca')
       return { status: 'skip', detail: `no network feed for the ${config.broker.kind} broker` };
     const section = config.broker.alpaca;

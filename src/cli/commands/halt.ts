@@ -136,7 +136,7 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       const invariants = await checkInvariants({
         config,
         db: store,
-        broker: watchdogBroker(config, context.logger()),
+        broker: watchdogBroker(config, context.logger(), store),
         databaseDownSince: null,
         now: Date.now(),
         highWaterMark: report.account?.highWaterMark ?? 0,

@@ -47,6 +47,15 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         context.out(
           `  broker   : paper, cash ${money(config.paper.cash)}, commission ${config.paper.commission}`,
         );
+      } else if (config.broker.kind === 'mt5') {
+        const mt5 = config.broker.mt5;
+        const symbols = brain.symbols.length > 0 ? brain.symbols.join(', ') : 'every symbol the EA posts';
+        context.out(
+          `  market   : MT5 ${mt5.timeframe} bars from the EA (${symbols}); a cycle on each newly closed bar`,
+        );
+        context.out(
+          `  broker   : MT5 terminal ${mt5.terminalId ?? '(the one that connects)'} through SignetBridge.mq5 at ${brain.ingress.url ? `${brain.ingress.url}mt5/v1` : 'nothing: the ingress is not listening, the EA cannot connect'}`,
+        );
       } else {
         context.out(
           `  market   : Alpaca ${config.broker.alpaca.timeframe} bars of ${brain.symbols.join(', ')}; cycles at "${config.schedule.cycleCron}" ${config.schedule.timezone}`,

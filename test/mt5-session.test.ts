@@ -1,0 +1,355 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMt5Broker } from '../src/broker/index.ts';
+import { Bus } from '../src/bus/index.ts';
+import { type Config, loadConfig, Secret } from '../src/config/index.ts';
+import { createIngressServer } from '../src/ingress/mt5-routes.ts';
+import type { RouteRequest } from '../src/llm/index.ts';
+import { silentLogger } from '../src/logging/index.ts';
+import { generateSimSeries } from '../src/market/index.ts';
+import { MarketSession } from '../src/runtime/index.ts';
+import { checkInvariants } from '../src/watchdog/index.ts';
+import { scriptedAgents } from './support/agents.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { scriptedRoute } from './support/scripted-route.ts';
+import { type EaBar, SimulatedEa } from './support/simulated-ea.ts';
+import { walkableTempDir } from './support/temp.ts';
+
+const logger = silentLogger();
+const token = 'mt5-session-bridge-token';
+let db: TestDatabase;
+let server: Awaited<ReturnType<typeof createIngressServer>>;
+let ea: SimulatedEa;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await createIngressServer({
+    store: db.store,
+    token: new Secret(token),
+    logger,
+    heartbeatIntervalMs: 10_000,
+    pollIntervalS: 2,
+  });
+  ea = new SimulatedEa(server.url, token);
+  // A 100k account: the 10 % position cap must buy at least the 0.01-lot minimum of EURUSD.
+  ea.account = { balance: 100_000, equity: 100_000, margin_free: 99_000 };
+});
+afterAll(async () => {
+  await server.close();
+  await db.drop();
+});
+
+const fiveMinutes = 300;
+
+/** Closed M5 bars ending at the last whole five minutes, FX-like prices around 1.1. */
+function fxBars(symbol: string, count = 90): EaBar[] {
+  const series = generateSimSeries({ seed: 7, bars: count, symbols: [symbol] }, symbol);
+  const scale = 1.1 / series.close[0]!;
+  const last = Math.floor(Date.now() / 1000 / fiveMinutes) * fiveMinutes - fiveMinutes;
+  return Array.from({ length: series.length }, (_, index) => ({
+    t: last - (series.length - 1 - index) * fiveMinutes,
+    o: Number((series.open[index]! * scale).toFixed(5)),
+    h: Number((series.high[index]! * scale).toFixed(5)),
+    l: Number((series.low[index]! * scale).toFixed(5)),
+    c: Number((series.close[index]! * scale).toFixed(5)),
+  }));
+}
+
+function mt5Config(contextDir: string): Config {
+  // One line switches the venue: feed.kind and schedule.mode follow broker.kind.
+  return loadConfig({
+    env: { SIGNET_MT5_TOKEN: token },
+    file: '/dev/null',
+    overrides: {
+      broker: { kind: 'mt5', mt5: { symbols: ['EURUSD', 'GBPUSD'] } } as never,
+      paths: { contextDir } as never,
+    },
+  });
+}
+
+describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over HTTP)', () => {
+  it('broker.kind: mt5 alone selects the EA feed and market mode', () => {
+    const config = mt5Config('context');
+    expect(config.feed.kind).toBe('mt5');
+    expect(config.schedule.mode).toBe('market');
+    expect(config.broker.mt5.timeframe).toBe('M5');
+  });
+
+  it('trades a cycle on the EA bars: lots from units, SL/TP on the position, stop re-attached by modify, exit by close', async () => {
+    const eurusd = fxBars('EURUSD');
+    const gbpusd = fxBars('GBPUSD');
+    expect((await ea.heartbeat()).status).toBe(200);
+    expect((await ea.bars('EURUSD', eurusd)).json).toMatchObject({ ok: true, accepted: 90 });
+    // An older EA posts bars without the contract: its symbol must not be traded.
+    expect((await ea.bars('GBPUSD', gbpusd, null)).json).toMatchObject({ ok: true, accepted: 90 });
+
+    const lastClose = { EURUSD: eurusd.at(-1)!.c, GBPUSD: gbpusd.at(-1)!.c } as Record<string, number>;
+    const strategist = (request: RouteRequest) => {
+      const symbol = /^Symbol: (\w+)/m.exec(request.messages[0]!.content)![1]!;
+      const last = lastClose[symbol]!;
+      return {
+        decision: 'trade',
+        symbol,
+        side: 'buy',
+        entryType: 'market',
+        entryPrice: last,
+        stopPrice: Number((last * 0.99).toFixed(5)),
+        targetPrice: Number((last * 1.02).toFixed(5)),
+        horizonBars: 5,
+        rationale: 'scripted',
+        confidence: 0.6,
+      };
+    };
+    const route = scriptedRoute({
+      answers: {
+        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
+        strategist,
+        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      },
+    });
+    const config = mt5Config(walkableTempDir(path.join(tmpdir(), 'signet-mt5-')));
+    const bus = new Bus({ store: db.store, logger });
+    const agents = await scriptedAgents(db.store, [route]);
+    const { session } = await MarketSession.open({
+      config,
+      store: db.store,
+      bus,
+      logger,
+      agents,
+      liveConfirmed: false,
+    });
+    try {
+      expect(session.venue).toContain('MT5');
+      const report = await session.cycle(new Date());
+      const outcome = Object.fromEntries(report.candidates.map((each) => [each.symbol, each]));
+      expect(outcome.EURUSD?.outcome).toBe('executed');
+      // Fail closed: no contract size, no order; the reason names the fix.
+      expect(outcome.GBPUSD?.outcome).toBe('rejected');
+      expect(outcome.GBPUSD?.reasons.join(' ')).toMatch(
+        /no contract size reported for GBPUSD.*SignetBridge 1\.1/,
+      );
+      const entryId = outcome.EURUSD!.clientOrderId!;
+      const units = outcome.EURUSD!.qty;
+
+      // The EA gets exactly one command: our id in the comment, lots rounded down to the step.
+      const first = await ea.poll();
+      expect(first.status).toBe(200);
+      const open = first.command!;
+      expect(open).toMatchObject({ action: 'open', symbol: 'EURUSD', side: 'buy', order_type: 'market' });
+      expect(open.comment).toBe(entryId.slice(0, 31));
+      const lots = Number(open.volume);
+      expect(lots).toBe(Math.floor(units / 100_000 / 0.01 + 1e-9) / 100);
+      expect(lots).toBeGreaterThanOrEqual(0.01);
+      expect(open.sl).toBeCloseTo(lastClose.EURUSD! * 0.99, 5);
+      expect(open.tp).toBeCloseTo(lastClose.EURUSD! * 1.02, 5);
+      expect((await ea.poll()).status).toBe(204);
+
+      const fillPrice = lastClose.EURUSD! + 0.00002;
+      const ack = await ea.ack(String(open.command_id), {
+        status: 'done',
+        retcode: 10009,
+        retcode_name: 'TRADE_RETCODE_DONE',
+        order: 900001,
+        deal: 800001,
+        price: fillPrice,
+        volume: lots,
+        time_utc: Math.floor(Date.now() / 1000),
+      });
+      expect(ack.status).toBe(200);
+      const entry = await db.store.query<{ client_order_id: string; status: string; filled_qty: number }>(
+        `SELECT client_order_id, status, filled_qty FROM orders WHERE client_order_id LIKE $1 ORDER BY client_order_id`,
+        [`${entryId}%`],
+      );
+      // The fill is in units; the bracket's legs are tracked and now work on the position.
+      expect(entry.rows).toEqual([
+        { client_order_id: entryId, status: 'filled', filled_qty: lots * 100_000 },
+        { client_order_id: `${entryId}.sl`, status: 'open', filled_qty: 0 },
+        { client_order_id: `${entryId}.tp`, status: 'open', filled_qty: 0 },
+      ]);
+
+      const position = {
+        ticket: 5_550_001,
+        symbol: 'EURUSD',
+        type: 'buy' as const,
+        volume: lots,
+        price_open: fillPrice,
+        sl: Number(open.sl),
+        tp: Number(open.tp),
+        magic: 20261121,
+      };
+      await ea.positions([position]);
+      const broker = createMt5Broker(config, db.store);
+      expect(await broker.positions()).toMatchObject([
+        { symbol: 'EURUSD', qty: lots * 100_000, stopPriceOnPosition: Number(open.sl) },
+      ]);
+      const protectedPass = await session.monitor();
+      expect(protectedPass).toMatchObject({ positions: 1, stopsMissing: [], actions: [] });
+      const invariants = async () =>
+        (
+          await checkInvariants({
+            config,
+            db: db.store,
+            broker,
+            databaseDownSince: null,
+            now: Date.now(),
+            highWaterMark: 0,
+          })
+        ).results.find((result) => result.name === 'every_position_has_a_stop')!;
+      expect((await invariants()).ok).toBe(true);
+
+      // Someone removes the SL in the terminal: the watchdog sees it, the monitor puts it back.
+      await ea.positions([{ ...position, sl: 0 }]);
+      expect(await invariants()).toMatchObject({ ok: false, value: 'EURUSD' });
+      const repair = await session.monitor();
+      expect(repair.stopsMissing).toEqual(['EURUSD']);
+      expect(repair.actions).toMatchObject([{ symbol: 'EURUSD', action: 'reattached' }]);
+      const modify = (await ea.poll()).command!;
+      // The remembered stop (the entry's bracket), on the ticket, the target kept.
+      expect(modify).toMatchObject({
+        action: 'modify',
+        symbol: 'EURUSD',
+        position_ticket: 5_550_001,
+        sl: Number(open.sl),
+        tp: Number(open.tp),
+      });
+      await ea.ack(String(modify.command_id), { status: 'done', retcode: 10009 });
+      await ea.positions([position]);
+      expect((await invariants()).ok).toBe(true);
+      expect((await session.monitor()).actions).toEqual([]);
+
+      // An exit closes the ticket; the closing deal is recorded as a sell fill, in units.
+      const exit = await broker.submit({
+        clientOrderId: `${entryId}.exit`,
+        symbol: 'EURUSD',
+        side: 'sell',
+        type: 'market',
+        qty: lots * 100_000,
+        leg: 'exit',
+      });
+      expect(exit.status).toBe('open');
+      const close = (await ea.poll()).command!;
+      expect(close).toMatchObject({ action: 'close', position_ticket: 5_550_001, side: 'sell' });
+      await ea.ack(String(close.command_id), {
+        status: 'done',
+        retcode: 10009,
+        deal: 800002,
+        price: fillPrice + 0.001,
+        volume: lots,
+      });
+      expect(await broker.getOrder(`${entryId}.exit`)).toMatchObject({
+        status: 'filled',
+        fillPrice: fillPrice + 0.001,
+        qty: lots * 100_000,
+      });
+      const sells = await db.store.query<{ side: string; qty: number }>(
+        `SELECT side, qty FROM fills WHERE client_order_id = $1`,
+        [`${entryId}.exit`],
+      );
+      expect(sells.rows).toEqual([{ side: 'sell', qty: lots * 100_000 }]);
+      await ea.positions([]);
+      expect(await broker.positions()).toEqual([]);
+
+      // The watchdog's flatten is one close_all command for the EA.
+      await broker.closeAll('wd.flatten.test');
+      expect((await ea.poll()).command).toMatchObject({ action: 'close_all', magic: 20261121 });
+    } finally {
+      await session.stop();
+      agents.skills.close();
+      await bus.stop();
+    }
+  });
+
+  it('cycles once per newly closed bar, and refuses orders while the terminal has trading disabled', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: { regime: 'ranging', bias: 'neutral', riskMultiplier: 1, rationale: 'flat' },
+        strategist: { decision: 'no_trade', rationale: 'nothing to do', confidence: 0.5 },
+        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      },
+    });
+    const config = mt5Config(walkableTempDir(path.join(tmpdir(), 'signet-mt5-')));
+    const bus = new Bus({ store: db.store, logger });
+    const agents = await scriptedAgents(db.store, [route]);
+    const { session } = await MarketSession.open({
+      config,
+      store: db.store,
+      bus,
+      logger,
+      agents,
+      liveConfirmed: false,
+    });
+    try {
+      // The first look only notes the newest bar; the same bar again runs nothing.
+      expect(await session.cycleOnNewBar()).toBeUndefined();
+      expect(await session.cycleOnNewBar()).toBeUndefined();
+      const next = fxBars('EURUSD').at(-1)!;
+      const newBar = { ...next, t: next.t + fiveMinutes };
+      await ea.bars('EURUSD', [newBar]);
+      const report = await session.cycleOnNewBar();
+      expect(report?.cycleId).toContain(new Date(newBar.t * 1000).toISOString().slice(0, 16));
+      expect(await session.cycleOnNewBar()).toBeUndefined();
+
+      ea.tradeAllowed = false;
+      await ea.heartbeat();
+      const refused = await createMt5Broker(config, db.store).submit({
+        clientOrderId: 'manual-EURUSD-1',
+        symbol: 'EURUSD',
+        side: 'buy',
+        type: 'market',
+        qty: 10_000,
+        bracket: { stopLoss: 1.09 },
+      });
+      expect(refused).toMatchObject({ status: 'rejected' });
+      expect(refused.reason).toMatch(/trading disabled/);
+      expect((await ea.poll()).status).toBe(204);
+    } finally {
+      ea.tradeAllowed = true;
+      await session.stop();
+      agents.skills.close();
+      await bus.stop();
+    }
+  });
+
+  it('the watchdog sees a silent EA (level staleBrokerLevel) and an EA that never connected (shown, no halt)', async () => {
+    const config = mt5Config('context');
+    const report = async (broker: ReturnType<typeof createMt5Broker>) =>
+      (
+        await checkInvariants({
+          config,
+          db: db.store,
+          broker,
+          databaseDownSince: null,
+          now: Date.now(),
+          highWaterMark: 0,
+        })
+      ).results;
+    await ea.heartbeat();
+    const beat = `heartbeat:mt5:${ea.terminalId}`;
+    expect((await report(createMt5Broker(config, db.store))).find((each) => each.name === beat)?.ok).toBe(
+      true,
+    );
+    // Thirty seconds without a beat (the EA promised one every ten).
+    await db.store.query(`UPDATE heartbeats SET beat_at = now() - interval '30 seconds' WHERE name = $1`, [
+      `mt5:${ea.terminalId}`,
+    ]);
+    expect(
+      (await report(createMt5Broker(config, db.store))).find((each) => each.name === beat),
+    ).toMatchObject({
+      ok: false,
+      level: config.watchdog.staleBrokerLevel,
+    });
+    const elsewhere: Config = {
+      ...config,
+      broker: { ...config.broker, mt5: { ...config.broker.mt5, terminalId: '99999@Nowhere-Demo' } },
+    };
+    const unreached = (await report(createMt5Broker(elsewhere, db.store))).find(
+      (each) => each.name === 'broker_reachable',
+    );
+    expect(unreached).toMatchObject({ ok: false, level: 0 });
+    expect(unreached?.detail).toContain('99999@Nowhere-Demo');
+    await ea.heartbeat();
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * A stand-in for SignetBridge.mq5 speaking the same HTTP (/mt5/v1): the terminal's headers,
+ * server-clock times with a +2 h offset, and the careless habits of real EAs (a trailing NUL,
+ * no Content-Type). Used by the bridge's route tests and the MT5 market-session tests.
+ */
+export const terminalHeaders = {
+  'User-Agent': 'MetaTrader 5 Terminal/5.4620 (Windows NT 10.0; Win64; x64)',
+  Accept: '*/*',
+  'Accept-Encoding': 'gzip, deflate',
+};
+
+/** What SignetBridge 1.1 posts with its bars, for a standard FX contract. */
+export const fxContract = { contract_size: 100_000, volume_min: 0.01, volume_step: 0.01, volume_max: 100 };
+
+export interface EaBar {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  tv?: number;
+  sp?: number;
+  rv?: number;
+}
+
+export class SimulatedEa {
+  private counter = 0;
+  readonly serverUtcOffsetS = 7200;
+  account = { balance: 10_000, equity: 10_012.35, margin_free: 9_950.1 };
+  tradeAllowed = true;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly bridgeToken: string,
+    readonly terminalId = '51234567@Broker-Demo',
+  ) {}
+
+  msgId(): string {
+    this.counter += 1;
+    return `${this.terminalId}-${1_763_649_600_000 + this.counter}`;
+  }
+
+  async post(
+    path: string,
+    body: Record<string, unknown>,
+    options: { nul?: boolean; contentType?: boolean; token?: string | null } = {},
+  ) {
+    const text = JSON.stringify(body) + (options.nul ? '\0' : '');
+    const headers: Record<string, string> = { ...terminalHeaders };
+    if (options.contentType !== false) headers['Content-Type'] = 'application/json';
+    const bridgeToken = options.token === undefined ? this.bridgeToken : options.token;
+    if (bridgeToken !== null) headers['X-Bridge-Token'] = bridgeToken;
+    const response = await fetch(`${this.baseUrl}/mt5/v1${path}`, { method: 'POST', headers, body: text });
+    const raw = await response.text();
+    return {
+      status: response.status,
+      raw,
+      json: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+    };
+  }
+
+  heartbeat(msgId = this.msgId(), timeUtc = Math.floor(Date.now() / 1000)) {
+    return this.post(
+      '/heartbeat',
+      {
+        msg_id: msgId,
+        terminal_id: this.terminalId,
+        ea_version: '1.1.0',
+        build: 4620,
+        account: { login: 51234567, server: 'Broker-Demo', currency: 'USD', trade_mode: 0, ...this.account },
+        trade_allowed: this.tradeAllowed,
+        symbols: ['EURUSD'],
+        time_server: timeUtc + this.serverUtcOffsetS,
+        time_utc: timeUtc,
+        server_utc_offset_s: this.serverUtcOffsetS,
+        last_error: 0,
+      },
+      { nul: true, contentType: false },
+    );
+  }
+
+  /** Closed bars whose `t` is given in UTC seconds; sent on the server clock, as MT5 does. */
+  bars(
+    symbol: string,
+    bars: EaBar[],
+    contract: Partial<typeof fxContract> | null = fxContract,
+    timeframe = 'M5',
+  ) {
+    return this.post('/bars', {
+      msg_id: this.msgId(),
+      terminal_id: this.terminalId,
+      symbol,
+      timeframe,
+      digits: 5,
+      ...(contract ?? {}),
+      server_utc_offset_s: this.serverUtcOffsetS,
+      bars: bars.map((bar) => ({ tv: 100, sp: 6, rv: 0, ...bar, t: bar.t + this.serverUtcOffsetS })),
+    });
+  }
+
+  positions(
+    positions: Array<{
+      ticket: number;
+      symbol: string;
+      type: 'buy' | 'sell';
+      volume: number;
+      price_open: number;
+      sl?: number;
+      tp?: number;
+      magic?: number;
+    }>,
+    timeUtc = Math.floor(Date.now() / 1000),
+  ) {
+    return this.post('/positions', {
+      msg_id: this.msgId(),
+      terminal_id: this.terminalId,
+      time_utc: timeUtc,
+      positions,
+    });
+  }
+
+  async poll() {
+    const response = await fetch(
+      `${this.baseUrl}/mt5/v1/commands?terminal_id=${encodeURIComponent(this.terminalId)}&after=0`,
+      { headers: { ...terminalHeaders, 'X-Bridge-Token': this.bridgeToken } },
+    );
+    const raw = await response.text();
+    return {
+      status: response.status,
+      command: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+    };
+  }
+
+  ack(commandId: string, fields: Record<string, unknown>) {
+    return this.post('/commands/ack', {
+      msg_id: this.msgId(),
+      terminal_id: this.terminalId,
+      command_id: commandId,
+      ...fields,
+    });
+  }
+}
