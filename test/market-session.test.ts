@@ -141,6 +141,31 @@ describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a
       );
       expect(positions.rows.map((row) => row.symbol)).toEqual(symbols);
       for (const row of positions.rows) expect(row.stop_client_order_id).toMatch(/\.sl$/);
+      // Every monitor pass reconciles with the broker: a table that drifted is put back, once.
+      const reconciled = async () =>
+        Number(
+          (
+            await db.store.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'broker.reconciled'`,
+            )
+          ).rows[0]?.n,
+        );
+      const before = await reconciled();
+      await db.store.query(
+        `UPDATE orders SET status = 'open', filled_qty = 0, avg_fill_price = NULL WHERE client_order_id = $1`,
+        [ids[0]],
+      );
+      await session.monitor();
+      const repaired = await db.store.query<{ status: string; filled_qty: number }>(
+        'SELECT status, filled_qty FROM orders WHERE client_order_id = $1',
+        [ids[0]],
+      );
+      expect(repaired.rows[0]).toMatchObject({ status: 'filled' });
+      expect(Number(repaired.rows[0]!.filled_qty)).toBeGreaterThan(0);
+      const after = await reconciled();
+      expect(after).toBeGreaterThan(before);
+      await session.monitor();
+      expect(await reconciled()).toBe(after);
       const journal = await db.store.query<{ outcome: string }>(
         "SELECT outcome FROM agent_journal WHERE outcome = 'executed'",
       );

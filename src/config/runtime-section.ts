@@ -154,6 +154,8 @@ export const watchdogSectionSchema = z
     /** Stop distance used when re-attaching, as a fraction of the average price. */
     reattachStopPct: z.number().gt(0).max(0.5).default(0.05),
     staleJobLevel: z.number().int().min(1).max(4).default(1),
+    /** A broker position no order of ours explains (opened by hand or by another system). */
+    unexplainedPositionLevel: z.number().int().min(1).max(4).default(2),
     staleBrokerLevel: z.number().int().min(1).max(4).default(2),
     /** How long the database may be unreachable before the watchdog flattens on its own. */
     databaseUnreachableMs: z.number().int().min(100).max(3_600_000).default(15_000),

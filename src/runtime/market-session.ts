@@ -176,8 +176,10 @@ export class MarketSession {
     return { equity: account.equity, cash: account.cash, positions: account.positions };
   }
 
+  /** Reconciles with the broker (the broker is the truth), then checks every position's stop. */
   async monitor(): Promise<MonitorReport> {
     const { store, bus, logger, config } = this.#options;
+    await this.#venue.reconcile();
     return runMonitorPass({
       broker: this.#venue.broker,
       brokerName: this.#venue.broker.name,

@@ -1,4 +1,4 @@
-import { type Broker, createMt5Broker, startAlpacaBroker } from '../broker/index.ts';
+import { type Broker, createMt5Broker, reconcile, startAlpacaBroker } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -24,6 +24,8 @@ export interface Venue {
   readonly cycles: { kind: 'cron'; cron: string } | { kind: 'new-bar'; checkMs: number };
   /** Table repairs reconciliation made at start. */
   readonly reconciledAtStart: number;
+  /** Reconciles our tables with the broker (each monitor pass); the number of repairs. */
+  reconcile(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,8 @@ export async function openVenue(config: Config, options: VenueOptions): Promise<
     timeframe: section.timeframe,
     cycles: { kind: 'cron', cron: config.schedule.cycleCron },
     reconciledAtStart: alpaca.reconciled.repairs.length,
+    reconcile: async () =>
+      (await reconcile({ store: options.store, source: alpaca.broker, logger: options.logger })).repairs.length,
     stop: () => alpaca.stop(),
   };
 }
@@ -85,8 +89,10 @@ function openMt5Venue(config: Config, options: VenueOptions): Venue {
     symbols: section.symbols,
     timeframe: section.timeframe,
     cycles: { kind: 'new-bar', checkMs: section.newBarCheckMs },
-    // The EA's positions reports keep the ledger in step; the monitor reconciles every pass.
+    // The EA's acks and positions reports keep the ledger in step as they arrive; the monitor
+    // pass then reconciles the positions table with the last report.
     reconciledAtStart: 0,
+    reconcile: async () => 0,
     stop: async () => {},
   };
 }

@@ -140,6 +140,24 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
           ? `${positions.length} position(s), all with a live stop`
           : `no live stop at the broker for ${positionsWithoutStop.map((each) => each.symbol).join(', ')}`,
     });
+    if (databaseUp) {
+      const explained = await inputs.db.query<{ symbol: string }>(watchdogSql.explainedSymbols(), [
+        inputs.broker.name,
+      ]);
+      const ours = new Set(explained.rows.map((row) => row.symbol));
+      const strangers = positions.filter((position) => !ours.has(position.symbol));
+      results.push({
+        name: 'positions_explained',
+        ok: strangers.length === 0,
+        value: strangers.map((each) => `${each.symbol} ${each.qty}`).join(', ') || 'all explained',
+        threshold: 'every broker position comes from an order of ours',
+        level: settings.unexplainedPositionLevel,
+        detail:
+          strangers.length === 0
+            ? `${positions.length} position(s), each from an order of ours`
+            : `position(s) no order of ours explains (opened by hand, or by another system): ${strangers.map((each) => each.symbol).join(', ')}`,
+      });
+    }
   }
   if (databaseUp) {
     const snapshot = await readAccountSnapshot(inputs.db);

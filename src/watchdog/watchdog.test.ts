@@ -89,7 +89,8 @@ function config(watchdog: Partial<WatchdogSection> = {}): Config {
 }
 
 function watchdogFor(settings: Config, store: Store = db.store): { watchdog: Watchdog; broker: Broker } {
-  const broker = createAlpacaBroker(settings, { logger, liveConfirmed: false });
+  // With the ledger, as the brain submits: the positions these tests open are explained by our orders.
+  const broker = createAlpacaBroker(settings, { logger, liveConfirmed: false, ledger: store });
   const pager = new Pager([logNotifier(logger), webhookNotifier(receiverUrl)], logger, 50);
   const watchdog = new Watchdog({
     config: settings,
@@ -167,6 +168,30 @@ describe('watchdog', () => {
     expect(check.failing.map((each) => each.name)).toContain('drawdown');
     expect(check.level).toBe(4);
     await waitFor(async () => (await broker.positions()).length === 0, 'the broker to be flat');
+  });
+
+  it('a position no order of ours explains raises the halt to no new entries', async () => {
+    db = await createTestDatabase();
+    closeFakePositions();
+    const settings = config();
+    const { watchdog, broker } = watchdogFor(settings);
+    await beat(db.store, 'brain', 'process', 60_000);
+    await openBracket(broker, 'AAA', 50, 'wd-ours-1');
+    expect((await watchdog.check()).failing).toEqual([]);
+    // Another system on the same account (no ledger: our tables never hear of it) buys BBB.
+    const stranger = createAlpacaBroker(settings, { logger, liveConfirmed: false });
+    await openBracket(stranger, 'BBB', 20, 'someone-else-1');
+    const check = await watchdog.check();
+    expect(check.failing).toMatchObject([
+      {
+        name: 'positions_explained',
+        ok: false,
+        level: settings.watchdog.unexplainedPositionLevel,
+        value: 'BBB 10',
+      },
+    ]);
+    expect(check.level).toBe(2);
+    closeFakePositions();
   });
 
   it('a stop cancelled at the broker is seen there and re-attached (or halts, per config)', async () => {
