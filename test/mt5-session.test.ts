@@ -313,7 +313,7 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
     }
   });
 
-  it('the watchdog sees a silent EA (level staleBrokerLevel) and an EA that never connected (shown, no halt)', async () => {
+  it('the watchdog sees a hand-opened position, a silent EA (staleBrokerLevel) and an EA that never connected (shown, no halt)', async () => {
     const config = mt5Config('context');
     const report = async (broker: ReturnType<typeof createMt5Broker>) =>
       (
@@ -327,6 +327,14 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
         })
       ).results;
     await ea.heartbeat();
+    // A position opened by hand in the terminal: no order of ours explains it.
+    await ea.positions([
+      { ticket: 7_770_001, symbol: 'USDJPY', type: 'buy', volume: 0.05, price_open: 150.1, sl: 149 },
+    ]);
+    expect(
+      (await report(createMt5Broker(config, db.store))).find((each) => each.name === 'positions_explained'),
+    ).toMatchObject({ ok: false, level: config.watchdog.unexplainedPositionLevel, value: 'USDJPY 0.05' });
+    await ea.positions([]);
     const beat = `heartbeat:mt5:${ea.terminalId}`;
     expect((await report(createMt5Broker(config, db.store))).find((each) => each.name === beat)?.ok).toBe(
       true,

@@ -4,6 +4,7 @@ export {
   backtestJobSchema,
   feedFor,
   runBacktestJob,
+  type VenueFeeds,
 } from './job.ts';
 export { computeMetrics, type Metrics } from './metrics.ts';
 export { roundCents, roundPercent, roundPrice, roundRatio } from './money.ts';

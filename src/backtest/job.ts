@@ -9,7 +9,8 @@ import { type BacktestRun, backtestSettingsSchema, fingerprint, runBacktest } fr
 /** Everything `signet backtest` can ask for, validated once. */
 export const backtestJobSchema = z
   .object({
-    feed: z.enum(['csv', 'sim']),
+    /** alpaca and mt5 are the venues' bars (Alpaca's history API, or the bars the EA posted). */
+    feed: z.enum(['csv', 'sim', 'alpaca', 'mt5']),
     files: z.array(z.string().min(1)).default([]),
     symbols: z.array(z.string().min(1)).optional(),
     adjusted: z.boolean().default(false),
@@ -49,7 +50,22 @@ export interface BacktestJobResult {
   logged: number;
 }
 
-export function feedFor(job: z.output<typeof backtestJobSchema>): Feed {
+/** Feeds that need a connection (config, database): the caller wires them. */
+export type VenueFeeds = Partial<Record<'alpaca' | 'mt5', (symbols: string[] | undefined) => Feed>>;
+
+export function feedFor(job: z.output<typeof backtestJobSchema>, venues: VenueFeeds = {}): Feed {
+  if (job.feed === 'alpaca' || job.feed === 'mt5') {
+    const create = venues[job.feed];
+    if (!create)
+      throw new ValidationError(
+        `the ${job.feed} feed is not available here`,
+        [{ path: 'feed', message: 'not wired' }],
+        {
+          fix: 'Run it through `signet backtest`, which connects the venue from signet.yaml.',
+        },
+      );
+    return create(job.symbols);
+  }
   if (job.feed === 'sim')
     return simFeed({ seed: job.seed, bars: job.simBars, symbols: job.symbols ?? ['SIM'] });
   return csvFeed({
@@ -70,6 +86,8 @@ export async function runBacktestJob(
     /** Opens the database only when the log is to be written. */
     database?: () => Promise<{ transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> }>;
     onProgress?: (done: number, total: number) => void;
+    /** The venues' feeds (`--feed alpaca | mt5`). */
+    venues?: VenueFeeds;
     /** Wall-clock suffix for the log's run id (a stored run must not reuse another's ids). */
     now?: () => number;
   } = {},
@@ -90,7 +108,17 @@ export async function runBacktestJob(
   }
   const job = parsed.data;
   const strategy = createStrategy(job.strategy, job.parameters);
-  const { series, skipped } = await feedFor(job).load({ from: job.from, to: job.to });
+  const loaded = await feedFor(job, options.venues).load({ from: job.from, to: job.to });
+  const series = loaded.series.filter((each) => each.length > 0);
+  const { skipped } = loaded;
+  if (series.length === 0)
+    throw new ValidationError(
+      `the ${job.feed} feed has no bars for this range`,
+      [{ path: 'from', message: 'no bars' }],
+      {
+        fix: 'Check the symbols and --from/--to (and, for mt5, that the EA posted bars of broker.mt5.timeframe).',
+      },
+    );
   let runId = job.runId;
   if (!runId && options.database) {
     runId = `bt-${fingerprint(series, strategy, job.settings)}-${(options.now ?? Date.now)().toString(36)}`;

@@ -1,5 +1,5 @@
 /**
- * The market-data contract every feed implements (csv, sim, and later alpaca, ea).
+ * The market-data contract every feed implements (csv, sim, alpaca, mt5).
  * Dependency-free on purpose: adapters and the pipeline import only these types.
  */
 

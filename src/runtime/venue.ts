@@ -62,7 +62,8 @@ export async function openVenue(config: Config, options: VenueOptions): Promise<
     cycles: { kind: 'cron', cron: config.schedule.cycleCron },
     reconciledAtStart: alpaca.reconciled.repairs.length,
     reconcile: async () =>
-      (await reconcile({ store: options.store, source: alpaca.broker, logger: options.logger })).repairs.length,
+      (await reconcile({ store: options.store, source: alpaca.broker, logger: options.logger })).repairs
+        .length,
     stop: () => alpaca.stop(),
   };
 }

@@ -3,6 +3,7 @@ import { type BacktestReport, runBacktestJob } from '../../backtest/index.ts';
 import { ValidationError } from '../../errors/index.ts';
 import type { CliContext } from '../context.ts';
 import { parseDate } from '../format.ts';
+import { venueFeeds } from './backtest-venues.ts';
 
 interface BacktestFlags {
   data?: string[];
@@ -85,7 +86,10 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .command('backtest')
     .description('run a strategy over historical or simulated bars through the paper broker')
     .option('--data <file...>', 'CSV file(s): Yahoo or generic Date,Open,High,Low,Close,Volume layout')
-    .option('--feed <kind>', 'csv (with --data) or sim (seeded synthetic market)')
+    .option(
+      '--feed <kind>',
+      'csv (with --data), sim (seeded synthetic market), alpaca (history API, broker.alpaca) or mt5 (bars the EA posted)',
+    )
     .option('--seed <n>', 'seed of the sim feed', '1')
     .option('--sim-bars <n>', 'bars per symbol of the sim feed', '2520')
     .option('--symbols <list>', 'comma-separated symbols (one per --data file, or the sim symbols)')
@@ -113,12 +117,12 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option('--json', 'print the result as JSON')
     .action(async (flags: BacktestFlags) => {
       const feed = flags.feed ?? (flags.data && flags.data.length > 0 ? 'csv' : undefined);
-      if (feed !== 'csv' && feed !== 'sim') {
+      if (feed !== 'csv' && feed !== 'sim' && feed !== 'alpaca' && feed !== 'mt5') {
         throw new ValidationError(
-          'no bars: give --data FILE... or --feed sim --seed N',
-          [{ path: '--data', message: 'missing' }],
+          feed ? `unknown feed ${feed}` : 'no bars: give --data FILE... or --feed sim --seed N',
+          [{ path: feed ? '--feed' : '--data', message: feed ? 'not csv, sim, alpaca or mt5' : 'missing' }],
           {
-            fix: 'Pass --data path/to/bars.csv, or --feed sim --seed 42.',
+            fix: 'Pass --data path/to/bars.csv, or --feed sim --seed 42, or --feed alpaca --symbols AAPL.',
           },
         );
       }
@@ -151,7 +155,11 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
           to: flags.to ? parseDate(flags.to, '--to').getTime() : undefined,
           runId: flags.runId,
         },
-        { database: flags.db ? () => context.store() : undefined, onProgress: progressBar() },
+        {
+          database: flags.db ? () => context.store() : undefined,
+          onProgress: progressBar(),
+          venues: venueFeeds(context),
+        },
       );
       for (const row of result.skipped) {
         process.stderr.write(`skipped ${row.source}:${row.line}: field "${row.field}": ${row.message}\n`);
