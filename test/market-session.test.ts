@@ -164,6 +164,11 @@ describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a
       expect(Number(repaired.rows[0]!.filled_qty)).toBeGreaterThan(0);
       const after = await reconciled();
       expect(after).toBeGreaterThan(before);
+      // …and the day's journal says so, for the operator.
+      const entry = await db.store.query<{ outcome: string; decided_by: string }>(
+        `SELECT outcome, decided_by FROM agent_journal WHERE agent = 'reconciler'`,
+      );
+      expect(entry.rows).toEqual([{ outcome: 'reconciled', decided_by: 'code' }]);
       await session.monitor();
       expect(await reconciled()).toBe(after);
       const journal = await db.store.query<{ outcome: string }>(

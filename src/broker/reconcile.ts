@@ -75,6 +75,8 @@ export interface ReconcileOptions {
   store: { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> } & Queryable;
   source: ReconcileSource;
   logger: Logger;
+  /** Told after a reconciliation that repaired something (the runtime writes a journal entry). */
+  onRepaired?: (result: ReconcileResult) => Promise<void>;
 }
 
 interface LocalOrderRow extends Record<string, unknown> {
@@ -137,6 +139,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       { broker, repairs: result.repairs.length, unexplained: result.unexplained.map((each) => each.symbol) },
       'broker reconciled',
     );
+  }
+  if (result.repairs.length > 0 && options.onRepaired) {
+    // The repairs are committed and on the bus already; a journal that fails to write loses nothing.
+    await options
+      .onRepaired(result)
+      .catch((error: unknown) =>
+        logger.error({ err: (error as Error).message }, 'reconciliation not journaled (it is on the bus)'),
+      );
   }
   return result;
 }

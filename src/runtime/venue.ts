@@ -1,9 +1,10 @@
-import { type Broker, createMt5Broker, reconcile, startAlpacaBroker } from '../broker/index.ts';
+import { type Broker, createMt5Broker, startAlpacaBroker } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type Bar, createAlpacaFeed, type FeedRange, type FeedResult, Mt5Feed } from '../market/index.ts';
 import type { Store } from '../store/index.ts';
+import { journalReconciliation } from './reconcile-journal.ts';
 
 /**
  * Where market mode trades: a broker, its bars, and what drives the decision cycles. Alpaca
@@ -51,7 +52,10 @@ export async function openVenue(config: Config, options: VenueOptions): Promise<
       fault: 'user',
       fix: 'List the symbols to trade under broker.alpaca.symbols, e.g. [AAPL, MSFT].',
     });
-  const alpaca = await startAlpacaBroker(config, options);
+  const alpaca = await startAlpacaBroker(config, {
+    ...options,
+    onRepaired: journalReconciliation(config, options.store),
+  });
   return {
     label: `Alpaca ${section.mode}`,
     runIdPrefix: section.mode,
@@ -61,9 +65,8 @@ export async function openVenue(config: Config, options: VenueOptions): Promise<
     timeframe: section.timeframe,
     cycles: { kind: 'cron', cron: config.schedule.cycleCron },
     reconciledAtStart: alpaca.reconciled.repairs.length,
-    reconcile: async () =>
-      (await reconcile({ store: options.store, source: alpaca.broker, logger: options.logger })).repairs
-        .length,
+    // Through the sync's queue: one at a time with the stream's own updates.
+    reconcile: async () => (await alpaca.sync.reconcileNow()).repairs.length,
     stop: () => alpaca.stop(),
   };
 }

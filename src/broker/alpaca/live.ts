@@ -1,6 +1,6 @@
 import { type AlpacaSection, alpacaEndpoints, type Config } from '../../config/index.ts';
 import type { Logger } from '../../logging/index.ts';
-import { type ReconcileResult, reconcile } from '../reconcile.ts';
+import { type ReconcileOptions, type ReconcileResult, reconcile } from '../reconcile.ts';
 import { AlpacaBroker, type LedgerStore } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
 import { BrokerCredentialsMissingError, LiveTradingNotConfirmedError } from './errors.ts';
@@ -65,10 +65,20 @@ export interface RunningAlpaca {
  */
 export async function startAlpacaBroker(
   config: Config,
-  options: { logger: Logger; store: LedgerStore; liveConfirmed: boolean },
+  options: {
+    logger: Logger;
+    store: LedgerStore;
+    liveConfirmed: boolean;
+    onRepaired?: ReconcileOptions['onRepaired'];
+  },
 ): Promise<RunningAlpaca> {
   const broker = createAlpacaBroker(config, { ...options, ledger: options.store });
-  const reconciled = await reconcile({ store: options.store, source: broker, logger: options.logger });
+  const reconciled = await reconcile({
+    store: options.store,
+    source: broker,
+    logger: options.logger,
+    onRepaired: options.onRepaired,
+  });
   const sync = await startAlpacaSync({
     broker,
     store: options.store,
@@ -76,6 +86,7 @@ export async function startAlpacaBroker(
     streamUrl: alpacaEndpoints(config.broker.alpaca).streamUrl,
     credentials: alpacaCredentials(config),
     pollIntervalMs: config.broker.alpaca.pollIntervalMs,
+    onRepaired: options.onRepaired,
   });
   return { broker, sync, reconciled, stop: () => sync.stop() };
 }

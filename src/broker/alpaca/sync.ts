@@ -1,5 +1,5 @@
 import type { Logger } from '../../logging/index.ts';
-import { type ReconcileResult, reconcile } from '../reconcile.ts';
+import { type ReconcileOptions, type ReconcileResult, reconcile } from '../reconcile.ts';
 import { recordExecution, recordOrderStates } from '../reconcile-ledger.ts';
 import { reconcileSql } from '../reconcile-sql.ts';
 import type { AlpacaBroker, LedgerStore } from './alpaca-broker.ts';
@@ -16,6 +16,7 @@ export interface AlpacaSyncOptions {
   credentials: AlpacaCredentials;
   /** Poll (by reconciliation) this often while the stream is down. */
   pollIntervalMs: number;
+  onRepaired?: ReconcileOptions['onRepaired'];
 }
 
 export interface AlpacaSync {
@@ -40,7 +41,8 @@ export async function startAlpacaSync(options: AlpacaSyncOptions): Promise<Alpac
     queue = next.catch(() => {});
     return next;
   };
-  const reconcileNow = () => enqueue(() => reconcile({ store, source: broker, logger }));
+  const reconcileNow = () =>
+    enqueue(() => reconcile({ store, source: broker, logger, onRepaired: options.onRepaired }));
   const onUpdate = (update: AlpacaTradeUpdate) =>
     enqueue(async () => {
       const states = orderStates(update.order);
