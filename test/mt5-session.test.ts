@@ -178,11 +178,18 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
         sl: Number(open.sl),
         tp: Number(open.tp),
         magic: 20261121,
+        opened: 1_763_649_601,
       };
       await ea.positions([position]);
       const broker = createMt5Broker(config, db.store);
       expect(await broker.positions()).toMatchObject([
-        { symbol: 'EURUSD', qty: lots * 100_000, stopPriceOnPosition: Number(open.sl) },
+        {
+          symbol: 'EURUSD',
+          qty: lots * 100_000,
+          stopPriceOnPosition: Number(open.sl),
+          // POSITION_TIME came on the server clock (+2 h): stored in UTC.
+          openedAt: 1_763_649_601_000,
+        },
       ]);
       const protectedPass = await session.monitor();
       expect(protectedPass).toMatchObject({ positions: 1, stopsMissing: [], actions: [] });

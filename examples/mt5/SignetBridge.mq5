@@ -393,15 +393,17 @@ void SendPositions()
          continue;
       if(items != "")
          items += ",";
-      items += StringFormat("{\"ticket\":%I64u,\"symbol\":\"%s\",\"type\":\"%s\",\"volume\":%s,\"price_open\":%s,\"sl\":%s,\"tp\":%s,\"magic\":%I64d,\"comment\":\"%s\"}",
+      // POSITION_TIME is on the trade server's clock: Signet subtracts server_utc_offset_s.
+      items += StringFormat("{\"ticket\":%I64u,\"symbol\":\"%s\",\"type\":\"%s\",\"volume\":%s,\"price_open\":%s,\"sl\":%s,\"tp\":%s,\"magic\":%I64d,\"comment\":\"%s\",\"time_server\":%I64d}",
                             ticket, PositionGetString(POSITION_SYMBOL),
                             PositionGetInteger(POSITION_TYPE) == POSITION_TYPE_BUY ? "buy" : "sell",
                             Num(PositionGetDouble(POSITION_VOLUME), 2), Num(PositionGetDouble(POSITION_PRICE_OPEN), 8),
                             Num(PositionGetDouble(POSITION_SL), 8), Num(PositionGetDouble(POSITION_TP), 8),
-                            PositionGetInteger(POSITION_MAGIC), JsonEscape(PositionGetString(POSITION_COMMENT)));
+                            PositionGetInteger(POSITION_MAGIC), JsonEscape(PositionGetString(POSITION_COMMENT)),
+                            (long)PositionGetInteger(POSITION_TIME));
      }
-   string json = StringFormat("{\"msg_id\":\"%s\",\"terminal_id\":\"%s\",\"time_utc\":%I64d,\"positions\":[%s]}",
-                              NewMsgId(), JsonEscape(g_terminalId), (long)TimeGMT(), items);
+   string json = StringFormat("{\"msg_id\":\"%s\",\"terminal_id\":\"%s\",\"time_utc\":%I64d,\"server_utc_offset_s\":%d,\"positions\":[%s]}",
+                              NewMsgId(), JsonEscape(g_terminalId), (long)TimeGMT(), ServerUtcOffset(), items);
    string response;
    PostJson("/mt5/v1/positions", json, response);
   }

@@ -108,6 +108,8 @@ export class SimulatedEa {
       sl?: number;
       tp?: number;
       magic?: number;
+      /** When it opened, UTC seconds: sent on the server clock as POSITION_TIME is. */
+      opened?: number;
     }>,
     timeUtc = Math.floor(Date.now() / 1000),
   ) {
@@ -115,7 +117,10 @@ export class SimulatedEa {
       msg_id: this.msgId(),
       terminal_id: this.terminalId,
       time_utc: timeUtc,
-      positions,
+      server_utc_offset_s: this.serverUtcOffsetS,
+      positions: positions.map(({ opened, ...position }) =>
+        opened === undefined ? position : { ...position, time_server: opened + this.serverUtcOffsetS },
+      ),
     });
   }
 

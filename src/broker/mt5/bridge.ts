@@ -323,6 +323,7 @@ export async function recordPositions(tx: Queryable, post: EaPositions): Promise
       position.tp ?? null,
       position.magic ?? null,
       position.comment ?? null,
+      position.time_server === undefined ? null : position.time_server - post.server_utc_offset_s,
     ]);
   }
   const unexplained = async () =>

@@ -49,6 +49,7 @@ interface TicketRow extends Record<string, unknown> {
   price_open: number;
   sl: number | null;
   tp: number | null;
+  opened_utc: number | null;
   contract_size: number | null;
 }
 
@@ -140,6 +141,8 @@ export class Mt5Broker implements Broker {
       position.avgPrice =
         (Math.abs(position.qty) * position.avgPrice + Math.abs(units) * Number(row.price_open)) / total;
       position.qty += units;
+      const opened = row.opened_utc === null ? 0 : Number(row.opened_utc) * 1000;
+      if (opened > 0 && (position.openedAt === 0 || opened < position.openedAt)) position.openedAt = opened;
       // The position is protected only if every ticket carries a stop-loss; the farthest one counts.
       const sl = Number(row.sl ?? 0);
       const current = position.stopPriceOnPosition ?? null;

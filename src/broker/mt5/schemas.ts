@@ -103,9 +103,12 @@ export const positionsSchema = z.object({
         tp: price.nonnegative().optional(),
         magic: z.number().int().optional(),
         comment: z.string().max(200).optional(),
+        /** POSITION_TIME: when it opened, on the trade server's clock. */
+        time_server: epoch.optional(),
       }),
     )
     .max(1000),
+  server_utc_offset_s: z.number().int().min(-86_400).max(86_400).default(0),
 });
 export type EaPositions = z.infer<typeof positionsSchema>;
 

@@ -80,8 +80,8 @@ export const mt5Sql = {
     `UPDATE mt5_terminals SET positions_time_utc = $2, updated_at = now() WHERE terminal_id = $1`,
   clearPositions: () => `DELETE FROM mt5_positions WHERE terminal_id = $1`,
   insertPosition: () =>
-    `INSERT INTO mt5_positions (terminal_id, ticket, symbol, side, volume, price_open, sl, tp, magic, comment)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    `INSERT INTO mt5_positions (terminal_id, ticket, symbol, side, volume, price_open, sl, tp, magic, comment, opened_utc)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
   /**
    * The ledger's positions for the mt5 broker: net quantity per symbol over every terminal, in
    * units of the instrument (lots × the contract size the EA reported; 1 until it reports one).
@@ -107,7 +107,7 @@ export const mt5Sql = {
       ORDER BY p.symbol`,
   /** One terminal's positions, with the contract size that turns lots into units (null: unknown). */
   positionsOf: () =>
-    `SELECT p.ticket, p.symbol, p.side, p.volume, p.price_open, p.sl, p.tp, s.contract_size
+    `SELECT p.ticket, p.symbol, p.side, p.volume, p.price_open, p.sl, p.tp, p.opened_utc, s.contract_size
        FROM mt5_positions p
        LEFT JOIN mt5_symbols s ON s.terminal_id = p.terminal_id AND s.symbol = p.symbol
       WHERE p.terminal_id = $1 ORDER BY p.symbol, p.ticket`,
