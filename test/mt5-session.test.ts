@@ -212,6 +212,18 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       const repair = await session.monitor();
       expect(repair.stopsMissing).toEqual(['EURUSD']);
       expect(repair.actions).toMatchObject([{ symbol: 'EURUSD', action: 'reattached' }]);
+      // The watchdog asks too before the EA has acted: refused, so two stop prices never race.
+      const second = await broker.submit({
+        clientOrderId: 'wd.restop.EURUSD.1',
+        symbol: 'EURUSD',
+        side: 'sell',
+        type: 'stop',
+        stopPrice: 1.0,
+        qty: lots * 100_000,
+        leg: 'stop_loss',
+      });
+      expect(second.status).toBe('rejected');
+      expect(second.reason).toMatch(/already on its way/);
       const modify = (await ea.poll()).command!;
       // The remembered stop (the entry's bracket), on the ticket, the target kept.
       expect(modify).toMatchObject({
@@ -260,7 +272,14 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
 
       // The watchdog's flatten is one close_all command for the EA.
       await broker.closeAll('wd.flatten.test');
-      expect((await ea.poll()).command).toMatchObject({ action: 'close_all', magic: 20261121 });
+      await broker.closeAll('wd.flatten.test-again');
+      const closeAll = (await ea.poll()).command!;
+      expect(closeAll).toMatchObject({ action: 'close_all', magic: 20261121 });
+      // Asked again while the first is on its way: nothing more queued.
+      expect((await ea.poll()).status).toBe(204);
+      await ea.ack(String(closeAll.command_id), { status: 'done', retcode: 10009 });
+      await broker.closeAll('wd.flatten.test-later');
+      expect((await ea.poll()).command).toMatchObject({ action: 'close_all' });
     } finally {
       await session.stop();
       agents.skills.close();

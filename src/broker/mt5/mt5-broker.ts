@@ -268,6 +268,17 @@ export class Mt5Broker implements Broker {
       return `a ${request.leg} needs a ${request.leg === 'stop_loss' ? 'stopPrice' : 'limitPrice'}`;
     const tickets = await this.#tickets(terminalId, request.symbol);
     if (tickets.length === 0) return `no ${request.symbol} position on terminal ${terminalId} to protect`;
+    // The monitor and the watchdog may both ask before the EA has acted: the first change wins,
+    // so two stop prices never race each other to the terminal.
+    const pending = await this.options.store.query<{ command_id: string; ticket: number }>(
+      mt5Sql.modifyPending(),
+      [terminalId],
+    );
+    const busy = pending.rows.find((row) =>
+      tickets.some((ticket) => Number(ticket.ticket) === Number(row.ticket)),
+    );
+    if (busy)
+      return `a change to the ${request.symbol} position is already on its way to the EA (${busy.command_id})`;
     await this.#queuePerTicket(terminalId, request, tickets, (ticket) => ({
       action: 'modify',
       symbol: request.symbol,
@@ -378,9 +389,15 @@ export class Mt5Broker implements Broker {
     return this.getOrder(clientOrderId);
   }
 
-  /** Queues one close_all command (the EA closes every position and deletes pending orders). */
+  /**
+   * Queues one close_all command (the EA closes every position and deletes pending orders with
+   * our magic number). While one is still on its way, a repeat (the watchdog asks every check
+   * until the EA reports flat) queues nothing more.
+   */
   async closeAll(idPrefix: string): Promise<Order[]> {
     const { terminalId } = await this.terminal();
+    const pending = await this.options.store.query(mt5Sql.closeAllPending(), [terminalId]);
+    if (pending.rows.length > 0) return [];
     await queueCommand(this.options.store, {
       command_id: `cmd_${idPrefix}-close_all`,
       terminalId,

@@ -128,6 +128,15 @@ export const mt5Sql = {
   markQueued: () =>
     `UPDATE orders SET status = 'open', updated_at = now()
       WHERE client_order_id = $1 AND broker = $2 AND status = 'pending_submit'`,
+  /** A close_all still on its way to the EA (queued, or delivered and not yet acknowledged). */
+  closeAllPending: () =>
+    `SELECT command_id FROM mt5_commands
+      WHERE terminal_id = $1 AND action = 'close_all' AND status IN ('queued', 'delivered') AND expires_at > now()
+      LIMIT 1`,
+  /** modify commands still on their way to the EA, by position ticket. */
+  modifyPending: () =>
+    `SELECT command_id, (payload->>'position_ticket')::bigint AS ticket FROM mt5_commands
+      WHERE terminal_id = $1 AND action = 'modify' AND status IN ('queued', 'delivered') AND expires_at > now()`,
   upsertSymbol: () =>
     `INSERT INTO mt5_symbols (terminal_id, symbol, digits, contract_size, volume_min, volume_step, volume_max)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
