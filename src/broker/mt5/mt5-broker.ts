@@ -1,10 +1,11 @@
 import type { Config } from '../../config/index.ts';
 import { SignetError } from '../../errors/index.ts';
-import type { Account, Broker, Order, OrderRequest, OrderStatus, Position } from '../broker.ts';
+import type { Account, Broker, Order, OrderRequest, Position } from '../broker.ts';
 import { BrokerNotConnectedError } from '../not-connected.ts';
 import { recordOrderIntent } from '../reconcile-ledger.ts';
 import { mt5BrokerName, queueCommand, type TransactionalStore } from './bridge.ts';
 import { lotsFor, type SymbolSpec } from './lots.ts';
+import { type OrderRow, orderFromRow, type TicketRow, toSpec } from './mt5-rows.ts';
 import type { EaCommand } from './schemas.ts';
 import { mt5Sql } from './sql.ts';
 
@@ -20,38 +21,6 @@ export interface Mt5BrokerOptions {
 }
 
 const defaultMagic = 20261121;
-
-interface OrderRow extends Record<string, unknown> {
-  client_order_id: string;
-  broker_order_id: string | null;
-  parent_client_order_id: string | null;
-  leg: Order['leg'];
-  symbol: string;
-  side: Order['side'];
-  type: string;
-  qty: number;
-  limit_price: number | null;
-  stop_price: number | null;
-  status: string;
-  avg_fill_price: number | null;
-  reject_reason: string | null;
-  cycle_id: string | null;
-  submitted_at: Date;
-  filled_at: number | null;
-  children: string[];
-}
-
-interface TicketRow extends Record<string, unknown> {
-  ticket: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  volume: number;
-  price_open: number;
-  sl: number | null;
-  tp: number | null;
-  opened_utc: number | null;
-  contract_size: number | null;
-}
 
 interface HeartbeatDetails {
   account?: { balance?: number; equity?: number; margin_free?: number } | null;
@@ -335,25 +304,7 @@ export class Mt5Broker implements Broker {
     const row = result.rows[0];
     // An intent the decision cycle recorded but never handed to us: the broker has no such order.
     if (!row || row.status === 'pending_submit') return undefined;
-    return {
-      clientOrderId: row.client_order_id,
-      symbol: row.symbol,
-      side: row.side,
-      type: row.type === 'stop_limit' ? 'stop' : (row.type as Order['type']),
-      qty: Number(row.qty),
-      limitPrice: row.limit_price === null ? null : Number(row.limit_price),
-      stopPrice: row.stop_price === null ? null : Number(row.stop_price),
-      leg: row.leg,
-      parentClientOrderId: row.parent_client_order_id,
-      linkedClientOrderIds: row.children,
-      status: row.status as OrderStatus,
-      submittedAt: new Date(row.submitted_at).getTime(),
-      filledAt: row.filled_at === null ? null : Number(row.filled_at),
-      fillPrice: row.avg_fill_price === null ? null : Number(row.avg_fill_price),
-      commission: 0,
-      reason: row.reject_reason,
-      cycleId: row.cycle_id,
-    };
+    return orderFromRow(row);
   }
 
   /**
@@ -408,20 +359,6 @@ export class Mt5Broker implements Broker {
     });
     return [];
   }
-}
-
-function toSpec(row: {
-  contract_size: number;
-  volume_min: number;
-  volume_step: number;
-  volume_max: number | null;
-}): SymbolSpec {
-  return {
-    contractSize: Number(row.contract_size),
-    volumeMin: Number(row.volume_min),
-    volumeStep: Number(row.volume_step),
-    volumeMax: row.volume_max === null ? null : Number(row.volume_max),
-  };
 }
 
 /** The broker of the `broker.mt5` section, over the given database connection. */
