@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { repoRoot, waitForLine } from './support/processes.ts';
+import { startCli, waitForLine } from './support/processes.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 let db: TestDatabase;
@@ -16,25 +16,15 @@ afterAll(async () => {
 });
 
 function startBrain(folder: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), 'start'], {
+  return startCli(['start'], {
     cwd: folder,
     env: {
-      ...process.env,
       DATABASE_URL: db.url,
       SIGNET_CONFIG: path.join(folder, 'signet.yaml'),
       SIGNET_LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
 }
 
 describe('brain killed with SIGKILL between "order submitted" and "journal written"', () => {

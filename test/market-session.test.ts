@@ -10,7 +10,7 @@ import { MarketSession } from '../src/runtime/index.ts';
 import { type AlpacaFake, startAlpacaFake } from './fakes/alpaca/server.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { scriptedRoute } from './support/scripted-route.ts';
+import { agreeingRoute, buyAtMarket, symbolOf } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -70,29 +70,9 @@ describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a
       schedule: { ...base.schedule, mode: 'market' },
       paths: { ...base.paths, contextDir },
     };
-    const strategist = (request: RouteRequest) => {
-      const symbol = /^Symbol: (\w+)/m.exec(request.messages[0]!.content)![1]!;
-      const last = lastClose[symbol]!;
-      return {
-        decision: 'trade',
-        symbol,
-        side: 'buy',
-        entryType: 'market',
-        entryPrice: last,
-        stopPrice: Number((last * 0.95).toFixed(2)),
-        targetPrice: Number((last * 1.1).toFixed(2)),
-        horizonBars: 5,
-        rationale: 'scripted',
-        confidence: 0.6,
-      };
-    };
-    const route = scriptedRoute({
-      answers: {
-        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-        strategist,
-        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-        'double-checker': { verdict: 'sign', reasons: ['ok'] },
-      },
+    const route = agreeingRoute((request: RouteRequest) => {
+      const symbol = symbolOf(request);
+      return buyAtMarket(symbol, lastClose[symbol]!, { stop: 0.95, target: 1.1, horizonBars: 5 });
     });
     const bus = new Bus({ store: db.store, logger });
     const agents = await scriptedAgents(db.store, [route]);

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSimSeries } from '../src/market/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { repoRoot, runCli } from './support/processes.ts';
+import { runCli, startCli } from './support/processes.ts';
 import { type EaBar, SimulatedEa } from './support/simulated-ea.ts';
 import { walkableTempDir } from './support/temp.ts';
 import { waitFor } from './support/wait.ts';
@@ -49,34 +48,22 @@ describe('signet start with broker.kind: mt5 (a real brain process, a simulated 
       ].join('\n'),
     );
     const env = {
-      ...process.env,
       DATABASE_URL: db.url,
       SIGNET_CONFIG: config,
       SIGNET_LOG_LEVEL: 'warn',
       SIGNET_MT5_TOKEN: token,
     };
-    const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), 'start'], {
-      cwd: folder,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+    const { child, output } = startCli(['start'], { cwd: folder, env });
     try {
-      await waitFor(async () => /mt5\/v1\n/.test(output), 'the start summary', 30_000).catch(() => {
-        throw new Error(output);
+      await waitFor(async () => /mt5\/v1\n/.test(output()), 'the start summary', 30_000).catch(() => {
+        throw new Error(output());
       });
-      expect(output).toMatch(/market\s+: MT5 M5 bars from the EA \(every symbol the EA posts\)/);
-      const url = /at (http:\/\/127\.0\.0\.1:\d+)\/mt5\/v1/.exec(output)![1]!;
+      expect(output()).toMatch(/market\s+: MT5 M5 bars from the EA \(every symbol the EA posts\)/);
+      const url = /at (http:\/\/127\.0\.0\.1:\d+)\/mt5\/v1/.exec(output())![1]!;
       const ea = new SimulatedEa(url, token);
       ea.account = { balance: 100_000, equity: 100_000, margin_free: 99_000 };
       const beat = await ea.heartbeat();
-      expect(beat.status, `${beat.raw}\n${output}`).toBe(200);
+      expect(beat.status, `${beat.raw}\n${output()}`).toBe(200);
       const last = Math.floor(Date.now() / 1000 / fiveMinutes) * fiveMinutes - fiveMinutes;
       expect((await ea.bars('EURUSD', bars(90, last))).status).toBe(200);
 
@@ -91,10 +78,10 @@ describe('signet start with broker.kind: mt5 (a real brain process, a simulated 
 
       // The newest bar at start is only noted; the next closed bar runs one cycle.
       await new Promise((resolve) => setTimeout(resolve, 600));
-      expect(output).not.toMatch(/Z cycle\]/);
+      expect(output()).not.toMatch(/Z cycle\]/);
       const next = bars(91, last + fiveMinutes).at(-1)!;
       await ea.bars('EURUSD', [next]);
-      await waitFor(async () => /Z cycle\] equity 100,000\.00/.test(output), 'a cycle status line', 30_000);
+      await waitFor(async () => /Z cycle\] equity 100,000\.00/.test(output()), 'a cycle status line', 30_000);
       const cycles = await db.store.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'cycle.completed' AND cycle_id LIKE 'mt5-%'`,
       );
@@ -103,6 +90,6 @@ describe('signet start with broker.kind: mt5 (a real brain process, a simulated 
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    expect(output).toContain('stopping');
+    expect(output()).toContain('stopping');
   });
 });

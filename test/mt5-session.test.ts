@@ -5,14 +5,14 @@ import { createMt5Broker } from '../src/broker/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, loadConfig, Secret } from '../src/config/index.ts';
 import { createIngressServer } from '../src/ingress/mt5-routes.ts';
-import type { RouteRequest } from '../src/llm/index.ts';
+import type { Route, RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { generateSimSeries } from '../src/market/index.ts';
 import { MarketSession } from '../src/runtime/index.ts';
 import { checkInvariants } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { scriptedRoute } from './support/scripted-route.ts';
+import { agreeingRoute, buyAtMarket, scriptedRoute, symbolOf } from './support/scripted-route.ts';
 import { type EaBar, SimulatedEa } from './support/simulated-ea.ts';
 import { walkableTempDir } from './support/temp.ts';
 
@@ -68,6 +68,30 @@ function mt5Config(contextDir: string): Config {
   });
 }
 
+/** A market session on the MT5 venue whose agents answer from `route`. */
+async function openSession(route: Route) {
+  const config = mt5Config(walkableTempDir(path.join(tmpdir(), 'signet-mt5-')));
+  const bus = new Bus({ store: db.store, logger });
+  const agents = await scriptedAgents(db.store, [route]);
+  const { session } = await MarketSession.open({
+    config,
+    store: db.store,
+    bus,
+    logger,
+    agents,
+    liveConfirmed: false,
+  });
+  return {
+    config,
+    session,
+    async close() {
+      await session.stop();
+      agents.skills.close();
+      await bus.stop();
+    },
+  };
+}
+
 describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over HTTP)', () => {
   it('broker.kind: mt5 alone selects the EA feed and market mode', () => {
     const config = mt5Config('context');
@@ -85,41 +109,11 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
     expect((await ea.bars('GBPUSD', gbpusd, null)).json).toMatchObject({ ok: true, accepted: 90 });
 
     const lastClose = { EURUSD: eurusd.at(-1)!.c, GBPUSD: gbpusd.at(-1)!.c } as Record<string, number>;
-    const strategist = (request: RouteRequest) => {
-      const symbol = /^Symbol: (\w+)/m.exec(request.messages[0]!.content)![1]!;
-      const last = lastClose[symbol]!;
-      return {
-        decision: 'trade',
-        symbol,
-        side: 'buy',
-        entryType: 'market',
-        entryPrice: last,
-        stopPrice: Number((last * 0.99).toFixed(5)),
-        targetPrice: Number((last * 1.02).toFixed(5)),
-        horizonBars: 5,
-        rationale: 'scripted',
-        confidence: 0.6,
-      };
-    };
-    const route = scriptedRoute({
-      answers: {
-        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-        strategist,
-        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-        'double-checker': { verdict: 'sign', reasons: ['ok'] },
-      },
+    const route = agreeingRoute((request: RouteRequest) => {
+      const symbol = symbolOf(request);
+      return buyAtMarket(symbol, lastClose[symbol]!, { stop: 0.99, target: 1.02, digits: 5, horizonBars: 5 });
     });
-    const config = mt5Config(walkableTempDir(path.join(tmpdir(), 'signet-mt5-')));
-    const bus = new Bus({ store: db.store, logger });
-    const agents = await scriptedAgents(db.store, [route]);
-    const { session } = await MarketSession.open({
-      config,
-      store: db.store,
-      bus,
-      logger,
-      agents,
-      liveConfirmed: false,
-    });
+    const { config, session, close } = await openSession(route);
     try {
       expect(session.venue).toContain('MT5');
       const report = await session.cycle(new Date());
@@ -281,9 +275,7 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       await broker.closeAll('wd.flatten.test-later');
       expect((await ea.poll()).command).toMatchObject({ action: 'close_all' });
     } finally {
-      await session.stop();
-      agents.skills.close();
-      await bus.stop();
+      await close();
     }
   });
 
@@ -296,17 +288,7 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
         'double-checker': { verdict: 'sign', reasons: ['ok'] },
       },
     });
-    const config = mt5Config(walkableTempDir(path.join(tmpdir(), 'signet-mt5-')));
-    const bus = new Bus({ store: db.store, logger });
-    const agents = await scriptedAgents(db.store, [route]);
-    const { session } = await MarketSession.open({
-      config,
-      store: db.store,
-      bus,
-      logger,
-      agents,
-      liveConfirmed: false,
-    });
+    const { config, session, close } = await openSession(route);
     try {
       // The first look only notes the newest bar; the same bar again runs nothing.
       expect(await session.cycleOnNewBar()).toBeUndefined();
@@ -333,9 +315,7 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       expect((await ea.poll()).status).toBe(204);
     } finally {
       ea.tradeAllowed = true;
-      await session.stop();
-      agents.skills.close();
-      await bus.stop();
+      await close();
     }
   });
 

@@ -15,44 +15,10 @@ import {
 } from '../src/skills/index.ts';
 import type { Queryable, Store } from '../src/store/index.ts';
 import type { TestDatabase } from './support/database.ts';
-import { type ScriptedAnswer, scriptedRoute } from './support/scripted-route.ts';
+import { buyAboveSma20, type ScriptedAnswer, scriptedRoute } from './support/scripted-route.ts';
 import { tmpdir, walkableTempDir } from './support/temp.ts';
 
 export const logger = silentLogger();
-
-/** The strategist proposes a long with a 4 % stop and an 8 % target whenever the last close is above its SMA20. */
-export function strategistAnswer(request: RouteRequest): unknown {
-  const prompt = request.messages[0]!.content;
-  const symbol = /^Symbol: (\w+)/m.exec(prompt)?.[1];
-  const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1]);
-  const sma20 = Number(/"sma20": ([\d.]+)/.exec(prompt)?.[1]);
-  if (!symbol || !Number.isFinite(last) || !(last > sma20)) {
-    return {
-      decision: 'no_trade',
-      symbol: symbol ?? 'UNKNOWN',
-      side: null,
-      entryType: null,
-      entryPrice: null,
-      stopPrice: null,
-      targetPrice: null,
-      horizonBars: null,
-      rationale: 'close is not above SMA20',
-      confidence: 0.2,
-    };
-  }
-  return {
-    decision: 'trade',
-    symbol,
-    side: 'buy',
-    entryType: 'market',
-    entryPrice: last,
-    stopPrice: Number((last * 0.96).toFixed(2)),
-    targetPrice: Number((last * 1.08).toFixed(2)),
-    horizonBars: 10,
-    rationale: `close ${last} above SMA20 ${sma20}`,
-    confidence: 0.6,
-  };
-}
 
 /** The Double-Checker vetoes every BBB trade, signs the rest. */
 export function doubleCheckerAnswer(request: RouteRequest): unknown {
@@ -64,7 +30,7 @@ export function doubleCheckerAnswer(request: RouteRequest): unknown {
 
 export const baseAnswers: Record<string, ScriptedAnswer> = {
   regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 0.8, rationale: 'scripted stance' },
-  strategist: strategistAnswer,
+  strategist: buyAboveSma20,
   'fact-checker': { verdict: 'sign', reasons: ['fresh data, figures match'] },
   'double-checker': doubleCheckerAnswer,
   reflection: { reflection: 'Scripted reflection: the plan held; the outcome was variance.' },

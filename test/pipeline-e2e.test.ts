@@ -17,7 +17,7 @@ import {
 import { type FakeOpenAi, startFakeOpenAi } from './fakes/openai-server.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { runCli } from './support/processes.ts';
-import { skillOf } from './support/scripted-route.ts';
+import { skillOf, buyAboveSma20 as strategistAnswer } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 const logger = silentLogger();
@@ -43,40 +43,6 @@ afterAll(async () => {
   await llmFake.close();
   await Promise.all(databases.map((db) => db.drop()));
 });
-
-/** The strategist proposes a long with a 4 % stop and an 8 % target whenever the last close is above its SMA20. */
-function strategistAnswer(request: RouteRequest): unknown {
-  const prompt = request.messages[0]!.content;
-  const symbol = /^Symbol: (\w+)/m.exec(prompt)?.[1];
-  const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1]);
-  const sma20 = Number(/"sma20": ([\d.]+)/.exec(prompt)?.[1]);
-  if (!symbol || !Number.isFinite(last) || !(last > sma20)) {
-    return {
-      decision: 'no_trade',
-      symbol: symbol ?? 'UNKNOWN',
-      side: null,
-      entryType: null,
-      entryPrice: null,
-      stopPrice: null,
-      targetPrice: null,
-      horizonBars: null,
-      rationale: 'close is not above SMA20',
-      confidence: 0.2,
-    };
-  }
-  return {
-    decision: 'trade',
-    symbol,
-    side: 'buy',
-    entryType: 'market',
-    entryPrice: last,
-    stopPrice: Number((last * 0.96).toFixed(2)),
-    targetPrice: Number((last * 1.08).toFixed(2)),
-    horizonBars: 10,
-    rationale: `close ${last} above SMA20 ${sma20}`,
-    confidence: 0.6,
-  };
-}
 
 const answers = {
   regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 0.8, rationale: 'scripted stance' },

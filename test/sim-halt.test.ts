@@ -9,7 +9,7 @@ import { SimSession } from '../src/runtime/index.ts';
 import { haltFileFor, raiseHalt } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { scriptedRoute } from './support/scripted-route.ts';
+import { buyAtMarket, scriptedRoute, symbolOf } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 const logger = silentLogger();
@@ -22,21 +22,8 @@ afterAll(async () => {
 });
 
 function buyAbove(request: RouteRequest): unknown {
-  const prompt = request.messages[0]!.content;
-  const symbol = /^Symbol: (\w+)/m.exec(prompt)![1]!;
-  const last = Number(/"last": ([\d.]+)/.exec(prompt)![1]);
-  return {
-    decision: 'trade',
-    symbol,
-    side: 'buy',
-    entryType: 'market',
-    entryPrice: last,
-    stopPrice: Number((last * 0.9).toFixed(2)),
-    targetPrice: Number((last * 1.3).toFixed(2)),
-    horizonBars: 10,
-    rationale: 'scripted',
-    confidence: 0.6,
-  };
+  const last = Number(/"last": ([\d.]+)/.exec(request.messages[0]!.content)![1]);
+  return buyAtMarket(symbolOf(request), last, { stop: 0.9, target: 1.3 });
 }
 
 describe('halt level 4 in sim mode (the paper broker lives in the brain)', () => {

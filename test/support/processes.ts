@@ -76,3 +76,22 @@ export function waitForLine(child: ChildProcess, line: string, timeoutMs = 20_00
     });
   });
 }
+
+/** Starts `signet <args>` through the real bin and keeps its stdout and stderr together. */
+export function startCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return { child, output: () => output };
+}

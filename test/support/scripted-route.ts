@@ -49,3 +49,70 @@ export function scriptedRoute(
     },
   };
 }
+
+/** The symbol an agent is asked about (the skills render `Symbol: X` first). */
+export function symbolOf(request: RouteRequest): string {
+  const match = /^Symbol: (\w+)/m.exec(request.messages[0]?.content ?? '');
+  if (!match) throw new Error('no "Symbol:" line in the prompt');
+  return match[1]!;
+}
+
+/** A Strategist answer: buy at market at `last`, the stop and target at these multiples of it. */
+export function buyAtMarket(
+  symbol: string,
+  last: number,
+  options: { stop: number; target: number; digits?: number; horizonBars?: number; rationale?: string },
+): Record<string, unknown> {
+  const digits = options.digits ?? 2;
+  return {
+    decision: 'trade',
+    symbol,
+    side: 'buy',
+    entryType: 'market',
+    entryPrice: last,
+    stopPrice: Number((last * options.stop).toFixed(digits)),
+    targetPrice: Number((last * options.target).toFixed(digits)),
+    horizonBars: options.horizonBars ?? 10,
+    rationale: options.rationale ?? 'scripted',
+    confidence: 0.6,
+  };
+}
+
+/** A route whose regime is up and whose signers sign: the Strategist alone decides. */
+export function agreeingRoute(strategist: ScriptedAnswer) {
+  return scriptedRoute({
+    answers: {
+      regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
+      strategist,
+      'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+      'double-checker': { verdict: 'sign', reasons: ['ok'] },
+    },
+  });
+}
+
+/** The strategist proposes a long with a 4 % stop and an 8 % target whenever the last close is above its SMA20. */
+export function buyAboveSma20(request: RouteRequest): unknown {
+  const prompt = request.messages[0]!.content;
+  const symbol = /^Symbol: (\w+)/m.exec(prompt)?.[1];
+  const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1]);
+  const sma20 = Number(/"sma20": ([\d.]+)/.exec(prompt)?.[1]);
+  if (!symbol || !Number.isFinite(last) || !(last > sma20)) {
+    return {
+      decision: 'no_trade',
+      symbol: symbol ?? 'UNKNOWN',
+      side: null,
+      entryType: null,
+      entryPrice: null,
+      stopPrice: null,
+      targetPrice: null,
+      horizonBars: null,
+      rationale: 'close is not above SMA20',
+      confidence: 0.2,
+    };
+  }
+  return buyAtMarket(symbol, last, {
+    stop: 0.96,
+    target: 1.08,
+    rationale: `close ${last} above SMA20 ${sma20}`,
+  });
+}
