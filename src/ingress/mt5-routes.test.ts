@@ -175,7 +175,7 @@ describe('MT5 EA bridge', () => {
 
   it('stores bars once, converting the server clock to UTC; names a bad field; refuses too many', async () => {
     const bar = { t: 1_763_656_500, o: 1.15321, h: 1.1534, l: 1.1531, c: 1.15333, tv: 412, sp: 6, rv: 0 };
-    const post = (bars: unknown[]) =>
+    const post = (bars: unknown[], offset = 7200) =>
       ea.post(
         '/bars',
         {
@@ -184,15 +184,27 @@ describe('MT5 EA bridge', () => {
           symbol: 'EURUSD',
           timeframe: 'M5',
           digits: 5,
-          server_utc_offset_s: 7200,
+          server_utc_offset_s: offset,
           bars,
         },
         { nul: true },
       );
-    expect((await post([bar])).json).toEqual({ ok: true, accepted: 1, duplicates: 0 });
-    expect((await post([bar])).json).toEqual({ ok: true, accepted: 0, duplicates: 1 });
+    expect((await post([bar])).json).toEqual({ ok: true, accepted: 1, duplicates: 0, conflicts: 0 });
+    expect((await post([bar])).json).toEqual({ ok: true, accepted: 0, duplicates: 1, conflicts: 0 });
     const stored = await database.store.query<{ time_utc: Date }>('SELECT time_utc FROM mt5_bars');
     expect(stored.rows[0]!.time_utc.getTime()).toBe((1_763_656_500 - 7200) * 1000);
+    // The same server time again after the broker's clock moved an hour (daylight saving), and
+    // with other prices: the first bar stays, and the operator is told.
+    expect((await post([{ ...bar, c: 1.154 }], 10_800)).json).toEqual({
+      ok: true,
+      accepted: 0,
+      duplicates: 0,
+      conflicts: 1,
+    });
+    const told = await database.store.query<{ payload: { count: number; symbol: string } }>(
+      `SELECT payload FROM agent_messages WHERE topic = 'mt5.bars_conflicting'`,
+    );
+    expect(told.rows).toMatchObject([{ payload: { count: 1, symbol: 'EURUSD' } }]);
     const bad = await post([{ ...bar, o: 'x' }]);
     expect(bad.status).toBe(400);
     expect(bad.json?.error).toContain('bars.0.o');

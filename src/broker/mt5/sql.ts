@@ -26,6 +26,10 @@ export const mt5Sql = {
      VALUES ($1, $2, $3, $4, to_timestamp($5), $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT DO NOTHING RETURNING time_server`,
 
+  storedBar: () =>
+    `SELECT extract(epoch FROM time_utc)::float8 AS time_utc, open::float8, high::float8, low::float8, close::float8
+       FROM mt5_bars WHERE terminal_id = $1 AND symbol = $2 AND timeframe = $3 AND time_server = $4`,
+
   insertCapture: () =>
     `INSERT INTO mt5_captures (capture_id, terminal_id, symbol, timeframe, time_server, content_type, bytes)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (capture_id) DO NOTHING`,
