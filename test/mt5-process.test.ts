@@ -47,11 +47,13 @@ describe('signet start with broker.kind: mt5 (a real brain process, a simulated 
         '',
       ].join('\n'),
     );
+    const operator = 'mt5-process-operator-token';
     const env = {
       DATABASE_URL: db.url,
       SIGNET_CONFIG: config,
       SIGNET_LOG_LEVEL: 'warn',
       SIGNET_MT5_TOKEN: token,
+      SIGNET_OPERATOR_TOKEN: operator,
     };
     const { child, output } = startCli(['start'], { cwd: folder, env });
     try {
@@ -82,6 +84,18 @@ describe('signet start with broker.kind: mt5 (a real brain process, a simulated 
       const next = bars(91, last + fiveMinutes).at(-1)!;
       await ea.bars('EURUSD', [next]);
       await waitFor(async () => /Z cycle\] equity 100,000\.00/.test(output()), 'a cycle status line', 30_000);
+      // The console charts the venue's own bars: the EA's, as of the last cycle.
+      const chart = await fetch(`${url}/api/v1/bars?symbol=EURUSD&limit=500`, {
+        headers: { authorization: `Bearer ${operator}` },
+      });
+      expect(chart.status).toBe(200);
+      const charted = (await chart.json()) as {
+        symbols: string[];
+        bars: Array<{ close: number; time: number }>;
+      };
+      expect(charted.symbols).toEqual(['EURUSD']);
+      expect(charted.bars).toHaveLength(91);
+      expect(charted.bars.at(-1)).toMatchObject({ close: next.c, time: next.t * 1000 });
       const cycles = await db.store.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'cycle.completed' AND cycle_id LIKE 'mt5-%'`,
       );

@@ -145,7 +145,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       bus,
       config,
       logger,
-      market: simSession ? simMarketView(config.feed.sim, () => simSession.cursor) : undefined,
+      market: simSession ? simMarketView(config.feed.sim, () => simSession.cursor) : market?.marketView(),
     });
     const heartbeat = startHeartbeat(store, logger, 'brain', 'process', config.watchdog.brainHeartbeatMs);
     const watchdog = await spawnWatchdogIfNeeded(config, store, logger);

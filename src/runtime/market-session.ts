@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
+import type { MarketView } from '../ingress/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import type { BarSeries } from '../market/index.ts';
+import { type Bar, type BarSeries, barAt } from '../market/index.ts';
 import { runNightlyOptimizer } from '../optimizer/index.ts';
 import {
   type CycleDeps,
@@ -93,6 +94,12 @@ export class MarketSession {
     const venue = await openVenue(config, { logger, store, liveConfirmed: options.liveConfirmed });
     const runId = `${venue.runIdPrefix}-${new Date().toISOString().slice(0, 10)}`;
     const session = new MarketSession(options, venue, runId);
+    // Charts have bars from the start; a venue not reachable yet (no EA connected) fills them later.
+    await session
+      .#refresh()
+      .catch((error: unknown) =>
+        logger.warn({ err: (error as Error).message }, 'no bars yet; the first cycle loads them'),
+      );
     const repairs = await completeInterruptedOrders({
       db: store,
       bus: options.bus,
@@ -107,6 +114,21 @@ export class MarketSession {
 
   get symbols(): string[] {
     return this.#venue.symbols;
+  }
+
+  /** The bars of the last refresh, for the console's charts (the venue's own bars). */
+  marketView(): MarketView {
+    return {
+      symbols: () => this.#series.map((series) => series.symbol),
+      bars: (symbol, limit) => {
+        const series = this.#series.find((each) => each.symbol === symbol);
+        if (!series) return null;
+        const bars: Bar[] = [];
+        for (let index = Math.max(0, series.length - limit); index < series.length; index++)
+          bars.push(barAt(series, index));
+        return bars;
+      },
+    };
   }
 
   /** Where this session trades, for the start-up line. */
