@@ -295,10 +295,29 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       expect(await session.cycleOnNewBar()).toBeUndefined();
       const next = fxBars('EURUSD').at(-1)!;
       const newBar = { ...next, t: next.t + fiveMinutes };
+      const t0 = Date.now();
       await ea.bars('EURUSD', [newBar]);
-      const report = await session.cycleOnNewBar();
-      expect(report?.cycleId).toContain(new Date(newBar.t * 1000).toISOString().slice(0, 16));
+      // GBPUSD's EA has not posted that bar yet: the cycle waits for it, up to the grace.
+      expect(await session.cycleOnNewBar(t0)).toBeUndefined();
+      expect(await session.cycleOnNewBar(t0 + config.broker.mt5.newBarGraceMs - 1)).toBeUndefined();
+      const late = await session.cycleOnNewBar(t0 + config.broker.mt5.newBarGraceMs);
+      expect(late?.cycleId).toContain(new Date(newBar.t * 1000).toISOString().slice(0, 16));
       expect(await session.cycleOnNewBar()).toBeUndefined();
+      // Both symbols post the next bar: the cycle runs at once.
+      const after = { ...newBar, t: newBar.t + fiveMinutes };
+      await ea.bars(
+        'GBPUSD',
+        [{ ...newBar, c: newBar.c * 1.2, o: newBar.o * 1.2, h: newBar.h * 1.2, l: newBar.l * 1.2 }],
+        null,
+      );
+      await ea.bars(
+        'GBPUSD',
+        [{ ...after, c: after.c * 1.2, o: after.o * 1.2, h: after.h * 1.2, l: after.l * 1.2 }],
+        null,
+      );
+      await ea.bars('EURUSD', [after]);
+      const prompt = await session.cycleOnNewBar(t0);
+      expect(prompt?.cycleId).toContain(new Date(after.t * 1000).toISOString().slice(0, 16));
 
       ea.tradeAllowed = false;
       await ea.heartbeat();

@@ -62,6 +62,8 @@ export class MarketSession {
   #highWaterMark = 0;
   /** Epoch ms of the newest bar a new-bar venue has cycled on. */
   #lastBarTime = 0;
+  /** When a bar newer than #lastBarTime was first seen (new-bar venues wait for every symbol). */
+  #newBarSeenAt: number | undefined;
 
   private constructor(options: MarketSessionOptions, venue: Venue, runId: string) {
     this.#options = options;
@@ -223,15 +225,26 @@ export class MarketSession {
   /**
    * One cycle when a bar newer than the last one cycled on has closed (new-bar venues); the
    * cycle is named after the bar, so running it again after a restart reuses its order ids.
-   * The first look only takes note of the newest bar: a start never trades a bar it did not see
-   * close.
+   * Each symbol's bars come from its own EA instance, a few seconds apart: the cycle waits until
+   * every symbol has that bar, or `graceMs` after the first one showed it, so no symbol is
+   * judged on the bar before. The first look only takes note of the newest bar: a start never
+   * trades a bar it did not see close.
    */
-  async cycleOnNewBar(): Promise<CycleReport | undefined> {
-    const newest = Math.max(0, ...(await this.#venue.feed.latest()).map((bar) => bar.time));
+  async cycleOnNewBar(now = Date.now()): Promise<CycleReport | undefined> {
+    const latest = await this.#venue.feed.latest();
+    const newest = Math.max(0, ...latest.map((bar) => bar.time));
     if (newest <= this.#lastBarTime) return undefined;
-    const first = this.#lastBarTime === 0;
+    if (this.#lastBarTime === 0) {
+      this.#lastBarTime = newest;
+      return undefined;
+    }
+    const cycles = this.#venue.cycles;
+    const graceMs = cycles.kind === 'new-bar' ? cycles.graceMs : 0;
+    const everyone = latest.every((bar) => bar.time >= newest);
+    this.#newBarSeenAt ??= now;
+    if (!everyone && now - this.#newBarSeenAt < graceMs) return undefined;
     this.#lastBarTime = newest;
-    if (first) return undefined;
+    this.#newBarSeenAt = undefined;
     return this.cycle(new Date(newest));
   }
 

@@ -22,7 +22,7 @@ export interface Venue {
   readonly symbols: string[];
   /** The bars' timeframe, as the venue names it. */
   readonly timeframe: string;
-  readonly cycles: { kind: 'cron'; cron: string } | { kind: 'new-bar'; checkMs: number };
+  readonly cycles: { kind: 'cron'; cron: string } | { kind: 'new-bar'; checkMs: number; graceMs: number };
   /** Table repairs reconciliation made at start. */
   readonly reconciledAtStart: number;
   /** Reconciles our tables with the broker (each monitor pass); the number of repairs. */
@@ -92,7 +92,7 @@ function openMt5Venue(config: Config, options: VenueOptions): Venue {
     }),
     symbols: section.symbols,
     timeframe: section.timeframe,
-    cycles: { kind: 'new-bar', checkMs: section.newBarCheckMs },
+    cycles: { kind: 'new-bar', checkMs: section.newBarCheckMs, graceMs: section.newBarGraceMs },
     // The EA's acks and positions reports keep the ledger in step as they arrive; the monitor
     // pass then reconciles the positions table with the last report.
     reconciledAtStart: 0,
