@@ -3,6 +3,7 @@ export {
   type BacktestJobResult,
   backtestJobSchema,
   feedFor,
+  loadBacktestBars,
   runBacktestJob,
   type VenueFeeds,
 } from './job.ts';
@@ -19,4 +20,5 @@ export {
   fingerprint,
   runBacktest,
   SimulatedClock,
+  timelineOf,
 } from './runner.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.ts';
-import { csvFeed, type Feed, type SkippedRow, simFeed } from '../market/index.ts';
+import { type BarSeries, csvFeed, type Feed, type SkippedRow, simFeed } from '../market/index.ts';
 import { writeMessageLog } from '../pipeline/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { createStrategy } from '../strategies/index.ts';
@@ -76,6 +76,37 @@ export function feedFor(job: z.output<typeof backtestJobSchema>, venues: VenueFe
   });
 }
 
+/** Validates the job and loads its bars (only symbols with bars in the window). */
+export async function loadBacktestBars(
+  input: BacktestJob,
+  venues?: VenueFeeds,
+): Promise<{ job: z.output<typeof backtestJobSchema>; series: BarSeries[]; skipped: SkippedRow[] }> {
+  const parsed = backtestJobSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+    }));
+    throw new ValidationError(
+      `invalid backtest: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      issues,
+      { fix: 'Correct the named option (see `signet backtest --help`).' },
+    );
+  }
+  const job = parsed.data;
+  const loaded = await feedFor(job, venues).load({ from: job.from, to: job.to });
+  const series = loaded.series.filter((each) => each.length > 0);
+  if (series.length === 0)
+    throw new ValidationError(
+      `the ${job.feed} feed has no bars for this range`,
+      [{ path: 'from', message: 'no bars' }],
+      {
+        fix: 'Check the symbols and --from/--to (and, for mt5, that the EA posted bars of broker.mt5.timeframe).',
+      },
+    );
+  return { job, series, skipped: loaded.skipped };
+}
+
 /**
  * Loads the bars, runs the backtest, and (given a database) writes the complete log to the
  * bus in one transaction. Data problems surface before the database is touched.
@@ -92,33 +123,8 @@ export async function runBacktestJob(
     now?: () => number;
   } = {},
 ): Promise<BacktestJobResult> {
-  const parsed = backtestJobSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    }));
-    throw new ValidationError(
-      `invalid backtest: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-      issues,
-      {
-        fix: 'Correct the named option (see `signet backtest --help`).',
-      },
-    );
-  }
-  const job = parsed.data;
+  const { job, series, skipped } = await loadBacktestBars(input, options.venues);
   const strategy = createStrategy(job.strategy, job.parameters);
-  const loaded = await feedFor(job, options.venues).load({ from: job.from, to: job.to });
-  const series = loaded.series.filter((each) => each.length > 0);
-  const { skipped } = loaded;
-  if (series.length === 0)
-    throw new ValidationError(
-      `the ${job.feed} feed has no bars for this range`,
-      [{ path: 'from', message: 'no bars' }],
-      {
-        fix: 'Check the symbols and --from/--to (and, for mt5, that the EA posted bars of broker.mt5.timeframe).',
-      },
-    );
   let runId = job.runId;
   if (!runId && options.database) {
     runId = `bt-${fingerprint(series, strategy, job.settings)}-${(options.now ?? Date.now)().toString(36)}`;

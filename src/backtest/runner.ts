@@ -61,7 +61,7 @@ export class SimulatedClock {
 }
 
 /** Union of the series' bar times, ascending (shared arrays are not copied). */
-function timelineOf(series: readonly BarSeries[]): Float64Array {
+export function timelineOf(series: readonly BarSeries[]): Float64Array {
   let timeline = series[0]!.time;
   for (const other of series.slice(1)) {
     const times = other.time;

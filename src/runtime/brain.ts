@@ -1,17 +1,15 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import type { AgentRuntime } from '../agents/index.ts';
 import { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
 import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
-import { createLlmRouter, type LlmRouter } from '../llm/index.ts';
+import type { LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { startScheduler } from '../pipeline/index.ts';
-import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
+import type { SkillRegistry } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
+import { loadAgents } from './agent-runtime.ts';
 import { MarketSession, type MarketStatus } from './market-session.ts';
 import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
 
@@ -46,12 +44,6 @@ export interface BrainOptions {
   runId?: string;
   /** `--live` was given: required before a live (real money) broker account is used. */
   live?: boolean;
-}
-
-function philosophyFile(config: Config): string {
-  if (config.paths.philosophyFile) return path.resolve(config.paths.philosophyFile);
-  const local = path.resolve(config.paths.contextDir, 'philosophy.md');
-  return existsSync(local) ? local : shippedPhilosophyFile();
 }
 
 /** Which feed and broker each schedule mode can run with today. */
@@ -89,27 +81,9 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
   let ingress: Ingress | undefined;
   let market: MarketSession | undefined;
   try {
-    const skillsDir = config.paths.skillsDir ? path.resolve(config.paths.skillsDir) : shippedSkillsDir();
-    skills = await SkillRegistry.load({ dir: skillsDir, logger, bus, watch: true });
-    const missing = ['regime', 'strategist', 'fact-checker', 'double-checker'].filter(
-      (name) => !skills?.has(name),
-    );
-    if (missing.length > 0) {
-      throw new SignetError(`skills missing from ${skillsDir}: ${missing.join(', ')}`, {
-        code: 'skills_missing',
-        fault: 'user',
-        fix: 'Point paths.skillsDir at a folder with those skills (see `signet skills check`), or remove the key to use the shipped ones.',
-      });
-    }
-    const philosophy = await loadPhilosophy(philosophyFile(config));
-    const router = createLlmRouter({ section: config.llm, secrets: config.secrets.llm, store, logger, bus });
-    const deciders = router.configured
-      ? `LLM routes ${router
-          .routes()
-          .map((route) => `${route.name} (${route.model})`)
-          .join(', ')}`
-      : 'no LLM route configured: every agent uses its deterministic fallback';
-    const agents: AgentRuntime = { skills, llm: router, philosophy, logger };
+    const loaded = await loadAgents(config, { store, bus, logger, watch: true, llm: true });
+    skills = loaded.skills;
+    const { router, deciders, agents } = loaded;
 
     let sim: SimSession | undefined;
     let resume: ResumeReport | undefined;

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { type BacktestReport, runBacktestJob } from '../../backtest/index.ts';
+import { type BacktestJob, runBacktestJob } from '../../backtest/index.ts';
 import { ValidationError } from '../../errors/index.ts';
 import type { CliContext } from '../context.ts';
 import { parseDate } from '../format.ts';
+import { number, progressBar, summary } from './backtest-output.ts';
+import { runFullPipeline } from './backtest-pipeline.ts';
 import { venueFeeds } from './backtest-venues.ts';
 
 interface BacktestFlags {
@@ -33,52 +35,9 @@ interface BacktestFlags {
   json?: boolean;
   report?: string;
   runId?: string;
-}
-
-function number(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed)) {
-    throw new ValidationError(
-      `${flag} "${value}" is not a number`,
-      [{ path: flag, message: 'not a number' }],
-      {
-        fix: `Give ${flag} a number, e.g. ${flag} 0.001.`,
-      },
-    );
-  }
-  return parsed;
-}
-
-function progressBar(): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (done, total) => {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round((done / total) * 100)}%`,
-    );
-    if (done === total) process.stderr.write('\r\x1b[K');
-  };
-}
-
-function summary(report: BacktestReport): string {
-  const m = report.metrics;
-  const show = (value: number | null, suffix = '') => (value === null ? 'n/a' : `${value}${suffix}`);
-  const lines = [
-    `${report.strategy.name} ${JSON.stringify(report.strategy.parameters)} on ${report.symbols.join(', ')}: ${report.bars} bars, ${report.from} → ${report.to}`,
-    `final value   ${report.finalValue.toFixed(2)}   (cash ${report.finalCash.toFixed(2)}, start ${report.initialCash.toFixed(2)})`,
-    `trades        ${report.closedTrades} closed, win rate ${show(m.winRatePct, ' %')}, profit factor ${show(m.profitFactor)}`,
-    `return        ${m.totalReturnPct} %, CAGR ${show(m.cagrPct, ' %')}, max drawdown ${m.maxDrawdownPct} %`,
-    `risk          Sharpe ${show(m.sharpe)}, Sortino ${show(m.sortino)}, exposure ${m.exposurePct} %`,
-    `commission    ${report.totalCommission.toFixed(2)}, rejected orders ${report.rejectedOrders}`,
-  ];
-  for (const position of report.openPositions) {
-    lines.push(
-      `open          ${position.size} ${position.symbol} since ${position.entryDate} at ${position.entryPrice}, last ${position.lastPrice} (unrealized ${position.unrealizedPnl.toFixed(2)})`,
-    );
-  }
-  return lines.join('\n');
+  pipeline: string;
+  llm?: boolean;
+  warmup: string;
 }
 
 export function registerBacktestCommand(program: Command, context: CliContext): void {
@@ -115,6 +74,16 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option('--run-id <id>', 'id prefix for the logged run (default: input fingerprint + time)')
     .option('--report <dir>', 'write report.html, trades.csv and equity.png to this folder')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--pipeline <kind>',
+      'fast: the strategy alone, in process; full: the whole agent cycle as `signet start` runs it (needs the database)',
+      'fast',
+    )
+    .option(
+      '--llm',
+      'full pipeline: ask the configured LLM routes (default: every agent’s deterministic fallback)',
+    )
+    .option('--warmup <n>', 'full pipeline: bars of history before the first cycle', '60')
     .action(async (flags: BacktestFlags) => {
       const feed = flags.feed ?? (flags.data && flags.data.length > 0 ? 'csv' : undefined);
       if (feed !== 'csv' && feed !== 'sim' && feed !== 'alpaca' && feed !== 'mt5') {
@@ -131,36 +100,56 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
         const value = number(flags[name], `--${name}`);
         if (value !== undefined) parameters[name] = value;
       }
-      const result = await runBacktestJob(
-        {
-          feed,
-          files: flags.data ?? [],
-          symbols: flags.symbols?.split(',').map((symbol) => symbol.trim()),
-          adjusted: flags.adjusted === true,
-          skipBadRows: flags.skipBadRows === true,
-          seed: number(flags.seed, '--seed'),
-          simBars: number(flags.simBars, '--sim-bars'),
-          strategy: flags.strategy,
-          parameters,
-          settings: {
-            cash: number(flags.cash, '--cash'),
-            commission: number(flags.commission, '--commission'),
-            slippage: number(flags.slippage, '--slippage'),
-            sizePct: number(flags.sizePct, '--size-pct'),
-            stopPct: number(flags.stopPct, '--stop-pct'),
-            takeProfitPct: number(flags.takeProfitPct, '--take-profit-pct'),
-            exitOnSignal: flags.exitOnSignal === true,
+      const input: BacktestJob = {
+        feed,
+        files: flags.data ?? [],
+        symbols: flags.symbols?.split(',').map((symbol) => symbol.trim()),
+        adjusted: flags.adjusted === true,
+        skipBadRows: flags.skipBadRows === true,
+        seed: number(flags.seed, '--seed'),
+        simBars: number(flags.simBars, '--sim-bars'),
+        strategy: flags.strategy,
+        parameters,
+        settings: {
+          cash: number(flags.cash, '--cash'),
+          commission: number(flags.commission, '--commission'),
+          slippage: number(flags.slippage, '--slippage'),
+          sizePct: number(flags.sizePct, '--size-pct'),
+          stopPct: number(flags.stopPct, '--stop-pct'),
+          takeProfitPct: number(flags.takeProfitPct, '--take-profit-pct'),
+          exitOnSignal: flags.exitOnSignal === true,
+        },
+        from: flags.from ? parseDate(flags.from, '--from').getTime() : undefined,
+        to: flags.to ? parseDate(flags.to, '--to').getTime() : undefined,
+        runId: flags.runId,
+      };
+      if (flags.pipeline === 'full') {
+        await runFullPipeline(
+          input,
+          {
+            llm: flags.llm === true,
+            warmup: number(flags.warmup, '--warmup') ?? 60,
+            db: flags.db,
+            json: flags.json === true,
+            report: flags.report,
           },
-          from: flags.from ? parseDate(flags.from, '--from').getTime() : undefined,
-          to: flags.to ? parseDate(flags.to, '--to').getTime() : undefined,
-          runId: flags.runId,
-        },
-        {
-          database: flags.db ? () => context.store() : undefined,
-          onProgress: progressBar(),
-          venues: venueFeeds(context),
-        },
-      );
+          context,
+        );
+        return;
+      }
+      if (flags.pipeline !== 'fast')
+        throw new ValidationError(
+          `unknown pipeline ${flags.pipeline}`,
+          [{ path: '--pipeline', message: 'not fast or full' }],
+          {
+            fix: 'Pass --pipeline fast (the default) or --pipeline full.',
+          },
+        );
+      const result = await runBacktestJob(input, {
+        database: flags.db ? () => context.store() : undefined,
+        onProgress: progressBar(),
+        venues: venueFeeds(context),
+      });
       for (const row of result.skipped) {
         process.stderr.write(`skipped ${row.source}:${row.line}: field "${row.field}": ${row.message}\n`);
       }

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import {
+  type BacktestJob,
+  fingerprint,
+  loadBacktestBars,
+  writeBacktestReport,
+} from '../../backtest/index.ts';
+import { Bus } from '../../bus/index.ts';
+import type { Config } from '../../config/index.ts';
+import { ValidationError } from '../../errors/index.ts';
+import { loadAgents, runPipelineBacktest } from '../../runtime/index.ts';
+import { createStrategy } from '../../strategies/index.ts';
+import type { CliContext } from '../context.ts';
+import { progressBar, summary } from './backtest-output.ts';
+import { venueFeeds } from './backtest-venues.ts';
+
+export interface FullPipelineFlags {
+  /** Ask the configured LLM routes; without it every agent decides by its fallback. */
+  llm: boolean;
+  warmup: number;
+  db: boolean;
+  json: boolean;
+  report?: string;
+}
+
+/**
+ * `signet backtest --pipeline full`: the bars of the job through the whole agent cycle, as
+ * `signet start` runs it, on the paper broker. --cash/--commission/--slippage set the paper
+ * account; --strategy and its parameters set the Strategist's fallback; sizing is the Risk
+ * Gate's (`risk:` in signet.yaml), as live.
+ */
+export async function runFullPipeline(
+  input: BacktestJob,
+  flags: FullPipelineFlags,
+  context: CliContext,
+): Promise<void> {
+  if (!flags.db)
+    throw new ValidationError(
+      'the full pipeline writes what live writes: it needs the database',
+      [{ path: '--no-db', message: 'not with --pipeline full' }],
+      { fix: 'Drop --no-db (the embedded database starts by itself), or use --pipeline fast.' },
+    );
+  const { job, series, skipped } = await loadBacktestBars(input, venueFeeds(context));
+  for (const row of skipped)
+    process.stderr.write(`skipped ${row.source}:${row.line}: field "${row.field}": ${row.message}\n`);
+  // Checked here so a wrong --strategy is named before anything starts.
+  const strategy = createStrategy(job.strategy, job.parameters);
+  const base = context.config();
+  const config: Config = {
+    ...base,
+    paper: {
+      ...base.paper,
+      ...definedOnly({
+        cash: job.settings.cash,
+        commission: job.settings.commission,
+        slippage: job.settings.slippage,
+      }),
+    },
+    strategist: {
+      ...base.strategist,
+      fallback: job.strategy as Config['strategist']['fallback'],
+      fallbackParameters: { ...strategy.parameters },
+    },
+  };
+  const store = await context.store();
+  const logger = context.logger();
+  const bus = new Bus({ store, logger, settings: config.bus });
+  const loaded = await loadAgents(config, { store, bus, logger, watch: false, llm: flags.llm });
+  try {
+    const runId =
+      job.runId ??
+      `btfull-${fingerprint(series, strategy, { ...config.paper, llm: flags.llm })}-${Date.now().toString(36)}`;
+    const journalRoot = path.join(config.dataPath, 'backtests', runId);
+    const result = await runPipelineBacktest({
+      config,
+      store,
+      bus,
+      logger,
+      agents: loaded.agents,
+      series,
+      runId,
+      warmupBars: flags.warmup,
+      journalRoot,
+      deciders: loaded.router.configured ? loaded.deciders : `fallback ${config.strategist.fallback}`,
+      onProgress: progressBar(),
+    });
+    process.stderr.write(
+      `pipeline: ${result.cycles} cycles; ${Object.entries(result.outcomes)
+        .filter(([, count]) => count > 0)
+        .map(([outcome, count]) => `${count} ${outcome}`)
+        .join(
+          ', ',
+        )}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
+    );
+    if (flags.report) {
+      const files = await writeBacktestReport(flags.report, result.run);
+      process.stderr.write(`report: ${files.join(', ')}\n`);
+    }
+    const pipeline = { runId, cycles: result.cycles, outcomes: result.outcomes, deciders: loaded.deciders };
+    if (flags.json) context.json({ ...result.run.report, pipeline });
+    else context.out(summary(result.run.report));
+  } finally {
+    loaded.skills.close();
+    await bus.stop();
+  }
+}
+
+function definedOnly<T extends Record<string, number | undefined>>(
+  values: T,
+): Partial<Record<keyof T, number>> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<
+    Record<keyof T, number>
+  >;
+}

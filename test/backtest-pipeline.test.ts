@@ -1,0 +1,97 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { repoRoot, runCli } from './support/processes.ts';
+import { walkableTempDir } from './support/temp.ts';
+
+const orcl = path.resolve(repoRoot, '../shared/data/orcl-1995-2014.txt');
+let db: TestDatabase;
+let folder: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  folder = walkableTempDir(path.join(tmpdir(), 'signet-bt-full-'));
+  writeFileSync(path.join(folder, 'signet.yaml'), `dataDir: ${path.join(folder, 'state')}\n`);
+  env = { DATABASE_URL: db.url, SIGNET_CONFIG: path.join(folder, 'signet.yaml'), SIGNET_LOG_LEVEL: 'error' };
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+interface FullReport {
+  bars: number;
+  closedTrades: number;
+  trades: Array<{ symbol: string; size: number; entryDate: string }>;
+  openPositions: unknown[];
+  pipeline: { runId: string; cycles: number; outcomes: Record<string, number> };
+}
+
+const full = (runId: string) =>
+  runCli(
+    [
+      'backtest',
+      '--pipeline',
+      'full',
+      '--data',
+      orcl,
+      '--symbols',
+      'ORCL',
+      '--from',
+      '2012-01-01',
+      '--run-id',
+      runId,
+      '--json',
+    ],
+    { env, cwd: folder, timeoutMs: 180_000 },
+  );
+
+describe('signet backtest --pipeline full: the agent cycle of `signet start` over historical bars', () => {
+  it('runs every bar after the warm-up through the whole cycle, writes what live writes, and repeats exactly', async () => {
+    const first = await full('btfull-a');
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout) as FullReport;
+    // 2012–2014 of real ORCL bars; the first 60 are history only.
+    expect(report.bars).toBe(754);
+    expect(report.pipeline.cycles).toBe(754 - 60);
+    const outcomes = report.pipeline.outcomes;
+    expect(Object.values(outcomes).reduce((sum, count) => sum + count, 0)).toBe(report.pipeline.cycles);
+    expect(outcomes.executed).toBeGreaterThan(0);
+    expect(outcomes.error).toBe(0);
+
+    // The bus has every cycle, the orders table every entry, under the run's own broker name.
+    const cycles = await db.store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'cycle.completed' AND cycle_id LIKE 'btfull-a/%'`,
+    );
+    expect(cycles.rows[0]?.n).toBe(report.pipeline.cycles);
+    const entries = await db.store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM orders WHERE broker = 'bt:btfull-a' AND leg = 'entry' AND status = 'filled'`,
+    );
+    expect(entries.rows[0]?.n).toBe(report.closedTrades + report.openPositions.length);
+    // Nothing lands in the live paper account, and the journal is the run's own.
+    const live = await db.store.query(`SELECT 1 FROM orders WHERE broker = 'paper'`);
+    expect(live.rowCount).toBe(0);
+    const journal = path.join(folder, 'state', 'backtests', 'btfull-a', 'journal');
+    expect(existsSync(journal)).toBe(true);
+    expect(readdirSync(journal).length).toBeGreaterThan(100);
+
+    // Deterministic agents, same bars: the same trades again.
+    const second = await full('btfull-b');
+    expect(second.code, second.stderr).toBe(0);
+    const again = JSON.parse(second.stdout) as FullReport;
+    expect(again.trades).toEqual(report.trades);
+    expect(again.pipeline.outcomes).toEqual(outcomes);
+  });
+
+  it('refuses --no-db, saying why and what to do instead', async () => {
+    const result = await runCli(['backtest', '--pipeline', 'full', '--data', orcl, '--no-db'], {
+      env,
+      cwd: folder,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/needs the database/);
+    expect(result.stderr).toMatch(/--pipeline fast/);
+  });
+});
