@@ -135,3 +135,9 @@ export async function recordExecution(
     ]);
   return true;
 }
+
+/** Symbols an order of ours explains at this broker (see reconcileSql.explainedSymbols). */
+export async function explainedSymbols(q: Queryable, broker: string): Promise<Set<string>> {
+  const result = await q.query<{ symbol: string }>(reconcileSql.explainedSymbols(), [broker]);
+  return new Set(result.rows.map((row) => row.symbol));
+}

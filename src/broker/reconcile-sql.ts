@@ -95,8 +95,14 @@ export const reconcileSql = {
     `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, commission, ts)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT (broker, broker_fill_id) DO NOTHING`,
 
-  /** Symbols an order of ours has traded: a broker position elsewhere is unexplained. */
-  symbolsWithFilledOrders: () => `SELECT DISTINCT symbol FROM orders WHERE broker = $1 AND filled_qty > 0`,
+  /**
+   * Symbols an order of ours explains: one that filled, or one still on its way (an intent or a
+   * working order), so a fill the broker reports before our tables know it is not a stranger.
+   * A broker position in any other symbol is unexplained.
+   */
+  explainedSymbols: () =>
+    `SELECT DISTINCT symbol FROM orders
+      WHERE broker = $1 AND (filled_qty > 0 OR status IN ('pending_submit', 'open', 'waiting'))`,
 
   setPositionProtection: () =>
     `UPDATE positions SET stop_client_order_id = $3, take_profit_client_order_id = $4, updated_at = now()

@@ -274,7 +274,7 @@ async function repairWith(tx: Queryable, broker: string, snapshot: BrokerSnapsho
     ]),
   );
   const explained = new Set(
-    (await tx.query<{ symbol: string }>(reconcileSql.symbolsWithFilledOrders(), [broker])).rows.map(
+    (await tx.query<{ symbol: string }>(reconcileSql.explainedSymbols(), [broker])).rows.map(
       (row) => row.symbol,
     ),
   );

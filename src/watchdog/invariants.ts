@@ -2,6 +2,7 @@ import {
   type Account,
   type Broker,
   BrokerNotConnectedError,
+  explainedSymbols,
   liveStopOf,
   type Position,
 } from '../broker/index.ts';
@@ -141,10 +142,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
           : `no live stop at the broker for ${positionsWithoutStop.map((each) => each.symbol).join(', ')}`,
     });
     if (databaseUp) {
-      const explained = await inputs.db.query<{ symbol: string }>(watchdogSql.explainedSymbols(), [
-        inputs.broker.name,
-      ]);
-      const ours = new Set(explained.rows.map((row) => row.symbol));
+      const ours = await explainedSymbols(inputs.db, inputs.broker.name);
       const strangers = positions.filter((position) => !ours.has(position.symbol));
       results.push({
         name: 'positions_explained',

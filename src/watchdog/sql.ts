@@ -15,13 +15,6 @@ export const watchdogSql = {
     () => `SELECT name, kind, (extract(epoch FROM clock_timestamp() - beat_at) * 1000)::bigint AS age_ms,
       expected_interval_ms, pid FROM heartbeats ORDER BY name`,
   account: () => "SELECT value FROM app_state WHERE key = 'account.paper'",
-  /**
-   * Symbols an order of ours explains: one that filled, or one still on its way (an intent or a
-   * working order), so a fill the broker reports before our tables know it is not a stranger.
-   */
-  explainedSymbols: () =>
-    `SELECT DISTINCT symbol FROM orders
-      WHERE broker = $1 AND (filled_qty > 0 OR status IN ('pending_submit', 'open', 'waiting'))`,
   paidSpendToday: () => `SELECT coalesce(sum(cost_micro_usd), 0) AS micro FROM llm_cost_ledger
     WHERE NOT cost_is_notional AND ts >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
   /** Leadership among watchdogs: a session lock, released when the leader's connection ends. */

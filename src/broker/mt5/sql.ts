@@ -103,11 +103,12 @@ export const mt5Sql = {
      INSERT INTO positions (broker, symbol, qty, avg_price)
      SELECT $1, symbol, qty, avg_price FROM net WHERE qty <> 0
      ON CONFLICT (broker, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, updated_at = now()`,
-  /** Ledger positions of the mt5 broker that no filled order of ours explains. */
+  /** Ledger positions of the mt5 broker that no order of ours explains (see reconcileSql.explainedSymbols). */
   unexplainedSymbols: () =>
     `SELECT p.symbol, p.qty, p.avg_price FROM positions p
       WHERE p.broker = $1 AND NOT EXISTS (
-        SELECT 1 FROM orders o WHERE o.broker = $1 AND o.symbol = p.symbol AND o.filled_qty > 0)
+        SELECT 1 FROM orders o WHERE o.broker = $1 AND o.symbol = p.symbol
+           AND (o.filled_qty > 0 OR o.status IN ('pending_submit', 'open', 'waiting')))
       ORDER BY p.symbol`,
   /** One terminal's positions, with the contract size that turns lots into units (null: unknown). */
   positionsOf: () =>
