@@ -319,6 +319,30 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       const prompt = await session.cycleOnNewBar(t0);
       expect(prompt?.cycleId).toContain(new Date(after.t * 1000).toISOString().slice(0, 16));
 
+      // A real-money account takes entries only after `signet start --live`.
+      ea.tradeMode = 2;
+      await ea.heartbeat();
+      const entry = {
+        symbol: 'EURUSD',
+        side: 'buy' as const,
+        type: 'market' as const,
+        qty: 10_000,
+        bracket: { stopLoss: 1.09 },
+      };
+      const real = await createMt5Broker(config, db.store).submit({
+        ...entry,
+        clientOrderId: 'manual-EURUSD-0',
+      });
+      expect(real).toMatchObject({ status: 'rejected' });
+      expect(real.reason).toMatch(/real-money account: start Signet with --live/);
+      const live = await createMt5Broker(config, db.store, { liveConfirmed: true }).submit({
+        ...entry,
+        clientOrderId: 'manual-EURUSD-00',
+      });
+      expect(live.status).toBe('open');
+      expect((await ea.poll()).command).toMatchObject({ action: 'open', comment: 'manual-EURUSD-00' });
+      ea.tradeMode = 0;
+
       ea.tradeAllowed = false;
       await ea.heartbeat();
       const refused = await createMt5Broker(config, db.store).submit({

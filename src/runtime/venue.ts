@@ -79,7 +79,7 @@ function openMt5Venue(config: Config, options: VenueOptions): Venue {
       fault: 'user',
       fix: `Export ${section.tokenEnv}=<a long random secret> and give the same value to SignetBridge's InpToken.`,
     });
-  const broker = createMt5Broker(config, options.store);
+  const broker = createMt5Broker(config, options.store, { liveConfirmed: options.liveConfirmed });
   return {
     label: `MT5 ${section.terminalId ?? '(the connected terminal)'}`,
     runIdPrefix: 'mt5',

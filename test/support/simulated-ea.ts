@@ -28,6 +28,8 @@ export class SimulatedEa {
   readonly serverUtcOffsetS = 7200;
   account = { balance: 10_000, equity: 10_012.35, margin_free: 9_950.1 };
   tradeAllowed = true;
+  /** ACCOUNT_TRADE_MODE: 0 demo, 1 contest, 2 real money. */
+  tradeMode = 0;
 
   constructor(
     readonly baseUrl: string,
@@ -67,7 +69,13 @@ export class SimulatedEa {
         terminal_id: this.terminalId,
         ea_version: '1.1.0',
         build: 4620,
-        account: { login: 51234567, server: 'Broker-Demo', currency: 'USD', trade_mode: 0, ...this.account },
+        account: {
+          login: 51234567,
+          server: 'Broker-Demo',
+          currency: 'USD',
+          trade_mode: this.tradeMode,
+          ...this.account,
+        },
         trade_allowed: this.tradeAllowed,
         symbols: ['EURUSD'],
         time_server: timeUtc + this.serverUtcOffsetS,

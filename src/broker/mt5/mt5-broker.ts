@@ -18,14 +18,19 @@ export interface Mt5BrokerOptions {
   /** MT5 magic number marking Signet's positions. */
   magic?: number;
   deviationPoints?: number;
+  /** `signet start --live` was given: entries may go to a real-money account. */
+  liveConfirmed?: boolean;
 }
 
 const defaultMagic = 20261121;
 
 interface HeartbeatDetails {
-  account?: { balance?: number; equity?: number; margin_free?: number } | null;
+  account?: { balance?: number; equity?: number; margin_free?: number; trade_mode?: number } | null;
   trade_allowed?: boolean | null;
 }
+
+/** ACCOUNT_TRADE_MODE of a real-money account (0 demo, 1 contest). */
+const realAccount = 2;
 
 /**
  * The `Broker` contract over the EA bridge. Orders become commands queued in Postgres for the
@@ -178,6 +183,10 @@ export class Mt5Broker implements Broker {
     if (ageMs === null) return `terminal ${terminalId} has never beaten: no order goes to it`;
     if (details.trade_allowed === false)
       return `terminal ${terminalId} reports trading disabled (the Algo Trading button or the EA's "Allow Algo Trading")`;
+    // As with Alpaca live: real money needs the operator's explicit --live. Protective orders
+    // (stops, exits, flatten) never need it: they only reduce risk.
+    if (details.account?.trade_mode === realAccount && this.options.liveConfirmed !== true)
+      return `terminal ${terminalId} is a real-money account: start Signet with --live to trade it`;
     const spec = await this.#spec(terminalId, request.symbol);
     if (!spec)
       return `no contract size reported for ${request.symbol}: its bars must come from SignetBridge 1.1 or later`;
@@ -362,10 +371,15 @@ export class Mt5Broker implements Broker {
 }
 
 /** The broker of the `broker.mt5` section, over the given database connection. */
-export function createMt5Broker(config: Config, store: TransactionalStore): Mt5Broker {
+export function createMt5Broker(
+  config: Config,
+  store: TransactionalStore,
+  options: { liveConfirmed?: boolean } = {},
+): Mt5Broker {
   const section = config.broker.mt5;
   return new Mt5Broker({
     store,
+    liveConfirmed: options.liveConfirmed,
     terminalId: section.terminalId,
     commandTtlS: section.commandTtlS,
     magic: section.magic,

@@ -61,6 +61,9 @@ export const databaseCheck: DoctorCheck = {
   },
 };
 
+/** ACCOUNT_TRADE_MODE names; a real account takes entries only after `signet start --live`. */
+const accountKinds: Record<number, string> = { 0: 'demo', 1: 'contest', 2: 'real-money (needs --live)' };
+
 export const brokerCheck: DoctorCheck = {
   name: 'broker',
   async run(context) {
@@ -99,7 +102,7 @@ export const brokerCheck: DoctorCheck = {
           };
         return {
           status: 'ok',
-          detail: `EA ${terminalId} beat ${Math.round(ageMs / 1000)} s ago, trading allowed, equity ${account.equity.toFixed(2)}`,
+          detail: `EA ${terminalId} beat ${Math.round(ageMs / 1000)} s ago, trading allowed, ${accountKinds[details.account?.trade_mode ?? 0] ?? 'unknown'} account, equity ${account.equity.toFixed(2)}`,
         };
       } catch (error) {
         return failure(error, 'Attach SignetBridge.mq5 and check the database.');
