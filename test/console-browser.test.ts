@@ -23,6 +23,10 @@ let browser: Browser | undefined;
 let page: Page;
 let consoleUrl: string;
 let env: NodeJS.ProcessEnv;
+const bridgeToken = 'console-test-bridge-token';
+/** A valid 1×1 PNG. */
+const onePixelPng =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const requested: string[] = [];
 
 async function apiState(): Promise<{ account: unknown; halt: { level: number | null } }> {
@@ -73,6 +77,7 @@ describe('operator console in Chromium', () => {
       SIGNET_CONFIG: path.join(folder, 'signet.yaml'),
       DATABASE_URL: database.url,
       SIGNET_OPERATOR_TOKEN: token,
+      SIGNET_MT5_TOKEN: bridgeToken,
     };
     brain = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), 'start'], {
       cwd: folder,
@@ -241,9 +246,25 @@ describe('operator console in Chromium', () => {
       `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, ts) VALUES ('chart-test-1', 'chart-fill-1', 'test', 'ALPHA', 'buy', 5, $1, $2)`,
       [bar.close, new Date(bar.time)],
     );
+    // The MT5 EA posts a picture of its own chart (raw PNG bytes, as SignetBridge does).
+    const capture = await fetch(
+      `${consoleUrl}mt5/v1/chart?terminal_id=51234567%40Broker-Demo&symbol=ALPHA&timeframe=D1&t=1763656800&msg_id=cap-1`,
+      {
+        method: 'POST',
+        headers: { 'X-Bridge-Token': bridgeToken, 'Content-Type': 'image/png' },
+        body: Buffer.from(onePixelPng, 'base64'),
+      },
+    );
+    expect(capture.status).toBe(200);
     await page.click('a[data-nav=charts]');
     await page.locator('svg.candles rect.candle').first().waitFor();
     await page.locator('svg.candles path.marker.buy').waitFor();
+    // Shown from the bytes fetched with the operator token: the image decodes.
+    const picture = page.locator('[data-testid=capture]');
+    await picture.waitFor();
+    await expect
+      .poll(() => picture.evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth))
+      .toBe(1);
     await shot('charts');
     await page.click('a[data-nav=reports]');
     await page.locator('a', { hasText: 'sma-run/report.html' }).click();

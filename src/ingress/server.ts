@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { SignetError } from '../errors/index.ts';
 import { AuthFailureLimiter, bearerMatches } from './auth.ts';
+import { registerCaptureRoutes } from './capture-routes.ts';
 import type { IngressDeps } from './deps.ts';
 import { registerEventStream } from './events.ts';
 import { listReportFiles, readInside } from './files.ts';
@@ -139,6 +140,7 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
       const table = new RouteTable(api, '/api/v1');
       tables.push(table);
       registerOperatorRoutes(table, options);
+      registerCaptureRoutes(table, options);
       closeStreams = registerEventStream(table, options);
       const reportsDir = section.reportsDir ? path.resolve(section.reportsDir) : undefined;
       // The self-optimizer writes its reports under the context folder.

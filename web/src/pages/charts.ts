@@ -1,4 +1,4 @@
-import { get } from '../api.ts';
+import { get, getBlob } from '../api.ts';
 import { type Candle, candleChart, type Marker } from '../charts.ts';
 import { h, money, table, time } from '../dom.ts';
 
@@ -57,6 +57,40 @@ export async function chartsPage(params: URLSearchParams): Promise<HTMLElement> 
         fill.clientOrderId,
       ]),
       `no fills on ${data.symbol} yet`,
+    ),
+    await terminalCapture(data.symbol),
+  );
+}
+
+interface CaptureView {
+  captureId: string;
+  terminalId: string;
+  timeframe: string;
+  receivedAt: string;
+}
+
+/** The newest chart picture the MT5 EA posted for the symbol, as the terminal itself draws it. */
+async function terminalCapture(symbol: string): Promise<HTMLElement | null> {
+  const { captures } = await get<{ captures: CaptureView[] }>(
+    `/captures?symbol=${encodeURIComponent(symbol)}&limit=1`,
+  );
+  const newest = captures[0];
+  if (!newest) return null;
+  const image = URL.createObjectURL(await getBlob(`/captures/${newest.captureId}`));
+  return h(
+    'figure',
+    { class: 'capture' },
+    h('h2', {}, 'In the terminal'),
+    h('img', {
+      src: image,
+      alt: `${symbol} ${newest.timeframe} chart from ${newest.terminalId}`,
+      'data-testid': 'capture',
+    }),
+    h(
+      'figcaption',
+      { class: 'muted' },
+      `${newest.terminalId} · ${newest.timeframe} · received `,
+      time(newest.receivedAt),
     ),
   );
 }
