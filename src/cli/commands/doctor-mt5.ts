@@ -1,7 +1,6 @@
 import { createMt5Broker } from '../../broker/index.ts';
-import { errorMessage } from '../../errors/index.ts';
 import { Mt5Feed } from '../../market/index.ts';
-import type { CheckResult, DoctorContext } from './doctor.ts';
+import { type CheckResult, type DoctorContext, failure } from './doctor.ts';
 
 /** The MT5 feed: the EA's bars of the configured timeframe, fresh, each symbol with its contract. */
 export async function mt5FeedCheck(context: DoctorContext): Promise<CheckResult> {
@@ -41,10 +40,6 @@ export async function mt5FeedCheck(context: DoctorContext): Promise<CheckResult>
       detail: `EA bars (${section.timeframe}) for ${latest.map((bar) => bar.symbol).join(', ')}, newest ${newest}`,
     };
   } catch (error) {
-    return {
-      status: 'fail',
-      detail: errorMessage(error),
-      fix: 'Attach SignetBridge.mq5 and check the database.',
-    };
+    return failure(error, 'Attach SignetBridge.mq5 and check the database.');
   }
 }

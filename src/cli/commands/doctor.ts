@@ -37,7 +37,7 @@ export interface DoctorCheck {
   run(context: DoctorContext): Promise<CheckResult>;
 }
 
-function failure(error: unknown, fallbackFix: string): CheckResult {
+export function failure(error: unknown, fallbackFix: string): CheckResult {
   return {
     status: 'fail',
     detail: errorMessage(error),
