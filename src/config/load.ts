@@ -16,6 +16,16 @@ export interface Secrets {
   broker: BrokerSecrets;
   /** SIGNET_OPERATOR_TOKEN: required to resume after a halt (CLI and console). */
   operatorToken: Secret | undefined;
+  /**
+   * The watchdog's own credentials, so it does not depend on the brain's:
+   * SIGNET_WATCHDOG_APCA_API_KEY_ID / SIGNET_WATCHDOG_APCA_API_SECRET_KEY (both, or neither) and
+   * SIGNET_WATCHDOG_DATABASE_URL. Unset: the watchdog uses the brain's.
+   */
+  watchdog: {
+    alpacaKeyId: Secret | undefined;
+    alpacaSecretKey: Secret | undefined;
+    databaseUrl: Secret | undefined;
+  };
 }
 
 export interface Config extends ConfigFile {
@@ -114,9 +124,33 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       databaseUrl: databaseUrl ? new Secret(databaseUrl) : undefined,
       llm: readLlmSecrets(env, parsed.data.llm),
       broker: readBrokerSecrets(env, parsed.data.broker),
-      operatorToken: env.SIGNET_OPERATOR_TOKEN?.trim()
-        ? new Secret(env.SIGNET_OPERATOR_TOKEN.trim())
-        : undefined,
+      operatorToken: secretOf(env, 'SIGNET_OPERATOR_TOKEN'),
+      watchdog: watchdogSecrets(env),
     },
+  };
+}
+
+function secretOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
+  const value = env[name]?.trim();
+  return value ? new Secret(value) : undefined;
+}
+
+function watchdogSecrets(env: NodeJS.ProcessEnv): Secrets['watchdog'] {
+  const keyId = secretOf(env, 'SIGNET_WATCHDOG_APCA_API_KEY_ID');
+  const secretKey = secretOf(env, 'SIGNET_WATCHDOG_APCA_API_SECRET_KEY');
+  if ((keyId === undefined) !== (secretKey === undefined)) {
+    const missing = keyId ? 'SIGNET_WATCHDOG_APCA_API_SECRET_KEY' : 'SIGNET_WATCHDOG_APCA_API_KEY_ID';
+    throw new ValidationError(
+      `${missing} is not set, but its pair is`,
+      [{ path: missing, message: 'missing' }],
+      {
+        fix: "Export both of the watchdog's Alpaca keys, or neither (it then uses the brain's).",
+      },
+    );
+  }
+  return {
+    alpacaKeyId: keyId,
+    alpacaSecretKey: secretKey,
+    databaseUrl: secretOf(env, 'SIGNET_WATCHDOG_DATABASE_URL'),
   };
 }

@@ -19,7 +19,7 @@ export {
   type InvariantResult,
 } from './invariants.ts';
 export { logNotifier, type Notifier, type Page, Pager, webhookNotifier } from './pager.ts';
-export { spawnWatchdogIfNeeded, startWatchdog, watchdogBroker } from './process.ts';
+export { spawnWatchdogIfNeeded, startWatchdog, watchdogBroker, watchdogView } from './process.ts';
 export {
   type AccountSnapshot,
   accountSnapshotSchema,

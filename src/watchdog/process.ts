@@ -58,10 +58,32 @@ export function watchdogBroker(config: Config, logger: Logger, store: Store): Br
   return undefined;
 }
 
+/**
+ * The configuration as the watchdog sees it: its own Alpaca keys and database URL where they
+ * are set (SIGNET_WATCHDOG_*), so it can still flatten when the brain's keys are revoked or its
+ * role is locked out; otherwise the brain's.
+ */
+export function watchdogView(config: Config): Config {
+  const own = config.secrets.watchdog;
+  return {
+    ...config,
+    secrets: {
+      ...config.secrets,
+      databaseUrl: own.databaseUrl ?? config.secrets.databaseUrl,
+      broker: {
+        ...config.secrets.broker,
+        alpacaKeyId: own.alpacaKeyId ?? config.secrets.broker.alpacaKeyId,
+        alpacaSecretKey: own.alpacaSecretKey ?? config.secrets.broker.alpacaSecretKey,
+      },
+    },
+  };
+}
+
 export async function startWatchdog(
-  config: Config,
+  brainConfig: Config,
   logger: Logger,
 ): Promise<{ watchdog: Watchdog; store: Store; stop(): Promise<void> }> {
+  const config = watchdogView(brainConfig);
   const store = await watchdogStore(config, logger);
   const notifiers: Notifier[] = [logNotifier(logger)];
   if (config.watchdog.webhookUrl) notifiers.push(webhookNotifier(config.watchdog.webhookUrl));

@@ -11,6 +11,7 @@ import {
   resumeTrading,
   statusReport,
   watchdogBroker,
+  watchdogView,
 } from '../../watchdog/index.ts';
 import type { CliContext } from '../context.ts';
 
@@ -136,7 +137,7 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       const invariants = await checkInvariants({
         config,
         db: store,
-        broker: watchdogBroker(config, context.logger(), store),
+        broker: watchdogBroker(watchdogView(config), context.logger(), store),
         databaseDownSince: null,
         now: Date.now(),
         highWaterMark: report.account?.highWaterMark ?? 0,
