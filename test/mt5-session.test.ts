@@ -268,7 +268,7 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       await broker.closeAll('wd.flatten.test');
       await broker.closeAll('wd.flatten.test-again');
       const closeAll = (await ea.poll()).command!;
-      expect(closeAll).toMatchObject({ action: 'close_all', magic: 20261121 });
+      expect(closeAll).toMatchObject({ action: 'close_all', scope: 'all' });
       // Asked again while the first is on its way: nothing more queued.
       expect((await ea.poll()).status).toBe(204);
       await ea.ack(String(closeAll.command_id), { status: 'done', retcode: 10009 });

@@ -251,20 +251,21 @@ bool ExecuteOpen(const string command)
    return false;
   }
 
-// Closes every position and deletes every pending order that carries our magic number.
-bool ExecuteCloseAll()
+// Closes positions and deletes pending orders: every one on the account when scope is "all"
+// (the watchdog's level-4 flatten, like Alpaca's close-all), else only those with our magic.
+bool ExecuteCloseAll(const bool everything)
   {
    bool ok = true;
    for(int i = PositionsTotal() - 1; i >= 0; i--)
      {
       ulong ticket = PositionGetTicket(i);
-      if(ticket != 0 && PositionGetInteger(POSITION_MAGIC) == InpMagic)
+      if(ticket != 0 && (everything || PositionGetInteger(POSITION_MAGIC) == InpMagic))
          ok = g_trade.PositionClose(ticket) && ok;
      }
    for(int i = OrdersTotal() - 1; i >= 0; i--)
      {
       ulong ticket = OrderGetTicket(i);
-      if(ticket != 0 && OrderGetInteger(ORDER_MAGIC) == InpMagic)
+      if(ticket != 0 && (everything || OrderGetInteger(ORDER_MAGIC) == InpMagic))
          ok = g_trade.OrderDelete(ticket) && ok;
      }
    return ok;
@@ -303,7 +304,7 @@ void HandleCommand(const string command)
    else if(action == "cancel")
       sent = g_trade.OrderDelete((ulong)JsonNumber(command, "order_ticket"));
    else if(action == "close_all")
-      sent = ExecuteCloseAll();
+      sent = ExecuteCloseAll(JsonString(command, "scope") == "all");
    uint retcode = g_trade.ResultRetcode();
    if(action == "close_all" && sent)
       retcode = TRADE_RETCODE_DONE;

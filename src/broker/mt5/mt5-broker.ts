@@ -350,8 +350,8 @@ export class Mt5Broker implements Broker {
   }
 
   /**
-   * Queues one close_all command (the EA closes every position and deletes pending orders with
-   * our magic number). While one is still on its way, a repeat (the watchdog asks every check
+   * Queues one close_all command (the EA closes every position and deletes every pending order on
+   * the account). While one is still on its way, a repeat (the watchdog asks every check
    * until the EA reports flat) queues nothing more.
    */
   async closeAll(idPrefix: string): Promise<Order[]> {
@@ -364,6 +364,8 @@ export class Mt5Broker implements Broker {
       clientOrderId: null,
       ttlS: this.options.commandTtlS,
       action: 'close_all',
+      // As at Alpaca: flatten means every position on the account, not only the ones we opened.
+      scope: 'all',
       magic: this.options.magic ?? defaultMagic,
     });
     return [];

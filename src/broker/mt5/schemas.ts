@@ -142,6 +142,8 @@ export interface EaCommand {
   comment?: string;
   position_ticket?: number;
   order_ticket?: number;
+  /** close_all: `all` closes every position on the account (level-4 flatten), `ours` only our magic's. */
+  scope?: 'all' | 'ours';
   /** Units per lot, kept with the command so its ack's volume becomes units (the EA ignores it). */
   contract_size?: number;
   expires_utc: number;
