@@ -409,4 +409,133 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
     expect(unreached?.detail).toContain('99999@Nowhere-Demo');
     await ea.heartbeat();
   });
+
+  it('deals the EA reports (an SL hit, a close by hand) become fills: the leg fills, its sibling is cancelled, once', async () => {
+    const config = mt5Config('context');
+    const broker = createMt5Broker(config, db.store);
+    await ea.heartbeat();
+    await ea.bars('EURUSD', fxBars('EURUSD').slice(-5));
+    const entry = await broker.submit({
+      clientOrderId: 'deal-EURUSD-1',
+      symbol: 'EURUSD',
+      side: 'buy',
+      type: 'market',
+      qty: 20_000,
+      bracket: { stopLoss: 1.09, takeProfit: 1.13 },
+    });
+    expect(entry.linkedClientOrderIds).toEqual(['deal-EURUSD-1.sl', 'deal-EURUSD-1.tp']);
+    const open = (await ea.poll()).command!;
+    await ea.ack(String(open.command_id), {
+      status: 'done',
+      retcode: 10009,
+      order: 910001,
+      deal: 810001,
+      price: 1.1,
+      volume: 0.2,
+    });
+    // The server triggers the stop: the EA reports the closing deal (position id = the opening order).
+    const slDeal = {
+      ticket: 810002,
+      order: 910002,
+      position_id: 910001,
+      symbol: 'EURUSD',
+      type: 'sell',
+      volume: 0.2,
+      price: 1.09,
+      profit: -200,
+      time_server: 1_763_660_000 + ea.serverUtcOffsetS,
+      reason: 'sl',
+    };
+    const post = (deals: unknown[]) =>
+      ea.post('/deals', {
+        msg_id: ea.msgId(),
+        terminal_id: ea.terminalId,
+        server_utc_offset_s: ea.serverUtcOffsetS,
+        deals,
+      });
+    expect((await post([slDeal])).json).toEqual({ ok: true, recorded: 1, duplicates: 0 });
+    const legs = await db.store.query<{ client_order_id: string; status: string; filled_qty: number }>(
+      `SELECT client_order_id, status, filled_qty FROM orders WHERE parent_client_order_id = 'deal-EURUSD-1' ORDER BY client_order_id`,
+    );
+    expect(legs.rows).toEqual([
+      { client_order_id: 'deal-EURUSD-1.sl', status: 'filled', filled_qty: 20_000 },
+      { client_order_id: 'deal-EURUSD-1.tp', status: 'cancelled', filled_qty: 0 },
+    ]);
+    const fill = await db.store.query<{ side: string; qty: number; price: number; ts: Date }>(
+      `SELECT side, qty, price, ts FROM fills WHERE broker_fill_id = '810002'`,
+    );
+    expect(fill.rows).toEqual([{ side: 'sell', qty: 20_000, price: 1.09, ts: new Date(1_763_660_000_000) }]);
+    // Sent again on the next timer tick (same second): nothing twice.
+    expect((await post([slDeal])).json).toEqual({ ok: true, recorded: 0, duplicates: 1 });
+    // A position closed by hand in the terminal: its fill gets an exit order of its own.
+    const byHand = {
+      ...slDeal,
+      ticket: 810003,
+      order: 910003,
+      position_id: 999999,
+      reason: 'client',
+      price: 1.1,
+    };
+    expect((await post([byHand])).json).toMatchObject({ recorded: 1 });
+    expect(await broker.getOrder('mt5-deal-810003')).toMatchObject({
+      leg: 'exit',
+      status: 'filled',
+      qty: 20_000,
+    });
+    const told = await db.store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'broker.filled'`,
+    );
+    expect(told.rows[0]?.n).toBe(2);
+    // Our own close, whose deal the EA reports before its (retried) acknowledgement arrives: the
+    // fill ends up on our exit order, once, and the placeholder is gone.
+    const reentry = await broker.submit({
+      clientOrderId: 'deal-EURUSD-2',
+      symbol: 'EURUSD',
+      side: 'buy',
+      type: 'market',
+      qty: 20_000,
+      bracket: { stopLoss: 1.09 },
+    });
+    expect(reentry.status).toBe('open');
+    const reopen = (await ea.poll()).command!;
+    await ea.ack(String(reopen.command_id), {
+      status: 'done',
+      retcode: 10009,
+      order: 920001,
+      deal: 820001,
+      price: 1.1,
+      volume: 0.2,
+    });
+    await ea.positions([
+      { ticket: 920001, symbol: 'EURUSD', type: 'buy', volume: 0.2, price_open: 1.1, sl: 1.09 },
+    ]);
+    await broker.submit({
+      clientOrderId: 'deal-EURUSD-2.exit',
+      symbol: 'EURUSD',
+      side: 'sell',
+      type: 'market',
+      qty: 20_000,
+      leg: 'exit',
+    });
+    const close = (await ea.poll()).command!;
+    await post([
+      { ...slDeal, ticket: 820002, order: 920002, position_id: 920001, reason: 'expert', price: 1.105 },
+    ]);
+    await ea.ack(String(close.command_id), {
+      status: 'done',
+      retcode: 10009,
+      order: 920002,
+      deal: 820002,
+      price: 1.105,
+      volume: 0.2,
+    });
+    expect(await broker.getOrder('deal-EURUSD-2.exit')).toMatchObject({
+      status: 'filled',
+      qty: 20_000,
+      fillPrice: 1.105,
+    });
+    expect(await broker.getOrder('mt5-deal-820002')).toBeUndefined();
+    const once = await db.store.query(`SELECT client_order_id FROM fills WHERE broker_fill_id = '820002'`);
+    expect(once.rows).toEqual([{ client_order_id: 'deal-EURUSD-2.exit' }]);
+  });
 });

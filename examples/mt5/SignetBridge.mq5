@@ -7,6 +7,7 @@
 //|   - posts newly closed bars of the chart symbol, with its         |
 //|     contract (contract size, volume min/step/max) for sizing,     |
 //|   - posts its open positions (Signet's ledger follows them),      |
+//|   - posts closing deals (SL/TP hits, closes by hand) as fills,    |
 //|   - optionally posts a chart capture (PNG),                       |
 //|   - polls for one command, executes it with CTrade, and acks it.  |
 //|                                                                   |
@@ -53,6 +54,8 @@ datetime g_lastPoll = 0;
 datetime g_lastCapture = 0;
 bool     g_capturePending = false;
 datetime g_lastBarSent = 0;
+// Server time of the newest closing deal Signet accepted (deals of that second are sent again; Signet dedups by ticket).
+datetime g_dealsFrom = 0;
 bool     g_allowListWarned = false;
 // An ack that did not reach Signet: resent as is (same msg_id) until it does.
 string   g_pendingAck = "";
@@ -409,6 +412,70 @@ void SendPositions()
    PostJson("/mt5/v1/positions", json, response);
   }
 
+string DealReason(const long reason)
+  {
+   if(reason == DEAL_REASON_SL)
+      return "sl";
+   if(reason == DEAL_REASON_TP)
+      return "tp";
+   if(reason == DEAL_REASON_SO)
+      return "so";
+   if(reason == DEAL_REASON_EXPERT)
+      return "expert";
+   if(reason == DEAL_REASON_CLIENT)
+      return "client";
+   if(reason == DEAL_REASON_MOBILE)
+      return "mobile";
+   if(reason == DEAL_REASON_WEB)
+      return "web";
+   return "other";
+  }
+
+// The deals that closed positions (a stop-loss or take-profit the server triggered, a close by
+// hand, a stop-out): Signet's fills for exits it did not send itself. At most 500 per post.
+void SendDeals()
+  {
+   if(g_dealsFrom == 0)
+      g_dealsFrom = TimeCurrent() - 86400; // first run: the last day
+   if(!HistorySelect(g_dealsFrom, TimeCurrent() + 60))
+      return;
+   string items = "";
+   int count = 0;
+   datetime newest = g_dealsFrom;
+   for(int i = 0; i < HistoryDealsTotal() && count < 500; i++)
+     {
+      ulong ticket = HistoryDealGetTicket(i);
+      if(ticket == 0)
+         continue;
+      long entry = HistoryDealGetInteger(ticket, DEAL_ENTRY);
+      if(entry != DEAL_ENTRY_OUT && entry != DEAL_ENTRY_OUT_BY && entry != DEAL_ENTRY_INOUT)
+         continue;
+      long type = HistoryDealGetInteger(ticket, DEAL_TYPE);
+      if(type != DEAL_TYPE_BUY && type != DEAL_TYPE_SELL)
+         continue;
+      datetime time = (datetime)HistoryDealGetInteger(ticket, DEAL_TIME);
+      if(items != "")
+         items += ",";
+      items += StringFormat("{\"ticket\":%I64u,\"order\":%I64d,\"position_id\":%I64d,\"symbol\":\"%s\",\"type\":\"%s\","
+                            "\"volume\":%s,\"price\":%s,\"profit\":%s,\"time_server\":%I64d,\"reason\":\"%s\",\"magic\":%I64d}",
+                            ticket, HistoryDealGetInteger(ticket, DEAL_ORDER), HistoryDealGetInteger(ticket, DEAL_POSITION_ID),
+                            HistoryDealGetString(ticket, DEAL_SYMBOL), type == DEAL_TYPE_BUY ? "buy" : "sell",
+                            Num(HistoryDealGetDouble(ticket, DEAL_VOLUME), 2), Num(HistoryDealGetDouble(ticket, DEAL_PRICE), 8),
+                            Num(HistoryDealGetDouble(ticket, DEAL_PROFIT), 2), (long)time,
+                            DealReason(HistoryDealGetInteger(ticket, DEAL_REASON)), HistoryDealGetInteger(ticket, DEAL_MAGIC));
+      if(time > newest)
+         newest = time;
+      count++;
+     }
+   if(count == 0)
+      return;
+   string json = StringFormat("{\"msg_id\":\"%s\",\"terminal_id\":\"%s\",\"server_utc_offset_s\":%d,\"deals\":[%s]}",
+                              NewMsgId(), JsonEscape(g_terminalId), ServerUtcOffset(), items);
+   string response;
+   if(PostJson("/mt5/v1/deals", json, response) == 200)
+      g_dealsFrom = newest;
+  }
+
 // Capture now, upload on the next tick: the screenshot command is queued and the file may be incomplete at first.
 void CaptureChart()
   {
@@ -468,6 +535,7 @@ void OnTimer()
      {
       g_lastHeartbeat = now;
       SendHeartbeat();
+      SendDeals();
       SendPositions();
       SendBars();
      }

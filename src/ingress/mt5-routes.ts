@@ -6,14 +6,17 @@ import {
   applyAck,
   barsSchema,
   chartQuerySchema,
+  dealsSchema,
   heartbeatSchema,
   type Mt5Reply,
   maxBarsPerPost,
+  maxDealsPerPost,
   oncePerMessage,
   pollQuerySchema,
   positionsSchema,
   recordBars,
   recordCapture,
+  recordDeals,
   recordHeartbeat,
   recordPositions,
   type TransactionalStore,
@@ -122,6 +125,12 @@ export async function mt5Routes(app: FastifyInstance, options: Mt5RoutesOptions)
   jsonRoute('/commands/ack', ackSchema, (ack) =>
     oncePerMessage(store, ack.terminal_id, ack.msg_id, 'ack', (tx) => applyAck(tx, ack)),
   );
+
+  jsonRoute('/deals', dealsSchema, (deals) => {
+    if (deals.deals.length > maxDealsPerPost)
+      return { status: 413, body: { ok: false, error: `deals: at most ${maxDealsPerPost}` } };
+    return oncePerMessage(store, deals.terminal_id, deals.msg_id, 'deals', (tx) => recordDeals(tx, deals));
+  });
 
   jsonRoute('/positions', positionsSchema, (positions) =>
     oncePerMessage(store, positions.terminal_id, positions.msg_id, 'positions', (tx) =>

@@ -323,6 +323,11 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
   const executed =
     ack.retcode !== 10008 && (ack.deal ?? 0) > 0 && (ack.volume ?? 0) > 0 && (ack.price ?? 0) > 0;
   if (executed) {
+    // The EA may have reported this deal already (its deals post can beat a retried ack): the
+    // fill then moves from the placeholder exit to the order that really sent it.
+    const adopted = await tx.query(mt5Sql.adoptDealFill(), [clientOrderId, mt5BrokerName, String(ack.deal)]);
+    if (adopted.rows.length > 0)
+      await tx.query(mt5Sql.dropDealOrder(), [`mt5-deal-${ack.deal}`, mt5BrokerName]);
     await tx.query(mt5Sql.insertFill(), [
       clientOrderId,
       String(ack.deal),

@@ -13,6 +13,7 @@ export {
   type TransactionalStore,
   takeNextCommand,
 } from './bridge.ts';
+export { recordDeals } from './deals.ts';
 export { lotsFor, type SymbolSpec, unitsFor } from './lots.ts';
 export { createMt5Broker, Mt5Broker, type Mt5BrokerOptions } from './mt5-broker.ts';
 export * from './schemas.ts';

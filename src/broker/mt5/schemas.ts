@@ -112,6 +112,31 @@ export const positionsSchema = z.object({
 });
 export type EaPositions = z.infer<typeof positionsSchema>;
 
+export const maxDealsPerPost = 500;
+
+/** Deals that closed positions (SignetBridge 1.1): SL/TP hits, closes by hand, stop-outs. */
+export const dealsSchema = z.object({
+  msg_id: id,
+  terminal_id: id,
+  server_utc_offset_s: z.number().int().min(-86_400).max(86_400).default(0),
+  deals: z.array(
+    z.object({
+      ticket: z.number().int().positive(),
+      order: z.number().int().nonnegative().default(0),
+      position_id: z.number().int().nonnegative().default(0),
+      symbol: z.string().min(1).max(64),
+      type: z.enum(['buy', 'sell']),
+      volume: price.positive(),
+      price: price.positive(),
+      profit: price.optional(),
+      time_server: epoch,
+      reason: z.enum(['sl', 'tp', 'so', 'expert', 'client', 'mobile', 'web', 'other']).default('other'),
+      magic: z.number().int().optional(),
+    }),
+  ),
+});
+export type EaDeals = z.infer<typeof dealsSchema>;
+
 export const chartQuerySchema = z.object({
   terminal_id: id,
   msg_id: id,

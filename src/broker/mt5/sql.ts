@@ -142,6 +142,26 @@ export const mt5Sql = {
   modifyPending: () =>
     `SELECT command_id, (payload->>'position_ticket')::bigint AS ticket FROM mt5_commands
       WHERE terminal_id = $1 AND action = 'modify' AND status IN ('queued', 'delivered') AND expires_at > now()`,
+  /** Our entry whose MT5 order became the position (in MT5 the position id is its opening order's ticket). */
+  entryOfPosition: () =>
+    `SELECT client_order_id FROM orders WHERE broker = $2 AND broker_order_id = $1 AND leg = 'entry' LIMIT 1`,
+  fillSeen: () => `SELECT 1 FROM fills WHERE broker = $1 AND broker_fill_id = $2`,
+  contractSize: () => `SELECT contract_size FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
+  /** An exit Signet did not send (closed by hand, a stop-out): an order row for its fill to belong to. */
+  insertExitForDeal: () =>
+    `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side, type, qty,
+                         time_in_force, status, reject_reason)
+     VALUES ($1, $2, $3, $4, 'exit', $5, $6, 'market', $7, 'gtc', 'open', $8)
+     ON CONFLICT (client_order_id) DO NOTHING`,
+  adoptDealFill: () =>
+    `UPDATE fills SET client_order_id = $1
+      WHERE broker = $2 AND broker_fill_id = $3 AND client_order_id = 'mt5-deal-' || $3
+      RETURNING broker_fill_id`,
+  dropDealOrder: () => `DELETE FROM orders WHERE client_order_id = $1 AND broker = $2`,
+  /** One leg of a bracket filled: the other has nothing left to protect. */
+  cancelSiblingLegs: () =>
+    `UPDATE orders SET status = 'cancelled', reject_reason = 'the other leg of the bracket filled', updated_at = now()
+      WHERE parent_client_order_id = $1 AND client_order_id <> $2 AND broker = $3 AND status IN ('open', 'waiting')`,
   upsertSymbol: () =>
     `INSERT INTO mt5_symbols (terminal_id, symbol, digits, contract_size, volume_min, volume_step, volume_max)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
