@@ -1,3 +1,4 @@
+export { recordBars } from './bars.ts';
 export {
   applyAck,
   eaHeartbeatAge,
@@ -6,7 +7,6 @@ export {
   once as oncePerMessage,
   queueCommand,
   type Reply as Mt5Reply,
-  recordBars,
   recordCapture,
   recordHeartbeat,
   recordPositions,
