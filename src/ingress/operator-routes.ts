@@ -11,18 +11,10 @@ import {
 } from '../journal/index.ts';
 import { ledgerSummary, readLlmStatus } from '../llm/index.ts';
 import { explain } from '../pipeline/index.ts';
-import {
-  checkInvariants,
-  HaltError,
-  haltFileFor,
-  haltLevelNames,
-  raiseHalt,
-  readHalt,
-  resumeTrading,
-} from '../watchdog/index.ts';
+import { haltFileFor, haltLevelNames, readHalt } from '../watchdog/index.ts';
 import type { IngressDeps } from './deps.ts';
 import { ingressSql } from './sql.ts';
-import { isoDay, queryInt, type RouteTable } from './validation.ts';
+import { isoDay, problem, queryInt, type RouteTable } from './validation.ts';
 
 const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 const iso = (value: unknown) =>
@@ -34,10 +26,6 @@ const symbolSchema = z
   .max(32)
   .regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits and . _ / - only');
 const dateTime = z.iso.datetime({ offset: true });
-
-function problem(code: string, message: string, fix?: string) {
-  return { error: code, message, ...(fix ? { fix } : {}) };
-}
 
 /** The operator API under /api/v1: reads of state, decisions, journal and costs; halt and resume. */
 export function registerOperatorRoutes(table: RouteTable, deps: IngressDeps): void {
@@ -362,99 +350,6 @@ export function registerOperatorRoutes(table: RouteTable, deps: IngressDeps): vo
       if (!symbol || !bars)
         return reply.code(404).send(problem('not_found', `no bars for ${query.symbol ?? 'any symbol'}`));
       return { symbol, symbols, bars };
-    },
-  );
-
-  table.add(
-    {
-      method: 'GET',
-      url: '/invariants',
-      summary:
-        "The watchdog's invariants measured from the brain's tables (the watchdog process also asks its own broker connection)",
-    },
-    async () => {
-      const account = await store.query<{ value: { highWaterMark?: number; equity?: number } }>(
-        ingressSql.appState(),
-        ['account.paper'],
-      );
-      const snapshot = account.rows[0]?.value;
-      const report = await checkInvariants({
-        config,
-        db: store,
-        broker: undefined,
-        databaseDownSince: null,
-        now: Date.now(),
-        highWaterMark: Number(snapshot?.highWaterMark ?? snapshot?.equity ?? 0),
-      });
-      return report;
-    },
-  );
-
-  table.add(
-    {
-      method: 'POST',
-      url: '/halt',
-      summary:
-        'Raise the halt level (1 warn, 2 no new entries, 3 reduce only); level 4 belongs to the watchdog',
-      body: z.strictObject({
-        level: z.number().int().min(1).max(3),
-        reason: z.string().trim().min(3).max(1_000),
-      }),
-    },
-    async ({ body }) => {
-      const result = await raiseHalt(haltStore, {
-        level: body.level,
-        reason: body.reason,
-        setBy: 'operator',
-      });
-      deps.logger.warn(
-        { level: body.level, raised: result.raised },
-        'operator raised a halt through the API',
-      );
-      return result;
-    },
-  );
-
-  table.add(
-    {
-      method: 'POST',
-      url: '/resume',
-      summary: 'Resume trading: the operator token again and a written acknowledgement of what was checked',
-      body: z.strictObject({
-        token: z.string().min(1).max(1_000),
-        acknowledgement: z
-          .string()
-          .trim()
-          .min(10, 'write what you checked (at least 10 characters)')
-          .max(2_000),
-        operator: z.string().trim().min(1).max(100).default('console'),
-      }),
-    },
-    async ({ body, reply }) => {
-      try {
-        const result = await resumeTrading(haltStore, config.secrets.operatorToken, {
-          token: body.token,
-          acknowledgement: body.acknowledgement,
-          operator: body.operator,
-        });
-        deps.logger.warn(
-          { operator: body.operator, previousLevel: result.previous.level },
-          'trading resumed through the API',
-        );
-        return { resumed: true, previous: result.previous };
-      } catch (error) {
-        if (error instanceof HaltError) {
-          const status = error.code === 'resume_no_ack' ? 400 : 403;
-          const field =
-            error.code === 'resume_no_ack'
-              ? 'body.acknowledgement: '
-              : error.code === 'resume_bad_token'
-                ? 'body.token: '
-                : '';
-          return reply.code(status).send(problem(error.code, `${field}${error.message}`, error.fix));
-        }
-        throw error;
-      }
     },
   );
 }

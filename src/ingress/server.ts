@@ -12,6 +12,7 @@ import { listReportFiles, readInside } from './files.ts';
 import { mt5Routes } from './mt5-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerOperatorRoutes } from './operator-routes.ts';
+import { registerSafetyRoutes } from './safety-routes.ts';
 import { RouteTable } from './validation.ts';
 
 export interface IngressAppOptions extends IngressDeps {
@@ -141,6 +142,7 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
       tables.push(table);
       registerOperatorRoutes(table, options);
       registerCaptureRoutes(table, options);
+      registerSafetyRoutes(table, options);
       closeStreams = registerEventStream(table, options);
       const reportsDir = section.reportsDir ? path.resolve(section.reportsDir) : undefined;
       // The self-optimizer writes its reports under the context folder.

@@ -102,3 +102,8 @@ export const queryInt = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day like 2026-11-21');
+
+/** The body of an error answer: a code, what is wrong, and (when known) how to fix it. */
+export function problem(code: string, message: string, fix?: string) {
+  return { error: code, message, ...(fix ? { fix } : {}) };
+}
