@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { AgentRuntime, Quote, StrategistRules } from '../agents/index.ts';
+import type { Broker } from '../broker/index.ts';
+import type { BusMessage, MessageInput } from '../bus/index.ts';
+import type { JournalEntryInput } from '../journal/index.ts';
+import type { Queryable } from '../store/index.ts';
+import type { Strategy } from '../strategies/index.ts';
+import type { RiskLimits, RiskPosition } from './risk-gate.ts';
+
+/** The decision cycle's contract: what it needs (deps, settings) and what it reports. */
+export interface PortfolioSnapshot {
+  equity: number;
+  cash: number;
+  dayStartEquity: number;
+  positions: RiskPosition[];
+  symbolPnlToday: Record<string, number>;
+}
+
+export interface CycleSettings {
+  limits: RiskLimits;
+  rules: StrategistRules;
+  timeframe: string;
+  /** Candidates kept by the screen. */
+  topK: number;
+  /** Candidates worked on at once (LLM calls in flight). */
+  parallelism: number;
+  signerTimeoutMs: number;
+  maxDataAgeSeconds: number;
+  commissionRate: number;
+}
+
+export interface CycleDeps {
+  runtime: AgentRuntime;
+  publish(input: MessageInput, options?: { tx?: Queryable }): Promise<BusMessage>;
+  /** Runs work in one database transaction (order intent + its bus message). */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  broker: Broker;
+  brokerName: string;
+  portfolio(): Promise<PortfolioSnapshot>;
+  /** The halt level, or null when it cannot be read (which blocks trading). */
+  haltLevel(): Promise<number | null>;
+  /** A quote read again at signing time. */
+  freshQuote(symbol: string): Promise<Quote>;
+  journal(entry: JournalEntryInput): Promise<void>;
+  clock: { now(): number };
+  settings: CycleSettings;
+  fallbackStrategy: Strategy;
+}
+
+export type CandidateOutcome = 'no_trade' | 'vetoed' | 'executed' | 'rejected' | 'error' | 'halted';
+
+export interface CandidateReport {
+  symbol: string;
+  outcome: CandidateOutcome;
+  clientOrderId: string | null;
+  qty: number;
+  reasons: string[];
+}
+
+export interface CycleReport {
+  cycleId: string;
+  haltLevel: number | null;
+  screened: Array<{ symbol: string; score: number }>;
+  candidates: CandidateReport[];
+}
+
+/** Deterministic client order id: the same cycle and symbol always give the same id. */
+export function clientOrderIdFor(cycleId: string, symbol: string): string {
+  return `sg-${createHash('sha256').update(`${cycleId}:${symbol}`).digest('hex').slice(0, 24)}`;
+}

@@ -1,0 +1,178 @@
+import type { TradeProposal } from '../agents/index.ts';
+import type { Order } from '../broker/index.ts';
+import type { Signature } from '../bus/index.ts';
+import { faultPoint } from '../faults/index.ts';
+import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
+import { pipelineSql } from './sql.ts';
+
+/** A signed proposal on its way to the broker, with what the journal must say about it. */
+export interface Execution {
+  cycleId: string;
+  ts: Date;
+  symbol: string;
+  proposal: TradeProposal;
+  qty: number;
+  signatures: Signature[];
+  stance: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+  causationId: number;
+  notes: string[];
+  decidedBy: 'llm' | 'fallback';
+}
+
+/**
+ * Sends a signed proposal: the halt is read again, the order intent is committed with its bus
+ * message before the broker sees the order, then the bracket order goes out and the journal
+ * entry records what the broker did. A broker that does not answer leaves the outcome unknown
+ * (looked up by reconciliation), never resent here.
+ */
+export async function execute(deps: CycleDeps, run: Execution): Promise<CandidateReport> {
+  const { proposal, symbol, cycleId } = run;
+  const clientOrderId = clientOrderIdFor(cycleId, symbol);
+  const journalBase = {
+    ts: run.ts,
+    cycleId,
+    symbol,
+    agent: 'executor',
+    decidedBy: run.decidedBy,
+    proposal: { ...proposal },
+    stance: run.stance,
+    signatures: run.signatures,
+    inputs: run.inputs,
+    notes: run.notes,
+    clientOrderId,
+  };
+  // Checked again right before the order leaves, not only at cycle start: a halt may have come meanwhile.
+  const haltLevel = await deps.haltLevel().catch(() => null);
+  if (haltLevel === null || haltLevel >= 2) {
+    const reason =
+      haltLevel === null ? 'halt state unreadable at submission' : `halt level ${haltLevel} at submission`;
+    const message = await deps.publish({
+      fromAgent: 'executor',
+      toAgent: 'operator',
+      topic: 'order.blocked',
+      cycleId,
+      causationId: run.causationId,
+      payload: { symbol, clientOrderId, reason },
+    });
+    await deps.journal({
+      ...journalBase,
+      outcome: 'halted',
+      broker: { status: 'not_sent', broker: deps.brokerName, clientOrderId, message: reason },
+      messageId: message.id,
+    });
+    return { symbol, outcome: 'halted', clientOrderId, qty: 0, reasons: [reason] };
+  }
+  const request = {
+    clientOrderId,
+    symbol,
+    side: proposal.side,
+    type: proposal.entryType,
+    qty: run.qty,
+    leg: 'entry' as const,
+    // A stop-loss is always attached: the signature gate only passes proposals with a stop.
+    bracket: { stopLoss: proposal.stopPrice, takeProfit: proposal.targetPrice },
+    referencePrice: proposal.entryPrice,
+    cycleId,
+    ...(proposal.entryType === 'limit' ? { limitPrice: proposal.entryPrice } : {}),
+    ...(proposal.entryType === 'stop' ? { stopPrice: proposal.entryPrice } : {}),
+  };
+  // The intent is committed before the broker sees the order: after a crash, reconciliation finds it.
+  const intent = await deps.transaction(async (tx) => {
+    const message = await deps.publish(
+      {
+        fromAgent: 'executor',
+        toAgent: 'broker',
+        topic: 'order.intent',
+        cycleId,
+        causationId: run.causationId,
+        payload: { ...request, bracket: { ...request.bracket } },
+      },
+      { tx },
+    );
+    await tx.query(pipelineSql.insertOrderIntent(), [
+      clientOrderId,
+      deps.brokerName,
+      null,
+      'entry',
+      symbol,
+      proposal.side,
+      proposal.entryType,
+      run.qty,
+      request.limitPrice ?? null,
+      request.stopPrice ?? null,
+      cycleId,
+      message.id,
+    ]);
+    return message;
+  });
+  faultPoint('before-order-submitted');
+  let order: Order;
+  try {
+    order = await deps.broker.submit(request);
+  } catch (error) {
+    const reason = `broker did not take the order: ${(error as Error).message}`;
+    await deps.publish({
+      fromAgent: 'broker',
+      toAgent: 'executor',
+      topic: 'order.failed',
+      cycleId,
+      causationId: intent.id,
+      payload: { clientOrderId, reason },
+    });
+    await deps.journal({
+      ...journalBase,
+      outcome: 'error',
+      broker: { status: 'unknown', broker: deps.brokerName, clientOrderId, message: reason },
+      messageId: intent.id,
+    });
+    return { symbol, outcome: 'error', clientOrderId, qty: run.qty, reasons: [reason] };
+  }
+  const submitted = await deps.transaction(async (tx) => {
+    await tx.query(pipelineSql.updateOrderStatus(), [
+      clientOrderId,
+      order.status,
+      null,
+      order.reason,
+      order.status === 'filled' ? order.qty : 0,
+      order.fillPrice,
+    ]);
+    return deps.publish(
+      {
+        fromAgent: 'broker',
+        toAgent: 'executor',
+        topic: order.status === 'rejected' ? 'order.rejected' : 'order.submitted',
+        cycleId,
+        causationId: intent.id,
+        payload: {
+          clientOrderId,
+          status: order.status,
+          reason: order.reason,
+          children: order.linkedClientOrderIds,
+        },
+      },
+      { tx },
+    );
+  });
+  faultPoint('after-order-submitted');
+  const rejected = order.status === 'rejected';
+  await deps.journal({
+    ...journalBase,
+    outcome: rejected ? 'rejected' : 'executed',
+    broker: {
+      status: order.status,
+      broker: deps.brokerName,
+      clientOrderId,
+      message: order.reason,
+      details: { qty: run.qty, children: order.linkedClientOrderIds },
+    },
+    messageId: submitted.id,
+  });
+  return {
+    symbol,
+    outcome: rejected ? 'rejected' : 'executed',
+    clientOrderId,
+    qty: run.qty,
+    reasons: rejected ? [order.reason ?? 'rejected'] : [],
+  };
+}

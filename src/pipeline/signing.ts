@@ -1,0 +1,107 @@
+import { runDoubleChecker, runFactChecker, type Stance, type TradeProposal } from '../agents/index.ts';
+import type { BarSeries } from '../market/index.ts';
+import type { CycleDeps } from './cycle-types.ts';
+import { evaluateRisk, type RiskDecision } from './risk-gate.ts';
+import { agentSignature, type SignerResult } from './signatures.ts';
+
+/**
+ * The three signatures of a proposal, asked in parallel: the Risk Gate (code: sizing, halt,
+ * limits, correlation), the FactChecker and the DoubleChecker. Any veto, error or timeout is a veto.
+ */
+export async function collectSignatures(
+  deps: CycleDeps,
+  cycleId: string,
+  series: BarSeries,
+  index: number,
+  proposal: TradeProposal,
+  stance: Stance,
+  universe: ReadonlyMap<string, BarSeries>,
+) {
+  const { runtime, settings } = deps;
+  const at = () => new Date(deps.clock.now()).toISOString();
+  const riskWork = (async (): Promise<{ result: SignerResult; risk: RiskDecision }> => {
+    const [portfolio, haltLevel] = await Promise.all([deps.portfolio(), deps.haltLevel().catch(() => null)]);
+    // Closes of the candidate and of every open position, for the correlation check.
+    const closes: Record<string, number[]> = {};
+    for (const symbol of [series.symbol, ...portfolio.positions.map((position) => position.symbol)]) {
+      const other = symbol === series.symbol ? series : universe.get(symbol);
+      if (other) closes[symbol] = Array.from(other.close.subarray(0, other.length));
+    }
+    const risk = evaluateRisk(
+      {
+        proposal: {
+          symbol: proposal.symbol,
+          side: proposal.side,
+          entryPrice: proposal.entryPrice,
+          stopPrice: proposal.stopPrice,
+          targetPrice: proposal.targetPrice,
+        },
+        equity: portfolio.equity,
+        cash: portfolio.cash,
+        dayStartEquity: portfolio.dayStartEquity,
+        positions: portfolio.positions,
+        symbolPnlToday: portfolio.symbolPnlToday,
+        haltLevel,
+        riskMultiplier: stance.riskMultiplier,
+        closes,
+        commissionRate: settings.commissionRate,
+      },
+      settings.limits,
+    );
+    const reasons = risk.verdict === 'sign' ? [`size ${risk.qty} within every limit`] : risk.reasons;
+    return {
+      result: {
+        signature: { signer: 'risk-gate', verdict: risk.verdict, reasons, decidedBy: 'code', at: at() },
+        meta: { skill: null, route: null, model: null, error: null },
+      },
+      risk,
+    };
+  })();
+  const quote = deps.freshQuote(series.symbol);
+  const factWork = agentSignature(
+    'fact-checker',
+    quote.then((freshQuote) =>
+      runFactChecker(runtime, {
+        series,
+        index,
+        cycleId,
+        proposal,
+        freshQuote,
+        now: deps.clock.now(),
+        maxDataAgeSeconds: settings.maxDataAgeSeconds,
+      }),
+    ),
+    settings.signerTimeoutMs,
+    at,
+  );
+  const doubleWork = agentSignature(
+    'double-checker',
+    quote.then((freshQuote) =>
+      runDoubleChecker(runtime, {
+        series,
+        index,
+        timeframe: settings.timeframe,
+        cycleId,
+        stance: { regime: stance.regime, bias: stance.bias, riskMultiplier: stance.riskMultiplier },
+        trade: {
+          side: proposal.side,
+          entryType: proposal.entryType,
+          entryPrice: proposal.entryPrice,
+          stopPrice: proposal.stopPrice,
+          targetPrice: proposal.targetPrice,
+          horizonBars: proposal.horizonBars,
+        },
+        quote: freshQuote,
+      }),
+    ),
+    settings.signerTimeoutMs,
+    at,
+  );
+  // The three signers run at the same time: the cycle waits for the slowest, not for the sum.
+  const [riskDone, fact, double] = await Promise.all([riskWork, factWork, doubleWork]);
+  return {
+    signatures: [riskDone.result.signature, fact.signature, double.signature],
+    risk: riskDone.risk,
+    metas: { 'risk-gate': riskDone.result.meta, 'fact-checker': fact.meta, 'double-checker': double.meta },
+  };
+}
