@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import type { z } from 'zod';
-import type { MessageInput } from '../bus/index.ts';
-import type { LlmSecrets, LlmSection } from '../config/index.ts';
+import type { LlmSection } from '../config/index.ts';
 import type { Fault } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { type BreakerTransition, CircuitBreaker } from './breaker.ts';
+import { CircuitBreaker } from './breaker.ts';
+import { costOf, DailyBudget } from './budget.ts';
 import {
   isLlmError,
   LlmConfigError,
@@ -13,77 +12,31 @@ import {
   LlmFailure,
   LlmOutputError,
   LlmProcessError,
-  LlmReplayMissError,
   type RouteFailureReason,
 } from './errors.ts';
-import { paidSpendToday, recordAttempt, startOfUtcDay } from './ledger.ts';
-import { costMicroUsd, type PriceTable, priceTable } from './prices.ts';
-import { findCall, type HashInput, requestHash, storeCall } from './replay.ts';
+import { recordAttempt } from './ledger.ts';
+import { type PriceTable, priceTable } from './prices.ts';
+import { type HashInput, requestHash, storeCall } from './replay.ts';
 import type { Route, RouteMessage, RouteResponse } from './route.ts';
+import { RouterEvents } from './router-events.ts';
+import type { LlmFailed, LlmRequest, LlmResult, LlmRouterOptions } from './router-types.ts';
 import { createRoute } from './routes/index.ts';
-import { loadBreakers, saveBreaker } from './state.ts';
+import { loadBreakers } from './state.ts';
+import { answerFromStore, replayMiss } from './stored-answers.ts';
 import { repairMessages, validateAnswer } from './structured.ts';
 
-/** What a skill hands the router (built by the skills loader). */
-export interface LlmRequest<T> {
-  agent: string;
-  cycleId?: string;
-  skill: { name: string; version: string };
-  /** Stable prefix (philosophy + persona): cacheable. */
-  system: string;
-  /** Rendered inputs. */
-  prompt: string;
-  output: { schema: z.ZodType<T>; jsonSchema: Record<string, unknown> };
-  temperature?: number;
-  /** Route names in preference order; default: the configured order. */
-  routes?: string[];
-  timeoutMs?: number;
-}
-
-export interface LlmSuccess<T> {
-  ok: true;
-  value: T;
-  /** The JSON text that validated (what replay returns byte for byte). */
-  text: string;
-  route: string;
-  model: string;
-  /** Route calls made for this request (repairs included); 0 when served from the store. */
-  attempts: number;
-  fromCache: boolean;
-  requestHash: string;
-}
-
-export interface LlmFailed {
-  ok: false;
-  error: LlmFailure;
-  attempts: number;
-  requestHash: string;
-}
-
-export type LlmResult<T> = LlmSuccess<T> | LlmFailed;
-
-/** The narrow part of the bus the router needs (a `Bus` satisfies it). */
-export interface BusPublisher {
-  publish(input: MessageInput): Promise<unknown>;
-}
-
-export interface LlmRouterOptions {
-  section: LlmSection;
-  secrets?: LlmSecrets;
-  store: Queryable;
-  logger: Logger;
-  bus?: BusPublisher;
-  /** Ready-made routes in priority order, instead of building them from `section.routes`. */
-  routes?: Route[];
-  /** Injected clock (ms) for breaker cooldowns, retry-after and the budget day. */
-  now?: () => number;
-}
+export type {
+  BusPublisher,
+  LlmFailed,
+  LlmRequest,
+  LlmResult,
+  LlmRouterOptions,
+  LlmSuccess,
+} from './router-types.ts';
 
 type RouteOutcome<T> =
   | { ok: true; value: T; answerText: string; model: string; ledgerWrite: Promise<void> }
   | { ok: false; error: LlmError };
-
-const fromAgent = 'llm-router';
 
 function schemaName(skill: string): string {
   return skill.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'answer';
@@ -105,24 +58,29 @@ export class LlmRouter {
   readonly #section: LlmSection;
   readonly #store: Queryable;
   readonly #logger: Logger;
-  readonly #bus: BusPublisher | undefined;
+  readonly #events: RouterEvents;
   readonly #routes: Route[];
   readonly #byName: Map<string, Route>;
   readonly #breakers = new Map<string, CircuitBreaker>();
   readonly #prices: PriceTable;
   readonly #now: () => number;
   #ready: Promise<void> | undefined;
-  #spentMicro = 0;
-  #spentDay: number | undefined;
-  #budgetAnnouncedDay: number | undefined;
+  readonly #budget: DailyBudget;
 
   constructor(options: LlmRouterOptions) {
     this.#section = options.section;
     this.#store = options.store;
     this.#logger = options.logger.child({ module: 'llm' });
-    this.#bus = options.bus;
     this.#now = options.now ?? Date.now;
+    this.#events = new RouterEvents(this.#store, this.#logger, options.bus);
     this.#prices = priceTable(options.section.prices);
+    this.#budget = new DailyBudget({
+      dailyUsd: options.section.budget.dailyUsd,
+      store: this.#store,
+      logger: this.#logger,
+      now: this.#now,
+      announce: (payload) => this.#events.publish('llm.budget', payload),
+    });
     this.#routes =
       options.routes ??
       options.section.routes
@@ -188,35 +146,9 @@ export class LlmRouter {
     });
 
     if (mode === 'replay' || mode === 'cache') {
-      const stored = await findCall(this.#store, hash);
-      if (stored) {
-        const validation = validateAnswer(request.output.schema, stored.answerText);
-        if (validation.ok)
-          return {
-            ok: true,
-            value: validation.value,
-            text: stored.answerText,
-            route: stored.route,
-            model: stored.model,
-            attempts: 0,
-            fromCache: true,
-            requestHash: hash,
-          };
-        this.#logger.warn(
-          { requestHash: hash, problem: validation.problem },
-          'stored LLM answer no longer validates',
-        );
-      }
-      if (mode === 'replay') {
-        const cause = new LlmReplayMissError(
-          `replay: no recorded answer for skill ${request.skill.name}@${request.skill.version} (request ${hash.slice(0, 12)})`,
-        );
-        this.#logger.error(
-          { requestHash: hash, skill: request.skill.name, agent: request.agent },
-          cause.message,
-        );
-        return failed(new LlmFailure(cause.message, 'llm_replay_miss', [], 'user'));
-      }
+      const stored = await answerFromStore(this.#store, this.#logger, request, hash);
+      if (stored) return stored;
+      if (mode === 'replay') return failed(replayMiss(this.#logger, request, hash));
     }
 
     if (!this.configured)
@@ -241,7 +173,7 @@ export class LlmRouter {
     let attempts = 0;
     const nextAttempt = () => ++attempts;
     for (const route of ordered) {
-      if (route.billing === 'paid' && (await this.#budgetExhausted())) {
+      if (route.billing === 'paid' && (await this.#budget.exhausted())) {
         reasons.push({
           route: route.name,
           outcome: 'skipped',
@@ -267,7 +199,7 @@ export class LlmRouter {
       }
       let reported = false;
       try {
-        if (admission.transition) await this.#onTransition(admission.transition, undefined);
+        if (admission.transition) await this.#events.transition(admission.transition, undefined);
         const outcome = await this.#tryRoute(route, request, hash, nextAttempt);
         if (outcome.ok) {
           reported = true;
@@ -285,12 +217,12 @@ export class LlmRouter {
               : undefined;
           // No silent fallback: an answer from a later route is announced with the reasons.
           const failover =
-            reasons.length > 0 ? this.#announceFailover(request, route.name, reasons) : undefined;
+            reasons.length > 0 ? this.#events.failover(request, route.name, reasons) : undefined;
           // Independent writes: wait for them together (one round trip of latency, not several).
           await Promise.all([
             outcome.ledgerWrite,
             stored,
-            transition ? this.#onTransition(transition, undefined) : undefined,
+            transition ? this.#events.transition(transition, undefined) : undefined,
             failover,
           ]);
           return {
@@ -315,7 +247,7 @@ export class LlmRouter {
           },
           this.#now(),
         );
-        await this.#onTransition(transition, error);
+        await this.#events.transition(transition, error);
         reasons.push({
           route: route.name,
           outcome: 'failed',
@@ -326,7 +258,7 @@ export class LlmRouter {
       } finally {
         if (!reported) {
           const released = breaker.release();
-          if (released) await this.#onTransition(released, undefined).catch(() => {});
+          if (released) await this.#events.transition(released, undefined).catch(() => {});
         }
       }
     }
@@ -408,7 +340,7 @@ export class LlmRouter {
         return { ok: false, error };
       }
       const latencyMs = performance.now() - started;
-      const cost = this.#cost(route, response);
+      const cost = costOf(this.#prices, route, response);
       const validation = validateAnswer(request.output.schema, response.text, response.structured);
       const written = recordAttempt(this.#store, {
         ...ledger,
@@ -423,7 +355,7 @@ export class LlmRouter {
         outcome: validation.ok ? 'ok' : 'invalid_output',
         errorClass: validation.ok ? undefined : 'llm_invalid_output',
       });
-      if (route.billing === 'paid' && !cost.notional) this.#addSpend(cost.micro);
+      if (route.billing === 'paid' && !cost.notional) this.#budget.add(cost.micro);
       if (!validation.ok) await written;
       // On success the caller awaits this row together with the llm_calls write (one wait, not two).
       if (validation.ok)
@@ -453,104 +385,6 @@ export class LlmRouter {
       return { ok: false, error };
     }
     throw new Error('unreachable');
-  }
-
-  #cost(route: Route, response: RouteResponse): { micro: number; notional: boolean } {
-    const price = this.#prices[route.model] ?? this.#prices[response.model];
-    if (route.billing === 'subscription') {
-      // Paid for by the plan: the CLI's own estimate (or list price) is recorded as notional.
-      if (response.reportedCostUsd !== undefined)
-        return { micro: Math.round(response.reportedCostUsd * 1e6), notional: true };
-      return price
-        ? { micro: costMicroUsd(price, response.usage), notional: true }
-        : { micro: 0, notional: false };
-    }
-    return price
-      ? { micro: costMicroUsd(price, response.usage), notional: false }
-      : { micro: 0, notional: false };
-  }
-
-  #addSpend(micro: number): void {
-    if (this.#spentDay === startOfUtcDay(this.#now()).getTime()) this.#spentMicro += micro;
-  }
-
-  async #budgetExhausted(): Promise<boolean> {
-    const dailyUsd = this.#section.budget.dailyUsd;
-    if (dailyUsd <= 0) return false;
-    const now = this.#now();
-    const day = startOfUtcDay(now).getTime();
-    if (this.#spentDay !== day) {
-      this.#spentMicro = await paidSpendToday(this.#store, now);
-      this.#spentDay = day;
-    }
-    if (this.#spentMicro < dailyUsd * 1e6) return false;
-    if (this.#budgetAnnouncedDay !== day) {
-      this.#budgetAnnouncedDay = day;
-      const payload = {
-        state: 'exhausted',
-        dailyUsd,
-        spentUsd: this.#spentMicro / 1e6,
-        day: new Date(day).toISOString().slice(0, 10),
-      };
-      this.#logger.warn(
-        payload,
-        `LLM daily budget of $${dailyUsd} reached: paid routes skipped until the next UTC day`,
-      );
-      await this.#publish('llm.budget', payload);
-    }
-    return true;
-  }
-
-  async #onTransition(transition: BreakerTransition, error: LlmError | undefined): Promise<void> {
-    await saveBreaker(this.#store, transition.snapshot);
-    if (transition.from === transition.to) return;
-    const retryAt = transition.snapshot.retryAt;
-    const payload = {
-      route: transition.route,
-      from: transition.from,
-      to: transition.to,
-      reason: transition.reason,
-      consecutiveFailures: transition.snapshot.consecutiveFailures,
-      retryAt: retryAt === undefined ? null : new Date(retryAt).toISOString(),
-      errorCode: error?.code ?? null,
-    };
-    const line = `LLM route ${transition.route}: ${transition.from} → ${transition.to} (${transition.reason})`;
-    if (transition.to === 'open') this.#logger.warn(payload, line);
-    else this.#logger.info(payload, line);
-    await this.#publish('llm.breaker', payload);
-  }
-
-  async #announceFailover<T>(
-    request: LlmRequest<T>,
-    answeredBy: string,
-    reasons: readonly RouteFailureReason[],
-  ): Promise<void> {
-    const payload = {
-      agent: request.agent,
-      skill: request.skill.name,
-      cycleId: request.cycleId ?? null,
-      answeredBy,
-      passedOver: reasons.map((reason) => ({
-        route: reason.route,
-        outcome: reason.outcome,
-        code: reason.code,
-      })),
-    };
-    this.#logger.info(
-      payload,
-      `LLM failover: ${answeredBy} answered ${request.skill.name} for ${request.agent}`,
-    );
-    await this.#publish('llm.failover', payload, request.cycleId);
-  }
-
-  async #publish(topic: string, payload: Record<string, unknown>, cycleId?: string): Promise<void> {
-    if (!this.#bus) return;
-    try {
-      await this.#bus.publish({ fromAgent, toAgent: 'operator', topic, payload, cycleId: cycleId ?? null });
-    } catch (error) {
-      // The transition is already persisted; a bus outage must not fail the call.
-      this.#logger.error({ topic, err: error }, 'could not publish an LLM router event');
-    }
   }
 }
 
