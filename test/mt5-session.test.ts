@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMt5Broker } from '../src/broker/index.ts';
+import { createMt5Broker, type Mt5Broker } from '../src/broker/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, loadConfig, Secret } from '../src/config/index.ts';
 import { createIngressServer } from '../src/ingress/mt5-routes.ts';
@@ -66,6 +66,19 @@ function mt5Config(contextDir: string): Config {
       paths: { contextDir } as never,
     },
   });
+}
+
+/** The watchdog's invariants, measured now through this broker. */
+async function watchdogSees(config: Config, broker: Mt5Broker) {
+  const report = await checkInvariants({
+    config,
+    db: db.store,
+    broker,
+    databaseDownSince: null,
+    now: Date.now(),
+    highWaterMark: 0,
+  });
+  return report.results;
 }
 
 /** A market session on the MT5 venue whose agents answer from `route`. */
@@ -188,16 +201,7 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       const protectedPass = await session.monitor();
       expect(protectedPass).toMatchObject({ positions: 1, stopsMissing: [], actions: [] });
       const invariants = async () =>
-        (
-          await checkInvariants({
-            config,
-            db: db.store,
-            broker,
-            databaseDownSince: null,
-            now: Date.now(),
-            highWaterMark: 0,
-          })
-        ).results.find((result) => result.name === 'every_position_has_a_stop')!;
+        (await watchdogSees(config, broker)).find((result) => result.name === 'every_position_has_a_stop')!;
       expect((await invariants()).ok).toBe(true);
 
       // Someone removes the SL in the terminal: the watchdog sees it, the monitor puts it back.
@@ -364,17 +368,7 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
 
   it('the watchdog sees a hand-opened position, a silent EA (staleBrokerLevel) and an EA that never connected (shown, no halt)', async () => {
     const config = mt5Config('context');
-    const report = async (broker: ReturnType<typeof createMt5Broker>) =>
-      (
-        await checkInvariants({
-          config,
-          db: db.store,
-          broker,
-          databaseDownSince: null,
-          now: Date.now(),
-          highWaterMark: 0,
-        })
-      ).results;
+    const report = (broker: Mt5Broker) => watchdogSees(config, broker);
     await ea.heartbeat();
     // A position opened by hand in the terminal: no order of ours explains it.
     await ea.positions([

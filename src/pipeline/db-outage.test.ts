@@ -14,7 +14,8 @@ import { generateSimSeries } from '../market/index.ts';
 import { createStoreFromUrl } from '../store/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import { haltLevelOrNull } from '../watchdog/index.ts';
-import { type CycleDeps, clientOrderIdFor, runDecisionCycle } from './decision-cycle.ts';
+import { type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
+import { runDecisionCycle } from './decision-cycle.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
 
 const logger = silentLogger();

@@ -15,7 +15,8 @@ import { silentLogger } from '../logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../market/index.ts';
 import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
 import { createStrategy } from '../strategies/index.ts';
-import { type CycleDeps, runDecisionCycle } from './decision-cycle.ts';
+import type { CycleDeps } from './cycle-types.ts';
+import { runDecisionCycle } from './decision-cycle.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
 
 let db: TestDatabase;

@@ -2,28 +2,10 @@ import { indicatorsAt, runRegime, runStrategist, type Stance, toTradeProposal } 
 import type { BarSeries } from '../market/index.ts';
 import { withClock } from './clocked.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
-import {
-  type CandidateOutcome,
-  type CandidateReport,
-  type CycleDeps,
-  type CycleReport,
-  type CycleSettings,
-  clientOrderIdFor,
-  type PortfolioSnapshot,
-} from './cycle-types.ts';
+import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
 import { execute } from './execute.ts';
 import { allSigned } from './signatures.ts';
 import { collectSignatures } from './signing.ts';
-
-export {
-  type CandidateOutcome,
-  type CandidateReport,
-  type CycleDeps,
-  type CycleReport,
-  type CycleSettings,
-  clientOrderIdFor,
-  type PortfolioSnapshot,
-};
 
 /**
  * The screen: a deterministic score per symbol (trend strength: |20-bar return| over 20-bar

@@ -21,7 +21,8 @@ import {
   shippedSkillsDir,
 } from '../skills/index.ts';
 import { createStrategy } from '../strategies/index.ts';
-import { type CycleDeps, runDecisionCycle } from './decision-cycle.ts';
+import type { CycleDeps } from './cycle-types.ts';
+import { runDecisionCycle } from './decision-cycle.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
 
 const logger = silentLogger();

@@ -7,9 +7,8 @@ export {
   type CycleSettings,
   clientOrderIdFor,
   type PortfolioSnapshot,
-  runDecisionCycle,
-  screen,
-} from './decision-cycle.ts';
+} from './cycle-types.ts';
+export { runDecisionCycle, screen } from './decision-cycle.ts';
 export {
   brokerEventRecorder,
   cycleIdFor,
