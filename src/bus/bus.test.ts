@@ -156,6 +156,22 @@ describe('subscribe', () => {
     expect(received.length).toBe(201);
   });
 
+  it('lists the newest committed messages even while another transaction holds the horizon back', async () => {
+    const bus = newBus();
+    const held = await db.store.pool.connect();
+    try {
+      await held.query('BEGIN');
+      await held.query('SELECT pg_current_xact_id()');
+      const fresh = await bus.publish(message('listing.fresh', { n: 1 }));
+      // A tail must not start past the open transaction; a listing has no such reason to hide it.
+      expect((await bus.latest(1)).messages.map((each) => each.id)).not.toContain(fresh.id);
+      expect((await bus.newest(1)).map((each) => each.id)).toEqual([fresh.id]);
+    } finally {
+      await held.query('ROLLBACK');
+      held.release();
+    }
+  });
+
   it('delivers committed messages within a poll interval when no notification comes', async () => {
     const bus = newBus({ pollIntervalMs: 500 });
     const received: number[] = [];

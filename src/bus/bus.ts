@@ -165,6 +165,15 @@ export class Bus {
     return messages;
   }
 
+  /**
+   * The newest `count` committed messages, oldest first, for a listing. Unlike `latest` it does
+   * not stop at the horizon: a transaction open elsewhere in the cluster does not hide them.
+   */
+  async newest(count: number): Promise<BusMessage[]> {
+    const result = await this.#store.query<MessageRow>(busSql.newest(), [count]);
+    return result.rows.map(rowToMessage).reverse();
+  }
+
   /** The newest `count` messages, oldest first, and the position after them (for tails). */
   async latest(count: number): Promise<{ messages: BusMessage[]; position: BusPosition }> {
     const result = await this.#store.query<MessageRow & { horizon: string }>(busSql.latest(), [count]);

@@ -136,6 +136,9 @@ export const busSql = {
     ORDER BY tx_id, id
     LIMIT $8`,
 
+  /** The newest committed messages, for a listing (not a tail: no position is taken from it). */
+  newest: () => `SELECT ${columns} FROM agent_messages ORDER BY tx_id DESC, id DESC LIMIT $1`,
+
   /** The newest settled messages (for tails): below the horizon, so a tail starting after them misses nothing. */
   latest: () => `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
     SELECT h.xmin::text AS horizon, b.* FROM h LEFT JOIN LATERAL (

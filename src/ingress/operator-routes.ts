@@ -256,8 +256,7 @@ export function registerOperatorRoutes(table: RouteTable, deps: IngressDeps): vo
         .map((topic) => topic.trim())
         .filter(Boolean);
       let messages: BusMessage[];
-      if (!query.from && !query.to && !query.cycleId && !topics)
-        messages = (await bus.latest(query.limit)).messages;
+      if (!query.from && !query.to && !query.cycleId && !topics) messages = await bus.newest(query.limit);
       else
         messages = await bus.replayAll({
           from: query.from ? new Date(query.from) : undefined,
