@@ -76,6 +76,11 @@ describe('signet backtest --pipeline full: the agent cycle of `signet start` ove
     const journal = path.join(folder, 'state', 'backtests', 'btfull-a', 'journal');
     expect(existsSync(journal)).toBe(true);
     expect(readdirSync(journal).length).toBeGreaterThan(100);
+    // Each closed round trip is journaled as an exit, as in paper trading.
+    const exits = await db.store.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM agent_journal WHERE outcome = 'exited'`,
+    );
+    expect(exits.rows[0]?.n).toBe(report.closedTrades);
 
     // Deterministic agents, same bars: the same trades again.
     const second = await full('btfull-b');

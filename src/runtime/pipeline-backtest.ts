@@ -16,6 +16,7 @@ import {
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
+import { exitJournalEntry } from './exit-journal.ts';
 import { BrokerRecorder } from './recorder.ts';
 
 export interface PipelineBacktestOptions {
@@ -80,7 +81,15 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
   const journal = async (entry: Parameters<CycleDeps['journal']>[0]) => {
     await writeJournalEntry(entry, { db: store, root: options.journalRoot });
   };
-  const recorder = new BrokerRecorder({ store, publish, brokerName, logger, clock });
+  const recorder = new BrokerRecorder({
+    store,
+    publish,
+    brokerName,
+    logger,
+    clock,
+    // As in paper trading, each round trip's close is journaled.
+    onTradeClosed: (event) => journal(exitJournalEntry(event.trade, brokerName)),
+  });
   const broker = new PaperBroker({
     cash: config.paper.cash,
     commission: config.paper.commission,

@@ -20,6 +20,7 @@ import {
 import type { Store } from '../store/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
+import { exitJournalEntry } from './exit-journal.ts';
 import { applyPaperRequest, JournaledPaperBroker, loadPaperRequests } from './journaled-broker.ts';
 import { paperReconcileSource } from './paper-source.ts';
 import { BrokerRecorder } from './recorder.ts';
@@ -116,7 +117,7 @@ export class SimSession {
       brokerName: 'paper',
       logger: options.logger,
       clock,
-      onTradeClosed: (event) => this.#journalExit(event),
+      onTradeClosed: (event) => this.#journal(exitJournalEntry(event.trade, 'paper')),
     });
     this.broker = new PaperBroker({
       cash: config.paper.cash,
@@ -285,30 +286,6 @@ export class SimSession {
       this.#realisedToday.set(symbol, (this.#realisedToday.get(symbol) ?? 0) + event.trade.pnl);
     }
     this.#recorder.record(event);
-  }
-
-  async #journalExit(event: Extract<BrokerEvent, { kind: 'trade-closed' }>): Promise<void> {
-    const { trade } = event;
-    await this.#journal({
-      ts: new Date(trade.exitTime),
-      symbol: trade.symbol,
-      agent: 'monitor',
-      outcome: 'exited',
-      decidedBy: 'code',
-      broker: {
-        status: 'filled',
-        broker: 'paper',
-        message: `closed ${trade.qty} at ${trade.exitPrice}`,
-        details: {
-          entryPrice: trade.entryPrice,
-          exitPrice: trade.exitPrice,
-          pnl: Number(trade.pnl.toFixed(2)),
-        },
-      },
-      notes: [
-        `Position closed: P&L ${trade.pnl.toFixed(2)} after ${new Date(trade.entryTime).toISOString().slice(0, 10)} → ${new Date(trade.exitTime).toISOString().slice(0, 10)}.`,
-      ],
-    });
   }
 
   #lastClose(symbol: string): number {
