@@ -7,7 +7,7 @@ import { type Config, loadConfig, Secret } from '../src/config/index.ts';
 import { createIngressServer } from '../src/ingress/mt5-routes.ts';
 import type { Route, RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
-import { generateSimSeries } from '../src/market/index.ts';
+import { generateSimSeries, Mt5Feed } from '../src/market/index.ts';
 import { MarketSession } from '../src/runtime/index.ts';
 import { checkInvariants } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
@@ -106,6 +106,24 @@ async function openSession(route: Route) {
 }
 
 describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over HTTP)', () => {
+  it('a cycle loads the newest historyBars of each symbol, a backtest every bar', async () => {
+    await ea.heartbeat();
+    await ea.bars('USDCHF', fxBars('USDCHF', 120));
+    const feed = (maxBarsPerSymbol?: number) =>
+      new Mt5Feed({
+        db: db.store,
+        terminalId: async () => ea.terminalId,
+        timeframe: 'M5',
+        symbols: ['USDCHF'],
+        maxBarsPerSymbol,
+      });
+    const capped = (await feed(60).load()).series[0]!;
+    const all = (await feed().load()).series[0]!;
+    expect([capped.length, all.length]).toEqual([60, 120]);
+    expect(capped.time[59]).toBe(all.time[119]);
+    expect(capped.time[0]).toBe(all.time[60]);
+  });
+
   it('broker.kind: mt5 alone selects the EA feed and market mode', () => {
     const config = mt5Config('context');
     expect(config.feed.kind).toBe('mt5');

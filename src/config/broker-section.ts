@@ -64,6 +64,8 @@ export const mt5SectionSchema = z
       .default('M5'),
     /** How often market mode looks for a newly closed bar; each new bar runs one decision cycle. */
     newBarCheckMs: z.number().int().min(100).max(600_000).default(2_000),
+    /** Bars of history per symbol a cycle loads (the newest ones): indicators need about 60. */
+    historyBars: z.number().int().min(60).max(100_000).default(1_000),
     /** How long a cycle waits for every symbol's EA to post the new bar before it runs anyway. */
     newBarGraceMs: z.number().int().min(0).max(600_000).default(10_000),
     /** MT5 magic number on Signet's orders and positions (the EA's InpMagic). */

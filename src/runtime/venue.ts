@@ -89,6 +89,7 @@ function openMt5Venue(config: Config, options: VenueOptions): Venue {
       terminalId: async () => (await broker.terminal()).terminalId,
       timeframe: section.timeframe,
       symbols: section.symbols,
+      maxBarsPerSymbol: section.historyBars,
     }),
     symbols: section.symbols,
     timeframe: section.timeframe,

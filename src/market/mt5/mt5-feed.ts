@@ -10,17 +10,23 @@ export interface Mt5FeedOptions {
   timeframe: string;
   /** Symbols to trade; empty: every symbol the EA posts bars for. */
   symbols: string[];
+  /** The newest this many bars per symbol at most (a cycle needs history, not every bar ever posted). */
+  maxBarsPerSymbol?: number;
 }
 
 /** SQL of the EA bar feed, as small pure builders. */
 export const mt5FeedSql = {
   bars: () =>
-    `SELECT symbol, (extract(epoch FROM time_utc) * 1000)::float8 AS time, open::float8, high::float8, low::float8,
-            close::float8, (CASE WHEN real_volume > 0 THEN real_volume ELSE tick_volume END)::float8 AS volume
-       FROM mt5_bars
-      WHERE terminal_id = $1 AND timeframe = $2 AND (cardinality($3::text[]) = 0 OR symbol = ANY($3))
-        AND time_utc >= to_timestamp($4 / 1000.0) AND time_utc <= to_timestamp($5 / 1000.0)
-      ORDER BY symbol, time_utc`,
+    `SELECT symbol, time, open, high, low, close, volume FROM (
+       SELECT symbol, (extract(epoch FROM time_utc) * 1000)::float8 AS time, open::float8, high::float8,
+              low::float8, close::float8,
+              (CASE WHEN real_volume > 0 THEN real_volume ELSE tick_volume END)::float8 AS volume,
+              row_number() OVER (PARTITION BY symbol ORDER BY time_utc DESC) AS newest_first
+         FROM mt5_bars
+        WHERE terminal_id = $1 AND timeframe = $2 AND (cardinality($3::text[]) = 0 OR symbol = ANY($3))
+          AND time_utc >= to_timestamp($4 / 1000.0) AND time_utc <= to_timestamp($5 / 1000.0)) bars
+      WHERE $6::bigint IS NULL OR newest_first <= $6
+      ORDER BY symbol, time`,
   latest: () =>
     `SELECT DISTINCT ON (symbol) symbol, (extract(epoch FROM time_utc) * 1000)::float8 AS time, open::float8,
             high::float8, low::float8, close::float8,
@@ -68,6 +74,7 @@ export class Mt5Feed implements Feed {
       symbols,
       range.from ?? 0,
       range.to ?? 8.64e15,
+      this.options.maxBarsPerSymbol ?? null,
     ]);
     const bySymbol = new Map<string, Bar[]>(symbols.map((symbol) => [symbol, []]));
     for (const row of rows.rows) {
