@@ -4,11 +4,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { type Broker, createAlpacaBroker } from '../src/broker/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
+import type { Config } from '../src/config/index.ts';
 import { beat } from '../src/heartbeats/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { createStoreFromUrl, migrate, startEmbeddedPostgres } from '../src/store/index.ts';
 import { logNotifier, Pager, Watchdog, type WatchdogCheck } from '../src/watchdog/index.ts';
+import { alpacaFakeConfig } from '../test/fakes/alpaca/config.ts';
 import { startAlpacaFake } from '../test/fakes/alpaca/server.ts';
 import { TcpProxy } from '../test/support/tcp-proxy.ts';
 import { type BenchResult, percentile } from './types.ts';
@@ -31,11 +32,7 @@ export async function runWatchdogBench(runs = 5): Promise<BenchResult[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-watchdog-'));
   chmodSync(dataDir, 0o755);
   const fake = await startAlpacaFake();
-  const base = loadConfig({
-    overrides: { dataDir },
-    file: '/dev/null',
-    env: { ...process.env, APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey },
-  });
+  const base = alpacaFakeConfig(fake, ['AAA']);
   const embedded = process.env.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres({
@@ -113,17 +110,6 @@ async function once(
     ...base,
     dataPath: folder,
     paths: { ...base.paths, contextDir: path.join(folder, 'context') },
-    broker: {
-      ...base.broker,
-      kind: 'alpaca',
-      alpaca: {
-        ...base.broker.alpaca,
-        tradingUrl: fake.baseUrl,
-        streamUrl: fake.streamUrl,
-        dataUrl: fake.baseUrl,
-        symbols: ['AAA'],
-      },
-    },
     watchdog: {
       ...base.watchdog,
       checkIntervalMs,

@@ -165,7 +165,9 @@ describe('operator console in Chromium', () => {
     // Hold the element itself: newer messages keep arriving at the top of the list.
     const link = await liveCycle.elementHandle();
     const cycleId = await link!.textContent();
-    await link!.click();
+    // The list keeps moving as messages arrive, so the link is never "stable" for a pointer
+    // click; the click event itself is what the operator's click sends.
+    await link!.dispatchEvent('click');
     await page.locator('[data-page=chain]').waitFor();
     expect(await page.locator('[data-page=chain] h1').textContent()).toBe(`Cycle ${cycleId}`);
     await page.locator('.chain .message').first().waitFor();
@@ -258,7 +260,8 @@ describe('operator console in Chromium', () => {
     expect(capture.status).toBe(200);
     await page.click('a[data-nav=charts]');
     await page.locator('svg.candles rect.candle').first().waitFor();
-    await page.locator('svg.candles path.marker.buy').waitFor();
+    // The sim brain may have bought ALPHA too: wait for the marker of the fill inserted here.
+    await page.locator('svg.candles path.marker.buy', { hasText: 'chart-test-1' }).waitFor();
     // Shown from the bytes fetched with the operator token: the image decodes.
     const picture = page.locator('[data-testid=capture]');
     await picture.waitFor();

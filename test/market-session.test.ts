@@ -2,11 +2,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../src/bus/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
+import type { Config } from '../src/config/index.ts';
 import type { RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { generateSimSeries } from '../src/market/index.ts';
 import { MarketSession } from '../src/runtime/index.ts';
+import { alpacaFakeConfig } from './fakes/alpaca/config.ts';
 import { type AlpacaFake, startAlpacaFake } from './fakes/alpaca/server.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
@@ -48,28 +49,9 @@ describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a
       lastClose[symbol] = series.close[series.length - 1]!;
       fake.control.setPrice(symbol, lastClose[symbol]!);
     }
-    const base = loadConfig({
-      env: { APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey },
-      file: '/dev/null',
-    });
+    const base = alpacaFakeConfig(fake, symbols);
     const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-market-'));
-    const config: Config = {
-      ...base,
-      feed: { ...base.feed, kind: 'alpaca' },
-      broker: {
-        ...base.broker,
-        kind: 'alpaca',
-        alpaca: {
-          ...base.broker.alpaca,
-          tradingUrl: fake.baseUrl,
-          streamUrl: fake.streamUrl,
-          dataUrl: fake.baseUrl,
-          symbols,
-        },
-      },
-      schedule: { ...base.schedule, mode: 'market' },
-      paths: { ...base.paths, contextDir },
-    };
+    const config: Config = { ...base, paths: { ...base.paths, contextDir } };
     const route = agreeingRoute((request: RouteRequest) => {
       const symbol = symbolOf(request);
       return buyAtMarket(symbol, lastClose[symbol]!, { stop: 0.95, target: 1.1, horizonBars: 5 });

@@ -36,6 +36,7 @@ export {
 export {
   defaultStrategistRules,
   fallbackProposal,
+  noTradeAnswer,
   runStrategist,
   type StrategistRequest,
   type StrategistRules,

@@ -43,11 +43,9 @@ export interface StrategistRequest {
 
 const round = (value: number) => Number(value.toFixed(4));
 
-/** The deterministic strategy's entry signal as a Strategist answer, with ATR-based stop and target. */
-export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
-  const { series, index, rules } = request;
-  const symbol = series.symbol;
-  const noTrade = (rationale: string): StrategistAnswer => ({
+/** A Strategist answer that declines to trade: every trade field null. */
+export function noTradeAnswer(symbol: string, rationale: string, confidence = 0): StrategistAnswer {
+  return {
     decision: 'no_trade',
     symbol,
     side: null,
@@ -57,8 +55,15 @@ export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
     targetPrice: null,
     horizonBars: null,
     rationale,
-    confidence: 0,
-  });
+    confidence,
+  };
+}
+
+/** The deterministic strategy's entry signal as a Strategist answer, with ATR-based stop and target. */
+export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
+  const { series, index, rules } = request;
+  const symbol = series.symbol;
+  const noTrade = (rationale: string) => noTradeAnswer(symbol, rationale);
   if (request.position)
     return noTrade('fallback: already in a position; it leaves by its stop, target or horizon');
   const held = 0;

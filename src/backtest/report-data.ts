@@ -45,16 +45,8 @@ export interface BacktestReport {
   closedTrades: number;
   totalCommission: number;
   rejectedOrders: number;
-  metrics: {
-    totalReturnPct: number;
-    maxDrawdownPct: number;
-    sharpe: number | null;
-    sortino: number | null;
-    cagrPct: number | null;
-    winRatePct: number | null;
-    profitFactor: number | null;
-    exposurePct: number;
-  };
+  /** The metrics, rounded for the report (start and end values are above). */
+  metrics: Omit<Metrics, 'initialValue' | 'finalValue'>;
   trades: TradeRow[];
 }
 

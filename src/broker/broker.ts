@@ -149,6 +149,23 @@ export interface ClosedTrade {
   exitClientOrderId: string;
 }
 
+/** A stop-loss for a whole long position: what the monitor and the watchdog send when one is missing. */
+export function protectiveStop(
+  clientOrderId: string,
+  position: Pick<Position, 'symbol' | 'qty'>,
+  stopPrice: number,
+): OrderRequest {
+  return {
+    clientOrderId,
+    symbol: position.symbol,
+    side: 'sell',
+    type: 'stop',
+    stopPrice,
+    qty: position.qty,
+    leg: 'stop_loss',
+  };
+}
+
 /**
  * Whether a position is protected by a live stop at the broker: a stop-loss price held on the
  * position (MT5), or a working stop order (the position's own, else `knownStopId`, e.g. the one

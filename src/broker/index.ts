@@ -16,7 +16,7 @@ export type {
   PortfolioView,
   Position,
 } from './broker.ts';
-export { liveStopOf } from './broker.ts';
+export { liveStopOf, protectiveStop } from './broker.ts';
 export * from './mt5/index.ts';
 export { BrokerNotConnectedError } from './not-connected.ts';
 export { matchPrice, type PaperBook, slipPrice } from './paper/book.ts';

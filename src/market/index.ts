@@ -27,4 +27,5 @@ export {
   type SimSeries,
   simFeed,
   simFeedOptionsSchema,
+  simSeriesCache,
 } from './sim.ts';

@@ -64,6 +64,31 @@ export interface SimSeries extends BarSeries {
   readonly regimes: Regime[];
 }
 
+/**
+ * The sim market's series by symbol, generated on first use and kept (each is a pure function of
+ * the settings): undefined for a symbol outside the market.
+ */
+export function simSeriesCache(settings: {
+  seed: number;
+  symbols: readonly string[];
+  bars: number;
+  start: string;
+}): (symbol: string) => SimSeries | undefined {
+  const cache = new Map<string, SimSeries>();
+  return (symbol) => {
+    if (!settings.symbols.includes(symbol)) return undefined;
+    let series = cache.get(symbol);
+    if (!series) {
+      series = generateSimSeries(
+        { seed: settings.seed, symbols: [...settings.symbols], bars: settings.bars, start: settings.start },
+        symbol,
+      );
+      cache.set(symbol, series);
+    }
+    return series;
+  };
+}
+
 export function generateSimSeries(options: SimFeedOptions, symbol: string): SimSeries {
   const settings = simFeedOptionsSchema.parse(options);
   const random = createRandom(hashSymbol(settings.seed, symbol));

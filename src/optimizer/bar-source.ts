@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Bar, barAt, generateSimSeries, type SimSeries } from '../market/index.ts';
+import { type Bar, barAt, simSeriesCache } from '../market/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { optimizerSql } from './sql.ts';
 
@@ -29,19 +29,7 @@ export type SimSessionState = z.infer<typeof simSessionStateSchema>;
  * decision can be regenerated exactly as the session saw them.
  */
 export function simBarSource(settings: Omit<SimSessionState, 'runId'>): BarSource {
-  const cache = new Map<string, SimSeries>();
-  const seriesOf = (symbol: string): SimSeries | undefined => {
-    if (!settings.symbols.includes(symbol)) return undefined;
-    let series = cache.get(symbol);
-    if (!series) {
-      series = generateSimSeries(
-        { seed: settings.seed, symbols: settings.symbols, bars: settings.bars, start: settings.start },
-        symbol,
-      );
-      cache.set(symbol, series);
-    }
-    return series;
-  };
+  const seriesOf = simSeriesCache(settings);
   return {
     describe: `sim feed (seed ${settings.seed}, ${settings.bars} bars from ${settings.start}: ${settings.symbols.join(', ')})`,
     async bars(symbol, after, count) {

@@ -1,14 +1,11 @@
+import type { TradeProposal } from '../agents/index.ts';
 import type { Bar } from '../market/index.ts';
 
 /** The trade a proposal described, as the optimizer replays it. */
-export interface ProposedTrade {
-  side: 'buy' | 'sell';
-  entryType: 'market' | 'limit' | 'stop';
-  entryPrice: number;
-  stopPrice: number;
-  targetPrice: number;
-  horizonBars: number;
-}
+export type ProposedTrade = Pick<
+  TradeProposal,
+  'side' | 'entryType' | 'entryPrice' | 'stopPrice' | 'targetPrice' | 'horizonBars'
+>;
 
 /**
  * How a trade would have ended: `stop` or `target` first, `horizon` (neither within the horizon:

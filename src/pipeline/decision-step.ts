@@ -8,7 +8,7 @@ import type {
 } from '../broker/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { Proposal, Strategy } from '../strategies/index.ts';
-import { isoTime, type MessageSink, topics } from './messages.ts';
+import { fillPayload, isoTime, type MessageSink, topics } from './messages.ts';
 
 /** How proposals become orders: sizing and protection. All fractions (0.95 = 95 %). */
 export interface ExecutionPolicy {
@@ -176,18 +176,7 @@ export function brokerEventRecorder(
           cycleId: order.cycleId,
           causedBy: causeOf(order),
           time,
-          payload: {
-            clientOrderId: fill.clientOrderId,
-            symbol: fill.symbol,
-            side: fill.side,
-            leg: order.leg,
-            qty: fill.qty,
-            price: fill.price,
-            commission: fill.commission,
-            cashAfter: event.cashAfter,
-            positionAfter: event.positionAfter,
-            at: isoTime(fill.time),
-          },
+          payload: { ...fillPayload(event), at: isoTime(fill.time) },
         });
         fillRefs.set(fill.clientOrderId, ref);
         return;

@@ -3,7 +3,7 @@ import type { Order } from '../broker/index.ts';
 import type { Signature } from '../bus/index.ts';
 import { faultPoint } from '../faults/index.ts';
 import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
-import { pipelineSql } from './sql.ts';
+import { orderStatusParams, pipelineSql } from './sql.ts';
 
 /** A signed proposal on its way to the broker, with what the journal must say about it. */
 export interface Execution {
@@ -129,14 +129,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     return { symbol, outcome: 'error', clientOrderId, qty: run.qty, reasons: [reason] };
   }
   const submitted = await deps.transaction(async (tx) => {
-    await tx.query(pipelineSql.updateOrderStatus(), [
-      clientOrderId,
-      order.status,
-      null,
-      order.reason,
-      order.status === 'filled' ? order.qty : 0,
-      order.fillPrice,
-    ]);
+    await tx.query(pipelineSql.updateOrderStatus(), orderStatusParams(clientOrderId, order));
     return deps.publish(
       {
         fromAgent: 'broker',

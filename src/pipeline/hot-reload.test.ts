@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { scriptedRoute } from '../../test/support/scripted-route.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { waitFor } from '../../test/support/wait.ts';
-import { type AgentRuntime, defaultStrategistRules } from '../agents/index.ts';
+import { type AgentRuntime, defaultStrategistRules, noTradeAnswer } from '../agents/index.ts';
 import { PaperBroker } from '../broker/index.ts';
 import { Bus } from '../bus/index.ts';
 import { llmSectionSchema } from '../config/index.ts';
@@ -54,18 +54,7 @@ describe('skills hot reload during a run', () => {
     const route = scriptedRoute({
       answers: {
         regime: { regime: 'ranging', bias: 'neutral', riskMultiplier: 0.5, rationale: 'flat' },
-        strategist: {
-          decision: 'no_trade',
-          symbol: 'HOT',
-          side: null,
-          entryType: null,
-          entryPrice: null,
-          stopPrice: null,
-          targetPrice: null,
-          horizonBars: null,
-          rationale: 'nothing to do',
-          confidence: 0.1,
-        },
+        strategist: noTradeAnswer('HOT', 'nothing to do', 0.1),
       },
     });
     const clock = { now: () => series.time[series.length - 1]! };

@@ -22,6 +22,7 @@ export { type WriteLogOptions, writeMessageLog } from './message-log.ts';
 export {
   type CycleMessage,
   type CycleMessageInput,
+  fillPayload,
   MemorySink,
   type MessageSink,
   topics,

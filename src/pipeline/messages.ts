@@ -1,3 +1,4 @@
+import type { BrokerEvent } from '../broker/index.ts';
 /**
  * What a cycle says, before it is on the bus. A sink hands out local references so a message
  * can name its cause before any bus id exists; writeMessageLog turns them into causation ids.
@@ -19,6 +20,22 @@ export interface CycleMessage {
 }
 
 export type CycleMessageInput = Omit<CycleMessage, 'ref'>;
+
+/** What a paper fill says on the bus, live or in a backtest's log (the same payload in both). */
+export function fillPayload(event: Extract<BrokerEvent, { kind: 'fill' }>): Record<string, unknown> {
+  const { fill, order } = event;
+  return {
+    clientOrderId: fill.clientOrderId,
+    symbol: fill.symbol,
+    side: fill.side,
+    leg: order.leg,
+    qty: fill.qty,
+    price: fill.price,
+    commission: fill.commission,
+    cashAfter: event.cashAfter,
+    positionAfter: event.positionAfter,
+  };
+}
 
 export interface MessageSink {
   /** Records a message and returns its local reference. */

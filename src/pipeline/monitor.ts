@@ -1,4 +1,4 @@
-import { type Broker, liveStopOf, type Position } from '../broker/index.ts';
+import { type Broker, liveStopOf, type Position, protectiveStop } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -130,15 +130,7 @@ async function protect(
           qty: position.qty,
           leg: 'exit',
         })
-      : await broker.submit({
-          clientOrderId,
-          symbol: position.symbol,
-          side: 'sell',
-          type: 'stop',
-          stopPrice,
-          qty: position.qty,
-          leg: 'stop_loss',
-        });
+      : await broker.submit(protectiveStop(clientOrderId, position, stopPrice));
     await db.query(monitorSql.recordOrder(), [
       clientOrderId,
       brokerName,

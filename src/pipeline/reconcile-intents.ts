@@ -2,7 +2,7 @@ import type { Broker } from '../broker/index.ts';
 import type { Bus, MessageInput, PublishOptions, Signature } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { pipelineSql } from './sql.ts';
+import { orderStatusParams, pipelineSql } from './sql.ts';
 
 export interface IntentRepairDeps {
   db: Queryable & { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> };
@@ -40,14 +40,7 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
     const order = await deps.broker.getOrder(row.client_order_id);
     await deps.db.transaction(async (tx) => {
       if (order) {
-        await tx.query(pipelineSql.updateOrderStatus(), [
-          row.client_order_id,
-          order.status,
-          null,
-          order.reason,
-          order.status === 'filled' ? order.qty : 0,
-          order.fillPrice,
-        ]);
+        await tx.query(pipelineSql.updateOrderStatus(), orderStatusParams(row.client_order_id, order));
         await deps.publish(
           {
             fromAgent: 'reconciler',

@@ -1,3 +1,4 @@
+import type { Order } from '../broker/index.ts';
 /** SQL of the live pipeline: our own record of orders, written before and after the broker call. */
 export const pipelineSql = {
   /** The intent, committed before the broker sees the order, so a crash leaves a trace to reconcile. */
@@ -26,3 +27,18 @@ export const pipelineSql = {
       AND NOT EXISTS (SELECT 1 FROM agent_journal j WHERE j.client_order_id = o.client_order_id)
     ORDER BY o.id`,
 };
+
+/** The parameters of `pipelineSql.updateOrderStatus` for what the broker said of an order. */
+export function orderStatusParams(
+  clientOrderId: string,
+  order: Pick<Order, 'status' | 'reason' | 'qty' | 'fillPrice'>,
+): unknown[] {
+  return [
+    clientOrderId,
+    order.status,
+    null,
+    order.reason,
+    order.status === 'filled' ? order.qty : 0,
+    order.fillPrice,
+  ];
+}

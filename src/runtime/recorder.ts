@@ -1,6 +1,7 @@
 import type { BrokerEvent, Order } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { fillPayload } from '../pipeline/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
 import { runtimeSql } from './sql.ts';
 
@@ -118,17 +119,7 @@ export class BrokerRecorder {
             cycleId: cause.cycleId,
             causationId: cause.messageId,
             ts: new Date(fill.time),
-            payload: {
-              clientOrderId: fill.clientOrderId,
-              symbol: fill.symbol,
-              side: fill.side,
-              leg: order.leg,
-              qty: fill.qty,
-              price: fill.price,
-              commission: fill.commission,
-              cashAfter: event.cashAfter,
-              positionAfter: event.positionAfter,
-            },
+            payload: fillPayload(event),
           },
           { tx },
         );

@@ -2,13 +2,14 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { alpacaFakeConfig } from '../../test/fakes/alpaca/config.ts';
 import { type AlpacaFake, startAlpacaFake } from '../../test/fakes/alpaca/server.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { type Broker, createAlpacaBroker } from '../broker/index.ts';
-import { type Config, loadConfig, type WatchdogSection } from '../config/index.ts';
+import type { Config, WatchdogSection } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { createStoreFromUrl, type Store } from '../store/index.ts';
@@ -57,26 +58,12 @@ afterAll(async () => {
 });
 
 function config(watchdog: Partial<WatchdogSection> = {}): Config {
-  const base = loadConfig({
-    env: { APCA_API_KEY_ID: fake.keyId, APCA_API_SECRET_KEY: fake.secretKey },
-    file: '/dev/null',
-  });
+  const base = alpacaFakeConfig(fake, ['AAA']);
   const folder = walkableTempDir(path.join(tmpdir(), 'signet-watchdog-'));
   return {
     ...base,
     dataPath: path.join(folder, 'state'),
     paths: { ...base.paths, contextDir: path.join(folder, 'context') },
-    broker: {
-      ...base.broker,
-      kind: 'alpaca',
-      alpaca: {
-        ...base.broker.alpaca,
-        tradingUrl: fake.baseUrl,
-        streamUrl: fake.streamUrl,
-        dataUrl: fake.baseUrl,
-        symbols: ['AAA'],
-      },
-    },
     watchdog: {
       ...base.watchdog,
       checkIntervalMs: 100,

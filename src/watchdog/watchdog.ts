@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Broker } from '../broker/index.ts';
+import { type Broker, protectiveStop } from '../broker/index.ts';
 import { publishWith } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
@@ -231,15 +231,7 @@ export class Watchdog {
       const stopPrice = Number((position.avgPrice * (1 - config.watchdog.reattachStopPct)).toFixed(2));
       const clientOrderId = `wd.restop.${position.symbol}.${Math.floor(Date.now() / 60_000)}`;
       try {
-        const order = await broker.submit({
-          clientOrderId,
-          symbol: position.symbol,
-          side: 'sell',
-          type: 'stop',
-          stopPrice,
-          qty: position.qty,
-          leg: 'stop_loss',
-        });
+        const order = await broker.submit(protectiveStop(clientOrderId, position, stopPrice));
         await store
           .transaction(async (tx) => {
             await tx.query(watchdogSql.recordStop(), [

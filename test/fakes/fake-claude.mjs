@@ -5,8 +5,7 @@ import { randomUUID } from 'node:crypto';
 // object, exit codes). Behaviour comes from a script file named by FAKE_CLAUDE_SCRIPT:
 // {"steps":[...], "default": {...}}; each run consumes one step. Each run's argv and stdin are
 // appended to FAKE_CLAUDE_LOG (JSON lines) when set.
-import { appendFileSync } from 'node:fs';
-import { nextStep, readStdin, sleep } from './fake-cli-common.mjs';
+import { beginStep, readStdin } from './fake-cli-common.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => {
@@ -37,16 +36,7 @@ const positional = argv.find(
   (value, index) => !value.startsWith('-') && (index === 0 || !argv[index - 1].startsWith('--')),
 );
 const prompt = stdin || positional || '';
-if (process.env.FAKE_CLAUDE_LOG)
-  appendFileSync(process.env.FAKE_CLAUDE_LOG, `${JSON.stringify({ argv, stdin: prompt })}\n`);
-
-const step = nextStep(process.env.FAKE_CLAUDE_SCRIPT) ?? {
-  kind: 'success',
-  text: '{"action":"HOLD","confidence":0.5}',
-};
-if (step.delayMs) await sleep(step.delayMs);
-process.on('SIGTERM', () => process.exit(143));
-if (step.kind === 'hang') await sleep(3_600_000);
+const step = await beginStep('FAKE_CLAUDE', argv, prompt);
 if (step.kind === 'exit') {
   if (step.stdout) process.stdout.write(step.stdout);
   process.stderr.write(step.stderr ?? 'Error: something went wrong\n');

@@ -1,5 +1,5 @@
-// Shared by the fake CLIs: the step queue file, stdin, sleep.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Shared by the fake CLIs: the step queue file, stdin, sleep, the start of a run.
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -24,4 +24,21 @@ export function readStdin() {
     process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     process.stdin.on('error', () => resolve(''));
   });
+}
+
+/**
+ * The start every fake CLI run shares: log the call (<PREFIX>_LOG), take the next scripted step
+ * (<PREFIX>_SCRIPT; a plain success by default), wait its delay, and hang if it says so.
+ */
+export async function beginStep(prefix, argv, prompt) {
+  if (process.env[`${prefix}_LOG`])
+    appendFileSync(process.env[`${prefix}_LOG`], `${JSON.stringify({ argv, stdin: prompt })}\n`);
+  const step = nextStep(process.env[`${prefix}_SCRIPT`]) ?? {
+    kind: 'success',
+    text: '{"action":"HOLD","confidence":0.5}',
+  };
+  if (step.delayMs) await sleep(step.delayMs);
+  process.on('SIGTERM', () => process.exit(143));
+  if (step.kind === 'hang') await sleep(3_600_000);
+  return step;
 }

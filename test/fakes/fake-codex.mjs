@@ -3,8 +3,8 @@
 // (JSONL events, prompt on stdin when the last argument is "-", `--output-schema <file>`,
 // `--output-last-message <file>`, exit 0/1). Steps come from FAKE_CODEX_SCRIPT, argv and stdin
 // are logged to FAKE_CODEX_LOG, like fake-claude.mjs.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { nextStep, readStdin, sleep } from './fake-cli-common.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { beginStep, readStdin } from './fake-cli-common.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (...names) => {
@@ -30,16 +30,7 @@ if (schemaFile !== undefined) {
 const json = argv.includes('--json') || argv.includes('--experimental-json');
 const last = argv.at(-1);
 const prompt = last === '-' || last === 'exec' ? await readStdin() : last;
-if (process.env.FAKE_CODEX_LOG)
-  appendFileSync(process.env.FAKE_CODEX_LOG, `${JSON.stringify({ argv, stdin: prompt })}\n`);
-
-const step = nextStep(process.env.FAKE_CODEX_SCRIPT) ?? {
-  kind: 'success',
-  text: '{"action":"HOLD","confidence":0.5}',
-};
-if (step.delayMs) await sleep(step.delayMs);
-process.on('SIGTERM', () => process.exit(143));
-if (step.kind === 'hang') await sleep(3_600_000);
+const step = await beginStep('FAKE_CODEX', argv, prompt);
 if (step.kind === 'exit') {
   process.stderr.write(step.stderr ?? 'Error: something went wrong\n');
   process.exit(step.code ?? 1);

@@ -1,3 +1,4 @@
+import { noTradeAnswer } from '../../src/agents/index.ts';
 import type { Route, RouteRequest, RouteResponse } from '../../src/llm/index.ts';
 
 /** Answers by skill name (read from the persona heading the skills loader puts in the system text). */
@@ -97,18 +98,7 @@ export function buyAboveSma20(request: RouteRequest): unknown {
   const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1]);
   const sma20 = Number(/"sma20": ([\d.]+)/.exec(prompt)?.[1]);
   if (!symbol || !Number.isFinite(last) || !(last > sma20)) {
-    return {
-      decision: 'no_trade',
-      symbol: symbol ?? 'UNKNOWN',
-      side: null,
-      entryType: null,
-      entryPrice: null,
-      stopPrice: null,
-      targetPrice: null,
-      horizonBars: null,
-      rationale: 'close is not above SMA20',
-      confidence: 0.2,
-    };
+    return noTradeAnswer(symbol ?? 'UNKNOWN', 'close is not above SMA20', 0.2);
   }
   return buyAtMarket(symbol, last, {
     stop: 0.96,

@@ -79,7 +79,11 @@ function showLogin(reason = ''): void {
   input.focus();
 }
 
+let renders = 0;
+
 async function render(): Promise<void> {
+  // A slow page that finishes after the operator navigated on must not replace the newer one.
+  const generation = ++renders;
   stopPage?.();
   stopPage = undefined;
   const hash = location.hash.replace(/^#\/?/, '') || 'overview';
@@ -96,12 +100,18 @@ async function render(): Promise<void> {
       content = detail ? await journalEntryPage(detail) : await journalPage(params);
     else if (page === 'costs') content = await costsPage();
     else if (page === 'charts') content = await chartsPage(params);
-    else if (page === 'live') content = await livePage((stop) => (stopPage = stop));
+    else if (page === 'live')
+      content = await livePage((stop) => {
+        // A stream opened for a page the operator already left is closed at once.
+        if (generation === renders) stopPage = stop;
+        else stop();
+      });
     else if (page === 'reports') content = await reportsPage(params);
     else content = await overviewPage();
+    if (generation !== renders) return;
     main.replaceChildren(content);
   } catch (error) {
-    if (error instanceof Unauthorized) return;
+    if (error instanceof Unauthorized || generation !== renders) return;
     main.replaceChildren(
       h('p', { class: 'error' }, error instanceof ApiError ? error.message : String(error)),
     );
