@@ -20,7 +20,7 @@ import type { BenchResult } from './types.ts';
 export type { BenchResult } from './types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const orclFile = path.resolve(repoRoot, '../shared/data/orcl-1995-2014.txt');
+const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
 const settings = { cash: 100_000, commission: 0.001, sizePct: 0.95 };
 
 /** 100 copies of ORCL with prices scaled by 1.000, 1.005, 1.010, …, written as Yahoo CSV files. */

@@ -8,7 +8,7 @@ import { topics } from '../src/pipeline/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const orclFile = path.resolve(repoRoot, '../shared/data/orcl-1995-2014.txt');
+const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
 
 let database: TestDatabase;
 let result: BacktestJobResult;
@@ -94,7 +94,7 @@ describe('the bus log of a backtest', () => {
     const partial = await runBacktestJob(
       {
         feed: 'csv',
-        files: [path.resolve(repoRoot, '../shared/data/2006-day-001.txt')],
+        files: [path.resolve(repoRoot, 'data/2006-day-001.txt')],
         parameters: { fast: 5, slow: 20 },
         settings: { stopPct: 0.03, takeProfitPct: undefined, commission: undefined },
         runId: 'bt-partial',

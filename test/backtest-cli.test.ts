@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const orclFile = path.resolve(repoRoot, '../shared/data/orcl-1995-2014.txt');
-const dayFile = path.resolve(repoRoot, '../shared/data/2006-day-001.txt');
+const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
+const dayFile = path.resolve(repoRoot, 'data/2006-day-001.txt');
 const run = promisify(execFile);
 const scratch = mkdtempSync(path.join(tmpdir(), 'signet-backtest-cli-'));
 

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { repoRoot, runCli } from './support/processes.ts';
 import { walkableTempDir } from './support/temp.ts';
 
-const orcl = path.resolve(repoRoot, '../shared/data/orcl-1995-2014.txt');
+const orcl = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
 let db: TestDatabase;
 let folder: string;
 let env: NodeJS.ProcessEnv;

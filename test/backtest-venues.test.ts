@@ -11,7 +11,7 @@ import { repoRoot, runCli } from './support/processes.ts';
 import { SimulatedEa } from './support/simulated-ea.ts';
 import { walkableTempDir } from './support/temp.ts';
 
-const data = path.resolve(repoRoot, '../shared/data');
+const data = path.resolve(repoRoot, 'data');
 const files = { ORCL: 'orcl-1995-2014.txt', YHOO: 'yhoo-1996-2014.txt', NVDA: 'nvda-1999-2014.txt' };
 let fake: AlpacaFake;
 let db: TestDatabase;

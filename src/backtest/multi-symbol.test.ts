@@ -9,7 +9,7 @@ import { runBacktest } from './runner.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const load = (name: string, symbol: string) => {
-  const file = path.resolve(repoRoot, '../shared/data', name);
+  const file = path.resolve(repoRoot, 'data', name);
   return parseCsvBars(readFileSync(file, 'utf8'), { source: file, symbol }).series;
 };
 

@@ -8,7 +8,7 @@ import { roundCents } from './money.ts';
 import { runBacktest } from './runner.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const orclFile = path.resolve(repoRoot, '../shared/data/orcl-1995-2014.txt');
+const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
 const text = readFileSync(orclFile, 'utf8');
 
 /**

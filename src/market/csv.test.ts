@@ -8,7 +8,7 @@ import { MarketDataError } from './errors.ts';
 import { generateSimSeries, simFeed } from './sim.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const data = (name: string) => path.resolve(repoRoot, '../shared/data', name);
+const data = (name: string) => path.resolve(repoRoot, 'data', name);
 const header = 'Date,Open,High,Low,Close,Adj Close,Volume';
 const good = '2020-01-02,10,11,9,10.5,10.5,100';
 

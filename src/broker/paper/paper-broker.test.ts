@@ -8,7 +8,7 @@ import { PaperBroker } from './paper-broker.ts';
 
 // Real ORCL daily bars; each case below uses bars that show the rule, worked by hand.
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const orclFile = path.resolve(repoRoot, '../shared/data/orcl-1995-2014.txt');
+const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
 let orcl: BarSeries;
 
 beforeAll(() => {

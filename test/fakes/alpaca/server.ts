@@ -8,8 +8,8 @@ import { validateOrder } from './orders.ts';
 
 /**
  * A local Alpaca: Trading API v2, Market Data v2 bars and the trade_updates WebSocket, speaking
- * the wire format of /work/shared/reference/alpaca.md (decimals as strings, 207 close-all,
- * `:by_client_order_id`, binary stream frames, X-Ratelimit-* on 429). Faults are scripted per
+ * the wire format of Alpaca's own docs (docs.alpaca.markets): decimals as strings, 207 close-all,
+ * `:by_client_order_id`, binary stream frames, X-Ratelimit-* on 429. Faults are scripted per
  * test through `control` in-process, or through `/_control/*` from another process.
  */
 export type FakeFault =
