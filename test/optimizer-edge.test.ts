@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
+import { writeJournalEntry } from '../src/journal/index.ts';
 import { type OptimizerReport, runNightlyOptimizer, runOptimizer } from '../src/optimizer/index.ts';
 import { baseAnswers, logger, runSim, type SimRun } from './optimizer-support.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
@@ -119,5 +120,37 @@ describe('self-optimizer on thin days', () => {
     });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/not a day/);
+  });
+
+  it('`signet optimize` without a day reports on the latest day the journal has (bar time in sim), and says so', async () => {
+    const db = await database();
+    const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-optimizer-latest-'));
+    const configFile = path.join(contextDir, 'signet.yaml');
+    writeFileSync(configFile, `paths:\n  contextDir: ${contextDir}\n`);
+    const env = { DATABASE_URL: db.url, SIGNET_LOG_LEVEL: 'silent' };
+    const empty = await runCli(['--config', configFile, 'optimize', '--json'], { env });
+    expect(empty.code).toBe(0);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(empty.stderr).toContain(`day: ${today} (today, UTC): the journal has no entries yet`);
+    // Two sim decisions, stamped with their bars' close (21:00 UTC), years before the wall clock.
+    for (const ts of ['2015-03-03T21:00:00Z', '2015-03-04T21:00:00Z']) {
+      await writeJournalEntry(
+        {
+          ts: new Date(ts),
+          cycleId: `sim42/${ts.slice(0, 10)}`,
+          symbol: 'ALPHA',
+          agent: 'strategist',
+          outcome: 'vetoed',
+          decidedBy: 'fallback',
+          notes: ['a sim decision'],
+        },
+        { db: db.store, root: contextDir },
+      );
+    }
+    const latest = await runCli(['--config', configFile, 'optimize', '--json'], { env });
+    expect(latest.code).toBe(0);
+    expect(latest.stderr).toContain('day: 2015-03-04, the latest day with journal entries');
+    const printed = JSON.parse(latest.stdout) as OptimizerReport;
+    expect(printed.label).toBe('2015-03-04');
   });
 });

@@ -3,7 +3,14 @@ export { maskDatabaseUrl } from './database-url.ts';
 export { exampleConfig } from './example.ts';
 export { type IngressSection, ingressSectionSchema } from './ingress-section.ts';
 export * from './llm-section.ts';
-export { type Config, describeIssues, type LoadConfigOptions, loadConfig, type Secrets } from './load.ts';
+export {
+  backtestReportsPath,
+  type Config,
+  describeIssues,
+  type LoadConfigOptions,
+  loadConfig,
+  type Secrets,
+} from './load.ts';
 export {
   type FeedSection,
   feedSectionSchema,

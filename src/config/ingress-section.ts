@@ -19,7 +19,10 @@ export const ingressSectionSchema = z
       .default(64 * 1024),
     /** Failed authentications per client address per minute before 429. */
     authFailuresPerMinute: z.number().int().min(1).max(10_000).default(20),
-    /** Folder of `signet backtest --report` output served read-only under /reports/; unset = not served. */
+    /**
+     * Folder of `signet backtest --report` output served read-only under /reports/; default:
+     * `<paths.contextDir>/reports/backtests`, where `--report` without a folder writes.
+     */
     reportsDir: z.string().min(1).optional(),
   })
   .strict();

@@ -130,6 +130,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   };
 }
 
+/**
+ * Where backtest reports go and where the console reads them: `ingress.reportsDir`, else
+ * `<paths.contextDir>/reports/backtests` (absolute, from the working directory).
+ */
+export function backtestReportsPath(config: Pick<ConfigFile, 'ingress' | 'paths'>): string {
+  return path.resolve(
+    config.ingress.reportsDir ?? path.join(config.paths.contextDir, 'reports', 'backtests'),
+  );
+}
+
 function secretOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
   const value = env[name]?.trim();
   return value ? new Secret(value) : undefined;

@@ -53,9 +53,13 @@ export async function readInside(
   return { body: await readFile(file), type: contentTypeOf(file) };
 }
 
-/** Files of a reports folder, two levels deep (a report folder each), as relative paths. */
+/**
+ * Files of a reports folder as relative paths, down to `maxDepth` folders below it (backtest
+ * reports: a folder each, two levels; the optimizer's: files at the top only).
+ */
 export async function listReportFiles(
   root: string,
+  maxDepth = 2,
 ): Promise<Array<{ path: string; size: number; modifiedAt: string }>> {
   const found: Array<{ path: string; size: number; modifiedAt: string }> = [];
   const walk = async (dir: string, prefix: string, depth: number) => {
@@ -68,7 +72,8 @@ export async function listReportFiles(
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory() && depth < 2) await walk(path.join(dir, entry.name), relative, depth + 1);
+      if (entry.isDirectory() && depth < maxDepth)
+        await walk(path.join(dir, entry.name), relative, depth + 1);
       else if (entry.isFile() && /\.(html|csv|png|json|md)$/i.test(entry.name)) {
         const info = await stat(path.join(dir, entry.name));
         found.push({ path: relative, size: info.size, modifiedAt: info.mtime.toISOString() });

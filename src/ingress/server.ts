@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { backtestReportsPath } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { AuthFailureLimiter, bearerMatches } from './auth.ts';
 import { registerCaptureRoutes } from './capture-routes.ts';
@@ -144,19 +145,21 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
       registerCaptureRoutes(table, options);
       registerSafetyRoutes(table, options);
       closeStreams = registerEventStream(table, options);
-      const reportsDir = section.reportsDir ? path.resolve(section.reportsDir) : undefined;
-      // The self-optimizer writes its reports under the context folder.
+      // `signet backtest --report` writes here by default, so its reports show without any setting.
+      const reportsDir = backtestReportsPath(config);
+      // The self-optimizer writes its reports as files directly under the context's reports/.
       const optimizerDir = path.resolve(config.paths.contextDir, 'reports');
       table.add(
         {
           method: 'GET',
           url: '/reports',
-          summary: 'Backtest report files (configured folder) and self-optimizer reports',
+          summary: 'Backtest report files (ingress.reportsDir) and self-optimizer reports',
         },
         async () => ({
-          configured: reportsDir !== undefined,
-          files: reportsDir ? await listReportFiles(reportsDir) : [],
-          optimizer: await listReportFiles(optimizerDir),
+          configured: true,
+          folder: reportsDir,
+          files: await listReportFiles(reportsDir),
+          optimizer: await listReportFiles(optimizerDir, 0),
         }),
       );
       table.add(

@@ -18,6 +18,7 @@ export type {
   VetoedSetup,
 } from './report-types.ts';
 export {
+  latestJournalDay,
   type OptimizerDeps,
   OptimizerInputError,
   type OptimizerResult,

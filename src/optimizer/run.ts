@@ -192,6 +192,15 @@ export async function runOptimizer(deps: OptimizerDeps, window: OptimizerWindow)
 }
 
 /**
+ * The day a report without a date is about: the newest day with journal entries. In sim mode
+ * the journal is stamped with bar time, so "today" on the wall clock would find nothing.
+ */
+export async function latestJournalDay(store: Pick<Store, 'query'>): Promise<string | null> {
+  const result = await store.query<{ day: string | null }>(optimizerSql.latestJournalDay());
+  return result.rows[0]?.day ?? null;
+}
+
+/**
  * The nightly job: the report of one day. Given a moment (the scheduler's `at`), the day is the
  * exchange's calendar date then (a 22:30 New York run is already the next day in UTC); the
  * window is that date's UTC day, which holds the whole US session.

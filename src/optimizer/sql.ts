@@ -29,4 +29,7 @@ export const optimizerSql = {
   exits: () => `SELECT id, ts, symbol, path FROM agent_journal
     WHERE outcome = 'exited' AND ts >= $1 AND ts < $2 ORDER BY ts, id`,
   simSession: () => "SELECT value FROM app_state WHERE key = 'sim.session'",
+  /** The UTC day of the newest journal entry (its decision time: bar time in sim, wall time live). */
+  latestJournalDay: () =>
+    "SELECT to_char(max(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM agent_journal",
 };

@@ -1,10 +1,5 @@
 import path from 'node:path';
-import {
-  type BacktestJob,
-  fingerprint,
-  loadBacktestBars,
-  writeBacktestReport,
-} from '../../backtest/index.ts';
+import { type BacktestJob, fingerprint, loadBacktestBars } from '../../backtest/index.ts';
 import { Bus } from '../../bus/index.ts';
 import type { Config } from '../../config/index.ts';
 import { ValidationError } from '../../errors/index.ts';
@@ -12,6 +7,7 @@ import { loadAgents, runPipelineBacktest } from '../../runtime/index.ts';
 import { createStrategy } from '../../strategies/index.ts';
 import type { CliContext } from '../context.ts';
 import { progressBar, summary } from './backtest-output.ts';
+import { writeReportOf } from './backtest-report.ts';
 import { venueFeeds } from './backtest-venues.ts';
 
 export interface FullPipelineFlags {
@@ -20,7 +16,7 @@ export interface FullPipelineFlags {
   warmup: number;
   db: boolean;
   json: boolean;
-  report?: string;
+  report?: string | true;
 }
 
 /**
@@ -92,10 +88,7 @@ export async function runFullPipeline(
           ', ',
         )}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
     );
-    if (flags.report) {
-      const files = await writeBacktestReport(flags.report, result.run);
-      process.stderr.write(`report: ${files.join(', ')}\n`);
-    }
+    if (flags.report) await writeReportOf(flags.report, result.run, config);
     const pipeline = { runId, cycles: result.cycles, outcomes: result.outcomes, deciders: loaded.deciders };
     if (flags.json) context.json({ ...result.run.report, pipeline });
     else context.out(summary(result.run.report));

@@ -5,6 +5,7 @@ import type { CliContext } from '../context.ts';
 import { parseDate } from '../format.ts';
 import { number, progressBar, summary } from './backtest-output.ts';
 import { runFullPipeline } from './backtest-pipeline.ts';
+import { writeReportOf } from './backtest-report.ts';
 import { venueFeeds } from './backtest-venues.ts';
 
 interface BacktestFlags {
@@ -33,7 +34,7 @@ interface BacktestFlags {
   to?: string;
   db: boolean;
   json?: boolean;
-  report?: string;
+  report?: string | true;
   runId?: string;
   pipeline: string;
   llm?: boolean;
@@ -72,7 +73,10 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option('--to <date>', 'last bar date (inclusive)')
     .option('--no-db', 'run in process only; do not write the bus log to the database')
     .option('--run-id <id>', 'id prefix for the logged run (default: input fingerprint + time)')
-    .option('--report <dir>', 'write report.html, trades.csv and equity.png to this folder')
+    .option(
+      '--report [dir]',
+      'write report.html, trades.csv and equity.png: to DIR, or without one to a folder of this run under ingress.reportsDir (default context/reports/backtests), which the console shows',
+    )
     .option('--json', 'print the result as JSON')
     .option(
       '--pipeline <kind>',
@@ -156,11 +160,7 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
       if (result.logged > 0) {
         process.stderr.write(`bus: ${result.logged} messages written for run ${result.run.runId}\n`);
       }
-      if (flags.report) {
-        const { writeBacktestReport } = await import('../../backtest/index.ts');
-        const files = await writeBacktestReport(flags.report, result.run);
-        process.stderr.write(`report: ${files.join(', ')}\n`);
-      }
+      if (flags.report) await writeReportOf(flags.report, result.run, context.config());
       if (flags.json) context.json(result.run.report);
       else context.out(summary(result.run.report));
     });

@@ -9,8 +9,8 @@ interface ReportFile {
 }
 
 export async function reportsPage(params: URLSearchParams): Promise<HTMLElement> {
-  const { configured, files, optimizer } = await get<{
-    configured: boolean;
+  const { folder, files, optimizer } = await get<{
+    folder: string;
     files: ReportFile[];
     optimizer: ReportFile[];
   }>('/reports');
@@ -36,17 +36,7 @@ export async function reportsPage(params: URLSearchParams): Promise<HTMLElement>
     body.innerHTML = renderMarkdown(text);
     section.append(h('h2', {}, report), body);
   }
-  section.append(h('h1', {}, 'Backtest reports'));
-  if (!configured) {
-    section.append(
-      h(
-        'p',
-        { class: 'muted' },
-        'No reports folder is configured: set ingress.reportsDir in signet.yaml to the folder given to `signet backtest --report`.',
-      ),
-    );
-    return section;
-  }
+  section.append(h('h1', {}, 'Backtest reports'), h('p', { class: 'muted' }, `Folder: ${folder}`));
   section.append(
     table(
       ['File', 'Size', 'Written'],
@@ -55,7 +45,7 @@ export async function reportsPage(params: URLSearchParams): Promise<HTMLElement>
         `${Math.ceil(file.size / 1024)} KiB`,
         time(file.modifiedAt),
       ]),
-      'the reports folder is empty',
+      'no backtest report yet: `npx signet backtest --data FILE --report` writes one here',
     ),
   );
   const open = params.get('open');
