@@ -18,12 +18,7 @@ import { tmpdir, walkableTempDir } from './support/temp.ts';
 function cloneWithNothingBeside(): string {
   const parent = walkableTempDir(path.join(tmpdir(), 'signet-clone-'));
   const clone = path.join(parent, 'signet');
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    maxBuffer: 50_000_000,
-  });
-  for (const file of listed.split('\0').filter(Boolean)) {
+  for (const file of projectFiles()) {
     const source = path.join(repoRoot, file);
     if (!existsSync(source)) continue; // deleted in the working tree
     mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
@@ -31,6 +26,34 @@ function cloneWithNothingBeside(): string {
   }
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(clone, 'node_modules'));
   return clone;
+}
+
+/** The files a clone would get: git's list where this is a checkout, else the tree minus installs and run state. */
+function projectFiles(): string[] {
+  if (existsSync(path.join(repoRoot, '.git'))) {
+    const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      maxBuffer: 50_000_000,
+    });
+    return listed.split('\0').filter(Boolean);
+  }
+  const skipped = new Set([
+    'node_modules',
+    '.signet',
+    'dist',
+    'test-output',
+    'coverage',
+    path.join('context', 'journal'),
+    path.join('context', 'reports'),
+  ]);
+  const walk = (dir: string): string[] =>
+    readdirSync(path.join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
+      const relative = path.join(dir, entry.name);
+      if (entry.isDirectory()) return skipped.has(entry.name) || skipped.has(relative) ? [] : walk(relative);
+      return entry.isFile() ? [relative] : [];
+    });
+  return walk('');
 }
 
 let clone: string;
