@@ -74,8 +74,10 @@ describe('signet CLI (foundation)', () => {
     const configFile = path.join(folder, 'signet.yaml');
     writeFileSync(
       configFile,
-      `dataDir: ${path.join(folder, 'state')}\nlogLevel: warn\ndatabase:\n  embeddedPort: 56101\ningress: { port: 0 }\n`,
+      // The default market and seed, replayed faster: the first order comes on the same bar as in a default run.
+      `dataDir: ${path.join(folder, 'state')}\nlogLevel: warn\ndatabase:\n  embeddedPort: 56101\ningress: { port: 0 }\nschedule: { barIntervalMs: 200 }\n`,
     );
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
     const env: NodeJS.ProcessEnv = { ...process.env, SIGNET_CONFIG: configFile };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), 'start'], {
@@ -90,10 +92,35 @@ describe('signet CLI (foundation)', () => {
     await waitForLine(child, 'Stop with Ctrl-C', 60_000);
     expect(stdout).toMatch(/database : postgres:\/\/signet:\*\*\*\*\*@127\.0\.0\.1:\d+\/signet \(embedded\)/);
     expect(stdout).toContain(`config   : ${configFile}`);
-    const tail = await runCli(['bus', 'tail', '--no-follow', '--json'], {
+    expect(stdout).toContain('explain  : npx signet explain <order id | cycle id>');
+    // Sim messages carry bar time (2015); system.started carries the wall clock of this start.
+    const started = await runCli(
+      ['bus', 'replay', '--from', startedAt, '--topic', 'system.started', '--json'],
+      {
+        env: { SIGNET_CONFIG: configFile, DATABASE_URL: '' },
+      },
+    );
+    const startedMessages = JSON.parse(started.stdout) as Array<{ topic: string; payload: { mode: string } }>;
+    expect(startedMessages.map((message) => [message.topic, message.payload.mode])).toEqual([
+      ['system.started', 'sim'],
+    ]);
+    // The first order says where to read about it: the explain command works, the journal file exists.
+    await waitFor(
+      () => /\n {2}\S+-executed\.md\n/.test(stdout),
+      'the first order and its journal file',
+      60_000,
+    );
+    const orderId = /first order: \w+ (sg-[0-9a-f]+)/.exec(stdout)?.[1];
+    expect(orderId).toBeDefined();
+    expect(stdout).toContain(`  npx signet explain ${orderId}`);
+    const journalFile = /\n {2}(\S+-executed\.md)\n/.exec(stdout)?.[1];
+    expect(existsSync(path.resolve(folder, journalFile!))).toBe(true);
+    const explained = await runCli(['explain', orderId!], {
       env: { SIGNET_CONFIG: configFile, DATABASE_URL: '' },
+      cwd: folder,
     });
-    expect(tail.stdout).toContain('"topic":"system.started"');
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain(orderId);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exited).toBe(0);

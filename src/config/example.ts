@@ -21,7 +21,7 @@ bus:
 feed:
   # kind: sim             # sim | csv | alpaca | mt5; default: follows broker.kind (paper → sim)
   sim:
-    seed: 42              # the same seed gives the same market
+    seed: 14              # the same seed gives the same market
     symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO]
     bars: 2520
     start: "2015-01-02"

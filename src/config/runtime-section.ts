@@ -26,7 +26,7 @@ export const feedSectionSchema = z
           .int()
           .min(0)
           .max(2 ** 32 - 1)
-          .default(42),
+          .default(14),
         symbols: z
           .array(z.string().min(1).max(32))
           .min(1)
@@ -42,7 +42,7 @@ export const feedSectionSchema = z
       })
       .strict()
       .default({
-        seed: 42,
+        seed: 14,
         symbols: ['ALPHA', 'BRAVO', 'CHARLIE', 'DELTA', 'ECHO'],
         bars: 2_520,
         start: '2015-01-02',

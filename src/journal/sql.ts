@@ -6,6 +6,10 @@ export const journalSql = {
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
       RETURNING id`;
   },
+  /** The journal files of one order's decision (the executed entry first). */
+  pathsOfOrder(): string {
+    return `SELECT path, outcome FROM agent_journal WHERE client_order_id = $1 ORDER BY id`;
+  },
   byPath(): string {
     return `SELECT id, ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary
       FROM agent_journal WHERE path = $1 ORDER BY id`;

@@ -12,6 +12,7 @@ import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
 import { loadAgents } from './agent-runtime.ts';
 import { MarketSession, type MarketStatus } from './market-session.ts';
 import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
+import { type Pointers, pointersFor } from './where-to-look.ts';
 
 export type BrainStatus = { mode: 'sim'; status: SessionStatus } | { mode: 'market'; status: MarketStatus };
 
@@ -33,6 +34,8 @@ export interface Brain {
   ingress: Ingress;
   /** The watchdog process: launched, already running, or not started (and why). */
   watchdog: string;
+  /** Where to read about one order: `signet explain`, its console page, its journal files. */
+  whereToLook(clientOrderId: string): Promise<Pointers>;
   /** Starts trading: one bar per `schedule.barIntervalMs` (sim), or the scheduled jobs (market). */
   run(onStatus: (status: BrainStatus) => void): void;
   /** Stops everything this brain started. Safe to call twice. */
@@ -158,6 +161,11 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       deciders,
       ingress: startedIngress,
       watchdog,
+      whereToLook: (clientOrderId) =>
+        pointersFor(store, clientOrderId, {
+          consoleUrl: startedIngress.url,
+          contextDir: config.paths.contextDir,
+        }),
       run(onStatus) {
         if (marketSession) {
           scheduler = startScheduler({

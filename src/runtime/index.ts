@@ -9,3 +9,4 @@ export {
 } from './pipeline-backtest.ts';
 export { BrokerRecorder } from './recorder.ts';
 export { type ResumeReport, type SessionStatus, SimSession, type SimSessionOptions } from './sim-session.ts';
+export type { Pointers } from './where-to-look.ts';

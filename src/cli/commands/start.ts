@@ -64,17 +64,38 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       }
       context.out(`  agents   : ${brain.deciders}`);
       context.out(`  skills   : ${brain.skills.dir} (${brain.skills.list().length} loaded, hot reload on)`);
-      context.out(`  journal  : ${config.paths.contextDir}/journal/<day>/`);
+      context.out(`  journal  : ${config.paths.contextDir}/journal/<day>/ (one markdown file per decision)`);
       context.out(`  console  : ${brain.ingress.describe()}`);
       context.out(`  watchdog : ${brain.watchdog}`);
       context.out('  follow   : npx signet bus tail');
+      context.out(
+        '  explain  : npx signet explain <order id | cycle id> (every message, signature, order and fill of a decision)',
+      );
       context.out('Stop with Ctrl-C.');
       const short = brain.router.configured ? 'llm' : 'fallback';
       const tty = process.stdout.isTTY === true;
+      const consoleHint = config.secrets.operatorToken
+        ? ''
+        : ' (start with SIGNET_OPERATOR_TOKEN=… to open it)';
+      let announced = false;
       brain.run((status) => {
         const line = formatStatus(status, short);
         if (tty) process.stdout.write(`\r\x1b[2K${line}`);
         else context.out(line);
+        const first = status.status.outcomes.find((outcome) => outcome.outcome === 'executed');
+        if (announced || !first?.clientOrderId) return;
+        announced = true;
+        // The first trade says where to read about it; every later one is in the same places.
+        void brain.whereToLook(first.clientOrderId).then(
+          (pointers) => {
+            if (tty) process.stdout.write('\n');
+            context.out(`first order: ${first.symbol} ${first.clientOrderId} (${first.qty} units), read it:`);
+            context.out(`  ${pointers.explain}`);
+            if (pointers.console) context.out(`  ${pointers.console}${consoleHint}`);
+            for (const file of pointers.journal) context.out(`  ${file}`);
+          },
+          () => {},
+        );
       });
       await stopRequested;
       if (tty) process.stdout.write('\n');
