@@ -7,7 +7,7 @@ import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, sliceSeries } from '../market/index.ts';
+import { type BarSeries, paperPriceTick, sliceSeries } from '../market/index.ts';
 import {
   type CandidateOutcome,
   type CycleDeps,
@@ -141,6 +141,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     settings: cycleSettingsFrom(config, {
       timeframe: config.pipeline.timeframe,
       commissionRate: config.paper.commission,
+      priceTick: paperPriceTick,
     }),
     fallbackStrategy: fallbackStrategyFrom(config),
   };
