@@ -58,6 +58,15 @@ function freshness(request: FactCheckRequest) {
   };
 }
 
+/**
+ * The proposal as the FactChecker skill is shown it: without `facts` when it cites none, so a
+ * proposal recorded before facts existed renders exactly as it did then (and replays).
+ */
+function proposalAsShown(proposal: TradeProposal): Record<string, unknown> {
+  const { facts, ...rest } = proposal;
+  return facts.length > 0 ? { ...rest, facts } : rest;
+}
+
 /** The proposal's facts, each checked by name against the bars and indicators it names. */
 export function checkProposalFacts(request: FactCheckRequest): FactCheck {
   return checkFacts(request.proposal.facts, request.series, request.index, request.factTolerancePct);
@@ -124,7 +133,7 @@ export async function runFactChecker(
     inputs: {
       symbol: request.series.symbol,
       asOf: new Date(request.now).toISOString(),
-      proposal: request.proposal,
+      proposal: proposalAsShown(request.proposal),
       freshQuote: request.freshQuote,
       freshness: freshness(request),
       bars,

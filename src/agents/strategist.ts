@@ -160,7 +160,6 @@ export function strategistInputs(request: StrategistRequest): Record<string, unk
       maxHorizonBars: rules.maxHorizonBars,
       entryTypes: rules.entryTypes,
       allowShort: rules.allowShort,
-      priceTick: rules.priceTick(series.close[index]!),
     },
   };
 }

@@ -47,7 +47,6 @@ const samples: Record<string, { inputs: Record<string, unknown>; answer: unknown
         maxHorizonBars: 48,
         entryTypes: ['market', 'limit'],
         allowShort: false,
-        priceTick: 0.01,
       },
     },
     answer: {

@@ -96,7 +96,13 @@ export async function runFullPipeline(
       const files = await writeBacktestReport(flags.report, result.run);
       process.stderr.write(`report: ${files.join(', ')}\n`);
     }
-    const pipeline = { runId, cycles: result.cycles, outcomes: result.outcomes, deciders: loaded.deciders };
+    const pipeline = {
+      ...result.decisions,
+      runId,
+      cycles: result.cycles,
+      outcomes: result.outcomes,
+      deciders: loaded.deciders,
+    };
     if (flags.json) context.json({ ...result.run.report, pipeline });
     else context.out(summary(result.run.report));
   } finally {
