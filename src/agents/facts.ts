@@ -130,6 +130,10 @@ export function checkFacts(
       problems.push(resolved.problem);
       continue;
     }
+    if (!Number.isFinite(resolved.value)) {
+      problems.push(`fact ${fact.name} cannot be checked: the data has no value for it`);
+      continue;
+    }
     const difference = Math.abs(fact.value - resolved.value);
     const byTolerance = (Math.abs(resolved.value) * tolerancePct) / 100;
     const byRounding = 0.5 * 10 ** -decimalsOf(fact.value);
