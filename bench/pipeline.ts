@@ -112,6 +112,7 @@ async function deps(
       parallelism: 1,
       signerTimeoutMs: 60_000,
       maxDataAgeSeconds: 86_400 * 30,
+      factTolerancePct: 0.1,
       commissionRate: 0,
     },
     fallbackStrategy: createStrategy('sma-cross', { fast: 10, slow: 30 }),

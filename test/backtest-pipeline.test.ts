@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,7 +88,85 @@ describe('signet backtest --pipeline full: the agent cycle of `signet start` ove
     const again = JSON.parse(second.stdout) as FullReport;
     expect(again.trades).toEqual(report.trades);
     expect(again.pipeline.outcomes).toEqual(outcomes);
-  });
+  }, 300_000);
+
+  it('ORCL 2010–2014 with the fallbacks: proposals, executed and veto reasons are counted, and no veto cites an indicator parameter', async () => {
+    const reportDir = path.join(folder, 'report-2010');
+    const result = await runCli(
+      [
+        'backtest',
+        '--pipeline',
+        'full',
+        '--data',
+        orcl,
+        '--symbols',
+        'ORCL',
+        '--from',
+        '2010-01-01',
+        '--to',
+        '2014-12-31',
+        '--run-id',
+        'btfull-2010',
+        '--report',
+        reportDir,
+        '--json',
+      ],
+      { env, cwd: folder, timeoutMs: 240_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const { pipeline } = JSON.parse(result.stdout) as {
+      pipeline: {
+        cycles: number;
+        proposals: number;
+        executed: number;
+        vetoed: number;
+        executedPerProposal: number;
+        vetoReasons: Array<{ reason: string; count: number; example: string }>;
+      };
+    };
+    // Before issue 14 the same run made 21 proposals and executed 3: 13 were vetoed for "the
+    // rationale quotes 30" or "quotes 14" (the fallback's own SMA(30) and ATR14), 5 for
+    // "reward:risk 1.50 is below 1.5" (its own 4-decimal rounding).
+    expect(pipeline).toMatchObject({
+      cycles: 1198,
+      proposals: 21,
+      executed: 12,
+      vetoed: 9,
+      executedPerProposal: 0.5714,
+    });
+    expect(pipeline.vetoReasons.map(({ reason, count }) => [count, reason])).toEqual([
+      [8, 'double-checker: buying below the #-bar average (close # < sma50 #)'],
+      [2, 'double-checker: RSI14 # is overbought (> #)'],
+      [1, 'double-checker: the trade is against the short bias of a trending_down regime'],
+    ]);
+    expect(pipeline.vetoReasons[0]!.example).toMatch(
+      /^double-checker: buying below the 50-bar average \(close [\d.]+ < sma50 [\d.]+\)$/,
+    );
+
+    // Every reason of every veto, as signed on the bus: none is an indicator's parameter.
+    const vetoes = await db.store.query<{ reason: string }>(
+      `SELECT reason FROM agent_messages m, jsonb_array_elements(m.signatures) s, jsonb_array_elements_text(s->'reasons') reason
+       WHERE m.topic = 'signatures.collected' AND m.cycle_id LIKE 'btfull-2010/%' AND s->>'verdict' = 'veto'`,
+    );
+    expect(vetoes.rows.length).toBeGreaterThan(0);
+    const parameters = new Set(['10', '14', '20', '30', '50']);
+    for (const { reason } of vetoes.rows) {
+      expect(reason).not.toMatch(/rationale quotes/);
+      const standalone = reason.match(/(?<![A-Za-z_\d.])\d+(?:\.\d+)?/g) ?? [];
+      // "the 50-bar average" names the check, not a figure the proposal cited.
+      const cited = standalone.filter((number) => !reason.includes(`${number}-bar`));
+      expect(
+        cited.filter((number) => parameters.has(number)),
+        reason,
+      ).toEqual([]);
+    }
+
+    // The HTML report says the same (the text summary: src/cli/commands/backtest-output.test.ts).
+    const html = readFileSync(path.join(reportDir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Decisions</h2>');
+    expect(html).toContain('12 (57.1 % of proposals)');
+    expect(html).toContain('RSI14 # is overbought (&gt; #)');
+  }, 300_000);
 
   it('refuses --no-db, saying why and what to do instead', async () => {
     const result = await runCli(['backtest', '--pipeline', 'full', '--data', orcl, '--no-db'], {

@@ -1,3 +1,4 @@
+export { checkFacts, type Fact, type FactCheck, factSchema, factVocabulary, resolveFact } from './facts.ts';
 export {
   type AgentBar,
   barsUpTo,
@@ -26,14 +27,18 @@ export {
   runAgent,
 } from './run-agent.ts';
 export {
+  type CodeOutcome,
+  checkProposalFacts,
   type DoubleCheckRequest,
   type FactCheckRequest,
   fallbackDoubleCheck,
   fallbackFactCheck,
   runDoubleChecker,
   runFactChecker,
+  type SignerOutcome,
 } from './signers.ts';
 export {
+  bracketOnTicks,
   defaultStrategistRules,
   fallbackProposal,
   noTradeAnswer,

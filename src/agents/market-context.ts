@@ -30,14 +30,14 @@ export interface Indicators {
 
 const round = (value: number, digits = 6) => Number(value.toFixed(digits));
 
-function sma(series: BarSeries, end: number, window: number): number | null {
+export function sma(series: BarSeries, end: number, window: number): number | null {
   if (end + 1 < window) return null;
   let sum = 0;
   for (let index = end - window + 1; index <= end; index += 1) sum += series.close[index]!;
   return sum / window;
 }
 
-function atr(series: BarSeries, end: number, window: number): number | null {
+export function atr(series: BarSeries, end: number, window: number): number | null {
   if (end < window) return null;
   let sum = 0;
   for (let index = end - window + 1; index <= end; index += 1) {
@@ -52,7 +52,7 @@ function atr(series: BarSeries, end: number, window: number): number | null {
   return sum / window;
 }
 
-function rsi(series: BarSeries, end: number, window: number): number | null {
+export function rsi(series: BarSeries, end: number, window: number): number | null {
   if (end < window) return null;
   let gains = 0;
   let losses = 0;
@@ -65,7 +65,7 @@ function rsi(series: BarSeries, end: number, window: number): number | null {
   return (100 * gains) / (gains + losses);
 }
 
-function volatility(series: BarSeries, end: number, window: number): number | null {
+export function volatility(series: BarSeries, end: number, window: number): number | null {
   if (end < window) return null;
   const changes: number[] = [];
   for (let index = end - window + 1; index <= end; index += 1) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Fact, factSchema } from './facts.ts';
 
 /**
  * The typed answers agents read (the skills' JSON Schemas say the same; these narrow them into
@@ -24,6 +25,8 @@ export const strategistAnswerSchema = z
     horizonBars: z.number().int().min(1).nullable(),
     rationale: z.string().min(1),
     confidence: z.number().min(0).max(1),
+    // Answers recorded before strategist 1.1.0 have no facts: they replay as citing none.
+    facts: z.array(factSchema).max(12).default([]),
   })
   .superRefine((answer, context) => {
     // The skill's JSON Schema cannot say "all trade fields when decision is trade": checked here,
@@ -58,6 +61,8 @@ export interface TradeProposal {
   horizonBars: number;
   rationale: string;
   confidence: number;
+  /** The figures the proposal relies on, by name (checked by code before any LLM signer). */
+  facts: Fact[];
 }
 
 export function toTradeProposal(answer: StrategistAnswer): TradeProposal | null {
@@ -83,6 +88,7 @@ export function toTradeProposal(answer: StrategistAnswer): TradeProposal | null 
     horizonBars,
     rationale: answer.rationale,
     confidence: answer.confidence,
+    facts: answer.facts,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { BarSeries } from '../market/index.ts';
+import { type BarSeries, exact } from '../market/index.ts';
 import { barsUpTo, type Indicators, indicatorsAt } from './market-context.ts';
 import { type Stance, stanceSchema } from './outputs.ts';
 import { type AgentOutcome, type AgentRuntime, runAgent } from './run-agent.ts';
@@ -23,7 +23,7 @@ export function fallbackStance(indicators: Indicators, close: number): Stance {
       regime: 'volatile',
       bias: 'neutral',
       riskMultiplier: 0.3,
-      rationale: `fallback: 20-bar volatility ${volatility20Pct.toFixed(2)}% > 3%`,
+      rationale: `fallback: 20-bar volatility ${exact(volatility20Pct)}% > 3%`,
     };
   }
   if (sma20 === null || sma50 === null) {
@@ -39,7 +39,7 @@ export function fallbackStance(indicators: Indicators, close: number): Stance {
       regime: 'trending_up',
       bias: 'long',
       riskMultiplier: 1,
-      rationale: `fallback: close ${close} > SMA20 ${sma20.toFixed(2)} > SMA50 ${sma50.toFixed(2)}`,
+      rationale: `fallback: close ${exact(close)} > SMA20 ${exact(sma20)} > SMA50 ${exact(sma50)}`,
     };
   }
   if (sma20 < sma50 && close < sma20) {
@@ -47,14 +47,14 @@ export function fallbackStance(indicators: Indicators, close: number): Stance {
       regime: 'trending_down',
       bias: 'short',
       riskMultiplier: 0.5,
-      rationale: `fallback: close ${close} < SMA20 ${sma20.toFixed(2)} < SMA50 ${sma50.toFixed(2)}`,
+      rationale: `fallback: close ${exact(close)} < SMA20 ${exact(sma20)} < SMA50 ${exact(sma50)}`,
     };
   }
   return {
     regime: 'ranging',
     bias: 'neutral',
     riskMultiplier: 0.6,
-    rationale: `fallback: averages mixed (SMA20 ${sma20.toFixed(2)}, SMA50 ${sma50.toFixed(2)}, close ${close})`,
+    rationale: `fallback: averages mixed (SMA20 ${exact(sma20)}, SMA50 ${exact(sma50)}, close ${exact(close)})`,
   };
 }
 

@@ -1,7 +1,17 @@
-import type { BarSeries } from '../market/index.ts';
-import { type AgentBar, barsUpTo, type Indicators, indicatorsAt, type Quote } from './market-context.ts';
+import { type BarSeries, exact, rewardToRisk } from '../market/index.ts';
+import { checkFacts, type FactCheck } from './facts.ts';
+import { barsUpTo, type Indicators, indicatorsAt, type Quote } from './market-context.ts';
 import { type SignerAnswer, type Stance, signerAnswerSchema, type TradeProposal } from './outputs.ts';
 import { type AgentOutcome, type AgentRuntime, runAgent } from './run-agent.ts';
+
+/** A signer's verdict reached by code alone, before any model or fallback was asked. */
+export interface CodeOutcome {
+  ok: true;
+  decidedBy: 'code';
+  value: SignerAnswer;
+}
+
+export type SignerOutcome = AgentOutcome<SignerAnswer> | CodeOutcome;
 
 export interface FactCheckRequest {
   series: BarSeries;
@@ -14,6 +24,8 @@ export interface FactCheckRequest {
   /** Signing time, epoch ms. */
   now: number;
   maxDataAgeSeconds: number;
+  /** How far a fact may be from the data it names, in percent of the data's value. */
+  factTolerancePct: number;
 }
 
 export interface DoubleCheckRequest {
@@ -29,6 +41,8 @@ export interface DoubleCheckRequest {
     'side' | 'entryType' | 'entryPrice' | 'stopPrice' | 'targetPrice' | 'horizonBars'
   >;
   quote: Quote;
+  /** The least reward:risk the rules accept, on the prices sent. */
+  minRewardToRisk: number;
 }
 
 function freshness(request: FactCheckRequest) {
@@ -44,21 +58,26 @@ function freshness(request: FactCheckRequest) {
   };
 }
 
-/** Numbers in a rationale that look like prices of this instrument (within 0.5×..2× the last price). */
-function quotedPrices(rationale: string, last: number): number[] {
-  const numbers = rationale.match(/\d+(?:\.\d+)?/g) ?? [];
-  return numbers.map(Number).filter((value) => value >= last * 0.5 && value <= last * 2);
+/**
+ * The proposal as the FactChecker skill is shown it: without `facts` when it cites none, so a
+ * proposal recorded before facts existed renders exactly as it did then (and replays).
+ */
+function proposalAsShown(proposal: TradeProposal): Record<string, unknown> {
+  const { facts, ...rest } = proposal;
+  return facts.length > 0 ? { ...rest, facts } : rest;
+}
+
+/** The proposal's facts, each checked by name against the bars and indicators it names. */
+export function checkProposalFacts(request: FactCheckRequest): FactCheck {
+  return checkFacts(request.proposal.facts, request.series, request.index, request.factTolerancePct);
 }
 
 /**
- * The FactChecker's rules in code: fresh data, an entry near the fresh quote, and every price
- * the rationale quotes found in the data it was built on (bars or indicators, within 1 %).
+ * The FactChecker's rules in code: fresh data, an entry near the fresh quote, a stop not yet
+ * run through, and every fact the proposal relies on found, by name, in the data it names.
+ * The rationale's text is not parsed: its figures are the LLM FactChecker's to read.
  */
-export function fallbackFactCheck(
-  request: FactCheckRequest,
-  bars: AgentBar[],
-  indicators: Indicators,
-): SignerAnswer {
+export function fallbackFactCheck(request: FactCheckRequest): SignerAnswer {
   const fresh = freshness(request);
   const reasons: string[] = [];
   const { proposal } = request;
@@ -66,10 +85,12 @@ export function fallbackFactCheck(
     reasons.push(`data is ${fresh.dataAgeSeconds}s old; the limit is ${request.maxDataAgeSeconds}s`);
   }
   if (fresh.quoteAgeSeconds > request.maxDataAgeSeconds)
-    reasons.push(`the fresh quote is ${fresh.quoteAgeSeconds}s old`);
+    reasons.push(
+      `the fresh quote is ${fresh.quoteAgeSeconds}s old; the limit is ${request.maxDataAgeSeconds}s`,
+    );
   if (Math.abs(fresh.entryVsLastPercent) > 2) {
     reasons.push(
-      `entry ${proposal.entryPrice} is ${fresh.entryVsLastPercent.toFixed(2)}% from the fresh last ${request.freshQuote.last}`,
+      `entry ${proposal.entryPrice} is ${fresh.entryVsLastPercent}% from the fresh last ${request.freshQuote.last}; the limit is 2%`,
     );
   }
   const long = proposal.side === 'buy';
@@ -78,31 +99,31 @@ export function fallbackFactCheck(
       `the stop ${proposal.stopPrice} is already through the fresh last ${request.freshQuote.last}`,
     );
   }
-  const known = [
-    ...bars.flatMap((bar) => [bar.o, bar.h, bar.l, bar.c]),
-    ...Object.values(indicators).filter((value): value is number => value !== null),
-    proposal.entryPrice,
-    proposal.stopPrice,
-    proposal.targetPrice,
-  ];
-  for (const figure of quotedPrices(proposal.rationale, request.freshQuote.last)) {
-    if (!known.some((value) => Math.abs(value - figure) <= Math.abs(value) * 0.01)) {
-      reasons.push(`the rationale quotes ${figure}, which matches nothing in the data`);
-    }
-  }
+  const facts = checkProposalFacts(request);
+  reasons.push(...facts.problems);
   if (reasons.length > 0) return { verdict: 'veto', reasons };
   return {
     verdict: 'sign',
     reasons: [
-      `data ${fresh.dataAgeSeconds}s old, entry ${fresh.entryVsLastPercent.toFixed(2)}% from last, quoted figures match the data`,
+      `data ${fresh.dataAgeSeconds}s old, entry ${fresh.entryVsLastPercent}% from last, ${
+        facts.verified.length > 0 ? `facts match the data: ${facts.verified.join(', ')}` : 'no facts cited'
+      }`,
     ],
   };
 }
 
-export function runFactChecker(
+/**
+ * The FactChecker: the proposal's facts are checked by code first, and a fact that does not
+ * hold is a veto without asking anyone; otherwise the skill (or, with no route, the fallback)
+ * checks freshness, geometry and the rationale.
+ */
+export async function runFactChecker(
   runtime: AgentRuntime,
   request: FactCheckRequest,
-): Promise<AgentOutcome<SignerAnswer>> {
+): Promise<SignerOutcome> {
+  const facts = checkProposalFacts(request);
+  if (facts.problems.length > 0)
+    return { ok: true, decidedBy: 'code', value: { verdict: 'veto', reasons: facts.problems } };
   const bars = barsUpTo(request.series, request.index, 60);
   const indicators = indicatorsAt(request.series, request.index);
   return runAgent(runtime, {
@@ -112,44 +133,45 @@ export function runFactChecker(
     inputs: {
       symbol: request.series.symbol,
       asOf: new Date(request.now).toISOString(),
-      proposal: request.proposal,
+      proposal: proposalAsShown(request.proposal),
       freshQuote: request.freshQuote,
       freshness: freshness(request),
       bars,
       indicators,
     },
     narrow: signerAnswerSchema,
-    fallback: () => fallbackFactCheck(request, bars, indicators),
+    fallback: () => fallbackFactCheck(request),
   });
 }
 
 /**
  * A second, independent opinion in code (it never sees the rationale): trade with the
- * 50-bar trend, not into an overbought or oversold extreme, and with enough reward for the risk.
+ * 50-bar trend, not into an overbought or oversold extreme, and with enough reward for the
+ * risk on the prices sent. Reasons show the numbers exactly as they were compared.
  */
-export function fallbackDoubleCheck(
-  request: DoubleCheckRequest,
-  indicators: Indicators,
-  minRewardToRisk = 1.5,
-): SignerAnswer {
-  const { trade } = request;
+export function fallbackDoubleCheck(request: DoubleCheckRequest, indicators: Indicators): SignerAnswer {
+  const { trade, minRewardToRisk } = request;
   const close = request.series.close[request.index]!;
   const long = trade.side === 'buy';
   const reasons: string[] = [];
-  if (indicators.sma50 !== null && (long ? close < indicators.sma50 : close > indicators.sma50)) {
+  const { sma50, rsi14 } = indicators;
+  if (sma50 !== null && (long ? close < sma50 : close > sma50)) {
     reasons.push(
-      `${long ? 'buying below' : 'selling above'} the 50-bar average (${close} vs ${indicators.sma50.toFixed(2)})`,
+      `${long ? 'buying below' : 'selling above'} the 50-bar average (close ${exact(close)} ${long ? '<' : '>'} sma50 ${exact(sma50)})`,
     );
   }
-  if (indicators.rsi14 !== null && (long ? indicators.rsi14 > 75 : indicators.rsi14 < 25)) {
-    reasons.push(`RSI14 ${indicators.rsi14.toFixed(1)} is ${long ? 'overbought' : 'oversold'}`);
+  if (rsi14 !== null && (long ? rsi14 > 75 : rsi14 < 25)) {
+    reasons.push(`RSI14 ${exact(rsi14)} is ${long ? 'overbought (> 75)' : 'oversold (< 25)'}`);
   }
-  const risk = Math.abs(trade.entryPrice - trade.stopPrice);
-  const reward = Math.abs(trade.targetPrice - trade.entryPrice);
-  const ratio = risk > 0 ? reward / risk : 0;
-  // Prices are rounded to 4 decimals, so an exact 1.5 may come out as 1.4999…: allow for that.
-  if (ratio < minRewardToRisk - 1e-6)
-    reasons.push(`reward:risk ${ratio.toFixed(2)} is below ${minRewardToRisk}`);
+  const { reward, risk, ratio } = rewardToRisk({
+    entry: trade.entryPrice,
+    stop: trade.stopPrice,
+    target: trade.targetPrice,
+  });
+  if (ratio < minRewardToRisk)
+    reasons.push(
+      `reward:risk ${exact(reward)} / ${exact(risk)} = ${exact(ratio)} is below ${minRewardToRisk}`,
+    );
   if (request.stance.bias !== 'neutral' && (request.stance.bias === 'long') !== long) {
     reasons.push(`the trade is against the ${request.stance.bias} bias of a ${request.stance.regime} regime`);
   }
@@ -157,7 +179,7 @@ export function fallbackDoubleCheck(
   return {
     verdict: 'sign',
     reasons: [
-      `with the trend, RSI14 ${indicators.rsi14?.toFixed(1) ?? 'n/a'}, reward:risk ${ratio.toFixed(2)}`,
+      `with the trend, RSI14 ${rsi14 === null ? 'n/a' : exact(rsi14)}, reward:risk ${exact(reward)} / ${exact(risk)} = ${exact(ratio)}`,
     ],
   };
 }

@@ -1,5 +1,13 @@
-import type { BarSeries } from '../market/index.ts';
+import {
+  type BarSeries,
+  exact,
+  type PriceTick,
+  paperPriceTick,
+  rewardToRisk,
+  roundToTick,
+} from '../market/index.ts';
 import type { Strategy } from '../strategies/index.ts';
+import type { Fact } from './facts.ts';
 import { barsUpTo, indicatorsAt, quoteAt } from './market-context.ts';
 import { type Stance, type StrategistAnswer, strategistAnswerSchema } from './outputs.ts';
 import { type AgentOutcome, type AgentRuntime, runAgent } from './run-agent.ts';
@@ -12,6 +20,8 @@ export interface StrategistRules {
   /** Fallback stop and target distances, in ATRs. */
   stopAtr: number;
   targetAtr: number;
+  /** The venue's price tick: every price proposed is on it (the ratios are the sent prices'). */
+  priceTick: PriceTick;
 }
 
 export const defaultStrategistRules: StrategistRules = {
@@ -21,6 +31,7 @@ export const defaultStrategistRules: StrategistRules = {
   allowShort: false,
   stopAtr: 2,
   targetAtr: 3,
+  priceTick: paperPriceTick,
 };
 
 export interface StrategistRequest {
@@ -41,8 +52,6 @@ export interface StrategistRequest {
   fallbackStrategy: Strategy;
 }
 
-const round = (value: number) => Number(value.toFixed(4));
-
 /** A Strategist answer that declines to trade: every trade field null. */
 export function noTradeAnswer(symbol: string, rationale: string, confidence = 0): StrategistAnswer {
   return {
@@ -56,7 +65,37 @@ export function noTradeAnswer(symbol: string, rationale: string, confidence = 0)
     horizonBars: null,
     rationale,
     confidence,
+    facts: [],
   };
+}
+
+/**
+ * Stop and target on the venue's tick, keeping the ratio intended: the stop is rounded to the
+ * nearest tick, then the target is placed `ratio` risks away and rounded away from the entry,
+ * so reward:risk on the prices sent is never below the ratio (null when no stop fits).
+ */
+export function bracketOnTicks(
+  close: number,
+  direction: 1 | -1,
+  stopDistance: number,
+  ratio: number,
+  priceTick: PriceTick,
+): { entry: number; stop: number; target: number } | null {
+  const entry = roundToTick(close, priceTick(close));
+  const rawStop = entry - direction * stopDistance;
+  if (!(rawStop > 0)) return null;
+  const stop = roundToTick(rawStop, priceTick(rawStop));
+  const { risk } = rewardToRisk({ entry, stop, target: entry });
+  if (risk <= 0 || (direction === 1 ? stop >= entry : stop <= entry)) return null;
+  const rawTarget = entry + direction * risk * ratio;
+  let target = roundToTick(rawTarget, priceTick(rawTarget), direction === 1 ? 'up' : 'down');
+  // Only binary noise in risk × ratio can leave the target a tick short: step it out.
+  for (let step = 0; step < 3 && rewardToRisk({ entry, stop, target }).ratio < ratio; step += 1) {
+    const tick = priceTick(target);
+    target = roundToTick(target + direction * tick, tick);
+  }
+  if (!(target > 0) || rewardToRisk({ entry, stop, target }).ratio < ratio) return null;
+  return { entry, stop, target };
 }
 
 /** The deterministic strategy's entry signal as a Strategist answer, with ATR-based stop and target. */
@@ -73,19 +112,35 @@ export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
   if (signal.side === 'sell' && !rules.allowShort) return noTrade('fallback: short entries are not allowed');
   const atr = indicatorsAt(series, index).atr14;
   if (atr === null || atr <= 0) return noTrade('fallback: not enough history for ATR-based stops');
-  const entry = series.close[index]!;
+  const ratio = rules.targetAtr / rules.stopAtr;
+  if (ratio < rules.minRewardToRisk)
+    return noTrade(
+      `fallback: targetAtr / stopAtr = ${exact(ratio)} is below minRewardToRisk ${rules.minRewardToRisk}; raise strategist.targetAtr`,
+    );
   const direction = signal.side === 'buy' ? 1 : -1;
+  const bracket = bracketOnTicks(
+    series.close[index]!,
+    direction,
+    rules.stopAtr * atr,
+    ratio,
+    rules.priceTick,
+  );
+  if (!bracket)
+    return noTrade(`fallback: no stop ${rules.stopAtr}×ATR14 (${exact(atr)}) away fits the price grid`);
+  const facts: Fact[] = [...signal.facts];
+  if (!facts.some((fact) => fact.name === 'atr14')) facts.push({ name: 'atr14', value: atr });
   return {
     decision: 'trade',
     symbol,
     side: signal.side,
     entryType: 'market',
-    entryPrice: round(entry),
-    stopPrice: round(entry - direction * rules.stopAtr * atr),
-    targetPrice: round(entry + direction * rules.targetAtr * atr),
+    entryPrice: bracket.entry,
+    stopPrice: bracket.stop,
+    targetPrice: bracket.target,
     horizonBars: rules.maxHorizonBars,
-    rationale: `fallback (${request.fallbackStrategy.name}): ${signal.reason}; stop ${rules.stopAtr}×ATR14 (${atr.toFixed(4)}), target ${rules.targetAtr}×ATR14`,
+    rationale: `fallback (${request.fallbackStrategy.name}): ${signal.reason}; stop ${rules.stopAtr}×ATR14 (${exact(atr)}), target at ${exact(ratio)}× the risk, on the price tick`,
     confidence: 0.5,
+    facts,
   };
 }
 

@@ -1,4 +1,12 @@
 export {
+  type DecisionTally,
+  DecisionTallyCounter,
+  maskNumbers,
+  type TalliedCandidate,
+  tallyLines,
+  type VetoReasonCount,
+} from './decision-tally.ts';
+export {
   type BacktestJob,
   type BacktestJobResult,
   backtestJobSchema,

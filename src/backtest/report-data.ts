@@ -1,6 +1,7 @@
 import type { PaperBroker } from '../broker/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import type { Strategy } from '../strategies/index.ts';
+import type { DecisionTally } from './decision-tally.ts';
 import type { Metrics } from './metrics.ts';
 import { roundCents, roundPercent, roundPrice, roundRatio } from './money.ts';
 
@@ -48,6 +49,8 @@ export interface BacktestReport {
   /** The metrics, rounded for the report (start and end values are above). */
   metrics: Omit<Metrics, 'initialValue' | 'finalValue'>;
   trades: TradeRow[];
+  /** The full pipeline's decisions (proposals, executed, vetoes by reason); absent for the fast pipeline. */
+  pipeline?: DecisionTally;
 }
 
 const orNull = (value: number | null, round: (value: number) => number) =>

@@ -151,6 +151,29 @@ function metricsTable(report: BacktestReport): string {
   return `<table class="metrics">${rows.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
 }
 
+function decisionsTable(report: BacktestReport): string {
+  const tally = report.pipeline;
+  if (!tally) return '';
+  const share =
+    tally.executedPerProposal === null ? 'n/a' : `${(tally.executedPerProposal * 100).toFixed(1)} %`;
+  const rows: Array<[string, string]> = [
+    ['Cycles', String(tally.cycles)],
+    ['Proposals', String(tally.proposals)],
+    ['Executed', `${tally.executed} (${share} of proposals)`],
+    ['Vetoed', String(tally.vetoed)],
+    ['Rejected by the broker', String(tally.rejected)],
+    ['Errors', String(tally.errors)],
+  ];
+  const reasons = tally.vetoReasons
+    .map(
+      (group) =>
+        `<tr><td>${group.count}</td><td style="text-align:left">${escapeHtml(group.reason)}</td><td style="text-align:left">${escapeHtml(group.example)}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>Decisions</h2><table class="metrics">${rows.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>
+<h3>Veto reasons</h3><table class="vetoes"><thead><tr><th>Count</th><th>Reason</th><th>First seen as</th></tr></thead><tbody>${reasons}</tbody></table>`;
+}
+
 function tradesTable(trades: readonly TradeRow[]): string {
   const head = [
     '#',
@@ -188,6 +211,7 @@ svg{display:block;background:#fafbfc;border:1px solid #eee}
 </style></head><body>
 <h1>Backtest: ${escapeHtml(report.strategy.name)} on ${escapeHtml(report.symbols.join(', '))}</h1>
 ${metricsTable(report)}
+${decisionsTable(report)}
 <h2>Equity</h2>${equitySvg(run)}
 <h2>Drawdown (%)</h2>${drawdownSvg(run)}
 <h2>Prices, entries ▲ and exits ▼</h2>${prices.join('\n')}

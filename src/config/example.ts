@@ -69,6 +69,7 @@ pipeline:
   parallelism: 4          # candidates worked on at once
   signerTimeoutMs: 120000 # a signer slower than this is a veto
   maxDataAgeSeconds: 172800
+  factTolerancePct: 0.1   # a cited fact (close, sma30, ...) may be this % off the data it names
 
 schedule:
   # mode: sim             # sim: one bar every barIntervalMs; market: real time. Default: follows broker.kind

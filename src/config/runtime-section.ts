@@ -102,6 +102,12 @@ export const pipelineSectionSchema = z
     signerTimeoutMs: z.number().int().min(100).max(600_000).default(120_000),
     /** Data older than this (at signing time) is vetoed by the FactChecker's rules. */
     maxDataAgeSeconds: z.number().int().min(1).default(172_800),
+    /**
+     * How far a fact the Strategist cites (by name: close, sma30, atr14, ...) may be from the data
+     * it names, in percent of that value, before the FactChecker's code check vetoes; a fact is
+     * also accepted within half a unit of its own last decimal (rounding).
+     */
+    factTolerancePct: z.number().min(0).max(5).default(0.1),
   })
   .strict();
 

@@ -29,3 +29,18 @@ export {
   simFeedOptionsSchema,
   simSeriesCache,
 } from './sim.ts';
+export {
+  alpacaPriceTick,
+  decimalsOf,
+  exact,
+  mt5PriceTick,
+  type PriceTick,
+  paperPriceTick,
+  priceTickFor,
+  type RewardRisk,
+  rewardToRisk,
+  roundToTick,
+  type TickRounding,
+  type TickVenue,
+  tickDecimals,
+} from './ticks.ts';

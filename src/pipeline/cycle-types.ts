@@ -26,6 +26,8 @@ export interface CycleSettings {
   parallelism: number;
   signerTimeoutMs: number;
   maxDataAgeSeconds: number;
+  /** How far a proposal's fact may be from the data it names, in percent (FactChecker, code). */
+  factTolerancePct: number;
   commissionRate: number;
 }
 
@@ -52,6 +54,8 @@ export type CandidateOutcome = 'no_trade' | 'vetoed' | 'executed' | 'rejected' |
 export interface CandidateReport {
   symbol: string;
   outcome: CandidateOutcome;
+  /** The Strategist proposed a trade (whatever the signers and the broker did with it). */
+  proposed: boolean;
   clientOrderId: string | null;
   qty: number;
   reasons: string[];

@@ -103,6 +103,7 @@ describe('database lost in the middle of a cycle', () => {
         parallelism: 1,
         signerTimeoutMs: 3_000,
         maxDataAgeSeconds: 86_400 * 7,
+        factTolerancePct: 0.1,
         commissionRate: 0,
       },
       fallbackStrategy: createStrategy('sma-cross', { fast: 10, slow: 30 }),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { scriptedRoute } from '../../test/support/scripted-route.ts';
+import { scriptedRoute, symbolOf } from '../../test/support/scripted-route.ts';
 import type { AgentRuntime } from '../agents/index.ts';
 import { defaultStrategistRules } from '../agents/index.ts';
 import { PaperBroker } from '../broker/index.ts';
@@ -49,6 +49,7 @@ function trade(symbol: string, close: number) {
     horizonBars: 10,
     rationale: `Breakout above ${close}`,
     confidence: 0.7,
+    facts: [{ name: 'close', value: close }],
   };
 }
 
@@ -127,6 +128,7 @@ async function harness(
       parallelism: 2,
       signerTimeoutMs: options.signerTimeoutMs ?? 5_000,
       maxDataAgeSeconds: 7 * 86_400,
+      factTolerancePct: 0.1,
       commissionRate: 0.001,
     },
     fallbackStrategy: createStrategy('sma-cross', { fast: 10, slow: 30 }),
@@ -165,8 +167,7 @@ describe('decision cycle', () => {
       answers: {
         regime: stance,
         strategist: (request: RouteRequest) => {
-          const symbol = /"symbol": "([A-Z]+)"|symbol: ([A-Z]+)/.exec(request.messages[0]!.content);
-          const name = symbol?.[1] ?? symbol?.[2] ?? 'AAA';
+          const name = symbolOf(request);
           return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
         },
         'fact-checker': sign,

@@ -4,6 +4,7 @@ import { withClock } from './clocked.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
 import { execute } from './execute.ts';
+import { proposalOnTicks } from './price-grid.ts';
 import { allSigned } from './signatures.ts';
 import { collectSignatures } from './signing.ts';
 
@@ -109,6 +110,8 @@ export async function runDecisionCycle(
         return {
           symbol: candidate.symbol,
           outcome: 'error' as const,
+          // A failure this far out cannot say whether a proposal was made: counted as none.
+          proposed: false,
           clientOrderId: null,
           qty: 0,
           reasons: [reason],
@@ -145,7 +148,7 @@ async function runCandidate(
     reasons: string[],
     clientOrderId: string | null = null,
     qty = 0,
-  ): CandidateReport => ({ symbol, outcome, clientOrderId, qty, reasons });
+  ): CandidateReport => ({ symbol, outcome, proposed: outcome === 'vetoed', clientOrderId, qty, reasons });
 
   const regime = await runRegime(runtime, {
     series,
@@ -221,8 +224,8 @@ async function runCandidate(
     });
     return report('error', [strategist.reason]);
   }
-  const proposal = toTradeProposal(strategist.value);
-  if (!proposal) {
+  const answered = toTradeProposal(strategist.value);
+  if (!answered) {
     await deps.journal({
       ts,
       cycleId,
@@ -238,6 +241,12 @@ async function runCandidate(
     });
     return report('no_trade', [strategist.value.rationale]);
   }
+  // Signers judge the prices that will be sent: the proposal on the venue's tick.
+  const { proposal, moved } = proposalOnTicks(answered, settings.rules.priceTick);
+  const notes = [
+    ...fallbackNotes(regime, strategist),
+    ...(moved.length > 0 ? [`prices put on the venue's tick: ${moved.join(', ')}`] : []),
+  ];
 
   const { signatures, risk, metas } = await collectSignatures(
     deps,
@@ -260,6 +269,7 @@ async function runCandidate(
       qty: risk.qty,
       riskChecks: risk.checks.map((check) => ({ ...check })),
       signers: metas,
+      ...(moved.length > 0 ? { pricesOnTick: moved } : {}),
     },
   });
   const inputs = inputsAsSeen(series, index);
@@ -278,7 +288,7 @@ async function runCandidate(
       stance: stanceJson,
       signatures,
       inputs,
-      notes: fallbackNotes(regime, strategist),
+      notes,
       messageId: signatureMessage.id,
     });
     return report('vetoed', reasons);
@@ -293,7 +303,7 @@ async function runCandidate(
     stance: stanceJson,
     inputs,
     causationId: signatureMessage.id,
-    notes: fallbackNotes(regime, strategist),
+    notes,
     decidedBy: decided(strategist),
   });
 }

@@ -33,6 +33,7 @@ const scripted: Strategy = {
       intent,
       referencePrice: series.close[index]!,
       reason: `scripted ${intent}`,
+      facts: [],
       strategy: 'scripted',
       time: series.time[index]!,
     };

@@ -61,7 +61,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       broker: { status: 'not_sent', broker: deps.brokerName, clientOrderId, message: reason },
       messageId: message.id,
     });
-    return { symbol, outcome: 'halted', clientOrderId, qty: 0, reasons: [reason] };
+    return { symbol, outcome: 'halted', proposed: true, clientOrderId, qty: 0, reasons: [reason] };
   }
   const request = {
     clientOrderId,
@@ -126,7 +126,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       broker: { status: 'unknown', broker: deps.brokerName, clientOrderId, message: reason },
       messageId: intent.id,
     });
-    return { symbol, outcome: 'error', clientOrderId, qty: run.qty, reasons: [reason] };
+    return { symbol, outcome: 'error', proposed: true, clientOrderId, qty: run.qty, reasons: [reason] };
   }
   const submitted = await deps.transaction(async (tx) => {
     await tx.query(pipelineSql.updateOrderStatus(), orderStatusParams(clientOrderId, order));
@@ -164,6 +164,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
   return {
     symbol,
     outcome: rejected ? 'rejected' : 'executed',
+    proposed: true,
     clientOrderId,
     qty: run.qty,
     reasons: rejected ? [order.reason ?? 'rejected'] : [],

@@ -96,6 +96,7 @@ describe('skills hot reload during a run', () => {
         parallelism: 1,
         signerTimeoutMs: 5_000,
         maxDataAgeSeconds: 86_400 * 7,
+        factTolerancePct: 0.1,
         commissionRate: 0,
       },
       fallbackStrategy: createStrategy('sma-cross', { fast: 10, slow: 30 }),

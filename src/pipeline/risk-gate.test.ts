@@ -11,6 +11,7 @@ function inputs(overrides: Partial<RiskInputs> = {}): RiskInputs {
     symbolPnlToday: {},
     haltLevel: 0,
     riskMultiplier: 1,
+    minRewardToRisk: 1.5,
     closes: {},
     commissionRate: 0.001,
     ...overrides,
@@ -84,7 +85,7 @@ describe('risk gate', () => {
       }),
       defaultRiskLimits,
     );
-    expect(tight.reasons.join()).toMatch(/stop distance 0\.10% is outside 0\.20%\.\.15\.00%/);
+    expect(tight.reasons.join()).toMatch(/stop distance 0\.1% is outside 0\.2%\.\.15%/);
     const wide = evaluateRisk(
       inputs({ proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 70, targetPrice: 150 } }),
       defaultRiskLimits,
@@ -101,11 +102,11 @@ describe('risk gate', () => {
 
   it('vetoes after the daily loss limit, a symbol loss limit, or with a position already open', () => {
     expect(evaluateRisk(inputs({ equity: 96_000, cash: 96_000 }), defaultRiskLimits).reasons.join()).toMatch(
-      /down 4\.00% today/,
+      /down 4% today/,
     );
     expect(
       evaluateRisk(inputs({ symbolPnlToday: { ORCL: -1_500 } }), defaultRiskLimits).reasons.join(),
-    ).toMatch(/ORCL lost 1\.50%/);
+    ).toMatch(/ORCL lost 1\.5%/);
     expect(
       evaluateRisk(
         inputs({ positions: [{ symbol: 'ORCL', qty: 10, price: 100 }] }),
@@ -124,7 +125,9 @@ describe('risk gate', () => {
       }),
       defaultRiskLimits,
     );
-    expect(decision.reasons.join()).toMatch(/returns correlate 1\.00 with the open TWIN position/);
+    expect(decision.reasons.join()).toMatch(
+      /returns correlate 0\.9999\d* with the open TWIN position \(the limit is 0\.85\)/,
+    );
     expect(correlation([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1);
     expect(correlation([1, 1, 1], [1, 2, 3])).toBe(0);
   });

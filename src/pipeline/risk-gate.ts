@@ -1,3 +1,5 @@
+import { exact, rewardToRisk } from '../market/index.ts';
+
 /**
  * The Risk Gate: the first of the three signatures, and the only place a position is sized.
  * Pure code, no LLM: limits, exposure, drawdown, stop distance, correlation and halt level.
@@ -63,6 +65,8 @@ export interface RiskInputs {
   haltLevel: number | null;
   /** From the Regime stance, 0..1: scales the risk taken per trade. */
   riskMultiplier: number;
+  /** The least reward:risk accepted (strategist.minRewardToRisk), on the prices sent. */
+  minRewardToRisk: number;
   /** Closing prices, oldest first, per symbol (the candidate's and the open positions'). */
   closes: Record<string, readonly number[]>;
   /** Fraction of traded value; included so the position is affordable with its commission. */
@@ -118,7 +122,8 @@ export function correlation(a: readonly number[], b: readonly number[]): number 
   return covariance / Math.sqrt(varianceX * varianceY);
 }
 
-const pct = (value: number) => `${(value * 100).toFixed(2)}%`;
+/** A fraction as a percent, with every digit that was compared (0.15 → "15%", 0.0021 → "0.21%"). */
+const pct = (value: number) => `${exact(value * 100)}%`;
 
 export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecision {
   const checks: RiskCheck[] = [];
@@ -173,6 +178,18 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     long ? `> entry ${proposal.entryPrice}` : `< entry ${proposal.entryPrice}`,
     'target is on the wrong side of the entry',
   );
+  const { reward, risk, ratio } = rewardToRisk({
+    entry: proposal.entryPrice,
+    stop: proposal.stopPrice,
+    target: proposal.targetPrice,
+  });
+  check(
+    'reward_to_risk',
+    ratio >= inputs.minRewardToRisk,
+    exact(ratio),
+    `≥ ${inputs.minRewardToRisk}`,
+    `reward:risk ${exact(reward)} / ${exact(risk)} = ${exact(ratio)} is below ${inputs.minRewardToRisk}`,
+  );
   const stopDistance = Math.abs(proposal.entryPrice - proposal.stopPrice) / proposal.entryPrice;
   check(
     'stop_distance',
@@ -225,9 +242,9 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
   check(
     'correlation',
     Math.abs(worst) <= limits.maxCorrelation,
-    Number(worst.toFixed(3)),
+    exact(worst),
     `≤ ${limits.maxCorrelation}`,
-    `returns correlate ${worst.toFixed(2)} with the open ${worstSymbol} position`,
+    `returns correlate ${exact(worst)} with the open ${worstSymbol} position (the limit is ${limits.maxCorrelation})`,
   );
 
   // Sizing: the smallest of risk at the stop, the position cap, gross exposure room and cash.

@@ -1,4 +1,4 @@
-import type { AgentOutcome, SignerAnswer } from '../agents/index.ts';
+import type { SignerOutcome } from '../agents/index.ts';
 import type { Signature } from '../bus/index.ts';
 
 export interface SignerResult {
@@ -22,7 +22,7 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string
  */
 export async function agentSignature(
   signer: string,
-  work: Promise<AgentOutcome<SignerAnswer>>,
+  work: Promise<SignerOutcome>,
   timeoutMs: number,
   at: () => string,
 ): Promise<SignerResult> {
@@ -45,6 +45,17 @@ export async function agentSignature(
         },
       };
     }
+    if (outcome.decidedBy === 'code')
+      return {
+        signature: {
+          signer,
+          verdict: outcome.value.verdict,
+          reasons: outcome.value.reasons,
+          decidedBy: 'code',
+          at: at(),
+        },
+        meta: { skill: null, route: null, model: null, error: null },
+      };
     const reasons =
       outcome.decidedBy === 'fallback' && outcome.fallbackReason
         ? [...outcome.value.reasons, `(fallback: ${outcome.fallbackReason})`]

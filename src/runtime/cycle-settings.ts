@@ -1,12 +1,13 @@
 import { defaultStrategistRules } from '../agents/index.ts';
 import type { Config } from '../config/index.ts';
+import type { PriceTick } from '../market/index.ts';
 import type { CycleSettings } from '../pipeline/index.ts';
 import { createStrategy, type Strategy } from '../strategies/index.ts';
 
-/** The cycle's settings from signet.yaml; only the bar timeframe and the commission depend on the venue. */
+/** The cycle's settings from signet.yaml; the bar timeframe, the commission and the price tick depend on the venue. */
 export function cycleSettingsFrom(
   config: Config,
-  venue: { timeframe: string; commissionRate: number },
+  venue: { timeframe: string; commissionRate: number; priceTick: PriceTick },
 ): CycleSettings {
   const { strategist, pipeline } = config;
   return {
@@ -18,12 +19,14 @@ export function cycleSettingsFrom(
       allowShort: strategist.allowShort,
       stopAtr: strategist.stopAtr,
       targetAtr: strategist.targetAtr,
+      priceTick: venue.priceTick,
     },
     timeframe: venue.timeframe,
     topK: pipeline.topK,
     parallelism: pipeline.parallelism,
     signerTimeoutMs: pipeline.signerTimeoutMs,
     maxDataAgeSeconds: pipeline.maxDataAgeSeconds,
+    factTolerancePct: pipeline.factTolerancePct,
     commissionRate: venue.commissionRate,
   };
 }

@@ -83,7 +83,11 @@ export class MarketSession {
       freshQuote: (symbol) => this.#quote(symbol),
       journal: (entry) => this.#journal(entry),
       clock: { now: () => Date.now() },
-      settings: cycleSettingsFrom(config, { timeframe: venue.timeframe, commissionRate: 0 }),
+      settings: cycleSettingsFrom(config, {
+        timeframe: venue.timeframe,
+        commissionRate: 0,
+        priceTick: venue.priceTick,
+      }),
       fallbackStrategy: fallbackStrategyFrom(config),
     };
   }

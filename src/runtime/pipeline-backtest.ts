@@ -1,13 +1,20 @@
 import path from 'node:path';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
-import { type BacktestRun, buildReport, computeMetrics, timelineOf } from '../backtest/index.ts';
+import {
+  type BacktestRun,
+  buildReport,
+  computeMetrics,
+  type DecisionTally,
+  DecisionTallyCounter,
+  timelineOf,
+} from '../backtest/index.ts';
 import { type BrokerEvent, PaperBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, sliceSeries } from '../market/index.ts';
+import { type BarSeries, paperPriceTick, sliceSeries } from '../market/index.ts';
 import {
   type CandidateOutcome,
   type CycleDeps,
@@ -40,6 +47,8 @@ export interface PipelineBacktestResult {
   run: BacktestRun;
   /** Every candidate's outcome over the run, counted. */
   outcomes: Record<CandidateOutcome, number>;
+  /** Proposals, executed, executed/proposed and the veto reasons, counted (also on the report). */
+  decisions: DecisionTally;
   cycles: number;
   journalRoot: string;
 }
@@ -141,6 +150,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     settings: cycleSettingsFrom(config, {
       timeframe: config.pipeline.timeframe,
       commissionRate: config.paper.commission,
+      priceTick: paperPriceTick,
     }),
     fallbackStrategy: fallbackStrategyFrom(config),
   };
@@ -156,6 +166,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     error: 0,
     halted: 0,
   };
+  const tally = new DecisionTallyCounter();
   let exposedBars = 0;
   let cycles = 0;
   let barsProcessed = 0;
@@ -215,6 +226,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
       await recorder.flush();
       cycles += 1;
       for (const candidate of report.candidates) outcomes[candidate.outcome] += 1;
+      tally.addCycle(report.candidates);
     }
     values[step] = broker.equity();
     if (broker.holdingCount > 0) exposedBars += 1;
@@ -244,16 +256,26 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     bars: barsProcessed,
     timeline,
   });
+  const decisions = tally.tally();
+  report.pipeline = decisions;
   await bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
     topic: 'backtest.completed',
     ts: new Date(now),
-    payload: { runId: options.runId, cycles, outcomes: { ...outcomes }, finalValue: report.finalValue },
+    payload: {
+      runId: options.runId,
+      cycles,
+      outcomes: { ...outcomes },
+      proposals: decisions.proposals,
+      executedPerProposal: decisions.executedPerProposal,
+      finalValue: report.finalValue,
+    },
   });
   return {
     run: { runId: options.runId, report, times: timeline, values, messages: [], broker, series },
     outcomes,
+    decisions,
     cycles,
     journalRoot: path.resolve(options.journalRoot),
   };

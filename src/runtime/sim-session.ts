@@ -7,7 +7,7 @@ import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, generateSimSeries, sliceSeries } from '../market/index.ts';
+import { type BarSeries, generateSimSeries, paperPriceTick, sliceSeries } from '../market/index.ts';
 import {
   type CycleDeps,
   type CycleReport,
@@ -143,6 +143,7 @@ export class SimSession {
       settings: cycleSettingsFrom(config, {
         timeframe: config.pipeline.timeframe,
         commissionRate: config.paper.commission,
+        priceTick: paperPriceTick,
       }),
       fallbackStrategy: fallbackStrategyFrom(config),
     };

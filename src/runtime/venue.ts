@@ -2,7 +2,15 @@ import { type Broker, createMt5Broker, startAlpacaBroker } from '../broker/index
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type Bar, createAlpacaFeed, type FeedRange, type FeedResult, Mt5Feed } from '../market/index.ts';
+import {
+  type Bar,
+  createAlpacaFeed,
+  type FeedRange,
+  type FeedResult,
+  Mt5Feed,
+  type PriceTick,
+  priceTickFor,
+} from '../market/index.ts';
 import type { Store } from '../store/index.ts';
 import { journalReconciliation } from './reconcile-journal.ts';
 
@@ -22,6 +30,8 @@ export interface Venue {
   readonly symbols: string[];
   /** The bars' timeframe, as the venue names it. */
   readonly timeframe: string;
+  /** The price grid orders are sent on (every reward:risk is computed on it). */
+  readonly priceTick: PriceTick;
   readonly cycles: { kind: 'cron'; cron: string } | { kind: 'new-bar'; checkMs: number; graceMs: number };
   /** Table repairs reconciliation made at start. */
   readonly reconciledAtStart: number;
@@ -63,6 +73,7 @@ export async function openVenue(config: Config, options: VenueOptions): Promise<
     feed: createAlpacaFeed(config, options.logger),
     symbols: section.symbols,
     timeframe: section.timeframe,
+    priceTick: priceTickFor('alpaca'),
     cycles: { kind: 'cron', cron: config.schedule.cycleCron },
     reconciledAtStart: alpaca.reconciled.repairs.length,
     // Through the sync's queue: one at a time with the stream's own updates.
@@ -93,6 +104,7 @@ function openMt5Venue(config: Config, options: VenueOptions): Venue {
     }),
     symbols: section.symbols,
     timeframe: section.timeframe,
+    priceTick: priceTickFor('mt5'),
     cycles: { kind: 'new-bar', checkMs: section.newBarCheckMs, graceMs: section.newBarGraceMs },
     // The EA's acks and positions reports keep the ledger in step as they arrive; the monitor
     // pass then reconciles the positions table with the last report.

@@ -42,15 +42,36 @@ const samples: Record<string, { inputs: Record<string, unknown>; answer: unknown
       indicators,
       stance: { ...stance, rationale: 'Higher highs.', decidedBy: 'llm' },
       position: null,
-      rules: { minRewardToRisk: 1.5, maxHorizonBars: 48, entryTypes: ['market', 'limit'], allowShort: false },
+      rules: {
+        minRewardToRisk: 1.5,
+        maxHorizonBars: 48,
+        entryTypes: ['market', 'limit'],
+        allowShort: false,
+      },
     },
-    answer: { decision: 'trade', symbol: 'AAPL', ...trade, rationale, confidence: 0.55 },
+    answer: {
+      decision: 'trade',
+      symbol: 'AAPL',
+      ...trade,
+      rationale,
+      confidence: 0.55,
+      facts: [
+        { name: 'close', value: 130.75 },
+        { name: 'sma20', value: 119.4 },
+      ],
+    },
   },
   'fact-checker': {
     inputs: {
       symbol: 'AAPL',
       asOf: quote.t,
-      proposal: { symbol: 'AAPL', ...trade, rationale, confidence: 0.55 },
+      proposal: {
+        symbol: 'AAPL',
+        ...trade,
+        rationale,
+        confidence: 0.55,
+        facts: [{ name: 'close', value: 130.75 }],
+      },
       freshQuote: quote,
       freshness: { quoteAgeSeconds: 2, dataAgeSeconds: 40, maxDataAgeSeconds: 3_900, entryVsLastPercent: 0 },
       bars,
@@ -143,6 +164,7 @@ describe('shipped skills', async () => {
       horizonBars: null,
       rationale: 'Extended 14 points above sma20; nothing to buy here.',
       confidence: 0.7,
+      facts: [],
     };
     expect(skill?.output.schema.safeParse(answer).success).toBe(true);
     expect(skill?.output.schema.safeParse({ ...answer, size: 10 }).success).toBe(false);

@@ -41,6 +41,10 @@ export class Breakout implements Strategy {
         index,
         'enter',
         `close ${price(close)} broke above the ${this.entry}-bar high ${price(top)}`,
+        [
+          { name: 'close', value: Number(price(close)) },
+          { name: `highestHigh${this.entry}`, value: Number(price(top)) },
+        ],
       );
     }
     if (positionQty > 0) {
@@ -51,13 +55,24 @@ export class Breakout implements Strategy {
         index,
         'exit',
         `close ${price(close)} fell below the ${this.exit}-bar low ${price(bottom)}`,
+        [
+          { name: 'close', value: Number(price(close)) },
+          { name: `lowestLow${this.exit}`, value: Number(price(bottom)) },
+        ],
       );
     }
     return null;
   }
 
-  private proposal(series: BarSeries, index: number, intent: 'enter' | 'exit', reason: string): Proposal {
+  private proposal(
+    series: BarSeries,
+    index: number,
+    intent: 'enter' | 'exit',
+    reason: string,
+    facts: Proposal['facts'],
+  ): Proposal {
     return {
+      facts,
       symbol: series.symbol,
       side: intent === 'enter' ? 'buy' : 'sell',
       intent,

@@ -52,6 +52,11 @@ export class MeanReversion implements Strategy {
     }
     if (intent === null) return null;
     return {
+      facts: [
+        { name: 'close', value: Number(price(last)) },
+        { name: `sma${this.period}`, value: Number(price(mean)) },
+        { name: `stdev${this.period}`, value: Number(price(deviation)) },
+      ],
       symbol: series.symbol,
       side: intent === 'enter' ? 'buy' : 'sell',
       intent,

@@ -110,6 +110,11 @@ export class SmaCross implements Strategy {
       intent: up ? 'enter' : 'exit',
       referencePrice: close,
       reason: `SMA(${this.fast}) ${price(fastSma)} crossed ${up ? 'above' : 'below'} SMA(${this.slow}) ${price(slowSma)}; close ${price(close)}`,
+      facts: [
+        { name: `sma${this.fast}`, value: Number(price(fastSma)) },
+        { name: `sma${this.slow}`, value: Number(price(slowSma)) },
+        { name: 'close', value: Number(price(close)) },
+      ],
       strategy: this.name,
       time: series.time[index]!,
     };

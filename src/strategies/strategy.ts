@@ -14,6 +14,11 @@ export interface Proposal {
   referencePrice: number;
   /** Human-readable: what was seen, with the numbers. */
   reason: string;
+  /**
+   * The figures the reason quotes, by the names the FactChecker checks (e.g. sma10, close,
+   * highestHigh20): the Strategist's fallback carries them as its facts.
+   */
+  facts: Array<{ name: string; value: number }>;
   strategy: string;
   /** Epoch ms of the signal bar. */
   time: number;

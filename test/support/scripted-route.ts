@@ -62,7 +62,14 @@ export function symbolOf(request: RouteRequest): string {
 export function buyAtMarket(
   symbol: string,
   last: number,
-  options: { stop: number; target: number; digits?: number; horizonBars?: number; rationale?: string },
+  options: {
+    stop: number;
+    target: number;
+    digits?: number;
+    horizonBars?: number;
+    rationale?: string;
+    facts?: Array<{ name: string; value: number }>;
+  },
 ): Record<string, unknown> {
   const digits = options.digits ?? 2;
   return {
@@ -76,6 +83,7 @@ export function buyAtMarket(
     horizonBars: options.horizonBars ?? 10,
     rationale: options.rationale ?? 'scripted',
     confidence: 0.6,
+    facts: options.facts ?? [{ name: 'last', value: last }],
   };
 }
 
@@ -104,5 +112,9 @@ export function buyAboveSma20(request: RouteRequest): unknown {
     stop: 0.96,
     target: 1.08,
     rationale: `close ${last} above SMA20 ${sma20}`,
+    facts: [
+      { name: 'last', value: last },
+      { name: 'sma20', value: sma20 },
+    ],
   });
 }

@@ -1,4 +1,4 @@
-import type { BacktestReport } from '../../backtest/index.ts';
+import { type BacktestReport, tallyLines } from '../../backtest/index.ts';
 import { ValidationError } from '../../errors/index.ts';
 
 /** What `signet backtest` prints and how it reads numbers, for both pipelines. */
@@ -45,5 +45,6 @@ export function summary(report: BacktestReport): string {
       `open          ${position.size} ${position.symbol} since ${position.entryDate} at ${position.entryPrice}, last ${position.lastPrice} (unrealized ${position.unrealizedPnl.toFixed(2)})`,
     );
   }
+  if (report.pipeline) lines.push(...tallyLines(report.pipeline));
   return lines.join('\n');
 }

@@ -89,7 +89,13 @@ export async function runFullPipeline(
         )}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
     );
     if (flags.report) await writeReportOf(flags.report, result.run, config);
-    const pipeline = { runId, cycles: result.cycles, outcomes: result.outcomes, deciders: loaded.deciders };
+    const pipeline = {
+      ...result.decisions,
+      runId,
+      cycles: result.cycles,
+      outcomes: result.outcomes,
+      deciders: loaded.deciders,
+    };
     if (flags.json) context.json({ ...result.run.report, pipeline });
     else context.out(summary(result.run.report));
   } finally {

@@ -1,0 +1,108 @@
+/**
+ * Price ticks: the smallest price step a venue accepts, and the arithmetic done on prices that
+ * are on a tick. Every reward:risk ratio is computed here, on the prices that are actually sent,
+ * so the Strategist, the Risk Gate and the DoubleChecker can never disagree about a rounding.
+ */
+
+/** The tick for an order price at this price level (a venue's tick may depend on the price). */
+export type PriceTick = (price: number) => number;
+
+export type TickVenue = 'paper' | 'alpaca' | 'mt5';
+
+/** The paper broker fills any price; its prices keep the 4 decimals Signet always sent. */
+export const paperPriceTick: PriceTick = () => 0.0001;
+
+/**
+ * US equities at Alpaca: SEC Rule 612 (Reg NMS sub-penny rule) allows $0.01 steps for prices
+ * of $1.00 and above and $0.0001 below; Alpaca answers 422 "sub-penny increment does not fulfill
+ * minimum pricing criteria" to an order price off that grid (alpacahq/alpaca-trade-api-go#260).
+ */
+export const alpacaPriceTick: PriceTick = (price) => (Math.abs(price) >= 1 ? 0.01 : 0.0001);
+
+/**
+ * MT5 symbols carry their own point (the EA's `digits`: 5 for most FX pairs, 3 for JPY pairs,
+ * 1-2 for index CFDs). Until the broker layer reads it per symbol, prices go out on a grid of
+ * 5 decimals: no 5-digit quote loses its last digit, and coarser symbols are no worse off than
+ * before (their prices were not rounded to their point then either).
+ */
+export const mt5PriceTick: PriceTick = () => 0.00001;
+
+/** The tick per venue. */
+export function priceTickFor(venue: TickVenue): PriceTick {
+  if (venue === 'alpaca') return alpacaPriceTick;
+  if (venue === 'mt5') return mt5PriceTick;
+  return paperPriceTick;
+}
+
+/** Decimals of a tick such as 0.01 (2) or 0.0001 (4); ticks are powers of ten here. */
+export function tickDecimals(tick: number): number {
+  if (!(tick > 0)) throw new RangeError(`a price tick must be positive, not ${tick}`);
+  return Math.max(0, Math.round(-Math.log10(tick)));
+}
+
+export type TickRounding = 'nearest' | 'up' | 'down';
+
+/**
+ * A price on the tick grid. `up`/`down` round toward +∞/−∞; a price already on a tick (within
+ * the binary representation error of price / tick) stays where it is in every mode.
+ */
+export function roundToTick(price: number, tick: number, mode: TickRounding = 'nearest'): number {
+  const decimals = tickDecimals(tick);
+  const steps = price / tick;
+  const nearest = Math.round(steps);
+  // 25.4263 / 0.0001 is 254262.99999999997 in binary: that is the tick 254263, not one below.
+  const onTick = Math.abs(steps - nearest) < 1e-7;
+  const whole = onTick || mode === 'nearest' ? nearest : mode === 'up' ? Math.ceil(steps) : Math.floor(steps);
+  return Number((whole * tick).toFixed(decimals));
+}
+
+/** Decimals in the shortest text of a number (37.32 → 2; 1e-7 → 7). */
+export function decimalsOf(value: number): number {
+  const text = String(value);
+  const exponent = /e-(\d+)$/.exec(text);
+  if (exponent) {
+    const mantissa = text.slice(0, text.indexOf('e'));
+    const dot = mantissa.indexOf('.');
+    return Number(exponent[1]) + (dot < 0 ? 0 : mantissa.length - dot - 1);
+  }
+  const dot = text.indexOf('.');
+  return dot < 0 ? 0 : text.length - dot - 1;
+}
+
+export interface RewardRisk {
+  /** |target − entry| and |entry − stop|, as the prices' own decimals make them (exact). */
+  reward: number;
+  risk: number;
+  /** reward / risk; 0 when there is no risk. */
+  ratio: number;
+}
+
+/**
+ * Reward and risk of a bracket, computed on whole units of the prices' last decimal so that
+ * 25.4263 − 23.71 is exactly 1.7163 and the ratio of two exact distances is rounded once.
+ * No tolerance is needed or allowed: the ratio is the ratio of the prices sent.
+ */
+export function rewardToRisk(prices: { entry: number; stop: number; target: number }): RewardRisk {
+  const decimals = Math.min(
+    12,
+    Math.max(decimalsOf(prices.entry), decimalsOf(prices.stop), decimalsOf(prices.target)),
+  );
+  const scale = 10 ** decimals;
+  const units = (price: number) => Math.round(price * scale);
+  const entry = units(prices.entry);
+  const rewardUnits = Math.abs(units(prices.target) - entry);
+  const riskUnits = Math.abs(entry - units(prices.stop));
+  return {
+    reward: rewardUnits / scale,
+    risk: riskUnits / scale,
+    ratio: riskUnits > 0 ? rewardUnits / riskUnits : 0,
+  };
+}
+
+/**
+ * A number as it was compared, for a reason text: the double itself, without the last
+ * binary noise (12 significant digits), never rounded to fewer digits than it has.
+ */
+export function exact(value: number): string {
+  return String(Number(value.toPrecision(12)));
+}

@@ -1,0 +1,28 @@
+import type { TradeProposal } from '../agents/index.ts';
+import { type PriceTick, roundToTick } from '../market/index.ts';
+
+/**
+ * A proposal with its prices on the venue's tick, as they will be sent, and what moved. The
+ * Strategist's fallback already proposes on the tick (keeping its ratio); a model's prices
+ * are put on the nearest tick here, so every signer judges the order that would go out.
+ */
+export function proposalOnTicks(
+  proposal: TradeProposal,
+  priceTick: PriceTick,
+): { proposal: TradeProposal; moved: string[] } {
+  const moved: string[] = [];
+  const onTick = (name: string, price: number) => {
+    const rounded = roundToTick(price, priceTick(price));
+    if (rounded !== price) moved.push(`${name} ${price} → ${rounded}`);
+    return rounded;
+  };
+  return {
+    proposal: {
+      ...proposal,
+      entryPrice: onTick('entry', proposal.entryPrice),
+      stopPrice: onTick('stop', proposal.stopPrice),
+      targetPrice: onTick('target', proposal.targetPrice),
+    },
+    moved,
+  };
+}
