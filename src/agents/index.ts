@@ -1,4 +1,13 @@
 export {
+  type DeciderCounts,
+  DecisionTally,
+  deciderKey,
+  describeDeciders,
+  emptyDeciderCounts,
+  shortDeciders,
+  type TalliedOutcome,
+} from './decision-tally.ts';
+export {
   type AgentBar,
   barsUpTo,
   type Indicators,

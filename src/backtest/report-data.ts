@@ -1,3 +1,4 @@
+import type { DeciderCounts } from '../agents/index.ts';
 import type { PaperBroker } from '../broker/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import type { Strategy } from '../strategies/index.ts';
@@ -48,6 +49,8 @@ export interface BacktestReport {
   /** The metrics, rounded for the report (start and end values are above). */
   metrics: Omit<Metrics, 'initialValue' | 'finalValue'>;
   trades: TradeRow[];
+  /** Full pipeline only: the agents' decisions by who actually decided (route/model, fallback, failure). */
+  deciders?: DeciderCounts;
 }
 
 const orNull = (value: number | null, round: (value: number) => number) =>

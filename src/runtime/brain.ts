@@ -1,3 +1,4 @@
+import type { DeciderCounts } from '../agents/index.ts';
 import { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
@@ -27,8 +28,10 @@ export interface Brain {
   startup: string;
   /** The sim session's resume report (sim mode only). */
   resume: ResumeReport | undefined;
-  /** What answers the agents: the configured routes, or the deterministic fallbacks. */
+  /** What is configured to answer the agents: the routes, or the deterministic fallbacks. */
   deciders: string;
+  /** Who actually decided since this start: per route/model, the fallbacks, failures. */
+  decisions(): DeciderCounts;
   /** The HTTP server (operator API, console, MT5 EA endpoints); `describe()` is its URL. */
   ingress: Ingress;
   /** The watchdog process: launched, already running, or not started (and why). */
@@ -78,11 +81,13 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
   const store = await openStore({ config, logger, applicationName: 'signet-brain' });
   const bus = new Bus({ store, logger, settings: config.bus });
   let skills: SkillRegistry | undefined;
+  let closeAgents: (() => void) | undefined;
   let ingress: Ingress | undefined;
   let market: MarketSession | undefined;
   try {
     const loaded = await loadAgents(config, { store, bus, logger, watch: true, llm: true });
     skills = loaded.skills;
+    closeAgents = loaded.close;
     const { router, deciders, agents } = loaded;
 
     let sim: SimSession | undefined;
@@ -156,6 +161,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       startup,
       resume,
       deciders,
+      decisions: () => agents.tally.counts(),
       ingress: startedIngress,
       watchdog,
       run(onStatus) {
@@ -197,7 +203,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         heartbeat.stop();
         // A clean stop is not a death: the watchdog must not halt on the heartbeats it leaves behind.
         await forgetHeartbeats(store, ['brain'], ['job']).catch(() => {});
-        loadedSkills.close();
+        loaded.close();
         await bus
           .publish({
             fromAgent: 'brain',
@@ -213,7 +219,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
   } catch (error) {
     await ingress?.stop().catch(() => {});
     await market?.stop().catch(() => {});
-    skills?.close();
+    if (closeAgents) closeAgents();
+    else skills?.close();
     await bus.stop();
     await store.close();
     throw error;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { AgentRuntime, Quote } from '../agents/index.ts';
+import { type AgentRuntime, type DeciderCounts, DecisionTally, type Quote } from '../agents/index.ts';
 import { type BacktestRun, buildReport, computeMetrics, timelineOf } from '../backtest/index.ts';
 import { type BrokerEvent, PaperBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
@@ -31,7 +31,7 @@ export interface PipelineBacktestOptions {
   warmupBars: number;
   /** Where the run's journal goes (never the live context folder). */
   journalRoot: string;
-  /** What decided, for the report's strategy line (e.g. "fallback sma-cross" or the routes). */
+  /** What was configured to decide (e.g. "fallback sma-cross" or the routes), for the bus; the report counts who did. */
   deciders: string;
   onProgress?: (done: number, total: number) => void;
 }
@@ -40,6 +40,8 @@ export interface PipelineBacktestResult {
   run: BacktestRun;
   /** Every candidate's outcome over the run, counted. */
   outcomes: Record<CandidateOutcome, number>;
+  /** Every agent decision of the run, by who actually decided (route/model, fallback, failure). */
+  deciders: DeciderCounts;
   cycles: number;
   journalRoot: string;
 }
@@ -104,8 +106,10 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     return view && view.length > 0 ? view.close[view.length - 1]! : fallback;
   };
   let dayStartEquity = config.paper.cash;
+  // This run's own count: what the agents did here, whatever the runtime counted before.
+  const tally = new DecisionTally();
   const deps: CycleDeps = {
-    runtime: options.agents,
+    runtime: { ...options.agents, tally },
     publish,
     transaction: (work) => store.transaction(work),
     broker,
@@ -229,7 +233,8 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     trades: broker.trades,
     exposedBars,
   });
-  const strategy = { name: `pipeline (${options.deciders})`, warmup: options.warmupBars, parameters: {} };
+  const deciders = tally.counts();
+  const strategy = { name: 'pipeline (full agent cycle)', warmup: options.warmupBars, parameters: {} };
   const report = buildReport({
     series,
     strategy: { ...strategy, decide: () => null },
@@ -244,16 +249,24 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     bars: barsProcessed,
     timeline,
   });
+  report.deciders = deciders;
   await bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
     topic: 'backtest.completed',
     ts: new Date(now),
-    payload: { runId: options.runId, cycles, outcomes: { ...outcomes }, finalValue: report.finalValue },
+    payload: {
+      runId: options.runId,
+      cycles,
+      outcomes: { ...outcomes },
+      deciders: { ...deciders, routes: { ...deciders.routes } },
+      finalValue: report.finalValue,
+    },
   });
   return {
     run: { runId: options.runId, report, times: timeline, values, messages: [], broker, series },
     outcomes,
+    deciders,
     cycles,
     journalRoot: path.resolve(options.journalRoot),
   };

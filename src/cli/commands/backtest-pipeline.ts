@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { describeDeciders } from '../../agents/index.ts';
 import {
   type BacktestJob,
   fingerprint,
@@ -65,12 +66,20 @@ export async function runFullPipeline(
   const store = await context.store();
   const logger = context.logger();
   const bus = new Bus({ store, logger, settings: config.bus });
-  const loaded = await loadAgents(config, { store, bus, logger, watch: false, llm: flags.llm });
+  const runId =
+    job.runId ??
+    `btfull-${fingerprint(series, strategy, { ...config.paper, llm: flags.llm })}-${Date.now().toString(36)}`;
+  const journalRoot = path.join(config.dataPath, 'backtests', runId);
+  // A route that refuses our request is journaled in this run's journal (and paged).
+  const loaded = await loadAgents(config, {
+    store,
+    bus,
+    logger,
+    watch: false,
+    llm: flags.llm,
+    journalRoot,
+  });
   try {
-    const runId =
-      job.runId ??
-      `btfull-${fingerprint(series, strategy, { ...config.paper, llm: flags.llm })}-${Date.now().toString(36)}`;
-    const journalRoot = path.join(config.dataPath, 'backtests', runId);
     const result = await runPipelineBacktest({
       config,
       store,
@@ -90,17 +99,24 @@ export async function runFullPipeline(
         .map(([outcome, count]) => `${count} ${outcome}`)
         .join(
           ', ',
-        )}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
+        )}; decided by ${describeDeciders(result.deciders)}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
     );
     if (flags.report) {
       const files = await writeBacktestReport(flags.report, result.run);
       process.stderr.write(`report: ${files.join(', ')}\n`);
     }
-    const pipeline = { runId, cycles: result.cycles, outcomes: result.outcomes, deciders: loaded.deciders };
+    // Counted by who actually decided; `configured` is only what was asked for.
+    const pipeline = {
+      runId,
+      cycles: result.cycles,
+      outcomes: result.outcomes,
+      deciders: result.deciders,
+      configured: loaded.deciders,
+    };
     if (flags.json) context.json({ ...result.run.report, pipeline });
     else context.out(summary(result.run.report));
   } finally {
-    loaded.skills.close();
+    loaded.close();
     await bus.stop();
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { shortDeciders } from '../../agents/index.ts';
 import { type BrainStatus, startBrain } from '../../runtime/index.ts';
 import type { CliContext } from '../context.ts';
 
@@ -62,17 +63,17 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         );
         context.out(`  broker   : Alpaca ${config.broker.alpaca.mode}`);
       }
-      context.out(`  agents   : ${brain.deciders}`);
+      context.out(`  agents   : configured ${brain.deciders}; the status line counts who actually decided`);
       context.out(`  skills   : ${brain.skills.dir} (${brain.skills.list().length} loaded, hot reload on)`);
       context.out(`  journal  : ${config.paths.contextDir}/journal/<day>/`);
       context.out(`  console  : ${brain.ingress.describe()}`);
       context.out(`  watchdog : ${brain.watchdog}`);
       context.out('  follow   : npx signet bus tail');
       context.out('Stop with Ctrl-C.');
-      const short = brain.router.configured ? 'llm' : 'fallback';
       const tty = process.stdout.isTTY === true;
       brain.run((status) => {
-        const line = formatStatus(status, short);
+        // Who actually decided since the start (a route that refuses every call shows as fallback).
+        const line = formatStatus(status, shortDeciders(brain.decisions()));
         if (tty) process.stdout.write(`\r\x1b[2K${line}`);
         else context.out(line);
       });
