@@ -1,6 +1,6 @@
-import { describeDeciders } from '../agents/index.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeDeciders } from '../agents/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import { equityPng } from './png.ts';
 import type { BacktestReport, TradeRow } from './report-data.ts';

@@ -44,7 +44,9 @@ const probeTimeoutMs = 60_000;
 
 function asError(error: unknown, route: string): LlmError {
   if (isLlmError(error)) return error;
-  return new LlmProcessError(`${route}: ${error instanceof Error ? error.message : String(error)}`, { route });
+  return new LlmProcessError(`${route}: ${error instanceof Error ? error.message : String(error)}`, {
+    route,
+  });
 }
 
 /**

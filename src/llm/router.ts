@@ -8,8 +8,8 @@ import { costOf, DailyBudget } from './budget.ts';
 import {
   isLlmError,
   isRequestRejection,
-  LlmConfigError,
   type LlmBadRequestError,
+  LlmConfigError,
   type LlmError,
   LlmFailure,
   LlmOutputError,
@@ -21,13 +21,7 @@ import { type PriceTable, priceTable } from './prices.ts';
 import { type HashInput, requestHash, storeCall } from './replay.ts';
 import type { Route, RouteMessage, RouteResponse } from './route.ts';
 import { RouterEvents } from './router-events.ts';
-import type {
-  LlmFailed,
-  LlmRequest,
-  LlmResult,
-  LlmRouterOptions,
-  RequestRejection,
-} from './router-types.ts';
+import type { LlmFailed, LlmRequest, LlmResult, LlmRouterOptions, RequestRejection } from './router-types.ts';
 import { createRoute } from './routes/index.ts';
 import { loadBreakers } from './state.ts';
 import { answerFromStore, replayMiss } from './stored-answers.ts';
@@ -319,7 +313,9 @@ export class LlmRouter {
       status: error.status ?? null,
       providerMessage: error.providerMessage,
       headline: `route ${route.name} rejects our request for skill ${request.skill.name}: ${error.providerMessage}`,
-      fix: error.fix ?? 'Check the route and the skill against the vendor docs; `signet doctor` probes every pair.',
+      fix:
+        error.fix ??
+        'Check the route and the skill against the vendor docs; `signet doctor` probes every pair.',
       at: new Date(this.#now()).toISOString(),
     };
     await this.#events.requestRejected(rejection);

@@ -267,7 +267,8 @@ export const llmSchemasCheck: DoctorCheck = {
       const accepted = results.filter((result) => result.outcome === 'accepted');
       const lines = [
         ...rejected.map(
-          (result) => `route ${result.route} rejects our request for skill ${result.skill}: ${result.message}`,
+          (result) =>
+            `route ${result.route} rejects our request for skill ${result.skill}: ${result.message}`,
         ),
         ...failed.map((result) => `route ${result.route} could not be probed: ${result.message}`),
       ];
