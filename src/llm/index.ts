@@ -61,5 +61,11 @@ export {
   createOpenAiRoute,
   createRoute,
 } from './routes/index.ts';
-export { type LlmStatus, type RouteStatus, readLlmStatus } from './state.ts';
+export {
+  type LlmStatus,
+  type OpenRejection,
+  type RouteStatus,
+  readLlmStatus,
+  readOpenRejections,
+} from './state.ts';
 export { extractJson, validateAnswer } from './structured.ts';

@@ -125,6 +125,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       config,
       logger,
       market: simSession ? simMarketView(config.feed.sim, () => simSession.cursor) : market?.marketView(),
+      decisions: () => agents.tally.counts(),
     });
     const heartbeat = startHeartbeat(store, logger, 'brain', 'process', config.watchdog.brainHeartbeatMs);
     const watchdog = await spawnWatchdogIfNeeded(config, store, logger);
