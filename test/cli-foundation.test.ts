@@ -90,6 +90,10 @@ describe('signet CLI (foundation)', () => {
     await waitForLine(child, 'Stop with Ctrl-C', 60_000);
     expect(stdout).toMatch(/database : postgres:\/\/signet:\*\*\*\*\*@127\.0\.0\.1:\d+\/signet \(embedded\)/);
     expect(stdout).toContain(`config   : ${configFile}`);
+    // The status line counts who actually decided (no route configured: never "llm" decisions).
+    for (let waited = 0; waited < 30_000 && !/\] equity .* halt \d /.test(stdout); waited += 200)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(stdout).toMatch(/\] equity .* halt 0 llm 0 fallback \d+ failed 0 \| /);
     const tail = await runCli(['bus', 'tail', '--no-follow', '--json'], {
       env: { SIGNET_CONFIG: configFile, DATABASE_URL: '' },
     });
