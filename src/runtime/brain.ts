@@ -139,7 +139,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         mode: config.schedule.mode,
         dataPath: config.dataPath,
         config: config.source ?? null,
-        deciders,
+        // What is configured to decide; the console and the status line count who did.
+        configured: deciders,
         symbols,
         startup,
       },

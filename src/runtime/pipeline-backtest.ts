@@ -171,7 +171,8 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     payload: {
       runId: options.runId,
       pipeline: 'full',
-      deciders: options.deciders,
+      // What was asked for; `backtest.completed` carries who actually decided.
+      configured: options.deciders,
       symbols: series.map((each) => each.symbol),
     },
   });

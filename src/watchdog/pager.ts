@@ -81,7 +81,11 @@ export class Pager {
 
   /** One delivery pass at a time: two pages in a row must not send the first one twice. */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#flushOnce());
+    this.#flushing = this.#flushing
+      .then(() => this.#flushOnce())
+      .catch((error: unknown) =>
+        this.logger.error({ err: (error as Error).message }, 'page delivery pass failed; pages stay queued'),
+      );
     return this.#flushing;
   }
 
