@@ -183,6 +183,13 @@ describe('a route that rejects our request', () => {
       );
     expect(result.stdout).toContain('fix: Our request does not fit what the vendor accepts');
     expect(result.stdout).not.toContain('sk-ant-test-key');
+    // Without probing, the doctor still shows the refusal seen while running (not answered since).
+    const quiet = await runCli(['doctor', '--no-llm-probe'], { env, cwd: folder, timeoutMs: 60_000 });
+    expect(quiet.code).toBe(1);
+    expect(quiet.stdout).toMatch(
+      /FAIL llm schemas +route anthropic rejects our request for skill regime: invalid_request_error: .* \(seen \d{4}-/,
+    );
+    expect(anthropic.requests).toHaveLength(before + skills.length);
     // The probes are in the cost ledger, under the doctor.
     const ledger = await db.store.query<{ count: string }>(
       "SELECT count(*) FROM llm_cost_ledger WHERE agent = 'doctor' AND outcome = 'error' AND error_class = 'llm_bad_request'",

@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { createAlpacaClient, createMt5Broker } from '../../broker/index.ts';
 import type { Config, LlmRouteConfig } from '../../config/index.ts';
 import { errorMessage, SignetError } from '../../errors/index.ts';
-import { createRoute, priceTable, probeRoutes } from '../../llm/index.ts';
+import {
+  createRoute,
+  type OpenRejection,
+  priceTable,
+  probeRoutes,
+  readOpenRejections,
+} from '../../llm/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { createAlpacaFeed } from '../../market/index.ts';
 import { SkillRegistry, shippedSkillsDir } from '../../skills/index.ts';
@@ -241,15 +247,26 @@ export const llmSchemasCheck: DoctorCheck = {
     const { config, logger } = context;
     const configs = config.llm.routes.filter((route) => route.enabled);
     if (configs.length === 0) return { status: 'skip', detail: 'no LLM route configured' };
-    if (context.probeLlm === false) return { status: 'skip', detail: 'not probed (--no-llm-probe)' };
-    const dir = config.paths.skillsDir ? path.resolve(config.paths.skillsDir) : shippedSkillsDir();
-    const skills = await SkillRegistry.load({ dir, logger, watch: false });
     let store: Store | undefined;
     try {
       store = await context.store();
     } catch {
       store = undefined;
     }
+    // Refusals seen while running, not answered since (a successful probe below clears its own).
+    const standing = async (): Promise<OpenRejection[]> =>
+      store ? await readOpenRejections(store).catch(() => []) : [];
+    if (context.probeLlm === false) {
+      const seen = await standing();
+      if (seen.length === 0) return { status: 'skip', detail: 'not probed (--no-llm-probe)' };
+      return {
+        status: 'fail',
+        detail: seen.map((rejection) => `${rejection.headline} (seen ${rejection.at})`).join('; '),
+        fix: seen[0]!.fix ?? 'Fix the route or the skill, then run `signet doctor` without --no-llm-probe.',
+      };
+    }
+    const dir = config.paths.skillsDir ? path.resolve(config.paths.skillsDir) : shippedSkillsDir();
+    const skills = await SkillRegistry.load({ dir, logger, watch: false });
     try {
       const results = await probeRoutes({
         routes: configs.map((route) => createRoute(route, config.secrets.llm[route.name])),
@@ -271,6 +288,13 @@ export const llmSchemasCheck: DoctorCheck = {
             `route ${result.route} rejects our request for skill ${result.skill}: ${result.message}`,
         ),
         ...failed.map((result) => `route ${result.route} could not be probed: ${result.message}`),
+        ...(await standing())
+          .filter(
+            (seen) =>
+              !results.some((result) => result.route === seen.route && result.skill === seen.skill) &&
+              configs.some((route) => route.name === seen.route),
+          )
+          .map((seen) => `${seen.headline} (seen ${seen.at}, not probed now)`),
       ];
       if (lines.length === 0)
         return {
