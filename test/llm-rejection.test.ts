@@ -112,7 +112,12 @@ describe('a route that rejects our request', () => {
     const report = JSON.parse(result.stdout) as {
       strategy: { name: string };
       deciders: Deciders;
-      pipeline: { cycles: number; deciders: Deciders; configured: string };
+      pipeline: {
+        cycles: number;
+        deciders: Deciders;
+        configured: string;
+        rejections: Array<{ route: string; skill: string; status: number; headline: string }>;
+      };
     };
     const deciders = report.pipeline.deciders;
     expect(report.pipeline.cycles).toBeGreaterThan(100);
@@ -130,6 +135,11 @@ describe('a route that rejects our request', () => {
     expect(html).toContain(`fallback ${deciders.fallback}, failure 0 (of ${deciders.total} decisions)`);
 
     const headline = `route anthropic rejects our request for skill regime: invalid_request_error: ${refusal}`;
+    // The run's own report names it too.
+    expect(report.pipeline.rejections).toEqual([
+      expect.objectContaining({ route: 'anthropic', skill: 'regime', status: 400, headline }),
+    ]);
+    expect(result.stderr).toContain(`REJECTED ${headline}`);
     // The level-1 page, once.
     expect(pages).toHaveLength(1);
     expect(pages[0]).toMatchObject({ level: 1, title: headline });

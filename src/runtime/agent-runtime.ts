@@ -19,6 +19,8 @@ export interface LoadedAgents {
   deciders: string;
   /** Pages the operator (the log, and `watchdog.webhookUrl` when set): a route refusing our request. */
   pager: Pager;
+  /** Every refusal announced so far (once per route and skill), for a run's own report. */
+  rejections: RequestRejection[];
   /** Stops the skills watcher and the pager's retries. */
   close(): void;
 }
@@ -110,13 +112,17 @@ export async function loadAgents(
     }
     const philosophy = await loadPhilosophy(philosophyFile(config));
     const section = deps.llm ? config.llm : { ...config.llm, routes: [] };
+    const rejections: RequestRejection[] = [];
     const router = createLlmRouter({
       section,
       secrets: config.secrets.llm,
       store,
       logger,
       bus,
-      onRequestRejected: (rejection) => announceRejection({ store, pager, journalRoot }, rejection),
+      onRequestRejected: (rejection) => {
+        rejections.push(rejection);
+        return announceRejection({ store, pager, journalRoot }, rejection);
+      },
     });
     const deciders = router.configured
       ? `LLM routes ${router
@@ -133,6 +139,7 @@ export async function loadAgents(
       router,
       deciders,
       pager,
+      rejections,
       close() {
         skills.close();
         pager.stop();

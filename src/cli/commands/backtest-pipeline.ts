@@ -101,6 +101,9 @@ export async function runFullPipeline(
           ', ',
         )}; decided by ${describeDeciders(result.deciders)}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
     );
+    // Loud, never silent: a route that refused our request is named at the end of the run too.
+    for (const rejection of loaded.rejections)
+      process.stderr.write(`REJECTED ${rejection.headline}\n  fix: ${rejection.fix}\n`);
     if (flags.report) {
       const files = await writeBacktestReport(flags.report, result.run);
       process.stderr.write(`report: ${files.join(', ')}\n`);
@@ -112,6 +115,13 @@ export async function runFullPipeline(
       outcomes: result.outcomes,
       deciders: result.deciders,
       configured: loaded.deciders,
+      rejections: loaded.rejections.map(({ route, skill, status, providerMessage, headline }) => ({
+        route,
+        skill,
+        status,
+        providerMessage,
+        headline,
+      })),
     };
     if (flags.json) context.json({ ...result.run.report, pipeline });
     else context.out(summary(result.run.report));
