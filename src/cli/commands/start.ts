@@ -63,7 +63,9 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         );
         context.out(`  broker   : Alpaca ${config.broker.alpaca.mode}`);
       }
-      context.out(`  agents   : configured ${brain.deciders}; the status line counts who actually decided`);
+      context.out(
+        `  agents   : ${brain.deciders} (as configured; the status line counts who actually decided)`,
+      );
       context.out(`  skills   : ${brain.skills.dir} (${brain.skills.list().length} loaded, hot reload on)`);
       context.out(`  journal  : ${config.paths.contextDir}/journal/<day>/`);
       context.out(`  console  : ${brain.ingress.describe()}`);
