@@ -5,7 +5,15 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { Bus } from '../bus/index.ts';
 import { llmSectionSchema, loadConfig } from '../config/index.ts';
 import { silentLogger } from '../logging/index.ts';
-import { type LlmRequest, LlmRouter, type RequestRejection } from './index.ts';
+import {
+  isRequestRejection,
+  LlmConfigError,
+  type LlmRequest,
+  LlmRouter,
+  type RequestRejection,
+} from './index.ts';
+import { classifyCliError } from './routes/cli-errors.ts';
+import { httpError } from './routes/http.ts';
 
 /**
  * A vendor refusing our request (HTTP 400 invalid_request_error) is our configuration's fault:
@@ -61,6 +69,47 @@ function router(hook: (rejection: RequestRejection) => Promise<void>): LlmRouter
 }
 
 describe('a request the vendor refuses', () => {
+  it('is our configuration’s fault: an LlmConfigError that opens the route, with the vendor’s words', () => {
+    const anthropicBody = JSON.stringify({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: "output_format.schema: 'minimum' is not supported" },
+    });
+    const openAiBody = JSON.stringify({
+      error: {
+        message: "Invalid schema for response_format 'regime': In context=(), 'required' is required",
+        type: 'invalid_request_error',
+        param: 'response_format',
+        code: null,
+      },
+    });
+    for (const [status, body] of [
+      [400, anthropicBody],
+      [400, openAiBody],
+      [404, JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'model: nope' } })],
+    ] as const) {
+      const error = httpError('route', status, new Headers(), body);
+      expect(error).toBeInstanceOf(LlmConfigError);
+      expect(isRequestRejection(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'llm_bad_request', fault: 'user', opensRoute: true, status });
+    }
+    const refused = httpError('route', 400, new Headers(), anthropicBody);
+    expect(isRequestRejection(refused) ? refused.providerMessage : null).toBe(
+      "invalid_request_error: output_format.schema: 'minimum' is not supported",
+    );
+    // Not our request's fault: a bad key, throttling, the vendor's outage.
+    for (const status of [401, 429, 500, 529])
+      expect(isRequestRejection(httpError('route', status, new Headers(), anthropicBody))).toBe(false);
+    // A CLI relaying the vendor's 400 (claude's api_error_status, codex's error event).
+    expect(isRequestRejection(classifyCliError('claude', 'API Error: 400 invalid_request_error', 400))).toBe(
+      true,
+    );
+    expect(
+      isRequestRejection(
+        classifyCliError('codex', "Invalid schema for response_format 'codex_output_schema'"),
+      ),
+    ).toBe(true);
+  });
+
   it('opens the route at once and is announced once per route and skill, again after a fix', async () => {
     const seen: RequestRejection[] = [];
     const llm = router(async (rejection) => {
