@@ -8,7 +8,6 @@ import { costOf, DailyBudget } from './budget.ts';
 import {
   isLlmError,
   isRequestRejection,
-  type LlmBadRequestError,
   LlmConfigError,
   type LlmError,
   LlmFailure,
@@ -18,10 +17,11 @@ import {
 } from './errors.ts';
 import { recordAttempt } from './ledger.ts';
 import { type PriceTable, priceTable } from './prices.ts';
+import { RejectionAnnouncer } from './rejections.ts';
 import { type HashInput, requestHash, storeCall } from './replay.ts';
 import type { Route, RouteMessage, RouteResponse } from './route.ts';
 import { RouterEvents } from './router-events.ts';
-import type { LlmFailed, LlmRequest, LlmResult, LlmRouterOptions, RequestRejection } from './router-types.ts';
+import type { LlmFailed, LlmRequest, LlmResult, LlmRouterOptions } from './router-types.ts';
 import { createRoute } from './routes/index.ts';
 import { loadBreakers } from './state.ts';
 import { answerFromStore, replayMiss } from './stored-answers.ts';
@@ -43,10 +43,6 @@ type RouteOutcome<T> =
 
 function schemaName(skill: string): string {
   return skill.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'answer';
-}
-
-function rejectionKey(route: string, skill: string): string {
-  return `${route}\u0000${skill}`;
 }
 
 function asLlmError(error: unknown, route: string): LlmError {
@@ -73,9 +69,7 @@ export class LlmRouter {
   readonly #now: () => number;
   #ready: Promise<void> | undefined;
   readonly #budget: DailyBudget;
-  readonly #onRequestRejected: LlmRouterOptions['onRequestRejected'];
-  /** Route + skill pairs already announced as rejected: one alarm each, not one per call. */
-  readonly #rejectionsAnnounced = new Set<string>();
+  readonly #rejections: RejectionAnnouncer;
 
   constructor(options: LlmRouterOptions) {
     this.#section = options.section;
@@ -83,7 +77,12 @@ export class LlmRouter {
     this.#logger = options.logger.child({ module: 'llm' });
     this.#now = options.now ?? Date.now;
     this.#events = new RouterEvents(this.#store, this.#logger, options.bus);
-    this.#onRequestRejected = options.onRequestRejected;
+    this.#rejections = new RejectionAnnouncer(
+      this.#events,
+      this.#logger,
+      this.#now,
+      options.onRequestRejected,
+    );
     this.#prices = priceTable(options.section.prices);
     this.#budget = new DailyBudget({
       dailyUsd: options.section.budget.dailyUsd,
@@ -216,7 +215,7 @@ export class LlmRouter {
           reported = true;
           const transition = breaker.success();
           // Fixed (a new skill version, a new model): a later refusal is news again.
-          this.#rejectionsAnnounced.delete(rejectionKey(route.name, request.skill.name));
+          this.#rejections.answered(route.name, request.skill.name);
           const stored =
             mode === 'record' || mode === 'cache'
               ? storeCall(this.#store, {
@@ -261,7 +260,7 @@ export class LlmRouter {
           this.#now(),
         );
         await this.#events.transition(transition, error);
-        if (isRequestRejection(error)) await this.#announceRejection(route, request, error);
+        if (isRequestRejection(error)) await this.#rejections.announce(route, request, error);
         reasons.push({
           route: route.name,
           outcome: 'failed',
@@ -292,41 +291,6 @@ export class LlmRouter {
       error.message,
     );
     return failed(error, attempts);
-  }
-
-  async #announceRejection<T>(
-    route: Route,
-    request: LlmRequest<T>,
-    error: LlmBadRequestError,
-  ): Promise<void> {
-    const key = rejectionKey(route.name, request.skill.name);
-    if (this.#rejectionsAnnounced.has(key)) return;
-    this.#rejectionsAnnounced.add(key);
-    const rejection: RequestRejection = {
-      route: route.name,
-      routeKind: route.kind,
-      model: route.model,
-      skill: request.skill.name,
-      skillVersion: request.skill.version,
-      agent: request.agent,
-      cycleId: request.cycleId ?? null,
-      status: error.status ?? null,
-      providerMessage: error.providerMessage,
-      headline: `route ${route.name} rejects our request for skill ${request.skill.name}: ${error.providerMessage}`,
-      fix:
-        error.fix ??
-        'Check the route and the skill against the vendor docs; `signet doctor` probes every pair.',
-      at: new Date(this.#now()).toISOString(),
-    };
-    await this.#events.requestRejected(rejection);
-    try {
-      await this.#onRequestRejected?.(rejection);
-    } catch (caught) {
-      this.#logger.error(
-        { route: route.name, skill: request.skill.name, err: (caught as Error).message },
-        'a rejected request could not be journaled or paged; the bus message and this log still say it',
-      );
-    }
   }
 
   /** One route: a call, and on an unusable answer one repair call that shows the model its error. */
