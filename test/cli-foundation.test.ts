@@ -93,6 +93,9 @@ describe('signet CLI (foundation)', () => {
     expect(stdout).toMatch(/database : postgres:\/\/signet:\*\*\*\*\*@127\.0\.0\.1:\d+\/signet \(embedded\)/);
     expect(stdout).toContain(`config   : ${configFile}`);
     expect(stdout).toContain('explain  : npx signet explain <order id | cycle id>');
+    // The status line counts who actually decided (no route configured: never "llm" decisions).
+    await waitFor(() => /\] equity .* halt \d /.test(stdout), 'a status line', 30_000);
+    expect(stdout).toMatch(/\] equity .* halt 0 llm 0 fallback \d+ failed 0 \| /);
     // Sim messages carry bar time (2015); system.started carries the wall clock of this start.
     const started = await runCli(
       ['bus', 'replay', '--from', startedAt, '--topic', 'system.started', '--json'],

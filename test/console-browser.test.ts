@@ -141,6 +141,12 @@ describe('operator console in Chromium', () => {
     await page.locator('[data-page=overview]').waitFor();
     await page.locator('td', { hasText: 'brain' }).first().waitFor();
     expect(await page.locator('[data-testid=equity]').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+    // No LLM configured: the panel counts who actually decided, and that is the fallback.
+    const deciders = (await page.locator('[data-testid=llm-deciders]').textContent()) ?? '';
+    expect(deciders).toMatch(
+      /^(No agent decision since the brain started\.|Decided by \(since the brain started, \d+ decisions\): fallback \d+, failure 0)$/,
+    );
+    expect(deciders).not.toMatch(/llm|anthropic/i);
     const stored = await page.evaluate(() =>
       (
         globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }

@@ -2,6 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeciderTally } from '../src/agents/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, ingressSectionSchema, loadConfig, pathsSectionSchema } from '../src/config/index.ts';
 import { createIngressApp, simMarketView, startIngress } from '../src/ingress/index.ts';
@@ -13,6 +14,11 @@ import { tmpdir, walkableTempDir } from './support/temp.ts';
 const token = 'op-token-for-tests-0123456789';
 const auth = { authorization: `Bearer ${token}` };
 const logger = silentLogger();
+// The brain's count of who decided since it started, as the console shows it.
+const tally = new DeciderTally();
+tally.record({ ok: true, decidedBy: 'llm', route: 'anthropic', model: 'claude-x' });
+tally.record({ ok: true, decidedBy: 'fallback', route: null, model: null });
+tally.record({ ok: true, decidedBy: 'fallback', route: null, model: null });
 
 let database: TestDatabase;
 let bus: Bus;
@@ -121,6 +127,7 @@ beforeAll(async () => {
     logger,
     consoleDir,
     market: simMarketView(config.feed.sim, () => 100),
+    decisions: () => tally.counts(),
   });
   await app.ready();
 });
@@ -338,6 +345,48 @@ describe('reads', () => {
     expect(byOrder.messages).toHaveLength(2);
     expect(byOrder.orders[0].fills[0].price).toBe(100.5);
     expect((await get('/api/v1/explain/nothing-here')).statusCode).toBe(404);
+  });
+
+  it('routes: who decided since the start, and a refused request until the route answers that skill', async () => {
+    const before = (await get('/api/v1/routes')).json();
+    expect(before.rejections).toEqual([]);
+    expect(before.decisions).toEqual({
+      routes: { 'anthropic/claude-x': 1 },
+      fallback: 2,
+      failure: 0,
+      total: 3,
+    });
+    const headline =
+      "route anthropic rejects our request for skill regime: invalid_request_error: 'minimum' is not supported";
+    await bus.publish({
+      fromAgent: 'llm-router',
+      toAgent: 'operator',
+      topic: 'llm.request_rejected',
+      payload: { route: 'anthropic', skill: 'regime', status: 400, headline, fix: 'check the schema' },
+    });
+    const open = (await get('/api/v1/routes')).json();
+    expect(open.rejections).toEqual([
+      expect.objectContaining({
+        route: 'anthropic',
+        skill: 'regime',
+        status: 400,
+        headline,
+        fix: 'check the schema',
+      }),
+    ]);
+    // Another skill answered by the route does not clear it; an answer for regime does.
+    await database.store.query(
+      `INSERT INTO llm_cost_ledger (route, route_kind, model, agent, skill, input_tokens, output_tokens, cost_micro_usd, latency_ms, outcome, ts)
+       VALUES ('anthropic', 'anthropic', 'claude-x', 'strategist', 'strategist', 1, 1, 0, 1, 'ok', now() + interval '1 second')`,
+    );
+    expect((await get('/api/v1/routes')).json().rejections).toHaveLength(1);
+    await database.store.query(
+      `INSERT INTO llm_cost_ledger (route, route_kind, model, agent, skill, input_tokens, output_tokens, cost_micro_usd, latency_ms, outcome, ts)
+       VALUES ('anthropic', 'anthropic', 'claude-x', 'regime', 'regime', 1, 1, 0, 1, 'ok', now() + interval '1 second')`,
+    );
+    expect((await get('/api/v1/routes')).json().rejections).toEqual([]);
+    // Leave the ledger as the cost test below expects it.
+    await database.store.query("DELETE FROM llm_cost_ledger WHERE skill IN ('regime', 'strategist')");
   });
 
   it('costs, routes, bars, reports', async () => {

@@ -1,3 +1,12 @@
+export {
+  type DeciderCounts,
+  DeciderTally,
+  deciderKey,
+  describeDeciders,
+  emptyDeciderCounts,
+  shortDeciders,
+  type TalliedOutcome,
+} from './decider-tally.ts';
 export { checkFacts, type Fact, type FactCheck, factSchema, factVocabulary, resolveFact } from './facts.ts';
 export {
   type AgentBar,

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { LlmRequest, LlmResult } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { buildLlmRequest, type SkillRegistry } from '../skills/index.ts';
+import type { DeciderTally } from './decider-tally.ts';
 
 /** The part of the LLM router an agent needs (an `LlmRouter` satisfies it). */
 export interface LlmCaller {
@@ -15,6 +16,8 @@ export interface AgentRuntime {
   llm: LlmCaller | undefined;
   philosophy: string;
   logger: Logger;
+  /** Counts every run by who actually decided (route/model, fallback, failure) for the reports. */
+  tally?: DeciderTally;
 }
 
 export type DecidedBy = 'llm' | 'fallback';
@@ -50,6 +53,12 @@ export interface AgentCall<T> {
  * because a fallback would turn a model fault into a trade nobody reviewed.
  */
 export async function runAgent<T>(runtime: AgentRuntime, call: AgentCall<T>): Promise<AgentOutcome<T>> {
+  const outcome = await decide(runtime, call);
+  runtime.tally?.record(outcome);
+  return outcome;
+}
+
+async function decide<T>(runtime: AgentRuntime, call: AgentCall<T>): Promise<AgentOutcome<T>> {
   let skill: ReturnType<SkillRegistry['get']>;
   try {
     skill = runtime.skills.get(call.skill);

@@ -1,3 +1,4 @@
+import type { DeciderCounts } from '../agents/index.ts';
 import type { PaperBroker } from '../broker/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import type { Strategy } from '../strategies/index.ts';
@@ -51,6 +52,8 @@ export interface BacktestReport {
   trades: TradeRow[];
   /** The full pipeline's decisions (proposals, executed, vetoes by reason); absent for the fast pipeline. */
   pipeline?: DecisionTally;
+  /** Full pipeline only: the agents' decisions by who actually decided (route/model, fallback, failure). */
+  deciders?: DeciderCounts;
 }
 
 const orNull = (value: number | null, round: (value: number) => number) =>

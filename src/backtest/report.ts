@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeDeciders } from '../agents/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import { equityPng } from './png.ts';
 import type { BacktestReport, TradeRow } from './report-data.ts';
@@ -148,6 +149,8 @@ function metricsTable(report: BacktestReport): string {
     ['Commission paid', report.totalCommission.toFixed(2)],
     ['Rejected orders', String(report.rejectedOrders)],
   ];
+  // Who actually decided, never what was configured: a run whose routes all refused says "fallback".
+  if (report.deciders) rows.splice(1, 0, ['Decided by', describeDeciders(report.deciders)]);
   return `<table class="metrics">${rows.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
 }
 

@@ -85,9 +85,9 @@ llm:
   mode: live              # live | record | replay | cache
   budget: { dailyUsd: 0 } # daily cap for paid routes; 0 = no cap
   breaker: { failures: 3, cooldownMs: 60000 }
-  routes: []              # none: every agent uses its deterministic fallback
+  routes: []              # none: every agent uses its deterministic fallback; signet doctor probes each route
   # routes:
-  #   - { name: claude, kind: claude-cli, model: sonnet }
+  #   - { name: claude, kind: claude-cli, model: sonnet }   # the CLI gets PATH, HOME, locale, its own login; more: passEnv: [NAME]
   #   - { name: anthropic, kind: anthropic, model: claude-sonnet-5-5 }   # key: ANTHROPIC_API_KEY
   #   - { name: local, kind: openai-compatible, model: llama3.1, baseUrl: "http://127.0.0.1:11434/v1" }
 `;

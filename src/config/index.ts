@@ -1,4 +1,10 @@
 export * from './broker-section.ts';
+export {
+  type CliRouteKind,
+  cliEnvironment,
+  isWithheldEnvName,
+  processCliEnvironment,
+} from './cli-environment.ts';
 export { maskDatabaseUrl } from './database-url.ts';
 export { exampleConfig } from './example.ts';
 export { type IngressSection, ingressSectionSchema } from './ingress-section.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWithheldEnvName } from './cli-environment.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -44,6 +45,20 @@ export const llmRouteSchema = z
     billing: z.enum(['subscription', 'paid', 'local']).optional(),
     /** Newer Anthropic and OpenAI models reject `temperature` (400); send it only where accepted. */
     sendTemperature: z.boolean().optional(),
+    /**
+     * CLI routes: more environment variables to hand the child beyond its allow-list (PATH, HOME,
+     * locale, temp, proxies, its own login variables). Our broker keys, tokens and database URL
+     * are never passed.
+     */
+    passEnv: z
+      .array(
+        envNameSchema.refine((name) => !isWithheldEnvName(name), {
+          message:
+            'Signet never hands its own secrets (APCA_*, ALPACA_*, SIGNET_*, PG*, DATABASE_URL) to a CLI: remove it',
+        }),
+      )
+      .max(50)
+      .optional(),
     enabled: z.boolean().default(true),
   })
   .strict();

@@ -1,3 +1,4 @@
+import type { DeciderCounts } from '../agents/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -16,4 +17,6 @@ export interface IngressDeps {
   config: Config;
   logger: Logger;
   market?: MarketView;
+  /** The brain's agent decisions since it started, by who actually decided (route/model, fallback, failure). */
+  decisions?: () => DeciderCounts;
 }

@@ -330,9 +330,10 @@ export function registerOperatorRoutes(table: RouteTable, deps: IngressDeps): vo
     {
       method: 'GET',
       url: '/routes',
-      summary: 'LLM routes with their circuit breakers, and the daily budget',
+      summary:
+        'LLM routes with their circuit breakers, refused requests still standing, the daily budget, and who decided since the brain started',
     },
-    async () => readLlmStatus(store, config.llm),
+    async () => ({ ...(await readLlmStatus(store, config.llm)), decisions: deps.decisions?.() ?? null }),
   );
 
   table.add(

@@ -33,11 +33,11 @@ export abstract class LlmError extends SignetError {
   }
 }
 
-/** The configuration is wrong (missing key, missing binary, unknown model price). */
+/** The configuration is wrong (missing key, missing binary, unknown model price, a request the vendor refuses). */
 export class LlmConfigError extends LlmError {
   override readonly opensRoute = true;
-  constructor(message: string, options: LlmErrorOptions = {}) {
-    super(message, 'llm_config', 'user', options);
+  constructor(message: string, options: LlmErrorOptions = {}, code = 'llm_config') {
+    super(message, code, 'user', options);
   }
 }
 
@@ -52,15 +52,31 @@ export class LlmAuthError extends LlmError {
   }
 }
 
-/** 400/404/413/422: our request was rejected; sending it again cannot help. */
-export class LlmBadRequestError extends LlmError {
-  override readonly opensRoute = true;
-  constructor(message: string, options: LlmErrorOptions = {}) {
-    super(message, 'llm_bad_request', 'user', {
-      fix: "Check the route's model name and options (e.g. sendTemperature) against the vendor docs.",
-      ...options,
-    });
+/**
+ * 400/404/413/422 (`invalid_request_error` and kin): the vendor says our request is malformed. That is
+ * our configuration's fault (a schema keyword, a model id, an option the vendor refuses), so it is an
+ * `LlmConfigError`: sending it again cannot help, the route opens at once, and the router announces
+ * it loudly (bus, journal, page) instead of letting the fallbacks decide in silence.
+ */
+export class LlmBadRequestError extends LlmConfigError {
+  /** The vendor's own words (e.g. "output_format.schema: For 'number' type, property 'minimum' is not supported"). */
+  readonly providerMessage: string;
+  constructor(message: string, options: LlmErrorOptions & { providerMessage?: string } = {}) {
+    super(
+      message,
+      {
+        fix: "Our request does not fit what the vendor accepts: check the route's model name and options (e.g. sendTemperature) and the skill's output schema against the vendor docs; `signet doctor` sends every skill's schema to every route.",
+        ...options,
+      },
+      'llm_bad_request',
+    );
+    this.providerMessage = options.providerMessage ?? message;
   }
+}
+
+/** True when the vendor refused our request as malformed (our configuration's fault). */
+export function isRequestRejection(error: unknown): error is LlmBadRequestError {
+  return error instanceof LlmBadRequestError;
 }
 
 /** 429 with retry-after: transient throttling. */

@@ -8,6 +8,7 @@ export {
 } from './breaker.ts';
 export {
   isLlmError,
+  isRequestRejection,
   LlmAuthError,
   LlmBadRequestError,
   LlmConfigError,
@@ -30,6 +31,7 @@ export {
   recordAttempt,
 } from './ledger.ts';
 export { costMicroUsd, type PriceTable, priceTable } from './prices.ts';
+export { type ProbeOutcome, type ProbeResult, type ProbeSkill, probeRoutes } from './probe.ts';
 export { findCall, requestHash, type StoredCall } from './replay.ts';
 export type {
   Billing,
@@ -49,6 +51,7 @@ export {
   LlmRouter,
   type LlmRouterOptions,
   type LlmSuccess,
+  type RequestRejection,
 } from './router.ts';
 export {
   createAnthropicRoute,
@@ -58,5 +61,11 @@ export {
   createOpenAiRoute,
   createRoute,
 } from './routes/index.ts';
-export { type LlmStatus, type RouteStatus, readLlmStatus } from './state.ts';
+export {
+  type LlmStatus,
+  type OpenRejection,
+  type RouteStatus,
+  readLlmStatus,
+  readOpenRejections,
+} from './state.ts';
 export { extractJson, validateAnswer } from './structured.ts';

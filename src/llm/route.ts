@@ -17,6 +17,8 @@ export interface RouteRequest {
   messages: RouteMessage[];
   output: { name: string; jsonSchema: Record<string, unknown> };
   temperature?: number;
+  /** A cap below the route's own (`signet doctor` probes with the cheapest call); routes that cannot cap ignore it. */
+  maxOutputTokens?: number;
   timeoutMs: number;
   signal?: AbortSignal;
 }

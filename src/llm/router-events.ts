@@ -2,7 +2,7 @@ import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { BreakerTransition } from './breaker.ts';
 import type { LlmError, RouteFailureReason } from './errors.ts';
-import type { BusPublisher, LlmRequest } from './router-types.ts';
+import type { BusPublisher, LlmRequest, RequestRejection } from './router-types.ts';
 import { saveBreaker } from './state.ts';
 
 const fromAgent = 'llm-router';
@@ -58,6 +58,12 @@ export class RouterEvents {
       `LLM failover: ${answeredBy} answered ${request.skill.name} for ${request.agent}`,
     );
     await this.publish('llm.failover', payload, request.cycleId);
+  }
+
+  /** Loud, never silent: the operator reads which route refuses which skill, and the vendor's words. */
+  async requestRejected(rejection: RequestRejection): Promise<void> {
+    this.logger.error({ ...rejection }, rejection.headline);
+    await this.publish('llm.request_rejected', { ...rejection }, rejection.cycleId ?? undefined);
   }
 
   async publish(topic: string, payload: Record<string, unknown>, cycleId?: string): Promise<void> {

@@ -49,6 +49,25 @@ export interface BusPublisher {
   publish(input: MessageInput): Promise<unknown>;
 }
 
+/** A vendor refused our request as malformed: what the operator must read, once per route and skill. */
+export interface RequestRejection {
+  route: string;
+  routeKind: string;
+  model: string;
+  skill: string;
+  skillVersion: string;
+  agent: string;
+  cycleId: string | null;
+  status: number | null;
+  /** The vendor's own words. */
+  providerMessage: string;
+  /** "route X rejects our request for skill Y: <provider message>". */
+  headline: string;
+  fix: string;
+  /** When it was seen (the router's clock: simulated in a backtest). */
+  at: string;
+}
+
 export interface LlmRouterOptions {
   section: LlmSection;
   secrets?: LlmSecrets;
@@ -59,4 +78,10 @@ export interface LlmRouterOptions {
   routes?: Route[];
   /** Injected clock (ms) for breaker cooldowns, retry-after and the budget day. */
   now?: () => number;
+  /**
+   * Called once per route and skill when a vendor refuses our request as malformed (after the
+   * `llm.request_rejected` bus message): the runtime journals it and pages the operator. A
+   * failure here is logged, never thrown into the call.
+   */
+  onRequestRejected?: (rejection: RequestRejection) => Promise<void>;
 }

@@ -56,7 +56,14 @@ function routeConfigs(): Record<string, LlmRouteConfig> {
       model: 'gpt-6.1-sol',
       baseUrl: `${openai.baseUrl}/v1`,
     },
-    claude: { ...base, name: 'claude', kind: 'claude-cli', model: 'sonnet', binary: fakeClaudePath },
+    claude: {
+      ...base,
+      name: 'claude',
+      kind: 'claude-cli',
+      model: 'sonnet',
+      binary: fakeClaudePath,
+      passEnv: claude.passEnv,
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { CircuitBreaker } from './breaker.ts';
 import { costOf, DailyBudget } from './budget.ts';
 import {
   isLlmError,
+  isRequestRejection,
   LlmConfigError,
   type LlmError,
   LlmFailure,
@@ -16,6 +17,7 @@ import {
 } from './errors.ts';
 import { recordAttempt } from './ledger.ts';
 import { type PriceTable, priceTable } from './prices.ts';
+import { RejectionAnnouncer } from './rejections.ts';
 import { type HashInput, requestHash, storeCall } from './replay.ts';
 import type { Route, RouteMessage, RouteResponse } from './route.ts';
 import { RouterEvents } from './router-events.ts';
@@ -32,6 +34,7 @@ export type {
   LlmResult,
   LlmRouterOptions,
   LlmSuccess,
+  RequestRejection,
 } from './router-types.ts';
 
 type RouteOutcome<T> =
@@ -66,6 +69,7 @@ export class LlmRouter {
   readonly #now: () => number;
   #ready: Promise<void> | undefined;
   readonly #budget: DailyBudget;
+  readonly #rejections: RejectionAnnouncer;
 
   constructor(options: LlmRouterOptions) {
     this.#section = options.section;
@@ -73,6 +77,12 @@ export class LlmRouter {
     this.#logger = options.logger.child({ module: 'llm' });
     this.#now = options.now ?? Date.now;
     this.#events = new RouterEvents(this.#store, this.#logger, options.bus);
+    this.#rejections = new RejectionAnnouncer(
+      this.#events,
+      this.#logger,
+      this.#now,
+      options.onRequestRejected,
+    );
     this.#prices = priceTable(options.section.prices);
     this.#budget = new DailyBudget({
       dailyUsd: options.section.budget.dailyUsd,
@@ -204,6 +214,8 @@ export class LlmRouter {
         if (outcome.ok) {
           reported = true;
           const transition = breaker.success();
+          // Fixed (a new skill version, a new model): a later refusal is news again.
+          this.#rejections.answered(route.name, request.skill.name);
           const stored =
             mode === 'record' || mode === 'cache'
               ? storeCall(this.#store, {
@@ -248,6 +260,7 @@ export class LlmRouter {
           this.#now(),
         );
         await this.#events.transition(transition, error);
+        if (isRequestRejection(error)) await this.#rejections.announce(route, request, error);
         reasons.push({
           route: route.name,
           outcome: 'failed',

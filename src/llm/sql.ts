@@ -51,4 +51,17 @@ export const llmSql = {
         opened_at = EXCLUDED.opened_at, retry_at = EXCLUDED.retry_at, last_error_code = EXCLUDED.last_error_code,
         last_error = EXCLUDED.last_error, updated_at = now()`;
   },
+  /**
+   * The latest refusal of each route + skill (`llm.request_rejected`, wall-clock `recorded_at`)
+   * that no answer of that route for that skill has followed since: the problems still standing.
+   */
+  openRejections(): string {
+    return `SELECT DISTINCT ON (m.payload->>'route', m.payload->>'skill') m.recorded_at, m.payload
+      FROM agent_messages m
+      WHERE m.topic = 'llm.request_rejected' AND m.recorded_at > now() - interval '30 days'
+        AND NOT EXISTS (SELECT 1 FROM llm_cost_ledger l
+          WHERE l.route = m.payload->>'route' AND l.skill = m.payload->>'skill'
+            AND l.outcome = 'ok' AND l.ts > m.recorded_at)
+      ORDER BY m.payload->>'route', m.payload->>'skill', m.id DESC`;
+  },
 };

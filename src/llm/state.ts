@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { LlmSection } from '../config/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { BreakerSnapshot, BreakerState } from './breaker.ts';
@@ -64,10 +65,23 @@ export interface RouteStatus {
   updatedAt: string | undefined;
 }
 
+/** A route refusing our request for a skill, not answered since. */
+export interface OpenRejection {
+  route: string;
+  skill: string;
+  status: number | null;
+  /** "route X rejects our request for skill Y: <provider message>". */
+  headline: string;
+  fix: string | null;
+  at: string;
+}
+
 export interface LlmStatus {
   configured: boolean;
   mode: LlmSection['mode'];
   routes: RouteStatus[];
+  /** Requests a route refused as malformed (our configuration's fault), still standing. */
+  rejections: OpenRejection[];
   budget: { dailyUsd: number; spentTodayUsd: number; exhausted: boolean };
 }
 
@@ -85,6 +99,7 @@ export async function readLlmStatus(
 ): Promise<LlmStatus> {
   const breakers = await loadBreakers(queryable);
   const spent = await paidSpendToday(queryable, now);
+  const rejections = await readOpenRejections(queryable);
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   const routes = [...section.routes]
     .map((route, index) => ({ route, index }))
@@ -111,6 +126,33 @@ export async function readLlmStatus(
     configured: routes.some((route) => route.enabled),
     mode: section.mode,
     routes,
+    rejections,
     budget: { dailyUsd, spentTodayUsd: spent / 1e6, exhausted: dailyUsd > 0 && spent >= dailyUsd * 1e6 },
   };
+}
+
+const rejectionPayload = z.object({
+  route: z.string(),
+  skill: z.string(),
+  status: z.number().nullable().optional(),
+  headline: z.string(),
+  fix: z.string().nullable().optional(),
+});
+
+export async function readOpenRejections(queryable: Queryable): Promise<OpenRejection[]> {
+  const result = await queryable.query<{ recorded_at: Date; payload: unknown }>(llmSql.openRejections());
+  return result.rows.flatMap((row) => {
+    const parsed = rejectionPayload.safeParse(row.payload);
+    if (!parsed.success) return [];
+    return [
+      {
+        route: parsed.data.route,
+        skill: parsed.data.skill,
+        status: parsed.data.status ?? null,
+        headline: parsed.data.headline,
+        fix: parsed.data.fix ?? null,
+        at: row.recorded_at.toISOString(),
+      },
+    ];
+  });
 }

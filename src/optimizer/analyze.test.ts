@@ -85,6 +85,77 @@ describe('optimizer analysis', () => {
     expect(use.topPrompts[0]).toMatchObject({ requestHash: 'h1', calls: 2, costUsd: 0.005 });
   });
 
+  it('counts decisions by who actually decided: route/model, fallback, failure; and names refused requests', () => {
+    const inputs: OptimizerInputs = {
+      ...empty,
+      window: [
+        message('regime.stance', {
+          symbol: 'AAA',
+          ok: true,
+          decidedBy: 'llm',
+          route: 'anthropic',
+          model: 'claude-sonnet-5-5',
+          skill: { name: 'regime', version: '1.0.0' },
+          answer: { regime: 'ranging', bias: 'neutral', riskMultiplier: 0.5, rationale: 'x' },
+        }),
+        message('strategist.proposal', {
+          symbol: 'AAA',
+          ok: true,
+          decidedBy: 'fallback',
+          route: null,
+          model: null,
+          skill: { name: 'strategist', version: '1.0.0' },
+          answer: { decision: 'no_trade', rationale: 'x' },
+        }),
+        message('strategist.proposal', { symbol: 'BBB', ok: false, code: 'llm_invalid_output', reason: 'x' }),
+        message(
+          'signatures.collected',
+          {
+            symbol: 'AAA',
+            qty: 10,
+            signers: {
+              'risk-gate': { route: null, model: null },
+              'fact-checker': { route: 'codex', model: 'gpt-6.1-sol' },
+              'double-checker': { route: null, model: null },
+            },
+          },
+          {
+            signatures: (['risk-gate', 'fact-checker', 'double-checker'] as const).map((signer, index) => ({
+              signer,
+              verdict: 'sign' as const,
+              reasons: ['ok'],
+              decidedBy: (['code', 'llm', 'fallback'] as const)[index]!,
+              at: '2026-11-20T15:00:00Z',
+            })),
+          },
+        ),
+      ],
+      llmEvents: [
+        message('llm.request_rejected', {
+          route: 'anthropic',
+          skill: 'strategist',
+          providerMessage: "invalid_request_error: For 'number' type, property 'minimum' is not supported",
+        }),
+      ],
+    };
+    const use = llmUse(inputs, buildRecords(inputs));
+    // The Risk Gate is code by design, not an agent decision: five agent decisions.
+    expect(use.deciders).toEqual({
+      routes: { 'anthropic/claude-sonnet-5-5': 1, 'codex/gpt-6.1-sol': 1 },
+      fallback: 2,
+      failure: 1,
+      total: 5,
+    });
+    expect(use.requestRejections).toEqual([
+      {
+        route: 'anthropic',
+        skill: 'strategist',
+        message: "invalid_request_error: For 'number' type, property 'minimum' is not supported",
+        count: 1,
+      },
+    ]);
+  });
+
   it('compares the Regime agent with the Macro Officer when macro views exist, and says so when none do', () => {
     const stance = message('regime.stance', {
       symbol: 'AAA',

@@ -1,3 +1,4 @@
+import { DeciderTally } from '../agents/index.ts';
 import type { BarSource } from './bar-source.ts';
 import type { OptimizerInputs } from './collect.ts';
 import { barsNeeded, replayProposal } from './counterfactual.ts';
@@ -313,6 +314,7 @@ export function llmUse(inputs: OptimizerInputs, records: Records): LlmUse {
   const failovers = new Map<string, { agent: string; answeredBy: string; count: number }>();
   const openings = new Map<string, number>();
   let budgetStops = 0;
+  const rejections = new Map<string, { route: string; skill: string; message: string; count: number }>();
   for (const event of inputs.llmEvents) {
     const payload = (event.payload ?? {}) as Record<string, unknown>;
     if (event.topic === 'llm.failover') {
@@ -326,7 +328,27 @@ export function llmUse(inputs: OptimizerInputs, records: Records): LlmUse {
       const route = String(payload.route ?? 'unknown');
       openings.set(route, (openings.get(route) ?? 0) + 1);
     } else if (event.topic === 'llm.budget') budgetStops += 1;
+    else if (event.topic === 'llm.request_rejected') {
+      const route = String(payload.route ?? 'unknown');
+      const skill = String(payload.skill ?? 'unknown');
+      const id = `${route}\u0000${skill}`;
+      const entry = rejections.get(id) ?? {
+        route,
+        skill,
+        message: String(payload.providerMessage ?? ''),
+        count: 0,
+      };
+      entry.count += 1;
+      rejections.set(id, entry);
+    }
   }
+  const tally = new DeciderTally();
+  for (const decider of records.deciders)
+    tally.record(
+      decider.decidedBy === 'llm' || decider.decidedBy === 'fallback'
+        ? { ok: true, decidedBy: decider.decidedBy, route: decider.route, model: decider.model }
+        : { ok: false },
+    );
   const fallbackDecisions: Record<string, number> = {};
   for (const decider of records.deciders)
     if (decider.decidedBy === 'fallback')
@@ -355,6 +377,10 @@ export function llmUse(inputs: OptimizerInputs, records: Records): LlmUse {
       .sort((a, b) => b.count - a.count || a.route.localeCompare(b.route)),
     budgetStops,
     fallbackDecisions,
+    deciders: tally.counts(),
+    requestRejections: [...rejections.values()].sort(
+      (a, b) => b.count - a.count || a.route.localeCompare(b.route) || a.skill.localeCompare(b.skill),
+    ),
     topPrompts: [...prompts.values()]
       .sort(
         (a, b) =>

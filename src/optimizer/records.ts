@@ -8,6 +8,8 @@ const outcomePayload = z.object({
   symbol: z.string(),
   ok: z.boolean(),
   decidedBy: z.enum(['llm', 'fallback']).optional(),
+  route: z.string().nullable().optional(),
+  model: z.string().nullable().optional(),
   skill: skillRef.nullable().optional(),
   answer: z.record(z.string(), z.unknown()).optional(),
 });
@@ -21,6 +23,14 @@ const tradeSchema = z.object({
   horizonBars: z.number().int().min(1),
   rationale: z.string().default(''),
   confidence: z.number().default(0),
+});
+const signerMetas = z.object({
+  signers: z
+    .record(
+      z.string(),
+      z.object({ route: z.string().nullable().optional(), model: z.string().nullable().optional() }),
+    )
+    .optional(),
 });
 const stanceSchema = z.object({ regime: z.string(), bias: z.string(), riskMultiplier: z.number() });
 const signaturesPayload = z.object({ symbol: z.string(), qty: z.number().default(0) });
@@ -94,8 +104,11 @@ export interface Records {
   /** Regime stances of the window by cycle and symbol, with who decided. */
   stances: Array<{ cycleId: string; symbol: string; regime: string; bias: string; decidedBy: string }>;
   macro: StoredMessage[];
-  /** Every agent decision of the window by who made it (agent → llm/fallback counts). */
-  deciders: Array<{ agent: string; decidedBy: string }>;
+  /**
+   * Every agent decision of the window by who actually made it: `llm` with its route and model,
+   * `fallback`, or `failure` (the agent failed closed).
+   */
+  deciders: Array<{ agent: string; decidedBy: string; route: string | null; model: string | null }>;
 }
 
 export function strategyKey(skill: string, decidedBy: string): string {
@@ -191,8 +204,17 @@ export function buildRecords(inputs: OptimizerInputs): Records {
         closed.push({ ...parsed.data, decision: decisionOf(parsed.data.entryClientOrderId) });
     } else if (message.topic === 'regime.stance' || message.topic === 'strategist.proposal') {
       const parsed = outcomePayload.safeParse(message.payload);
-      if (!parsed.success || !parsed.data.ok) continue;
-      deciders.push({ agent: message.fromAgent, decidedBy: parsed.data.decidedBy ?? 'unknown' });
+      if (!parsed.success) continue;
+      if (!parsed.data.ok) {
+        deciders.push({ agent: message.fromAgent, decidedBy: 'failure', route: null, model: null });
+        continue;
+      }
+      deciders.push({
+        agent: message.fromAgent,
+        decidedBy: parsed.data.decidedBy ?? 'unknown',
+        route: parsed.data.route ?? null,
+        model: parsed.data.model ?? null,
+      });
       if (message.topic === 'regime.stance' && message.cycleId) {
         const stance = stanceSchema.safeParse(parsed.data.answer);
         if (stance.success)
@@ -205,8 +227,18 @@ export function buildRecords(inputs: OptimizerInputs): Records {
           });
       }
     } else if (message.topic === 'signatures.collected') {
-      for (const signature of message.signatures)
-        deciders.push({ agent: signature.signer, decidedBy: signature.decidedBy });
+      const metas = signerMetas.safeParse(message.payload);
+      for (const signature of message.signatures) {
+        // The Risk Gate is code by design; an agent signer that "decided by code" failed closed.
+        if (signature.signer === 'risk-gate') continue;
+        const meta = metas.success ? metas.data.signers?.[signature.signer] : undefined;
+        deciders.push({
+          agent: signature.signer,
+          decidedBy: signature.decidedBy === 'code' ? 'failure' : signature.decidedBy,
+          route: meta?.route ?? null,
+          model: meta?.model ?? null,
+        });
+      }
     } else if (message.topic.startsWith('macro.')) {
       macro.push(message);
     }

@@ -1,3 +1,4 @@
+import { describeDeciders } from '../agents/index.ts';
 import type { OptimizerReport } from './report-types.ts';
 
 const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(0)}%`);
@@ -202,6 +203,8 @@ export function renderReport(report: OptimizerReport): string {
       `- breaker openings: ${llm.breakerOpenings.length === 0 ? 'none' : llm.breakerOpenings.map((each) => `${each.route} ×${each.count}`).join(', ')}`,
       `- budget stops: ${llm.budgetStops}`,
       `- fallback decisions: ${fallbacks.length === 0 ? 'none' : fallbacks.map(([agent, count]) => `${agent} ${count}`).join(', ')}`,
+      `- decided by: ${describeDeciders(llm.deciders)}`,
+      `- requests refused by a route (our configuration's fault): ${llm.requestRejections.length === 0 ? 'none' : llm.requestRejections.map((each) => `route ${each.route} rejects our request for skill ${each.skill}: ${each.message} ×${each.count}`).join('; ')}`,
     ].join('\n'),
   );
   if (llm.topPrompts.length > 0)

@@ -1,3 +1,4 @@
+import type { DeciderCounts } from '../agents/index.ts';
 import type { Counterfactual, ProposedTrade } from './counterfactual.ts';
 
 /** The JSON twin of the markdown report. Numbers are plain numbers; money in the account currency. */
@@ -85,6 +86,10 @@ export interface LlmUse {
   budgetStops: number;
   /** Decisions taken by a deterministic fallback instead of an LLM, by agent. */
   fallbackDecisions: Record<string, number>;
+  /** Every agent decision of the window by who actually decided (route/model, fallback, failure). */
+  deciders: DeciderCounts;
+  /** Routes that refused our request as malformed (our configuration's fault), by route and skill. */
+  requestRejections: Array<{ route: string; skill: string; message: string; count: number }>;
   topPrompts: Array<{
     requestHash: string;
     agent: string;

@@ -18,7 +18,7 @@ export const optimizerSql = {
     WHERE topic = 'order.intent' AND payload->>'clientOrderId' = ANY($1::text[]) ORDER BY id`,
   /** LLM router events of the window, or of the window's cycles. */
   llmEvents: () => `SELECT ${messageColumns} FROM agent_messages
-    WHERE topic IN ('llm.breaker', 'llm.failover', 'llm.budget')
+    WHERE topic IN ('llm.breaker', 'llm.failover', 'llm.budget', 'llm.request_rejected')
       AND ((ts >= $1 AND ts < $2) OR cycle_id = ANY($3::text[])) ORDER BY ts, id`,
   /** Ledger rows made in the window or for the window's cycles (sim time differs from wall time). */
   ledger:

@@ -1,20 +1,73 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { AgentRuntime } from '../agents/index.ts';
+import { type AgentRuntime, DeciderTally } from '../agents/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
-import { createLlmRouter, type LlmRouter } from '../llm/index.ts';
+import { writeJournalEntry } from '../journal/index.ts';
+import { createLlmRouter, type LlmRouter, type RequestRejection } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
 import type { Store } from '../store/index.ts';
+import { logNotifier, type Notifier, Pager, webhookNotifier } from '../watchdog/index.ts';
 
 export interface LoadedAgents {
-  agents: AgentRuntime;
+  agents: AgentRuntime & { tally: DeciderTally };
   skills: SkillRegistry;
   router: LlmRouter;
-  /** What answers the agents: the configured routes, or the deterministic fallbacks. */
+  /** What is configured to answer the agents (the routes, or the fallbacks); `agents.tally` counts who did. */
   deciders: string;
+  /** Pages the operator (the log, and `watchdog.webhookUrl` when set): a route refusing our request. */
+  pager: Pager;
+  /** Every refusal announced so far (once per route and skill), for a run's own report. */
+  rejections: RequestRejection[];
+  /** Stops the skills watcher and the pager's retries. */
+  close(): void;
+}
+
+export function brainPager(config: Config, logger: Logger): Pager {
+  const notifiers: Notifier[] = [logNotifier(logger)];
+  if (config.watchdog.webhookUrl) notifiers.push(webhookNotifier(config.watchdog.webhookUrl));
+  return new Pager(notifiers, logger, config.watchdog.pageRetryMs);
+}
+
+/**
+ * What a route refusing our request leaves behind besides the router's bus message: a journal
+ * entry (the run's journal) and a level-1 page, so the operator reads it where they read halts.
+ */
+export async function announceRejection(
+  deps: { store: Store; pager: Pager; journalRoot: string },
+  rejection: RequestRejection,
+): Promise<void> {
+  const paged = deps.pager.page({
+    level: 1,
+    title: rejection.headline,
+    detail: `${rejection.fix} (agent ${rejection.agent}, skill ${rejection.skill}@${rejection.skillVersion}, model ${rejection.model}${rejection.status === null ? '' : `, HTTP ${rejection.status}`}); the route is open and the agents' deterministic fallbacks decide until it answers.`,
+    at: rejection.at,
+  });
+  await writeJournalEntry(
+    {
+      ts: new Date(rejection.at),
+      cycleId: rejection.cycleId,
+      agent: 'llm-router',
+      outcome: 'error',
+      decidedBy: 'code',
+      notes: [
+        rejection.headline,
+        `Our request was malformed for this vendor (our configuration's fault): route ${rejection.route} (${rejection.routeKind}, model ${rejection.model}) is open, and the deterministic fallbacks decide for skill ${rejection.skill} until it answers.`,
+        `Fix: ${rejection.fix}`,
+      ],
+      summary: {
+        event: 'llm.request_rejected',
+        route: rejection.route,
+        skill: rejection.skill,
+        status: rejection.status,
+      },
+    },
+    { db: deps.store, root: deps.journalRoot },
+  );
+  // One delivery attempt is awaited (a short CLI run must not exit before it); retries go on.
+  await paged;
 }
 
 function philosophyFile(config: Config): string {
@@ -30,9 +83,20 @@ function philosophyFile(config: Config): string {
  */
 export async function loadAgents(
   config: Config,
-  deps: { store: Store; bus: Bus; logger: Logger; watch: boolean; llm: boolean },
+  deps: {
+    store: Store;
+    bus: Bus;
+    logger: Logger;
+    watch: boolean;
+    llm: boolean;
+    /** Where a rejected request is journaled (a backtest's own folder); default `paths.contextDir`. */
+    journalRoot?: string;
+    pager?: Pager;
+  },
 ): Promise<LoadedAgents> {
   const { store, bus, logger } = deps;
+  const pager = deps.pager ?? brainPager(config, logger);
+  const journalRoot = deps.journalRoot ?? config.paths.contextDir;
   const skillsDir = config.paths.skillsDir ? path.resolve(config.paths.skillsDir) : shippedSkillsDir();
   const skills = await SkillRegistry.load({ dir: skillsDir, logger, bus, watch: deps.watch });
   try {
@@ -48,7 +112,18 @@ export async function loadAgents(
     }
     const philosophy = await loadPhilosophy(philosophyFile(config));
     const section = deps.llm ? config.llm : { ...config.llm, routes: [] };
-    const router = createLlmRouter({ section, secrets: config.secrets.llm, store, logger, bus });
+    const rejections: RequestRejection[] = [];
+    const router = createLlmRouter({
+      section,
+      secrets: config.secrets.llm,
+      store,
+      logger,
+      bus,
+      onRequestRejected: (rejection) => {
+        rejections.push(rejection);
+        return announceRejection({ store, pager, journalRoot }, rejection);
+      },
+    });
     const deciders = router.configured
       ? `LLM routes ${router
           .routes()
@@ -57,9 +132,22 @@ export async function loadAgents(
       : deps.llm
         ? 'no LLM route configured: every agent uses its deterministic fallback'
         : 'no LLM asked: every agent uses its deterministic fallback';
-    return { agents: { skills, llm: router, philosophy, logger }, skills, router, deciders };
+    const tally = new DeciderTally();
+    return {
+      agents: { skills, llm: router, philosophy, logger, tally },
+      skills,
+      router,
+      deciders,
+      pager,
+      rejections,
+      close() {
+        skills.close();
+        pager.stop();
+      },
+    };
   } catch (error) {
     skills.close();
+    pager.stop();
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import type { DeciderCounts } from '../agents/index.ts';
 import { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
@@ -28,8 +29,10 @@ export interface Brain {
   startup: string;
   /** The sim session's resume report (sim mode only). */
   resume: ResumeReport | undefined;
-  /** What answers the agents: the configured routes, or the deterministic fallbacks. */
+  /** What is configured to answer the agents: the routes, or the deterministic fallbacks. */
   deciders: string;
+  /** Who actually decided since this start: per route/model, the fallbacks, failures. */
+  decisions(): DeciderCounts;
   /** The HTTP server (operator API, console, MT5 EA endpoints); `describe()` is its URL. */
   ingress: Ingress;
   /** The watchdog process: launched, already running, or not started (and why). */
@@ -81,11 +84,13 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
   const store = await openStore({ config, logger, applicationName: 'signet-brain' });
   const bus = new Bus({ store, logger, settings: config.bus });
   let skills: SkillRegistry | undefined;
+  let closeAgents: (() => void) | undefined;
   let ingress: Ingress | undefined;
   let market: MarketSession | undefined;
   try {
     const loaded = await loadAgents(config, { store, bus, logger, watch: true, llm: true });
     skills = loaded.skills;
+    closeAgents = loaded.close;
     const { router, deciders, agents } = loaded;
 
     let sim: SimSession | undefined;
@@ -123,6 +128,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       config,
       logger,
       market: simSession ? simMarketView(config.feed.sim, () => simSession.cursor) : market?.marketView(),
+      decisions: () => agents.tally.counts(),
     });
     const heartbeat = startHeartbeat(store, logger, 'brain', 'process', config.watchdog.brainHeartbeatMs);
     const watchdog = await spawnWatchdogIfNeeded(config, store, logger);
@@ -136,7 +142,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         mode: config.schedule.mode,
         dataPath: config.dataPath,
         config: config.source ?? null,
-        deciders,
+        // What is configured to decide; the console and the status line count who did.
+        configured: deciders,
         symbols,
         startup,
       },
@@ -159,6 +166,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       startup,
       resume,
       deciders,
+      decisions: () => agents.tally.counts(),
       ingress: startedIngress,
       watchdog,
       whereToLook: (clientOrderId) =>
@@ -205,7 +213,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         heartbeat.stop();
         // A clean stop is not a death: the watchdog must not halt on the heartbeats it leaves behind.
         await forgetHeartbeats(store, ['brain'], ['job']).catch(() => {});
-        loadedSkills.close();
+        loaded.close();
         await bus
           .publish({
             fromAgent: 'brain',
@@ -221,7 +229,8 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
   } catch (error) {
     await ingress?.stop().catch(() => {});
     await market?.stop().catch(() => {});
-    skills?.close();
+    if (closeAgents) closeAgents();
+    else skills?.close();
     await bus.stop();
     await store.close();
     throw error;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { AgentRuntime, Quote } from '../agents/index.ts';
+import { type AgentRuntime, type DeciderCounts, DeciderTally, type Quote } from '../agents/index.ts';
 import {
   type BacktestRun,
   buildReport,
@@ -38,7 +38,7 @@ export interface PipelineBacktestOptions {
   warmupBars: number;
   /** Where the run's journal goes (never the live context folder). */
   journalRoot: string;
-  /** What decided, for the report's strategy line (e.g. "fallback sma-cross" or the routes). */
+  /** What was configured to decide (e.g. "fallback sma-cross" or the routes), for the bus; the report counts who did. */
   deciders: string;
   onProgress?: (done: number, total: number) => void;
 }
@@ -49,6 +49,8 @@ export interface PipelineBacktestResult {
   outcomes: Record<CandidateOutcome, number>;
   /** Proposals, executed, executed/proposed and the veto reasons, counted (also on the report). */
   decisions: DecisionTally;
+  /** Every agent decision of the run, by who actually decided (route/model, fallback, failure). */
+  deciders: DeciderCounts;
   cycles: number;
   journalRoot: string;
 }
@@ -113,8 +115,10 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     return view && view.length > 0 ? view.close[view.length - 1]! : fallback;
   };
   let dayStartEquity = config.paper.cash;
+  // This run's own count: what the agents did here, whatever the runtime counted before.
+  const deciderTally = new DeciderTally();
   const deps: CycleDeps = {
-    runtime: options.agents,
+    runtime: { ...options.agents, tally: deciderTally },
     publish,
     transaction: (work) => store.transaction(work),
     broker,
@@ -178,7 +182,8 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     payload: {
       runId: options.runId,
       pipeline: 'full',
-      deciders: options.deciders,
+      // What was asked for; `backtest.completed` carries who actually decided.
+      configured: options.deciders,
       symbols: series.map((each) => each.symbol),
     },
   });
@@ -241,7 +246,8 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     trades: broker.trades,
     exposedBars,
   });
-  const strategy = { name: `pipeline (${options.deciders})`, warmup: options.warmupBars, parameters: {} };
+  const deciders = deciderTally.counts();
+  const strategy = { name: 'pipeline (full agent cycle)', warmup: options.warmupBars, parameters: {} };
   const report = buildReport({
     series,
     strategy: { ...strategy, decide: () => null },
@@ -258,6 +264,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
   });
   const decisions = tally.tally();
   report.pipeline = decisions;
+  report.deciders = deciders;
   await bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
@@ -269,6 +276,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
       outcomes: { ...outcomes },
       proposals: decisions.proposals,
       executedPerProposal: decisions.executedPerProposal,
+      deciders: { ...deciders, routes: { ...deciders.routes } },
       finalValue: report.finalValue,
     },
   });
@@ -276,6 +284,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     run: { runId: options.runId, report, times: timeline, values, messages: [], broker, series },
     outcomes,
     decisions,
+    deciders,
     cycles,
     journalRoot: path.resolve(options.journalRoot),
   };

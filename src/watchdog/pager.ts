@@ -57,6 +57,7 @@ export class Pager {
   readonly #queue: Array<{ page: Page; notifier: Notifier; attempts: number; dueAt: number }> = [];
   #timer: NodeJS.Timeout | undefined;
   #delivered = 0;
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly notifiers: Notifier[],
@@ -72,12 +73,23 @@ export class Pager {
     return this.#delivered;
   }
 
-  page(page: Page): void {
+  /** Queues the page and tries to deliver it now; resolves after that first attempt (retries continue). */
+  page(page: Page): Promise<void> {
     for (const notifier of this.notifiers) this.#queue.push({ page, notifier, attempts: 0, dueAt: 0 });
-    void this.flush();
+    return this.flush();
   }
 
-  async flush(): Promise<void> {
+  /** One delivery pass at a time: two pages in a row must not send the first one twice. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing
+      .then(() => this.#flushOnce())
+      .catch((error: unknown) =>
+        this.logger.error({ err: (error as Error).message }, 'page delivery pass failed; pages stay queued'),
+      );
+    return this.#flushing;
+  }
+
+  async #flushOnce(): Promise<void> {
     const now = Date.now();
     for (const item of [...this.#queue]) {
       if (item.dueAt > now) continue;

@@ -43,7 +43,12 @@ export interface CliScript<Step> {
   pending(): number;
   /** Drops queued steps and the call log (the default step stays). */
   reset(): void;
-  calls(): Array<{ argv: string[]; stdin: string }>;
+  calls(): Array<{ argv: string[]; stdin: string; envNames: string[] }>;
+  /**
+   * The variables that point the fake at this script: a CLI route hands its child only an
+   * allow-list, so the route must be told to pass these (`passEnv`).
+   */
+  readonly passEnv: string[];
 }
 
 /**
@@ -54,6 +59,7 @@ export function createCliScript<Step>(
   tool: 'claude' | 'codex',
   defaultStep?: Step,
 ): CliScript<Step> & { use(): void } {
+  const prefix = tool === 'claude' ? 'FAKE_CLAUDE' : 'FAKE_CODEX';
   const dir = mkdtempSync(path.join(tmpdir(), `signet-fake-${tool}-`));
   const file = path.join(dir, 'script.json');
   const log = path.join(dir, 'calls.jsonl');
@@ -79,10 +85,10 @@ export function createCliScript<Step>(
         ? readFileSync(log, 'utf8')
             .split('\n')
             .filter(Boolean)
-            .map((line) => JSON.parse(line) as { argv: string[]; stdin: string })
+            .map((line) => JSON.parse(line) as { argv: string[]; stdin: string; envNames: string[] })
         : [],
+    passEnv: [`${prefix}_SCRIPT`, `${prefix}_LOG`],
     use() {
-      const prefix = tool === 'claude' ? 'FAKE_CLAUDE' : 'FAKE_CODEX';
       process.env[`${prefix}_SCRIPT`] = file;
       process.env[`${prefix}_LOG`] = log;
     },

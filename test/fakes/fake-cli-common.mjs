@@ -27,12 +27,16 @@ export function readStdin() {
 }
 
 /**
- * The start every fake CLI run shares: log the call (<PREFIX>_LOG), take the next scripted step
+ * The start every fake CLI run shares: log the call and its environment's names (<PREFIX>_LOG), take the next scripted step
  * (<PREFIX>_SCRIPT; a plain success by default), wait its delay, and hang if it says so.
  */
 export async function beginStep(prefix, argv, prompt) {
+  // The names (not the values) of the environment the route gave us: tests check the allow-list.
   if (process.env[`${prefix}_LOG`])
-    appendFileSync(process.env[`${prefix}_LOG`], `${JSON.stringify({ argv, stdin: prompt })}\n`);
+    appendFileSync(
+      process.env[`${prefix}_LOG`],
+      `${JSON.stringify({ argv, stdin: prompt, envNames: Object.keys(process.env).sort() })}\n`,
+    );
   const step = nextStep(process.env[`${prefix}_SCRIPT`]) ?? {
     kind: 'success',
     text: '{"action":"HOLD","confidence":0.5}',

@@ -113,7 +113,16 @@ export interface RoutesView {
     consecutiveFailures: number;
     lastError?: string;
   }>;
+  /** Requests a route refused as malformed (our configuration's fault), until it answers that skill. */
+  rejections: Array<{ route: string; skill: string; headline: string; fix: string | null; at: string }>;
   budget: { dailyUsd: number; spentTodayUsd: number; exhausted: boolean };
+  /** Who decided since the brain started (null when the API runs without a brain). */
+  decisions: {
+    routes: Record<string, number>;
+    fallback: number;
+    failure: number;
+    total: number;
+  } | null;
 }
 
 export interface InvariantsView {

@@ -1,3 +1,4 @@
+import { describeDeciders } from '../../agents/index.ts';
 import { type BacktestReport, tallyLines } from '../../backtest/index.ts';
 import { ValidationError } from '../../errors/index.ts';
 
@@ -40,6 +41,7 @@ export function summary(report: BacktestReport): string {
     `risk          Sharpe ${show(m.sharpe)}, Sortino ${show(m.sortino)}, exposure ${m.exposurePct} %`,
     `commission    ${report.totalCommission.toFixed(2)}, rejected orders ${report.rejectedOrders}`,
   ];
+  if (report.deciders) lines.splice(1, 0, `deciders      ${describeDeciders(report.deciders)}`);
   for (const position of report.openPositions) {
     lines.push(
       `open          ${position.size} ${position.symbol} since ${position.entryDate} at ${position.entryPrice}, last ${position.lastPrice} (unrealized ${position.unrealizedPnl.toFixed(2)})`,

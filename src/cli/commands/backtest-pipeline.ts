@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { describeDeciders } from '../../agents/index.ts';
 import { type BacktestJob, fingerprint, loadBacktestBars } from '../../backtest/index.ts';
 import { Bus } from '../../bus/index.ts';
 import type { Config } from '../../config/index.ts';
@@ -61,12 +62,20 @@ export async function runFullPipeline(
   const store = await context.store();
   const logger = context.logger();
   const bus = new Bus({ store, logger, settings: config.bus });
-  const loaded = await loadAgents(config, { store, bus, logger, watch: false, llm: flags.llm });
+  const runId =
+    job.runId ??
+    `btfull-${fingerprint(series, strategy, { ...config.paper, llm: flags.llm })}-${Date.now().toString(36)}`;
+  const journalRoot = path.join(config.dataPath, 'backtests', runId);
+  // A route that refuses our request is journaled in this run's journal (and paged).
+  const loaded = await loadAgents(config, {
+    store,
+    bus,
+    logger,
+    watch: false,
+    llm: flags.llm,
+    journalRoot,
+  });
   try {
-    const runId =
-      job.runId ??
-      `btfull-${fingerprint(series, strategy, { ...config.paper, llm: flags.llm })}-${Date.now().toString(36)}`;
-    const journalRoot = path.join(config.dataPath, 'backtests', runId);
     const result = await runPipelineBacktest({
       config,
       store,
@@ -86,20 +95,32 @@ export async function runFullPipeline(
         .map(([outcome, count]) => `${count} ${outcome}`)
         .join(
           ', ',
-        )}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
+        )}; decided by ${describeDeciders(result.deciders)}; journal ${path.join(result.journalRoot, 'journal')}; bus: signet bus replay --cycle ${runId}/<date>\n`,
     );
+    // Loud, never silent: a route that refused our request is named at the end of the run too.
+    for (const rejection of loaded.rejections)
+      process.stderr.write(`REJECTED ${rejection.headline}\n  fix: ${rejection.fix}\n`);
     if (flags.report) await writeReportOf(flags.report, result.run, config);
+    // Counted by who actually decided; `configured` is only what was asked for.
     const pipeline = {
       ...result.decisions,
       runId,
       cycles: result.cycles,
       outcomes: result.outcomes,
-      deciders: loaded.deciders,
+      deciders: result.deciders,
+      configured: loaded.deciders,
+      rejections: loaded.rejections.map(({ route, skill, status, providerMessage, headline }) => ({
+        route,
+        skill,
+        status,
+        providerMessage,
+        headline,
+      })),
     };
     if (flags.json) context.json({ ...result.run.report, pipeline });
     else context.out(summary(result.run.report));
   } finally {
-    loaded.skills.close();
+    loaded.close();
     await bus.stop();
   }
 }

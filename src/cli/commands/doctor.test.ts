@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { runCli } from '../../../test/support/processes.ts';
 import { llmSectionSchema, loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../logging/index.ts';
-import { type DoctorCheck, doctorChecks, llmRoutesCheck, runDoctor } from './doctor.ts';
+import { type DoctorCheck, doctorChecks, llmRoutesCheck, llmSchemasCheck, runDoctor } from './doctor.ts';
 
 let fake: AlpacaFake;
 let database: TestDatabase;
@@ -45,6 +45,7 @@ describe('signet doctor', () => {
       ['broker', 'ok'],
       ['feed', 'ok'],
       ['llm routes', 'ok'],
+      ['llm schemas', 'skip'],
     ]);
     expect(report.ok).toBe(true);
   });
@@ -106,6 +107,52 @@ describe('signet doctor', () => {
     } finally {
       await local.close();
       await paid.close();
+    }
+  });
+
+  it('sends every skill’s output schema to each route once: accepted, refused (with the vendor’s words), or not probed', async () => {
+    const local = await startFakeOpenAi({ dialect: 'compatible', defaultText: '{}' });
+    try {
+      const config = loadConfig({
+        cwd: folder,
+        env: env(fake.secretKey),
+        overrides: {
+          llm: llmSectionSchema.parse({
+            routes: [
+              { name: 'local', kind: 'openai-compatible', model: 'm', baseUrl: `${local.baseUrl}/v1` },
+            ],
+          }),
+        },
+      });
+      const context = { config, logger: silentLogger(), store: async () => database.store };
+      const accepted = await llmSchemasCheck.run(context);
+      expect(accepted).toMatchObject({ status: 'ok', detail: '6 skill schemas accepted by local' });
+      // Each probe carries the skill's real schema and the smallest answer cap.
+      const probes = local.requests.map((request) => request.body as Record<string, unknown>);
+      expect(probes).toHaveLength(6);
+      expect(probes.map((body) => body.max_tokens)).toEqual([16, 16, 16, 16, 16, 16]);
+      expect(probes[0]).toMatchObject({ response_format: { type: 'json_schema' } });
+
+      local.script({
+        kind: 'error',
+        status: 400,
+        message: "Invalid schema for response_format 'regime': 'minimum' is not permitted.",
+      });
+      const refused = await llmSchemasCheck.run(context);
+      expect(refused.status).toBe('fail');
+      expect(refused.detail).toMatch(
+        /^route local rejects our request for skill [a-z-]+: invalid_request_error: Invalid schema for response_format 'regime': 'minimum' is not permitted\.$/,
+      );
+
+      expect(await llmSchemasCheck.run({ ...context, probeLlm: false })).toMatchObject({ status: 'skip' });
+      const before = local.requests.length;
+      await local.close();
+      const down = await llmSchemasCheck.run(context);
+      expect(down.status).toBe('warn');
+      expect(down.detail).toMatch(/^route local could not be probed: /);
+      expect(local.requests.length).toBe(before);
+    } finally {
+      await local.close().catch(() => {});
     }
   });
 });

@@ -4,8 +4,16 @@ import type { Command } from 'commander';
 import { createAlpacaClient, createMt5Broker } from '../../broker/index.ts';
 import type { Config, LlmRouteConfig } from '../../config/index.ts';
 import { errorMessage, SignetError } from '../../errors/index.ts';
+import {
+  createRoute,
+  type OpenRejection,
+  priceTable,
+  probeRoutes,
+  readOpenRejections,
+} from '../../llm/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { createAlpacaFeed } from '../../market/index.ts';
+import { SkillRegistry, shippedSkillsDir } from '../../skills/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { CliContext } from '../context.ts';
 import { mt5FeedCheck } from './doctor-mt5.ts';
@@ -30,6 +38,8 @@ export interface DoctorContext {
   logger: Logger;
   /** Opens the database on first use (a failing open is the database check's finding). */
   store(): Promise<Store>;
+  /** Send every skill's output schema to every route (default true; `--no-llm-probe` turns it off). */
+  probeLlm?: boolean;
 }
 
 export interface DoctorCheck {
@@ -226,8 +236,94 @@ export const llmRoutesCheck: DoctorCheck = {
   },
 };
 
+/**
+ * Every skill's real output schema, sent once to every configured route with the cheapest call
+ * the vendor allows: a route that refuses a skill's request is named with the vendor's own
+ * words before any trading depends on it (a refused route opens and the fallbacks decide).
+ */
+export const llmSchemasCheck: DoctorCheck = {
+  name: 'llm schemas',
+  async run(context) {
+    const { config, logger } = context;
+    const configs = config.llm.routes.filter((route) => route.enabled);
+    if (configs.length === 0) return { status: 'skip', detail: 'no LLM route configured' };
+    let store: Store | undefined;
+    try {
+      store = await context.store();
+    } catch {
+      store = undefined;
+    }
+    // Refusals seen while running, not answered since (a successful probe below clears its own).
+    const standing = async (): Promise<OpenRejection[]> =>
+      store ? await readOpenRejections(store).catch(() => []) : [];
+    if (context.probeLlm === false) {
+      const seen = await standing();
+      if (seen.length === 0) return { status: 'skip', detail: 'not probed (--no-llm-probe)' };
+      return {
+        status: 'fail',
+        detail: seen.map((rejection) => `${rejection.headline} (seen ${rejection.at})`).join('; '),
+        fix: seen[0]!.fix ?? 'Fix the route or the skill, then run `signet doctor` without --no-llm-probe.',
+      };
+    }
+    const dir = config.paths.skillsDir ? path.resolve(config.paths.skillsDir) : shippedSkillsDir();
+    const skills = await SkillRegistry.load({ dir, logger, watch: false });
+    try {
+      const results = await probeRoutes({
+        routes: configs.map((route) => createRoute(route, config.secrets.llm[route.name])),
+        skills: skills.list().map((skill) => ({
+          name: skill.name,
+          version: skill.version,
+          jsonSchema: skill.output.jsonSchema,
+        })),
+        prices: priceTable(config.llm.prices),
+        store,
+        logger,
+      });
+      const rejected = results.filter((result) => result.outcome === 'rejected');
+      const failed = results.filter((result) => result.outcome === 'failed');
+      const accepted = results.filter((result) => result.outcome === 'accepted');
+      const lines = [
+        ...rejected.map(
+          (result) =>
+            `route ${result.route} rejects our request for skill ${result.skill}: ${result.message}`,
+        ),
+        ...failed.map((result) => `route ${result.route} could not be probed: ${result.message}`),
+        ...(await standing())
+          .filter(
+            (seen) =>
+              !results.some((result) => result.route === seen.route && result.skill === seen.skill) &&
+              configs.some((route) => route.name === seen.route),
+          )
+          .map((seen) => `${seen.headline} (seen ${seen.at}, not probed now)`),
+      ];
+      if (lines.length === 0)
+        return {
+          status: 'ok',
+          detail: `${accepted.length} skill schemas accepted by ${configs.map((route) => route.name).join(', ')}`,
+        };
+      return {
+        status: rejected.length > 0 ? 'fail' : 'warn',
+        detail: lines.join('; '),
+        fix:
+          rejected.length > 0
+            ? (rejected[0]!.fix ??
+              "Fix the route's model or options, or the skill's output schema; until then the route opens and the fallbacks decide.")
+            : (failed[0]!.fix ?? 'See the route check above.'),
+      };
+    } finally {
+      skills.close();
+    }
+  },
+};
+
 /** The checks `signet doctor` runs, in order. Append yours. */
-export const doctorChecks: DoctorCheck[] = [databaseCheck, brokerCheck, feedCheck, llmRoutesCheck];
+export const doctorChecks: DoctorCheck[] = [
+  databaseCheck,
+  brokerCheck,
+  feedCheck,
+  llmRoutesCheck,
+  llmSchemasCheck,
+];
 
 export interface DoctorReport {
   ok: boolean;
@@ -258,19 +354,23 @@ const marks: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FA
 export function registerDoctorCommand(program: Command, context: CliContext): void {
   program
     .command('doctor')
-    .description('check the database, the broker (keys, clock, account) and the feed; say what to fix')
+    .description(
+      "check the database, the broker (keys, clock, account), the feed and the LLM routes (each skill's schema sent once); say what to fix",
+    )
     .option('--json', 'machine-readable output')
-    .action(async (options: { json?: boolean }) => {
+    .option('--no-llm-probe', "do not send each skill's output schema to each LLM route")
+    .action(async (options: { json?: boolean; llmProbe?: boolean }) => {
       const report = await runDoctor({
         config: context.config(),
         logger: context.logger(),
         store: () => context.store(),
+        probeLlm: options.llmProbe !== false,
       });
       if (options.json) context.json(report);
       else {
         for (const check of report.checks) {
-          context.out(`${marks[check.status]} ${check.name.padEnd(10)} ${check.detail}`);
-          if (check.fix && check.status !== 'ok') context.out(`     ${''.padEnd(10)} fix: ${check.fix}`);
+          context.out(`${marks[check.status]} ${check.name.padEnd(11)} ${check.detail}`);
+          if (check.fix && check.status !== 'ok') context.out(`     ${''.padEnd(11)} fix: ${check.fix}`);
         }
         context.out(report.ok ? 'all checks passed' : 'something is wrong: see FAIL above');
       }

@@ -66,6 +66,11 @@ export function registerLlmCommands(program: Command, context: CliContext): void
           ]),
         ),
       );
+      // Loud, never silent: a refused request stays listed until that route answers that skill.
+      for (const rejection of status.rejections) {
+        context.out(`REJECTED ${rejection.headline} (since ${rejection.at})`);
+        if (rejection.fix) context.out(`  fix: ${rejection.fix}`);
+      }
     });
 
   program

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { shortDeciders } from '../../agents/index.ts';
 import { type BrainStatus, startBrain } from '../../runtime/index.ts';
 import type { CliContext } from '../context.ts';
 
@@ -62,7 +63,9 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         );
         context.out(`  broker   : Alpaca ${config.broker.alpaca.mode}`);
       }
-      context.out(`  agents   : ${brain.deciders}`);
+      context.out(
+        `  agents   : ${brain.deciders} (as configured; the status line counts who actually decided)`,
+      );
       context.out(`  skills   : ${brain.skills.dir} (${brain.skills.list().length} loaded, hot reload on)`);
       context.out(`  journal  : ${config.paths.contextDir}/journal/<day>/ (one markdown file per decision)`);
       context.out(`  console  : ${brain.ingress.describe()}`);
@@ -72,14 +75,14 @@ export function registerStartCommand(program: Command, context: CliContext): voi
         '  explain  : npx signet explain <order id | cycle id> (every message, signature, order and fill of a decision)',
       );
       context.out('Stop with Ctrl-C.');
-      const short = brain.router.configured ? 'llm' : 'fallback';
       const tty = process.stdout.isTTY === true;
       const consoleHint = config.secrets.operatorToken
         ? ''
         : ' (start with SIGNET_OPERATOR_TOKEN=… to open it)';
       let announced = false;
       brain.run((status) => {
-        const line = formatStatus(status, short);
+        // Who actually decided since the start (a route that refuses every call shows as fallback).
+        const line = formatStatus(status, shortDeciders(brain.decisions()));
         if (tty) process.stdout.write(`\r\x1b[2K${line}`);
         else context.out(line);
         const first = status.status.outcomes.find((outcome) => outcome.outcome === 'executed');

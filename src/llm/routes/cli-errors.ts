@@ -40,7 +40,12 @@ export function classifyCliError(route: string, text: string, status?: number | 
     /\b5\d\d\b|server error|connection refused|bad gateway/i.test(text)
   )
     return new LlmServerError(message, options);
-  if (status === 400 || status === 404) return new LlmBadRequestError(message, options);
+  if (
+    status === 400 ||
+    status === 404 ||
+    /invalid_request_error|invalid_json_schema|invalid schema/i.test(text)
+  )
+    return new LlmBadRequestError(message, { ...options, providerMessage: text.slice(0, 400) });
   if (/maximum number of turns|max_turns|structured output/i.test(text))
     return new LlmOutputError(message, { route, kind: 'llm_max_turns' });
   return new LlmProcessError(message, options);

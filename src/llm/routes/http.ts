@@ -81,7 +81,8 @@ export function httpError(
     return new LlmRateLimitError(message, { ...options, retryAfterMs: retryAfterMs(headers) });
   if (status === 408 || status === 409 || status >= 500)
     return new LlmServerError(message, { ...options, retryAfterMs: retryAfterMs(headers) });
-  return new LlmBadRequestError(message, options);
+  // Any other 4xx (400 invalid_request_error, 404 unknown model, 413 too long, 422): our request.
+  return new LlmBadRequestError(message, { ...options, providerMessage: detail });
 }
 
 export interface PostResult {

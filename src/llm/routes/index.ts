@@ -24,9 +24,9 @@ export function createRoute(config: LlmRouteConfig, apiKey: Secret | undefined):
   };
   switch (config.kind) {
     case 'claude-cli':
-      return createClaudeCliRoute({ ...common, binary: config.binary });
+      return createClaudeCliRoute({ ...common, binary: config.binary, passEnv: config.passEnv });
     case 'codex-cli':
-      return createCodexCliRoute({ ...common, binary: config.binary });
+      return createCodexCliRoute({ ...common, binary: config.binary, passEnv: config.passEnv });
     case 'anthropic':
       return createAnthropicRoute({
         ...common,

@@ -10,7 +10,8 @@ export interface ProcessResult {
 
 /**
  * Runs a CLI once: prompt on stdin, stdout and stderr collected, killed at the deadline
- * (SIGTERM, then SIGKILL if it lingers). A missing binary is a configuration error.
+ * (SIGTERM, then SIGKILL if it lingers). A missing binary is a configuration error. The child
+ * gets only the environment it is given: our broker keys and tokens never reach a CLI.
  */
 export function runProcess(options: {
   route: string;
@@ -19,10 +20,12 @@ export function runProcess(options: {
   stdin: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The child's whole environment: an allow-list (`processCliEnvironment`), never ours. */
+  env: Record<string, string>;
 }): Promise<ProcessResult> {
   const { route, binary, timeoutMs } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, options.args, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(binary, options.args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;

@@ -230,6 +230,7 @@ describe('claude-cli route', () => {
     model: 'sonnet',
     binary: fakeClaudePath,
     timeoutMs: 10_000,
+    passEnv: script.passEnv,
   });
 
   it('runs print mode with JSON output, no tools and our system prompt; parses the result', async () => {
@@ -311,6 +312,7 @@ describe('codex-cli route', () => {
     model: 'gpt-6.1-sol',
     binary: fakeCodexPath,
     timeoutMs: 10_000,
+    passEnv: script.passEnv,
   });
 
   it('runs codex exec --json with the schema file; takes the last agent message and usage', async () => {

@@ -2,6 +2,53 @@ import { get } from '../api.ts';
 import { age, h, money, table, time, usd } from '../dom.ts';
 import type { CostRow, InvariantsView, PositionView, RoutesView, StateView } from '../types.ts';
 
+/** Loud, never silent: a route refusing our request stays on the panel until it answers that skill. */
+function rejectedRequests(routes: RoutesView): HTMLElement[] {
+  if (routes.rejections.length === 0) return [];
+  return [
+    h(
+      'div',
+      { class: 'bad', 'data-testid': 'llm-rejections' },
+      h('strong', {}, 'Requests refused by a route (our configuration’s fault):'),
+      h(
+        'ul',
+        {},
+        ...routes.rejections.map((rejection) =>
+          h(
+            'li',
+            {},
+            `${rejection.headline} (since ${time(rejection.at)})`,
+            rejection.fix ? h('div', { class: 'muted' }, `fix: ${rejection.fix}`) : '',
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+/** Who actually decided since the brain started: never what is configured. */
+function decidedBy(routes: RoutesView): HTMLElement {
+  const decisions = routes.decisions;
+  if (!decisions || decisions.total === 0)
+    return h(
+      'p',
+      { class: 'muted', 'data-testid': 'llm-deciders' },
+      'No agent decision since the brain started.',
+    );
+  const parts = [
+    ...Object.entries(decisions.routes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, count]) => `${key} ${count}`),
+    `fallback ${decisions.fallback}`,
+    `failure ${decisions.failure}`,
+  ];
+  return h(
+    'p',
+    { 'data-testid': 'llm-deciders', class: decisions.fallback + decisions.failure > 0 ? 'bad' : 'ok' },
+    `Decided by (since the brain started, ${decisions.total} decisions): ${parts.join(', ')}`,
+  );
+}
+
 export async function overviewPage(): Promise<HTMLElement> {
   const [state, { positions }, routes, costs, invariants] = await Promise.all([
     get<StateView>('/state'),
@@ -80,6 +127,8 @@ export async function overviewPage(): Promise<HTMLElement> {
       ]),
       'no LLM route configured: every agent uses its deterministic fallback',
     ),
+    ...rejectedRequests(routes),
+    decidedBy(routes),
     h('h2', {}, 'Invariants'),
     h('p', { class: 'muted' }, 'Measured from the brain’s tables; the watchdog also checks at the broker.'),
     table(

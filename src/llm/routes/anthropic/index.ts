@@ -50,7 +50,7 @@ export function createAnthropicRoute(options: AnthropicRouteOptions): Route {
         });
       const body: Record<string, unknown> = {
         model,
-        max_tokens: options.maxOutputTokens,
+        max_tokens: Math.min(request.maxOutputTokens ?? options.maxOutputTokens, options.maxOutputTokens),
         // The long stable prefix is cached: later calls read it at a tenth of the input price.
         system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
         messages: request.messages,

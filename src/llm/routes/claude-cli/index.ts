@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { processCliEnvironment } from '../../../config/index.ts';
 import { LlmProcessError } from '../../errors.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
 import { classifyCliError, transcript } from '../cli-errors.ts';
@@ -55,6 +56,8 @@ export interface ClaudeCliRouteOptions {
   binary?: string;
   timeoutMs: number;
   billing?: Billing;
+  /** More environment variables for the child than its allow-list (`llm.routes[].passEnv`). */
+  passEnv?: readonly string[];
 }
 
 /** Claude Code in print mode: no tools, our system prompt, JSON result on stdout. */
@@ -94,6 +97,7 @@ export function createClaudeCliRoute(options: ClaudeCliRouteOptions): Route {
           stdin: transcript(request.messages),
           timeoutMs: request.timeoutMs,
           signal: request.signal,
+          env: processCliEnvironment('claude-cli', options.passEnv),
         });
         const result = findResult(run.stdout);
         if (!result) {

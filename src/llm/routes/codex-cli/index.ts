@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { processCliEnvironment } from '../../../config/index.ts';
 import { LlmProcessError } from '../../errors.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
 import { classifyCliError, transcript } from '../cli-errors.ts';
@@ -30,6 +31,8 @@ export interface CodexCliRouteOptions {
   binary?: string;
   timeoutMs: number;
   billing?: Billing;
+  /** More environment variables for the child than its allow-list (`llm.routes[].passEnv`). */
+  passEnv?: readonly string[];
 }
 
 /** `codex exec` non-interactively: JSONL events, read-only sandbox, answer schema from a file. */
@@ -57,6 +60,7 @@ export function createCodexCliRoute(options: CodexCliRouteOptions): Route {
           stdin,
           timeoutMs: request.timeoutMs,
           signal: request.signal,
+          env: processCliEnvironment('codex-cli', options.passEnv),
         });
         let text: string | undefined;
         let usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };

@@ -72,7 +72,10 @@ export function createOpenAiRoute(options: OpenAiRouteOptions): Route {
           type: 'json_schema',
           json_schema: { name: request.output.name, strict: true, schema: request.output.jsonSchema },
         },
-        [flavor === 'openai' ? 'max_completion_tokens' : 'max_tokens']: options.maxOutputTokens,
+        [flavor === 'openai' ? 'max_completion_tokens' : 'max_tokens']: Math.min(
+          request.maxOutputTokens ?? options.maxOutputTokens,
+          options.maxOutputTokens,
+        ),
       };
       if (options.sendTemperature && request.temperature !== undefined)
         body.temperature = request.temperature;
