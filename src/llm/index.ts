@@ -54,6 +54,7 @@ export {
   createAnthropicRoute,
   createClaudeCliRoute,
   createCodexCliRoute,
+  createGeminiRoute,
   createOpenAiCompatibleRoute,
   createOpenAiRoute,
   createRoute,

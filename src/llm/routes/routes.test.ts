@@ -80,7 +80,9 @@ describe('anthropic route', () => {
       cacheWriteTokens: 50,
     });
     const sent = anthropic.requests.at(-1)!;
-    expect(sent.headers['x-api-key']).toBe(anthropicKey);
+    // The SDK (API version 2026-10-21) sends the key as a bearer token.
+    expect(sent.headers.authorization).toBe(`Bearer ${anthropicKey}`);
+    expect(sent.headers['anthropic-version']).toBe('2026-10-21');
     expect(sent.body).toMatchObject({
       system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
       output_config: { format: { type: 'json_schema' } },
