@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedRequest {
   method: string;
   path: string;
+  query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
 }
@@ -82,6 +83,7 @@ export async function startScriptedServer<Step>(options: {
     const recorded: RecordedRequest = {
       method: request.method ?? 'GET',
       path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
       headers: request.headers,
       body,
     };

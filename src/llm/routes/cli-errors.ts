@@ -40,7 +40,16 @@ export function classifyCliError(route: string, text: string, status?: number | 
     /\b5\d\d\b|server error|connection refused|bad gateway/i.test(text)
   )
     return new LlmServerError(message, options);
-  if (status === 400 || status === 404) return new LlmBadRequestError(message, options);
+  // Our request was refused as malformed (a schema outside the provider's subset, a model the
+  // account cannot use): sending it again cannot help, so the route opens.
+  if (
+    status === 400 ||
+    status === 404 ||
+    /invalid_request_error|Invalid schema for response_format|is not supported when using Codex|issue with the selected model/i.test(
+      text,
+    )
+  )
+    return new LlmBadRequestError(message, options);
   if (/maximum number of turns|max_turns|structured output/i.test(text))
     return new LlmOutputError(message, { route, kind: 'llm_max_turns' });
   return new LlmProcessError(message, options);
