@@ -118,6 +118,11 @@ export const defaultLlmPrices: Record<string, z.infer<typeof llmPriceSchema>> = 
   'gpt-5.4': { input: 2.5, output: 15, cacheRead: 0.25 },
   'gpt-5.4-mini': { input: 0.75, output: 4.5, cacheRead: 0.075 },
   'gpt-5.4-nano': { input: 0.2, output: 1.25, cacheRead: 0.02 },
+  // Gemini API pricing page (prompts up to 200k tokens; cached input at a tenth).
+  'gemini-3.5-flash': { input: 1.5, output: 9, cacheRead: 0.15 },
+  'gemini-3.1-pro': { input: 2, output: 12, cacheRead: 0.2 },
+  'gemini-3.1-flash-lite': { input: 0.25, output: 1.5, cacheRead: 0.025 },
+  'gemini-3-flash': { input: 0.5, output: 3, cacheRead: 0.05 },
 };
 
 export const llmSectionSchema = z

@@ -33,9 +33,10 @@ export interface GeminiModelLimits {
 
 /** The ids the fake knows (docs: models page, inputTokenLimit / outputTokenLimit); others are 404. */
 export const geminiModels: Record<string, GeminiModelLimits> = {
-  'gemini-4-argon': { maxOutput: 65_536, context: 1_048_576 },
-  'gemini-3.8-flash': { maxOutput: 65_536, context: 1_048_576 },
-  'gemini-3.5-flash-lite': { maxOutput: 65_536, context: 1_048_576 },
+  'gemini-3.5-flash': { maxOutput: 65_536, context: 1_048_576 },
+  'gemini-3.1-pro': { maxOutput: 65_536, context: 1_048_576 },
+  'gemini-3.1-flash-lite': { maxOutput: 65_536, context: 1_048_576 },
+  'gemini-3-flash': { maxOutput: 65_536, context: 1_048_576 },
 };
 
 const statusNames: Record<number, string> = {

@@ -230,7 +230,7 @@ describe('openai routes', () => {
 });
 
 describe('gemini route', () => {
-  const route = (key = geminiKey, model = 'gemini-3.8-flash') =>
+  const route = (key = geminiKey, model = 'gemini-3.5-flash') =>
     createGeminiRoute({
       name: 'gemini',
       model,
@@ -253,7 +253,7 @@ describe('gemini route', () => {
     expect(answer.usage.cachedTokens).toBe(Math.ceil(long.system.length / 4));
     expect(answer.usage.outputTokens).toBe(39);
     const sent = gemini.requests.at(-1)!;
-    expect(sent.path).toBe('/v1beta/models/gemini-3.8-flash:generateContent');
+    expect(sent.path).toBe('/v1beta/models/gemini-3.5-flash:generateContent');
     expect(sent.headers['x-goog-api-key']).toBe(geminiKey);
     expect(sent.body).toMatchObject({
       systemInstruction: { parts: [{ text: long.system }] },

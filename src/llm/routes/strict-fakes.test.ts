@@ -226,7 +226,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
   });
 
   it('Gemini: an unsupported keyword is a 400 INVALID_ARGUMENT; the route sends the documented subset', async () => {
-    const direct = await fetch(`${gemini.baseUrl}/v1beta/models/gemini-3.8-flash:generateContent`, {
+    const direct = await fetch(`${gemini.baseUrl}/v1beta/models/gemini-3.5-flash:generateContent`, {
       method: 'POST',
       headers: { 'x-goog-api-key': geminiKey, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -239,14 +239,14 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
     });
     expect(direct.status).toBe(400);
     expect(await direct.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT' } });
-    const noKey = await fetch(`${gemini.baseUrl}/v1beta/models/gemini-3.8-flash:generateContent`, {
+    const noKey = await fetch(`${gemini.baseUrl}/v1beta/models/gemini-3.5-flash:generateContent`, {
       method: 'POST',
       body: '{}',
     });
     expect(noKey.status).toBe(403);
     const answer = await createGeminiRoute({
       name: 'g',
-      model: 'gemini-3.8-flash',
+      model: 'gemini-3.5-flash',
       apiKey: new Secret(geminiKey),
       baseUrl: gemini.baseUrl,
       timeoutMs: 5_000,
@@ -256,7 +256,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
     const tokens = await failure(
       createGeminiRoute({
         name: 'g',
-        model: 'gemini-3.8-flash',
+        model: 'gemini-3.5-flash',
         apiKey: new Secret(geminiKey),
         baseUrl: gemini.baseUrl,
         timeoutMs: 5_000,
