@@ -92,7 +92,7 @@ llm:
   #   - { name: openai, kind: openai, model: gpt-6.1-sol }               # key: OPENAI_API_KEY
   #   - { name: gemini, kind: gemini, model: gemini-3.5-flash }          # key: GEMINI_API_KEY
   #   - { name: ollama, kind: openai-compatible, preset: ollama, model: qwen3:8b }   # local, no key
-  #   - { name: openrouter, kind: openai-compatible, preset: openrouter, model: "anthropic/claude-sonnet-5-5" }   # key: OPENROUTER_API_KEY
+  #   - { name: openrouter, kind: openai-compatible, preset: openrouter, model: "anthropic/claude-sonnet-5-5" }   # key: OPENROUTER_API_KEY; paid: give its model a price under llm.prices
   #   # a server without json_schema: structuredOutput: json_object (the schema goes in the prompt)
   #   - { name: local, kind: openai-compatible, model: my-model, baseUrl: "http://127.0.0.1:8080/v1", structuredOutput: json_object }
 `;
