@@ -59,6 +59,29 @@ const loadSdk = () => {
   return sdk;
 };
 
+/**
+ * vLLM and some other servers answer errors as `{"object":"error","message":…}` without the
+ * `error` wrapper the SDK reads, which would leave the error message empty: wrap such bodies.
+ */
+const fetchWrappingErrors: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (response.ok) return response;
+  const text = await response.text();
+  let body = text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !('error' in parsed))
+      body = JSON.stringify({ error: parsed });
+  } catch {
+    // not JSON: the SDK keeps the text as the message
+  }
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+};
+
 function openAiFailure(module: OpenAiModule, error: unknown): VendorFailure | undefined {
   if (!(error instanceof module.APIError) || error.status === undefined) return undefined;
   return { status: error.status, headers: error.headers, body: JSON.stringify({ error: error.error ?? {} }) };
@@ -101,6 +124,7 @@ export function createOpenAiRoute(options: OpenAiRouteOptions): Route {
         webhookSecret: null,
         baseURL,
         maxRetries: 0,
+        fetch: fetchWrappingErrors,
       });
       // JSON mode enforces no schema: the full one goes under the skill's own output guidance
       // (which already says to answer with one JSON object; JSON mode requires the word "JSON").
