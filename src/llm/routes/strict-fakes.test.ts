@@ -193,6 +193,20 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
     expect(model.opensRoute).toBe(true);
     const tokens = await failure(route('gpt-6.1-sol', 500_000).complete(request));
     expect(tokens.message).toMatch(/max_tokens is too large: 500000/);
+    // A schema no transform can make acceptable (strict mode needs an object root) is refused
+    // as our fault: the provider's words reach the error, and the route opens at once.
+    const arrayRoot = await failure(
+      route('gpt-6.1-sol').complete({
+        ...request,
+        output: { name: 'list', jsonSchema: { type: 'array', items: { type: 'string' } } },
+      }),
+    );
+    expect(arrayRoot.code).toBe('llm_bad_request');
+    expect(arrayRoot.fault).toBe('user');
+    expect(arrayRoot.opensRoute).toBe(true);
+    expect(arrayRoot.message).toMatch(
+      /Invalid schema for response_format 'list': schema must be a JSON Schema of 'type: "object"'/,
+    );
     const noKey = await fetch(`${openai.baseUrl}/v1/chat/completions`, { method: 'POST', body: '{}' });
     expect(noKey.status).toBe(401);
   });
