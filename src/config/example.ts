@@ -86,8 +86,14 @@ llm:
   budget: { dailyUsd: 0 } # daily cap for paid routes; 0 = no cap
   breaker: { failures: 3, cooldownMs: 60000 }
   routes: []              # none: every agent uses its deterministic fallback; signet doctor probes each route
-  # routes:
+  # routes:                # in priority order; keys come from the environment only
   #   - { name: claude, kind: claude-cli, model: sonnet }   # the CLI gets PATH, HOME, locale, its own login; more: passEnv: [NAME]
+  #   - { name: codex, kind: codex-cli, model: gpt-6.1-sol }
   #   - { name: anthropic, kind: anthropic, model: claude-sonnet-5-5 }   # key: ANTHROPIC_API_KEY
-  #   - { name: local, kind: openai-compatible, model: llama3.1, baseUrl: "http://127.0.0.1:11434/v1" }
+  #   - { name: openai, kind: openai, model: gpt-6.1-sol }               # key: OPENAI_API_KEY
+  #   - { name: gemini, kind: gemini, model: gemini-3.5-flash }          # key: GEMINI_API_KEY
+  #   - { name: ollama, kind: openai-compatible, preset: ollama, model: qwen3:8b }   # local, no key
+  #   - { name: openrouter, kind: openai-compatible, preset: openrouter, model: "anthropic/claude-sonnet-5-5" }   # key: OPENROUTER_API_KEY; paid: give its model a price under llm.prices
+  #   # a server without json_schema: structuredOutput: json_object (the schema goes in the prompt)
+  #   - { name: local, kind: openai-compatible, model: my-model, baseUrl: "http://127.0.0.1:8080/v1", structuredOutput: json_object }
 `;

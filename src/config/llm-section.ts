@@ -13,7 +13,20 @@ export const llmRouteKindSchema = z.enum([
   'anthropic',
   'openai',
   'openai-compatible',
+  'gemini',
 ]);
+
+/**
+ * Presets for `openai-compatible` routes: the base URL, key variable and billing each service
+ * needs, so a route is three lines. Any field set on the route wins.
+ */
+export const llmPresets = {
+  /** Ollama on this machine: no key; json_schema is compiled to a grammar. */
+  ollama: { baseUrl: 'http://localhost:11434/v1', apiKeyEnv: undefined, billing: 'local' },
+  /** OpenRouter: one key for many vendors' models, billed per token. */
+  openrouter: { baseUrl: 'https://openrouter.ai/api/v1', apiKeyEnv: 'OPENROUTER_API_KEY', billing: 'paid' },
+} as const;
+export type LlmPreset = keyof typeof llmPresets;
 
 const routeNameSchema = z
   .string()
@@ -59,9 +72,32 @@ export const llmRouteSchema = z
       )
       .max(50)
       .optional(),
+    /** openai-compatible: fills baseUrl, apiKeyEnv and billing for a known service. */
+    preset: z.enum(['ollama', 'openrouter']).optional(),
+    /**
+     * openai-compatible: `json_schema` (the server enforces the schema; Ollama, llama.cpp, vLLM,
+     * OpenRouter) or `json_object` (JSON mode, the schema goes in the prompt) for servers without it.
+     */
+    structuredOutput: z.enum(['json_schema', 'json_object']).optional(),
     enabled: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((route, context) => {
+    if (route.kind === 'anthropic' && route.sendTemperature)
+      context.addIssue({
+        code: 'custom',
+        path: ['sendTemperature'],
+        message: `Anthropic API version 2026-10-21 (sent by the SDK) answers 400 to temperature; remove sendTemperature from route ${route.name}`,
+      });
+    for (const key of ['preset', 'structuredOutput'] as const) {
+      if (route[key] !== undefined && route.kind !== 'openai-compatible')
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} applies to kind openai-compatible only; remove it from route ${route.name}`,
+        });
+    }
+  });
 
 export const llmPriceSchema = z
   .object({
@@ -97,6 +133,11 @@ export const defaultLlmPrices: Record<string, z.infer<typeof llmPriceSchema>> = 
   'gpt-5.4': { input: 2.5, output: 15, cacheRead: 0.25 },
   'gpt-5.4-mini': { input: 0.75, output: 4.5, cacheRead: 0.075 },
   'gpt-5.4-nano': { input: 0.2, output: 1.25, cacheRead: 0.02 },
+  // Gemini API pricing page (prompts up to 200k tokens; cached input at a tenth).
+  'gemini-3.5-flash': { input: 1.5, output: 9, cacheRead: 0.15 },
+  'gemini-3.1-pro': { input: 2, output: 12, cacheRead: 0.2 },
+  'gemini-3.1-flash-lite': { input: 0.25, output: 1.5, cacheRead: 0.025 },
+  'gemini-3-flash': { input: 0.5, output: 3, cacheRead: 0.05 },
 };
 
 export const llmSectionSchema = z
@@ -142,12 +183,18 @@ export type LlmSecrets = Record<string, Secret>;
 const defaultKeyEnv: Partial<Record<LlmRouteKind, string>> = {
   anthropic: 'ANTHROPIC_API_KEY',
   openai: 'OPENAI_API_KEY',
+  gemini: 'GEMINI_API_KEY',
 };
+
+/** The variable a route's key is read from: its own apiKeyEnv, its preset's, or its kind's. */
+export function routeKeyEnv(route: LlmRouteConfig): string | undefined {
+  return route.apiKeyEnv ?? (route.preset ? llmPresets[route.preset].apiKeyEnv : defaultKeyEnv[route.kind]);
+}
 
 export function readLlmSecrets(env: NodeJS.ProcessEnv, section: LlmSection): LlmSecrets {
   const secrets: LlmSecrets = {};
   for (const route of section.routes) {
-    const variable = route.apiKeyEnv ?? defaultKeyEnv[route.kind];
+    const variable = routeKeyEnv(route);
     const value = variable ? env[variable]?.trim() : undefined;
     if (value) secrets[route.name] = new Secret(value);
   }

@@ -57,6 +57,7 @@ export {
   createAnthropicRoute,
   createClaudeCliRoute,
   createCodexCliRoute,
+  createGeminiRoute,
   createOpenAiCompatibleRoute,
   createOpenAiRoute,
   createRoute,

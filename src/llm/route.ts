@@ -2,7 +2,7 @@
  * The one interface every route implements (like vercel/ai's `LanguageModel`). It has no
  * dependencies so adapters, the router and test doubles can all import it.
  */
-export type RouteKind = 'claude-cli' | 'codex-cli' | 'anthropic' | 'openai' | 'openai-compatible';
+export type RouteKind = 'claude-cli' | 'codex-cli' | 'anthropic' | 'openai' | 'openai-compatible' | 'gemini';
 export type Billing = 'subscription' | 'paid' | 'local';
 
 export interface RouteMessage {
@@ -15,6 +15,10 @@ export interface RouteRequest {
   system: string;
   /** The rendered prompt, and on a repair the bad answer and the validation error after it. */
   messages: RouteMessage[];
+  /**
+   * The skill's FULL output schema. Each route sends its provider the subset it accepts
+   * (src/llm/provider-schemas); the router validates the answer against the full schema.
+   */
   output: { name: string; jsonSchema: Record<string, unknown> };
   temperature?: number;
   /** A cap below the route's own (`signet doctor` probes with the cheapest call); routes that cannot cap ignore it. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LlmSection } from '../config/index.ts';
+import { type LlmSection, llmPresets } from '../config/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { BreakerSnapshot, BreakerState } from './breaker.ts';
 import { paidSpendToday } from './ledger.ts';
@@ -110,7 +110,8 @@ export async function readLlmStatus(
         name: route.name,
         kind: route.kind,
         model: route.model,
-        billing: route.billing ?? defaultBilling(route.kind),
+        billing:
+          route.billing ?? (route.preset ? llmPresets[route.preset].billing : defaultBilling(route.kind)),
         priority: route.priority,
         enabled: route.enabled,
         state: breaker?.state ?? 'closed',

@@ -6,6 +6,7 @@ import { CircuitBreaker } from './breaker.ts';
 import { LlmConfigError } from './errors.ts';
 import { requestHash } from './replay.ts';
 import { LlmRouter } from './router.ts';
+import { createRoute } from './routes/index.ts';
 import { extractJson, validateAnswer } from './structured.ts';
 
 describe('answer parsing', () => {
@@ -100,6 +101,54 @@ describe('llm config', () => {
         overrides: { llm: { routes: [{ ...route, apikey: 'x' }] } as never },
       }),
     ).toThrow(/apikey/);
+  });
+
+  it('fills Ollama and OpenRouter presets (any field on the route wins) and reads GEMINI_API_KEY', () => {
+    const config = loadConfig({
+      cwd: '/nonexistent',
+      env: { OPENROUTER_API_KEY: 'sk-or-v1-abc', GEMINI_API_KEY: 'AIza-1' },
+      overrides: {
+        llm: {
+          routes: [
+            { name: 'ollama', kind: 'openai-compatible', preset: 'ollama', model: 'qwen3:8b' },
+            { name: 'router', kind: 'openai-compatible', preset: 'openrouter', model: 'x/y' },
+            { name: 'g', kind: 'gemini', model: 'gemini-3.5-flash' },
+            {
+              name: 'mine',
+              kind: 'openai-compatible',
+              preset: 'ollama',
+              model: 'm',
+              baseUrl: 'http://10.0.0.2:11434/v1',
+            },
+          ],
+          prices: { 'x/y': { input: 1, output: 2 } },
+        } as never,
+      },
+    });
+    expect(config.secrets.llm.router?.reveal()).toBe('sk-or-v1-abc');
+    expect(config.secrets.llm.g?.reveal()).toBe('AIza-1');
+    expect(config.secrets.llm.ollama).toBeUndefined();
+    const routes = config.llm.routes.map((route) => createRoute(route, config.secrets.llm[route.name]));
+    expect(routes.map((route) => [route.name, route.kind, route.billing])).toEqual([
+      ['ollama', 'openai-compatible', 'local'],
+      ['router', 'openai-compatible', 'paid'],
+      ['g', 'gemini', 'paid'],
+      ['mine', 'openai-compatible', 'local'],
+    ]);
+  });
+
+  it('refuses a preset or structuredOutput on a kind other than openai-compatible, and temperature on Anthropic', () => {
+    const load = (route: Record<string, unknown>) =>
+      loadConfig({ cwd: '/nonexistent', env: {}, overrides: { llm: { routes: [route] } as never } });
+    expect(() => load({ name: 'a', kind: 'openai', model: 'gpt-6.1-sol', preset: 'ollama' })).toThrow(
+      /preset applies to kind openai-compatible only/,
+    );
+    expect(() => load({ name: 'a', kind: 'gemini', model: 'g', structuredOutput: 'json_object' })).toThrow(
+      /structuredOutput applies to kind openai-compatible only/,
+    );
+    expect(() =>
+      load({ name: 'a', kind: 'anthropic', model: 'claude-sonnet-5-5', sendTemperature: true }),
+    ).toThrow(/2026-10-21/);
   });
 
   it('refuses a paid route whose model has no price, naming the key to add', () => {

@@ -27,7 +27,15 @@ export type ClaudeStep =
   | { kind: 'hang' };
 
 export type CodexStep =
-  | { kind: 'success'; text: string; usage?: Record<string, number>; banner?: string; delayMs?: number }
+  | {
+      kind: 'success';
+      text: string;
+      usage?: Record<string, number>;
+      banner?: string;
+      delayMs?: number;
+      /** Transient "Reconnecting... n/5" error events before the turn completes. */
+      reconnects?: number;
+    }
   | { kind: 'usage_limit'; message?: string }
   | { kind: 'turn_failed'; message?: string }
   | { kind: 'exit'; code?: number; stderr?: string }

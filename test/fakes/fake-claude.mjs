@@ -6,8 +6,56 @@ import { randomUUID } from 'node:crypto';
 // {"steps":[...], "default": {...}}; each run consumes one step. Each run's argv and stdin are
 // appended to FAKE_CLAUDE_LOG (JSON lines) when set.
 import { beginStep, readStdin } from './fake-cli-common.mjs';
+import { anthropicSchemaProblem } from './schema-rules.mjs';
 
 const argv = process.argv.slice(2);
+
+// The flags of `claude` (CLI reference, code.claude.com/docs/en/cli-reference; reference §1.1):
+// name → whether it takes a value. Anything else is refused as commander refuses it:
+// "error: unknown option '--x'" on stderr, exit 1, nothing on stdout (reference §1.2).
+const knownFlags = new Map([
+  ['-p', false],
+  ['--print', false],
+  ['--output-format', true],
+  ['--input-format', true],
+  ['--verbose', false],
+  ['--include-partial-messages', false],
+  ['--model', true],
+  ['--fallback-model', true],
+  ['--system-prompt', true],
+  ['--system-prompt-file', true],
+  ['--append-system-prompt', true],
+  ['--append-system-prompt-file', true],
+  ['--max-turns', true],
+  ['--max-budget-usd', true],
+  ['--disallowedTools', true],
+  ['--disallowed-tools', true],
+  ['--allowedTools', true],
+  ['--allowed-tools', true],
+  ['--tools', true],
+  ['--json-schema', true],
+  ['--permission-mode', true],
+  ['--bare', false],
+  ['--no-session-persistence', false],
+  ['--session-id', true],
+  ['--resume', true],
+  ['--continue', false],
+  ['--settings', true],
+  ['--effort', true],
+  ['--add-dir', true],
+  ['--mcp-config', true],
+  ['--strict-mcp-config', false],
+]);
+for (let index = 0; index < argv.length; index += 1) {
+  const value = argv[index];
+  if (!value.startsWith('-') || value === '-') continue;
+  const name = value.includes('=') ? value.slice(0, value.indexOf('=')) : value;
+  if (!knownFlags.has(name)) {
+    process.stderr.write(`error: unknown option '${name}'\n`);
+    process.exit(1);
+  }
+  if (knownFlags.get(name) && !value.includes('=')) index += 1;
+}
 const flag = (name) => {
   const index = argv.indexOf(name);
   return index >= 0 ? argv[index + 1] : undefined;
@@ -22,13 +70,21 @@ if (format === 'stream-json' && !argv.includes('--verbose')) {
   process.exit(1);
 }
 const schema = flag('--json-schema');
+let schemaProblem;
 if (schema !== undefined) {
+  let parsed;
   try {
-    JSON.parse(schema);
+    parsed = JSON.parse(schema);
   } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     process.stderr.write('Error: --json-schema is not a valid JSON Schema\n');
     process.exit(1);
   }
+  // The CLI forwards the schema to the Messages API's structured outputs, whose subset applies
+  // (schema-rules.mjs); a refusal comes back as an API error result (reference §1.2, §1.4).
+  schemaProblem = anthropicSchemaProblem(parsed);
 }
 const stdin = await readStdin();
 // The prompt is the one positional argument (-p is a boolean flag; --flags take a value).
@@ -44,13 +100,32 @@ if (step.kind === 'exit') {
 }
 
 const model = flag('--model') ?? 'claude-sonnet-5-5';
-const resolved =
-  {
-    sonnet: 'claude-sonnet-5-5',
-    opus: 'claude-opus-5-5',
-    haiku: 'claude-haiku-5-5',
-    fable: 'claude-fable-5-1',
-  }[model] ?? model;
+const aliases = {
+  sonnet: 'claude-sonnet-5-5',
+  opus: 'claude-opus-5-5',
+  haiku: 'claude-haiku-5-5',
+  fable: 'claude-fable-5-1',
+};
+const resolved = aliases[model] ?? model;
+// Model ids the service knows (reference §3.7); another is the CLI's model error (errors page).
+const knownModels = new Set([
+  ...Object.values(aliases),
+  'claude-opus-4-8',
+  'claude-sonnet-4-6',
+  'claude-haiku-4-5',
+]);
+if (!knownModels.has(resolved) && step.kind === 'success')
+  Object.assign(step, {
+    kind: 'api_error',
+    status: 404,
+    text: `There's an issue with the selected model (${model}). It may not exist or you may not have access to it. Run --model to pick a different model.`,
+  });
+else if (schemaProblem && step.kind === 'success')
+  Object.assign(step, {
+    kind: 'api_error',
+    status: 400,
+    text: `API Error: 400 ${JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: schemaProblem } })}`,
+  });
 const sessionId = randomUUID();
 const zeroUsage = {
   input_tokens: 0,

@@ -10,8 +10,11 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedRequest {
   method: string;
   path: string;
+  query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** Milliseconds from the request's arrival to the last byte of the answer (set when sent). */
+  serverMs?: number;
 }
 
 export interface ScriptedServer<Step> {
@@ -59,6 +62,7 @@ export async function startScriptedServer<Step>(options: {
     });
 
   const server: Server = createServer(async (request, response) => {
+    const arrived = performance.now();
     const url = new URL(request.url ?? '/', 'http://fake');
     const text = await readBody(request);
     if (url.pathname === '/_control/script' && request.method === 'POST') {
@@ -82,6 +86,7 @@ export async function startScriptedServer<Step>(options: {
     const recorded: RecordedRequest = {
       method: request.method ?? 'GET',
       path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
       headers: request.headers,
       body,
     };
@@ -90,6 +95,10 @@ export async function startScriptedServer<Step>(options: {
       return;
     }
     requests.push(recorded);
+    // What the server itself spent: benchmarks subtract it to get the client's overhead.
+    response.on('finish', () => {
+      recorded.serverMs = performance.now() - arrived;
+    });
     const step = queue.length > 0 ? queue.shift()! : (responder?.(recorded) ?? defaultStep);
     try {
       await options.handle(recorded, step, response);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createAlpacaClient, createMt5Broker } from '../../broker/index.ts';
-import type { Config, LlmRouteConfig } from '../../config/index.ts';
+import { type Config, type LlmRouteConfig, llmPresets, routeKeyEnv } from '../../config/index.ts';
 import { errorMessage, SignetError } from '../../errors/index.ts';
 import {
   createRoute,
@@ -189,8 +189,9 @@ async function checkRoute(config: Config, route: LlmRouteConfig): Promise<string
       : `${route.name}: the ${binary} executable is not on PATH (install it, or set llm.routes[].binary)`;
   }
   const key = config.secrets.llm[route.name];
-  if ((route.kind === 'anthropic' || route.kind === 'openai') && !key) {
-    return `${route.name}: no API key (export ${route.apiKeyEnv ?? (route.kind === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY')})`;
+  const keyEnv = routeKeyEnv(route);
+  if ((route.kind === 'anthropic' || route.kind === 'openai' || route.kind === 'gemini') && !key) {
+    return `${route.name}: no API key (export ${keyEnv})`;
   }
   const base = (
     route.baseUrl ??
@@ -198,13 +199,23 @@ async function checkRoute(config: Config, route: LlmRouteConfig): Promise<string
       ? 'https://api.anthropic.com'
       : route.kind === 'openai'
         ? 'https://api.openai.com/v1'
-        : 'http://localhost:11434/v1')
+        : route.kind === 'gemini'
+          ? 'https://generativelanguage.googleapis.com'
+          : route.preset
+            ? llmPresets[route.preset].baseUrl
+            : llmPresets.ollama.baseUrl)
   ).replace(/\/+$/, '');
   // Listing models costs nothing and proves the address, and the key where one is needed.
-  const url = route.kind === 'anthropic' ? `${base}/v1/models` : `${base}/models`;
+  const url =
+    route.kind === 'anthropic'
+      ? `${base}/v1/models`
+      : route.kind === 'gemini'
+        ? `${base}/v1beta/models`
+        : `${base}/models`;
   const headers: Record<string, string> = {};
   if (key && route.kind === 'anthropic')
     Object.assign(headers, { 'x-api-key': key.reveal(), 'anthropic-version': '2023-06-01' });
+  else if (key && route.kind === 'gemini') headers['x-goog-api-key'] = key.reveal();
   else if (key) headers.authorization = `Bearer ${key.reveal()}`;
   try {
     const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });

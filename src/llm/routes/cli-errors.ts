@@ -40,10 +40,14 @@ export function classifyCliError(route: string, text: string, status?: number | 
     /\b5\d\d\b|server error|connection refused|bad gateway/i.test(text)
   )
     return new LlmServerError(message, options);
+  // Our request was refused as malformed (a schema outside the provider's subset, a model the
+  // account cannot use): sending it again cannot help, so the route opens.
   if (
     status === 400 ||
     status === 404 ||
-    /invalid_request_error|invalid_json_schema|invalid schema/i.test(text)
+    /invalid_request_error|invalid_json_schema|invalid schema|is not supported when using Codex|issue with the selected model/i.test(
+      text,
+    )
   )
     return new LlmBadRequestError(message, { ...options, providerMessage: text.slice(0, 400) });
   if (/maximum number of turns|max_turns|structured output/i.test(text))

@@ -10,9 +10,10 @@ import {
 } from '../errors.ts';
 
 /**
- * Shared HTTP plumbing for the vendor routes: a POST with a deadline, vendor error bodies mapped
- * to typed errors, and scrubbing so a key echoed back by a vendor ("Incorrect API key provided:
- * sk-ab***yz") never reaches a log, the ledger or the bus.
+ * Shared plumbing for the vendor routes (which call the vendors' own SDKs): a deadline around the
+ * call, the vendor's error (status, headers, body) mapped to our typed errors, and scrubbing so a
+ * key echoed back by a vendor ("Incorrect API key provided: sk-ab***yz") never reaches a log, the
+ * ledger or the bus.
  */
 const keyLike = /\b(sk-[A-Za-z0-9_*.-]{4,}|sk-ant-[A-Za-z0-9_*.-]+)/g;
 
@@ -26,7 +27,13 @@ export function scrub(text: string, secret?: Secret): string {
 const errorBodySchema = z
   .object({
     error: z.union([
-      z.object({ type: z.string().optional(), message: z.string().optional(), code: z.unknown().optional() }),
+      z.object({
+        type: z.string().optional(),
+        message: z.string().optional(),
+        code: z.unknown().optional(),
+        // Google APIs: {"error":{"code":400,"message":"…","status":"INVALID_ARGUMENT"}}
+        status: z.string().optional(),
+      }),
       z.string(),
     ]),
   })
@@ -40,7 +47,7 @@ function describeBody(text: string): { type: string | undefined; message: string
       if ('error' in data) {
         if (typeof data.error === 'string') return { type: undefined, message: data.error, code: undefined };
         const code = typeof data.error.code === 'string' ? data.error.code : undefined;
-        return { type: data.error.type, message: data.error.message ?? '', code };
+        return { type: data.error.type ?? data.error.status, message: data.error.message ?? '', code };
       }
       return { type: data.type, message: data.message, code: undefined };
     }
@@ -76,7 +83,10 @@ export function httpError(
     body.code === 'insufficient_quota' ||
     body.type === 'insufficient_quota' ||
     body.code === 'credit_balance_exhausted';
-  if (status === 401 || status === 403 || status === 402 || quota) return new LlmAuthError(message, options);
+  // Google answers a wrong key with 400 INVALID_ARGUMENT "API key not valid" (reason API_KEY_INVALID).
+  const badKey = /API key not valid|API_KEY_INVALID/.test(bodyText);
+  if (status === 401 || status === 403 || status === 402 || quota || badKey)
+    return new LlmAuthError(message, options);
   if (status === 429)
     return new LlmRateLimitError(message, { ...options, retryAfterMs: retryAfterMs(headers) });
   if (status === 408 || status === 409 || status >= 500)
@@ -85,56 +95,47 @@ export function httpError(
   return new LlmBadRequestError(message, { ...options, providerMessage: detail });
 }
 
-export interface PostResult {
+/** What a vendor SDK's error tells about the HTTP answer, when there was one. */
+export interface VendorFailure {
   status: number;
-  headers: Headers;
-  json: unknown;
+  headers: Headers | undefined;
+  /** The error body as the vendor sent it (JSON text). */
+  body: string;
 }
 
-/** POSTs JSON and returns the parsed 2xx body, or throws a typed LlmError. */
-export async function postJson(options: {
+/**
+ * Runs one SDK call under our deadline and maps whatever it throws: an HTTP error through
+ * `httpError` (our-fault 4xx open the route, 429/5xx are retryable), our deadline to
+ * `LlmTimeoutError`, anything else (connection refused, a body that is not JSON) to a retryable
+ * `LlmServerError`. The SDKs' own retries are off (maxRetries: 0): the breaker decides.
+ */
+export async function callVendor<T>(options: {
   route: string;
-  url: string;
-  headers: Record<string, string>;
-  body: unknown;
   timeoutMs: number;
   signal?: AbortSignal;
   secret?: Secret;
-}): Promise<PostResult> {
+  call: (signal: AbortSignal) => Promise<T>;
+  /** The HTTP facts of an SDK error, or undefined when it is not an HTTP error. */
+  failure: (error: unknown) => VendorFailure | undefined;
+}): Promise<T> {
   const { route, timeoutMs } = options;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  let response: Response;
-  let text: string;
   try {
-    response = await fetch(options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...options.headers },
-      body: JSON.stringify(options.body),
-      signal,
-    });
-    text = await response.text();
+    return await options.call(signal);
   } catch (error) {
     if (timeout.aborted)
       throw new LlmTimeoutError(`${route}: no answer within ${timeoutMs} ms`, { route, cause: error });
-    const message =
-      error instanceof Error
-        ? `${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ''}`
-        : String(error);
-    throw new LlmServerError(`${route}: request failed: ${scrub(message, options.secret)}`, { route });
+    const http = options.failure(error);
+    if (http) throw httpError(route, http.status, http.headers ?? new Headers(), http.body, options.secret);
+    throw new LlmServerError(`${route}: request failed: ${scrub(describeCause(error), options.secret)}`, {
+      route,
+    });
   }
-  if (!response.ok) throw httpError(route, response.status, response.headers, text, options.secret);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new LlmServerError(
-      `${route}: HTTP ${response.status} with a body that is not JSON: ${scrub(text.slice(0, 200), options.secret)}`,
-      {
-        route,
-        status: response.status,
-      },
-    );
-  }
-  return { status: response.status, headers: response.headers, json };
+}
+
+function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : error.cause ? String(error.cause) : '';
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
 }

@@ -1,8 +1,9 @@
-import type { LlmRouteConfig, Secret } from '../../config/index.ts';
+import { type LlmRouteConfig, llmPresets, type Secret } from '../../config/index.ts';
 import type { Route } from '../route.ts';
 import { createAnthropicRoute } from './anthropic/index.ts';
 import { createClaudeCliRoute } from './claude-cli/index.ts';
 import { createCodexCliRoute } from './codex-cli/index.ts';
+import { createGeminiRoute } from './gemini/index.ts';
 import { createOpenAiRoute } from './openai/index.ts';
 import { createOpenAiCompatibleRoute } from './openai-compatible/index.ts';
 
@@ -10,6 +11,7 @@ export {
   createAnthropicRoute,
   createClaudeCliRoute,
   createCodexCliRoute,
+  createGeminiRoute,
   createOpenAiCompatibleRoute,
   createOpenAiRoute,
 };
@@ -33,7 +35,6 @@ export function createRoute(config: LlmRouteConfig, apiKey: Secret | undefined):
         apiKey,
         baseUrl: config.baseUrl,
         maxOutputTokens: config.maxOutputTokens,
-        sendTemperature: config.sendTemperature,
       });
     case 'openai':
       return createOpenAiRoute({
@@ -44,11 +45,23 @@ export function createRoute(config: LlmRouteConfig, apiKey: Secret | undefined):
         sendTemperature: config.sendTemperature,
         flavor: 'openai',
       });
-    case 'openai-compatible':
+    case 'openai-compatible': {
+      const preset = config.preset ? llmPresets[config.preset] : undefined;
       return createOpenAiCompatibleRoute({
         ...common,
+        billing: config.billing ?? preset?.billing,
         apiKey,
-        baseUrl: config.baseUrl ?? 'http://localhost:11434/v1',
+        baseUrl: config.baseUrl ?? preset?.baseUrl ?? llmPresets.ollama.baseUrl,
+        maxOutputTokens: config.maxOutputTokens,
+        sendTemperature: config.sendTemperature,
+        structuredOutput: config.structuredOutput,
+      });
+    }
+    case 'gemini':
+      return createGeminiRoute({
+        ...common,
+        apiKey,
+        baseUrl: config.baseUrl,
         maxOutputTokens: config.maxOutputTokens,
         sendTemperature: config.sendTemperature,
       });

@@ -7,6 +7,7 @@ import {
   fakeClaudePath,
   fakeCodexPath,
 } from '../../../test/fakes/cli-script.ts';
+import { type FakeGemini, startFakeGemini } from '../../../test/fakes/gemini-server.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../../../test/fakes/openai-server.ts';
 import { Secret } from '../../config/index.ts';
 import { LlmError } from '../errors.ts';
@@ -15,12 +16,14 @@ import {
   createAnthropicRoute,
   createClaudeCliRoute,
   createCodexCliRoute,
+  createGeminiRoute,
   createOpenAiCompatibleRoute,
   createOpenAiRoute,
 } from './index.ts';
 
 const anthropicKey = 'sk-ant-api03-ROUTESTESTKEY0000000000';
 const openAiKey = 'sk-proj-ROUTESTESTKEY1111111111';
+const geminiKey = 'AIzaSyROUTESTESTKEY22222222222222222';
 const request: RouteRequest = {
   system: 'You are a cautious reviewer.',
   messages: [{ role: 'user', content: 'AAPL: enter?' }],
@@ -40,13 +43,15 @@ async function failure(promise: Promise<unknown>): Promise<LlmError> {
 let anthropic: FakeAnthropic;
 let openai: FakeOpenAi;
 let local: FakeOpenAi;
+let gemini: FakeGemini;
 beforeAll(async () => {
   anthropic = await startFakeAnthropic({ apiKey: anthropicKey });
   openai = await startFakeOpenAi({ apiKey: openAiKey });
   local = await startFakeOpenAi({ dialect: 'compatible' });
+  gemini = await startFakeGemini({ apiKey: geminiKey });
 });
 afterAll(async () => {
-  await Promise.all([anthropic.close(), openai.close(), local.close()]);
+  await Promise.all([anthropic.close(), openai.close(), local.close(), gemini.close()]);
 });
 
 describe('anthropic route', () => {
@@ -80,7 +85,9 @@ describe('anthropic route', () => {
       cacheWriteTokens: 50,
     });
     const sent = anthropic.requests.at(-1)!;
-    expect(sent.headers['x-api-key']).toBe(anthropicKey);
+    // The SDK (API version 2026-10-21) sends the key as a bearer token.
+    expect(sent.headers.authorization).toBe(`Bearer ${anthropicKey}`);
+    expect(sent.headers['anthropic-version']).toBe('2026-10-21');
     expect(sent.body).toMatchObject({
       system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
       output_config: { format: { type: 'json_schema' } },
@@ -219,6 +226,60 @@ describe('openai routes', () => {
     });
     local.script({ kind: 'error', status: 500 });
     expect((await failure(compatible.complete(request))).code).toBe('llm_server_error');
+  });
+});
+
+describe('gemini route', () => {
+  const route = (key = geminiKey, model = 'gemini-3.5-flash') =>
+    createGeminiRoute({
+      name: 'gemini',
+      model,
+      apiKey: new Secret(key),
+      baseUrl: gemini.baseUrl,
+      timeoutMs: 5_000,
+      maxOutputTokens: 512,
+    });
+
+  it('sends systemInstruction and the JSON schema; maps usage with implicitly cached tokens', async () => {
+    const long = { ...request, system: 'Stable persona text. '.repeat(400) };
+    await route().complete(long);
+    gemini.script({
+      kind: 'success',
+      text: '{"action":"BUY"}',
+      usage: { candidatesTokenCount: 9, thoughtsTokenCount: 30 },
+    });
+    const answer = await route().complete(long);
+    expect(answer.text).toBe('{"action":"BUY"}');
+    expect(answer.usage.cachedTokens).toBe(Math.ceil(long.system.length / 4));
+    expect(answer.usage.outputTokens).toBe(39);
+    const sent = gemini.requests.at(-1)!;
+    expect(sent.path).toBe('/v1beta/models/gemini-3.5-flash:generateContent');
+    expect(sent.headers['x-goog-api-key']).toBe(geminiKey);
+    expect(sent.body).toMatchObject({
+      systemInstruction: { parts: [{ text: long.system }] },
+      contents: [{ role: 'user', parts: [{ text: 'AAPL: enter?' }] }],
+      generationConfig: { responseMimeType: 'application/json', maxOutputTokens: 512 },
+    });
+  });
+
+  it('maps a wrong key, an unknown model, quota, overload, truncation and a bad body to typed errors', async () => {
+    const auth = await failure(route('AIzaSyWRONG000000000000000000000000').complete(request));
+    expect(auth.code).toBe('llm_auth');
+    expect(auth.message).not.toContain('AIzaSyWRONG');
+    const model = await failure(route(geminiKey, 'gemini-9-imaginary').complete(request));
+    expect(model.code).toBe('llm_bad_request');
+    expect(model.opensRoute).toBe(true);
+    expect(model.message).toMatch(/models\/gemini-9-imaginary is not found/);
+    gemini.script({ kind: 'error', status: 429 });
+    expect((await failure(route().complete(request))).code).toBe('llm_rate_limited');
+    gemini.script({ kind: 'error', status: 503 });
+    expect((await failure(route().complete(request))).code).toBe('llm_server_error');
+    gemini.script({ kind: 'success', text: '{"act', finishReason: 'MAX_TOKENS' });
+    expect((await failure(route().complete(request))).code).toBe('llm_truncated');
+    gemini.script({ kind: 'malformed' });
+    expect((await failure(route().complete(request))).fault).toBe('external');
+    gemini.script({ kind: 'hang' });
+    expect((await failure(route().complete({ ...request, timeoutMs: 200 }))).code).toBe('llm_timeout');
   });
 });
 

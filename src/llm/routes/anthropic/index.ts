@@ -1,8 +1,10 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { Secret } from '../../../config/index.ts';
 import { LlmConfigError, LlmOutputError, LlmServerError } from '../../errors.ts';
+import { anthropicSchema } from '../../provider-schemas/index.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
-import { postJson } from '../http.ts';
+import { callVendor, type VendorFailure } from '../http.ts';
 
 /** Only the fields we use; unknown fields pass (vendors add fields often). */
 const messageResponseSchema = z.object({
@@ -26,15 +28,35 @@ export interface AnthropicRouteOptions {
   baseUrl?: string;
   timeoutMs: number;
   maxOutputTokens: number;
-  sendTemperature?: boolean;
   billing?: Billing;
 }
 
-/** The Messages API over fetch, with the system text marked for prompt caching. */
+type AnthropicModule = typeof import('@anthropic-ai/sdk');
+let sdk: Promise<AnthropicModule> | undefined;
+/** Loaded on the first call: a CLI run that never asks Anthropic does not pay for the import. */
+const loadSdk = () => {
+  sdk ??= import('@anthropic-ai/sdk');
+  return sdk;
+};
+
+function anthropicFailure(module: AnthropicModule, error: unknown): VendorFailure | undefined {
+  if (!(error instanceof module.APIError) || error.status === undefined) return undefined;
+  return {
+    status: error.status,
+    headers: error.headers ?? undefined,
+    body: JSON.stringify(error.error ?? {}),
+  };
+}
+
+/**
+ * The Messages API through the official SDK (`@anthropic-ai/sdk`): the system text marked for
+ * prompt caching, the skill's schema in the subset Anthropic accepts, the SDK's retries off.
+ */
 export function createAnthropicRoute(options: AnthropicRouteOptions): Route {
-  const baseUrl = (options.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
-  const url = baseUrl.endsWith('/v1') ? `${baseUrl}/messages` : `${baseUrl}/v1/messages`;
+  // The SDK appends /v1/messages itself.
+  const baseURL = (options.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '').replace(/\/v1$/, '');
   const { name, model } = options;
+  let client: Anthropic | undefined;
   return {
     name,
     kind: 'anthropic',
@@ -48,32 +70,34 @@ export function createAnthropicRoute(options: AnthropicRouteOptions): Route {
           route: name,
           fix: "Set ANTHROPIC_API_KEY (or the route's apiKeyEnv) in the environment.",
         });
-      const body: Record<string, unknown> = {
+      const module = await loadSdk();
+      // authToken: null and an explicit baseURL keep the SDK from reading ANTHROPIC_* variables:
+      // secrets come from src/config only.
+      client ??= new module.default({ apiKey: apiKey.reveal(), authToken: null, baseURL, maxRetries: 0 });
+      // No temperature: API version 2026-10-21, which the SDK sends, answers it with 400.
+      const body: Anthropic.MessageCreateParamsNonStreaming = {
         model,
         max_tokens: Math.min(request.maxOutputTokens ?? options.maxOutputTokens, options.maxOutputTokens),
         // The long stable prefix is cached: later calls read it at a tenth of the input price.
         system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
         messages: request.messages,
-        output_config: { format: { type: 'json_schema', schema: request.output.jsonSchema } },
+        output_config: {
+          format: { type: 'json_schema', schema: anthropicSchema(request.output.jsonSchema) },
+        },
       };
-      if (options.sendTemperature && request.temperature !== undefined)
-        body.temperature = request.temperature;
-      const { json } = await postJson({
+      const answer = await callVendor({
         route: name,
-        url,
-        headers: { 'x-api-key': apiKey.reveal(), 'anthropic-version': '2023-06-01' },
-        body,
         timeoutMs: request.timeoutMs,
         signal: request.signal,
         secret: apiKey,
+        call: (signal) => client!.messages.create(body, { signal, timeout: request.timeoutMs }),
+        failure: (error) => anthropicFailure(module, error),
       });
-      const parsed = messageResponseSchema.safeParse(json);
+      const parsed = messageResponseSchema.safeParse(answer);
       if (!parsed.success)
         throw new LlmServerError(
           `${name}: unexpected Messages API response: ${parsed.error.issues[0]?.message}`,
-          {
-            route: name,
-          },
+          { route: name },
         );
       const message = parsed.data;
       const text = message.content

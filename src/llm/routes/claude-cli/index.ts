@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { processCliEnvironment } from '../../../config/index.ts';
 import { LlmProcessError } from '../../errors.ts';
+import { claudeCliSchema } from '../../provider-schemas/index.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
 import { classifyCliError, transcript } from '../cli-errors.ts';
 import { jsonLines, runProcess } from '../process.ts';
@@ -89,7 +90,8 @@ export function createClaudeCliRoute(options: ClaudeCliRouteOptions): Route {
           await writeFile(file, request.system);
           args.push('--system-prompt-file', file);
         } else args.push('--system-prompt', request.system);
-        args.push('--json-schema', JSON.stringify(request.output.jsonSchema));
+        // The CLI hands the schema to the Messages API's structured outputs: the Anthropic subset.
+        args.push('--json-schema', JSON.stringify(claudeCliSchema(request.output.jsonSchema)));
         const run = await runProcess({
           route: name,
           binary,

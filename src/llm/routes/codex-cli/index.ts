@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { processCliEnvironment } from '../../../config/index.ts';
 import { LlmProcessError } from '../../errors.ts';
+import { codexSchema } from '../../provider-schemas/index.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
 import { classifyCliError, transcript } from '../cli-errors.ts';
 import { jsonLines, runProcess } from '../process.ts';
@@ -48,7 +49,8 @@ export function createCodexCliRoute(options: CodexCliRouteOptions): Route {
     complete(request: RouteRequest): Promise<RouteResponse> {
       return withTempDir(async (dir) => {
         const schemaFile = `${dir}/schema.json`;
-        await writeFile(schemaFile, JSON.stringify(request.output.jsonSchema));
+        // Codex sends the file to the Responses API with strict: true: the strict subset.
+        await writeFile(schemaFile, JSON.stringify(codexSchema(request.output.jsonSchema)));
         const args = ['exec', '--json', '--skip-git-repo-check', '--ephemeral', '--sandbox', 'read-only'];
         args.push('-m', model, '--output-schema', schemaFile, '-');
         // codex exec has no system-prompt flag: the stable prefix leads the prompt.
@@ -64,34 +66,44 @@ export function createCodexCliRoute(options: CodexCliRouteOptions): Route {
         });
         let text: string | undefined;
         let usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
-        const failures: string[] = [];
+        let completed = false;
+        let failed: string | undefined;
+        // `error` events are not the outcome: codex prints them for transient trouble too
+        // ("Reconnecting... 1/5 (stream disconnected …)") and then completes the turn. The turn's
+        // own event decides; an error event only explains a turn that never completed.
+        const errors: string[] = [];
         for (const value of jsonLines(run.stdout)) {
           const parsed = eventSchema.safeParse(value);
           if (!parsed.success) continue;
           const event = parsed.data;
           if (event.type === 'item.completed' && event.item.type === 'agent_message')
             text = event.item.text ?? '';
-          else if (event.type === 'turn.completed') usage = event.usage;
-          else if (event.type === 'turn.failed') failures.push(event.error.message);
-          else if (event.type === 'error') failures.push(event.message);
+          else if (event.type === 'turn.completed') {
+            usage = event.usage;
+            completed = true;
+          } else if (event.type === 'turn.failed') failed = event.error.message;
+          else if (event.type === 'error') errors.push(event.message);
         }
-        if (failures.length > 0 || run.code !== 0 || text === undefined) {
-          const why = failures.at(-1) ?? (run.stderr.trim() || `exit ${run.code ?? run.signal}`);
-          if (failures.length === 0 && run.code === 0)
-            throw new LlmProcessError(`${name}: no agent_message in the event stream`, { route: name });
-          throw classifyCliError(name, failures.length > 0 ? why : `exit ${run.code ?? run.signal}: ${why}`);
+        if (completed && failed === undefined && run.code === 0 && text !== undefined) {
+          return {
+            text,
+            model,
+            usage: {
+              // Codex's input_tokens already includes the cached ones.
+              inputTokens: usage.input_tokens,
+              outputTokens: usage.output_tokens,
+              cachedTokens: usage.cached_input_tokens,
+              cacheWriteTokens: 0,
+            },
+          };
         }
-        return {
-          text,
-          model,
-          usage: {
-            // Codex's input_tokens already includes the cached ones.
-            inputTokens: usage.input_tokens,
-            outputTokens: usage.output_tokens,
-            cachedTokens: usage.cached_input_tokens,
-            cacheWriteTokens: 0,
-          },
-        };
+        const why = failed ?? errors.at(-1);
+        if (why !== undefined) throw classifyCliError(name, why);
+        if (run.code === 0)
+          throw new LlmProcessError(`${name}: no completed turn with an agent_message in the event stream`, {
+            route: name,
+          });
+        throw classifyCliError(name, `exit ${run.code ?? run.signal}: ${run.stderr.trim() || 'no output'}`);
       });
     },
   };

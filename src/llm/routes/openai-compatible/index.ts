@@ -1,6 +1,6 @@
 import type { Secret } from '../../../config/index.ts';
 import type { Billing, Route } from '../../route.ts';
-import { createOpenAiRoute } from '../openai/index.ts';
+import { createOpenAiRoute, type StructuredOutputMode } from '../openai/index.ts';
 
 export interface OpenAiCompatibleRouteOptions {
   name: string;
@@ -11,9 +11,10 @@ export interface OpenAiCompatibleRouteOptions {
   maxOutputTokens: number;
   sendTemperature?: boolean;
   billing?: Billing;
+  structuredOutput?: StructuredOutputMode;
 }
 
-/** Ollama, vLLM, llama.cpp server: the Chat Completions dialect they share (system role, max_tokens). */
+/** Ollama, vLLM, llama.cpp server, OpenRouter: the Chat Completions dialect they share (system role, max_tokens). */
 export function createOpenAiCompatibleRoute(options: OpenAiCompatibleRouteOptions): Route {
   return createOpenAiRoute({
     ...options,

@@ -1,8 +1,10 @@
+import type OpenAI from 'openai';
 import { z } from 'zod';
 import type { Secret } from '../../../config/index.ts';
 import { LlmConfigError, LlmOutputError, LlmServerError } from '../../errors.ts';
+import { openAiCompatibleSchema, openAiStrictSchema } from '../../provider-schemas/index.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
-import { postJson } from '../http.ts';
+import { callVendor, type VendorFailure } from '../http.ts';
 
 const chatResponseSchema = z.object({
   model: z.string().optional(),
@@ -30,6 +32,9 @@ const chatResponseSchema = z.object({
     .optional(),
 });
 
+/** How a route asks for JSON: a schema the server enforces, or JSON mode with the schema in the prompt. */
+export type StructuredOutputMode = 'json_schema' | 'json_object';
+
 export interface OpenAiRouteOptions {
   name: string;
   model: string;
@@ -42,13 +47,59 @@ export interface OpenAiRouteOptions {
   billing?: Billing;
   /** `openai` speaks the newest dialect (developer role, max_completion_tokens); `openai-compatible` the common one. */
   flavor: 'openai' | 'openai-compatible';
+  /** openai-compatible only: servers without `json_schema` get `json_object` and the schema in the prompt. */
+  structuredOutput?: StructuredOutputMode;
 }
 
-/** Chat Completions with JSON-schema structured output; also any OpenAI-compatible server. */
+type OpenAiModule = typeof import('openai');
+let sdk: Promise<OpenAiModule> | undefined;
+/** Loaded on the first call: a CLI run that never asks an OpenAI-style server skips the import. */
+const loadSdk = () => {
+  sdk ??= import('openai');
+  return sdk;
+};
+
+/**
+ * vLLM and some other servers answer errors as `{"object":"error","message":…}` without the
+ * `error` wrapper the SDK reads, which would leave the error message empty: wrap such bodies.
+ */
+const fetchWrappingErrors: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (response.ok) return response;
+  const text = await response.text();
+  let body = text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !('error' in parsed))
+      body = JSON.stringify({ error: parsed });
+  } catch {
+    // not JSON: the SDK keeps the text as the message
+  }
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+};
+
+function openAiFailure(module: OpenAiModule, error: unknown): VendorFailure | undefined {
+  if (!(error instanceof module.APIError) || error.status === undefined) return undefined;
+  return { status: error.status, headers: error.headers, body: JSON.stringify({ error: error.error ?? {} }) };
+}
+
+/**
+ * Chat Completions through the official SDK (`openai`), for api.openai.com and every
+ * OpenAI-compatible server (Ollama, vLLM, llama.cpp, OpenRouter): strict JSON-schema output in the
+ * subset OpenAI accepts, or JSON mode with the schema in the system text where a server has no
+ * `json_schema`. The SDK's retries are off: the breaker decides.
+ */
 export function createOpenAiRoute(options: OpenAiRouteOptions): Route {
   const { name, model, flavor } = options;
   const defaultBase = flavor === 'openai' ? 'https://api.openai.com/v1' : 'http://localhost:11434/v1';
-  const url = `${(options.baseUrl ?? defaultBase).replace(/\/+$/, '')}/chat/completions`;
+  const baseURL = (options.baseUrl ?? defaultBase).replace(/\/+$/, '');
+  const mode: StructuredOutputMode =
+    flavor === 'openai' ? 'json_schema' : (options.structuredOutput ?? 'json_schema');
+  let client: OpenAI | undefined;
   return {
     name,
     kind: flavor,
@@ -62,39 +113,59 @@ export function createOpenAiRoute(options: OpenAiRouteOptions): Route {
           route: name,
           fix: "Set OPENAI_API_KEY (or the route's apiKeyEnv) in the environment.",
         });
-      const body: Record<string, unknown> = {
+      const module = await loadSdk();
+      // Explicit values (null included) keep the SDK from reading OPENAI_* variables: secrets come
+      // from src/config only. A keyless local server gets the placeholder Ollama's docs use.
+      client ??= new module.default({
+        apiKey: apiKey?.reveal() ?? 'ollama',
+        adminAPIKey: null,
+        organization: null,
+        project: null,
+        webhookSecret: null,
+        baseURL,
+        maxRetries: 0,
+        fetch: fetchWrappingErrors,
+      });
+      // JSON mode enforces no schema: the full one goes under the skill's own output guidance
+      // (which already says to answer with one JSON object; JSON mode requires the word "JSON").
+      const system =
+        mode === 'json_object'
+          ? `${request.system}\n\n## Output JSON Schema\n\n${JSON.stringify(request.output.jsonSchema)}`
+          : request.system;
+      const schema =
+        flavor === 'openai'
+          ? openAiStrictSchema(request.output.jsonSchema)
+          : openAiCompatibleSchema(request.output.jsonSchema);
+      const body: OpenAI.ChatCompletionCreateParamsNonStreaming = {
         model,
         messages: [
-          { role: flavor === 'openai' ? 'developer' : 'system', content: request.system },
+          { role: flavor === 'openai' ? 'developer' : 'system', content: system },
           ...request.messages,
         ],
-        response_format: {
-          type: 'json_schema',
-          json_schema: { name: request.output.name, strict: true, schema: request.output.jsonSchema },
-        },
-        [flavor === 'openai' ? 'max_completion_tokens' : 'max_tokens']: Math.min(
-          request.maxOutputTokens ?? options.maxOutputTokens,
-          options.maxOutputTokens,
-        ),
+        response_format:
+          mode === 'json_object'
+            ? { type: 'json_object' }
+            : { type: 'json_schema', json_schema: { name: request.output.name, strict: true, schema } },
       };
+      // A probe (signet doctor) asks for less than the route's cap, never more.
+      const maxTokens = Math.min(request.maxOutputTokens ?? options.maxOutputTokens, options.maxOutputTokens);
+      if (flavor === 'openai') body.max_completion_tokens = maxTokens;
+      else body.max_tokens = maxTokens;
       if (options.sendTemperature && request.temperature !== undefined)
         body.temperature = request.temperature;
-      const { json } = await postJson({
+      const answer = await callVendor({
         route: name,
-        url,
-        headers: apiKey ? { authorization: `Bearer ${apiKey.reveal()}` } : {},
-        body,
         timeoutMs: request.timeoutMs,
         signal: request.signal,
         secret: apiKey,
+        call: (signal) => client!.chat.completions.create(body, { signal, timeout: request.timeoutMs }),
+        failure: (error) => openAiFailure(module, error),
       });
-      const parsed = chatResponseSchema.safeParse(json);
+      const parsed = chatResponseSchema.safeParse(answer);
       if (!parsed.success)
         throw new LlmServerError(
           `${name}: unexpected Chat Completions response: ${parsed.error.issues[0]?.message}`,
-          {
-            route: name,
-          },
+          { route: name },
         );
       const choice = parsed.data.choices[0]!;
       const text = choice.message.content ?? '';
@@ -104,7 +175,7 @@ export function createOpenAiRoute(options: OpenAiRouteOptions): Route {
           kind: 'llm_refusal',
         });
       if (choice.finish_reason === 'length')
-        throw new LlmOutputError(`${name}: answer cut at the token limit (${options.maxOutputTokens})`, {
+        throw new LlmOutputError(`${name}: answer cut at the token limit (${maxTokens})`, {
           route: name,
           kind: 'llm_truncated',
           rawText: text,
