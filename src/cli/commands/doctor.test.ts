@@ -88,14 +88,14 @@ describe('signet doctor', () => {
         store: async () => database.store,
       });
       const healthy = routes([
-        { name: 'local', kind: 'openai-compatible', model: 'm', baseUrl: `${local.baseUrl}/v1` },
+        { name: 'local', kind: 'openai-compatible', model: 'qwen3:8b', baseUrl: `${local.baseUrl}/v1` },
       ]);
       expect(await llmRoutesCheck.run(context(healthy))).toMatchObject({
         status: 'ok',
         detail: 'local reachable',
       });
       const broken = routes([
-        { name: 'local', kind: 'openai-compatible', model: 'm', baseUrl: `${local.baseUrl}/v1` },
+        { name: 'local', kind: 'openai-compatible', model: 'qwen3:8b', baseUrl: `${local.baseUrl}/v1` },
         { name: 'claude', kind: 'claude-cli', model: 'sonnet', binary: '/nonexistent/claude' },
         { name: 'paid', kind: 'openai', model: 'gpt-5.4-mini', baseUrl: `${paid.baseUrl}/v1` },
       ]);
@@ -119,7 +119,7 @@ describe('signet doctor', () => {
         overrides: {
           llm: llmSectionSchema.parse({
             routes: [
-              { name: 'local', kind: 'openai-compatible', model: 'm', baseUrl: `${local.baseUrl}/v1` },
+              { name: 'local', kind: 'openai-compatible', model: 'qwen3:8b', baseUrl: `${local.baseUrl}/v1` },
             ],
           }),
         },

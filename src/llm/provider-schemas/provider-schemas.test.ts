@@ -158,6 +158,10 @@ describe('provider-safe output schemas', () => {
       horizonBars: 10,
       rationale: 'Above the 20-day average.',
       confidence: 0.6,
+      facts: [
+        { name: 'close', value: 30.1 },
+        { name: 'sma20', value: 29.4 },
+      ],
     };
     expect(strategist.output.schema.safeParse(answer).success).toBe(true);
     for (const { transform } of providers) {

@@ -306,6 +306,7 @@ describe('strict CLI fakes', () => {
       model: 'gpt-6.1-sol',
       binary: fakeCodexPath,
       timeoutMs: 10_000,
+      passEnv: codexScript.passEnv,
     });
     const answer = await route.complete(request);
     expect(answer.text).toBe('{"action":"BUY"}');
@@ -314,7 +315,13 @@ describe('strict CLI fakes', () => {
 
   it('codex: the strict schema subset is what reaches it; a raw schema or an unknown model is our-fault and opens the route', async () => {
     const route = (model: string) =>
-      createCodexCliRoute({ name: 'codex', model, binary: fakeCodexPath, timeoutMs: 10_000 });
+      createCodexCliRoute({
+        name: 'codex',
+        model,
+        binary: fakeCodexPath,
+        timeoutMs: 10_000,
+        passEnv: codexScript.passEnv,
+      });
     codexScript.script({ kind: 'success', text: '{"rationale":"ok"}' });
     expect((await route('gpt-6.1-sol').complete(raw)).text).toBe('{"rationale":"ok"}');
     const unknown = await failure(route('gpt-imaginary').complete(request));
@@ -350,7 +357,13 @@ describe('strict CLI fakes', () => {
     expect(bogus).toMatchObject({ code: 1, stdout: '' });
     expect(bogus.stderr).toBe("error: unknown option '--bogus-flag'\n");
     const route = (model: string) =>
-      createClaudeCliRoute({ name: 'claude', model, binary: fakeClaudePath, timeoutMs: 10_000 });
+      createClaudeCliRoute({
+        name: 'claude',
+        model,
+        binary: fakeClaudePath,
+        timeoutMs: 10_000,
+        passEnv: claudeScript.passEnv,
+      });
     claudeScript.script({ kind: 'success', text: '{"rationale":"ok"}' });
     expect((await route('sonnet').complete(raw)).text).toBe('{"rationale":"ok"}');
     const argv = claudeScript.calls().at(-1)!.argv;
