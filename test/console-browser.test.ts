@@ -54,7 +54,8 @@ describe('operator console in Chromium', () => {
     mkdirSync(shots, { recursive: true });
     database = await createTestDatabase({ migrate: false });
     folder = walkableTempDir(path.join(tmpdir(), 'signet-console-'));
-    const reports = path.join(folder, 'reports', 'sma-run');
+    // Where `signet backtest --report` writes by default: the console shows it with no setting.
+    const reports = path.join(folder, 'context', 'reports', 'backtests', 'sma-run');
     mkdirSync(reports, { recursive: true });
     writeFileSync(
       path.join(reports, 'report.html'),
@@ -69,7 +70,6 @@ describe('operator console in Chromium', () => {
         '  barIntervalMs: 250',
         'ingress:',
         '  port: 0',
-        `  reportsDir: ${path.join(folder, 'reports')}`,
         '',
       ].join('\n'),
     );

@@ -65,7 +65,12 @@ describe('risk gate', () => {
     expect(evaluateRisk(inputs({ haltLevel: null }), defaultRiskLimits).reasons).toContain(
       'halt state unreadable: no new entries',
     );
-    expect(evaluateRisk(inputs({ haltLevel: 1 }), defaultRiskLimits).verdict).toBe('sign');
+    const warned = evaluateRisk(inputs({ haltLevel: 1 }), defaultRiskLimits);
+    expect(warned.verdict).toBe('sign');
+    // A passing check's reason says what passed (it is shown in `signet explain`).
+    expect(warned.checks.find((check) => check.name === 'halt')?.reason).toBe(
+      'halt level 1 allows new entries',
+    );
   });
 
   it('vetoes stops on the wrong side, too tight or too wide, and targets on the wrong side', () => {

@@ -140,7 +140,7 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     '< 2',
     inputs.haltLevel === null
       ? 'halt state unreadable: no new entries'
-      : `halt level ${inputs.haltLevel} allows no new entries`,
+      : `halt level ${inputs.haltLevel} allows ${haltOk ? 'new entries' : 'no new entries'}`,
   );
 
   const valid =
