@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveStopOf } from '../src/broker/index.ts';
 import { Bus, type Signature } from '../src/bus/index.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
@@ -56,7 +57,19 @@ type OrderRow = {
 describe('the first minute of a default npm start', () => {
   it('shows one whole chain: proposal, three signatures, order, fill, stop attached; then an exit', async () => {
     expect(loaded.router.configured).toBe(false);
-    for (let bar = 0; bar < barsIn(60_000); bar += 1) await session.step();
+    // Every open position is protected at the broker from the bar its entry fills.
+    const unprotected: string[] = [];
+    let positionsSeen = 0;
+    for (let bar = 0; bar < barsIn(60_000); bar += 1) {
+      await session.step();
+      for (const position of session.broker.positions()) {
+        positionsSeen += 1;
+        const stop = await liveStopOf(session.broker, position);
+        if (!stop?.clientOrderId?.endsWith('.sl')) unprotected.push(`${position.symbol} on bar ${bar + 1}`);
+      }
+    }
+    expect(positionsSeen).toBeGreaterThan(0);
+    expect(unprotected).toEqual([]);
 
     const orders = await database.store.query<OrderRow>(
       'SELECT client_order_id, parent_client_order_id, leg, status, cycle_id FROM orders ORDER BY id',
@@ -68,7 +81,6 @@ describe('the first minute of a default npm start', () => {
     expect(fills.rows.length).toBeGreaterThan(0);
     const stop = orders.rows.find((row) => row.parent_client_order_id === id && row.leg === 'stop_loss');
     expect(stop, 'the stop leg recorded with the entry').toBeDefined();
-
     // Proposal → three signatures → order intent, in one cycle on the bus.
     const messages = await database.store.query<{ topic: string; signatures: Signature[]; payload: unknown }>(
       'SELECT topic, signatures, payload FROM agent_messages WHERE cycle_id = $1 ORDER BY id',
