@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCsvBars, rewardToRisk, sliceSeries } from '../market/index.ts';
-import { evaluateRisk } from '../pipeline/risk-gate.ts';
+import { defaultRiskLimits, evaluateRisk } from '../pipeline/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import { indicatorsAt } from './market-context.ts';
 import { fallbackDoubleCheck } from './signers.ts';
@@ -114,17 +114,7 @@ describe('the fallback Strategist on real ORCL bars: a ratio of 1.5 stays 1.5 on
           closes: {},
           commissionRate: 0,
         },
-        {
-          maxPositionPct: 0.1,
-          maxGrossExposurePct: 1,
-          maxDailyLossPct: 0.03,
-          maxSymbolDailyLossPct: 0.01,
-          maxRiskPerTradePct: 0.01,
-          minStopDistancePct: 0.002,
-          maxStopDistancePct: 0.15,
-          maxCorrelation: 0.85,
-          correlationLookback: 60,
-        },
+        defaultRiskLimits,
       );
       expect(risk.checks.find((check) => check.name === 'reward_to_risk')?.ok).toBe(true);
       const old = fourDecimalBracket(from2010.close[index]!, indicatorsAt(from2010, index).atr14!);
