@@ -21,19 +21,38 @@ export interface HashInput {
   jsonSchema: Record<string, unknown>;
 }
 
-/** Route-independent: the same skill, text and schema hash the same on every route and model. */
+/**
+ * The canonical text of a schema, kept per schema text: a skill's schema arrives as a fresh clone
+ * on every call, and sorting it again each time cost more than hashing the whole request.
+ */
+const canonicalSchemas = new Map<string, string>();
+function canonicalSchema(schema: Record<string, unknown>): string {
+  const key = JSON.stringify(schema);
+  let known = canonicalSchemas.get(key);
+  if (known === undefined) {
+    // Skills are few: a full cache means schemas built on the fly; start over rather than grow.
+    if (canonicalSchemas.size >= 256) canonicalSchemas.clear();
+    known = canonical(schema);
+    canonicalSchemas.set(key, known);
+  }
+  return known;
+}
+
+/**
+ * Route-independent: the same skill, text and schema hash the same on every route and model.
+ * The hashed bytes are canonical({ v: 1, skill, skillVersion, system, prompt, schema }) (keys
+ * sorted), fed in pieces so the long system text is not copied into one more string; recorded
+ * hashes stay valid (structured.test.ts pins a hash made before this form).
+ */
 export function requestHash(input: HashInput): string {
   return createHash('sha256')
+    .update(`{"prompt":${JSON.stringify(input.prompt)},"schema":${canonicalSchema(input.jsonSchema)},`)
     .update(
-      canonical({
-        v: 1,
-        skill: input.skill.name,
-        skillVersion: input.skill.version,
-        system: input.system,
-        prompt: input.prompt,
-        schema: input.jsonSchema,
-      }),
+      `"skill":${JSON.stringify(input.skill.name)},"skillVersion":${JSON.stringify(input.skill.version)},`,
     )
+    .update('"system":')
+    .update(JSON.stringify(input.system))
+    .update(',"v":1}')
     .digest('hex');
 }
 

@@ -41,6 +41,28 @@ describe('request hash', () => {
     expect(requestHash(base)).toBe(requestHash({ ...base, jsonSchema: { b: 2, a: 1 } }));
     expect(requestHash(base)).not.toBe(requestHash({ ...base, skill: { name: 's', version: '2' } }));
   });
+
+  it('hashes the same bytes as before (recorded answers stay findable), the schema cache included', () => {
+    const input = {
+      skill: { name: 'strategist', version: '1.2.0' },
+      system: 'Philosophy: "protect" capital — ünïcode\nline\ttab \u2028 end',
+      prompt: 'Bars for ORCL: 12.1 12.3 {"x":1}',
+      jsonSchema: {
+        type: 'object',
+        required: ['b', 'a'],
+        properties: {
+          b: { type: 'number', minimum: 0 },
+          a: { enum: ['X', null], description: 'é' },
+        },
+        additionalProperties: false,
+      },
+    };
+    // Made by the plain canonical({ v, skill, skillVersion, system, prompt, schema }) form.
+    const pinned = '4aa3c75182bd247ce0520225eab06254ffef8887f3afd5dcb7176368a04a11fb';
+    expect(requestHash(input)).toBe(pinned);
+    expect(requestHash({ ...input, jsonSchema: structuredClone(input.jsonSchema) })).toBe(pinned);
+    expect(requestHash({ ...input, prompt: 'other' })).not.toBe(pinned);
+  });
 });
 
 describe('circuit breaker', () => {

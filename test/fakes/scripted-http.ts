@@ -13,8 +13,15 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
-  /** Milliseconds from the request's arrival to the last byte of the answer (set when sent). */
+  /**
+   * Milliseconds from the request's arrival (its headers parsed, the handler called) to the answer
+   * handed to the socket, set when sent: reading and parsing the body, the fake's checks, any
+   * scripted delay (timer lateness included) and serializing the answer.
+   */
   serverMs?: number;
+  /** `performance.now()` at arrival and when the answer was sent: benchmarks in the same process split the client's time around them. */
+  arrivedAt?: number;
+  sentAt?: number;
 }
 
 export interface ScriptedServer<Step> {
@@ -96,8 +103,10 @@ export async function startScriptedServer<Step>(options: {
     }
     requests.push(recorded);
     // What the server itself spent: benchmarks subtract it to get the client's overhead.
+    recorded.arrivedAt = arrived;
     response.on('finish', () => {
-      recorded.serverMs = performance.now() - arrived;
+      recorded.sentAt = performance.now();
+      recorded.serverMs = recorded.sentAt - arrived;
     });
     const step = queue.length > 0 ? queue.shift()! : (responder?.(recorded) ?? defaultStep);
     try {

@@ -156,8 +156,43 @@ function splitNullableEnums(node: unknown): unknown {
   return out;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const each of Object.values(value)) deepFreeze(each);
+  }
+  return value;
+}
+
+/**
+ * The transforms are pure, and a skill's schema arrives as a fresh clone on every call
+ * (buildLlmRequest): one result per provider and schema text is kept and reused, frozen so that
+ * no caller can change what later calls send. The JSON text is the key (a few microseconds; the
+ * walk costs ten times that and allocates a whole tree per call).
+ */
+function memoized(transform: (schema: JsonSchema) => JsonSchema): (schema: JsonSchema) => JsonSchema {
+  const results = new Map<string, JsonSchema>();
+  return (schema) => {
+    const key = JSON.stringify(schema);
+    const known = results.get(key);
+    if (known) return known;
+    // Skills are few: a full cache means schemas built on the fly; start over rather than grow.
+    if (results.size >= 256) results.clear();
+    const result = deepFreeze(transform(schema));
+    results.set(key, result);
+    return result;
+  };
+}
+
+const anthropicMemo = memoized((schema) => transformSchema(schema, anthropicSubset));
+const openAiStrictMemo = memoized((schema) => transformSchema(schema, openAiStrictSubset));
+const geminiMemo = memoized((schema) =>
+  transformSchema(splitNullableEnums(schema) as JsonSchema, geminiSubset),
+);
+
+/** The result is shared and frozen: copy it before changing it. */
 export function anthropicSchema(schema: JsonSchema): JsonSchema {
-  return transformSchema(schema, anthropicSubset);
+  return anthropicMemo(schema);
 }
 
 /** Claude Code's `--json-schema` ends at the same Messages API: the same subset. */
@@ -166,7 +201,7 @@ export function claudeCliSchema(schema: JsonSchema): JsonSchema {
 }
 
 export function openAiStrictSchema(schema: JsonSchema): JsonSchema {
-  return transformSchema(schema, openAiStrictSubset);
+  return openAiStrictMemo(schema);
 }
 
 /** Codex sends `--output-schema` to the Responses API with strict: true. */
@@ -184,5 +219,5 @@ export function openAiCompatibleSchema(schema: JsonSchema): JsonSchema {
 }
 
 export function geminiSchema(schema: JsonSchema): JsonSchema {
-  return transformSchema(splitNullableEnums(schema) as JsonSchema, geminiSubset);
+  return geminiMemo(schema);
 }
