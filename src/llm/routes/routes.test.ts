@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeAnthropic, startFakeAnthropic } from '../../../test/fakes/anthropic-server.ts';
+import { describe, expect, it } from 'vitest';
 import {
   type ClaudeStep,
   type CodexStep,
@@ -7,11 +6,8 @@ import {
   fakeClaudePath,
   fakeCodexPath,
 } from '../../../test/fakes/cli-script.ts';
-import { type FakeGemini, startFakeGemini } from '../../../test/fakes/gemini-server.ts';
-import { type FakeOpenAi, startFakeOpenAi } from '../../../test/fakes/openai-server.ts';
+import { failure, routeRequest, useVendorFakes, vendorKeys } from '../../../test/support/vendor-fakes.ts';
 import { Secret } from '../../config/index.ts';
-import { LlmError } from '../errors.ts';
-import type { RouteRequest } from '../route.ts';
 import {
   createAnthropicRoute,
   createClaudeCliRoute,
@@ -21,38 +17,9 @@ import {
   createOpenAiRoute,
 } from './index.ts';
 
-const anthropicKey = 'sk-ant-api03-ROUTESTESTKEY0000000000';
-const openAiKey = 'sk-proj-ROUTESTESTKEY1111111111';
-const geminiKey = 'AIzaSyROUTESTESTKEY22222222222222222';
-const request: RouteRequest = {
-  system: 'You are a cautious reviewer.',
-  messages: [{ role: 'user', content: 'AAPL: enter?' }],
-  output: { name: 'decision', jsonSchema: { type: 'object', properties: { action: { type: 'string' } } } },
-  timeoutMs: 5_000,
-};
-
-async function failure(promise: Promise<unknown>): Promise<LlmError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(LlmError);
-  return error as LlmError;
-}
-
-let anthropic: FakeAnthropic;
-let openai: FakeOpenAi;
-let local: FakeOpenAi;
-let gemini: FakeGemini;
-beforeAll(async () => {
-  anthropic = await startFakeAnthropic({ apiKey: anthropicKey });
-  openai = await startFakeOpenAi({ apiKey: openAiKey });
-  local = await startFakeOpenAi({ dialect: 'compatible' });
-  gemini = await startFakeGemini({ apiKey: geminiKey });
-});
-afterAll(async () => {
-  await Promise.all([anthropic.close(), openai.close(), local.close(), gemini.close()]);
-});
+const { anthropic: anthropicKey, openai: openAiKey, gemini: geminiKey } = vendorKeys;
+const request = routeRequest;
+const fakes = useVendorFakes();
 
 describe('anthropic route', () => {
   const route = () =>
@@ -60,13 +27,13 @@ describe('anthropic route', () => {
       name: 'anthropic',
       model: 'claude-sonnet-5-5',
       apiKey: new Secret(anthropicKey),
-      baseUrl: anthropic.baseUrl,
+      baseUrl: fakes.anthropic.baseUrl,
       timeoutMs: 5_000,
       maxOutputTokens: 512,
     });
 
   it('sends the system text with cache_control and maps usage (cache tokens included in input)', async () => {
-    anthropic.script({
+    fakes.anthropic.script({
       kind: 'success',
       text: '{"action":"HOLD"}',
       usage: {
@@ -84,7 +51,7 @@ describe('anthropic route', () => {
       cachedTokens: 300,
       cacheWriteTokens: 50,
     });
-    const sent = anthropic.requests.at(-1)!;
+    const sent = fakes.anthropic.requests.at(-1)!;
     // The SDK (API version 2026-10-21) sends the key as a bearer token.
     expect(sent.headers.authorization).toBe(`Bearer ${anthropicKey}`);
     expect(sent.headers['anthropic-version']).toBe('2026-10-21');
@@ -100,7 +67,7 @@ describe('anthropic route', () => {
       name: 'anthropic',
       model: 'claude-sonnet-5-5',
       apiKey: new Secret('sk-ant-wrong-key-123456'),
-      baseUrl: anthropic.baseUrl,
+      baseUrl: fakes.anthropic.baseUrl,
       timeoutMs: 5_000,
       maxOutputTokens: 512,
     });
@@ -109,38 +76,38 @@ describe('anthropic route', () => {
     expect(auth.opensRoute).toBe(true);
     expect(auth.message).not.toContain('sk-ant-wrong-key-123456');
 
-    anthropic.script({ kind: 'error', status: 429, retryAfterSeconds: 7 });
+    fakes.anthropic.script({ kind: 'error', status: 429, retryAfterSeconds: 7 });
     const limited = await failure(route().complete(request));
     expect(limited.code).toBe('llm_rate_limited');
     expect(limited.retryAfterMs).toBe(7_000);
 
-    anthropic.script({ kind: 'error', status: 529 });
+    fakes.anthropic.script({ kind: 'error', status: 529 });
     expect((await failure(route().complete(request))).code).toBe('llm_overloaded');
-    anthropic.script({ kind: 'error', status: 500 });
+    fakes.anthropic.script({ kind: 'error', status: 500 });
     expect((await failure(route().complete(request))).code).toBe('llm_server_error');
-    anthropic.script({ kind: 'malformed' });
+    fakes.anthropic.script({ kind: 'malformed' });
     expect((await failure(route().complete(request))).fault).toBe('external');
-    anthropic.script({ kind: 'success', text: '', stopReason: 'refusal' });
+    fakes.anthropic.script({ kind: 'success', text: '', stopReason: 'refusal' });
     expect((await failure(route().complete(request))).code).toBe('llm_refusal');
-    anthropic.script({ kind: 'error', status: 400, message: 'temperature: not supported' });
+    fakes.anthropic.script({ kind: 'error', status: 400, message: 'temperature: not supported' });
     const rejected = await failure(route().complete(request));
     expect(rejected.code).toBe('llm_bad_request');
     expect(rejected.opensRoute).toBe(true);
   });
 
   it('can be scripted from another process through its control API', async () => {
-    const scripted = await fetch(`${anthropic.baseUrl}/_control/script`, {
+    const scripted = await fetch(`${fakes.anthropic.baseUrl}/_control/script`, {
       method: 'POST',
       body: JSON.stringify({ steps: [{ kind: 'error', status: 529 }] }),
     });
     expect(scripted.status).toBe(204);
     expect((await failure(route().complete(request))).code).toBe('llm_overloaded');
-    const seen = (await (await fetch(`${anthropic.baseUrl}/_control/requests`)).json()) as unknown[];
-    expect(seen.length).toBe(anthropic.requests.length);
+    const seen = (await (await fetch(`${fakes.anthropic.baseUrl}/_control/requests`)).json()) as unknown[];
+    expect(seen.length).toBe(fakes.anthropic.requests.length);
   });
 
   it('times out a slow answer', async () => {
-    anthropic.script({ kind: 'hang' });
+    fakes.anthropic.script({ kind: 'hang' });
     const error = await failure(route().complete({ ...request, timeoutMs: 200 }));
     expect(error.code).toBe('llm_timeout');
     expect(error.fault).toBe('timeout');
@@ -153,14 +120,14 @@ describe('openai routes', () => {
       name: 'openai',
       model: 'gpt-6.1-sol',
       apiKey: new Secret(key),
-      baseUrl: `${openai.baseUrl}/v1`,
+      baseUrl: `${fakes.openai.baseUrl}/v1`,
       timeoutMs: 5_000,
       maxOutputTokens: 512,
       flavor: 'openai',
     });
 
   it('asks for JSON-schema output and maps usage (prompt tokens include cached ones)', async () => {
-    openai.script({
+    fakes.openai.script({
       kind: 'success',
       text: '{"action":"BUY"}',
       usage: { prompt_tokens: 400, completion_tokens: 20, cached_tokens: 128 },
@@ -173,7 +140,7 @@ describe('openai routes', () => {
       cachedTokens: 128,
       cacheWriteTokens: 0,
     });
-    expect(openai.requests.at(-1)!.body).toMatchObject({
+    expect(fakes.openai.requests.at(-1)!.body).toMatchObject({
       messages: [{ role: 'developer', content: request.system }, { role: 'user' }],
       response_format: { type: 'json_schema', json_schema: { name: 'decision', strict: true } },
     });
@@ -184,10 +151,10 @@ describe('openai routes', () => {
     const auth = await failure(route(wrong).complete(request));
     expect(auth.code).toBe('llm_auth');
     expect(auth.message).not.toContain('sk-pro');
-    openai.script({ kind: 'error', status: 429, retryAfterSeconds: 2 });
+    fakes.openai.script({ kind: 'error', status: 429, retryAfterSeconds: 2 });
     const limited = await failure(route().complete(request));
     expect(limited.retryAfterMs).toBe(2_000);
-    openai.script({
+    fakes.openai.script({
       kind: 'error',
       status: 429,
       type: 'insufficient_quota',
@@ -195,11 +162,11 @@ describe('openai routes', () => {
       message: 'You exceeded your current quota.',
     });
     expect((await failure(route().complete(request))).opensRoute).toBe(true);
-    openai.script({ kind: 'error', status: 503 });
+    fakes.openai.script({ kind: 'error', status: 503 });
     expect((await failure(route().complete(request))).code).toBe('llm_server_error');
-    openai.script({ kind: 'success', text: '', refusal: 'I cannot help with that.' });
+    fakes.openai.script({ kind: 'success', text: '', refusal: 'I cannot help with that.' });
     expect((await failure(route().complete(request))).code).toBe('llm_refusal');
-    openai.script({ kind: 'success', text: '{"act', finishReason: 'length' });
+    fakes.openai.script({ kind: 'success', text: '{"act', finishReason: 'length' });
     expect((await failure(route().complete(request))).code).toBe('llm_truncated');
   });
 
@@ -207,24 +174,24 @@ describe('openai routes', () => {
     const compatible = createOpenAiCompatibleRoute({
       name: 'ollama',
       model: 'qwen3:8b',
-      baseUrl: `${local.baseUrl}/v1`,
+      baseUrl: `${fakes.local.baseUrl}/v1`,
       timeoutMs: 5_000,
       maxOutputTokens: 256,
     });
     expect(compatible.billing).toBe('local');
-    local.script({
+    fakes.local.script({
       kind: 'success',
       text: '{"action":"SELL"}',
       usage: { prompt_tokens: 50, completion_tokens: 5 },
     });
     const answer = await compatible.complete({ ...request, temperature: 0.2 });
     expect(answer.text).toBe('{"action":"SELL"}');
-    expect(local.requests.at(-1)!.body).toMatchObject({
+    expect(fakes.local.requests.at(-1)!.body).toMatchObject({
       messages: [{ role: 'system' }, { role: 'user' }],
       temperature: 0.2,
       max_tokens: 256,
     });
-    local.script({ kind: 'error', status: 500 });
+    fakes.local.script({ kind: 'error', status: 500 });
     expect((await failure(compatible.complete(request))).code).toBe('llm_server_error');
   });
 });
@@ -235,7 +202,7 @@ describe('gemini route', () => {
       name: 'gemini',
       model,
       apiKey: new Secret(key),
-      baseUrl: gemini.baseUrl,
+      baseUrl: fakes.gemini.baseUrl,
       timeoutMs: 5_000,
       maxOutputTokens: 512,
     });
@@ -243,7 +210,7 @@ describe('gemini route', () => {
   it('sends systemInstruction and the JSON schema; maps usage with implicitly cached tokens', async () => {
     const long = { ...request, system: 'Stable persona text. '.repeat(400) };
     await route().complete(long);
-    gemini.script({
+    fakes.gemini.script({
       kind: 'success',
       text: '{"action":"BUY"}',
       usage: { candidatesTokenCount: 9, thoughtsTokenCount: 30 },
@@ -252,7 +219,7 @@ describe('gemini route', () => {
     expect(answer.text).toBe('{"action":"BUY"}');
     expect(answer.usage.cachedTokens).toBe(Math.ceil(long.system.length / 4));
     expect(answer.usage.outputTokens).toBe(39);
-    const sent = gemini.requests.at(-1)!;
+    const sent = fakes.gemini.requests.at(-1)!;
     expect(sent.path).toBe('/v1beta/models/gemini-3.5-flash:generateContent');
     expect(sent.headers['x-goog-api-key']).toBe(geminiKey);
     expect(sent.body).toMatchObject({
@@ -270,15 +237,15 @@ describe('gemini route', () => {
     expect(model.code).toBe('llm_bad_request');
     expect(model.opensRoute).toBe(true);
     expect(model.message).toMatch(/models\/gemini-9-imaginary is not found/);
-    gemini.script({ kind: 'error', status: 429 });
+    fakes.gemini.script({ kind: 'error', status: 429 });
     expect((await failure(route().complete(request))).code).toBe('llm_rate_limited');
-    gemini.script({ kind: 'error', status: 503 });
+    fakes.gemini.script({ kind: 'error', status: 503 });
     expect((await failure(route().complete(request))).code).toBe('llm_server_error');
-    gemini.script({ kind: 'success', text: '{"act', finishReason: 'MAX_TOKENS' });
+    fakes.gemini.script({ kind: 'success', text: '{"act', finishReason: 'MAX_TOKENS' });
     expect((await failure(route().complete(request))).code).toBe('llm_truncated');
-    gemini.script({ kind: 'malformed' });
+    fakes.gemini.script({ kind: 'malformed' });
     expect((await failure(route().complete(request))).fault).toBe('external');
-    gemini.script({ kind: 'hang' });
+    fakes.gemini.script({ kind: 'hang' });
     expect((await failure(route().complete({ ...request, timeoutMs: 200 }))).code).toBe('llm_timeout');
   });
 });

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeAnthropic, startFakeAnthropic } from '../../../test/fakes/anthropic-server.ts';
+import { describe, expect, it } from 'vitest';
 import {
   type ClaudeStep,
   type CodexStep,
@@ -8,11 +7,8 @@ import {
   fakeClaudePath,
   fakeCodexPath,
 } from '../../../test/fakes/cli-script.ts';
-import { type FakeGemini, startFakeGemini } from '../../../test/fakes/gemini-server.ts';
-import { type FakeOpenAi, startFakeOpenAi } from '../../../test/fakes/openai-server.ts';
+import { failure, routeRequest, useVendorFakes, vendorKeys } from '../../../test/support/vendor-fakes.ts';
 import { Secret } from '../../config/index.ts';
-import { LlmError } from '../errors.ts';
-import type { RouteRequest } from '../route.ts';
 import {
   createAnthropicRoute,
   createClaudeCliRoute,
@@ -22,38 +18,9 @@ import {
   createOpenAiRoute,
 } from './index.ts';
 
-const anthropicKey = 'sk-ant-api03-ROUTESTESTKEY0000000000';
-const openAiKey = 'sk-proj-ROUTESTESTKEY1111111111';
-const geminiKey = 'AIzaSyROUTESTESTKEY22222222222222222';
-const request: RouteRequest = {
-  system: 'You are a cautious reviewer.',
-  messages: [{ role: 'user', content: 'AAPL: enter?' }],
-  output: { name: 'decision', jsonSchema: { type: 'object', properties: { action: { type: 'string' } } } },
-  timeoutMs: 5_000,
-};
-
-async function failure(promise: Promise<unknown>): Promise<LlmError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(LlmError);
-  return error as LlmError;
-}
-
-let anthropic: FakeAnthropic;
-let openai: FakeOpenAi;
-let local: FakeOpenAi;
-let gemini: FakeGemini;
-beforeAll(async () => {
-  anthropic = await startFakeAnthropic({ apiKey: anthropicKey });
-  openai = await startFakeOpenAi({ apiKey: openAiKey });
-  local = await startFakeOpenAi({ dialect: 'compatible' });
-  gemini = await startFakeGemini({ apiKey: geminiKey });
-});
-afterAll(async () => {
-  await Promise.all([anthropic.close(), openai.close(), local.close(), gemini.close()]);
-});
+const { anthropic: anthropicKey, openai: openAiKey, gemini: geminiKey } = vendorKeys;
+const request = routeRequest;
+const fakes = useVendorFakes();
 
 describe('strict fakes refuse what the real services refuse, and the routes say so', () => {
   const raw = {
@@ -70,7 +37,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
   };
 
   it('Anthropic: the raw schema is a 400 invalid_request_error; the route sends the safe subset instead', async () => {
-    const direct = await fetch(`${anthropic.baseUrl}/v1/messages`, {
+    const direct = await fetch(`${fakes.anthropic.baseUrl}/v1/messages`, {
       method: 'POST',
       headers: {
         'x-api-key': anthropicKey,
@@ -96,7 +63,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
       name: 'anthropic',
       model: 'claude-sonnet-5-5',
       apiKey: new Secret(anthropicKey),
-      baseUrl: anthropic.baseUrl,
+      baseUrl: fakes.anthropic.baseUrl,
       timeoutMs: 5_000,
       maxOutputTokens: 512,
     }).complete(raw);
@@ -109,7 +76,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
         name: 'a',
         model,
         apiKey: new Secret(anthropicKey),
-        baseUrl: anthropic.baseUrl,
+        baseUrl: fakes.anthropic.baseUrl,
         timeoutMs: 5_000,
         maxOutputTokens,
       });
@@ -121,7 +88,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
       /max_tokens: 200000 > 64000, which is the maximum allowed number of output tokens/,
     );
     const post = (headers: Record<string, string>, extra: Record<string, unknown> = {}) =>
-      fetch(`${anthropic.baseUrl}/v1/messages`, {
+      fetch(`${fakes.anthropic.baseUrl}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({
@@ -157,7 +124,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
   });
 
   it('OpenAI strict: the raw schema is refused as the API refuses it; the route sends required + closed objects', async () => {
-    const direct = await fetch(`${openai.baseUrl}/v1/chat/completions`, {
+    const direct = await fetch(`${fakes.openai.baseUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${openAiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -182,7 +149,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
         name: 'o',
         model,
         apiKey: new Secret(openAiKey),
-        baseUrl: `${openai.baseUrl}/v1`,
+        baseUrl: `${fakes.openai.baseUrl}/v1`,
         timeoutMs: 5_000,
         maxOutputTokens,
         flavor: 'openai',
@@ -207,7 +174,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
     expect(arrayRoot.message).toMatch(
       /Invalid schema for response_format 'list': schema must be a JSON Schema of 'type: "object"'/,
     );
-    const noKey = await fetch(`${openai.baseUrl}/v1/chat/completions`, { method: 'POST', body: '{}' });
+    const noKey = await fetch(`${fakes.openai.baseUrl}/v1/chat/completions`, { method: 'POST', body: '{}' });
     expect(noKey.status).toBe(401);
   });
 
@@ -215,13 +182,13 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
     const compatible = createOpenAiCompatibleRoute({
       name: 'plain',
       model: 'fake-model',
-      baseUrl: `${local.baseUrl}/v1`,
+      baseUrl: `${fakes.local.baseUrl}/v1`,
       timeoutMs: 5_000,
       maxOutputTokens: 256,
       structuredOutput: 'json_object',
     });
     await compatible.complete(raw);
-    const body = local.requests.at(-1)!.body as {
+    const body = fakes.local.requests.at(-1)!.body as {
       response_format: unknown;
       messages: Array<{ content: string }>;
     };
@@ -231,7 +198,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
       createOpenAiCompatibleRoute({
         name: 'p',
         model: 'llama-none',
-        baseUrl: `${local.baseUrl}/v1`,
+        baseUrl: `${fakes.local.baseUrl}/v1`,
         timeoutMs: 5_000,
         maxOutputTokens: 256,
       }).complete(request),
@@ -240,7 +207,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
   });
 
   it('Gemini: an unsupported keyword is a 400 INVALID_ARGUMENT; the route sends the documented subset', async () => {
-    const direct = await fetch(`${gemini.baseUrl}/v1beta/models/gemini-3.5-flash:generateContent`, {
+    const direct = await fetch(`${fakes.gemini.baseUrl}/v1beta/models/gemini-3.5-flash:generateContent`, {
       method: 'POST',
       headers: { 'x-goog-api-key': geminiKey, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -253,7 +220,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
     });
     expect(direct.status).toBe(400);
     expect(await direct.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT' } });
-    const noKey = await fetch(`${gemini.baseUrl}/v1beta/models/gemini-3.5-flash:generateContent`, {
+    const noKey = await fetch(`${fakes.gemini.baseUrl}/v1beta/models/gemini-3.5-flash:generateContent`, {
       method: 'POST',
       body: '{}',
     });
@@ -262,7 +229,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
       name: 'g',
       model: 'gemini-3.5-flash',
       apiKey: new Secret(geminiKey),
-      baseUrl: gemini.baseUrl,
+      baseUrl: fakes.gemini.baseUrl,
       timeoutMs: 5_000,
       maxOutputTokens: 512,
     }).complete(raw);
@@ -272,7 +239,7 @@ describe('strict fakes refuse what the real services refuse, and the routes say 
         name: 'g',
         model: 'gemini-3.5-flash',
         apiKey: new Secret(geminiKey),
-        baseUrl: gemini.baseUrl,
+        baseUrl: fakes.gemini.baseUrl,
         timeoutMs: 5_000,
         maxOutputTokens: 100_000,
       }).complete(request),
