@@ -172,3 +172,10 @@ export class LlmFailure extends LlmError {
 export function isLlmError(value: unknown): value is LlmError {
   return value instanceof LlmError;
 }
+
+/** Any thrown value as an LlmError of that route (an unexpected one as a process error, cause kept). */
+export function asLlmError(error: unknown, route: string): LlmError {
+  if (isLlmError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new LlmProcessError(`${route}: unexpected failure: ${message}`, { route, cause: error });
+}

@@ -23,6 +23,25 @@ export interface LedgerEntry {
   errorClass: string | undefined;
 }
 
+/** The ledger fields of an attempt that failed: nothing answered, nothing spent. */
+export function failedAttempt(
+  model: string,
+  errorClass: string,
+  latencyMs: number,
+): Omit<LedgerEntry, 'route' | 'routeKind' | 'agent' | 'skill' | 'cycleId' | 'requestHash' | 'attempt'> {
+  return {
+    model,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    costMicroUsd: 0,
+    costIsNotional: false,
+    latencyMs,
+    outcome: 'error',
+    errorClass,
+  };
+}
+
 export async function recordAttempt(queryable: Queryable, entry: LedgerEntry): Promise<void> {
   await queryable.query(llmSql.insertLedger(), [
     entry.route,

@@ -2,11 +2,11 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { costOf } from './budget.ts';
-import { isLlmError, isRequestRejection, type LlmError, LlmOutputError, LlmProcessError } from './errors.ts';
-import { type LedgerEntry, recordAttempt } from './ledger.ts';
+import { asLlmError, isRequestRejection, LlmOutputError } from './errors.ts';
+import { failedAttempt, type LedgerEntry, recordAttempt } from './ledger.ts';
 import type { PriceTable } from './prices.ts';
 import { requestHash } from './replay.ts';
-import type { Route } from './route.ts';
+import { type Route, schemaName } from './route.ts';
 
 /** A skill's real output schema, as `RouteRequest.output` carries it to every route. */
 export interface ProbeSkill {
@@ -41,13 +41,6 @@ const probeSystem = 'Signet doctor: a check that this route accepts the request 
 const probePrompt = 'Reply with the smallest JSON value that fits the output schema.';
 const probeMaxTokens = 16;
 const probeTimeoutMs = 60_000;
-
-function asError(error: unknown, route: string): LlmError {
-  if (isLlmError(error)) return error;
-  return new LlmProcessError(`${route}: ${error instanceof Error ? error.message : String(error)}`, {
-    route,
-  });
-}
 
 /**
  * Sends every skill's real output schema to every route once, so the operator learns before
@@ -101,7 +94,7 @@ export async function probeRoutes(options: {
           const response = await route.complete({
             system: probeSystem,
             messages: [{ role: 'user', content: probePrompt }],
-            output: { name: skill.name.replace(/[^a-zA-Z0-9_-]/g, '_'), jsonSchema: skill.jsonSchema },
+            output: { name: schemaName(skill.name), jsonSchema: skill.jsonSchema },
             maxOutputTokens: probeMaxTokens,
             timeoutMs: Math.min(route.timeoutMs, probeTimeoutMs),
           });
@@ -120,19 +113,8 @@ export async function probeRoutes(options: {
           });
           results.push({ ...base, outcome: 'accepted', message: null, fix: null });
         } catch (caught) {
-          const error = asError(caught, route.name);
-          await record({
-            ...ledger,
-            model: route.model,
-            inputTokens: 0,
-            outputTokens: 0,
-            cachedTokens: 0,
-            costMicroUsd: 0,
-            costIsNotional: false,
-            latencyMs: performance.now() - started,
-            outcome: 'error',
-            errorClass: error.code,
-          });
+          const error = asLlmError(caught, route.name);
+          await record({ ...ledger, ...failedAttempt(route.model, error.code, performance.now() - started) });
           if (isRequestRejection(error)) {
             options.logger.error(
               { route: route.name, skill: skill.name, status: error.status },

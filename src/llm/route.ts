@@ -65,3 +65,8 @@ export const emptyUsage: TokenUsage = {
   cachedTokens: 0,
   cacheWriteTokens: 0,
 };
+
+/** A skill name as an output schema name the vendors accept (letters, digits, _ and -, ≤ 64). */
+export function schemaName(skill: string): string {
+  return skill.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'answer';
+}

@@ -6,20 +6,19 @@ import type { Queryable } from '../store/index.ts';
 import { CircuitBreaker } from './breaker.ts';
 import { costOf, DailyBudget } from './budget.ts';
 import {
-  isLlmError,
+  asLlmError,
   isRequestRejection,
   LlmConfigError,
   type LlmError,
   LlmFailure,
   LlmOutputError,
-  LlmProcessError,
   type RouteFailureReason,
 } from './errors.ts';
-import { recordAttempt } from './ledger.ts';
+import { failedAttempt, recordAttempt } from './ledger.ts';
 import { type PriceTable, priceTable } from './prices.ts';
 import { RejectionAnnouncer } from './rejections.ts';
 import { type HashInput, requestHash, storeCall } from './replay.ts';
-import type { Route, RouteMessage, RouteResponse } from './route.ts';
+import { type Route, type RouteMessage, type RouteResponse, schemaName } from './route.ts';
 import { RouterEvents } from './router-events.ts';
 import type { LlmFailed, LlmRequest, LlmResult, LlmRouterOptions } from './router-types.ts';
 import { createRoute } from './routes/index.ts';
@@ -40,16 +39,6 @@ export type {
 type RouteOutcome<T> =
   | { ok: true; value: T; answerText: string; model: string; ledgerWrite: Promise<void> }
   | { ok: false; error: LlmError };
-
-function schemaName(skill: string): string {
-  return skill.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'answer';
-}
-
-function asLlmError(error: unknown, route: string): LlmError {
-  if (isLlmError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new LlmProcessError(`${route}: unexpected failure: ${message}`, { route, cause: error });
-}
 
 /**
  * The LLM router: tries routes in priority order behind per-route circuit breakers, validates
@@ -326,16 +315,8 @@ export class LlmRouter {
         const error = asLlmError(caught, route.name);
         await recordAttempt(this.#store, {
           ...ledger,
-          model: route.model,
           attempt,
-          inputTokens: 0,
-          outputTokens: 0,
-          cachedTokens: 0,
-          costMicroUsd: 0,
-          costIsNotional: false,
-          latencyMs: performance.now() - started,
-          outcome: 'error',
-          errorClass: error.code,
+          ...failedAttempt(route.model, error.code, performance.now() - started),
         });
         const log = {
           route: route.name,

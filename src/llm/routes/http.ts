@@ -3,6 +3,7 @@ import type { Secret } from '../../config/index.ts';
 import {
   LlmAuthError,
   LlmBadRequestError,
+  LlmConfigError,
   type LlmError,
   LlmRateLimitError,
   LlmServerError,
@@ -138,4 +139,13 @@ function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? error.cause.message : error.cause ? String(error.cause) : '';
   return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
+}
+
+/** The route's API key, or the configuration error naming the variable that holds it. */
+export function requireApiKey(route: string, apiKey: Secret | undefined, variable: string): Secret {
+  if (apiKey) return apiKey;
+  throw new LlmConfigError(`${route}: no API key`, {
+    route,
+    fix: `Set ${variable} (or the route's apiKeyEnv) in the environment.`,
+  });
 }

@@ -1,10 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { Secret } from '../../../config/index.ts';
-import { LlmConfigError, LlmOutputError, LlmServerError } from '../../errors.ts';
+import { LlmOutputError, LlmServerError } from '../../errors.ts';
 import { anthropicSchema } from '../../provider-schemas/index.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
-import { callVendor, type VendorFailure } from '../http.ts';
+import { callVendor, requireApiKey, type VendorFailure } from '../http.ts';
 
 /** Only the fields we use; unknown fields pass (vendors add fields often). */
 const messageResponseSchema = z.object({
@@ -64,12 +64,7 @@ export function createAnthropicRoute(options: AnthropicRouteOptions): Route {
     billing: options.billing ?? 'paid',
     timeoutMs: options.timeoutMs,
     async complete(request: RouteRequest): Promise<RouteResponse> {
-      const apiKey = options.apiKey;
-      if (!apiKey)
-        throw new LlmConfigError(`${name}: no API key`, {
-          route: name,
-          fix: "Set ANTHROPIC_API_KEY (or the route's apiKeyEnv) in the environment.",
-        });
+      const apiKey = requireApiKey(name, options.apiKey, 'ANTHROPIC_API_KEY');
       const module = await loadSdk();
       // authToken: null and an explicit baseURL keep the SDK from reading ANTHROPIC_* variables:
       // secrets come from src/config only.

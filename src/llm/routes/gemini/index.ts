@@ -1,10 +1,10 @@
 import type { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
 import type { Secret } from '../../../config/index.ts';
-import { LlmConfigError, LlmOutputError, LlmServerError } from '../../errors.ts';
+import { LlmOutputError, LlmServerError } from '../../errors.ts';
 import { geminiSchema } from '../../provider-schemas/index.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
-import { callVendor, type VendorFailure } from '../http.ts';
+import { callVendor, requireApiKey, type VendorFailure } from '../http.ts';
 
 /** generateContent's answer, only the fields we use (docs: GenerateContentResponse). */
 const responseSchema = z.object({
@@ -78,12 +78,7 @@ export function createGeminiRoute(options: GeminiRouteOptions): Route {
     billing: options.billing ?? 'paid',
     timeoutMs: options.timeoutMs,
     async complete(request: RouteRequest): Promise<RouteResponse> {
-      const apiKey = options.apiKey;
-      if (!apiKey)
-        throw new LlmConfigError(`${name}: no API key`, {
-          route: name,
-          fix: "Set GEMINI_API_KEY (or the route's apiKeyEnv) in the environment.",
-        });
+      const apiKey = requireApiKey(name, options.apiKey, 'GEMINI_API_KEY');
       const module = await loadSdk();
       // vertexai: false and an explicit base URL keep the SDK from reading GOOGLE_* variables.
       client ??= new module.GoogleGenAI({

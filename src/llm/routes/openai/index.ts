@@ -1,10 +1,10 @@
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import type { Secret } from '../../../config/index.ts';
-import { LlmConfigError, LlmOutputError, LlmServerError } from '../../errors.ts';
+import { LlmOutputError, LlmServerError } from '../../errors.ts';
 import { openAiCompatibleSchema, openAiStrictSchema } from '../../provider-schemas/index.ts';
 import type { Billing, Route, RouteRequest, RouteResponse } from '../../route.ts';
-import { callVendor, type VendorFailure } from '../http.ts';
+import { callVendor, requireApiKey, type VendorFailure } from '../http.ts';
 
 const chatResponseSchema = z.object({
   model: z.string().optional(),
@@ -107,12 +107,9 @@ export function createOpenAiRoute(options: OpenAiRouteOptions): Route {
     billing: options.billing ?? (flavor === 'openai' ? 'paid' : 'local'),
     timeoutMs: options.timeoutMs,
     async complete(request: RouteRequest): Promise<RouteResponse> {
-      const apiKey = options.apiKey;
-      if (!apiKey && flavor === 'openai')
-        throw new LlmConfigError(`${name}: no API key`, {
-          route: name,
-          fix: "Set OPENAI_API_KEY (or the route's apiKeyEnv) in the environment.",
-        });
+      // Local servers may take no key; api.openai.com always needs one.
+      const apiKey =
+        flavor === 'openai' ? requireApiKey(name, options.apiKey, 'OPENAI_API_KEY') : options.apiKey;
       const module = await loadSdk();
       // Explicit values (null included) keep the SDK from reading OPENAI_* variables: secrets come
       // from src/config only. A keyless local server gets the placeholder Ollama's docs use.
