@@ -8,6 +8,8 @@ import type { DeciderTally } from './decider-tally.ts';
 export interface LlmCaller {
   readonly configured: boolean;
   call<T>(request: LlmRequest<T>): Promise<LlmResult<T>>;
+  /** Waits for the cost ledger rows of the calls so far; throws when one could not be written. */
+  settle(): Promise<void>;
 }
 
 export interface AgentRuntime {

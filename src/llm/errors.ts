@@ -179,3 +179,13 @@ export function asLlmError(error: unknown, route: string): LlmError {
   const message = error instanceof Error ? error.message : String(error);
   return new LlmProcessError(`${route}: unexpected failure: ${message}`, { route, cause: error });
 }
+
+/** A cost ledger row could not be written: no order may go out on the decisions it paid for. */
+export class LlmLedgerError extends LlmError {
+  constructor(message: string, options: LlmErrorOptions = {}) {
+    super(message, 'llm_ledger_write_failed', 'system', {
+      fix: 'Check the database (signet doctor); the call was made but its cost row is missing, so the cycle sends no order.',
+      ...options,
+    });
+  }
+}

@@ -91,7 +91,7 @@ function router(
     },
     overrides: { llm },
   });
-  return new LlmRouter({
+  const made = new LlmRouter({
     section: config.llm,
     secrets: config.secrets.llm,
     store: db.store,
@@ -99,9 +99,15 @@ function router(
     bus: new Bus({ store: db.store, logger: silentLogger() }),
     now,
   });
+  routers.push(made);
+  return made;
 }
 
+/** Every router a test made: their ledger rows are written behind the calls (settle() waits). */
+const routers: LlmRouter[] = [];
+
 async function ledger() {
+  await Promise.all(routers.map((each) => each.settle()));
   const result = await db.store.query<{
     route: string;
     attempt: number;

@@ -14,7 +14,8 @@ import {
   LlmOutputError,
   type RouteFailureReason,
 } from './errors.ts';
-import { failedAttempt, recordAttempt } from './ledger.ts';
+import { failedAttempt, type LedgerEntry, recordAttempt } from './ledger.ts';
+import { LedgerWriter } from './ledger-writer.ts';
 import { type PriceTable, priceTable } from './prices.ts';
 import { RejectionAnnouncer } from './rejections.ts';
 import { type HashInput, requestHash, storeCall } from './replay.ts';
@@ -37,7 +38,7 @@ export type {
 } from './router-types.ts';
 
 type RouteOutcome<T> =
-  | { ok: true; value: T; answerText: string; model: string; ledgerWrite: Promise<void> }
+  | { ok: true; value: T; answerText: string; model: string }
   | { ok: false; error: LlmError };
 
 /**
@@ -59,12 +60,14 @@ export class LlmRouter {
   #ready: Promise<void> | undefined;
   readonly #budget: DailyBudget;
   readonly #rejections: RejectionAnnouncer;
+  readonly #ledger: LedgerWriter;
 
   constructor(options: LlmRouterOptions) {
     this.#section = options.section;
     this.#store = options.store;
     this.#logger = options.logger.child({ module: 'llm' });
     this.#now = options.now ?? Date.now;
+    this.#ledger = new LedgerWriter(this.#store, this.#logger);
     this.#events = new RouterEvents(this.#store, this.#logger, options.bus);
     this.#rejections = new RejectionAnnouncer(
       this.#events,
@@ -111,6 +114,14 @@ export class LlmRouter {
 
   routes(): readonly Route[] {
     return this.#routes;
+  }
+
+  /**
+   * Waits until the cost ledger rows of every call so far are written (they are written behind
+   * the answers); throws `LlmLedgerError` when one could not be. See `LedgerWriter`.
+   */
+  settle(): Promise<void> {
+    return this.#ledger.settle();
   }
 
   #ensureReady(): Promise<void> {
@@ -220,8 +231,8 @@ export class LlmRouter {
           const failover =
             reasons.length > 0 ? this.#events.failover(request, route.name, reasons) : undefined;
           // Independent writes: wait for them together (one round trip of latency, not several).
+          // The ledger row is not among them: it is written behind the answer (see settle()).
           await Promise.all([
-            outcome.ledgerWrite,
             stored,
             transition ? this.#events.transition(transition, undefined) : undefined,
             failover,
@@ -336,7 +347,7 @@ export class LlmRouter {
       const latencyMs = performance.now() - started;
       const cost = costOf(this.#prices, route, response);
       const validation = validateAnswer(request.output.schema, response.text, response.structured);
-      const written = recordAttempt(this.#store, {
+      const entry: LedgerEntry = {
         ...ledger,
         model: response.model,
         attempt,
@@ -348,18 +359,18 @@ export class LlmRouter {
         latencyMs,
         outcome: validation.ok ? 'ok' : 'invalid_output',
         errorClass: validation.ok ? undefined : 'llm_invalid_output',
-      });
+      };
       if (route.billing === 'paid' && !cost.notional) this.#budget.add(cost.micro);
-      if (!validation.ok) await written;
-      // On success the caller awaits this row together with the llm_calls write (one wait, not two).
-      if (validation.ok)
+      if (!validation.ok) await recordAttempt(this.#store, entry);
+      if (validation.ok) {
+        this.#ledger.write(entry);
         return {
           ok: true,
-          ledgerWrite: written,
           value: validation.value,
           answerText: validation.answerText,
           model: response.model,
         };
+      }
       if (round === 0) {
         this.#logger.warn(
           { route: route.name, skill: request.skill.name, problem: validation.problem },

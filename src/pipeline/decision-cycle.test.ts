@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { scriptedRoute, symbolOf } from '../../test/support/scripted-route.ts';
 import type { AgentRuntime } from '../agents/index.ts';
 import { defaultStrategistRules } from '../agents/index.ts';
-import { PaperBroker } from '../broker/index.ts';
+import { type OrderRequest, PaperBroker } from '../broker/index.ts';
 import { Bus } from '../bus/index.ts';
 import { llmSectionSchema } from '../config/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
@@ -14,6 +14,7 @@ import { LlmRouter, type Route, type RouteRequest } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../market/index.ts';
 import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
+import type { Queryable } from '../store/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
 import { runDecisionCycle } from './decision-cycle.ts';
@@ -69,6 +70,8 @@ async function harness(
     halt?: () => Promise<number | null>;
     cash?: number;
     signerTimeoutMs?: number;
+    /** The database the router writes its cost ledger to (default: the test database). */
+    ledgerStore?: Queryable;
   } = {},
 ): Promise<Harness> {
   const now = universe[0]!.time[universe[0]!.length - 1]! + 60_000;
@@ -87,7 +90,12 @@ async function harness(
   }
   const bus = new Bus({ store: db.store, logger });
   const router = options.routes
-    ? new LlmRouter({ section: llmSectionSchema.parse({}), store: db.store, logger, routes: options.routes })
+    ? new LlmRouter({
+        section: llmSectionSchema.parse({}),
+        store: options.ledgerStore ?? db.store,
+        logger,
+        routes: options.routes,
+      })
     : undefined;
   const runtime: AgentRuntime = {
     skills,
@@ -329,5 +337,73 @@ describe('decision cycle', () => {
     expect(report.candidates[0]).toMatchObject({ outcome: 'halted' });
     expect(broker.positions()).toEqual([]);
     expect(broker.getOrder(report.candidates[0]!.clientOrderId!)).toBeUndefined();
+  });
+
+  it('an LLM cost ledger row that cannot be written blocks the order at submission, and says so', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: trade('AAA', lastClose(universe[0]!)),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    // The database refuses the ledger rows of the calls (e.g. a full disk on that table) and nothing else.
+    const ledgerStore: Queryable = {
+      query: async (text, values) => {
+        if (text.includes('INSERT INTO llm_cost_ledger')) throw new Error('could not extend file');
+        return db.store.query(text, values);
+      },
+    };
+    const { deps, broker } = await harness({ routes: [route], ledgerStore });
+    const report = await runDecisionCycle(deps, 'cy-ledger-lost', [universe[0]!]);
+    const candidate = report.candidates[0]!;
+    expect(candidate).toMatchObject({ outcome: 'error', proposed: true, qty: 0 });
+    expect(candidate.reasons[0]).toMatch(/LLM cost ledger incomplete at submission: \d+ LLM cost ledger row/);
+    expect(broker.getOrder(candidate.clientOrderId!)).toBeUndefined();
+    const blocked = (await cycleMessages('cy-ledger-lost')).find(
+      (message) => message.topic === 'order.blocked',
+    );
+    expect(blocked?.payload).toMatchObject({ symbol: 'AAA', reason: candidate.reasons[0] });
+  });
+
+  it('an order goes out only after the cost ledger rows of the calls behind it are in the table', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: trade('BBB', lastClose(universe[1]!)),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    // Ledger inserts are slow; the executor must wait for them, not race past.
+    let rowsAtSubmission = -1;
+    const ledgerStore: Queryable = {
+      query: async (text, values) => {
+        if (text.includes('INSERT INTO llm_cost_ledger'))
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        return db.store.query(text, values);
+      },
+    };
+    const { deps, broker } = await harness({ routes: [route], ledgerStore });
+    // The broker as the cycle sees it: counts the cycle's ledger rows when the order reaches it.
+    deps.broker = new Proxy(broker, {
+      get(target, property) {
+        if (property === 'submit')
+          return async (request: OrderRequest) => {
+            const rows = await db.store.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM llm_cost_ledger WHERE cycle_id = 'cy-ledger-slow'",
+            );
+            rowsAtSubmission = rows.rows[0]!.n;
+            return target.submit(request);
+          };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const report = await runDecisionCycle(deps, 'cy-ledger-slow', [universe[1]!]);
+    expect(report.candidates[0]).toMatchObject({ outcome: 'executed' });
+    // Regime, Strategist, FactChecker and DoubleChecker: four calls, four rows before the order left.
+    expect(rowsAtSubmission).toBe(4);
   });
 });

@@ -119,6 +119,12 @@ export async function runDecisionCycle(
       },
     ),
   );
+  // The cost rows of this cycle's calls are written behind them; a cycle ends with them in the table.
+  await deps.runtime.llm
+    ?.settle()
+    .catch((error: unknown) =>
+      deps.runtime.logger.error({ err: error, cycleId }, 'LLM cost ledger rows lost in this cycle'),
+    );
   await deps.publish({
     fromAgent: 'pipeline',
     toAgent: 'operator',

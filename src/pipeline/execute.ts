@@ -21,6 +21,27 @@ export interface Execution {
 }
 
 /**
+ * Why the order may not leave now, or null. The halt is checked again right before the order
+ * leaves, not only at cycle start: a halt may have come meanwhile. The LLM cost ledger rows of
+ * the calls behind this order are written behind those calls: they must all be in the table
+ * before the order goes out (an order whose decisions' cost is unknown is not sent).
+ */
+async function blockedBecause(
+  deps: CycleDeps,
+): Promise<{ reason: string; outcome: 'halted' | 'error' } | null> {
+  const haltLevel = await deps.haltLevel().catch(() => null);
+  if (haltLevel === null) return { reason: 'halt state unreadable at submission', outcome: 'halted' };
+  if (haltLevel >= 2) return { reason: `halt level ${haltLevel} at submission`, outcome: 'halted' };
+  try {
+    await deps.runtime.llm?.settle();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { reason: `LLM cost ledger incomplete at submission: ${message}`, outcome: 'error' };
+  }
+  return null;
+}
+
+/**
  * Sends a signed proposal: the halt is read again, the order intent is committed with its bus
  * message before the broker sees the order, then the bracket order goes out and the journal
  * entry records what the broker did. A broker that does not answer leaves the outcome unknown
@@ -42,11 +63,9 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     notes: run.notes,
     clientOrderId,
   };
-  // Checked again right before the order leaves, not only at cycle start: a halt may have come meanwhile.
-  const haltLevel = await deps.haltLevel().catch(() => null);
-  if (haltLevel === null || haltLevel >= 2) {
-    const reason =
-      haltLevel === null ? 'halt state unreadable at submission' : `halt level ${haltLevel} at submission`;
+  const blocked = await blockedBecause(deps);
+  if (blocked !== null) {
+    const { reason, outcome } = blocked;
     const message = await deps.publish({
       fromAgent: 'executor',
       toAgent: 'operator',
@@ -57,11 +76,11 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     });
     await deps.journal({
       ...journalBase,
-      outcome: 'halted',
+      outcome,
       broker: { status: 'not_sent', broker: deps.brokerName, clientOrderId, message: reason },
       messageId: message.id,
     });
-    return { symbol, outcome: 'halted', proposed: true, clientOrderId, qty: 0, reasons: [reason] };
+    return { symbol, outcome, proposed: true, clientOrderId, qty: 0, reasons: [reason] };
   }
   const request = {
     clientOrderId,

@@ -21,8 +21,11 @@ export interface LoadedAgents {
   pager: Pager;
   /** Every refusal announced so far (once per route and skill), for a run's own report. */
   rejections: RequestRejection[];
-  /** Stops the skills watcher and the pager's retries. */
-  close(): void;
+  /**
+   * Waits for the LLM cost ledger rows still being written (a lost one is logged), then stops
+   * the skills watcher and the pager's retries.
+   */
+  close(): Promise<void>;
 }
 
 export function brainPager(config: Config, logger: Logger): Pager {
@@ -140,7 +143,10 @@ export async function loadAgents(
       deciders,
       pager,
       rejections,
-      close() {
+      async close() {
+        await router
+          .settle()
+          .catch((error: unknown) => logger.error({ err: error }, 'LLM cost ledger rows lost at shutdown'));
         skills.close();
         pager.stop();
       },

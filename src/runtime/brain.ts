@@ -213,7 +213,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         heartbeat.stop();
         // A clean stop is not a death: the watchdog must not halt on the heartbeats it leaves behind.
         await forgetHeartbeats(store, ['brain'], ['job']).catch(() => {});
-        loaded.close();
+        await loaded.close();
         await bus
           .publish({
             fromAgent: 'brain',

@@ -120,7 +120,7 @@ export async function runFullPipeline(
     if (flags.json) context.json({ ...result.run.report, pipeline });
     else context.out(summary(result.run.report));
   } finally {
-    loaded.close();
+    await loaded.close();
     await bus.stop();
   }
 }
