@@ -1,13 +1,13 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { loadConfig, Secret } from '../src/config/index.ts';
 import { createAnthropicRoute, type LlmRequest, LlmRouter, type Route } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { openStore } from '../src/store/index.ts';
-import { startFakeAnthropic } from '../test/fakes/anthropic-server.ts';
 import { type BenchResult, percentile } from './types.ts';
 
 const serverDelayMs = 200;
@@ -48,6 +48,53 @@ function timed(route: Route, inside: number[]): Route {
   };
 }
 
+interface FakeTimings {
+  arrivedAt?: number;
+  sentAt?: number;
+  serverMs?: number;
+}
+
+/** The fake in its own process (see fake-anthropic-process.ts), and a way to read its timings. */
+async function startFakeProcess(): Promise<{
+  baseUrl: string;
+  timings(): Promise<FakeTimings[]>;
+  stop(): Promise<void>;
+}> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./fake-anthropic-process.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_FAKE_KEY: key, BENCH_FAKE_DELAY_MS: String(serverDelayMs) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(pick: (message: Record<string, unknown>) => T | undefined) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: unknown) => {
+        const picked = pick(message as Record<string, unknown>);
+        if (picked === undefined) return;
+        child.off('message', onMessage);
+        resolve(picked);
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`the fake's process exited (${code})`)));
+    });
+  const baseUrl = await next((message) => message.baseUrl as string | undefined);
+  return {
+    baseUrl,
+    timings: () => {
+      const answer = next((message) => message.timings as FakeTimings[] | undefined);
+      child.send('timings');
+      return answer;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
+  };
+}
+
+/** Epoch milliseconds with sub-millisecond precision, comparable with the fake's process. */
+const epochNow = () => performance.timeOrigin + performance.now();
+
 /**
  * Router overhead against the strict fake Anthropic server answering after 200 ms, through the
  * route on the official SDK: per call (total − the server's own measured time, and total − time
@@ -62,8 +109,7 @@ export async function runLlmBench(): Promise<BenchResult[]> {
     config: { ...config, database: { ...config.database, poolSize: 20 } },
     logger,
   });
-  const server = await startFakeAnthropic({ apiKey: key });
-  server.setDefault({ kind: 'success', text: '{"action":"HOLD","confidence":0.55}', delayMs: serverDelayMs });
+  const server = await startFakeProcess();
   try {
     const inside: number[] = [];
     const route = timed(
@@ -91,30 +137,28 @@ export async function runLlmBench(): Promise<BenchResult[]> {
 
     const sequential = async (router: LlmRouter, calls: number, offset: number) => {
       inside.length = 0;
-      server.reset();
+      await server.timings();
       const totals: number[] = [];
       const serverMs: number[] = [];
       const beforeServer: number[] = [];
       const afterServer: number[] = [];
       for (let index = 0; index < calls; index += 1) {
         const input = request(offset + index);
-        const started = performance.now();
+        const started = epochNow();
         const result = await router.call(input);
-        const ended = performance.now();
+        const ended = epochNow();
         totals.push(ended - started);
         if (!result.ok) throw result.error;
-        const recorded = server.requests[0];
-        if (server.requests.length !== 1 || recorded?.serverMs === undefined)
+        const seen = await server.timings();
+        const recorded = seen[0];
+        if (seen.length !== 1 || recorded?.serverMs === undefined)
           throw new Error(`the fake did not see and time exactly request ${index}`);
         beforeServer.push(recorded.arrivedAt! - started);
         afterServer.push(ended - recorded.sentAt!);
         serverMs.push(recorded.serverMs);
-        // The fake lives in this process: requests it kept would grow this heap, and the GC
-        // pauses they cause belong to the harness, not to the router.
-        server.reset();
       }
-      // The fake (same process, same clock) times each request from its arrival (headers parsed,
-      // handler called) to the answer handed to the socket: reading and parsing the body, its
+      // The fake (its own process, same machine clock) times each request from its arrival
+      // (headers parsed, handler called) to the answer handed to the socket: reading and parsing the body, its
       // checks (auth, model, the schema subset), the 200 ms delay with the timer's lateness, and
       // serializing the answer. Subtracting it leaves what the router and the SDK client add:
       // building and sending the request, loopback HTTP both ways, reading and parsing the answer.
@@ -154,6 +198,7 @@ export async function runLlmBench(): Promise<BenchResult[]> {
       await bare.call(input);
       bareTimes.push(performance.now() - started);
     }
+    await bare.settle();
     bareTimes.sort((a, b) => a - b);
 
     const concurrency = 16;
@@ -176,7 +221,7 @@ export async function runLlmBench(): Promise<BenchResult[]> {
         name: 'llm overhead through the client p50 (total − server time)',
         value: ms(percentile(liveRun.overServer, 0.5)),
         unit: 'ms',
-        notes: `live mode, ${clientCalls} sequential calls after 30 warm-up; router + @anthropic-ai/sdk + loopback HTTP`,
+        notes: `live mode, ${clientCalls} sequential calls after 30 warm-up; router + @anthropic-ai/sdk + loopback HTTP to the fake in its own process`,
       },
       {
         name: 'llm overhead through the client p99 (total − server time)',
@@ -205,13 +250,13 @@ export async function runLlmBench(): Promise<BenchResult[]> {
         name: 'llm client time after the server sent the answer p99',
         value: ms(percentile(liveRun.afterServer, 0.99)),
         unit: 'ms',
-        notes: `p50 ${ms(percentile(liveRun.afterServer, 0.5))}: receive, SDK parsing, validation, ledger insert`,
+        notes: `p50 ${ms(percentile(liveRun.afterServer, 0.5))}: receive, SDK parsing, validation, ledger row queued`,
       },
       {
         name: 'llm router-only overhead p50 (total − route time)',
         value: ms(percentile(liveRun.overRoute, 0.5)),
         unit: 'ms',
-        notes: 'hash, breaker, validation, ledger insert',
+        notes: 'hash, breaker, validation; the ledger row is written behind the answer',
       },
       {
         name: 'llm router-only overhead p99 (total − route time)',
@@ -223,7 +268,7 @@ export async function runLlmBench(): Promise<BenchResult[]> {
         name: 'llm router overhead p50, in-process route',
         value: ms(percentile(bareTimes, 0.5)),
         unit: 'ms',
-        notes: `${inProcessCalls} sequential calls after 50 warm-up; route answers at once: hash, breaker, validation, ledger insert`,
+        notes: `${inProcessCalls} sequential calls after 50 warm-up; route answers at once: hash, breaker, validation, ledger row queued`,
       },
       {
         name: 'llm router overhead p99, in-process route',
@@ -245,7 +290,7 @@ export async function runLlmBench(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    await server.close();
+    await server.stop();
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
