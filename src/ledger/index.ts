@@ -44,5 +44,4 @@ export {
   ORDER_STATE_RANK,
   ORDER_STATES,
   type OrderState,
-  orderStatesSql,
 } from './states.ts';

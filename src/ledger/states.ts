@@ -81,9 +81,6 @@ export function advancesSql(next: string, row = 'orders'): string {
        OR (${row}.broker_order_id IS NULL AND ${row}.status IN (${quoted(provisionalFinals)})))`;
 }
 
-/** The CHECK constraint's list, in SQL. */
-export const orderStatesSql = quoted(ORDER_STATES);
-
 /** An order explains its symbol when it filled or is still on its way (see ledgerSql.explainedSymbols). */
 export function explainsSymbol(order: { status: string; filledQty: number }): boolean {
   return (
