@@ -104,7 +104,7 @@ describe("a late 'still working' after 'filled' leaves the order filled", () => 
         published.push(input.topic);
       },
       brokerName: 'paper',
-      logger: silentLogger,
+      logger: silentLogger(),
       clock: { now: () => Date.UTC(2026, 0, 5, 16) },
     });
     const order: Order = {
