@@ -6,7 +6,6 @@ export {
   type BrokerExecution,
   type BrokerOrderState,
   explainedSymbols,
-  orderStateValues,
   recordExecution,
   recordOrderIntent,
   recordOrderStates,

@@ -16,7 +16,6 @@ export {
   markQueued,
   type OrderIntent,
   type OrderStateReport,
-  orderStateValues,
   type ProtectiveOrder,
   recordIntent,
   recordOrderIntent,
