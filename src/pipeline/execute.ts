@@ -2,8 +2,9 @@ import type { TradeProposal } from '../agents/index.ts';
 import type { Order } from '../broker/index.ts';
 import type { Signature } from '../bus/index.ts';
 import { faultPoint } from '../faults/index.ts';
+import { answerIntent, recordIntent } from '../ledger/index.ts';
 import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
-import { orderStatusParams, pipelineSql } from './sql.ts';
+import { submissionAnswer } from './sql.ts';
 
 /** A signed proposal on its way to the broker, with what the journal must say about it. */
 export interface Execution {
@@ -109,20 +110,19 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       },
       { tx },
     );
-    await tx.query(pipelineSql.insertOrderIntent(), [
+    await recordIntent(tx, deps.brokerName, {
       clientOrderId,
-      deps.brokerName,
-      null,
-      'entry',
+      leg: 'entry',
       symbol,
-      proposal.side,
-      proposal.entryType,
-      run.qty,
-      request.limitPrice ?? null,
-      request.stopPrice ?? null,
+      side: proposal.side,
+      type: proposal.entryType,
+      qty: run.qty,
+      limitPrice: request.limitPrice ?? null,
+      stopPrice: request.stopPrice ?? null,
+      status: 'pending_submit',
       cycleId,
-      message.id,
-    ]);
+      messageId: message.id,
+    });
     return message;
   });
   faultPoint('before-order-submitted');
@@ -148,7 +148,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     return { symbol, outcome: 'error', proposed: true, clientOrderId, qty: run.qty, reasons: [reason] };
   }
   const submitted = await deps.transaction(async (tx) => {
-    await tx.query(pipelineSql.updateOrderStatus(), orderStatusParams(clientOrderId, order));
+    await answerIntent(tx, clientOrderId, submissionAnswer(order));
     return deps.publish(
       {
         fromAgent: 'broker',

@@ -1,5 +1,6 @@
 import { type Broker, liveStopOf, type Position, protectiveStop } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
+import { recordProtectiveOrder, removePosition, setPosition } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { withClock } from './clocked.ts';
@@ -76,19 +77,18 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
       report.actions.push(action);
       if (action.action === 'reattached') stop = action.clientOrderId;
     }
-    await db.query(monitorSql.upsertPosition(), [
-      brokerName,
-      position.symbol,
-      position.qty,
-      position.avgPrice,
-      stop,
-      position.takeProfitClientOrderId,
-      new Date(position.openedAt),
-    ]);
+    await setPosition(db, brokerName, {
+      symbol: position.symbol,
+      qty: position.qty,
+      avgPrice: position.avgPrice,
+      stopClientOrderId: stop,
+      takeProfitClientOrderId: position.takeProfitClientOrderId,
+      openedAt: position.openedAt,
+    });
   }
   for (const symbol of ours.keys()) {
     report.removed.push(symbol);
-    await db.query(monitorSql.deletePosition(), [brokerName, symbol]);
+    await removePosition(db, brokerName, symbol);
   }
   if (report.added.length + report.removed.length + report.changed.length + report.actions.length > 0) {
     await deps.publish({
@@ -131,17 +131,16 @@ async function protect(
           leg: 'exit',
         })
       : await broker.submit(protectiveStop(clientOrderId, position, stopPrice));
-    await db.query(monitorSql.recordOrder(), [
+    await recordProtectiveOrder(db, brokerName, {
       clientOrderId,
-      brokerName,
-      exit ? 'exit' : 'stop_loss',
-      position.symbol,
-      'sell',
-      exit ? 'market' : 'stop',
-      position.qty,
-      exit ? null : stopPrice,
-      order.status,
-    ]);
+      leg: exit ? 'exit' : 'stop_loss',
+      symbol: position.symbol,
+      side: 'sell',
+      type: exit ? 'market' : 'stop',
+      qty: position.qty,
+      stopPrice: exit ? null : stopPrice,
+      status: order.status,
+    });
     const detail = exit
       ? 'position closed: its stop was gone'
       : `stop re-attached at ${stopPrice}${row ? '' : ' (position unknown to us until now)'}`;

@@ -1,8 +1,9 @@
 import type { Broker } from '../broker/index.ts';
 import type { Bus, MessageInput, PublishOptions, Signature } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
+import { answerIntent } from '../ledger/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { orderStatusParams, pipelineSql } from './sql.ts';
+import { pipelineSql, submissionAnswer } from './sql.ts';
 
 export interface IntentRepairDeps {
   db: Queryable & { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> };
@@ -40,7 +41,7 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
     const order = await deps.broker.getOrder(row.client_order_id);
     await deps.db.transaction(async (tx) => {
       if (order) {
-        await tx.query(pipelineSql.updateOrderStatus(), orderStatusParams(row.client_order_id, order));
+        await answerIntent(tx, row.client_order_id, submissionAnswer(order));
         await deps.publish(
           {
             fromAgent: 'reconciler',
@@ -59,14 +60,12 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
           { tx },
         );
       } else {
-        await tx.query(pipelineSql.updateOrderStatus(), [
-          row.client_order_id,
-          'not_sent',
-          null,
-          notSentReason,
-          0,
-          null,
-        ]);
+        await answerIntent(tx, row.client_order_id, {
+          status: 'not_sent',
+          reason: notSentReason,
+          filledQty: 0,
+          avgFillPrice: null,
+        });
         await deps.publish(
           {
             fromAgent: 'reconciler',

@@ -1,21 +1,7 @@
 import type { Order } from '../broker/index.ts';
-/** SQL of the live pipeline: our own record of orders, written before and after the broker call. */
+import type { SubmissionAnswer } from '../ledger/index.ts';
+/** SQL the live pipeline reads its orders with (the ledger writes them, src/ledger). */
 export const pipelineSql = {
-  /** The intent, committed before the broker sees the order, so a crash leaves a trace to reconcile. */
-  insertOrderIntent:
-    () => `INSERT INTO orders (client_order_id, broker, parent_client_order_id, leg, symbol, side, type, qty,
-      limit_price, stop_price, status, cycle_id, message_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending_submit', $11, $12)
-    ON CONFLICT (client_order_id) DO NOTHING
-    RETURNING id`,
-  /**
-   * Our one transition: out of 'pending_submit' once the broker answered. Later states are the
-   * broker's to report (stream, recorder, reconciliation), and may already have arrived: a fill
-   * on the stream can beat the submission's own answer, and must not be overwritten by it.
-   */
-  updateOrderStatus: () => `UPDATE orders SET status = $2, broker_order_id = coalesce($3, broker_order_id),
-      reject_reason = $4, filled_qty = $5, avg_fill_price = $6, updated_at = now()
-    WHERE client_order_id = $1 AND status = 'pending_submit'`,
   orderByClientId: () =>
     'SELECT client_order_id, status, cycle_id, symbol FROM orders WHERE client_order_id = $1',
   pendingIntents: () => `SELECT client_order_id, symbol, cycle_id, message_id FROM orders
@@ -28,17 +14,14 @@ export const pipelineSql = {
     ORDER BY o.id`,
 };
 
-/** The parameters of `pipelineSql.updateOrderStatus` for what the broker said of an order. */
-export function orderStatusParams(
-  clientOrderId: string,
+/** What the broker said of an order, as the ledger's answer to our intent. */
+export function submissionAnswer(
   order: Pick<Order, 'status' | 'reason' | 'qty' | 'fillPrice'>,
-): unknown[] {
-  return [
-    clientOrderId,
-    order.status,
-    null,
-    order.reason,
-    order.status === 'filled' ? order.qty : 0,
-    order.fillPrice,
-  ];
+): SubmissionAnswer {
+  return {
+    status: order.status,
+    reason: order.reason,
+    filledQty: order.status === 'filled' ? order.qty : 0,
+    avgFillPrice: order.fillPrice,
+  };
 }

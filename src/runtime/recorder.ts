@@ -1,5 +1,6 @@
 import type { BrokerEvent, Order } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
+import { applyOrderState, type OrderStateReport, recordFill } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { fillPayload } from '../pipeline/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
@@ -16,24 +17,28 @@ export interface RecorderDeps {
   onTradeClosed?(event: Extract<BrokerEvent, { kind: 'trade-closed' }>): Promise<void>;
 }
 
-function orderValues(order: Order, brokerName: string): unknown[] {
-  return [
-    order.clientOrderId,
-    brokerName,
-    order.parentClientOrderId,
-    order.leg,
-    order.symbol,
-    order.side,
-    order.type,
-    order.qty,
-    order.limitPrice,
-    order.stopPrice,
-    order.status,
-    order.status === 'filled' ? order.qty : 0,
-    order.fillPrice,
-    order.reason,
-    order.cycleId,
-  ];
+/** An order as the broker reports it (a bracket child or a flatten included, which we did not write ourselves). */
+function reportOf(order: Order): OrderStateReport {
+  return {
+    clientOrderId: order.clientOrderId,
+    // The paper broker has no ids of its own; an id reconciliation gave the row is kept.
+    brokerOrderId: null,
+    parentClientOrderId: order.parentClientOrderId,
+    leg: order.leg,
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type,
+    qty: order.qty,
+    limitPrice: order.limitPrice,
+    stopPrice: order.stopPrice,
+    timeInForce: 'day',
+    status: order.status,
+    filledQty: order.status === 'filled' ? order.qty : 0,
+    avgFillPrice: order.fillPrice,
+    submittedAt: null,
+    reason: order.reason,
+    cycleId: order.cycleId,
+  };
 }
 
 /**
@@ -96,21 +101,20 @@ export class BrokerRecorder {
     }
     await store.transaction(async (tx) => {
       const order = event.order;
-      await tx.query(runtimeSql.upsertOrder(), orderValues(order, brokerName));
+      await applyOrderState(tx, brokerName, reportOf(order));
       const cause = await this.#causeOf(tx, order);
       if (event.kind === 'fill') {
         const { fill } = event;
-        await tx.query(runtimeSql.insertFill(), [
-          fill.clientOrderId,
-          `${fill.clientOrderId}@${fill.time}`,
-          brokerName,
-          fill.symbol,
-          fill.side,
-          fill.qty,
-          fill.price,
-          fill.commission,
-          new Date(fill.time),
-        ]);
+        await recordFill(tx, brokerName, {
+          clientOrderId: fill.clientOrderId,
+          executionId: `${fill.clientOrderId}@${fill.time}`,
+          symbol: fill.symbol,
+          side: fill.side,
+          qty: fill.qty,
+          price: fill.price,
+          commission: fill.commission,
+          time: fill.time,
+        });
         await this.deps.publish(
           {
             fromAgent: 'broker',

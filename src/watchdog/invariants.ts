@@ -2,11 +2,11 @@ import {
   type Account,
   type Broker,
   BrokerNotConnectedError,
-  explainedSymbols,
   liveStopOf,
   type Position,
 } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
+import { explainedSymbols } from '../ledger/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { watchdogSql } from './sql.ts';
 import { heartbeatStatuses, readAccountSnapshot } from './status.ts';

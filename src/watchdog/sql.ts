@@ -19,9 +19,4 @@ export const watchdogSql = {
     WHERE NOT cost_is_notional AND ts >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
   /** Leadership among watchdogs: a session lock, released when the leader's connection ends. */
   tryLead: () => "SELECT pg_try_advisory_lock(hashtext('signet.watchdog.leader')) AS leader",
-  recordStop:
-    () => `INSERT INTO orders (client_order_id, broker, leg, symbol, side, type, qty, stop_price, status)
-    VALUES ($1, $2, 'stop_loss', $3, 'sell', 'stop', $4, $5, $6) ON CONFLICT (client_order_id) DO NOTHING`,
-  pointPositionAtStop: () =>
-    'UPDATE positions SET stop_client_order_id = $3, updated_at = now() WHERE broker = $1 AND symbol = $2',
 };

@@ -4,6 +4,7 @@ import { publishWith } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
+import { recordProtectiveOrder, setStop } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Store } from '../store/index.ts';
 import { haltLevelNames, raiseHalt, readHalt, readHaltFile } from './halt.ts';
@@ -234,15 +235,17 @@ export class Watchdog {
         const order = await broker.submit(protectiveStop(clientOrderId, position, stopPrice));
         await store
           .transaction(async (tx) => {
-            await tx.query(watchdogSql.recordStop(), [
+            await recordProtectiveOrder(tx, broker.name, {
               clientOrderId,
-              broker.name,
-              position.symbol,
-              position.qty,
+              leg: 'stop_loss',
+              symbol: position.symbol,
+              side: 'sell',
+              type: 'stop',
+              qty: position.qty,
               stopPrice,
-              order.status,
-            ]);
-            await tx.query(watchdogSql.pointPositionAtStop(), [broker.name, position.symbol, clientOrderId]);
+              status: order.status,
+            });
+            await setStop(tx, broker.name, position.symbol, clientOrderId);
             await publishWith(tx, {
               fromAgent: 'watchdog',
               toAgent: 'operator',

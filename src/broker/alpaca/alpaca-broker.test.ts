@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type AlpacaFake, startAlpacaFake } from '../../../test/fakes/alpaca/server.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { Secret } from '../../config/index.ts';
+import { recordIntent } from '../../ledger/index.ts';
 import { createLogger, silentLogger } from '../../logging/index.ts';
 import { reconcile } from '../reconcile.ts';
 import { AlpacaBroker } from './alpaca-broker.ts';
@@ -214,9 +215,15 @@ describe('Alpaca broker against the fake', () => {
     // was recorded but never reached the broker (crash between intent and send).
     fake.control.setPrice('AAPL', 94);
     fake.control.addPosition('TSLA', 5, 200);
-    await database.store.query(
-      `INSERT INTO orders (client_order_id, broker, symbol, side, type, qty, status) VALUES ('sig-R-lost', 'alpaca', 'MSFT', 'buy', 'market', 1, 'open')`,
-    );
+    await recordIntent(database.store, 'alpaca', {
+      clientOrderId: 'sig-R-lost',
+      leg: 'entry',
+      symbol: 'MSFT',
+      side: 'buy',
+      type: 'market',
+      qty: 1,
+      status: 'open',
+    });
     const postsBefore = fake.control.countRequests('POST', '/v2/orders');
     // The first run's catch-up reconciliation (on connecting) may have journaled repairs of its own.
     const journaledBefore = await countMessages('broker.reconciled');

@@ -1,9 +1,9 @@
+import { markOrder } from '../../ledger/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import type { Queryable } from '../../store/index.ts';
 import type { Account, Broker, Order, OrderRequest, Position } from '../broker.ts';
 import type { BrokerSnapshot, LocalOpenOrder, ReconcileSource } from '../reconcile.ts';
 import { type BrokerOrderState, recordOrderIntent, recordOrderStates } from '../reconcile-ledger.ts';
-import { reconcileSql } from '../reconcile-sql.ts';
 import type { AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
 import { BrokerError, BrokerRejectedError, OrderOutcomeUnknownError } from './errors.ts';
 import { orderStates, splitLegId, toOrder } from './mapping.ts';
@@ -116,7 +116,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
         error.status !== undefined
       ) {
         // The broker refused it (403/422): the order is final, with the broker's reason.
-        await this.ledger.query(reconcileSql.markOrder(), [request.clientOrderId, 'rejected', error.message]);
+        await markOrder(this.ledger, request.clientOrderId, 'rejected', error.message);
       }
       throw error;
     }

@@ -1,3 +1,4 @@
+import { setProtection } from '../../ledger/index.ts';
 import type { Logger } from '../../logging/index.ts';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../reconcile.ts';
 import { recordExecution, recordOrderStates } from '../reconcile-ledger.ts';
@@ -71,12 +72,10 @@ export async function startAlpacaSync(options: AlpacaSyncOptions): Promise<Alpac
             await recordOrderStates(tx, broker.name, states.slice(1));
             if (update.position_qty) {
               const legId = (leg: string) => states.find((each) => each.leg === leg)?.clientOrderId ?? null;
-              await tx.query(reconcileSql.setPositionProtection(), [
-                broker.name,
-                state.symbol,
-                legId('stop_loss'),
-                legId('take_profit'),
-              ]);
+              await setProtection(tx, broker.name, state.symbol, {
+                stopClientOrderId: legId('stop_loss'),
+                takeProfitClientOrderId: legId('take_profit'),
+              });
             }
           }
         });

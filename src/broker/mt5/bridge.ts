@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
 import { publishWith } from '../../bus/index.ts';
+import {
+  dropOrder,
+  moveFill,
+  recordFill,
+  replacePositionSizes,
+  settleLegs,
+  settleOrder,
+  settleOrderFromFills,
+  unexplainedPositions,
+} from '../../ledger/index.ts';
 import type { Queryable } from '../../store/index.ts';
 import { unitsFor } from './lots.ts';
 import type { EaAck, EaCommand, EaHeartbeat, EaPositions } from './schemas.ts';
@@ -147,15 +157,10 @@ export async function takeNextCommand(
     const expired = await tx.query<{ client_order_id: string | null }>(mt5Sql.expireQueued(), [terminalId]);
     for (const row of expired.rows) {
       if (row.client_order_id)
-        await tx.query(mt5Sql.settleOrder(), [
-          row.client_order_id,
-          'cancelled',
-          null,
-          0,
-          null,
-          'expired before the EA picked it up',
-          mt5BrokerName,
-        ]);
+        await settleOrder(tx, mt5BrokerName, row.client_order_id, {
+          status: 'cancelled',
+          reason: 'expired before the EA picked it up',
+        });
     }
     const taken = await tx.query<{
       seq: number;
@@ -209,34 +214,24 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
   const brokerOrderId = ack.order ? String(ack.order) : null;
   if (status !== 'done') {
     const reason = `${ack.status}: ${ack.retcode_name ?? ack.retcode ?? ''} ${ack.comment ?? ''}`.trim();
-    await tx.query(mt5Sql.settleOrder(), [
-      clientOrderId,
-      status === 'expired' ? 'cancelled' : 'rejected',
+    await settleOrder(tx, mt5BrokerName, clientOrderId, {
+      status: status === 'expired' ? 'cancelled' : 'rejected',
       brokerOrderId,
-      0,
-      null,
       reason,
-      mt5BrokerName,
-    ]);
-    if (command.action === 'open')
-      await tx.query(mt5Sql.settleLegs(), [clientOrderId, 'cancelled', mt5BrokerName]);
+    });
+    if (command.action === 'open') await settleLegs(tx, mt5BrokerName, clientOrderId, 'cancelled');
     return { status: 200, body: { ok: true } };
   }
   if (command.action === 'modify') {
     // The stop (or target) now works on the position itself.
-    await tx.query(mt5Sql.settleOrder(), [clientOrderId, 'open', null, 0, null, null, mt5BrokerName]);
+    await settleOrder(tx, mt5BrokerName, clientOrderId, { status: 'open' });
     return { status: 200, body: { ok: true } };
   }
   if (command.action === 'cancel') {
-    await tx.query(mt5Sql.settleOrder(), [
-      clientOrderId,
-      'cancelled',
-      null,
-      0,
-      null,
-      'cancelled at the broker',
-      mt5BrokerName,
-    ]);
+    await settleOrder(tx, mt5BrokerName, clientOrderId, {
+      status: 'cancelled',
+      reason: 'cancelled at the broker',
+    });
     return { status: 200, body: { ok: true } };
   }
   // open or close: 10008 PLACED means a pending order now works at the broker; else a deal executed.
@@ -245,29 +240,22 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
   if (executed) {
     // The EA may have reported this deal already (its deals post can beat a retried ack): the
     // fill then moves from the placeholder exit to the order that really sent it.
-    const adopted = await tx.query(mt5Sql.adoptDealFill(), [clientOrderId, mt5BrokerName, String(ack.deal)]);
-    if (adopted.rows.length > 0)
-      await tx.query(mt5Sql.dropDealOrder(), [`mt5-deal-${ack.deal}`, mt5BrokerName]);
-    await tx.query(mt5Sql.insertFill(), [
+    const placeholder = `mt5-deal-${ack.deal}`;
+    if (await moveFill(tx, mt5BrokerName, String(ack.deal), placeholder, clientOrderId))
+      await dropOrder(tx, mt5BrokerName, placeholder);
+    await recordFill(tx, mt5BrokerName, {
       clientOrderId,
-      String(ack.deal),
-      mt5BrokerName,
-      payload.symbol ?? '',
-      payload.side ?? 'buy',
+      executionId: String(ack.deal),
+      symbol: payload.symbol ?? '',
+      side: payload.side ?? 'buy',
       // The EA speaks lots; our orders, fills and positions are in units of the instrument.
-      unitsFor(ack.volume ?? 0, payload.contract_size ?? 1),
-      ack.price,
-      ack.time_utc ?? Math.floor(Date.now() / 1000),
-    ]);
+      qty: unitsFor(ack.volume ?? 0, payload.contract_size ?? 1),
+      price: ack.price ?? 0,
+      time: (ack.time_utc ?? Math.floor(Date.now() / 1000)) * 1000,
+    });
   }
-  await tx.query(mt5Sql.settleOrderFromFills(), [
-    clientOrderId,
-    executed ? 'filled' : 'open',
-    brokerOrderId,
-    mt5BrokerName,
-  ]);
-  if (command.action === 'open' && executed)
-    await tx.query(mt5Sql.settleLegs(), [clientOrderId, 'open', mt5BrokerName]);
+  await settleOrderFromFills(tx, mt5BrokerName, clientOrderId, executed ? 'filled' : 'open', brokerOrderId);
+  if (command.action === 'open' && executed) await settleLegs(tx, mt5BrokerName, clientOrderId, 'open');
   return { status: 200, body: { ok: true } };
 }
 
@@ -297,16 +285,15 @@ export async function recordPositions(tx: Queryable, post: EaPositions): Promise
       position.time_server === undefined ? null : position.time_server - post.server_utc_offset_s,
     ]);
   }
-  const unexplained = async () =>
-    (
-      await tx.query<{ symbol: string; qty: number; avg_price: number }>(mt5Sql.unexplainedSymbols(), [
-        mt5BrokerName,
-      ])
-    ).rows;
-  const before = new Set((await unexplained()).map((row) => row.symbol));
-  await tx.query(mt5Sql.syncLedgerPositions(), [mt5BrokerName]);
+  const before = new Set((await unexplainedPositions(tx, mt5BrokerName)).map((row) => row.symbol));
+  const net = await tx.query<{ symbol: string; qty: number; avg_price: number }>(mt5Sql.netPositions());
+  await replacePositionSizes(
+    tx,
+    mt5BrokerName,
+    net.rows.map((row) => ({ symbol: row.symbol, qty: Number(row.qty), avgPrice: Number(row.avg_price) })),
+  );
   // A position no order of ours explains (opened by hand in the terminal): told once, when it appears.
-  for (const row of await unexplained()) {
+  for (const row of await unexplainedPositions(tx, mt5BrokerName)) {
     if (before.has(row.symbol)) continue;
     await publishWith(tx, {
       fromAgent: 'mt5-bridge',
@@ -315,8 +302,8 @@ export async function recordPositions(tx: Queryable, post: EaPositions): Promise
       payload: {
         broker: mt5BrokerName,
         symbol: row.symbol,
-        qty: Number(row.qty),
-        avgPrice: Number(row.avg_price),
+        qty: row.qty,
+        avgPrice: row.avgPrice,
       },
     });
   }

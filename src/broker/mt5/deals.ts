@@ -1,4 +1,5 @@
 import { publishWith } from '../../bus/index.ts';
+import { cancelSiblingLegs, recordFill, recordIntent, settleOrderFromFills } from '../../ledger/index.ts';
 import type { Queryable } from '../../store/index.ts';
 import { mt5BrokerName, type Reply } from './bridge.ts';
 import { unitsFor } from './lots.ts';
@@ -26,16 +27,20 @@ async function orderForDeal(
   if (entry && (deal.reason === 'sl' || deal.reason === 'tp'))
     return { id: `${entry}.${deal.reason}`, entry };
   const id = `mt5-deal-${deal.ticket}`;
-  await tx.query(mt5Sql.insertExitForDeal(), [
-    id,
-    mt5BrokerName,
-    String(deal.order),
-    entry,
-    deal.symbol,
-    deal.type,
-    units,
-    `closed at the broker (${deal.reason})`,
-  ]);
+  // An exit Signet did not send (closed by hand, a stop-out): an order row for its fill to belong to.
+  await recordIntent(tx, mt5BrokerName, {
+    clientOrderId: id,
+    brokerOrderId: String(deal.order),
+    parentClientOrderId: entry,
+    leg: 'exit',
+    symbol: deal.symbol,
+    side: deal.type,
+    type: 'market',
+    qty: units,
+    timeInForce: 'gtc',
+    status: 'open',
+    note: `closed at the broker (${deal.reason})`,
+  });
   return { id, entry };
 }
 
@@ -54,18 +59,17 @@ export async function recordDeals(tx: Queryable, post: EaDeals): Promise<Reply> 
     ).rows[0];
     const units = unitsFor(deal.volume, Number(contract?.contract_size ?? 1));
     const order = await orderForDeal(tx, deal, units);
-    await tx.query(mt5Sql.insertFill(), [
-      order.id,
-      String(deal.ticket),
-      mt5BrokerName,
-      deal.symbol,
-      deal.type,
-      units,
-      deal.price,
-      deal.time_server - post.server_utc_offset_s,
-    ]);
-    await tx.query(mt5Sql.settleOrderFromFills(), [order.id, 'filled', String(deal.order), mt5BrokerName]);
-    if (order.entry) await tx.query(mt5Sql.cancelSiblingLegs(), [order.entry, order.id, mt5BrokerName]);
+    await recordFill(tx, mt5BrokerName, {
+      clientOrderId: order.id,
+      executionId: String(deal.ticket),
+      symbol: deal.symbol,
+      side: deal.type,
+      qty: units,
+      price: deal.price,
+      time: (deal.time_server - post.server_utc_offset_s) * 1000,
+    });
+    await settleOrderFromFills(tx, mt5BrokerName, order.id, 'filled', String(deal.order));
+    if (order.entry) await cancelSiblingLegs(tx, mt5BrokerName, order.entry, order.id);
     await publishWith(tx, {
       fromAgent: 'mt5-bridge',
       toAgent: 'operator',

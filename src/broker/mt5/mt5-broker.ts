@@ -1,8 +1,8 @@
 import type { Config } from '../../config/index.ts';
 import { SignetError } from '../../errors/index.ts';
+import { markQueued, recordIntent, recordOrderIntent, settleOrder } from '../../ledger/index.ts';
 import type { Account, Broker, Order, OrderRequest, Position } from '../broker.ts';
 import { BrokerNotConnectedError } from '../not-connected.ts';
-import { recordOrderIntent } from '../reconcile-ledger.ts';
 import { mt5BrokerName, queueCommand, type TransactionalStore } from './bridge.ts';
 import { lotsFor, type SymbolSpec } from './lots.ts';
 import { type OrderRow, orderFromRow, type TicketRow, toSpec } from './mt5-rows.ts';
@@ -141,15 +141,7 @@ export class Mt5Broker implements Broker {
     if (refusal !== null) {
       await this.options.store.transaction(async (tx) => {
         await recordOrderIntent(tx, this.name, request);
-        await tx.query(mt5Sql.settleOrder(), [
-          request.clientOrderId,
-          'rejected',
-          null,
-          0,
-          null,
-          refusal,
-          this.name,
-        ]);
+        await settleOrder(tx, this.name, request.clientOrderId, { status: 'rejected', reason: refusal });
       });
     }
     return (await this.getOrder(request.clientOrderId)) as Order;
@@ -194,7 +186,7 @@ export class Mt5Broker implements Broker {
     if ('refusal' in sized) return `${request.symbol}: ${sized.refusal}`;
     await this.options.store.transaction(async (tx) => {
       await recordOrderIntent(tx, this.name, request);
-      await tx.query(mt5Sql.markQueued(), [request.clientOrderId, this.name]);
+      await markQueued(tx, this.name, request.clientOrderId);
       await queueCommand(tx, {
         command_id: `cmd_${request.clientOrderId}`,
         terminalId,
@@ -221,19 +213,22 @@ export class Mt5Broker implements Broker {
       for (const leg of legs) {
         const price = leg.stop ?? leg.limit;
         if (!price) continue;
-        await tx.query(mt5Sql.insertLeg(), [
-          `${request.clientOrderId}.${leg.suffix}`,
-          this.name,
-          request.clientOrderId,
-          leg.leg,
-          request.symbol,
-          exitSide,
-          leg.type,
-          request.qty,
-          leg.limit ?? null,
-          leg.stop ?? null,
-          request.cycleId ?? null,
-        ]);
+        // Kept as a child row like every broker's legs: MT5 holds it on the position, and this
+        // row remembers its price if someone removes it in the terminal.
+        await recordIntent(tx, this.name, {
+          clientOrderId: `${request.clientOrderId}.${leg.suffix}`,
+          parentClientOrderId: request.clientOrderId,
+          leg: leg.leg,
+          symbol: request.symbol,
+          side: exitSide,
+          type: leg.type,
+          qty: request.qty,
+          limitPrice: leg.limit ?? null,
+          stopPrice: leg.stop ?? null,
+          timeInForce: 'gtc',
+          status: 'waiting',
+          cycleId: request.cycleId ?? null,
+        });
       }
     });
     return null;
@@ -291,7 +286,7 @@ export class Mt5Broker implements Broker {
   ): Promise<void> {
     await this.options.store.transaction(async (tx) => {
       await recordOrderIntent(tx, this.name, request);
-      await tx.query(mt5Sql.markQueued(), [request.clientOrderId, this.name]);
+      await markQueued(tx, this.name, request.clientOrderId);
       for (const ticket of tickets) {
         await queueCommand(tx, {
           ...command(ticket),
@@ -326,7 +321,7 @@ export class Mt5Broker implements Broker {
     await this.options.store.transaction(async (tx) => {
       const withdrawn = await tx.query(mt5Sql.cancelQueued(), [clientOrderId]);
       if (withdrawn.rows.length > 0) {
-        await tx.query(mt5Sql.settleOrder(), [clientOrderId, 'cancelled', null, 0, null, reason, this.name]);
+        await settleOrder(tx, this.name, clientOrderId, { status: 'cancelled', reason });
         return;
       }
       const placed = await tx.query<{ broker_order_id: string | null; status: string }>(

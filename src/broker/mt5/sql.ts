@@ -69,14 +69,6 @@ export const mt5Sql = {
   cancelQueued: () =>
     `UPDATE mt5_commands SET status = 'cancelled' WHERE client_order_id = $1 AND status = 'queued' RETURNING seq`,
 
-  settleOrder: () =>
-    `UPDATE orders SET status = $2, broker_order_id = COALESCE($3, broker_order_id), filled_qty = $4,
-            avg_fill_price = $5, reject_reason = $6, updated_at = now()
-      WHERE client_order_id = $1 AND broker = $7`,
-  insertFill: () =>
-    `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, commission, ts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, to_timestamp($8)) ON CONFLICT (broker, broker_fill_id) DO NOTHING`,
-
   terminal: () => `INSERT INTO mt5_terminals (terminal_id) VALUES ($1) ON CONFLICT (terminal_id) DO NOTHING`,
   positionsTimeForUpdate: () =>
     `SELECT positions_time_utc FROM mt5_terminals WHERE terminal_id = $1 FOR UPDATE`,
@@ -87,52 +79,23 @@ export const mt5Sql = {
     `INSERT INTO mt5_positions (terminal_id, ticket, symbol, side, volume, price_open, sl, tp, magic, comment, opened_utc)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
   /**
-   * The ledger's positions for the mt5 broker: net quantity per symbol over every terminal, in
-   * units of the instrument (lots × the contract size the EA reported; 1 until it reports one).
+   * The mt5 broker's positions as the ledger keeps them: net quantity per symbol over every
+   * terminal, in units of the instrument (lots × the contract size the EA reported; 1 until it
+   * reports one).
    */
-  syncLedgerPositions: () =>
-    `WITH net AS (
-       SELECT p.symbol,
-              sum(CASE WHEN p.side = 'buy' THEN p.volume ELSE -p.volume END * COALESCE(s.contract_size, 1)) AS qty,
-              sum(p.volume * p.price_open) / sum(p.volume) AS avg_price
-         FROM mt5_positions p
-         LEFT JOIN mt5_symbols s ON s.terminal_id = p.terminal_id AND s.symbol = p.symbol
-        GROUP BY p.symbol)
-     , removed AS (DELETE FROM positions p WHERE p.broker = $1 AND NOT EXISTS (
-         SELECT 1 FROM net WHERE net.symbol = p.symbol AND net.qty <> 0))
-     INSERT INTO positions (broker, symbol, qty, avg_price)
-     SELECT $1, symbol, qty, avg_price FROM net WHERE qty <> 0
-     ON CONFLICT (broker, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, updated_at = now()`,
-  /** Ledger positions of the mt5 broker that no order of ours explains (see reconcileSql.explainedSymbols). */
-  unexplainedSymbols: () =>
-    `SELECT p.symbol, p.qty, p.avg_price FROM positions p
-      WHERE p.broker = $1 AND NOT EXISTS (
-        SELECT 1 FROM orders o WHERE o.broker = $1 AND o.symbol = p.symbol
-           AND (o.filled_qty > 0 OR o.status IN ('pending_submit', 'open', 'waiting')))
-      ORDER BY p.symbol`,
+  netPositions: () =>
+    `SELECT p.symbol,
+            sum(CASE WHEN p.side = 'buy' THEN p.volume ELSE -p.volume END * COALESCE(s.contract_size, 1)) AS qty,
+            sum(p.volume * p.price_open) / sum(p.volume) AS avg_price
+       FROM mt5_positions p
+       LEFT JOIN mt5_symbols s ON s.terminal_id = p.terminal_id AND s.symbol = p.symbol
+      GROUP BY p.symbol ORDER BY p.symbol`,
   /** One terminal's positions, with the contract size that turns lots into units (null: unknown). */
   positionsOf: () =>
     `SELECT p.ticket, p.symbol, p.side, p.volume, p.price_open, p.sl, p.tp, p.opened_utc, s.contract_size
        FROM mt5_positions p
        LEFT JOIN mt5_symbols s ON s.terminal_id = p.terminal_id AND s.symbol = p.symbol
       WHERE p.terminal_id = $1 ORDER BY p.symbol, p.ticket`,
-  /**
-   * A bracket's stop-loss or take-profit, kept as a child row like every broker's legs: MT5 holds
-   * it on the position, and this row remembers its price if someone removes it in the terminal.
-   */
-  insertLeg: () =>
-    `INSERT INTO orders (client_order_id, broker, parent_client_order_id, leg, symbol, side, type, qty,
-                         limit_price, stop_price, time_in_force, status, cycle_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'gtc', 'waiting', $11)
-     ON CONFLICT (client_order_id) DO NOTHING`,
-  /** The legs follow their entry: working once it filled, cancelled if it never did. */
-  settleLegs: () =>
-    `UPDATE orders SET status = $2, updated_at = now()
-      WHERE parent_client_order_id = $1 AND broker = $3 AND status = 'waiting'`,
-  /** The decision cycle's intent row (pending_submit) becomes a live order once its command is queued. */
-  markQueued: () =>
-    `UPDATE orders SET status = 'open', updated_at = now()
-      WHERE client_order_id = $1 AND broker = $2 AND status = 'pending_submit'`,
   /** A close_all still on its way to the EA (queued, or delivered and not yet acknowledged). */
   closeAllPending: () =>
     `SELECT command_id FROM mt5_commands
@@ -147,21 +110,6 @@ export const mt5Sql = {
     `SELECT client_order_id FROM orders WHERE broker = $2 AND broker_order_id = $1 AND leg = 'entry' LIMIT 1`,
   fillSeen: () => `SELECT 1 FROM fills WHERE broker = $1 AND broker_fill_id = $2`,
   contractSize: () => `SELECT contract_size FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
-  /** An exit Signet did not send (closed by hand, a stop-out): an order row for its fill to belong to. */
-  insertExitForDeal: () =>
-    `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side, type, qty,
-                         time_in_force, status, reject_reason)
-     VALUES ($1, $2, $3, $4, 'exit', $5, $6, 'market', $7, 'gtc', 'open', $8)
-     ON CONFLICT (client_order_id) DO NOTHING`,
-  adoptDealFill: () =>
-    `UPDATE fills SET client_order_id = $1
-      WHERE broker = $2 AND broker_fill_id = $3 AND client_order_id = 'mt5-deal-' || $3
-      RETURNING broker_fill_id`,
-  dropDealOrder: () => `DELETE FROM orders WHERE client_order_id = $1 AND broker = $2`,
-  /** One leg of a bracket filled: the other has nothing left to protect. */
-  cancelSiblingLegs: () =>
-    `UPDATE orders SET status = 'cancelled', reject_reason = 'the other leg of the bracket filled', updated_at = now()
-      WHERE parent_client_order_id = $1 AND client_order_id <> $2 AND broker = $3 AND status IN ('open', 'waiting')`,
   upsertSymbol: () =>
     `INSERT INTO mt5_symbols (terminal_id, symbol, digits, contract_size, volume_min, volume_step, volume_max)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -175,13 +123,6 @@ export const mt5Sql = {
     `SELECT substr(name, 5) AS terminal_id,
             (extract(epoch FROM (now() - beat_at)) * 1000)::float8 AS age_ms, expected_interval_ms, details
        FROM heartbeats WHERE name LIKE 'mt5:%' ORDER BY beat_at DESC`,
-  /** An order's fill state follows from its fills (an exit can close several tickets, one deal each). */
-  settleOrderFromFills: () =>
-    `UPDATE orders SET status = $2, broker_order_id = COALESCE($3, broker_order_id),
-            filled_qty = f.qty, avg_fill_price = f.avg_price, reject_reason = NULL, updated_at = now()
-       FROM (SELECT COALESCE(sum(qty), 0) AS qty, sum(qty * price) / NULLIF(sum(qty), 0) AS avg_price
-               FROM fills WHERE client_order_id = $1 AND broker = $4) f
-      WHERE client_order_id = $1 AND broker = $4`,
   orderByClientId: () =>
     `SELECT client_order_id, broker_order_id, parent_client_order_id, leg, symbol, side, type, qty, limit_price,
             stop_price, status, filled_qty, avg_fill_price, reject_reason, cycle_id, submitted_at,

@@ -1,0 +1,54 @@
+import type { OrderSide } from '../broker/index.ts';
+import type { Queryable } from '../store/index.ts';
+import { ledgerSql } from './sql.ts';
+
+/** One execution of an order. */
+export interface FillRecord {
+  clientOrderId: string;
+  /** The broker's execution id: the same one is never recorded twice. */
+  executionId: string;
+  symbol: string;
+  side: OrderSide;
+  qty: number;
+  price: number;
+  commission?: number;
+  /** Epoch ms. */
+  time: number;
+  /**
+   * The order's filled quantity after this execution, as the broker reported it: the fill is
+   * then skipped when the recorded fills already reach it (a late event after a reconciliation).
+   */
+  cumulativeFilledQty?: number;
+}
+
+/** Records an execution once; true when it was new. */
+export async function recordFill(q: Queryable, broker: string, fill: FillRecord): Promise<boolean> {
+  const values = [
+    fill.clientOrderId,
+    fill.executionId,
+    broker,
+    fill.symbol,
+    fill.side,
+    fill.qty,
+    fill.price,
+    fill.commission ?? 0,
+    new Date(fill.time),
+  ];
+  const inserted =
+    fill.cumulativeFilledQty === undefined
+      ? await q.query(ledgerSql.insertFill(), values)
+      : await q.query(ledgerSql.insertFillGuarded(), [...values, fill.cumulativeFilledQty]);
+  return inserted.rows.length > 0;
+}
+
+/** A fill recorded under a placeholder order moves to the order that really sent it; true when it moved. */
+export async function moveFill(
+  q: Queryable,
+  broker: string,
+  executionId: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  const moved = await q.query(ledgerSql.moveFill(), [to, broker, executionId, from]);
+  return moved.rows.length > 0;
+}

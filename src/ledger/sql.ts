@@ -1,0 +1,175 @@
+/**
+ * The only SQL that writes `orders`, `fills` and `positions`, as small pure builders. Every
+ * statement that sets an order's status carries the forward-only guard (`advancesSql`), so no
+ * writer can move an order back along waiting / pending → open → final. Callers pass a
+ * Queryable, so one transaction carries these writes with the bus messages that journal them.
+ */
+import { advancesSql } from './states.ts';
+
+/** An order of ours explains its symbol: it filled, or it is still on its way (an intent or a working order). */
+const explains = (alias: string) =>
+  `${alias}.filled_qty > 0 OR ${alias}.status IN ('pending_submit', 'open', 'waiting')`;
+
+export const ledgerSql = {
+  /** Serialises the ledger writers of one broker (stream, poller, reconciliation) within a transaction. */
+  lockBroker: () => `SELECT pg_advisory_xact_lock(hashtext('signet.broker.' || $1))`,
+
+  /** An order before (or without) the broker's word; an existing row is left as it is. */
+  insertIntent: () =>
+    `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side, type,
+                         qty, limit_price, stop_price, time_in_force, status, cycle_id, message_id, reject_reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (client_order_id) DO NOTHING
+     RETURNING id`,
+
+  /**
+   * Inserts or refreshes an order from the broker's view (leg, parent and cycle are kept). Answers
+   * can arrive out of order (a submission's reply recorded after the stream's fill): a state never
+   * moves an order back, nor lowers the filled quantity.
+   */
+  upsertOrderState: () =>
+    `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side,
+                         type, qty, limit_price, stop_price, time_in_force, status, filled_qty, avg_fill_price,
+                         reject_reason, submitted_at, updated_at, raw, cycle_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, COALESCE($17, now()), now(),
+             $18::jsonb, $19)
+     ON CONFLICT (client_order_id) DO UPDATE SET
+       broker_order_id = COALESCE(EXCLUDED.broker_order_id, orders.broker_order_id), status = EXCLUDED.status,
+       filled_qty = EXCLUDED.filled_qty, avg_fill_price = EXCLUDED.avg_fill_price,
+       reject_reason = COALESCE(EXCLUDED.reject_reason, orders.reject_reason),
+       updated_at = now(), raw = COALESCE(EXCLUDED.raw, orders.raw)
+     WHERE EXCLUDED.filled_qty >= orders.filled_qty AND ${advancesSql('EXCLUDED.status')}`,
+
+  /** A protective order we placed ourselves (monitor, watchdog): inserted, or its status moved on. */
+  upsertProtectiveOrder: () =>
+    `INSERT INTO orders (client_order_id, broker, leg, symbol, side, type, qty, stop_price, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (client_order_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
+     WHERE ${advancesSql('EXCLUDED.status')}`,
+
+  /**
+   * Our intent's one transition: out of 'pending_submit' once the broker answered. Later states
+   * are the broker's to report and may already have arrived (a fill on the stream can beat the
+   * submission's own answer): those rows are no longer pending, so they are left alone.
+   */
+  answerIntent: () =>
+    `UPDATE orders SET status = $2, broker_order_id = coalesce($3, broker_order_id),
+            reject_reason = $4, filled_qty = $5, avg_fill_price = $6, updated_at = now()
+      WHERE client_order_id = $1 AND status = 'pending_submit'`,
+
+  /** The intent became a live order once its command was queued (MT5). */
+  markQueued: () =>
+    `UPDATE orders SET status = 'open', updated_at = now()
+      WHERE client_order_id = $1 AND broker = $2 AND status = 'pending_submit'`,
+
+  /** A status and reason set by us (e.g. rejected: the broker never got it). */
+  markOrder: () =>
+    `UPDATE orders SET status = $2, reject_reason = $3, updated_at = now()
+      WHERE client_order_id = $1 AND ${advancesSql('$2::text')}`,
+
+  /** An order's outcome as one broker write (status, broker id, fill totals, reason). */
+  settleOrder: () =>
+    `UPDATE orders SET status = $2, broker_order_id = COALESCE($3, broker_order_id), filled_qty = $4,
+            avg_fill_price = $5, reject_reason = $6, updated_at = now()
+      WHERE client_order_id = $1 AND broker = $7 AND ${advancesSql('$2::text')}`,
+
+  /** An order's fill state follows from its fills (an exit can close several positions, one fill each). */
+  settleOrderFromFills: () =>
+    `UPDATE orders SET status = $2, broker_order_id = COALESCE($3, broker_order_id),
+            filled_qty = f.qty, avg_fill_price = f.avg_price, reject_reason = NULL, updated_at = now()
+       FROM (SELECT COALESCE(sum(qty), 0) AS qty, sum(qty * price) / NULLIF(sum(qty), 0) AS avg_price
+               FROM fills WHERE client_order_id = $1 AND broker = $4) f
+      WHERE client_order_id = $1 AND broker = $4 AND ${advancesSql('$2::text')}`,
+
+  /** The legs follow their entry: working once it filled, cancelled if it never did. */
+  settleLegs: () =>
+    `UPDATE orders SET status = $2, updated_at = now()
+      WHERE parent_client_order_id = $1 AND broker = $3 AND status = 'waiting'`,
+
+  /** One leg of a bracket filled: the other has nothing left to protect. */
+  cancelSiblingLegs: () =>
+    `UPDATE orders SET status = 'cancelled', reject_reason = $4, updated_at = now()
+      WHERE parent_client_order_id = $1 AND client_order_id <> $2 AND broker = $3 AND status IN ('open', 'waiting')`,
+
+  /** A placeholder order that turned out to belong to another (its fill was adopted). */
+  deleteOrder: () => `DELETE FROM orders WHERE client_order_id = $1 AND broker = $2`,
+
+  /** An execution, once: the same (broker, execution id) is never inserted twice. */
+  insertFill: () =>
+    `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, commission, ts)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (broker, broker_fill_id) DO NOTHING
+     RETURNING id`,
+
+  /**
+   * An execution unless the order's recorded fills already reach the cumulative filled quantity
+   * the broker reported with it: a late stream event after a reconciliation adds nothing.
+   */
+  insertFillGuarded: () =>
+    `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, commission, ts)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+      WHERE (SELECT COALESCE(sum(qty), 0) FROM fills WHERE client_order_id = $1) + $6 <= $10::numeric + 1e-9
+     ON CONFLICT (broker, broker_fill_id) DO NOTHING
+     RETURNING id`,
+
+  /** A fill recorded under a placeholder order moves to the order that really sent it. */
+  moveFill: () =>
+    `UPDATE fills SET client_order_id = $1
+      WHERE broker = $2 AND broker_fill_id = $3 AND client_order_id = $4
+      RETURNING broker_fill_id`,
+
+  /** A position as the broker holds it, with the protective orders we know for it. */
+  upsertPosition: () =>
+    `INSERT INTO positions (broker, symbol, qty, avg_price, stop_client_order_id, take_profit_client_order_id, opened_at)
+     VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
+     ON CONFLICT (broker, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price,
+       stop_client_order_id = EXCLUDED.stop_client_order_id,
+       take_profit_client_order_id = EXCLUDED.take_profit_client_order_id, updated_at = now()`,
+
+  /** A position's size and price only (its protective orders kept). */
+  upsertPositionSize: () =>
+    `INSERT INTO positions (broker, symbol, qty, avg_price) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (broker, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_price = EXCLUDED.avg_price, updated_at = now()`,
+
+  /** After an execution: the new quantity from the broker, the average moved only when adding. */
+  applyExecutionToPosition: () =>
+    `INSERT INTO positions (broker, symbol, qty, avg_price) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (broker, symbol) DO UPDATE SET
+       avg_price = CASE
+         WHEN abs(EXCLUDED.qty) > abs(positions.qty) AND sign(EXCLUDED.qty) = sign(positions.qty) OR positions.qty = 0
+           THEN (abs(positions.qty) * positions.avg_price + (abs(EXCLUDED.qty) - abs(positions.qty)) * $4)
+                / abs(EXCLUDED.qty)
+         WHEN sign(EXCLUDED.qty) <> sign(positions.qty) THEN $4
+         ELSE positions.avg_price END,
+       qty = EXCLUDED.qty, updated_at = now()`,
+
+  setProtection: () =>
+    `UPDATE positions SET stop_client_order_id = $3, take_profit_client_order_id = $4, updated_at = now()
+      WHERE broker = $1 AND symbol = $2`,
+
+  setStop: () =>
+    `UPDATE positions SET stop_client_order_id = $3, updated_at = now() WHERE broker = $1 AND symbol = $2`,
+
+  deletePosition: () => `DELETE FROM positions WHERE broker = $1 AND symbol = $2`,
+
+  /** Every position of the broker but the symbols given. */
+  deletePositionsExcept: () => `DELETE FROM positions WHERE broker = $1 AND NOT (symbol = ANY($2::text[]))`,
+
+  /** The local id of a broker order: by broker order id first (bracket legs), else by our id. */
+  resolveClientOrderId: () =>
+    `SELECT client_order_id FROM orders WHERE broker = $1 AND (broker_order_id = $2 OR client_order_id = $3)
+      ORDER BY (broker_order_id = $2) DESC LIMIT 1`,
+
+  /**
+   * Symbols an order of ours explains, so a fill the broker reports before our tables know it is
+   * not a stranger. A broker position in any other symbol is unexplained.
+   */
+  explainedSymbols: () => `SELECT DISTINCT symbol FROM orders o WHERE o.broker = $1 AND (${explains('o')})`,
+
+  /** Our positions at the broker that no order of ours explains. */
+  unexplainedPositions: () =>
+    `SELECT p.symbol, p.qty, p.avg_price FROM positions p
+      WHERE p.broker = $1 AND NOT EXISTS (
+        SELECT 1 FROM orders o WHERE o.broker = $1 AND o.symbol = p.symbol AND (${explains('o')}))
+      ORDER BY p.symbol`,
+};
