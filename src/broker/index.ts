@@ -1,4 +1,5 @@
-export * from './alpaca/index.ts';
+export * from '../venues/alpaca/broker/index.ts';
+export * from '../venues/mt5/broker/index.ts';
 export type {
   Account,
   BracketRequest,
@@ -17,7 +18,6 @@ export type {
   Position,
 } from './broker.ts';
 export { liveStopOf, protectiveStop } from './broker.ts';
-export * from './mt5/index.ts';
 export { BrokerNotConnectedError } from './not-connected.ts';
 export { matchPrice, type PaperBook, slipPrice } from './paper/book.ts';
 export {

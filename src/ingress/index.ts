@@ -1,8 +1,8 @@
+export { type Mt5RoutesOptions, mt5Routes, tokenMatches } from '../venues/mt5/mt5-routes.ts';
 export { AuthFailureLimiter, bearerMatches } from './auth.ts';
 export type { IngressDeps, MarketView } from './deps.ts';
 export { listReportFiles, readInside, resolveInside } from './files.ts';
 export { simMarketView } from './market-view.ts';
-export { type Mt5RoutesOptions, mt5Routes, tokenMatches } from './mt5-routes.ts';
 export { openApiDocument } from './openapi.ts';
 export {
   createIngressApp,

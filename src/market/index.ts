@@ -1,4 +1,5 @@
-export * from './alpaca/index.ts';
+export * from '../venues/alpaca/feed/index.ts';
+export * from '../venues/mt5/feed/index.ts';
 export {
   barAt,
   barSchema,
@@ -18,7 +19,6 @@ export {
 export { csvRowSchema, parseDateText } from './csv-row.ts';
 export { MarketDataError } from './errors.ts';
 export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
-export * from './mt5/index.ts';
 export {
   createRandom,
   generateSimSeries,

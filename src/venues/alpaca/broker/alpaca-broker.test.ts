@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AlpacaFake, startAlpacaFake } from '../../../test/fakes/alpaca/server.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { Secret } from '../../config/index.ts';
-import { createLogger, silentLogger } from '../../logging/index.ts';
-import { reconcile } from '../reconcile.ts';
+import { type AlpacaFake, startAlpacaFake } from '../../../../test/fakes/alpaca/server.ts';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database.ts';
+import { reconcile } from '../../../broker/reconcile.ts';
+import { Secret } from '../../../config/index.ts';
+import { createLogger, silentLogger } from '../../../logging/index.ts';
 import { AlpacaBroker } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
 import { BrokerForbiddenError, BrokerResponseError, LiveTradingNotConfirmedError } from './errors.ts';

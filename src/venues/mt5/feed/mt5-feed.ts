@@ -1,6 +1,6 @@
-import type { Queryable } from '../../store/index.ts';
-import { seriesFromBars } from '../bar.ts';
-import type { Bar, Feed, FeedRange, FeedResult } from '../feed.ts';
+import { seriesFromBars } from '../../../market/bar.ts';
+import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/feed.ts';
+import type { Queryable } from '../../../store/index.ts';
 
 export interface Mt5FeedOptions {
   db: Queryable;

@@ -1,9 +1,13 @@
-import type { Logger } from '../../logging/index.ts';
-import type { Queryable } from '../../store/index.ts';
-import type { Account, Broker, Order, OrderRequest, Position } from '../broker.ts';
-import type { BrokerSnapshot, LocalOpenOrder, ReconcileSource } from '../reconcile.ts';
-import { type BrokerOrderState, recordOrderIntent, recordOrderStates } from '../reconcile-ledger.ts';
-import { reconcileSql } from '../reconcile-sql.ts';
+import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/broker.ts';
+import type { BrokerSnapshot, LocalOpenOrder, ReconcileSource } from '../../../broker/reconcile.ts';
+import {
+  type BrokerOrderState,
+  recordOrderIntent,
+  recordOrderStates,
+} from '../../../broker/reconcile-ledger.ts';
+import { reconcileSql } from '../../../broker/reconcile-sql.ts';
+import type { Logger } from '../../../logging/index.ts';
+import type { Queryable } from '../../../store/index.ts';
 import type { AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
 import { BrokerError, BrokerRejectedError, OrderOutcomeUnknownError } from './errors.ts';
 import { orderStates, splitLegId, toOrder } from './mapping.ts';

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Logger } from '../../logging/index.ts';
+import type { Logger } from '../../../logging/index.ts';
 import type { AlpacaCredentials } from './http.ts';
 import { type AlpacaTradeUpdate, streamMessageSchema, tradeUpdateSchema } from './schemas.ts';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { Secret } from '../../config/index.ts';
-import type { Logger } from '../../logging/index.ts';
+import type { Secret } from '../../../config/index.ts';
+import type { Logger } from '../../../logging/index.ts';
 import {
   BrokerAuthError,
   type BrokerError,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AlpacaFake, startAlpacaFake } from '../../../test/fakes/alpaca/server.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { waitFor } from '../../../test/support/wait.ts';
-import { Secret } from '../../config/index.ts';
-import { silentLogger } from '../../logging/index.ts';
+import { type AlpacaFake, startAlpacaFake } from '../../../../test/fakes/alpaca/server.ts';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database.ts';
+import { waitFor } from '../../../../test/support/wait.ts';
+import { Secret } from '../../../config/index.ts';
+import { silentLogger } from '../../../logging/index.ts';
 import { AlpacaBroker } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
 

@@ -1,6 +1,6 @@
-import { type AlpacaSection, alpacaEndpoints, type Config } from '../../config/index.ts';
-import type { Logger } from '../../logging/index.ts';
-import { type ReconcileOptions, type ReconcileResult, reconcile } from '../reconcile.ts';
+import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../broker/reconcile.ts';
+import { type AlpacaSection, alpacaEndpoints, type Config } from '../../../config/index.ts';
+import type { Logger } from '../../../logging/index.ts';
 import { AlpacaBroker, type LedgerStore } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
 import { BrokerCredentialsMissingError, LiveTradingNotConfirmedError } from './errors.ts';

@@ -1,8 +1,8 @@
-import type { Config } from '../../config/index.ts';
-import { SignetError } from '../../errors/index.ts';
-import type { Account, Broker, Order, OrderRequest, Position } from '../broker.ts';
-import { BrokerNotConnectedError } from '../not-connected.ts';
-import { recordOrderIntent } from '../reconcile-ledger.ts';
+import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/broker.ts';
+import { BrokerNotConnectedError } from '../../../broker/not-connected.ts';
+import { recordOrderIntent } from '../../../broker/reconcile-ledger.ts';
+import type { Config } from '../../../config/index.ts';
+import { SignetError } from '../../../errors/index.ts';
 import { mt5BrokerName, queueCommand, type TransactionalStore } from './bridge.ts';
 import { lotsFor, type SymbolSpec } from './lots.ts';
 import { type OrderRow, orderFromRow, type TicketRow, toSpec } from './mt5-rows.ts';

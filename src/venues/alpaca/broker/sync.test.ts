@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AlpacaFake, startAlpacaFake } from '../../../test/fakes/alpaca/server.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { waitFor } from '../../../test/support/wait.ts';
-import { brokerSectionSchema, loadConfig, Secret } from '../../config/index.ts';
-import { silentLogger } from '../../logging/index.ts';
-import { recordExecution } from '../reconcile-ledger.ts';
+import { type AlpacaFake, startAlpacaFake } from '../../../../test/fakes/alpaca/server.ts';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database.ts';
+import { waitFor } from '../../../../test/support/wait.ts';
+import { recordExecution } from '../../../broker/reconcile-ledger.ts';
+import { brokerSectionSchema, loadConfig, Secret } from '../../../config/index.ts';
+import { silentLogger } from '../../../logging/index.ts';
 import { AlpacaBroker } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
 import { BrokerRejectedError, LiveTradingNotConfirmedError } from './errors.ts';

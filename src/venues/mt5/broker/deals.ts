@@ -1,5 +1,5 @@
-import { publishWith } from '../../bus/index.ts';
-import type { Queryable } from '../../store/index.ts';
+import { publishWith } from '../../../bus/index.ts';
+import type { Queryable } from '../../../store/index.ts';
 import { mt5BrokerName, type Reply } from './bridge.ts';
 import { unitsFor } from './lots.ts';
 import type { EaDeals } from './schemas.ts';

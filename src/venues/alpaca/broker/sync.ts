@@ -1,7 +1,7 @@
-import type { Logger } from '../../logging/index.ts';
-import { type ReconcileOptions, type ReconcileResult, reconcile } from '../reconcile.ts';
-import { recordExecution, recordOrderStates } from '../reconcile-ledger.ts';
-import { reconcileSql } from '../reconcile-sql.ts';
+import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../broker/reconcile.ts';
+import { recordExecution, recordOrderStates } from '../../../broker/reconcile-ledger.ts';
+import { reconcileSql } from '../../../broker/reconcile-sql.ts';
+import type { Logger } from '../../../logging/index.ts';
 import type { AlpacaBroker, LedgerStore } from './alpaca-broker.ts';
 import type { AlpacaCredentials } from './http.ts';
 import { orderStates } from './mapping.ts';

@@ -1,4 +1,4 @@
-import { type Fault, SignetError } from '../../errors/index.ts';
+import { type Fault, SignetError } from '../../../errors/index.ts';
 
 /**
  * Errors of a networked broker. Each says whose fault it is and whether a retry can help, so

@@ -21,9 +21,9 @@ import {
   recordPositions,
   type TransactionalStore,
   takeNextCommand,
-} from '../broker/index.ts';
-import type { Secret } from '../config/index.ts';
-import type { Logger } from '../logging/index.ts';
+} from '../../broker/index.ts';
+import type { Secret } from '../../config/index.ts';
+import type { Logger } from '../../logging/index.ts';
 
 /**
  * The EA bridge's HTTP contract (`/mt5/v1`, mt5-bridge.md section 5) as a Fastify plugin. The

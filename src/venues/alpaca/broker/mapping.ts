@@ -1,5 +1,5 @@
-import type { Order, OrderLeg, OrderStatus } from '../broker.ts';
-import type { BrokerOrderState } from '../reconcile-ledger.ts';
+import type { Order, OrderLeg, OrderStatus } from '../../../broker/broker.ts';
+import type { BrokerOrderState } from '../../../broker/reconcile-ledger.ts';
 import type { AlpacaOrder } from './schemas.ts';
 
 /** Alpaca's order statuses in Signet's five. `held` is a bracket leg waiting for its entry. */

@@ -1,5 +1,5 @@
-import { publishWith } from '../../bus/index.ts';
-import type { Queryable } from '../../store/index.ts';
+import { publishWith } from '../../../bus/index.ts';
+import type { Queryable } from '../../../store/index.ts';
 import type { Reply } from './bridge.ts';
 import type { EaBars } from './schemas.ts';
 import { mt5Sql } from './sql.ts';

@@ -1,4 +1,8 @@
 import type { z } from 'zod';
+import { alpacaEndpoints, type Config } from '../../../config/index.ts';
+import type { Logger } from '../../../logging/index.ts';
+import { seriesFromBars } from '../../../market/bar.ts';
+import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/feed.ts';
 import {
   type AlpacaBar,
   AlpacaHttp,
@@ -7,11 +11,7 @@ import {
   BrokerForbiddenError,
   latestBarsSchema,
   multiBarsSchema,
-} from '../../broker/index.ts';
-import { alpacaEndpoints, type Config } from '../../config/index.ts';
-import type { Logger } from '../../logging/index.ts';
-import { seriesFromBars } from '../bar.ts';
-import type { Bar, Feed, FeedRange, FeedResult } from '../feed.ts';
+} from '../broker/index.ts';
 
 export interface AlpacaFeedOptions {
   /** Market-data transport (host https://data.alpaca.markets, same keys as trading). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { publishWith } from '../../bus/index.ts';
-import type { Queryable } from '../../store/index.ts';
+import { publishWith } from '../../../bus/index.ts';
+import type { Queryable } from '../../../store/index.ts';
 import { unitsFor } from './lots.ts';
 import type { EaAck, EaCommand, EaHeartbeat, EaPositions } from './schemas.ts';
 import { mt5Sql } from './sql.ts';
