@@ -59,7 +59,7 @@ export function watchdogBroker(config: Config, logger: Logger, store: Store): Br
 }
 
 /**
- * The configuration as the watchdog sees it: its own Alpaca keys and database URL where they
+ * The configuration as the watchdog sees it: its own venue keys and database URL where they
  * are set (SIGNET_WATCHDOG_*), so it can still flatten when the brain's keys are revoked or its
  * role is locked out; otherwise the brain's.
  */
@@ -70,11 +70,8 @@ export function watchdogView(config: Config): Config {
     secrets: {
       ...config.secrets,
       databaseUrl: own.databaseUrl ?? config.secrets.databaseUrl,
-      broker: {
-        ...config.secrets.broker,
-        alpacaKeyId: own.alpacaKeyId ?? config.secrets.broker.alpacaKeyId,
-        alpacaSecretKey: own.alpacaSecretKey ?? config.secrets.broker.alpacaSecretKey,
-      },
+      // The config reads a venue's own set whole or not at all, so no brain key is mixed in.
+      broker: { ...config.secrets.broker, ...own.broker },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../broker/reconcile.ts';
-import { type AlpacaSection, alpacaEndpoints, type Config } from '../../../config/index.ts';
+import type { Config } from '../../../config/index.ts';
 import type { Logger } from '../../../logging/index.ts';
+import { type AlpacaSection, alpacaEndpoints } from '../config-section.ts';
 import { AlpacaBroker, type LedgerStore } from './alpaca-broker.ts';
 import { AlpacaTradingClient } from './client.ts';
 import { BrokerCredentialsMissingError, LiveTradingNotConfirmedError } from './errors.ts';

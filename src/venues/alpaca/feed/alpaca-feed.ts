@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { alpacaEndpoints, type Config } from '../../../config/index.ts';
+import type { Config } from '../../../config/index.ts';
 import type { Logger } from '../../../logging/index.ts';
 import { seriesFromBars } from '../../../market/bar.ts';
 import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/feed.ts';
@@ -12,6 +12,7 @@ import {
   latestBarsSchema,
   multiBarsSchema,
 } from '../broker/index.ts';
+import { alpacaEndpoints } from '../config-section.ts';
 
 export interface AlpacaFeedOptions {
   /** Market-data transport (host https://data.alpaca.markets, same keys as trading). */
