@@ -17,7 +17,7 @@ export type {
   PortfolioView,
   Position,
 } from './broker.ts';
-export { liveStopOf, protectiveStop } from './broker.ts';
+export { liveStopOf, positionSide, protectiveStop } from './broker.ts';
 export { BrokerNotConnectedError } from './not-connected.ts';
 export { matchPrice, type PaperBook, slipPrice } from './paper/book.ts';
 export {
