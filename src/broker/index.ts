@@ -1,5 +1,3 @@
-export * from '../venues/alpaca/broker/index.ts';
-export * from '../venues/mt5/broker/index.ts';
 export type {
   Account,
   BracketRequest,

@@ -1,4 +1,3 @@
-export { type Mt5RoutesOptions, mt5Routes, tokenMatches } from '../venues/mt5/mt5-routes.ts';
 export { AuthFailureLimiter, bearerMatches } from './auth.ts';
 export type { IngressDeps, MarketView } from './deps.ts';
 export { listReportFiles, readInside, resolveInside } from './files.ts';

@@ -1,5 +1,3 @@
-export * from '../venues/alpaca/feed/index.ts';
-export * from '../venues/mt5/feed/index.ts';
 export {
   barAt,
   barSchema,
@@ -36,11 +34,9 @@ export {
   mt5PriceTick,
   type PriceTick,
   paperPriceTick,
-  priceTickFor,
   type RewardRisk,
   rewardToRisk,
   roundToTick,
   type TickRounding,
-  type TickVenue,
   tickDecimals,
 } from './ticks.ts';

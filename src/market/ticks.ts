@@ -7,8 +7,6 @@
 /** The tick for an order price at this price level (a venue's tick may depend on the price). */
 export type PriceTick = (price: number) => number;
 
-export type TickVenue = 'paper' | 'alpaca' | 'mt5';
-
 /** The paper broker fills any price; its prices keep the 4 decimals Signet always sent. */
 export const paperPriceTick: PriceTick = () => 0.0001;
 
@@ -26,13 +24,6 @@ export const alpacaPriceTick: PriceTick = (price) => (Math.abs(price) >= 1 ? 0.0
  * before (their prices were not rounded to their point then either).
  */
 export const mt5PriceTick: PriceTick = () => 0.00001;
-
-/** The tick per venue. */
-export function priceTickFor(venue: TickVenue): PriceTick {
-  if (venue === 'alpaca') return alpacaPriceTick;
-  if (venue === 'mt5') return mt5PriceTick;
-  return paperPriceTick;
-}
 
 /** Decimals of a tick such as 0.01 (2) or 0.0001 (4); ticks are powers of ten here. */
 export function tickDecimals(tick: number): number {

@@ -112,7 +112,7 @@ export interface VenueAdapter {
   watchdogBroker(config: Config, options: { logger: Logger; store: Store }): Broker | undefined;
   /** `signet doctor`'s checks named `broker` and `feed` for this venue. */
   readonly doctorChecks: readonly DoctorCheck[];
-  describe(config: Config, brain: { symbols: string[]; ingressUrl: string | undefined }): VenueDescription;
+  describe(config: Config, brain: { symbols: string[]; ingressUrl: string | null }): VenueDescription;
   /**
    * HTTP routes the venue needs on the brain's ingress (the MT5 EA's bridge), mounted under
    * `prefix`; undefined when none (or when their secret is not set).

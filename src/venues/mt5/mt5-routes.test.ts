@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { SimulatedEa } from '../../../test/support/simulated-ea.ts';
-import { eaHeartbeatAge, Mt5Broker, queueCommand } from '../../broker/index.ts';
 import { Secret } from '../../config/index.ts';
 import { silentLogger } from '../../logging/index.ts';
+import { eaHeartbeatAge, Mt5Broker, queueCommand } from './broker/index.ts';
 import { createIngressServer } from './mt5-routes.ts';
 
 const token = 's3cr3t-bridge-token';

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { Secret } from '../../config/index.ts';
+import type { Logger } from '../../logging/index.ts';
 import {
   ackSchema,
   applyAck,
@@ -21,9 +23,7 @@ import {
   recordPositions,
   type TransactionalStore,
   takeNextCommand,
-} from '../../broker/index.ts';
-import type { Secret } from '../../config/index.ts';
-import type { Logger } from '../../logging/index.ts';
+} from './broker/index.ts';
 
 /**
  * The EA bridge's HTTP contract (`/mt5/v1`, mt5-bridge.md section 5) as a Fastify plugin. The

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlpacaFake, startAlpacaFake } from '../../../../test/fakes/alpaca/server.ts';
-import { BrokerRejectedError } from '../../../broker/index.ts';
 import { Secret } from '../../../config/index.ts';
 import { silentLogger } from '../../../logging/index.ts';
+import { BrokerRejectedError } from '../broker/index.ts';
 import { AlpacaFeed } from './alpaca-feed.ts';
 
 let fake: AlpacaFake;
