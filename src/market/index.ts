@@ -28,10 +28,8 @@ export {
   simSeriesCache,
 } from './sim.ts';
 export {
-  alpacaPriceTick,
   decimalsOf,
   exact,
-  mt5PriceTick,
   type PriceTick,
   paperPriceTick,
   type RewardRisk,

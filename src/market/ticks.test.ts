@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { alpacaPriceTick } from '../venues/alpaca/price-tick.ts';
 import { venueNamed } from '../venues/index.ts';
-import { alpacaPriceTick, decimalsOf, exact, paperPriceTick, rewardToRisk, roundToTick } from './ticks.ts';
+import { decimalsOf, exact, paperPriceTick, rewardToRisk, roundToTick } from './ticks.ts';
 
 describe('price ticks', () => {
   it('puts prices on the grid, up, down or to the nearest tick; a price on a tick stays', () => {

@@ -1,10 +1,10 @@
 import { SignetError, ValidationError } from '../../errors/index.ts';
-import { alpacaPriceTick } from '../../market/index.ts';
 import type { VenueAdapter } from '../venue-adapter.ts';
 import { createAlpacaBroker, startAlpacaBroker } from './broker/index.ts';
 import { alpacaVenueConfig } from './config-section.ts';
 import { alpacaDoctorChecks } from './doctor.ts';
 import { createAlpacaFeed } from './feed/index.ts';
+import { alpacaPriceTick } from './price-tick.ts';
 
 /**
  * Alpaca: US equities over REST and the trade-updates stream, bars from its market-data API,

@@ -1,11 +1,11 @@
 import { SignetError } from '../../errors/index.ts';
-import { mt5PriceTick } from '../../market/index.ts';
 import type { VenueAdapter } from '../venue-adapter.ts';
 import { createMt5Broker } from './broker/index.ts';
 import { mt5VenueConfig } from './config-section.ts';
 import { mt5DoctorChecks } from './doctor.ts';
 import { mt5Routes } from './mt5-routes.ts';
 import { openMt5Feed } from './open-feed.ts';
+import { mt5PriceTick } from './price-tick.ts';
 
 /**
  * MetaTrader 5 through the SignetBridge EA: the EA polls the ingress (`/mt5/v1`) for commands

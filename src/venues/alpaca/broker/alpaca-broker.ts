@@ -1,4 +1,4 @@
-import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/broker.ts';
+import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/index.ts';
 import type { BrokerSnapshot, LocalOpenOrder, ReconcileSource } from '../../../broker/reconcile.ts';
 import {
   type BrokerOrderState,

@@ -1,4 +1,4 @@
-import type { Order, OrderLeg, OrderStatus } from '../../../broker/broker.ts';
+import type { Order, OrderLeg, OrderStatus } from '../../../broker/index.ts';
 import type { BrokerOrderState } from '../../../broker/reconcile-ledger.ts';
 import type { AlpacaOrder } from './schemas.ts';
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Config } from '../../../config/index.ts';
 import type { Logger } from '../../../logging/index.ts';
-import { seriesFromBars } from '../../../market/bar.ts';
-import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/feed.ts';
+import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/index.ts';
+import { seriesFromBars } from '../../../market/index.ts';
 import {
   type AlpacaBar,
   AlpacaHttp,

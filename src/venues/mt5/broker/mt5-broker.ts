@@ -1,5 +1,5 @@
-import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/broker.ts';
-import { BrokerNotConnectedError } from '../../../broker/not-connected.ts';
+import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/index.ts';
+import { BrokerNotConnectedError } from '../../../broker/index.ts';
 import { recordOrderIntent } from '../../../broker/reconcile-ledger.ts';
 import type { Config } from '../../../config/index.ts';
 import { SignetError } from '../../../errors/index.ts';

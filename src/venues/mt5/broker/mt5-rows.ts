@@ -1,4 +1,4 @@
-import type { Order, OrderStatus } from '../../../broker/broker.ts';
+import type { Order, OrderStatus } from '../../../broker/index.ts';
 import type { SymbolSpec } from './lots.ts';
 
 /** Rows the MT5 broker reads (orders and the EA's positions), and their mapping to the contract. */

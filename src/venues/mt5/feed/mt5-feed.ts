@@ -1,5 +1,5 @@
-import { seriesFromBars } from '../../../market/bar.ts';
-import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/feed.ts';
+import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/index.ts';
+import { seriesFromBars } from '../../../market/index.ts';
 import type { Queryable } from '../../../store/index.ts';
 
 export interface Mt5FeedOptions {
