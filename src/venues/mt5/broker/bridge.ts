@@ -7,7 +7,7 @@ import { mt5Sql } from './sql.ts';
 
 /**
  * The EA bridge's storage side: what each /mt5/v1 call does to the database. HTTP lives in
- * src/ingress/mt5-routes.ts; everything here takes a Queryable so a call's writes share one
+ * src/venues/mt5/mt5-routes.ts; everything here takes a Queryable so a call's writes share one
  * transaction with its msg_id claim (a repeated msg_id replays the stored answer, nothing else).
  */
 export interface TransactionalStore extends Queryable {
