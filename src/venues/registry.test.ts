@@ -117,6 +117,32 @@ describe('the venue registry', () => {
     ]);
   });
 
+  it('what config imports from here imports nothing but zod (so config stays the layer below)', () => {
+    const seen = new Set<string>();
+    const outside: string[] = [];
+    const walk = (full: string): void => {
+      if (seen.has(full)) return;
+      seen.add(full);
+      const source = ts.createSourceFile(full, readFileSync(full, 'utf8'), ts.ScriptTarget.Latest, true);
+      for (const statement of source.statements) {
+        if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+        const specifier = statement.moduleSpecifier.text;
+        if (specifier === 'zod') continue;
+        const target = path.resolve(path.dirname(full), specifier);
+        if (
+          !specifier.startsWith('.') ||
+          !target.startsWith(`${venuesDir}${path.sep}`) ||
+          target.endsWith('index.ts')
+        )
+          outside.push(`${path.relative(srcDir, full)} imports ${specifier}`);
+        else walk(target);
+      }
+    };
+    walk(path.join(venuesDir, 'config-sections.ts'));
+    expect(seen.size).toBeGreaterThan(3);
+    expect(outside).toEqual([]);
+  });
+
   it('has one adapter and one config per kind, the default first', () => {
     expect(venues.map((venue) => venue.kind)).toEqual(venueKinds);
     expect(Object.keys(venueConfigs)).toEqual(venueKinds);
