@@ -5,10 +5,11 @@
  * test (src/ledger/ledger.test.ts) covers every ledger function the other writers call.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { applyAck, type Order, queueCommand, recordDeals, takeNextCommand } from '../src/broker/index.ts';
+import type { Order } from '../src/broker/index.ts';
 import { recordIntent } from '../src/ledger/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { BrokerRecorder } from '../src/runtime/index.ts';
+import { applyAck, queueCommand, recordDeals, takeNextCommand } from '../src/venues/mt5/broker/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 
 let database: TestDatabase;

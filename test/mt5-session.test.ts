@@ -1,14 +1,15 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMt5Broker, type Mt5Broker } from '../src/broker/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, loadConfig, Secret } from '../src/config/index.ts';
-import { createIngressServer } from '../src/ingress/mt5-routes.ts';
 import type { Route, RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
-import { generateSimSeries, Mt5Feed } from '../src/market/index.ts';
+import { generateSimSeries } from '../src/market/index.ts';
 import { MarketSession } from '../src/runtime/index.ts';
+import { createMt5Broker, type Mt5Broker } from '../src/venues/mt5/broker/index.ts';
+import { Mt5Feed } from '../src/venues/mt5/feed/index.ts';
+import { createIngressServer } from '../src/venues/mt5/mt5-routes.ts';
 import { checkInvariants } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';

@@ -9,8 +9,8 @@ import { type BacktestRun, backtestSettingsSchema, fingerprint, runBacktest } fr
 /** Everything `signet backtest` can ask for, validated once. */
 export const backtestJobSchema = z
   .object({
-    /** alpaca and mt5 are the venues' bars (Alpaca's history API, or the bars the EA posted). */
-    feed: z.enum(['csv', 'sim', 'alpaca', 'mt5']),
+    /** csv files, the seeded sim market, or a venue's own bars by its kind (wired by the caller). */
+    feed: z.string().min(1),
     files: z.array(z.string().min(1)).default([]),
     symbols: z.array(z.string().min(1)).optional(),
     adjusted: z.boolean().default(false),
@@ -50,30 +50,36 @@ export interface BacktestJobResult {
   logged: number;
 }
 
-/** Feeds that need a connection (config, database): the caller wires them. */
-export type VenueFeeds = Partial<Record<'alpaca' | 'mt5', (symbols: string[] | undefined) => Feed>>;
+/** Feeds that need a connection (config, database), by venue kind: the caller wires them. */
+export type VenueFeeds = Readonly<Record<string, (symbols: string[] | undefined) => Feed>>;
 
 export function feedFor(job: z.output<typeof backtestJobSchema>, venues: VenueFeeds = {}): Feed {
-  if (job.feed === 'alpaca' || job.feed === 'mt5') {
-    const create = venues[job.feed];
-    if (!create)
-      throw new ValidationError(
-        `the ${job.feed} feed is not available here`,
-        [{ path: 'feed', message: 'not wired' }],
-        {
-          fix: 'Run it through `signet backtest`, which connects the venue from signet.yaml.',
-        },
-      );
-    return create(job.symbols);
-  }
   if (job.feed === 'sim')
     return simFeed({ seed: job.seed, bars: job.simBars, symbols: job.symbols ?? ['SIM'] });
-  return csvFeed({
-    files: job.files,
-    symbols: job.symbols,
-    adjusted: job.adjusted,
-    skipBadRows: job.skipBadRows,
-  });
+  if (job.feed === 'csv')
+    return csvFeed({
+      files: job.files,
+      symbols: job.symbols,
+      adjusted: job.adjusted,
+      skipBadRows: job.skipBadRows,
+    });
+  const create = Object.hasOwn(venues, job.feed) ? venues[job.feed] : undefined;
+  if (!create)
+    throw new ValidationError(
+      `the ${job.feed} feed is not available here`,
+      [
+        {
+          path: 'feed',
+          message: `not wired (here: csv, sim${Object.keys(venues)
+            .map((kind) => `, ${kind}`)
+            .join('')})`,
+        },
+      ],
+      {
+        fix: 'Use csv or sim, or a venue through `signet backtest`, which connects it from signet.yaml.',
+      },
+    );
+  return create(job.symbols);
 }
 
 /** Validates the job and loads its bars (only symbols with bars in the window). */
@@ -117,7 +123,7 @@ export async function runBacktestJob(
     /** Opens the database only when the log is to be written. */
     database?: () => Promise<{ transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> }>;
     onProgress?: (done: number, total: number) => void;
-    /** The venues' feeds (`--feed alpaca | mt5`). */
+    /** The venues' feeds (`--feed <venue>`). */
     venues?: VenueFeeds;
     /** Wall-clock suffix for the log's run id (a stored run must not reuse another's ids). */
     now?: () => number;

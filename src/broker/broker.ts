@@ -76,7 +76,10 @@ export interface Fill {
 
 export interface Position {
   symbol: string;
-  /** Shares held (long only in the paper broker). */
+  /**
+   * Units held: positive for a long position, negative for a short (as Alpaca reports one).
+   * The paper broker and the Risk Gate open longs only until short entries exist (issue 21).
+   */
   qty: number;
   avgPrice: number;
   stopClientOrderId: string | null;
@@ -149,7 +152,16 @@ export interface ClosedTrade {
   exitClientOrderId: string;
 }
 
-/** A stop-loss for a whole long position: what the monitor and the watchdog send when one is missing. */
+/** Which way a position points: the sign of its quantity. */
+export function positionSide(position: Pick<Position, 'qty'>): 'long' | 'short' {
+  return position.qty < 0 ? 'short' : 'long';
+}
+
+/**
+ * A stop-loss for a whole position: what the monitor and the watchdog send when one is missing.
+ * It closes the position, so its side is the position's opposite: a long gets a sell stop, a
+ * short a buy stop, for the whole quantity.
+ */
 export function protectiveStop(
   clientOrderId: string,
   position: Pick<Position, 'symbol' | 'qty'>,
@@ -158,10 +170,10 @@ export function protectiveStop(
   return {
     clientOrderId,
     symbol: position.symbol,
-    side: 'sell',
+    side: positionSide(position) === 'short' ? 'buy' : 'sell',
     type: 'stop',
     stopPrice,
-    qty: position.qty,
+    qty: Math.abs(position.qty),
     leg: 'stop_loss',
   };
 }

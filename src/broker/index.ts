@@ -1,4 +1,3 @@
-export * from './alpaca/index.ts';
 export type {
   Account,
   BracketRequest,
@@ -16,8 +15,7 @@ export type {
   PortfolioView,
   Position,
 } from './broker.ts';
-export { liveStopOf, protectiveStop } from './broker.ts';
-export * from './mt5/index.ts';
+export { liveStopOf, positionSide, protectiveStop } from './broker.ts';
 export { BrokerNotConnectedError } from './not-connected.ts';
 export { matchPrice, type PaperBook, slipPrice } from './paper/book.ts';
 export {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ValidationError } from '../errors/index.ts';
-import { type BrokerSecrets, readBrokerSecrets } from './broker-section.ts';
+import { isVenueKind, venueConfigs } from '../venues/config-sections.ts';
+import { type BrokerSecrets, readBrokerSecrets, readWatchdogBrokerSecrets } from './broker-section.ts';
 import { type LlmSecrets, readLlmSecrets } from './llm-section.ts';
 import { type ConfigFile, configFileSchema } from './schema.ts';
 import { Secret } from './secret.ts';
@@ -12,18 +13,17 @@ export interface Secrets {
   databaseUrl: Secret | undefined;
   /** API keys of LLM routes, by route name. */
   llm: LlmSecrets;
-  /** Alpaca keys and the MT5 EA token. */
+  /** The venues' keys and tokens, by the name each venue reads them under. */
   broker: BrokerSecrets;
   /** SIGNET_OPERATOR_TOKEN: required to resume after a halt (CLI and console). */
   operatorToken: Secret | undefined;
   /**
-   * The watchdog's own credentials, so it does not depend on the brain's:
-   * SIGNET_WATCHDOG_APCA_API_KEY_ID / SIGNET_WATCHDOG_APCA_API_SECRET_KEY (both, or neither) and
-   * SIGNET_WATCHDOG_DATABASE_URL. Unset: the watchdog uses the brain's.
+   * The watchdog's own credentials, so it does not depend on the brain's: the venues' own
+   * SIGNET_WATCHDOG_* variables (each venue's all, or none) and SIGNET_WATCHDOG_DATABASE_URL.
+   * Unset: the watchdog uses the brain's.
    */
   watchdog: {
-    alpacaKeyId: Secret | undefined;
-    alpacaSecretKey: Secret | undefined;
+    broker: BrokerSecrets;
     databaseUrl: Secret | undefined;
   };
 }
@@ -63,19 +63,21 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * Switching venue is one line: `broker.kind` decides the feed and the schedule mode unless the
- * file sets them (paper → sim feed, accelerated clock; alpaca or mt5 → that venue's bars, market
- * mode). Anything malformed is left alone for the schema to name.
+ * file sets them (each venue says which: the paper broker → sim feed, accelerated clock; a real
+ * venue → its own bars, market mode). Anything malformed is left alone for the schema to name.
  */
 export function withVenueDefaults(merged: Record<string, unknown>): Record<string, unknown> {
   const broker = merged.broker;
   const kind = isRecord(broker) ? broker.kind : undefined;
-  if (kind !== 'alpaca' && kind !== 'mt5') return merged;
+  if (!isVenueKind(kind)) return merged;
+  const defaults = venueConfigs[kind].defaults;
   const feed = merged.feed === undefined ? {} : merged.feed;
   const schedule = merged.schedule === undefined ? {} : merged.schedule;
   return {
     ...merged,
-    feed: isRecord(feed) && feed.kind === undefined ? { ...feed, kind } : feed,
-    schedule: isRecord(schedule) && schedule.mode === undefined ? { ...schedule, mode: 'market' } : schedule,
+    feed: isRecord(feed) && feed.kind === undefined ? { ...feed, kind: defaults.feed } : feed,
+    schedule:
+      isRecord(schedule) && schedule.mode === undefined ? { ...schedule, mode: defaults.mode } : schedule,
   };
 }
 
@@ -146,21 +148,16 @@ function secretOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
 }
 
 function watchdogSecrets(env: NodeJS.ProcessEnv): Secrets['watchdog'] {
-  const keyId = secretOf(env, 'SIGNET_WATCHDOG_APCA_API_KEY_ID');
-  const secretKey = secretOf(env, 'SIGNET_WATCHDOG_APCA_API_SECRET_KEY');
-  if ((keyId === undefined) !== (secretKey === undefined)) {
-    const missing = keyId ? 'SIGNET_WATCHDOG_APCA_API_SECRET_KEY' : 'SIGNET_WATCHDOG_APCA_API_KEY_ID';
+  const own = readWatchdogBrokerSecrets(env);
+  if (own.missing) {
+    const { variable, others } = own.missing;
     throw new ValidationError(
-      `${missing} is not set, but its pair is`,
-      [{ path: missing, message: 'missing' }],
+      `${variable} is not set, but ${others.join(', ')} is`,
+      [{ path: variable, message: 'missing' }],
       {
-        fix: "Export both of the watchdog's Alpaca keys, or neither (it then uses the brain's).",
+        fix: `Export ${[...others, variable].join(' and ')} for the watchdog, or none of them (it then uses the brain's).`,
       },
     );
   }
-  return {
-    alpacaKeyId: keyId,
-    alpacaSecretKey: secretKey,
-    databaseUrl: secretOf(env, 'SIGNET_WATCHDOG_DATABASE_URL'),
-  };
+  return { broker: own.secrets, databaseUrl: secretOf(env, 'SIGNET_WATCHDOG_DATABASE_URL') };
 }

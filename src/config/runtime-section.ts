@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { defaultVenueKind, venueConfigs, venueFeedKinds } from '../venues/config-sections.ts';
+
+const defaultFeedKind = venueConfigs[defaultVenueKind].defaults.feed;
 
 /**
  * The sections that shape a running Signet: where its files are, the market it watches, the
@@ -17,8 +20,8 @@ export const pathsSectionSchema = z
 
 export const feedSectionSchema = z
   .object({
-    /** Default: follows broker.kind (sim for paper, alpaca for alpaca, mt5 for mt5). */
-    kind: z.enum(['sim', 'csv', 'alpaca', 'mt5']).default('sim'),
+    /** Default: follows broker.kind (each venue's own bars; sim for the paper broker). csv: files. */
+    kind: z.enum([...venueFeedKinds, 'csv']).default(defaultFeedKind),
     sim: z
       .object({
         seed: z

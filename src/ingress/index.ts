@@ -2,7 +2,6 @@ export { AuthFailureLimiter, bearerMatches } from './auth.ts';
 export type { IngressDeps, MarketView } from './deps.ts';
 export { listReportFiles, readInside, resolveInside } from './files.ts';
 export { simMarketView } from './market-view.ts';
-export { type Mt5RoutesOptions, mt5Routes, tokenMatches } from './mt5-routes.ts';
 export { openApiDocument } from './openapi.ts';
 export {
   createIngressApp,

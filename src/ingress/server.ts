@@ -5,12 +5,12 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { backtestReportsPath } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
+import { venues } from '../venues/index.ts';
 import { AuthFailureLimiter, bearerMatches } from './auth.ts';
 import { registerCaptureRoutes } from './capture-routes.ts';
 import type { IngressDeps } from './deps.ts';
 import { registerEventStream } from './events.ts';
 import { listReportFiles, readInside } from './files.ts';
-import { mt5Routes } from './mt5-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerOperatorRoutes } from './operator-routes.ts';
 import { registerSafetyRoutes } from './safety-routes.ts';
@@ -107,16 +107,10 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
     ...(disabled ? { reason: disabled } : {}),
   }));
 
-  const mt5Token = config.secrets.broker.mt5Token;
-  if (mt5Token) {
-    await app.register(mt5Routes, {
-      prefix: '/mt5/v1',
-      store: options.store,
-      token: mt5Token,
-      logger,
-      heartbeatIntervalMs: config.broker.mt5.heartbeatIntervalMs,
-      pollIntervalS: config.broker.mt5.pollIntervalS,
-    });
+  // Routes a venue needs on the brain's ingress (the MT5 EA's bridge), each under its prefix.
+  for (const venue of venues) {
+    const routes = venue.ingressRoutes?.(config, { store: options.store, logger });
+    if (routes) await app.register(async (scope) => routes.register(scope), { prefix: routes.prefix });
   }
 
   if (disabled || !operatorToken) {

@@ -1,4 +1,3 @@
-export * from './alpaca/index.ts';
 export {
   barAt,
   barSchema,
@@ -18,7 +17,6 @@ export {
 export { csvRowSchema, parseDateText } from './csv-row.ts';
 export { MarketDataError } from './errors.ts';
 export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
-export * from './mt5/index.ts';
 export {
   createRandom,
   generateSimSeries,
@@ -30,17 +28,13 @@ export {
   simSeriesCache,
 } from './sim.ts';
 export {
-  alpacaPriceTick,
   decimalsOf,
   exact,
-  mt5PriceTick,
   type PriceTick,
   paperPriceTick,
-  priceTickFor,
   type RewardRisk,
   rewardToRisk,
   roundToTick,
   type TickRounding,
-  type TickVenue,
   tickDecimals,
 } from './ticks.ts';

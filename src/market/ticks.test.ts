@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  alpacaPriceTick,
-  decimalsOf,
-  exact,
-  paperPriceTick,
-  priceTickFor,
-  rewardToRisk,
-  roundToTick,
-} from './ticks.ts';
+import { alpacaPriceTick } from '../venues/alpaca/price-tick.ts';
+import { venueNamed } from '../venues/index.ts';
+import { decimalsOf, exact, paperPriceTick, rewardToRisk, roundToTick } from './ticks.ts';
 
 describe('price ticks', () => {
   it('puts prices on the grid, up, down or to the nearest tick; a price on a tick stays', () => {
@@ -25,9 +19,10 @@ describe('price ticks', () => {
     expect(alpacaPriceTick(11.055)).toBe(0.01);
     expect(alpacaPriceTick(1)).toBe(0.01);
     expect(alpacaPriceTick(0.6013)).toBe(0.0001);
-    expect(priceTickFor('alpaca')).toBe(alpacaPriceTick);
-    expect(priceTickFor('paper')).toBe(paperPriceTick);
-    expect(priceTickFor('mt5')(1.08123)).toBe(0.00001);
+    // Each venue's tick is its adapter's (the registry replaced priceTickFor).
+    expect(venueNamed('alpaca').priceTick).toBe(alpacaPriceTick);
+    expect(venueNamed('paper').priceTick).toBe(paperPriceTick);
+    expect(venueNamed('mt5').priceTick(1.08123)).toBe(0.00001);
   });
 
   it('computes reward:risk exactly on the prices given: no tolerance needed', () => {

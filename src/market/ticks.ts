@@ -7,32 +7,8 @@
 /** The tick for an order price at this price level (a venue's tick may depend on the price). */
 export type PriceTick = (price: number) => number;
 
-export type TickVenue = 'paper' | 'alpaca' | 'mt5';
-
 /** The paper broker fills any price; its prices keep the 4 decimals Signet always sent. */
 export const paperPriceTick: PriceTick = () => 0.0001;
-
-/**
- * US equities at Alpaca: SEC Rule 612 (Reg NMS sub-penny rule) allows $0.01 steps for prices
- * of $1.00 and above and $0.0001 below; Alpaca answers 422 "sub-penny increment does not fulfill
- * minimum pricing criteria" to an order price off that grid (alpacahq/alpaca-trade-api-go#260).
- */
-export const alpacaPriceTick: PriceTick = (price) => (Math.abs(price) >= 1 ? 0.01 : 0.0001);
-
-/**
- * MT5 symbols carry their own point (the EA's `digits`: 5 for most FX pairs, 3 for JPY pairs,
- * 1-2 for index CFDs). Until the broker layer reads it per symbol, prices go out on a grid of
- * 5 decimals: no 5-digit quote loses its last digit, and coarser symbols are no worse off than
- * before (their prices were not rounded to their point then either).
- */
-export const mt5PriceTick: PriceTick = () => 0.00001;
-
-/** The tick per venue. */
-export function priceTickFor(venue: TickVenue): PriceTick {
-  if (venue === 'alpaca') return alpacaPriceTick;
-  if (venue === 'mt5') return mt5PriceTick;
-  return paperPriceTick;
-}
 
 /** Decimals of a tick such as 0.01 (2) or 0.0001 (4); ticks are powers of ten here. */
 export function tickDecimals(tick: number): number {

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/index.ts';
 import { startScheduler } from '../pipeline/index.ts';
 import type { SkillRegistry } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { marketVenueKinds, venueFor, venues } from '../venues/index.ts';
 import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
 import { loadAgents } from './agent-runtime.ts';
 import { MarketSession, type MarketStatus } from './market-session.ts';
@@ -52,19 +53,21 @@ export interface BrainOptions {
   live?: boolean;
 }
 
-/** Which feed and broker each schedule mode can run with today. */
+/** Which feed and broker each schedule mode can run with today (each venue says where it trades). */
 function unsupported(config: Config): string | null {
+  const venue = venueFor(config);
+  const simVenues = venues.filter((each) => !each.market).map((each) => each.kind);
   if (config.schedule.mode === 'sim') {
     if (config.feed.kind !== 'sim')
       return `schedule.mode sim replays the sim feed: set feed.kind: sim (or schedule.mode: market for ${config.feed.kind})`;
-    if (config.broker.kind !== 'paper')
-      return `schedule.mode sim trades the paper broker: set broker.kind: paper, or schedule.mode: market to trade ${config.broker.kind}`;
+    if (venue.market)
+      return `schedule.mode sim trades the ${simVenues.join(' or ')} broker: set broker.kind: ${simVenues.join(' or ')}, or schedule.mode: market to trade ${venue.kind}`;
     return null;
   }
-  if (config.broker.kind === 'paper')
-    return 'schedule.mode market needs a real broker: set broker.kind: alpaca or mt5 (or schedule.mode: sim for the paper broker)';
-  if (config.feed.kind !== config.broker.kind)
-    return `broker.kind ${config.broker.kind} trades on its own bars: set feed.kind: ${config.broker.kind} (or remove feed.kind; it follows broker.kind)`;
+  if (!venue.market)
+    return `schedule.mode market needs a real broker: set broker.kind: ${marketVenueKinds().join(' or ')} (or schedule.mode: sim for the ${venue.kind} broker)`;
+  if (config.feed.kind !== venue.config.defaults.feed)
+    return `broker.kind ${venue.kind} trades on its own bars: set feed.kind: ${venue.config.defaults.feed} (or remove feed.kind; it follows broker.kind)`;
   return null;
 }
 

@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Broker, createAlpacaBroker, createMt5Broker } from '../broker/index.ts';
+import type { Broker } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { createStoreFromUrl, openStore, type Store, startEmbeddedPostgres } from '../store/index.ts';
+import { venueFor } from '../venues/index.ts';
 import { haltFileFor } from './halt.ts';
 import { logNotifier, type Notifier, Pager, webhookNotifier } from './pager.ts';
 import { heartbeatStatuses } from './status.ts';
@@ -47,19 +48,13 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
   }
 }
 
-/** The watchdog's own broker connection (the paper broker has none: it lives in the brain). */
+/** The watchdog's own broker connection (none where the broker lives in the brain, as the paper one does). */
 export function watchdogBroker(config: Config, logger: Logger, store: Store): Broker | undefined {
-  // Flattening only ever reduces risk, so it needs no --live confirmation.
-  if (config.broker.kind === 'alpaca') return createAlpacaBroker(config, { logger, liveConfirmed: true });
-  // The EA takes its commands from the database: the watchdog queues them on its own connection.
-  if (config.broker.kind === 'mt5') {
-    return createMt5Broker(config, store);
-  }
-  return undefined;
+  return venueFor(config).watchdogBroker(config, { logger, store });
 }
 
 /**
- * The configuration as the watchdog sees it: its own Alpaca keys and database URL where they
+ * The configuration as the watchdog sees it: its own venue keys and database URL where they
  * are set (SIGNET_WATCHDOG_*), so it can still flatten when the brain's keys are revoked or its
  * role is locked out; otherwise the brain's.
  */
@@ -70,11 +65,8 @@ export function watchdogView(config: Config): Config {
     secrets: {
       ...config.secrets,
       databaseUrl: own.databaseUrl ?? config.secrets.databaseUrl,
-      broker: {
-        ...config.secrets.broker,
-        alpacaKeyId: own.alpacaKeyId ?? config.secrets.broker.alpacaKeyId,
-        alpacaSecretKey: own.alpacaSecretKey ?? config.secrets.broker.alpacaSecretKey,
-      },
+      // The config reads a venue's own set whole or not at all, so no brain key is mixed in.
+      broker: { ...config.secrets.broker, ...own.broker },
     },
   };
 }

@@ -8,11 +8,12 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { waitFor } from '../../test/support/wait.ts';
-import { type Broker, createAlpacaBroker } from '../broker/index.ts';
+import type { Broker } from '../broker/index.ts';
 import type { Config, WatchdogSection } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { createStoreFromUrl, type Store } from '../store/index.ts';
+import { createAlpacaBroker } from '../venues/alpaca/broker/index.ts';
 import {
   haltLevelOrNull,
   logNotifier,

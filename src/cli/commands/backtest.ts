@@ -90,10 +90,16 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option('--warmup <n>', 'full pipeline: bars of history before the first cycle', '60')
     .action(async (flags: BacktestFlags) => {
       const feed = flags.feed ?? (flags.data && flags.data.length > 0 ? 'csv' : undefined);
-      if (feed !== 'csv' && feed !== 'sim' && feed !== 'alpaca' && feed !== 'mt5') {
+      const feeds = ['csv', 'sim', ...Object.keys(venueFeeds(context))];
+      if (feed === undefined || !feeds.includes(feed)) {
         throw new ValidationError(
           feed ? `unknown feed ${feed}` : 'no bars: give --data FILE... or --feed sim --seed N',
-          [{ path: feed ? '--feed' : '--data', message: feed ? 'not csv, sim, alpaca or mt5' : 'missing' }],
+          [
+            {
+              path: feed ? '--feed' : '--data',
+              message: feed ? `not ${feeds.slice(0, -1).join(', ')} or ${feeds.at(-1)}` : 'missing',
+            },
+          ],
           {
             fix: 'Pass --data path/to/bars.csv, or --feed sim --seed 42, or --feed alpaca --symbols AAPL.',
           },

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createAlpacaClient, createMt5Broker } from '../../broker/index.ts';
 import { type Config, type LlmRouteConfig, llmPresets, routeKeyEnv } from '../../config/index.ts';
-import { errorMessage, SignetError } from '../../errors/index.ts';
+import { errorMessage } from '../../errors/index.ts';
 import {
   createRoute,
   type OpenRejection,
@@ -11,49 +10,25 @@ import {
   probeRoutes,
   readOpenRejections,
 } from '../../llm/index.ts';
-import type { Logger } from '../../logging/index.ts';
-import { createAlpacaFeed } from '../../market/index.ts';
 import { SkillRegistry, shippedSkillsDir } from '../../skills/index.ts';
 import type { Store } from '../../store/index.ts';
+import {
+  type CheckResult,
+  type CheckStatus,
+  type DoctorCheck,
+  type DoctorContext,
+  failure,
+  venueFor,
+} from '../../venues/index.ts';
 import type { CliContext } from '../context.ts';
-import { mt5FeedCheck } from './doctor-mt5.ts';
 
 /**
  * `signet doctor`: a list of checks, each saying what is wrong and how to fix it. Other
  * concerns add theirs by pushing onto `doctorChecks` (e.g. the LLM routes), or by passing their
- * own list to `runDoctor`.
+ * own list to `runDoctor`. The check types live in the venues layer, which brings its own.
  */
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
-
-export interface CheckResult {
-  status: CheckStatus;
-  /** What was found, one line. */
-  detail: string;
-  /** What to do about it (warn and fail). */
-  fix?: string;
-}
-
-export interface DoctorContext {
-  config: Config;
-  logger: Logger;
-  /** Opens the database on first use (a failing open is the database check's finding). */
-  store(): Promise<Store>;
-  /** Send every skill's output schema to every route (default true; `--no-llm-probe` turns it off). */
-  probeLlm?: boolean;
-}
-
-export interface DoctorCheck {
-  name: string;
-  run(context: DoctorContext): Promise<CheckResult>;
-}
-
-export function failure(error: unknown, fallbackFix: string): CheckResult {
-  return {
-    status: 'fail',
-    detail: errorMessage(error),
-    fix: error instanceof SignetError && error.fix ? error.fix : fallbackFix,
-  };
-}
+export type { CheckResult, CheckStatus, DoctorCheck, DoctorContext } from '../../venues/index.ts';
+export { failure };
 
 export const databaseCheck: DoctorCheck = {
   name: 'database',
@@ -71,107 +46,20 @@ export const databaseCheck: DoctorCheck = {
   },
 };
 
-/** ACCOUNT_TRADE_MODE names; a real account takes entries only after `signet start --live`. */
-const accountKinds: Record<number, string> = { 0: 'demo', 1: 'contest', 2: 'real-money (needs --live)' };
+/** The configured venue's own check of this name (its broker, its feed). */
+function venueCheck(name: string): DoctorCheck {
+  return {
+    name,
+    async run(context) {
+      const venue = venueFor(context.config);
+      const check = venue.doctorChecks.find((each) => each.name === name);
+      return check ? check.run(context) : { status: 'skip', detail: `nothing to check for ${venue.kind}` };
+    },
+  };
+}
 
-export const brokerCheck: DoctorCheck = {
-  name: 'broker',
-  async run(context) {
-    const { config } = context;
-    const kind = config.broker.kind;
-    if (kind === 'paper') return { status: 'ok', detail: 'paper broker (simulated fills, no network)' };
-    if (kind === 'mt5') {
-      if (!config.secrets.broker.mt5Token)
-        return {
-          status: 'fail',
-          detail: `${config.broker.mt5.tokenEnv} is not set`,
-          fix: `Export ${config.broker.mt5.tokenEnv} with the token entered as InpToken in SignetBridge.mq5.`,
-        };
-      try {
-        const broker = createMt5Broker(config, await context.store());
-        const { terminalId, details, ageMs } = await broker.terminal();
-        if (ageMs === null)
-          return {
-            status: 'fail',
-            detail: `no heartbeat from terminal ${terminalId} (broker.mt5.terminalId)`,
-            fix: 'Attach SignetBridge.mq5 to a chart of that terminal, or correct broker.mt5.terminalId.',
-          };
-        const limit = config.broker.mt5.heartbeatIntervalMs * 3;
-        if (ageMs > limit)
-          return {
-            status: 'fail',
-            detail: `EA ${terminalId} last beat ${Math.round(ageMs / 1000)} s ago`,
-            fix: 'Check that MetaTrader 5 is running with the EA attached and Algo Trading on; see the Experts tab for WebRequest errors.',
-          };
-        const account = await broker.account();
-        if (details.trade_allowed === false)
-          return {
-            status: 'fail',
-            detail: `EA ${terminalId} beats, but trading is disabled in the terminal`,
-            fix: 'Press Algo Trading in MetaTrader 5 and tick "Allow Algo Trading" in the EA settings.',
-          };
-        return {
-          status: 'ok',
-          detail: `EA ${terminalId} beat ${Math.round(ageMs / 1000)} s ago, trading allowed, ${accountKinds[details.account?.trade_mode ?? 0] ?? 'unknown'} account, equity ${account.equity.toFixed(2)}`,
-        };
-      } catch (error) {
-        return failure(error, 'Attach SignetBridge.mq5 and check the database.');
-      }
-    }
-    try {
-      const client = createAlpacaClient(config, context.logger);
-      const account = await client.account();
-      const clock = await client.clock();
-      const mode = config.broker.alpaca.mode;
-      if (account.status !== 'ACTIVE' || account.trading_blocked || account.account_blocked) {
-        return {
-          status: 'fail',
-          detail: `Alpaca ${mode} account ${account.account_number ?? account.id} is ${account.status}${account.trading_blocked ? ', trading blocked' : ''}${account.account_blocked ? ', account blocked' : ''}`,
-          fix: 'Resolve the account status in the Alpaca dashboard.',
-        };
-      }
-      return {
-        status: 'ok',
-        detail: `Alpaca ${mode}: keys accepted, account ${account.status}, equity ${account.equity.toFixed(2)} ${account.currency}, market ${clock.is_open ? 'open' : `closed (opens ${clock.next_open})`}`,
-      };
-    } catch (error) {
-      return failure(error, 'Check APCA_API_KEY_ID / APCA_API_SECRET_KEY and broker.alpaca.mode.');
-    }
-  },
-};
-
-export const feedCheck: DoctorCheck = {
-  name: 'feed',
-  async run(context) {
-    const { config } = context;
-    if (config.broker.kind === 'mt5') return mt5FeedCheck(context);
-    if (config.broker.kind !== 'alpaca')
-      return { status: 'skip', detail: `no network feed for the ${config.broker.kind} broker` };
-    const section = config.broker.alpaca;
-    const symbols = section.symbols.length > 0 ? section.symbols : ['SPY'];
-    try {
-      const feed = createAlpacaFeed(config, context.logger, symbols);
-      const latest = await feed.latest();
-      const missing = symbols.filter((symbol) => !latest.some((bar) => bar.symbol === symbol));
-      if (missing.length > 0)
-        return {
-          status: 'warn',
-          detail: `no latest bar for ${missing.join(', ')}`,
-          fix: 'Check the symbols in broker.alpaca.symbols and the data feed (iex covers fewer symbols than sip).',
-        };
-      const newest = Math.max(...latest.map((bar) => bar.time));
-      return {
-        status: 'ok',
-        detail: `Alpaca data (${section.dataFeed}): latest bars for ${symbols.join(', ')}, newest ${new Date(newest).toISOString()}`,
-      };
-    } catch (error) {
-      return failure(
-        error,
-        'Check the market-data URL (broker.alpaca.dataUrl) and the data plan of the keys.',
-      );
-    }
-  },
-};
+export const brokerCheck = venueCheck('broker');
+export const feedCheck = venueCheck('feed');
 
 function onPath(binary: string): boolean {
   if (binary.includes('/')) return existsSync(binary);

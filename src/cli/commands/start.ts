@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { shortDeciders } from '../../agents/index.ts';
 import { type BrainStatus, startBrain } from '../../runtime/index.ts';
+import { venueFor } from '../../venues/index.ts';
 import type { CliContext } from '../context.ts';
 
 const money = (value: number) =>
@@ -41,28 +42,12 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       context.out(`  database : ${brain.store.maskedUrl}${config.secrets.databaseUrl ? '' : ' (embedded)'}`);
       context.out(`  data dir : ${config.dataPath}`);
       context.out(`  config   : ${config.source ?? 'defaults (no signet.yaml)'}`);
-      if (brain.mode === 'sim') {
-        context.out(
-          `  market   : sim feed (seed ${config.feed.sim.seed}: ${brain.symbols.join(', ')}), one bar every ${config.schedule.barIntervalMs} ms`,
-        );
-        context.out(
-          `  broker   : paper, cash ${money(config.paper.cash)}, commission ${config.paper.commission}`,
-        );
-      } else if (config.broker.kind === 'mt5') {
-        const mt5 = config.broker.mt5;
-        const symbols = brain.symbols.length > 0 ? brain.symbols.join(', ') : 'every symbol the EA posts';
-        context.out(
-          `  market   : MT5 ${mt5.timeframe} bars from the EA (${symbols}); a cycle on each newly closed bar`,
-        );
-        context.out(
-          `  broker   : MT5 terminal ${mt5.terminalId ?? '(the one that connects)'} through SignetBridge.mq5 at ${brain.ingress.url ? `${brain.ingress.url}mt5/v1` : 'nothing: the ingress is not listening, the EA cannot connect'}`,
-        );
-      } else {
-        context.out(
-          `  market   : Alpaca ${config.broker.alpaca.timeframe} bars of ${brain.symbols.join(', ')}; cycles at "${config.schedule.cycleCron}" ${config.schedule.timezone}`,
-        );
-        context.out(`  broker   : Alpaca ${config.broker.alpaca.mode}`);
-      }
+      const venue = venueFor(config).describe(config, {
+        symbols: brain.symbols,
+        ingressUrl: brain.ingress.url,
+      });
+      context.out(`  market   : ${venue.market}`);
+      context.out(`  broker   : ${venue.broker}`);
       context.out(
         `  agents   : ${brain.deciders} (as configured; the status line counts who actually decided)`,
       );

@@ -1,0 +1,293 @@
+import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/index.ts';
+import type { BrokerSnapshot, LocalOpenOrder, ReconcileSource } from '../../../broker/reconcile.ts';
+import {
+  type BrokerOrderState,
+  recordOrderIntent,
+  recordOrderStates,
+} from '../../../broker/reconcile-ledger.ts';
+import { markOrder } from '../../../ledger/index.ts';
+import type { Logger } from '../../../logging/index.ts';
+import type { Queryable } from '../../../store/index.ts';
+import type { AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
+import { BrokerError, BrokerRejectedError, OrderOutcomeUnknownError } from './errors.ts';
+import { orderStates, splitLegId, toOrder } from './mapping.ts';
+import { type AlpacaOrder, orderSchema } from './schemas.ts';
+
+export interface LedgerStore extends Queryable {
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+export interface AlpacaBrokerOptions {
+  client: AlpacaTradingClient;
+  logger: Logger;
+  /** Name in the ledger's `broker` column (default "alpaca"). */
+  name?: string;
+  /** When given, orders are recorded in `orders` before they are sent and after each answer. */
+  ledger?: LedgerStore;
+  /** Timeout of an order submission (default: the client's). */
+  submitTimeoutMs?: number;
+  /** How far back reconciliation lists closed orders (default 3 days). */
+  lookbackMs?: number;
+  now?: () => number;
+}
+
+/** Alpaca can only say "unknown" or "no" to these: they are looked up, never blindly resent. */
+function isOutcomeUnknown(error: unknown): boolean {
+  return (
+    error instanceof BrokerError && (error.code === 'broker_timeout' || error.code === 'broker_unavailable')
+  );
+}
+
+function isDuplicateId(error: unknown): boolean {
+  return error instanceof BrokerRejectedError && /client.?order.?id/i.test(error.message);
+}
+
+/**
+ * The `Broker` contract over Alpaca's Trading API (paper or live: only the URL and keys differ).
+ * Every method answers with a promise. Submissions carry our deterministic client order id; a
+ * submission whose answer is lost is looked up by that id before anything else is sent, and
+ * resent at most once, only when the broker says it does not have it.
+ */
+export class AlpacaBroker implements Broker, ReconcileSource {
+  readonly name: string;
+  readonly client: AlpacaTradingClient;
+  private readonly logger: Logger;
+  private readonly ledger: LedgerStore | undefined;
+  private readonly submitTimeoutMs: number | undefined;
+  private readonly lookbackMs: number;
+  private readonly now: () => number;
+  /** Submissions in this process: counted for tests and the doctor. */
+  sends = 0;
+
+  constructor(options: AlpacaBrokerOptions) {
+    this.name = options.name ?? 'alpaca';
+    this.client = options.client;
+    this.logger = options.logger;
+    this.ledger = options.ledger;
+    this.submitTimeoutMs = options.submitTimeoutMs;
+    this.lookbackMs = options.lookbackMs ?? 3 * 86_400_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async account(): Promise<Account> {
+    const account = await this.client.account();
+    return { cash: account.cash, equity: account.equity };
+  }
+
+  async positions(): Promise<Position[]> {
+    const [positions, open] = await Promise.all([
+      this.client.positions(),
+      // Legs of a filled entry: nested under a parent that is no longer open, so list all recent
+      // orders. A leg older than the lookback is not seen and the position reads as unprotected
+      // (a false alarm, never false safety).
+      this.client.listOrders({
+        status: 'all',
+        nested: true,
+        limit: 500,
+        direction: 'desc',
+        after: new Date(this.now() - this.lookbackMs).toISOString(),
+      }),
+    ]);
+    const working = open.flatMap((order) => orderStates(order));
+    const legOf = (symbol: string, leg: string) =>
+      working.find(
+        (state) =>
+          state.symbol === symbol &&
+          state.leg === leg &&
+          (state.status === 'open' || state.status === 'waiting'),
+      )?.clientOrderId ?? null;
+    return positions.map((position) => ({
+      symbol: position.symbol,
+      qty: position.qty,
+      avgPrice: position.avg_entry_price,
+      stopClientOrderId: legOf(position.symbol, 'stop_loss'),
+      takeProfitClientOrderId: legOf(position.symbol, 'take_profit'),
+      openedAt: 0,
+    }));
+  }
+
+  async submit(request: OrderRequest): Promise<Order> {
+    const body = toOrderBody(request);
+    if (this.ledger) await recordOrderIntent(this.ledger, this.name, request);
+    let placed: AlpacaOrder;
+    try {
+      placed = await this.place(body);
+    } catch (error) {
+      if (
+        this.ledger &&
+        error instanceof BrokerError &&
+        !isOutcomeUnknown(error) &&
+        error.status !== undefined
+      ) {
+        // The broker refused it (403/422): the order is final, with the broker's reason.
+        await markOrder(this.ledger, request.clientOrderId, 'rejected', error.message);
+      }
+      throw error;
+    }
+    const states = orderStates(placed, request.leg ?? 'entry');
+    if (this.ledger) {
+      await this.ledger.transaction((tx) => recordOrderStates(tx, this.name, states));
+    }
+    return toOrder(states[0]!, states, request.cycleId ?? null);
+  }
+
+  /** Sends, and on a lost answer looks the id up; resends once only when the broker says "no such order". */
+  private async place(body: AlpacaOrderBody): Promise<AlpacaOrder> {
+    for (let sends = 1; ; sends += 1) {
+      try {
+        this.sends += 1;
+        return await this.client.submitOrder(body, this.submitTimeoutMs);
+      } catch (error) {
+        if (isDuplicateId(error)) {
+          const existing = await this.lookup(body.client_order_id, error);
+          if (existing) return existing;
+          throw error;
+        }
+        if (!isOutcomeUnknown(error)) throw error;
+        this.logger.warn(
+          { clientOrderId: body.client_order_id, reason: (error as BrokerError).code },
+          'order submission unanswered: looking it up by client order id',
+        );
+        const existing = await this.lookup(body.client_order_id, error);
+        if (existing) return existing;
+        if (sends >= 2) throw new OrderOutcomeUnknownError(body.client_order_id, { cause: error });
+        this.logger.warn({ clientOrderId: body.client_order_id }, 'order not at the broker: resending once');
+      }
+    }
+  }
+
+  private async lookup(clientOrderId: string, original: unknown): Promise<AlpacaOrder | undefined> {
+    try {
+      return await this.client.orderByClientId(clientOrderId);
+    } catch (error) {
+      throw new OrderOutcomeUnknownError(clientOrderId, { cause: error ?? original });
+    }
+  }
+
+  /** The order (or bracket leg) with our id, with its family; undefined when the broker has none. */
+  private async family(
+    clientOrderId: string,
+  ): Promise<{ state: BrokerOrderState; family: BrokerOrderState[] } | undefined> {
+    const leg = splitLegId(clientOrderId);
+    const order = await this.client.orderByClientId(leg ? leg.parent : clientOrderId);
+    if (!order) return undefined;
+    const family = orderStates(order);
+    const state = family.find((each) => each.clientOrderId === clientOrderId);
+    return state ? { state, family } : undefined;
+  }
+
+  async getOrder(clientOrderId: string): Promise<Order | undefined> {
+    const found = await this.family(clientOrderId);
+    return found ? toOrder(found.state, found.family) : undefined;
+  }
+
+  /**
+   * Cancels an order of ours (a bracket leg by its `.sl`/`.tp` id). Alpaca cancels the rest of a
+   * bracket group with it, so cancelling one leg leaves the position without either.
+   */
+  async cancel(clientOrderId: string): Promise<Order | undefined> {
+    const found = await this.family(clientOrderId);
+    if (!found) return undefined;
+    if (found.state.status === 'open' || found.state.status === 'waiting') {
+      try {
+        await this.client.cancelOrder(found.state.brokerOrderId);
+      } catch (error) {
+        // 422 "not cancelable": it filled or was cancelled meanwhile; the fresh state says which.
+        if (!(error instanceof BrokerRejectedError)) throw error;
+      }
+    }
+    const after = (await this.family(clientOrderId)) ?? found;
+    if (this.ledger) await this.ledger.transaction((tx) => recordOrderStates(tx, this.name, after.family));
+    return toOrder(after.state, after.family);
+  }
+
+  /**
+   * Cancels every open order and closes every position with Alpaca's own close-all, which frees
+   * the shares held by protective legs before selling. The closing orders carry Alpaca's ids;
+   * `idPrefix` is not used by this broker.
+   */
+  async closeAll(_idPrefix: string): Promise<Order[]> {
+    const results = await this.client.closeAllPositions();
+    const orders: Order[] = [];
+    for (const result of results) {
+      const parsed = orderSchema.safeParse(result.body);
+      if (!parsed.success) {
+        this.logger.error(
+          { symbol: result.symbol, status: result.status },
+          'close-all: the broker did not close this position',
+        );
+        continue;
+      }
+      const states = orderStates(parsed.data, 'flatten');
+      if (this.ledger) await this.ledger.transaction((tx) => recordOrderStates(tx, this.name, states));
+      orders.push(toOrder(states[0]!, states));
+    }
+    return orders;
+  }
+
+  /** For reconciliation: recent orders (nested), positions, and a lookup of every open order of ours not listed. */
+  async snapshot(localOpen: readonly LocalOpenOrder[]): Promise<BrokerSnapshot> {
+    const oldestOpen = Math.min(
+      this.now() - this.lookbackMs,
+      ...localOpen.map((order) => order.submittedAt.getTime() - 60_000),
+    );
+    const listed: AlpacaOrder[] = [];
+    let after = new Date(oldestOpen).toISOString();
+    for (let page = 0; page < 100; page += 1) {
+      const batch = await this.client.listOrders({
+        status: 'all',
+        nested: true,
+        limit: 500,
+        direction: 'asc',
+        after,
+      });
+      listed.push(...batch);
+      if (batch.length < 500) break;
+      after = batch[batch.length - 1]!.submitted_at ?? batch[batch.length - 1]!.created_at;
+    }
+    const states = new Map<string, BrokerOrderState>();
+    for (const order of listed)
+      for (const state of orderStates(order)) states.set(state.clientOrderId, state);
+    const brokerIds = new Set([...states.values()].map((state) => state.brokerOrderId));
+    const unknownClientOrderIds: string[] = [];
+    for (const open of localOpen) {
+      if (states.has(open.clientOrderId) || (open.brokerOrderId && brokerIds.has(open.brokerOrderId)))
+        continue;
+      const leg = splitLegId(open.clientOrderId);
+      const order = await this.client.orderByClientId(leg ? leg.parent : open.clientOrderId);
+      if (!order) {
+        unknownClientOrderIds.push(open.clientOrderId);
+        continue;
+      }
+      for (const state of orderStates(order)) states.set(state.clientOrderId, state);
+    }
+    const positions = (await this.client.positions()).map((position) => ({
+      symbol: position.symbol,
+      qty: position.qty,
+      avgPrice: position.avg_entry_price,
+    }));
+    return { orders: [...states.values()], positions, unknownClientOrderIds };
+  }
+}
+
+const decimal = (value: number) => String(Number(value.toFixed(8)));
+
+export function toOrderBody(request: OrderRequest): AlpacaOrderBody {
+  const body: AlpacaOrderBody = {
+    symbol: request.symbol,
+    qty: decimal(request.qty),
+    side: request.side,
+    type: request.type,
+    time_in_force: request.bracket ? 'gtc' : 'day',
+    client_order_id: request.clientOrderId,
+  };
+  if (request.limitPrice !== undefined) body.limit_price = decimal(request.limitPrice);
+  if (request.stopPrice !== undefined) body.stop_price = decimal(request.stopPrice);
+  const bracket = request.bracket;
+  if (bracket && (bracket.stopLoss !== undefined || bracket.takeProfit !== undefined)) {
+    body.order_class = bracket.stopLoss !== undefined && bracket.takeProfit !== undefined ? 'bracket' : 'oto';
+    if (bracket.takeProfit !== undefined) body.take_profit = { limit_price: decimal(bracket.takeProfit) };
+    if (bracket.stopLoss !== undefined) body.stop_loss = { stop_price: decimal(bracket.stopLoss) };
+  }
+  return body;
+}

@@ -1,0 +1,191 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Secret } from '../../config/index.ts';
+import type { Logger } from '../../logging/index.ts';
+import {
+  ackSchema,
+  applyAck,
+  barsSchema,
+  chartQuerySchema,
+  dealsSchema,
+  heartbeatSchema,
+  type Mt5Reply,
+  maxBarsPerPost,
+  maxDealsPerPost,
+  oncePerMessage,
+  pollQuerySchema,
+  positionsSchema,
+  recordBars,
+  recordCapture,
+  recordDeals,
+  recordHeartbeat,
+  recordPositions,
+  type TransactionalStore,
+  takeNextCommand,
+} from './broker/index.ts';
+
+/**
+ * The EA bridge's HTTP contract (`/mt5/v1`, mt5-bridge.md section 5) as a Fastify plugin. The
+ * full ingress mounts it with `app.register(mt5Routes, { prefix: '/mt5/v1', ...dependencies })`.
+ * Only GET and POST (all WebRequest reliably has); the EA acts on status codes alone, so error
+ * bodies are small and optional; JSON bodies are parsed whatever their Content-Type, after one
+ * trailing NUL byte and whitespace are stripped (what StringToCharArray leaves behind).
+ */
+export interface Mt5RoutesOptions {
+  store: TransactionalStore;
+  /** The EA's shared secret (X-Bridge-Token). */
+  token: Secret;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  pollIntervalS: number;
+  /** Largest JSON body (default 256 KiB). */
+  jsonBodyLimit?: number;
+  /** Largest chart capture (default 2 MiB). */
+  imageBodyLimit?: number;
+}
+
+const imageTypes = new Set(['image/png', 'image/gif', 'image/bmp']);
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Constant-time: both sides are hashed to equal length, so neither length nor content leaks. */
+export function tokenMatches(expected: Secret, given: unknown): boolean {
+  if (typeof given !== 'string' || given.length === 0) return false;
+  return timingSafeEqual(digest(expected.reveal()), digest(given));
+}
+
+function parseJson<Schema extends z.ZodType>(
+  schema: Schema,
+  raw: unknown,
+): { value: z.output<Schema> } | { error: string } {
+  const buffer = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
+  let text = buffer.toString('utf8');
+  if (text.endsWith('\0')) text = text.slice(0, -1);
+  text = text.trimEnd();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { error: 'body: not JSON' };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { value: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { error: `${issue.path.map(String).join('.') || 'body'}: ${issue.message}` };
+}
+
+function send(reply: FastifyReply, result: Mt5Reply): FastifyReply {
+  if (result.status === 204 || !result.body) return reply.code(result.status).send();
+  return reply.code(result.status).send(result.body);
+}
+
+export async function mt5Routes(app: FastifyInstance, options: Mt5RoutesOptions): Promise<void> {
+  const { store, logger } = options;
+  const jsonLimit = options.jsonBodyLimit ?? 256 * 1024;
+  const imageLimit = options.imageBodyLimit ?? 2 * 1024 * 1024;
+
+  // Raw bytes for every content type (or none): JSON is parsed by the routes themselves.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: imageLimit }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!tokenMatches(options.token, request.headers['x-bridge-token'])) {
+      logger.warn({ ip: request.ip, url: request.url.split('?')[0] }, 'EA bridge: bad or missing token');
+      return reply.code(401).send();
+    }
+  });
+
+  const jsonRoute = <Schema extends z.ZodType<{ msg_id: string; terminal_id: string }>>(
+    path: string,
+    schema: Schema,
+    handle: (value: z.output<Schema>) => Promise<Mt5Reply> | Mt5Reply,
+  ) => {
+    app.post(path, { bodyLimit: jsonLimit }, async (request, reply) => {
+      const parsed = parseJson(schema, request.body);
+      if ('error' in parsed) return reply.code(400).send({ ok: false, error: parsed.error });
+      return send(reply, await handle(parsed.value));
+    });
+  };
+
+  jsonRoute('/heartbeat', heartbeatSchema, (heartbeat) =>
+    oncePerMessage(store, heartbeat.terminal_id, heartbeat.msg_id, 'heartbeat', (tx) =>
+      recordHeartbeat(tx, heartbeat, options),
+    ),
+  );
+
+  jsonRoute('/bars', barsSchema, (bars) => {
+    if (bars.bars.length > maxBarsPerPost)
+      return { status: 413, body: { ok: false, error: `bars: at most ${maxBarsPerPost}` } };
+    return oncePerMessage(store, bars.terminal_id, bars.msg_id, 'bars', (tx) => recordBars(tx, bars));
+  });
+
+  jsonRoute('/commands/ack', ackSchema, (ack) =>
+    oncePerMessage(store, ack.terminal_id, ack.msg_id, 'ack', (tx) => applyAck(tx, ack)),
+  );
+
+  jsonRoute('/deals', dealsSchema, (deals) => {
+    if (deals.deals.length > maxDealsPerPost)
+      return { status: 413, body: { ok: false, error: `deals: at most ${maxDealsPerPost}` } };
+    return oncePerMessage(store, deals.terminal_id, deals.msg_id, 'deals', (tx) => recordDeals(tx, deals));
+  });
+
+  jsonRoute('/positions', positionsSchema, (positions) =>
+    oncePerMessage(store, positions.terminal_id, positions.msg_id, 'positions', (tx) =>
+      recordPositions(tx, positions),
+    ),
+  );
+
+  app.post('/chart', { bodyLimit: imageLimit }, async (request, reply) => {
+    const query = chartQuerySchema.safeParse(request.query);
+    if (!query.success) {
+      const issue = query.error.issues[0]!;
+      return reply.code(400).send({ ok: false, error: `${issue.path.join('.')}: ${issue.message}` });
+    }
+    const contentType = String(request.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (!imageTypes.has(contentType))
+      return reply.code(400).send({ ok: false, error: 'content-type: image/png, image/gif or image/bmp' });
+    const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (bytes.length === 0) return reply.code(400).send({ ok: false, error: 'body: empty image' });
+    const { terminal_id: terminalId, msg_id: msgId, symbol, timeframe, t } = query.data;
+    return send(
+      reply,
+      await oncePerMessage(store, terminalId, msgId, 'chart', (tx) =>
+        recordCapture(tx, { terminalId, msgId, symbol, timeframe, t, contentType, bytes }),
+      ),
+    );
+  });
+
+  // Answered at once (never long-polled: the EA's thread is blocked while it waits).
+  app.get('/commands', async (request, reply) => {
+    const query = pollQuerySchema.safeParse(request.query);
+    if (!query.success) {
+      const issue = query.error.issues[0]!;
+      return reply.code(400).send({ ok: false, error: `${issue.path.join('.')}: ${issue.message}` });
+    }
+    const command = await takeNextCommand(store, query.data.terminal_id);
+    if (!command) return reply.code(204).send();
+    return reply.code(200).send(command);
+  });
+
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) logger.error({ err: error.message }, 'EA bridge request failed');
+    return reply.code(status).send(status >= 500 ? undefined : { ok: false, error: error.message });
+  });
+}
+
+/** A server with only the EA bridge mounted: for tests and a bridge-only deployment. */
+export async function createIngressServer(
+  options: Mt5RoutesOptions & { host?: string; port?: number },
+): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+  const app = Fastify({ logger: false });
+  await app.register(mt5Routes, { ...options, prefix: '/mt5/v1' });
+  const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  return { app, url, close: () => app.close() };
+}
