@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { createAlpacaClient, createMt5Broker } from '../../broker/index.ts';
 import { type Config, type LlmRouteConfig, llmPresets, routeKeyEnv } from '../../config/index.ts';
 import { errorMessage, SignetError } from '../../errors/index.ts';
+import { heartbeatStaleAfterMs } from '../../heartbeats/index.ts';
 import {
   createRoute,
   type OpenRejection,
@@ -96,7 +97,8 @@ export const brokerCheck: DoctorCheck = {
             detail: `no heartbeat from terminal ${terminalId} (broker.mt5.terminalId)`,
             fix: 'Attach SignetBridge.mq5 to a chart of that terminal, or correct broker.mt5.terminalId.',
           };
-        const limit = config.broker.mt5.heartbeatIntervalMs * 3;
+        // The watchdog's rule: the doctor must not pass an EA the watchdog already calls stale.
+        const limit = heartbeatStaleAfterMs(config.broker.mt5.heartbeatIntervalMs);
         if (ageMs > limit)
           return {
             status: 'fail',
