@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Bus } from '../../bus/index.ts';
-import { OperatorService } from '../../operator/index.ts';
 import { haltLevelNames, watchdogBroker, watchdogView } from '../../watchdog/index.ts';
 import type { CliContext } from '../context.ts';
+import { operatorService } from '../operator.ts';
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -24,15 +23,6 @@ const age = (ms: number) =>
       ? `${(ms / 60_000).toFixed(1)}m`
       : `${(ms / 3_600_000).toFixed(1)}h`;
 
-/** The operator service over the command's database; its bus only reads, and stops with the command. */
-async function operatorFor(context: CliContext): Promise<OperatorService> {
-  const store = await context.store();
-  const logger = context.logger();
-  const bus = new Bus({ store, logger });
-  context.onClose(() => bus.stop());
-  return new OperatorService({ store, bus, config: context.config(), logger });
-}
-
 export function registerHaltCommands(program: Command, context: CliContext): void {
   program
     .command('halt')
@@ -45,7 +35,7 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       if (!Number.isInteger(level) || level < 1 || level > 4)
         throw new Error(`--level "${options.level}" must be 1, 2, 3 or 4`);
       if (options.reason.trim().length < 3) throw new Error('--reason must say why (at least 3 characters)');
-      const operator = await operatorFor(context);
+      const operator = await operatorService(context);
       const result = await operator.halt(level, options.reason, 'cli');
       // No journal entry: the level already held, and nothing was done.
       if (result.journalPath === null) {
@@ -76,7 +66,7 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
     .option('--token-file <file>', 'file holding the operator token')
     .option('--token-stdin', 'read the operator token from standard input')
     .action(async (options: { ack?: string; tokenFile?: string; tokenStdin?: boolean }) => {
-      const operator = await operatorFor(context);
+      const operator = await operatorService(context);
       const current = await operator.currentHalt();
       // The operator reads what was halted, and why, before resuming.
       context.out(
@@ -101,7 +91,7 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
       const config = context.config();
-      const operator = await operatorFor(context);
+      const operator = await operatorService(context);
       const { halt, haltError, heartbeats, account } = await operator.status();
       // The watchdog's invariants, measured now (at the broker too, when it is a real one).
       const invariants = await operator
