@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { checkInvariants, HaltError, haltFileFor, raiseHalt, resumeTrading } from '../watchdog/index.ts';
-import type { IngressDeps } from './deps.ts';
-import { ingressSql } from './sql.ts';
+import type { OperatorService } from '../operator/index.ts';
+import { HaltError } from '../watchdog/index.ts';
 import { problem, type RouteTable } from './validation.ts';
 
 /** The safety side of the operator API: the watchdog's invariants, raising a halt, resuming. */
-export function registerSafetyRoutes(table: RouteTable, deps: IngressDeps): void {
-  const { store, config } = deps;
-  const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
-
+export function registerSafetyRoutes(table: RouteTable, operator: OperatorService): void {
   table.add(
     {
       method: 'GET',
@@ -16,22 +12,7 @@ export function registerSafetyRoutes(table: RouteTable, deps: IngressDeps): void
       summary:
         "The watchdog's invariants measured from the brain's tables (the watchdog process also asks its own broker connection)",
     },
-    async () => {
-      const account = await store.query<{ value: { highWaterMark?: number; equity?: number } }>(
-        ingressSql.appState(),
-        ['account.paper'],
-      );
-      const snapshot = account.rows[0]?.value;
-      const report = await checkInvariants({
-        config,
-        db: store,
-        broker: undefined,
-        databaseDownSince: null,
-        now: Date.now(),
-        highWaterMark: Number(snapshot?.highWaterMark ?? snapshot?.equity ?? 0),
-      });
-      return report;
-    },
+    async () => operator.invariants(),
   );
 
   table.add(
@@ -46,16 +27,8 @@ export function registerSafetyRoutes(table: RouteTable, deps: IngressDeps): void
       }),
     },
     async ({ body }) => {
-      const result = await raiseHalt(haltStore, {
-        level: body.level,
-        reason: body.reason,
-        setBy: 'operator',
-      });
-      deps.logger.warn(
-        { level: body.level, raised: result.raised },
-        'operator raised a halt through the API',
-      );
-      return result;
+      const { state, raised, databaseWritten } = await operator.halt(body.level, body.reason, 'api');
+      return { state, raised, databaseWritten };
     },
   );
 
@@ -76,16 +49,13 @@ export function registerSafetyRoutes(table: RouteTable, deps: IngressDeps): void
     },
     async ({ body, reply }) => {
       try {
-        const result = await resumeTrading(haltStore, config.secrets.operatorToken, {
+        const { previous } = await operator.resume({
           token: body.token,
           acknowledgement: body.acknowledgement,
           operator: body.operator,
+          by: 'api',
         });
-        deps.logger.warn(
-          { operator: body.operator, previousLevel: result.previous.level },
-          'trading resumed through the API',
-        );
-        return { resumed: true, previous: result.previous };
+        return { resumed: true, previous };
       } catch (error) {
         if (error instanceof HaltError) {
           const status = error.code === 'resume_no_ack' ? 400 : 403;

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { backtestReportsPath } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
+import { OperatorService } from '../operator/index.ts';
 import { venues } from '../venues/index.ts';
 import { AuthFailureLimiter, bearerMatches } from './auth.ts';
 import { registerCaptureRoutes } from './capture-routes.ts';
@@ -135,9 +136,10 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
       });
       const table = new RouteTable(api, '/api/v1');
       tables.push(table);
-      registerOperatorRoutes(table, options);
+      const operator = new OperatorService(options);
+      registerOperatorRoutes(table, options, operator);
       registerCaptureRoutes(table, options);
-      registerSafetyRoutes(table, options);
+      registerSafetyRoutes(table, operator);
       closeStreams = registerEventStream(table, options);
       // `signet backtest --report` writes here by default, so its reports show without any setting.
       const reportsDir = backtestReportsPath(config);

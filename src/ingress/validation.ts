@@ -107,3 +107,10 @@ export const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day like 20
 export function problem(code: string, message: string, fix?: string) {
   return { error: code, message, ...(fix ? { fix } : {}) };
 }
+
+/** A ticker as a query value. */
+export const symbolSchema = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z0-9._/-]+$/, 'letters, digits and . _ / - only');

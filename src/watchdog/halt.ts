@@ -91,7 +91,14 @@ export async function haltLevelOrNull(store: HaltStore): Promise<number | null> 
  */
 export async function raiseHalt(
   store: HaltStore,
-  request: { level: number; reason: string; setBy: string; journalPath?: string | null },
+  request: {
+    level: number;
+    reason: string;
+    setBy: string;
+    journalPath?: string | null;
+    /** The channel an operator raised it through (cli, api, telegram), carried on the bus message. */
+    by?: string;
+  },
 ): Promise<{ state: HaltState; raised: boolean; databaseWritten: boolean }> {
   const state: HaltState = {
     level: request.level,
@@ -119,7 +126,11 @@ export async function raiseHalt(
         fromAgent: request.setBy === 'operator' ? 'operator' : 'watchdog',
         toAgent: 'operator',
         topic: 'halt.raised',
-        payload: { ...state, previousLevel: existing.level },
+        payload: {
+          ...state,
+          previousLevel: existing.level,
+          ...(request.by === undefined ? {} : { by: request.by }),
+        },
       });
       return true;
     });
@@ -144,6 +155,8 @@ export interface ResumeRequest {
   token: string | undefined;
   acknowledgement: string | undefined;
   operator: string;
+  /** The channel the operator resumed through (cli, api, telegram), carried on the bus message. */
+  by?: string;
 }
 
 /**
@@ -202,6 +215,7 @@ export async function resumeTrading(
         previousLevel: previous.level,
         previousReason: previous.reason,
         at: resumed.setAt,
+        ...(request.by === undefined ? {} : { by: request.by }),
       },
     });
   });

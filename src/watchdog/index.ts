@@ -22,12 +22,12 @@ export { logNotifier, type Notifier, type Page, Pager, webhookNotifier } from '.
 export { spawnWatchdogIfNeeded, startWatchdog, watchdogBroker, watchdogView } from './process.ts';
 export {
   type AccountSnapshot,
+  type AccountState,
   accountSnapshotSchema,
   type HeartbeatStatus,
   heartbeatStatuses,
+  parseAccountSnapshot,
   readAccountSnapshot,
-  readJournalEntryText,
-  type StatusReport,
-  statusReport,
+  readAccountState,
 } from './status.ts';
 export { Watchdog, type WatchdogCheck, type WatchdogOptions } from './watchdog.ts';

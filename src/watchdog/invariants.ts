@@ -6,6 +6,7 @@ import {
   type Position,
 } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
+import { heartbeatStaleAfterMs } from '../heartbeats/index.ts';
 import { explainedSymbols } from '../ledger/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { watchdogSql } from './sql.ts';
@@ -67,7 +68,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
     for (const beat of await heartbeatStatuses(inputs.db)) {
       if (beat.name === 'watchdog') continue;
       const brain = beat.name === 'brain';
-      const limit = brain ? 2 * settings.brainHeartbeatMs : 2 * beat.expectedIntervalMs;
+      const limit = heartbeatStaleAfterMs(brain ? settings.brainHeartbeatMs : beat.expectedIntervalMs);
       const level = brain
         ? settings.deadBrainLevel
         : beat.kind === 'broker'

@@ -110,9 +110,7 @@ export async function spawnWatchdogIfNeeded(config: Config, store: Store, logger
   if (autostart === 'never' || (autostart === 'market' && config.schedule.mode !== 'market'))
     return `not started (watchdog.autostart: ${autostart})`;
   const beats = await heartbeatStatuses(store);
-  const running = beats.find(
-    (beat) => beat.name === 'watchdog' && beat.ageMs < 3 * config.watchdog.checkIntervalMs,
-  );
+  const running = beats.find((beat) => beat.name === 'watchdog' && !beat.stale);
   if (running) return `already running (pid ${running.pid ?? '?'})`;
   mkdirSync(config.dataPath, { recursive: true });
   const logFile = path.join(config.dataPath, 'watchdog.log');

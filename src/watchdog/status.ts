@@ -1,19 +1,9 @@
 import { z } from 'zod';
-import { readJournalEntry } from '../journal/index.ts';
+import { type HeartbeatStatus, readHeartbeats } from '../heartbeats/index.ts';
 import type { Queryable } from '../store/index.ts';
-import type { HaltState, HaltStore } from './halt.ts';
-import { readHalt } from './halt.ts';
 import { watchdogSql } from './sql.ts';
 
-export interface HeartbeatStatus {
-  name: string;
-  kind: string;
-  ageMs: number;
-  expectedIntervalMs: number;
-  /** Older than twice its promised interval. */
-  stale: boolean;
-  pid: number | null;
-}
+export type { HeartbeatStatus };
 
 export const accountSnapshotSchema = z.object({
   equity: z.number(),
@@ -25,60 +15,42 @@ export const accountSnapshotSchema = z.object({
 });
 export type AccountSnapshot = z.infer<typeof accountSnapshotSchema>;
 
-export interface StatusReport {
-  halt: HaltState | null;
-  haltError: string | null;
-  heartbeats: HeartbeatStatus[];
-  account: AccountSnapshot | null;
+/** Every heartbeat, stale by the one rule (`heartbeats/` `isHeartbeatStale`). */
+export async function heartbeatStatuses(store: Queryable): Promise<HeartbeatStatus[]> {
+  return await readHeartbeats(store);
 }
 
-export async function heartbeatStatuses(store: Queryable, staleFactor = 2): Promise<HeartbeatStatus[]> {
-  const rows = await store.query<{
-    name: string;
-    kind: string;
-    age_ms: number;
-    expected_interval_ms: number;
-    pid: number | null;
-  }>(watchdogSql.heartbeats());
-  return rows.rows.map((row) => ({
-    name: row.name,
-    kind: row.kind,
-    ageMs: Number(row.age_ms),
-    expectedIntervalMs: Number(row.expected_interval_ms),
-    stale: Number(row.age_ms) > staleFactor * Number(row.expected_interval_ms),
-    pid: row.pid,
-  }));
+/** The stored account row as written by the brain: its value unparsed, and when it was written. */
+export interface AccountState {
+  value: unknown;
+  updatedAt: string | null;
 }
 
-export async function readAccountSnapshot(store: Queryable): Promise<AccountSnapshot | null> {
-  const row = await store.query<{ value: unknown }>(watchdogSql.account());
-  const parsed = accountSnapshotSchema.safeParse(row.rows[0]?.value);
+/**
+ * The only function that knows where the brain keeps its account snapshot (the app_state key):
+ * the watchdog, `signet status` and the operator API all read it through here.
+ */
+export async function readAccountState(store: Queryable): Promise<AccountState | null> {
+  const result = await store.query<{ value: unknown; updated_at: Date | string | null }>(
+    watchdogSql.account(),
+  );
+  const row = result.rows[0];
+  if (!row) return null;
+  const updatedAt =
+    row.updated_at instanceof Date
+      ? row.updated_at.toISOString()
+      : row.updated_at == null
+        ? null
+        : String(row.updated_at);
+  return { value: row.value, updatedAt };
+}
+
+/** The snapshot the invariants rely on, or null when there is none or it lacks a field. */
+export function parseAccountSnapshot(state: AccountState | null): AccountSnapshot | null {
+  const parsed = accountSnapshotSchema.safeParse(state?.value);
   return parsed.success ? parsed.data : null;
 }
 
-/** What `signet status` shows: the halt (or why it cannot be read), heartbeats, the account. */
-export async function statusReport(store: HaltStore): Promise<StatusReport> {
-  let halt: HaltState | null = null;
-  let haltError: string | null = null;
-  try {
-    halt = await readHalt(store);
-  } catch (error) {
-    haltError = (error as Error).message;
-  }
-  return {
-    halt,
-    haltError,
-    heartbeats: await heartbeatStatuses(store.db),
-    account: await readAccountSnapshot(store.db),
-  };
-}
-
-/** The text of a journal entry (a halt's), or a line saying it cannot be read. */
-export async function readJournalEntryText(root: string, entryPath: string): Promise<string> {
-  try {
-    const entry = await readJournalEntry({ root, path: entryPath });
-    return entry.text;
-  } catch (error) {
-    return `(journal entry ${entryPath} cannot be read: ${(error as Error).message})`;
-  }
+export async function readAccountSnapshot(store: Queryable): Promise<AccountSnapshot | null> {
+  return parseAccountSnapshot(await readAccountState(store));
 }

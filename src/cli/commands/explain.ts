@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { Bus, messageToJson } from '../../bus/index.ts';
-import { explain } from '../../pipeline/index.ts';
+import { messageToJson } from '../../bus/index.ts';
 import type { CliContext } from '../context.ts';
 import { oneLine } from '../format.ts';
+import { operatorService } from '../operator.ts';
 
 export function registerExplainCommand(program: Command, context: CliContext): void {
   program
@@ -12,10 +12,8 @@ export function registerExplainCommand(program: Command, context: CliContext): v
     )
     .option('--json', 'machine-readable output')
     .action(async (id: string, options: { json?: boolean }) => {
-      const store = await context.store();
-      const bus = new Bus({ store, logger: context.logger() });
-      context.onClose(() => bus.stop());
-      const found = await explain(store, bus, id);
+      const operator = await operatorService(context);
+      const found = await operator.explain(id);
       if (!found) {
         const error = new Error(
           `no order or cycle "${id}": give a client order id (see \`signet bus tail\`) or a cycle id`,

@@ -1,19 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { writeJournalEntry } from '../../journal/index.ts';
-import {
-  checkInvariants,
-  haltFileFor,
-  haltLevelNames,
-  raiseHalt,
-  readHalt,
-  readJournalEntryText,
-  resumeTrading,
-  statusReport,
-  watchdogBroker,
-  watchdogView,
-} from '../../watchdog/index.ts';
+import { haltLevelNames, watchdogBroker, watchdogView } from '../../watchdog/index.ts';
 import type { CliContext } from '../context.ts';
+import { operatorService } from '../operator.ts';
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -46,33 +35,20 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       if (!Number.isInteger(level) || level < 1 || level > 4)
         throw new Error(`--level "${options.level}" must be 1, 2, 3 or 4`);
       if (options.reason.trim().length < 3) throw new Error('--reason must say why (at least 3 characters)');
-      const config = context.config();
-      const store = await context.store();
-      const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
-      const current = await readHalt(haltStore).catch(() => null);
-      if (current && current.level >= level) {
-        if (options.json) context.json({ raised: false, state: current });
-        else context.out(`already at level ${current.level} (${current.reason}); the level was not lowered`);
+      const operator = await operatorService(context);
+      const result = await operator.halt(level, options.reason, 'cli');
+      // No journal entry: the level already held, and nothing was done.
+      if (result.journalPath === null) {
+        if (options.json) context.json({ raised: false, state: result.state });
+        else
+          context.out(
+            `already at level ${result.state.level} (${result.state.reason}); the level was not lowered`,
+          );
         return;
       }
-      const written = await writeJournalEntry(
-        {
-          ts: new Date(),
-          agent: 'operator',
-          outcome: 'halted',
-          decidedBy: 'operator',
-          notes: [`Operator raised the halt to level ${level} (${haltLevelNames[level]}): ${options.reason}`],
-        },
-        { db: store, root: config.paths.contextDir },
-      );
-      const result = await raiseHalt(haltStore, {
-        level,
-        reason: options.reason,
-        setBy: 'operator',
-        journalPath: written.path,
-      });
       if (options.json) {
-        context.json(result);
+        const { state, raised, databaseWritten } = result;
+        context.json({ state, raised, databaseWritten });
         return;
       }
       context.out(
@@ -80,7 +56,7 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
           ? `halt level ${result.state.level} (${haltLevelNames[result.state.level]}): ${result.state.reason}`
           : `already at level ${result.state.level} (${result.state.reason}); the level was not lowered`,
       );
-      context.out(`journal: ${written.path}`);
+      context.out(`journal: ${result.journalPath}`);
     });
 
   program
@@ -90,38 +66,22 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
     .option('--token-file <file>', 'file holding the operator token')
     .option('--token-stdin', 'read the operator token from standard input')
     .action(async (options: { ack?: string; tokenFile?: string; tokenStdin?: boolean }) => {
-      const config = context.config();
-      const store = await context.store();
-      const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
-      const current = await readHalt(haltStore);
+      const operator = await operatorService(context);
+      const current = await operator.currentHalt();
       // The operator reads what was halted, and why, before resuming.
       context.out(
         `current halt level ${current.level} (${haltLevelNames[current.level] ?? '?'}), set by ${current.setBy} at ${current.setAt || 'n/a'}: ${current.reason || 'no reason'}`,
       );
-      if (current.journalPath)
-        context.out(await readJournalEntryText(config.paths.contextDir, current.journalPath));
+      if (current.journalPath) context.out(await operator.journalText(current.journalPath));
       let token: string | undefined;
       if (options.tokenFile) token = readFileSync(options.tokenFile, 'utf8').trim();
       else if (options.tokenStdin) token = (await readAll(process.stdin)).trim();
-      const operator = process.env.USER ?? process.env.LOGNAME ?? 'operator';
-      const { previous } = await resumeTrading(haltStore, config.secrets.operatorToken, {
+      const { previous } = await operator.resume({
         token,
         acknowledgement: options.ack,
-        operator,
+        operator: process.env.USER ?? process.env.LOGNAME ?? 'operator',
+        by: 'cli',
       });
-      await writeJournalEntry(
-        {
-          ts: new Date(),
-          agent: 'operator',
-          outcome: 'resumed',
-          decidedBy: 'operator',
-          notes: [
-            `${operator} resumed trading from level ${previous.level} (${previous.reason}).`,
-            `Acknowledgement: ${options.ack?.trim()}`,
-          ],
-        },
-        { db: store, root: config.paths.contextDir },
-      );
       context.out(`resumed: halt level 0 (was ${previous.level}); recorded on the bus and in the journal`);
     });
 
@@ -131,34 +91,31 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
       const config = context.config();
-      const store = await context.store();
-      const report = await statusReport({ db: store, haltFile: haltFileFor(config.dataPath) });
+      const operator = await operatorService(context);
+      const { halt, haltError, heartbeats, account } = await operator.status();
       // The watchdog's invariants, measured now (at the broker too, when it is a real one).
-      const invariants = await checkInvariants({
-        config,
-        db: store,
-        broker: watchdogBroker(watchdogView(config), context.logger(), store),
-        databaseDownSince: null,
-        now: Date.now(),
-        highWaterMark: report.account?.highWaterMark ?? 0,
-      }).catch((error: Error) => ({ results: [], error: error.message }));
+      const invariants = await operator
+        .invariants(watchdogBroker(watchdogView(config), context.logger(), await context.store()))
+        .catch((error: Error) => ({ results: [], error: error.message }));
       if (options.json) {
         context.json({
-          ...report,
+          halt,
+          haltError,
+          heartbeats,
+          account,
           invariants: invariants.results,
           invariantsError: 'error' in invariants ? invariants.error : null,
         });
         return;
       }
-      const halt = report.halt;
       context.out(
         halt
           ? `halt: level ${halt.level} (${haltLevelNames[halt.level]})${halt.reason ? ` — ${halt.reason}` : ''}`
-          : `halt: UNREADABLE (${report.haltError}) — trading is blocked`,
+          : `halt: UNREADABLE (${haltError}) — trading is blocked`,
       );
       context.out('heartbeats:');
-      if (report.heartbeats.length === 0) context.out('  none yet');
-      for (const beat of report.heartbeats) {
+      if (heartbeats.length === 0) context.out('  none yet');
+      for (const beat of heartbeats) {
         context.out(
           `  ${beat.stale ? 'STALE' : 'ok   '} ${beat.name.padEnd(18)} age ${age(beat.ageMs).padStart(7)} / expected every ${age(beat.expectedIntervalMs)}`,
         );
@@ -171,9 +128,9 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
           `  ${verdict} ${result.name.padEnd(28)} ${String(result.value).padStart(14)}  (threshold ${result.threshold})`,
         );
       }
-      if (report.account)
+      if (account)
         context.out(
-          `account: equity ${report.account.equity.toFixed(2)}, cash ${report.account.cash.toFixed(2)}, high-water ${report.account.highWaterMark.toFixed(2)}, positions ${report.account.positions}`,
+          `account: equity ${account.equity.toFixed(2)}, cash ${account.cash.toFixed(2)}, high-water ${account.highWaterMark.toFixed(2)}, positions ${account.positions}`,
         );
     });
 }

@@ -1,3 +1,4 @@
+import { heartbeatStaleAfterMs } from '../../heartbeats/index.ts';
 import { type CheckResult, type DoctorCheck, type DoctorContext, failure } from '../doctor-check.ts';
 import { createMt5Broker } from './broker/index.ts';
 import { openMt5Feed } from './open-feed.ts';
@@ -23,7 +24,8 @@ async function mt5BrokerCheck(context: DoctorContext): Promise<CheckResult> {
         detail: `no heartbeat from terminal ${terminalId} (broker.mt5.terminalId)`,
         fix: 'Attach SignetBridge.mq5 to a chart of that terminal, or correct broker.mt5.terminalId.',
       };
-    const limit = config.broker.mt5.heartbeatIntervalMs * 3;
+    // The watchdog's rule: the doctor must not pass an EA the watchdog already calls stale.
+    const limit = heartbeatStaleAfterMs(config.broker.mt5.heartbeatIntervalMs);
     if (ageMs > limit)
       return {
         status: 'fail',

@@ -1,9 +1,5 @@
-/** The operator API's reads: small pure builders, run by the routes through a `Queryable`. */
-export const ingressSql = {
-  appState: () => 'SELECT value, updated_at FROM app_state WHERE key = $1',
-  heartbeats: () => `SELECT name, kind, expected_interval_ms, beat_at, pid, details,
-      (extract(epoch FROM (now() - beat_at)) * 1000)::bigint AS age_ms
-    FROM heartbeats ORDER BY name`,
+/** The operator's ledger reads: small pure builders, run through a `Queryable`. */
+export const operatorSql = {
   positions:
     () => `SELECT p.broker, p.symbol, p.qty, p.avg_price, p.stop_client_order_id, p.take_profit_client_order_id,
       p.opened_at, p.updated_at, s.stop_price AS stop_price, s.status AS stop_status, t.limit_price AS take_profit_price

@@ -1,0 +1,11 @@
+export { type AccountFields, type AccountView, accountFieldsSchema, readAccount } from './account.ts';
+export {
+  type HaltOutcome,
+  type HaltRequest,
+  type OperatorChannel,
+  OperatorError,
+  operatorChannels,
+  type ResumeCommand,
+} from './actions.ts';
+export type { OrderFilter, PositionView } from './ledger.ts';
+export { type MessageQuery, type OperatorDeps, OperatorService, type OperatorStatus } from './service.ts';
