@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { readAccountState } from '../account-state/index.ts';
 import { type BusMessage, messageToJson } from '../bus/index.ts';
 import {
   JournalNotFoundError,
@@ -48,16 +49,12 @@ export function registerOperatorRoutes(table: RouteTable, deps: IngressDeps): vo
         // Fail closed: an unreadable halt flag means no trading, and the console says so.
         halt = { level: null, name: 'unreadable', reason: (error as Error).message, readable: false };
       }
-      const account = await store.query<{ value: unknown; updated_at: Date }>(ingressSql.appState(), [
-        'account.paper',
-      ]);
+      const account = await readAccountState(store, config.broker.kind);
       const beats = await store.query<Record<string, unknown>>(ingressSql.heartbeats());
       return {
         now: new Date().toISOString(),
         halt,
-        account: account.rows[0]
-          ? { ...(account.rows[0].value as object), updatedAt: iso(account.rows[0].updated_at) }
-          : null,
+        account: account ? { ...(account.value as object), updatedAt: iso(account.updatedAt) } : null,
         heartbeats: beats.rows.map((row) => {
           const ageMs = Number(row.age_ms);
           const expected = Number(row.expected_interval_ms);

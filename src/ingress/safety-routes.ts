@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { readAccountState } from '../account-state/index.ts';
 import { checkInvariants, HaltError, haltFileFor, raiseHalt, resumeTrading } from '../watchdog/index.ts';
 import type { IngressDeps } from './deps.ts';
-import { ingressSql } from './sql.ts';
 import { problem, type RouteTable } from './validation.ts';
 
 /** The safety side of the operator API: the watchdog's invariants, raising a halt, resuming. */
@@ -17,11 +17,8 @@ export function registerSafetyRoutes(table: RouteTable, deps: IngressDeps): void
         "The watchdog's invariants measured from the brain's tables (the watchdog process also asks its own broker connection)",
     },
     async () => {
-      const account = await store.query<{ value: { highWaterMark?: number; equity?: number } }>(
-        ingressSql.appState(),
-        ['account.paper'],
-      );
-      const snapshot = account.rows[0]?.value;
+      const account = await readAccountState(store, config.broker.kind);
+      const snapshot = account?.value as { highWaterMark?: number; equity?: number } | undefined;
       const report = await checkInvariants({
         config,
         db: store,

@@ -1,4 +1,9 @@
 export {
+  type AccountSnapshot,
+  accountSnapshotSchema,
+  readAccountSnapshot,
+} from '../account-state/index.ts';
+export {
   HaltError,
   type HaltState,
   type HaltStore,
@@ -21,11 +26,8 @@ export {
 export { logNotifier, type Notifier, type Page, Pager, webhookNotifier } from './pager.ts';
 export { spawnWatchdogIfNeeded, startWatchdog, watchdogBroker, watchdogView } from './process.ts';
 export {
-  type AccountSnapshot,
-  accountSnapshotSchema,
   type HeartbeatStatus,
   heartbeatStatuses,
-  readAccountSnapshot,
   readJournalEntryText,
   type StatusReport,
   statusReport,

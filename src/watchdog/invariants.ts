@@ -1,3 +1,4 @@
+import { readAccountSnapshot } from '../account-state/index.ts';
 import {
   type Account,
   type Broker,
@@ -9,7 +10,7 @@ import {
 import type { Config } from '../config/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { watchdogSql } from './sql.ts';
-import { heartbeatStatuses, readAccountSnapshot } from './status.ts';
+import { heartbeatStatuses } from './status.ts';
 
 export interface InvariantResult {
   name: string;
@@ -158,7 +159,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
     }
   }
   if (databaseUp) {
-    const snapshot = await readAccountSnapshot(inputs.db);
+    const snapshot = await readAccountSnapshot(inputs.db, inputs.config.broker.kind);
     if (snapshot) {
       equity ??= snapshot.equity;
       dayStart = snapshot.dayStartEquity;

@@ -14,7 +14,6 @@ export const watchdogSql = {
   heartbeats:
     () => `SELECT name, kind, (extract(epoch FROM clock_timestamp() - beat_at) * 1000)::bigint AS age_ms,
       expected_interval_ms, pid FROM heartbeats ORDER BY name`,
-  account: () => "SELECT value FROM app_state WHERE key = 'account.paper'",
   paidSpendToday: () => `SELECT coalesce(sum(cost_micro_usd), 0) AS micro FROM llm_cost_ledger
     WHERE NOT cost_is_notional AND ts >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
   /** Leadership among watchdogs: a session lock, released when the leader's connection ends. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type AccountSnapshot, readAccountSnapshot } from '../account-state/index.ts';
 import { readJournalEntry } from '../journal/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { HaltState, HaltStore } from './halt.ts';
@@ -14,16 +14,6 @@ export interface HeartbeatStatus {
   stale: boolean;
   pid: number | null;
 }
-
-export const accountSnapshotSchema = z.object({
-  equity: z.number(),
-  cash: z.number(),
-  highWaterMark: z.number(),
-  dayStartEquity: z.number(),
-  positions: z.number(),
-  at: z.string(),
-});
-export type AccountSnapshot = z.infer<typeof accountSnapshotSchema>;
 
 export interface StatusReport {
   halt: HaltState | null;
@@ -50,14 +40,11 @@ export async function heartbeatStatuses(store: Queryable, staleFactor = 2): Prom
   }));
 }
 
-export async function readAccountSnapshot(store: Queryable): Promise<AccountSnapshot | null> {
-  const row = await store.query<{ value: unknown }>(watchdogSql.account());
-  const parsed = accountSnapshotSchema.safeParse(row.rows[0]?.value);
-  return parsed.success ? parsed.data : null;
-}
-
-/** What `signet status` shows: the halt (or why it cannot be read), heartbeats, the account. */
-export async function statusReport(store: HaltStore): Promise<StatusReport> {
+/**
+ * What `signet status` shows: the halt (or why it cannot be read), heartbeats, and the account
+ * the brain trades on `venue` (the configured `broker.kind`).
+ */
+export async function statusReport(store: HaltStore, venue: string): Promise<StatusReport> {
   let halt: HaltState | null = null;
   let haltError: string | null = null;
   try {
@@ -69,7 +56,7 @@ export async function statusReport(store: HaltStore): Promise<StatusReport> {
     halt,
     haltError,
     heartbeats: await heartbeatStatuses(store.db),
-    account: await readAccountSnapshot(store.db),
+    account: await readAccountSnapshot(store.db, venue),
   };
 }
 

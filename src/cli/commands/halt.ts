@@ -132,7 +132,10 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
     .action(async (options: { json?: boolean }) => {
       const config = context.config();
       const store = await context.store();
-      const report = await statusReport({ db: store, haltFile: haltFileFor(config.dataPath) });
+      const report = await statusReport(
+        { db: store, haltFile: haltFileFor(config.dataPath) },
+        config.broker.kind,
+      );
       // The watchdog's invariants, measured now (at the broker too, when it is a real one).
       const invariants = await checkInvariants({
         config,
