@@ -20,20 +20,20 @@ export type AccountSnapshot = z.infer<typeof accountSnapshotSchema>;
  */
 export const legacyAccountStateKey = 'account.paper';
 
-const venueSchema = z
-  .string()
-  .min(1)
-  .regex(/^[^.]+$/, 'a venue name cannot contain "." (it ends the key\'s venue part)');
-const accountIdSchema = z.string().min(1);
-
 /** `account.<venue>.<account id>`: one row per account, so two venues never share a high-water mark. */
 export function accountStateKey(venue: string, accountId: string): string {
-  return `${accountStatePrefix(venue)}${accountIdSchema.parse(accountId)}`;
+  if (accountId.length === 0) throw new Error('an account state key needs an account id');
+  return `${accountStatePrefix(venue)}${accountId}`;
 }
 
 /** What every key of the venue's accounts starts with. */
 export function accountStatePrefix(venue: string): string {
-  return `account.${venueSchema.parse(venue)}.`;
+  // The first dot after `account.` ends the venue: an account id may hold dots (MT5 servers do).
+  if (venue.length === 0 || venue.includes('.'))
+    throw new Error(
+      `venue "${venue}" cannot name an account key: it must be non-empty and cannot contain "."`,
+    );
+  return `account.${venue}.`;
 }
 
 /** The venue and account a key names, or null for a key that is not an account's. */
