@@ -9,4 +9,13 @@ export {
 } from './pipeline-backtest.ts';
 export { BrokerRecorder } from './recorder.ts';
 export { type ResumeReport, type SessionStatus, SimSession, type SimSessionOptions } from './sim-session.ts';
+export {
+  cycleDepsFor,
+  monitorPassFor,
+  type TradingKernel,
+  type TradingKernelOptions,
+  tradingKernel,
+  type VenueSettings,
+} from './trading-kernel.ts';
+export { AccountBook, portfolioOf } from './portfolio.ts';
 export type { Pointers } from './where-to-look.ts';

@@ -150,17 +150,14 @@ export class MarketSession {
 
   async #snapshot(): Promise<{ equity: number; cash: number; positions: number }> {
     const { id, portfolio } = await this.#account();
-    const account = {
-      equity: portfolio.equity,
-      cash: portfolio.cash,
-      highWaterMark: this.#book.markEquity(portfolio.equity),
-      dayStartEquity: portfolio.dayStartEquity,
-      positions: portfolio.positions.length,
-      at: new Date().toISOString(),
-    };
     // Every real venue names its account; 'default' only keeps a broker without ids working.
     const key = { venue: this.#venue.broker.name, accountId: id ?? 'default' };
-    await writeAccountSnapshot(this.#options.store, key, account);
+    const account = await writeAccountSnapshot(this.#options.store, key, this.#book, {
+      equity: portfolio.equity,
+      cash: portfolio.cash,
+      positions: portfolio.positions.length,
+      at: new Date(),
+    });
     return { equity: account.equity, cash: account.cash, positions: account.positions };
   }
 

@@ -13,7 +13,7 @@ import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, paperPriceTick, sliceSeries } from '../market/index.ts';
+import { type BarSeries, sliceSeries } from '../market/index.ts';
 import type { CandidateOutcome } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { AccountBook, portfolioOf } from './portfolio.ts';
@@ -22,6 +22,7 @@ import {
   brokerRecorderFor,
   dailyBarCloseOffsetMs,
   paperBrokerFor,
+  paperVenueSettings,
   type TradingKernel,
   tradingKernel,
 } from './trading-kernel.ts';
@@ -153,11 +154,7 @@ class FullPipelineRun {
       broker: this.broker,
       brokerName,
       clock,
-      venue: {
-        timeframe: config.pipeline.timeframe,
-        commissionRate: config.paper.commission,
-        priceTick: paperPriceTick,
-      },
+      venue: paperVenueSettings(config),
       portfolio: async () =>
         portfolioOf(
           this.broker.positions(),

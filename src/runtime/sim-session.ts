@@ -6,7 +6,7 @@ import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, generateSimSeries, paperPriceTick, sliceSeries } from '../market/index.ts';
+import { type BarSeries, generateSimSeries, sliceSeries } from '../market/index.ts';
 import type { CycleReport, IntentRepair, MonitorReport } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
@@ -20,6 +20,7 @@ import {
   brokerRecorderFor,
   dailyBarCloseOffsetMs,
   paperBrokerFor,
+  paperVenueSettings,
   type TradingKernel,
   tradingKernel,
 } from './trading-kernel.ts';
@@ -116,11 +117,7 @@ export class SimSession {
       broker: this.#journaled,
       brokerName,
       clock,
-      venue: {
-        timeframe: config.pipeline.timeframe,
-        commissionRate: config.paper.commission,
-        priceTick: paperPriceTick,
-      },
+      venue: paperVenueSettings(config),
       portfolio: async () => this.#portfolio(),
       freshQuote: async (symbol) => this.#quote(symbol),
       journalRoot,
@@ -197,16 +194,7 @@ export class SimSession {
     for (let index = 0; index <= cursor; index += 1) {
       this.#cursor = index;
       this.#now = this.#series[0]!.time[index]! + dailyBarCloseOffsetMs;
-      for (const series of this.#series) {
-        this.broker.processBar(
-          this.broker.book(series.symbol),
-          series.time[index]!,
-          series.open[index]!,
-          series.high[index]!,
-          series.low[index]!,
-          series.close[index]!,
-        );
-      }
+      this.#fillBar(index);
       while (next < logged.length && logged[next]!.barIndex === index) {
         applyPaperRequest(this.broker, logged[next]!.entry);
         next += 1;
@@ -252,6 +240,20 @@ export class SimSession {
     this.#recorder.record(event);
   }
 
+  /** The paper broker fills on bar `index` of every symbol. */
+  #fillBar(index: number): void {
+    for (const series of this.#series) {
+      this.broker.processBar(
+        this.broker.book(series.symbol),
+        series.time[index]!,
+        series.open[index]!,
+        series.high[index]!,
+        series.low[index]!,
+        series.close[index]!,
+      );
+    }
+  }
+
   #lastClose(symbol: string): number | undefined {
     return this.#series.find((each) => each.symbol === symbol)?.close[this.#cursor];
   }
@@ -283,16 +285,7 @@ export class SimSession {
     this.#now = barTime + dailyBarCloseOffsetMs;
     this.#book.startDay(this.broker.equity());
     const expectedMs = 2 * config.schedule.barIntervalMs + 3 * config.pipeline.signerTimeoutMs;
-    for (const series of this.#series) {
-      this.broker.processBar(
-        this.broker.book(series.symbol),
-        series.time[cursor]!,
-        series.open[cursor]!,
-        series.high[cursor]!,
-        series.low[cursor]!,
-        series.close[cursor]!,
-      );
-    }
+    this.#fillBar(cursor);
     await this.#recorder.flush();
     // The paper broker lives here, out of the watchdog's reach: at level 4 the session flattens it.
     if ((await haltLevelOrNull(this.#haltStore)) === 4 && this.broker.positions().length > 0) {
@@ -313,22 +306,23 @@ export class SimSession {
     const report = await this.#kernel.cycle(cycleId, views);
     await this.#recorder.flush();
     await beat(store, 'job:cycle', 'job', expectedMs, { cycleId });
-    const equity = this.broker.equity();
-    const account = {
-      equity,
-      cash: this.broker.cash(),
-      highWaterMark: this.#book.markEquity(equity),
-      dayStartEquity: this.#book.dayStartEquity,
-      positions: this.broker.positions().length,
-      at: new Date(this.#now).toISOString(),
-      bar: cursor,
-    };
-    await writeAccountSnapshot(store, { venue: brokerName, accountId: simAccountId }, account);
+    const account = await writeAccountSnapshot(
+      store,
+      { venue: brokerName, accountId: simAccountId },
+      this.#book,
+      {
+        equity: this.broker.equity(),
+        cash: this.broker.cash(),
+        positions: this.broker.positions().length,
+        at: new Date(this.#now),
+        bar: cursor,
+      },
+    );
     return {
       bar: cursor,
       barTime: new Date(barTime).toISOString().slice(0, 10),
       cycleId,
-      equity,
+      equity: account.equity,
       cash: account.cash,
       positions: account.positions,
       haltLevel: report.haltLevel,

@@ -6,7 +6,7 @@ import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import type { BarSeries, PriceTick } from '../market/index.ts';
+import { type BarSeries, type PriceTick, paperPriceTick } from '../market/index.ts';
 import {
   type CycleDeps,
   type CycleReport,
@@ -183,6 +183,15 @@ export function brokerRecorderFor(options: {
     clock: options.clock,
     onTradeClosed: (event) => journal(exitJournalEntry(event.trade, options.brokerName)),
   });
+}
+
+/** The paper broker's bars are the configured timeframe's; it charges its own commission on its own tick. */
+export function paperVenueSettings(config: Config): VenueSettings {
+  return {
+    timeframe: config.pipeline.timeframe,
+    commissionRate: config.paper.commission,
+    priceTick: paperPriceTick,
+  };
 }
 
 /** The paper broker with signet.yaml's cash and fill model, on the driver's clock. */
