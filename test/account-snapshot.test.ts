@@ -2,8 +2,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAccountState } from '../src/account-state/index.ts';
+import { createMt5Broker } from '../src/broker/index.ts';
 import { Bus } from '../src/bus/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
+import { type Config, loadConfig, Secret } from '../src/config/index.ts';
+import { createIngressServer } from '../src/ingress/mt5-routes.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { MarketSession, SimSession } from '../src/runtime/index.ts';
 import { alpacaFakeConfig } from './fakes/alpaca/config.ts';
@@ -11,6 +13,7 @@ import { type AlpacaFake, startAlpacaFake } from './fakes/alpaca/server.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { scriptedRoute } from './support/scripted-route.ts';
+import { SimulatedEa } from './support/simulated-ea.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 const logger = silentLogger();
@@ -116,6 +119,30 @@ describe('each session stores its account under its own key (venue and account i
       await session.stop();
       agents.skills.close();
       await bus.stop();
+    }
+  });
+
+  it("an MT5 account is named by the EA's login on its trade server", async () => {
+    const token = 'account-snapshot-bridge-token';
+    const server = await createIngressServer({
+      store: db.store,
+      token: new Secret(token),
+      logger,
+      heartbeatIntervalMs: 10_000,
+      pollIntervalS: 2,
+    });
+    try {
+      const ea = new SimulatedEa(server.url, token);
+      expect((await ea.heartbeat()).status).toBe(200);
+      const config = loadConfig({
+        env: { SIGNET_MT5_TOKEN: token },
+        file: '/dev/null',
+        overrides: { broker: { kind: 'mt5' } as never },
+      });
+      const account = await createMt5Broker(config, db.store).account();
+      expect(account.id).toBe('51234567@Broker-Demo');
+    } finally {
+      await server.close();
     }
   });
 });
