@@ -7,6 +7,7 @@ export {
   type PipelineBacktestResult,
   runPipelineBacktest,
 } from './pipeline-backtest.ts';
+export { AccountBook, portfolioOf } from './portfolio.ts';
 export { BrokerRecorder } from './recorder.ts';
 export { type ResumeReport, type SessionStatus, SimSession, type SimSessionOptions } from './sim-session.ts';
 export {
@@ -17,5 +18,4 @@ export {
   tradingKernel,
   type VenueSettings,
 } from './trading-kernel.ts';
-export { AccountBook, portfolioOf } from './portfolio.ts';
 export type { Pointers } from './where-to-look.ts';
