@@ -145,7 +145,7 @@ class FullPipelineRun {
     this.#cursorTime = this.#now;
     const clock = { now: () => this.#now };
     // As in paper trading, each round trip's close is journaled.
-    this.recorder = brokerRecorderFor({ ...options, brokerName, clock, journalRoot: options.journalRoot });
+    this.recorder = brokerRecorderFor({ ...options, brokerName, clock });
     this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
     this.#book = new AccountBook(config.paper.cash);
     this.#kernel = tradingKernel({
