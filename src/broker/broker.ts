@@ -96,6 +96,11 @@ export interface Account {
   cash: number;
   /** Cash plus positions at their last price. */
   equity: number;
+  /**
+   * The broker's name for the account (Alpaca's account number, MT5's login@server); the account
+   * snapshot is stored under it. Absent where the broker has no accounts of its own (paper).
+   */
+  id?: string;
 }
 
 export interface Broker {

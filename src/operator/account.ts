@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Queryable } from '../store/index.ts';
 import {
   type AccountSnapshot,
-  type AccountState,
-  parseAccountSnapshot,
+  accountSnapshotSchema,
   readAccountState,
-} from '../watchdog/index.ts';
+  type StoredAccountState,
+} from '../account-state/index.ts';
+import type { Queryable } from '../store/index.ts';
 
 /**
  * The account as the operator sees it: every field the brain stored (a venue may add its own),
@@ -29,15 +29,19 @@ export interface AccountView {
   fields: AccountFields | null;
 }
 
-export function accountViewOf(state: AccountState | null): AccountView {
+export function accountViewOf(state: StoredAccountState | null): AccountView {
   const parsed = accountFieldsSchema.safeParse(state?.value);
+  const complete = accountSnapshotSchema.safeParse(state?.value);
   return {
-    snapshot: parseAccountSnapshot(state),
-    fields: state && parsed.success ? { ...parsed.data, updatedAt: state.updatedAt } : null,
+    snapshot: complete.success ? complete.data : null,
+    fields: state && parsed.success ? { ...parsed.data, updatedAt: state.updatedAt.toISOString() } : null,
   };
 }
 
-/** One read of the stored account (through the watchdog's `readAccountState`, the key's one owner). */
-export async function readAccount(db: Queryable): Promise<AccountView> {
-  return accountViewOf(await readAccountState(db));
+/**
+ * One read of the account the brain trades on `venue` (the configured `broker.kind`), through
+ * `account-state/`, the key's one owner.
+ */
+export async function readAccount(db: Queryable, venue: string): Promise<AccountView> {
+  return accountViewOf(await readAccountState(db, venue));
 }

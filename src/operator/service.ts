@@ -120,7 +120,7 @@ export class OperatorService {
       haltError = (error as Error).message;
     }
     const heartbeats = await readHeartbeats(this.#deps.store);
-    const account = await readAccount(this.#deps.store);
+    const account = await readAccount(this.#deps.store, this.#deps.config.broker.kind);
     return {
       now: new Date().toISOString(),
       halt,
@@ -136,7 +136,7 @@ export class OperatorService {
    * watchdog's own connection; the paper broker lives in the brain).
    */
   async invariants(broker?: Broker): Promise<InvariantReport> {
-    const { fields } = await readAccount(this.#deps.store);
+    const { fields } = await readAccount(this.#deps.store, this.#deps.config.broker.kind);
     return checkInvariants({
       config: this.#deps.config,
       db: this.#deps.store,

@@ -7,6 +7,15 @@ export {
   type PipelineBacktestResult,
   runPipelineBacktest,
 } from './pipeline-backtest.ts';
+export { AccountBook, portfolioOf } from './portfolio.ts';
 export { BrokerRecorder } from './recorder.ts';
 export { type ResumeReport, type SessionStatus, SimSession, type SimSessionOptions } from './sim-session.ts';
+export {
+  cycleDepsFor,
+  monitorPassFor,
+  type TradingKernel,
+  type TradingKernelOptions,
+  tradingKernel,
+  type VenueSettings,
+} from './trading-kernel.ts';
 export type { Pointers } from './where-to-look.ts';

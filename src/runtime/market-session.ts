@@ -3,26 +3,22 @@ import type { AgentRuntime, Quote } from '../agents/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import type { MarketView } from '../ingress/index.ts';
-import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type Bar, type BarSeries, barAt } from '../market/index.ts';
 import { runNightlyOptimizer } from '../optimizer/index.ts';
 import {
-  type CycleDeps,
   type CycleReport,
-  completeInterruptedOrders,
   exchangeDate,
   type IntentRepair,
   type MonitorReport,
-  runDecisionCycle,
-  runMonitorPass,
+  type PortfolioSnapshot,
   type ScheduledJob,
   screen,
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
-import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
-import { runtimeSql } from './sql.ts';
+import { writeAccountSnapshot } from './account-snapshot.ts';
+import { AccountBook, portfolioOf } from './portfolio.ts';
+import { type TradingKernel, tradingKernel } from './trading-kernel.ts';
 import { openVenue, type Venue } from './venue.ts';
 
 export interface MarketSessionOptions {
@@ -55,11 +51,10 @@ export class MarketSession {
   readonly runId: string;
   readonly #options: MarketSessionOptions;
   readonly #venue: Venue;
-  readonly #deps: CycleDeps;
-  readonly #journalRoot: string;
+  readonly #kernel: TradingKernel;
   #series: BarSeries[] = [];
-  #dayStart: { date: number; equity: number } | undefined;
-  #highWaterMark = 0;
+  /** Starts at 0: the high-water mark is what this start has seen. */
+  readonly #book = new AccountBook(0);
   /** Epoch ms of the newest bar a new-bar venue has cycled on. */
   #lastBarTime = 0;
   /** When a bar newer than #lastBarTime was first seen (new-bar venues wait for every symbol). */
@@ -69,27 +64,17 @@ export class MarketSession {
     this.#options = options;
     this.#venue = venue;
     this.runId = runId;
-    const { config } = options;
-    this.#journalRoot = path.resolve(config.paths.contextDir);
-    const haltStore = { db: options.store, haltFile: haltFileFor(config.dataPath) };
-    this.#deps = {
-      runtime: options.agents,
-      publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
-      transaction: (work) => options.store.transaction(work),
+    this.#kernel = tradingKernel({
+      ...options,
       broker: venue.broker,
       brokerName: venue.broker.name,
-      portfolio: () => this.#portfolio(),
-      haltLevel: () => haltLevelOrNull(haltStore),
-      freshQuote: (symbol) => this.#quote(symbol),
-      journal: (entry) => this.#journal(entry),
       clock: { now: () => Date.now() },
-      settings: cycleSettingsFrom(config, {
-        timeframe: venue.timeframe,
-        commissionRate: 0,
-        priceTick: venue.priceTick,
-      }),
-      fallbackStrategy: fallbackStrategyFrom(config),
-    };
+      // The broker charges its own commission; its fills carry it.
+      venue: { timeframe: venue.timeframe, commissionRate: 0, priceTick: venue.priceTick },
+      portfolio: async () => (await this.#account()).portfolio,
+      freshQuote: (symbol) => this.#quote(symbol),
+      journalRoot: path.resolve(options.config.paths.contextDir),
+    });
   }
 
   /** Connects to the broker (reconciling first), then completes orders a crash interrupted. */
@@ -106,15 +91,7 @@ export class MarketSession {
       .catch((error: unknown) =>
         logger.warn({ err: (error as Error).message }, 'no bars yet; the first cycle loads them'),
       );
-    const repairs = await completeInterruptedOrders({
-      db: store,
-      bus: options.bus,
-      publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
-      broker: venue.broker,
-      brokerName: venue.broker.name,
-      journal: (entry) => session.#journal(entry),
-      clock: { now: () => Date.now() },
-    });
+    const repairs = await session.#kernel.completeInterruptedOrders();
     return { session, repairs, reconciled: venue.reconciledAtStart };
   }
 
@@ -142,10 +119,6 @@ export class MarketSession {
     return this.#venue.label;
   }
 
-  async #journal(entry: JournalEntryInput): Promise<void> {
-    await writeJournalEntry(entry, { db: this.#options.store, root: this.#journalRoot });
-  }
-
   async #refresh(): Promise<void> {
     const days = this.#options.config.schedule.historyDays;
     const loaded = await this.#venue.feed.load({ from: Date.now() - days * 86_400_000 });
@@ -158,72 +131,46 @@ export class MarketSession {
     return { t: new Date(latest.time).toISOString(), last: latest.close, bid: null, ask: null };
   }
 
-  async #portfolio() {
+  #lastClose(symbol: string): number | undefined {
+    const series = this.#series.find((each) => each.symbol === symbol);
+    return series && series.length > 0 ? series.close[series.length - 1] : undefined;
+  }
+
+  /** The broker's account and positions, priced on the last bars; the day starts on the exchange's date. */
+  async #account(): Promise<{ id: string | undefined; portfolio: PortfolioSnapshot }> {
     const broker = this.#venue.broker;
     const [account, positions] = await Promise.all([broker.account(), broker.positions()]);
-    const today = exchangeDate(Date.now(), this.#options.config.schedule.timezone);
-    if (!this.#dayStart || this.#dayStart.date !== today)
-      this.#dayStart = { date: today, equity: account.equity };
-    const lastClose = (symbol: string, fallback: number) => {
-      const series = this.#series.find((each) => each.symbol === symbol);
-      return series && series.length > 0 ? series.close[series.length - 1]! : fallback;
-    };
-    const symbolPnlToday: Record<string, number> = {};
-    for (const position of positions)
-      symbolPnlToday[position.symbol] =
-        (lastClose(position.symbol, position.avgPrice) - position.avgPrice) * position.qty;
+    this.#book.startDay(account.equity, exchangeDate(Date.now(), this.#options.config.schedule.timezone));
+    const figures = { equity: account.equity, cash: account.cash, dayStartEquity: this.#book.dayStartEquity };
     return {
-      equity: account.equity,
-      cash: account.cash,
-      dayStartEquity: this.#dayStart.equity,
-      positions: positions.map((position) => ({
-        symbol: position.symbol,
-        qty: position.qty,
-        price: lastClose(position.symbol, position.avgPrice),
-      })),
-      symbolPnlToday,
+      id: account.id,
+      portfolio: portfolioOf(positions, figures, (symbol) => this.#lastClose(symbol)),
     };
   }
 
   async #snapshot(): Promise<{ equity: number; cash: number; positions: number }> {
-    const portfolio = await this.#portfolio();
-    this.#highWaterMark = Math.max(this.#highWaterMark, portfolio.equity);
-    const account = {
+    const { id, portfolio } = await this.#account();
+    // Every real venue names its account; 'default' only keeps a broker without ids working.
+    const key = { venue: this.#venue.broker.name, accountId: id ?? 'default' };
+    const account = await writeAccountSnapshot(this.#options.store, key, this.#book, {
       equity: portfolio.equity,
       cash: portfolio.cash,
-      highWaterMark: this.#highWaterMark,
-      dayStartEquity: portfolio.dayStartEquity,
       positions: portfolio.positions.length,
-      at: new Date().toISOString(),
-    };
-    await this.#options.store.query(runtimeSql.writeState(), [
-      'account.paper',
-      JSON.stringify(account),
-      'brain',
-    ]);
+      at: new Date(),
+    });
     return { equity: account.equity, cash: account.cash, positions: account.positions };
   }
 
   /** Reconciles with the broker (the broker is the truth), then checks every position's stop. */
   async monitor(): Promise<MonitorReport> {
-    const { store, bus, logger, config } = this.#options;
     await this.#venue.reconcile();
-    return runMonitorPass({
-      broker: this.#venue.broker,
-      brokerName: this.#venue.broker.name,
-      db: store,
-      publish: (input, options) => bus.publish(input, options),
-      logger,
-      onMissingStop: 'reattach',
-      defaultStopPct: config.risk.maxStopDistancePct / 2,
-      clock: { now: () => Date.now() },
-    });
+    return this.#kernel.monitor();
   }
 
   async cycle(at: Date): Promise<CycleReport> {
     await this.#refresh();
     const cycleId = `${this.runId}/${at.toISOString().slice(0, 16)}`;
-    return runDecisionCycle(this.#deps, cycleId, this.#series);
+    return this.#kernel.cycle(cycleId, this.#series);
   }
 
   /**

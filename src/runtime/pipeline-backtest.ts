@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type AgentRuntime, type DeciderCounts, DeciderTally, type Quote } from '../agents/index.ts';
+import { type AgentRuntime, type DeciderCounts, DeciderTally } from '../agents/index.ts';
 import {
   type BacktestRun,
   buildReport,
@@ -8,23 +8,24 @@ import {
   DecisionTallyCounter,
   timelineOf,
 } from '../backtest/index.ts';
-import { type BrokerEvent, PaperBroker } from '../broker/index.ts';
+import type { PaperBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
-import { writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, paperPriceTick, sliceSeries } from '../market/index.ts';
-import {
-  type CandidateOutcome,
-  type CycleDeps,
-  runDecisionCycle,
-  runMonitorPass,
-} from '../pipeline/index.ts';
+import { type BarSeries, sliceSeries } from '../market/index.ts';
+import type { CandidateOutcome } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
-import { exitJournalEntry } from './exit-journal.ts';
-import { BrokerRecorder } from './recorder.ts';
+import { AccountBook, portfolioOf } from './portfolio.ts';
+import type { BrokerRecorder } from './recorder.ts';
+import {
+  brokerRecorderFor,
+  dailyBarCloseOffsetMs,
+  paperBrokerFor,
+  paperVenueSettings,
+  type TradingKernel,
+  tradingKernel,
+} from './trading-kernel.ts';
 
 export interface PipelineBacktestOptions {
   config: Config;
@@ -55,9 +56,6 @@ export interface PipelineBacktestResult {
   journalRoot: string;
 }
 
-// Daily bars are stamped at midnight UTC; as in the sim session, a cycle runs at 21:00 UTC.
-const barCloseOffsetMs = 21 * 3_600_000;
-
 /**
  * A backtest through the full agent pipeline: each bar, the paper broker fills, the position
  * monitor runs, then the same decision cycle as `signet start` (screen, regime, strategist,
@@ -67,7 +65,25 @@ const barCloseOffsetMs = 21 * 3_600_000;
  * live paper account, and the live halt does not apply to it.
  */
 export async function runPipelineBacktest(options: PipelineBacktestOptions): Promise<PipelineBacktestResult> {
-  const { config, store, bus, logger } = options;
+  const { series, timeline } = backtestable(options);
+  const run = new FullPipelineRun(options, series, timeline);
+  await publishStarted(options, series, timeline);
+  for (let step = 0; step < timeline.length; step += 1) {
+    await run.step(step);
+    options.onProgress?.(step + 1, timeline.length);
+  }
+  if (run.recorder.failures > 0)
+    options.logger.warn(
+      { failures: run.recorder.failures },
+      'some broker events were not recorded in the tables',
+    );
+  const result = run.result();
+  await publishCompleted(options, result, run.clockNow);
+  return result;
+}
+
+/** The series with bars, and their common timeline; a run without more bars than its warm-up is refused. */
+function backtestable(options: PipelineBacktestOptions): { series: BarSeries[]; timeline: Float64Array } {
   const series = options.series.filter((each) => each.length > 0);
   if (series.length === 0)
     throw new SignetError('no bars to backtest', {
@@ -85,84 +101,24 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
         fix: 'Give more bars, or a smaller --warmup.',
       },
     );
-  const brokerName = `bt:${options.runId}`;
-  let now = timeline[0]!;
-  const clock = { now: () => now };
-  const publish: CycleDeps['publish'] = (input, publishOptions) => bus.publish(input, publishOptions);
-  const journal = async (entry: Parameters<CycleDeps['journal']>[0]) => {
-    await writeJournalEntry(entry, { db: store, root: options.journalRoot });
-  };
-  const recorder = new BrokerRecorder({
-    store,
-    publish,
-    brokerName,
-    logger,
-    clock,
-    // As in paper trading, each round trip's close is journaled.
-    onTradeClosed: (event) => journal(exitJournalEntry(event.trade, brokerName)),
-  });
-  const broker = new PaperBroker({
-    cash: config.paper.cash,
-    commission: config.paper.commission,
-    slippage: config.paper.slippage,
-    clock,
-    onEvent: (event: BrokerEvent) => recorder.record(event),
-  });
-  let cursorTime = now;
-  const lastClose = (symbol: string, fallback: number) => {
-    const each = series.find((one) => one.symbol === symbol);
-    const view = each ? sliceSeries(each, undefined, cursorTime) : undefined;
-    return view && view.length > 0 ? view.close[view.length - 1]! : fallback;
-  };
-  let dayStartEquity = config.paper.cash;
-  // This run's own count: what the agents did here, whatever the runtime counted before.
-  const deciderTally = new DeciderTally();
-  const deps: CycleDeps = {
-    runtime: { ...options.agents, tally: deciderTally },
-    publish,
-    transaction: (work) => store.transaction(work),
-    broker,
-    brokerName,
-    portfolio: async () => {
-      const positions = broker.positions();
-      const symbolPnlToday: Record<string, number> = {};
-      for (const position of positions)
-        symbolPnlToday[position.symbol] =
-          (lastClose(position.symbol, position.avgPrice) - position.avgPrice) * position.qty;
-      return {
-        equity: broker.equity(),
-        cash: broker.cash(),
-        dayStartEquity,
-        positions: positions.map((position) => ({
-          symbol: position.symbol,
-          qty: position.qty,
-          price: lastClose(position.symbol, position.avgPrice),
-        })),
-        symbolPnlToday,
-      };
-    },
-    // A backtest is not trading: the live halt ladder does not stop it.
-    haltLevel: async () => 0,
-    freshQuote: async (symbol): Promise<Quote> => ({
-      t: new Date(now).toISOString(),
-      last: lastClose(symbol, 0),
-      bid: null,
-      ask: null,
-    }),
-    journal,
-    clock,
-    settings: cycleSettingsFrom(config, {
-      timeframe: config.pipeline.timeframe,
-      commissionRate: config.paper.commission,
-      priceTick: paperPriceTick,
-    }),
-    fallbackStrategy: fallbackStrategyFrom(config),
-  };
+  return { series, timeline };
+}
 
-  const books = series.map((each) => broker.book(each.symbol));
-  const cursors = new Int32Array(series.length);
-  const values = new Float64Array(timeline.length);
-  const outcomes: Record<CandidateOutcome, number> = {
+/**
+ * One run's state: a paper broker under the run's own broker name, the kernel on a clock set to
+ * each bar's close, and the counts the report is built from.
+ */
+class FullPipelineRun {
+  readonly recorder: BrokerRecorder;
+  readonly broker: PaperBroker;
+  readonly #kernel: TradingKernel;
+  /** This run's own count: what the agents did here, whatever the runtime counted before. */
+  readonly #deciderTally = new DeciderTally();
+  readonly #book: AccountBook;
+  readonly #books: ReturnType<PaperBroker['book']>[];
+  readonly #cursors: Int32Array;
+  readonly #values: Float64Array;
+  readonly #outcomes: Record<CandidateOutcome, number> = {
     no_trade: 0,
     vetoed: 0,
     executed: 0,
@@ -170,11 +126,161 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
     error: 0,
     halted: 0,
   };
-  const tally = new DecisionTallyCounter();
-  let exposedBars = 0;
-  let cycles = 0;
-  let barsProcessed = 0;
-  await bus.publish({
+  readonly #tally = new DecisionTallyCounter();
+  #now: number;
+  /** The bar the feed has reached: what the portfolio and quotes are priced on. */
+  #cursorTime: number;
+  #exposedBars = 0;
+  #cycles = 0;
+  #barsProcessed = 0;
+
+  constructor(
+    private readonly options: PipelineBacktestOptions,
+    private readonly series: BarSeries[],
+    private readonly timeline: Float64Array,
+  ) {
+    const { config } = options;
+    const brokerName = `bt:${options.runId}`;
+    this.#now = timeline[0]!;
+    this.#cursorTime = this.#now;
+    const clock = { now: () => this.#now };
+    // As in paper trading, each round trip's close is journaled.
+    this.recorder = brokerRecorderFor({ ...options, brokerName, clock });
+    this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
+    this.#book = new AccountBook(config.paper.cash);
+    this.#kernel = tradingKernel({
+      ...options,
+      agents: { ...options.agents, tally: this.#deciderTally },
+      broker: this.broker,
+      brokerName,
+      clock,
+      venue: paperVenueSettings(config),
+      portfolio: async () =>
+        portfolioOf(
+          this.broker.positions(),
+          {
+            equity: this.broker.equity(),
+            cash: this.broker.cash(),
+            dayStartEquity: this.#book.dayStartEquity,
+          },
+          (symbol) => this.#lastClose(symbol),
+        ),
+      freshQuote: async (symbol) => ({
+        t: new Date(this.#now).toISOString(),
+        last: this.#lastClose(symbol) ?? 0,
+        bid: null,
+        ask: null,
+      }),
+      // A backtest is not trading: the live halt ladder does not stop it.
+      haltLevel: async () => 0,
+      journalRoot: options.journalRoot,
+    });
+    this.#books = series.map((each) => this.broker.book(each.symbol));
+    this.#cursors = new Int32Array(series.length);
+    this.#values = new Float64Array(timeline.length);
+  }
+
+  get clockNow(): number {
+    return this.#now;
+  }
+
+  #lastClose(symbol: string): number | undefined {
+    const each = this.series.find((one) => one.symbol === symbol);
+    const view = each ? sliceSeries(each, undefined, this.#cursorTime) : undefined;
+    return view && view.length > 0 ? view.close[view.length - 1] : undefined;
+  }
+
+  /** One bar: fills, then (after the warm-up) the monitor and one decision cycle. */
+  async step(step: number): Promise<void> {
+    const time = this.timeline[step]!;
+    this.#cursorTime = time;
+    this.#now = time + dailyBarCloseOffsetMs;
+    this.#book.startDay(this.broker.equity());
+    this.#fillBarsAt(time);
+    await this.recorder.flush();
+    if (step >= this.options.warmupBars) await this.#cycle(time);
+    this.#values[step] = this.broker.equity();
+    if (this.broker.holdingCount > 0) this.#exposedBars += 1;
+  }
+
+  /** The paper broker fills on every symbol that has a bar at `time`. */
+  #fillBarsAt(time: number): void {
+    for (let index = 0; index < this.series.length; index += 1) {
+      const each = this.series[index]!;
+      const at = this.#cursors[index]!;
+      if (at < each.length && each.time[at] === time) {
+        this.broker.processBar(
+          this.#books[index]!,
+          time,
+          each.open[at]!,
+          each.high[at]!,
+          each.low[at]!,
+          each.close[at]!,
+        );
+        this.#cursors[index] = at + 1;
+        this.#barsProcessed += 1;
+      }
+    }
+  }
+
+  async #cycle(time: number): Promise<void> {
+    await this.#kernel.monitor();
+    const views = this.series
+      .map((each) => sliceSeries(each, undefined, time))
+      .filter((view) => view.length > 0 && view.time[view.length - 1] === time);
+    const report = await this.#kernel.cycle(
+      `${this.options.runId}/${new Date(time).toISOString().slice(0, 10)}`,
+      views,
+    );
+    await this.recorder.flush();
+    this.#cycles += 1;
+    for (const candidate of report.candidates) this.#outcomes[candidate.outcome] += 1;
+    this.#tally.addCycle(report.candidates);
+  }
+
+  /** The report of the run, with the pipeline's decision tally and who decided. */
+  result(): PipelineBacktestResult {
+    const { config, runId, warmupBars, journalRoot } = this.options;
+    const { series, timeline, broker } = this;
+    const metrics = computeMetrics({
+      times: timeline,
+      values: this.#values,
+      initialValue: config.paper.cash,
+      trades: broker.trades,
+      exposedBars: this.#exposedBars,
+    });
+    const deciders = this.#deciderTally.counts();
+    const strategy = { name: 'pipeline (full agent cycle)', warmup: warmupBars, parameters: {} };
+    const report = buildReport({
+      series,
+      strategy: { ...strategy, decide: () => null },
+      settings: {
+        pipeline: 'full',
+        cash: config.paper.cash,
+        commission: config.paper.commission,
+        warmupBars,
+      },
+      broker,
+      metrics,
+      bars: this.#barsProcessed,
+      timeline,
+    });
+    const decisions = this.#tally.tally();
+    report.pipeline = decisions;
+    report.deciders = deciders;
+    return {
+      run: { runId, report, times: timeline, values: this.#values, messages: [], broker, series },
+      outcomes: this.#outcomes,
+      decisions,
+      deciders,
+      cycles: this.#cycles,
+      journalRoot: path.resolve(journalRoot),
+    };
+  }
+}
+
+async function publishStarted(options: PipelineBacktestOptions, series: BarSeries[], timeline: Float64Array) {
+  await options.bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
     topic: 'backtest.started',
@@ -187,105 +293,27 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
       symbols: series.map((each) => each.symbol),
     },
   });
-  for (let step = 0; step < timeline.length; step += 1) {
-    const time = timeline[step]!;
-    cursorTime = time;
-    now = time + barCloseOffsetMs;
-    dayStartEquity = broker.equity();
-    for (let index = 0; index < series.length; index += 1) {
-      const each = series[index]!;
-      const at = cursors[index]!;
-      if (at < each.length && each.time[at] === time) {
-        broker.processBar(
-          books[index]!,
-          time,
-          each.open[at]!,
-          each.high[at]!,
-          each.low[at]!,
-          each.close[at]!,
-        );
-        cursors[index] = at + 1;
-        barsProcessed += 1;
-      }
-    }
-    await recorder.flush();
-    if (step >= options.warmupBars) {
-      await runMonitorPass({
-        broker,
-        brokerName,
-        db: store,
-        publish,
-        logger,
-        onMissingStop: 'reattach',
-        defaultStopPct: config.risk.maxStopDistancePct / 2,
-        clock,
-      });
-      const views = series
-        .map((each) => sliceSeries(each, undefined, time))
-        .filter((view) => view.length > 0 && view.time[view.length - 1] === time);
-      const report = await runDecisionCycle(
-        deps,
-        `${options.runId}/${new Date(time).toISOString().slice(0, 10)}`,
-        views,
-      );
-      await recorder.flush();
-      cycles += 1;
-      for (const candidate of report.candidates) outcomes[candidate.outcome] += 1;
-      tally.addCycle(report.candidates);
-    }
-    values[step] = broker.equity();
-    if (broker.holdingCount > 0) exposedBars += 1;
-    options.onProgress?.(step + 1, timeline.length);
-  }
-  if (recorder.failures > 0)
-    logger.warn({ failures: recorder.failures }, 'some broker events were not recorded in the tables');
-  const metrics = computeMetrics({
-    times: timeline,
-    values,
-    initialValue: config.paper.cash,
-    trades: broker.trades,
-    exposedBars,
-  });
-  const deciders = deciderTally.counts();
-  const strategy = { name: 'pipeline (full agent cycle)', warmup: options.warmupBars, parameters: {} };
-  const report = buildReport({
-    series,
-    strategy: { ...strategy, decide: () => null },
-    settings: {
-      pipeline: 'full',
-      cash: config.paper.cash,
-      commission: config.paper.commission,
-      warmupBars: options.warmupBars,
-    },
-    broker,
-    metrics,
-    bars: barsProcessed,
-    timeline,
-  });
-  const decisions = tally.tally();
-  report.pipeline = decisions;
-  report.deciders = deciders;
-  await bus.publish({
+}
+
+async function publishCompleted(
+  options: PipelineBacktestOptions,
+  result: PipelineBacktestResult,
+  now: number,
+) {
+  const { decisions, deciders } = result;
+  await options.bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
     topic: 'backtest.completed',
     ts: new Date(now),
     payload: {
       runId: options.runId,
-      cycles,
-      outcomes: { ...outcomes },
+      cycles: result.cycles,
+      outcomes: { ...result.outcomes },
       proposals: decisions.proposals,
       executedPerProposal: decisions.executedPerProposal,
       deciders: { ...deciders, routes: { ...deciders.routes } },
-      finalValue: report.finalValue,
+      finalValue: result.run.report.finalValue,
     },
   });
-  return {
-    run: { runId: options.runId, report, times: timeline, values, messages: [], broker, series },
-    outcomes,
-    decisions,
-    deciders,
-    cycles,
-    journalRoot: path.resolve(options.journalRoot),
-  };
 }

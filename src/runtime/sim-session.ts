@@ -1,30 +1,29 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
-import { type BrokerEvent, PaperBroker, reconcile } from '../broker/index.ts';
+import { type BrokerEvent, type PaperBroker, reconcile } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
-import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, generateSimSeries, paperPriceTick, sliceSeries } from '../market/index.ts';
-import {
-  type CycleDeps,
-  type CycleReport,
-  completeInterruptedOrders,
-  type IntentRepair,
-  type MonitorReport,
-  runDecisionCycle,
-  runMonitorPass,
-} from '../pipeline/index.ts';
+import { type BarSeries, generateSimSeries, sliceSeries } from '../market/index.ts';
+import type { CycleReport, IntentRepair, MonitorReport } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
-import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
-import { exitJournalEntry } from './exit-journal.ts';
+import { writeAccountSnapshot } from './account-snapshot.ts';
 import { applyPaperRequest, JournaledPaperBroker, loadPaperRequests } from './journaled-broker.ts';
 import { paperReconcileSource } from './paper-source.ts';
-import { BrokerRecorder } from './recorder.ts';
+import { AccountBook, portfolioOf } from './portfolio.ts';
+import type { BrokerRecorder } from './recorder.ts';
 import { runtimeSql } from './sql.ts';
+import {
+  brokerRecorderFor,
+  dailyBarCloseOffsetMs,
+  paperBrokerFor,
+  paperVenueSettings,
+  type TradingKernel,
+  tradingKernel,
+} from './trading-kernel.ts';
 
 export interface SessionStatus {
   bar: number;
@@ -69,8 +68,9 @@ const sessionStateSchema = z.object({
 });
 type SessionState = z.infer<typeof sessionStateSchema>;
 
-// Daily bars are stamped at midnight UTC; the session acts as if the bar closed at 21:00 UTC.
-const barCloseOffsetMs = 21 * 3_600_000;
+/** The paper broker in the brain has no account id of its own: there is one sim account. */
+const simAccountId = 'sim';
+const brokerName = 'paper';
 
 /**
  * Paper trading on the synthetic market with an accelerated clock: each step reveals one more
@@ -88,16 +88,13 @@ export class SimSession {
   readonly #journaled: JournaledPaperBroker;
   readonly #series: BarSeries[];
   readonly #recorder: BrokerRecorder;
-  readonly #deps: CycleDeps;
+  readonly #kernel: TradingKernel;
   readonly #options: SimSessionOptions;
   readonly #haltStore: { db: Store; haltFile: string };
-  readonly #journalRoot: string;
+  readonly #book: AccountBook;
   #cursor: number;
   #now = 0;
   #recording = true;
-  #dayStartEquity: number;
-  #highWaterMark: number;
-  #realisedToday = new Map<string, number>();
 
   private constructor(options: SimSessionOptions, runId: string) {
     const { config } = options;
@@ -109,44 +106,22 @@ export class SimSession {
     );
     this.#cursor = sim.warmupBars - 1;
     this.#haltStore = { db: options.store, haltFile: haltFileFor(config.dataPath) };
-    this.#journalRoot = path.resolve(config.paths.contextDir);
+    const journalRoot = path.resolve(config.paths.contextDir);
     const clock = { now: () => this.#now };
-    this.#recorder = new BrokerRecorder({
-      store: options.store,
-      publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
-      brokerName: 'paper',
-      logger: options.logger,
-      clock,
-      onTradeClosed: (event) => this.#journal(exitJournalEntry(event.trade, 'paper')),
-    });
-    this.broker = new PaperBroker({
-      cash: config.paper.cash,
-      commission: config.paper.commission,
-      slippage: config.paper.slippage,
-      clock,
-      onEvent: (event: BrokerEvent) => this.#onBrokerEvent(event),
-    });
+    this.#recorder = brokerRecorderFor({ ...options, brokerName, clock, journalRoot });
+    this.broker = paperBrokerFor(config, clock, (event) => this.#onBrokerEvent(event));
     this.#journaled = new JournaledPaperBroker(this.broker, options.store, runId, () => this.#cursor);
-    this.#dayStartEquity = config.paper.cash;
-    this.#highWaterMark = config.paper.cash;
-    this.#deps = {
-      runtime: options.agents,
-      publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
-      transaction: (work) => options.store.transaction(work),
+    this.#book = new AccountBook(config.paper.cash);
+    this.#kernel = tradingKernel({
+      ...options,
       broker: this.#journaled,
-      brokerName: 'paper',
-      portfolio: async () => this.#portfolio(),
-      haltLevel: () => haltLevelOrNull(this.#haltStore),
-      freshQuote: async (symbol) => this.#quote(symbol),
-      journal: (entry) => this.#journal(entry),
+      brokerName,
       clock,
-      settings: cycleSettingsFrom(config, {
-        timeframe: config.pipeline.timeframe,
-        commissionRate: config.paper.commission,
-        priceTick: paperPriceTick,
-      }),
-      fallbackStrategy: fallbackStrategyFrom(config),
-    };
+      venue: paperVenueSettings(config),
+      portfolio: async () => this.#portfolio(),
+      freshQuote: async (symbol) => this.#quote(symbol),
+      journalRoot,
+    });
   }
 
   /**
@@ -186,15 +161,7 @@ export class SimSession {
         logger: options.logger,
       });
       report.reconciled = reconciled.repairs.length;
-      report.repairs = await completeInterruptedOrders({
-        db: options.store,
-        bus: options.bus,
-        publish: (input, publishOptions) => options.bus.publish(input, publishOptions),
-        broker: session.#journaled,
-        brokerName: 'paper',
-        journal: (entry) => session.#journal(entry),
-        clock: { now: () => session.#now },
-      });
+      report.repairs = await session.#kernel.completeInterruptedOrders();
       await options.bus.publish({
         fromAgent: 'brain',
         toAgent: 'operator',
@@ -226,24 +193,15 @@ export class SimSession {
     let next = 0;
     for (let index = 0; index <= cursor; index += 1) {
       this.#cursor = index;
-      this.#now = this.#series[0]!.time[index]! + barCloseOffsetMs;
-      for (const series of this.#series) {
-        this.broker.processBar(
-          this.broker.book(series.symbol),
-          series.time[index]!,
-          series.open[index]!,
-          series.high[index]!,
-          series.low[index]!,
-          series.close[index]!,
-        );
-      }
+      this.#now = this.#series[0]!.time[index]! + dailyBarCloseOffsetMs;
+      this.#fillBar(index);
       while (next < logged.length && logged[next]!.barIndex === index) {
         applyPaperRequest(this.broker, logged[next]!.entry);
         next += 1;
       }
     }
     this.#recording = true;
-    this.#highWaterMark = Math.max(this.#highWaterMark, this.broker.equity());
+    this.#book.markEquity(this.broker.equity());
     return next;
   }
 
@@ -264,10 +222,6 @@ export class SimSession {
     ]);
   }
 
-  async #journal(entry: JournalEntryInput): Promise<void> {
-    await writeJournalEntry(entry, { db: this.#options.store, root: this.#journalRoot });
-  }
-
   get symbols(): string[] {
     return this.#series.map((series) => series.symbol);
   }
@@ -282,16 +236,26 @@ export class SimSession {
 
   #onBrokerEvent(event: BrokerEvent): void {
     if (!this.#recording) return;
-    if (event.kind === 'trade-closed') {
-      const symbol = event.trade.symbol;
-      this.#realisedToday.set(symbol, (this.#realisedToday.get(symbol) ?? 0) + event.trade.pnl);
-    }
+    if (event.kind === 'trade-closed') this.#book.recordClosed(event.trade.symbol, event.trade.pnl);
     this.#recorder.record(event);
   }
 
-  #lastClose(symbol: string): number {
-    const series = this.#series.find((each) => each.symbol === symbol);
-    return series ? series.close[this.#cursor]! : 0;
+  /** The paper broker fills on bar `index` of every symbol. */
+  #fillBar(index: number): void {
+    for (const series of this.#series) {
+      this.broker.processBar(
+        this.broker.book(series.symbol),
+        series.time[index]!,
+        series.open[index]!,
+        series.high[index]!,
+        series.low[index]!,
+        series.close[index]!,
+      );
+    }
+  }
+
+  #lastClose(symbol: string): number | undefined {
+    return this.#series.find((each) => each.symbol === symbol)?.close[this.#cursor];
   }
 
   #quote(symbol: string): Quote {
@@ -301,23 +265,12 @@ export class SimSession {
   }
 
   #portfolio() {
-    const positions = this.broker.positions().map((position) => ({
-      symbol: position.symbol,
-      qty: position.qty,
-      price: this.#lastClose(position.symbol),
-    }));
-    const symbolPnlToday: Record<string, number> = Object.fromEntries(this.#realisedToday);
-    for (const position of this.broker.positions()) {
-      const open = (this.#lastClose(position.symbol) - position.avgPrice) * position.qty;
-      symbolPnlToday[position.symbol] = (symbolPnlToday[position.symbol] ?? 0) + open;
-    }
-    return {
-      equity: this.broker.equity(),
-      cash: this.broker.cash(),
-      dayStartEquity: this.#dayStartEquity,
-      positions,
-      symbolPnlToday,
-    };
+    return portfolioOf(
+      this.broker.positions(),
+      { equity: this.broker.equity(), cash: this.broker.cash(), dayStartEquity: this.#book.dayStartEquity },
+      (symbol) => this.#lastClose(symbol),
+      this.#book.realisedToday,
+    );
   }
 
   /** One bar: fills, monitor, decision cycle, account snapshot. */
@@ -329,20 +282,10 @@ export class SimSession {
     await this.#saveState();
     const cursor = this.#cursor;
     const barTime = this.#series[0]!.time[cursor]!;
-    this.#now = barTime + barCloseOffsetMs;
-    this.#dayStartEquity = this.broker.equity();
-    this.#realisedToday.clear();
+    this.#now = barTime + dailyBarCloseOffsetMs;
+    this.#book.startDay(this.broker.equity());
     const expectedMs = 2 * config.schedule.barIntervalMs + 3 * config.pipeline.signerTimeoutMs;
-    for (const series of this.#series) {
-      this.broker.processBar(
-        this.broker.book(series.symbol),
-        series.time[cursor]!,
-        series.open[cursor]!,
-        series.high[cursor]!,
-        series.low[cursor]!,
-        series.close[cursor]!,
-      );
-    }
+    this.#fillBar(cursor);
     await this.#recorder.flush();
     // The paper broker lives here, out of the watchdog's reach: at level 4 the session flattens it.
     if ((await haltLevelOrNull(this.#haltStore)) === 4 && this.broker.positions().length > 0) {
@@ -356,39 +299,30 @@ export class SimSession {
         payload: { reason: 'halt level 4', orders: closing.map((order) => order.clientOrderId) },
       });
     }
-    const monitor = await runMonitorPass({
-      broker: this.#journaled,
-      brokerName: 'paper',
-      db: store,
-      publish: (input, options) => this.#options.bus.publish(input, options),
-      logger: this.#options.logger,
-      onMissingStop: 'reattach',
-      defaultStopPct: config.risk.maxStopDistancePct / 2,
-      clock: { now: () => this.#now },
-    });
+    const monitor = await this.#kernel.monitor();
     await beat(store, 'job:monitor', 'job', expectedMs, { bar: new Date(barTime).toISOString() });
     const cycleId = `${this.runId}/${new Date(barTime).toISOString().slice(0, 10)}`;
     const views = this.#series.map((series) => sliceSeries(series, undefined, barTime));
-    const report = await runDecisionCycle(this.#deps, cycleId, views);
+    const report = await this.#kernel.cycle(cycleId, views);
     await this.#recorder.flush();
     await beat(store, 'job:cycle', 'job', expectedMs, { cycleId });
-    const equity = this.broker.equity();
-    this.#highWaterMark = Math.max(this.#highWaterMark, equity);
-    const account = {
-      equity,
-      cash: this.broker.cash(),
-      highWaterMark: this.#highWaterMark,
-      dayStartEquity: this.#dayStartEquity,
-      positions: this.broker.positions().length,
-      at: new Date(this.#now).toISOString(),
-      bar: cursor,
-    };
-    await store.query(runtimeSql.writeState(), ['account.paper', JSON.stringify(account), 'brain']);
+    const account = await writeAccountSnapshot(
+      store,
+      { venue: brokerName, accountId: simAccountId },
+      this.#book,
+      {
+        equity: this.broker.equity(),
+        cash: this.broker.cash(),
+        positions: this.broker.positions().length,
+        at: new Date(this.#now),
+        bar: cursor,
+      },
+    );
     return {
       bar: cursor,
       barTime: new Date(barTime).toISOString().slice(0, 10),
       cycleId,
-      equity,
+      equity: account.equity,
       cash: account.cash,
       positions: account.positions,
       haltLevel: report.haltLevel,

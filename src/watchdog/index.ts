@@ -1,4 +1,9 @@
 export {
+  type AccountSnapshot,
+  accountSnapshotSchema,
+  readAccountSnapshot,
+} from '../account-state/index.ts';
+export {
   HaltError,
   type HaltState,
   type HaltStore,
@@ -21,13 +26,7 @@ export {
 export { logNotifier, type Notifier, type Page, Pager, webhookNotifier } from './pager.ts';
 export { spawnWatchdogIfNeeded, startWatchdog, watchdogBroker, watchdogView } from './process.ts';
 export {
-  type AccountSnapshot,
-  type AccountState,
-  accountSnapshotSchema,
   type HeartbeatStatus,
   heartbeatStatuses,
-  parseAccountSnapshot,
-  readAccountSnapshot,
-  readAccountState,
 } from './status.ts';
 export { Watchdog, type WatchdogCheck, type WatchdogOptions } from './watchdog.ts';

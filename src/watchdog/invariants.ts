@@ -1,3 +1,4 @@
+import { readAccountSnapshot } from '../account-state/index.ts';
 import {
   type Account,
   type Broker,
@@ -10,7 +11,7 @@ import { heartbeatStaleAfterMs } from '../heartbeats/index.ts';
 import { explainedSymbols } from '../ledger/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { watchdogSql } from './sql.ts';
-import { heartbeatStatuses, readAccountSnapshot } from './status.ts';
+import { heartbeatStatuses } from './status.ts';
 
 export interface InvariantResult {
   name: string;
@@ -159,7 +160,7 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
     }
   }
   if (databaseUp) {
-    const snapshot = await readAccountSnapshot(inputs.db);
+    const snapshot = await readAccountSnapshot(inputs.db, inputs.config.broker.kind);
     if (snapshot) {
       equity ??= snapshot.equity;
       dayStart = snapshot.dayStartEquity;

@@ -11,8 +11,6 @@ export const haltSql = {
 
 /** SQL the watchdog reads its invariants with. */
 export const watchdogSql = {
-  /** The account snapshot's one key; read only by `readAccountState` (status.ts). */
-  account: () => "SELECT value, updated_at FROM app_state WHERE key = 'account.paper'",
   paidSpendToday: () => `SELECT coalesce(sum(cost_micro_usd), 0) AS micro FROM llm_cost_ledger
     WHERE NOT cost_is_notional AND ts >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
   /** Leadership among watchdogs: a session lock, released when the leader's connection ends. */

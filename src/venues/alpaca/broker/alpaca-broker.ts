@@ -71,7 +71,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
 
   async account(): Promise<Account> {
     const account = await this.client.account();
-    return { cash: account.cash, equity: account.equity };
+    return { cash: account.cash, equity: account.equity, id: account.account_number ?? account.id };
   }
 
   async positions(): Promise<Position[]> {

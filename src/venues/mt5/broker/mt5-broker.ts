@@ -25,7 +25,14 @@ export interface Mt5BrokerOptions {
 const defaultMagic = 20261121;
 
 interface HeartbeatDetails {
-  account?: { balance?: number; equity?: number; margin_free?: number; trade_mode?: number } | null;
+  account?: {
+    login?: number;
+    server?: string;
+    balance?: number;
+    equity?: number;
+    margin_free?: number;
+    trade_mode?: number;
+  } | null;
   trade_allowed?: boolean | null;
 }
 
@@ -89,7 +96,12 @@ export class Mt5Broker implements Broker {
       throw new BrokerNotConnectedError(`terminal ${terminalId} has not reported its account yet`, {
         fix: 'Wait for the EA heartbeat (SignetBridge posts the account with it).',
       });
-    return { cash: account.margin_free ?? account.balance ?? 0, equity: account.equity };
+    return {
+      cash: account.margin_free ?? account.balance ?? 0,
+      equity: account.equity,
+      // A login is unique on its trade server only.
+      id: account.login === undefined ? undefined : `${account.login}@${account.server ?? terminalId}`,
+    };
   }
 
   async #tickets(terminalId: string, symbol?: string): Promise<TicketRow[]> {

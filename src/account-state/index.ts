@@ -1,0 +1,12 @@
+export {
+  type AccountSnapshot,
+  accountSnapshotSchema,
+  accountStateKey,
+  accountStatePrefix,
+  legacyAccountStateKey,
+  parseAccountStateKey,
+  readAccountSnapshot,
+  readAccountState,
+  type StoredAccountState,
+  writeAccountState,
+} from './account-state.ts';

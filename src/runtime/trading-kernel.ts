@@ -1,0 +1,210 @@
+import path from 'node:path';
+import type { AgentRuntime, Quote } from '../agents/index.ts';
+import type { Broker, BrokerEvent } from '../broker/index.ts';
+import { PaperBroker } from '../broker/index.ts';
+import type { Bus } from '../bus/index.ts';
+import type { Config } from '../config/index.ts';
+import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { type BarSeries, type PriceTick, paperPriceTick } from '../market/index.ts';
+import {
+  type CycleDeps,
+  type CycleReport,
+  completeInterruptedOrders,
+  type IntentRepair,
+  type MonitorReport,
+  type PortfolioSnapshot,
+  runDecisionCycle,
+  runMonitorPass,
+} from '../pipeline/index.ts';
+import type { Store } from '../store/index.ts';
+import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
+import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
+import { exitJournalEntry } from './exit-journal.ts';
+import { BrokerRecorder } from './recorder.ts';
+
+/**
+ * Daily bars are stamped at midnight UTC; the sim session and the full-pipeline backtest act as
+ * if each bar closed at 21:00 UTC (after the NYSE close).
+ */
+export const dailyBarCloseOffsetMs = 21 * 3_600_000;
+
+export type Publish = CycleDeps['publish'];
+export type Journal = (entry: JournalEntryInput) => Promise<void>;
+
+/** What the venue's bars and prices are: they shape the cycle's settings. */
+export interface VenueSettings {
+  timeframe: string;
+  /** The commission rate the Risk Gate prices in (the paper fill model's; 0 where the broker charges). */
+  commissionRate: number;
+  priceTick: PriceTick;
+}
+
+/**
+ * What differs between sim, market and backtest: the clock, the broker, and how the portfolio
+ * and a fresh quote are read from the driver's feed. Everything else is the kernel's.
+ */
+export interface TradingKernelOptions {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  logger: Logger;
+  agents: AgentRuntime;
+  broker: Broker;
+  /** The name of the account's rows in orders, fills and positions. */
+  brokerName: string;
+  clock: { now(): number };
+  venue: VenueSettings;
+  portfolio(): Promise<PortfolioSnapshot>;
+  freshQuote(symbol: string): Promise<Quote>;
+  /** Where decision journal entries go (a backtest's own folder, else the context folder). */
+  journalRoot: string;
+  /** Default: the halt ladder (database and file); a backtest is not trading and passes its own. */
+  haltLevel?(): Promise<number | null>;
+}
+
+export interface TradingKernel {
+  readonly deps: CycleDeps;
+  readonly publish: Publish;
+  readonly journal: Journal;
+  /** One decision cycle on the bars the driver's feed has shown. */
+  cycle(cycleId: string, series: BarSeries[]): Promise<CycleReport>;
+  /** One position-monitor pass: our positions table made to match the broker, every stop checked. */
+  monitor(): Promise<MonitorReport>;
+  /** Completes the order intents a crash left without a known submission. */
+  completeInterruptedOrders(): Promise<IntentRepair[]>;
+}
+
+/** The one bus publisher every part of a session shares. */
+export function publisherOf(bus: Pick<Bus, 'publish'>): Publish {
+  return (input, publishOptions) => bus.publish(input, publishOptions);
+}
+
+export function journalWriter(store: Store, journalRoot: string): Journal {
+  const root = path.resolve(journalRoot);
+  return async (entry) => {
+    await writeJournalEntry(entry, { db: store, root });
+  };
+}
+
+/** The decision cycle's dependencies for any clock, feed and broker. */
+export function cycleDepsFor(
+  options: TradingKernelOptions,
+  publish: Publish = publisherOf(options.bus),
+  journal: Journal = journalWriter(options.store, options.journalRoot),
+): CycleDeps {
+  const { config, store } = options;
+  const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
+  return {
+    runtime: options.agents,
+    publish,
+    transaction: (work) => store.transaction(work),
+    broker: options.broker,
+    brokerName: options.brokerName,
+    portfolio: options.portfolio,
+    haltLevel: options.haltLevel ?? (() => haltLevelOrNull(haltStore)),
+    freshQuote: options.freshQuote,
+    journal,
+    clock: options.clock,
+    settings: cycleSettingsFrom(config, options.venue),
+    fallbackStrategy: fallbackStrategyFrom(config),
+  };
+}
+
+/** The monitor pass every driver runs: a lost stop is put back, never left missing. */
+export function monitorPassFor(
+  config: Config,
+  deps: {
+    broker: Broker;
+    brokerName: string;
+    store: Store;
+    publish: Publish;
+    logger: Logger;
+    clock: { now(): number };
+  },
+): () => Promise<MonitorReport> {
+  return () =>
+    runMonitorPass({
+      broker: deps.broker,
+      brokerName: deps.brokerName,
+      db: deps.store,
+      publish: deps.publish,
+      logger: deps.logger,
+      onMissingStop: 'reattach',
+      // The original stop's distance is unknown here: half the widest the Risk Gate allows.
+      defaultStopPct: config.risk.maxStopDistancePct / 2,
+      clock: deps.clock,
+    });
+}
+
+export function tradingKernel(options: TradingKernelOptions): TradingKernel {
+  const publish = publisherOf(options.bus);
+  const journal = journalWriter(options.store, options.journalRoot);
+  const deps = cycleDepsFor(options, publish, journal);
+  const monitor = monitorPassFor(options.config, { ...options, publish });
+  return {
+    deps,
+    publish,
+    journal,
+    cycle: (cycleId, series) => runDecisionCycle(deps, cycleId, series),
+    monitor,
+    completeInterruptedOrders: () =>
+      completeInterruptedOrders({
+        db: options.store,
+        bus: options.bus,
+        publish,
+        broker: options.broker,
+        brokerName: options.brokerName,
+        journal,
+        clock: options.clock,
+      }),
+  };
+}
+
+/**
+ * Where a broker's reports (fills, cancellations, rejections, closed round trips) are written
+ * and published. The paper broker reports through it; each closed round trip is journaled as an
+ * exit.
+ */
+export function brokerRecorderFor(options: {
+  store: Store;
+  bus: Pick<Bus, 'publish'>;
+  logger: Logger;
+  brokerName: string;
+  clock: { now(): number };
+  journalRoot: string;
+}): BrokerRecorder {
+  const journal = journalWriter(options.store, options.journalRoot);
+  return new BrokerRecorder({
+    store: options.store,
+    publish: publisherOf(options.bus),
+    brokerName: options.brokerName,
+    logger: options.logger,
+    clock: options.clock,
+    onTradeClosed: (event) => journal(exitJournalEntry(event.trade, options.brokerName)),
+  });
+}
+
+/** The paper broker's bars are the configured timeframe's; it charges its own commission on its own tick. */
+export function paperVenueSettings(config: Config): VenueSettings {
+  return {
+    timeframe: config.pipeline.timeframe,
+    commissionRate: config.paper.commission,
+    priceTick: paperPriceTick,
+  };
+}
+
+/** The paper broker with signet.yaml's cash and fill model, on the driver's clock. */
+export function paperBrokerFor(
+  config: Config,
+  clock: { now(): number },
+  onEvent: (event: BrokerEvent) => void,
+): PaperBroker {
+  return new PaperBroker({
+    cash: config.paper.cash,
+    commission: config.paper.commission,
+    slippage: config.paper.slippage,
+    clock,
+    onEvent,
+  });
+}
