@@ -70,7 +70,6 @@ type SessionState = z.infer<typeof sessionStateSchema>;
 
 /** The paper broker in the brain has no account id of its own: there is one sim account. */
 const simAccountId = 'sim';
-const brokerName = 'paper';
 
 /**
  * Paper trading on the synthetic market with an accelerated clock: each step reveals one more
@@ -108,8 +107,10 @@ export class SimSession {
     this.#haltStore = { db: options.store, haltFile: haltFileFor(config.dataPath) };
     const journalRoot = path.resolve(config.paths.contextDir);
     const clock = { now: () => this.#now };
-    this.#recorder = brokerRecorderFor({ ...options, brokerName, clock, journalRoot });
     this.broker = paperBrokerFor(config, clock, (event) => this.#onBrokerEvent(event));
+    // The ledger's broker name is the paper fill model's own.
+    const brokerName = this.broker.name;
+    this.#recorder = brokerRecorderFor({ ...options, brokerName, clock, journalRoot });
     this.#journaled = new JournaledPaperBroker(this.broker, options.store, runId, () => this.#cursor);
     this.#book = new AccountBook(config.paper.cash);
     this.#kernel = tradingKernel({
@@ -308,7 +309,7 @@ export class SimSession {
     await beat(store, 'job:cycle', 'job', expectedMs, { cycleId });
     const account = await writeAccountSnapshot(
       store,
-      { venue: brokerName, accountId: simAccountId },
+      { venue: this.broker.name, accountId: simAccountId },
       this.#book,
       {
         equity: this.broker.equity(),

@@ -35,11 +35,6 @@ const literalAllowed: ReadonlyArray<{ file: string; text: string; why: string }>
     text: 'paper',
     why: 'the default name of the paper fill model (the `orders.broker` ledger column), used by every backtest over any bars: a name, not a switch',
   },
-  {
-    file: 'runtime/sim-session.ts',
-    text: 'paper',
-    why: 'the same ledger name for the sim session’s broker; the trading-kernel rewrite (issue 16, deliverable 1) owns this file and should take it from the broker',
-  },
 ];
 
 const importAllowed = (file: string, target: string) =>
