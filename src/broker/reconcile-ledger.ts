@@ -1,6 +1,7 @@
 import type { Queryable } from '../store/index.ts';
 import type { OrderLeg, OrderRequest, OrderSide, OrderStatus } from './broker.ts';
 import { reconcileSql } from './reconcile-sql.ts';
+import { publishLedgerFill } from './trade-messages.ts';
 
 /** An order as the broker reports it, in Signet's vocabulary (broker-neutral). */
 export interface BrokerOrderState {
@@ -93,7 +94,8 @@ export async function recordOrderStates(
 }
 
 /**
- * Records one execution: the fill (unless already covered), the order's state, the position.
+ * Records one execution: the fill (unless already covered), the order's state, the position,
+ * and its messages (`order.filled`, and `position.closed` when the position is back to flat).
  * Returns false when the fill was already recorded (a replayed or late event) or the order is
  * not one of ours.
  */
@@ -133,6 +135,7 @@ export async function recordExecution(
       execution.positionQty,
       execution.price,
     ]);
+  await publishLedgerFill(q, broker, execution.executionId);
   return true;
 }
 

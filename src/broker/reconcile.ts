@@ -1,8 +1,9 @@
-import { publishWith } from '../bus/index.ts';
+import { publishWith, topics } from '../bus/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { type BrokerOrderState, orderStateValues } from './reconcile-ledger.ts';
 import { reconcileSql } from './reconcile-sql.ts';
+import { publishLedgerFill } from './trade-messages.ts';
 
 /**
  * Reconciliation: the broker's orders, fills and positions against our `orders`, `fills` and
@@ -128,7 +129,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       await publishWith(tx, {
         fromAgent: 'reconciler',
         toAgent: 'operator',
-        topic: 'broker.reconciled',
+        topic: topics.brokerReconciled,
         payload: { broker, ...repair },
       });
     }
@@ -238,7 +239,7 @@ async function repairWith(tx: Queryable, broker: string, snapshot: BrokerSnapsho
     const price = round((order.filledQty * order.avgFillPrice - recorded.value) / missing);
     const fillId = `reconciled:${order.brokerOrderId}:${order.filledQty}`;
     const time = new Date(order.filledAt ?? order.submittedAt);
-    await tx.query(reconcileSql.insertFill(), [
+    const inserted = await tx.query(reconcileSql.insertFill(), [
       order.clientOrderId,
       fillId,
       broker,
@@ -248,6 +249,8 @@ async function repairWith(tx: Queryable, broker: string, snapshot: BrokerSnapsho
       price > 0 ? price : order.avgFillPrice,
       time,
     ]);
+    // A fill the stream missed is still a fill: the same messages as if it had arrived live.
+    if ((inserted.rowCount ?? 0) > 0) await publishLedgerFill(tx, broker, fillId);
     repairs.push({
       kind: 'fill_inserted',
       key: order.clientOrderId,
@@ -326,7 +329,7 @@ async function repairWith(tx: Queryable, broker: string, snapshot: BrokerSnapsho
       await publishWith(tx, {
         fromAgent: 'reconciler',
         toAgent: 'watchdog',
-        topic: 'broker.unexplained_position',
+        topic: topics.brokerUnexplainedPosition,
         payload: { broker, symbol: position.symbol, qty: position.qty, avgPrice: position.avgPrice },
       });
     }

@@ -36,6 +36,8 @@ export type {
   RequestRejection,
 } from './router-types.ts';
 
+import { topics } from '../bus/index.ts';
+
 type RouteOutcome<T> =
   | { ok: true; value: T; answerText: string; model: string; ledgerWrite: Promise<void> }
   | { ok: false; error: LlmError };
@@ -78,7 +80,7 @@ export class LlmRouter {
       store: this.#store,
       logger: this.#logger,
       now: this.#now,
-      announce: (payload) => this.#events.publish('llm.budget', payload),
+      announce: (payload) => this.#events.publish(topics.llmBudget, payload),
     });
     this.#routes =
       options.routes ??

@@ -1,5 +1,6 @@
 import { type Broker, liveStopOf, type Position, protectiveStop } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { withClock } from './clocked.ts';
@@ -94,7 +95,7 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
-      topic: 'monitor.reconciled',
+      topic: topics.monitorReconciled,
       payload: { ...report, actions: report.actions.map((action) => ({ ...action })), at: stamp },
     });
   }
@@ -148,7 +149,7 @@ async function protect(
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
-      topic: exit ? 'monitor.exited' : 'monitor.stop_reattached',
+      topic: exit ? topics.monitorExited : 'monitor.stop_reattached',
       payload: {
         symbol: position.symbol,
         qty: position.qty,
@@ -167,7 +168,7 @@ async function protect(
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
-      topic: 'monitor.unprotected',
+      topic: topics.monitorUnprotected,
       payload: { symbol: position.symbol, qty: position.qty, error: detail },
     });
     return { symbol: position.symbol, action: 'failed', clientOrderId, detail };

@@ -1,5 +1,6 @@
 import type { Broker } from '../broker/index.ts';
 import type { Bus, MessageInput, PublishOptions, Signature } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { orderStatusParams, pipelineSql } from './sql.ts';
@@ -45,7 +46,7 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
           {
             fromAgent: 'reconciler',
             toAgent: 'executor',
-            topic: 'order.submitted',
+            topic: topics.orderSubmitted,
             ts,
             cycleId: row.cycle_id,
             causationId: row.message_id,
@@ -71,7 +72,7 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
           {
             fromAgent: 'reconciler',
             toAgent: 'operator',
-            topic: 'order.not_sent',
+            topic: topics.orderNotSent,
             ts,
             cycleId: row.cycle_id,
             causationId: row.message_id,
@@ -100,11 +101,13 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
             message.topic === topic && (message.payload as { symbol?: string } | null)?.symbol === row.symbol,
         )
         .at(-1);
-    const proposal = forSymbol('strategist.proposal')?.payload as
+    const proposal = forSymbol(topics.strategistProposal)?.payload as
       | { decidedBy?: 'llm' | 'fallback'; answer?: Record<string, unknown> }
       | undefined;
-    const stance = forSymbol('regime.stance')?.payload as { answer?: Record<string, unknown> } | undefined;
-    const signatures: Signature[] = forSymbol('signatures.collected')?.signatures ?? [];
+    const stance = forSymbol(topics.regimeStance)?.payload as
+      | { answer?: Record<string, unknown> }
+      | undefined;
+    const signatures: Signature[] = forSymbol(topics.signaturesCollected)?.signatures ?? [];
     const outcome = row.status === 'not_sent' ? 'error' : row.status === 'rejected' ? 'rejected' : 'executed';
     await deps.journal({
       ts,

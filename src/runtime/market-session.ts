@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
 import type { Bus } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import type { MarketView } from '../ingress/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
@@ -299,7 +300,7 @@ export class MarketSession {
                 await bus.publish({
                   fromAgent: 'screener',
                   toAgent: 'operator',
-                  topic: 'screen.premarket',
+                  topic: topics.screenPremarket,
                   payload: { candidates: screen(this.#series, config.pipeline.topK) },
                 });
               },

@@ -10,6 +10,7 @@ import {
 } from '../backtest/index.ts';
 import { type BrokerEvent, PaperBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
@@ -177,7 +178,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
   await bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
-    topic: 'backtest.started',
+    topic: topics.backtestStarted,
     ts: new Date(timeline[0]!),
     payload: {
       runId: options.runId,
@@ -268,7 +269,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
   await bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
-    topic: 'backtest.completed',
+    topic: topics.backtestCompleted,
     ts: new Date(now),
     payload: {
       runId: options.runId,

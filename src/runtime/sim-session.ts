@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
 import { type BrokerEvent, PaperBroker, reconcile } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
@@ -198,7 +199,7 @@ export class SimSession {
       await options.bus.publish({
         fromAgent: 'brain',
         toAgent: 'operator',
-        topic: 'system.resumed',
+        topic: topics.systemResumed,
         ts: new Date(session.#now),
         payload: {
           runId,
@@ -351,7 +352,7 @@ export class SimSession {
       await this.#options.bus.publish({
         fromAgent: 'brain',
         toAgent: 'operator',
-        topic: 'brain.flattened',
+        topic: topics.brainFlattened,
         ts: new Date(this.#now),
         payload: { reason: 'halt level 4', orders: closing.map((order) => order.clientOrderId) },
       });

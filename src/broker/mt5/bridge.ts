@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { publishWith } from '../../bus/index.ts';
+import { publishWith, topics } from '../../bus/index.ts';
 import type { Queryable } from '../../store/index.ts';
+import { publishLedgerFill } from '../trade-messages.ts';
 import { unitsFor } from './lots.ts';
 import type { EaAck, EaCommand, EaHeartbeat, EaPositions } from './schemas.ts';
 import { mt5Sql } from './sql.ts';
@@ -242,13 +243,14 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
   // open or close: 10008 PLACED means a pending order now works at the broker; else a deal executed.
   const executed =
     ack.retcode !== 10008 && (ack.deal ?? 0) > 0 && (ack.volume ?? 0) > 0 && (ack.price ?? 0) > 0;
+  let executedDeal: string | undefined;
   if (executed) {
     // The EA may have reported this deal already (its deals post can beat a retried ack): the
     // fill then moves from the placeholder exit to the order that really sent it.
     const adopted = await tx.query(mt5Sql.adoptDealFill(), [clientOrderId, mt5BrokerName, String(ack.deal)]);
     if (adopted.rows.length > 0)
       await tx.query(mt5Sql.dropDealOrder(), [`mt5-deal-${ack.deal}`, mt5BrokerName]);
-    await tx.query(mt5Sql.insertFill(), [
+    const inserted = await tx.query(mt5Sql.insertFill(), [
       clientOrderId,
       String(ack.deal),
       mt5BrokerName,
@@ -259,6 +261,7 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
       ack.price,
       ack.time_utc ?? Math.floor(Date.now() / 1000),
     ]);
+    if ((inserted.rowCount ?? 0) > 0) executedDeal = String(ack.deal);
   }
   await tx.query(mt5Sql.settleOrderFromFills(), [
     clientOrderId,
@@ -268,6 +271,8 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
   ]);
   if (command.action === 'open' && executed)
     await tx.query(mt5Sql.settleLegs(), [clientOrderId, 'open', mt5BrokerName]);
+  // Once the order row is settled: the fill's messages, as from every venue.
+  if (executedDeal) await publishLedgerFill(tx, mt5BrokerName, executedDeal);
   return { status: 200, body: { ok: true } };
 }
 
@@ -311,7 +316,7 @@ export async function recordPositions(tx: Queryable, post: EaPositions): Promise
     await publishWith(tx, {
       fromAgent: 'mt5-bridge',
       toAgent: 'watchdog',
-      topic: 'broker.unexplained_position',
+      topic: topics.brokerUnexplainedPosition,
       payload: {
         broker: mt5BrokerName,
         symbol: row.symbol,

@@ -1,5 +1,5 @@
-import { publishWith } from '../../bus/index.ts';
 import type { Queryable } from '../../store/index.ts';
+import { publishLedgerFill } from '../trade-messages.ts';
 import { mt5BrokerName, type Reply } from './bridge.ts';
 import { unitsFor } from './lots.ts';
 import type { EaDeals } from './schemas.ts';
@@ -66,21 +66,8 @@ export async function recordDeals(tx: Queryable, post: EaDeals): Promise<Reply> 
     ]);
     await tx.query(mt5Sql.settleOrderFromFills(), [order.id, 'filled', String(deal.order), mt5BrokerName]);
     if (order.entry) await tx.query(mt5Sql.cancelSiblingLegs(), [order.entry, order.id, mt5BrokerName]);
-    await publishWith(tx, {
-      fromAgent: 'mt5-bridge',
-      toAgent: 'operator',
-      topic: 'broker.filled',
-      payload: {
-        broker: mt5BrokerName,
-        clientOrderId: order.id,
-        symbol: deal.symbol,
-        side: deal.type,
-        qty: units,
-        price: deal.price,
-        reason: deal.reason,
-        profit: deal.profit ?? null,
-      },
-    });
+    // The same messages as every venue's fills: order.filled, and position.closed when flat.
+    await publishLedgerFill(tx, mt5BrokerName, String(deal.ticket));
     recorded += 1;
   }
   return { status: 200, body: { ok: true, recorded, duplicates: post.deals.length - recorded } };
