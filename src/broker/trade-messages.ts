@@ -103,13 +103,12 @@ export function closedTradeMessage(trade: ClosedTrade, links: MessageLinks, brok
 }
 
 const tradeSql = {
-  /** The symbol's fills at this broker up to one fill, with the running net position. */
+  /** The symbol's fills at this broker up to one fill, in the order they were recorded. */
   runningPosition: () =>
     `SELECT f.id, f.client_order_id, f.broker_fill_id, f.symbol, f.side, f.qty::float8 AS qty,
             f.price::float8 AS price, f.commission::float8 AS commission,
             (extract(epoch FROM f.ts) * 1000)::float8 AS time, o.leg, o.cycle_id, o.message_id,
-            o.parent_client_order_id,
-            sum(CASE WHEN f.side = 'buy' THEN f.qty ELSE -f.qty END) OVER (ORDER BY f.id)::float8 AS net
+            o.parent_client_order_id
        FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id
       WHERE f.broker = $1
         AND f.symbol = (SELECT symbol FROM fills WHERE broker = $1 AND broker_fill_id = $2)
@@ -131,6 +130,24 @@ interface LedgerFill {
 }
 
 const flat = (qty: number) => Math.abs(qty) < 1e-9;
+
+/**
+ * Our position after each fill. Only an entry opens or adds; a closing leg (a stop, a target,
+ * an exit, a flatten) only reduces, so a fill on a position Signet never held (closed by hand,
+ * adopted from the broker) leaves the ledger's position as it was instead of skewing every
+ * round trip after it.
+ */
+export function withRunningPosition(fills: ReadonlyArray<Omit<LedgerFill, 'net'>>): LedgerFill[] {
+  let net = 0;
+  return fills.map((fill) => {
+    const signed = fill.side === 'buy' ? fill.qty : -fill.qty;
+    if (fill.leg === 'entry') net += signed;
+    else if (!flat(net) && Math.sign(net + signed) !== -Math.sign(net))
+      net = flat(net + signed) ? 0 : net + signed;
+    else if (!flat(net)) net = 0;
+    return { ...fill, net };
+  });
+}
 
 /**
  * The round trip a fill that brought the position to flat closed: the fills since the position
@@ -203,21 +220,21 @@ export async function publishLedgerFill(
       cycle_id: string | null;
       message_id: number | null;
       parent_client_order_id: string | null;
-      net: number;
     }>(tradeSql.runningPosition(), [broker, brokerFillId])
   ).rows;
   const row = rows.at(-1);
   if (!row) return undefined;
-  const fills: LedgerFill[] = rows.map((each) => ({
-    clientOrderId: each.client_order_id,
-    side: each.side,
-    qty: Number(each.qty),
-    price: Number(each.price),
-    commission: Number(each.commission),
-    time: Number(each.time),
-    leg: each.leg,
-    net: Number(each.net),
-  }));
+  const fills = withRunningPosition(
+    rows.map((each) => ({
+      clientOrderId: each.client_order_id,
+      side: each.side,
+      qty: Number(each.qty),
+      price: Number(each.price),
+      commission: Number(each.commission),
+      time: Number(each.time),
+      leg: each.leg,
+    })),
+  );
   const fill = fills.at(-1)!;
   const own = await linksOf(tx, row.cycle_id, row.message_id, row.parent_client_order_id);
   await publishWith(

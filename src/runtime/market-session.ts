@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
-import type { Bus } from '../bus/index.ts';
+import type { Bus, Subscription } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import type { MarketView } from '../ingress/index.ts';
@@ -23,6 +23,7 @@ import {
 import type { Store } from '../store/index.ts';
 import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
+import { journalClosedTrades } from './exit-journal.ts';
 import { runtimeSql } from './sql.ts';
 import { openVenue, type Venue } from './venue.ts';
 
@@ -58,6 +59,7 @@ export class MarketSession {
   readonly #venue: Venue;
   readonly #deps: CycleDeps;
   readonly #journalRoot: string;
+  #exitJournal: Subscription | undefined;
   #series: BarSeries[] = [];
   #dayStart: { date: number; equity: number } | undefined;
   #highWaterMark = 0;
@@ -107,6 +109,14 @@ export class MarketSession {
       .catch((error: unknown) =>
         logger.warn({ err: (error as Error).message }, 'no bars yet; the first cycle loads them'),
       );
+    // Round trips closed at the venue get their exit entry, as the paper broker's do.
+    session.#exitJournal = await journalClosedTrades({
+      bus: options.bus,
+      store,
+      logger,
+      root: session.#journalRoot,
+      broker: venue.broker.name,
+    });
     const repairs = await completeInterruptedOrders({
       db: store,
       bus: options.bus,
@@ -333,6 +343,7 @@ export class MarketSession {
   }
 
   async stop(): Promise<void> {
+    await this.#exitJournal?.stop();
     await this.#venue.stop();
   }
 }
