@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bus } from '../src/bus/index.ts';
+import { Bus, isTopicName, payloadSchemas } from '../src/bus/index.ts';
 import { type Config, loadConfig, Secret } from '../src/config/index.ts';
 import { createIngressServer } from '../src/ingress/mt5-routes.ts';
 import type { RouteRequest } from '../src/llm/index.ts';
@@ -105,6 +105,16 @@ async function expectRoundTripInReport(
   // Linked to the cycle whose proposal opened it, like the paper broker's.
   expect(closed[0]!.cycle_id).toBe(fills[0]!.cycle_id);
   expect(fills[0]!.cycle_id).not.toBeNull();
+
+  // Every message the round trip put on the bus is a catalog topic whose schema reads its payload.
+  const stored = await db.store.query<{ topic: string; payload: unknown }>(
+    'SELECT topic, payload FROM agent_messages ORDER BY id',
+  );
+  for (const message of stored.rows) {
+    expect(isTopicName(message.topic), message.topic).toBe(true);
+    if (isTopicName(message.topic))
+      expect(payloadSchemas[message.topic].safeParse(message.payload).success, message.topic).toBe(true);
+  }
 
   const bus = new Bus({ store: db.store, logger });
   try {
