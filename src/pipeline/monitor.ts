@@ -149,7 +149,7 @@ async function protect(
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
-      topic: exit ? topics.monitorExited : 'monitor.stop_reattached',
+      topic: exit ? topics.monitorExited : topics.monitorStopReattached,
       payload: {
         symbol: position.symbol,
         qty: position.qty,

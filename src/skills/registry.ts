@@ -317,7 +317,7 @@ export class SkillRegistry {
       .publish({
         fromAgent: 'skills',
         toAgent: 'operator',
-        topic: kind === 'invalid' ? topics.skillsInvalid : 'skills.reloaded',
+        topic: kind === 'invalid' ? topics.skillsInvalid : topics.skillsReloaded,
         payload: { ...payload, event: kind },
       })
       .catch((error) => this.#logger.warn({ err: error }, 'skills: could not publish the event'));
