@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.ts';
+import { type TopicKey, type TopicName, topics } from './topic-names.ts';
 
 /**
  * The topic catalog: every topic Signet publishes, once, with the payload schema its readers
@@ -7,67 +8,7 @@ import { ValidationError } from '../errors/index.ts';
  * readers parse payloads with `payloadSchemas` (or `readPayload`). A schema keeps the fields some
  * reader uses and lets the rest pass: producers may say more than anybody reads yet.
  */
-export const topics = {
-  systemStarted: 'system.started',
-  systemStopped: 'system.stopped',
-  systemResumed: 'system.resumed',
-  brainFlattened: 'brain.flattened',
-  skillsReloaded: 'skills.reloaded',
-  skillsInvalid: 'skills.invalid',
-
-  cycleStarted: 'cycle.started',
-  cycleSkipped: 'cycle.skipped',
-  cycleError: 'cycle.error',
-  cycleCompleted: 'cycle.completed',
-  screenResult: 'screen.result',
-  screenPremarket: 'screen.premarket',
-  regimeStance: 'regime.stance',
-  strategistProposal: 'strategist.proposal',
-  signaturesCollected: 'signatures.collected',
-  macroStance: 'macro.stance',
-  macroView: 'macro.view',
-
-  orderIntent: 'order.intent',
-  orderBlocked: 'order.blocked',
-  orderFailed: 'order.failed',
-  orderNotSent: 'order.not_sent',
-  orderSubmitted: 'order.submitted',
-  /** Every fill, on every venue and in both backtests. */
-  orderFilled: 'order.filled',
-  orderCancelled: 'order.cancelled',
-  orderRejected: 'order.rejected',
-  /** Every round trip (flat → position → flat), on every venue and in both backtests. */
-  positionClosed: 'position.closed',
-
-  executorOrder: 'executor.order',
-  executorSkipped: 'executor.skipped',
-  backtestStarted: 'backtest.started',
-  backtestCompleted: 'backtest.completed',
-
-  monitorReconciled: 'monitor.reconciled',
-  monitorExited: 'monitor.exited',
-  monitorStopReattached: 'monitor.stop_reattached',
-  monitorUnprotected: 'monitor.unprotected',
-  brokerReconciled: 'broker.reconciled',
-  brokerUnexplainedPosition: 'broker.unexplained_position',
-  mt5BarsConflicting: 'mt5.bars_conflicting',
-
-  haltRaised: 'halt.raised',
-  haltResumed: 'halt.resumed',
-  watchdogStopReattached: 'watchdog.stop_reattached',
-  watchdogFlattened: 'watchdog.flattened',
-
-  llmBreaker: 'llm.breaker',
-  llmFailover: 'llm.failover',
-  llmBudget: 'llm.budget',
-  llmRequestRejected: 'llm.request_rejected',
-
-  optimizerReport: 'optimizer.report',
-  busParked: 'bus.parked',
-} as const;
-
-export type TopicKey = keyof typeof topics;
-export type TopicName = (typeof topics)[TopicKey];
+export { type TopicKey, type TopicName, topics } from './topic-names.ts';
 
 /** An object whose other fields pass through unchecked. */
 const loose = <Shape extends z.ZodRawShape>(shape: Shape) => z.object(shape).passthrough();
