@@ -1,5 +1,5 @@
 import { type BrokerEvent, fillEventPayload } from '../broker/index.ts';
-import { topics as catalog } from '../bus/index.ts';
+import { topics as catalog, type TopicName } from '../bus/index.ts';
 /**
  * What a cycle says, before it is on the bus. A sink hands out local references so a message
  * can name its cause before any bus id exists; writeMessageLog turns them into causation ids.
@@ -10,8 +10,8 @@ export interface CycleMessage {
   ref: number;
   fromAgent: string;
   toAgent: string;
-  /** Dotted lower-case, e.g. `strategist.proposal`. */
-  topic: string;
+  /** A catalog topic (src/bus/topics.ts). */
+  topic: TopicName;
   cycleId: string | null;
   /** Local reference of the message that caused this one. */
   causedBy: number | null;
