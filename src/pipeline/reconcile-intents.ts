@@ -1,6 +1,13 @@
 import type { Broker } from '../broker/index.ts';
-import type { Bus, MessageInput, PublishOptions, Signature } from '../bus/index.ts';
-import { topics } from '../bus/index.ts';
+import {
+  type Bus,
+  type BusMessage,
+  type MessageInput,
+  type PublishOptions,
+  readPayload,
+  type Signature,
+  topics,
+} from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { orderStatusParams, pipelineSql } from './sql.ts';
@@ -94,20 +101,19 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
   }>(pipelineSql.entriesWithoutJournal(), [deps.brokerName]);
   for (const row of unjournaled.rows) {
     const messages = await deps.bus.replayAll({ cycleId: row.cycle_id });
-    const forSymbol = (topic: string) =>
-      messages
-        .filter(
-          (message) =>
-            message.topic === topic && (message.payload as { symbol?: string } | null)?.symbol === row.symbol,
-        )
-        .at(-1);
-    const proposal = forSymbol(topics.strategistProposal)?.payload as
-      | { decidedBy?: 'llm' | 'fallback'; answer?: Record<string, unknown> }
-      | undefined;
-    const stance = forSymbol(topics.regimeStance)?.payload as
-      | { answer?: Record<string, unknown> }
-      | undefined;
-    const signatures: Signature[] = forSymbol(topics.signaturesCollected)?.signatures ?? [];
+    // The cycle's last word on this symbol, read through the catalog's schemas.
+    const last = <Payload extends { symbol: string }>(read: (message: BusMessage) => Payload | undefined) => {
+      let found: { message: BusMessage; payload: Payload } | undefined;
+      for (const message of messages) {
+        const payload = read(message);
+        if (payload?.symbol === row.symbol) found = { message, payload };
+      }
+      return found;
+    };
+    const proposal = last((message) => readPayload(topics.strategistProposal, message))?.payload;
+    const stance = last((message) => readPayload(topics.regimeStance, message))?.payload;
+    const signatures: Signature[] =
+      last((message) => readPayload(topics.signaturesCollected, message))?.message.signatures ?? [];
     const outcome = row.status === 'not_sent' ? 'error' : row.status === 'rejected' ? 'rejected' : 'executed';
     await deps.journal({
       ts,
