@@ -22,6 +22,7 @@ export {
 } from './publish.ts';
 export { busChannel } from './sql.ts';
 export {
+  agentOutcomePayload,
   currentForm,
   isTopicName,
   legacyTopics,

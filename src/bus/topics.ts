@@ -16,7 +16,7 @@ const anything = loose({});
 const skillRef = z.object({ name: z.string(), version: z.string() });
 
 /** What an agent said (Regime, Strategist): the answer when ok, who decided. */
-const agentOutcome = loose({
+export const agentOutcomePayload = loose({
   symbol: z.string(),
   ok: z.boolean(),
   decidedBy: z.enum(['llm', 'fallback']).optional(),
@@ -24,6 +24,15 @@ const agentOutcome = loose({
   model: z.string().nullable().optional(),
   skill: skillRef.nullable().optional(),
   answer: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The fast backtest's strategist is a coded strategy: its proposal is no agent's outcome. */
+const strategyProposal = loose({
+  symbol: z.string(),
+  side: z.string(),
+  intent: z.string(),
+  strategy: z.string(),
+  decidedBy: z.literal('fallback'),
 });
 
 const orderLeg = z.enum(['entry', 'stop_loss', 'take_profit', 'exit', 'flatten']);
@@ -91,8 +100,8 @@ export const payloadSchemas = {
   }),
   'screen.result': loose({ candidates: z.array(z.unknown()) }),
   'screen.premarket': loose({ candidates: z.array(z.unknown()) }),
-  'regime.stance': agentOutcome,
-  'strategist.proposal': agentOutcome,
+  'regime.stance': agentOutcomePayload,
+  'strategist.proposal': z.union([agentOutcomePayload, strategyProposal]),
   'signatures.collected': loose({
     symbol: z.string(),
     qty: z.number().default(0),

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { payloadSchemas, readPayload, type Signature, topics } from '../bus/index.ts';
+import { agentOutcomePayload, payloadSchemas, readPayload, type Signature, topics } from '../bus/index.ts';
 import { type OptimizerInputs, rootOrderId, type StoredMessage } from './collect.ts';
 import type { ProposedTrade } from './counterfactual.ts';
 
 // Payloads are read through the topic catalog's schemas; only the agents' answers are read here.
-const outcomePayload = payloadSchemas[topics.strategistProposal];
+const outcomePayload = agentOutcomePayload;
 const tradeSchema = z.object({
   decision: z.literal('trade'),
   side: z.enum(['buy', 'sell']),

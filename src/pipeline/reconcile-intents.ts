@@ -1,5 +1,6 @@
 import type { Broker } from '../broker/index.ts';
 import {
+  agentOutcomePayload,
   type Bus,
   type BusMessage,
   type MessageInput,
@@ -110,7 +111,11 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
       }
       return found;
     };
-    const proposal = last((message) => readPayload(topics.strategistProposal, message))?.payload;
+    const proposal = last((message) =>
+      message.topic === topics.strategistProposal
+        ? agentOutcomePayload.safeParse(message.payload).data
+        : undefined,
+    )?.payload;
     const stance = last((message) => readPayload(topics.regimeStance, message))?.payload;
     const signatures: Signature[] =
       last((message) => readPayload(topics.signaturesCollected, message))?.message.signatures ?? [];
