@@ -226,7 +226,8 @@ export class TopicCatalog {
     throw new ValidationError(
       `unknown bus topic "${topic}": it is not in the topic catalog`,
       [{ path: 'envelope.topic', message: `"${topic}" is not in src/bus/topics.ts` }],
-      { fix },
+      // A producer naming a topic the catalog lacks is our code's fault, not the operator's.
+      { code: 'bus_unknown_topic', fault: 'system', fix },
     );
   }
 }
