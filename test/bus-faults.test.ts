@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus, type MessageInput } from '../src/bus/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { createStoreFromUrl } from '../src/store/index.ts';
+import { testCatalog } from './support/bus-topics.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { runCli, spawnTs, waitForLine } from './support/processes.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
@@ -34,7 +35,7 @@ function idsIn(file: string): number[] {
 
 describe('bus under faults', () => {
   it('a consumer killed with SIGKILL mid-handler resumes from its offset and loses nothing', async () => {
-    const bus = new Bus({ store: db.store, logger: silentLogger() });
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     const sent = (await bus.publishMany(ticks(120, 'crash.tick'))).map((each) => each.id);
     const output = path.join(mkdtempSync(path.join(tmpdir(), 'signet-crash-')), 'seen.txt');
     const args = [db.url, 'crasher', 'crash.tick', output, '5'];
@@ -79,12 +80,17 @@ describe('bus under faults', () => {
       connectTimeoutMs: 1_000,
       logger: silentLogger(),
     });
-    const bus = new Bus({ store, logger: silentLogger(), settings: { pollIntervalMs: 200 } });
+    const bus = new Bus({
+      store,
+      logger: silentLogger(),
+      settings: { pollIntervalMs: 200 },
+      catalog: testCatalog,
+    });
     const received: number[] = [];
     await bus.subscribe('survivor', ['outage.tick'], (each) => {
       received.push(each.id);
     });
-    const direct = new Bus({ store: db.store, logger: silentLogger() });
+    const direct = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     const before = (await direct.publishMany(ticks(5, 'outage.tick'))).map((each) => each.id);
     await waitFor(() => received.length === 5, 'messages before the outage');
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../src/bus/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
+import { testCatalog } from './support/bus-topics.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { repoRoot, runCli, waitForLine } from './support/processes.ts';
 import { walkableTempDir } from './support/temp.ts';
@@ -36,6 +37,7 @@ describe('signet CLI (foundation)', () => {
 
   it('bus tail shows parked messages with their error; replay prints a window as JSON', async () => {
     const bus = new Bus({
+      catalog: testCatalog,
       store: db.store,
       logger: silentLogger(),
       settings: { maxAttempts: 1, pollIntervalMs: 100 },

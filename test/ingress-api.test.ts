@@ -8,6 +8,7 @@ import { type Config, ingressSectionSchema, loadConfig, pathsSectionSchema } fro
 import { createIngressApp, simMarketView, startIngress } from '../src/ingress/index.ts';
 import { writeJournalEntry } from '../src/journal/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
+import { testCatalog } from './support/bus-topics.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { tmpdir, walkableTempDir } from './support/temp.ts';
 
@@ -66,7 +67,7 @@ beforeAll(async () => {
   writeFileSync(path.join(consoleDir, 'assets', 'app.js'), 'export {};');
 
   const config = configFor(root, { SIGNET_OPERATOR_TOKEN: token }, { reportsDir: reports });
-  bus = new Bus({ store: database.store, logger, settings: { pollIntervalMs: 50 } });
+  bus = new Bus({ store: database.store, logger, settings: { pollIntervalMs: 50 }, catalog: testCatalog });
   const store = database.store;
   const published = await bus.publish({
     fromAgent: 'strategist',

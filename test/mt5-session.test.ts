@@ -495,8 +495,10 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
       status: 'filled',
       qty: 20_000,
     });
+    // Both deals are told on the bus as every venue's fills are (order.filled, once each).
     const told = await db.store.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'broker.filled'`,
+      `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'order.filled'
+          AND payload->>'clientOrderId' IN ('deal-EURUSD-1.sl', 'mt5-deal-810003')`,
     );
     expect(told.rows[0]?.n).toBe(2);
     // Our own close, whose deal the EA reports before its (retried) acknowledgement arrives: the

@@ -26,3 +26,14 @@ export {
 } from './paper/paper-broker.ts';
 export * from './reconcile.ts';
 export * from './reconcile-ledger.ts';
+export {
+  closedTradeMessage,
+  closedTradePayload,
+  type FillFacts,
+  fillEventPayload,
+  fillMessage,
+  type LedgerFillOptions,
+  type MessageLinks,
+  publishLedgerFill,
+  roundTrip,
+} from './trade-messages.ts';

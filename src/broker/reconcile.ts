@@ -1,4 +1,4 @@
-import { publishWith } from '../bus/index.ts';
+import { publishWith, topics } from '../bus/index.ts';
 import {
   applyOrderState,
   lockBroker,
@@ -19,6 +19,7 @@ import {
   withoutWrite,
 } from './reconcile-plan.ts';
 import { reconcileSql } from './reconcile-sql.ts';
+import { publishLedgerFill } from './trade-messages.ts';
 
 export * from './reconcile-plan.ts';
 
@@ -131,15 +132,18 @@ export async function applyRepairs(
     if (write.kind === 'order_state') await applyOrderState(tx, broker, write.state);
     else if (write.kind === 'mark_order')
       await markOrder(tx, write.clientOrderId, write.status, write.reason);
-    else if (write.kind === 'fill') await recordFill(tx, broker, write.fill);
-    else if (write.kind === 'remove_position') await removePosition(tx, broker, write.symbol);
+    else if (write.kind === 'fill') {
+      // A fill the stream missed is still a fill: the same messages as if it had arrived live.
+      if (await recordFill(tx, broker, write.fill))
+        await publishLedgerFill(tx, broker, write.fill.executionId);
+    } else if (write.kind === 'remove_position') await removePosition(tx, broker, write.symbol);
     else {
       await setPosition(tx, broker, write.position);
       if (write.unexplained) {
         await publishWith(tx, {
           fromAgent: 'reconciler',
           toAgent: 'watchdog',
-          topic: 'broker.unexplained_position',
+          topic: topics.brokerUnexplainedPosition,
           payload: { broker, ...write.unexplained },
         });
       }
@@ -160,7 +164,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       await publishWith(tx, {
         fromAgent: 'reconciler',
         toAgent: 'operator',
-        topic: 'broker.reconciled',
+        topic: topics.brokerReconciled,
         payload: { broker, ...repair },
       });
     }

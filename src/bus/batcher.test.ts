@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCatalog } from '../../test/support/bus-topics.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { silentLogger } from '../logging/index.ts';
 import { Bus, type MessageInput } from './index.ts';
@@ -13,7 +14,7 @@ afterAll(async () => {
 
 describe('group commit of standalone publishes', () => {
   it('gives each concurrent caller its own committed message; a bad envelope fails only its caller', async () => {
-    const bus = new Bus({ store: db.store, logger: silentLogger() });
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     const inputs: MessageInput[] = Array.from({ length: 40 }, (_, index) => ({
       fromAgent: 'test',
       toAgent: 'any',

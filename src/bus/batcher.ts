@@ -1,6 +1,7 @@
 import type { Queryable } from '../store/index.ts';
 import type { BusMessage, MessageInput } from './envelope.ts';
 import { insertManyWith, insertMessageWith, validateMessage } from './publish.ts';
+import type { TopicCatalog } from './topics.ts';
 
 interface Waiting {
   input: MessageInput;
@@ -22,11 +23,12 @@ export class PublishBatcher {
   constructor(
     private readonly queryable: Queryable,
     private readonly onCommitted: (messages: BusMessage[]) => void,
+    private readonly catalog: TopicCatalog,
     private readonly maxBatch = 500,
   ) {}
 
   publish(input: MessageInput): Promise<BusMessage> {
-    validateMessage(input);
+    validateMessage(input, this.catalog);
     return new Promise<BusMessage>((resolve, reject) => {
       this.#pending.push({ input, resolve, reject });
       // Nothing in flight: go right after the current synchronous run (which may add more).
@@ -45,10 +47,11 @@ export class PublishBatcher {
         // A lone message takes the plain single-row insert, which is cheaper to plan and run.
         const messages =
           batch.length === 1
-            ? [await insertMessageWith(this.queryable, batch[0]!.input)]
+            ? [await insertMessageWith(this.queryable, batch[0]!.input, this.catalog)]
             : await insertManyWith(
                 this.queryable,
                 batch.map((waiting) => waiting.input),
+                this.catalog,
               );
         this.onCommitted(messages);
         batch.forEach((waiting, index) => {

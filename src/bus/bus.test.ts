@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testCatalog } from '../../test/support/bus-topics.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { sleep, waitFor } from '../../test/support/wait.ts';
 import { ValidationError } from '../errors/index.ts';
@@ -10,6 +11,7 @@ const buses: Bus[] = [];
 
 function newBus(settings: ConstructorParameters<typeof Bus>[0]['settings'] = {}): Bus {
   const bus = new Bus({
+    catalog: testCatalog,
     store: db.store,
     logger: silentLogger(),
     settings: { pollIntervalMs: 200, ...settings },
@@ -47,6 +49,29 @@ describe('publish', () => {
     const unknownField = { ...message('a.b'), extra: 1 } as unknown as MessageInput;
     await expect(bus.publish(unknownField)).rejects.toThrow(/unknown field\(s\) extra/);
     const stored = await db.store.query("SELECT 1 FROM agent_messages WHERE topic = 'a.b'");
+    expect(stored.rowCount).toBe(0);
+  });
+
+  it('refuses a topic that is not in the catalog, naming it and the fix, on every publish path', async () => {
+    const production = new Bus({ store: db.store, logger: silentLogger() });
+    buses.push(production);
+    const stray = message('made.up_topic');
+    for (const attempt of [
+      () => production.publish(stray),
+      () => production.publishMany([stray]),
+      () => db.store.transaction((tx) => production.publish(stray, { tx })),
+    ]) {
+      await expect(attempt()).rejects.toBeInstanceOf(ValidationError);
+      await expect(attempt()).rejects.toThrow(/unknown bus topic "made\.up_topic"/);
+      await expect(attempt()).rejects.toMatchObject({ fix: expect.stringMatching(/src\/bus\/topics\.ts/) });
+    }
+    // A pre-catalog name points at the topic that replaced it.
+    await expect(production.publish(message('broker.fill'))).rejects.toMatchObject({
+      fix: expect.stringContaining('order.filled (topics.orderFilled)'),
+    });
+    const stored = await db.store.query(
+      "SELECT 1 FROM agent_messages WHERE topic IN ('made.up_topic', 'broker.fill')",
+    );
     expect(stored.rowCount).toBe(0);
   });
 

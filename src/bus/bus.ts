@@ -14,6 +14,7 @@ import {
   rowToMessage,
 } from './publish.ts';
 import { busSql, topicFilter } from './sql.ts';
+import { type TopicCatalog, topicCatalog, withLegacyNames } from './topics.ts';
 
 export interface ReplayFilter {
   from?: Date;
@@ -44,6 +45,8 @@ export interface BusOptions {
   store: Store;
   logger: Logger;
   settings?: Partial<BusSection>;
+  /** Topics publish accepts; Signet's catalog unless a test of the bus itself adds made-up ones. */
+  catalog?: TopicCatalog;
 }
 
 /**
@@ -57,6 +60,7 @@ export class Bus {
   readonly #consumers = new Map<string, Consumer>();
   readonly #notifier: Notifier;
   readonly #batcher: PublishBatcher;
+  readonly #catalog: TopicCatalog;
   #listener: BusListener | undefined;
   #stopped = false;
 
@@ -64,24 +68,29 @@ export class Bus {
     this.#store = options.store;
     this.#logger = options.logger.child({ module: 'bus' });
     this.#settings = busSectionSchema.parse(options.settings ?? {});
+    this.#catalog = options.catalog ?? topicCatalog;
     this.#notifier = new Notifier(this.#store, this.#logger);
-    this.#batcher = new PublishBatcher(this.#store, (messages) => {
-      for (const message of messages) {
-        this.#notifier.notify(message.topic);
-        // Consumers in this process need not wait for the notification's round trip.
-        this.#wakeMatching(message.topic);
-      }
-    });
+    this.#batcher = new PublishBatcher(
+      this.#store,
+      (messages) => {
+        for (const message of messages) {
+          this.#notifier.notify(message.topic);
+          // Consumers in this process need not wait for the notification's round trip.
+          this.#wakeMatching(message.topic);
+        }
+      },
+      this.#catalog,
+    );
   }
 
   /** Publishes one message; pass `{ tx }` to make it part of the caller's transaction. */
   async publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
-    if (options.tx) return publishWith(options.tx, input);
+    if (options.tx) return publishWith(options.tx, input, this.#catalog);
     return this.#batcher.publish(input);
   }
 
   publishMany(inputs: readonly MessageInput[], options: PublishOptions = {}): Promise<BusMessage[]> {
-    return publishManyWith(options.tx ?? this.#store, inputs);
+    return publishManyWith(options.tx ?? this.#store, inputs, this.#catalog);
   }
 
   /**
@@ -134,9 +143,13 @@ export class Bus {
     await this.#listener.start();
   }
 
-  /** Messages of a window in delivery order, read page by page. */
+  /**
+   * Messages of a window in delivery order, read page by page, as stored. A topic filter also
+   * matches the legacy names of the catalog topics it names (old databases keep their history).
+   */
   async *replay(filter: ReplayFilter = {}, queryable: Queryable = this.#store): AsyncGenerator<BusMessage> {
-    const topics = filter.topics && filter.topics.length > 0 ? topicFilter(filter.topics) : undefined;
+    const topics =
+      filter.topics && filter.topics.length > 0 ? topicFilter(withLegacyNames(filter.topics)) : undefined;
     let after = { txId: '0', id: 0 };
     let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {

@@ -6,6 +6,7 @@ import type { BusMessage, BusPosition } from './envelope.ts';
 import { comparePositions, maxPosition } from './position.ts';
 import { type MessageRow, publishWith, rowToMessage } from './publish.ts';
 import { busSql, topicFilter } from './sql.ts';
+import { topics as catalogTopics } from './topics.ts';
 
 export type MessageHandler = (message: BusMessage) => Promise<void> | void;
 
@@ -279,11 +280,11 @@ export class Consumer {
     await this.store.transaction(async (tx) => {
       await tx.query(busSql.park(), [this.name, message.id, message.topic, attempts, reason]);
       // A parked `bus.parked` is not announced again, or a failing catch-all consumer would loop.
-      if (message.topic !== 'bus.parked') {
+      if (message.topic !== catalogTopics.busParked) {
         await publishWith(tx, {
           fromAgent: 'bus',
           toAgent: 'operator',
-          topic: 'bus.parked',
+          topic: catalogTopics.busParked,
           cycleId: message.cycleId,
           causationId: message.id,
           payload: {

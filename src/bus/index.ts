@@ -21,3 +21,21 @@ export {
   validateMessage,
 } from './publish.ts';
 export { busChannel } from './sql.ts';
+export {
+  agentOutcomePayload,
+  currentForm,
+  isTopicName,
+  legacyTopics,
+  type OrderFilledPayload,
+  orderFilledPayload,
+  type PositionClosedPayload,
+  payloadSchemas,
+  positionClosedPayload,
+  readPayload,
+  TopicCatalog,
+  type TopicKey,
+  type TopicName,
+  topicCatalog,
+  topics,
+  withLegacyNames,
+} from './topics.ts';

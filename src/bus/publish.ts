@@ -10,6 +10,7 @@ import {
 } from './envelope.ts';
 import { fastValidate } from './fast-validate.ts';
 import { busSql } from './sql.ts';
+import { type TopicCatalog, topicCatalog } from './topics.ts';
 
 export interface MessageRow extends Record<string, unknown> {
   id: number;
@@ -48,12 +49,24 @@ export function rowToMessage(row: MessageRow): BusMessage {
   };
 }
 
-/** Validates an envelope; the error names each bad field (`envelope.topic: ...`). */
-export function validateMessage(input: MessageInput): ValidMessageInput {
+/**
+ * Validates an envelope; the error names each bad field (`envelope.topic: ...`). A well-formed
+ * topic the catalog does not hold is refused too, with the fix (src/bus/topics.ts).
+ */
+export function validateMessage(
+  input: MessageInput,
+  catalog: TopicCatalog = topicCatalog,
+): ValidMessageInput {
   const fast = fastValidate(input);
-  if (fast) return fast;
+  if (fast) {
+    catalog.assertKnown(fast.topic);
+    return fast;
+  }
   const parsed = messageInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    catalog.assertKnown(parsed.data.topic);
+    return parsed.data;
+  }
   const issues = parsed.error.issues.map((issue) => ({
     path: `envelope.${issue.path.map(String).join('.') || '(root)'}`,
     message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
@@ -74,17 +87,30 @@ export interface PublishOptions {
  * Inserts one message and notifies listeners, atomically: without a transaction the statement
  * is its own; inside one, PostgreSQL delivers the notification only if the transaction commits.
  */
-export function publishWith(queryable: Queryable, input: MessageInput): Promise<BusMessage> {
-  return insert(queryable, input, busSql.publishOne());
+export function publishWith(
+  queryable: Queryable,
+  input: MessageInput,
+  catalog: TopicCatalog = topicCatalog,
+): Promise<BusMessage> {
+  return insert(queryable, input, busSql.publishOne(), catalog);
 }
 
 /** Inserts without notifying; the caller wakes consumers after the commit (Bus does, via its Notifier). */
-export function insertMessageWith(queryable: Queryable, input: MessageInput): Promise<BusMessage> {
-  return insert(queryable, input, busSql.insertOne());
+export function insertMessageWith(
+  queryable: Queryable,
+  input: MessageInput,
+  catalog: TopicCatalog = topicCatalog,
+): Promise<BusMessage> {
+  return insert(queryable, input, busSql.insertOne(), catalog);
 }
 
-async function insert(queryable: Queryable, input: MessageInput, sql: string): Promise<BusMessage> {
-  const message = validateMessage(input);
+async function insert(
+  queryable: Queryable,
+  input: MessageInput,
+  sql: string,
+  catalog: TopicCatalog,
+): Promise<BusMessage> {
+  const message = validateMessage(input, catalog);
   const result = await queryable.query<MessageRow>(sql, [
     envelopeVersion,
     message.ts ?? null,
@@ -105,9 +131,10 @@ async function insert(queryable: Queryable, input: MessageInput, sql: string): P
 export async function publishManyWith(
   queryable: Queryable,
   inputs: readonly MessageInput[],
+  catalog: TopicCatalog = topicCatalog,
 ): Promise<BusMessage[]> {
   if (inputs.length === 0) return [];
-  const result = await queryable.query<MessageRow>(busSql.publishMany(), manyParameters(inputs));
+  const result = await queryable.query<MessageRow>(busSql.publishMany(), manyParameters(inputs, catalog));
   return result.rows.map(rowToMessage);
 }
 
@@ -115,9 +142,10 @@ export async function publishManyWith(
 export async function insertManyWith(
   queryable: Queryable,
   inputs: readonly MessageInput[],
+  catalog: TopicCatalog = topicCatalog,
 ): Promise<BusMessage[]> {
   if (inputs.length === 0) return [];
-  const result = await queryable.query<MessageRow>(busSql.insertMany(), manyParameters(inputs));
+  const result = await queryable.query<MessageRow>(busSql.insertMany(), manyParameters(inputs, catalog));
   return result.rows.map(rowToMessage);
 }
 
@@ -125,14 +153,18 @@ export async function insertManyWith(
 export async function publishManyIdsWith(
   queryable: Queryable,
   inputs: readonly MessageInput[],
+  catalog: TopicCatalog = topicCatalog,
 ): Promise<number[]> {
   if (inputs.length === 0) return [];
-  const result = await queryable.query<{ id: number }>(busSql.publishManyIds(), manyParameters(inputs));
+  const result = await queryable.query<{ id: number }>(
+    busSql.publishManyIds(),
+    manyParameters(inputs, catalog),
+  );
   return result.rows.map((row) => Number(row.id));
 }
 
 /** Parallel arrays, one element per message, for the unnest() of the bulk insert. */
-function manyParameters(inputs: readonly MessageInput[]): unknown[] {
+function manyParameters(inputs: readonly MessageInput[], catalog: TopicCatalog): unknown[] {
   const count = inputs.length;
   const ts = new Array<string | null>(count);
   const fromAgent = new Array<string>(count);
@@ -143,7 +175,7 @@ function manyParameters(inputs: readonly MessageInput[]): unknown[] {
   const payload = new Array<string>(count);
   const signatures = new Array<string>(count);
   inputs.forEach((input, index) => {
-    const message = validateMessage(input);
+    const message = validateMessage(input, catalog);
     ts[index] = message.ts?.toISOString() ?? null;
     fromAgent[index] = message.fromAgent;
     toAgent[index] = message.toAgent;

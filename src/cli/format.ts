@@ -1,4 +1,4 @@
-import type { BusMessage } from '../bus/index.ts';
+import { type BusMessage, topics } from '../bus/index.ts';
 
 /** Shortens a JSON payload to one readable line. */
 export function oneLine(value: unknown, max = 160): string {
@@ -12,7 +12,7 @@ export function formatMessage(message: BusMessage): string {
   const signatures = message.signatures.length
     ? ` [${message.signatures.map((signature) => `${signature.signer}:${signature.verdict}`).join(' ')}]`
     : '';
-  const flag = message.topic === 'bus.parked' ? 'PARKED ' : '';
+  const flag = message.topic === topics.busParked ? 'PARKED ' : '';
   return `${message.ts.toISOString()} #${message.id} ${flag}${message.topic} ${message.fromAgent}→${message.toAgent}${cycle}${cause}${signatures} ${oneLine(message.payload)}`;
 }
 

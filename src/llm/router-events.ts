@@ -1,3 +1,4 @@
+import { type TopicName, topics } from '../bus/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { BreakerTransition } from './breaker.ts';
@@ -34,7 +35,7 @@ export class RouterEvents {
     const line = `LLM route ${transition.route}: ${transition.from} → ${transition.to} (${transition.reason})`;
     if (transition.to === 'open') this.logger.warn(payload, line);
     else this.logger.info(payload, line);
-    await this.publish('llm.breaker', payload);
+    await this.publish(topics.llmBreaker, payload);
   }
 
   async failover<T>(
@@ -57,16 +58,16 @@ export class RouterEvents {
       payload,
       `LLM failover: ${answeredBy} answered ${request.skill.name} for ${request.agent}`,
     );
-    await this.publish('llm.failover', payload, request.cycleId);
+    await this.publish(topics.llmFailover, payload, request.cycleId);
   }
 
   /** Loud, never silent: the operator reads which route refuses which skill, and the vendor's words. */
   async requestRejected(rejection: RequestRejection): Promise<void> {
     this.logger.error({ ...rejection }, rejection.headline);
-    await this.publish('llm.request_rejected', { ...rejection }, rejection.cycleId ?? undefined);
+    await this.publish(topics.llmRequestRejected, { ...rejection }, rejection.cycleId ?? undefined);
   }
 
-  async publish(topic: string, payload: Record<string, unknown>, cycleId?: string): Promise<void> {
+  async publish(topic: TopicName, payload: Record<string, unknown>, cycleId?: string): Promise<void> {
     if (!this.bus) return;
     try {
       await this.bus.publish({ fromAgent, toAgent: 'operator', topic, payload, cycleId: cycleId ?? null });

@@ -37,6 +37,8 @@ export type {
   RequestRejection,
 } from './router-types.ts';
 
+import { topics } from '../bus/index.ts';
+
 type RouteOutcome<T> =
   | { ok: true; value: T; answerText: string; model: string }
   | { ok: false; error: LlmError };
@@ -81,7 +83,7 @@ export class LlmRouter {
       store: this.#store,
       logger: this.#logger,
       now: this.#now,
-      announce: (payload) => this.#events.publish('llm.budget', payload),
+      announce: (payload) => this.#events.publish(topics.llmBudget, payload),
     });
     this.#routes =
       options.routes ??

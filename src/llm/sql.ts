@@ -58,7 +58,7 @@ export const llmSql = {
   openRejections(): string {
     return `SELECT DISTINCT ON (m.payload->>'route', m.payload->>'skill') m.recorded_at, m.payload
       FROM agent_messages m
-      WHERE m.topic = 'llm.request_rejected' AND m.recorded_at > now() - interval '30 days'
+      WHERE m.topic = $1 AND m.recorded_at > now() - interval '30 days'
         AND NOT EXISTS (SELECT 1 FROM llm_cost_ledger l
           WHERE l.route = m.payload->>'route' AND l.skill = m.payload->>'skill'
             AND l.outcome = 'ok' AND l.ts > m.recorded_at)

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { payloadSchemas, topics } from '../bus/index.ts';
 import { type LlmSection, llmPresets } from '../config/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { BreakerSnapshot, BreakerState } from './breaker.ts';
@@ -132,16 +132,12 @@ export async function readLlmStatus(
   };
 }
 
-const rejectionPayload = z.object({
-  route: z.string(),
-  skill: z.string(),
-  status: z.number().nullable().optional(),
-  headline: z.string(),
-  fix: z.string().nullable().optional(),
-});
+const rejectionPayload = payloadSchemas[topics.llmRequestRejected];
 
 export async function readOpenRejections(queryable: Queryable): Promise<OpenRejection[]> {
-  const result = await queryable.query<{ recorded_at: Date; payload: unknown }>(llmSql.openRejections());
+  const result = await queryable.query<{ recorded_at: Date; payload: unknown }>(llmSql.openRejections(), [
+    topics.llmRequestRejected,
+  ]);
   return result.rows.flatMap((row) => {
     const parsed = rejectionPayload.safeParse(row.payload);
     if (!parsed.success) return [];

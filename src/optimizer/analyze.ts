@@ -1,4 +1,5 @@
 import { DeciderTally } from '../agents/index.ts';
+import { topics } from '../bus/index.ts';
 import type { BarSource } from './bar-source.ts';
 import type { OptimizerInputs } from './collect.ts';
 import { barsNeeded, replayProposal } from './counterfactual.ts';
@@ -317,18 +318,18 @@ export function llmUse(inputs: OptimizerInputs, records: Records): LlmUse {
   const rejections = new Map<string, { route: string; skill: string; message: string; count: number }>();
   for (const event of inputs.llmEvents) {
     const payload = (event.payload ?? {}) as Record<string, unknown>;
-    if (event.topic === 'llm.failover') {
+    if (event.topic === topics.llmFailover) {
       const agent = String(payload.agent ?? 'unknown');
       const answeredBy = String(payload.answeredBy ?? 'unknown');
       const id = `${agent}\u0000${answeredBy}`;
       const entry = failovers.get(id) ?? { agent, answeredBy, count: 0 };
       entry.count += 1;
       failovers.set(id, entry);
-    } else if (event.topic === 'llm.breaker' && payload.to === 'open') {
+    } else if (event.topic === topics.llmBreaker && payload.to === 'open') {
       const route = String(payload.route ?? 'unknown');
       openings.set(route, (openings.get(route) ?? 0) + 1);
-    } else if (event.topic === 'llm.budget') budgetStops += 1;
-    else if (event.topic === 'llm.request_rejected') {
+    } else if (event.topic === topics.llmBudget) budgetStops += 1;
+    else if (event.topic === topics.llmRequestRejected) {
       const route = String(payload.route ?? 'unknown');
       const skill = String(payload.skill ?? 'unknown');
       const id = `${route}\u0000${skill}`;

@@ -1,9 +1,19 @@
 import { z } from 'zod';
-import { type Signature, signatureSchema } from '../bus/index.ts';
+import {
+  currentForm,
+  readPayload,
+  type Signature,
+  signatureSchema,
+  topics,
+  withLegacyNames,
+} from '../bus/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { optimizerSql } from './sql.ts';
 
-/** A bus message as the optimizer reads it (payload still unparsed). */
+/**
+ * A bus message as the optimizer reads it: topic and payload in their catalog form (a message
+ * stored under a pre-catalog name reads as its current topic), payload still unparsed.
+ */
 export interface StoredMessage {
   id: number;
   ts: Date;
@@ -52,28 +62,40 @@ export interface OptimizerInputs {
   cycles: string[];
 }
 
-export const windowTopics = [
-  'cycle.started',
-  'regime.stance',
-  'strategist.proposal',
-  'signatures.collected',
-  'order.filled',
-  'position.closed',
-  'macro.stance',
-  'macro.view',
+export const windowTopics: string[] = [
+  topics.cycleStarted,
+  topics.regimeStance,
+  topics.strategistProposal,
+  topics.signaturesCollected,
+  topics.orderFilled,
+  topics.positionClosed,
+  topics.macroStance,
+  topics.macroView,
 ];
-export const decisionTopics = ['regime.stance', 'strategist.proposal', 'signatures.collected'];
+export const decisionTopics: string[] = [
+  topics.regimeStance,
+  topics.strategistProposal,
+  topics.signaturesCollected,
+];
+const llmTopics: string[] = [
+  topics.llmBreaker,
+  topics.llmFailover,
+  topics.llmBudget,
+  topics.llmRequestRejected,
+];
+const isTrade = (topic: string) => topic === topics.orderFilled || topic === topics.positionClosed;
 
 const signaturesSchema = z.array(signatureSchema).catch([]);
 
 function toMessage(row: Record<string, unknown>): StoredMessage {
+  const current = currentForm(String(row.topic), row.payload);
   return {
     id: Number(row.id),
     ts: row.ts instanceof Date ? row.ts : new Date(String(row.ts)),
     fromAgent: String(row.from_agent),
-    topic: String(row.topic),
+    topic: current.topic,
     cycleId: row.cycle_id === null || row.cycle_id === undefined ? null : String(row.cycle_id),
-    payload: row.payload,
+    payload: current.payload,
     signatures: signaturesSchema.parse(row.signatures),
   };
 }
@@ -83,30 +105,29 @@ export function rootOrderId(clientOrderId: string): string {
   return clientOrderId.replace(/\.(sl|tp)$/, '');
 }
 
-const idField = z.object({ clientOrderId: z.string(), entryClientOrderId: z.string() }).partial();
-
 /** Reads the window. Call it inside a read-only transaction (see `optimizerSql.readOnly`). */
 export async function collectInputs(db: Queryable, from: Date, to: Date): Promise<OptimizerInputs> {
-  const window = (await db.query(optimizerSql.windowMessages(), [from, to, windowTopics])).rows.map(
-    toMessage,
-  );
+  const window = (
+    await db.query(optimizerSql.windowMessages(), [from, to, withLegacyNames(windowTopics)])
+  ).rows.map(toMessage);
   const cycles = [
     ...new Set(
       window
-        .filter((message) => message.topic !== 'order.filled' && message.topic !== 'position.closed')
+        .filter((message) => !isTrade(message.topic))
         .flatMap((message) => (message.cycleId ? [message.cycleId] : [])),
     ),
   ];
   const orderIds = new Set<string>();
   for (const message of window) {
-    if (message.topic !== 'order.filled' && message.topic !== 'position.closed') continue;
-    const parsed = idField.safeParse(message.payload);
-    if (!parsed.success) continue;
-    const id = parsed.data.entryClientOrderId ?? parsed.data.clientOrderId;
+    const id =
+      readPayload(topics.positionClosed, message)?.entryClientOrderId ??
+      readPayload(topics.orderFilled, message)?.clientOrderId;
     if (id) orderIds.add(rootOrderId(id));
   }
   const intents =
-    orderIds.size === 0 ? [] : (await db.query(optimizerSql.intents(), [[...orderIds]])).rows.map(toMessage);
+    orderIds.size === 0
+      ? []
+      : (await db.query(optimizerSql.intents(), [[...orderIds], topics.orderIntent])).rows.map(toMessage);
   const relatedCycles = [
     ...new Set(intents.flatMap((intent) => (intent.cycleId ? [intent.cycleId] : []))),
   ].filter((cycle) => !cycles.includes(cycle));
@@ -114,7 +135,9 @@ export async function collectInputs(db: Queryable, from: Date, to: Date): Promis
     relatedCycles.length === 0
       ? []
       : (await db.query(optimizerSql.cycleMessages(), [relatedCycles, decisionTopics])).rows.map(toMessage);
-  const llmEvents = (await db.query(optimizerSql.llmEvents(), [from, to, cycles])).rows.map(toMessage);
+  const llmEvents = (await db.query(optimizerSql.llmEvents(), [from, to, cycles, llmTopics])).rows.map(
+    toMessage,
+  );
   const ledger = (await db.query(optimizerSql.ledger(), [from, to, cycles])).rows.map((row) => ({
     ts: row.ts instanceof Date ? row.ts : new Date(String(row.ts)),
     route: String(row.route),

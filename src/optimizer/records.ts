@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import type { Signature } from '../bus/index.ts';
+import { agentOutcomePayload, payloadSchemas, readPayload, type Signature, topics } from '../bus/index.ts';
 import { type OptimizerInputs, rootOrderId, type StoredMessage } from './collect.ts';
 import type { ProposedTrade } from './counterfactual.ts';
 
-const skillRef = z.object({ name: z.string(), version: z.string() });
-const outcomePayload = z.object({
-  symbol: z.string(),
-  ok: z.boolean(),
-  decidedBy: z.enum(['llm', 'fallback']).optional(),
-  route: z.string().nullable().optional(),
-  model: z.string().nullable().optional(),
-  skill: skillRef.nullable().optional(),
-  answer: z.record(z.string(), z.unknown()).optional(),
-});
+// Payloads are read through the topic catalog's schemas; only the agents' answers are read here.
+const outcomePayload = agentOutcomePayload;
 const tradeSchema = z.object({
   decision: z.literal('trade'),
   side: z.enum(['buy', 'sell']),
@@ -24,36 +16,9 @@ const tradeSchema = z.object({
   rationale: z.string().default(''),
   confidence: z.number().default(0),
 });
-const signerMetas = z.object({
-  signers: z
-    .record(
-      z.string(),
-      z.object({ route: z.string().nullable().optional(), model: z.string().nullable().optional() }),
-    )
-    .optional(),
-});
 const stanceSchema = z.object({ regime: z.string(), bias: z.string(), riskMultiplier: z.number() });
-const signaturesPayload = z.object({ symbol: z.string(), qty: z.number().default(0) });
-const filledPayload = z.object({
-  clientOrderId: z.string(),
-  symbol: z.string(),
-  leg: z.string(),
-  qty: z.number(),
-  price: z.number(),
-});
-const closedPayload = z.object({
-  symbol: z.string(),
-  entryTime: z.number(),
-  exitTime: z.number(),
-  entryPrice: z.number(),
-  exitPrice: z.number(),
-  qty: z.number(),
-  pnl: z.number(),
-  bars: z.number().int(),
-  exitLeg: z.string(),
-  entryClientOrderId: z.string(),
-});
-const intentPayload = z.object({ clientOrderId: z.string(), symbol: z.string() });
+const signaturesPayload = payloadSchemas[topics.signaturesCollected];
+const intentPayload = payloadSchemas[topics.orderIntent];
 
 /** One strategist decision, with what the signers and the Regime agent said about it. */
 export interface Decision {
@@ -121,12 +86,12 @@ function buildDecisions(messages: readonly StoredMessage[]): Decision[] {
   const stances = new Map<string, Decision['stance']>();
   const signatures = new Map<string, { signatures: Signature[]; qty: number }>();
   for (const message of messages) {
-    if (message.topic === 'regime.stance') {
+    if (message.topic === topics.regimeStance) {
       const parsed = outcomePayload.safeParse(message.payload);
       if (!parsed.success || !parsed.data.ok) continue;
       const stance = stanceSchema.safeParse(parsed.data.answer);
       if (stance.success) stances.set(key(message.cycleId, parsed.data.symbol), stance.data);
-    } else if (message.topic === 'signatures.collected') {
+    } else if (message.topic === topics.signaturesCollected) {
       const parsed = signaturesPayload.safeParse(message.payload);
       if (parsed.success)
         signatures.set(key(message.cycleId, parsed.data.symbol), {
@@ -137,7 +102,7 @@ function buildDecisions(messages: readonly StoredMessage[]): Decision[] {
   }
   const decisions: Decision[] = [];
   for (const message of messages) {
-    if (message.topic !== 'strategist.proposal' || !message.cycleId) continue;
+    if (message.topic !== topics.strategistProposal || !message.cycleId) continue;
     const parsed = outcomePayload.safeParse(message.payload);
     if (!parsed.success || !parsed.data.ok) continue;
     const { symbol } = parsed.data;
@@ -195,14 +160,34 @@ export function buildRecords(inputs: OptimizerInputs): Records {
   const macro: StoredMessage[] = [];
   const deciders: Records['deciders'] = [];
   for (const message of inputs.window) {
-    if (message.topic === 'order.filled') {
-      const parsed = filledPayload.safeParse(message.payload);
-      if (parsed.success) fills.push({ ...parsed.data, decision: decisionOf(parsed.data.clientOrderId) });
-    } else if (message.topic === 'position.closed') {
-      const parsed = closedPayload.safeParse(message.payload);
-      if (parsed.success)
-        closed.push({ ...parsed.data, decision: decisionOf(parsed.data.entryClientOrderId) });
-    } else if (message.topic === 'regime.stance' || message.topic === 'strategist.proposal') {
+    if (message.topic === topics.orderFilled) {
+      const fill = readPayload(topics.orderFilled, message);
+      if (fill)
+        fills.push({
+          clientOrderId: fill.clientOrderId,
+          symbol: fill.symbol,
+          leg: fill.leg,
+          qty: fill.qty,
+          price: fill.price,
+          decision: decisionOf(fill.clientOrderId),
+        });
+    } else if (message.topic === topics.positionClosed) {
+      const trade = readPayload(topics.positionClosed, message);
+      if (trade)
+        closed.push({
+          symbol: trade.symbol,
+          entryTime: trade.entryTime,
+          exitTime: trade.exitTime,
+          entryPrice: trade.entryPrice,
+          exitPrice: trade.exitPrice,
+          qty: trade.qty,
+          pnl: trade.pnl,
+          bars: trade.bars,
+          exitLeg: trade.exitLeg,
+          entryClientOrderId: trade.entryClientOrderId,
+          decision: decisionOf(trade.entryClientOrderId),
+        });
+    } else if (message.topic === topics.regimeStance || message.topic === topics.strategistProposal) {
       const parsed = outcomePayload.safeParse(message.payload);
       if (!parsed.success) continue;
       if (!parsed.data.ok) {
@@ -215,7 +200,7 @@ export function buildRecords(inputs: OptimizerInputs): Records {
         route: parsed.data.route ?? null,
         model: parsed.data.model ?? null,
       });
-      if (message.topic === 'regime.stance' && message.cycleId) {
+      if (message.topic === topics.regimeStance && message.cycleId) {
         const stance = stanceSchema.safeParse(parsed.data.answer);
         if (stance.success)
           stances.push({
@@ -226,8 +211,8 @@ export function buildRecords(inputs: OptimizerInputs): Records {
             decidedBy: parsed.data.decidedBy ?? 'unknown',
           });
       }
-    } else if (message.topic === 'signatures.collected') {
-      const metas = signerMetas.safeParse(message.payload);
+    } else if (message.topic === topics.signaturesCollected) {
+      const metas = signaturesPayload.safeParse(message.payload);
       for (const signature of message.signatures) {
         // The Risk Gate is code by design; an agent signer that "decided by code" failed closed.
         if (signature.signer === 'risk-gate') continue;

@@ -3,6 +3,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentRuntime } from '../agents/index.ts';
 import type { BusMessage, MessageInput } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { journalFolder } from '../journal/index.ts';
@@ -172,7 +173,7 @@ export async function runOptimizer(deps: OptimizerDeps, window: OptimizerWindow)
   const message = await deps.bus.publish({
     fromAgent: 'optimizer',
     toAgent: 'operator',
-    topic: 'optimizer.report',
+    topic: topics.optimizerReport,
     payload: {
       label,
       window: report.window,

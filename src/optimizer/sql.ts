@@ -15,10 +15,10 @@ export const optimizerSql = {
     WHERE cycle_id = ANY($1::text[]) AND topic = ANY($2::text[]) ORDER BY ts, id`,
   /** Order intents by client order id (links a fill or a closed trade to its proposal). */
   intents: () => `SELECT ${messageColumns} FROM agent_messages
-    WHERE topic = 'order.intent' AND payload->>'clientOrderId' = ANY($1::text[]) ORDER BY id`,
+    WHERE topic = $2 AND payload->>'clientOrderId' = ANY($1::text[]) ORDER BY id`,
   /** LLM router events of the window, or of the window's cycles. */
   llmEvents: () => `SELECT ${messageColumns} FROM agent_messages
-    WHERE topic IN ('llm.breaker', 'llm.failover', 'llm.budget', 'llm.request_rejected')
+    WHERE topic = ANY($4::text[])
       AND ((ts >= $1 AND ts < $2) OR cycle_id = ANY($3::text[])) ORDER BY ts, id`,
   /** Ledger rows made in the window or for the window's cycles (sim time differs from wall time). */
   ledger:

@@ -1,4 +1,5 @@
 import { indicatorsAt, runRegime, runStrategist, type Stance, toTradeProposal } from '../agents/index.ts';
+import { topics } from '../bus/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { withClock } from './clocked.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
@@ -63,7 +64,7 @@ export async function runDecisionCycle(
   const start = await deps.publish({
     fromAgent: 'scheduler',
     toAgent: 'pipeline',
-    topic: 'cycle.started',
+    topic: topics.cycleStarted,
     cycleId,
     payload: { symbols: universe.map((series) => series.symbol), at: at() },
   });
@@ -76,7 +77,7 @@ export async function runDecisionCycle(
     await deps.publish({
       fromAgent: 'pipeline',
       toAgent: 'operator',
-      topic: 'cycle.skipped',
+      topic: topics.cycleSkipped,
       cycleId,
       causationId: start.id,
       payload: { reason, haltLevel },
@@ -87,7 +88,7 @@ export async function runDecisionCycle(
   const screenMessage = await deps.publish({
     fromAgent: 'screener',
     toAgent: 'regime',
-    topic: 'screen.result',
+    topic: topics.screenResult,
     cycleId,
     causationId: start.id,
     payload: { candidates: screened },
@@ -101,7 +102,7 @@ export async function runDecisionCycle(
           .publish({
             fromAgent: 'pipeline',
             toAgent: 'operator',
-            topic: 'cycle.error',
+            topic: topics.cycleError,
             cycleId,
             causationId: screenMessage.id,
             payload: { symbol: candidate.symbol, reason },
@@ -128,7 +129,7 @@ export async function runDecisionCycle(
   await deps.publish({
     fromAgent: 'pipeline',
     toAgent: 'operator',
-    topic: 'cycle.completed',
+    topic: topics.cycleCompleted,
     cycleId,
     causationId: start.id,
     payload: {
@@ -166,7 +167,7 @@ async function runCandidate(
   const regimeMessage = await deps.publish({
     fromAgent: 'regime',
     toAgent: 'strategist',
-    topic: 'regime.stance',
+    topic: topics.regimeStance,
     cycleId,
     causationId,
     payload: outcomePayload(symbol, regime),
@@ -210,7 +211,7 @@ async function runCandidate(
   const proposalMessage = await deps.publish({
     fromAgent: 'strategist',
     toAgent: 'signers',
-    topic: 'strategist.proposal',
+    topic: topics.strategistProposal,
     cycleId,
     causationId: regimeMessage.id,
     payload: outcomePayload(symbol, strategist),
@@ -266,7 +267,7 @@ async function runCandidate(
   const signatureMessage = await deps.publish({
     fromAgent: 'signature-gate',
     toAgent: 'executor',
-    topic: 'signatures.collected',
+    topic: topics.signaturesCollected,
     cycleId,
     causationId: proposalMessage.id,
     signatures,

@@ -1,10 +1,11 @@
-import type {
-  Broker,
-  BrokerEvent,
-  MaybePromise,
-  Order,
-  OrderRequest,
-  PortfolioView,
+import {
+  type Broker,
+  type BrokerEvent,
+  closedTradePayload,
+  type MaybePromise,
+  type Order,
+  type OrderRequest,
+  type PortfolioView,
 } from '../broker/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { Proposal, Strategy } from '../strategies/index.ts';
@@ -151,7 +152,7 @@ export function decisionStep(
 
 /**
  * Turns broker events into messages linked to the order that caused them: fills, rejections,
- * cancellations, and `monitor.exit` when a position returns to flat.
+ * cancellations, and `position.closed` when a position returns to flat.
  */
 export function brokerEventRecorder(
   sink: MessageSink,
@@ -209,19 +210,11 @@ export function brokerEventRecorder(
           cycleId: cycleIdFor(runId, trade.symbol, trade.exitTime),
           causedBy: fillRefs.get(trade.exitClientOrderId) ?? null,
           time,
+          // The ClosedTrade every venue publishes, with readable times for the log's reader.
           payload: {
-            symbol: trade.symbol,
+            ...closedTradePayload(trade),
             entryAt: isoTime(trade.entryTime),
             exitAt: isoTime(trade.exitTime),
-            entryPrice: trade.entryPrice,
-            exitPrice: trade.exitPrice,
-            qty: trade.qty,
-            grossPnl: trade.grossPnl,
-            commission: trade.commission,
-            pnl: trade.pnl,
-            exitLeg: trade.exitLeg,
-            entryClientOrderId: trade.entryClientOrderId,
-            exitClientOrderId: trade.exitClientOrderId,
           },
         });
         return;

@@ -1,6 +1,7 @@
 import type { TradeProposal } from '../agents/index.ts';
 import type { Order } from '../broker/index.ts';
 import type { Signature } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import { faultPoint } from '../faults/index.ts';
 import { answerIntent, recordIntent } from '../ledger/index.ts';
 import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
@@ -70,7 +71,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     const message = await deps.publish({
       fromAgent: 'executor',
       toAgent: 'operator',
-      topic: 'order.blocked',
+      topic: topics.orderBlocked,
       cycleId,
       causationId: run.causationId,
       payload: { symbol, clientOrderId, reason },
@@ -103,7 +104,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       {
         fromAgent: 'executor',
         toAgent: 'broker',
-        topic: 'order.intent',
+        topic: topics.orderIntent,
         cycleId,
         causationId: run.causationId,
         payload: { ...request, bracket: { ...request.bracket } },
@@ -134,7 +135,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     await deps.publish({
       fromAgent: 'broker',
       toAgent: 'executor',
-      topic: 'order.failed',
+      topic: topics.orderFailed,
       cycleId,
       causationId: intent.id,
       payload: { clientOrderId, reason },
@@ -153,7 +154,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       {
         fromAgent: 'broker',
         toAgent: 'executor',
-        topic: order.status === 'rejected' ? 'order.rejected' : 'order.submitted',
+        topic: order.status === 'rejected' ? topics.orderRejected : topics.orderSubmitted,
         cycleId,
         causationId: intent.id,
         payload: {

@@ -1,4 +1,5 @@
-import type { BrokerEvent } from '../broker/index.ts';
+import { type BrokerEvent, fillEventPayload } from '../broker/index.ts';
+import { topics as catalog, type TopicName } from '../bus/index.ts';
 /**
  * What a cycle says, before it is on the bus. A sink hands out local references so a message
  * can name its cause before any bus id exists; writeMessageLog turns them into causation ids.
@@ -9,8 +10,8 @@ export interface CycleMessage {
   ref: number;
   fromAgent: string;
   toAgent: string;
-  /** Dotted lower-case, e.g. `strategist.proposal`. */
-  topic: string;
+  /** A catalog topic (src/bus/topics.ts). */
+  topic: TopicName;
   cycleId: string | null;
   /** Local reference of the message that caused this one. */
   causedBy: number | null;
@@ -23,18 +24,7 @@ export type CycleMessageInput = Omit<CycleMessage, 'ref'>;
 
 /** What a paper fill says on the bus, live or in a backtest's log (the same payload in both). */
 export function fillPayload(event: Extract<BrokerEvent, { kind: 'fill' }>): Record<string, unknown> {
-  const { fill, order } = event;
-  return {
-    clientOrderId: fill.clientOrderId,
-    symbol: fill.symbol,
-    side: fill.side,
-    leg: order.leg,
-    qty: fill.qty,
-    price: fill.price,
-    commission: fill.commission,
-    cashAfter: event.cashAfter,
-    positionAfter: event.positionAfter,
-  };
+  return fillEventPayload(event);
 }
 
 export interface MessageSink {
@@ -61,20 +51,22 @@ export class MemorySink implements MessageSink {
  * one `backtest.started` (run id, strategy, parameters, settings, symbols and bar ranges);
  * every proposal; for each, the order sent or the reason none was (`executor.skipped`); every
  * broker answer (fill, rejection, cancellation — bracket children and OCO included); one
- * `monitor.exit` per closed round trip; and one `backtest.completed` with the full report
+ * `position.closed` per closed round trip; and one `backtest.completed` with the full report
  * minus the trade list (final value and cash, open positions, metrics). Quiet bars say
  * nothing. Replaying the fills alone rebuilds cash and positions to the cent.
  */
 export const topics = {
-  runStarted: 'backtest.started',
-  runCompleted: 'backtest.completed',
-  proposal: 'strategist.proposal',
-  order: 'executor.order',
-  skipped: 'executor.skipped',
-  fill: 'broker.fill',
-  rejected: 'broker.rejected',
-  cancelled: 'broker.cancelled',
-  exit: 'monitor.exit',
+  runStarted: catalog.backtestStarted,
+  runCompleted: catalog.backtestCompleted,
+  proposal: catalog.strategistProposal,
+  order: catalog.executorOrder,
+  skipped: catalog.executorSkipped,
+  // The same fill, rejection, cancellation and round-trip topics as every venue (before the
+  // catalog: broker.fill, broker.rejected, broker.cancelled, monitor.exit; still read as these).
+  fill: catalog.orderFilled,
+  rejected: catalog.orderRejected,
+  cancelled: catalog.orderCancelled,
+  exit: catalog.positionClosed,
 } as const;
 
 const isoCache = new Map<number, string>();

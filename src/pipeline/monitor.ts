@@ -1,5 +1,6 @@
 import { type Broker, liveStopOf, type Position, protectiveStop } from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import { recordProtectiveOrder, removePosition, setPosition } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -94,7 +95,7 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
-      topic: 'monitor.reconciled',
+      topic: topics.monitorReconciled,
       payload: { ...report, actions: report.actions.map((action) => ({ ...action })), at: stamp },
     });
   }
@@ -147,7 +148,7 @@ async function protect(
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
-      topic: exit ? 'monitor.exited' : 'monitor.stop_reattached',
+      topic: exit ? topics.monitorExited : topics.monitorStopReattached,
       payload: {
         symbol: position.symbol,
         qty: position.qty,
@@ -166,7 +167,7 @@ async function protect(
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
-      topic: 'monitor.unprotected',
+      topic: topics.monitorUnprotected,
       payload: { symbol: position.symbol, qty: position.qty, error: detail },
     });
     return { symbol: position.symbol, action: 'failed', clientOrderId, detail };

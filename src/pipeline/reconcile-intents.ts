@@ -1,5 +1,14 @@
 import type { Broker } from '../broker/index.ts';
-import type { Bus, MessageInput, PublishOptions, Signature } from '../bus/index.ts';
+import {
+  agentOutcomePayload,
+  type Bus,
+  type BusMessage,
+  type MessageInput,
+  type PublishOptions,
+  readPayload,
+  type Signature,
+  topics,
+} from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import { answerIntent } from '../ledger/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -46,7 +55,7 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
           {
             fromAgent: 'reconciler',
             toAgent: 'executor',
-            topic: 'order.submitted',
+            topic: topics.orderSubmitted,
             ts,
             cycleId: row.cycle_id,
             causationId: row.message_id,
@@ -70,7 +79,7 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
           {
             fromAgent: 'reconciler',
             toAgent: 'operator',
-            topic: 'order.not_sent',
+            topic: topics.orderNotSent,
             ts,
             cycleId: row.cycle_id,
             causationId: row.message_id,
@@ -92,18 +101,23 @@ export async function completeInterruptedOrders(deps: IntentRepairDeps): Promise
   }>(pipelineSql.entriesWithoutJournal(), [deps.brokerName]);
   for (const row of unjournaled.rows) {
     const messages = await deps.bus.replayAll({ cycleId: row.cycle_id });
-    const forSymbol = (topic: string) =>
-      messages
-        .filter(
-          (message) =>
-            message.topic === topic && (message.payload as { symbol?: string } | null)?.symbol === row.symbol,
-        )
-        .at(-1);
-    const proposal = forSymbol('strategist.proposal')?.payload as
-      | { decidedBy?: 'llm' | 'fallback'; answer?: Record<string, unknown> }
-      | undefined;
-    const stance = forSymbol('regime.stance')?.payload as { answer?: Record<string, unknown> } | undefined;
-    const signatures: Signature[] = forSymbol('signatures.collected')?.signatures ?? [];
+    // The cycle's last word on this symbol, read through the catalog's schemas.
+    const last = <Payload extends { symbol: string }>(read: (message: BusMessage) => Payload | undefined) => {
+      let found: { message: BusMessage; payload: Payload } | undefined;
+      for (const message of messages) {
+        const payload = read(message);
+        if (payload?.symbol === row.symbol) found = { message, payload };
+      }
+      return found;
+    };
+    const proposal = last((message) =>
+      message.topic === topics.strategistProposal
+        ? agentOutcomePayload.safeParse(message.payload).data
+        : undefined,
+    )?.payload;
+    const stance = last((message) => readPayload(topics.regimeStance, message))?.payload;
+    const signatures: Signature[] =
+      last((message) => readPayload(topics.signaturesCollected, message))?.message.signatures ?? [];
     const outcome = row.status === 'not_sent' ? 'error' : row.status === 'rejected' ? 'rejected' : 'executed';
     await deps.journal({
       ts,

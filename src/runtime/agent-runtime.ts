@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type AgentRuntime, DeciderTally } from '../agents/index.ts';
 import type { Bus } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
@@ -61,7 +62,7 @@ export async function announceRejection(
         `Fix: ${rejection.fix}`,
       ],
       summary: {
-        event: 'llm.request_rejected',
+        event: topics.llmRequestRejected,
         route: rejection.route,
         skill: rejection.skill,
         status: rejection.status,

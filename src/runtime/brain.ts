@@ -1,5 +1,5 @@
 import type { DeciderCounts } from '../agents/index.ts';
-import { Bus } from '../bus/index.ts';
+import { Bus, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
@@ -138,7 +138,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
     await bus.publish({
       fromAgent: 'brain',
       toAgent: 'operator',
-      topic: 'system.started',
+      topic: topics.systemStarted,
       payload: {
         pid: process.pid,
         runId,
@@ -221,7 +221,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           .publish({
             fromAgent: 'brain',
             toAgent: 'operator',
-            topic: 'system.stopped',
+            topic: topics.systemStopped,
             payload: { pid: process.pid },
           })
           .catch(() => {});

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
-import type { Bus } from '../bus/index.ts';
+import type { Bus, Subscription } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import type { MarketView } from '../ingress/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -17,6 +18,7 @@ import {
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { writeAccountSnapshot } from './account-snapshot.ts';
+import { journalClosedTrades } from './exit-journal.ts';
 import { AccountBook, portfolioOf } from './portfolio.ts';
 import { type TradingKernel, tradingKernel } from './trading-kernel.ts';
 import { openVenue, type Venue } from './venue.ts';
@@ -52,6 +54,8 @@ export class MarketSession {
   readonly #options: MarketSessionOptions;
   readonly #venue: Venue;
   readonly #kernel: TradingKernel;
+  readonly #journalRoot: string;
+  #exitJournal: Subscription | undefined;
   #series: BarSeries[] = [];
   /** Starts at 0: the high-water mark is what this start has seen. */
   readonly #book = new AccountBook(0);
@@ -64,6 +68,7 @@ export class MarketSession {
     this.#options = options;
     this.#venue = venue;
     this.runId = runId;
+    this.#journalRoot = path.resolve(options.config.paths.contextDir);
     this.#kernel = tradingKernel({
       ...options,
       broker: venue.broker,
@@ -73,7 +78,7 @@ export class MarketSession {
       venue: { timeframe: venue.timeframe, commissionRate: 0, priceTick: venue.priceTick },
       portfolio: async () => (await this.#account()).portfolio,
       freshQuote: (symbol) => this.#quote(symbol),
-      journalRoot: path.resolve(options.config.paths.contextDir),
+      journalRoot: this.#journalRoot,
     });
   }
 
@@ -91,6 +96,14 @@ export class MarketSession {
       .catch((error: unknown) =>
         logger.warn({ err: (error as Error).message }, 'no bars yet; the first cycle loads them'),
       );
+    // Round trips closed at the venue get their exit entry, as the paper broker's do.
+    session.#exitJournal = await journalClosedTrades({
+      bus: options.bus,
+      store,
+      logger,
+      root: session.#journalRoot,
+      broker: venue.broker.name,
+    });
     const repairs = await session.#kernel.completeInterruptedOrders();
     return { session, repairs, reconciled: venue.reconciledAtStart };
   }
@@ -246,7 +259,7 @@ export class MarketSession {
                 await bus.publish({
                   fromAgent: 'screener',
                   toAgent: 'operator',
-                  topic: 'screen.premarket',
+                  topic: topics.screenPremarket,
                   payload: { candidates: screen(this.#series, config.pipeline.topK) },
                 });
               },
@@ -279,6 +292,7 @@ export class MarketSession {
   }
 
   async stop(): Promise<void> {
+    await this.#exitJournal?.stop();
     await this.#venue.stop();
   }
 }

@@ -10,6 +10,7 @@ import {
 } from '../backtest/index.ts';
 import type { PaperBroker } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -283,7 +284,7 @@ async function publishStarted(options: PipelineBacktestOptions, series: BarSerie
   await options.bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
-    topic: 'backtest.started',
+    topic: topics.backtestStarted,
     ts: new Date(timeline[0]!),
     payload: {
       runId: options.runId,
@@ -304,7 +305,7 @@ async function publishCompleted(
   await options.bus.publish({
     fromAgent: 'backtest',
     toAgent: 'operator',
-    topic: 'backtest.completed',
+    topic: topics.backtestCompleted,
     ts: new Date(now),
     payload: {
       runId: options.runId,

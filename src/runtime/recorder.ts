@@ -1,8 +1,7 @@
-import type { BrokerEvent, Order } from '../broker/index.ts';
-import type { MessageInput, PublishOptions } from '../bus/index.ts';
+import { type BrokerEvent, closedTradeMessage, fillMessage, type Order } from '../broker/index.ts';
+import { type MessageInput, type PublishOptions, topics } from '../bus/index.ts';
 import { applyOrderState, type OrderStateReport, recordFill } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { fillPayload } from '../pipeline/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
 import { runtimeSql } from './sql.ts';
 
@@ -89,13 +88,7 @@ export class BrokerRecorder {
     const { store, brokerName } = this.deps;
     if (event.kind === 'trade-closed') {
       const { trade } = event;
-      await this.deps.publish({
-        fromAgent: 'broker',
-        toAgent: 'monitor',
-        topic: 'position.closed',
-        ts: new Date(trade.exitTime),
-        payload: JSON.parse(JSON.stringify(trade)) as Record<string, unknown>,
-      });
+      await this.deps.publish(closedTradeMessage(trade, { cycleId: null, causationId: null }, brokerName));
       await this.deps.onTradeClosed?.(event);
       return;
     }
@@ -116,15 +109,16 @@ export class BrokerRecorder {
           time: fill.time,
         });
         await this.deps.publish(
-          {
-            fromAgent: 'broker',
-            toAgent: 'executor',
-            topic: 'order.filled',
-            cycleId: cause.cycleId,
-            causationId: cause.messageId,
-            ts: new Date(fill.time),
-            payload: fillPayload(event),
-          },
+          fillMessage(
+            {
+              fill,
+              leg: order.leg,
+              cashAfter: event.cashAfter,
+              positionAfter: event.positionAfter,
+              broker: brokerName,
+            },
+            { cycleId: cause.cycleId, causationId: cause.messageId },
+          ),
           { tx },
         );
         return;
@@ -133,7 +127,7 @@ export class BrokerRecorder {
         {
           fromAgent: 'broker',
           toAgent: 'executor',
-          topic: event.kind === 'cancelled' ? 'order.cancelled' : 'order.rejected',
+          topic: event.kind === 'cancelled' ? topics.orderCancelled : topics.orderRejected,
           ts: new Date(this.deps.clock.now()),
           cycleId: cause.cycleId,
           causationId: cause.messageId,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
 import { type BrokerEvent, type PaperBroker, reconcile } from '../broker/index.ts';
 import type { Bus } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -166,7 +167,7 @@ export class SimSession {
       await options.bus.publish({
         fromAgent: 'brain',
         toAgent: 'operator',
-        topic: 'system.resumed',
+        topic: topics.systemResumed,
         ts: new Date(session.#now),
         payload: {
           runId,
@@ -295,7 +296,7 @@ export class SimSession {
       await this.#options.bus.publish({
         fromAgent: 'brain',
         toAgent: 'operator',
-        topic: 'brain.flattened',
+        topic: topics.brainFlattened,
         ts: new Date(this.#now),
         payload: { reason: 'halt level 4', orders: closing.map((order) => order.clientOrderId) },
       });

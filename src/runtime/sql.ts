@@ -9,4 +9,6 @@ export const runtimeSql = {
     ON CONFLICT (run_id, client_order_id) DO NOTHING`,
   paperRequests: () =>
     'SELECT bar_index, request FROM paper_requests WHERE run_id = $1 ORDER BY bar_index, id',
+  /** The exit entry already written for a `position.closed` message (delivery is at least once). */
+  exitJournaled: () => "SELECT 1 FROM agent_journal WHERE message_id = $1 AND outcome = 'exited'",
 };

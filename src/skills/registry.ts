@@ -2,6 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bus } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import { errorMessage } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { SkillInvalidError, SkillNotFoundError } from './errors.ts';
@@ -316,7 +317,7 @@ export class SkillRegistry {
       .publish({
         fromAgent: 'skills',
         toAgent: 'operator',
-        topic: kind === 'invalid' ? 'skills.invalid' : 'skills.reloaded',
+        topic: kind === 'invalid' ? topics.skillsInvalid : topics.skillsReloaded,
         payload: { ...payload, event: kind },
       })
       .catch((error) => this.#logger.warn({ err: error }, 'skills: could not publish the event'));

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { publishWith } from '../bus/index.ts';
+import { publishWith, topics } from '../bus/index.ts';
 import type { Secret } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Queryable } from '../store/index.ts';
@@ -125,7 +125,7 @@ export async function raiseHalt(
       await publishWith(tx, {
         fromAgent: request.setBy === 'operator' ? 'operator' : 'watchdog',
         toAgent: 'operator',
-        topic: 'halt.raised',
+        topic: topics.haltRaised,
         payload: {
           ...state,
           previousLevel: existing.level,
@@ -208,7 +208,7 @@ export async function resumeTrading(
     await publishWith(tx, {
       fromAgent: 'operator',
       toAgent: 'watchdog',
-      topic: 'halt.resumed',
+      topic: topics.haltResumed,
       payload: {
         operator: request.operator,
         acknowledgement,

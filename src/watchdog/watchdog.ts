@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type Broker, protectiveStop } from '../broker/index.ts';
-import { publishWith } from '../bus/index.ts';
+import { publishWith, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
@@ -249,7 +249,7 @@ export class Watchdog {
             await publishWith(tx, {
               fromAgent: 'watchdog',
               toAgent: 'operator',
-              topic: 'watchdog.stop_reattached',
+              topic: topics.watchdogStopReattached,
               payload: { symbol: position.symbol, qty: position.qty, stopPrice, clientOrderId },
             });
           })
@@ -279,7 +279,7 @@ export class Watchdog {
         await publishWith(store, {
           fromAgent: 'watchdog',
           toAgent: 'operator',
-          topic: 'watchdog.flattened',
+          topic: topics.watchdogFlattened,
           payload: { positions: before.map((position) => ({ symbol: position.symbol, qty: position.qty })) },
         }).catch(() => {});
         pager.page({

@@ -1,3 +1,5 @@
+import type { TopicName } from '../../src/bus/topic-names.ts';
+
 /** The shapes the operator API answers with (see /openapi.json); only what the console reads. */
 export interface HaltView {
   level: number | null;
@@ -37,7 +39,8 @@ export interface MessageView {
   ts: string;
   fromAgent: string;
   toAgent: string;
-  topic: string;
+  /** A catalog topic (src/bus/topic-names.ts); a message stored before the catalog keeps its old name. */
+  topic: TopicName | (string & {});
   cycleId: string | null;
   causationId: number | null;
   payload: unknown;

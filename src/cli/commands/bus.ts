@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Bus, messageToJson } from '../../bus/index.ts';
+import { Bus, messageToJson, withLegacyNames } from '../../bus/index.ts';
 import type { CliContext } from '../context.ts';
 import { formatMessage, parseDate } from '../format.ts';
 
@@ -40,7 +40,8 @@ export function registerBusCommands(program: Command, context: CliContext): void
       const count = Number(options.lines);
       if (!Number.isInteger(count) || count < 0)
         throw new Error(`--lines "${options.lines}" must be a whole number ≥ 0`);
-      const topics = options.topic.length > 0 ? options.topic : ['*'];
+      // A catalog topic also matches the names its messages had before the catalog.
+      const topics = withLegacyNames(options.topic.length > 0 ? options.topic : ['*']);
       const { messages, position } = await instance.latest(count);
       const wanted = (topic: string) =>
         topics.includes('*') ||

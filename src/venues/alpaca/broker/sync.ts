@@ -1,3 +1,4 @@
+import { publishLedgerFill } from '../../../broker/index.ts';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../broker/reconcile.ts';
 import { recordExecution, recordOrderStates } from '../../../broker/reconcile-ledger.ts';
 import { reconcileSql } from '../../../broker/reconcile-sql.ts';
@@ -49,14 +50,15 @@ export async function startAlpacaSync(options: AlpacaSyncOptions): Promise<Alpac
       const states = orderStates(update.order);
       const state = states[0]!;
       if ((update.event === 'fill' || update.event === 'partial_fill') && update.qty && update.price) {
+        const executionId = update.execution_id ?? `${update.order.id}:${update.order.filled_qty}`;
         await store.transaction(async (tx) => {
-          await recordExecution(
+          const recorded = await recordExecution(
             tx,
             broker.name,
             {
               brokerOrderId: update.order.id,
               clientOrderId: update.order.client_order_id,
-              executionId: update.execution_id ?? `${update.order.id}:${update.order.filled_qty}`,
+              executionId,
               symbol: update.order.symbol,
               side: update.order.side,
               qty: update.qty!,
@@ -78,6 +80,8 @@ export async function startAlpacaSync(options: AlpacaSyncOptions): Promise<Alpac
               });
             }
           }
+          // A new fill of ours (not a replay): order.filled, and position.closed when back to flat.
+          if (recorded) await publishLedgerFill(tx, broker.name, executionId);
         });
         return;
       }

@@ -1,4 +1,4 @@
-import { publishWith } from '../../../bus/index.ts';
+import { publishWith, topics } from '../../../bus/index.ts';
 import type { Queryable } from '../../../store/index.ts';
 import type { Reply } from './bridge.ts';
 import type { EaBars } from './schemas.ts';
@@ -67,7 +67,7 @@ export async function recordBars(tx: Queryable, post: EaBars): Promise<Reply> {
     await publishWith(tx, {
       fromAgent: 'mt5-bridge',
       toAgent: 'operator',
-      topic: 'mt5.bars_conflicting',
+      topic: topics.mt5BarsConflicting,
       payload: {
         terminalId: post.terminal_id,
         symbol: post.symbol,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { publishWith } from '../../../bus/index.ts';
+import { publishLedgerFill } from '../../../broker/index.ts';
+import { publishWith, topics } from '../../../bus/index.ts';
 import {
   dropOrder,
   moveFill,
@@ -237,13 +238,14 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
   // open or close: 10008 PLACED means a pending order now works at the broker; else a deal executed.
   const executed =
     ack.retcode !== 10008 && (ack.deal ?? 0) > 0 && (ack.volume ?? 0) > 0 && (ack.price ?? 0) > 0;
+  let executedDeal: string | undefined;
   if (executed) {
     // The EA may have reported this deal already (its deals post can beat a retried ack): the
     // fill then moves from the placeholder exit to the order that really sent it.
     const placeholder = `mt5-deal-${ack.deal}`;
     if (await moveFill(tx, mt5BrokerName, String(ack.deal), placeholder, clientOrderId))
       await dropOrder(tx, mt5BrokerName, placeholder);
-    await recordFill(tx, mt5BrokerName, {
+    const inserted = await recordFill(tx, mt5BrokerName, {
       clientOrderId,
       executionId: String(ack.deal),
       symbol: payload.symbol ?? '',
@@ -253,9 +255,12 @@ export async function applyAck(tx: Queryable, ack: EaAck): Promise<Reply> {
       price: ack.price ?? 0,
       time: (ack.time_utc ?? Math.floor(Date.now() / 1000)) * 1000,
     });
+    if (inserted) executedDeal = String(ack.deal);
   }
   await settleOrderFromFills(tx, mt5BrokerName, clientOrderId, executed ? 'filled' : 'open', brokerOrderId);
   if (command.action === 'open' && executed) await settleLegs(tx, mt5BrokerName, clientOrderId, 'open');
+  // Once the order row is settled: the fill's messages, as from every venue.
+  if (executedDeal) await publishLedgerFill(tx, mt5BrokerName, executedDeal);
   return { status: 200, body: { ok: true } };
 }
 
@@ -298,7 +303,7 @@ export async function recordPositions(tx: Queryable, post: EaPositions): Promise
     await publishWith(tx, {
       fromAgent: 'mt5-bridge',
       toAgent: 'watchdog',
-      topic: 'broker.unexplained_position',
+      topic: topics.brokerUnexplainedPosition,
       payload: {
         broker: mt5BrokerName,
         symbol: row.symbol,

@@ -1,4 +1,4 @@
-import { publishWith } from '../../../bus/index.ts';
+import { publishLedgerFill } from '../../../broker/index.ts';
 import { cancelSiblingLegs, recordFill, recordIntent, settleOrderFromFills } from '../../../ledger/index.ts';
 import type { Queryable } from '../../../store/index.ts';
 import { mt5BrokerName, type Reply } from './bridge.ts';
@@ -70,21 +70,8 @@ export async function recordDeals(tx: Queryable, post: EaDeals): Promise<Reply> 
     });
     await settleOrderFromFills(tx, mt5BrokerName, order.id, 'filled', String(deal.order));
     if (order.entry) await cancelSiblingLegs(tx, mt5BrokerName, order.entry, order.id);
-    await publishWith(tx, {
-      fromAgent: 'mt5-bridge',
-      toAgent: 'operator',
-      topic: 'broker.filled',
-      payload: {
-        broker: mt5BrokerName,
-        clientOrderId: order.id,
-        symbol: deal.symbol,
-        side: deal.type,
-        qty: units,
-        price: deal.price,
-        reason: deal.reason,
-        profit: deal.profit ?? null,
-      },
-    });
+    // The same messages as every venue's fills: order.filled, and position.closed when flat.
+    await publishLedgerFill(tx, mt5BrokerName, String(deal.ticket));
     recorded += 1;
   }
   return { status: 200, body: { ok: true, recorded, duplicates: post.deals.length - recorded } };
