@@ -122,7 +122,15 @@ export interface PortfolioView {
 }
 
 export type BrokerEvent =
-  | { kind: 'fill'; fill: Fill; order: Order; cashAfter: number; positionAfter: number }
+  | {
+      kind: 'fill';
+      fill: Fill;
+      order: Order;
+      cashAfter: number;
+      positionAfter: number;
+      /** An entry's bracket legs as its fill left them (working): recorded with the fill. */
+      legs?: Order[];
+    }
   | { kind: 'cancelled'; order: Order }
   | { kind: 'rejected'; order: Order }
   | { kind: 'trade-closed'; trade: ClosedTrade };
