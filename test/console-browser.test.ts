@@ -207,9 +207,14 @@ describe('operator console in Chromium', () => {
     await page.click('a[data-nav=overview]');
     await page.locator('[data-page=overview]').waitFor();
     await page.reload();
-    const row = page.locator('tr', { hasText: held[0]!.symbol }).first();
-    await row.waitFor();
-    expect(await row.textContent()).toMatch(/open/);
+    // The table right after the "Open positions" heading; each row's Stop order cell says open.
+    const positions = page.locator('h2:text-is("Open positions") + table tbody tr');
+    await positions.first().waitFor();
+    const stopOrders = await positions.evaluateAll((rows) =>
+      rows.map((row) => (row as unknown as { cells: Array<{ textContent: string }> }).cells[4]?.textContent),
+    );
+    expect(stopOrders.length).toBeGreaterThan(0);
+    expect(stopOrders).toEqual(stopOrders.map(() => 'open'));
     expect(await page.locator('[data-page=overview]').textContent()).not.toContain('NO STOP');
     await shot('positions');
   });
