@@ -42,6 +42,8 @@ export interface OrderRequest {
 
 export interface Order {
   clientOrderId: string;
+  /** The broker's own id for the order, where the adapter reports it (the paper broker's is ours). */
+  brokerOrderId?: string | null;
   symbol: string;
   side: OrderSide;
   type: OrderType;
