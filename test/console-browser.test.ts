@@ -189,6 +189,36 @@ describe('operator console in Chromium', () => {
     await shot('decisions');
   });
 
+  it("shows each open paper position with its stop order, working (never 'NO STOP')", async () => {
+    // The stop-loss row is written with its entry and works from the fill on: the first position
+    // the brain opens is protected in the console as soon as it appears.
+    let held: Array<{ symbol: string; stop_status: string | null }> = [];
+    for (let attempt = 0; attempt < 240 && held.length === 0; attempt++) {
+      held = (
+        await database.store.query<{ symbol: string; stop_status: string | null }>(
+          `SELECT p.symbol, s.status AS stop_status FROM positions p
+             LEFT JOIN orders s ON s.client_order_id = p.stop_client_order_id WHERE p.broker = 'paper'`,
+        )
+      ).rows;
+      if (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.map((row) => row.stop_status)).toEqual(held.map(() => 'open'));
+    await page.click('a[data-nav=overview]');
+    await page.locator('[data-page=overview]').waitFor();
+    await page.reload();
+    // The table right after the "Open positions" heading; each row's Stop order cell says open.
+    const positions = page.locator('h2:text-is("Open positions") + table tbody tr');
+    await positions.first().waitFor();
+    const stopOrders = await positions.evaluateAll((rows) =>
+      rows.map((row) => (row as unknown as { cells: Array<{ textContent: string }> }).cells[4]?.textContent),
+    );
+    expect(stopOrders.length).toBeGreaterThan(0);
+    expect(stopOrders).toEqual(stopOrders.map(() => 'open'));
+    expect(await page.locator('[data-page=overview]').textContent()).not.toContain('NO STOP');
+    await shot('positions');
+  });
+
   it('raises a halt from the CLI: the banner appears; resume needs token and acknowledgement', async () => {
     const halted = await runCli(
       ['halt', '--level', '2', '--reason', 'browser test: broker feed looks stale'],

@@ -42,6 +42,8 @@ export interface OrderRequest {
 
 export interface Order {
   clientOrderId: string;
+  /** The broker's own id for the order, where the adapter reports it (the paper broker's is ours). */
+  brokerOrderId?: string | null;
   symbol: string;
   side: OrderSide;
   type: OrderType;
@@ -130,7 +132,15 @@ export interface PortfolioView {
 }
 
 export type BrokerEvent =
-  | { kind: 'fill'; fill: Fill; order: Order; cashAfter: number; positionAfter: number }
+  | {
+      kind: 'fill';
+      fill: Fill;
+      order: Order;
+      cashAfter: number;
+      positionAfter: number;
+      /** An entry's bracket legs as its fill left them (working): recorded with the fill. */
+      legs?: Order[];
+    }
   | { kind: 'cancelled'; order: Order }
   | { kind: 'rejected'; order: Order }
   | { kind: 'trade-closed'; trade: ClosedTrade };

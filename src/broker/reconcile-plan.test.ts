@@ -125,7 +125,12 @@ describe('planRepairs (pure: our ledger against the broker)', () => {
       positions: [{ symbol: 'ALPHA', qty: 10, avgPrice: 100 }],
       unknownClientOrderIds: [],
     };
-    expect(planRepairs(local, snapshot)).toEqual({ repairs: [], unexplained: [], foreignOrders: [] });
+    expect(planRepairs(local, snapshot)).toEqual({
+      repairs: [],
+      backfills: [],
+      unexplained: [],
+      foreignOrders: [],
+    });
   });
 
   it('an order the broker never got is rejected; a position no order explains is reported and told once', () => {
@@ -233,5 +238,92 @@ describe('planRepairs (pure: our ledger against the broker)', () => {
       positions: [...snapshot.positions].reverse(),
     };
     expect(planRepairs(empty, snapshot)).toEqual(planRepairs(empty, reversed));
+  });
+
+  it('a broker id our writes never set is filled in silently; only a change of state is a repair', () => {
+    const row = (clientOrderId: string, brokerOrderId: string | null, status = 'filled') => ({
+      clientOrderId,
+      brokerOrderId,
+      parentClientOrderId: null,
+      symbol: 'ALPHA',
+      status,
+      filledQty: status === 'filled' ? 10 : 0,
+      avgFillPrice: status === 'filled' ? 100 : null,
+    });
+    const local: LocalLedger = {
+      orders: [row('sg-quiet', null), row('sg-moved', null, 'open'), row('sg-other-id', 'b-old')],
+      fillTotals: [
+        { clientOrderId: 'sg-quiet', qty: 10, value: 1000 },
+        { clientOrderId: 'sg-moved', qty: 10, value: 1000 },
+        { clientOrderId: 'sg-other-id', qty: 10, value: 1000 },
+      ],
+      positions: [],
+    };
+    const snapshot: BrokerSnapshot = {
+      ...noSnapshot,
+      orders: [
+        brokerOrder({ clientOrderId: 'sg-quiet' }),
+        brokerOrder({ clientOrderId: 'sg-moved' }),
+        brokerOrder({ clientOrderId: 'sg-other-id', brokerOrderId: 'b-new' }),
+      ],
+    };
+    const plan = planRepairs(local, snapshot);
+    // The first only gains its broker id: written, neither counted nor journaled.
+    expect(plan.repairs.map((repair) => [repair.kind, repair.key])).toEqual([
+      ['order_updated', 'sg-moved'],
+      ['order_updated', 'sg-other-id'],
+    ]);
+    expect(plan.backfills).toEqual([
+      { kind: 'order_state', state: brokerOrder({ clientOrderId: 'sg-quiet' }) },
+    ]);
+    // Once written, the same states plan nothing at all.
+    const after: LocalLedger = { ...local, orders: [row('sg-quiet', 'b-sg-quiet')] };
+    expect(
+      planRepairs(after, { ...noSnapshot, orders: [brokerOrder({ clientOrderId: 'sg-quiet' })] }),
+    ).toEqual({
+      repairs: [],
+      backfills: [],
+      unexplained: [],
+      foreignOrders: [],
+    });
+  });
+
+  it('a leg waiting on an entry of ours that the broker does not know follows its entry, not a repair', () => {
+    const local: LocalLedger = {
+      ...empty,
+      orders: [
+        {
+          clientOrderId: 'sg-3',
+          brokerOrderId: null,
+          parentClientOrderId: null,
+          symbol: 'ALPHA',
+          status: 'pending_submit',
+          filledQty: 0,
+          avgFillPrice: null,
+        },
+        {
+          clientOrderId: 'sg-3.sl',
+          brokerOrderId: null,
+          parentClientOrderId: 'sg-3',
+          symbol: 'ALPHA',
+          status: 'waiting',
+          filledQty: 0,
+          avgFillPrice: null,
+        },
+        {
+          clientOrderId: 'orphan.sl',
+          brokerOrderId: null,
+          parentClientOrderId: 'not-ours',
+          symbol: 'ALPHA',
+          status: 'waiting',
+          filledQty: 0,
+          avgFillPrice: null,
+        },
+      ],
+    };
+    const plan = planRepairs(local, { ...noSnapshot, unknownClientOrderIds: ['orphan.sl', 'sg-3.sl'] });
+    expect(plan.repairs.map((repair) => [repair.kind, repair.key])).toEqual([
+      ['order_unknown_at_broker', 'orphan.sl'],
+    ]);
   });
 });

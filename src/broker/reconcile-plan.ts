@@ -64,7 +64,13 @@ export interface PlannedRepair extends Repair {
 }
 
 export interface RepairPlan {
+  /** Differences that change state (status, quantities, prices, missing rows): each journaled. */
   repairs: PlannedRepair[];
+  /**
+   * Fields our writes had not set that the broker's word fills in (a broker order id), changing
+   * no state: written with the repairs, neither counted nor journaled.
+   */
+  backfills: RepairWrite[];
   /** Broker positions with no order of ours behind them (the watchdog raises a level). */
   unexplained: UnexplainedPosition[];
   /** Broker orders not placed by Signet; reported, never written. */
@@ -139,6 +145,7 @@ class OrdersAfter {
 
 export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): RepairPlan {
   const repairs: PlannedRepair[] = [];
+  const backfills: RepairWrite[] = [];
   const foreignOrders: string[] = [];
   const byClientId = new Map(local.orders.map((row) => [row.clientOrderId, row]));
   const byBrokerId = new Map(
@@ -192,13 +199,17 @@ export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): Repai
       before.status !== reported.status ||
       !same(before.filledQty, reported.filledQty) ||
       !same(before.avgFillPrice, reported.avgFillPrice) ||
-      before.brokerOrderId !== reported.brokerOrderId
+      (before.brokerOrderId !== null && before.brokerOrderId !== reported.brokerOrderId)
     )
       add({ kind: 'order_updated', key: state.clientOrderId, before, after: reported, write });
+    else if (before.brokerOrderId === null) backfills.push(write);
   }
   for (const clientOrderId of [...snapshot.unknownClientOrderIds].sort()) {
     const row = byClientId.get(clientOrderId);
     if (!row || (row.status !== 'open' && row.status !== 'waiting')) continue;
+    // A leg still waiting on an entry of ours follows that entry (it ends with it, see the ledger).
+    if (row.status === 'waiting' && row.parentClientOrderId && byClientId.has(row.parentClientOrderId))
+      continue;
     const reason = 'the broker has no such order (never reached it)';
     add({
       kind: 'order_unknown_at_broker',
@@ -307,7 +318,7 @@ export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): Repai
       write: { kind: 'remove_position', symbol },
     });
   }
-  return { repairs, unexplained, foreignOrders };
+  return { repairs, backfills, unexplained, foreignOrders };
 }
 
 /** A repair as journaled and returned, without the write that made it. */

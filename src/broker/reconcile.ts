@@ -15,6 +15,7 @@ import {
   type PlannedRepair,
   planRepairs,
   type Repair,
+  type RepairWrite,
   type UnexplainedPosition,
   withoutWrite,
 } from './reconcile-plan.ts';
@@ -128,7 +129,16 @@ export async function applyRepairs(
   broker: string,
   repairs: readonly PlannedRepair[],
 ): Promise<void> {
-  for (const { write } of repairs) {
+  await applyWrites(
+    tx,
+    broker,
+    repairs.map((repair) => repair.write),
+  );
+}
+
+/** Ledger writes of a plan (repairs' or backfills'), in order. */
+async function applyWrites(tx: Queryable, broker: string, writes: readonly RepairWrite[]): Promise<void> {
+  for (const write of writes) {
     if (write.kind === 'order_state') await applyOrderState(tx, broker, write.state);
     else if (write.kind === 'mark_order')
       await markOrder(tx, write.clientOrderId, write.status, write.reason);
@@ -159,6 +169,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     await lockBroker(tx, broker);
     const plan = planRepairs(await readLocalLedger(tx, broker), snapshot);
     await applyRepairs(tx, broker, plan.repairs);
+    await applyWrites(tx, broker, plan.backfills);
     const repairs = plan.repairs.map(withoutWrite);
     for (const repair of repairs) {
       await publishWith(tx, {

@@ -7,6 +7,7 @@ import {
   markOrder,
   markQueued,
   ORDER_STATES,
+  recordBracketLegs,
   recordExecution,
   recordFill,
   recordIntent,
@@ -305,5 +306,135 @@ describe('fills and positions', () => {
     expect(rows.rows).toEqual([
       { symbol: 'ALPHA', qty: 12, avg_price: 101, stop_client_order_id: 'alpha-stop' },
     ]);
+  });
+});
+
+describe('bracket legs are written with their entry and end with it', () => {
+  const intent = async (clientOrderId: string) => {
+    await database.store.transaction(async (tx) => {
+      await recordIntent(tx, broker, {
+        clientOrderId,
+        leg: 'entry',
+        symbol: 'ALPHA',
+        side: 'buy',
+        type: 'market',
+        qty: 10,
+        status: 'pending_submit',
+      });
+      await recordBracketLegs(
+        tx,
+        broker,
+        { clientOrderId, symbol: 'ALPHA', side: 'buy', qty: 10 },
+        { stopLoss: 95, takeProfit: 110 },
+      );
+    });
+  };
+  const legs = async (entry: string) =>
+    (
+      await database.store.query<{ client_order_id: string; leg: string; side: string; status: string }>(
+        `SELECT client_order_id, leg, side, status, stop_price, limit_price FROM orders
+          WHERE parent_client_order_id = $1 ORDER BY client_order_id`,
+        [entry],
+      )
+    ).rows;
+
+  it('the stop-loss and take-profit rows wait with the intent, named as every venue names them', async () => {
+    await intent('sg-b1');
+    expect(await legs('sg-b1')).toEqual([
+      {
+        client_order_id: 'sg-b1.sl',
+        leg: 'stop_loss',
+        side: 'sell',
+        status: 'waiting',
+        stop_price: 95,
+        limit_price: null,
+      },
+      {
+        client_order_id: 'sg-b1.tp',
+        leg: 'take_profit',
+        side: 'sell',
+        status: 'waiting',
+        stop_price: null,
+        limit_price: 110,
+      },
+    ]);
+    // An adapter that writes its legs itself (MT5) finds them there: nothing doubles.
+    await recordBracketLegs(
+      database.store,
+      broker,
+      { clientOrderId: 'sg-b1', symbol: 'ALPHA', side: 'buy', qty: 10 },
+      { stopLoss: 90 },
+    );
+    expect((await legs('sg-b1')).map((leg) => leg.client_order_id)).toEqual(['sg-b1.sl', 'sg-b1.tp']);
+  });
+
+  it('an entry that ends unfilled takes its waiting legs with it, whichever writer ends it', async () => {
+    const enders: Array<[string, (entry: string) => Promise<unknown>, string]> = [
+      [
+        'answerIntent rejected',
+        (entry) =>
+          answerIntent(database.store, entry, {
+            status: 'rejected',
+            reason: 'no cash',
+            filledQty: 0,
+            avgFillPrice: null,
+          }),
+        'cancelled',
+      ],
+      [
+        'answerIntent not sent',
+        (entry) =>
+          answerIntent(database.store, entry, {
+            status: 'not_sent',
+            reason: 'stopped',
+            filledQty: 0,
+            avgFillPrice: null,
+          }),
+        'not_sent',
+      ],
+      ['markOrder', (entry) => markOrder(database.store, entry, 'rejected', 'refused'), 'cancelled'],
+      [
+        'settleOrder',
+        (entry) => settleOrder(database.store, broker, entry, { status: 'cancelled' }),
+        'cancelled',
+      ],
+      [
+        'applyOrderState',
+        (entry) =>
+          applyOrderState(database.store, broker, {
+            ...lateNew,
+            clientOrderId: entry,
+            status: 'cancelled',
+          }),
+        'cancelled',
+      ],
+    ];
+    for (const [name, end, legStatus] of enders) {
+      const entry = `sg-end-${name.replace(/\W+/g, '-')}`;
+      await intent(entry);
+      await end(entry);
+      expect(
+        (await legs(entry)).map((leg) => leg.status),
+        name,
+      ).toEqual([legStatus, legStatus]);
+    }
+  });
+
+  it('a filled entry keeps its legs: they start working with its fill', async () => {
+    await intent('sg-b2');
+    await answerIntent(database.store, 'sg-b2', {
+      status: 'open',
+      reason: null,
+      filledQty: 0,
+      avgFillPrice: null,
+    });
+    await applyOrderState(database.store, broker, {
+      ...filled,
+      clientOrderId: 'sg-b2',
+      brokerOrderId: 'b-2',
+    });
+    expect((await legs('sg-b2')).map((leg) => leg.status)).toEqual(['waiting', 'waiting']);
+    await settleLegs(database.store, broker, 'sg-b2', 'open');
+    expect((await legs('sg-b2')).map((leg) => leg.status)).toEqual(['open', 'open']);
   });
 });

@@ -58,6 +58,18 @@ export interface OrderIntent {
   note?: string | null;
 }
 
+/** A final state an entry may end in without a fill: its waiting legs end with it. */
+const endsUnfilled = (status: string) =>
+  status === 'cancelled' || status === 'rejected' || status === 'not_sent';
+
+/**
+ * Legs a broker never created end with their entry (see ledgerSql.endLegsWithEntry). Every
+ * writer that ends an order calls it, so no leg is left waiting on an entry that will not fill.
+ */
+async function endLegsWithEntry(q: Queryable, entryClientOrderId: string): Promise<void> {
+  await q.query(ledgerSql.endLegsWithEntry(), [entryClientOrderId]);
+}
+
 /** Records an order unless its client order id is known already; true when inserted. */
 export async function recordIntent(q: Queryable, broker: string, intent: OrderIntent): Promise<boolean> {
   const inserted = await q.query(ledgerSql.insertIntent(), [
@@ -79,6 +91,52 @@ export async function recordIntent(q: Queryable, broker: string, intent: OrderIn
     intent.note ?? null,
   ]);
   return inserted.rows.length > 0;
+}
+
+/** The bracket of an entry being decided: its stop-loss and take-profit prices. */
+export interface BracketIntent {
+  stopLoss?: number | null;
+  takeProfit?: number | null;
+}
+
+/** The client order id of an entry's bracket leg (`<entry>.sl`, `<entry>.tp`), as every venue names it. */
+export function legClientOrderId(entryClientOrderId: string, leg: 'stop_loss' | 'take_profit'): string {
+  return `${entryClientOrderId}.${leg === 'stop_loss' ? 'sl' : 'tp'}`;
+}
+
+/**
+ * The stop-loss and take-profit rows of an entry, written with the entry's intent (in the same
+ * transaction), `waiting` until the entry fills: a position never points to a leg that has no
+ * row. An existing row is kept (an adapter that writes its legs itself finds them there).
+ */
+export async function recordBracketLegs(
+  q: Queryable,
+  broker: string,
+  entry: Pick<OrderIntent, 'clientOrderId' | 'symbol' | 'side' | 'qty' | 'cycleId'>,
+  bracket: BracketIntent,
+): Promise<void> {
+  const exitSide: OrderSide = entry.side === 'buy' ? 'sell' : 'buy';
+  const legs = [
+    { leg: 'stop_loss', type: 'stop', limitPrice: null, stopPrice: bracket.stopLoss ?? null },
+    { leg: 'take_profit', type: 'limit', limitPrice: bracket.takeProfit ?? null, stopPrice: null },
+  ] as const;
+  for (const leg of legs) {
+    if (leg.stopPrice === null && leg.limitPrice === null) continue;
+    await recordIntent(q, broker, {
+      clientOrderId: legClientOrderId(entry.clientOrderId, leg.leg),
+      parentClientOrderId: entry.clientOrderId,
+      leg: leg.leg,
+      symbol: entry.symbol,
+      side: exitSide,
+      type: leg.type,
+      qty: entry.qty,
+      limitPrice: leg.limitPrice,
+      stopPrice: leg.stopPrice,
+      timeInForce: 'gtc',
+      status: 'waiting',
+      cycleId: entry.cycleId ?? null,
+    });
+  }
 }
 
 /** An order request about to go to the broker, as an `open` row, so a crash in between leaves one to reconcile. */
@@ -125,6 +183,7 @@ export function orderStateValues(broker: string, state: OrderStateReport): unkno
 /** Inserts or moves an order forward to the broker's state (never back; see ledgerSql.upsertOrderState). */
 export async function applyOrderState(q: Queryable, broker: string, state: OrderStateReport): Promise<void> {
   await q.query(ledgerSql.upsertOrderState(), orderStateValues(broker, state));
+  if (endsUnfilled(state.status)) await endLegsWithEntry(q, state.clientOrderId);
 }
 
 /** Inserts or refreshes orders from the broker's answer (an entry and its bracket legs). */
@@ -189,6 +248,7 @@ export async function answerIntent(
     answer.filledQty,
     answer.avgFillPrice,
   ]);
+  if (endsUnfilled(answer.status)) await endLegsWithEntry(q, clientOrderId);
 }
 
 /** The intent is on its way to the broker (queued for it): `pending_submit` → `open`. */
@@ -204,6 +264,7 @@ export async function markOrder(
   reason: string | null,
 ): Promise<void> {
   await q.query(ledgerSql.markOrder(), [clientOrderId, status, reason]);
+  if (endsUnfilled(status)) await endLegsWithEntry(q, clientOrderId);
 }
 
 export interface Settlement {
@@ -230,6 +291,7 @@ export async function settleOrder(
     settlement.reason ?? null,
     broker,
   ]);
+  if (endsUnfilled(settlement.status)) await endLegsWithEntry(q, clientOrderId);
 }
 
 /** The order's status, with its filled quantity and price taken from its recorded fills; forward only. */
@@ -241,6 +303,7 @@ export async function settleOrderFromFills(
   brokerOrderId: string | null,
 ): Promise<void> {
   await q.query(ledgerSql.settleOrderFromFills(), [clientOrderId, status, brokerOrderId, broker]);
+  if (endsUnfilled(status)) await endLegsWithEntry(q, clientOrderId);
 }
 
 /** The waiting legs of an entry become `open` (it filled) or `cancelled` (it never will). */

@@ -86,6 +86,19 @@ export const ledgerSql = {
     `UPDATE orders SET status = $2, updated_at = now()
       WHERE parent_client_order_id = $1 AND broker = $3 AND status = 'waiting'`,
 
+  /**
+   * Legs a broker never created end with their entry: an entry that ended unfilled (rejected,
+   * cancelled, not sent) takes its waiting legs with it: not_sent with an entry not sent (the
+   * broker's word may still replace both), else cancelled.
+   */
+  endLegsWithEntry: () =>
+    `UPDATE orders leg SET status = CASE WHEN entry.status = 'not_sent' THEN 'not_sent' ELSE 'cancelled' END,
+            reject_reason = 'entry ' || entry.client_order_id || ' ' || entry.status, updated_at = now()
+       FROM orders entry
+      WHERE entry.client_order_id = $1 AND entry.status IN ('cancelled', 'rejected', 'not_sent')
+        AND entry.filled_qty = 0 AND leg.parent_client_order_id = entry.client_order_id
+        AND leg.broker = entry.broker AND leg.status = 'waiting'`,
+
   /** One leg of a bracket filled: the other has nothing left to protect. */
   cancelSiblingLegs: () =>
     `UPDATE orders SET status = 'cancelled', reject_reason = $4, updated_at = now()

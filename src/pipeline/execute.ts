@@ -3,7 +3,7 @@ import type { Order } from '../broker/index.ts';
 import type { Signature } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import { faultPoint } from '../faults/index.ts';
-import { answerIntent, recordIntent } from '../ledger/index.ts';
+import { answerIntent, recordBracketLegs, recordIntent } from '../ledger/index.ts';
 import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
 import { submissionAnswer } from './sql.ts';
 
@@ -98,7 +98,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     ...(proposal.entryType === 'limit' ? { limitPrice: proposal.entryPrice } : {}),
     ...(proposal.entryType === 'stop' ? { stopPrice: proposal.entryPrice } : {}),
   };
-  // The intent is committed before the broker sees the order: after a crash, reconciliation finds it.
+  // The intent (and its legs) is committed before the broker sees the order: after a crash, reconciliation finds it.
   const intent = await deps.transaction(async (tx) => {
     const message = await deps.publish(
       {
@@ -124,6 +124,13 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       cycleId,
       messageId: message.id,
     });
+    // Its legs with it, waiting until it fills: a position never points to a stop without a row.
+    await recordBracketLegs(
+      tx,
+      deps.brokerName,
+      { clientOrderId, symbol, side: proposal.side, qty: run.qty, cycleId },
+      request.bracket,
+    );
     return message;
   });
   faultPoint('before-order-submitted');

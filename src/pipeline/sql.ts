@@ -16,10 +16,12 @@ export const pipelineSql = {
 
 /** What the broker said of an order, as the ledger's answer to our intent. */
 export function submissionAnswer(
-  order: Pick<Order, 'status' | 'reason' | 'qty' | 'fillPrice'>,
+  order: Pick<Order, 'status' | 'reason' | 'qty' | 'fillPrice' | 'brokerOrderId'>,
 ): SubmissionAnswer {
   return {
     status: order.status,
+    // Set with the first answer, so reconciliation never finds it missing.
+    brokerOrderId: order.brokerOrderId ?? null,
     reason: order.reason,
     filledQty: order.status === 'filled' ? order.qty : 0,
     avgFillPrice: order.fillPrice,

@@ -210,7 +210,10 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         stopped = true;
         if (timer) clearTimeout(timer);
         scheduler?.stop();
+        // The bar in progress completes; then every broker event still queued is written, so the
+        // next start finds the tables as the broker left them (no repairs).
         await running;
+        await simSession?.flush();
         await startedIngress.stop().catch(() => {});
         await marketSession?.stop().catch(() => {});
         heartbeat.stop();

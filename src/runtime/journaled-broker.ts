@@ -8,6 +8,11 @@ export type PaperRequest =
   | { kind: 'cancel'; clientOrderId: string; reason?: string }
   | { kind: 'closeAll'; idPrefix: string };
 
+/** The paper broker has no ids of its own: it reports ours, as reconciliation reads it too. */
+function withBrokerId(order: Order): Order {
+  return { ...order, brokerOrderId: order.clientOrderId };
+}
+
 function logKey(entry: PaperRequest): string {
   if (entry.kind === 'submit') return entry.request.clientOrderId;
   if (entry.kind === 'cancel') return `cancel:${entry.clientOrderId}`;
@@ -51,9 +56,9 @@ export class JournaledPaperBroker implements Broker {
   async submit(request: OrderRequest): Promise<Order> {
     // Idempotent like the broker itself: a known id is answered without a new log row.
     const known = this.inner.getOrder(request.clientOrderId);
-    if (known) return known;
+    if (known) return withBrokerId(known);
     await this.#log({ kind: 'submit', request });
-    return this.inner.submit(request);
+    return withBrokerId(this.inner.submit(request));
   }
 
   async cancel(clientOrderId: string, reason?: string): Promise<Order | undefined> {
@@ -62,7 +67,8 @@ export class JournaledPaperBroker implements Broker {
   }
 
   getOrder(clientOrderId: string): Order | undefined {
-    return this.inner.getOrder(clientOrderId);
+    const order = this.inner.getOrder(clientOrderId);
+    return order && withBrokerId(order);
   }
 
   async closeAll(idPrefix: string): Promise<Order[]> {

@@ -1,6 +1,12 @@
 import { type BrokerEvent, closedTradeMessage, fillMessage, type Order } from '../broker/index.ts';
 import { type MessageInput, type PublishOptions, topics } from '../bus/index.ts';
-import { applyOrderState, type OrderStateReport, recordFill } from '../ledger/index.ts';
+import {
+  applyExecutionToPosition,
+  applyOrderState,
+  type OrderStateReport,
+  recordFill,
+  setProtection,
+} from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
 import { runtimeSql } from './sql.ts';
@@ -20,8 +26,8 @@ export interface RecorderDeps {
 function reportOf(order: Order): OrderStateReport {
   return {
     clientOrderId: order.clientOrderId,
-    // The paper broker has no ids of its own; an id reconciliation gave the row is kept.
-    brokerOrderId: null,
+    // The paper broker has no ids of its own: it reports ours (as reconciliation reads it), set at the first write.
+    brokerOrderId: order.clientOrderId,
     parentClientOrderId: order.parentClientOrderId,
     leg: order.leg,
     symbol: order.symbol,
@@ -84,6 +90,30 @@ export class BrokerRecorder {
     return { messageId: null, cycleId: order.cycleId };
   }
 
+  /**
+   * The fill's effect on the position, in the fill's transaction: an entry's legs start working
+   * (their rows, written with the entry's intent, move waiting → open; inserted if another
+   * writer's entry had none) and the position points to them, so no moment exists with a
+   * position and no stop row.
+   */
+  async #applyToPosition(tx: Queryable, event: Extract<BrokerEvent, { kind: 'fill' }>): Promise<void> {
+    const { brokerName } = this.deps;
+    const { fill } = event;
+    for (const leg of event.legs ?? []) await applyOrderState(tx, brokerName, reportOf(leg));
+    await applyExecutionToPosition(tx, brokerName, {
+      symbol: fill.symbol,
+      positionQty: event.positionAfter,
+      price: fill.price,
+    });
+    const legs = event.legs ?? [];
+    if (legs.length === 0 || event.positionAfter === 0) return;
+    const legOf = (kind: string) => legs.find((leg) => leg.leg === kind)?.clientOrderId ?? null;
+    await setProtection(tx, brokerName, fill.symbol, {
+      stopClientOrderId: legOf('stop_loss'),
+      takeProfitClientOrderId: legOf('take_profit'),
+    });
+  }
+
   async #write(event: BrokerEvent): Promise<void> {
     const { store, brokerName } = this.deps;
     if (event.kind === 'trade-closed') {
@@ -108,6 +138,7 @@ export class BrokerRecorder {
           commission: fill.commission,
           time: fill.time,
         });
+        await this.#applyToPosition(tx, event);
         await this.deps.publish(
           fillMessage(
             {

@@ -236,6 +236,11 @@ export class SimSession {
     return this.#cursor >= (this.#series[0]?.length ?? 0) - 1;
   }
 
+  /** Waits until every broker event so far is written (a clean stop calls it after the last step). */
+  flush(): Promise<void> {
+    return this.#recorder.flush();
+  }
+
   #onBrokerEvent(event: BrokerEvent): void {
     if (!this.#recording) return;
     if (event.kind === 'trade-closed') this.#book.recordClosed(event.trade.symbol, event.trade.pnl);

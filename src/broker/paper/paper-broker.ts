@@ -162,7 +162,9 @@ export class PaperBroker implements Broker, PortfolioView {
     order.commission = commission;
     this.fillCount += 1;
     // Bracket children go live on the bar after their entry fills.
+    let legs: Order[] | undefined;
     if (order.leg === 'entry' && order.linkedClientOrderIds.length > 0) {
+      legs = [];
       for (const childId of order.linkedClientOrderIds) {
         const child = this.orders.get(childId);
         if (child?.order.status !== 'waiting') continue;
@@ -170,6 +172,7 @@ export class PaperBroker implements Broker, PortfolioView {
         child.activeFromBar = bar + 1;
         if (child.order.leg === 'stop_loss') book.stopClientOrderId = childId;
         else book.takeProfitClientOrderId = childId;
+        legs.push(copy(child.order));
       }
     }
     this.onEvent?.({
@@ -186,6 +189,7 @@ export class PaperBroker implements Broker, PortfolioView {
       order: copy(order),
       cashAfter: this.cashBalance,
       positionAfter: book.qty,
+      ...(legs ? { legs } : {}),
     });
     // One cancels the other.
     if (order.leg === 'stop_loss' || order.leg === 'take_profit') {

@@ -1,0 +1,148 @@
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { startCli, waitForLine } from './support/processes.ts';
+import { openPositions, tableViolations } from './support/table-invariants.ts';
+import { walkableTempDir } from './support/temp.ts';
+
+/**
+ * The real brain process on a fast sim (issue 17): whatever the way it stops (Ctrl-C, SIGTERM,
+ * kill -9), our tables never show an open position without a working stop row, and a clean
+ * stop leaves nothing for the next start to repair.
+ */
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+function folderFor(label: string): string {
+  const folder = walkableTempDir(path.join(tmpdir(), `signet-${label}-`));
+  writeFileSync(
+    path.join(folder, 'signet.yaml'),
+    [
+      `dataDir: ${path.join(folder, 'state')}`,
+      'feed: { sim: { seed: 42, bars: 2000, symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO, FOXTROT] } }',
+      'schedule: { barIntervalMs: 10 }',
+      'ingress: { port: 0 }',
+      'watchdog: { autostart: never }',
+      `paths: { contextDir: ${path.join(folder, 'context')} }`,
+      '',
+    ].join('\n'),
+  );
+  return folder;
+}
+
+function startBrain(folder: string): { child: ChildProcess; output: () => string } {
+  return startCli(['start'], {
+    cwd: folder,
+    env: {
+      DATABASE_URL: db.url,
+      SIGNET_CONFIG: path.join(folder, 'signet.yaml'),
+      SIGNET_LOG_LEVEL: 'warn',
+    },
+  });
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${code}/${signal}`)));
+
+/** Waits until the brain holds at least one position, and some more bars on top (bounded). */
+async function tradeAWhile(extraMs: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((await openPositions(db.store, 'paper')) === 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  await new Promise((resolve) => setTimeout(resolve, extraMs));
+}
+
+/** Positions whose stop row is missing or not working (the crash-time invariant). */
+async function unprotectedPositions(): Promise<string[]> {
+  return (await tableViolations(db.store, 'paper')).filter((violation) => violation.includes(': stop '));
+}
+
+/** A new sim run on empty tables (the other test's run is not resumed). */
+async function freshRun(): Promise<void> {
+  await db.store.query('TRUNCATE fills, orders, positions, agent_messages, paper_requests CASCADE');
+  await db.store.query("DELETE FROM app_state WHERE key = 'sim.session'");
+}
+
+const startupLine =
+  /resumed after bar \d+ \(\d+ paper requests replayed, (\d+) table repairs, (\d+) interrupted/;
+
+describe('the brain process stopped every way leaves true tables', () => {
+  it('four clean stops (SIGINT, SIGTERM) and starts while trading: 0 repairs at each start', async () => {
+    await freshRun();
+    const folder = folderFor('clean-stops');
+    let held = 0;
+    for (let life = 0; life < 5; life += 1) {
+      const brain = startBrain(folder);
+      await waitForLine(brain.child, 'Stop with Ctrl-C', 60_000);
+      if (life > 0) {
+        const started = startupLine.exec(brain.output());
+        expect(started, brain.output()).not.toBeNull();
+        expect([started![1], started![2]], `start ${life + 1}: ${brain.output()}`).toEqual(['0', '0']);
+      }
+      if (life === 4) {
+        brain.child.kill('SIGINT');
+        expect(await exitOf(brain.child)).toBe('0/null');
+        break;
+      }
+      await tradeAWhile(150 + life * 100);
+      const exited = exitOf(brain.child);
+      brain.child.kill(life % 2 === 0 ? 'SIGINT' : 'SIGTERM');
+      expect(await exited, brain.output()).toBe('0/null');
+      held += await openPositions(db.store, 'paper');
+      expect(await tableViolations(db.store, 'paper'), brain.output()).toEqual([]);
+    }
+    // Stopped with positions open, not only between trades.
+    expect(held).toBeGreaterThan(0);
+    const reconciled = await db.store.query("SELECT 1 FROM agent_messages WHERE topic = 'broker.reconciled'");
+    expect(reconciled.rowCount).toBe(0);
+  }, 240_000);
+
+  it('a kill -9 soak (20 random kills with positions open): no moment shows a position without a working stop row', async () => {
+    await freshRun();
+    const folder = folderFor('kill-soak');
+    let killedWithPositions = 0;
+    let lives = 0;
+    // Deterministic "random" kill moments: the soak is the same on every run.
+    let seed = 17;
+    const nextDelay = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return 20 + (seed % 400);
+    };
+    while (killedWithPositions < 20 && lives < 40) {
+      lives += 1;
+      const brain = startBrain(folder);
+      await waitForLine(brain.child, 'Stop with Ctrl-C', 60_000);
+      expect(await unprotectedPositions(), `after the start of life ${lives}`).toEqual([]);
+      await tradeAWhile(nextDelay());
+      const exited = exitOf(brain.child);
+      brain.child.kill('SIGKILL');
+      expect(await exited).toBe('null/SIGKILL');
+      if ((await openPositions(db.store, 'paper')) > 0) killedWithPositions += 1;
+      // The moment of death, as anything reading the tables sees it until the next start.
+      expect(await unprotectedPositions(), `killed in life ${lives}: ${brain.output()}`).toEqual([]);
+    }
+    expect(killedWithPositions).toBe(20);
+    // A last, clean life: it repairs what the kills cut off, then stops with nothing left to repair.
+    const last = startBrain(folder);
+    await waitForLine(last.child, 'Stop with Ctrl-C', 60_000);
+    const exited = exitOf(last.child);
+    last.child.kill('SIGINT');
+    expect(await exited, last.output()).toBe('0/null');
+    expect(await tableViolations(db.store, 'paper'), last.output()).toEqual([]);
+    const after = startBrain(folder);
+    await waitForLine(after.child, 'Stop with Ctrl-C', 60_000);
+    const started = startupLine.exec(after.output());
+    expect([started?.[1], started?.[2]], after.output()).toEqual(['0', '0']);
+    const stopped = exitOf(after.child);
+    after.child.kill('SIGINT');
+    expect(await stopped).toBe('0/null');
+  }, 300_000);
+});
