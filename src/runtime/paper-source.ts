@@ -6,7 +6,8 @@ import type {
   ReconcileSource,
 } from '../broker/index.ts';
 
-function toState(order: Order): BrokerOrderState {
+/** A paper order as the broker reports it; `timeInForce` is what the caller's writes record. */
+export function paperOrderState(order: Order, timeInForce = 'gtc'): BrokerOrderState {
   return {
     clientOrderId: order.clientOrderId,
     // The paper broker has no ids of its own: its order id is ours.
@@ -19,7 +20,7 @@ function toState(order: Order): BrokerOrderState {
     qty: order.qty,
     limitPrice: order.limitPrice,
     stopPrice: order.stopPrice,
-    timeInForce: 'gtc',
+    timeInForce,
     status: order.status,
     filledQty: order.status === 'filled' ? order.qty : 0,
     avgFillPrice: order.fillPrice,
@@ -50,7 +51,7 @@ export function paperReconcileSource(broker: PaperBroker, knownIds: () => string
       for (const open of localOpen) visit(open.clientOrderId);
       const unknownClientOrderIds = localOpen.map((open) => open.clientOrderId).filter((id) => !seen.has(id));
       return {
-        orders: [...seen.values()].map(toState),
+        orders: [...seen.values()].map((order) => paperOrderState(order)),
         positions: broker
           .positions()
           .map((position) => ({ symbol: position.symbol, qty: position.qty, avgPrice: position.avgPrice })),

@@ -9,6 +9,7 @@ import {
 } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
+import { paperOrderState } from './paper-source.ts';
 import { runtimeSql } from './sql.ts';
 
 export interface RecorderDeps {
@@ -24,26 +25,8 @@ export interface RecorderDeps {
 
 /** An order as the broker reports it (a bracket child or a flatten included, which we did not write ourselves). */
 function reportOf(order: Order): OrderStateReport {
-  return {
-    clientOrderId: order.clientOrderId,
-    // The paper broker has no ids of its own: it reports ours (as reconciliation reads it), set at the first write.
-    brokerOrderId: order.clientOrderId,
-    parentClientOrderId: order.parentClientOrderId,
-    leg: order.leg,
-    symbol: order.symbol,
-    side: order.side,
-    type: order.type,
-    qty: order.qty,
-    limitPrice: order.limitPrice,
-    stopPrice: order.stopPrice,
-    timeInForce: 'day',
-    status: order.status,
-    filledQty: order.status === 'filled' ? order.qty : 0,
-    avgFillPrice: order.fillPrice,
-    submittedAt: null,
-    reason: order.reason,
-    cycleId: order.cycleId,
-  };
+  // submittedAt stays as our intent wrote it; the paper broker's id is ours, set at the first write.
+  return { ...paperOrderState(order, 'day'), submittedAt: null, cycleId: order.cycleId };
 }
 
 /**
