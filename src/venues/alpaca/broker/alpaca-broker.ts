@@ -106,6 +106,24 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     }));
   }
 
+  /**
+   * Every open order of the account, bracket legs listed on their own (not nested: a leg of a
+   * filled entry would hide under a parent that is no longer open), whoever placed it.
+   */
+  async workingOrders(): Promise<Order[]> {
+    const open = await this.client.listOrders({
+      status: 'open',
+      nested: false,
+      limit: 500,
+      direction: 'desc',
+    });
+    return open.map((order) => {
+      const leg = order.type === 'stop' || order.type === 'stop_limit' ? 'stop_loss' : 'entry';
+      const [state] = orderStates({ ...order, legs: null }, leg);
+      return toOrder(state!, [state!]);
+    });
+  }
+
   async submit(request: OrderRequest): Promise<Order> {
     const body = toOrderBody(request);
     if (this.ledger) await recordOrderIntent(this.ledger, this.name, request);
