@@ -188,7 +188,8 @@ export async function checkInvariants(inputs: InvariantInputs): Promise<Invarian
   if (equity !== null && databaseUp && inputs.keepMarks) {
     const kept = await readOrSkip(() => inputs.keepMarks!(equity!, accountId));
     if (kept) {
-      highWaterMark = Math.max(highWaterMark, kept.highWaterMark);
+      // The stored mark already includes the caller's: it is the account's own, whatever was in memory.
+      highWaterMark = kept.highWaterMark;
       dayStart ??= kept.dayStartEquity;
     }
   }

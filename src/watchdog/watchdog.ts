@@ -48,6 +48,7 @@ export class Watchdog {
   #highWaterMark = 0;
   #dayStart: { day: string; equity: number } | null = null;
   #brokerDownSince: number | null = null;
+  #markedAccount: string | null | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #running: Promise<void> | undefined;
@@ -148,12 +149,19 @@ export class Watchdog {
       now,
       highWaterMark: this.#highWaterMark,
       dayStartEquity: this.#dayStart?.day === today ? this.#dayStart.equity : null,
-      keepMarks: (equity: number, accountId: string | null) =>
-        keepWatchdogMarks(store, watchdogMarksKey(config.broker.kind, accountId), {
+      keepMarks: (equity: number, accountId: string | null) => {
+        // Another account (the keys were switched): the marks in memory were the other one's.
+        if (accountId !== this.#markedAccount) {
+          this.#markedAccount = accountId;
+          this.#highWaterMark = 0;
+          this.#dayStart = null;
+        }
+        return keepWatchdogMarks(store, watchdogMarksKey(config.broker.kind, accountId), {
           equity,
           highWaterMark: this.#highWaterMark,
           now,
-        }),
+        });
+      },
     };
     let report: InvariantReport;
     try {
