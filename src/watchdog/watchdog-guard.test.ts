@@ -76,6 +76,7 @@ describe('watchdog protection is judged at the broker', () => {
     const watchdog = watchdogOn(settings, createAlpacaBroker(settings, { logger, liveConfirmed: true }));
     fake.control.setPrice('AAA', 40);
     fake.control.addPosition('AAA', 50, 40);
+    const postsBefore = fake.control.countRequests('POST', '/v2/orders');
     for (let pass = 0; pass < 12; pass += 1) {
       const check = await watchdog.check();
       expect(check.leader).toBe(true);
@@ -85,6 +86,8 @@ describe('watchdog protection is judged at the broker', () => {
     const stops = fakeStops('AAA');
     expect(stops).toHaveLength(1);
     expect(stops[0]).toMatchObject({ side: 'sell', qty: 50, stop_price: 38 });
+    // Looked up, not resent: one submission in twelve passes.
+    expect(fake.control.countRequests('POST', '/v2/orders') - postsBefore).toBe(1);
     const recorded = await db.store.query<{ client_order_id: string; qty: string; side: string }>(
       "SELECT client_order_id, qty, side FROM orders WHERE symbol = 'AAA' AND leg = 'stop_loss'",
     );
@@ -131,6 +134,9 @@ describe('watchdog protection is judged at the broker', () => {
     expect(paper.positions()).toMatchObject([{ symbol: 'AAA', qty: 70 }]);
     const watchdog = watchdogOn(settings, paper);
     for (let pass = 0; pass < 12; pass += 1) await watchdog.check();
+    expect((await watchdog.check()).failing.map((each) => each.name)).not.toContain(
+      'every_position_has_a_stop',
+    );
     const stops = stopsOf(paper.workingOrders(), 'AAA');
     expect(stops).toHaveLength(1);
     expect(stops[0]).toMatchObject({ side: 'sell', qty: 70, stopPrice: 38, leg: 'stop_loss' });
@@ -221,7 +227,8 @@ describe('watchdog marks outlive the process', () => {
     });
     await waitFor(async () => (await broker.positions()).length === 1, 'AAA to be filled');
     const first = watchdogOn(settings, broker);
-    expect((await first.check()).level).toBe(0);
+    const before = await first.check();
+    expect(before.level).toBe(0);
     await first.stop();
     fake.control.setPrice('AAA', 91); // 90 lost on ~100k: 0.09 % > 0.05 %, measured from the stored mark
     const restarted = watchdogOn(settings, createAlpacaBroker(settings, { logger, liveConfirmed: false }));
@@ -234,5 +241,8 @@ describe('watchdog marks outlive the process', () => {
     }>("SELECT key, value FROM app_state WHERE key LIKE 'watchdog.marks.alpaca.%'");
     expect(stored.rows).toHaveLength(1);
     expect(stored.rows[0]!.value.highWaterMark).toBeGreaterThan(check.report!.equity!);
+    // The day's start is the stored one too, not the restarted process's first equity.
+    expect(check.report!.dayStartEquity).toBeCloseTo(before.report!.equity!, 6);
+    expect(stored.rows[0]!.value.dayStartEquity).toBeCloseTo(before.report!.equity!, 6);
   });
 });
