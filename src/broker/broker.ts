@@ -118,6 +118,11 @@ export interface Broker {
   getOrder(clientOrderId: string): MaybePromise<Order | undefined>;
   /** Cancels every working order and sends a market order closing each position. */
   closeAll(idPrefix: string): MaybePromise<Order[]>;
+  /**
+   * Every working order (open or waiting) at the broker, whoever placed it, our bracket legs
+   * included. Absent where stops live on the position instead of as orders (MT5).
+   */
+  workingOrders?(): MaybePromise<Order[]>;
 }
 
 /**

@@ -24,6 +24,18 @@ export {
   type PaperBrokerSettings,
   paperBrokerOptionsSchema,
 } from './paper/paper-broker.ts';
+export {
+  closingSide,
+  defaultStopPrice,
+  type EnsureStopOptions,
+  type EnsureStopOutcome,
+  ensureProtectiveStop,
+  type Protection,
+  type ProtectionLedger,
+  protectionOf,
+  protectiveStopId,
+  workingOrdersOf,
+} from './protection.ts';
 export * from './reconcile.ts';
 export * from './reconcile-ledger.ts';
 export {

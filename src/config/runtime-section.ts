@@ -166,6 +166,12 @@ export const watchdogSectionSchema = z
     /** A broker position no order of ours explains (opened by hand or by another system). */
     unexplainedPositionLevel: z.number().int().min(1).max(4).default(2),
     staleBrokerLevel: z.number().int().min(1).max(4).default(2),
+    /**
+     * The watchdog's own broker connection cannot read the account or positions: nothing at the
+     * broker is known, so no new entries. Failures shorter than brokerUnreachableMs are blips.
+     */
+    brokerUnreachableLevel: z.number().int().min(1).max(4).default(2),
+    brokerUnreachableMs: z.number().int().min(0).max(3_600_000).default(10_000),
     /** How long the database may be unreachable before the watchdog flattens on its own. */
     databaseUnreachableMs: z.number().int().min(100).max(3_600_000).default(15_000),
     llmBudgetLevel: z.number().int().min(1).max(4).default(1),

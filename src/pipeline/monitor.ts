@@ -1,4 +1,14 @@
-import { type Broker, liveStopOf, type Position, protectiveStop } from '../broker/index.ts';
+import {
+  type Broker,
+  closingSide,
+  defaultStopPrice,
+  ensureProtectiveStop,
+  type Order,
+  type Position,
+  type Protection,
+  protectionOf,
+  workingOrdersOf,
+} from '../broker/index.ts';
 import type { MessageInput, PublishOptions } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import { recordProtectiveOrder, removePosition, setPosition } from '../ledger/index.ts';
@@ -28,7 +38,7 @@ export interface MonitorReport {
   stopsMissing: string[];
   actions: Array<{
     symbol: string;
-    action: 'reattached' | 'exited' | 'failed';
+    action: 'reattached' | 'trimmed' | 'exited' | 'failed';
     clientOrderId: string;
     detail: string;
   }>;
@@ -63,20 +73,21 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
     actions: [],
   };
   const stamp = new Date(deps.clock.now()).toISOString();
+  const working = await workingOrdersOf(broker);
 
   for (const position of atBroker) {
     const row = ours.get(position.symbol);
     ours.delete(position.symbol);
-    const live = await liveStopOf(broker, position, row?.stop_client_order_id ?? null);
+    const protection = await protectionOf(broker, position, working, row?.stop_client_order_id ?? null);
     if (!row) report.added.push(position.symbol);
     else if (Number(row.qty) !== position.qty || Math.abs(Number(row.avg_price) - position.avgPrice) > 1e-9)
       report.changed.push(position.symbol);
-    let stop = live?.clientOrderId ?? null;
-    if (!live) {
-      report.stopsMissing.push(position.symbol);
-      const action = await protect(deps, position, row, stamp);
-      report.actions.push(action);
-      if (action.action === 'reattached') stop = action.clientOrderId;
+    let stop = protection.stopClientOrderId;
+    if (!protection.protected) report.stopsMissing.push(position.symbol);
+    if (!protection.protected || protection.covered > protection.needed + 1e-9) {
+      const action = await protect(deps, { position, row, protection, working }, stamp);
+      if (action) report.actions.push(action);
+      if (action?.action === 'reattached') stop = action.clientOrderId;
     }
     await setPosition(db, brokerName, {
       symbol: position.symbol,
@@ -102,13 +113,24 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
   return report;
 }
 
+/**
+ * Puts the position under stops at the broker by the rule the watchdog shares
+ * (ensureProtectiveStop), or closes it when so configured; what is sent is recorded in the
+ * ledger and published. Null when nothing had to be sent.
+ */
 async function protect(
   deps: MonitorDeps,
-  position: Position,
-  row: PositionRow | undefined,
+  seen: {
+    position: Position;
+    row: PositionRow | undefined;
+    protection: Protection;
+    working: Order[] | undefined;
+  },
   stamp: string,
-): Promise<MonitorReport['actions'][number]> {
+): Promise<MonitorReport['actions'][number] | null> {
   const { broker, brokerName, db } = deps;
+  const { position, row, protection } = seen;
+  const exit = deps.onMissingStop === 'exit' && !protection.protected;
   const known = await db.query<{ stop_price: number | null }>(monitorSql.lastStopPrice(), [
     brokerName,
     position.symbol,
@@ -117,34 +139,52 @@ async function protect(
   const stopPrice =
     remembered && Number(remembered) > 0
       ? Number(remembered)
-      : Number((position.avgPrice * (1 - deps.defaultStopPct)).toFixed(4));
+      : defaultStopPrice(position, deps.defaultStopPct, 4);
   const suffix = stamp.replace(/[^0-9]/g, '').slice(0, 14);
-  const exit = deps.onMissingStop === 'exit';
-  const clientOrderId = `${position.symbol}.${exit ? 'exit' : 'restop'}.${suffix}`;
+  let clientOrderId = exit ? `${position.symbol}.exit.${suffix}` : 'restop';
   try {
-    const order = exit
-      ? await broker.submit({
-          clientOrderId,
+    let status: Order['status'];
+    let qty = Math.abs(position.qty);
+    if (exit) {
+      const order = await broker.submit({
+        clientOrderId,
+        symbol: position.symbol,
+        side: closingSide(position),
+        type: 'market',
+        qty,
+        leg: 'exit',
+      });
+      status = order.status;
+      await recordProtectiveOrder(db, brokerName, {
+        clientOrderId,
+        leg: 'exit',
+        symbol: position.symbol,
+        side: closingSide(position),
+        type: 'market',
+        qty,
+        stopPrice: null,
+        status,
+      });
+    } else {
+      const outcome = await ensureProtectiveStop(
+        { broker, brokerName, ledger: db, idPrefix: 'restop', stopPrice, working: seen.working, protection },
+        position,
+      );
+      if (!outcome.sent && outcome.cancelled.length === 0) return null;
+      if (!outcome.sent)
+        return {
           symbol: position.symbol,
-          side: 'sell',
-          type: 'market',
-          qty: position.qty,
-          leg: 'exit',
-        })
-      : await broker.submit(protectiveStop(clientOrderId, position, stopPrice));
-    await recordProtectiveOrder(db, brokerName, {
-      clientOrderId,
-      leg: exit ? 'exit' : 'stop_loss',
-      symbol: position.symbol,
-      side: 'sell',
-      type: exit ? 'market' : 'stop',
-      qty: position.qty,
-      stopPrice: exit ? null : stopPrice,
-      status: order.status,
-    });
+          action: 'trimmed',
+          clientOrderId: outcome.cancelled.join(','),
+          detail: `stops beyond the position cancelled: ${outcome.cancelled.join(', ')}`,
+        };
+      clientOrderId = outcome.clientOrderId!;
+      qty = outcome.qty;
+      status = outcome.status ?? 'open';
+    }
     const detail = exit
       ? 'position closed: its stop was gone'
-      : `stop re-attached at ${stopPrice}${row ? '' : ' (position unknown to us until now)'}`;
+      : `stop re-attached at ${stopPrice} for ${qty}${row ? '' : ' (position unknown to us until now)'}`;
     await deps.publish({
       fromAgent: 'monitor',
       toAgent: 'operator',
@@ -154,7 +194,7 @@ async function protect(
         qty: position.qty,
         clientOrderId,
         stopPrice: exit ? null : stopPrice,
-        status: order.status,
+        status,
       },
     });
     return { symbol: position.symbol, action: exit ? 'exited' : 'reattached', clientOrderId, detail };

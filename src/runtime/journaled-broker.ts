@@ -71,6 +71,10 @@ export class JournaledPaperBroker implements Broker {
     return order && withBrokerId(order);
   }
 
+  workingOrders(): Order[] {
+    return this.inner.workingOrders().map(withBrokerId);
+  }
+
   async closeAll(idPrefix: string): Promise<Order[]> {
     await this.#log({ kind: 'closeAll', idPrefix });
     return this.inner.closeAll(idPrefix);

@@ -15,4 +15,14 @@ export const watchdogSql = {
     WHERE NOT cost_is_notional AND ts >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
   /** Leadership among watchdogs: a session lock, released when the leader's connection ends. */
   tryLead: () => "SELECT pg_try_advisory_lock(hashtext('signet.watchdog.leader')) AS leader",
+  /** $1 key, $2 equity now, $3 high-water candidate, $4 UTC day: the mark only rises, a new day starts at $2. */
+  keepMarks: () => `INSERT INTO app_state (key, value, updated_by)
+    VALUES ($1, jsonb_build_object('highWaterMark', $3::float8, 'day', $4::text, 'dayStartEquity', $2::float8), 'watchdog')
+    ON CONFLICT (key) DO UPDATE SET value = jsonb_build_object(
+      'highWaterMark', GREATEST(coalesce((app_state.value->>'highWaterMark')::float8, 0), $3::float8),
+      'day', $4::text,
+      'dayStartEquity', CASE WHEN app_state.value->>'day' = $4::text
+        THEN coalesce((app_state.value->>'dayStartEquity')::float8, $2::float8) ELSE $2::float8 END),
+      updated_at = now(), updated_by = 'watchdog'
+    RETURNING value`,
 };

@@ -1,14 +1,15 @@
 import type pg from 'pg';
-import { type Broker, protectiveStop } from '../broker/index.ts';
+import { type Broker, defaultStopPrice, ensureProtectiveStop, type Order } from '../broker/index.ts';
 import { publishWith, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { beat } from '../heartbeats/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
-import { recordProtectiveOrder, setStop } from '../ledger/index.ts';
+import { setStop } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Store } from '../store/index.ts';
 import { haltLevelNames, raiseHalt, readHalt, readHaltFile } from './halt.ts';
 import { checkInvariants, type InvariantReport, type InvariantResult } from './invariants.ts';
+import { keepWatchdogMarks, watchdogMarksKey } from './marks.ts';
 import type { Pager } from './pager.ts';
 import { watchdogSql } from './sql.ts';
 
@@ -43,7 +44,11 @@ export class Watchdog {
   #leader = false;
   #holdsLock = false;
   #databaseDownSince: number | null = null;
+  /** Mirrors of the stored marks, for the rounds the database is down (the stored ones win). */
   #highWaterMark = 0;
+  #dayStart: { day: string; equity: number } | null = null;
+  #brokerDownSince: number | null = null;
+  #markedAccount: string | null | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #running: Promise<void> | undefined;
@@ -134,22 +139,52 @@ export class Watchdog {
     if (!this.#leader) return check;
     if (this.#databaseDownSince === null)
       await beat(store, 'watchdog', 'process', config.watchdog.checkIntervalMs).catch(() => {});
+    const today = new Date(now).toISOString().slice(0, 10);
+    const inputs = {
+      config,
+      db: store,
+      broker,
+      databaseDownSince: this.#databaseDownSince,
+      brokerDownSince: this.#brokerDownSince,
+      now,
+      highWaterMark: this.#highWaterMark,
+      dayStartEquity: this.#dayStart?.day === today ? this.#dayStart.equity : null,
+      keepMarks: (equity: number, accountId: string | null) => {
+        // Another account (the keys were switched): the marks in memory were the other one's.
+        if (accountId !== this.#markedAccount) {
+          this.#markedAccount = accountId;
+          this.#highWaterMark = 0;
+          this.#dayStart = null;
+        }
+        return keepWatchdogMarks(store, watchdogMarksKey(config.broker.kind, accountId), {
+          equity,
+          highWaterMark: this.#highWaterMark,
+          now,
+        });
+      },
+    };
     let report: InvariantReport;
     try {
-      report = await checkInvariants({
-        config,
-        db: store,
-        broker,
-        databaseDownSince: this.#databaseDownSince,
-        now,
-        highWaterMark: this.#highWaterMark,
-      });
+      report = await checkInvariants(inputs);
     } catch (error) {
-      // The broker or the database failed half-way: the checks that need them are unknown, not passed.
-      logger.error({ err: (error as Error).message }, 'invariants could not be read');
-      return check;
+      // Never all or nothing: without the broker part, the database and heartbeat checks still act.
+      logger.error({ err: (error as Error).message }, 'invariants could not be read whole');
+      report = await checkInvariants({ ...inputs, broker: undefined });
+      report.results.push({
+        name: 'broker_reachable',
+        ok: false,
+        value: (error as Error).message,
+        threshold: 'account, positions and orders readable',
+        level: config.watchdog.brokerUnreachableLevel,
+        detail: `the broker part of the check failed: ${(error as Error).message}`,
+      });
     }
-    if (report.equity !== null) this.#highWaterMark = Math.max(this.#highWaterMark, report.equity);
+    const brokerRead = report.results.find((result) => result.name === 'broker_reachable');
+    if (broker && brokerRead && brokerRead.value !== 'readable') this.#brokerDownSince ??= now;
+    else this.#brokerDownSince = null;
+    this.#highWaterMark = Math.max(this.#highWaterMark, report.highWaterMark);
+    if (report.dayStartEquity !== null && this.#dayStart?.day !== today)
+      this.#dayStart = { day: today, equity: report.dayStartEquity };
     check.report = report;
     check.failing = report.results.filter((result) => !result.ok);
     const wanted = Math.max(0, ...check.failing.map((result) => result.level));
@@ -167,13 +202,13 @@ export class Watchdog {
     }
     if (wanted > current) await this.#escalate(wanted, check.failing);
     check.level = Math.max(wanted, current);
-    if (
-      config.watchdog.missingStop === 'reattach' &&
-      broker &&
-      report.positionsWithoutStop.length > 0 &&
-      check.level < 4
-    ) {
-      await this.#reattach(report.positionsWithoutStop);
+    if (broker && check.level < 4) {
+      // Excess stop quantity is trimmed whatever missingStop says: it could open a reverse position.
+      const toProtect = [
+        ...(config.watchdog.missingStop === 'reattach' ? report.positionsWithoutStop : []),
+        ...report.overCovered,
+      ];
+      if (toProtect.length > 0) await this.#reattach(toProtect, report.working);
     }
     if (check.level >= 4 && broker && (report.positions > 0 || wanted >= 4)) {
       check.flattened = await this.#flatten();
@@ -225,36 +260,41 @@ export class Watchdog {
     });
   }
 
-  async #reattach(positions: InvariantReport['positionsWithoutStop']): Promise<void> {
+  /**
+   * Protects each position the broker's stops do not cover, by the rule the monitor uses
+   * (ensureProtectiveStop): idempotent, never more stop quantity than the position.
+   */
+  async #reattach(
+    positions: InvariantReport['positionsWithoutStop'],
+    working: Order[] | undefined,
+  ): Promise<void> {
     const { broker, store, logger, config } = this.#options;
     if (!broker) return;
+    const ledger = this.#databaseDownSince === null ? store : undefined;
     for (const position of positions) {
-      const stopPrice = Number((position.avgPrice * (1 - config.watchdog.reattachStopPct)).toFixed(2));
-      const clientOrderId = `wd.restop.${position.symbol}.${Math.floor(Date.now() / 60_000)}`;
+      const stopPrice = defaultStopPrice(position, config.watchdog.reattachStopPct, 2);
       try {
-        const order = await broker.submit(protectiveStop(clientOrderId, position, stopPrice));
+        const outcome = await ensureProtectiveStop(
+          { broker, brokerName: broker.name, ledger, idPrefix: 'wd.restop', stopPrice, working },
+          position,
+        );
+        if (!outcome.sent || !outcome.clientOrderId) continue;
+        const clientOrderId = outcome.clientOrderId;
         await store
           .transaction(async (tx) => {
-            await recordProtectiveOrder(tx, broker.name, {
-              clientOrderId,
-              leg: 'stop_loss',
-              symbol: position.symbol,
-              side: 'sell',
-              type: 'stop',
-              qty: position.qty,
-              stopPrice,
-              status: order.status,
-            });
             await setStop(tx, broker.name, position.symbol, clientOrderId);
             await publishWith(tx, {
               fromAgent: 'watchdog',
               toAgent: 'operator',
               topic: topics.watchdogStopReattached,
-              payload: { symbol: position.symbol, qty: position.qty, stopPrice, clientOrderId },
+              payload: { symbol: position.symbol, qty: outcome.qty, stopPrice, clientOrderId },
             });
           })
           .catch(() => {});
-        logger.warn({ symbol: position.symbol, stopPrice }, 'watchdog re-attached a missing stop');
+        logger.warn(
+          { symbol: position.symbol, stopPrice, qty: outcome.qty, cancelled: outcome.cancelled },
+          'watchdog re-attached a missing stop',
+        );
       } catch (error) {
         logger.error(
           { symbol: position.symbol, err: (error as Error).message },

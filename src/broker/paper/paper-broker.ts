@@ -355,6 +355,12 @@ export class PaperBroker implements Broker, PortfolioView {
     return working ? copy(working.order) : undefined;
   }
 
+  workingOrders(): Order[] {
+    return [...this.orders.values()]
+      .filter((working) => !isFinal(working.order))
+      .map((working) => copy(working.order));
+  }
+
   closeAll(idPrefix: string): Order[] {
     const placed: Order[] = [];
     for (const working of [...this.orders.values()]) {

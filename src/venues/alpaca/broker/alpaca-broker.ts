@@ -106,6 +106,41 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     }));
   }
 
+  /**
+   * Every open order of the account, whoever placed it. Recent orders are listed nested, so a
+   * bracket leg carries our id (`<entry>.sl`) even under a filled entry; open orders older than
+   * the lookback are listed flat (a leg then under Alpaca's own id), so none is missed.
+   */
+  async workingOrders(): Promise<Order[]> {
+    const [recent, open] = await Promise.all([
+      this.client.listOrders({
+        status: 'all',
+        nested: true,
+        limit: 500,
+        direction: 'desc',
+        after: new Date(this.now() - this.lookbackMs).toISOString(),
+      }),
+      this.client.listOrders({ status: 'open', nested: false, limit: 500, direction: 'desc' }),
+    ]);
+    const working = (state: BrokerOrderState) => state.status === 'open' || state.status === 'waiting';
+    const orders: Order[] = [];
+    const seen = new Set<string>();
+    for (const order of recent) {
+      const family = orderStates(order);
+      for (const state of family.filter(working)) {
+        seen.add(state.brokerOrderId);
+        orders.push(toOrder(state, family));
+      }
+    }
+    for (const order of open) {
+      if (seen.has(order.id)) continue;
+      const leg = order.type === 'stop' || order.type === 'stop_limit' ? 'stop_loss' : 'entry';
+      const [state] = orderStates({ ...order, legs: null }, leg);
+      if (state && working(state)) orders.push(toOrder(state, [state]));
+    }
+    return orders;
+  }
+
   async submit(request: OrderRequest): Promise<Order> {
     const body = toOrderBody(request);
     if (this.ledger) await recordOrderIntent(this.ledger, this.name, request);
