@@ -194,6 +194,10 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           contextDir: config.paths.contextDir,
         }),
       run(onStatus) {
+        // The embedded server's deaths and restarts, and the sim clock's waits, on the status line.
+        watch.onStatus((status) => {
+          if (!stopped) onStatus({ mode: 'database', status });
+        });
         if (marketSession) {
           scheduler = startScheduler({
             jobs: marketSession.jobs((status) => onStatus({ mode: 'market', status })),
@@ -204,9 +208,6 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           return;
         }
         const session = simSession!;
-        watch.onStatus((status) => {
-          if (!stopped) onStatus({ mode: 'database', status });
-        });
         const outageDeps = watch.outageDeps({
           latchLevel: config.watchdog.simDatabaseLossLevel,
           stopped: () => stopped,

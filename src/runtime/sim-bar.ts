@@ -5,8 +5,9 @@ import { beat } from '../heartbeats/index.ts';
 import { type BarSeries, sliceSeries } from '../market/index.ts';
 import type { CycleReport, MonitorReport } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { type HaltStore, haltLevelOrNull } from '../watchdog/index.ts';
+import { type HaltStore, haltLevelOrNull, readHalt } from '../watchdog/index.ts';
 import { writeAccountSnapshot } from './account-snapshot.ts';
+import { isStorageFailure } from './database-wait.ts';
 import type { JournaledPaperBroker } from './journaled-broker.ts';
 import type { AccountBook } from './portfolio.ts';
 import type { BrokerRecorder } from './recorder.ts';
@@ -66,7 +67,15 @@ async function cycleWroteOrders(store: Store, cycleId: string): Promise<boolean>
 
 /** The flatten at level 4: the paper broker lives here, out of the watchdog's reach. */
 async function flattenIfHalted(context: BarContext, bar: BarProgress): Promise<void> {
-  if ((await haltLevelOrNull(context.haltStore)) !== 4 || context.broker.positions().length === 0) return;
+  let level: number | null;
+  try {
+    level = (await readHalt(context.haltStore)).level;
+  } catch (error) {
+    // The database away: the bar waits for it rather than going on without the halt check.
+    if (isStorageFailure(error)) throw error;
+    level = null;
+  }
+  if (level !== 4 || context.broker.positions().length === 0) return;
   const closing = await context.journaled.closeAll(`halt4.${bar.cursor}`);
   bar.flattenChecked = true;
   await context.recorder.flush();
