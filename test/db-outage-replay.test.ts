@@ -34,7 +34,10 @@ function buyAbove(request: RouteRequest): unknown {
 const bars = 14;
 const cutAfterStep = 4;
 
-async function run(outageMs: number | null) {
+/** Where the database goes away: between two bars, or inside a bar (after its fills and monitor, while the Strategist thinks). */
+type Cut = { at: 'between-bars' | 'mid-bar'; ms: number } | null;
+
+async function run(cut: Cut) {
   const db = await createTestDatabase();
   databases.push(db);
   const target = new URL(db.url);
@@ -63,10 +66,17 @@ async function run(outageMs: number | null) {
     risk: { ...base.risk, maxCorrelation: 1 },
     paths: { ...base.paths, contextDir },
   };
+  let armed = false;
   const route = scriptedRoute({
     answers: {
       regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-      strategist: buyAbove,
+      strategist: (request: RouteRequest) => {
+        if (armed) {
+          armed = false;
+          void proxy.cut().then(() => setTimeout(() => void proxy.restore(), cut?.ms ?? 0));
+        }
+        return buyAbove(request);
+      },
       'fact-checker': { verdict: 'sign', reasons: ['ok'] },
       'double-checker': { verdict: 'sign', reasons: ['ok'] },
     },
@@ -89,10 +99,11 @@ async function run(outageMs: number | null) {
   };
   const seen: number[] = [];
   for (let step = 0; step < bars; step += 1) {
-    if (outageMs !== null && step === cutAfterStep) {
+    if (cut?.at === 'between-bars' && step === cutAfterStep) {
       await proxy.cut();
-      setTimeout(() => void proxy.restore(), outageMs);
+      setTimeout(() => void proxy.restore(), cut.ms);
     }
+    if (cut?.at === 'mid-bar' && step === cutAfterStep) armed = true;
     const status = await stepThroughOutages(deps, {
       bar: () => session.cursor + (session.barInProgress ? 0 : 1),
       step: () => session.step(),
@@ -133,7 +144,7 @@ async function run(outageMs: number | null) {
 describe('a database outage pauses the sim clock (issue 19)', () => {
   it('same seed with and without a 10 s outage: same bars, orders, fills and journal', async () => {
     const plain = await run(null);
-    const cut = await run(10_000);
+    const cut = await run({ at: 'between-bars', ms: 10_000 });
     // Every bar once, in order: the clock waited on the bar after the cut.
     expect(cut.seen).toEqual(plain.seen);
     expect(new Set(cut.seen).size).toBe(bars);
@@ -151,5 +162,16 @@ describe('a database outage pauses the sim clock (issue 19)', () => {
     expect(cut.outages[0]!.summary.latchedLevel).toBeNull();
     expect(cut.halt.level).toBe(0);
     expect(plain.outages).toHaveLength(0);
+  }, 60_000);
+
+  it('a bar cut in the middle (after its fills, during its cycle) is finished, not skipped nor run twice', async () => {
+    const plain = await run(null);
+    const cut = await run({ at: 'mid-bar', ms: 2_000 });
+    expect(cut.seen).toEqual(plain.seen);
+    expect(cut.orders).toEqual(plain.orders);
+    expect(cut.fills).toEqual(plain.fills);
+    expect(cut.journal).toEqual(plain.journal);
+    expect(cut.waits).toContain(`waiting@${plain.seen[cutAfterStep]}`);
+    expect(cut.outages).toHaveLength(1);
   }, 60_000);
 });
