@@ -145,6 +145,18 @@ describe('kill -9 of the embedded database mid-run (issue 19)', () => {
     await sleep(200);
     brain.child.kill('SIGINT');
     const exited = await exitWithin(brain.child, 10_000);
-    expect(exited, brain.output()).not.toBe('still running');
+    expect(exited, brain.output()).toBe('0/null');
+  }, 60_000);
+  it('a data folder it cannot recover ends the run with a clear error and the fix', async () => {
+    const { folder, pg } = folderFor('pgbroken', 57_200 + Math.floor(Math.random() * 500));
+    const brain = startBrain(folder);
+    await waitForLine(brain.child, 'Stop with Ctrl-C', 40_000);
+    process.kill(postmasterPid(pg)!, 'SIGKILL');
+    // The cluster's control file is gone: PostgreSQL cannot start on this folder again.
+    rmSync(path.join(pg, 'global', 'pg_control'), { force: true });
+    const exited = await exitWithin(brain.child, 20_000);
+    expect(exited, brain.output()).toBe('1/null');
+    expect(brain.output()).toMatch(/error: the embedded PostgreSQL in .* died and cannot be recovered/);
+    expect(brain.output()).toMatch(/fix: Read .*pg\.log\. Move .* aside/);
   }, 60_000);
 });
