@@ -213,7 +213,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           stopped: () => stopped,
         });
         const tick = async () => {
-          if (stopped || session.finished) return;
+          if (stopped || (session.finished && !session.barInProgress)) return;
           const started = Date.now();
           try {
             // The clock waits for the database: the same bar is tried until it is done or the run stops.
