@@ -174,6 +174,12 @@ export const watchdogSectionSchema = z
     brokerUnreachableMs: z.number().int().min(0).max(3_600_000).default(10_000),
     /** How long the database may be unreachable before the watchdog flattens on its own. */
     databaseUnreachableMs: z.number().int().min(100).max(3_600_000).default(15_000),
+    /**
+     * The level the brain itself latches in sim mode after a loss that long. The sim clock waited
+     * for the database, so no bar went by unwatched: 2 (no new entries) keeps the positions and
+     * their stops for the operator to inspect; 4 would flatten them on the next bar.
+     */
+    simDatabaseLossLevel: z.number().int().min(1).max(4).default(2),
     llmBudgetLevel: z.number().int().min(1).max(4).default(1),
     /** Where pages go (JSON POST, Slack/Discord/ntfy-compatible); unset: log only. */
     webhookUrl: z.string().url().optional(),

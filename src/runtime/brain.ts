@@ -12,11 +12,17 @@ import { openStore, type Store } from '../store/index.ts';
 import { marketVenueKinds, venueFor, venues } from '../venues/index.ts';
 import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
 import { loadAgents } from './agent-runtime.ts';
+import { type DatabaseStatus, stepThroughOutages } from './database-wait.ts';
+import { type DatabaseWatch, databaseWatch } from './database-watch.ts';
 import { MarketSession, type MarketStatus } from './market-session.ts';
 import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
 import { type Pointers, pointersFor } from './where-to-look.ts';
 
-export type BrainStatus = { mode: 'sim'; status: SessionStatus } | { mode: 'market'; status: MarketStatus };
+export type BrainStatus =
+  | { mode: 'sim'; status: SessionStatus }
+  | { mode: 'market'; status: MarketStatus }
+  /** The database is away (the clock waits), being restarted, or back. */
+  | { mode: 'database'; status: DatabaseStatus };
 
 export interface Brain {
   store: Store;
@@ -44,6 +50,8 @@ export interface Brain {
   run(onStatus: (status: BrainStatus) => void): void;
   /** Stops everything this brain started. Safe to call twice. */
   stop(): Promise<void>;
+  /** Rejects when the brain cannot go on (an embedded database folder it cannot recover); never resolves. */
+  fatal: Promise<never>;
 }
 
 export interface BrainOptions {
@@ -84,7 +92,13 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       fault: 'user',
       fix: 'Change the named key in signet.yaml.',
     });
-  const store = await openStore({ config, logger, applicationName: 'signet-brain' });
+  const watch: DatabaseWatch = databaseWatch(config, logger);
+  const store = await openStore({
+    config,
+    logger,
+    applicationName: 'signet-brain',
+    onEmbeddedEvent: (event) => watch.onEmbeddedEvent(event),
+  });
   const bus = new Bus({ store, logger, settings: config.bus });
   let skills: SkillRegistry | undefined;
   let closeAgents: (() => void) | undefined;
@@ -92,6 +106,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
   let market: MarketSession | undefined;
   try {
     const loaded = await loadAgents(config, { store, bus, logger, watch: true, llm: true });
+    watch.attach({ store, pager: loaded.pager });
     skills = loaded.skills;
     closeAgents = loaded.close;
     const { router, deciders, agents } = loaded;
@@ -172,12 +187,17 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       decisions: () => agents.tally.counts(),
       ingress: startedIngress,
       watchdog,
+      fatal: watch.fatal,
       whereToLook: (clientOrderId) =>
         pointersFor(store, clientOrderId, {
           consoleUrl: startedIngress.url,
           contextDir: config.paths.contextDir,
         }),
       run(onStatus) {
+        // The embedded server's deaths and restarts, and the sim clock's waits, on the status line.
+        watch.onStatus((status) => {
+          if (!stopped) onStatus({ mode: 'database', status });
+        });
         if (marketSession) {
           scheduler = startScheduler({
             jobs: marketSession.jobs((status) => onStatus({ mode: 'market', status })),
@@ -188,14 +208,27 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           return;
         }
         const session = simSession!;
+        const outageDeps = watch.outageDeps({
+          latchLevel: config.watchdog.simDatabaseLossLevel,
+          stopped: () => stopped,
+        });
         const tick = async () => {
-          if (stopped || session.finished) return;
+          if (stopped || (session.finished && !session.barInProgress)) return;
           const started = Date.now();
           try {
-            const status = await session.step();
-            if (!stopped) onStatus({ mode: 'sim', status });
+            // The clock waits for the database: the same bar is tried until it is done or the run stops.
+            const status = await stepThroughOutages(outageDeps, {
+              bar: () => session.cursor + (session.barInProgress ? 0 : 1),
+              step: () => session.step(),
+              recover: () => session.recoverBar(),
+            });
+            if (status && !stopped) onStatus({ mode: 'sim', status });
           } catch (error) {
-            logger.error({ err: (error as Error).message }, 'bar step failed; the next bar tries again');
+            session.abandonBar();
+            logger.error(
+              { err: (error as Error).message },
+              'bar step failed (not the database); the next bar goes on',
+            );
           }
           if (stopped) return;
           const wait = Math.max(0, config.schedule.barIntervalMs - (Date.now() - started));
@@ -208,6 +241,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       async stop() {
         if (stopped) return;
         stopped = true;
+        watch.stop();
         if (timer) clearTimeout(timer);
         scheduler?.stop();
         // The bar in progress completes; then every broker event still queued is written, so the
@@ -233,6 +267,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       },
     };
   } catch (error) {
+    watch.stop();
     await ingress?.stop().catch(() => {});
     await market?.stop().catch(() => {});
     if (closeAgents) closeAgents();

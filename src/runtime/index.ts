@@ -1,6 +1,7 @@
 export { beat, type HeartbeatKind, startHeartbeat } from '../heartbeats/index.ts';
 export { type LoadedAgents, loadAgents } from './agent-runtime.ts';
 export { type Brain, type BrainOptions, type BrainStatus, startBrain } from './brain.ts';
+export type { DatabaseStatus } from './database-wait.ts';
 export { MarketSession, type MarketSessionOptions, type MarketStatus } from './market-session.ts';
 export {
   type PipelineBacktestOptions,

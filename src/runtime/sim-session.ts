@@ -5,17 +5,16 @@ import { type BrokerEvent, type PaperBroker, reconcile } from '../broker/index.t
 import type { Bus } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
-import { beat } from '../heartbeats/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { type BarSeries, generateSimSeries, sliceSeries } from '../market/index.ts';
+import { type BarSeries, generateSimSeries } from '../market/index.ts';
 import type { CycleReport, IntentRepair, MonitorReport } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
-import { writeAccountSnapshot } from './account-snapshot.ts';
+import { haltFileFor } from '../watchdog/index.ts';
 import { applyPaperRequest, JournaledPaperBroker, loadPaperRequests } from './journaled-broker.ts';
 import { paperReconcileSource } from './paper-source.ts';
 import { AccountBook, portfolioOf } from './portfolio.ts';
 import type { BrokerRecorder } from './recorder.ts';
+import { type BarContext, type BarProgress, newBarProgress, runBar } from './sim-bar.ts';
 import { runtimeSql } from './sql.ts';
 import {
   brokerRecorderFor,
@@ -93,6 +92,7 @@ export class SimSession {
   readonly #haltStore: { db: Store; haltFile: string };
   readonly #book: AccountBook;
   #cursor: number;
+  #bar: BarProgress | undefined;
   #now = 0;
   #recording = true;
 
@@ -207,7 +207,7 @@ export class SimSession {
     return next;
   }
 
-  async #saveState(): Promise<void> {
+  async #saveState(cursor = this.#cursor): Promise<void> {
     const sim = this.#options.config.feed.sim;
     const state: SessionState = {
       runId: this.runId,
@@ -215,7 +215,7 @@ export class SimSession {
       symbols: sim.symbols,
       bars: sim.bars,
       start: sim.start,
-      cursor: this.#cursor,
+      cursor,
     };
     await this.#options.store.query(runtimeSql.writeState(), [
       sessionStateKey,
@@ -280,61 +280,83 @@ export class SimSession {
     );
   }
 
-  /** One bar: fills, monitor, decision cycle, account snapshot. */
+  /**
+   * One bar: fills, monitor, decision cycle, account snapshot. A bar cut by the database (a
+   * throw) stays in progress: the next `step` finishes it from the phase that failed, after
+   * `recoverBar` has made our tables match the broker, so no bar is skipped and none runs twice.
+   */
   async step(): Promise<SessionStatus> {
-    if (this.finished) throw new Error('the sim feed has no more bars');
-    const { store, config } = this.#options;
-    this.#cursor += 1;
-    // Stored before the bar is acted on: after a crash this bar is rebuilt, never run twice.
-    await this.#saveState();
-    const cursor = this.#cursor;
-    const barTime = this.#series[0]!.time[cursor]!;
-    this.#now = barTime + dailyBarCloseOffsetMs;
-    this.#book.startDay(this.broker.equity());
-    const expectedMs = 2 * config.schedule.barIntervalMs + 3 * config.pipeline.signerTimeoutMs;
-    this.#fillBar(cursor);
-    await this.#recorder.flush();
-    // The paper broker lives here, out of the watchdog's reach: at level 4 the session flattens it.
-    if ((await haltLevelOrNull(this.#haltStore)) === 4 && this.broker.positions().length > 0) {
-      const closing = await this.#journaled.closeAll(`halt4.${cursor}`);
-      await this.#recorder.flush();
-      await this.#options.bus.publish({
-        fromAgent: 'brain',
-        toAgent: 'operator',
-        topic: topics.brainFlattened,
-        ts: new Date(this.#now),
-        payload: { reason: 'halt level 4', orders: closing.map((order) => order.clientOrderId) },
-      });
+    const bar = this.#bar ?? (await this.#beginBar());
+    try {
+      const status = await runBar(this.#barContext(), bar);
+      this.#bar = undefined;
+      return status;
+    } catch (error) {
+      bar.interrupted = true;
+      throw error;
     }
-    const monitor = await this.#kernel.monitor();
-    await beat(store, 'job:monitor', 'job', expectedMs, { bar: new Date(barTime).toISOString() });
-    const cycleId = `${this.runId}/${new Date(barTime).toISOString().slice(0, 10)}`;
-    const views = this.#series.map((series) => sliceSeries(series, undefined, barTime));
-    const report = await this.#kernel.cycle(cycleId, views);
-    await this.#recorder.flush();
-    await beat(store, 'job:cycle', 'job', expectedMs, { cycleId });
-    const account = await writeAccountSnapshot(
-      store,
-      { venue: this.broker.name, accountId: simAccountId },
-      this.#book,
-      {
-        equity: this.broker.equity(),
-        cash: this.broker.cash(),
-        positions: this.broker.positions().length,
-        at: new Date(this.#now),
-        bar: cursor,
-      },
+  }
+
+  /** True while a bar cut by a failure waits to be finished. */
+  get barInProgress(): boolean {
+    return this.#bar !== undefined;
+  }
+
+  /**
+   * After a storage failure cut a bar: our tables are made to match the paper broker (broker
+   * events the recorder could not write) and intents without a known submission are answered
+   * from the broker, never resent, exactly as after a crash.
+   */
+  async recoverBar(): Promise<number> {
+    if (!this.#bar?.interrupted) return 0;
+    const logged = await loadPaperRequests(this.#options.store, this.runId);
+    this.#loggedIds = logged.flatMap((each) =>
+      each.entry.kind === 'submit' ? [each.entry.request.clientOrderId] : [],
     );
+    const reconciled = await reconcile({
+      store: this.#options.store,
+      source: paperReconcileSource(this.broker, () => this.#loggedIds),
+      logger: this.#options.logger,
+    });
+    const repairs = await this.#kernel.completeInterruptedOrders();
+    return reconciled.repairs.length + repairs.length;
+  }
+
+  /** Gives up the bar in progress (a fault that is not the database's): the next step takes the next bar. */
+  abandonBar(): void {
+    this.#bar = undefined;
+  }
+
+  async #beginBar(): Promise<BarProgress> {
+    if (this.finished) throw new Error('the sim feed has no more bars');
+    const cursor = this.#cursor + 1;
+    // Stored before the bar is acted on: after a crash this bar is rebuilt, never run twice.
+    // A failure here changes nothing: the same bar is begun again.
+    await this.#saveState(cursor);
+    this.#cursor = cursor;
+    this.#bar = newBarProgress(cursor);
+    return this.#bar;
+  }
+
+  #barContext(): BarContext {
     return {
-      bar: cursor,
-      barTime: new Date(barTime).toISOString().slice(0, 10),
-      cycleId,
-      equity: account.equity,
-      cash: account.cash,
-      positions: account.positions,
-      haltLevel: report.haltLevel,
-      outcomes: report.candidates,
-      monitor,
+      store: this.#options.store,
+      config: this.#options.config,
+      runId: this.runId,
+      series: this.#series,
+      setNow: (now) => {
+        this.#now = now;
+      },
+      now: () => this.#now,
+      book: this.#book,
+      broker: this.broker,
+      journaled: this.#journaled,
+      recorder: this.#recorder,
+      kernel: this.#kernel,
+      bus: this.#options.bus,
+      haltStore: this.#haltStore,
+      fillBar: (index) => this.#fillBar(index),
+      accountId: simAccountId,
     };
   }
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type Config, maskDatabaseUrl } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
+import { type EmbeddedEvent, superviseEmbedded } from './embedded-supervisor.ts';
 import { StoreUnavailableError } from './errors.ts';
 import { migrate } from './migrate.ts';
 import type { Queryable, QueryResultLike } from './queryable.ts';
@@ -25,6 +26,11 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Set: an embedded server this process starts is supervised (restarted when it dies) and
+   * every death, restart or unrecoverable folder is reported here. Unset: not supervised.
+   */
+  onEmbeddedEvent?(event: EmbeddedEvent): void;
 }
 
 // int8 ids and counters fit in a double for any realistic lifetime; numeric prices and
@@ -157,6 +163,18 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     logger,
     onClose: embedded?.owned ? () => embedded.stop() : undefined,
   });
+  const supervisor =
+    embedded?.owned && options.onEmbeddedEvent
+      ? superviseEmbedded(embedded, { logger, onEvent: options.onEmbeddedEvent })
+      : undefined;
+  if (supervisor) {
+    // A clean close stops the server on purpose: the supervisor must not start it again.
+    const close = store.close.bind(store);
+    store.close = async () => {
+      supervisor.stop();
+      await close();
+    };
+  }
   try {
     await store.query('SELECT 1');
   } catch (error) {

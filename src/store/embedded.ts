@@ -31,6 +31,14 @@ export interface EmbeddedServer {
   /** True when this process started the server and so must stop it. */
   owned: boolean;
   dir: string;
+  /** True while the server's postmaster runs. */
+  alive(): boolean;
+  /**
+   * Starts the server again on the same folder and port after it died (an owned server only):
+   * PostgreSQL's own crash recovery replays its WAL. Throws a StoreUnavailableError with the fix
+   * when the folder cannot be recovered.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -249,6 +257,54 @@ async function initialise(dir: string, credentials: Credentials, runAs: RunAs): 
   }
 }
 
+async function pgCtlStart(
+  dir: string,
+  port: number,
+  logFile: string,
+  runAs: RunAs,
+): Promise<{ started: { code: number | null; output: string }; log: string }> {
+  const { pg_ctl } = await binaries();
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  // Loopback only: the embedded cluster is never a network service.
+  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+  const started = await run(
+    pg_ctl,
+    ['start', '-D', dir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60'],
+    runAs,
+  );
+  const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(logStart) : '';
+  return { started, log };
+}
+
+/** What a dead server's children still hold for a moment after its death (they exit on noticing it). */
+const transientStartFailure =
+  /shared memory block is still in use|lock file .* already exists|Address already in use/;
+
+async function restartServer(
+  dir: string,
+  port: number,
+  logFile: string,
+  runAs: RunAs,
+  maskedUrl: string,
+): Promise<void> {
+  let last = '';
+  for (let attempt = 1; attempt <= 20; attempt += 1) {
+    if (runningServer(dir)) return;
+    const { started, log } = await pgCtlStart(dir, port, logFile, runAs);
+    if (started.code === 0) return;
+    last = `${started.output}\n${log.slice(-2_000)}`;
+    if (!transientStartFailure.test(last)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new StoreUnavailableError(
+    `the embedded PostgreSQL in ${dir} died and cannot be recovered: ${last.trim()}`,
+    {
+      maskedUrl,
+      fix: `Read ${logFile}. Move ${dir} aside (keep it: it holds the run's tables) and start again for an empty cluster, or restore it from a backup; or set DATABASE_URL to use another PostgreSQL.`,
+    },
+  );
+}
+
 /**
  * Starts (or reuses) the embedded PostgreSQL cluster in `dir`. The server runs detached (pg_ctl),
  * so it outlives a brain that is killed; the next start finds it running and reuses it.
@@ -265,6 +321,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       port: existing.port,
       owned: false,
       dir,
+      alive: () => runningServer(dir) !== undefined,
+      // Not ours: whoever started it restarts it.
+      restart: async () => {},
       stop: async () => {},
     };
   }
@@ -278,19 +337,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       writeFileSync(logFile, '', { flag: 'a' });
       chownSync(logFile, runAs.uid, runAs.gid);
     }
-    const { pg_ctl } = await binaries();
     // Another process may take the port between our check and the server's bind: try a few.
     for (let attempt = 1; ; attempt += 1) {
-      const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
-      // Loopback only: the embedded cluster is never a network service.
-      const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
-      const started = await run(
-        pg_ctl,
-        ['start', '-D', dir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60'],
-        runAs,
-      );
+      const { started, log } = await pgCtlStart(dir, port, logFile, runAs);
       if (started.code === 0) break;
-      const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(logStart) : '';
       if (attempt < 5 && /Address already in use/.test(log)) {
         port = await anyFreePort();
         maskedUrl = `postgres://${credentials.user}:*****@127.0.0.1:${port}/postgres`;
@@ -309,11 +359,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     );
   }
   let stopped = false;
+  const startedPort = port;
   return {
     url: urlFor(credentials, port),
     port,
     owned: true,
     dir,
+    alive: () => runningServer(dir) !== undefined,
+    restart: () => restartServer(dir, startedPort, logFile, runAs, maskedUrl),
     stop: async () => {
       if (stopped) return;
       stopped = true;

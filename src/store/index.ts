@@ -1,5 +1,6 @@
 export { createStoreFromUrl, type OpenStoreOptions, openStore, type Store } from './connection.ts';
 export { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
+export { type EmbeddedEvent, type EmbeddedSupervisor, superviseEmbedded } from './embedded-supervisor.ts';
 export { isConnectionError, MigrationError, StoreUnavailableError } from './errors.ts';
 export { loadMigrations, type Migration, type MigrationStatus, migrate, migrationStatus } from './migrate.ts';
 export type { Queryable, QueryResultLike } from './queryable.ts';

@@ -1,13 +1,24 @@
 import type { Command } from 'commander';
 import { shortDeciders } from '../../agents/index.ts';
-import { type BrainStatus, startBrain } from '../../runtime/index.ts';
+import { type BrainStatus, type DatabaseStatus, startBrain } from '../../runtime/index.ts';
 import { venueFor } from '../../venues/index.ts';
 import type { CliContext } from '../context.ts';
 
 const money = (value: number) =>
   value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
+/** The status line while the database is away: the clock waits, and says on what. */
+function formatDatabaseStatus(status: DatabaseStatus): string {
+  const seconds = (status.downForMs / 1000).toFixed(1);
+  const halt = status.latchedLevel === null ? '' : ` HALT ${status.latchedLevel} latched (signet resume)`;
+  if (status.state === 'waiting')
+    return `[database unreachable ${seconds} s, waiting${status.bar === null ? '' : ` at bar ${status.bar}`}, try ${status.attempts}]${halt} ${status.detail}`;
+  if (status.state === 'restarting') return `[database died] ${status.detail}`;
+  return `[database ${status.state} after ${seconds} s]${halt} ${status.detail}`;
+}
+
 export function formatStatus(status: BrainStatus, deciders: string): string {
+  if (status.mode === 'database') return formatDatabaseStatus(status.status);
   const value = status.status;
   const outcomes =
     value.outcomes.map((outcome) => `${outcome.symbol}:${outcome.outcome}`).join(' ') || 'no candidates';
@@ -68,8 +79,10 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       brain.run((status) => {
         // Who actually decided since the start (a route that refuses every call shows as fallback).
         const line = formatStatus(status, shortDeciders(brain.decisions()));
-        if (tty) process.stdout.write(`\r\x1b[2K${line}`);
-        else context.out(line);
+        // A database event is a line of its own: it must stay on screen, not be overwritten by the next bar.
+        if (tty && status.mode !== 'database') process.stdout.write(`\r\x1b[2K${line}`);
+        else context.out(tty ? `\r\x1b[2K${line}` : line);
+        if (status.mode === 'database') return;
         const first = status.status.outcomes.find((outcome) => outcome.outcome === 'executed');
         if (announced || !first?.clientOrderId) return;
         announced = true;
@@ -85,7 +98,8 @@ export function registerStartCommand(program: Command, context: CliContext): voi
           () => {},
         );
       });
-      await stopRequested;
+      // An embedded database folder the brain cannot recover ends the run with its fix.
+      await Promise.race([stopRequested, brain.fatal]);
       if (tty) process.stdout.write('\n');
       context.out('stopping…');
     });
