@@ -15,7 +15,9 @@ export {
   describeIssues,
   type LoadConfigOptions,
   loadConfig,
+  minimumTokenLength,
   type Secrets,
+  tokenOf,
 } from './load.ts';
 export {
   type FeedSection,

@@ -126,7 +126,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       databaseUrl: databaseUrl ? new Secret(databaseUrl) : undefined,
       llm: readLlmSecrets(env, parsed.data.llm),
       broker: readBrokerSecrets(env, parsed.data.broker),
-      operatorToken: secretOf(env, 'SIGNET_OPERATOR_TOKEN'),
+      operatorToken: tokenOf(env, 'SIGNET_OPERATOR_TOKEN'),
       watchdog: watchdogSecrets(env),
     },
   };
@@ -145,6 +145,21 @@ export function backtestReportsPath(config: Pick<ConfigFile, 'ingress' | 'paths'
 function secretOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
   const value = env[name]?.trim();
   return value ? new Secret(value) : undefined;
+}
+
+/** Shortest token accepted: a shared secret an attacker can guess is no secret. */
+export const minimumTokenLength = 24;
+
+/** A token from the environment, refused when shorter than minimumTokenLength. */
+export function tokenOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
+  const token = secretOf(env, name);
+  if (token && token.reveal().length < minimumTokenLength)
+    throw new ValidationError(
+      `${name} is shorter than ${minimumTokenLength} characters`,
+      [{ path: name, message: `at least ${minimumTokenLength} characters` }],
+      { fix: `Set ${name} to a random value, e.g. \`openssl rand -base64 32\`.` },
+    );
+  return token;
 }
 
 function watchdogSecrets(env: NodeJS.ProcessEnv): Secrets['watchdog'] {

@@ -1,6 +1,7 @@
 import type { DeciderCounts } from '../agents/index.ts';
 import { Bus, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
+import { checkOperatorCredentialAtStart, credentialFileFor } from '../credential/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
 import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
@@ -85,6 +86,13 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       fix: 'Change the named key in signet.yaml.',
     });
   const store = await openStore({ config, logger, applicationName: 'signet-brain' });
+  await checkOperatorCredentialAtStart(
+    { db: store, file: credentialFileFor(config.dataPath) },
+    config.secrets.operatorToken,
+  ).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const bus = new Bus({ store, logger, settings: config.bus });
   let skills: SkillRegistry | undefined;
   let closeAgents: (() => void) | undefined;
