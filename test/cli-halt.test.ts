@@ -41,7 +41,9 @@ describe('signet halt, resume and status', () => {
     const status = await runCli(['status', '--json'], { env });
     expect(JSON.parse(status.stdout).halt).toMatchObject({ level: 2, setBy: 'operator' });
 
-    const noToken = await runCli(['resume', '--from-level', '2', '--ack', 'checked the broker is back up'], { env });
+    const noToken = await runCli(['resume', '--from-level', '2', '--ack', 'checked the broker is back up'], {
+      env,
+    });
     expect(noToken.code).not.toBe(0);
     expect(noToken.stdout).toMatch(/current halt level 2/);
     expect(noToken.stdout).toMatch(/broker maintenance tonight/); // the halt's journal entry is shown first
