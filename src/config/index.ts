@@ -15,7 +15,6 @@ export {
   describeIssues,
   type LoadConfigOptions,
   loadConfig,
-  minimumTokenLength,
   type Secrets,
   tokenOf,
 } from './load.ts';
@@ -45,4 +44,4 @@ export {
   type DatabaseSection,
   databaseSectionSchema,
 } from './schema.ts';
-export { Secret } from './secret.ts';
+export { checkTokenLength, minimumTokenLength, Secret } from './secret.ts';

@@ -7,7 +7,7 @@ import { isVenueKind, venueConfigs } from '../venues/config-sections.ts';
 import { type BrokerSecrets, readBrokerSecrets, readWatchdogBrokerSecrets } from './broker-section.ts';
 import { type LlmSecrets, readLlmSecrets } from './llm-section.ts';
 import { type ConfigFile, configFileSchema } from './schema.ts';
-import { Secret } from './secret.ts';
+import { checkTokenLength, Secret } from './secret.ts';
 
 export interface Secrets {
   databaseUrl: Secret | undefined;
@@ -147,18 +147,10 @@ function secretOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
   return value ? new Secret(value) : undefined;
 }
 
-/** Shortest token accepted: a shared secret an attacker can guess is no secret. */
-export const minimumTokenLength = 24;
-
 /** A token from the environment, refused when shorter than minimumTokenLength. */
 export function tokenOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
   const token = secretOf(env, name);
-  if (token && token.reveal().length < minimumTokenLength)
-    throw new ValidationError(
-      `${name} is shorter than ${minimumTokenLength} characters`,
-      [{ path: name, message: `at least ${minimumTokenLength} characters` }],
-      { fix: `Set ${name} to a random value, e.g. \`openssl rand -base64 32\`.` },
-    );
+  if (token) checkTokenLength(name, token);
   return token;
 }
 
