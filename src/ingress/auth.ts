@@ -38,19 +38,12 @@ export function isLoopback(host: string): boolean {
   return loopback.check(bare, 'ipv6');
 }
 
-/** The failure counter a venue's routes (the EA's bridge) share with the operator API. */
-export interface AuthFailures {
-  /** Seconds until this credential kind from this source may try again; 0 when not limited. */
-  blockedFor(kind: string, source: string): number;
-  fail(kind: string, source: string): void;
-}
-
 /**
  * Failed authentications per credential kind (operator, ea) and client address in a sliding
  * minute. It is consulted only after a credential failed to verify: a valid token always passes,
  * so a flood of wrong tokens locks out guessing, never the operator, the EA or a halt.
  */
-export class AuthFailureLimiter implements AuthFailures {
+export class AuthFailureLimiter {
   readonly #failures = new Map<string, number[]>();
   constructor(
     private readonly limit: number,
