@@ -98,7 +98,7 @@ describe('backtests on the venues’ own bars', () => {
   });
 
   it('--feed mt5 runs over the bars the EA posted', async () => {
-    const token = 'bt-venues-bridge-token';
+    const token = 'bt-venues-bridge-token-0123';
     const server = await createIngressServer({
       store: db.store,
       token: new Secret(token),

@@ -4,7 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeciderTally } from '../src/agents/index.ts';
 import { Bus } from '../src/bus/index.ts';
-import { type Config, ingressSectionSchema, loadConfig, pathsSectionSchema } from '../src/config/index.ts';
+import {
+  type Config,
+  ingressSectionSchema,
+  loadConfig,
+  pathsSectionSchema,
+  Secret,
+} from '../src/config/index.ts';
+import { credentialFileFor, setUpOperatorCredential } from '../src/credential/index.ts';
 import { createIngressApp, simMarketView, startIngress } from '../src/ingress/index.ts';
 import { writeJournalEntry } from '../src/journal/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
@@ -121,6 +128,12 @@ beforeAll(async () => {
   );
   journalPath = written.path;
   day = journalPath.split('/')[1] ?? '';
+  // As the brain's first start does: resume verifies against this stored credential.
+  await setUpOperatorCredential(
+    { db: store, file: credentialFileFor(config.dataPath) },
+    new Secret(token),
+    'operator',
+  );
   app = await createIngressApp({
     store,
     bus,
@@ -190,7 +203,7 @@ describe('auth', () => {
     }
   });
 
-  it('rate-limits failed authentications per address with 429', async () => {
+  it('rate-limits failed authentications per address with 429; the right token still passes', async () => {
     const remoteAddress = '10.9.9.9';
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 7; attempt++) {
@@ -204,9 +217,19 @@ describe('auth', () => {
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/state',
+          remoteAddress,
+          headers: { authorization: 'Bearer wrong' },
+        })
+      ).headers['retry-after'],
+    ).toBeDefined();
+    // Authentication comes first: the operator is never locked out by someone else's guesses.
     const right = await app.inject({ method: 'GET', url: '/api/v1/state', remoteAddress, headers: auth });
-    expect(right.statusCode).toBe(429);
-    expect(right.headers['retry-after']).toBeDefined();
+    expect(right.statusCode).toBe(200);
     const other = await app.inject({
       method: 'GET',
       url: '/api/v1/state',
@@ -436,16 +459,27 @@ describe('halt and resume', () => {
     const wrong = await post('/api/v1/resume', {
       token: 'wrong',
       acknowledgement: 'checked everything twice',
+      fromLevel: 2,
     });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().message).toContain('body.token');
     expect((await get('/api/v1/state')).json().halt.level).toBe(2);
+    // Compare-and-set: a level other than the one in force is refused with 409, nothing changes.
+    const stale = await post('/api/v1/resume', {
+      token,
+      acknowledgement: 'checked positions and stops at the broker',
+      fromLevel: 3,
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toBe('resume_level_changed');
+    expect((await get('/api/v1/state')).json().halt.level).toBe(2);
     const resumed = await post('/api/v1/resume', {
       token,
       acknowledgement: 'checked positions and stops at the broker',
+      fromLevel: 2,
     });
     expect(resumed.statusCode).toBe(200);
-    expect(resumed.json()).toMatchObject({ resumed: true, previous: { level: 2 } });
+    expect(resumed.json()).toMatchObject({ resumed: true, previous: { level: 2 }, operator: 'operator' });
     expect((await get('/api/v1/state')).json().halt.level).toBe(0);
     const topics = (await get('/api/v1/messages?topic=halt.*'))
       .json()
@@ -508,7 +542,7 @@ describe('listening', () => {
     );
   });
 
-  it('a taken port leaves the brain running without ingress, and says why', async () => {
+  it('in sim a taken port leaves the brain running without ingress, and says why; in market mode it stops the start', async () => {
     const first = await startIngress({
       store: database.store,
       bus,
@@ -524,6 +558,13 @@ describe('listening', () => {
     });
     expect(second.url).toBeNull();
     expect(second.describe()).toContain('EADDRINUSE');
+    // Market mode: whatever holds the port would get the EA's token and answer its polls.
+    const sim = configFor(root, { SIGNET_OPERATOR_TOKEN: token }, { port });
+    const market: Config = { ...sim, schedule: { ...sim.schedule, mode: 'market' } };
+    await expect(startIngress({ store: database.store, bus, config: market, logger })).rejects.toMatchObject({
+      code: 'ingress_port_taken',
+      message: expect.stringMatching(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`)),
+    });
     await first.stop();
   });
 });

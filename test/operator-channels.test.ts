@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../src/bus/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
+import { type Config, loadConfig, Secret } from '../src/config/index.ts';
+import { credentialFileFor, setUpOperatorCredential } from '../src/credential/index.ts';
 import { beat } from '../src/heartbeats/index.ts';
 import { createIngressApp } from '../src/ingress/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
@@ -15,7 +16,7 @@ import { tmpdir, walkableTempDir } from './support/temp.ts';
 // One operator service behind every channel: what a halt or a resume leaves behind (journal
 // entry, bus message, halt state) must not depend on whether it came from the CLI or the API.
 
-const token = 'op-token-channels-5c2e';
+const token = 'op-token-channels-5c2e-0123456';
 const auth = { authorization: `Bearer ${token}` };
 const logger = silentLogger();
 
@@ -43,6 +44,12 @@ beforeAll(async () => {
   };
   config = loadConfig({ file, env: { SIGNET_OPERATOR_TOKEN: token } });
   bus = new Bus({ store: db.store, logger });
+  // Set up as the brain's first start does; resume records this label whoever runs it.
+  await setUpOperatorCredential(
+    { db: db.store, file: credentialFileFor(config.dataPath) },
+    new Secret(token),
+    'dana',
+  );
   app = await createIngressApp({ store: db.store, bus, config, logger });
   await app.ready();
 });
@@ -114,7 +121,10 @@ describe('one operator service behind the CLI and the HTTP API', () => {
     const beforeCli = await lastIds();
     const halted = await runCli(['halt', '--level', '2', '--reason', reason], { env });
     expect(halted.code, halted.stderr).toBe(0);
-    const resumed = await runCli(['resume', '--ack', acknowledgement, '--token-file', tokenFile], { env });
+    const resumed = await runCli(
+      ['resume', '--from-level', '2', '--ack', acknowledgement, '--token-file', tokenFile],
+      { env },
+    );
     expect(resumed.code, resumed.stderr).toBe(0);
     const cli = await trail(beforeCli.message, beforeCli.journal);
 
@@ -124,7 +134,7 @@ describe('one operator service behind the CLI and the HTTP API', () => {
     // The halt names its journal entry, so a resume from any channel can show it first.
     const haltedState = (await get('/api/v1/state')).json().halt;
     expect(haltedState.journalPath).toMatch(/^journal\/\d{4}-\d{2}-\d{2}\//);
-    const resumedByApi = await post('/api/v1/resume', { token, acknowledgement, operator: 'dana' });
+    const resumedByApi = await post('/api/v1/resume', { token, acknowledgement, fromLevel: 2 });
     expect(resumedByApi.statusCode).toBe(200);
     const api = await trail(beforeApi.message, beforeApi.journal);
 

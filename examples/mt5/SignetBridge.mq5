@@ -24,7 +24,11 @@
 //|   - a command past its expires_utc is not executed (ack expired); |
 //|   - an ack that could not be delivered is retried, with the same  |
 //|     msg_id, on the next timer tick (Signet dedups on msg_id);     |
-//|   - the EA acts on HTTP status codes only, never on error bodies. |
+//|   - the EA acts on HTTP status codes only, never on error bodies; |
+//|   - a 2xx answer counts only with a valid X-Signet-Proof header:  |
+//|     HMAC-SHA256 of the body keyed with InpToken, so whatever else |
+//|     listens on the port cannot send commands (it is refused as if |
+//|     the request had failed, and said once in the Experts log).    |
 //+------------------------------------------------------------------+
 #property copyright "Signet"
 #property version   "1.10"
@@ -85,7 +89,103 @@ string Num(double value, int digits) { return DoubleToString(value, digits); }
 int ServerUtcOffset() { return (int)(TimeTradeServer() - TimeGMT()); }
 
 //+------------------------------------------------------------------+
-//| HTTP: one POST or GET; returns the status code, or -1.            |
+//| The server's proof: HMAC-SHA256(InpToken, body) in lower hex.     |
+//+------------------------------------------------------------------+
+bool g_proofWarned = false;
+
+bool Sha256(const uchar &data[], uchar &digest[])
+  {
+   uchar none[];
+   return CryptEncode(CRYPT_HASH_SHA256, data, none, digest) == 32;
+  }
+
+string HmacSha256Hex(const string keyText, const uchar &message[])
+  {
+   uchar key[];
+   int n = StringToCharArray(keyText, key, 0, WHOLE_ARRAY, CP_UTF8);
+   ArrayResize(key, n - 1); // no terminating NUL
+   if(ArraySize(key) > 64)
+     {
+      uchar hashed[];
+      if(!Sha256(key, hashed))
+         return "";
+      ArrayFree(key);
+      ArrayCopy(key, hashed);
+     }
+   uchar block[64];
+   ArrayInitialize(block, 0);
+   ArrayCopy(block, key, 0, 0, ArraySize(key));
+   int size = ArraySize(message);
+   uchar inner[];
+   ArrayResize(inner, 64 + size);
+   for(int i = 0; i < 64; i++)
+      inner[i] = (uchar)(block[i] ^ 0x36);
+   if(size > 0)
+      ArrayCopy(inner, message, 64, 0, size);
+   uchar innerHash[];
+   if(!Sha256(inner, innerHash))
+      return "";
+   uchar outer[];
+   ArrayResize(outer, 96);
+   for(int i = 0; i < 64; i++)
+      outer[i] = (uchar)(block[i] ^ 0x5c);
+   ArrayCopy(outer, innerHash, 64, 0, 32);
+   uchar mac[];
+   if(!Sha256(outer, mac))
+      return "";
+   string hex = "";
+   for(int i = 0; i < ArraySize(mac); i++)
+      hex += StringFormat("%02x", mac[i]);
+   return hex;
+  }
+
+string HeaderValue(const string headers, const string name)
+  {
+   string lines[];
+   int count = StringSplit(headers, '\n', lines);
+   string wanted = name;
+   StringToLower(wanted);
+   for(int i = 0; i < count; i++)
+     {
+      int colon = StringFind(lines[i], ":");
+      if(colon <= 0)
+         continue;
+      string key = StringSubstr(lines[i], 0, colon);
+      StringTrimLeft(key);
+      StringTrimRight(key);
+      StringToLower(key);
+      if(key != wanted)
+         continue;
+      string value = StringSubstr(lines[i], colon + 1);
+      StringTrimLeft(value);
+      StringTrimRight(value);
+      StringToLower(value);
+      return value;
+     }
+   return "";
+  }
+
+// Compares every character whatever the first difference, so the time taken says nothing.
+bool ProofValid(const char &body[], const string headers)
+  {
+   uchar bytes[];
+   int size = ArraySize(body);
+   ArrayResize(bytes, size);
+   for(int i = 0; i < size; i++)
+      bytes[i] = (uchar)body[i];
+   string expected = HmacSha256Hex(InpToken, bytes);
+   string given = HeaderValue(headers, "X-Signet-Proof");
+   if(expected == "" || StringLen(given) != StringLen(expected))
+      return false;
+   int difference = 0;
+   for(int i = 0; i < StringLen(expected); i++)
+      difference |= (StringGetCharacter(given, i) ^ StringGetCharacter(expected, i));
+   return difference == 0;
+  }
+
+//+------------------------------------------------------------------+
+//| HTTP: one POST or GET; returns the status code, -1 when it could  |
+//| not be sent, -2 when a 2xx answer lacks the server's proof.       |
 //+------------------------------------------------------------------+
 int Http(const string method, const string path, const string contentType, const char &body[], string &response, int timeoutMs)
   {
@@ -107,6 +207,17 @@ int Http(const string method, const string path, const string contentType, const
         }
       response = "";
       return -1;
+     }
+   if(status >= 200 && status < 300 && !ProofValid(result, resultHeaders))
+     {
+      // Not Signet, or not the Signet holding our token: nothing it says is acted on.
+      if(!g_proofWarned)
+        {
+         Print("SignetBridge: ", InpBaseUrl, " answered without a valid X-Signet-Proof: ignored (another program on the port, or a different SIGNET_MT5_TOKEN)");
+         g_proofWarned = true;
+        }
+      response = "";
+      return -2;
      }
    response = CharArrayToString(result, 0, ArraySize(result), CP_UTF8);
    return status;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaultVenueKind, venueConfigs, venueKinds, venueSections } from '../venues/config-sections.ts';
-import { Secret } from './secret.ts';
+import { checkTokenLength, Secret } from './secret.ts';
 
 /**
  * The `broker` section of signet.yaml: `kind` picks the venue, and each venue with settings has
@@ -41,7 +41,11 @@ export function readBrokerSecrets(env: NodeJS.ProcessEnv, section: BrokerSection
   const secrets: Record<string, Secret | undefined> = {};
   for (const [kind, venue] of Object.entries(venueConfigs)) {
     const raw: unknown = Object.entries(section).find(([key]) => key === kind)?.[1];
-    for (const [name, variable] of Object.entries(venue.secretEnv(raw))) secrets[name] = read(env, variable);
+    for (const [name, variable] of Object.entries(venue.secretEnv(raw))) {
+      const value = read(env, variable);
+      if (value && venue.sharedTokens.includes(name)) checkTokenLength(variable, value);
+      secrets[name] = value;
+    }
   }
   return secrets;
 }

@@ -16,6 +16,7 @@ export {
   type LoadConfigOptions,
   loadConfig,
   type Secrets,
+  tokenOf,
 } from './load.ts';
 export {
   type FeedSection,
@@ -43,4 +44,4 @@ export {
   type DatabaseSection,
   databaseSectionSchema,
 } from './schema.ts';
-export { Secret } from './secret.ts';
+export { checkTokenLength, minimumTokenLength, Secret } from './secret.ts';

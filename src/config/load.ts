@@ -7,7 +7,7 @@ import { isVenueKind, venueConfigs } from '../venues/config-sections.ts';
 import { type BrokerSecrets, readBrokerSecrets, readWatchdogBrokerSecrets } from './broker-section.ts';
 import { type LlmSecrets, readLlmSecrets } from './llm-section.ts';
 import { type ConfigFile, configFileSchema } from './schema.ts';
-import { Secret } from './secret.ts';
+import { checkTokenLength, Secret } from './secret.ts';
 
 export interface Secrets {
   databaseUrl: Secret | undefined;
@@ -126,7 +126,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       databaseUrl: databaseUrl ? new Secret(databaseUrl) : undefined,
       llm: readLlmSecrets(env, parsed.data.llm),
       broker: readBrokerSecrets(env, parsed.data.broker),
-      operatorToken: secretOf(env, 'SIGNET_OPERATOR_TOKEN'),
+      operatorToken: tokenOf(env, 'SIGNET_OPERATOR_TOKEN'),
       watchdog: watchdogSecrets(env),
     },
   };
@@ -145,6 +145,13 @@ export function backtestReportsPath(config: Pick<ConfigFile, 'ingress' | 'paths'
 function secretOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
   const value = env[name]?.trim();
   return value ? new Secret(value) : undefined;
+}
+
+/** A token from the environment, refused when shorter than minimumTokenLength. */
+export function tokenOf(env: NodeJS.ProcessEnv, name: string): Secret | undefined {
+  const token = secretOf(env, name);
+  if (token) checkTokenLength(name, token);
+  return token;
 }
 
 function watchdogSecrets(env: NodeJS.ProcessEnv): Secrets['watchdog'] {

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { ValidationError } from '../errors/index.ts';
 
 /**
  * A secret read from the environment. It prints as "[redacted]" through every path a value
@@ -27,4 +28,17 @@ export class Secret {
   [inspect.custom](): string {
     return 'Secret([redacted])';
   }
+}
+
+/** Shortest shared token accepted: a secret an attacker can guess is no secret. */
+export const minimumTokenLength = 24;
+
+/** Refuses a token shorter than minimumTokenLength, naming the variable it came from. */
+export function checkTokenLength(variable: string, token: Secret): void {
+  if (token.reveal().length < minimumTokenLength)
+    throw new ValidationError(
+      `${variable} is shorter than ${minimumTokenLength} characters`,
+      [{ path: variable, message: `at least ${minimumTokenLength} characters` }],
+      { fix: `Set ${variable} to a random value, e.g. \`openssl rand -base64 32\`.` },
+    );
 }

@@ -36,7 +36,8 @@ export function registerSafetyRoutes(table: RouteTable, operator: OperatorServic
     {
       method: 'POST',
       url: '/resume',
-      summary: 'Resume trading: the operator token again and a written acknowledgement of what was checked',
+      summary:
+        'Resume trading: the operator token again, the halt level you saw (fromLevel; 409 when it changed) and a written acknowledgement of what was checked',
       body: z.strictObject({
         token: z.string().min(1).max(1_000),
         acknowledgement: z
@@ -44,21 +45,22 @@ export function registerSafetyRoutes(table: RouteTable, operator: OperatorServic
           .trim()
           .min(10, 'write what you checked (at least 10 characters)')
           .max(2_000),
-        operator: z.string().trim().min(1).max(100).default('console'),
+        fromLevel: z.number().int().min(0).max(4),
       }),
     },
     async ({ body, reply }) => {
       try {
-        const { previous } = await operator.resume({
+        const { previous, operator: label } = await operator.resume({
           token: body.token,
           acknowledgement: body.acknowledgement,
-          operator: body.operator,
+          fromLevel: body.fromLevel,
           by: 'api',
         });
-        return { resumed: true, previous };
+        return { resumed: true, previous, operator: label };
       } catch (error) {
         if (error instanceof HaltError) {
-          const status = error.code === 'resume_no_ack' ? 400 : 403;
+          const status =
+            error.code === 'resume_no_ack' ? 400 : error.code === 'resume_level_changed' ? 409 : 403;
           const field =
             error.code === 'resume_no_ack'
               ? 'body.acknowledgement: '

@@ -7,7 +7,7 @@ import { backtestReportsPath } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { OperatorService } from '../operator/index.ts';
 import { venues } from '../venues/index.ts';
-import { AuthFailureLimiter, bearerMatches } from './auth.ts';
+import { AuthFailureLimiter, bearerMatches, isLoopback } from './auth.ts';
 import { registerCaptureRoutes } from './capture-routes.ts';
 import type { IngressDeps } from './deps.ts';
 import { registerEventStream } from './events.ts';
@@ -24,8 +24,7 @@ export interface IngressAppOptions extends IngressDeps {
 
 export const defaultConsoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
-const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost']);
-export const isLoopback = (host: string) => loopbackHosts.has(host) || host.startsWith('127.');
+export { isLoopback };
 
 const securityHeaders = {
   'x-content-type-options': 'nosniff',
@@ -90,16 +89,9 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
       .send({ error: 'not_found', message: `${request.method} ${request.url.split('?')[0]} does not exist` }),
   );
 
-  // Counting failures at the response covers both tokens (operator and EA).
-  app.addHook('onRequest', async (request, reply) => {
+  // Failures are limited where each credential is checked (operator API, EA bridge), after it failed.
+  app.addHook('onRequest', async (_request, reply) => {
     for (const [name, value] of Object.entries(securityHeaders)) reply.header(name, value);
-    if (request.url === '/health') return;
-    const wait = limiter.blockedFor(request.ip);
-    if (wait > 0)
-      return reply.code(429).header('retry-after', String(wait)).send({ error: 'too_many_failures' });
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 401) limiter.fail(request.ip);
   });
 
   app.get('/health', async () => ({
@@ -110,7 +102,7 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
 
   // Routes a venue needs on the brain's ingress (the MT5 EA's bridge), each under its prefix.
   for (const venue of venues) {
-    const routes = venue.ingressRoutes?.(config, { store: options.store, logger });
+    const routes = venue.ingressRoutes?.(config, { store: options.store, logger, authFailures: limiter });
     if (routes) await app.register(async (scope) => routes.register(scope), { prefix: routes.prefix });
   }
 
@@ -126,13 +118,14 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (request, reply) => {
-        if (!bearerMatches(operatorToken, request.headers.authorization)) {
-          logger.warn(
-            { ip: request.ip, url: request.url.split('?')[0] },
-            'operator API: bad or missing token',
-          );
-          return unauthorized(reply);
-        }
+        // Authenticate first: a valid token passes however many wrong ones came before it.
+        if (bearerMatches(operatorToken, request.headers.authorization)) return;
+        const wait = limiter.blockedFor('operator', request.ip);
+        if (wait > 0)
+          return reply.code(429).header('retry-after', String(wait)).send({ error: 'too_many_failures' });
+        limiter.fail('operator', request.ip);
+        logger.warn({ ip: request.ip, url: request.url.split('?')[0] }, 'operator API: bad or missing token');
+        return unauthorized(reply);
       });
       const table = new RouteTable(api, '/api/v1');
       tables.push(table);
@@ -210,7 +203,10 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
   };
   app.get('/', async (_request, reply) => serveConsole('', reply));
   app.get('/*', async (request, reply) => {
-    const relative = decodeURIComponent((request.params as { '*': string })['*']);
+    // The router decoded the path once; a `%` left means it was encoded twice, which no console file is.
+    const relative = (request.params as { '*': string })['*'];
+    if (relative.includes('%'))
+      return reply.code(400).send({ error: 'invalid_request', message: 'path: encoded more than once' });
     return serveConsole(relative, reply);
   });
   return app;
@@ -228,8 +224,9 @@ export class IngressConfigError extends SignetError {}
 
 /**
  * Starts the ingress as configured. Refuses to start on a non-loopback address without an
- * operator token (the API would be reachable by anyone who finds the port). A port already
- * taken is not fatal for the brain: trading goes on, the failure is logged and printed.
+ * operator token (the API would be reachable by anyone who finds the port). In market mode a
+ * port it cannot take stops the start: whatever holds it would receive the EA's token and
+ * answer its polls. In sim a taken port is not fatal: the failure is logged and printed.
  */
 export async function startIngress(options: IngressAppOptions): Promise<Ingress> {
   const { config, logger } = options;
@@ -250,6 +247,15 @@ export async function startIngress(options: IngressAppOptions): Promise<Ingress>
   } catch (error) {
     await app.close().catch(() => {});
     const message = (error as Error).message;
+    if (config.schedule.mode === 'market')
+      throw new IngressConfigError(
+        `ingress cannot listen on ${section.host}:${section.port} (${message}); market mode does not start without it`,
+        {
+          code: 'ingress_port_taken',
+          fault: 'user',
+          fix: `Find what holds port ${section.port} (e.g. \`ss -ltnp | grep ${section.port}\`: another brain?) and stop it, or set ingress.port (and the EA's InpBaseUrl) to a free port.`,
+        },
+      );
     logger.error(
       { err: message, host: section.host, port: section.port },
       'ingress could not listen; the brain runs without it',

@@ -68,6 +68,12 @@ export class RouteTable {
       handler: async (request, reply) => {
         const values: Record<string, unknown> = {};
         const issues: ValidationIssue[] = [];
+        // A route that takes no query refuses one: an unknown parameter is a client's mistake, not noise.
+        if (!spec.query) {
+          const unknown = Object.keys((request.query ?? {}) as Record<string, unknown>);
+          if (unknown.length > 0)
+            issues.push({ field: 'query', message: `unknown parameter(s) ${unknown.join(', ')}` });
+        }
         for (const [where, schema, key] of parts) {
           if (!schema) continue;
           const raw =

@@ -93,23 +93,24 @@ export async function haltTrading(deps: ActionDeps, request: HaltRequest): Promi
 export interface ResumeCommand {
   token: string | undefined;
   acknowledgement: string | undefined;
-  /** Who resumed (a login name, or "console"). */
-  operator: string;
+  /** The halt level the operator saw; the resume fails if it changed since. */
+  fromLevel: number | undefined;
   by: OperatorChannel;
 }
 
 /**
- * Lowers the halt to 0 through `resumeTrading` (the token and acknowledgement are checked
- * there, and nowhere else), then journals who resumed, through what, and what they checked.
+ * Lowers the halt to 0 through `resumeTrading` (the token, the level seen and the
+ * acknowledgement are checked there, and nowhere else), then journals who resumed (the
+ * credential's label), through what, and what they checked.
  */
 export async function resume(
   deps: ActionDeps,
   command: ResumeCommand,
-): Promise<{ previous: HaltState; journalPath: string }> {
-  const { previous } = await resumeTrading(deps.haltStore, deps.config.secrets.operatorToken, {
+): Promise<{ previous: HaltState; operator: string; journalPath: string }> {
+  const { previous, operator } = await resumeTrading(deps.haltStore, {
     token: command.token,
     acknowledgement: command.acknowledgement,
-    operator: command.operator,
+    fromLevel: command.fromLevel,
     by: command.by,
   });
   const written = await writeJournalEntry(
@@ -119,16 +120,13 @@ export async function resume(
       outcome: 'resumed',
       decidedBy: 'operator',
       notes: [
-        `${command.operator} resumed trading through the ${command.by} from level ${previous.level} (${previous.reason}).`,
+        `${operator} resumed trading through the ${command.by} from level ${previous.level} (${previous.reason}).`,
         `Acknowledgement: ${command.acknowledgement?.trim()}`,
       ],
-      summary: { by: command.by, operator: command.operator, previousLevel: previous.level },
+      summary: { by: command.by, operator, previousLevel: previous.level },
     },
     { db: deps.haltStore.db, root: deps.config.paths.contextDir },
   );
-  deps.logger.warn(
-    { operator: command.operator, by: command.by, previousLevel: previous.level },
-    'operator resumed trading',
-  );
-  return { previous, journalPath: written.path };
+  deps.logger.warn({ operator, by: command.by, previousLevel: previous.level }, 'operator resumed trading');
+  return { previous, operator, journalPath: written.path };
 }

@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { tmpdir, walkableTempDir } from '../../test/support/temp.ts';
 import { Bus } from '../bus/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
+import { credentialFileFor, setUpOperatorCredential } from '../credential/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { haltFileFor } from '../watchdog/index.ts';
 import { OperatorError, OperatorService } from './index.ts';
@@ -26,7 +27,7 @@ function freshConfig(): Config {
   const folder = walkableTempDir(path.join(tmpdir(), 'signet-operator-'));
   return loadConfig({
     file: '/dev/null',
-    env: { SIGNET_OPERATOR_TOKEN: 'op-unit-token' },
+    env: { SIGNET_OPERATOR_TOKEN: 'op-unit-token-0123456789abcd' },
     overrides: { dataDir: path.join(folder, 'state'), paths: { contextDir: path.join(folder, 'context') } },
   });
 }
@@ -69,16 +70,24 @@ describe('operator service', () => {
     );
     expect(raised.rows.map((row) => row.payload)).toMatchObject([{ level: 4, by: 'telegram' }]);
     // The resume's checks are resumeTrading's: a wrong token changes nothing and journals nothing.
+    const token = config.secrets.operatorToken;
+    if (!token) throw new Error('the test config has an operator token');
+    await setUpOperatorCredential(
+      { db: db.store, file: credentialFileFor(config.dataPath) },
+      token,
+      'operator',
+    );
     await expect(
       operator.resume({
         token: 'guess',
         acknowledgement: 'checked the broker twice',
-        operator: 'dana',
+        fromLevel: 4,
         by: 'telegram',
       }),
     ).rejects.toMatchObject({ code: 'resume_bad_token' });
     expect((await operator.currentHalt()).level).toBe(4);
     await db.store.query("DELETE FROM app_state WHERE key = 'halt'");
+    await db.store.query('DELETE FROM operator_credential');
   });
 
   it('status: an unreadable halt is said, not hidden; the account is read once, complete or for display only', async () => {

@@ -93,7 +93,7 @@ export class OperatorService {
   }
 
   /** Back to level 0 with the operator token and a written acknowledgement; journaled, `halt.resumed`. */
-  resume(command: ResumeCommand): Promise<{ previous: HaltState; journalPath: string }> {
+  resume(command: ResumeCommand): Promise<{ previous: HaltState; operator: string; journalPath: string }> {
     return resume(this.#actionDeps, command);
   }
 

@@ -1,6 +1,7 @@
 import type { DeciderCounts } from '../agents/index.ts';
 import { Bus, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
+import { checkOperatorCredentialAtStart, credentialFileFor } from '../credential/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
 import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
@@ -98,6 +99,13 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
     logger,
     applicationName: 'signet-brain',
     onEmbeddedEvent: (event) => watch.onEmbeddedEvent(event),
+  });
+  await checkOperatorCredentialAtStart(
+    { db: store, file: credentialFileFor(config.dataPath) },
+    config.secrets.operatorToken,
+  ).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
   const bus = new Bus({ store, logger, settings: config.bus });
   let skills: SkillRegistry | undefined;

@@ -31,7 +31,7 @@ describe('opening a market venue', () => {
   });
 
   it('opens MT5 with the token: cycles on new bars, trading the symbols the EA posts', async () => {
-    const venue = await open({ SIGNET_MT5_TOKEN: 'a-long-secret' }, { kind: 'mt5' });
+    const venue = await open({ SIGNET_MT5_TOKEN: 'a-long-secret-0123456789ab' }, { kind: 'mt5' });
     expect(venue).toMatchObject({ runIdPrefix: 'mt5', symbols: [], timeframe: 'M5' });
     expect(venue.cycles).toEqual({ kind: 'new-bar', checkMs: 2_000, graceMs: 10_000 });
     await venue.stop();

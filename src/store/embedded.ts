@@ -4,6 +4,7 @@ import {
   chownSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   rmSync,
@@ -105,12 +106,55 @@ function blockedAncestor(target: string): string | undefined {
   }
 }
 
+/**
+ * Why a path in a folder every local user can write (/var/tmp) is not to be trusted, or null
+ * when it is absent or fit: a symbolic link, another owner than `owners`, writable by group or
+ * others, or (`secret`) readable by them. As root we run binaries and read passwords from
+ * there, so whoever made these first must be us.
+ */
+export function untrustedReason(file: string, owners: readonly number[], secret = false): string | null {
+  let stats: ReturnType<typeof lstatSync>;
+  try {
+    stats = lstatSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  if (stats.isSymbolicLink()) return `${file} is a symbolic link`;
+  if (!owners.includes(stats.uid)) return `${file} is owned by uid ${stats.uid}, not ${owners.join(' or ')}`;
+  const mode = stats.mode & 0o777;
+  if ((mode & (secret ? 0o077 : 0o022)) !== 0)
+    return `${file} is open to group or others (mode ${mode.toString(8)})`;
+  return null;
+}
+
+function checkFallback(paths: ReadonlyArray<[string, readonly number[], boolean?]>): void {
+  for (const [file, owners, secret] of paths) {
+    const reason = untrustedReason(file, owners, secret);
+    if (reason)
+      throw new StoreUnavailableError(`the embedded database's fallback folder is not trusted: ${reason}`, {
+        maskedUrl: '(embedded)',
+        fix: `Find out who created ${file} and why; remove it (it is rebuilt), or set DATABASE_URL, or run Signet as a user other than root.`,
+      });
+  }
+}
+
 function walkableDataDir(dir: string, logger: Logger): string {
   if (!isRoot) return dir;
   const blockedBy = blockedAncestor(dir);
   if (!blockedBy) return dir;
   const key = Buffer.from(path.resolve(dir)).toString('base64url').slice(-40);
   const moved = path.join('/var/tmp/signet-pg', key);
+  const postgres = postgresUser().uid;
+  const owners = postgres === undefined ? [0] : [0, postgres];
+  // Made (when missing) before it is checked, so nobody can slip in between the two.
+  mkdirSync('/var/tmp/signet-pg', { recursive: true, mode: 0o755 });
+  checkFallback([
+    ['/var/tmp/signet-pg', [0]],
+    [moved, owners],
+    [`${moved}.credentials.json`, [0], true],
+    [`${moved}.log`, owners],
+  ]);
   logger.warn({ dir, moved, blockedBy }, 'data folder not reachable by the postgres user; using another');
   return moved;
 }
@@ -147,6 +191,13 @@ function walkableBinaries(found: Binaries): Binaries {
   const key = Buffer.from(native).toString('base64url').slice(-40);
   const target = path.join('/var/tmp/signet-pg-bin', key);
   const marker = path.join(target, '.complete');
+  // Binaries we run (as the postgres user) from a folder anyone may have made first: ours only.
+  mkdirSync('/var/tmp/signet-pg-bin', { recursive: true, mode: 0o755 });
+  checkFallback([
+    ['/var/tmp/signet-pg-bin', [0]],
+    [target, [0]],
+    [marker, [0]],
+  ]);
   if (!existsSync(marker)) {
     rmSync(target, { recursive: true, force: true });
     mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });

@@ -119,6 +119,15 @@ export interface VenueAdapter {
    */
   ingressRoutes?(
     config: Config,
-    deps: { store: Store; logger: Logger },
+    deps: { store: Store; logger: Logger; authFailures?: AuthFailureCounter },
   ): { prefix: string; register(app: FastifyInstance): Promise<void> } | undefined;
+}
+
+/**
+ * The ingress's failed-authentication counter, by credential kind and client address: consulted
+ * only after a credential failed, so a valid one always passes.
+ */
+export interface AuthFailureCounter {
+  blockedFor(kind: string, source: string): number;
+  fail(kind: string, source: string): void;
 }

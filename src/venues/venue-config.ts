@@ -22,6 +22,11 @@ export interface VenueConfig<Section extends z.ZodObject | undefined = z.ZodObje
    * can still flatten when the brain's credentials are revoked.
    */
   readonly watchdogSecretEnv: Readonly<Record<string, string>>;
+  /**
+   * Which of those secrets are shared tokens Signet and its counterpart agree on (the EA's): the
+   * configuration refuses one shorter than the minimum token length, naming its variable.
+   */
+  readonly sharedTokens: readonly string[];
 }
 
 /** A venue's config with its secret names typed by its own section. */
@@ -30,6 +35,7 @@ export function defineVenueConfig<Section extends z.ZodObject>(spec: {
   defaults: VenueConfig['defaults'];
   secretEnv(section: z.output<Section>): Readonly<Record<string, string>>;
   watchdogSecretEnv?: Readonly<Record<string, string>>;
+  sharedTokens?: readonly string[];
 }): VenueConfig<Section> {
   return {
     section: spec.section,
@@ -37,5 +43,6 @@ export function defineVenueConfig<Section extends z.ZodObject>(spec: {
     // The loader hands over the raw value: parsing it again (already validated) types it.
     secretEnv: (raw) => spec.secretEnv(spec.section.parse(raw ?? {})),
     watchdogSecretEnv: spec.watchdogSecretEnv ?? {},
+    sharedTokens: spec.sharedTokens ?? [],
   };
 }

@@ -1,10 +1,11 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { Secret } from '../config/index.ts';
+import { credentialFileFor, hashOperatorToken, setUpOperatorCredential } from '../credential/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { createStoreFromUrl } from '../store/index.ts';
 import { haltLevelOrNull, raiseHalt, readHalt, resumeTrading } from './index.ts';
@@ -58,41 +59,75 @@ describe('halt state', () => {
     await gone.close();
   });
 
-  it('resume refuses without the token or without an acknowledgement, and records who resumed', async () => {
+  it('resume refuses without a set-up credential, a matching token or an acknowledgement, and records the label', async () => {
     const store = { db: db.store, haltFile: haltFile() };
     await db.store.query("DELETE FROM app_state WHERE key = 'halt'");
+    await db.store.query('DELETE FROM operator_credential');
     await raiseHalt(store, { level: 2, reason: 'manual', setBy: 'operator' });
-    const token = new Secret('tok-123456');
-    await expect(
-      resumeTrading(store, undefined, {
-        token: 'x',
-        acknowledgement: 'checked everything here',
-        operator: 'ann',
-      }),
-    ).rejects.toThrow(/no operator token is configured/);
-    await expect(
-      resumeTrading(store, token, {
-        token: undefined,
-        acknowledgement: 'checked everything here',
-        operator: 'ann',
-      }),
-    ).rejects.toThrow(/missing or wrong/);
-    await expect(
-      resumeTrading(store, token, {
-        token: 'tok-123457',
-        acknowledgement: 'checked everything here',
-        operator: 'ann',
-      }),
-    ).rejects.toThrow(/missing or wrong/);
-    await expect(
-      resumeTrading(store, token, { token: 'tok-123456', acknowledgement: 'ok', operator: 'ann' }),
-    ).rejects.toThrow(/at least 10 characters/);
+    const token = 'tok-123456-abcdefghijklmnop';
+    const request = { acknowledgement: 'checked everything here', fromLevel: 2 };
+    await expect(resumeTrading(store, { ...request, token })).rejects.toThrow(
+      /no operator credential is set up/,
+    );
+    const credentials = { db: db.store, file: credentialFileFor(path.dirname(store.haltFile)) };
+    await setUpOperatorCredential(credentials, new Secret(token), 'ann');
+    await expect(resumeTrading(store, { ...request, token: undefined })).rejects.toThrow(/missing or wrong/);
+    await expect(resumeTrading(store, { ...request, token: 'tok-123456-abcdefghijklmnoq' })).rejects.toThrow(
+      /missing or wrong/,
+    );
+    await expect(resumeTrading(store, { ...request, token, acknowledgement: 'ok' })).rejects.toThrow(
+      /at least 10 characters/,
+    );
     expect((await readHalt(store)).level).toBe(2);
-    await resumeTrading(store, token, {
-      token: 'tok-123456',
-      acknowledgement: 'checked everything here',
-      operator: 'ann',
-    });
+    await resumeTrading(store, { ...request, token });
     expect(await readHalt(store)).toMatchObject({ level: 0, setBy: 'ann' });
+    // Owner-only files: the halt and the credential's copy.
+    expect(statSync(store.haltFile).mode & 0o777).toBe(0o600);
+    expect(statSync(credentials.file).mode & 0o777).toBe(0o600);
+  });
+
+  it('resume is compare-and-set: a level raised after the operator looked is not cleared', async () => {
+    const store = { db: db.store, haltFile: haltFile() };
+    await db.store.query("DELETE FROM app_state WHERE key = 'halt'");
+    await db.store.query('DELETE FROM operator_credential');
+    const token = 'cas-token-0123456789abcdefghij';
+    await setUpOperatorCredential(
+      { db: db.store, file: credentialFileFor(path.dirname(store.haltFile)) },
+      new Secret(token),
+      'operator',
+    );
+    await raiseHalt(store, { level: 2, reason: 'manual', setBy: 'operator' });
+    // The operator saw 2; the watchdog flattened and locked meanwhile.
+    await raiseHalt(store, { level: 4, reason: 'drawdown', setBy: 'watchdog' });
+    const request = { token, acknowledgement: 'checked everything at level 2', fromLevel: 2 };
+    await expect(resumeTrading(store, request)).rejects.toMatchObject({ code: 'resume_level_changed' });
+    expect((await readHalt(store)).level).toBe(4);
+    await expect(resumeTrading(store, { ...request, fromLevel: undefined })).rejects.toMatchObject({
+      code: 'resume_no_level',
+    });
+    const { previous, operator } = await resumeTrading(store, { ...request, fromLevel: 4 });
+    expect(previous.level).toBe(4);
+    expect(operator).toBe('operator');
+    expect((await readHalt(store)).level).toBe(0);
+  });
+
+  it('a credential copy replaced in the database alone is refused', async () => {
+    const store = { db: db.store, haltFile: haltFile() };
+    await db.store.query("DELETE FROM app_state WHERE key = 'halt'");
+    await db.store.query('DELETE FROM operator_credential');
+    const credentials = { db: db.store, file: credentialFileFor(path.dirname(store.haltFile)) };
+    await setUpOperatorCredential(credentials, new Secret('the-real-operator-token-123456'), 'operator');
+    await raiseHalt(store, { level: 3, reason: 'manual', setBy: 'operator' });
+    // A database-role holder swaps in a hash of their own token; the 0600 file still holds the real one.
+    const forged = await hashOperatorToken('a-token-the-attacker-chose-1234', 'operator');
+    await db.store.query('UPDATE operator_credential SET record = $1::jsonb', [JSON.stringify(forged)]);
+    await expect(
+      resumeTrading(store, {
+        token: 'a-token-the-attacker-chose-1234',
+        acknowledgement: 'nothing checked at all really',
+        fromLevel: 3,
+      }),
+    ).rejects.toMatchObject({ code: 'resume_credential_copies_differ' });
+    expect((await readHalt(store)).level).toBe(3);
   });
 });

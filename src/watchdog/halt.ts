@@ -1,9 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { publishWith, topics } from '../bus/index.ts';
-import type { Secret } from '../config/index.ts';
+import { credentialFileFor, verifyOperatorToken, writePrivateFile } from '../credential/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { haltSql } from './sql.ts';
@@ -52,11 +51,9 @@ export function readHaltFile(file: string): HaltState {
   return haltStateSchema.parse(JSON.parse(text));
 }
 
+// Owner-only: the file is one of the two places the halt lives, so nobody else may lower it.
 function writeHaltFile(file: string, state: HaltState): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
-  renameSync(temporary, file);
+  writePrivateFile(file, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 async function readDb(db: Queryable): Promise<HaltState> {
@@ -144,44 +141,27 @@ export async function raiseHalt(
   }
 }
 
-function tokensMatch(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  // Compare in constant time; lengths differing is not a secret worth hiding.
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export interface ResumeRequest {
   token: string | undefined;
   acknowledgement: string | undefined;
-  operator: string;
+  /** The level the operator saw before deciding: the resume fails if it changed since. */
+  fromLevel: number | undefined;
   /** The channel the operator resumed through (cli, api, telegram), carried on the bus message. */
   by?: string;
 }
 
 /**
- * The only way down the ladder: the operator's token and a written acknowledgement of what was
- * checked. Both copies (file and database) go back to 0 and the resume is a bus message.
+ * The only way down the ladder: a token that verifies against the operator credential stored at
+ * set-up (never one the caller's environment supplies), a written acknowledgement of what was
+ * checked, and the level the operator saw, compared and set in one transaction (an L4 raised
+ * after the operator looked is not cleared). Both copies (file and database) go back to 0, the
+ * resume is a bus message, and who resumed is the credential's label.
  */
 export async function resumeTrading(
   store: HaltStore,
-  operatorToken: Secret | undefined,
   request: ResumeRequest,
-): Promise<{ previous: HaltState }> {
-  if (!operatorToken) {
-    throw new HaltError('resume refused: no operator token is configured', {
-      code: 'resume_no_token_configured',
-      fault: 'user',
-      fix: 'Set SIGNET_OPERATOR_TOKEN in the environment of Signet and of the operator.',
-    });
-  }
-  if (!request.token || !tokensMatch(request.token, operatorToken.reveal())) {
-    throw new HaltError('resume refused: the operator token is missing or wrong', {
-      code: 'resume_bad_token',
-      fault: 'user',
-      fix: 'Pass the operator token (SIGNET_OPERATOR_TOKEN, or --token-file).',
-    });
-  }
+): Promise<{ previous: HaltState; operator: string }> {
+  if (!request.token) throw badToken();
   const acknowledgement = request.acknowledgement?.trim() ?? '';
   if (acknowledgement.length < 10) {
     throw new HaltError(
@@ -189,38 +169,90 @@ export async function resumeTrading(
       {
         code: 'resume_no_ack',
         fault: 'user',
-        fix: 'signet resume --ack "checked positions at the broker, stops attached, cause fixed"',
+        fix: 'signet resume --from-level <level> --ack "checked positions at the broker, stops attached, cause fixed"',
       },
     );
   }
-  const previous = await readHalt(store);
+  const fromLevel = request.fromLevel;
+  if (fromLevel === undefined || !Number.isInteger(fromLevel) || fromLevel < 0 || fromLevel > 4)
+    throw new HaltError('resume refused: name the halt level you saw (0-4)', {
+      code: 'resume_no_level',
+      fault: 'user',
+      fix: 'Read `signet status`, then pass that level: signet resume --from-level <level>.',
+    });
+  let verified: { label: string } | null;
+  try {
+    verified = await verifyOperatorToken(
+      { db: store.db, file: credentialFileFor(path.dirname(store.haltFile)) },
+      request.token,
+    );
+  } catch (error) {
+    if (error instanceof SignetError)
+      throw new HaltError(`resume refused: ${error.message}`, {
+        code: `resume_${error.code}`,
+        fault: error.fault,
+        ...(error.fix === undefined ? {} : { fix: error.fix }),
+      });
+    throw error;
+  }
+  if (!verified) throw badToken();
+  const operator = verified.label;
   const resumed: HaltState = {
     level: 0,
     reason: `resumed: ${acknowledgement}`,
-    setBy: request.operator,
+    setBy: operator,
     setAt: new Date().toISOString(),
     journalPath: null,
   };
-  await store.db.transaction(async (tx) => {
+  const previous = await store.db.transaction(async (tx) => {
     await tx.query(haltSql.lock());
-    await tx.query(haltSql.readForUpdate());
-    await tx.query(haltSql.write(), [JSON.stringify(resumed), request.operator]);
+    const row = await tx.query<{ value: unknown }>(haltSql.readForUpdate());
+    const database = haltStateSchema.parse(row.rows[0]?.value ?? clear);
+    const file = readHaltFile(store.haltFile);
+    const current = database.level >= file.level ? database : file;
+    if (current.level !== fromLevel)
+      throw new HaltError(
+        `resume refused: the halt level is ${current.level} now, not ${fromLevel} as you saw (${current.reason || 'no reason'})`,
+        {
+          code: 'resume_level_changed',
+          fault: 'user',
+          fix: 'Read `signet status` again, check what changed, then resume from the level in force.',
+        },
+      );
+    await tx.query(haltSql.write(), [JSON.stringify(resumed), operator]);
     await publishWith(tx, {
       fromAgent: 'operator',
       toAgent: 'watchdog',
       topic: topics.haltResumed,
       payload: {
-        operator: request.operator,
+        operator,
         acknowledgement,
-        previousLevel: previous.level,
-        previousReason: previous.reason,
+        previousLevel: current.level,
+        previousReason: current.reason,
         at: resumed.setAt,
         ...(request.by === undefined ? {} : { by: request.by }),
       },
     });
+    return current;
   });
-  writeHaltFile(store.haltFile, resumed);
-  return { previous };
+  // A halt raised into the file while this transaction waited is kept (raising writes the file first).
+  const fileNow = (() => {
+    try {
+      return readHaltFile(store.haltFile);
+    } catch {
+      return clear;
+    }
+  })();
+  if (fileNow.level <= previous.level) writeHaltFile(store.haltFile, resumed);
+  return { previous, operator };
+}
+
+function badToken(): HaltError {
+  return new HaltError('resume refused: the operator token is missing or wrong', {
+    code: 'resume_bad_token',
+    fault: 'user',
+    fix: 'Pass the operator token set up for this installation (--token-file or --token-stdin).',
+  });
 }
 
 export function haltFileFor(dataPath: string): string {

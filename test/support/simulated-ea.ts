@@ -3,6 +3,16 @@
  * server-clock times with a +2 h offset, and the careless habits of real EAs (a trailing NUL,
  * no Content-Type). Used by the bridge's route tests and the MT5 market-session tests.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Whether `proof` is HMAC-SHA256(token, body) in hex, as SignetBridge.mq5 checks it. */
+export function proofIsValid(token: string, body: string, proof: string | null): boolean {
+  if (!proof) return false;
+  const expected = createHmac('sha256', token).update(body, 'utf8').digest();
+  const given = Buffer.from(proof, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 export const terminalHeaders = {
   'User-Agent': 'MetaTrader 5 Terminal/5.4620 (Windows NT 10.0; Win64; x64)',
   Accept: '*/*',
@@ -58,6 +68,8 @@ export class SimulatedEa {
       status: response.status,
       raw,
       json: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+      /** The server proved it holds our token (x-signet-proof over this body). */
+      proven: proofIsValid(this.bridgeToken, raw, response.headers.get('x-signet-proof')),
     };
   }
 
@@ -132,15 +144,23 @@ export class SimulatedEa {
     });
   }
 
+  /**
+   * One poll. Like the EA, a command is taken only from a server that proves it holds the token
+   * (x-signet-proof): without the proof, `command` is undefined and `refused` says why.
+   */
   async poll() {
     const response = await fetch(
       `${this.baseUrl}/mt5/v1/commands?terminal_id=${encodeURIComponent(this.terminalId)}&after=0`,
       { headers: { ...terminalHeaders, 'X-Bridge-Token': this.bridgeToken } },
     );
     const raw = await response.text();
+    const proven = proofIsValid(this.bridgeToken, raw, response.headers.get('x-signet-proof'));
+    if (response.status === 200 && !proven)
+      return { status: response.status, command: undefined, refused: 'proof' };
     return {
       status: response.status,
       command: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+      refused: null,
     };
   }
 

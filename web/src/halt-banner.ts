@@ -38,7 +38,8 @@ export function haltBanner(container: HTMLElement): { refresh(): Promise<void> }
             await post('/resume', {
               token: tokenInput.value,
               acknowledgement: ack.value,
-              operator: 'console',
+              // The level this form was opened on: the brain refuses (409) if it changed since.
+              fromLevel: halt.level,
             });
             resumeOpen = false;
             await refresh();

@@ -1,20 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { haltLevelNames, watchdogBroker, watchdogView } from '../../watchdog/index.ts';
 import type { CliContext } from '../context.ts';
 import { operatorService } from '../operator.ts';
-
-function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    stream.on('end', () => resolve(text));
-    stream.on('error', reject);
-  });
-}
+import { readTokenInput } from './token-input.ts';
 
 const age = (ms: number) =>
   ms < 120_000
@@ -61,29 +49,36 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
 
   program
     .command('resume')
-    .description('lower the halt to 0 (trading): needs the operator token and what you checked')
+    .description(
+      'lower the halt to 0 (trading): needs the operator token set up for this installation, the level you saw and what you checked',
+    )
+    .option('--from-level <n>', 'the halt level you saw (signet status); refused if it changed since')
     .option('--ack <text>', 'what you checked before resuming (required)')
     .option('--token-file <file>', 'file holding the operator token')
     .option('--token-stdin', 'read the operator token from standard input')
-    .action(async (options: { ack?: string; tokenFile?: string; tokenStdin?: boolean }) => {
-      const operator = await operatorService(context);
-      const current = await operator.currentHalt();
-      // The operator reads what was halted, and why, before resuming.
-      context.out(
-        `current halt level ${current.level} (${haltLevelNames[current.level] ?? '?'}), set by ${current.setBy} at ${current.setAt || 'n/a'}: ${current.reason || 'no reason'}`,
-      );
-      if (current.journalPath) context.out(await operator.journalText(current.journalPath));
-      let token: string | undefined;
-      if (options.tokenFile) token = readFileSync(options.tokenFile, 'utf8').trim();
-      else if (options.tokenStdin) token = (await readAll(process.stdin)).trim();
-      const { previous } = await operator.resume({
-        token,
-        acknowledgement: options.ack,
-        operator: process.env.USER ?? process.env.LOGNAME ?? 'operator',
-        by: 'cli',
-      });
-      context.out(`resumed: halt level 0 (was ${previous.level}); recorded on the bus and in the journal`);
-    });
+    .action(
+      async (options: { fromLevel?: string; ack?: string; tokenFile?: string; tokenStdin?: boolean }) => {
+        const operator = await operatorService(context);
+        const current = await operator.currentHalt();
+        // The operator reads what was halted, and why, before resuming.
+        context.out(
+          `current halt level ${current.level} (${haltLevelNames[current.level] ?? '?'}), set by ${current.setBy} at ${current.setAt || 'n/a'}: ${current.reason || 'no reason'}`,
+        );
+        if (current.journalPath) context.out(await operator.journalText(current.journalPath));
+        const fromLevel = options.fromLevel === undefined ? undefined : Number(options.fromLevel);
+        // The token is checked against the credential stored at set-up, never this shell's environment.
+        const token = await readTokenInput({ file: options.tokenFile, stdin: options.tokenStdin });
+        const { previous, operator: label } = await operator.resume({
+          token,
+          acknowledgement: options.ack,
+          fromLevel,
+          by: 'cli',
+        });
+        context.out(
+          `resumed by ${label}: halt level 0 (was ${previous.level}); recorded on the bus and in the journal`,
+        );
+      },
+    );
 
   program
     .command('status')

@@ -8,6 +8,7 @@ import { registerExplainCommand } from './explain.ts';
 import { registerHaltCommands } from './halt.ts';
 import { registerInitCommand } from './init.ts';
 import { registerLlmCommands } from './llm.ts';
+import { registerOperatorCommands } from './operator-credential.ts';
 import { registerOptimizeCommand } from './optimize.ts';
 import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
@@ -28,5 +29,6 @@ export const commands: RegisterCommand[] = [
   registerInitCommand,
   registerOptimizeCommand,
   registerHaltCommands,
+  registerOperatorCommands,
   registerWatchdogCommand,
 ];

@@ -47,4 +47,5 @@ export const mt5VenueConfig = defineVenueConfig({
   defaults: { feed: 'mt5', mode: 'market' },
   // The EA queues its commands in the database, so the watchdog needs no token of its own.
   secretEnv: (section) => ({ mt5Token: section.tokenEnv }),
+  sharedTokens: ['mt5Token'],
 });

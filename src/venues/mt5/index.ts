@@ -75,6 +75,7 @@ export const mt5Venue: VenueAdapter = {
           store: deps.store,
           token,
           logger: deps.logger,
+          ...(deps.authFailures === undefined ? {} : { authFailures: deps.authFailures }),
           heartbeatIntervalMs: config.broker.mt5.heartbeatIntervalMs,
           pollIntervalS: config.broker.mt5.pollIntervalS,
         }),

@@ -44,7 +44,8 @@ describe('MT5 EA bridge', () => {
       { msg_id: 'x', terminal_id: terminalId },
       { token: 'not-the-token' },
     );
-    expect(wrong).toEqual({ status: 401, raw: '', json: undefined });
+    // No proof either: an unauthenticated caller learns no MAC of ours.
+    expect(wrong).toEqual({ status: 401, raw: '', json: undefined, proven: false });
     const missing = await ea.post('/heartbeat', { msg_id: 'x', terminal_id: terminalId }, { token: null });
     expect(missing.status).toBe(401);
     const poll = await fetch(`${server.url}/mt5/v1/commands?terminal_id=x`);

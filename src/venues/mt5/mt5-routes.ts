@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Secret } from '../../config/index.ts';
 import type { Logger } from '../../logging/index.ts';
+import type { AuthFailureCounter } from '../venue-adapter.ts';
 import {
   ackSchema,
   applyAck,
@@ -43,16 +44,33 @@ export interface Mt5RoutesOptions {
   jsonBodyLimit?: number;
   /** Largest chart capture (default 2 MiB). */
   imageBodyLimit?: number;
+  /** The ingress's failure counter (kind `ea`); without it, failures are only logged. */
+  authFailures?: AuthFailureCounter;
 }
 
 const imageTypes = new Set(['image/png', 'image/gif', 'image/bmp']);
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+// A key of this process only: two MACs of equal length are compared, so neither the token's
+// length nor its content shows in the time taken.
+const comparisonKey = randomBytes(32);
+const mac = (value: string) => createHmac('sha256', comparisonKey).update(value, 'utf8').digest();
 
-/** Constant-time: both sides are hashed to equal length, so neither length nor content leaks. */
+/** Constant-time over MACs of equal length. */
 export function tokenMatches(expected: Secret, given: unknown): boolean {
   if (typeof given !== 'string' || given.length === 0) return false;
-  return timingSafeEqual(digest(expected.reveal()), digest(given));
+  return timingSafeEqual(mac(expected.reveal()), mac(given));
+}
+
+/** The header carrying the server's proof that it holds the EA's token. */
+export const proofHeader = 'x-signet-proof';
+
+/**
+ * The proof on every answer to an authenticated EA request: HMAC-SHA256 of the exact body bytes
+ * keyed with the shared token, in hex. The EA recomputes it and refuses commands without it,
+ * so whatever else listens on the port cannot make it trade.
+ */
+export function responseProof(token: Secret, body: Buffer | string): string {
+  return createHmac('sha256', token.reveal()).update(body).digest('hex');
 }
 
 function parseJson<Schema extends z.ZodType>(
@@ -91,11 +109,24 @@ export async function mt5Routes(app: FastifyInstance, options: Mt5RoutesOptions)
     done(null, body),
   );
 
+  const authenticated = new WeakSet<FastifyRequest>();
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!tokenMatches(options.token, request.headers['x-bridge-token'])) {
-      logger.warn({ ip: request.ip, url: request.url.split('?')[0] }, 'EA bridge: bad or missing token');
-      return reply.code(401).send();
+    // Authenticate first: the EA's valid token passes however many wrong ones came before it.
+    if (tokenMatches(options.token, request.headers['x-bridge-token'])) {
+      authenticated.add(request);
+      return;
     }
+    const wait = options.authFailures?.blockedFor('ea', request.ip) ?? 0;
+    if (wait > 0) return reply.code(429).header('retry-after', String(wait)).send();
+    options.authFailures?.fail('ea', request.ip);
+    logger.warn({ ip: request.ip, url: request.url.split('?')[0] }, 'EA bridge: bad or missing token');
+    return reply.code(401).send();
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!authenticated.has(request)) return payload;
+    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : '';
+    reply.header(proofHeader, responseProof(options.token, body));
+    return payload;
   });
 
   const jsonRoute = <Schema extends z.ZodType<{ msg_id: string; terminal_id: string }>>(

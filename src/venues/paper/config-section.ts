@@ -9,4 +9,5 @@ export const paperVenueConfig: VenueConfig<undefined> = {
   defaults: { feed: 'sim', mode: 'sim' },
   secretEnv: () => ({}),
   watchdogSecretEnv: {},
+  sharedTokens: [],
 };

@@ -1,0 +1,16 @@
+export {
+  CredentialError,
+  type CredentialRecord,
+  type CredentialStore,
+  checkOperatorCredentialAtStart,
+  credentialFileFor,
+  credentialLabelSchema,
+  hashOperatorToken,
+  readCredential,
+  rotateOperatorCredential,
+  type SetUpOutcome,
+  setUpOperatorCredential,
+  tokenMatchesRecord,
+  verifyOperatorToken,
+  writePrivateFile,
+} from './operator-credential.ts';
