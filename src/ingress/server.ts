@@ -102,6 +102,14 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
     if (reply.statusCode === 401) limiter.fail(request.ip);
   });
 
+  if (options.readOnly) {
+    const reason = options.readOnly;
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        return reply.code(503).send({ error: 'standby', message: reason });
+    });
+  }
+
   app.get('/health', async () => ({
     ok: true,
     operatorApi: disabled ? 'off' : 'on',
@@ -109,7 +117,7 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
   }));
 
   // Routes a venue needs on the brain's ingress (the MT5 EA's bridge), each under its prefix.
-  for (const venue of venues) {
+  for (const venue of options.readOnly ? [] : venues) {
     const routes = venue.ingressRoutes?.(config, { store: options.store, logger });
     if (routes) await app.register(async (scope) => routes.register(scope), { prefix: routes.prefix });
   }

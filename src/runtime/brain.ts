@@ -12,6 +12,7 @@ import { openStore, type Store } from '../store/index.ts';
 import { marketVenueKinds, venueFor, venues } from '../venues/index.ts';
 import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
 import { loadAgents } from './agent-runtime.ts';
+import { type Leadership, leadAccount, leaderAccountOf } from './leadership.ts';
 import { MarketSession, type MarketStatus } from './market-session.ts';
 import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
 import { type Pointers, pointersFor } from './where-to-look.ts';
@@ -42,6 +43,8 @@ export interface Brain {
   whereToLook(clientOrderId: string): Promise<Pointers>;
   /** Starts trading: one bar per `schedule.barIntervalMs` (sim), or the scheduled jobs (market). */
   run(onStatus: (status: BrainStatus) => void): void;
+  /** Resolves if this brain loses the account's leader lock (its connection died): it has stopped trading. */
+  lost: Promise<Error>;
   /** Stops everything this brain started. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -51,6 +54,41 @@ export interface BrainOptions {
   runId?: string;
   /** `--live` was given: required before a live (real money) broker account is used. */
   live?: boolean;
+  /** While another brain leads the account: told where the read-only console is; stops on request. */
+  standby?: { announce(text: string): void; stopRequested: Promise<void> };
+}
+
+/** The standby's console: the operator port + 1 (0 stays 0), read-only; none when that port is taken. */
+function standbyConsoleConfig(config: Config): Config {
+  const port = config.ingress.port === 0 ? 0 : config.ingress.port + 1;
+  return { ...config, ingress: { ...config.ingress, port } };
+}
+
+/**
+ * Leads the account, or stands by until the leader's lock is released: meanwhile only a read-only
+ * console runs (no session is opened: no cycles, orders or reconciliation writes). Null when the
+ * stop came while standing by.
+ */
+async function leadOrStandBy(
+  config: Config,
+  deps: { store: Store; bus: Bus; logger: Logger },
+  options: BrainOptions,
+): Promise<Leadership | null> {
+  const account = leaderAccountOf(config);
+  return leadAccount({
+    store: deps.store,
+    account,
+    logger: deps.logger,
+    stopRequested: options.standby?.stopRequested,
+    onStandby: async () => {
+      const readOnly = `standby: another brain leads ${account.venue} account ${account.accountId}; this one takes over when it stops`;
+      const standbyConsole = await startIngress({ ...deps, config: standbyConsoleConfig(config), readOnly });
+      options.standby?.announce(
+        `${readOnly}. Read-only console: ${standbyConsole.url ?? `none (${standbyConsole.describe()})`}`,
+      );
+      return () => standbyConsole.stop();
+    },
+  });
 }
 
 /** Which feed and broker each schedule mode can run with today (each venue says where it trades). */
@@ -76,7 +114,11 @@ function unsupported(config: Config): string | null {
  * the trading session (sim feed + paper broker, or a real venue: Alpaca, MT5), ingress,
  * heartbeats. Entry points only call this and `run`.
  */
-export async function startBrain(config: Config, logger: Logger, options: BrainOptions = {}): Promise<Brain> {
+export async function startBrain(
+  config: Config,
+  logger: Logger,
+  options: BrainOptions = {},
+): Promise<Brain | null> {
   const problem = unsupported(config);
   if (problem)
     throw new SignetError(problem, {
@@ -86,6 +128,20 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
     });
   const store = await openStore({ config, logger, applicationName: 'signet-brain' });
   const bus = new Bus({ store, logger, settings: config.bus });
+  let leadership: Leadership | null;
+  try {
+    leadership = await leadOrStandBy(config, { store, bus, logger }, options);
+  } catch (error) {
+    await bus.stop();
+    await store.close();
+    throw error;
+  }
+  if (leadership === null) {
+    await bus.stop();
+    await store.close();
+    return null;
+  }
+  const leader = leadership;
   let skills: SkillRegistry | undefined;
   let closeAgents: (() => void) | undefined;
   let ingress: Ingress | undefined;
@@ -158,7 +214,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
     const loadedSkills = skills;
     const startedIngress = ingress;
     const marketSession = market;
-    return {
+    const brain: Brain = {
       store,
       bus,
       router,
@@ -172,6 +228,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       decisions: () => agents.tally.counts(),
       ingress: startedIngress,
       watchdog,
+      lost: leader.lost,
       whereToLook: (clientOrderId) =>
         pointersFor(store, clientOrderId, {
           consoleUrl: startedIngress.url,
@@ -229,16 +286,32 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           })
           .catch(() => {});
         await bus.stop();
+        // Released last: the standby takes over from tables this brain has finished writing.
+        await leader.release();
         await store.close();
       },
     };
+    stopTradingWhenLost(brain, logger);
+    return brain;
   } catch (error) {
     await ingress?.stop().catch(() => {});
     await market?.stop().catch(() => {});
     if (closeAgents) closeAgents();
     else skills?.close();
     await bus.stop();
+    await leader.release();
     await store.close();
     throw error;
   }
+}
+
+/**
+ * A leader whose lock connection died may no longer be the only one: a standby can hold the lock
+ * a moment later. It stops at once (no next cycle, no next order) rather than trade beside it.
+ */
+function stopTradingWhenLost(brain: Brain, logger: Logger): void {
+  void brain.lost.then((error) => {
+    logger.error({ err: error.message }, 'leader lock lost: this brain stops trading');
+    return brain.stop().catch(() => {});
+  });
 }
