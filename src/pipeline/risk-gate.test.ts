@@ -5,7 +5,8 @@ function inputs(overrides: Partial<RiskInputs> = {}): RiskInputs {
   return {
     symbol: 'ORCL',
     proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 95, targetPrice: 110 },
-    quote: { last: 100, bid: null, ask: null },
+    quote: { last: 100, bid: null, ask: null, ageSeconds: 1 },
+    maxQuoteAgeSeconds: 60,
     equity: 100_000,
     cash: 100_000,
     dayStartEquity: 100_000,
@@ -157,11 +158,25 @@ describe('risk gate', () => {
         defaultRiskLimits,
       ).reasons.join(),
     ).toMatch(/ORCL lost 1\.5%/);
-    const far = evaluateRisk(inputs({ quote: { last: 80, bid: null, ask: null } }), defaultRiskLimits);
+    const far = evaluateRisk(
+      inputs({ quote: { last: 80, bid: null, ask: null, ageSeconds: 1 } }),
+      defaultRiskLimits,
+    );
     expect(far.reasons.join()).toMatch(/entry 100 is 25% from the fresh quote 80; the limit is 2%/);
-    const through = evaluateRisk(inputs({ quote: { last: 94, bid: null, ask: 94 } }), defaultRiskLimits);
+    const through = evaluateRisk(
+      inputs({ quote: { last: 94, bid: null, ask: 94, ageSeconds: 1 } }),
+      defaultRiskLimits,
+    );
     expect(through.reasons).toContain('the stop 95 is already through the fresh quote 94');
-    const unpriced = evaluateRisk(inputs({ quote: { last: 0, bid: null, ask: null } }), defaultRiskLimits);
+    const stale = evaluateRisk(
+      inputs({ quote: { last: 100, bid: null, ask: null, ageSeconds: 61 } }),
+      defaultRiskLimits,
+    );
+    expect(stale.reasons).toContain('the fresh quote is 61s old; the limit is 60s');
+    const unpriced = evaluateRisk(
+      inputs({ quote: { last: 0, bid: null, ask: null, ageSeconds: 1 } }),
+      defaultRiskLimits,
+    );
     expect(unpriced.verdict).toBe('veto');
     expect(unpriced.reasons.join()).toMatch(/quote or equity is not a usable number/);
   });
@@ -170,7 +185,7 @@ describe('risk gate', () => {
     // Entry 100 (1% under the ask of 101), stop 95: the distance from the ask (5.94%) is the wider one.
     const decision = evaluateRisk(
       inputs({
-        quote: { last: 100.5, bid: 100, ask: 101 },
+        quote: { last: 100.5, bid: 100, ask: 101, ageSeconds: 1 },
         proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 95, targetPrice: 110 },
       }),
       defaultRiskLimits,

@@ -61,6 +61,8 @@ export interface RiskQuote {
   last: number;
   bid: number | null;
   ask: number | null;
+  /** How old the quote is at signing time. */
+  ageSeconds: number;
 }
 
 export interface RiskInputs {
@@ -69,6 +71,8 @@ export interface RiskInputs {
   /** The model's numbers: checked against the quote; only its stop distance reaches the size. */
   proposal: RiskProposal;
   quote: RiskQuote;
+  /** The oldest quote the gate sizes with (pipeline.maxDataAgeSeconds). */
+  maxQuoteAgeSeconds: number;
   equity: number;
   cash: number;
   dayStartEquity: number;
@@ -151,7 +155,7 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
   const checks: RiskCheck[] = [];
   const check = (name: string, ok: boolean, value: number | string, limit: number | string, reason: string) =>
     checks.push({ name, ok, value, limit, reason });
-  const { proposal, equity, symbol } = inputs;
+  const { proposal, equity, symbol, quote } = inputs;
   const long = proposal.side === 'buy';
 
   const haltOk = inputs.haltLevel !== null && inputs.haltLevel < 2;
@@ -173,7 +177,14 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     `the proposal names ${proposal.symbol}, the candidate is ${symbol}`,
   );
 
-  const reference = referencePrice(inputs.quote, long);
+  check(
+    'quote_age',
+    Number.isFinite(quote.ageSeconds) && quote.ageSeconds <= inputs.maxQuoteAgeSeconds,
+    `${quote.ageSeconds}s`,
+    `≤ ${inputs.maxQuoteAgeSeconds}s`,
+    `the fresh quote is ${quote.ageSeconds}s old; the limit is ${inputs.maxQuoteAgeSeconds}s`,
+  );
+  const reference = referencePrice(quote, long);
   const valid =
     Number.isFinite(proposal.entryPrice) &&
     proposal.entryPrice > 0 &&
