@@ -6,7 +6,7 @@ import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
 import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
 import type { LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { startScheduler } from '../pipeline/index.ts';
+import { type ScheduledJob, startScheduler } from '../pipeline/index.ts';
 import type { SkillRegistry } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { marketVenueKinds, venueFor, venues } from '../venues/index.ts';
@@ -237,7 +237,10 @@ export async function startBrain(
       run(onStatus) {
         if (marketSession) {
           scheduler = startScheduler({
-            jobs: marketSession.jobs((status) => onStatus({ mode: 'market', status })),
+            jobs: whileLeading(
+              leader,
+              marketSession.jobs((status) => onStatus({ mode: 'market', status })),
+            ),
             timezone: config.schedule.timezone,
             db: store,
             logger,
@@ -249,8 +252,11 @@ export async function startBrain(
           if (stopped || session.finished) return;
           const started = Date.now();
           try {
-            const status = await session.step();
-            if (!stopped) onStatus({ mode: 'sim', status });
+            // Without the lock (its connection lost), the bar waits: no cycle, no order.
+            if (leader.held()) {
+              const status = await session.step();
+              if (!stopped) onStatus({ mode: 'sim', status });
+            }
           } catch (error) {
             logger.error({ err: (error as Error).message }, 'bar step failed; the next bar tries again');
           }
@@ -305,13 +311,24 @@ export async function startBrain(
   }
 }
 
+/** A market job runs only while the lock is held; a run without it is skipped, said in the log. */
+function whileLeading(leader: Leadership, jobs: ScheduledJob[]): ScheduledJob[] {
+  return jobs.map((job) => ({
+    ...job,
+    run: async (at: Date) => {
+      if (!leader.held()) throw new Error(`${job.name}: the leader lock is not held, skipped`);
+      return job.run(at);
+    },
+  }));
+}
+
 /**
- * A leader whose lock connection died may no longer be the only one: a standby can hold the lock
- * a moment later. It stops at once (no next cycle, no next order) rather than trade beside it.
+ * A leader deposed while it had lost its lock connection is no longer the only one: another brain
+ * leads now. It stops at once (no next cycle, no next order) rather than trade beside it.
  */
 function stopTradingWhenLost(brain: Brain, logger: Logger): void {
   void brain.lost.then((error) => {
-    logger.error({ err: error.message }, 'leader lock lost: this brain stops trading');
+    logger.error({ err: error.message }, 'deposed as leader: this brain stops trading');
     return brain.stop().catch(() => {});
   });
 }

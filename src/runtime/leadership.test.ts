@@ -57,24 +57,41 @@ describe('the leader lock', () => {
     await leading!.release();
   });
 
-  it('a leader whose lock connection is killed learns it lost the lock, and another brain can lead', async () => {
+  it('a leader whose lock connection is killed stops leading, regains the lock when free, and is deposed when another brain took it', async () => {
     const account = { venue: 'paper', accountId: `k-${Date.now()}` };
-    const leader = await leadAccount({ store: db.store, account, logger });
-    await db.store.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks
-        WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
-          AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
-      [leader!.key],
-    );
-    const lost = await Promise.race([
-      leader!.lost,
+    const killLockHolder = (key: string) =>
+      db.store.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+            AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+        [key],
+      );
+    const until = async (condition: () => boolean) => {
+      const deadline = Date.now() + 5_000;
+      while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      return condition();
+    };
+    const leader = (await leadAccount({ store: db.store, account, logger, pollMs: 300 }))!;
+    expect(leader.held()).toBe(true);
+    await killLockHolder(leader.key);
+    expect(await until(() => !leader.held())).toBe(true);
+    // Nobody else wants it: the leader takes it again on a new connection and goes on.
+    expect(await until(() => leader.held())).toBe(true);
+
+    // Killed again, with a standby asking every 20 ms: the standby leads, the old leader is deposed.
+    const standby = leadAccount({ store: db.store, account, logger, pollMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await killLockHolder(leader.key);
+    const next = (await standby)!;
+    expect(next.held()).toBe(true);
+    const deposed = await Promise.race([
+      leader.lost,
       new Promise<null>((resolve) => setTimeout(() => resolve(null), 5_000)),
     ]);
-    expect(lost).toBeInstanceOf(Error);
-    const next = await leadAccount({ store: db.store, account, logger, pollMs: 20 });
-    expect(next).not.toBeNull();
-    await next!.release();
-    await leader!.release();
+    expect(deposed).toBeInstanceOf(Error);
+    expect(leader.held()).toBe(false);
+    await next.release();
+    await leader.release();
   });
 
   it('the sim trades its one paper account; a market venue is keyed on its settings', () => {

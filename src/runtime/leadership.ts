@@ -48,7 +48,12 @@ export function leaderLockKey(account: LeaderAccount): string {
 
 export interface Leadership {
   readonly key: string;
-  /** Resolves when the lock's connection is lost: this brain may no longer be the leader. */
+  /**
+   * Whether this brain holds the lock now. False from the moment its lock connection is lost
+   * until it is taken again: no cycle and no order starts meanwhile.
+   */
+  held(): boolean;
+  /** Resolves when another brain took the lock after this one lost it: this brain must stop. */
   readonly lost: Promise<Error>;
   /** Gives the lock up (a clean stop); the standby takes over. Safe to call twice. */
   release(): Promise<void>;
@@ -74,27 +79,22 @@ async function tryLock(client: pg.Client, key: string): Promise<boolean> {
   return result.rows[0]?.locked === true;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Takes the account's lock, standing by while another brain holds it. Resolves with the
  * leadership once held, or null when the stop came first (the standby exits without leading).
+ * A leader whose lock connection is lost (a database restart, a network cut) stops leading at
+ * once and asks for the lock again on a new connection: regained, it goes on; found taken by
+ * another brain, it is deposed (`lost`).
  */
 export async function leadAccount(options: LeadOptions): Promise<Leadership | null> {
   const key = leaderLockKey(options.account);
-  const client = await options.store.connectClient();
-  let released = false;
-  let onLost: (error: Error) => void = () => {};
-  const lost = new Promise<Error>((resolve) => {
-    onLost = resolve;
-  });
-  // The lock lives on this connection: losing it is losing the lock.
-  client.on('error', (error) => onLost(error));
-  client.on('end', () => {
-    if (!released) onLost(new Error('the leader lock connection ended'));
-  });
-  const close = async () => {
-    released = true;
-    await client.end().catch(() => {});
-  };
+  const pollMs = options.pollMs ?? 500;
+  const where = { venue: options.account.venue, account: options.account.accountId };
+  let client = await options.store.connectClient();
+  // A connection error before the lock is held surfaces through the query that fails.
+  client.on('error', () => {});
   let stopping = false;
   void options.stopRequested?.then(() => {
     stopping = true;
@@ -104,30 +104,70 @@ export async function leadAccount(options: LeadOptions): Promise<Leadership | nu
     while (!(await tryLock(client, key))) {
       if (!undoStandby) {
         options.logger.warn(
-          { venue: options.account.venue, account: options.account.accountId },
+          where,
           'another brain leads this account: standing by until its lock is released',
         );
         undoStandby = (await options.onStandby?.()) ?? (async () => {});
       }
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+      await sleep(pollMs);
       if (stopping) {
         await undoStandby();
-        await close();
+        await client.end().catch(() => {});
         return null;
       }
     }
   } catch (error) {
     await undoStandby?.().catch(() => {});
-    await close();
+    await client.end().catch(() => {});
     throw error;
   }
   await undoStandby?.();
-  options.logger.info(
-    { venue: options.account.venue, account: options.account.accountId },
-    'leading this account',
-  );
+  options.logger.info(where, 'leading this account');
+
+  let held = true;
+  let released = false;
+  let depose: (error: Error) => void = () => {};
+  const lost = new Promise<Error>((resolve) => {
+    depose = resolve;
+  });
+  const regain = async (cause: string) => {
+    if (!held || released) return;
+    held = false;
+    options.logger.error(
+      { ...where, cause },
+      'leader lock connection lost: no new cycle or order until it is regained',
+    );
+    while (!released) {
+      await sleep(pollMs);
+      let next: pg.Client | undefined;
+      try {
+        next = await options.store.connectClient();
+        next.on('error', () => {});
+        if (await tryLock(next, key)) {
+          watch(next);
+          client = next;
+          held = true;
+          options.logger.warn(where, 'leader lock regained: trading goes on');
+          return;
+        }
+        await next.end().catch(() => {});
+        depose(new Error('another brain took the lock while this one had lost it'));
+        return;
+      } catch {
+        // The database is still out of reach: ask again.
+        await next?.end().catch(() => {});
+      }
+    }
+  };
+  // The lock lives on its connection: losing the connection is losing the lock.
+  const watch = (connection: pg.Client) => {
+    connection.on('error', (error) => void regain(error.message));
+    connection.on('end', () => void regain('the lock connection ended'));
+  };
+  watch(client);
   return {
     key,
+    held: () => held,
     lost,
     async release() {
       if (released) return;

@@ -97,7 +97,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       const lost = await Promise.race([stopRequested.then(() => null), brain.lost]);
       if (lost) {
         if (tty) process.stdout.write('\n');
-        context.out(`leader lock lost (${lost.message}): trading stopped; start again to stand by or lead.`);
+        context.out(`deposed as leader (${lost.message}): trading stopped; start again to stand by or lead.`);
         process.exitCode = 1;
         return;
       }
