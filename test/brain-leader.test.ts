@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 const operatorToken = 'leader-test-operator-token-0123456789abcdef';
 
-function folderFor(label: string): string {
+function folderFor(label: string, port = 0): string {
   const folder = walkableTempDir(path.join(tmpdir(), `signet-${label}-`));
   writeFileSync(
     path.join(folder, 'signet.yaml'),
@@ -31,7 +32,7 @@ function folderFor(label: string): string {
       `dataDir: ${path.join(folder, 'state')}`,
       'feed: { sim: { seed: 42, bars: 3000, symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO, FOXTROT] } }',
       'schedule: { barIntervalMs: 10 }',
-      'ingress: { port: 0 }',
+      `ingress: { port: ${port} }`,
       'watchdog: { autostart: never }',
       `paths: { contextDir: ${path.join(folder, 'context')} }`,
       '',
@@ -148,4 +149,40 @@ describe('one leading brain per account', () => {
       2,
     );
   }, 180_000);
+
+  it('a standby whose console port (ingress.port + 1) is taken runs without a console and says so', async () => {
+    // Two neighbouring free ports: the leader's, and the standby's, held by someone else.
+    const listen = (port: number) =>
+      new Promise<Server>((resolve, reject) => {
+        const server = createServer();
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    let squatter: Server | undefined;
+    let port = 0;
+    for (let attempt = 0; attempt < 20 && !squatter; attempt += 1) {
+      const probe = await listen(0);
+      port = (probe.address() as { port: number }).port;
+      await new Promise((resolve) => probe.close(resolve));
+      squatter = await listen(port + 1).catch(() => undefined);
+    }
+    expect(squatter).toBeDefined();
+    const folder = folderFor('leader-port', port);
+    const leader = startBrain(folder);
+    try {
+      await waitForLine(leader.child, 'Stop with Ctrl-C', 60_000);
+      const second = startBrain(folder);
+      await waitForLine(second.child, 'Read-only console:', 60_000);
+      expect(second.output()).toMatch(/Read-only console: none \(not started: .*\)/);
+      const stopped = exitOf(second.child);
+      second.child.kill('SIGINT');
+      expect(await stopped, second.output()).toBe('0/null');
+      expect(second.output()).toContain('stopped while standing by');
+    } finally {
+      const exited = exitOf(leader.child);
+      leader.child.kill('SIGINT');
+      await exited;
+      await new Promise((resolve) => squatter!.close(resolve));
+    }
+  }, 120_000);
 });
