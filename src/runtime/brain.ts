@@ -43,7 +43,7 @@ export interface Brain {
   whereToLook(clientOrderId: string): Promise<Pointers>;
   /** Starts trading: one bar per `schedule.barIntervalMs` (sim), or the scheduled jobs (market). */
   run(onStatus: (status: BrainStatus) => void): void;
-  /** Resolves if this brain loses the account's leader lock (its connection died): it has stopped trading. */
+  /** Resolves if this brain is deposed (another took the lock while its connection was lost): it has stopped. */
   lost: Promise<Error>;
   /** Stops everything this brain started. Safe to call twice. */
   stop(): Promise<void>;
