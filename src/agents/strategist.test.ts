@@ -96,6 +96,7 @@ describe('the fallback Strategist on real ORCL bars: a ratio of 1.5 stays 1.5 on
       expect(rewardToRisk(sent).ratio).toBeGreaterThanOrEqual(1.5);
       const risk = evaluateRisk(
         {
+          symbol: 'ORCL',
           proposal: {
             symbol: 'ORCL',
             side: 'buy',
@@ -103,10 +104,13 @@ describe('the fallback Strategist on real ORCL bars: a ratio of 1.5 stays 1.5 on
             stopPrice: sent.stop,
             targetPrice: sent.target,
           },
+          quote: { last: from2010.close[index]!, bid: null, ask: null, ageSeconds: 0 },
+          maxQuoteAgeSeconds: 60,
           equity: 100_000,
           cash: 100_000,
           dayStartEquity: 100_000,
           positions: [],
+          pendingEntries: [],
           symbolPnlToday: {},
           haltLevel: 0,
           riskMultiplier: 1,

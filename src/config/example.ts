@@ -52,6 +52,7 @@ risk:                     # enforced by code (the Risk Gate); sizing never comes
   maxRiskPerTradePct: 0.01  # loss at the stop, fraction of equity
   minStopDistancePct: 0.002
   maxStopDistancePct: 0.15
+  maxEntryFromQuotePct: 0.02  # the entry may be this far from the fresh quote, fraction
   maxCorrelation: 0.85
   correlationLookback: 60
 

@@ -79,6 +79,8 @@ export const riskSectionSchema = z
     maxRiskPerTradePct: z.number().gt(0).max(0.1).default(0.01),
     minStopDistancePct: z.number().min(0).max(0.5).default(0.002),
     maxStopDistancePct: z.number().gt(0).max(0.9).default(0.15),
+    /** How far a proposal's entry may be from the fresh quote (code check on every path). */
+    maxEntryFromQuotePct: z.number().gt(0).max(0.5).default(0.02),
     maxCorrelation: z.number().min(0).max(1).default(0.85),
     correlationLookback: z.number().int().min(5).max(1_000).default(60),
   })

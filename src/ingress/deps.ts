@@ -19,4 +19,9 @@ export interface IngressDeps {
   market?: MarketView;
   /** The brain's agent decisions since it started, by who actually decided (route/model, fallback, failure). */
   decisions?: () => DeciderCounts;
+  /**
+   * Why this ingress only reads (a standby brain): every request but GET and HEAD is refused with
+   * this reason, and the venues' routes (the EA's bridge) are not served: the EA talks to the leader.
+   */
+  readOnly?: string;
 }

@@ -94,6 +94,14 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
     for (const [name, value] of Object.entries(securityHeaders)) reply.header(name, value);
   });
 
+  if (options.readOnly) {
+    const reason = options.readOnly;
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        return reply.code(503).send({ error: 'standby', message: reason });
+    });
+  }
+
   app.get('/health', async () => ({
     ok: true,
     operatorApi: disabled ? 'off' : 'on',
@@ -101,7 +109,7 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
   }));
 
   // Routes a venue needs on the brain's ingress (the MT5 EA's bridge), each under its prefix.
-  for (const venue of venues) {
+  for (const venue of options.readOnly ? [] : venues) {
     const routes = venue.ingressRoutes?.(config, { store: options.store, logger, authFailures: limiter });
     if (routes) await app.register(async (scope) => routes.register(scope), { prefix: routes.prefix });
   }
@@ -247,7 +255,8 @@ export async function startIngress(options: IngressAppOptions): Promise<Ingress>
   } catch (error) {
     await app.close().catch(() => {});
     const message = (error as Error).message;
-    if (config.schedule.mode === 'market')
+    // A standby's read-only console is a convenience: its port being taken never stops it.
+    if (config.schedule.mode === 'market' && !options.readOnly)
       throw new IngressConfigError(
         `ingress cannot listen on ${section.host}:${section.port} (${message}); market mode does not start without it`,
         {

@@ -109,7 +109,8 @@ async function harness(
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
     transaction: (work) => db.store.transaction(work),
     broker,
-    brokerName: 'paper',
+    // Each harness is its own account: one test's working entries are not another's exposure.
+    brokerName: `paper-${journalRoot.slice(-6)}`,
     portfolio: async () => ({
       equity: broker.equity(),
       cash: broker.cash(),

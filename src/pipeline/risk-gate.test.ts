@@ -3,11 +3,15 @@ import { correlation, defaultRiskLimits, evaluateRisk, type RiskInputs } from '.
 
 function inputs(overrides: Partial<RiskInputs> = {}): RiskInputs {
   return {
+    symbol: 'ORCL',
     proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 95, targetPrice: 110 },
+    quote: { last: 100, bid: null, ask: null, ageSeconds: 1 },
+    maxQuoteAgeSeconds: 60,
     equity: 100_000,
     cash: 100_000,
     dayStartEquity: 100_000,
     positions: [],
+    pendingEntries: [],
     symbolPnlToday: {},
     haltLevel: 0,
     riskMultiplier: 1,
@@ -135,5 +139,88 @@ describe('risk gate', () => {
     );
     expect(correlation([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1);
     expect(correlation([1, 1, 1], [1, 2, 3])).toBe(0);
+  });
+
+  it("checks and sizes the candidate's order at the quote: another symbol, an entry far from the quote or a stop through it is a veto", () => {
+    const otherSymbol = evaluateRisk(
+      inputs({ proposal: { symbol: 'MSFT', side: 'buy', entryPrice: 100, stopPrice: 95, targetPrice: 110 } }),
+      defaultRiskLimits,
+    );
+    expect(otherSymbol.verdict).toBe('veto');
+    expect(otherSymbol.reasons).toContain('the proposal names MSFT, the candidate is ORCL');
+    // A losing day on the candidate is counted on the candidate, not on the symbol the model wrote.
+    expect(
+      evaluateRisk(
+        inputs({
+          symbolPnlToday: { ORCL: -1_500 },
+          proposal: { symbol: 'MSFT', side: 'buy', entryPrice: 100, stopPrice: 95, targetPrice: 110 },
+        }),
+        defaultRiskLimits,
+      ).reasons.join(),
+    ).toMatch(/ORCL lost 1\.5%/);
+    const far = evaluateRisk(
+      inputs({ quote: { last: 80, bid: null, ask: null, ageSeconds: 1 } }),
+      defaultRiskLimits,
+    );
+    expect(far.reasons.join()).toMatch(/entry 100 is 25% from the fresh quote 80; the limit is 2%/);
+    const through = evaluateRisk(
+      inputs({ quote: { last: 94, bid: null, ask: 94, ageSeconds: 1 } }),
+      defaultRiskLimits,
+    );
+    expect(through.reasons).toContain('the stop 95 is already through the fresh quote 94');
+    const stale = evaluateRisk(
+      inputs({ quote: { last: 100, bid: null, ask: null, ageSeconds: 61 } }),
+      defaultRiskLimits,
+    );
+    expect(stale.reasons).toContain('the fresh quote is 61s old; the limit is 60s');
+    const unpriced = evaluateRisk(
+      inputs({ quote: { last: 0, bid: null, ask: null, ageSeconds: 1 } }),
+      defaultRiskLimits,
+    );
+    expect(unpriced.verdict).toBe('veto');
+    expect(unpriced.reasons.join()).toMatch(/quote or equity is not a usable number/);
+  });
+
+  it('sizes at the ask, never at the model entry: only the stop distance comes from the model, and it is bounded', () => {
+    // Entry 100 (1% under the ask of 101), stop 95: the distance from the ask (5.94%) is the wider one.
+    const decision = evaluateRisk(
+      inputs({
+        quote: { last: 100.5, bid: 100, ask: 101, ageSeconds: 1 },
+        proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 95, targetPrice: 110 },
+      }),
+      defaultRiskLimits,
+    );
+    // Cap 10,000 / 101 = 99 shares (at the entry it would be 100); risk 1,000 / 6 = 166.
+    expect(decision).toMatchObject({ verdict: 'sign', qty: 99 });
+    // A huge stop distance is a veto, not a tiny size; a tiny one is a veto, not a huge size.
+    const huge = evaluateRisk(
+      inputs({ proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 40, targetPrice: 200 } }),
+      defaultRiskLimits,
+    );
+    expect(huge).toMatchObject({ verdict: 'veto', qty: 0 });
+    expect(huge.reasons.join()).toMatch(/stop distance 60% is outside 0\.2%\.\.15%/);
+    const tiny = evaluateRisk(
+      inputs({
+        proposal: { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 99.99, targetPrice: 100.5 },
+      }),
+      { ...defaultRiskLimits, maxPositionPct: 1 },
+    );
+    expect(tiny).toMatchObject({ verdict: 'veto', qty: 0 });
+    expect(tiny.reasons.join()).toMatch(/stop distance 0\.01% is outside/);
+  });
+
+  it('counts a working or unknown-outcome entry order as exposure: one position or pending entry per symbol', () => {
+    const pending = evaluateRisk(
+      inputs({ pendingEntries: [{ symbol: 'ORCL', qty: 30, price: 100 }] }),
+      defaultRiskLimits,
+    );
+    expect(pending.verdict).toBe('veto');
+    expect(pending.reasons.join()).toMatch(/an entry order for 30 ORCL is working or of unknown outcome/);
+    // Another symbol's pending entry takes gross exposure room: 95,000 pending of a 100% cap leaves 50 shares.
+    const room = evaluateRisk(
+      inputs({ pendingEntries: [{ symbol: 'YHOO', qty: 950, price: 100 }] }),
+      defaultRiskLimits,
+    );
+    expect(room).toMatchObject({ verdict: 'sign', qty: 50 });
   });
 });

@@ -20,6 +20,8 @@ export interface RiskLimits {
   /** Stop distance bounds, as fractions of the entry price. */
   minStopDistancePct: number;
   maxStopDistancePct: number;
+  /** How far the proposal's entry may be from the fresh quote, as a fraction of the quote. */
+  maxEntryFromQuotePct: number;
   /** Largest correlation of daily returns with any open position. */
   maxCorrelation: number;
   /** Returns compared for correlation. */
@@ -34,6 +36,7 @@ export const defaultRiskLimits: RiskLimits = {
   maxRiskPerTradePct: 0.01,
   minStopDistancePct: 0.002,
   maxStopDistancePct: 0.15,
+  maxEntryFromQuotePct: 0.02,
   maxCorrelation: 0.85,
   correlationLookback: 60,
 };
@@ -53,12 +56,29 @@ export interface RiskPosition {
   price: number;
 }
 
+/** The quote read again at signing time: the price the gate sizes with (never the model's entry). */
+export interface RiskQuote {
+  last: number;
+  bid: number | null;
+  ask: number | null;
+  /** How old the quote is at signing time. */
+  ageSeconds: number;
+}
+
 export interface RiskInputs {
+  /** The candidate the cycle screened: the order goes to this symbol, whatever the model wrote. */
+  symbol: string;
+  /** The model's numbers: checked against the quote; only its stop distance reaches the size. */
   proposal: RiskProposal;
+  quote: RiskQuote;
+  /** The oldest quote the gate sizes with (pipeline.maxDataAgeSeconds). */
+  maxQuoteAgeSeconds: number;
   equity: number;
   cash: number;
   dayStartEquity: number;
   positions: RiskPosition[];
+  /** Entry orders working or of unknown outcome (open, waiting, pending_submit): exposure too. */
+  pendingEntries: RiskPosition[];
   /** Realised + open P&L per symbol today (negative = loss). */
   symbolPnlToday: Record<string, number>;
   /** 0 none … 4 flatten; null when it could not be read (fails closed). */
@@ -125,11 +145,17 @@ export function correlation(a: readonly number[], b: readonly number[]): number 
 /** A fraction as a percent, with every digit that was compared (0.15 → "15%", 0.0021 → "0.21%"). */
 const pct = (value: number) => `${exact(value * 100)}%`;
 
+/** The price an order of this side meets now: the ask for a buy, the bid for a sell, else the last. */
+function referencePrice(quote: RiskQuote, long: boolean): number {
+  const side = long ? quote.ask : quote.bid;
+  return side !== null && Number.isFinite(side) && side > 0 ? side : quote.last;
+}
+
 export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecision {
   const checks: RiskCheck[] = [];
   const check = (name: string, ok: boolean, value: number | string, limit: number | string, reason: string) =>
     checks.push({ name, ok, value, limit, reason });
-  const { proposal, equity } = inputs;
+  const { proposal, equity, symbol, quote } = inputs;
   const long = proposal.side === 'buy';
 
   const haltOk = inputs.haltLevel !== null && inputs.haltLevel < 2;
@@ -142,19 +168,39 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
       ? 'halt state unreadable: no new entries'
       : `halt level ${inputs.haltLevel} allows ${haltOk ? 'new entries' : 'no new entries'}`,
   );
+  // The order goes to the candidate: a proposal written for another symbol is not this trade.
+  check(
+    'symbol',
+    proposal.symbol === symbol,
+    proposal.symbol,
+    symbol,
+    `the proposal names ${proposal.symbol}, the candidate is ${symbol}`,
+  );
 
+  check(
+    'quote_age',
+    Number.isFinite(quote.ageSeconds) && quote.ageSeconds <= inputs.maxQuoteAgeSeconds,
+    `${quote.ageSeconds}s`,
+    `≤ ${inputs.maxQuoteAgeSeconds}s`,
+    `the fresh quote is ${quote.ageSeconds}s old; the limit is ${inputs.maxQuoteAgeSeconds}s`,
+  );
+  const reference = referencePrice(quote, long);
   const valid =
     Number.isFinite(proposal.entryPrice) &&
     proposal.entryPrice > 0 &&
     Number.isFinite(proposal.stopPrice) &&
+    proposal.stopPrice > 0 &&
     Number.isFinite(proposal.targetPrice) &&
+    Number.isFinite(reference) &&
+    reference > 0 &&
+    Number.isFinite(equity) &&
     equity > 0;
   check(
     'inputs',
     valid,
     valid ? 'finite' : 'invalid',
     'finite, positive',
-    'entry, stop, target or equity is not a usable number',
+    'entry, stop, target, quote or equity is not a usable number',
   );
   if (!valid) return finish(checks, 0);
 
@@ -178,6 +224,22 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     long ? `> entry ${proposal.entryPrice}` : `< entry ${proposal.entryPrice}`,
     'target is on the wrong side of the entry',
   );
+  // The model's entry and stop against the market now, by code, whoever signed besides.
+  const entryFromQuote = Math.abs(proposal.entryPrice - reference) / reference;
+  check(
+    'entry_vs_quote',
+    entryFromQuote <= limits.maxEntryFromQuotePct,
+    pct(entryFromQuote),
+    `≤ ${pct(limits.maxEntryFromQuotePct)}`,
+    `entry ${proposal.entryPrice} is ${pct(entryFromQuote)} from the fresh quote ${reference}; the limit is ${pct(limits.maxEntryFromQuotePct)}`,
+  );
+  check(
+    'stop_vs_quote',
+    long ? proposal.stopPrice < reference : proposal.stopPrice > reference,
+    proposal.stopPrice,
+    long ? `< quote ${reference}` : `> quote ${reference}`,
+    `the stop ${proposal.stopPrice} is already through the fresh quote ${reference}`,
+  );
   const { reward, risk, ratio } = rewardToRisk({
     entry: proposal.entryPrice,
     stop: proposal.stopPrice,
@@ -190,7 +252,11 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     `≥ ${inputs.minRewardToRisk}`,
     `reward:risk ${exact(reward)} / ${exact(risk)} = ${exact(ratio)} is below ${inputs.minRewardToRisk}`,
   );
-  const stopDistance = Math.abs(proposal.entryPrice - proposal.stopPrice) / proposal.entryPrice;
+  // The stop's distance from where the order can fill: the model's entry or the quote, the wider.
+  const stopDistance = Math.max(
+    Math.abs(proposal.entryPrice - proposal.stopPrice) / proposal.entryPrice,
+    Math.abs(reference - proposal.stopPrice) / reference,
+  );
   check(
     'stop_distance',
     stopDistance >= limits.minStopDistancePct && stopDistance <= limits.maxStopDistancePct,
@@ -207,29 +273,38 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     `< ${pct(limits.maxDailyLossPct)}`,
     `down ${pct(dailyLoss)} today; the limit is ${pct(limits.maxDailyLossPct)}`,
   );
-  const symbolLoss = Math.max(0, -(inputs.symbolPnlToday[proposal.symbol] ?? 0)) / equity;
+  const symbolLoss = Math.max(0, -(inputs.symbolPnlToday[symbol] ?? 0)) / equity;
   check(
     'symbol_daily_loss',
     symbolLoss < limits.maxSymbolDailyLossPct,
     pct(symbolLoss),
     `< ${pct(limits.maxSymbolDailyLossPct)}`,
-    `${proposal.symbol} lost ${pct(symbolLoss)} of equity today`,
+    `${symbol} lost ${pct(symbolLoss)} of equity today`,
   );
 
-  const held = inputs.positions.find((position) => position.symbol === proposal.symbol && position.qty !== 0);
+  const held = inputs.positions.find((position) => position.symbol === symbol && position.qty !== 0);
   check(
     'no_open_position',
     held === undefined,
     held ? held.qty : 0,
     0,
-    `already holding ${held?.qty ?? 0} ${proposal.symbol}: one position per symbol`,
+    `already holding ${held?.qty ?? 0} ${symbol}: one position per symbol`,
+  );
+  // An entry still working, or sent without a known answer, may fill at any moment: it counts.
+  const pending = inputs.pendingEntries.filter((entry) => entry.symbol === symbol);
+  check(
+    'no_pending_entry',
+    pending.length === 0,
+    pending.reduce((sum, entry) => sum + entry.qty, 0),
+    0,
+    `an entry order for ${pending.reduce((sum, entry) => sum + entry.qty, 0)} ${symbol} is working or of unknown outcome: one position or pending entry per symbol`,
   );
 
-  const candidateReturns = returns(inputs.closes[proposal.symbol] ?? [], limits.correlationLookback);
+  const candidateReturns = returns(inputs.closes[symbol] ?? [], limits.correlationLookback);
   let worst = 0;
   let worstSymbol = '';
-  for (const position of inputs.positions) {
-    if (position.symbol === proposal.symbol || position.qty === 0) continue;
+  for (const position of [...inputs.positions, ...inputs.pendingEntries]) {
+    if (position.symbol === symbol || position.qty === 0) continue;
     const value = correlation(
       candidateReturns,
       returns(inputs.closes[position.symbol] ?? [], limits.correlationLookback),
@@ -247,15 +322,26 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     `returns correlate ${exact(worst)} with the open ${worstSymbol} position (the limit is ${limits.maxCorrelation})`,
   );
 
-  // Sizing: the smallest of risk at the stop, the position cap, gross exposure room and cash.
+  // Sizing: the smallest of risk at the stop, the position cap, gross exposure room and cash, all
+  // at the quote. The one model number is the stop distance, held inside the configured bounds.
   const multiplier = Math.min(1, Math.max(0, inputs.riskMultiplier));
-  const perShareRisk = Math.abs(proposal.entryPrice - proposal.stopPrice);
-  const byRisk = (equity * limits.maxRiskPerTradePct * multiplier) / perShareRisk;
-  const byPosition = (equity * limits.maxPositionPct) / proposal.entryPrice;
-  const gross = inputs.positions.reduce((sum, position) => sum + Math.abs(position.qty * position.price), 0);
-  const byExposure = Math.max(0, equity * limits.maxGrossExposurePct - gross) / proposal.entryPrice;
+  const boundedDistance = Math.min(
+    limits.maxStopDistancePct,
+    Math.max(limits.minStopDistancePct, stopDistance),
+  );
+  const perShareRisk = reference * boundedDistance;
+  const byRisk =
+    perShareRisk > 0
+      ? (equity * limits.maxRiskPerTradePct * multiplier) / perShareRisk
+      : Number.POSITIVE_INFINITY;
+  const byPosition = (equity * limits.maxPositionPct) / reference;
+  const gross = [...inputs.positions, ...inputs.pendingEntries].reduce(
+    (sum, position) => sum + Math.abs(position.qty * position.price),
+    0,
+  );
+  const byExposure = Math.max(0, equity * limits.maxGrossExposurePct - gross) / reference;
   const byCash = long
-    ? Math.max(0, inputs.cash) / (proposal.entryPrice * (1 + inputs.commissionRate))
+    ? Math.max(0, inputs.cash) / (reference * (1 + inputs.commissionRate))
     : Number.POSITIVE_INFINITY;
   const qty = Math.max(0, Math.floor(Math.min(byRisk, byPosition, byExposure, byCash)));
   const binding = [

@@ -1,8 +1,35 @@
 import { runDoubleChecker, runFactChecker, type Stance, type TradeProposal } from '../agents/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
-import { evaluateRisk, type RiskDecision } from './risk-gate.ts';
+import { evaluateRisk, type RiskDecision, type RiskPosition } from './risk-gate.ts';
 import { agentSignature, type SignerResult } from './signatures.ts';
+import { pipelineSql } from './sql.ts';
+
+/**
+ * The account's entry orders that may still fill (working, waiting, or sent without a known
+ * answer), priced at their limit or stop, else at the symbol's last close. A read that fails
+ * fails the candidate: exposure that cannot be counted is not assumed to be none.
+ */
+export async function pendingEntriesOf(
+  deps: Pick<CycleDeps, 'transaction' | 'brokerName'>,
+  universe: ReadonlyMap<string, BarSeries>,
+): Promise<RiskPosition[]> {
+  const rows = await deps.transaction((tx) =>
+    tx.query<{ symbol: string; qty: string | number; price: string | number | null }>(
+      pipelineSql.pendingEntries(),
+      [deps.brokerName],
+    ),
+  );
+  return rows.rows.map((row) => {
+    const series = universe.get(row.symbol);
+    const lastClose = series && series.length > 0 ? series.close[series.length - 1]! : 0;
+    return {
+      symbol: row.symbol,
+      qty: Number(row.qty),
+      price: row.price === null ? lastClose : Number(row.price),
+    };
+  });
+}
 
 /**
  * The three signatures of a proposal, asked in parallel: the Risk Gate (code: sizing, halt,
@@ -19,16 +46,26 @@ export async function collectSignatures(
 ) {
   const { runtime, settings } = deps;
   const at = () => new Date(deps.clock.now()).toISOString();
+  const quote = deps.freshQuote(series.symbol);
   const riskWork = (async (): Promise<{ result: SignerResult; risk: RiskDecision }> => {
-    const [portfolio, haltLevel] = await Promise.all([deps.portfolio(), deps.haltLevel().catch(() => null)]);
+    const [portfolio, haltLevel, freshQuote, pendingEntries] = await Promise.all([
+      deps.portfolio(),
+      deps.haltLevel().catch(() => null),
+      quote,
+      pendingEntriesOf(deps, universe),
+    ]);
     // Closes of the candidate and of every open position, for the correlation check.
     const closes: Record<string, number[]> = {};
-    for (const symbol of [series.symbol, ...portfolio.positions.map((position) => position.symbol)]) {
+    const held = [...portfolio.positions, ...pendingEntries].map((position) => position.symbol);
+    for (const symbol of [series.symbol, ...held]) {
       const other = symbol === series.symbol ? series : universe.get(symbol);
       if (other) closes[symbol] = Array.from(other.close.subarray(0, other.length));
     }
+    // The gate checks and sizes the candidate's order at the fresh quote on the broker's account:
+    // of the model's proposal only the side, and the entry, stop and target it checks.
     const risk = evaluateRisk(
       {
+        symbol: series.symbol,
         proposal: {
           symbol: proposal.symbol,
           side: proposal.side,
@@ -36,10 +73,18 @@ export async function collectSignatures(
           stopPrice: proposal.stopPrice,
           targetPrice: proposal.targetPrice,
         },
+        quote: {
+          last: freshQuote.last,
+          bid: freshQuote.bid,
+          ask: freshQuote.ask,
+          ageSeconds: Math.max(0, (deps.clock.now() - Date.parse(freshQuote.t)) / 1000),
+        },
+        maxQuoteAgeSeconds: settings.maxDataAgeSeconds,
         equity: portfolio.equity,
         cash: portfolio.cash,
         dayStartEquity: portfolio.dayStartEquity,
         positions: portfolio.positions,
+        pendingEntries,
         symbolPnlToday: portfolio.symbolPnlToday,
         haltLevel,
         riskMultiplier: stance.riskMultiplier,
@@ -58,7 +103,6 @@ export async function collectSignatures(
       risk,
     };
   })();
-  const quote = deps.freshQuote(series.symbol);
   const factWork = agentSignature(
     'fact-checker',
     quote.then((freshQuote) =>

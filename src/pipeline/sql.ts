@@ -6,6 +6,10 @@ export const pipelineSql = {
     'SELECT client_order_id, status, cycle_id, symbol FROM orders WHERE client_order_id = $1',
   pendingIntents: () => `SELECT client_order_id, symbol, cycle_id, message_id FROM orders
     WHERE broker = $1 AND status = 'pending_submit' AND leg = 'entry' ORDER BY id`,
+  /** Entry orders that may still fill: working, waiting, or sent without a known answer. */
+  pendingEntries: () => `SELECT symbol, qty - filled_qty AS qty, COALESCE(limit_price, stop_price) AS price
+    FROM orders WHERE broker = $1 AND leg = 'entry' AND status IN ('pending_submit', 'open', 'waiting')
+    ORDER BY id`,
   /** Decided entries whose journal entry was never written (the brain stopped in between). */
   entriesWithoutJournal:
     () => `SELECT o.client_order_id, o.cycle_id, o.symbol, o.status, o.reject_reason FROM orders o

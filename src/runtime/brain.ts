@@ -7,7 +7,7 @@ import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
 import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
 import type { LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { startScheduler } from '../pipeline/index.ts';
+import { type ScheduledJob, startScheduler } from '../pipeline/index.ts';
 import type { SkillRegistry } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { marketVenueKinds, venueFor, venues } from '../venues/index.ts';
@@ -15,6 +15,7 @@ import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
 import { loadAgents } from './agent-runtime.ts';
 import { type DatabaseStatus, stepThroughOutages } from './database-wait.ts';
 import { type DatabaseWatch, databaseWatch } from './database-watch.ts';
+import { type Leadership, leadAccount, leaderAccountOf } from './leadership.ts';
 import { MarketSession, type MarketStatus } from './market-session.ts';
 import { type ResumeReport, type SessionStatus, SimSession } from './sim-session.ts';
 import { type Pointers, pointersFor } from './where-to-look.ts';
@@ -49,6 +50,8 @@ export interface Brain {
   whereToLook(clientOrderId: string): Promise<Pointers>;
   /** Starts trading: one bar per `schedule.barIntervalMs` (sim), or the scheduled jobs (market). */
   run(onStatus: (status: BrainStatus) => void): void;
+  /** Resolves if this brain is deposed (another took the lock while its connection was lost): it has stopped. */
+  lost: Promise<Error>;
   /** Stops everything this brain started. Safe to call twice. */
   stop(): Promise<void>;
   /** Rejects when the brain cannot go on (an embedded database folder it cannot recover); never resolves. */
@@ -60,6 +63,41 @@ export interface BrainOptions {
   runId?: string;
   /** `--live` was given: required before a live (real money) broker account is used. */
   live?: boolean;
+  /** While another brain leads the account: told where the read-only console is; stops on request. */
+  standby?: { announce(text: string): void; stopRequested: Promise<void> };
+}
+
+/** The standby's console: the operator port + 1 (0 stays 0), read-only; none when that port is taken. */
+function standbyConsoleConfig(config: Config): Config {
+  const port = config.ingress.port === 0 ? 0 : config.ingress.port + 1;
+  return { ...config, ingress: { ...config.ingress, port } };
+}
+
+/**
+ * Leads the account, or stands by until the leader's lock is released: meanwhile only a read-only
+ * console runs (no session is opened: no cycles, orders or reconciliation writes). Null when the
+ * stop came while standing by.
+ */
+async function leadOrStandBy(
+  config: Config,
+  deps: { store: Store; bus: Bus; logger: Logger },
+  options: BrainOptions,
+): Promise<Leadership | null> {
+  const account = leaderAccountOf(config);
+  return leadAccount({
+    store: deps.store,
+    account,
+    logger: deps.logger,
+    stopRequested: options.standby?.stopRequested,
+    onStandby: async () => {
+      const readOnly = `standby: another brain leads ${account.venue} account ${account.accountId}; this one takes over when it stops`;
+      const standbyConsole = await startIngress({ ...deps, config: standbyConsoleConfig(config), readOnly });
+      options.standby?.announce(
+        `${readOnly}. Read-only console: ${standbyConsole.url ?? `none (${standbyConsole.describe()})`}`,
+      );
+      return () => standbyConsole.stop();
+    },
+  });
 }
 
 /** Which feed and broker each schedule mode can run with today (each venue says where it trades). */
@@ -85,7 +123,11 @@ function unsupported(config: Config): string | null {
  * the trading session (sim feed + paper broker, or a real venue: Alpaca, MT5), ingress,
  * heartbeats. Entry points only call this and `run`.
  */
-export async function startBrain(config: Config, logger: Logger, options: BrainOptions = {}): Promise<Brain> {
+export async function startBrain(
+  config: Config,
+  logger: Logger,
+  options: BrainOptions = {},
+): Promise<Brain | null> {
   const problem = unsupported(config);
   if (problem)
     throw new SignetError(problem, {
@@ -108,6 +150,20 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
     throw error;
   });
   const bus = new Bus({ store, logger, settings: config.bus });
+  let leadership: Leadership | null;
+  try {
+    leadership = await leadOrStandBy(config, { store, bus, logger }, options);
+  } catch (error) {
+    await bus.stop();
+    await store.close();
+    throw error;
+  }
+  if (leadership === null) {
+    await bus.stop();
+    await store.close();
+    return null;
+  }
+  const leader = leadership;
   let skills: SkillRegistry | undefined;
   let closeAgents: (() => void) | undefined;
   let ingress: Ingress | undefined;
@@ -181,7 +237,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
     const loadedSkills = skills;
     const startedIngress = ingress;
     const marketSession = market;
-    return {
+    const brain: Brain = {
       store,
       bus,
       router,
@@ -196,6 +252,7 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
       ingress: startedIngress,
       watchdog,
       fatal: watch.fatal,
+      lost: leader.lost,
       whereToLook: (clientOrderId) =>
         pointersFor(store, clientOrderId, {
           consoleUrl: startedIngress.url,
@@ -208,7 +265,10 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
         });
         if (marketSession) {
           scheduler = startScheduler({
-            jobs: marketSession.jobs((status) => onStatus({ mode: 'market', status })),
+            jobs: whileLeading(
+              leader,
+              marketSession.jobs((status) => onStatus({ mode: 'market', status })),
+            ),
             timezone: config.schedule.timezone,
             db: store,
             logger,
@@ -224,13 +284,16 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           if (stopped || (session.finished && !session.barInProgress)) return;
           const started = Date.now();
           try {
-            // The clock waits for the database: the same bar is tried until it is done or the run stops.
-            const status = await stepThroughOutages(outageDeps, {
-              bar: () => session.cursor + (session.barInProgress ? 0 : 1),
-              step: () => session.step(),
-              recover: () => session.recoverBar(),
-            });
-            if (status && !stopped) onStatus({ mode: 'sim', status });
+            // Without the lock (its connection lost), the bar waits: no cycle, no order.
+            if (leader.held()) {
+              // The clock waits for the database: the same bar is tried until it is done or the run stops.
+              const status = await stepThroughOutages(outageDeps, {
+                bar: () => session.cursor + (session.barInProgress ? 0 : 1),
+                step: () => session.step(),
+                recover: () => session.recoverBar(),
+              });
+              if (status && !stopped) onStatus({ mode: 'sim', status });
+            }
           } catch (error) {
             session.abandonBar();
             logger.error(
@@ -271,9 +334,13 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
           })
           .catch(() => {});
         await bus.stop();
+        // Released last: the standby takes over from tables this brain has finished writing.
+        await leader.release();
         await store.close();
       },
     };
+    stopTradingWhenLost(brain, logger);
+    return brain;
   } catch (error) {
     watch.stop();
     await ingress?.stop().catch(() => {});
@@ -281,7 +348,30 @@ export async function startBrain(config: Config, logger: Logger, options: BrainO
     if (closeAgents) closeAgents();
     else skills?.close();
     await bus.stop();
+    await leader.release();
     await store.close();
     throw error;
   }
+}
+
+/** A market job runs only while the lock is held; a run without it is skipped, said in the log. */
+function whileLeading(leader: Leadership, jobs: ScheduledJob[]): ScheduledJob[] {
+  return jobs.map((job) => ({
+    ...job,
+    run: async (at: Date) => {
+      if (!leader.held()) throw new Error(`${job.name}: the leader lock is not held, skipped`);
+      return job.run(at);
+    },
+  }));
+}
+
+/**
+ * A leader deposed while it had lost its lock connection is no longer the only one: another brain
+ * leads now. It stops at once (no next cycle, no next order) rather than trade beside it.
+ */
+function stopTradingWhenLost(brain: Brain, logger: Logger): void {
+  void brain.lost.then((error) => {
+    logger.error({ err: error.message }, 'deposed as leader: this brain stops trading');
+    return brain.stop().catch(() => {});
+  });
 }

@@ -46,7 +46,16 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       });
       const config = context.config();
       const logger = context.logger();
-      const brain = await startBrain(config, logger, { runId: options.runId, live: options.live === true });
+      const brain = await startBrain(config, logger, {
+        runId: options.runId,
+        live: options.live === true,
+        // Another brain leads this account: say so, and wait (Ctrl-C stops the wait).
+        standby: { announce: (text) => context.out(text), stopRequested },
+      });
+      if (brain === null) {
+        context.out('stopped while standing by (never led the account).');
+        return;
+      }
       context.onClose(() => brain.stop());
       context.out('Signet is running.');
       context.out(`  run      : ${brain.startup}`);
@@ -98,8 +107,18 @@ export function registerStartCommand(program: Command, context: CliContext): voi
           () => {},
         );
       });
-      // An embedded database folder the brain cannot recover ends the run with its fix.
-      await Promise.race([stopRequested, brain.fatal]);
+      const lost = await Promise.race([
+        stopRequested.then(() => null),
+        brain.lost,
+        // An embedded database folder the brain cannot recover ends the run with its fix.
+        brain.fatal,
+      ]);
+      if (lost) {
+        if (tty) process.stdout.write('\n');
+        context.out(`deposed as leader (${lost.message}): trading stopped; start again to stand by or lead.`);
+        process.exitCode = 1;
+        return;
+      }
       if (tty) process.stdout.write('\n');
       context.out('stopping…');
     });
