@@ -9,6 +9,7 @@ import { type Broker, type OrderRequest, PaperBroker } from '../broker/index.ts'
 import { Bus } from '../bus/index.ts';
 import { llmSectionSchema } from '../config/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
+import { markOrder } from '../ledger/index.ts';
 import { LlmRouter, type RouteRequest } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../market/index.ts';
@@ -238,7 +239,12 @@ describe('the Risk Gate on our numbers, with a model that signs everything', () 
       );
     expect(paper.positions()).toEqual([]);
     // Once the first intents are known never to have reached the broker, the symbols are free again.
-    await db.store.query("UPDATE orders SET status = 'not_sent' WHERE broker = $1", [deps.brokerName]);
+    const intents = await db.store.query<{ client_order_id: string }>(
+      'SELECT client_order_id FROM orders WHERE broker = $1',
+      [deps.brokerName],
+    );
+    for (const row of intents.rows)
+      await markOrder(db.store, row.client_order_id, 'not_sent', 'never reached the broker');
     const third = await runDecisionCycle(deps, 'cy-unknown-3', universe);
     expect(third.candidates.map((candidate) => candidate.outcome)).toEqual(['executed', 'executed']);
     // A working (open) limit entry blocks the next cycle the same way.

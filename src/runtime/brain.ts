@@ -284,16 +284,19 @@ export async function startBrain(
           if (stopped || (session.finished && !session.barInProgress)) return;
           const started = Date.now();
           try {
-            // Without the lock (its connection lost), the bar waits: no cycle, no order.
-            if (leader.held()) {
-              // The clock waits for the database: the same bar is tried until it is done or the run stops.
-              const status = await stepThroughOutages(outageDeps, {
-                bar: () => session.cursor + (session.barInProgress ? 0 : 1),
-                step: () => session.step(),
-                recover: () => session.recoverBar(),
-              });
-              if (status && !stopped) onStatus({ mode: 'sim', status });
-            }
+            // The clock waits for the database, and for the leader lock (lost with the database's
+            // connections): the same bar is tried until it is done or the run stops. Without the
+            // lock no cycle and no order runs; an outage meanwhile is lived (latched, journaled) as any.
+            const status = await stepThroughOutages(outageDeps, {
+              bar: () => session.cursor + (session.barInProgress ? 0 : 1),
+              step: () => {
+                if (!leader.held()) throw new Error('the leader lock is not held: the bar waits for it');
+                return session.step();
+              },
+              recover: () => session.recoverBar(),
+              ready: () => leader.held(),
+            });
+            if (status && !stopped) onStatus({ mode: 'sim', status });
           } catch (error) {
             session.abandonBar();
             logger.error(

@@ -171,8 +171,14 @@ export async function stepThroughOutages<T>(
     step(): Promise<T>;
     /** Runs once the database answers again, before the bar is tried again. */
     recover(): Promise<unknown>;
+    /**
+     * Whether the bar may be tried again besides the database answering (the leader lock, lost
+     * with the database's connections, regained); while false, the wait goes on. Default: yes.
+     */
+    ready?(): boolean;
   },
 ): Promise<T | undefined> {
+  const ready = () => work.ready?.() ?? true;
   let outage: Outage | undefined;
   while (true) {
     try {
@@ -181,7 +187,7 @@ export async function stepThroughOutages<T>(
       if (outage) await outage.ended('recovered');
       return value;
     } catch (error) {
-      const storage = isStorageFailure(error) || !(await databaseAnswers(deps.store));
+      const storage = isStorageFailure(error) || !ready() || !(await databaseAnswers(deps.store));
       if (!storage) {
         if (outage) await outage.ended('recovered, then the bar failed for another reason');
         throw error;
@@ -192,7 +198,7 @@ export async function stepThroughOutages<T>(
       // Wait until the database answers before the bar is tried again; a stop ends the wait.
       while (!deps.stopped()) {
         await deps.sleep(backoffMs(outage.attempts));
-        if (deps.stopped() || (await databaseAnswers(deps.store))) break;
+        if (deps.stopped() || ((await databaseAnswers(deps.store)) && ready())) break;
         await outage.failed(new Error('the database does not answer'));
       }
       if (deps.stopped()) return undefined;
