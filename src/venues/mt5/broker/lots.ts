@@ -4,6 +4,8 @@ export interface SymbolSpec {
   volumeMin: number;
   volumeStep: number;
   volumeMax: number | null;
+  /** SYMBOL_DIGITS: the price grid (null: not reported; see price-grid.ts). */
+  digits?: number | null;
 }
 
 /**

@@ -109,6 +109,7 @@ export const mt5Sql = {
   entryOfPosition: () =>
     `SELECT client_order_id FROM orders WHERE broker = $2 AND broker_order_id = $1 AND leg = 'entry' LIMIT 1`,
   fillSeen: () => `SELECT 1 FROM fills WHERE broker = $1 AND broker_fill_id = $2`,
+  digits: () => `SELECT digits FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
   contractSize: () => `SELECT contract_size FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
   upsertSymbol: () =>
     `INSERT INTO mt5_symbols (terminal_id, symbol, digits, contract_size, volume_min, volume_step, volume_max)
@@ -117,7 +118,7 @@ export const mt5Sql = {
        volume_min = EXCLUDED.volume_min, volume_step = EXCLUDED.volume_step, volume_max = EXCLUDED.volume_max,
        updated_at = now()`,
   symbolSpec: () =>
-    `SELECT contract_size, volume_min, volume_step, volume_max FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
+    `SELECT contract_size, volume_min, volume_step, volume_max, digits FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
   /** Terminals whose EA has beaten, newest first (heartbeat names are mt5:<terminal_id>). */
   terminalsHeard: () =>
     `SELECT substr(name, 5) AS terminal_id,
