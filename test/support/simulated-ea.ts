@@ -60,6 +60,8 @@ export class SimulatedEa {
    * would refuse throws, so no test passes with an order a broker would reject.
    */
   strict = true;
+  /** The EA_VERSION posted in each heartbeat: SignetBridge as shipped. */
+  eaVersion = '1.2.0';
   /** Last quotes (from the last bar posted) and position sides (from the last report). */
   readonly quotes: Record<string, Quote> = {};
   readonly positionSides = new Map<number, 'buy' | 'sell'>();
@@ -102,7 +104,7 @@ export class SimulatedEa {
       {
         msg_id: msgId,
         terminal_id: this.terminalId,
-        ea_version: '1.1.0',
+        ea_version: this.eaVersion,
         build: 4620,
         account: {
           login: 51234567,

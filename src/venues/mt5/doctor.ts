@@ -1,6 +1,7 @@
 import { heartbeatStaleAfterMs } from '../../heartbeats/index.ts';
 import { type CheckResult, type DoctorCheck, type DoctorContext, failure } from '../doctor-check.ts';
 import { createMt5Broker } from './broker/index.ts';
+import { eaIsOutdated, outdatedEaAdvice } from './ea-version.ts';
 import { openMt5Feed } from './open-feed.ts';
 
 /** ACCOUNT_TRADE_MODE names; a real account takes entries only after `signet start --live`. */
@@ -38,6 +39,13 @@ async function mt5BrokerCheck(context: DoctorContext): Promise<CheckResult> {
         status: 'fail',
         detail: `EA ${terminalId} beats, but trading is disabled in the terminal`,
         fix: 'Press Algo Trading in MetaTrader 5 and tick "Allow Algo Trading" in the EA settings.',
+      };
+    const version = details.ea_version;
+    if (version !== undefined && eaIsOutdated(version))
+      return {
+        status: 'warn',
+        detail: `EA ${terminalId} beats, trading allowed, but it is SignetBridge ${version}`,
+        fix: outdatedEaAdvice(version),
       };
     return {
       status: 'ok',

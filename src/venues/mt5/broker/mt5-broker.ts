@@ -35,6 +35,7 @@ interface HeartbeatDetails {
     trade_mode?: number;
   } | null;
   trade_allowed?: boolean | null;
+  ea_version?: string;
 }
 
 /** ACCOUNT_TRADE_MODE of a real-money account (0 demo, 1 contest). */
