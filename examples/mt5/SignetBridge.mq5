@@ -545,12 +545,17 @@ void SendBars()
    // into lots with these (no contract size reported = no order for the symbol).
    string json = StringFormat("{\"msg_id\":\"%s\",\"terminal_id\":\"%s\",\"symbol\":\"%s\",\"timeframe\":\"%s\",\"digits\":%d,"
                               "\"contract_size\":%s,\"volume_min\":%s,\"volume_step\":%s,\"volume_max\":%s,"
+                              "\"tick_size\":%s,\"filling_mode\":%d,\"trade_mode\":%d,"
                               "\"server_utc_offset_s\":%d,\"bars\":[%s]}",
                               NewMsgId(), JsonEscape(g_terminalId), _Symbol, period, _Digits,
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_TRADE_CONTRACT_SIZE), 2),
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_MIN), 4),
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_STEP), 4),
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_MAX), 2),
+                              // The price grid and how the symbol may be traded (signet doctor shows them).
+                              Num(SymbolInfoDouble(_Symbol, SYMBOL_TRADE_TICK_SIZE), 10),
+                              (int)SymbolInfoInteger(_Symbol, SYMBOL_FILLING_MODE),
+                              (int)SymbolInfoInteger(_Symbol, SYMBOL_TRADE_MODE),
                               ServerUtcOffset(), bars);
    string response;
    // Duplicates are harmless (Signet de-duplicates per bar); advance only on success.

@@ -4,6 +4,7 @@
  * no Content-Type). Used by the bridge's route tests and the MT5 market-session tests.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { eaIsOutdated } from '../../src/venues/mt5/ea-version.ts';
 import {
   type FillingMode,
   type Quote,
@@ -62,6 +63,8 @@ export class SimulatedEa {
   strict = true;
   /** The EA_VERSION posted in each heartbeat: SignetBridge as shipped. */
   eaVersion = '1.2.0';
+  /** SYMBOL_TRADE_MODE per symbol (default 4, full trading). */
+  tradeModes: Record<string, number> = {};
   /** Last quotes (from the last bar posted) and position sides (from the last report). */
   readonly quotes: Record<string, Quote> = {};
   readonly positionSides = new Map<number, 'buy' | 'sell'>();
@@ -143,6 +146,16 @@ export class SimulatedEa {
       timeframe,
       digits: this.rulesFor(symbol).digits,
       ...(contract ?? {}),
+      ...(contract && !eaIsOutdated(this.eaVersion, '1.2.0')
+        ? {
+            tick_size: Number((10 ** -this.rulesFor(symbol).digits).toFixed(this.rulesFor(symbol).digits)),
+            // SYMBOL_FILLING_MODE flags (1 FOK, 2 IOC) and SYMBOL_TRADE_MODE 4 (full).
+            filling_mode:
+              (this.rulesFor(symbol).filling.includes('FOK') ? 1 : 0) +
+              (this.rulesFor(symbol).filling.includes('IOC') ? 2 : 0),
+            trade_mode: this.tradeModes[symbol] ?? 4,
+          }
+        : {}),
       server_utc_offset_s: this.serverUtcOffsetS,
       bars: bars.map((bar) => ({ tv: 100, sp: 6, rv: 0, ...bar, t: bar.t + this.serverUtcOffsetS })),
     });

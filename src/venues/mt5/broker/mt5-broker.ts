@@ -169,6 +169,7 @@ export class Mt5Broker implements Broker {
         volume_step: number;
         volume_max: number | null;
         digits: number | null;
+        tick_size: number | null;
       }>(mt5Sql.symbolSpec(), [terminalId, symbol])
     ).rows[0];
     return row && toSpec(row);
@@ -202,7 +203,7 @@ export class Mt5Broker implements Broker {
     // On the symbol's grid, each price rounded the way that never widens risk (price-grid.ts);
     // the child rows below keep the rounded prices, the ones MT5 will hold.
     const onGrid = (price: number | undefined, role: 'entry' | 'stop_loss' | 'take_profit') =>
-      onMt5Grid(price ?? 0, role, request.side, spec.digits);
+      onMt5Grid(price ?? 0, role, request.side, spec.digits, spec.tickSize);
     const stopLoss = onGrid(request.bracket?.stopLoss, 'stop_loss');
     const takeProfit = onGrid(request.bracket?.takeProfit, 'take_profit');
     await this.options.store.transaction(async (tx) => {
@@ -273,9 +274,15 @@ export class Mt5Broker implements Broker {
     );
     if (busy)
       return `a change to the ${request.symbol} position is already on its way to the EA (${busy.command_id})`;
-    const digits = (
-      await this.options.store.query<{ digits: number | null }>(mt5Sql.digits(), [terminalId, request.symbol])
-    ).rows[0]?.digits;
+    const grid = (
+      await this.options.store.query<{ digits: number | null; tick_size: number | null }>(mt5Sql.digits(), [
+        terminalId,
+        request.symbol,
+      ])
+    ).rows[0];
+    const digits = grid?.digits;
+    const tickSize =
+      grid?.tick_size === null || grid?.tick_size === undefined ? null : Number(grid.tick_size);
     // Rounded per ticket, toward its entry (price-grid.ts): a moved stop never ends up looser.
     await this.#queuePerTicket(terminalId, request, tickets, (ticket) => ({
       action: 'modify',
@@ -283,11 +290,11 @@ export class Mt5Broker implements Broker {
       position_ticket: Number(ticket.ticket),
       sl:
         request.leg === 'stop_loss'
-          ? onMt5Grid(price, 'stop_loss', ticket.side, digits)
+          ? onMt5Grid(price, 'stop_loss', ticket.side, digits, tickSize)
           : Number(ticket.sl ?? 0),
       tp:
         request.leg === 'take_profit'
-          ? onMt5Grid(price, 'take_profit', ticket.side, digits)
+          ? onMt5Grid(price, 'take_profit', ticket.side, digits, tickSize)
           : Number(ticket.tp ?? 0),
     }));
     return null;

@@ -6,6 +6,10 @@ describe('MT5 price grid', () => {
     expect(mt5Tick(3)).toBe(0.001);
     expect(mt5Tick(1)).toBe(0.1);
     expect(mt5Tick(null)).toBe(0.00001);
+    expect(mt5Tick(2, 0.25)).toBe(0.25);
+    expect(mt5Tick(5, 10 ** -5)).toBe(0.00001);
+    // A long on an index moving in 0.25s: the stop rounds up to the grid, toward the entry.
+    expect(onMt5Grid(5_010.1, 'stop_loss', 'buy', 2, 0.25)).toBe(5_010.25);
   });
 
   it('rounds stops and targets toward the entry, entries toward the stop: risk never widens', () => {

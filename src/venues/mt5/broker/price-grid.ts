@@ -1,4 +1,4 @@
-import { roundToTick } from '../../../market/index.ts';
+import { decimalsOf } from '../../../market/index.ts';
 
 /**
  * Prices sent to the EA on the symbol's grid. MT5 refuses a price that is not a multiple of the
@@ -15,7 +15,10 @@ import { roundToTick } from '../../../market/index.ts';
  */
 export const defaultDigits = 5;
 
-export function mt5Tick(digits: number | null | undefined): number {
+/** The grid: the tick size when reported (an index CFD may move in 0.25s), else the point. */
+export function mt5Tick(digits: number | null | undefined, tickSize?: number | null): number {
+  // 10 significant digits: a tick sent as 0.000009999999999 is the 0.00001 it means.
+  if (tickSize !== null && tickSize !== undefined && tickSize > 0) return Number(tickSize.toPrecision(10));
   return Number((10 ** -(digits ?? defaultDigits)).toFixed(digits ?? defaultDigits));
 }
 
@@ -27,10 +30,18 @@ export function onMt5Grid(
   role: Mt5PriceRole,
   side: 'buy' | 'sell',
   digits: number | null | undefined,
+  tickSize?: number | null,
 ): number {
   if (!(price > 0)) return 0;
   const long = side === 'buy';
   const towardEntryFromBelow = role === 'stop_loss' ? long : !long;
   const mode = role === 'entry' ? (long ? 'down' : 'up') : towardEntryFromBelow ? 'up' : 'down';
-  return roundToTick(price, mt5Tick(digits), mode);
+  // Not market's roundToTick: a tick size such as 0.25 is not a power of ten.
+  const tick = mt5Tick(digits, tickSize);
+  const steps = price / tick;
+  const nearest = Math.round(steps);
+  // Binary noise (1.08123 / 0.00001 is 108122.99999999999) is still that tick, in every mode.
+  const whole =
+    Math.abs(steps - nearest) < 1e-7 ? nearest : mode === 'up' ? Math.ceil(steps) : Math.floor(steps);
+  return Number((whole * tick).toFixed(decimalsOf(tick)));
 }
