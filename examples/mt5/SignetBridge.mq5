@@ -415,7 +415,11 @@ bool ExecuteCloseAll(const bool everything)
      {
       ulong ticket = PositionGetTicket(i);
       if(ticket != 0 && (everything || PositionGetInteger(POSITION_MAGIC) == InpMagic))
+        {
+         // PositionGetTicket selected it: close with a filling mode its symbol allows.
+         g_trade.SetTypeFillingBySymbol(PositionGetString(POSITION_SYMBOL));
          ok = g_trade.PositionClose(ticket) && ok;
+        }
      }
    for(int i = OrdersTotal() - 1; i >= 0; i--)
      {
