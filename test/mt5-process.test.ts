@@ -77,6 +77,33 @@ describe('signet start with broker.kind: mt5 (a real brain process, a simulated 
       expect(checks.find((check) => check.name === 'broker')).toMatchObject({ status: 'ok' });
       expect(checks.find((check) => check.name === 'broker')?.detail).toContain('51234567@Broker-Demo');
       expect(checks.find((check) => check.name === 'feed')).toMatchObject({ status: 'ok' });
+      expect(checks.find((check) => check.name === 'feed')?.detail).toContain(
+        'EURUSD: full trading, filling FOK/IOC',
+      );
+      // An EA older than the one shipped still trades, but the doctor says so and how to update.
+      ea.eaVersion = '1.1.0';
+      await ea.heartbeat();
+      const outdated = (
+        JSON.parse((await runCli(['doctor', '--json'], { env, cwd: folder })).stdout) as {
+          checks: Array<{ name: string; status: string; detail: string; fix?: string }>;
+        }
+      ).checks.find((check) => check.name === 'broker');
+      expect(outdated).toMatchObject({ status: 'warn' });
+      expect(outdated?.fix).toContain('SignetBridge 1.1.0 is attached; 1.2.0 ships');
+      ea.eaVersion = '1.2.0';
+      await ea.heartbeat();
+      // A symbol the broker set to close only takes no entry: the doctor says which.
+      ea.tradeModes.EURUSD = 3;
+      await ea.bars('EURUSD', bars(90, last).slice(-1));
+      const closeOnly = (
+        JSON.parse((await runCli(['doctor', '--json'], { env, cwd: folder })).stdout) as {
+          checks: Array<{ name: string; status: string; detail: string }>;
+        }
+      ).checks.find((check) => check.name === 'feed');
+      expect(closeOnly).toMatchObject({ status: 'warn' });
+      expect(closeOnly?.detail).toContain('takes no entry in EURUSD; EURUSD: close only');
+      ea.tradeModes.EURUSD = 4;
+      await ea.bars('EURUSD', bars(90, last).slice(-1));
 
       // The newest bar at start is only noted; the next closed bar runs one cycle.
       await new Promise((resolve) => setTimeout(resolve, 600));

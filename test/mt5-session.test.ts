@@ -428,6 +428,8 @@ describe('market mode on MetaTrader 5 through the EA bridge (simulated EA over H
     const broker = createMt5Broker(config, db.store);
     await ea.heartbeat();
     await ea.bars('EURUSD', fxBars('EURUSD').slice(-5));
+    // The market at the fill price below, so the trade server's stops check sees that price.
+    ea.quotes.EURUSD = { bid: 1.1, ask: 1.10006 };
     const entry = await broker.submit({
       clientOrderId: 'deal-EURUSD-1',
       symbol: 'EURUSD',

@@ -31,7 +31,7 @@
 //|     the request had failed, and said once in the Experts log).    |
 //+------------------------------------------------------------------+
 #property copyright "Signet"
-#property version   "1.10"
+#property version   "1.20"
 #property strict
 
 #include <Trade\Trade.mqh>
@@ -46,11 +46,14 @@ input int             InpCaptureMinutes   = 0;                       // chart ca
 input long            InpMagic            = 20261121;                // marks Signet's positions and orders
 input int             InpTimeoutMs        = 3000;                    // WebRequest timeout for JSON calls
 
-#define EA_VERSION     "1.1.0"
+#define EA_VERSION     "1.2.0"   // Signet warns when the EA attached is older than this (mt5-version.ts)
 #define EXECUTED_FILE  "SignetBridge_executed.txt"
 #define CAPTURE_FILE   "signet_chart.png"
 
 CTrade   g_trade;
+bool     g_requestFailedWarned = false;
+// Why a command failed before it reached the trade server (CTrade's result is then stale).
+string   g_localFailure = "";
 string   g_terminalId = "";
 ulong    g_msgCounter = 0;
 datetime g_lastHeartbeat = 0;
@@ -199,15 +202,31 @@ int Http(const string method, const string path, const string contentType, const
    if(status == -1)
      {
       int error = GetLastError();
-      // 4014 (or 5203): the URL is not in the allow-list. Say it once, not every tick.
-      if((error == 4014 || error == 5203) && !g_allowListWarned)
+      // Runtime errors (https://www.mql5.com/en/docs/constants/errorswarnings/errorcodes and
+      // https://www.mql5.com/en/docs/network/webrequest): 4014 ERR_FUNCTION_NOT_ALLOWED is the
+      // terminal refusing a URL that is not in the allow-list; 5203 ERR_WEBREQUEST_REQUEST_FAILED
+      // is the request itself failing (Signet not running, wrong host or port, network down).
+      // Each is said once, not every tick, with its own fix.
+      if(error == 4014 && !g_allowListWarned)
         {
-         Print("SignetBridge: add ", InpBaseUrl, " under Tools -> Options -> Expert Advisors -> Allow WebRequest for listed URL");
+         Print("SignetBridge: WebRequest refused (4014): add ", InpBaseUrl,
+               " under Tools -> Options -> Expert Advisors -> Allow WebRequest for listed URL");
          g_allowListWarned = true;
+        }
+      else if(error == 5203 && !g_requestFailedWarned)
+        {
+         Print("SignetBridge: request to ", InpBaseUrl, " failed (5203): is Signet running, and are the host and port right?");
+         g_requestFailedWarned = true;
+        }
+      else if(error != 4014 && error != 5203 && !g_requestFailedWarned)
+        {
+         Print("SignetBridge: WebRequest failed with runtime error ", error);
+         g_requestFailedWarned = true;
         }
       response = "";
       return -1;
      }
+   g_requestFailedWarned = false;
    if(status >= 200 && status < 300 && !ProofValid(result, resultHeaders))
      {
       // Not Signet, or not the Signet holding our token: nothing it says is acted on.
@@ -343,17 +362,39 @@ string AckJson(const string commandId, const string status, uint retcode, string
 //+------------------------------------------------------------------+
 //| Command execution                                                 |
 //+------------------------------------------------------------------+
+// A price on the symbol's grid. Signet already rounds each price the way that never widens risk
+// (src/venues/mt5/broker/price-grid.ts); this only removes binary noise and honours a tick size
+// coarser than the point (SYMBOL_TRADE_TICK_SIZE). A price off the grid is refused by the server
+// (TRADE_RETCODE_INVALID_PRICE 10015 / INVALID_STOPS 10016,
+// https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes).
+double OnGrid(const string symbol, const double price)
+  {
+   if(price <= 0.0)
+      return 0.0;
+   double tick = SymbolInfoDouble(symbol, SYMBOL_TRADE_TICK_SIZE);
+   double value = tick > 0.0 ? MathRound(price / tick) * tick : price;
+   return NormalizeDouble(value, (int)SymbolInfoInteger(symbol, SYMBOL_DIGITS));
+  }
+
 bool ExecuteOpen(const string command)
   {
    string symbol = JsonString(command, "symbol");
    string side = JsonString(command, "side");
    string orderType = JsonString(command, "order_type");
    double volume = JsonNumber(command, "volume");
-   double price = JsonNumber(command, "price");
-   double sl = JsonNumber(command, "sl");
-   double tp = JsonNumber(command, "tp");
+   double price = OnGrid(symbol, JsonNumber(command, "price"));
+   double sl = OnGrid(symbol, JsonNumber(command, "sl"));
+   double tp = OnGrid(symbol, JsonNumber(command, "tp"));
    string comment = JsonString(command, "comment");
    g_trade.SetDeviationInPoints((ulong)JsonNumber(command, "deviation_points"));
+   // CTrade fills FOK unless told otherwise, and a broker that does not allow FOK refuses every
+   // order (TRADE_RETCODE_INVALID_FILL 10030): use a mode the symbol allows (SYMBOL_FILLING_MODE,
+   // https://www.mql5.com/en/docs/standardlibrary/tradeclasses/ctrade/ctradesettypefillingbysymbol).
+   if(!g_trade.SetTypeFillingBySymbol(symbol))
+     {
+      g_localFailure = "no filling mode known for " + symbol;
+      return false;
+     }
    if(orderType == "market")
       return side == "buy" ? g_trade.Buy(volume, symbol, 0.0, sl, tp, comment) : g_trade.Sell(volume, symbol, 0.0, sl, tp, comment);
    if(orderType == "limit")
@@ -374,7 +415,11 @@ bool ExecuteCloseAll(const bool everything)
      {
       ulong ticket = PositionGetTicket(i);
       if(ticket != 0 && (everything || PositionGetInteger(POSITION_MAGIC) == InpMagic))
+        {
+         // PositionGetTicket selected it: close with a filling mode its symbol allows.
+         g_trade.SetTypeFillingBySymbol(PositionGetString(POSITION_SYMBOL));
          ok = g_trade.PositionClose(ticket) && ok;
+        }
      }
    for(int i = OrdersTotal() - 1; i >= 0; i--)
      {
@@ -409,16 +454,36 @@ void HandleCommand(const string command)
       return;
      }
    bool sent = false;
-   if(action == "open")
+   g_localFailure = "";
+   ulong positionTicket = (ulong)JsonNumber(command, "position_ticket");
+   // CTrade's PositionClose and PositionModify return false before clearing their result when the
+   // position cannot be selected: the ack would carry the previous command's retcode. Checked
+   // here so such a failure acks its own reason.
+   if((action == "close" || action == "modify") && !PositionSelectByTicket(positionTicket))
+      g_localFailure = StringFormat("position %I64u not found", positionTicket);
+   else if(action == "open")
       sent = ExecuteOpen(command);
    else if(action == "close")
-      sent = g_trade.PositionClose((ulong)JsonNumber(command, "position_ticket"));
+     {
+      g_trade.SetTypeFillingBySymbol(PositionGetString(POSITION_SYMBOL));
+      sent = g_trade.PositionClose(positionTicket);
+     }
    else if(action == "modify")
-      sent = g_trade.PositionModify((ulong)JsonNumber(command, "position_ticket"), JsonNumber(command, "sl"), JsonNumber(command, "tp"));
+     {
+      string symbol = PositionGetString(POSITION_SYMBOL);
+      sent = g_trade.PositionModify(positionTicket, OnGrid(symbol, JsonNumber(command, "sl")), OnGrid(symbol, JsonNumber(command, "tp")));
+     }
    else if(action == "cancel")
       sent = g_trade.OrderDelete((ulong)JsonNumber(command, "order_ticket"));
    else if(action == "close_all")
       sent = ExecuteCloseAll(JsonString(command, "scope") == "all");
+   if(g_localFailure != "")
+     {
+      // Never reached the trade server: no retcode, no order, its own reason.
+      RememberExecuted(commandId + "|rejected|0|0|0|0|0");
+      SendAck(AckJson(commandId, "rejected", 0, "", 0, 0, 0, 0, g_localFailure));
+      return;
+     }
    uint retcode = g_trade.ResultRetcode();
    if(action == "close_all" && sent)
       retcode = TRADE_RETCODE_DONE;
@@ -484,12 +549,17 @@ void SendBars()
    // into lots with these (no contract size reported = no order for the symbol).
    string json = StringFormat("{\"msg_id\":\"%s\",\"terminal_id\":\"%s\",\"symbol\":\"%s\",\"timeframe\":\"%s\",\"digits\":%d,"
                               "\"contract_size\":%s,\"volume_min\":%s,\"volume_step\":%s,\"volume_max\":%s,"
+                              "\"tick_size\":%s,\"filling_mode\":%d,\"trade_mode\":%d,"
                               "\"server_utc_offset_s\":%d,\"bars\":[%s]}",
                               NewMsgId(), JsonEscape(g_terminalId), _Symbol, period, _Digits,
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_TRADE_CONTRACT_SIZE), 2),
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_MIN), 4),
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_STEP), 4),
                               Num(SymbolInfoDouble(_Symbol, SYMBOL_VOLUME_MAX), 2),
+                              // The price grid and how the symbol may be traded (signet doctor shows them).
+                              Num(SymbolInfoDouble(_Symbol, SYMBOL_TRADE_TICK_SIZE), 10),
+                              (int)SymbolInfoInteger(_Symbol, SYMBOL_FILLING_MODE),
+                              (int)SymbolInfoInteger(_Symbol, SYMBOL_TRADE_MODE),
                               ServerUtcOffset(), bars);
    string response;
    // Duplicates are harmless (Signet de-duplicates per bar); advance only on success.

@@ -4,6 +4,14 @@
  * no Content-Type). Used by the bridge's route tests and the MT5 market-session tests.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { eaIsOutdated } from '../../src/venues/mt5/ea-version.ts';
+import {
+  type FillingMode,
+  type Quote,
+  type Refusal,
+  type SymbolRules,
+  tradeServerRefusal,
+} from './trade-server-rules.ts';
 
 /** Whether `proof` is HMAC-SHA256(token, body) in hex, as SignetBridge.mq5 checks it. */
 export function proofIsValid(token: string, body: string, proof: string | null): boolean {
@@ -40,6 +48,26 @@ export class SimulatedEa {
   tradeAllowed = true;
   /** ACCOUNT_TRADE_MODE: 0 demo, 1 contest, 2 real money. */
   tradeMode = 0;
+  /** Each symbol's trading rules; a symbol not listed gets `defaultRules`. */
+  symbolRules: Record<string, SymbolRules> = {};
+  defaultRules: SymbolRules = { digits: 5, stopsLevelPoints: 10, filling: ['FOK', 'IOC'] };
+  /**
+   * The filling mode the EA asks for: `symbol` is SignetBridge 1.2's SetTypeFillingBySymbol;
+   * a fixed mode is an older EA's (CTrade defaults to FOK).
+   */
+  filling: 'symbol' | FillingMode = 'symbol';
+  /**
+   * The trade server's verdict is checked on every command polled; strict, a command the server
+   * would refuse throws, so no test passes with an order a broker would reject.
+   */
+  strict = true;
+  /** The EA_VERSION posted in each heartbeat: SignetBridge as shipped. */
+  eaVersion = '1.2.0';
+  /** SYMBOL_TRADE_MODE per symbol (default 4, full trading). */
+  tradeModes: Record<string, number> = {};
+  /** Last quotes (from the last bar posted) and position sides (from the last report). */
+  readonly quotes: Record<string, Quote> = {};
+  readonly positionSides = new Map<number, 'buy' | 'sell'>();
 
   constructor(
     readonly baseUrl: string,
@@ -79,7 +107,7 @@ export class SimulatedEa {
       {
         msg_id: msgId,
         terminal_id: this.terminalId,
-        ea_version: '1.1.0',
+        ea_version: this.eaVersion,
         build: 4620,
         account: {
           login: 51234567,
@@ -106,13 +134,28 @@ export class SimulatedEa {
     contract: Partial<typeof fxContract> | null = fxContract,
     timeframe = 'M5',
   ) {
+    const last = bars.at(-1);
+    if (last) {
+      const spread = (last.sp ?? 6) * 10 ** -this.rulesFor(symbol).digits;
+      this.quotes[symbol] = { bid: last.c, ask: last.c + spread };
+    }
     return this.post('/bars', {
       msg_id: this.msgId(),
       terminal_id: this.terminalId,
       symbol,
       timeframe,
-      digits: 5,
+      digits: this.rulesFor(symbol).digits,
       ...(contract ?? {}),
+      ...(contract && !eaIsOutdated(this.eaVersion, '1.2.0')
+        ? {
+            tick_size: Number((10 ** -this.rulesFor(symbol).digits).toFixed(this.rulesFor(symbol).digits)),
+            // SYMBOL_FILLING_MODE flags (1 FOK, 2 IOC) and SYMBOL_TRADE_MODE 4 (full).
+            filling_mode:
+              (this.rulesFor(symbol).filling.includes('FOK') ? 1 : 0) +
+              (this.rulesFor(symbol).filling.includes('IOC') ? 2 : 0),
+            trade_mode: this.tradeModes[symbol] ?? 4,
+          }
+        : {}),
       server_utc_offset_s: this.serverUtcOffsetS,
       bars: bars.map((bar) => ({ tv: 100, sp: 6, rv: 0, ...bar, t: bar.t + this.serverUtcOffsetS })),
     });
@@ -133,6 +176,7 @@ export class SimulatedEa {
     }>,
     timeUtc = Math.floor(Date.now() / 1000),
   ) {
+    for (const position of positions) this.positionSides.set(position.ticket, position.type);
     return this.post('/positions', {
       msg_id: this.msgId(),
       terminal_id: this.terminalId,
@@ -156,12 +200,40 @@ export class SimulatedEa {
     const raw = await response.text();
     const proven = proofIsValid(this.bridgeToken, raw, response.headers.get('x-signet-proof'));
     if (response.status === 200 && !proven)
-      return { status: response.status, command: undefined, refused: 'proof' };
-    return {
-      status: response.status,
-      command: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
-      refused: null,
-    };
+      return { status: response.status, command: undefined, refused: 'proof', refusal: null };
+    const command = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+    const refusal = command ? this.verdict(command) : null;
+    if (refusal && this.strict)
+      throw new Error(`the MT5 trade server would refuse ${raw}: ${refusal.retcode} ${refusal.retcode_name}`);
+    return { status: response.status, command, refused: null, refusal };
+  }
+
+  rulesFor(symbol: string): SymbolRules {
+    return this.symbolRules[symbol] ?? this.defaultRules;
+  }
+
+  /** What the trade server answers to `command` now (null: accepted). */
+  verdict(command: Record<string, unknown>): Refusal | null {
+    const symbol = String(command.symbol ?? '');
+    const rules = this.rulesFor(symbol);
+    const side =
+      command.action === 'open'
+        ? (command.side as 'buy' | 'sell')
+        : this.positionSides.get(Number(command.position_ticket));
+    const filling = this.filling === 'symbol' ? rules.filling[0] : this.filling;
+    return tradeServerRefusal(
+      {
+        action: String(command.action),
+        price: Number(command.price ?? 0),
+        sl: Number(command.sl ?? 0),
+        tp: Number(command.tp ?? 0),
+        order_type: String(command.order_type ?? 'market'),
+      },
+      side,
+      this.quotes[symbol],
+      rules,
+      filling,
+    );
   }
 
   ack(commandId: string, fields: Record<string, unknown>) {

@@ -1,6 +1,9 @@
 import { heartbeatStaleAfterMs } from '../../heartbeats/index.ts';
+import type { Queryable } from '../../store/index.ts';
 import { type CheckResult, type DoctorCheck, type DoctorContext, failure } from '../doctor-check.ts';
 import { createMt5Broker } from './broker/index.ts';
+import { mt5Sql } from './broker/sql.ts';
+import { eaIsOutdated, outdatedEaAdvice } from './ea-version.ts';
 import { openMt5Feed } from './open-feed.ts';
 
 /** ACCOUNT_TRADE_MODE names; a real account takes entries only after `signet start --live`. */
@@ -39,6 +42,13 @@ async function mt5BrokerCheck(context: DoctorContext): Promise<CheckResult> {
         detail: `EA ${terminalId} beats, but trading is disabled in the terminal`,
         fix: 'Press Algo Trading in MetaTrader 5 and tick "Allow Algo Trading" in the EA settings.',
       };
+    const version = details.ea_version;
+    if (version !== undefined && eaIsOutdated(version))
+      return {
+        status: 'warn',
+        detail: `EA ${terminalId} beats, trading allowed, but it is SignetBridge ${version}`,
+        fix: outdatedEaAdvice(version),
+      };
     return {
       status: 'ok',
       detail: `EA ${terminalId} beat ${Math.round(ageMs / 1000)} s ago, trading allowed, ${accountKinds[details.account?.trade_mode ?? 0] ?? 'unknown'} account, equity ${account.equity.toFixed(2)}`,
@@ -46,6 +56,51 @@ async function mt5BrokerCheck(context: DoctorContext): Promise<CheckResult> {
   } catch (error) {
     return failure(error, 'Attach SignetBridge.mq5 and check the database.');
   }
+}
+
+/**
+ * SYMBOL_TRADE_MODE and SYMBOL_FILLING_MODE names
+ * (https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants).
+ */
+const tradeModes: Record<number, string> = {
+  0: 'trading disabled',
+  1: 'long only',
+  2: 'short only',
+  3: 'close only',
+  4: 'full trading',
+};
+const fillingFlags: ReadonlyArray<[number, string]> = [
+  [1, 'FOK'],
+  [2, 'IOC'],
+  [4, 'BOC'],
+];
+
+/** How each symbol may be traded, from the EA's contract; `blocked`: symbols that take no entry. */
+async function symbolTrading(
+  store: Queryable,
+  terminalId: string,
+): Promise<{ lines: string[]; blocked: string[] }> {
+  const rows = (
+    await store.query<{ symbol: string; filling_mode: number | null; trade_mode: number | null }>(
+      mt5Sql.symbolTrading(),
+      [terminalId],
+    )
+  ).rows;
+  const lines: string[] = [];
+  const blocked: string[] = [];
+  for (const row of rows) {
+    if (row.trade_mode === null) {
+      lines.push(`${row.symbol}: trade and filling modes not reported (SignetBridge before 1.2)`);
+      continue;
+    }
+    const flags = row.filling_mode ?? 0;
+    const filling = fillingFlags.filter(([flag]) => (flags & flag) !== 0).map(([, name]) => name);
+    lines.push(
+      `${row.symbol}: ${tradeModes[row.trade_mode] ?? `trade mode ${row.trade_mode}`}, filling ${filling.length > 0 ? filling.join('/') : 'RETURN only'}`,
+    );
+    if (row.trade_mode === 0 || row.trade_mode === 3) blocked.push(row.symbol);
+  }
+  return { lines, blocked };
 }
 
 /** The MT5 feed: the EA's bars of the configured timeframe, fresh, each symbol with its contract. */
@@ -70,15 +125,24 @@ export async function mt5FeedCheck(context: DoctorContext): Promise<CheckResult>
       if (probe) unsized.push(`${bar.symbol} (${probe})`);
     }
     const newest = new Date(Math.max(...latest.map((bar) => bar.time))).toISOString();
+    const { terminalId } = await broker.terminal();
+    const trading = await symbolTrading(store, terminalId);
+    const modes = trading.lines.length > 0 ? `; ${trading.lines.join('; ')}` : '';
     if (unsized.length > 0)
       return {
         status: 'fail',
         detail: `bars arrive (newest ${newest}) but orders cannot be sized for ${unsized.join(', ')}`,
         fix: 'Update the EA to SignetBridge 1.1, which posts each symbol’s contract size and volume steps with its bars.',
       };
+    if (trading.blocked.length > 0)
+      return {
+        status: 'warn',
+        detail: `EA bars (${section.timeframe}), newest ${newest}, but the broker takes no entry in ${trading.blocked.join(', ')}${modes}`,
+        fix: 'Trade another symbol, or ask the broker why the symbol is disabled or close-only.',
+      };
     return {
       status: 'ok',
-      detail: `EA bars (${section.timeframe}) for ${latest.map((bar) => bar.symbol).join(', ')}, newest ${newest}`,
+      detail: `EA bars (${section.timeframe}) for ${latest.map((bar) => bar.symbol).join(', ')}, newest ${newest}${modes}`,
     };
   } catch (error) {
     return failure(error, 'Attach SignetBridge.mq5 and check the database.');

@@ -88,6 +88,35 @@ describe('MT5 EA bridge', () => {
     await ea.bars('EURUSD', [{ t: 1_763_649_300, o: 1.1532, h: 1.1534, l: 1.1531, c: 1.1533 }]);
   };
 
+  it('sends prices on the symbol grid, stops and targets rounded toward the entry, and the trade server takes them', async () => {
+    await ea.heartbeat();
+    ea.symbolRules.USDJPY = { digits: 3, stopsLevelPoints: 20, filling: ['IOC'] };
+    await ea.bars('USDJPY', [{ t: 1_763_649_300, o: 151.2, h: 151.3, l: 151.1, c: 151.234 }], {
+      contract_size: 100_000,
+      volume_min: 0.01,
+      volume_step: 0.01,
+      volume_max: 100,
+    });
+    await broker().submit({
+      clientOrderId: 'sig-USDJPY-1',
+      symbol: 'USDJPY',
+      side: 'buy',
+      type: 'market',
+      qty: 10_000,
+      bracket: { stopLoss: 150.98771, takeProfit: 151.77791 },
+    });
+    // Strict: poll() throws if the trade server would refuse it (off the 3-digit grid: 10016).
+    const open = (await ea.poll()).command!;
+    expect(open).toMatchObject({ sl: 150.988, tp: 151.777 });
+    const legs = await database.store.query(
+      `SELECT client_order_id, stop_price, limit_price FROM orders WHERE parent_client_order_id = 'sig-USDJPY-1' ORDER BY client_order_id`,
+    );
+    expect(legs.rows).toEqual([
+      { client_order_id: 'sig-USDJPY-1.sl', stop_price: 150.988, limit_price: null },
+      { client_order_id: 'sig-USDJPY-1.tp', stop_price: null, limit_price: 151.777 },
+    ]);
+  });
+
   it('hands an order to the EA exactly once even when it polls twice at the same time', async () => {
     await connect();
     await broker().submit({

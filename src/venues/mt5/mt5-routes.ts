@@ -25,6 +25,7 @@ import {
   type TransactionalStore,
   takeNextCommand,
 } from './broker/index.ts';
+import { eaIsOutdated, outdatedEaAdvice } from './ea-version.ts';
 
 /**
  * The EA bridge's HTTP contract (`/mt5/v1`, mt5-bridge.md section 5) as a Fastify plugin. The
@@ -141,11 +142,18 @@ export async function mt5Routes(app: FastifyInstance, options: Mt5RoutesOptions)
     });
   };
 
-  jsonRoute('/heartbeat', heartbeatSchema, (heartbeat) =>
-    oncePerMessage(store, heartbeat.terminal_id, heartbeat.msg_id, 'heartbeat', (tx) =>
+  const outdatedTold = new Set<string>();
+  jsonRoute('/heartbeat', heartbeatSchema, (heartbeat) => {
+    // Once per terminal and version: an older EA still trades, the operator is told how to update.
+    const told = `${heartbeat.terminal_id}@${heartbeat.ea_version}`;
+    if (eaIsOutdated(heartbeat.ea_version) && !outdatedTold.has(told)) {
+      outdatedTold.add(told);
+      logger.warn({ terminalId: heartbeat.terminal_id }, outdatedEaAdvice(heartbeat.ea_version));
+    }
+    return oncePerMessage(store, heartbeat.terminal_id, heartbeat.msg_id, 'heartbeat', (tx) =>
       recordHeartbeat(tx, heartbeat, options),
-    ),
-  );
+    );
+  });
 
   jsonRoute('/bars', barsSchema, (bars) => {
     if (bars.bars.length > maxBarsPerPost)

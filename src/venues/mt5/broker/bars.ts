@@ -19,6 +19,9 @@ export async function recordBars(tx: Queryable, post: EaBars): Promise<Reply> {
       post.volume_min,
       post.volume_step,
       post.volume_max ?? null,
+      post.tick_size ?? null,
+      post.filling_mode ?? null,
+      post.trade_mode ?? null,
     ]);
   }
   let accepted = 0;

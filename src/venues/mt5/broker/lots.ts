@@ -4,6 +4,10 @@ export interface SymbolSpec {
   volumeMin: number;
   volumeStep: number;
   volumeMax: number | null;
+  /** SYMBOL_DIGITS: the price grid (null: not reported; see price-grid.ts). */
+  digits?: number | null;
+  /** SYMBOL_TRADE_TICK_SIZE when the EA reports it: the grid when coarser than the point. */
+  tickSize?: number | null;
 }
 
 /**

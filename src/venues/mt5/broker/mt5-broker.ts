@@ -6,6 +6,7 @@ import { markQueued, recordIntent, recordOrderIntent, settleOrder } from '../../
 import { mt5BrokerName, queueCommand, type TransactionalStore } from './bridge.ts';
 import { lotsFor, type SymbolSpec } from './lots.ts';
 import { type OrderRow, orderFromRow, type TicketRow, toSpec } from './mt5-rows.ts';
+import { onMt5Grid } from './price-grid.ts';
 import type { EaCommand } from './schemas.ts';
 import { mt5Sql } from './sql.ts';
 
@@ -34,6 +35,7 @@ interface HeartbeatDetails {
     trade_mode?: number;
   } | null;
   trade_allowed?: boolean | null;
+  ea_version?: string;
 }
 
 /** ACCOUNT_TRADE_MODE of a real-money account (0 demo, 1 contest). */
@@ -166,6 +168,8 @@ export class Mt5Broker implements Broker {
         volume_min: number;
         volume_step: number;
         volume_max: number | null;
+        digits: number | null;
+        tick_size: number | null;
       }>(mt5Sql.symbolSpec(), [terminalId, symbol])
     ).rows[0];
     return row && toSpec(row);
@@ -196,6 +200,12 @@ export class Mt5Broker implements Broker {
       return `no contract size reported for ${request.symbol}: its bars must come from SignetBridge 1.1 or later`;
     const sized = lotsFor(request.qty, spec);
     if ('refusal' in sized) return `${request.symbol}: ${sized.refusal}`;
+    // On the symbol's grid, each price rounded the way that never widens risk (price-grid.ts);
+    // the child rows below keep the rounded prices, the ones MT5 will hold.
+    const onGrid = (price: number | undefined, role: 'entry' | 'stop_loss' | 'take_profit') =>
+      onMt5Grid(price ?? 0, role, request.side, spec.digits, spec.tickSize);
+    const stopLoss = onGrid(request.bracket?.stopLoss, 'stop_loss');
+    const takeProfit = onGrid(request.bracket?.takeProfit, 'take_profit');
     await this.options.store.transaction(async (tx) => {
       await recordOrderIntent(tx, this.name, request);
       await markQueued(tx, this.name, request.clientOrderId);
@@ -209,9 +219,9 @@ export class Mt5Broker implements Broker {
         side: request.side,
         volume: sized.lots,
         order_type: request.type,
-        price: request.limitPrice ?? request.stopPrice ?? 0,
-        sl: request.bracket?.stopLoss ?? 0,
-        tp: request.bracket?.takeProfit ?? 0,
+        price: onGrid(request.limitPrice ?? request.stopPrice, 'entry'),
+        sl: stopLoss,
+        tp: takeProfit,
         deviation_points: this.options.deviationPoints ?? 10,
         magic: this.options.magic ?? defaultMagic,
         comment: request.clientOrderId.slice(0, 31),
@@ -219,8 +229,8 @@ export class Mt5Broker implements Broker {
       });
       const exitSide = request.side === 'buy' ? 'sell' : 'buy';
       const legs = [
-        { suffix: 'sl', leg: 'stop_loss', type: 'stop', limit: null, stop: request.bracket?.stopLoss },
-        { suffix: 'tp', leg: 'take_profit', type: 'limit', limit: request.bracket?.takeProfit, stop: null },
+        { suffix: 'sl', leg: 'stop_loss', type: 'stop', limit: null, stop: stopLoss || undefined },
+        { suffix: 'tp', leg: 'take_profit', type: 'limit', limit: takeProfit || undefined, stop: null },
       ] as const;
       for (const leg of legs) {
         const price = leg.stop ?? leg.limit;
@@ -264,12 +274,28 @@ export class Mt5Broker implements Broker {
     );
     if (busy)
       return `a change to the ${request.symbol} position is already on its way to the EA (${busy.command_id})`;
+    const grid = (
+      await this.options.store.query<{ digits: number | null; tick_size: number | null }>(mt5Sql.digits(), [
+        terminalId,
+        request.symbol,
+      ])
+    ).rows[0];
+    const digits = grid?.digits;
+    const tickSize =
+      grid?.tick_size === null || grid?.tick_size === undefined ? null : Number(grid.tick_size);
+    // Rounded per ticket, toward its entry (price-grid.ts): a moved stop never ends up looser.
     await this.#queuePerTicket(terminalId, request, tickets, (ticket) => ({
       action: 'modify',
       symbol: request.symbol,
       position_ticket: Number(ticket.ticket),
-      sl: request.leg === 'stop_loss' ? price : Number(ticket.sl ?? 0),
-      tp: request.leg === 'take_profit' ? price : Number(ticket.tp ?? 0),
+      sl:
+        request.leg === 'stop_loss'
+          ? onMt5Grid(price, 'stop_loss', ticket.side, digits, tickSize)
+          : Number(ticket.sl ?? 0),
+      tp:
+        request.leg === 'take_profit'
+          ? onMt5Grid(price, 'take_profit', ticket.side, digits, tickSize)
+          : Number(ticket.tp ?? 0),
     }));
     return null;
   }

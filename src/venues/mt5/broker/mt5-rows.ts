@@ -61,11 +61,15 @@ export function toSpec(row: {
   volume_min: number;
   volume_step: number;
   volume_max: number | null;
+  digits?: number | null;
+  tick_size?: number | null;
 }): SymbolSpec {
   return {
     contractSize: Number(row.contract_size),
     volumeMin: Number(row.volume_min),
     volumeStep: Number(row.volume_step),
     volumeMax: row.volume_max === null ? null : Number(row.volume_max),
+    digits: row.digits === null || row.digits === undefined ? null : Number(row.digits),
+    tickSize: row.tick_size === null || row.tick_size === undefined ? null : Number(row.tick_size),
   };
 }

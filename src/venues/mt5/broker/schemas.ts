@@ -55,6 +55,14 @@ export const barsSchema = z.object({
   volume_min: price.positive().optional(),
   volume_step: price.positive().optional(),
   volume_max: price.positive().optional(),
+  /**
+   * SignetBridge 1.2: SYMBOL_TRADE_TICK_SIZE, SYMBOL_FILLING_MODE (flags 1 FOK, 2 IOC, 4 BOC) and
+   * SYMBOL_TRADE_MODE (0 disabled, 1 long only, 2 short only, 3 close only, 4 full):
+   * https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants
+   */
+  tick_size: price.positive().optional(),
+  filling_mode: z.number().int().min(0).max(15).optional(),
+  trade_mode: z.number().int().min(0).max(4).optional(),
   server_utc_offset_s: z.number().int().min(-86_400).max(86_400).default(0),
   bars: z.array(
     z.object({

@@ -109,15 +109,20 @@ export const mt5Sql = {
   entryOfPosition: () =>
     `SELECT client_order_id FROM orders WHERE broker = $2 AND broker_order_id = $1 AND leg = 'entry' LIMIT 1`,
   fillSeen: () => `SELECT 1 FROM fills WHERE broker = $1 AND broker_fill_id = $2`,
+  digits: () => `SELECT digits, tick_size FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
+  symbolTrading: () =>
+    `SELECT symbol, filling_mode, trade_mode FROM mt5_symbols WHERE terminal_id = $1 ORDER BY symbol`,
   contractSize: () => `SELECT contract_size FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
   upsertSymbol: () =>
-    `INSERT INTO mt5_symbols (terminal_id, symbol, digits, contract_size, volume_min, volume_step, volume_max)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO mt5_symbols (terminal_id, symbol, digits, contract_size, volume_min, volume_step, volume_max,
+                              tick_size, filling_mode, trade_mode)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (terminal_id, symbol) DO UPDATE SET digits = EXCLUDED.digits, contract_size = EXCLUDED.contract_size,
        volume_min = EXCLUDED.volume_min, volume_step = EXCLUDED.volume_step, volume_max = EXCLUDED.volume_max,
+       tick_size = EXCLUDED.tick_size, filling_mode = EXCLUDED.filling_mode, trade_mode = EXCLUDED.trade_mode,
        updated_at = now()`,
   symbolSpec: () =>
-    `SELECT contract_size, volume_min, volume_step, volume_max FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
+    `SELECT contract_size, volume_min, volume_step, volume_max, digits, tick_size FROM mt5_symbols WHERE terminal_id = $1 AND symbol = $2`,
   /** Terminals whose EA has beaten, newest first (heartbeat names are mt5:<terminal_id>). */
   terminalsHeard: () =>
     `SELECT substr(name, 5) AS terminal_id,
