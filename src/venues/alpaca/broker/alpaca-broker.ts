@@ -7,7 +7,9 @@ import {
 } from '../../../broker/reconcile-ledger.ts';
 import { markOrder } from '../../../ledger/index.ts';
 import type { Logger } from '../../../logging/index.ts';
+import { roundToTick } from '../../../market/index.ts';
 import type { Queryable } from '../../../store/index.ts';
+import { alpacaPriceTick } from '../price-tick.ts';
 import type { AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
 import { BrokerError, BrokerRejectedError, OrderOutcomeUnknownError } from './errors.ts';
 import { orderStates, splitLegId, toOrder } from './mapping.ts';
@@ -307,7 +309,19 @@ export class AlpacaBroker implements Broker, ReconcileSource {
 
 const decimal = (value: number) => String(Number(value.toFixed(8)));
 
+/**
+ * A price on Alpaca's tick (see price-tick.ts), rounded where the order is built in the direction
+ * that never widens risk, so no order can be refused as sub-penny even if a caller forgot the grid:
+ * a buy limit rounds down and a sell limit up (never paying more than asked); a stop rounds toward
+ * the price it protects (a sell stop up, a buy stop down), so the loss allowed can only shrink; a
+ * take-profit rounds toward the entry (a long's down, a short's up). Prices already on the tick
+ * (the pipeline's, which the Risk Gate judged) go out unchanged.
+ */
+const onTick = (price: number, mode: 'up' | 'down') =>
+  decimal(roundToTick(price, alpacaPriceTick(price), mode));
+
 export function toOrderBody(request: OrderRequest): AlpacaOrderBody {
+  const buy = request.side === 'buy';
   const body: AlpacaOrderBody = {
     symbol: request.symbol,
     qty: decimal(request.qty),
@@ -316,13 +330,16 @@ export function toOrderBody(request: OrderRequest): AlpacaOrderBody {
     time_in_force: request.bracket ? 'gtc' : 'day',
     client_order_id: request.clientOrderId,
   };
-  if (request.limitPrice !== undefined) body.limit_price = decimal(request.limitPrice);
-  if (request.stopPrice !== undefined) body.stop_price = decimal(request.stopPrice);
+  if (request.limitPrice !== undefined) body.limit_price = onTick(request.limitPrice, buy ? 'down' : 'up');
+  if (request.stopPrice !== undefined) body.stop_price = onTick(request.stopPrice, buy ? 'down' : 'up');
   const bracket = request.bracket;
   if (bracket && (bracket.stopLoss !== undefined || bracket.takeProfit !== undefined)) {
     body.order_class = bracket.stopLoss !== undefined && bracket.takeProfit !== undefined ? 'bracket' : 'oto';
-    if (bracket.takeProfit !== undefined) body.take_profit = { limit_price: decimal(bracket.takeProfit) };
-    if (bracket.stopLoss !== undefined) body.stop_loss = { stop_price: decimal(bracket.stopLoss) };
+    // The legs close the entry: a long's take-profit rounds down and its stop up; a short's the reverse.
+    if (bracket.takeProfit !== undefined)
+      body.take_profit = { limit_price: onTick(bracket.takeProfit, buy ? 'down' : 'up') };
+    if (bracket.stopLoss !== undefined)
+      body.stop_loss = { stop_price: onTick(bracket.stopLoss, buy ? 'up' : 'down') };
   }
   return body;
 }

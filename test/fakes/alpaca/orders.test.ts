@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { FakeBook } from './book.ts';
+import { validateOrder } from './orders.ts';
+
+const book = () => {
+  const fake = new FakeBook(() => {});
+  fake.prices.set('SPY', 42);
+  return fake;
+};
+const bracket = {
+  symbol: 'SPY',
+  qty: '1',
+  side: 'buy',
+  type: 'market',
+  time_in_force: 'gtc',
+  order_class: 'bracket',
+};
+
+describe("the strict Alpaca fake refuses sub-penny prices (422, Alpaca's body)", () => {
+  it.each([
+    ['limit_price', { symbol: 'SPY', qty: '1', side: 'buy', type: 'limit', limit_price: '41.995' }],
+    ['stop_price', { symbol: 'SPY', qty: '1', side: 'sell', type: 'stop', stop_price: '40.001' }],
+    [
+      'take_profit.limit_price',
+      { ...bracket, take_profit: { limit_price: '42.9707' }, stop_loss: { stop_price: '41' } },
+    ],
+    [
+      'stop_loss.stop_price',
+      { ...bracket, take_profit: { limit_price: '43' }, stop_loss: { stop_price: '41.00001' } },
+    ],
+    [
+      'stop_loss.limit_price',
+      {
+        ...bracket,
+        take_profit: { limit_price: '43' },
+        stop_loss: { stop_price: '41', limit_price: '40.999' },
+      },
+    ],
+    ['limit_price', { symbol: 'SPY', qty: '1', side: 'buy', type: 'limit', limit_price: '0.12345' }],
+  ])('%s off the tick', (field, body) => {
+    const answer = validateOrder(body, book());
+    expect(answer).toEqual({
+      status: 422,
+      body: {
+        code: 42210000,
+        message: expect.stringMatching(
+          new RegExp(
+            `^invalid ${field.replace('.', '\\.')} \\S+\\. sub-penny increment does not fulfill minimum pricing criteria$`,
+          ),
+        ) as unknown,
+      },
+    });
+  });
+
+  it('accepts cents at or above $1.00 and four decimals below', () => {
+    expect(
+      validateOrder({ symbol: 'SPY', qty: '1', side: 'buy', type: 'limit', limit_price: '41.99' }, book()),
+    ).toHaveProperty('request');
+    expect(
+      validateOrder({ symbol: 'SPY', qty: '1', side: 'buy', type: 'limit', limit_price: '0.1234' }, book()),
+    ).toHaveProperty('request');
+    expect(
+      validateOrder(
+        { ...bracket, take_profit: { limit_price: '42.97' }, stop_loss: { stop_price: '41.5' } },
+        book(),
+      ),
+    ).toHaveProperty('request');
+  });
+});
