@@ -274,8 +274,11 @@ export async function startAlpacaFake(
     if (method === 'GET' && path === '/v2/orders:by_client_order_id') {
       const id = url.searchParams.get('client_order_id') ?? '';
       const order = book.byClientId(id);
+      // Strict: this call has no `nested` parameter, so legs are never rolled up here
+      // (https://docs.alpaca.markets/us/reference/getorderbyclientorderid); only the calls
+      // documented with nested=true nest them (Get Order by ID, List Orders).
       return order
-        ? send(response, 200, orderJson(order))
+        ? send(response, 200, { ...orderJson(order), legs: null })
         : send(response, 404, { code: 40410000, message: `order not found for ${id}` });
     }
     if (method === 'GET' && path === '/v2/orders') {
@@ -304,7 +307,13 @@ export async function startAlpacaFake(
     if (orderMatch) {
       const order = book.byId(decodeURIComponent(orderMatch[1]!));
       if (!order) return send(response, 404, { code: 40410000, message: 'order not found' });
-      if (method === 'GET') return send(response, 200, orderJson(order));
+      // Legs rolled up only with nested=true (https://docs.alpaca.markets/us/reference/getorderbyorderid-1).
+      if (method === 'GET')
+        return send(
+          response,
+          200,
+          url.searchParams.get('nested') === 'true' ? orderJson(order) : { ...orderJson(order), legs: null },
+        );
       if (method === 'DELETE') {
         return book.cancel(order)
           ? send(response, 204)

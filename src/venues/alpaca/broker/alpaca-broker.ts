@@ -206,7 +206,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     clientOrderId: string,
   ): Promise<{ state: BrokerOrderState; family: BrokerOrderState[] } | undefined> {
     const leg = splitLegId(clientOrderId);
-    const order = await this.client.orderByClientId(leg ? leg.parent : clientOrderId);
+    const order = await this.client.orderFamilyByClientId(leg ? leg.parent : clientOrderId);
     if (!order) return undefined;
     const family = orderStates(order);
     const state = family.find((each) => each.clientOrderId === clientOrderId);
@@ -291,7 +291,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       if (states.has(open.clientOrderId) || (open.brokerOrderId && brokerIds.has(open.brokerOrderId)))
         continue;
       const leg = splitLegId(open.clientOrderId);
-      const order = await this.client.orderByClientId(leg ? leg.parent : open.clientOrderId);
+      const order = await this.client.orderFamilyByClientId(leg ? leg.parent : open.clientOrderId);
       if (!order) {
         unknownClientOrderIds.push(open.clientOrderId);
         continue;
