@@ -38,6 +38,13 @@ export interface AlpacaFakeControl {
   setBars(symbol: string, bars: FakeBar[]): void;
   /** A position that no order explains (opened by hand in the dashboard). */
   addPosition(symbol: string, qty: number, avgPrice: number): void;
+  /** The account's flags as GET /v2/account reports them (https://docs.alpaca.markets/reference/getaccount-1). */
+  accountFlags: {
+    trading_blocked: boolean;
+    account_blocked: boolean;
+    pattern_day_trader: boolean;
+    daytrade_count: number;
+  };
   /** Drops every stream connection (the client should reconnect and catch up). */
   dropStreams(): void;
   /** Refuses new stream connections while true. */
@@ -102,6 +109,12 @@ export async function startAlpacaFake(
     book,
     requests,
     streamDown: false,
+    accountFlags: {
+      trading_blocked: false,
+      account_blocked: false,
+      pattern_day_trader: false,
+      daytrade_count: 0,
+    },
     setPrice(symbol, price) {
       book.prices.set(symbol, price);
       book.match();
@@ -226,9 +239,7 @@ export async function startAlpacaFake(
         equity: String(book.equity()),
         portfolio_value: String(book.equity()),
         buying_power: String(book.cash * 2),
-        trading_blocked: false,
-        account_blocked: false,
-        pattern_day_trader: false,
+        ...control.accountFlags,
         multiplier: '2',
       });
     }
