@@ -303,6 +303,8 @@ export async function startAlpacaFake(
       list = list.filter((order) =>
         status === 'all' ? true : status === 'open' ? open(order) : !open(order),
       );
+      // `after` is exclusive of the timestamp (https://docs.alpaca.markets/reference/getallorders):
+      // a client paging from its last order's time skips the others submitted in that instant.
       if (after) list = list.filter((order) => Date.parse(order.submitted_at) > Date.parse(after));
       list.sort((a, b) => a.submitted_at.localeCompare(b.submitted_at));
       if (url.searchParams.get('direction') !== 'asc') list.reverse();

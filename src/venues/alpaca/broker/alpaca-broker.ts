@@ -268,7 +268,10 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       this.now() - this.lookbackMs,
       ...localOpen.map((order) => order.submittedAt.getTime() - 60_000),
     );
-    const listed: AlpacaOrder[] = [];
+    // `after` is exclusive (https://docs.alpaca.markets/reference/getallorders): paging from the
+    // last order's own time would skip the orders submitted in the same instant that did not fit
+    // on the page. Each next page starts 1 ms earlier and repeats are dropped by Alpaca's id.
+    const listed = new Map<string, AlpacaOrder>();
     let after = new Date(oldestOpen).toISOString();
     for (let page = 0; page < 100; page += 1) {
       const batch = await this.client.listOrders({
@@ -278,12 +281,14 @@ export class AlpacaBroker implements Broker, ReconcileSource {
         direction: 'asc',
         after,
       });
-      listed.push(...batch);
-      if (batch.length < 500) break;
-      after = batch[batch.length - 1]!.submitted_at ?? batch[batch.length - 1]!.created_at;
+      const before = listed.size;
+      for (const order of batch) listed.set(order.id, order);
+      if (batch.length < 500 || listed.size === before) break;
+      const last = batch[batch.length - 1]!;
+      after = new Date(Date.parse(last.submitted_at ?? last.created_at) - 1).toISOString();
     }
     const states = new Map<string, BrokerOrderState>();
-    for (const order of listed)
+    for (const order of listed.values())
       for (const state of orderStates(order)) states.set(state.clientOrderId, state);
     const brokerIds = new Set([...states.values()].map((state) => state.brokerOrderId));
     const unknownClientOrderIds: string[] = [];
