@@ -67,3 +67,49 @@ describe("the strict Alpaca fake refuses sub-penny prices (422, Alpaca's body)",
     ).toHaveProperty('request');
   });
 });
+
+describe('the strict Alpaca fake refuses a potential wash trade (422)', () => {
+  const washed = {
+    status: 422,
+    body: { code: 42210000, message: 'potential wash trade detected. use complex orders' },
+  };
+  const market = { symbol: 'SPY', qty: '1', type: 'market', time_in_force: 'day' };
+
+  it('a buy while a sell stop of the account is live', () => {
+    const fake = book();
+    fake.submit({ symbol: 'SPY', qty: 1, side: 'sell', type: 'stop', time_in_force: 'gtc', stop_price: 40 });
+    expect(validateOrder({ ...market, side: 'buy' }, fake)).toEqual(washed);
+    // Same side is no wash trade.
+    expect(validateOrder({ ...market, side: 'sell' }, fake)).toHaveProperty('request');
+  });
+
+  it('crossing limits clash, limits that do not cross do not, and held bracket legs never do', () => {
+    const fake = book();
+    fake.autoFill = false;
+    fake.submit({
+      symbol: 'SPY',
+      qty: 1,
+      side: 'sell',
+      type: 'limit',
+      time_in_force: 'gtc',
+      limit_price: 45,
+    });
+    const limit = { symbol: 'SPY', qty: '1', side: 'buy', type: 'limit', time_in_force: 'day' };
+    expect(validateOrder({ ...limit, limit_price: '45' }, fake)).toEqual(washed);
+    expect(validateOrder({ ...limit, limit_price: '41' }, fake)).toHaveProperty('request');
+    const held = book();
+    held.autoFill = false;
+    held.submit({
+      symbol: 'SPY',
+      qty: 1,
+      side: 'buy',
+      type: 'limit',
+      time_in_force: 'gtc',
+      limit_price: 30,
+      order_class: 'bracket',
+      take_profit: 50,
+      stop_loss: 25,
+    });
+    expect(validateOrder({ ...limit, limit_price: '31' }, held)).toHaveProperty('request');
+  });
+});

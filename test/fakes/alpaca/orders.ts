@@ -32,6 +32,31 @@ function subPenny(
   });
 }
 
+/**
+ * Alpaca refuses an order that could execute against an open order of the same account on the
+ * other side: 422, code 42210000, "potential wash trade detected. use complex orders" (the answer
+ * quoted in Petersoj/alpaca-java#145; docs: https://docs.alpaca.markets/docs/orders-at-alpaca).
+ * Legs still `held` (waiting for their entry) are not live and do not count; a market or stop
+ * order on either side could meet the other, two limits only when their prices cross.
+ */
+function wouldWashTrade(
+  book: FakeBook,
+  incoming: { symbol: string; side: 'buy' | 'sell'; type: string; limit: number | undefined },
+): { status: number; body: Record<string, unknown> } | undefined {
+  const live = ['new', 'accepted', 'pending_new', 'partially_filled'];
+  const clash = book.orders.some((order) => {
+    if (order.symbol !== incoming.symbol || order.side === incoming.side || !live.includes(order.status))
+      return false;
+    if (incoming.type !== 'limit' || order.type !== 'limit') return true;
+    const buy = incoming.side === 'buy' ? incoming.limit : order.limit_price;
+    const sell = incoming.side === 'sell' ? incoming.limit : order.limit_price;
+    return buy !== undefined && buy !== null && sell !== undefined && sell !== null && buy >= sell;
+  });
+  return clash
+    ? reject(422, { code: 42210000, message: 'potential wash trade detected. use complex orders' })
+    : undefined;
+}
+
 export function validateOrder(
   raw: unknown,
   book: FakeBook,
@@ -86,6 +111,8 @@ export function validateOrder(
         base_price: String(base),
       });
   }
+  const washTrade = wouldWashTrade(book, { symbol: body.symbol, side, type, limit });
+  if (washTrade) return washTrade;
   const cost = qty * (limit ?? book.price(body.symbol));
   if (side === 'buy' && cost > book.cash * 2)
     return reject(403, {
