@@ -207,8 +207,8 @@ export class FakeBook {
   /** Fills what the current prices allow: market entries, then limit/stop orders and legs. */
   match(): void {
     for (const order of [...this.orders]) {
-      if (order.status !== 'new' && order.status !== 'accepted' && order.status !== 'partially_filled')
-        continue;
+      // A pending cancel can still fill until the venue confirms it.
+      if (!['new', 'accepted', 'partially_filled', 'pending_cancel'].includes(order.status)) continue;
       const price = this.price(order.symbol);
       let fillAt: number | undefined;
       if (order.type === 'market' && this.autoFill) fillAt = price;
@@ -260,7 +260,28 @@ export class FakeBook {
     }
   }
 
-  /** True when it was cancelable. */
+  /** How long a requested cancel stays `pending_cancel` before the venue confirms it. */
+  cancelDelayMs = 30;
+
+  /**
+   * DELETE /v2/orders/{id} as Alpaca answers it: 204 at once, the order `pending_cancel` (it can
+   * still fill) until the venue confirms and the stream sends `canceled`
+   * (https://docs.alpaca.markets/reference/deleteorderbyorderid: "Attempts to cancel an open
+   * order"; order statuses and trade_updates events: https://docs.alpaca.markets/docs/orders-at-alpaca,
+   * https://docs.alpaca.markets/docs/websocket-streaming). True when it was cancelable.
+   */
+  requestCancel(order: FakeOrder): boolean {
+    if (['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(order.status)) return false;
+    if (order.status === 'pending_cancel') return true;
+    const now = new Date().toISOString();
+    order.status = 'pending_cancel';
+    order.updated_at = now;
+    this.emit({ event: 'pending_cancel', timestamp: now, order: orderJson(order) });
+    setTimeout(() => this.cancel(order), this.cancelDelayMs).unref();
+    return true;
+  }
+
+  /** True when it was cancelable (the venue's own cancel: immediate, as for OCO siblings). */
   cancel(order: FakeOrder): boolean {
     if (['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(order.status)) return false;
     const now = new Date().toISOString();

@@ -328,7 +328,7 @@ export async function startAlpacaFake(
           url.searchParams.get('nested') === 'true' ? orderJson(order) : { ...orderJson(order), legs: null },
         );
       if (method === 'DELETE') {
-        return book.cancel(order)
+        return book.requestCancel(order)
           ? send(response, 204)
           : send(response, 422, { code: 42210000, message: 'order is not cancelable' });
       }

@@ -28,6 +28,8 @@ export interface AlpacaBrokerOptions {
   ledger?: LedgerStore;
   /** Timeout of an order submission (default: the client's). */
   submitTimeoutMs?: number;
+  /** How long a cancel waits for Alpaca to confirm it (`pending_cancel` → `canceled`; default 2 s). */
+  cancelSettleMs?: number;
   /** How far back reconciliation lists closed orders (default 3 days). */
   lookbackMs?: number;
   now?: () => number;
@@ -56,6 +58,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   private readonly logger: Logger;
   private readonly ledger: LedgerStore | undefined;
   private readonly submitTimeoutMs: number | undefined;
+  private readonly cancelSettleMs: number;
   private readonly lookbackMs: number;
   private readonly now: () => number;
   /** Submissions in this process: counted for tests and the doctor. */
@@ -67,6 +70,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     this.logger = options.logger;
     this.ledger = options.ledger;
     this.submitTimeoutMs = options.submitTimeoutMs;
+    this.cancelSettleMs = options.cancelSettleMs ?? 2_000;
     this.lookbackMs = options.lookbackMs ?? 3 * 86_400_000;
     this.now = options.now ?? Date.now;
   }
@@ -233,9 +237,25 @@ export class AlpacaBroker implements Broker, ReconcileSource {
         if (!(error instanceof BrokerRejectedError)) throw error;
       }
     }
-    const after = (await this.family(clientOrderId)) ?? found;
+    const after = (await this.settled(clientOrderId)) ?? found;
     if (this.ledger) await this.ledger.transaction((tx) => recordOrderStates(tx, this.name, after.family));
     return toOrder(after.state, after.family);
+  }
+
+  /**
+   * The order after a cancel request. Alpaca answers the DELETE with 204 and keeps the order
+   * `pending_cancel` (it may still fill) until the venue confirms; it is read again for up to
+   * `cancelSettleMs` so the caller gets the final state, or `open` when it is still pending.
+   */
+  private async settled(
+    clientOrderId: string,
+  ): Promise<{ state: BrokerOrderState; family: BrokerOrderState[] } | undefined> {
+    const deadline = Date.now() + this.cancelSettleMs;
+    for (;;) {
+      const found = await this.family(clientOrderId);
+      if (found?.state.status !== 'open' || Date.now() >= deadline) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /**
