@@ -222,13 +222,29 @@ export class FakeBook {
     }
   }
 
+  /**
+   * When set, an entry (an order without a parent) larger than this first fills only this many
+   * shares: status `partially_filled`, stream event `partial_fill`; the rest fills on the next
+   * match (a later price). Alpaca fills in parts and says so on trade_updates
+   * (https://docs.alpaca.markets/docs/websocket-streaming: partial_fill, fill); a bracket's legs
+   * stay held until the entry is completely filled.
+   */
+  partialFillQty: number | undefined;
+
   private fill(order: FakeOrder, price: number): void {
     const now = new Date().toISOString();
-    const qty = order.qty - order.filled_qty;
-    order.filled_qty = order.qty;
-    order.filled_avg_price = price;
-    order.status = 'filled';
-    order.filled_at = now;
+    const remaining = order.qty - order.filled_qty;
+    const partial =
+      this.partialFillQty !== undefined &&
+      order.parentId === null &&
+      order.filled_qty === 0 &&
+      remaining > this.partialFillQty;
+    const qty = partial ? this.partialFillQty! : remaining;
+    order.filled_avg_price =
+      (order.filled_qty * (order.filled_avg_price ?? 0) + qty * price) / (order.filled_qty + qty);
+    order.filled_qty += qty;
+    order.status = partial ? 'partially_filled' : 'filled';
+    if (!partial) order.filled_at = now;
     order.updated_at = now;
     const signed = order.side === 'buy' ? qty : -qty;
     const position = this.positions.get(order.symbol) ?? { symbol: order.symbol, qty: 0, avgPrice: 0 };
@@ -241,9 +257,9 @@ export class FakeBook {
     else this.positions.set(order.symbol, position);
     this.cash -= signed * price;
     // The parent's view of its legs changes with them: re-read through orderJson.
-    if (order.parentId === null && order.legs) for (const leg of order.legs) leg.status = 'new';
+    if (!partial && order.parentId === null && order.legs) for (const leg of order.legs) leg.status = 'new';
     this.emit({
-      event: 'fill',
+      event: partial ? 'partial_fill' : 'fill',
       execution_id: randomUUID(),
       timestamp: now,
       price: String(price),
@@ -251,7 +267,7 @@ export class FakeBook {
       position_qty: String(position.qty === 0 ? 0 : nextQty),
       order: orderJson(order),
     });
-    if (order.parentId !== null) {
+    if (!partial && order.parentId !== null) {
       const parent = this.byId(order.parentId);
       for (const sibling of parent?.legs ?? []) {
         if (sibling !== order && (sibling.status === 'new' || sibling.status === 'held'))
