@@ -154,6 +154,8 @@ export class FakeBook {
     order_class?: string;
     take_profit?: number;
     stop_loss?: number;
+    /** Booked as `pending_new` (event pending_new) until `accept`, as Alpaca routes it. */
+    pending?: boolean;
   }): FakeOrder {
     const parent = this.newOrder({
       symbol: request.symbol,
@@ -165,7 +167,7 @@ export class FakeBook {
       limit_price: request.limit_price ?? null,
       stop_price: request.stop_price ?? null,
       order_class: request.order_class ?? '',
-      status: 'new',
+      status: request.pending ? 'pending_new' : 'new',
     });
     const exitSide = request.side === 'buy' ? 'sell' : 'buy';
     const legs: FakeOrder[] = [];
@@ -200,8 +202,21 @@ export class FakeBook {
       );
     }
     if (legs.length > 0) parent.legs = legs;
-    this.emit({ event: 'new', order: orderJson(parent) });
+    this.emit({ event: parent.status, order: orderJson(parent) });
     return parent;
+  }
+
+  /**
+   * The venue takes a `pending_new` order: `new` and its stream event. Alpaca acknowledges an
+   * order as pending_new/accepted before it is live and says `new` on trade_updates
+   * (order statuses: https://docs.alpaca.markets/docs/orders-at-alpaca; events:
+   * https://docs.alpaca.markets/docs/websocket-streaming).
+   */
+  accept(order: FakeOrder): void {
+    if (order.status !== 'pending_new' && order.status !== 'accepted') return;
+    order.status = 'new';
+    order.updated_at = new Date().toISOString();
+    this.emit({ event: 'new', timestamp: order.updated_at, order: orderJson(order) });
   }
 
   /** Fills what the current prices allow: market entries, then limit/stop orders and legs. */

@@ -113,3 +113,26 @@ describe('the strict Alpaca fake refuses a potential wash trade (422)', () => {
     expect(validateOrder({ ...limit, limit_price: '31' }, held)).toHaveProperty('request');
   });
 });
+
+describe('the strict Alpaca fake books an order pending before it is live', () => {
+  it('pending_new (event pending_new), then new (event new); a pending market order does not fill', () => {
+    const events: string[] = [];
+    const fake = new FakeBook((update) => events.push(update.event));
+    const order = fake.submit({
+      symbol: 'SPY',
+      qty: 1,
+      side: 'buy',
+      type: 'market',
+      time_in_force: 'day',
+      pending: true,
+    });
+    expect(order.status).toBe('pending_new');
+    fake.match();
+    expect(order.status).toBe('pending_new');
+    fake.accept(order);
+    expect(order.status).toBe('new');
+    fake.match();
+    expect(order.status).toBe('filled');
+    expect(events).toEqual(['pending_new', 'new', 'fill']);
+  });
+});

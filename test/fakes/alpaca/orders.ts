@@ -113,6 +113,8 @@ export function validateOrder(
   }
   const washTrade = wouldWashTrade(book, { symbol: body.symbol, side, type, limit });
   if (washTrade) return washTrade;
+  // Buying power check on opening orders, 403 "insufficient buying power"
+  // (https://docs.alpaca.markets/docs/orders-at-alpaca, "Buying Power").
   const cost = qty * (limit ?? book.price(body.symbol));
   if (side === 'buy' && cost > book.cash * 2)
     return reject(403, {

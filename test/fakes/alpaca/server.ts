@@ -180,9 +180,12 @@ export async function startAlpacaFake(
     const checked = validateOrder(raw, book);
     if ('status' in checked) return checked;
     if (!accept) return { status: 0, body: undefined };
-    const order = book.submit(checked.request);
-    // Paper fills arrive shortly after the acknowledgement, not inside it.
-    setTimeout(() => book.match(), 5);
+    // Answered pending_new; live (`new`) and then filled shortly after, never inside the answer.
+    const order = book.submit({ ...checked.request, pending: true });
+    setTimeout(() => {
+      book.accept(order);
+      book.match();
+    }, 5);
     return { status: 200, body: orderJson(order) };
   };
 
@@ -204,6 +207,8 @@ export async function startAlpacaFake(
     const fault = takeFault(method, path);
     if (fault?.kind === 'rate_limit') {
       const headers: Record<string, string> = {
+        // 429 with the X-RateLimit-Limit/Remaining/Reset headers (reset in epoch seconds):
+        // https://docs.alpaca.markets/docs/getting-started-with-trading-api (rate limit: 200/min).
         'X-Ratelimit-Limit': '200',
         'X-Ratelimit-Remaining': '0',
         'X-Ratelimit-Reset': String(Math.ceil(Date.now() / 1000) + (fault.resetInS ?? 1)),
