@@ -133,6 +133,16 @@ describe('market mode on Alpaca (protocol-faithful fake): the same pipeline on a
       expect(entry.rows).toEqual([{ outcome: 'reconciled', decided_by: 'code' }]);
       await session.monitor();
       expect(await reconciled()).toBe(after);
+      // Protected by their bracket legs (read nested), no position was given a second stop.
+      for (const symbol of symbols)
+        expect(
+          fake.control.book.orders.filter(
+            (order) =>
+              order.symbol === symbol &&
+              order.type === 'stop' &&
+              !['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(order.status),
+          ),
+        ).toHaveLength(1);
       const journal = await db.store.query<{ outcome: string }>(
         "SELECT outcome FROM agent_journal WHERE outcome = 'executed'",
       );

@@ -99,6 +99,35 @@ describe('watchdog protection is judged at the broker', () => {
     );
   });
 
+  it('Alpaca: a position protected by its bracket stop (legs only nested on request) is never given a second stop', async () => {
+    db = await createTestDatabase();
+    const settings = config({ missingStop: 'reattach' });
+    const broker = createAlpacaBroker(settings, { logger, liveConfirmed: true });
+    const watchdog = watchdogOn(settings, broker);
+    fake.control.setPrice('AAA', 40);
+    await broker.submit({
+      clientOrderId: 'sig-bracket-1',
+      symbol: 'AAA',
+      side: 'buy',
+      type: 'market',
+      qty: 30,
+      bracket: { stopLoss: 38.5, takeProfit: 44 },
+    });
+    await waitFor(
+      () => fakeStops('AAA').length === 1 && fake.control.book.positions.has('AAA'),
+      'the bracket filled with its stop leg held',
+    );
+    const postsBefore = fake.control.countRequests('POST', '/v2/orders');
+    for (let pass = 0; pass < 12; pass += 1) await watchdog.check();
+    expect(fake.control.countRequests('POST', '/v2/orders') - postsBefore).toBe(0);
+    expect(fakeStops('AAA')).toHaveLength(1);
+    expect(stopsOf(await broker.workingOrders(), 'AAA')).toMatchObject([
+      { clientOrderId: 'sig-bracket-1.sl', leg: 'stop_loss', stopPrice: 38.5, qty: 30 },
+    ]);
+    // Read by our id, the leg comes from the nested lookup (by_client_order_id never nests).
+    expect(await broker.getOrder('sig-bracket-1.sl')).toMatchObject({ status: 'open', stopPrice: 38.5 });
+  });
+
   it('Alpaca: stops placed by hand that add up to more than the position are cut back to its size', async () => {
     db = await createTestDatabase();
     const settings = config({ missingStop: 'reattach' });

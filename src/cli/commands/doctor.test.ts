@@ -50,6 +50,45 @@ describe('signet doctor', () => {
     expect(report.ok).toBe(true);
   });
 
+  it('reports the Alpaca account flags: trading_blocked, account_blocked, pattern day trader and buying power', async () => {
+    const config = loadConfig({ cwd: folder, env: env(fake.secretKey) });
+    const brokerCheck = async () =>
+      (await runDoctor({ config, logger: silentLogger(), store: async () => database.store })).checks.find(
+        (check) => check.name === 'broker',
+      );
+    const healthy = await brokerCheck();
+    expect(healthy?.status).toBe('ok');
+    expect(healthy?.detail).toMatch(
+      /trading_blocked no, account_blocked no, pattern day trader no \(0 day trades in 5 days\), buying power \d+\.\d{2} USD/,
+    );
+    try {
+      fake.control.accountFlags = {
+        ...fake.control.accountFlags,
+        pattern_day_trader: true,
+        daytrade_count: 4,
+      };
+      fake.control.book.cash = 10_000;
+      const flagged = await brokerCheck();
+      expect(flagged).toMatchObject({
+        status: 'warn',
+        fix: expect.stringContaining('pattern day trader') as unknown,
+      });
+      expect(flagged?.detail).toContain('pattern day trader yes (4 day trades in 5 days)');
+      fake.control.accountFlags = { ...fake.control.accountFlags, trading_blocked: true };
+      const blocked = await brokerCheck();
+      expect(blocked?.status).toBe('fail');
+      expect(blocked?.detail).toContain('trading_blocked yes, account_blocked no');
+    } finally {
+      fake.control.accountFlags = {
+        trading_blocked: false,
+        account_blocked: false,
+        pattern_day_trader: false,
+        daytrade_count: 0,
+      };
+      fake.control.book.cash = 100_000;
+    }
+  });
+
   it('says what is wrong and how to fix it, and exits non-zero, when the keys are refused', async () => {
     const result = await runCli(['doctor'], { cwd: folder, env: env('wrong-secret') });
     expect(result.code).not.toBe(0);

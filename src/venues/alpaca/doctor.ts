@@ -14,14 +14,26 @@ const brokerCheck: DoctorCheck = {
       if (account.status !== 'ACTIVE' || account.trading_blocked || account.account_blocked) {
         return {
           status: 'fail',
-          detail: `Alpaca ${mode} account ${account.account_number ?? account.id} is ${account.status}${account.trading_blocked ? ', trading blocked' : ''}${account.account_blocked ? ', account blocked' : ''}`,
+          detail: `Alpaca ${mode} account ${account.account_number ?? account.id} is ${account.status}, trading_blocked ${account.trading_blocked ? 'yes' : 'no'}, account_blocked ${account.account_blocked ? 'yes' : 'no'}`,
           fix: 'Resolve the account status in the Alpaca dashboard.',
         };
       }
-      return {
-        status: 'ok',
-        detail: `Alpaca ${mode}: keys accepted, account ${account.status}, equity ${account.equity.toFixed(2)} ${account.currency}, market ${clock.is_open ? 'open' : `closed (opens ${clock.next_open})`}`,
-      };
+      const flags = `trading_blocked ${account.trading_blocked ? 'yes' : 'no'}, account_blocked ${account.account_blocked ? 'yes' : 'no'}, pattern day trader ${account.pattern_day_trader ? 'yes' : 'no'} (${account.daytrade_count} day trades in 5 days), buying power ${account.buying_power.toFixed(2)} ${account.currency}`;
+      const detail = `Alpaca ${mode}: keys accepted, account ${account.status}, equity ${account.equity.toFixed(2)} ${account.currency}, ${flags}, market ${clock.is_open ? 'open' : `closed (opens ${clock.next_open})`}`;
+      // FINRA's PDT rule: a flagged account under $25,000 equity is refused new day trades.
+      if (account.pattern_day_trader && account.equity < 25_000)
+        return {
+          status: 'warn',
+          detail,
+          fix: 'The account is flagged as a pattern day trader with equity under $25,000: Alpaca refuses day trades until equity is at least $25,000.',
+        };
+      if (account.buying_power <= 0)
+        return {
+          status: 'warn',
+          detail,
+          fix: 'The account has no buying power: new entries will be refused (403).',
+        };
+      return { status: 'ok', detail };
     } catch (error) {
       return failure(error, 'Check APCA_API_KEY_ID / APCA_API_SECRET_KEY and broker.alpaca.mode.');
     }

@@ -154,6 +154,8 @@ export class FakeBook {
     order_class?: string;
     take_profit?: number;
     stop_loss?: number;
+    /** Booked as `pending_new` (event pending_new) until `accept`, as Alpaca routes it. */
+    pending?: boolean;
   }): FakeOrder {
     const parent = this.newOrder({
       symbol: request.symbol,
@@ -165,7 +167,7 @@ export class FakeBook {
       limit_price: request.limit_price ?? null,
       stop_price: request.stop_price ?? null,
       order_class: request.order_class ?? '',
-      status: 'new',
+      status: request.pending ? 'pending_new' : 'new',
     });
     const exitSide = request.side === 'buy' ? 'sell' : 'buy';
     const legs: FakeOrder[] = [];
@@ -200,15 +202,28 @@ export class FakeBook {
       );
     }
     if (legs.length > 0) parent.legs = legs;
-    this.emit({ event: 'new', order: orderJson(parent) });
+    this.emit({ event: parent.status, order: orderJson(parent) });
     return parent;
+  }
+
+  /**
+   * The venue takes a `pending_new` order: `new` and its stream event. Alpaca acknowledges an
+   * order as pending_new/accepted before it is live and says `new` on trade_updates
+   * (order statuses: https://docs.alpaca.markets/docs/orders-at-alpaca; events:
+   * https://docs.alpaca.markets/docs/websocket-streaming).
+   */
+  accept(order: FakeOrder): void {
+    if (order.status !== 'pending_new' && order.status !== 'accepted') return;
+    order.status = 'new';
+    order.updated_at = new Date().toISOString();
+    this.emit({ event: 'new', timestamp: order.updated_at, order: orderJson(order) });
   }
 
   /** Fills what the current prices allow: market entries, then limit/stop orders and legs. */
   match(): void {
     for (const order of [...this.orders]) {
-      if (order.status !== 'new' && order.status !== 'accepted' && order.status !== 'partially_filled')
-        continue;
+      // A pending cancel can still fill until the venue confirms it.
+      if (!['new', 'accepted', 'partially_filled', 'pending_cancel'].includes(order.status)) continue;
       const price = this.price(order.symbol);
       let fillAt: number | undefined;
       if (order.type === 'market' && this.autoFill) fillAt = price;
@@ -222,13 +237,29 @@ export class FakeBook {
     }
   }
 
+  /**
+   * When set, an entry (an order without a parent) larger than this first fills only this many
+   * shares: status `partially_filled`, stream event `partial_fill`; the rest fills on the next
+   * match (a later price). Alpaca fills in parts and says so on trade_updates
+   * (https://docs.alpaca.markets/docs/websocket-streaming: partial_fill, fill); a bracket's legs
+   * stay held until the entry is completely filled.
+   */
+  partialFillQty: number | undefined;
+
   private fill(order: FakeOrder, price: number): void {
     const now = new Date().toISOString();
-    const qty = order.qty - order.filled_qty;
-    order.filled_qty = order.qty;
-    order.filled_avg_price = price;
-    order.status = 'filled';
-    order.filled_at = now;
+    const remaining = order.qty - order.filled_qty;
+    const partial =
+      this.partialFillQty !== undefined &&
+      order.parentId === null &&
+      order.filled_qty === 0 &&
+      remaining > this.partialFillQty;
+    const qty = partial ? this.partialFillQty! : remaining;
+    order.filled_avg_price =
+      (order.filled_qty * (order.filled_avg_price ?? 0) + qty * price) / (order.filled_qty + qty);
+    order.filled_qty += qty;
+    order.status = partial ? 'partially_filled' : 'filled';
+    if (!partial) order.filled_at = now;
     order.updated_at = now;
     const signed = order.side === 'buy' ? qty : -qty;
     const position = this.positions.get(order.symbol) ?? { symbol: order.symbol, qty: 0, avgPrice: 0 };
@@ -241,9 +272,9 @@ export class FakeBook {
     else this.positions.set(order.symbol, position);
     this.cash -= signed * price;
     // The parent's view of its legs changes with them: re-read through orderJson.
-    if (order.parentId === null && order.legs) for (const leg of order.legs) leg.status = 'new';
+    if (!partial && order.parentId === null && order.legs) for (const leg of order.legs) leg.status = 'new';
     this.emit({
-      event: 'fill',
+      event: partial ? 'partial_fill' : 'fill',
       execution_id: randomUUID(),
       timestamp: now,
       price: String(price),
@@ -251,7 +282,7 @@ export class FakeBook {
       position_qty: String(position.qty === 0 ? 0 : nextQty),
       order: orderJson(order),
     });
-    if (order.parentId !== null) {
+    if (!partial && order.parentId !== null) {
       const parent = this.byId(order.parentId);
       for (const sibling of parent?.legs ?? []) {
         if (sibling !== order && (sibling.status === 'new' || sibling.status === 'held'))
@@ -260,7 +291,28 @@ export class FakeBook {
     }
   }
 
-  /** True when it was cancelable. */
+  /** How long a requested cancel stays `pending_cancel` before the venue confirms it. */
+  cancelDelayMs = 30;
+
+  /**
+   * DELETE /v2/orders/{id} as Alpaca answers it: 204 at once, the order `pending_cancel` (it can
+   * still fill) until the venue confirms and the stream sends `canceled`
+   * (https://docs.alpaca.markets/reference/deleteorderbyorderid: "Attempts to cancel an open
+   * order"; order statuses and trade_updates events: https://docs.alpaca.markets/docs/orders-at-alpaca,
+   * https://docs.alpaca.markets/docs/websocket-streaming). True when it was cancelable.
+   */
+  requestCancel(order: FakeOrder): boolean {
+    if (['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(order.status)) return false;
+    if (order.status === 'pending_cancel') return true;
+    const now = new Date().toISOString();
+    order.status = 'pending_cancel';
+    order.updated_at = now;
+    this.emit({ event: 'pending_cancel', timestamp: now, order: orderJson(order) });
+    setTimeout(() => this.cancel(order), this.cancelDelayMs).unref();
+    return true;
+  }
+
+  /** True when it was cancelable (the venue's own cancel: immediate, as for OCO siblings). */
   cancel(order: FakeOrder): boolean {
     if (['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(order.status)) return false;
     const now = new Date().toISOString();

@@ -11,6 +11,52 @@ const decimalOf = (value: unknown): number | undefined => {
 
 const reject = (status: number, body: Record<string, unknown>) => ({ status, body });
 
+/**
+ * Alpaca's sub-penny rule (SEC Rule 612): prices of $1.00 and above in whole cents, below $1.00
+ * in steps of $0.0001. Docs: https://docs.alpaca.markets/docs/orders-at-alpaca (Placing Orders);
+ * the 422 body is the one Alpaca answers (quoted in issue 20 and alpacahq/alpaca-trade-api-go#260).
+ * Checked on the decimal text as sent, so a binary-noisy price ("42.970000001") is refused too.
+ */
+function subPenny(
+  field: string,
+  value: unknown,
+): { status: number; body: Record<string, unknown> } | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value);
+  const price = Number(text);
+  const decimals = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
+  if (!Number.isFinite(price) || decimals <= (price >= 1 ? 2 : 4)) return undefined;
+  return reject(422, {
+    code: 42210000,
+    message: `invalid ${field} ${text}. sub-penny increment does not fulfill minimum pricing criteria`,
+  });
+}
+
+/**
+ * Alpaca refuses an order that could execute against an open order of the same account on the
+ * other side: 422, code 42210000, "potential wash trade detected. use complex orders" (the answer
+ * quoted in Petersoj/alpaca-java#145; docs: https://docs.alpaca.markets/docs/orders-at-alpaca).
+ * Legs still `held` (waiting for their entry) are not live and do not count; a market or stop
+ * order on either side could meet the other, two limits only when their prices cross.
+ */
+function wouldWashTrade(
+  book: FakeBook,
+  incoming: { symbol: string; side: 'buy' | 'sell'; type: string; limit: number | undefined },
+): { status: number; body: Record<string, unknown> } | undefined {
+  const live = ['new', 'accepted', 'pending_new', 'partially_filled'];
+  const clash = book.orders.some((order) => {
+    if (order.symbol !== incoming.symbol || order.side === incoming.side || !live.includes(order.status))
+      return false;
+    if (incoming.type !== 'limit' || order.type !== 'limit') return true;
+    const buy = incoming.side === 'buy' ? incoming.limit : order.limit_price;
+    const sell = incoming.side === 'sell' ? incoming.limit : order.limit_price;
+    return buy !== undefined && buy !== null && sell !== undefined && sell !== null && buy >= sell;
+  });
+  return clash
+    ? reject(422, { code: 42210000, message: 'potential wash trade detected. use complex orders' })
+    : undefined;
+}
+
 export function validateOrder(
   raw: unknown,
   book: FakeBook,
@@ -36,6 +82,15 @@ export function validateOrder(
     return reject(422, { code: 40010001, message: 'limit_price is required' });
   if (type === 'stop' && stop === undefined)
     return reject(422, { code: 40010001, message: 'stop_price is required' });
+  const takeProfitBody = body.take_profit as { limit_price?: unknown } | undefined;
+  const stopLossBody = body.stop_loss as { stop_price?: unknown; limit_price?: unknown } | undefined;
+  const offTick =
+    subPenny('limit_price', body.limit_price) ??
+    subPenny('stop_price', body.stop_price) ??
+    subPenny('take_profit.limit_price', takeProfitBody?.limit_price) ??
+    subPenny('stop_loss.stop_price', stopLossBody?.stop_price) ??
+    subPenny('stop_loss.limit_price', stopLossBody?.limit_price);
+  if (offTick) return offTick;
   const takeProfit = decimalOf((body.take_profit as { limit_price?: unknown } | undefined)?.limit_price);
   const stopLoss = decimalOf((body.stop_loss as { stop_price?: unknown } | undefined)?.stop_price);
   const orderClass = typeof body.order_class === 'string' ? body.order_class : '';
@@ -56,6 +111,10 @@ export function validateOrder(
         base_price: String(base),
       });
   }
+  const washTrade = wouldWashTrade(book, { symbol: body.symbol, side, type, limit });
+  if (washTrade) return washTrade;
+  // Buying power check on opening orders, 403 "insufficient buying power"
+  // (https://docs.alpaca.markets/docs/orders-at-alpaca, "Buying Power").
   const cost = qty * (limit ?? book.price(body.symbol));
   if (side === 'buy' && cost > book.cash * 2)
     return reject(403, {

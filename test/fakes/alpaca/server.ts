@@ -38,6 +38,13 @@ export interface AlpacaFakeControl {
   setBars(symbol: string, bars: FakeBar[]): void;
   /** A position that no order explains (opened by hand in the dashboard). */
   addPosition(symbol: string, qty: number, avgPrice: number): void;
+  /** The account's flags as GET /v2/account reports them (https://docs.alpaca.markets/reference/getaccount-1). */
+  accountFlags: {
+    trading_blocked: boolean;
+    account_blocked: boolean;
+    pattern_day_trader: boolean;
+    daytrade_count: number;
+  };
   /** Drops every stream connection (the client should reconnect and catch up). */
   dropStreams(): void;
   /** Refuses new stream connections while true. */
@@ -102,6 +109,12 @@ export async function startAlpacaFake(
     book,
     requests,
     streamDown: false,
+    accountFlags: {
+      trading_blocked: false,
+      account_blocked: false,
+      pattern_day_trader: false,
+      daytrade_count: 0,
+    },
     setPrice(symbol, price) {
       book.prices.set(symbol, price);
       book.match();
@@ -167,9 +180,12 @@ export async function startAlpacaFake(
     const checked = validateOrder(raw, book);
     if ('status' in checked) return checked;
     if (!accept) return { status: 0, body: undefined };
-    const order = book.submit(checked.request);
-    // Paper fills arrive shortly after the acknowledgement, not inside it.
-    setTimeout(() => book.match(), 5);
+    // Answered pending_new; live (`new`) and then filled shortly after, never inside the answer.
+    const order = book.submit({ ...checked.request, pending: true });
+    setTimeout(() => {
+      book.accept(order);
+      book.match();
+    }, 5);
     return { status: 200, body: orderJson(order) };
   };
 
@@ -191,6 +207,8 @@ export async function startAlpacaFake(
     const fault = takeFault(method, path);
     if (fault?.kind === 'rate_limit') {
       const headers: Record<string, string> = {
+        // 429 with the X-RateLimit-Limit/Remaining/Reset headers (reset in epoch seconds):
+        // https://docs.alpaca.markets/docs/getting-started-with-trading-api (rate limit: 200/min).
         'X-Ratelimit-Limit': '200',
         'X-Ratelimit-Remaining': '0',
         'X-Ratelimit-Reset': String(Math.ceil(Date.now() / 1000) + (fault.resetInS ?? 1)),
@@ -226,9 +244,7 @@ export async function startAlpacaFake(
         equity: String(book.equity()),
         portfolio_value: String(book.equity()),
         buying_power: String(book.cash * 2),
-        trading_blocked: false,
-        account_blocked: false,
-        pattern_day_trader: false,
+        ...control.accountFlags,
         multiplier: '2',
       });
     }
@@ -274,8 +290,11 @@ export async function startAlpacaFake(
     if (method === 'GET' && path === '/v2/orders:by_client_order_id') {
       const id = url.searchParams.get('client_order_id') ?? '';
       const order = book.byClientId(id);
+      // Strict: this call has no `nested` parameter, so legs are never rolled up here
+      // (https://docs.alpaca.markets/us/reference/getorderbyclientorderid); only the calls
+      // documented with nested=true nest them (Get Order by ID, List Orders).
       return order
-        ? send(response, 200, orderJson(order))
+        ? send(response, 200, { ...orderJson(order), legs: null })
         : send(response, 404, { code: 40410000, message: `order not found for ${id}` });
     }
     if (method === 'GET' && path === '/v2/orders') {
@@ -289,6 +308,8 @@ export async function startAlpacaFake(
       list = list.filter((order) =>
         status === 'all' ? true : status === 'open' ? open(order) : !open(order),
       );
+      // `after` is exclusive of the timestamp (https://docs.alpaca.markets/reference/getallorders):
+      // a client paging from its last order's time skips the others submitted in that instant.
       if (after) list = list.filter((order) => Date.parse(order.submitted_at) > Date.parse(after));
       list.sort((a, b) => a.submitted_at.localeCompare(b.submitted_at));
       if (url.searchParams.get('direction') !== 'asc') list.reverse();
@@ -304,9 +325,15 @@ export async function startAlpacaFake(
     if (orderMatch) {
       const order = book.byId(decodeURIComponent(orderMatch[1]!));
       if (!order) return send(response, 404, { code: 40410000, message: 'order not found' });
-      if (method === 'GET') return send(response, 200, orderJson(order));
+      // Legs rolled up only with nested=true (https://docs.alpaca.markets/us/reference/getorderbyorderid-1).
+      if (method === 'GET')
+        return send(
+          response,
+          200,
+          url.searchParams.get('nested') === 'true' ? orderJson(order) : { ...orderJson(order), legs: null },
+        );
       if (method === 'DELETE') {
-        return book.cancel(order)
+        return book.requestCancel(order)
           ? send(response, 204)
           : send(response, 422, { code: 42210000, message: 'order is not cancelable' });
       }

@@ -7,7 +7,9 @@ import {
 } from '../../../broker/reconcile-ledger.ts';
 import { markOrder } from '../../../ledger/index.ts';
 import type { Logger } from '../../../logging/index.ts';
+import { roundToTick } from '../../../market/index.ts';
 import type { Queryable } from '../../../store/index.ts';
+import { alpacaPriceTick } from '../price-tick.ts';
 import type { AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
 import { BrokerError, BrokerRejectedError, OrderOutcomeUnknownError } from './errors.ts';
 import { orderStates, splitLegId, toOrder } from './mapping.ts';
@@ -26,6 +28,8 @@ export interface AlpacaBrokerOptions {
   ledger?: LedgerStore;
   /** Timeout of an order submission (default: the client's). */
   submitTimeoutMs?: number;
+  /** How long a cancel waits for Alpaca to confirm it (`pending_cancel` → `canceled`; default 2 s). */
+  cancelSettleMs?: number;
   /** How far back reconciliation lists closed orders (default 3 days). */
   lookbackMs?: number;
   now?: () => number;
@@ -54,6 +58,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   private readonly logger: Logger;
   private readonly ledger: LedgerStore | undefined;
   private readonly submitTimeoutMs: number | undefined;
+  private readonly cancelSettleMs: number;
   private readonly lookbackMs: number;
   private readonly now: () => number;
   /** Submissions in this process: counted for tests and the doctor. */
@@ -65,6 +70,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     this.logger = options.logger;
     this.ledger = options.ledger;
     this.submitTimeoutMs = options.submitTimeoutMs;
+    this.cancelSettleMs = options.cancelSettleMs ?? 2_000;
     this.lookbackMs = options.lookbackMs ?? 3 * 86_400_000;
     this.now = options.now ?? Date.now;
   }
@@ -204,7 +210,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     clientOrderId: string,
   ): Promise<{ state: BrokerOrderState; family: BrokerOrderState[] } | undefined> {
     const leg = splitLegId(clientOrderId);
-    const order = await this.client.orderByClientId(leg ? leg.parent : clientOrderId);
+    const order = await this.client.orderFamilyByClientId(leg ? leg.parent : clientOrderId);
     if (!order) return undefined;
     const family = orderStates(order);
     const state = family.find((each) => each.clientOrderId === clientOrderId);
@@ -231,9 +237,25 @@ export class AlpacaBroker implements Broker, ReconcileSource {
         if (!(error instanceof BrokerRejectedError)) throw error;
       }
     }
-    const after = (await this.family(clientOrderId)) ?? found;
+    const after = (await this.settled(clientOrderId)) ?? found;
     if (this.ledger) await this.ledger.transaction((tx) => recordOrderStates(tx, this.name, after.family));
     return toOrder(after.state, after.family);
+  }
+
+  /**
+   * The order after a cancel request. Alpaca answers the DELETE with 204 and keeps the order
+   * `pending_cancel` (it may still fill) until the venue confirms; it is read again for up to
+   * `cancelSettleMs` so the caller gets the final state, or `open` when it is still pending.
+   */
+  private async settled(
+    clientOrderId: string,
+  ): Promise<{ state: BrokerOrderState; family: BrokerOrderState[] } | undefined> {
+    const deadline = Date.now() + this.cancelSettleMs;
+    for (;;) {
+      const found = await this.family(clientOrderId);
+      if (found?.state.status !== 'open' || Date.now() >= deadline) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /**
@@ -266,7 +288,10 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       this.now() - this.lookbackMs,
       ...localOpen.map((order) => order.submittedAt.getTime() - 60_000),
     );
-    const listed: AlpacaOrder[] = [];
+    // `after` is exclusive (https://docs.alpaca.markets/reference/getallorders): paging from the
+    // last order's own time would skip the orders submitted in the same instant that did not fit
+    // on the page. Each next page starts 1 ms earlier and repeats are dropped by Alpaca's id.
+    const listed = new Map<string, AlpacaOrder>();
     let after = new Date(oldestOpen).toISOString();
     for (let page = 0; page < 100; page += 1) {
       const batch = await this.client.listOrders({
@@ -276,12 +301,14 @@ export class AlpacaBroker implements Broker, ReconcileSource {
         direction: 'asc',
         after,
       });
-      listed.push(...batch);
-      if (batch.length < 500) break;
-      after = batch[batch.length - 1]!.submitted_at ?? batch[batch.length - 1]!.created_at;
+      const before = listed.size;
+      for (const order of batch) listed.set(order.id, order);
+      if (batch.length < 500 || listed.size === before) break;
+      const last = batch[batch.length - 1]!;
+      after = new Date(Date.parse(last.submitted_at ?? last.created_at) - 1).toISOString();
     }
     const states = new Map<string, BrokerOrderState>();
-    for (const order of listed)
+    for (const order of listed.values())
       for (const state of orderStates(order)) states.set(state.clientOrderId, state);
     const brokerIds = new Set([...states.values()].map((state) => state.brokerOrderId));
     const unknownClientOrderIds: string[] = [];
@@ -289,7 +316,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       if (states.has(open.clientOrderId) || (open.brokerOrderId && brokerIds.has(open.brokerOrderId)))
         continue;
       const leg = splitLegId(open.clientOrderId);
-      const order = await this.client.orderByClientId(leg ? leg.parent : open.clientOrderId);
+      const order = await this.client.orderFamilyByClientId(leg ? leg.parent : open.clientOrderId);
       if (!order) {
         unknownClientOrderIds.push(open.clientOrderId);
         continue;
@@ -307,7 +334,19 @@ export class AlpacaBroker implements Broker, ReconcileSource {
 
 const decimal = (value: number) => String(Number(value.toFixed(8)));
 
+/**
+ * A price on Alpaca's tick (see price-tick.ts), rounded where the order is built in the direction
+ * that never widens risk, so no order can be refused as sub-penny even if a caller forgot the grid:
+ * a buy limit rounds down and a sell limit up (never paying more than asked); a stop rounds toward
+ * the price it protects (a sell stop up, a buy stop down), so the loss allowed can only shrink; a
+ * take-profit rounds toward the entry (a long's down, a short's up). Prices already on the tick
+ * (the pipeline's, which the Risk Gate judged) go out unchanged.
+ */
+const onTick = (price: number, mode: 'up' | 'down') =>
+  decimal(roundToTick(price, alpacaPriceTick(price), mode));
+
 export function toOrderBody(request: OrderRequest): AlpacaOrderBody {
+  const buy = request.side === 'buy';
   const body: AlpacaOrderBody = {
     symbol: request.symbol,
     qty: decimal(request.qty),
@@ -316,13 +355,16 @@ export function toOrderBody(request: OrderRequest): AlpacaOrderBody {
     time_in_force: request.bracket ? 'gtc' : 'day',
     client_order_id: request.clientOrderId,
   };
-  if (request.limitPrice !== undefined) body.limit_price = decimal(request.limitPrice);
-  if (request.stopPrice !== undefined) body.stop_price = decimal(request.stopPrice);
+  if (request.limitPrice !== undefined) body.limit_price = onTick(request.limitPrice, buy ? 'down' : 'up');
+  if (request.stopPrice !== undefined) body.stop_price = onTick(request.stopPrice, buy ? 'down' : 'up');
   const bracket = request.bracket;
   if (bracket && (bracket.stopLoss !== undefined || bracket.takeProfit !== undefined)) {
     body.order_class = bracket.stopLoss !== undefined && bracket.takeProfit !== undefined ? 'bracket' : 'oto';
-    if (bracket.takeProfit !== undefined) body.take_profit = { limit_price: decimal(bracket.takeProfit) };
-    if (bracket.stopLoss !== undefined) body.stop_loss = { stop_price: decimal(bracket.stopLoss) };
+    // The legs close the entry: a long's take-profit rounds down and its stop up; a short's the reverse.
+    if (bracket.takeProfit !== undefined)
+      body.take_profit = { limit_price: onTick(bracket.takeProfit, buy ? 'down' : 'up') };
+    if (bracket.stopLoss !== undefined)
+      body.stop_loss = { stop_price: onTick(bracket.stopLoss, buy ? 'up' : 'down') };
   }
   return body;
 }

@@ -75,6 +75,32 @@ export class AlpacaTradingClient {
     }
   }
 
+  /** The order by Alpaca's id, its bracket legs rolled up under `legs` (documented with nested=true). */
+  async orderById(orderId: string): Promise<AlpacaOrder | undefined> {
+    try {
+      return (
+        await this.http.request(orderSchema, 'GET', `/v2/orders/${encodeURIComponent(orderId)}`, {
+          query: { nested: true },
+        })
+      ).value;
+    } catch (error) {
+      if (error instanceof Error && (error as { code?: string }).code === 'broker_not_found')
+        return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The order with our id and its bracket legs. `by_client_order_id` has no `nested` parameter,
+   * so its legs are not to be relied on: the order is read again by Alpaca's id with nested=true
+   * (https://docs.alpaca.markets/us/reference/getorderbyorderid-1).
+   */
+  async orderFamilyByClientId(clientOrderId: string): Promise<AlpacaOrder | undefined> {
+    const order = await this.orderByClientId(clientOrderId);
+    if (!order) return undefined;
+    return (await this.orderById(order.id)) ?? order;
+  }
+
   async listOrders(query: {
     status?: 'open' | 'closed' | 'all';
     after?: string;

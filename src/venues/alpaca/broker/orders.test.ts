@@ -64,6 +64,28 @@ describe('Alpaca orders, positions and account', () => {
     ]);
   });
 
+  it('a cancel is pending until Alpaca confirms it; the broker answers the confirmed state', async () => {
+    fake.control.setPrice('MSFT', 400);
+    fake.control.book.cancelDelayMs = 300;
+    await broker.submit({
+      clientOrderId: 'sig-C-1',
+      symbol: 'MSFT',
+      side: 'buy',
+      type: 'limit',
+      qty: 1,
+      limitPrice: 380,
+    });
+    const atFake = fake.control.book.byClientId('sig-C-1')!;
+    const cancelling = broker.cancel('sig-C-1');
+    await waitFor(() => atFake.status === 'pending_cancel', 'the order pending cancel at the fake');
+    // Still pending (a pending cancel can fill): our ledger does not call it cancelled yet.
+    expect(await broker.getOrder('sig-C-1')).toMatchObject({ status: 'open' });
+    expect(await cancelling).toMatchObject({ status: 'cancelled' });
+    expect(atFake.status).toBe('canceled');
+    const row = await database.store.query("SELECT status FROM orders WHERE client_order_id = 'sig-C-1'");
+    expect(row.rows).toEqual([{ status: 'cancelled' }]);
+  });
+
   it('gives positions with their working protective legs, cancels a leg, and closes all', async () => {
     fake.control.setPrice('AAPL', 100);
     await broker.submit({

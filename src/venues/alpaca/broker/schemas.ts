@@ -23,6 +23,8 @@ export const accountSchema = z.object({
   buying_power: decimal,
   trading_blocked: z.boolean().default(false),
   account_blocked: z.boolean().default(false),
+  pattern_day_trader: z.boolean().default(false),
+  daytrade_count: z.number().int().nonnegative().default(0),
 });
 export type AlpacaAccount = z.infer<typeof accountSchema>;
 
