@@ -86,13 +86,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       // Legs of a filled entry: nested under a parent that is no longer open, so list all recent
       // orders. A leg older than the lookback is not seen and the position reads as unprotected
       // (a false alarm, never false safety).
-      this.client.listOrders({
-        status: 'all',
-        nested: true,
-        limit: 500,
-        direction: 'desc',
-        after: new Date(this.now() - this.lookbackMs).toISOString(),
-      }),
+      this.#recentOrders(),
     ]);
     const working = open.flatMap((order) => orderStates(order));
     const legOf = (symbol: string, leg: string) =>
@@ -112,6 +106,17 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     }));
   }
 
+  /** The orders of the lookback window, every status, legs nested under their entry (our ids). */
+  #recentOrders() {
+    return this.client.listOrders({
+      status: 'all',
+      nested: true,
+      limit: 500,
+      direction: 'desc',
+      after: new Date(this.now() - this.lookbackMs).toISOString(),
+    });
+  }
+
   /**
    * Every open order of the account, whoever placed it. Recent orders are listed nested, so a
    * bracket leg carries our id (`<entry>.sl`) even under a filled entry; open orders older than
@@ -119,13 +124,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
    */
   async workingOrders(): Promise<Order[]> {
     const [recent, open] = await Promise.all([
-      this.client.listOrders({
-        status: 'all',
-        nested: true,
-        limit: 500,
-        direction: 'desc',
-        after: new Date(this.now() - this.lookbackMs).toISOString(),
-      }),
+      this.#recentOrders(),
       this.client.listOrders({ status: 'open', nested: false, limit: 500, direction: 'desc' }),
     ]);
     const working = (state: BrokerOrderState) => state.status === 'open' || state.status === 'waiting';
