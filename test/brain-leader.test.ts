@@ -1,13 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { startCli, waitForLine } from './support/processes.ts';
+import { waitForLine } from './support/processes.ts';
+import { exitOf, fastSimFolder, startSimBrain } from './support/sim-brain.ts';
 import { openPositions, tableViolations } from './support/table-invariants.ts';
-import { walkableTempDir } from './support/temp.ts';
 
 /**
  * One leading brain per account (issue 18): two real brain processes on one database and one
@@ -25,36 +22,12 @@ afterAll(async () => {
 const operatorToken = 'leader-test-operator-token-0123456789abcdef';
 
 function folderFor(label: string, port = 0): string {
-  const folder = walkableTempDir(path.join(tmpdir(), `signet-${label}-`));
-  writeFileSync(
-    path.join(folder, 'signet.yaml'),
-    [
-      `dataDir: ${path.join(folder, 'state')}`,
-      'feed: { sim: { seed: 42, bars: 3000, symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO, FOXTROT] } }',
-      'schedule: { barIntervalMs: 10 }',
-      `ingress: { port: ${port} }`,
-      'watchdog: { autostart: never }',
-      `paths: { contextDir: ${path.join(folder, 'context')} }`,
-      '',
-    ].join('\n'),
-  );
-  return folder;
+  return fastSimFolder(label, { bars: 3000, port });
 }
 
 function startBrain(folder: string): { child: ChildProcess; output: () => string } {
-  return startCli(['start'], {
-    cwd: folder,
-    env: {
-      DATABASE_URL: db.url,
-      SIGNET_CONFIG: path.join(folder, 'signet.yaml'),
-      SIGNET_LOG_LEVEL: 'warn',
-      SIGNET_OPERATOR_TOKEN: operatorToken,
-    },
-  });
+  return startSimBrain(folder, db.url, { SIGNET_OPERATOR_TOKEN: operatorToken });
 }
-
-const exitOf = (child: ChildProcess) =>
-  new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${code}/${signal}`)));
 
 const count = async (sql: string) => Number((await db.store.query<{ n: number }>(sql)).rows[0]?.n ?? 0);
 

@@ -1,12 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { startCli, waitForLine } from './support/processes.ts';
+import { waitForLine } from './support/processes.ts';
+import { exitOf, fastSimFolder, startSimBrain } from './support/sim-brain.ts';
 import { openPositions, tableViolations } from './support/table-invariants.ts';
-import { walkableTempDir } from './support/temp.ts';
 
 /**
  * The real brain process on a fast sim (issue 17): whatever the way it stops (Ctrl-C, SIGTERM,
@@ -22,35 +19,12 @@ afterAll(async () => {
 });
 
 function folderFor(label: string): string {
-  const folder = walkableTempDir(path.join(tmpdir(), `signet-${label}-`));
-  writeFileSync(
-    path.join(folder, 'signet.yaml'),
-    [
-      `dataDir: ${path.join(folder, 'state')}`,
-      'feed: { sim: { seed: 42, bars: 2000, symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO, FOXTROT] } }',
-      'schedule: { barIntervalMs: 10 }',
-      'ingress: { port: 0 }',
-      'watchdog: { autostart: never }',
-      `paths: { contextDir: ${path.join(folder, 'context')} }`,
-      '',
-    ].join('\n'),
-  );
-  return folder;
+  return fastSimFolder(label, { bars: 2000 });
 }
 
 function startBrain(folder: string): { child: ChildProcess; output: () => string } {
-  return startCli(['start'], {
-    cwd: folder,
-    env: {
-      DATABASE_URL: db.url,
-      SIGNET_CONFIG: path.join(folder, 'signet.yaml'),
-      SIGNET_LOG_LEVEL: 'warn',
-    },
-  });
+  return startSimBrain(folder, db.url);
 }
-
-const exitOf = (child: ChildProcess) =>
-  new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${code}/${signal}`)));
 
 /** Waits until the brain holds at least one position, and some more bars on top (bounded). */
 async function tradeAWhile(extraMs: number): Promise<void> {

@@ -35,6 +35,6 @@ export {
   type RewardRisk,
   rewardToRisk,
   roundToTick,
+  safeRounding,
   type TickRounding,
-  tickDecimals,
 } from './ticks.ts';

@@ -10,20 +10,28 @@ export type PriceTick = (price: number) => number;
 /** The paper broker fills any price; its prices keep the 4 decimals Signet always sent. */
 export const paperPriceTick: PriceTick = () => 0.0001;
 
-/** Decimals of a tick such as 0.01 (2) or 0.0001 (4); ticks are powers of ten here. */
-export function tickDecimals(tick: number): number {
-  if (!(tick > 0)) throw new RangeError(`a price tick must be positive, not ${tick}`);
-  return Math.max(0, Math.round(-Math.log10(tick)));
-}
-
 export type TickRounding = 'nearest' | 'up' | 'down';
 
 /**
+ * Which way a bracket's price goes onto the tick so that rounding never widens the risk nor
+ * flatters the reward (`side` is the entry's, buy = long): the entry rounds against the trader
+ * (a buy's down, a sell's up), the stop toward the entry (the loss allowed can only shrink), the
+ * target toward the entry (reward:risk is judged on the smaller reward).
+ */
+export function safeRounding(side: 'buy' | 'sell', role: 'entry' | 'stop' | 'target'): TickRounding {
+  const long = side === 'buy';
+  if (role === 'stop') return long ? 'up' : 'down';
+  return long ? 'down' : 'up';
+}
+
+/**
  * A price on the tick grid. `up`/`down` round toward +∞/−∞; a price already on a tick (within
- * the binary representation error of price / tick) stays where it is in every mode.
+ * the binary representation error of price / tick) stays where it is in every mode. The tick
+ * need not be a power of ten (an index CFD may move in 0.25s).
  */
 export function roundToTick(price: number, tick: number, mode: TickRounding = 'nearest'): number {
-  const decimals = tickDecimals(tick);
+  if (!(tick > 0)) throw new RangeError(`a price tick must be positive, not ${tick}`);
+  const decimals = decimalsOf(tick);
   const steps = price / tick;
   const nearest = Math.round(steps);
   // 25.4263 / 0.0001 is 254262.99999999997 in binary: that is the tick 254263, not one below.

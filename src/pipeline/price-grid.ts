@@ -1,17 +1,5 @@
 import type { TradeProposal } from '../agents/index.ts';
-import { type PriceTick, roundToTick, type TickRounding } from '../market/index.ts';
-
-/**
- * Which way each price of a bracket goes onto the tick, so that rounding never widens the risk
- * nor flatters the reward: a buy's entry rounds down and a sell's up (never paying more than
- * proposed), the stop rounds toward the entry (the loss allowed can only shrink), and the
- * target rounds toward the entry (reward:risk is judged on the smaller reward).
- */
-function rounding(side: TradeProposal['side']): Record<'entry' | 'stop' | 'target', TickRounding> {
-  return side === 'buy'
-    ? { entry: 'down', stop: 'up', target: 'down' }
-    : { entry: 'up', stop: 'down', target: 'up' };
-}
+import { type PriceTick, roundToTick, safeRounding } from '../market/index.ts';
 
 /**
  * A proposal with its prices on the venue's tick, as they will be sent, and what moved. The
@@ -24,9 +12,8 @@ export function proposalOnTicks(
   priceTick: PriceTick,
 ): { proposal: TradeProposal; moved: string[] } {
   const moved: string[] = [];
-  const modes = rounding(proposal.side);
   const onTick = (name: 'entry' | 'stop' | 'target', price: number) => {
-    const rounded = roundToTick(price, priceTick(price), modes[name]);
+    const rounded = roundToTick(price, priceTick(price), safeRounding(proposal.side, name));
     if (rounded !== price) moved.push(`${name} ${price} → ${rounded}`);
     return rounded;
   };

@@ -1,4 +1,4 @@
-import { decimalsOf } from '../../../market/index.ts';
+import { roundToTick, safeRounding } from '../../../market/index.ts';
 
 /**
  * Prices sent to the EA on the symbol's grid. MT5 refuses a price that is not a multiple of the
@@ -33,15 +33,7 @@ export function onMt5Grid(
   tickSize?: number | null,
 ): number {
   if (!(price > 0)) return 0;
-  const long = side === 'buy';
-  const towardEntryFromBelow = role === 'stop_loss' ? long : !long;
-  const mode = role === 'entry' ? (long ? 'down' : 'up') : towardEntryFromBelow ? 'up' : 'down';
-  // Not market's roundToTick: a tick size such as 0.25 is not a power of ten.
-  const tick = mt5Tick(digits, tickSize);
-  const steps = price / tick;
-  const nearest = Math.round(steps);
-  // Binary noise (1.08123 / 0.00001 is 108122.99999999999) is still that tick, in every mode.
-  const whole =
-    Math.abs(steps - nearest) < 1e-7 ? nearest : mode === 'up' ? Math.ceil(steps) : Math.floor(steps);
-  return Number((whole * tick).toFixed(decimalsOf(tick)));
+  // The entry is judged against its stop as the pipeline judges it (market's safeRounding).
+  const mode = safeRounding(side, role === 'entry' ? 'entry' : role === 'stop_loss' ? 'stop' : 'target');
+  return roundToTick(price, mt5Tick(digits, tickSize), mode);
 }
