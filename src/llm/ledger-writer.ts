@@ -13,7 +13,9 @@ import { type LedgerEntry, recordAttempt } from './ledger.ts';
  * makes the next `settle` fail, which blocks the order (fail closed).
  */
 export class LedgerWriter {
-  readonly #pending = new Set<Promise<void>>();
+  /** The rows go in one after another, in call order: `ORDER BY id` stays the order of the calls. */
+  #tail: Promise<void> = Promise.resolve();
+  #pending = 0;
   readonly #failures: Array<{ entry: LedgerEntry; error: unknown }> = [];
 
   constructor(
@@ -21,8 +23,11 @@ export class LedgerWriter {
     private readonly logger: Logger,
   ) {}
 
-  write(entry: LedgerEntry): void {
-    const written: Promise<void> = recordAttempt(this.store, entry)
+  /** Queues the row; the promise (which never rejects) is that row in the table, or recorded as lost. */
+  write(entry: LedgerEntry): Promise<void> {
+    this.#pending += 1;
+    this.#tail = this.#tail
+      .then(() => recordAttempt(this.store, entry))
       .catch((error: unknown) => {
         this.#failures.push({ entry, error });
         this.logger.error(
@@ -30,13 +35,15 @@ export class LedgerWriter {
           'LLM cost ledger row not written; the next order waits on it and is blocked',
         );
       })
-      .finally(() => this.#pending.delete(written));
-    this.#pending.add(written);
+      .finally(() => {
+        this.#pending -= 1;
+      });
+    return this.#tail;
   }
 
   /** Rows not yet in the table. */
   get pending(): number {
-    return this.#pending.size;
+    return this.#pending;
   }
 
   /**
@@ -44,7 +51,7 @@ export class LedgerWriter {
    * any row since the last settle could not be written (then forgets them: one blocked order per loss).
    */
   async settle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    await this.#tail;
     if (this.#failures.length === 0) return;
     const lost = this.#failures.splice(0);
     const first = lost[0]!;

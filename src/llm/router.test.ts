@@ -382,6 +382,8 @@ describe('cost ledger and budget', () => {
   it('prices paid calls from the table and records subscription calls as notional', async () => {
     const llm = router(['claude']);
     expect(await llm.call(request)).toMatchObject({ ok: true, route: 'claude', model: 'claude-sonnet-5-5' });
+    // Rows are written behind the answers, in call order per router; two routers settle in turn.
+    await llm.settle();
     const paid = router(['anthropic']);
     anthropic.script({
       kind: 'success',

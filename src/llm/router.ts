@@ -14,7 +14,7 @@ import {
   LlmOutputError,
   type RouteFailureReason,
 } from './errors.ts';
-import { failedAttempt, type LedgerEntry, recordAttempt } from './ledger.ts';
+import { failedAttempt, type LedgerEntry } from './ledger.ts';
 import { LedgerWriter } from './ledger-writer.ts';
 import { type PriceTable, priceTable } from './prices.ts';
 import { RejectionAnnouncer } from './rejections.ts';
@@ -326,7 +326,7 @@ export class LlmRouter {
         });
       } catch (caught) {
         const error = asLlmError(caught, route.name);
-        await recordAttempt(this.#store, {
+        await this.#ledger.write({
           ...ledger,
           attempt,
           ...failedAttempt(route.model, error.code, performance.now() - started),
@@ -363,9 +363,9 @@ export class LlmRouter {
         errorClass: validation.ok ? undefined : 'llm_invalid_output',
       };
       if (route.billing === 'paid' && !cost.notional) this.#budget.add(cost.micro);
-      if (!validation.ok) await recordAttempt(this.#store, entry);
+      if (!validation.ok) await this.#ledger.write(entry);
       if (validation.ok) {
-        this.#ledger.write(entry);
+        void this.#ledger.write(entry);
         return {
           ok: true,
           value: validation.value,
