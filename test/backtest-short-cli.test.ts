@@ -67,7 +67,9 @@ describe('signet backtest --short --size (real CLI process)', () => {
     expect(Math.abs(report.finalCash - oracle.finalCash)).toBeLessThanOrEqual(0.005);
     expect(report.closedTrades).toBe(oracle.trades.length);
     // Reversals alternate sides; the first cross on ORCL is a death cross (1995-04-04).
-    report.trades.forEach((trade, at) => expect(Math.sign(trade.size)).toBe(at % 2 === 0 ? -1 : 1));
+    expect(report.trades.map((trade) => Math.sign(trade.size))).toEqual(
+      report.trades.map((_, at) => (at % 2 === 0 ? -1 : 1)),
+    );
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
     expect(html.match(/class="entry short"/g)?.length).toBe(report.trades.filter((t) => t.size < 0).length);
     expect(html.match(/class="exit short"/g)?.length).toBe(report.trades.filter((t) => t.size < 0).length);
