@@ -130,7 +130,7 @@ export async function runBacktestJob(
   } = {},
 ): Promise<BacktestJobResult> {
   const { job, series, skipped } = await loadBacktestBars(input, options.venues);
-  const strategy = createStrategy(job.strategy, job.parameters);
+  const strategy = createStrategy(job.strategy, job.parameters, { short: job.settings.short === true });
   let runId = job.runId;
   if (!runId && options.database) {
     runId = `bt-${fingerprint(series, strategy, job.settings)}-${(options.now ?? Date.now)().toString(36)}`;

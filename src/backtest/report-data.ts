@@ -1,5 +1,5 @@
 import type { DeciderCounts } from '../agents/index.ts';
-import type { PaperBroker } from '../broker/index.ts';
+import type { ClosedTrade, Position } from '../broker/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import type { Strategy } from '../strategies/index.ts';
 import type { DecisionTally } from './decision-tally.ts';
@@ -56,6 +56,15 @@ export interface BacktestReport {
   deciders?: DeciderCounts;
 }
 
+/** What the report reads from the account that ran the backtest (paper broker, fixed-size engine). */
+export interface ReportBroker {
+  readonly trades: readonly ClosedTrade[];
+  positions(): Position[];
+  cash(): number;
+  openCommission(): number;
+  readonly rejectedCount: number;
+}
+
 const orNull = (value: number | null, round: (value: number) => number) =>
   value === null ? null : round(value);
 
@@ -63,7 +72,7 @@ export function buildReport(input: {
   series: readonly BarSeries[];
   strategy: Strategy;
   settings: Record<string, unknown>;
-  broker: PaperBroker;
+  broker: ReportBroker;
   metrics: Metrics;
   bars: number;
   timeline: Float64Array;

@@ -106,18 +106,32 @@ function priceSvg(series: BarSeries, trades: readonly TradeRow[]): string {
       const entry = indexOfDate.get(trade.entryDate);
       const exit = indexOfDate.get(trade.exitDate);
       const out: string[] = [];
+      // A long enters with a buy (filled ▲ below the price) and exits with a sell (filled ▼
+      // above); a short enters with a sell short (hollow purple ▽ above) and exits with a buy
+      // to cover (hollow purple △ below). TradeRow.size < 0 marks a short.
+      const short = trade.size < 0;
+      const shape = (d: string, color: string) =>
+        short ? `d="${d}" fill="#fafbfc" stroke="#7d3c98" stroke-width="1.5"` : `d="${d}" fill="${color}"`;
       if (entry !== undefined) {
         const x = chart.x(entry);
         const y = chart.y(trade.entryPrice);
+        const d = short
+          ? `M${x.toFixed(1)},${(y - 2).toFixed(1)} l-4,-8 h8 z`
+          : `M${x.toFixed(1)},${(y + 2).toFixed(1)} l-4,8 h8 z`;
+        const what = short ? `sell short ${-trade.size}` : `buy ${trade.size}`;
         out.push(
-          `<path d="M${x.toFixed(1)},${(y + 2).toFixed(1)} l-4,8 h8 z" fill="#1e8449"><title>buy ${trade.size} at ${trade.entryPrice} on ${trade.entryDate}</title></path>`,
+          `<path class="entry ${short ? 'short' : 'long'}" ${shape(d, '#1e8449')}><title>${what} at ${trade.entryPrice} on ${trade.entryDate}</title></path>`,
         );
       }
       if (exit !== undefined) {
         const x = chart.x(exit);
         const y = chart.y(trade.exitPrice);
+        const d = short
+          ? `M${x.toFixed(1)},${(y + 2).toFixed(1)} l-4,8 h8 z`
+          : `M${x.toFixed(1)},${(y - 2).toFixed(1)} l-4,-8 h8 z`;
+        const what = short ? 'buy to cover' : 'sell';
         out.push(
-          `<path d="M${x.toFixed(1)},${(y - 2).toFixed(1)} l-4,-8 h8 z" fill="#c0392b"><title>sell at ${trade.exitPrice} on ${trade.exitDate} (${trade.exitReason}, pnl ${trade.pnl.toFixed(2)})</title></path>`,
+          `<path class="exit ${short ? 'short' : 'long'}" ${shape(d, '#c0392b')}><title>${what} at ${trade.exitPrice} on ${trade.exitDate} (${escapeHtml(trade.exitReason)}, pnl ${trade.pnl.toFixed(2)})</title></path>`,
         );
       }
       return out;
@@ -185,6 +199,7 @@ function tradesTable(trades: readonly TradeRow[]): string {
     'Entry price',
     'Exit',
     'Exit price',
+    'Side',
     'Size',
     'PnL',
     'Commission',
@@ -193,7 +208,7 @@ function tradesTable(trades: readonly TradeRow[]): string {
   const body = trades
     .map(
       (trade, at) =>
-        `<tr class="${trade.pnl >= 0 ? 'win' : 'loss'}"><td>${at + 1}</td><td>${escapeHtml(trade.symbol)}</td><td>${trade.entryDate}</td><td>${trade.entryPrice}</td><td>${trade.exitDate}</td><td>${trade.exitPrice}</td><td>${trade.size}</td><td>${trade.pnl.toFixed(2)}</td><td>${trade.commission.toFixed(2)}</td><td>${escapeHtml(trade.exitReason)}</td></tr>`,
+        `<tr class="${trade.pnl >= 0 ? 'win' : 'loss'}"><td>${at + 1}</td><td>${escapeHtml(trade.symbol)}</td><td>${trade.entryDate}</td><td>${trade.entryPrice}</td><td>${trade.exitDate}</td><td>${trade.exitPrice}</td><td class="side">${trade.size < 0 ? 'short' : 'long'}</td><td>${trade.size}</td><td>${trade.pnl.toFixed(2)}</td><td>${trade.commission.toFixed(2)}</td><td>${escapeHtml(trade.exitReason)}</td></tr>`,
     )
     .join('\n');
   return `<table class="trades"><thead><tr>${head.map((cell) => `<th>${cell}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
@@ -209,7 +224,7 @@ export function reportHtml(run: BacktestRun): string {
 <style>
 body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:960px}
 table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 10px;border-bottom:1px solid #e5e5e5;text-align:right}
-table.metrics th{text-align:left;font-weight:600}tr.loss td:nth-child(8){color:#c0392b}tr.win td:nth-child(8){color:#1e8449}
+table.metrics th{text-align:left;font-weight:600}tr.loss td:nth-child(9){color:#c0392b}tr.win td:nth-child(9){color:#1e8449}td.side{text-align:center}
 svg{display:block;background:#fafbfc;border:1px solid #eee}
 </style></head><body>
 <h1>Backtest: ${escapeHtml(report.strategy.name)} on ${escapeHtml(report.symbols.join(', '))}</h1>
@@ -217,12 +232,13 @@ ${metricsTable(report)}
 ${decisionsTable(report)}
 <h2>Equity</h2>${equitySvg(run)}
 <h2>Drawdown (%)</h2>${drawdownSvg(run)}
-<h2>Prices, entries ▲ and exits ▼</h2>${prices.join('\n')}
+<h2>Prices: long entries ▲ and exits ▼; short entries ▽ and covers △</h2>${prices.join('\n')}
 <h2>Trades</h2>${tradesTable(report.trades)}
 </body></html>
 `;
 }
 
+/** One row per closed trade; `size` is negative for a short (pnl = (entry − exit) × |size|). */
 export function tradesCsv(trades: readonly TradeRow[]): string {
   const header =
     'symbol,entry_date,entry_price,exit_date,exit_price,size,pnl,gross_pnl,commission,exit_reason,bars';

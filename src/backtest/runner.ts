@@ -12,8 +12,11 @@ import {
   topics,
 } from '../pipeline/index.ts';
 import type { Strategy } from '../strategies/index.ts';
+import type { FixedSizeAccount } from './fixed-size.ts';
+import { runFixedSize } from './fixed-size-run.ts';
 import { computeMetrics } from './metrics.ts';
 import { type BacktestReport, buildReport } from './report-data.ts';
+import { completedPayload, startedPayload } from './run-log.ts';
 
 export const backtestSettingsSchema = z
   .object({
@@ -24,8 +27,29 @@ export const backtestSettingsSchema = z
     stopPct: z.number().gt(0).lt(1).optional(),
     takeProfitPct: z.number().gt(0).max(100).optional(),
     exitOnSignal: z.boolean().default(false),
+    /** Fixed size: every entry is this many shares (the fixed-size engine; see fixed-size.ts). */
+    size: z.number().int().positive().optional(),
+    /** Trade the short side too (needs `size`); sma-cross then reverses on every cross. */
+    short: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, context) => {
+    if (settings.short === true && settings.size === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['size'],
+        message: '--short needs a fixed --size N (shares per position)',
+      });
+    if (
+      settings.size !== undefined &&
+      (settings.stopPct !== undefined || settings.takeProfitPct !== undefined)
+    )
+      context.addIssue({
+        code: 'custom',
+        path: ['size'],
+        message: '--size/--short run without brackets: drop --stop-pct/--take-profit-pct',
+      });
+  });
 
 export type BacktestSettings = z.input<typeof backtestSettingsSchema>;
 
@@ -47,7 +71,8 @@ export interface BacktestRun {
   values: Float64Array;
   /** The run's complete message log, in order (see writeMessageLog). */
   messages: CycleMessage[];
-  broker: PaperBroker;
+  /** The account that ran it: the paper broker, or the fixed-size engine's (`--size`). */
+  broker: PaperBroker | FixedSizeAccount;
   /** The bars the run saw. */
   series: readonly BarSeries[];
 }
@@ -120,6 +145,29 @@ export function runBacktest(input: BacktestInput): BacktestRun {
     });
   }
   const runId = input.runId ?? `bt-${fingerprint(series, input.strategy, settings)}`;
+  if ((settings.short === true) !== (input.strategy.short === true)) {
+    throw new SignetError(
+      settings.short === true
+        ? `the ${input.strategy.name} strategy was built long only but the run asks for shorts`
+        : `the ${input.strategy.name} strategy proposes shorts but the run is long only`,
+      {
+        code: 'backtest_short_mismatch',
+        fault: 'user',
+        fix: 'Give --short --size N, and build the strategy with createStrategy(name, parameters, { short: true }).',
+      },
+    );
+  }
+  if (settings.size !== undefined) {
+    return runFixedSize({
+      series,
+      strategy: input.strategy,
+      settings,
+      size: settings.size,
+      runId,
+      timeline: timelineOf(series),
+      onProgress: input.onProgress,
+    });
+  }
   const clock = new SimulatedClock();
   const sink = new MemorySink();
   const orderRefs = new Map<string, number>();
@@ -162,19 +210,7 @@ export function runBacktest(input: BacktestInput): BacktestRun {
     cycleId: runId,
     causedBy: null,
     time: clock.time,
-    payload: {
-      runId,
-      strategy: input.strategy.name,
-      parameters: { ...input.strategy.parameters },
-      // Through JSON: options left unset are absent, not `undefined` (not a JSON value).
-      settings: JSON.parse(JSON.stringify(settings)) as unknown,
-      symbols: series.map((each) => ({
-        symbol: each.symbol,
-        bars: each.length,
-        from: new Date(each.time[0]!).toISOString(),
-        to: new Date(each.time[each.length - 1]!).toISOString(),
-      })),
-    },
+    payload: startedPayload(runId, input.strategy, settings, series),
   });
   const progressEvery = Math.max(1, Math.floor(steps / 100));
   for (let step = 0; step < steps; step += 1) {
@@ -229,7 +265,7 @@ export function runBacktest(input: BacktestInput): BacktestRun {
     cycleId: runId,
     causedBy: startedRef,
     time: clock.time,
-    payload: JSON.parse(JSON.stringify({ runId, ...report, trades: undefined })) as unknown,
+    payload: completedPayload(runId, report),
   });
   return { runId, report, times: timeline, values, messages: sink.messages, broker, series };
 }

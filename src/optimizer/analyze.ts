@@ -32,11 +32,11 @@ export function reasonGroup(reason: string): string {
     .slice(0, 160);
 }
 
-/** Result of a closed trade in R: pnl / (|entry − stop| of its proposal × qty). */
+/** Result of a closed trade in R: pnl / (|entry − stop| of its proposal × |qty|); a short's qty is negative. */
 export function tradeR(trade: ClosedTrade): number | null {
   const proposal = trade.decision?.trade;
   if (!proposal) return null;
-  const risk = Math.abs(proposal.entryPrice - proposal.stopPrice) * trade.qty;
+  const risk = Math.abs(proposal.entryPrice - proposal.stopPrice) * Math.abs(trade.qty);
   return risk > 0 ? trade.pnl / risk : null;
 }
 
@@ -159,7 +159,8 @@ export async function vetoedSetups(records: Records, bars: BarSource): Promise<V
         perShare: round(counterfactual.perShare),
         r: round(counterfactual.r),
       },
-      pnl: round(counterfactual.perShare * decision.qty, 2),
+      // perShare is already in the trade's direction (a short gains when the price falls).
+      pnl: round(counterfactual.perShare * Math.abs(decision.qty), 2),
     });
   }
   return setups;

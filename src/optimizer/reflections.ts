@@ -30,6 +30,7 @@ const exitReasons: Record<string, 'stop' | 'target' | 'monitor' | 'flatten' | 'm
 
 interface Measured {
   direction: 1 | -1;
+  side: 'long' | 'short';
   returnPct: number;
   benchmarkPct: number | null;
   resultR: number | null;
@@ -38,13 +39,18 @@ interface Measured {
   exitReason: 'stop' | 'target' | 'monitor' | 'flatten' | 'manual';
 }
 
-/** Return, buy-and-hold of the same symbol over the same bars, and excursions in R. */
+/**
+ * Return, the same position held over the same bars (buy-and-hold for a long, short-and-hold
+ * for a short), and excursions in R. The direction is the position's: a negative qty is a short
+ * (the proposal's side when the qty says nothing).
+ */
 export function measureTrade(trade: ClosedTrade, held: readonly Bar[]): Measured {
-  const direction = trade.decision?.trade?.side === 'sell' ? -1 : 1;
+  const direction: 1 | -1 =
+    trade.qty < 0 || (trade.qty === 0 && trade.decision?.trade?.side === 'sell') ? -1 : 1;
   const returnPct = ((trade.exitPrice - trade.entryPrice) / trade.entryPrice) * 100 * direction;
   const first = held[0];
   const last = held.at(-1);
-  const benchmarkPct = first && last ? ((last.close - first.open) / first.open) * 100 : null;
+  const benchmarkPct = first && last ? ((last.close - first.open) / first.open) * 100 * direction : null;
   const proposal = trade.decision?.trade;
   const risk = proposal ? Math.abs(proposal.entryPrice - proposal.stopPrice) : 0;
   let favorable: number | null = null;
@@ -64,6 +70,7 @@ export function measureTrade(trade: ClosedTrade, held: readonly Bar[]): Measured
   const r = tradeR(trade);
   return {
     direction,
+    side: direction === 1 ? 'long' : 'short',
     returnPct: round(returnPct),
     benchmarkPct: benchmarkPct === null ? null : round(benchmarkPct),
     resultR: r === null ? null : round(r),
@@ -76,13 +83,15 @@ export function measureTrade(trade: ClosedTrade, held: readonly Bar[]): Measured
 /** The note code writes when no model does: the plan, what happened, and how it compares. */
 export function deterministicReflection(trade: ClosedTrade, measured: Measured): string {
   const proposal = trade.decision?.trade;
+  const short = measured.side === 'short';
+  const hold = short ? 'shorting and holding' : 'buying and holding';
   const plan = proposal
-    ? `The plan was a ${proposal.side} of ${trade.symbol} near ${proposal.entryPrice} with a stop at ${proposal.stopPrice} and a target at ${proposal.targetPrice} within ${proposal.horizonBars} bars.`
-    : `A position in ${trade.symbol} whose proposal is not on the bus (no plan to compare with).`;
-  const happened = `It closed by ${measured.exitReason} at ${round(trade.exitPrice, 4)} after ${trade.bars} bar(s): ${measured.returnPct.toFixed(2)}%${measured.resultR === null ? '' : ` (${measured.resultR.toFixed(2)} R)`}${measured.benchmarkPct === null ? '' : ` against ${measured.benchmarkPct.toFixed(2)}% for buying and holding ${trade.symbol} over the same bars`}.`;
+    ? `The plan was a ${short ? 'short sale (sell)' : proposal.side} of ${trade.symbol} near ${proposal.entryPrice} with a stop at ${proposal.stopPrice} and a target at ${proposal.targetPrice} within ${proposal.horizonBars} bars.`
+    : `A ${measured.side} position in ${trade.symbol} whose proposal is not on the bus (no plan to compare with).`;
+  const happened = `It closed by ${measured.exitReason} at ${round(trade.exitPrice, 4)} after ${trade.bars} bar(s): ${measured.returnPct.toFixed(2)}%${measured.resultR === null ? '' : ` (${measured.resultR.toFixed(2)} R)`}${measured.benchmarkPct === null ? '' : ` against ${measured.benchmarkPct.toFixed(2)}% for ${hold} ${trade.symbol} over the same bars`}.`;
   let lesson = 'The process was sound; the outcome was variance.';
   if (measured.benchmarkPct !== null && measured.returnPct < measured.benchmarkPct - 1)
-    lesson = 'Holding the symbol would have done better: the exit left the move on the table.';
+    lesson = `${short ? 'Staying short' : 'Holding the symbol'} would have done better: the exit left the move on the table.`;
   else if (measured.exitReason === 'stop' && (measured.maxFavorableR ?? 0) >= 1)
     lesson =
       'Price went at least one R in favour before the stop: the exit plan, not the idea, decided this trade.';
@@ -144,7 +153,7 @@ async function reflectionText(
 
 /**
  * Appends a short reflection to each closed trade's journal entry of the window: realised return
- * against buy-and-hold of the same symbol over the same bars, and a 2–4 sentence note. An entry
+ * against holding the same position (buy-and-hold, or short-and-hold for a short) over the same bars, and a 2–4 sentence note. An entry
  * that already has the optimizer's reflection is left alone, so running twice appends once.
  */
 export async function reflectOnClosedTrades(
@@ -176,6 +185,7 @@ export async function reflectOnClosedTrades(
         decidedBy: null,
         returnPct: measured.returnPct,
         benchmarkPct: measured.benchmarkPct,
+        side: measured.side,
       });
       continue;
     }
@@ -188,7 +198,10 @@ export async function reflectOnClosedTrades(
         decidedBy: written.decidedBy,
         fields: {
           return_pct: measured.returnPct,
-          benchmark_buy_and_hold_pct: measured.benchmarkPct,
+          // A short is compared with staying short over the same bars (and says so).
+          ...(measured.side === 'short'
+            ? { side: 'short', benchmark_short_and_hold_pct: measured.benchmarkPct }
+            : { benchmark_buy_and_hold_pct: measured.benchmarkPct }),
           excess_pct:
             measured.benchmarkPct === null ? null : round(measured.returnPct - measured.benchmarkPct),
           result_r: measured.resultR,
@@ -207,6 +220,7 @@ export async function reflectOnClosedTrades(
       decidedBy: written.decidedBy,
       returnPct: measured.returnPct,
       benchmarkPct: measured.benchmarkPct,
+      side: measured.side,
     });
   }
   return notes;

@@ -144,7 +144,7 @@ export function renderReport(report: OptimizerReport): string {
             setup.symbol,
             setup.strategy,
             setup.vetoedBy.join(', '),
-            `${setup.trade.side} ${setup.trade.entryType} ${setup.trade.entryPrice} stop ${setup.trade.stopPrice} target ${setup.trade.targetPrice} (${setup.trade.horizonBars} bars)`,
+            `${setup.trade.side === 'sell' ? 'sell (short)' : 'buy'} ${setup.trade.entryType} ${setup.trade.entryPrice} stop ${setup.trade.stopPrice} target ${setup.trade.targetPrice} (${setup.trade.horizonBars} bars)`,
             `${setup.counterfactual.outcome}${setup.counterfactual.exitPrice === null ? '' : ` at ${setup.counterfactual.exitPrice}`}${setup.counterfactual.truncated ? ' (data ended)' : ''}`,
             setup.counterfactual.r.toFixed(2),
           ]),
@@ -228,12 +228,15 @@ export function renderReport(report: OptimizerReport): string {
   else
     parts.push(
       table(
-        ['journal entry', 'symbol', 'return', 'buy & hold', 'note'],
+        ['journal entry', 'symbol', 'side', 'return', 'held (same side)', 'note'],
         report.reflections.map((note) => [
           note.path,
           note.symbol,
+          note.side ?? '—',
           note.returnPct === null ? '—' : `${note.returnPct.toFixed(2)}%`,
-          note.benchmarkPct === null ? '—' : `${note.benchmarkPct.toFixed(2)}%`,
+          note.benchmarkPct === null
+            ? '—'
+            : `${note.benchmarkPct.toFixed(2)}% ${note.side === 'short' ? '(short & hold)' : '(buy & hold)'}`,
           note.status === 'appended'
             ? `reflection appended (${note.decidedBy})`
             : note.status === 'already_present'

@@ -130,7 +130,10 @@ export interface ReflectionNote {
   status: 'appended' | 'already_present' | 'missing_file';
   decidedBy: 'llm' | 'fallback' | 'code' | null;
   returnPct: number | null;
+  /** The same position held over the same bars: buy-and-hold, or short-and-hold for a short. */
   benchmarkPct: number | null;
+  /** The position's direction, when the trade was measured. */
+  side?: 'long' | 'short';
 }
 
 export interface OptimizerReport {

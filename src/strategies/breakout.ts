@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BarSeries } from '../market/index.ts';
 import { highest, lowest, price } from './indicators.ts';
-import type { Proposal, Strategy } from './strategy.ts';
+import type { Proposal, Strategy, StrategyOptions } from './strategy.ts';
 
 export const breakoutParametersSchema = z
   .object({
@@ -14,16 +14,24 @@ export const breakoutParametersSchema = z
 
 export type BreakoutParameters = z.input<typeof breakoutParametersSchema>;
 
-/** Long-only Donchian channel breakout. */
+/**
+ * Donchian channel breakout. Long only by default: buy when the close breaks above the entry
+ * channel's high, sell when it breaks below the exit channel's low. With `short: true` also
+ * the mirror image: sell short when flat and the close breaks below the entry channel's low,
+ * buy to cover when it breaks above the exit channel's high (an upside break while flat is
+ * checked first).
+ */
 export class Breakout implements Strategy {
   readonly name = 'breakout';
   readonly warmup: number;
   readonly parameters: Readonly<Record<string, number>>;
+  readonly short: boolean;
   private readonly entry: number;
   private readonly exit: number;
 
-  constructor(parameters: BreakoutParameters = {}) {
+  constructor(parameters: BreakoutParameters = {}, options: StrategyOptions = {}) {
     const valid = breakoutParametersSchema.parse(parameters);
+    this.short = options.short === true;
     this.entry = valid.entry;
     this.exit = valid.exit;
     this.warmup = Math.max(valid.entry, valid.exit) + 1;
@@ -35,10 +43,11 @@ export class Breakout implements Strategy {
     const close = series.close[index]!;
     if (positionQty === 0) {
       const top = highest(series.high, index - this.entry, index - 1);
-      if (!(close > top)) return null;
+      if (!(close > top)) return this.short ? this.shortEntry(series, index, close) : null;
       return this.proposal(
         series,
         index,
+        'buy',
         'enter',
         `close ${price(close)} broke above the ${this.entry}-bar high ${price(top)}`,
         [
@@ -53,6 +62,7 @@ export class Breakout implements Strategy {
       return this.proposal(
         series,
         index,
+        'sell',
         'exit',
         `close ${price(close)} fell below the ${this.exit}-bar low ${price(bottom)}`,
         [
@@ -61,12 +71,44 @@ export class Breakout implements Strategy {
         ],
       );
     }
+    if (positionQty < 0 && this.short) {
+      const top = highest(series.high, index - this.exit, index - 1);
+      if (!(close > top)) return null;
+      return this.proposal(
+        series,
+        index,
+        'buy',
+        'exit',
+        `close ${price(close)} rose above the ${this.exit}-bar high ${price(top)}`,
+        [
+          { name: 'close', value: Number(price(close)) },
+          { name: `highestHigh${this.exit}`, value: Number(price(top)) },
+        ],
+      );
+    }
     return null;
+  }
+
+  private shortEntry(series: BarSeries, index: number, close: number): Proposal | null {
+    const bottom = lowest(series.low, index - this.entry, index - 1);
+    if (!(close < bottom)) return null;
+    return this.proposal(
+      series,
+      index,
+      'sell',
+      'enter',
+      `close ${price(close)} broke below the ${this.entry}-bar low ${price(bottom)}`,
+      [
+        { name: 'close', value: Number(price(close)) },
+        { name: `lowestLow${this.entry}`, value: Number(price(bottom)) },
+      ],
+    );
   }
 
   private proposal(
     series: BarSeries,
     index: number,
+    side: 'buy' | 'sell',
     intent: 'enter' | 'exit',
     reason: string,
     facts: Proposal['facts'],
@@ -74,7 +116,7 @@ export class Breakout implements Strategy {
     return {
       facts,
       symbol: series.symbol,
-      side: intent === 'enter' ? 'buy' : 'sell',
+      side,
       intent,
       referencePrice: series.close[index]!,
       reason,

@@ -2,7 +2,7 @@ import { ValidationError } from '../errors/index.ts';
 import { Breakout, breakoutParametersSchema } from './breakout.ts';
 import { MeanReversion, meanReversionParametersSchema } from './mean-reversion.ts';
 import { SmaCross, smaCrossParametersSchema } from './sma-cross.ts';
-import type { Strategy } from './strategy.ts';
+import type { Strategy, StrategyOptions } from './strategy.ts';
 
 export { Breakout, type BreakoutParameters, breakoutParametersSchema } from './breakout.ts';
 export { priceScale, toMicros } from './indicators.ts';
@@ -12,17 +12,24 @@ export {
   meanReversionParametersSchema,
 } from './mean-reversion.ts';
 export { SmaCross, type SmaCrossParameters, smaCrossParametersSchema } from './sma-cross.ts';
-export type { Proposal, Strategy } from './strategy.ts';
+export type { Proposal, Strategy, StrategyOptions } from './strategy.ts';
 
 export const strategyNames = ['sma-cross', 'breakout', 'mean-reversion'] as const;
 export type StrategyName = (typeof strategyNames)[number];
 
-/** Builds a strategy by name; unknown parameters of that strategy are an error naming them. */
-export function createStrategy(name: string, parameters: Record<string, unknown> = {}): Strategy {
+/**
+ * Builds a strategy by name; unknown parameters of that strategy are an error naming them.
+ * `options.short` lets it propose short entries (default long only).
+ */
+export function createStrategy(
+  name: string,
+  parameters: Record<string, unknown> = {},
+  options: StrategyOptions = {},
+): Strategy {
   const build = {
-    'sma-cross': () => new SmaCross(smaCrossParametersSchema.parse(parameters)),
-    breakout: () => new Breakout(breakoutParametersSchema.parse(parameters)),
-    'mean-reversion': () => new MeanReversion(meanReversionParametersSchema.parse(parameters)),
+    'sma-cross': () => new SmaCross(smaCrossParametersSchema.parse(parameters), options),
+    breakout: () => new Breakout(breakoutParametersSchema.parse(parameters), options),
+    'mean-reversion': () => new MeanReversion(meanReversionParametersSchema.parse(parameters), options),
   }[name as StrategyName];
   if (!build) {
     throw new ValidationError(

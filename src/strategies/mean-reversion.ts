@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BarSeries } from '../market/index.ts';
 import { price } from './indicators.ts';
-import type { Proposal, Strategy } from './strategy.ts';
+import type { Proposal, Strategy, StrategyOptions } from './strategy.ts';
 
 export const meanReversionParametersSchema = z
   .object({
@@ -13,16 +13,22 @@ export const meanReversionParametersSchema = z
 
 export type MeanReversionParameters = z.input<typeof meanReversionParametersSchema>;
 
-/** Long-only Bollinger-band reversion: buy below the lower band, sell back at the mean. */
+/**
+ * Bollinger-band reversion. Long only by default: buy below the lower band, sell back at the
+ * mean. With `short: true` also the mirror image: sell short above the upper band, buy to
+ * cover back at the mean.
+ */
 export class MeanReversion implements Strategy {
   readonly name = 'mean-reversion';
   readonly warmup: number;
   readonly parameters: Readonly<Record<string, number>>;
+  readonly short: boolean;
   private readonly period: number;
   private readonly deviations: number;
 
-  constructor(parameters: MeanReversionParameters = {}) {
+  constructor(parameters: MeanReversionParameters = {}, options: StrategyOptions = {}) {
     const valid = meanReversionParametersSchema.parse(parameters);
+    this.short = options.short === true;
     this.period = valid.period;
     this.deviations = valid.deviations;
     this.warmup = valid.period;
@@ -30,7 +36,7 @@ export class MeanReversion implements Strategy {
   }
 
   decide(series: BarSeries, index: number, positionQty: number): Proposal | null {
-    if (index < this.period - 1 || positionQty < 0) return null;
+    if (index < this.period - 1 || (positionQty < 0 && !this.short)) return null;
     const close = series.close;
     // Two passes over the window, recomputed each bar: no running-sum drift.
     let sum = 0;
@@ -41,12 +47,22 @@ export class MeanReversion implements Strategy {
     const deviation = Math.sqrt(squares / this.period);
     const last = close[index]!;
     const lower = mean - this.deviations * deviation;
+    const upper = mean + this.deviations * deviation;
     let intent: 'enter' | 'exit' | null = null;
+    let side: 'buy' | 'sell' = 'buy';
     let reason = '';
     if (positionQty === 0 && last < lower) {
       intent = 'enter';
       reason = `close ${price(last)} is below the lower band ${price(lower)} (mean ${price(mean)} − ${this.deviations}σ)`;
     } else if (positionQty > 0 && last >= mean) {
+      intent = 'exit';
+      side = 'sell';
+      reason = `close ${price(last)} is back at the ${this.period}-bar mean ${price(mean)}`;
+    } else if (this.short && positionQty === 0 && last > upper) {
+      intent = 'enter';
+      side = 'sell';
+      reason = `close ${price(last)} is above the upper band ${price(upper)} (mean ${price(mean)} + ${this.deviations}σ)`;
+    } else if (positionQty < 0 && last <= mean) {
       intent = 'exit';
       reason = `close ${price(last)} is back at the ${this.period}-bar mean ${price(mean)}`;
     }
@@ -58,7 +74,7 @@ export class MeanReversion implements Strategy {
         { name: `stdev${this.period}`, value: Number(price(deviation)) },
       ],
       symbol: series.symbol,
-      side: intent === 'enter' ? 'buy' : 'sell',
+      side,
       intent,
       referencePrice: last,
       reason,

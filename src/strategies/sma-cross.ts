@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BarSeries } from '../market/index.ts';
 import { assertExact, price, priceScale, toMicros } from './indicators.ts';
-import type { Proposal, Strategy } from './strategy.ts';
+import type { Proposal, Strategy, StrategyOptions } from './strategy.ts';
 
 export const smaCrossParametersSchema = z
   .object({
@@ -26,20 +26,27 @@ interface SmaState {
 }
 
 /**
- * Long-only moving-average crossover (backtrader's CrossOver): enter when the fast SMA is above
- * the slow SMA now and was below it at the last earlier bar where the two differed; exit on
+ * Moving-average crossover (backtrader's CrossOver): a golden cross is the fast SMA above the
+ * slow SMA now and below it at the last earlier bar where the two differed; a death cross is
  * the mirror image. A tie is no cross. Sums are exact integers of micro-units.
+ *
+ * Long only (default): enter long on a golden cross when flat, exit on a death cross. With
+ * `short: true` it reverses on every cross, always in the market after the first one: a
+ * golden cross enters long (flat) or covers the short and goes long (`reverse`), a death
+ * cross enters short (flat) or sells the long and goes short.
  */
 export class SmaCross implements Strategy {
   readonly name = 'sma-cross';
   readonly warmup: number;
   readonly parameters: Readonly<Record<string, number>>;
+  readonly short: boolean;
   private readonly fast: number;
   private readonly slow: number;
   private readonly states = new WeakMap<BarSeries, SmaState>();
 
-  constructor(parameters: SmaCrossParameters = {}) {
+  constructor(parameters: SmaCrossParameters = {}, options: StrategyOptions = {}) {
     const valid = smaCrossParametersSchema.parse(parameters);
+    this.short = options.short === true;
     this.fast = valid.fast;
     this.slow = valid.slow;
     this.warmup = valid.slow + 1;
@@ -100,14 +107,25 @@ export class SmaCross implements Strategy {
     const before = state.lastNonZero[index - 1]!;
     const up = now > 0 && before < 0;
     const down = now < 0 && before > 0;
-    if (!(up && positionQty === 0) && !(down && positionQty > 0)) return null;
+    let intent: 'enter' | 'exit';
+    let reverse = false;
+    if (this.short) {
+      // Reverse on every cross: act unless already on the cross's side.
+      if (!(up && positionQty <= 0) && !(down && positionQty >= 0)) return null;
+      intent = positionQty === 0 ? 'enter' : 'exit';
+      reverse = positionQty !== 0;
+    } else {
+      if (!(up && positionQty === 0) && !(down && positionQty > 0)) return null;
+      intent = up ? 'enter' : 'exit';
+    }
     const fastSma = this.sma(state, index, this.fast);
     const slowSma = this.sma(state, index, this.slow);
     const close = series.close[index]!;
     return {
       symbol: series.symbol,
       side: up ? 'buy' : 'sell',
-      intent: up ? 'enter' : 'exit',
+      intent,
+      ...(reverse ? { reverse } : {}),
       referencePrice: close,
       reason: `SMA(${this.fast}) ${price(fastSma)} crossed ${up ? 'above' : 'below'} SMA(${this.slow}) ${price(slowSma)}; close ${price(close)}`,
       facts: [

@@ -81,3 +81,68 @@ describe('breakout and mean-reversion', () => {
     expect(createStrategy('breakout').name).toBe('breakout');
   });
 });
+
+describe('short side (short: true)', () => {
+  const wave = closes(Array.from({ length: 120 }, (_, at) => 100 + 10 * Math.sin(at / 6)));
+
+  it('sma-cross long only never proposes a sell entry; with short it reverses on every cross', () => {
+    const longOnly = new SmaCross({ fast: 3, slow: 8 });
+    const reversing = new SmaCross({ fast: 3, slow: 8 }, { short: true });
+    expect(longOnly.short).toBe(false);
+    expect(reversing.short).toBe(true);
+    // Walk the series holding what each proposal leaves: always in the market after the first cross.
+    let held = 0;
+    const steps: Array<[string, string, boolean]> = [];
+    for (let at = 0; at < wave.length; at += 1) {
+      const long = longOnly.decide(wave, at, 0);
+      if (long) expect(long.side === 'sell' && long.intent === 'enter').toBe(false);
+      const proposal = reversing.decide(wave, at, held);
+      if (!proposal) continue;
+      steps.push([proposal.side, proposal.intent, proposal.reverse === true]);
+      held = proposal.side === 'buy' ? 100 : -100;
+    }
+    expect(steps.length).toBeGreaterThan(4);
+    expect(steps[0]![1]).toBe('enter');
+    expect(steps[0]![2]).toBe(false);
+    for (const [at, step] of steps.entries()) {
+      if (at === 0) continue;
+      expect(step[1]).toBe('exit');
+      expect(step[2]).toBe(true);
+      expect(step[0]).not.toBe(steps[at - 1]![0]); // sides alternate
+    }
+  });
+
+  it('sma-cross with short enters short on a death cross when flat and keeps a short on another', () => {
+    const strategy = new SmaCross({ fast: 1, slow: 2 }, { short: true });
+    const down = closes([0.3, 0.4, 0.4, 0.3]);
+    const proposal = strategy.decide(down, 3, 0)!;
+    expect([proposal.side, proposal.intent, proposal.reverse]).toEqual(['sell', 'enter', undefined]);
+    expect(proposal.reason).toMatch(/crossed below/);
+    expect(new SmaCross({ fast: 1, slow: 2 }, { short: true }).decide(down, 3, -5)).toBeNull();
+    expect(new SmaCross({ fast: 1, slow: 2 }).decide(down, 3, 0)).toBeNull();
+  });
+
+  it('breakout shorts below the channel low and covers above the exit high', () => {
+    const series = closes([10, 10, 10, 10, 9.5, 9.8, 10.5, 10.6]);
+    const strategy = new Breakout({ entry: 3, exit: 2 }, { short: true });
+    const entry = strategy.decide(series, 4, 0)!; // 9.5 < min low 9.9
+    expect([entry.side, entry.intent]).toEqual(['sell', 'enter']);
+    expect(entry.facts).toContainEqual({ name: 'lowestLow3', value: 9.9 });
+    const exit = strategy.decide(series, 6, -10)!; // 10.5 > max high 9.898 of bars 4..5
+    expect([exit.side, exit.intent]).toEqual(['buy', 'exit']);
+    expect(new Breakout({ entry: 3, exit: 2 }).decide(series, 4, 0)).toBeNull();
+    expect(new Breakout({ entry: 3, exit: 2 }).decide(series, 6, -10)).toBeNull();
+  });
+
+  it('mean-reversion shorts above the upper band and covers at the mean', () => {
+    const series = closes([10, 9.8, 10.2, 9.9, 10.1, 11.5, 9.5]);
+    const strategy = new MeanReversion({ period: 5, deviations: 1.5 }, { short: true });
+    const entry = strategy.decide(series, 5, 0)!;
+    expect([entry.side, entry.intent]).toEqual(['sell', 'enter']);
+    expect(entry.reason).toMatch(/above the upper band/);
+    const exit = strategy.decide(series, 6, -10)!;
+    expect([exit.side, exit.intent]).toEqual(['buy', 'exit']);
+    expect(new MeanReversion({ period: 5, deviations: 1.5 }).decide(series, 5, 0)).toBeNull();
+    expect(createStrategy('mean-reversion', {}, { short: true }).short).toBe(true);
+  });
+});

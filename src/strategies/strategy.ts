@@ -7,9 +7,16 @@ import type { BarSeries } from '../market/index.ts';
  */
 export interface Proposal {
   symbol: string;
+  /** The order's side: buy opens a long or covers a short, sell closes a long or opens a short. */
   side: 'buy' | 'sell';
-  /** enter: open a long position; exit: close it. */
+  /** enter: open a position on `side` (a sell entry is a short); exit: close the one held. */
   intent: 'enter' | 'exit';
+  /**
+   * Exit only, from a strategy built with `short: true` that reverses (sma-cross): close the
+   * position and open the same size the other way in the same order (backtrader's
+   * `order_target_size(∓size)`). A consumer that cannot short just exits.
+   */
+  reverse?: boolean;
   /** The price the decision was made at (the signal bar's close). */
   referencePrice: number;
   /** Human-readable: what was seen, with the numbers. */
@@ -24,12 +31,23 @@ export interface Proposal {
   time: number;
 }
 
+/** How a strategy may trade, beside its numeric parameters. */
+export interface StrategyOptions {
+  /**
+   * Also trade the short side (default false: long only, proposals unchanged). sma-cross then
+   * reverses on every cross; breakout and mean-reversion take the mirror-image entry when flat.
+   */
+  short?: boolean;
+}
+
 export interface Strategy {
   readonly name: string;
   /** Bars needed before the first possible proposal. */
   readonly warmup: number;
   /** The parameters, for logs and reports. */
   readonly parameters: Readonly<Record<string, number>>;
-  /** `positionQty`: shares held now (0 when flat). Returns null on a quiet bar. */
+  /** True when the strategy proposes short entries (built with `short: true`). */
+  readonly short?: boolean;
+  /** `positionQty`: shares held now (0 when flat, negative when short). Returns null on a quiet bar. */
   decide(series: BarSeries, index: number, positionQty: number): Proposal | null;
 }

@@ -44,7 +44,7 @@ export function summary(report: BacktestReport): string {
   if (report.deciders) lines.splice(1, 0, `deciders      ${describeDeciders(report.deciders)}`);
   for (const position of report.openPositions) {
     lines.push(
-      `open          ${position.size} ${position.symbol} since ${position.entryDate} at ${position.entryPrice}, last ${position.lastPrice} (unrealized ${position.unrealizedPnl.toFixed(2)})`,
+      `open          ${position.size < 0 ? `short ${-position.size}` : position.size} ${position.symbol} since ${position.entryDate} at ${position.entryPrice}, last ${position.lastPrice} (unrealized ${position.unrealizedPnl.toFixed(2)})`,
     );
   }
   if (report.pipeline) lines.push(...tallyLines(report.pipeline));

@@ -27,6 +27,8 @@ interface BacktestFlags {
   commission: string;
   slippage: string;
   sizePct: string;
+  size?: string;
+  short?: boolean;
   stopPct?: string;
   takeProfitPct?: string;
   exitOnSignal?: boolean;
@@ -66,6 +68,11 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option('--commission <fraction>', 'commission as a fraction of traded value', '0')
     .option('--slippage <fraction>', 'slippage as a fraction of price', '0')
     .option('--size-pct <fraction>', 'buy floor(cash × fraction / close) shares on a signal', '0.95')
+    .option('--size <shares>', 'fixed size: every position is this many shares (instead of --size-pct)')
+    .option(
+      '--short',
+      'trade the short side too (needs --size): sma-cross reverses on every cross (long on a golden cross, short on a death cross); breakout and mean-reversion take mirror-image entries',
+    )
     .option('--stop-pct <fraction>', 'bracket stop-loss this far below the signal close')
     .option('--take-profit-pct <fraction>', 'bracket take-profit this far above the signal close')
     .option('--exit-on-signal', 'let exit signals close bracketed positions too')
@@ -125,6 +132,8 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
           commission: number(flags.commission, '--commission'),
           slippage: number(flags.slippage, '--slippage'),
           sizePct: number(flags.sizePct, '--size-pct'),
+          ...(flags.size === undefined ? {} : { size: number(flags.size, '--size') }),
+          ...(flags.short === true ? { short: true } : {}),
           stopPct: number(flags.stopPct, '--stop-pct'),
           takeProfitPct: number(flags.takeProfitPct, '--take-profit-pct'),
           exitOnSignal: flags.exitOnSignal === true,
@@ -133,6 +142,15 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
         to: flags.to ? parseDate(flags.to, '--to').getTime() : undefined,
         runId: flags.runId,
       };
+      if (flags.pipeline === 'full' && (flags.short === true || flags.size !== undefined)) {
+        throw new ValidationError(
+          '--size and --short run on the fast pipeline only',
+          [{ path: flags.short === true ? '--short' : '--size', message: 'not with --pipeline full' }],
+          {
+            fix: 'Drop --pipeline full (the full cycle follows the Risk Gate, which sizes and allows shorts).',
+          },
+        );
+      }
       if (flags.pipeline === 'full') {
         await runFullPipeline(
           input,
