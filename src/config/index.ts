@@ -45,3 +45,4 @@ export {
   databaseSectionSchema,
 } from './schema.ts';
 export { checkTokenLength, minimumTokenLength, Secret } from './secret.ts';
+export { type ServiceRole, type ServiceVariable, serviceEnvironment } from './service-environment.ts';
