@@ -1,6 +1,6 @@
-import type { Config } from './load.ts';
 import { venueConfigs } from '../venues/config-sections.ts';
 import { routeKeyEnv } from './llm-section.ts';
+import type { Config } from './load.ts';
 import { Secret } from './secret.ts';
 
 /** One variable a service's environment file carries: its name and its (secret) value. */
@@ -49,3 +49,24 @@ export function serviceEnvironment(
 }
 
 const isSet = (env: NodeJS.ProcessEnv, name: string) => (env[name]?.trim() ?? '') !== '';
+
+/**
+ * Where a role's database is, for ordering its service after a local server: `embedded` (no
+ * URL: Signet starts its own), `local` (loopback or a Unix socket), `remote`.
+ */
+export function serviceDatabase(
+  role: ServiceRole,
+  env: NodeJS.ProcessEnv = process.env,
+): 'embedded' | 'local' | 'remote' {
+  const url =
+    (role === 'watchdog' ? env.SIGNET_WATCHDOG_DATABASE_URL?.trim() : undefined) || env.DATABASE_URL?.trim();
+  if (!url) return 'embedded';
+  try {
+    const parsed = new URL(url);
+    const host = (parsed.searchParams.get('host') ?? parsed.hostname).replace(/^\[|\]$/g, '');
+    if (host === '' || host.startsWith('/') || host === 'localhost' || host === '::1') return 'local';
+    return /^127\./.test(host) ? 'local' : 'remote';
+  } catch {
+    return 'remote';
+  }
+}

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { shortDeciders } from '../../agents/index.ts';
+import { whenStopRequested } from '../../platform/index.ts';
 import { type BrainStatus, type DatabaseStatus, startBrain } from '../../runtime/index.ts';
 import { venueFor } from '../../venues/index.ts';
-import { whenStopRequested } from '../../platform/index.ts';
 import type { CliContext } from '../context.ts';
 
 const money = (value: number) =>
@@ -39,10 +39,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
     )
     .option('--run-id <id>', 'prefix of this run’s cycle and order ids (sim)')
     .option('--live', 'confirm trading a live (real money) broker account')
-    .option(
-      '--no-watchdog',
-      'never launch the watchdog (it runs as its own service: signet service install)',
-    )
+    .option('--no-watchdog', 'never launch the watchdog (it runs as its own service: signet service install)')
     .action(async (options: { runId?: string; live?: boolean; watchdog: boolean }) => {
       // Listen for Ctrl-C before anything starts, so a stop asked for at any moment is a clean stop.
       // SIGINT, SIGTERM, and on Windows SIGBREAK (a service stop reaches us as Ctrl+C).

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { haltLevelNames, startWatchdog } from '../../watchdog/index.ts';
 import { whenStopRequested } from '../../platform/index.ts';
+import { haltLevelNames, startWatchdog } from '../../watchdog/index.ts';
 import type { CliContext } from '../context.ts';
 
 export function registerWatchdogCommand(program: Command, context: CliContext): void {
