@@ -67,6 +67,7 @@ export function serviceDatabase(
     if (host === '' || host.startsWith('/') || host === 'localhost' || host === '::1') return 'local';
     return /^127\./.test(host) ? 'local' : 'remote';
   } catch {
-    return 'remote';
+    // `postgres://user@/db?host=/run/postgresql` (a socket) is no WHATWG URL.
+    return /[?&]host=(\/|%2F)/i.test(url) ? 'local' : 'remote';
   }
 }
