@@ -47,6 +47,20 @@ function printOutcome(context: CliContext, outcome: InstallOutcome, json: boolea
   for (const line of outcome.next) context.out(`  ${line}`);
 }
 
+/** Writing /etc needs root: say how, instead of a bare EACCES. */
+function withPermissionHint<T>(install: () => T): T {
+  try {
+    return install();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new Error(
+        `${(error as Error).message}: system units need root — run \`sudo -E npx signet service install\` (-E keeps the exported secrets), or install user units with --user`,
+      );
+    throw error;
+  }
+}
+
 export function registerServiceCommands(program: Command, context: CliContext): void {
   const service = program
     .command('service')
@@ -100,15 +114,17 @@ export function registerServiceCommands(program: Command, context: CliContext): 
       }
       const databaseUnit = (role: ServiceRole) =>
         localDb(role) ? (options.dbService ?? 'postgresql.service') : undefined;
-      const outcome = installSystemd({
-        scope: scopeOf(options),
-        home: homedir(),
-        root: options.root,
-        user: options.user ? undefined : (options.runAs ?? process.env.SUDO_USER ?? userInfo().username),
-        spec,
-        variables,
-        databaseUnit: { brain: databaseUnit('brain'), watchdog: databaseUnit('watchdog') },
-      });
+      const outcome = withPermissionHint(() =>
+        installSystemd({
+          scope: scopeOf(options),
+          home: homedir(),
+          root: options.root,
+          user: options.user ? undefined : (options.runAs ?? process.env.SUDO_USER ?? userInfo().username),
+          spec,
+          variables,
+          databaseUnit: { brain: databaseUnit('brain'), watchdog: databaseUnit('watchdog') },
+        }),
+      );
       printOutcome(context, outcome, options.json);
     });
 
