@@ -45,3 +45,9 @@ export {
   databaseSectionSchema,
 } from './schema.ts';
 export { checkTokenLength, minimumTokenLength, Secret } from './secret.ts';
+export {
+  type ServiceRole,
+  type ServiceVariable,
+  serviceDatabase,
+  serviceEnvironment,
+} from './service-environment.ts';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { minimumTokenLength as configMinimumTokenLength, type Secret } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
+import { fileModesApply } from '../platform/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { credentialSql } from './sql.ts';
 
@@ -105,9 +106,10 @@ function readFileCopy(file: string): CredentialRecord | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  // A copy others may write could have been replaced: it is not trusted.
+  // A copy others may write could have been replaced: it is not trusted. Windows reports 0o666
+  // for any writable file: there the folder's ACL guards it (docs/runbook.md), not a mode.
   const mode = statSync(file).mode & 0o777;
-  if ((mode & 0o022) !== 0)
+  if (fileModesApply() && (mode & 0o022) !== 0)
     throw new CredentialError(`${file} is writable by others (mode ${mode.toString(8)})`, {
       code: 'credential_file_unsafe',
       fault: 'user',

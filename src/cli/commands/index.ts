@@ -10,6 +10,7 @@ import { registerInitCommand } from './init.ts';
 import { registerLlmCommands } from './llm.ts';
 import { registerOperatorCommands } from './operator-credential.ts';
 import { registerOptimizeCommand } from './optimize.ts';
+import { registerServiceCommands } from './service.ts';
 import { registerSkillsCommands } from './skills.ts';
 import { registerStartCommand } from './start.ts';
 import { registerWatchdogCommand } from './watchdog.ts';
@@ -31,4 +32,5 @@ export const commands: RegisterCommand[] = [
   registerHaltCommands,
   registerOperatorCommands,
   registerWatchdogCommand,
+  registerServiceCommands,
 ];

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { shortDeciders } from '../../agents/index.ts';
+import { whenStopRequested } from '../../platform/index.ts';
 import { type BrainStatus, type DatabaseStatus, startBrain } from '../../runtime/index.ts';
 import { venueFor } from '../../venues/index.ts';
 import type { CliContext } from '../context.ts';
@@ -38,13 +39,16 @@ export function registerStartCommand(program: Command, context: CliContext): voi
     )
     .option('--run-id <id>', 'prefix of this run’s cycle and order ids (sim)')
     .option('--live', 'confirm trading a live (real money) broker account')
-    .action(async (options: { runId?: string; live?: boolean }) => {
+    .option('--no-watchdog', 'never launch the watchdog (it runs as its own service: signet service install)')
+    .action(async (options: { runId?: string; live?: boolean; watchdog: boolean }) => {
       // Listen for Ctrl-C before anything starts, so a stop asked for at any moment is a clean stop.
-      const stopRequested = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      const config = context.config();
+      // SIGINT, SIGTERM, and on Windows SIGBREAK (a service stop reaches us as Ctrl+C).
+      const stopRequested = whenStopRequested().then(() => {});
+      const loaded = context.config();
+      // Under a service manager the watchdog is a unit of its own, not a child of the brain.
+      const config = options.watchdog
+        ? loaded
+        : { ...loaded, watchdog: { ...loaded.watchdog, autostart: 'never' as const } };
       const logger = context.logger();
       const brain = await startBrain(config, logger, {
         runId: options.runId,

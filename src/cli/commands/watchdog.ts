@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { whenStopRequested } from '../../platform/index.ts';
 import { haltLevelNames, startWatchdog } from '../../watchdog/index.ts';
 import type { CliContext } from '../context.ts';
 
@@ -9,10 +10,8 @@ export function registerWatchdogCommand(program: Command, context: CliContext): 
       'run the watchdog process: invariants, the halt ladder, flatten and page (outside the agent graph)',
     )
     .action(async () => {
-      const stopRequested = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      // SIGINT, SIGTERM, and on Windows SIGBREAK (a service stop reaches us as Ctrl+C).
+      const stopRequested = whenStopRequested().then(() => {});
       const config = context.config();
       const logger = context.logger();
       const running = await startWatchdog(config, logger);
