@@ -43,5 +43,7 @@ export {
   configFileSchema,
   type DatabaseSection,
   databaseSectionSchema,
+  type EvaluateSection,
+  evaluateSectionSchema,
 } from './schema.ts';
 export { checkTokenLength, minimumTokenLength, Secret } from './secret.ts';

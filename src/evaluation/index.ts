@@ -1,0 +1,1 @@
+export { guardContamination, journalContamination } from './guard.ts';
