@@ -45,7 +45,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function backtest(name: string, route: Record<string, unknown>, extra: string[]) {
+async function backtest(name: string, route: Record<string, unknown>, extra: string[], yaml = '') {
   const folder = walkableTempDir(path.join(tmpdir(), `signet-contamination-${name}-`));
   const full = {
     name: 'gpt-api',
@@ -58,14 +58,16 @@ async function backtest(name: string, route: Record<string, unknown>, extra: str
   };
   writeFileSync(
     path.join(folder, 'signet.yaml'),
-    `dataDir: ${path.join(folder, 'state')}\nllm:\n  routes:\n    - ${JSON.stringify(full)}\n`,
+    `dataDir: ${path.join(folder, 'state')}\npaths:\n  contextDir: ${path.join(folder, 'context')}\n${yaml}llm:\n  routes:\n    - ${JSON.stringify(full)}\n`,
   );
   const before = openai.requests.length;
+  const command = extra[0] === 'evaluate' ? ['evaluate'] : ['backtest', '--pipeline', 'full', '--llm'];
   const result = await runCli(
     [
-      ...['backtest', '--pipeline', 'full', '--llm', '--data', orcl, '--symbols', 'ORCL'],
+      ...command,
+      ...['--data', orcl, '--symbols', 'ORCL'],
       ...['--from', '2014-07-01', '--to', '2014-08-29', '--warmup', '20', '--run-id', `contam-${name}`],
-      ...extra,
+      ...extra.slice(command.length === 1 ? 1 : 0),
     ],
     {
       env: {
@@ -134,5 +136,53 @@ describe('signet backtest --llm over bars before the model training cutoff', () 
     const report = JSON.parse(result.stdout) as { contamination?: unknown };
     expect(report.contamination).toBeUndefined();
     expect('contamination' in report).toBe(false);
+  });
+});
+
+describe('signet evaluate: the same guard, and the cost before running', () => {
+  it('refuses a contaminated window before any LLM call', async () => {
+    const { result, requests } = await backtest('evaluate-refused', {}, ['evaluate', '--json']);
+    expect(result.code).not.toBe(0);
+    expect(requests).toBe(0);
+    expect(result.stderr).toContain('gpt-api/gpt-6.1-terra (training cutoff 2026-06)');
+    expect(result.stderr).toContain('signet evaluate');
+  });
+
+  it('--estimate prints calls, tokens and dollars by route, and asks nothing', async () => {
+    const { result, requests } = await backtest('estimate', { trainingCutoff: '2014-05' }, [
+      'evaluate',
+      '--estimate',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(requests).toBe(0);
+    const estimate = JSON.parse(result.stdout) as {
+      calls: number;
+      usd: number;
+      rows: Array<{ route: string; model: string; calls: number; inputTokens: number; cacheHitRate: number }>;
+    };
+    // 43 bars − 20 warm-up = 23 decision bars × 1 symbol × 4 calls × 2 runs (LLM arm, perturbed).
+    expect(estimate.calls).toBe(184);
+    expect(estimate.rows[0]).toMatchObject({
+      route: 'gpt-api',
+      model: 'gpt-6.1-terra',
+      calls: 184,
+      cacheHitRate: 0,
+    });
+    expect(estimate.rows[0]!.inputTokens).toBeGreaterThan(0);
+    expect(estimate.usd).toBeGreaterThan(0);
+  });
+
+  it('refuses to run above evaluate.maxUsd without --yes, before any LLM call', async () => {
+    const { result, requests } = await backtest(
+      'over-budget',
+      { trainingCutoff: '2014-05' },
+      ['evaluate', '--json'],
+      'evaluate:\n  maxUsd: 0.0001\n',
+    );
+    expect(result.code).not.toBe(0);
+    expect(requests).toBe(0);
+    expect(result.stderr).toContain('above evaluate.maxUsd');
+    expect(result.stderr).toContain('--yes');
   });
 });
