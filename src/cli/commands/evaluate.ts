@@ -124,7 +124,8 @@ async function runEvaluate(flags: EvaluateFlags, context: CliContext): Promise<v
   const logger = context.logger();
   const bus = new Bus({ store, logger, settings: config.bus });
   const runId = flags.runId ?? `eval-${Date.now().toString(36)}`;
-  const bar = progressBar();
+  // One bar per run (the LLM arm, the fallback arm, the perturbed run), each with its own pace.
+  const bars = new Map<AgentsPurpose, ReturnType<typeof progressBar>>();
   try {
     const result = await evaluate({
       config,
@@ -150,10 +151,13 @@ async function runEvaluate(flags: EvaluateFlags, context: CliContext): Promise<v
         });
         return { agents: loaded.agents, close: () => loaded.close() };
       },
-      onProgress: bar
+      onProgress: process.stderr.isTTY
         ? (purpose, done, total) => {
-            if (done === 1) process.stderr.write(`${purpose} arm\n`);
-            bar(done, total);
+            if (!bars.has(purpose)) {
+              process.stderr.write(`${purpose} run\n`);
+              bars.set(purpose, progressBar());
+            }
+            bars.get(purpose)?.(done, total);
           }
         : undefined,
     });
