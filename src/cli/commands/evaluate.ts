@@ -125,7 +125,7 @@ async function runEvaluate(flags: EvaluateFlags, context: CliContext): Promise<v
   const bus = new Bus({ store, logger, settings: config.bus });
   const runId = flags.runId ?? `eval-${Date.now().toString(36)}`;
   // One bar per run (the LLM arm, the fallback arm, the perturbed run), each with its own pace.
-  const bars = new Map<AgentsPurpose, ReturnType<typeof progressBar>>();
+  const progressBars = new Map<AgentsPurpose, ReturnType<typeof progressBar>>();
   try {
     const result = await evaluate({
       config,
@@ -153,11 +153,11 @@ async function runEvaluate(flags: EvaluateFlags, context: CliContext): Promise<v
       },
       onProgress: process.stderr.isTTY
         ? (purpose, done, total) => {
-            if (!bars.has(purpose)) {
+            if (!progressBars.has(purpose)) {
               process.stderr.write(`${purpose} run\n`);
-              bars.set(purpose, progressBar());
+              progressBars.set(purpose, progressBar());
             }
-            bars.get(purpose)?.(done, total);
+            progressBars.get(purpose)?.(done, total);
           }
         : undefined,
     });
