@@ -148,6 +148,13 @@ describe('signet evaluate: the same guard, and the cost before running', () => {
     expect(result.stderr).toContain('signet evaluate');
   });
 
+  it('refuses without an LLM route: there would be nothing to compare', async () => {
+    const { result, requests } = await backtest('no-route', { enabled: false }, ['evaluate']);
+    expect(result.code).not.toBe(0);
+    expect(requests).toBe(0);
+    expect(result.stderr).toContain('llm.routes');
+  });
+
   it('--estimate prints calls, tokens and dollars by route, and asks nothing', async () => {
     const { result, requests } = await backtest('estimate', { trainingCutoff: '2014-05' }, [
       'evaluate',

@@ -97,6 +97,14 @@ async function runEvaluate(flags: EvaluateFlags, context: CliContext): Promise<v
   const base = context.config();
   const cash = number(flags.cash, '--cash');
   const config: Config = cash === undefined ? base : { ...base, paper: { ...base.paper, cash } };
+  if (!config.llm.routes.some((route) => route.enabled))
+    throw new ValidationError(
+      'signet evaluate compares the LLM with its own fallbacks, and no LLM route is configured',
+      [{ path: 'llm.routes', message: 'no enabled route' }],
+      {
+        fix: 'Add a route under llm.routes (to replay recorded answers: llm.mode replay and the route that recorded them), or run `signet backtest --pipeline full` for the fallbacks alone.',
+      },
+    );
   const store = await context.store();
   // Refused before anything is estimated or asked.
   await guardContamination({
