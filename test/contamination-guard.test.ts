@@ -30,7 +30,9 @@ function answer(request: RecordedRequest): string {
     'fact-checker': { verdict: 'sign', reasons: ['The figures match the bars.'] },
     'double-checker': { verdict: 'sign', reasons: ['An independent view agrees.'] },
   };
-  return JSON.stringify(skill in values ? values[skill] : noTradeAnswer('ORCL', 'no edge today', 0.1));
+  const user = body.messages.filter((message) => message.role === 'user').at(-1)?.content;
+  const symbol = /^Symbol: (\w+)/m.exec(typeof user === 'string' ? user : '')?.[1] ?? 'ORCL';
+  return JSON.stringify(skill in values ? values[skill] : noTradeAnswer(symbol, 'no edge today', 0.1));
 }
 
 let db: TestDatabase;
@@ -178,6 +180,41 @@ describe('signet evaluate: the same guard, and the cost before running', () => {
     });
     expect(estimate.rows[0]!.inputTokens).toBeGreaterThan(0);
     expect(estimate.usd).toBeGreaterThan(0);
+  });
+
+  it('--allow-contaminated runs the three arms through the CLI and writes the report the console lists', async () => {
+    const { result, requests, folder } = await backtest('evaluate-run', {}, [
+      'evaluate',
+      '--allow-contaminated',
+      '--json',
+      '--resamples',
+      '200',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(requests).toBeGreaterThan(0);
+    const evaluation = JSON.parse(result.stdout) as {
+      contamination: { contaminated: boolean; models: Array<{ model: string }> };
+      arms: Record<string, { totalReturnPct: number }>;
+      regimes: { bars: Record<string, number> };
+      perturbation: { compared?: number; skipped?: string };
+      deciders: { llm: { routes: Record<string, number> } };
+      files: string[];
+    };
+    expect(evaluation.contamination.contaminated).toBe(true);
+    expect(evaluation.contamination.models.map((model) => model.model)).toEqual(['gpt-6.1-terra']);
+    expect(Object.keys(evaluation.arms).sort()).toEqual(['buyAndHold', 'fallback', 'llm']);
+    expect(evaluation.deciders.llm.routes['gpt-api/gpt-6.1-terra']).toBeGreaterThan(0);
+    expect(evaluation.perturbation.skipped).toBeUndefined();
+    console.log(JSON.stringify(evaluation.perturbation).slice(0, 600), JSON.stringify(evaluation.deciders));
+    expect(evaluation.perturbation.compared).toBeGreaterThan(0);
+    const reportDir = path.join(folder, 'context', 'reports', 'evaluations', 'contam-evaluate-run');
+    expect(evaluation.files.map((file) => path.relative(reportDir, file)).sort()).toEqual([
+      'equity.png',
+      'evaluation.json',
+      'evaluation.md',
+      'report.html',
+    ]);
+    expect(readFileSync(path.join(reportDir, 'report.html'), 'utf8')).toContain('class="contaminated"');
   });
 
   it('refuses to run above evaluate.maxUsd without --yes, before any LLM call', async () => {

@@ -35,9 +35,10 @@ const payloadSchema = z
     ok: z.boolean(),
     decidedBy: z.string().optional(),
     answer: z
-      .object({ decision: z.string().optional(), side: z.string().optional() })
+      // A no-trade answer carries side: null.
+      .object({ decision: z.string().nullish(), side: z.string().nullish() })
       .passthrough()
-      .optional(),
+      .nullish(),
   })
   .passthrough();
 
