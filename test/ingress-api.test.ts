@@ -67,6 +67,11 @@ beforeAll(async () => {
     path.join(root, 'context', 'reports', '2026-11-20-self-optimizer.md'),
     '# Self-optimizer report 2026-11-20\n',
   );
+  mkdirSync(path.join(root, 'context', 'reports', 'evaluations', 'eval-1'), { recursive: true });
+  writeFileSync(
+    path.join(root, 'context', 'reports', 'evaluations', 'eval-1', 'report.html'),
+    '<html><body><h1>Evaluation eval-1</h1></body></html>',
+  );
   symlinkSync(path.join(root, 'secret.txt'), path.join(reports, 'link.html'));
   const consoleDir = path.join(root, 'console');
   mkdirSync(path.join(consoleDir, 'assets'), { recursive: true });
@@ -443,6 +448,14 @@ describe('reads', () => {
     expect(optimizer.statusCode).toBe(200);
     expect(optimizer.body).toContain('# Self-optimizer report 2026-11-20');
     expect((await get('/api/v1/reports/file?source=optimizer&path=../../secret.txt')).statusCode).toBe(404);
+    // `signet evaluate` reports, one folder per evaluation under the context's reports/evaluations.
+    expect(reports.evaluations.map((file: { path: string }) => file.path)).toEqual(['eval-1/report.html']);
+    const evaluation = await get('/api/v1/reports/file?source=evaluation&path=eval-1/report.html');
+    expect(evaluation.statusCode).toBe(200);
+    expect(evaluation.body).toContain('Evaluation eval-1');
+    expect((await get('/api/v1/reports/file?source=evaluation&path=../../../secret.txt')).statusCode).toBe(
+      404,
+    );
   });
 });
 

@@ -56,6 +56,8 @@ beforeAll(async () => {
       '      kind: anthropic',
       '      model: claude-sonnet-5-5',
       `      baseUrl: ${anthropic.baseUrl}`,
+      // These tests are about refusals, not contamination: the 2014 bars count as after the cutoff.
+      '      trainingCutoff: "2013-12"',
       'watchdog:',
       `  webhookUrl: http://127.0.0.1:${port}/page`,
       '',

@@ -18,7 +18,17 @@ export {
 export { computeMetrics, type Metrics } from './metrics.ts';
 export { roundCents, roundPercent, roundPrice, roundRatio } from './money.ts';
 export { crc32, equityPng, Raster } from './png.ts';
-export { reportHtml, tradesCsv, writeBacktestReport } from './report.ts';
+export {
+  axisLabels,
+  type Chart,
+  chartFor,
+  contaminationBanner,
+  escapeHtml,
+  polyline,
+  reportHtml,
+  tradesCsv,
+  writeBacktestReport,
+} from './report.ts';
 export { type BacktestReport, buildReport, type OpenPositionRow, type TradeRow } from './report-data.ts';
 export {
   type BacktestInput,

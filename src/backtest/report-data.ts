@@ -1,5 +1,6 @@
 import type { DeciderCounts } from '../agents/index.ts';
 import type { ClosedTrade, Position } from '../broker/index.ts';
+import type { Contamination } from '../llm/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import type { Strategy } from '../strategies/index.ts';
 import type { DecisionTally } from './decision-tally.ts';
@@ -54,6 +55,8 @@ export interface BacktestReport {
   pipeline?: DecisionTally;
   /** Full pipeline only: the agents' decisions by who actually decided (route/model, fallback, failure). */
   deciders?: DeciderCounts;
+  /** Set only when an LLM run was allowed over bars before a used model's training cutoff. */
+  contamination?: Contamination;
 }
 
 /** What the report reads from the account that ran the backtest (paper broker, fixed-size engine). */

@@ -1,18 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeDeciders } from '../agents/index.ts';
+import { type Contamination, describeContamination } from '../llm/index.ts';
 import { type BarSeries, formatBarTime } from '../market/index.ts';
 import { equityPng } from './png.ts';
 import type { BacktestReport, TradeRow } from './report-data.ts';
 import type { BacktestRun } from './runner.ts';
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
   );
 
-interface Chart {
+export interface Chart {
   width: number;
   height: number;
   x: (at: number) => number;
@@ -20,7 +21,7 @@ interface Chart {
 }
 
 /** A polyline of at most ~2 points per pixel column (min/max per column keeps the shape). */
-function polyline(values: ArrayLike<number>, chart: Chart): string {
+export function polyline(values: ArrayLike<number>, chart: Chart): string {
   const points: string[] = [];
   const columns = Math.max(1, Math.floor(chart.width));
   const perColumn = values.length / columns;
@@ -45,7 +46,7 @@ function polyline(values: ArrayLike<number>, chart: Chart): string {
   return points.join(' ');
 }
 
-function chartFor(values: ArrayLike<number>, width: number, height: number, floor?: number): Chart {
+export function chartFor(values: ArrayLike<number>, width: number, height: number, floor?: number): Chart {
   let low = floor ?? Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
   for (let at = 0; at < values.length; at += 1) {
@@ -62,7 +63,7 @@ function chartFor(values: ArrayLike<number>, width: number, height: number, floo
   };
 }
 
-function axisLabels(times: ArrayLike<number>, chart: Chart): string {
+export function axisLabels(times: ArrayLike<number>, chart: Chart): string {
   const labels: string[] = [];
   for (let k = 0; k <= 4; k += 1) {
     const at = Math.round((k / 4) * (times.length - 1));
@@ -214,6 +215,12 @@ function tradesTable(trades: readonly TradeRow[]): string {
   return `<table class="trades"><thead><tr>${head.map((cell) => `<th>${cell}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** The red banner of a run allowed over bars a used model may have learned (empty when clean). */
+export function contaminationBanner(contamination: Contamination | undefined): string {
+  if (!contamination) return '';
+  return `<div class="contaminated" role="alert" style="background:#c0392b;color:#fff;padding:10px 14px;margin:8px 0;font-weight:600">Look-ahead contamination: ${escapeHtml(describeContamination(contamination))}. These results may reflect what the model memorised, not what it inferred.</div>`;
+}
+
 export function reportHtml(run: BacktestRun): string {
   const report = run.report;
   const prices = run.series
@@ -228,6 +235,7 @@ table.metrics th{text-align:left;font-weight:600}tr.loss td:nth-child(9){color:#
 svg{display:block;background:#fafbfc;border:1px solid #eee}
 </style></head><body>
 <h1>Backtest: ${escapeHtml(report.strategy.name)} on ${escapeHtml(report.symbols.join(', '))}</h1>
+${contaminationBanner(report.contamination)}
 ${metricsTable(report)}
 ${decisionsTable(report)}
 <h2>Equity</h2>${equitySvg(run)}

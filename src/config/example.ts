@@ -97,4 +97,10 @@ llm:
   #   - { name: openrouter, kind: openai-compatible, preset: openrouter, model: "anthropic/claude-sonnet-5-5" }   # key: OPENROUTER_API_KEY; paid: give its model a price under llm.prices
   #   # a server without json_schema: structuredOutput: json_object (the schema goes in the prompt)
   #   - { name: local, kind: openai-compatible, model: my-model, baseUrl: "http://127.0.0.1:8080/v1", structuredOutput: json_object }
+  #   # a model's training cutoff (YYYY-MM; the price table has the vendors' published ones): LLM
+  #   # backtests and evaluations over bars before it are refused (--allow-contaminated flags them)
+  #   - { name: ollama, kind: openai-compatible, preset: ollama, model: qwen3:8b, trainingCutoff: "2024-12" }
+
+evaluate:
+  maxUsd: 10              # signet evaluate refuses an estimate above this without --yes
 `;

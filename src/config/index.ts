@@ -43,6 +43,8 @@ export {
   configFileSchema,
   type DatabaseSection,
   databaseSectionSchema,
+  type EvaluateSection,
+  evaluateSectionSchema,
 } from './schema.ts';
 export { checkTokenLength, minimumTokenLength, Secret } from './secret.ts';
 export {

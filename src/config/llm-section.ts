@@ -34,6 +34,17 @@ const routeNameSchema = z
   .max(64)
   .regex(/^[a-z][a-z0-9_-]*$/, 'use lower-case letters, digits, "_" or "-", starting with a letter');
 
+/**
+ * A model's training cutoff as `YYYY-MM`: bars before the end of that month may be in what the
+ * model learned (look-ahead contamination, see src/llm/contamination.ts).
+ */
+export const trainingCutoffSchema = z
+  .string()
+  .regex(
+    /^\d{4}-(0[1-9]|1[0-2])$/,
+    "a month as YYYY-MM, e.g. 2026-06 (the vendor's published training cutoff)",
+  );
+
 const envNameSchema = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. OLLAMA_API_KEY');
@@ -80,6 +91,8 @@ export const llmRouteSchema = z
      */
     structuredOutput: z.enum(['json_schema', 'json_object']).optional(),
     enabled: z.boolean().default(true),
+    /** Overrides the price table's training cutoff of this route's model (YYYY-MM). */
+    trainingCutoff: trainingCutoffSchema.optional(),
   })
   .strict()
   .superRefine((route, context) => {
@@ -106,24 +119,44 @@ export const llmPriceSchema = z
     output: z.number().min(0),
     cacheRead: z.number().min(0).optional(),
     cacheWrite: z.number().min(0).optional(),
+    /** The vendor's published training cutoff (YYYY-MM); absent = unknown (counts as contaminated). */
+    trainingCutoff: trainingCutoffSchema.optional(),
   })
   .strict();
 
-/** List prices (USD / 1M tokens) from the vendors' pricing pages, late 2026. */
+/**
+ * List prices (USD / 1M tokens) from the vendors' pricing pages, late 2026, and training cutoffs
+ * (YYYY-MM, the vendor's "knowledge cutoff"; absent where no published figure was found, which
+ * counts as unknown). Cutoff sources:
+ * - Claude: the comparison tables of platform.claude.com/docs/zh-CN/models/sonnet-5-5/overview
+ *   (Fable 5.1, Opus 5.5, Sonnet 5.5: Jun 2026), .../models/haiku-5-5/overview (Haiku 5.5:
+ *   Jun 2026) and .../models/sonnet-5/overview (Opus 5: May 2026, Sonnet 5: Jan 2026, Haiku 4.5:
+ *   Feb 2025). No published figure found for Fable 5, Opus 4.8, Sonnet 4.6.
+ * - OpenAI: developer.box.com/guides/box-ai/ai-models/openai-gpt-6-1-terra-model-card ("Knowledge
+ *   cutoff date: June 1st, 2026", quoting OpenAI). None found for the other GPT models.
+ * - Gemini: ai.google.dev/gemini-api/docs/models/gemini-3.1-pro-preview (knowledge cutoff January
+ *   2025). None found for 3.5 Flash, 3.1 Flash-Lite, 3 Flash.
+ */
 export const defaultLlmPrices: Record<string, z.infer<typeof llmPriceSchema>> = {
-  'claude-fable-5-1': { input: 10, output: 50, cacheRead: 0.25, cacheWrite: 12.5 },
-  'claude-opus-5-5': { input: 4, output: 20, cacheRead: 0.2, cacheWrite: 5 },
-  'claude-sonnet-5-5': { input: 2, output: 10, cacheRead: 0.1, cacheWrite: 2.5 },
-  'claude-haiku-5-5': { input: 0.1, output: 0.5, cacheRead: 0.01, cacheWrite: 0.125 },
+  'claude-fable-5-1': { input: 10, output: 50, cacheRead: 0.25, cacheWrite: 12.5, trainingCutoff: '2026-06' },
+  'claude-opus-5-5': { input: 4, output: 20, cacheRead: 0.2, cacheWrite: 5, trainingCutoff: '2026-06' },
+  'claude-sonnet-5-5': { input: 2, output: 10, cacheRead: 0.1, cacheWrite: 2.5, trainingCutoff: '2026-06' },
+  'claude-haiku-5-5': {
+    input: 0.1,
+    output: 0.5,
+    cacheRead: 0.01,
+    cacheWrite: 0.125,
+    trainingCutoff: '2026-06',
+  },
   'claude-fable-5': { input: 10, output: 50, cacheRead: 1, cacheWrite: 12.5 },
-  'claude-opus-5': { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
-  'claude-sonnet-5': { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5 },
+  'claude-opus-5': { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25, trainingCutoff: '2026-05' },
+  'claude-sonnet-5': { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5, trainingCutoff: '2026-01' },
   'claude-opus-4-8': { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
   'claude-sonnet-4-6': { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
-  'claude-haiku-4-5': { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 },
+  'claude-haiku-4-5': { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25, trainingCutoff: '2025-02' },
   'gpt-6-astra': { input: 10, output: 50, cacheRead: 1 },
   'gpt-6.1-sol': { input: 2, output: 10, cacheRead: 0.1, cacheWrite: 2.5 },
-  'gpt-6.1-terra': { input: 1, output: 5, cacheRead: 0.05, cacheWrite: 1.25 },
+  'gpt-6.1-terra': { input: 1, output: 5, cacheRead: 0.05, cacheWrite: 1.25, trainingCutoff: '2026-06' },
   'gpt-6-sol': { input: 2, output: 10, cacheRead: 0.2, cacheWrite: 2.5 },
   'gpt-6-luna': { input: 0.1, output: 0.5, cacheRead: 0.01, cacheWrite: 0.125 },
   'gpt-5.6-sol': { input: 4, output: 20, cacheRead: 0.4 },
@@ -135,7 +168,7 @@ export const defaultLlmPrices: Record<string, z.infer<typeof llmPriceSchema>> = 
   'gpt-5.4-nano': { input: 0.2, output: 1.25, cacheRead: 0.02 },
   // Gemini API pricing page (prompts up to 200k tokens; cached input at a tenth).
   'gemini-3.5-flash': { input: 1.5, output: 9, cacheRead: 0.15 },
-  'gemini-3.1-pro': { input: 2, output: 12, cacheRead: 0.2 },
+  'gemini-3.1-pro': { input: 2, output: 12, cacheRead: 0.2, trainingCutoff: '2025-01' },
   'gemini-3.1-flash-lite': { input: 0.25, output: 1.5, cacheRead: 0.025 },
   'gemini-3-flash': { input: 0.5, output: 3, cacheRead: 0.05 },
 };

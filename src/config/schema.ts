@@ -41,6 +41,14 @@ export const busSectionSchema = z
   })
   .strict();
 
+/** `signet evaluate`: the most an evaluation may spend on LLM calls without `--yes`. */
+export const evaluateSectionSchema = z
+  .object({
+    /** Estimated dollars above which `signet evaluate` refuses to start without --yes. */
+    maxUsd: z.number().min(0).default(10),
+  })
+  .strict();
+
 export const configFileSchema = z
   .object({
     /** Where Signet keeps its local state (embedded database, halt file, ...). */
@@ -59,9 +67,11 @@ export const configFileSchema = z
     schedule: scheduleSectionSchema.default(scheduleSectionSchema.parse({})),
     watchdog: watchdogSectionSchema.default(watchdogSectionSchema.parse({})),
     ingress: ingressSectionSchema.default(ingressSectionSchema.parse({})),
+    evaluate: evaluateSectionSchema.default(evaluateSectionSchema.parse({})),
   })
   .strict();
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type DatabaseSection = z.infer<typeof databaseSectionSchema>;
 export type BusSection = z.infer<typeof busSectionSchema>;
+export type EvaluateSection = z.infer<typeof evaluateSectionSchema>;

@@ -146,17 +146,20 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
       const reportsDir = backtestReportsPath(config);
       // The self-optimizer writes its reports as files directly under the context's reports/.
       const optimizerDir = path.resolve(config.paths.contextDir, 'reports');
+      // `signet evaluate` writes one folder per evaluation here.
+      const evaluationsDir = path.join(optimizerDir, 'evaluations');
       table.add(
         {
           method: 'GET',
           url: '/reports',
-          summary: 'Backtest report files (ingress.reportsDir) and self-optimizer reports',
+          summary: 'Backtest report files (ingress.reportsDir), self-optimizer reports and evaluations',
         },
         async () => ({
           configured: true,
           folder: reportsDir,
           files: await listReportFiles(reportsDir),
           optimizer: await listReportFiles(optimizerDir, 0),
+          evaluations: await listReportFiles(evaluationsDir, 1),
         }),
       );
       table.add(
@@ -167,11 +170,13 @@ export async function createIngressApp(options: IngressAppOptions): Promise<Fast
           produces: '*/*',
           query: z.strictObject({
             path: z.string().min(1).max(512),
-            source: z.enum(['backtest', 'optimizer']).default('backtest'),
+            source: z.enum(['backtest', 'optimizer', 'evaluation']).default('backtest'),
           }),
         },
         async ({ query, reply }) => {
-          const root = query.source === 'optimizer' ? optimizerDir : reportsDir;
+          const root = { optimizer: optimizerDir, evaluation: evaluationsDir, backtest: reportsDir }[
+            query.source
+          ];
           const file = root ? await readInside(root, query.path) : null;
           if (!file)
             return reply.code(404).send({

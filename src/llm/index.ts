@@ -7,6 +7,16 @@ export {
   CircuitBreaker,
 } from './breaker.ts';
 export {
+  ContaminatedWindowError,
+  type Contamination,
+  contaminationOf,
+  cutoffBoundary,
+  describeContamination,
+  type ModelInUse,
+  modelsInUse,
+  trainingCutoffOf,
+} from './contamination.ts';
+export {
   isLlmError,
   isRequestRejection,
   LlmAuthError,
@@ -62,6 +72,7 @@ export {
   createOpenAiRoute,
   createRoute,
 } from './routes/index.ts';
+export { llmSql } from './sql.ts';
 export {
   type LlmStatus,
   type OpenRejection,

@@ -31,6 +31,28 @@ export const llmSql = {
       FROM llm_cost_ledger WHERE ts >= $1 AND ts < $2
       GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`;
   },
+  /** Every route and model that answered a recorded call (what replay may serve). */
+  recordedModels(): string {
+    return 'SELECT DISTINCT route, model FROM llm_calls ORDER BY route, model';
+  },
+  /** Recorded answers whose prompt names one of the symbols ($1, text[]): the cache hit estimate. */
+  recordedCallsForSymbols(): string {
+    return `SELECT count(*)::int AS n FROM llm_calls
+      WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS s WHERE request->>'prompt' LIKE '%Symbol: ' || s || '%')`;
+  },
+  /** Per route and model: calls, mean tokens and cost per call (the estimate's history). */
+  callAverages(): string {
+    return `SELECT route, model, count(*)::int AS calls,
+        COALESCE(avg(input_tokens), 0)::float8 AS input_tokens,
+        COALESCE(avg(output_tokens), 0)::float8 AS output_tokens,
+        COALESCE(avg(cached_tokens), 0)::float8 AS cached_tokens
+      FROM llm_cost_ledger WHERE outcome = 'ok' GROUP BY route, model`;
+  },
+  /** Real and notional spend of the ledger rows of one run's cycles ($1: `run id/%`). */
+  runSpend(): string {
+    return `SELECT COALESCE(SUM(cost_micro_usd), 0)::bigint AS micro, count(*)::int AS calls
+      FROM llm_cost_ledger WHERE cycle_id LIKE $1`;
+  },
   selectCall(): string {
     return 'SELECT route, model, raw_text FROM llm_calls WHERE request_hash = $1';
   },

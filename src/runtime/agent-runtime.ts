@@ -115,7 +115,8 @@ export async function loadAgents(
       });
     }
     const philosophy = await loadPhilosophy(philosophyFile(config));
-    const section = deps.llm ? config.llm : { ...config.llm, routes: [] };
+    // Without --llm nothing is asked or replayed: a recorded answer is an LLM's decision too.
+    const section = deps.llm ? config.llm : { ...config.llm, routes: [], mode: 'live' as const };
     const rejections: RequestRejection[] = [];
     const router = createLlmRouter({
       section,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DecisionTallyCounter } from '../../backtest/index.ts';
-import { summary } from './backtest-output.ts';
+import { progressLine, summary } from './backtest-output.ts';
 
 describe('signet backtest summary', () => {
   it('the text summary ends with the tally when the report has one', () => {
@@ -41,5 +41,15 @@ describe('signet backtest summary', () => {
     ).toBe(
       'decisions     1 cycles: 1 proposals, 1 executed (100.0 % of proposals), 0 vetoed, 0 rejected, 0 errors',
     );
+  });
+});
+
+describe('the progress bar', () => {
+  it('shows bars done, the pace and the time left', () => {
+    expect(progressLine(50, 200, 5_000)).toBe(
+      '[########......................] 25% 50/200 bars, 10 bars/s, 15s left',
+    );
+    expect(progressLine(100, 10_000, 10_000)).toContain('10 bars/s, 16m 30s left');
+    expect(progressLine(0, 100, 0)).toBe('[..............................] 0% 0/100 bars, 0 bars/s');
   });
 });

@@ -18,16 +18,36 @@ export function number(value: string | undefined, flag: string): number | undefi
   return parsed;
 }
 
-export function progressBar(): ((done: number, total: number) => void) | undefined {
+/**
+ * A progress bar on a terminal's stderr: done/total bars, percent, bars a second and the time
+ * left at that pace; redrawn at most every 100 ms (a long run has millions of steps).
+ */
+export function progressBar(
+  now: () => number = () => performance.now(),
+): ((done: number, total: number) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
+  let started: number | undefined;
+  let drawn = 0;
   return (done, total) => {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round((done / total) * 100)}%`,
-    );
+    const at = now();
+    started ??= at;
+    if (done !== total && at - drawn < 100) return;
+    drawn = at;
+    process.stderr.write(`\r${progressLine(done, total, at - started)}`);
     if (done === total) process.stderr.write('\r\x1b[K');
   };
+}
+
+/** "[#####.....] 50% 120/240 bars, 95 bars/s, 1m 3s left" */
+export function progressLine(done: number, total: number, elapsedMs: number): string {
+  const width = 30;
+  const filled = Math.round((done / Math.max(1, total)) * width);
+  const rate = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0;
+  const left = rate > 0 ? (total - done) / rate : Number.NaN;
+  const eta = Number.isFinite(left)
+    ? `${left >= 60 ? `${Math.floor(left / 60)}m ` : ''}${Math.round(left % 60)}s left`
+    : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round((done / Math.max(1, total)) * 100)}% ${done}/${total} bars, ${rate.toFixed(0)} bars/s${eta ? `, ${eta}` : ''}`;
 }
 
 export function summary(report: BacktestReport): string {

@@ -4,6 +4,8 @@ import { type BacktestJob, fingerprint, loadBacktestBars } from '../../backtest/
 import { Bus } from '../../bus/index.ts';
 import type { Config } from '../../config/index.ts';
 import { ValidationError } from '../../errors/index.ts';
+import { guardContamination, journalContamination } from '../../evaluation/index.ts';
+import { describeContamination } from '../../llm/index.ts';
 import { loadAgents, runPipelineBacktest } from '../../runtime/index.ts';
 import { createStrategy } from '../../strategies/index.ts';
 import type { CliContext } from '../context.ts';
@@ -18,6 +20,8 @@ export interface FullPipelineFlags {
   db: boolean;
   json: boolean;
   report?: string | true;
+  /** Run an LLM backtest over bars before a used model's training cutoff, flagged. */
+  allowContaminated: boolean;
 }
 
 /**
@@ -60,6 +64,16 @@ export async function runFullPipeline(
     },
   };
   const store = await context.store();
+  // Before any LLM call (and before the router exists): a window the models may have learned.
+  const contamination = flags.llm
+    ? await guardContamination({
+        config,
+        store,
+        series,
+        allow: flags.allowContaminated,
+        command: 'signet backtest --pipeline full --llm',
+      })
+    : undefined;
   const logger = context.logger();
   const bus = new Bus({ store, logger, settings: config.bus });
   const runId =
@@ -89,6 +103,11 @@ export async function runFullPipeline(
       deciders: loaded.router.configured ? loaded.deciders : `fallback ${config.strategist.fallback}`,
       onProgress: progressBar(),
     });
+    if (contamination) {
+      result.run.report.contamination = contamination;
+      await journalContamination({ contamination, store, journalRoot, runId });
+      process.stderr.write(`CONTAMINATED ${describeContamination(contamination)}\n`);
+    }
     process.stderr.write(
       `pipeline: ${result.cycles} cycles; ${Object.entries(result.outcomes)
         .filter(([, count]) => count > 0)

@@ -40,6 +40,7 @@ interface BacktestFlags {
   runId?: string;
   pipeline: string;
   llm?: boolean;
+  allowContaminated?: boolean;
   warmup: string;
 }
 
@@ -93,6 +94,10 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option(
       '--llm',
       'full pipeline: ask the configured LLM routes (default: every agent’s deterministic fallback)',
+    )
+    .option(
+      '--allow-contaminated',
+      "full pipeline with --llm: run over bars before a model's training cutoff anyway; the result is flagged",
     )
     .option('--warmup <n>', 'full pipeline: bars of history before the first cycle', '60')
     .action(async (flags: BacktestFlags) => {
@@ -160,6 +165,7 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
             db: flags.db,
             json: flags.json === true,
             report: flags.report,
+            allowContaminated: flags.allowContaminated === true,
           },
           context,
         );

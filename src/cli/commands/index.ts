@@ -4,6 +4,7 @@ import { registerBacktestCommand } from './backtest.ts';
 import { registerBusCommands } from './bus.ts';
 import { registerDbCommands } from './db.ts';
 import { registerDoctorCommand } from './doctor.ts';
+import { registerEvaluateCommand } from './evaluate.ts';
 import { registerExplainCommand } from './explain.ts';
 import { registerHaltCommands } from './halt.ts';
 import { registerInitCommand } from './init.ts';
@@ -25,6 +26,7 @@ export const commands: RegisterCommand[] = [
   registerSkillsCommands,
   registerLlmCommands,
   registerBacktestCommand,
+  registerEvaluateCommand,
   registerDoctorCommand,
   registerExplainCommand,
   registerInitCommand,

@@ -9,10 +9,11 @@ interface ReportFile {
 }
 
 export async function reportsPage(params: URLSearchParams): Promise<HTMLElement> {
-  const { folder, files, optimizer } = await get<{
+  const { folder, files, optimizer, evaluations } = await get<{
     folder: string;
     files: ReportFile[];
     optimizer: ReportFile[];
+    evaluations?: ReportFile[];
   }>('/reports');
   const section = h('section', { 'data-page': 'reports' }, h('h1', {}, 'Self-optimizer reports'));
   const markdown = optimizer.filter((file) => file.path.endsWith('.md'));
@@ -36,6 +37,21 @@ export async function reportsPage(params: URLSearchParams): Promise<HTMLElement>
     body.innerHTML = renderMarkdown(text);
     section.append(h('h2', {}, report), body);
   }
+  section.append(h('h1', {}, 'Evaluations'));
+  section.append(
+    table(
+      ['Evaluation', 'Written'],
+      (evaluations ?? [])
+        .filter((file) => file.path.endsWith('/report.html') || file.path.endsWith('/evaluation.md'))
+        .map((file) => [
+          h('a', { href: `#/reports?evaluation=${encodeURIComponent(file.path)}` }, file.path),
+          time(file.modifiedAt),
+        ]),
+      'no evaluation yet: `npx signet evaluate --data FILE` writes one here',
+    ),
+  );
+  const evaluation = params.get('evaluation');
+  if (evaluation) section.append(...(await shown(evaluation, 'evaluation')));
   section.append(h('h1', {}, 'Backtest reports'), h('p', { class: 'muted' }, `Folder: ${folder}`));
   section.append(
     table(
@@ -49,16 +65,24 @@ export async function reportsPage(params: URLSearchParams): Promise<HTMLElement>
     ),
   );
   const open = params.get('open');
-  if (open) {
-    // Fetched with the token, shown from a blob in a sandboxed frame (no scripts, no same-origin access).
-    const blob = await getBlob(`/reports/file?path=${encodeURIComponent(open)}`);
-    const url = URL.createObjectURL(blob);
-    if (blob.type.startsWith('text/html') || blob.type.startsWith('image/'))
-      section.append(h('h2', {}, open), h('iframe', { src: url, sandbox: '', class: 'report', title: open }));
-    else
-      section.append(
-        h('p', {}, h('a', { href: url, download: open.split('/').at(-1) ?? 'report' }, `download ${open}`)),
-      );
-  }
+  if (open) section.append(...(await shown(open, 'backtest')));
   return section;
+}
+
+/** One report file: HTML and images in a sandboxed frame, Markdown rendered, others to download. */
+async function shown(file: string, source: 'backtest' | 'evaluation'): Promise<HTMLElement[]> {
+  // Fetched with the token, shown from a blob in a sandboxed frame (no scripts, no same-origin access).
+  const blob = await getBlob(`/reports/file?source=${source}&path=${encodeURIComponent(file)}`);
+  if (file.endsWith('.md')) {
+    const body = h('article', { class: 'markdown', 'data-report': file });
+    // renderMarkdown escapes the text first: a report's content stays text.
+    body.innerHTML = renderMarkdown(await blob.text());
+    return [h('h2', {}, file), body];
+  }
+  const url = URL.createObjectURL(blob);
+  if (blob.type.startsWith('text/html') || blob.type.startsWith('image/'))
+    return [h('h2', {}, file), h('iframe', { src: url, sandbox: '', class: 'report', title: file })];
+  return [
+    h('p', {}, h('a', { href: url, download: file.split('/').at(-1) ?? 'report' }, `download ${file}`)),
+  ];
 }
