@@ -146,8 +146,7 @@ describe('the venue registry', () => {
   });
 
   it('every venue can short; none does unless strategist.allowShort is true (off by default)', () => {
-    for (const venue of venues)
-      expect([venue.kind, venue.capabilities.shorting]).toEqual([venue.kind, true]);
+    for (const venue of venues) expect([venue.kind, venue.capabilities.shorting]).toEqual([venue.kind, true]);
     expect(loadConfig({ env: {}, file: '/dev/null' }).strategist.allowShort).toBe(false);
   });
 
