@@ -284,6 +284,14 @@ describe('operator console in Chromium', () => {
       `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, ts) VALUES ('chart-test-1', 'chart-fill-1', 'test', 'ALPHA', 'buy', 5, $1, $2)`,
       [bar.close, new Date(bar.time)],
     );
+    // A short entry (a sell that opens) is marked as one in the fills table (issue 21).
+    await database.store.query(
+      `INSERT INTO orders (client_order_id, broker, leg, symbol, side, type, qty, status) VALUES ('chart-test-short', 'test', 'entry', 'ALPHA', 'sell', 'market', 3, 'filled')`,
+    );
+    await database.store.query(
+      `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, ts) VALUES ('chart-test-short', 'chart-fill-short', 'test', 'ALPHA', 'sell', 3, $1, $2)`,
+      [bars.bars[8]!.close, new Date(bars.bars[8]!.time)],
+    );
     // The MT5 EA posts a picture of its own chart (raw PNG bytes, as SignetBridge does).
     const capture = await fetch(
       `${consoleUrl}mt5/v1/chart?terminal_id=51234567%40Broker-Demo&symbol=ALPHA&timeframe=D1&t=1763656800&msg_id=cap-1`,
@@ -298,6 +306,8 @@ describe('operator console in Chromium', () => {
     await page.locator('svg.candles rect.candle').first().waitFor();
     // The sim brain may have bought ALPHA too: wait for the marker of the fill inserted here.
     await page.locator('svg.candles path.marker.buy', { hasText: 'chart-test-1' }).waitFor();
+    await page.locator('svg.candles path.marker.sell', { hasText: 'short entry' }).waitFor();
+    await page.locator('[data-page=charts] td .badge.short', { hasText: 'short entry' }).first().waitFor();
     // Shown from the bytes fetched with the operator token: the image decodes.
     const picture = page.locator('[data-testid=capture]');
     await picture.waitFor();

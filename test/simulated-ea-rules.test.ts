@@ -41,6 +41,10 @@ describe('simulated EA: the MT5 trade server rules', () => {
     expect(simulated.verdict({ action: 'modify', symbol: 'EURUSD', position_ticket: 7, sl: 1.095 })).toEqual(
       stops,
     );
+    // A sell (a short) is mirrored: its SL above the ask, its TP below.
+    expect(simulated.verdict(open({ side: 'sell', sl: 1.099 }))).toEqual(stops);
+    expect(simulated.verdict(open({ side: 'sell', tp: 1.101 }))).toEqual(stops);
+    expect(simulated.verdict(open({ side: 'sell', sl: 1.102, tp: 1.098 }))).toBeNull();
     // Off the symbol's grid (3 digits).
     expect(simulated.verdict(open({ symbol: 'USDJPY', side: 'sell', sl: 152.1234 }))).toEqual(stops);
   });

@@ -17,9 +17,9 @@ export type OrderStatus = 'waiting' | 'open' | 'filled' | 'cancelled' | 'rejecte
 
 /** Protective children of an entry; give one or both. */
 export interface BracketRequest {
-  /** Stop-loss trigger price (below the entry for a buy). */
+  /** Stop-loss trigger price (below the entry for a buy, above it for a sell entry). */
   stopLoss?: number;
-  /** Take-profit limit price (above the entry for a buy). */
+  /** Take-profit limit price (above the entry for a buy, below it for a sell entry). */
   takeProfit?: number;
 }
 
@@ -80,7 +80,7 @@ export interface Position {
   symbol: string;
   /**
    * Units held: positive for a long position, negative for a short (as Alpaca reports one).
-   * The paper broker and the Risk Gate open longs only until short entries exist (issue 21).
+   * Shorts are opened only when strategist.allowShort is true (the Risk Gate vetoes them otherwise).
    */
   qty: number;
   avgPrice: number;
@@ -159,11 +159,13 @@ export interface ClosedTrade {
   entryPrice: number;
   exitPrice: number;
   qty: number;
-  /** (exit − entry) × qty, before commission. */
+  /** (exit − entry) × qty for a long, (entry − exit) × qty for a short, before costs. */
   grossPnl: number;
   /** Entry and exit commission together. */
   commission: number;
-  /** grossPnl − commission. */
+  /** Borrow fee paid while a short was held (paper broker); absent or 0 for a long. */
+  borrowFee?: number;
+  /** grossPnl − commission − borrowFee. */
   pnl: number;
   /** Bars held (entry bar to exit bar). */
   bars: number;

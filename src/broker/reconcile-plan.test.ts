@@ -326,4 +326,46 @@ describe('planRepairs (pure: our ledger against the broker)', () => {
       ['order_unknown_at_broker', 'orphan.sl'],
     ]);
   });
+
+  it('a short is linked to its buy stop, never to a sell stop still working on the symbol (issue 21)', () => {
+    const legs = (id: string, side: 'buy' | 'sell', stopPrice: number) =>
+      brokerOrder({
+        clientOrderId: id,
+        parentClientOrderId: id.replace(/\.sl$/, ''),
+        leg: 'stop_loss',
+        side,
+        type: 'stop',
+        stopPrice,
+        status: 'open',
+        filledQty: 0,
+        avgFillPrice: null,
+        filledAt: null,
+      });
+    const snapshot: BrokerSnapshot = {
+      orders: [
+        brokerOrder({ clientOrderId: 'sg-short', side: 'sell' }),
+        // Sorted first by id, and on the wrong side: it must not be taken for the short's stop.
+        legs('a-stray.sl', 'sell', 90),
+        legs('sg-short.sl', 'buy', 105),
+      ],
+      positions: [{ symbol: 'ALPHA', qty: -10, avgPrice: 100 }],
+      unknownClientOrderIds: [],
+    };
+    const local: LocalLedger = {
+      ...empty,
+      orders: ['sg-short', 'a-stray'].map((clientOrderId) => ({
+        clientOrderId,
+        brokerOrderId: null,
+        parentClientOrderId: null,
+        symbol: 'ALPHA',
+        status: 'pending_submit',
+        filledQty: 0,
+        avgFillPrice: null,
+      })),
+    };
+    const position = planRepairs(local, snapshot).repairs.find(
+      (repair) => repair.kind === 'position_inserted',
+    );
+    expect(position?.after).toMatchObject({ qty: -10, stopClientOrderId: 'sg-short.sl' });
+  });
 });

@@ -252,13 +252,15 @@ export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): Repai
     });
   }
 
-  // 3. Positions: the broker's, with the protective orders still working for each symbol.
-  const working = (leg: string, symbol: string) =>
+  // 3. Positions: the broker's, with the protective orders still working for each symbol, on
+  // the side that closes it (a buy for a short): a sell stop never stands for a short's stop.
+  const working = (leg: string, symbol: string, qty: number) =>
     settled
       .filter(
         (order) =>
           order.symbol === symbol &&
           order.leg === leg &&
+          order.side === (qty < 0 ? 'buy' : 'sell') &&
           (order.status === 'open' || order.status === 'waiting'),
       )
       .map((order) => order.clientOrderId)
@@ -271,8 +273,8 @@ export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): Repai
     const target = {
       qty: position.qty,
       avgPrice: position.avgPrice,
-      stopClientOrderId: working('stop_loss', position.symbol),
-      takeProfitClientOrderId: working('take_profit', position.symbol),
+      stopClientOrderId: working('stop_loss', position.symbol, position.qty),
+      takeProfitClientOrderId: working('take_profit', position.symbol, position.qty),
     };
     const isExplained = explained.has(position.symbol);
     const stranger = { symbol: position.symbol, qty: position.qty, avgPrice: position.avgPrice };

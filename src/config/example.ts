@@ -43,6 +43,8 @@ paper:
   cash: 100000
   commission: 0.001       # fraction of traded value
   slippage: 0
+  shortMarginRequirement: 1.5  # shorts: collateral per unit of short value (Reg-T 150 %)
+  borrowFeeRate: 0.03     # shorts: annual borrow fee, charged per calendar day (rate / 360)
 
 risk:                     # enforced by code (the Risk Gate); sizing never comes from an LLM
   maxPositionPct: 0.1     # largest position, fraction of equity
@@ -61,6 +63,7 @@ strategist:
   fallbackParameters: { fast: 10, slow: 30 }
   minRewardToRisk: 1.5
   maxHorizonBars: 20
+  allowShort: false       # true: short entries on every venue (paper margin model above); false: vetoed in code
   stopAtr: 2
   targetAtr: 3
 

@@ -67,6 +67,10 @@ export const paperSectionSchema = z
     /** Fraction of traded value. */
     commission: z.number().min(0).max(0.05).default(0.001),
     slippage: z.number().min(0).max(0.05).default(0),
+    /** Collateral held per unit of short value (1.5 = Reg-T initial margin, 150 %). */
+    shortMarginRequirement: z.number().min(1).max(10).default(1.5),
+    /** Annual stock-borrow fee on short value, charged per calendar day held (rate / 360). */
+    borrowFeeRate: z.number().min(0).max(1).default(0.03),
   })
   .strict();
 
@@ -93,7 +97,12 @@ export const strategistSectionSchema = z
     fallbackParameters: z.record(z.string(), z.number()).default({ fast: 10, slow: 30 }),
     minRewardToRisk: z.number().gt(0).default(1.5),
     maxHorizonBars: z.number().int().min(1).max(1_000).default(20),
-    allowShort: z.literal(false).default(false),
+    /**
+     * Whether new short entries (sell first) may be proposed and signed. Off: the fallback
+     * proposes none and the Risk Gate vetoes any sell entry in code. On: every venue shorts
+     * (paper margin model: paper.shortMarginRequirement, paper.borrowFeeRate).
+     */
+    allowShort: z.boolean().default(false),
     stopAtr: z.number().gt(0).default(2),
     targetAtr: z.number().gt(0).default(3),
   })

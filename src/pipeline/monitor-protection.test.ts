@@ -18,10 +18,17 @@ afterEach(async () => {
 
 function handOpened(qty: number): PaperBroker {
   const clock = { time: 1, now: () => clock.time };
-  const paper = new PaperBroker({ cash: 100_000, commission: 0, clock });
+  const paper = new PaperBroker({ cash: 100_000, commission: 0, clock, shorting: qty < 0 });
   const book = paper.book('AAA');
   paper.processBar(book, 1, 40, 40, 40, 40);
-  paper.submit({ clientOrderId: 'by-hand', symbol: 'AAA', side: 'buy', type: 'market', qty });
+  paper.submit({
+    clientOrderId: 'by-hand',
+    symbol: 'AAA',
+    side: qty < 0 ? 'sell' : 'buy',
+    type: 'market',
+    qty: Math.abs(qty),
+    leg: 'entry',
+  });
   clock.time = 2;
   paper.processBar(book, 2, 40, 40.5, 39.5, 40);
   return paper;
@@ -79,5 +86,58 @@ describe('the monitor and the watchdog protect by one rule', () => {
       await watchdog.stop();
     }
     expect(stopsAt(paper)).toHaveLength(1);
+  });
+
+  it('a short gets a buy stop above it from the monitor and the watchdog, never a sell stop (issue 21)', async () => {
+    db = await createTestDatabase();
+    const paper = handOpened(-60);
+    expect(paper.positions()).toMatchObject([{ symbol: 'AAA', qty: -60, avgPrice: 40 }]);
+    // A stop remembered from an earlier long in AAA (a sell at 35) is not this short's.
+    await db.store.query(
+      `INSERT INTO orders (broker, client_order_id, symbol, side, type, qty, stop_price, leg, status, submitted_at)
+       VALUES ($1, 'old-long.sl', 'AAA', 'sell', 'stop', 60, 35, 'stop_loss', 'cancelled', now())`,
+      [paper.name],
+    );
+    const pass = () =>
+      runMonitorPass({
+        broker: paper,
+        brokerName: paper.name,
+        db: db!.store,
+        publish: async () => undefined,
+        logger,
+        onMissingStop: 'reattach',
+        defaultStopPct: 0.05,
+        clock: { now: () => Date.UTC(2026, 11, 2, 15) },
+      });
+    expect((await pass()).actions).toMatchObject([{ symbol: 'AAA', action: 'reattached' }]);
+    expect(await pass()).toMatchObject({ stopsMissing: [], actions: [] });
+    // 5 % above the average price: 42, a buy for the whole quantity.
+    expect(stopsAt(paper)).toMatchObject([{ side: 'buy', qty: 60, stopPrice: 42 }]);
+
+    // Someone cancels it: the watchdog re-attaches a buy stop above the short, and flattens with a buy.
+    paper.cancel(stopsAt(paper)[0]!.clientOrderId);
+    const folder = walkableTempDir(path.join(tmpdir(), 'signet-monitor-short-'));
+    const config = loadConfig({ env: {}, file: '/dev/null' });
+    const watchdog = new Watchdog({
+      config: { ...config, dataPath: folder, watchdog: { ...config.watchdog, missingStop: 'reattach' } },
+      store: db.store,
+      broker: paper,
+      pager: new Pager([logNotifier(logger)], logger, 50),
+      logger,
+      haltFile: path.join(folder, 'halt.json'),
+    });
+    try {
+      await watchdog.check();
+      const stops = stopsAt(paper);
+      expect(stops).toHaveLength(1);
+      expect(stops[0]).toMatchObject({ side: 'buy', qty: 60 });
+      expect(stops[0]!.stopPrice!).toBeGreaterThan(40);
+      const check = await watchdog.check();
+      expect(check.failing.map((result) => result.name)).not.toContain('every_position_has_a_stop');
+    } finally {
+      await watchdog.stop();
+    }
+    const [flatten] = paper.closeAll('wd');
+    expect(flatten).toMatchObject({ side: 'buy', qty: 60, leg: 'flatten' });
   });
 });

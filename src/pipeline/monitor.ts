@@ -131,9 +131,11 @@ async function protect(
   const { broker, brokerName, db } = deps;
   const { position, row, protection } = seen;
   const exit = deps.onMissingStop === 'exit' && !protection.protected;
+  // A stop remembered from a position the other way (a long before this short) is not this one's.
   const known = await db.query<{ stop_price: number | null }>(monitorSql.lastStopPrice(), [
     brokerName,
     position.symbol,
+    closingSide(position),
   ]);
   const remembered = known.rows[0]?.stop_price;
   const stopPrice =

@@ -223,4 +223,52 @@ describe('risk gate', () => {
     );
     expect(room).toMatchObject({ verdict: 'sign', qty: 50 });
   });
+  describe('short entries (issue 21)', () => {
+    const sell = { symbol: 'ORCL', side: 'sell' as const, entryPrice: 100, stopPrice: 105, targetPrice: 90 };
+
+    it('vetoes every sell entry while strategist.allowShort is false, or when the caller leaves it out', () => {
+      for (const allowShort of [false, undefined]) {
+        const decision = evaluateRisk(inputs({ proposal: sell, allowShort }), defaultRiskLimits);
+        expect(decision).toMatchObject({ verdict: 'veto', qty: 0 });
+        expect(decision.reasons).toEqual([
+          'short entries are not allowed (strategist.allowShort is false): a sell entry is vetoed',
+        ]);
+      }
+      // A buy is not touched by the rule.
+      expect(evaluateRisk(inputs({ allowShort: false }), defaultRiskLimits).verdict).toBe('sign');
+    });
+
+    it('with allowShort, sizes a short like a long (risk at the stop above, position cap) and checks the sides', () => {
+      // Risk 1,000 / 5 per share = 200; cap 10,000 / 100 = 100 shares; cash does not bind a short.
+      const signed = evaluateRisk(inputs({ proposal: sell, allowShort: true, cash: 50 }), defaultRiskLimits);
+      expect(signed).toMatchObject({ verdict: 'sign', qty: 100, reasons: [] });
+      const wide = evaluateRisk(
+        inputs({ proposal: { ...sell, stopPrice: 112.5, targetPrice: 75 }, allowShort: true }),
+        defaultRiskLimits,
+      );
+      expect(wide.qty).toBe(80);
+      const stopBelow = evaluateRisk(
+        inputs({ proposal: { ...sell, stopPrice: 95 }, allowShort: true }),
+        defaultRiskLimits,
+      );
+      expect(stopBelow.verdict).toBe('veto');
+      expect(stopBelow.reasons).toContain('stop is on the wrong side of the entry');
+      const targetAbove = evaluateRisk(
+        inputs({ proposal: { ...sell, targetPrice: 110 }, allowShort: true }),
+        defaultRiskLimits,
+      );
+      expect(targetAbove.reasons).toContain('target is on the wrong side of the entry');
+      // The sell meets the bid: a stop at or under the bid is already through it.
+      const through = evaluateRisk(
+        inputs({
+          proposal: { ...sell, stopPrice: 100.5, targetPrice: 99 },
+          quote: { last: 100, bid: 100.6, ask: 100.7, ageSeconds: 1 },
+          allowShort: true,
+          minRewardToRisk: 1,
+        }),
+        defaultRiskLimits,
+      );
+      expect(through.reasons.join(' ')).toMatch(/already through the fresh quote 100.6/);
+    });
+  });
 });

@@ -91,6 +91,11 @@ export interface RiskInputs {
   closes: Record<string, readonly number[]>;
   /** Fraction of traded value; included so the position is affordable with its commission. */
   commissionRate: number;
+  /**
+   * strategist.allowShort: whether a sell entry (a new short) may be signed. Absent counts as
+   * false, so a caller that forgets it fails closed: no short leaves on any path.
+   */
+  allowShort?: boolean;
 }
 
 export interface RiskCheck {
@@ -167,6 +172,16 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     inputs.haltLevel === null
       ? 'halt state unreadable: no new entries'
       : `halt level ${inputs.haltLevel} allows ${haltOk ? 'new entries' : 'no new entries'}`,
+  );
+  // Fail closed on shorts in code, whoever proposed the sell (fallback, LLM, backtest): while
+  // strategist.allowShort is false, no sell entry is signed.
+  const shortOk = long || inputs.allowShort === true;
+  check(
+    'short_allowed',
+    shortOk,
+    proposal.side,
+    inputs.allowShort === true ? 'buy or sell' : 'buy (strategist.allowShort is false)',
+    'short entries are not allowed (strategist.allowShort is false): a sell entry is vetoed',
   );
   // The order goes to the candidate: a proposal written for another symbol is not this trade.
   check(

@@ -91,6 +91,7 @@ export async function collectSignatures(
         minRewardToRisk: settings.rules.minRewardToRisk,
         closes,
         commissionRate: settings.commissionRate,
+        allowShort: settings.rules.allowShort,
       },
       settings.limits,
     );

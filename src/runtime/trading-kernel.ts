@@ -204,6 +204,9 @@ export function paperBrokerFor(
     cash: config.paper.cash,
     commission: config.paper.commission,
     slippage: config.paper.slippage,
+    shorting: config.strategist.allowShort,
+    shortMarginRequirement: config.paper.shortMarginRequirement,
+    borrowFeeRate: config.paper.borrowFeeRate,
     clock,
     onEvent,
   });

@@ -145,9 +145,9 @@ describe('the venue registry', () => {
     expect(venueFor(loadConfig({ env: {}, file: '/dev/null' })).kind).toBe(venueKinds[0]);
   });
 
-  it('opens no short position anywhere yet (issue 21 turns shorting on)', () => {
-    for (const venue of venues)
-      expect([venue.kind, venue.capabilities.shorting]).toEqual([venue.kind, false]);
+  it('every venue can short; none does unless strategist.allowShort is true (off by default)', () => {
+    for (const venue of venues) expect([venue.kind, venue.capabilities.shorting]).toEqual([venue.kind, true]);
+    expect(loadConfig({ env: {}, file: '/dev/null' }).strategist.allowShort).toBe(false);
   });
 
   it('the venues that trade in market mode have a watchdog connection; the in-brain one has none', () => {

@@ -13,7 +13,7 @@ import type { VenueConfig } from './venue-config.ts';
  * `_ft_has`). Read by the Risk Gate's sizing and the monitor as they learn to use them.
  */
 export interface VenueCapabilities {
-  /** Opening a position by selling first. False everywhere until short entries exist (issue 21). */
+  /** Opening a position by selling first; used only when strategist.allowShort is true. */
   readonly shorting: boolean;
   /** Quantities need not be whole units (Alpaca fractional shares, MT5 lot steps). */
   readonly fractionalQuantities: boolean;

@@ -87,6 +87,27 @@ export function buyAtMarket(
   };
 }
 
+/** A Strategist answer: sell (a new short) at market at `last`; `stop` above 1, `target` below. */
+export function sellAtMarket(
+  symbol: string,
+  last: number,
+  options: Parameters<typeof buyAtMarket>[2],
+): Record<string, unknown> {
+  return { ...buyAtMarket(symbol, last, options), side: 'sell' };
+}
+
+/** A route whose regime is down with a short bias, whose signers sign: the Strategist alone decides. */
+export function agreeingShortRoute(strategist: ScriptedAnswer) {
+  return scriptedRoute({
+    answers: {
+      regime: { regime: 'trending_down', bias: 'short', riskMultiplier: 1, rationale: 'down' },
+      strategist,
+      'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+      'double-checker': { verdict: 'sign', reasons: ['ok'] },
+    },
+  });
+}
+
 /** A route whose regime is up and whose signers sign: the Strategist alone decides. */
 export function agreeingRoute(strategist: ScriptedAnswer) {
   return scriptedRoute({

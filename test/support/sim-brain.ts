@@ -9,7 +9,10 @@ import { walkableTempDir } from './temp.ts';
  * A folder with a fast trading sim config (six symbols, a bar every 10 ms, no watchdog) for
  * tests that run the real brain process: soaks, kills, a standby taking over.
  */
-export function fastSimFolder(label: string, options: { bars: number; port?: number }): string {
+export function fastSimFolder(
+  label: string,
+  options: { bars: number; port?: number; extraYaml?: string[] },
+): string {
   const folder = walkableTempDir(path.join(tmpdir(), `signet-${label}-`));
   writeFileSync(
     path.join(folder, 'signet.yaml'),
@@ -20,6 +23,7 @@ export function fastSimFolder(label: string, options: { bars: number; port?: num
       `ingress: { port: ${options.port ?? 0} }`,
       'watchdog: { autostart: never }',
       `paths: { contextDir: ${path.join(folder, 'context')} }`,
+      ...(options.extraYaml ?? []),
       '',
     ].join('\n'),
   );

@@ -3,7 +3,8 @@ import type { Queryable } from '../../src/store/index.ts';
 /**
  * What must hold of our tables at every moment outside a step in progress (issue 17), as the
  * list of what breaks it (empty: it holds):
- * - every open position points to a stop-loss row that is working (`open`);
+ * - every open position points to a stop-loss row that is working (`open`), on the side that
+ *   closes it: a sell stop under a long, a buy stop above a short (issue 21);
  * - every position equals the net of its symbol's fills (and no symbol nets to a position we lack);
  * - no order is still `pending_submit`.
  */
@@ -18,6 +19,24 @@ export async function tableViolations(db: Queryable, broker: string): Promise<st
   );
   for (const row of unprotected.rows)
     violations.push(`position ${row.symbol}: stop ${row.stop ?? 'none'} is ${row.status ?? 'missing'}`);
+  const wrongSide = await db.query<{
+    symbol: string;
+    stop: string;
+    side: string;
+    qty: string;
+    price: string;
+  }>(
+    `SELECT p.symbol, s.client_order_id AS stop, s.side, p.qty::text AS qty, s.stop_price::text AS price
+       FROM positions p JOIN orders s ON s.client_order_id = p.stop_client_order_id
+      WHERE p.broker = $1 AND p.qty <> 0
+        AND s.side <> CASE WHEN p.qty < 0 THEN 'buy' ELSE 'sell' END
+      ORDER BY p.symbol`,
+    [broker],
+  );
+  for (const row of wrongSide.rows)
+    violations.push(
+      `position ${row.symbol}: stop ${row.stop} is a ${row.side} stop at ${row.price} on a ${Number(row.qty) < 0 ? 'short' : 'long'} of ${row.qty}`,
+    );
   const unequal = await db.query<{ symbol: string; position: string | null; fills: string | null }>(
     `WITH net AS (
        SELECT symbol, sum(CASE WHEN side = 'buy' THEN qty ELSE -qty END) AS qty

@@ -29,6 +29,10 @@ export interface PaperBook {
   exitQty: number;
   exitValue: number;
   exitCommission: number;
+  /** Borrow fee charged while the round trip was short (0 for a long). */
+  borrowFee: number;
+  /** +1 while the round trip is long, −1 while short (0 when flat and never traded). */
+  direction: number;
 }
 
 export function createBook(symbol: string): PaperBook {
@@ -50,6 +54,8 @@ export function createBook(symbol: string): PaperBook {
     exitQty: 0,
     exitValue: 0,
     exitCommission: 0,
+    borrowFee: 0,
+    direction: 0,
   };
 }
 

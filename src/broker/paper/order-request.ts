@@ -24,12 +24,8 @@ export const orderRequestSchema = z
     if (request.type === 'stop' && request.stopPrice === undefined)
       context.addIssue({ code: 'custom', path: ['stopPrice'], message: 'a stop order needs stopPrice' });
     if (request.bracket) {
-      if (request.side !== 'buy')
-        context.addIssue({
-          code: 'custom',
-          path: ['bracket'],
-          message: 'brackets are for buy entries only (no short selling)',
-        });
+      if (request.leg !== undefined && request.leg !== 'entry')
+        context.addIssue({ code: 'custom', path: ['bracket'], message: 'brackets are for entries only' });
       const { stopLoss, takeProfit } = request.bracket;
       if (stopLoss === undefined && takeProfit === undefined)
         context.addIssue({
@@ -37,8 +33,21 @@ export const orderRequestSchema = z
           path: ['bracket'],
           message: 'a bracket needs stopLoss, takeProfit or both',
         });
-      if (stopLoss !== undefined && takeProfit !== undefined && stopLoss >= takeProfit)
-        context.addIssue({ code: 'custom', path: ['bracket'], message: 'stopLoss must be below takeProfit' });
+      // A buy's stop is below its target; a sell entry's (a short's) stop is above it.
+      if (stopLoss !== undefined && takeProfit !== undefined) {
+        if (request.side === 'buy' && stopLoss >= takeProfit)
+          context.addIssue({
+            code: 'custom',
+            path: ['bracket'],
+            message: 'stopLoss must be below takeProfit',
+          });
+        if (request.side === 'sell' && stopLoss <= takeProfit)
+          context.addIssue({
+            code: 'custom',
+            path: ['bracket'],
+            message: 'stopLoss must be above takeProfit for a sell entry',
+          });
+      }
     }
   });
 

@@ -11,6 +11,7 @@ import type {
 } from '../broker.ts';
 import { createBook, matchPrice, type PaperBook, slipPrice, type WorkingOrder } from './book.ts';
 import { copy, isFinal, validateOrderRequest } from './order-request.ts';
+import { borrowFee, type ShortMargin, shortCollateral, shortRefusal } from './short-margin.ts';
 
 export const paperBrokerOptionsSchema = z
   .object({
@@ -20,6 +21,12 @@ export const paperBrokerOptionsSchema = z
     /** Fraction of price moved against the trader on each fill (default none). */
     slippage: z.number().min(0).max(0.5).default(0),
     name: z.string().min(1).default('paper'),
+    /** Whether a sell entry may open a short (strategist.allowShort); off, sells only reduce a long. */
+    shorting: z.boolean().default(false),
+    /** Collateral held per unit of short value (1.5 = Reg-T's 150 %); see short-margin.ts. */
+    shortMarginRequirement: z.number().min(1).max(10).default(1.5),
+    /** Annual borrow fee on short value, charged per calendar day held (rate / 360 a day). */
+    borrowFeeRate: z.number().min(0).max(1).default(0),
   })
   .strict();
 
@@ -41,6 +48,8 @@ export class PaperBroker implements Broker, PortfolioView {
   readonly commission: number;
   readonly slippage: number;
   readonly initialCash: number;
+  readonly shorting: boolean;
+  readonly margin: ShortMargin;
   private cashBalance: number;
   private readonly clock: { now(): number };
   private readonly onEvent: ((event: BrokerEvent) => void) | undefined;
@@ -60,7 +69,12 @@ export class PaperBroker implements Broker, PortfolioView {
       commission: options.commission,
       slippage: options.slippage,
       name: options.name,
+      shorting: options.shorting,
+      shortMarginRequirement: options.shortMarginRequirement,
+      borrowFeeRate: options.borrowFeeRate,
     });
+    this.shorting = settings.shorting;
+    this.margin = { initialMargin: settings.shortMarginRequirement, borrowFeeRate: settings.borrowFeeRate };
     this.name = settings.name;
     this.commission = settings.commission;
     this.slippage = settings.slippage;
@@ -85,6 +99,12 @@ export class PaperBroker implements Broker, PortfolioView {
    * position at the close. Orders submitted after the previous bar closed are eligible now.
    */
   processBar(book: PaperBook, time: number, open: number, high: number, low: number, close: number): void {
+    if (book.qty < 0) {
+      // A short pays its borrow for the days since the previous bar, at the previous close.
+      const fee = borrowFee(book, time, this.margin);
+      this.cashBalance -= fee;
+      book.borrowFee += fee;
+    }
     book.bars += 1;
     book.lastTime = time;
     const orders = book.orders;
@@ -119,39 +139,20 @@ export class PaperBroker implements Broker, PortfolioView {
     const qty = order.qty;
     const value = qty * price;
     const commission = value * this.commission;
-    if (order.side === 'buy') {
-      const cost = value + commission;
-      if (cost > this.cashBalance) {
-        this.reject(
-          order,
-          `insufficient cash at fill: needs ${cost.toFixed(2)}, has ${this.cashBalance.toFixed(2)}`,
-        );
-        return;
-      }
-      this.cashBalance -= cost;
-      if (book.qty === 0) {
-        book.openedAt = time;
-        book.openedBar = bar;
-        book.entryClientOrderId = order.clientOrderId;
-        book.entryQty = 0;
-        book.entryValue = 0;
-        book.entryCommission = 0;
-        book.exitQty = 0;
-        book.exitValue = 0;
-        book.exitCommission = 0;
-        this.holding.push(book);
-      }
-      book.qty += qty;
+    const refusal = this.fillRefusal(book, order, qty, price);
+    if (refusal) {
+      this.reject(order, refusal);
+      return;
+    }
+    const opening = book.qty === 0 || Math.sign(book.qty) === (order.side === 'buy' ? 1 : -1);
+    if (opening && book.qty === 0) this.openRoundTrip(book, order, time, bar);
+    this.cashBalance += order.side === 'buy' ? -(value + commission) : value - commission;
+    book.qty += order.side === 'buy' ? qty : -qty;
+    if (opening) {
       book.entryQty += qty;
       book.entryValue += value;
       book.entryCommission += commission;
     } else {
-      if (qty > book.qty) {
-        this.reject(order, `sell of ${qty} exceeds the position of ${book.qty} (no short selling)`);
-        return;
-      }
-      this.cashBalance += value - commission;
-      book.qty -= qty;
       book.exitQty += qty;
       book.exitValue += value;
       book.exitCommission += commission;
@@ -196,7 +197,63 @@ export class PaperBroker implements Broker, PortfolioView {
       for (const siblingId of order.linkedClientOrderIds)
         this.cancel(siblingId, `oco: ${order.clientOrderId} filled`);
     }
-    if (book.qty === 0 && order.side === 'sell') this.closeTrade(book, order, time, bar);
+    if (book.qty === 0 && !opening) this.closeTrade(book, order, time, bar);
+  }
+
+  /**
+   * Why an order cannot fill now, or null. Only an entry opens or adds to a position; a stop,
+   * target, exit or flatten only reduces one, never past flat (no flip in one order). A buy
+   * spends cash beyond the shorts' collateral; a short needs shorting on and its margin.
+   */
+  private fillRefusal(book: PaperBook, order: Order, qty: number, price: number): string | null {
+    const sign = order.side === 'buy' ? 1 : -1;
+    const reduces = book.qty !== 0 && Math.sign(book.qty) !== sign;
+    if (reduces) {
+      if (order.leg === 'entry')
+        return `a ${order.side} entry does not reduce the ${book.qty > 0 ? 'long' : 'short'} position of ${Math.abs(book.qty)}: exit it first`;
+      if (qty > Math.abs(book.qty) + 1e-9)
+        return `${order.side} of ${qty} exceeds the ${book.qty > 0 ? 'long' : 'short'} position of ${Math.abs(book.qty)} (no flip in one order)`;
+      return null;
+    }
+    if (order.leg !== 'entry')
+      return order.side === 'sell'
+        ? `sell of ${qty} exceeds the position of ${book.qty} (a ${order.leg} order only closes a long)`
+        : `buy of ${qty} has no short position to cover (a ${order.leg} order only closes a short)`;
+    if (order.side === 'sell') {
+      if (!this.shorting) return `sell of ${qty} exceeds the position of ${book.qty} (no short selling)`;
+      return shortRefusal(
+        {
+          cash: this.cashBalance,
+          holding: this.holding,
+          book,
+          qty,
+          price,
+          commissionRate: this.commission,
+          when: 'fill',
+        },
+        this.margin,
+      );
+    }
+    const cost = qty * price * (1 + this.commission);
+    const free = this.cashBalance - shortCollateral(this.holding, this.margin);
+    return cost > free
+      ? `insufficient cash at fill: needs ${cost.toFixed(2)}, has ${free.toFixed(2)}${free === this.cashBalance ? '' : ' beyond the collateral of open shorts'}`
+      : null;
+  }
+
+  private openRoundTrip(book: PaperBook, order: Order, time: number, bar: number): void {
+    book.openedAt = time;
+    book.openedBar = bar;
+    book.entryClientOrderId = order.clientOrderId;
+    book.entryQty = 0;
+    book.entryValue = 0;
+    book.entryCommission = 0;
+    book.exitQty = 0;
+    book.exitValue = 0;
+    book.exitCommission = 0;
+    book.borrowFee = 0;
+    book.direction = order.side === 'buy' ? 1 : -1;
+    this.holding.push(book);
   }
 
   private closeTrade(book: PaperBook, exit: Order, time: number, bar: number): void {
@@ -207,8 +264,9 @@ export class PaperBroker implements Broker, PortfolioView {
     book.takeProfitClientOrderId = null;
     const at = this.holding.indexOf(book);
     if (at >= 0) this.holding.splice(at, 1);
-    const grossPnl = book.exitValue - book.entryValue;
+    const grossPnl = (book.exitValue - book.entryValue) * book.direction;
     const commission = book.entryCommission + book.exitCommission;
+    const fee = book.borrowFee;
     const trade: ClosedTrade = {
       symbol: book.symbol,
       entryTime: book.openedAt,
@@ -218,7 +276,8 @@ export class PaperBroker implements Broker, PortfolioView {
       qty: book.entryQty,
       grossPnl,
       commission,
-      pnl: grossPnl - commission,
+      ...(fee > 0 ? { borrowFee: fee } : {}),
+      pnl: grossPnl - commission - fee,
       bars: bar - book.openedBar,
       exitLeg: exit.leg,
       entryClientOrderId: book.entryClientOrderId,
@@ -253,7 +312,7 @@ export class PaperBroker implements Broker, PortfolioView {
       qty: valid.qty,
       limitPrice: valid.limitPrice ?? null,
       stopPrice: valid.stopPrice ?? null,
-      leg: valid.leg ?? (valid.side === 'buy' ? 'entry' : 'exit'),
+      leg: valid.leg ?? defaultLeg(valid.side, book.qty),
       parentClientOrderId: null,
       linkedClientOrderIds: [],
       status: 'open',
@@ -266,18 +325,9 @@ export class PaperBroker implements Broker, PortfolioView {
     };
     const working: WorkingOrder = { order, activeFromBar: book.bars + 1 };
     this.orders.set(order.clientOrderId, working);
-    if (order.side === 'buy') {
-      const reference = valid.referencePrice ?? book.lastClose;
-      const cost = order.qty * reference * (1 + this.commission);
-      if (cost > this.cashBalance) {
-        this.reject(
-          order,
-          `insufficient cash at submission: needs ${cost.toFixed(2)} at ${reference}, has ${this.cashBalance.toFixed(2)}`,
-        );
-        return copy(order);
-      }
-    } else if (order.qty > book.qty) {
-      this.reject(order, `sell of ${order.qty} exceeds the position of ${book.qty} (no short selling)`);
+    const refusal = this.submitRefusal(book, order, valid.referencePrice ?? book.lastClose);
+    if (refusal) {
+      this.reject(order, refusal);
       return copy(order);
     }
     if (order.leg === 'exit' || order.leg === 'flatten') {
@@ -289,12 +339,14 @@ export class PaperBroker implements Broker, PortfolioView {
     }
     book.orders.push(working);
     if (valid.bracket) {
+      // The legs close the entry: a sell stop and a sell limit for a buy, buys for a short.
+      const closing = order.side === 'buy' ? 'sell' : 'buy';
       const children: Order[] = [];
       if (valid.bracket.stopLoss !== undefined) {
         children.push({
           ...order,
           clientOrderId: `${order.clientOrderId}.sl`,
-          side: 'sell',
+          side: closing,
           type: 'stop',
           leg: 'stop_loss',
           stopPrice: valid.bracket.stopLoss,
@@ -305,7 +357,7 @@ export class PaperBroker implements Broker, PortfolioView {
         children.push({
           ...order,
           clientOrderId: `${order.clientOrderId}.tp`,
-          side: 'sell',
+          side: closing,
           type: 'limit',
           leg: 'take_profit',
           limitPrice: valid.bracket.takeProfit,
@@ -325,6 +377,45 @@ export class PaperBroker implements Broker, PortfolioView {
       order.linkedClientOrderIds = children.map((child) => child.clientOrderId);
     }
     return copy(order);
+  }
+
+  /**
+   * The checks at submission, on the book as it is now (the fill checks again on the book as it
+   * is then): a buy entry's cash, a short's shorting flag and margin, a closing order's size.
+   */
+  private submitRefusal(book: PaperBook, order: Order, reference: number): string | null {
+    if (order.leg === 'entry' && order.side === 'sell') {
+      if (!this.shorting)
+        return `sell of ${order.qty} exceeds the position of ${book.qty} (no short selling)`;
+      // A short entry sent while a long is still being exited is measured as if flat.
+      return shortRefusal(
+        {
+          cash: this.cashBalance,
+          holding: this.holding,
+          book: book.qty > 0 ? { ...book, qty: 0 } : book,
+          qty: order.qty,
+          price: reference,
+          commissionRate: this.commission,
+          when: 'submission',
+        },
+        this.margin,
+      );
+    }
+    if (order.side === 'buy' && (order.leg === 'entry' || book.qty >= 0)) {
+      const cost = order.qty * reference * (1 + this.commission);
+      const free = this.cashBalance - shortCollateral(this.holding, this.margin);
+      return cost > free
+        ? `insufficient cash at submission: needs ${cost.toFixed(2)} at ${reference}, has ${free.toFixed(2)}${free === this.cashBalance ? '' : ' beyond the collateral of open shorts'}`
+        : null;
+    }
+    if (order.side === 'buy') {
+      return order.qty > -book.qty + 1e-9
+        ? `buy of ${order.qty} exceeds the short position of ${-book.qty} (no flip in one order)`
+        : null;
+    }
+    return order.qty > book.qty
+      ? `sell of ${order.qty} exceeds the position of ${book.qty} (no short selling)`
+      : null;
   }
 
   cancel(clientOrderId: string, reason = 'cancelled by request'): Order | undefined {
@@ -371,9 +462,9 @@ export class PaperBroker implements Broker, PortfolioView {
         this.submit({
           clientOrderId: `${idPrefix}.flatten.${book.symbol}`,
           symbol: book.symbol,
-          side: 'sell',
+          side: book.qty < 0 ? 'buy' : 'sell',
           type: 'market',
-          qty: book.qty,
+          qty: Math.abs(book.qty),
           leg: 'flatten',
         }),
       );
@@ -436,4 +527,13 @@ export class PaperBroker implements Broker, PortfolioView {
     const book = this.books.get(symbol);
     return book !== undefined && (book.stopClientOrderId !== null || book.takeProfitClientOrderId !== null);
   }
+}
+
+/** An order without a leg: one that closes the current position is an exit, else an entry. */
+function defaultLeg(side: Order['side'], held: number): Order['leg'] {
+  return (side === 'sell' && held > 0) || (side === 'buy' && held < 0)
+    ? 'exit'
+    : side === 'buy'
+      ? 'entry'
+      : 'exit';
 }

@@ -84,6 +84,7 @@ describe('signet doctor', () => {
         account_blocked: false,
         pattern_day_trader: false,
         daytrade_count: 0,
+        shorting_enabled: true,
       };
       fake.control.book.cash = 100_000;
     }

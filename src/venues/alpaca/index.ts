@@ -14,7 +14,7 @@ export const alpacaVenue: VenueAdapter = {
   kind: 'alpaca',
   config: alpacaVenueConfig,
   capabilities: {
-    shorting: false,
+    shorting: true,
     // Alpaca takes fractional shares only on simple day orders, never on a bracket.
     fractionalQuantities: false,
     stopsHeldOnPosition: false,

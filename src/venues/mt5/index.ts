@@ -16,7 +16,7 @@ export const mt5Venue: VenueAdapter = {
   kind: 'mt5',
   config: mt5VenueConfig,
   capabilities: {
-    shorting: false,
+    shorting: true,
     fractionalQuantities: true,
     stopsHeldOnPosition: true,
     nativeBrackets: true,

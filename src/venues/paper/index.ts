@@ -28,7 +28,7 @@ export const paperVenue: VenueAdapter = {
   kind: 'paper',
   config: paperVenueConfig,
   capabilities: {
-    shorting: false,
+    shorting: true,
     fractionalQuantities: false,
     stopsHeldOnPosition: false,
     nativeBrackets: true,

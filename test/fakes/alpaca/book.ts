@@ -91,6 +91,8 @@ export class FakeBook {
   readonly orders: FakeOrder[] = [];
   readonly positions = new Map<string, FakePosition>();
   readonly prices = new Map<string, number>();
+  /** Lending flags per asset (GET /v2/assets/{symbol}); absent: shortable and easy to borrow. */
+  readonly assets = new Map<string, { shortable: boolean; easy_to_borrow: boolean }>();
   cash = 100_000;
   /** When false, market orders stay `new` until `fillOpenOrders` (e.g. market closed). */
   autoFill = true;

@@ -57,9 +57,36 @@ function wouldWashTrade(
     : undefined;
 }
 
+/**
+ * A sell beyond the shares held opens (or adds to) a short. Alpaca lends only assets flagged
+ * `shortable` and `easy_to_borrow` to margin accounts (`shorting_enabled`):
+ * https://docs.alpaca.markets/docs/margin-and-short-selling. A non-shortable asset is refused with
+ * 422, code 42210000, "asset XYZ cannot be sold short" (the answer quoted by users of the API);
+ * an account that cannot short is refused the shares it does not hold: 403, code 40310000,
+ * "insufficient qty available for order (requested: N, available: M)".
+ */
+function shortRefusal(
+  book: FakeBook,
+  order: { symbol: string; qty: number },
+  shortingEnabled: boolean,
+): { status: number; body: Record<string, unknown> } | undefined {
+  const held = book.positions.get(order.symbol)?.qty ?? 0;
+  if (held - order.qty >= 0) return undefined;
+  if (!shortingEnabled)
+    return reject(403, {
+      code: 40310000,
+      message: `insufficient qty available for order (requested: ${order.qty}, available: ${Math.max(0, held)})`,
+    });
+  const flags = book.assets.get(order.symbol) ?? { shortable: true, easy_to_borrow: true };
+  return flags.shortable && flags.easy_to_borrow
+    ? undefined
+    : reject(422, { code: 42210000, message: `asset ${order.symbol} cannot be sold short` });
+}
+
 export function validateOrder(
   raw: unknown,
   book: FakeBook,
+  shortingEnabled = true,
 ): { request: OrderRequestInput } | { status: number; body: Record<string, unknown> } {
   if (typeof raw !== 'object' || raw === null)
     return reject(400, { code: 40010000, message: 'request body format is invalid' });
@@ -110,6 +137,10 @@ export function validateOrder(
         message: 'stop_loss.stop_price must be >= base_price + 0.01',
         base_price: String(base),
       });
+  }
+  if (side === 'sell') {
+    const short = shortRefusal(book, { symbol: body.symbol, qty }, shortingEnabled);
+    if (short) return short;
   }
   const washTrade = wouldWashTrade(book, { symbol: body.symbol, side, type, limit });
   if (washTrade) return washTrade;

@@ -44,7 +44,11 @@ export interface AlpacaFakeControl {
     account_blocked: boolean;
     pattern_day_trader: boolean;
     daytrade_count: number;
+    /** Margin accounts may sell short (https://docs.alpaca.markets/docs/margin-and-short-selling). */
+    shorting_enabled: boolean;
   };
+  /** An asset's lending flags as GET /v2/assets/{symbol} reports them (default: shortable, easy to borrow). */
+  setAsset(symbol: string, flags: { shortable: boolean; easy_to_borrow: boolean }): void;
   /** Drops every stream connection (the client should reconnect and catch up). */
   dropStreams(): void;
   /** Refuses new stream connections while true. */
@@ -114,6 +118,10 @@ export async function startAlpacaFake(
       account_blocked: false,
       pattern_day_trader: false,
       daytrade_count: 0,
+      shorting_enabled: true,
+    },
+    setAsset(symbol, flags) {
+      book.assets.set(symbol, flags);
     },
     setPrice(symbol, price) {
       book.prices.set(symbol, price);
@@ -177,7 +185,7 @@ export async function startAlpacaFake(
 
   /** Validates like Alpaca; `accept` false = the request is lost before the broker books it. */
   const submitOrder = (raw: unknown, accept: boolean): { status: number; body: unknown } => {
-    const checked = validateOrder(raw, book);
+    const checked = validateOrder(raw, book, control.accountFlags.shorting_enabled);
     if ('status' in checked) return checked;
     if (!accept) return { status: 0, body: undefined };
     // Answered pending_new; live (`new`) and then filled shortly after, never inside the answer.
@@ -246,6 +254,24 @@ export async function startAlpacaFake(
         buying_power: String(book.cash * 2),
         ...control.accountFlags,
         multiplier: '2',
+      });
+    }
+    if (method === 'GET' && path.startsWith('/v2/assets/')) {
+      // https://docs.alpaca.markets/reference/get-v2-assets-symbol_or_asset_id
+      const symbol = decodeURIComponent(path.slice('/v2/assets/'.length));
+      if (!book.prices.has(symbol) && !book.assets.has(symbol))
+        return send(response, 404, { code: 40410000, message: 'asset not found' });
+      const flags = book.assets.get(symbol) ?? { shortable: true, easy_to_borrow: true };
+      return send(response, 200, {
+        id: '00000000-0000-4000-8000-000000000000',
+        class: 'us_equity',
+        exchange: 'NASDAQ',
+        symbol,
+        status: 'active',
+        tradable: true,
+        marginable: true,
+        fractionable: true,
+        ...flags,
       });
     }
     if (method === 'GET' && path === '/v2/clock') {

@@ -1,6 +1,7 @@
 import { get, getBlob } from '../api.ts';
 import { type Candle, candleChart, type Marker } from '../charts.ts';
 import { h, money, table, time } from '../dom.ts';
+import { tradeSide } from '../sides.ts';
 
 interface FillView {
   clientOrderId: string;
@@ -9,6 +10,12 @@ interface FillView {
   qty: number;
   price: number;
   ts: string;
+}
+
+/** A short's entry or exit is marked; a long's reads as plain text. */
+function sideBadge(leg: string, side: string): HTMLElement {
+  const what = tradeSide(leg, side);
+  return h('span', { class: what.startsWith('short') ? 'badge short' : 'badge long' }, what);
 }
 
 export async function chartsPage(params: URLSearchParams): Promise<HTMLElement> {
@@ -23,7 +30,7 @@ export async function chartsPage(params: URLSearchParams): Promise<HTMLElement> 
     time: Date.parse(fill.ts),
     price: fill.price,
     side: fill.side,
-    label: `${fill.leg} ${fill.side} ${fill.qty} @ ${money(fill.price)} (${fill.clientOrderId})`,
+    label: `${tradeSide(fill.leg, fill.side)}: ${fill.leg} ${fill.side} ${fill.qty} @ ${money(fill.price)} (${fill.clientOrderId})`,
   }));
   const select = h(
     'select',
@@ -42,16 +49,21 @@ export async function chartsPage(params: URLSearchParams): Promise<HTMLElement> 
       'div',
       { class: 'toolbar' },
       select,
-      h('span', { class: 'muted' }, '▲ entry (buy fill) · ▼ exit (sell fill); hover a marker for its order'),
+      h(
+        'span',
+        { class: 'muted' },
+        '▲ buy fill (long entry, short exit) · ▼ sell fill (short entry, long exit); hover a marker for its order',
+      ),
     ),
     candleChart(data.bars, markers),
     h('h2', {}, 'Fills'),
     table(
-      ['Time', 'Leg', 'Side', 'Qty', 'Price', 'Order'],
+      ['Time', 'Leg', 'Side', 'Trade', 'Qty', 'Price', 'Order'],
       fills.map((fill) => [
         time(fill.ts),
         fill.leg,
         fill.side,
+        sideBadge(fill.leg, fill.side),
         fill.qty,
         money(fill.price),
         fill.clientOrderId,

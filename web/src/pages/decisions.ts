@@ -1,5 +1,6 @@
 import { get } from '../api.ts';
 import { h, money, table, time } from '../dom.ts';
+import { tradeSide } from '../sides.ts';
 import type { CycleView, Explanation } from '../types.ts';
 
 export async function decisionsPage(): Promise<HTMLElement> {
@@ -98,7 +99,9 @@ export async function chainPage(id: string): Promise<HTMLElement> {
       chain.orders.map((order) => [
         order.clientOrderId,
         order.leg,
-        order.side,
+        tradeSide(order.leg, order.side).startsWith('short')
+          ? h('span', { class: 'badge short' }, `${order.side} · ${tradeSide(order.leg, order.side)}`)
+          : order.side,
         order.type,
         order.qty,
         money(order.stopPrice),

@@ -1,5 +1,6 @@
 import { get } from '../api.ts';
 import { age, h, money, table, time, usd } from '../dom.ts';
+import { positionDirection } from '../sides.ts';
 import type { CostRow, InvariantsView, PositionView, RoutesView, StateView } from '../types.ts';
 
 /** Loud, never silent: a route refusing our request stays on the panel until it answers that skill. */
@@ -98,9 +99,10 @@ export async function overviewPage(): Promise<HTMLElement> {
     h('p', { class: 'muted' }, `account snapshot at ${time(account?.at ?? account?.updatedAt)} (bar time)`),
     h('h2', {}, 'Open positions'),
     table(
-      ['Symbol', 'Qty', 'Avg price', 'Stop', 'Stop order', 'Take profit', 'Opened'],
+      ['Symbol', 'Side', 'Qty', 'Avg price', 'Stop', 'Stop order', 'Take profit', 'Opened'],
       positions.map((position) => [
         position.symbol,
+        h('span', { class: `badge ${positionDirection(position.qty)}` }, positionDirection(position.qty)),
         position.qty,
         money(position.avgPrice),
         position.stopPrice === null ? h('strong', { class: 'bad' }, 'NO STOP') : money(position.stopPrice),

@@ -149,6 +149,14 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   async submit(request: OrderRequest): Promise<Order> {
     const body = toOrderBody(request);
     if (this.ledger) await recordOrderIntent(this.ledger, this.name, request);
+    const refusal =
+      request.side === 'sell' && request.leg === 'entry' ? await this.shortRefusal(request) : null;
+    if (refusal !== null) {
+      // Fail closed before anything is sent: the order is final here, with the reason.
+      this.logger.warn({ clientOrderId: request.clientOrderId, reason: refusal }, 'short entry not sent');
+      if (this.ledger) await markOrder(this.ledger, request.clientOrderId, 'rejected', refusal);
+      return refusedOrder(request, refusal, this.now());
+    }
     let placed: AlpacaOrder;
     try {
       placed = await this.place(body);
@@ -169,6 +177,27 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       await this.ledger.transaction((tx) => recordOrderStates(tx, this.name, states));
     }
     return toOrder(states[0]!, states, request.cycleId ?? null);
+  }
+
+  /**
+   * Why a sell entry (a new short) must not be sent, or null: the account's `shorting_enabled`
+   * and the asset's `shortable` and `easy_to_borrow` (Alpaca shorts easy-to-borrow names only,
+   * https://docs.alpaca.markets/docs/margin-and-short-selling). A flag that cannot be read refuses.
+   */
+  private async shortRefusal(request: OrderRequest): Promise<string | null> {
+    let account: Awaited<ReturnType<AlpacaTradingClient['account']>>;
+    let asset: Awaited<ReturnType<AlpacaTradingClient['asset']>>;
+    try {
+      [account, asset] = await Promise.all([this.client.account(), this.client.asset(request.symbol)]);
+    } catch (error) {
+      return `short of ${request.symbol} not sent: its account or asset flags could not be read (${(error as Error).message})`;
+    }
+    if (!account.shorting_enabled)
+      return `short of ${request.symbol} not sent: the account has shorting_enabled false`;
+    if (!asset.shortable) return `short of ${request.symbol} not sent: the asset is not shortable at Alpaca`;
+    if (!asset.easy_to_borrow)
+      return `short of ${request.symbol} not sent: the asset is not easy to borrow (Alpaca shorts easy-to-borrow names only)`;
+    return null;
   }
 
   /** Sends, and on a lost answer looks the id up; resends once only when the broker says "no such order". */
@@ -332,6 +361,30 @@ export class AlpacaBroker implements Broker, ReconcileSource {
 }
 
 const decimal = (value: number) => String(Number(value.toFixed(8)));
+
+/** An order refused before it was sent (never at the broker). */
+function refusedOrder(request: OrderRequest, reason: string, now: number): Order {
+  return {
+    clientOrderId: request.clientOrderId,
+    brokerOrderId: null,
+    symbol: request.symbol,
+    side: request.side,
+    type: request.type,
+    qty: request.qty,
+    limitPrice: request.limitPrice ?? null,
+    stopPrice: request.stopPrice ?? null,
+    leg: request.leg ?? 'entry',
+    parentClientOrderId: null,
+    linkedClientOrderIds: [],
+    status: 'rejected',
+    submittedAt: now,
+    filledAt: null,
+    fillPrice: null,
+    commission: 0,
+    reason,
+    cycleId: request.cycleId ?? null,
+  };
+}
 
 /**
  * A price on Alpaca's tick (see price-tick.ts), rounded where the order is built in the direction

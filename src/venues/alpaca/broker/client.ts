@@ -1,11 +1,13 @@
 import { AlpacaHttp, type AlpacaHttpOptions } from './http.ts';
 import {
   type AlpacaAccount,
+  type AlpacaAsset,
   type AlpacaCalendarDay,
   type AlpacaClock,
   type AlpacaOrder,
   type AlpacaPosition,
   accountSchema,
+  assetSchema,
   calendarSchema,
   clockSchema,
   closeAllSchema,
@@ -39,6 +41,10 @@ export class AlpacaTradingClient {
 
   async account(): Promise<AlpacaAccount> {
     return (await this.http.request(accountSchema, 'GET', '/v2/account')).value!;
+  }
+
+  async asset(symbol: string): Promise<AlpacaAsset> {
+    return (await this.http.request(assetSchema, 'GET', `/v2/assets/${encodeURIComponent(symbol)}`)).value!;
   }
 
   async clock(): Promise<AlpacaClock> {

@@ -25,6 +25,8 @@ export const accountSchema = z.object({
   account_blocked: z.boolean().default(false),
   pattern_day_trader: z.boolean().default(false),
   daytrade_count: z.number().int().nonnegative().default(0),
+  /** Whether the account may sell short (margin accounts); absent reads as no (fail closed). */
+  shorting_enabled: z.boolean().default(false),
 });
 export type AlpacaAccount = z.infer<typeof accountSchema>;
 
@@ -83,6 +85,18 @@ export const orderSchema: z.ZodType<AlpacaOrder> = z.object({
   legs: z.lazy(() => z.array(orderSchema).nullable().optional()),
 });
 export const orderListSchema = z.array(orderSchema);
+
+/**
+ * GET /v2/assets/{symbol} (https://docs.alpaca.markets/reference/get-v2-assets-symbol_or_asset_id):
+ * `shortable` and `easy_to_borrow` say whether Alpaca lends it for a short; absent reads as no.
+ */
+export const assetSchema = z.object({
+  symbol: z.string().min(1),
+  tradable: z.boolean().default(false),
+  shortable: z.boolean().default(false),
+  easy_to_borrow: z.boolean().default(false),
+});
+export type AlpacaAsset = z.infer<typeof assetSchema>;
 
 export const positionListSchema = z.array(positionSchema);
 

@@ -131,10 +131,18 @@ export class Mt5Broker implements Broker {
       position.qty += units;
       const opened = row.opened_utc === null ? 0 : Number(row.opened_utc) * 1000;
       if (opened > 0 && (position.openedAt === 0 || opened < position.openedAt)) position.openedAt = opened;
-      // The position is protected only if every ticket carries a stop-loss; the farthest one counts.
+      // The position is protected only if every ticket carries a stop-loss; the farthest one counts:
+      // the lowest under a long, the highest above a short.
       const sl = Number(row.sl ?? 0);
       const current = position.stopPriceOnPosition ?? null;
-      position.stopPriceOnPosition = sl > 0 && current !== null ? Math.min(current, sl) : null;
+      position.stopPriceOnPosition =
+        sl > 0 && current !== null
+          ? current === Number.POSITIVE_INFINITY
+            ? sl
+            : row.side === 'buy'
+              ? Math.min(current, sl)
+              : Math.max(current, sl)
+          : null;
       bySymbol.set(row.symbol, position);
     }
     return [...bySymbol.values()];
@@ -263,6 +271,11 @@ export class Mt5Broker implements Broker {
       return `a ${request.leg} needs a ${request.leg === 'stop_loss' ? 'stopPrice' : 'limitPrice'}`;
     const tickets = await this.#tickets(terminalId, request.symbol);
     if (tickets.length === 0) return `no ${request.symbol} position on terminal ${terminalId} to protect`;
+    // A protective order closes the position: a buy for a short, a sell for a long. One of the
+    // wrong side is a mistake upstream; it is refused rather than set on the ticket.
+    const wrong = tickets.find((ticket) => (ticket.side === 'buy' ? 'sell' : 'buy') !== request.side);
+    if (wrong)
+      return `a ${request.side} ${request.leg} does not close the ${wrong.side === 'buy' ? 'long' : 'short'} ${request.symbol} position (ticket ${wrong.ticket})`;
     // The monitor and the watchdog may both ask before the EA has acted: the first change wins,
     // so two stop prices never race each other to the terminal.
     const pending = await this.options.store.query<{ command_id: string; ticket: number }>(
