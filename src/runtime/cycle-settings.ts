@@ -31,7 +31,12 @@ export function cycleSettingsFrom(
   };
 }
 
-/** The deterministic strategy that decides for the Strategist when no LLM can be asked. */
+/**
+ * The deterministic strategy that decides for the Strategist when no LLM can be asked; it
+ * proposes short entries (sma-cross's death cross, the mirror images) only when shorts are allowed.
+ */
 export function fallbackStrategyFrom(config: Config): Strategy {
-  return createStrategy(config.strategist.fallback, config.strategist.fallbackParameters);
+  return createStrategy(config.strategist.fallback, config.strategist.fallbackParameters, {
+    short: config.strategist.allowShort,
+  });
 }
