@@ -10,6 +10,12 @@ export { exampleConfig } from './example.ts';
 export { type IngressSection, ingressSectionSchema } from './ingress-section.ts';
 export * from './llm-section.ts';
 export {
+  type MonitorSection,
+  monitorSectionSchema,
+  type StopManagement,
+  stopManagementSchema,
+} from './monitor-section.ts';
+export {
   backtestReportsPath,
   type Config,
   describeIssues,

@@ -39,6 +39,7 @@ export {
   setProtection,
   setStop,
 } from './positions.ts';
+export { followReplacedLeg, recordStopMove, type StopMove } from './stop-moves.ts';
 export {
   advances,
   explainsSymbol,

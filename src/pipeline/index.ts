@@ -28,6 +28,8 @@ export {
   topics,
 } from './messages.ts';
 export { type MonitorDeps, type MonitorReport, runMonitorPass } from './monitor.ts';
+export { movedStopId, type StopManagementDeps } from './monitor-stops.ts';
+export { nextStop, type ManagedStop, type StopDecision } from './stop-management.ts';
 export { completeInterruptedOrders, type IntentRepair, type IntentRepairDeps } from './reconcile-intents.ts';
 export {
   correlation,

@@ -6,4 +6,13 @@ export const monitorSql = {
   lastStopPrice:
     () => `SELECT stop_price FROM orders WHERE broker = $1 AND symbol = $2 AND leg = 'stop_loss' AND stop_price IS NOT NULL
     ORDER BY id DESC LIMIT 1`,
+  /**
+   * The first price of a stop (R is measured from it): the stop named when it is ours, else the
+   * newest stop-loss row of the symbol (MT5 keeps the SL on the position).
+   */
+  initialStopPrice: () =>
+    `SELECT COALESCE(initial_stop_price, stop_price) AS initial_stop_price FROM orders
+      WHERE broker = $1 AND symbol = $2 AND leg = 'stop_loss' AND stop_price IS NOT NULL
+        AND ($3::text IS NULL OR client_order_id = $3)
+      ORDER BY id DESC LIMIT 1`,
 };
