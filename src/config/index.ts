@@ -10,12 +10,6 @@ export { exampleConfig } from './example.ts';
 export { type IngressSection, ingressSectionSchema } from './ingress-section.ts';
 export * from './llm-section.ts';
 export {
-  type MonitorSection,
-  monitorSectionSchema,
-  type StopManagement,
-  stopManagementSchema,
-} from './monitor-section.ts';
-export {
   backtestReportsPath,
   type Config,
   describeIssues,
@@ -24,6 +18,12 @@ export {
   type Secrets,
   tokenOf,
 } from './load.ts';
+export {
+  type MonitorSection,
+  monitorSectionSchema,
+  type StopManagement,
+  stopManagementSchema,
+} from './monitor-section.ts';
 export {
   type FeedSection,
   feedSectionSchema,

@@ -12,7 +12,11 @@ export const stopManagementSchema = z
   .object({
     mode: z.enum(['off', 'breakeven', 'trail']).default('off'),
     /** Profit, in multiples of R, before the stop first moves (1: one R in profit). */
-    triggerR: z.number().gt(0, 'triggerR must be above 0: set it to e.g. 1 (one R in profit)').max(50).default(1),
+    triggerR: z
+      .number()
+      .gt(0, 'triggerR must be above 0: set it to e.g. 1 (one R in profit)')
+      .max(50)
+      .default(1),
     /** trail: how far behind the price the stop stays, in multiples of R. */
     trailR: z.number().gt(0, 'trailR must be above 0: set it to e.g. 1').max(50).default(1),
   })

@@ -39,7 +39,6 @@ export {
   setProtection,
   setStop,
 } from './positions.ts';
-export { followReplacedLeg, recordStopMove, type StopMove } from './stop-moves.ts';
 export {
   advances,
   explainsSymbol,
@@ -48,3 +47,4 @@ export {
   ORDER_STATES,
   type OrderState,
 } from './states.ts';
+export { followReplacedLeg, recordStopMove, type StopMove } from './stop-moves.ts';

@@ -29,7 +29,6 @@ export {
 } from './messages.ts';
 export { type MonitorDeps, type MonitorReport, runMonitorPass } from './monitor.ts';
 export { movedStopId, type StopManagementDeps } from './monitor-stops.ts';
-export { nextStop, type ManagedStop, type StopDecision } from './stop-management.ts';
 export { completeInterruptedOrders, type IntentRepair, type IntentRepairDeps } from './reconcile-intents.ts';
 export {
   correlation,
@@ -48,3 +47,4 @@ export {
   startScheduler,
 } from './scheduler.ts';
 export { allSigned, withTimeout } from './signatures.ts';
+export { type ManagedStop, nextStop, type StopDecision } from './stop-management.ts';

@@ -89,7 +89,9 @@ export async function manageStop(
       newId,
     );
     if (moved.status === 'rejected' || moved.status === 'cancelled' || moved.status === 'filled')
-      throw new Error(`the broker answered the move with ${moved.status}: ${moved.reason ?? 'no reason given'}`);
+      throw new Error(
+        `the broker answered the move with ${moved.status}: ${moved.reason ?? 'no reason given'}`,
+      );
     await db.transaction(async (tx) => {
       await recordStopMove(tx, brokerName, {
         symbol: position.symbol,
@@ -102,24 +104,32 @@ export async function manageStop(
         initialStopPrice: initialStop,
         status: moved.status,
       });
-      await deps.publish({
-        fromAgent: 'monitor',
-        toAgent: 'operator',
-        topic: topics.monitorStopMoved,
-        payload: {
-          symbol: position.symbol,
-          rule: stops.rule.mode,
-          previousStopPrice: currentStop,
-          stopPrice: decision.stopPrice,
-          initialStopPrice: initialStop,
-          price,
-          fromClientOrderId: stopId,
-          clientOrderId: moved.clientOrderId,
-          reason: decision.reason,
+      await deps.publish(
+        {
+          fromAgent: 'monitor',
+          toAgent: 'operator',
+          topic: topics.monitorStopMoved,
+          payload: {
+            symbol: position.symbol,
+            rule: stops.rule.mode,
+            previousStopPrice: currentStop,
+            stopPrice: decision.stopPrice,
+            initialStopPrice: initialStop,
+            price,
+            fromClientOrderId: stopId,
+            clientOrderId: moved.clientOrderId,
+            reason: decision.reason,
+          },
         },
-      }, { tx });
+        { tx },
+      );
     });
-    return { symbol: position.symbol, action: 'stop_moved', clientOrderId: moved.clientOrderId, detail: decision.reason };
+    return {
+      symbol: position.symbol,
+      action: 'stop_moved',
+      clientOrderId: moved.clientOrderId,
+      detail: decision.reason,
+    };
   } catch (error) {
     // The stop in force still protects the position: it is left as it was, and said so.
     const detail = `stop not moved to ${decision.stopPrice}: ${(error as Error).message}`;

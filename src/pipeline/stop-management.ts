@@ -15,7 +15,9 @@ export interface ManagedStop {
   priceTick: PriceTick;
 }
 
-export type StopDecision = { move: true; stopPrice: number; reason: string } | { move: false; reason: string };
+export type StopDecision =
+  | { move: true; stopPrice: number; reason: string }
+  | { move: false; reason: string };
 
 /**
  * The monitor's stop management (config `monitor.stopManagement`, src/config/monitor-section.ts).
