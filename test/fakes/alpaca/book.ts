@@ -27,6 +27,9 @@ export interface FakeOrder {
   canceled_at: string | null;
   legs: FakeOrder[] | null;
   parentId: string | null;
+  replaced_at?: string | null;
+  replaced_by?: string | null;
+  replaces?: string | null;
 }
 
 export interface FakePosition {
@@ -58,9 +61,9 @@ export function orderJson(order: FakeOrder): Record<string, unknown> {
     expired_at: null,
     canceled_at: order.canceled_at,
     failed_at: null,
-    replaced_at: null,
-    replaced_by: null,
-    replaces: null,
+    replaced_at: order.replaced_at ?? null,
+    replaced_by: order.replaced_by ?? null,
+    replaces: order.replaces ?? null,
     asset_id: '00000000-0000-4000-8000-000000000000',
     symbol: order.symbol,
     asset_class: 'us_equity',
@@ -223,7 +226,9 @@ export class FakeBook {
   match(): void {
     for (const order of [...this.orders]) {
       // A pending cancel can still fill until the venue confirms it.
-      if (!['new', 'accepted', 'partially_filled', 'pending_cancel'].includes(order.status)) continue;
+      // A pending cancel or replace can still fill until the venue confirms it.
+      if (!['new', 'accepted', 'partially_filled', 'pending_cancel', 'pending_replace'].includes(order.status))
+        continue;
       const price = this.price(order.symbol);
       let fillAt: number | undefined;
       if (order.type === 'market' && this.autoFill) fillAt = price;
@@ -310,6 +315,75 @@ export class FakeBook {
     this.emit({ event: 'pending_cancel', timestamp: now, order: orderJson(order) });
     setTimeout(() => this.cancel(order), this.cancelDelayMs).unref();
     return true;
+  }
+
+  /** How long a requested replace stays `pending_replace` before the venue confirms it. */
+  replaceDelayMs = 20;
+
+  /**
+   * PATCH /v2/orders/{id} as Alpaca does it (https://docs.alpaca.markets/reference/patchorderbyorderid-1):
+   * the answer is a new order (new id, the fields not given kept, `replaces` = the old id); the
+   * old order is `pending_replace` (event pending_replace; it can still fill) until the venue
+   * confirms, then `replaced` with `replaced_by` (event replaced) and the new order goes live
+   * (event new; a held bracket leg stays held). "If the existing open order is filled before the
+   * replacing (new) order reaches the execution venue, the replacing (new) order is rejected":
+   * then the new order is `rejected` (event rejected). A replaced bracket leg's replacement takes
+   * its place among the entry's legs. Validation is the caller's (orders.ts validateReplace).
+   */
+  requestReplace(
+    order: FakeOrder,
+    changes: { qty?: number; limit_price?: number; stop_price?: number; client_order_id?: string },
+  ): FakeOrder {
+    const now = new Date().toISOString();
+    const { id: _id, legs: _legs, ...kept } = order;
+    const replacement = this.newOrder({
+      ...kept,
+      client_order_id: changes.client_order_id ?? randomUUID(),
+      qty: changes.qty ?? order.qty,
+      limit_price: changes.limit_price ?? order.limit_price,
+      stop_price: changes.stop_price ?? order.stop_price,
+      status: 'pending_new',
+      filled_qty: 0,
+      filled_avg_price: null,
+      created_at: now,
+      updated_at: now,
+      submitted_at: now,
+      replaces: order.id,
+      replaced_by: null,
+      replaced_at: null,
+      legs: null,
+      // A leg's replacement is listed under the entry only once the replace completes.
+      parentId: order.parentId,
+    });
+    const held = order.status === 'held';
+    order.status = 'pending_replace';
+    order.updated_at = now;
+    this.emit({ event: 'pending_replace', timestamp: now, order: orderJson(order) });
+    setTimeout(() => this.completeReplace(order, replacement, held), this.replaceDelayMs).unref();
+    return replacement;
+  }
+
+  private completeReplace(order: FakeOrder, replacement: FakeOrder, held: boolean): void {
+    const now = new Date().toISOString();
+    replacement.updated_at = now;
+    if (order.status !== 'pending_replace') {
+      // Filled (or cancelled with its group) before the replacement reached the venue.
+      replacement.status = 'rejected';
+      this.emit({ event: 'rejected', timestamp: now, order: orderJson(replacement) });
+      return;
+    }
+    order.status = 'replaced';
+    order.replaced_at = now;
+    order.replaced_by = replacement.id;
+    order.updated_at = now;
+    const parent = order.parentId === null ? undefined : this.byId(order.parentId);
+    if (parent?.legs) {
+      parent.legs = parent.legs.map((leg) => (leg === order ? replacement : leg));
+      replacement.parentId = parent.id;
+    }
+    this.emit({ event: 'replaced', timestamp: now, order: orderJson(order) });
+    replacement.status = held ? 'held' : 'new';
+    this.emit({ event: 'new', timestamp: now, order: orderJson(replacement) });
   }
 
   /** True when it was cancelable (the venue's own cancel: immediate, as for OCO siblings). */

@@ -143,7 +143,14 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       const [state] = orderStates({ ...order, legs: null }, leg);
       if (state && working(state)) orders.push(toOrder(state, [state]));
     }
-    return orders;
+    // While a replace is pending, the old order (pending_replace) and its replacement are both
+    // open: one stop, counted once, as the replacement (it names the old one in `replaces`).
+    const replaced = new Set(
+      [...recent.flatMap((order) => [order, ...(order.legs ?? [])]), ...open]
+        .filter((order) => order.replaces && !['rejected', 'canceled'].includes(order.status))
+        .map((order) => order.replaces!),
+    );
+    return orders.filter((order) => !order.brokerOrderId || !replaced.has(order.brokerOrderId));
   }
 
   async submit(request: OrderRequest): Promise<Order> {
@@ -219,6 +226,33 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   async getOrder(clientOrderId: string): Promise<Order | undefined> {
     const found = await this.family(clientOrderId);
     return found ? toOrder(found.state, found.family) : undefined;
+  }
+
+  /**
+   * Moves a working stop with Alpaca's replace (PATCH /v2/orders/{id}): the answer is a new order
+   * under a new id, the old one ends `replaced`. A bracket leg keeps our leg id (`<entry>.sl`:
+   * the replacing order stays the entry's leg); a stop of ours is replaced under `newClientOrderId`.
+   * The stop price goes onto Alpaca's tick toward the price it protects (a sell stop up, a buy stop
+   * down), as toOrderBody rounds every stop. Refusals (422 not replaceable, sub-penny) are thrown.
+   */
+  async replaceStop(
+    stop: { symbol: string; clientOrderId: string | null },
+    stopPrice: number,
+    newClientOrderId: string,
+  ): Promise<Order> {
+    const found = stop.clientOrderId === null ? undefined : await this.family(stop.clientOrderId);
+    if (!found || found.state.symbol !== stop.symbol || found.state.type !== 'stop')
+      throw new BrokerRejectedError(`no stop order ${stop.clientOrderId} for ${stop.symbol} at the broker to move`);
+    const leg = splitLegId(found.state.clientOrderId);
+    const replacement = await this.client.replaceOrder(found.state.brokerOrderId, {
+      stop_price: onTick(stopPrice, found.state.side === 'buy' ? 'down' : 'up'),
+      ...(leg ? {} : { client_order_id: newClientOrderId }),
+    });
+    const [state] = orderStates({ ...replacement, legs: null }, 'stop_loss');
+    const named = leg
+      ? { ...state!, clientOrderId: found.state.clientOrderId, parentClientOrderId: leg.parent }
+      : state!;
+    return toOrder(named, leg ? found.family.map((each) => (each === found.state ? named : each)) : [named]);
   }
 
   /**
