@@ -57,7 +57,8 @@ export async function manageStop(
     stopId = null;
     currentStop = onPosition;
   } else {
-    if (protection.stops.length !== 1) return null;
+    // One live stop: a held bracket leg (its entry still filling) or several stops are left alone.
+    if (protection.stops.length !== 1 || protection.stops[0]!.status !== 'open') return null;
     stopId = protection.stops[0]!.clientOrderId;
     currentStop = protection.stops[0]!.stopPrice;
   }

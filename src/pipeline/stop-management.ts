@@ -1,5 +1,5 @@
 import type { StopManagement } from '../config/index.ts';
-import { type PriceTick, roundToTick, safeRounding } from '../market/index.ts';
+import { type PriceTick, rewardToRisk, roundToTick, safeRounding } from '../market/index.ts';
 
 /** What the rule sees of one open position. */
 export interface ManagedStop {
@@ -37,8 +37,11 @@ export function nextStop(rule: StopManagement, input: ManagedStop): StopDecision
   const risk = long ? input.entry - input.initialStop : input.initialStop - input.entry;
   if (!(risk > 0)) return { move: false, reason: 'the initial stop is not on the losing side: R unknown' };
   const profit = long ? input.price - input.entry : input.entry - input.price;
-  if (profit < rule.triggerR * risk - 1e-12)
-    return { move: false, reason: `profit ${profit} below ${rule.triggerR} R (R ${risk})` };
+  // In R, on the prices' own decimals (market rewardToRisk): 104.99 over 100 with a stop at 95.01 is 1 R.
+  const inR =
+    profit > 0 ? rewardToRisk({ entry: input.entry, stop: input.initialStop, target: input.price }).ratio : 0;
+  if (inR < rule.triggerR)
+    return { move: false, reason: `${inR.toFixed(2)} R in profit, under ${rule.triggerR} R (R ${risk})` };
   const wanted =
     rule.mode === 'breakeven'
       ? input.entry
@@ -54,6 +57,6 @@ export function nextStop(rule: StopManagement, input: ManagedStop): StopDecision
   return {
     move: true,
     stopPrice,
-    reason: `${rule.mode}: price ${input.price} is ${(profit / risk).toFixed(2)} R in profit (R ${risk}); stop ${input.currentStop} → ${stopPrice}`,
+    reason: `${rule.mode}: price ${input.price} is ${inR.toFixed(2)} R in profit (R ${risk}); stop ${input.currentStop} → ${stopPrice}`,
   };
 }

@@ -227,7 +227,9 @@ export class FakeBook {
     for (const order of [...this.orders]) {
       // A pending cancel can still fill until the venue confirms it.
       // A pending cancel or replace can still fill until the venue confirms it.
-      if (!['new', 'accepted', 'partially_filled', 'pending_cancel', 'pending_replace'].includes(order.status))
+      if (
+        !['new', 'accepted', 'partially_filled', 'pending_cancel', 'pending_replace'].includes(order.status)
+      )
         continue;
       const price = this.price(order.symbol);
       let fillAt: number | undefined;
@@ -277,7 +279,8 @@ export class FakeBook {
     else this.positions.set(order.symbol, position);
     this.cash -= signed * price;
     // The parent's view of its legs changes with them: re-read through orderJson.
-    if (!partial && order.parentId === null && order.legs) for (const leg of order.legs) leg.status = 'new';
+    if (!partial && order.parentId === null && order.legs)
+      for (const leg of order.legs) if (leg.status === 'held') leg.status = 'new';
     this.emit({
       event: partial ? 'partial_fill' : 'fill',
       execution_id: randomUUID(),

@@ -154,7 +154,9 @@ export function validateOrder(
 export function validateReplace(
   raw: unknown,
   order: { status: string; type: string },
-): { changes: Parameters<FakeBook['requestReplace']>[1] } | { status: number; body: Record<string, unknown> } {
+):
+  | { changes: Parameters<FakeBook['requestReplace']>[1] }
+  | { status: number; body: Record<string, unknown> } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return reject(400, { code: 40010000, message: 'request body format is invalid' });
   const body = raw as Record<string, unknown>;
@@ -174,7 +176,10 @@ export function validateReplace(
     'done_for_day',
   ];
   if (unreplaceable.includes(order.status))
-    return reject(422, { code: 42210000, message: `order is not replaceable: its status is ${order.status}` });
+    return reject(422, {
+      code: 42210000,
+      message: `order is not replaceable: its status is ${order.status}`,
+    });
   const offTick = subPenny('limit_price', body.limit_price) ?? subPenny('stop_price', body.stop_price);
   if (offTick) return offTick;
   const stop = decimalOf(body.stop_price);

@@ -144,13 +144,32 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       if (state && working(state)) orders.push(toOrder(state, [state]));
     }
     // While a replace is pending, the old order (pending_replace) and its replacement are both
-    // open: one stop, counted once, as the replacement (it names the old one in `replaces`).
-    const replaced = new Set(
+    // open: one stop, counted once, as the replacement (it names the old one in `replaces`); the
+    // replacement of a bracket leg of ours goes by the leg's id, as it will once listed under it.
+    const replaces = new Map(
       [...recent.flatMap((order) => [order, ...(order.legs ?? [])]), ...open]
         .filter((order) => order.replaces && !['rejected', 'canceled'].includes(order.status))
-        .map((order) => order.replaces!),
+        .map((order) => [order.id, order.replaces!] as const),
     );
-    return orders.filter((order) => !order.brokerOrderId || !replaced.has(order.brokerOrderId));
+    const replaced = new Map(
+      orders
+        .filter((order) => order.brokerOrderId && [...replaces.values()].includes(order.brokerOrderId))
+        .map((order) => [order.brokerOrderId!, order] as const),
+    );
+    return orders
+      .filter((order) => !order.brokerOrderId || !replaced.has(order.brokerOrderId))
+      .map((order) => {
+        const old = replaced.get(replaces.get(order.brokerOrderId ?? '') ?? '');
+        return old && splitLegId(old.clientOrderId) && !splitLegId(order.clientOrderId)
+          ? {
+              ...order,
+              clientOrderId: old.clientOrderId,
+              leg: old.leg,
+              parentClientOrderId: old.parentClientOrderId,
+              linkedClientOrderIds: old.linkedClientOrderIds,
+            }
+          : order;
+      });
   }
 
   async submit(request: OrderRequest): Promise<Order> {
@@ -242,7 +261,9 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   ): Promise<Order> {
     const found = stop.clientOrderId === null ? undefined : await this.family(stop.clientOrderId);
     if (!found || found.state.symbol !== stop.symbol || found.state.type !== 'stop')
-      throw new BrokerRejectedError(`no stop order ${stop.clientOrderId} for ${stop.symbol} at the broker to move`);
+      throw new BrokerRejectedError(
+        `no stop order ${stop.clientOrderId} for ${stop.symbol} at the broker to move`,
+      );
     const leg = splitLegId(found.state.clientOrderId);
     const replacement = await this.client.replaceOrder(found.state.brokerOrderId, {
       stop_price: onTick(stopPrice, found.state.side === 'buy' ? 'down' : 'up'),
