@@ -217,20 +217,57 @@ export class FakeBook {
    */
   accept(order: FakeOrder): void {
     if (order.status !== 'pending_new' && order.status !== 'accepted') return;
+    if (!this.routing) {
+      // Outside the session Alpaca holds the order: "accepted: Sent when your order has been
+      // received by Alpaca, but hasn't yet been routed to the execution venue. This could be seen
+      // often outside of trading session hours." (https://docs.alpaca.markets/docs/websocket-streaming)
+      if (order.status === 'accepted') return;
+      order.status = 'accepted';
+      order.updated_at = new Date().toISOString();
+      this.emit({ event: 'accepted', timestamp: order.updated_at, order: orderJson(order) });
+      return;
+    }
     order.status = 'new';
     order.updated_at = new Date().toISOString();
     this.emit({ event: 'new', timestamp: order.updated_at, order: orderJson(order) });
   }
 
+  /** False outside the session: new orders stay `accepted` until `openSession()` routes them. */
+  routing = true;
+
+  /** The session opens: held-back (`accepted`) orders are routed (`new`) and matched. */
+  openSession(): void {
+    this.routing = true;
+    for (const order of this.orders.filter((each) => each.status === 'accepted')) this.accept(order);
+    this.match();
+  }
+
+  /**
+   * The session ends: every open order with time_in_force `day` expires, event `expired`: "Sent
+   * when an order has reached the end of its lifespan, as determined by the order's time in force
+   * value" (https://docs.alpaca.markets/docs/websocket-streaming); a day order is "eligible for
+   * execution only on the day it is live" (https://docs.alpaca.markets/docs/orders-at-alpaca, Time
+   * in Force). An expired entry takes its held legs with it (they are cancelled).
+   */
+  endSession(): void {
+    this.routing = false;
+    const live = ['new', 'accepted', 'pending_new', 'partially_filled', 'held'];
+    for (const order of this.orders) {
+      if (order.time_in_force !== 'day' || !live.includes(order.status) || order.parentId !== null) continue;
+      const now = new Date().toISOString();
+      order.status = 'expired';
+      order.updated_at = now;
+      this.emit({ event: 'expired', timestamp: now, order: orderJson(order) });
+      for (const leg of order.legs ?? []) if (leg.status === 'held') this.cancel(leg);
+    }
+  }
+
   /** Fills what the current prices allow: market entries, then limit/stop orders and legs. */
   match(): void {
     for (const order of [...this.orders]) {
-      // A pending cancel can still fill until the venue confirms it.
-      // A pending cancel or replace can still fill until the venue confirms it.
-      if (
-        !['new', 'accepted', 'partially_filled', 'pending_cancel', 'pending_replace'].includes(order.status)
-      )
-        continue;
+      // A pending cancel or replace can still fill until the venue confirms it; an `accepted`
+      // order is not routed yet (outside the session) and cannot.
+      if (!['new', 'partially_filled', 'pending_cancel', 'pending_replace'].includes(order.status)) continue;
       const price = this.price(order.symbol);
       let fillAt: number | undefined;
       if (order.type === 'market' && this.autoFill) fillAt = price;
