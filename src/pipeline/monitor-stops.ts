@@ -84,6 +84,9 @@ export async function manageStop(
   }
   const newId = movedStopId(position, decision.stopPrice);
   try {
+    // This move was sent already (MT5: the EA has not reported the new SL yet; or it refused it):
+    // never sent twice, and a refused SL is not retried at the same price.
+    if (await broker.getOrder(newId)) return null;
     const moved = await broker.replaceStop(
       { symbol: position.symbol, clientOrderId: stopId },
       decision.stopPrice,
