@@ -357,7 +357,7 @@ export class PaperBroker implements Broker, PortfolioView {
    */
   replaceStop(stop: { symbol: string; clientOrderId: string | null }, stopPrice: number): Order {
     const working = stop.clientOrderId === null ? undefined : this.orders.get(stop.clientOrderId);
-    if (!working || working.order.type !== 'stop' || working.order.symbol !== stop.symbol)
+    if (working?.order.type !== 'stop' || working.order.symbol !== stop.symbol)
       throw new Error(`no stop order ${stop.clientOrderId} for ${stop.symbol} to move`);
     if (isFinal(working.order))
       throw new Error(`stop ${stop.clientOrderId} is ${working.order.status}: it cannot be moved`);

@@ -174,7 +174,8 @@ export class Mt5Broker implements Broker {
     newClientOrderId: string,
   ): Promise<Order> {
     const position = (await this.positions()).find((each) => each.symbol === stop.symbol);
-    if (!position || position.qty === 0) throw new Error(`no ${stop.symbol} position whose stop could be moved`);
+    if (!position || position.qty === 0)
+      throw new Error(`no ${stop.symbol} position whose stop could be moved`);
     return this.submit(protectiveStop(newClientOrderId, position, stopPrice));
   }
 
