@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Secret, stopManagementSchema } from '../src/config/index.ts';
 import { recordProtectiveOrder } from '../src/ledger/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
+import { rewardToRisk } from '../src/market/index.ts';
 import { runMonitorPass } from '../src/pipeline/index.ts';
+import { proposalOnTicks } from '../src/pipeline/price-grid.ts';
 import { createMt5Broker } from '../src/venues/mt5/broker/index.ts';
+import { Mt5Feed } from '../src/venues/mt5/feed/index.ts';
 import { createIngressServer } from '../src/venues/mt5/mt5-routes.ts';
 import { mt5PriceTick } from '../src/venues/mt5/price-tick.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
@@ -186,5 +189,52 @@ describe('MT5: the monitor moves the SL through the EA', () => {
     );
     expect((await pass()).actions.filter((each) => each.symbol === 'GBPUSD')).toEqual([]);
     expect((await ea.poll()).status).toBe(204);
+  });
+});
+
+describe("MT5: each symbol's grid from the EA contract reaches the pipeline and the Risk Gate", () => {
+  it('USDJPY (3 digits) is proposed, judged and sent on 0.001; EURUSD keeps 0.00001', async () => {
+    ea.symbolRules.USDJPY = { digits: 3, stopsLevelPoints: 20, filling: ['IOC'] };
+    const now = Math.floor(Date.now() / 1000);
+    await ea.heartbeat();
+    await ea.bars('USDJPY', [{ t: now - 600, o: 151.2, h: 151.3, l: 151.1, c: 151.234 }]);
+    // Before the feed has read the contract, an unknown symbol gets the 5-decimal default.
+    expect(mt5PriceTick(151.2345, 'JPYUNKNOWN')).toBe(0.00001);
+    const feed = new Mt5Feed({
+      db: db.store,
+      terminalId: async () => ea.terminalId,
+      timeframe: 'M5',
+      symbols: ['USDJPY', 'EURUSD'],
+    });
+    await feed.load();
+    expect(mt5PriceTick(151.2345, 'USDJPY')).toBe(0.001);
+    expect(mt5PriceTick(1.23456, 'EURUSD')).toBe(0.00001);
+    // A model's long: entry down, stop up, target down, each on USDJPY's 0.001 (not 0.00001).
+    const { proposal, moved } = proposalOnTicks(
+      {
+        symbol: 'USDJPY',
+        side: 'buy',
+        entryType: 'limit',
+        entryPrice: 151.2347,
+        stopPrice: 150.7341,
+        targetPrice: 152.2359,
+        horizonBars: 5,
+        rationale: 'test',
+        confidence: 0.6,
+        facts: [],
+      },
+      mt5PriceTick,
+    );
+    expect([proposal.entryPrice, proposal.stopPrice, proposal.targetPrice]).toEqual([
+      151.234, 150.735, 152.235,
+    ]);
+    expect(moved).toHaveLength(3);
+    // What the Risk Gate judges is the ratio of these prices, the ones the EA will get.
+    expect(rewardToRisk({ entry: 151.234, stop: 150.735, target: 152.235 }).ratio).toBeCloseTo(
+      1.001 / 0.499,
+      12,
+    );
+    const broker = createMt5Broker(config(), db.store);
+    expect(await broker.sizeCheck('USDJPY')).toBeNull();
   });
 });

@@ -123,7 +123,7 @@ export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
     direction,
     rules.stopAtr * atr,
     ratio,
-    rules.priceTick,
+    (price) => rules.priceTick(price, series.symbol),
   );
   if (!bracket)
     return noTrade(`fallback: no stop ${rules.stopAtr}×ATR14 (${exact(atr)}) away fits the price grid`);

@@ -77,6 +77,7 @@ export async function manageStop(
     currentStop,
     price: price ?? Number.NaN,
     priceTick: stops.priceTick,
+    symbol: position.symbol,
   });
   if (!decision.move) {
     deps.logger.debug({ symbol: position.symbol, reason: decision.reason }, 'stop left where it is');
