@@ -50,7 +50,11 @@ export function nextStop(rule: StopManagement, input: ManagedStop): StopDecision
       : long
         ? input.price - rule.trailR * risk
         : input.price + rule.trailR * risk;
-  const stopPrice = roundToTick(wanted, input.priceTick(wanted, input.symbol), safeRounding(long ? 'buy' : 'sell', 'stop'));
+  const stopPrice = roundToTick(
+    wanted,
+    input.priceTick(wanted, input.symbol),
+    safeRounding(long ? 'buy' : 'sell', 'stop'),
+  );
   if (long ? stopPrice >= input.price : stopPrice <= input.price)
     return { move: false, reason: `a stop at ${stopPrice} would be through the price ${input.price}` };
   const tightens = long ? stopPrice > input.currentStop : stopPrice < input.currentStop;
