@@ -170,6 +170,9 @@ export async function startAlpacaFake(
     else if (path === '/_control/position')
       control.addPosition(String(input.symbol), Number(input.qty), Number(input.avgPrice));
     else if (path === '/_control/drop-streams') control.dropStreams();
+    else if (path === '/_control/session')
+      // The trading session opens (held `accepted` orders routed) or ends (day orders expire).
+      input.open === true ? book.openSession() : book.endSession();
     else if (path === '/_control/stream-down') control.streamDown = Boolean(input.down);
     else return send(response, 404, { message: 'unknown control' });
     return send(response, 204);
