@@ -7,13 +7,14 @@ import {
 } from '../../../broker/reconcile-ledger.ts';
 import { markOrder } from '../../../ledger/index.ts';
 import type { Logger } from '../../../logging/index.ts';
-import { roundToTick } from '../../../market/index.ts';
 import type { Queryable } from '../../../store/index.ts';
-import { alpacaPriceTick } from '../price-tick.ts';
 import type { AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
 import { BrokerError, BrokerRejectedError, OrderOutcomeUnknownError } from './errors.ts';
 import { orderStates, splitLegId, toOrder } from './mapping.ts';
+import { countReplacedOnce, onTick, toOrderBody } from './order-body.ts';
 import { type AlpacaOrder, orderSchema } from './schemas.ts';
+
+export { toOrderBody };
 
 export interface LedgerStore extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
@@ -143,33 +144,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       const [state] = orderStates({ ...order, legs: null }, leg);
       if (state && working(state)) orders.push(toOrder(state, [state]));
     }
-    // While a replace is pending, the old order (pending_replace) and its replacement are both
-    // open: one stop, counted once, as the replacement (it names the old one in `replaces`); the
-    // replacement of a bracket leg of ours goes by the leg's id, as it will once listed under it.
-    const replaces = new Map(
-      [...recent.flatMap((order) => [order, ...(order.legs ?? [])]), ...open]
-        .filter((order) => order.replaces && !['rejected', 'canceled'].includes(order.status))
-        .map((order) => [order.id, order.replaces!] as const),
-    );
-    const replaced = new Map(
-      orders
-        .filter((order) => order.brokerOrderId && [...replaces.values()].includes(order.brokerOrderId))
-        .map((order) => [order.brokerOrderId!, order] as const),
-    );
-    return orders
-      .filter((order) => !order.brokerOrderId || !replaced.has(order.brokerOrderId))
-      .map((order) => {
-        const old = replaced.get(replaces.get(order.brokerOrderId ?? '') ?? '');
-        return old && splitLegId(old.clientOrderId) && !splitLegId(order.clientOrderId)
-          ? {
-              ...order,
-              clientOrderId: old.clientOrderId,
-              leg: old.leg,
-              parentClientOrderId: old.parentClientOrderId,
-              linkedClientOrderIds: old.linkedClientOrderIds,
-            }
-          : order;
-      });
+    return countReplacedOnce(orders, [...recent, ...open]);
   }
 
   async submit(request: OrderRequest): Promise<Order> {
@@ -384,41 +359,4 @@ export class AlpacaBroker implements Broker, ReconcileSource {
     }));
     return { orders: [...states.values()], positions, unknownClientOrderIds };
   }
-}
-
-const decimal = (value: number) => String(Number(value.toFixed(8)));
-
-/**
- * A price on Alpaca's tick (see price-tick.ts), rounded where the order is built in the direction
- * that never widens risk, so no order can be refused as sub-penny even if a caller forgot the grid:
- * a buy limit rounds down and a sell limit up (never paying more than asked); a stop rounds toward
- * the price it protects (a sell stop up, a buy stop down), so the loss allowed can only shrink; a
- * take-profit rounds toward the entry (a long's down, a short's up). Prices already on the tick
- * (the pipeline's, which the Risk Gate judged) go out unchanged.
- */
-const onTick = (price: number, mode: 'up' | 'down') =>
-  decimal(roundToTick(price, alpacaPriceTick(price), mode));
-
-export function toOrderBody(request: OrderRequest): AlpacaOrderBody {
-  const buy = request.side === 'buy';
-  const body: AlpacaOrderBody = {
-    symbol: request.symbol,
-    qty: decimal(request.qty),
-    side: request.side,
-    type: request.type,
-    time_in_force: request.bracket ? 'gtc' : 'day',
-    client_order_id: request.clientOrderId,
-  };
-  if (request.limitPrice !== undefined) body.limit_price = onTick(request.limitPrice, buy ? 'down' : 'up');
-  if (request.stopPrice !== undefined) body.stop_price = onTick(request.stopPrice, buy ? 'down' : 'up');
-  const bracket = request.bracket;
-  if (bracket && (bracket.stopLoss !== undefined || bracket.takeProfit !== undefined)) {
-    body.order_class = bracket.stopLoss !== undefined && bracket.takeProfit !== undefined ? 'bracket' : 'oto';
-    // The legs close the entry: a long's take-profit rounds down and its stop up; a short's the reverse.
-    if (bracket.takeProfit !== undefined)
-      body.take_profit = { limit_price: onTick(bracket.takeProfit, buy ? 'down' : 'up') };
-    if (bracket.stopLoss !== undefined)
-      body.stop_loss = { stop_price: onTick(bracket.stopLoss, buy ? 'up' : 'down') };
-  }
-  return body;
 }
