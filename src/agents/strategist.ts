@@ -118,12 +118,8 @@ export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
       `fallback: targetAtr / stopAtr = ${exact(ratio)} is below minRewardToRisk ${rules.minRewardToRisk}; raise strategist.targetAtr`,
     );
   const direction = signal.side === 'buy' ? 1 : -1;
-  const bracket = bracketOnTicks(
-    series.close[index]!,
-    direction,
-    rules.stopAtr * atr,
-    ratio,
-    rules.priceTick,
+  const bracket = bracketOnTicks(series.close[index]!, direction, rules.stopAtr * atr, ratio, (price) =>
+    rules.priceTick(price, series.symbol),
   );
   if (!bracket)
     return noTrade(`fallback: no stop ${rules.stopAtr}×ATR14 (${exact(atr)}) away fits the price grid`);

@@ -123,6 +123,18 @@ export interface Broker {
    * included. Absent where stops live on the position instead of as orders (MT5).
    */
   workingOrders?(): MaybePromise<Order[]>;
+  /**
+   * Moves a working stop-loss to `stopPrice`; the caller (the monitor's stop management) has
+   * checked that it only tightens. Answers the stop working after the move: the same order moved
+   * in place (paper), Alpaca's replacement (a bracket leg keeps our leg id, a stop of ours becomes
+   * `newClientOrderId`), or MT5's SL modify queued for the EA under `newClientOrderId` (`stop.clientOrderId`
+   * is null there: the SL is on the position). Throws when the broker refuses the move.
+   */
+  replaceStop?(
+    stop: { symbol: string; clientOrderId: string | null },
+    stopPrice: number,
+    newClientOrderId: string,
+  ): MaybePromise<Order>;
 }
 
 /**

@@ -167,11 +167,15 @@ export async function ensureProtectiveStop(
   let covered = protection.covered;
   if (covered > protection.needed + QTY_EPSILON) {
     const linked = position.stopClientOrderId;
-    const candidates = [...protection.stops].sort(
-      (a, b) =>
-        Number(a.clientOrderId === linked) - Number(b.clientOrderId === linked) ||
-        b.submittedAt - a.submittedAt,
-    );
+    // A waiting stop is a bracket leg held until its entry fills completely: sized for the whole
+    // entry, it is not "beyond" a partly filled position, and cancelling it would end the bracket.
+    const candidates = protection.stops
+      .filter((stop) => stop.status !== 'waiting')
+      .sort(
+        (a, b) =>
+          Number(a.clientOrderId === linked) - Number(b.clientOrderId === linked) ||
+          b.submittedAt - a.submittedAt,
+      );
     for (const stop of candidates) {
       if (covered <= protection.needed + QTY_EPSILON) break;
       const after = await broker.cancel(stop.clientOrderId, 'stop quantity beyond the position');

@@ -42,6 +42,7 @@ export const topics = {
   monitorReconciled: 'monitor.reconciled',
   monitorExited: 'monitor.exited',
   monitorStopReattached: 'monitor.stop_reattached',
+  monitorStopMoved: 'monitor.stop_moved',
   monitorUnprotected: 'monitor.unprotected',
   brokerReconciled: 'broker.reconciled',
   brokerUnexplainedPosition: 'broker.unexplained_position',

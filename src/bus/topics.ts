@@ -134,6 +134,7 @@ export const payloadSchemas = {
   'monitor.reconciled': anything,
   'monitor.exited': anything,
   'monitor.stop_reattached': anything,
+  'monitor.stop_moved': loose({ symbol: z.string(), stopPrice: z.number(), previousStopPrice: z.number() }),
   'monitor.unprotected': loose({ symbol: z.string() }),
   'broker.reconciled': anything,
   'broker.unexplained_position': loose({ symbol: z.string() }),

@@ -75,6 +75,12 @@ pipeline:
   maxDataAgeSeconds: 172800
   factTolerancePct: 0.1   # a cited fact (close, sma30, ...) may be this % off the data it names
 
+monitor:
+  stopManagement:
+    mode: off             # off | breakeven | trail: the monitor only ever tightens a stop
+    triggerR: 1           # profit, in multiples of the initial risk R, before the stop moves
+    trailR: 1             # trail: distance kept behind the price, in R
+
 schedule:
   # mode: sim             # sim: one bar every barIntervalMs; market: real time. Default: follows broker.kind
   barIntervalMs: 2000

@@ -19,6 +19,12 @@ export {
   tokenOf,
 } from './load.ts';
 export {
+  type MonitorSection,
+  monitorSectionSchema,
+  type StopManagement,
+  stopManagementSchema,
+} from './monitor-section.ts';
+export {
   type FeedSection,
   feedSectionSchema,
   type PaperSection,

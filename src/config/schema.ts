@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { brokerSectionSchema } from './broker-section.ts';
 import { ingressSectionSchema } from './ingress-section.ts';
 import { llmSectionSchema } from './llm-section.ts';
+import { monitorSectionSchema } from './monitor-section.ts';
 import {
   feedSectionSchema,
   paperSectionSchema,
@@ -68,6 +69,7 @@ export const configFileSchema = z
     watchdog: watchdogSectionSchema.default(watchdogSectionSchema.parse({})),
     ingress: ingressSectionSchema.default(ingressSectionSchema.parse({})),
     evaluate: evaluateSectionSchema.default(evaluateSectionSchema.parse({})),
+    monitor: monitorSectionSchema.default(monitorSectionSchema.parse({})),
   })
   .strict();
 

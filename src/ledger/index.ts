@@ -47,3 +47,4 @@ export {
   ORDER_STATES,
   type OrderState,
 } from './states.ts';
+export { followReplacedLeg, recordStopMove, type StopMove } from './stop-moves.ts';

@@ -160,6 +160,30 @@ export const ledgerSql = {
     `UPDATE positions SET stop_client_order_id = $3, take_profit_client_order_id = $4, updated_at = now()
       WHERE broker = $1 AND symbol = $2`,
 
+  /** A stop moved where it works (same order, or Alpaca's replacement of a bracket leg): its first price kept. */
+  moveStopInPlace: () =>
+    `UPDATE orders SET initial_stop_price = COALESCE(initial_stop_price, stop_price, $4), stop_price = $3,
+            broker_order_id = COALESCE($5, broker_order_id), updated_at = now()
+      WHERE client_order_id = $1 AND broker = $2`,
+
+  /** The order that replaced a moved stop, carrying the first stop's price (R is measured from it). */
+  upsertReplacementStop: () =>
+    `INSERT INTO orders (client_order_id, broker, broker_order_id, leg, symbol, side, type, qty, stop_price,
+                         initial_stop_price, status)
+     VALUES ($1, $2, $3, 'stop_loss', $4, $5, 'stop', $6, $7, $8, $9)
+     ON CONFLICT (client_order_id) DO UPDATE SET stop_price = EXCLUDED.stop_price,
+       initial_stop_price = COALESCE(orders.initial_stop_price, EXCLUDED.initial_stop_price),
+       broker_order_id = COALESCE(EXCLUDED.broker_order_id, orders.broker_order_id), updated_at = now()`,
+
+  /**
+   * Alpaca replaced a bracket leg of ours (trade_updates \`replaced\`): the leg lives on under the
+   * new order's id, so the row follows it instead of ending.
+   */
+  followReplacedLeg: () =>
+    `UPDATE orders SET broker_order_id = $3, updated_at = now()
+      WHERE broker = $1 AND broker_order_id = $2 AND parent_client_order_id IS NOT NULL
+        AND leg IN ('stop_loss', 'take_profit') AND status IN ('open', 'waiting')`,
+
   setStop: () =>
     `UPDATE positions SET stop_client_order_id = $3, updated_at = now() WHERE broker = $1 AND symbol = $2`,
 

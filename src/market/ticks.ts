@@ -4,8 +4,11 @@
  * so the Strategist, the Risk Gate and the DoubleChecker can never disagree about a rounding.
  */
 
-/** The tick for an order price at this price level (a venue's tick may depend on the price). */
-export type PriceTick = (price: number) => number;
+/**
+ * The tick for an order price at this price level (a venue's tick may depend on the price) and,
+ * where the venue's grid differs by instrument (MT5's SYMBOL_DIGITS / tick size), the symbol.
+ */
+export type PriceTick = (price: number, symbol?: string) => number;
 
 /** The paper broker fills any price; its prices keep the 4 decimals Signet always sent. */
 export const paperPriceTick: PriceTick = () => 0.0001;

@@ -28,6 +28,7 @@ export {
   topics,
 } from './messages.ts';
 export { type MonitorDeps, type MonitorReport, runMonitorPass } from './monitor.ts';
+export { movedStopId, type StopManagementDeps } from './monitor-stops.ts';
 export { completeInterruptedOrders, type IntentRepair, type IntentRepairDeps } from './reconcile-intents.ts';
 export {
   correlation,
@@ -46,3 +47,4 @@ export {
   startScheduler,
 } from './scheduler.ts';
 export { allSigned, withTimeout } from './signatures.ts';
+export { type ManagedStop, nextStop, type StopDecision } from './stop-management.ts';

@@ -16,6 +16,7 @@ import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { withClock } from './clocked.ts';
 import { monitorSql } from './monitor-sql.ts';
+import { manageStop, type StopManagementDeps } from './monitor-stops.ts';
 
 export interface MonitorDeps {
   broker: Broker;
@@ -28,6 +29,8 @@ export interface MonitorDeps {
   /** Stop distance used when the original stop price is unknown, as a fraction of the average price. */
   defaultStopPct: number;
   clock: { now(): number };
+  /** Stop management (config monitor.stopManagement); absent or `off`: stops are never moved. */
+  stops?: StopManagementDeps;
 }
 
 export interface MonitorReport {
@@ -38,7 +41,7 @@ export interface MonitorReport {
   stopsMissing: string[];
   actions: Array<{
     symbol: string;
-    action: 'reattached' | 'trimmed' | 'exited' | 'failed';
+    action: 'reattached' | 'trimmed' | 'exited' | 'stop_moved' | 'failed';
     clientOrderId: string;
     detail: string;
   }>;
@@ -88,6 +91,11 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
       const action = await protect(deps, { position, row, protection, working }, stamp);
       if (action) report.actions.push(action);
       if (action?.action === 'reattached') stop = action.clientOrderId;
+    } else if (deps.stops) {
+      // Only a position covered by its stop has it managed: a repaired one waits for the next pass.
+      const moved = await manageStop({ ...deps, stops: deps.stops }, position, protection);
+      if (moved) report.actions.push(moved);
+      if (moved?.action === 'stop_moved') stop = moved.clientOrderId;
     }
     await setPosition(db, brokerName, {
       symbol: position.symbol,

@@ -13,7 +13,7 @@ export function proposalOnTicks(
 ): { proposal: TradeProposal; moved: string[] } {
   const moved: string[] = [];
   const onTick = (name: 'entry' | 'stop' | 'target', price: number) => {
-    const rounded = roundToTick(price, priceTick(price), safeRounding(proposal.side, name));
+    const rounded = roundToTick(price, priceTick(price, proposal.symbol), safeRounding(proposal.side, name));
     if (rounded !== price) moved.push(`${name} ${price} → ${rounded}`);
     return rounded;
   };

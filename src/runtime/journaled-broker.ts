@@ -6,6 +6,7 @@ import { runtimeSql } from './sql.ts';
 export type PaperRequest =
   | { kind: 'submit'; request: OrderRequest }
   | { kind: 'cancel'; clientOrderId: string; reason?: string }
+  | { kind: 'replaceStop'; symbol: string; clientOrderId: string | null; stopPrice: number }
   | { kind: 'closeAll'; idPrefix: string };
 
 /** The paper broker has no ids of its own: it reports ours, as reconciliation reads it too. */
@@ -16,6 +17,8 @@ function withBrokerId(order: Order): Order {
 function logKey(entry: PaperRequest): string {
   if (entry.kind === 'submit') return entry.request.clientOrderId;
   if (entry.kind === 'cancel') return `cancel:${entry.clientOrderId}`;
+  // A stop only tightens (the monitor's stop management): each price is new for its stop.
+  if (entry.kind === 'replaceStop') return `replaceStop:${entry.clientOrderId}:${entry.stopPrice}`;
   return `closeAll:${entry.idPrefix}`;
 }
 
@@ -66,6 +69,19 @@ export class JournaledPaperBroker implements Broker {
     return this.inner.cancel(clientOrderId, reason);
   }
 
+  async replaceStop(
+    stop: { symbol: string; clientOrderId: string | null },
+    stopPrice: number,
+  ): Promise<Order> {
+    await this.#log({
+      kind: 'replaceStop',
+      symbol: stop.symbol,
+      clientOrderId: stop.clientOrderId,
+      stopPrice,
+    });
+    return withBrokerId(this.inner.replaceStop(stop, stopPrice));
+  }
+
   getOrder(clientOrderId: string): Order | undefined {
     const order = this.inner.getOrder(clientOrderId);
     return order && withBrokerId(order);
@@ -97,5 +113,10 @@ export async function loadPaperRequests(db: Queryable, runId: string): Promise<L
 export function applyPaperRequest(broker: PaperBroker, entry: PaperRequest): void {
   if (entry.kind === 'submit') broker.submit(entry.request);
   else if (entry.kind === 'cancel') broker.cancel(entry.clientOrderId, entry.reason);
-  else broker.closeAll(entry.idPrefix);
+  else if (entry.kind === 'replaceStop') {
+    // Logged before it reached the broker: a stop that has filled or gone since is left as it is.
+    const stop = entry.clientOrderId === null ? undefined : broker.getOrder(entry.clientOrderId);
+    if (stop?.status === 'open' || stop?.status === 'waiting')
+      broker.replaceStop({ symbol: entry.symbol, clientOrderId: entry.clientOrderId }, entry.stopPrice);
+  } else broker.closeAll(entry.idPrefix);
 }

@@ -121,8 +121,28 @@ export function monitorPassFor(
     publish: Publish;
     logger: Logger;
     clock: { now(): number };
+    /** For stop management: the venue's tick and a fresh quote (absent: stops are never moved). */
+    venue?: Pick<VenueSettings, 'priceTick'>;
+    freshQuote?(symbol: string): Promise<{ last: number }>;
   },
 ): () => Promise<MonitorReport> {
+  const rule = config.monitor.stopManagement;
+  const { venue, freshQuote } = deps;
+  const stops =
+    rule.mode !== 'off' && venue && freshQuote
+      ? {
+          rule,
+          priceTick: venue.priceTick,
+          lastPrice: async (symbol: string) => {
+            try {
+              return (await freshQuote(symbol)).last;
+            } catch (error) {
+              deps.logger.warn({ symbol, err: (error as Error).message }, 'no fresh quote: the stop stays');
+              return undefined;
+            }
+          },
+        }
+      : undefined;
   return () =>
     runMonitorPass({
       broker: deps.broker,
@@ -134,6 +154,7 @@ export function monitorPassFor(
       // The original stop's distance is unknown here: half the widest the Risk Gate allows.
       defaultStopPct: config.risk.maxStopDistancePct / 2,
       clock: deps.clock,
+      stops,
     });
 }
 

@@ -441,6 +441,22 @@ export class PaperBroker implements Broker, PortfolioView {
     return copy(order);
   }
 
+  /**
+   * Moves a working stop order in place (same id, new trigger price): the paper venue modifies an
+   * order as MT5 modifies an SL. Refused (thrown) for an order that is not a working stop;
+   * `newClientOrderId` is not used here.
+   */
+  replaceStop(stop: { symbol: string; clientOrderId: string | null }, stopPrice: number): Order {
+    const working = stop.clientOrderId === null ? undefined : this.orders.get(stop.clientOrderId);
+    if (working?.order.type !== 'stop' || working.order.symbol !== stop.symbol)
+      throw new Error(`no stop order ${stop.clientOrderId} for ${stop.symbol} to move`);
+    if (isFinal(working.order))
+      throw new Error(`stop ${stop.clientOrderId} is ${working.order.status}: it cannot be moved`);
+    if (!(stopPrice > 0)) throw new RangeError(`a stop price must be positive, not ${stopPrice}`);
+    working.order.stopPrice = stopPrice;
+    return copy(working.order);
+  }
+
   getOrder(clientOrderId: string): Order | undefined {
     const working = this.orders.get(clientOrderId);
     return working ? copy(working.order) : undefined;

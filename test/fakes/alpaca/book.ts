@@ -1,92 +1,15 @@
 import { randomUUID } from 'node:crypto';
 
+import { type FakeOrder, type FakePosition, orderJson, type TradeUpdateData } from './order-json.ts';
+
+export { type FakeOrder, type FakePosition, orderJson, type TradeUpdateData } from './order-json.ts';
+
 /**
  * The fake Alpaca's account: orders (with bracket legs), positions and cash, as the real paper
  * account behaves at the level Signet observes. Market orders fill at the symbol's settable
  * price; bracket legs are `held` until the entry fills, then `new`; a price move through a leg
  * fills it and cancels its sibling. Every change is reported to `emit` as a trade update.
  */
-export interface FakeOrder {
-  id: string;
-  client_order_id: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  type: 'market' | 'limit' | 'stop';
-  time_in_force: string;
-  qty: number;
-  filled_qty: number;
-  filled_avg_price: number | null;
-  limit_price: number | null;
-  stop_price: number | null;
-  status: string;
-  order_class: string;
-  created_at: string;
-  updated_at: string;
-  submitted_at: string;
-  filled_at: string | null;
-  canceled_at: string | null;
-  legs: FakeOrder[] | null;
-  parentId: string | null;
-}
-
-export interface FakePosition {
-  symbol: string;
-  qty: number;
-  avgPrice: number;
-}
-
-export interface TradeUpdateData {
-  event: string;
-  order: Record<string, unknown>;
-  execution_id?: string;
-  timestamp?: string;
-  price?: string;
-  qty?: string;
-  position_qty?: string;
-}
-
-const money = (value: number | null) => (value === null ? null : String(Number(value.toFixed(6))));
-
-export function orderJson(order: FakeOrder): Record<string, unknown> {
-  return {
-    id: order.id,
-    client_order_id: order.client_order_id,
-    created_at: order.created_at,
-    updated_at: order.updated_at,
-    submitted_at: order.submitted_at,
-    filled_at: order.filled_at,
-    expired_at: null,
-    canceled_at: order.canceled_at,
-    failed_at: null,
-    replaced_at: null,
-    replaced_by: null,
-    replaces: null,
-    asset_id: '00000000-0000-4000-8000-000000000000',
-    symbol: order.symbol,
-    asset_class: 'us_equity',
-    notional: null,
-    qty: money(order.qty),
-    filled_qty: money(order.filled_qty),
-    filled_avg_price: money(order.filled_avg_price),
-    order_class: order.order_class,
-    order_type: order.type,
-    type: order.type,
-    side: order.side,
-    position_intent: order.side === 'buy' ? 'buy_to_open' : 'sell_to_close',
-    time_in_force: order.time_in_force,
-    limit_price: money(order.limit_price),
-    stop_price: money(order.stop_price),
-    status: order.status,
-    extended_hours: false,
-    legs: order.legs ? order.legs.map(orderJson) : null,
-    trail_percent: null,
-    trail_price: null,
-    hwm: null,
-    subtag: null,
-    source: null,
-  };
-}
-
 export class FakeBook {
   readonly orders: FakeOrder[] = [];
   readonly positions = new Map<string, FakePosition>();
@@ -216,16 +139,57 @@ export class FakeBook {
    */
   accept(order: FakeOrder): void {
     if (order.status !== 'pending_new' && order.status !== 'accepted') return;
+    if (!this.routing) {
+      // Outside the session Alpaca holds the order: "accepted: Sent when your order has been
+      // received by Alpaca, but hasn't yet been routed to the execution venue. This could be seen
+      // often outside of trading session hours." (https://docs.alpaca.markets/docs/websocket-streaming)
+      if (order.status === 'accepted') return;
+      order.status = 'accepted';
+      order.updated_at = new Date().toISOString();
+      this.emit({ event: 'accepted', timestamp: order.updated_at, order: orderJson(order) });
+      return;
+    }
     order.status = 'new';
     order.updated_at = new Date().toISOString();
     this.emit({ event: 'new', timestamp: order.updated_at, order: orderJson(order) });
   }
 
+  /** False outside the session: new orders stay `accepted` until `openSession()` routes them. */
+  routing = true;
+
+  /** The session opens: held-back (`accepted`) orders are routed (`new`) and matched. */
+  openSession(): void {
+    this.routing = true;
+    for (const order of this.orders.filter((each) => each.status === 'accepted')) this.accept(order);
+    this.match();
+  }
+
+  /**
+   * The session ends: every open order with time_in_force `day` expires, event `expired`: "Sent
+   * when an order has reached the end of its lifespan, as determined by the order's time in force
+   * value" (https://docs.alpaca.markets/docs/websocket-streaming); a day order is "eligible for
+   * execution only on the day it is live" (https://docs.alpaca.markets/docs/orders-at-alpaca, Time
+   * in Force). An expired entry takes its held legs with it (they are cancelled).
+   */
+  endSession(): void {
+    this.routing = false;
+    const live = ['new', 'accepted', 'pending_new', 'partially_filled', 'held'];
+    for (const order of this.orders) {
+      if (order.time_in_force !== 'day' || !live.includes(order.status) || order.parentId !== null) continue;
+      const now = new Date().toISOString();
+      order.status = 'expired';
+      order.updated_at = now;
+      this.emit({ event: 'expired', timestamp: now, order: orderJson(order) });
+      for (const leg of order.legs ?? []) if (leg.status === 'held') this.cancel(leg);
+    }
+  }
+
   /** Fills what the current prices allow: market entries, then limit/stop orders and legs. */
   match(): void {
     for (const order of [...this.orders]) {
-      // A pending cancel can still fill until the venue confirms it.
-      if (!['new', 'accepted', 'partially_filled', 'pending_cancel'].includes(order.status)) continue;
+      // A pending cancel or replace can still fill until the venue confirms it; an `accepted`
+      // order is not routed yet (outside the session) and cannot.
+      if (!['new', 'partially_filled', 'pending_cancel', 'pending_replace'].includes(order.status)) continue;
       const price = this.price(order.symbol);
       let fillAt: number | undefined;
       if (order.type === 'market' && this.autoFill) fillAt = price;
@@ -274,7 +238,8 @@ export class FakeBook {
     else this.positions.set(order.symbol, position);
     this.cash -= signed * price;
     // The parent's view of its legs changes with them: re-read through orderJson.
-    if (!partial && order.parentId === null && order.legs) for (const leg of order.legs) leg.status = 'new';
+    if (!partial && order.parentId === null && order.legs)
+      for (const leg of order.legs) if (leg.status === 'held') leg.status = 'new';
     this.emit({
       event: partial ? 'partial_fill' : 'fill',
       execution_id: randomUUID(),
@@ -312,6 +277,75 @@ export class FakeBook {
     this.emit({ event: 'pending_cancel', timestamp: now, order: orderJson(order) });
     setTimeout(() => this.cancel(order), this.cancelDelayMs).unref();
     return true;
+  }
+
+  /** How long a requested replace stays `pending_replace` before the venue confirms it. */
+  replaceDelayMs = 20;
+
+  /**
+   * PATCH /v2/orders/{id} as Alpaca does it (https://docs.alpaca.markets/reference/patchorderbyorderid-1):
+   * the answer is a new order (new id, the fields not given kept, `replaces` = the old id); the
+   * old order is `pending_replace` (event pending_replace; it can still fill) until the venue
+   * confirms, then `replaced` with `replaced_by` (event replaced) and the new order goes live
+   * (event new; a held bracket leg stays held). "If the existing open order is filled before the
+   * replacing (new) order reaches the execution venue, the replacing (new) order is rejected":
+   * then the new order is `rejected` (event rejected). A replaced bracket leg's replacement takes
+   * its place among the entry's legs. Validation is the caller's (orders.ts validateReplace).
+   */
+  requestReplace(
+    order: FakeOrder,
+    changes: { qty?: number; limit_price?: number; stop_price?: number; client_order_id?: string },
+  ): FakeOrder {
+    const now = new Date().toISOString();
+    const { id: _id, legs: _legs, ...kept } = order;
+    const replacement = this.newOrder({
+      ...kept,
+      client_order_id: changes.client_order_id ?? randomUUID(),
+      qty: changes.qty ?? order.qty,
+      limit_price: changes.limit_price ?? order.limit_price,
+      stop_price: changes.stop_price ?? order.stop_price,
+      status: 'pending_new',
+      filled_qty: 0,
+      filled_avg_price: null,
+      created_at: now,
+      updated_at: now,
+      submitted_at: now,
+      replaces: order.id,
+      replaced_by: null,
+      replaced_at: null,
+      legs: null,
+      // A leg's replacement is listed under the entry only once the replace completes.
+      parentId: order.parentId,
+    });
+    const held = order.status === 'held';
+    order.status = 'pending_replace';
+    order.updated_at = now;
+    this.emit({ event: 'pending_replace', timestamp: now, order: orderJson(order) });
+    setTimeout(() => this.completeReplace(order, replacement, held), this.replaceDelayMs).unref();
+    return replacement;
+  }
+
+  private completeReplace(order: FakeOrder, replacement: FakeOrder, held: boolean): void {
+    const now = new Date().toISOString();
+    replacement.updated_at = now;
+    if (order.status !== 'pending_replace') {
+      // Filled (or cancelled with its group) before the replacement reached the venue.
+      replacement.status = 'rejected';
+      this.emit({ event: 'rejected', timestamp: now, order: orderJson(replacement) });
+      return;
+    }
+    order.status = 'replaced';
+    order.replaced_at = now;
+    order.replaced_by = replacement.id;
+    order.updated_at = now;
+    const parent = order.parentId === null ? undefined : this.byId(order.parentId);
+    if (parent?.legs) {
+      parent.legs = parent.legs.map((leg) => (leg === order ? replacement : leg));
+      replacement.parentId = parent.id;
+    }
+    this.emit({ event: 'replaced', timestamp: now, order: orderJson(order) });
+    replacement.status = held ? 'held' : 'new';
+    this.emit({ event: 'new', timestamp: now, order: orderJson(replacement) });
   }
 
   /** True when it was cancelable (the venue's own cancel: immediate, as for OCO siblings). */

@@ -170,3 +170,68 @@ export function validateOrder(
     },
   };
 }
+
+/**
+ * `PATCH /v2/orders/{order_id}` validation, from Alpaca's Replace Order reference
+ * (https://docs.alpaca.markets/reference/patchorderbyorderid-1, and the same rules on the Broker
+ * API's https://docs.alpaca.markets/us/reference/replaceorderforaccount):
+ * - only qty, time_in_force, limit_price, stop_price, trail and client_order_id can be given;
+ * - "Order cannot be replaced when the status is accepted, pending_new, pending_cancel or
+ *   pending_replace", nor once it is final (filled, canceled, expired, replaced, rejected): 422
+ *   with the order's status in the message (the body text is ours; the docs give no sample);
+ * - prices obey the same sub-penny rule as a new order (422, same message);
+ * - a stop_price only on a stop order, a limit_price only on a limit order (422).
+ */
+export function validateReplace(
+  raw: unknown,
+  order: { status: string; type: string },
+):
+  | { changes: Parameters<FakeBook['requestReplace']>[1] }
+  | { status: number; body: Record<string, unknown> } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return reject(400, { code: 40010000, message: 'request body format is invalid' });
+  const body = raw as Record<string, unknown>;
+  const editable = ['qty', 'time_in_force', 'limit_price', 'stop_price', 'trail', 'client_order_id'];
+  const unknown = Object.keys(body).find((key) => !editable.includes(key));
+  if (unknown) return reject(422, { code: 40010001, message: `${unknown} is not replaceable` });
+  const unreplaceable = [
+    'accepted',
+    'pending_new',
+    'pending_cancel',
+    'pending_replace',
+    'filled',
+    'canceled',
+    'expired',
+    'replaced',
+    'rejected',
+    'done_for_day',
+  ];
+  if (unreplaceable.includes(order.status))
+    return reject(422, {
+      code: 42210000,
+      message: `order is not replaceable: its status is ${order.status}`,
+    });
+  const offTick = subPenny('limit_price', body.limit_price) ?? subPenny('stop_price', body.stop_price);
+  if (offTick) return offTick;
+  const stop = decimalOf(body.stop_price);
+  const limit = decimalOf(body.limit_price);
+  const qty = decimalOf(body.qty);
+  if (body.stop_price !== undefined && (stop === undefined || stop <= 0))
+    return reject(422, { code: 40010001, message: 'invalid stop_price' });
+  if (body.limit_price !== undefined && (limit === undefined || limit <= 0))
+    return reject(422, { code: 40010001, message: 'invalid limit_price' });
+  if (stop !== undefined && order.type !== 'stop' && order.type !== 'stop_limit')
+    return reject(422, { code: 42210000, message: `stop_price is not applicable to a ${order.type} order` });
+  if (limit !== undefined && order.type !== 'limit' && order.type !== 'stop_limit')
+    return reject(422, { code: 42210000, message: `limit_price is not applicable to a ${order.type} order` });
+  if (body.qty !== undefined && (qty === undefined || qty <= 0))
+    return reject(422, { code: 40010001, message: 'invalid qty' });
+  return {
+    changes: {
+      qty,
+      stop_price: stop,
+      limit_price: limit,
+      client_order_id: typeof body.client_order_id === 'string' ? body.client_order_id : undefined,
+    },
+  };
+}

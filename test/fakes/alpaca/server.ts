@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { barsPage, type FakeBar } from './bars.ts';
 import { FakeBook, orderJson, type TradeUpdateData } from './book.ts';
-import { validateOrder } from './orders.ts';
+import { validateOrder, validateReplace } from './orders.ts';
 
 /**
  * A local Alpaca: Trading API v2, Market Data v2 bars and the trade_updates WebSocket, speaking
@@ -178,6 +178,9 @@ export async function startAlpacaFake(
     else if (path === '/_control/position')
       control.addPosition(String(input.symbol), Number(input.qty), Number(input.avgPrice));
     else if (path === '/_control/drop-streams') control.dropStreams();
+    else if (path === '/_control/session')
+      // The trading session opens (held `accepted` orders routed) or ends (day orders expire).
+      input.open === true ? book.openSession() : book.endSession();
     else if (path === '/_control/stream-down') control.streamDown = Boolean(input.down);
     else return send(response, 404, { message: 'unknown control' });
     return send(response, 204);
@@ -358,6 +361,14 @@ export async function startAlpacaFake(
           200,
           url.searchParams.get('nested') === 'true' ? orderJson(order) : { ...orderJson(order), legs: null },
         );
+      if (method === 'PATCH') {
+        const checked = validateReplace(typeof body === 'symbol' ? undefined : body, order);
+        if ('status' in checked) return send(response, checked.status, checked.body);
+        const clientOrderId = checked.changes.client_order_id;
+        if (clientOrderId && book.byClientId(clientOrderId))
+          return send(response, 422, { code: 40010001, message: 'client_order_id must be unique' });
+        return send(response, 200, orderJson(book.requestReplace(order, checked.changes)));
+      }
       if (method === 'DELETE') {
         return book.requestCancel(order)
           ? send(response, 204)

@@ -7,13 +7,14 @@ import {
 } from '../../../broker/reconcile-ledger.ts';
 import { markOrder } from '../../../ledger/index.ts';
 import type { Logger } from '../../../logging/index.ts';
-import { roundToTick } from '../../../market/index.ts';
 import type { Queryable } from '../../../store/index.ts';
-import { alpacaPriceTick } from '../price-tick.ts';
 import type { AlpacaOrderBody, AlpacaTradingClient } from './client.ts';
 import { BrokerError, BrokerRejectedError, OrderOutcomeUnknownError } from './errors.ts';
 import { orderStates, splitLegId, toOrder } from './mapping.ts';
+import { countReplacedOnce, onTick, toOrderBody } from './order-body.ts';
 import { type AlpacaOrder, orderSchema } from './schemas.ts';
+
+export { toOrderBody };
 
 export interface LedgerStore extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
@@ -143,7 +144,7 @@ export class AlpacaBroker implements Broker, ReconcileSource {
       const [state] = orderStates({ ...order, legs: null }, leg);
       if (state && working(state)) orders.push(toOrder(state, [state]));
     }
-    return orders;
+    return countReplacedOnce(orders, [...recent, ...open]);
   }
 
   async submit(request: OrderRequest): Promise<Order> {
@@ -248,6 +249,35 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   async getOrder(clientOrderId: string): Promise<Order | undefined> {
     const found = await this.family(clientOrderId);
     return found ? toOrder(found.state, found.family) : undefined;
+  }
+
+  /**
+   * Moves a working stop with Alpaca's replace (PATCH /v2/orders/{id}): the answer is a new order
+   * under a new id, the old one ends `replaced`. A bracket leg keeps our leg id (`<entry>.sl`:
+   * the replacing order stays the entry's leg); a stop of ours is replaced under `newClientOrderId`.
+   * The stop price goes onto Alpaca's tick toward the price it protects (a sell stop up, a buy stop
+   * down), as toOrderBody rounds every stop. Refusals (422 not replaceable, sub-penny) are thrown.
+   */
+  async replaceStop(
+    stop: { symbol: string; clientOrderId: string | null },
+    stopPrice: number,
+    newClientOrderId: string,
+  ): Promise<Order> {
+    const found = stop.clientOrderId === null ? undefined : await this.family(stop.clientOrderId);
+    if (!found || found.state.symbol !== stop.symbol || found.state.type !== 'stop')
+      throw new BrokerRejectedError(
+        `no stop order ${stop.clientOrderId} for ${stop.symbol} at the broker to move`,
+      );
+    const leg = splitLegId(found.state.clientOrderId);
+    const replacement = await this.client.replaceOrder(found.state.brokerOrderId, {
+      stop_price: onTick(stopPrice, found.state.side === 'buy' ? 'down' : 'up'),
+      ...(leg ? {} : { client_order_id: newClientOrderId }),
+    });
+    const [state] = orderStates({ ...replacement, legs: null }, 'stop_loss');
+    const named = leg
+      ? { ...state!, clientOrderId: found.state.clientOrderId, parentClientOrderId: leg.parent }
+      : state!;
+    return toOrder(named, leg ? found.family.map((each) => (each === found.state ? named : each)) : [named]);
   }
 
   /**
@@ -360,8 +390,6 @@ export class AlpacaBroker implements Broker, ReconcileSource {
   }
 }
 
-const decimal = (value: number) => String(Number(value.toFixed(8)));
-
 /** An order refused before it was sent (never at the broker). */
 function refusedOrder(request: OrderRequest, reason: string, now: number): Order {
   return {
@@ -384,39 +412,4 @@ function refusedOrder(request: OrderRequest, reason: string, now: number): Order
     reason,
     cycleId: request.cycleId ?? null,
   };
-}
-
-/**
- * A price on Alpaca's tick (see price-tick.ts), rounded where the order is built in the direction
- * that never widens risk, so no order can be refused as sub-penny even if a caller forgot the grid:
- * a buy limit rounds down and a sell limit up (never paying more than asked); a stop rounds toward
- * the price it protects (a sell stop up, a buy stop down), so the loss allowed can only shrink; a
- * take-profit rounds toward the entry (a long's down, a short's up). Prices already on the tick
- * (the pipeline's, which the Risk Gate judged) go out unchanged.
- */
-const onTick = (price: number, mode: 'up' | 'down') =>
-  decimal(roundToTick(price, alpacaPriceTick(price), mode));
-
-export function toOrderBody(request: OrderRequest): AlpacaOrderBody {
-  const buy = request.side === 'buy';
-  const body: AlpacaOrderBody = {
-    symbol: request.symbol,
-    qty: decimal(request.qty),
-    side: request.side,
-    type: request.type,
-    time_in_force: request.bracket ? 'gtc' : 'day',
-    client_order_id: request.clientOrderId,
-  };
-  if (request.limitPrice !== undefined) body.limit_price = onTick(request.limitPrice, buy ? 'down' : 'up');
-  if (request.stopPrice !== undefined) body.stop_price = onTick(request.stopPrice, buy ? 'down' : 'up');
-  const bracket = request.bracket;
-  if (bracket && (bracket.stopLoss !== undefined || bracket.takeProfit !== undefined)) {
-    body.order_class = bracket.stopLoss !== undefined && bracket.takeProfit !== undefined ? 'bracket' : 'oto';
-    // The legs close the entry: a long's take-profit rounds down and its stop up; a short's the reverse.
-    if (bracket.takeProfit !== undefined)
-      body.take_profit = { limit_price: onTick(bracket.takeProfit, buy ? 'down' : 'up') };
-    if (bracket.stopLoss !== undefined)
-      body.stop_loss = { stop_price: onTick(bracket.stopLoss, buy ? 'up' : 'down') };
-  }
-  return body;
 }

@@ -31,6 +31,14 @@ export interface AlpacaOrderBody {
   stop_loss?: { stop_price: string };
 }
 
+/** The body of `PATCH /v2/orders/{order_id}`: only the fields given change. */
+export interface AlpacaReplaceBody {
+  qty?: string;
+  limit_price?: string;
+  stop_price?: string;
+  client_order_id?: string;
+}
+
 /** Alpaca's Trading API v2, one method per endpoint Signet uses. */
 export class AlpacaTradingClient {
   readonly http: AlpacaHttp;
@@ -115,6 +123,20 @@ export class AlpacaTradingClient {
     nested?: boolean;
   }): Promise<AlpacaOrder[]> {
     return (await this.http.request(orderListSchema, 'GET', '/v2/orders', { query })).value!;
+  }
+
+  /**
+   * `PATCH /v2/orders/{order_id}` (https://docs.alpaca.markets/reference/patchorderbyorderid-1):
+   * the answer is the replacing order, under a new id; the old order goes `pending_replace`, then
+   * `replaced` on trade_updates. Not retried: a lost answer is looked up by the caller.
+   */
+  async replaceOrder(orderId: string, body: AlpacaReplaceBody): Promise<AlpacaOrder> {
+    return (
+      await this.http.request(orderSchema, 'PATCH', `/v2/orders/${encodeURIComponent(orderId)}`, {
+        body,
+        idempotent: false,
+      })
+    ).value!;
   }
 
   async cancelOrder(orderId: string): Promise<void> {

@@ -94,6 +94,7 @@ export function toOrder(
   const type = state.type === 'stop_limit' ? 'stop' : state.type;
   return {
     clientOrderId: state.clientOrderId,
+    brokerOrderId: state.brokerOrderId,
     symbol: state.symbol,
     side: state.side,
     type,

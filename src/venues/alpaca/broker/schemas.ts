@@ -74,6 +74,10 @@ const orderFields = {
   created_at: time,
   updated_at: time.nullable().optional(),
   filled_at: time.nullable().optional(),
+  /** Set on an order that was replaced: the id of the order that replaced it. */
+  replaced_by: z.string().nullable().optional(),
+  /** Set on a replacing order: the id of the order it replaces. */
+  replaces: z.string().nullable().optional(),
 };
 
 export interface AlpacaOrder extends z.infer<z.ZodObject<typeof orderFields>> {

@@ -2,7 +2,7 @@ import { publishLedgerFill } from '../../../broker/index.ts';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../../broker/reconcile.ts';
 import { recordExecution, recordOrderStates } from '../../../broker/reconcile-ledger.ts';
 import { reconcileSql } from '../../../broker/reconcile-sql.ts';
-import { setProtection } from '../../../ledger/index.ts';
+import { followReplacedLeg, setProtection } from '../../../ledger/index.ts';
 import type { Logger } from '../../../logging/index.ts';
 import type { AlpacaBroker, LedgerStore } from './alpaca-broker.ts';
 import type { AlpacaCredentials } from './http.ts';
@@ -85,8 +85,15 @@ export async function startAlpacaSync(options: AlpacaSyncOptions): Promise<Alpac
         });
         return;
       }
-      // Status changes of orders we know (a leg is known by its broker id).
+      // Status changes of orders we know (a leg is known by its broker id). Every other event
+      // (accepted, pending_new, new, pending_cancel, canceled, expired, pending_replace, replaced,
+      // rejected, ...) maps through alpacaStatus; `replaced` of a bracket leg of ours is not its
+      // end: the leg lives on as the replacing order, so its row follows the new id.
       await store.transaction(async (tx) => {
+        const replacedBy = update.order.replaced_by;
+        if (update.event === 'replaced' && replacedBy) {
+          if (await followReplacedLeg(tx, broker.name, update.order.id, replacedBy)) return;
+        }
         const known = await tx.query<{ client_order_id: string }>(reconcileSql.resolveClientOrderId(), [
           broker.name,
           update.order.id,

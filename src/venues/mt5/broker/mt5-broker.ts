@@ -1,5 +1,5 @@
 import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/index.ts';
-import { BrokerNotConnectedError } from '../../../broker/index.ts';
+import { BrokerNotConnectedError, protectiveStop } from '../../../broker/index.ts';
 import type { Config } from '../../../config/index.ts';
 import { SignetError } from '../../../errors/index.ts';
 import { markQueued, recordIntent, recordOrderIntent, settleOrder } from '../../../ledger/index.ts';
@@ -167,6 +167,24 @@ export class Mt5Broker implements Broker {
       });
     }
     return (await this.getOrder(request.clientOrderId)) as Order;
+  }
+
+  /**
+   * Moves the SL of the symbol's positions: MT5 keeps it on each position, so the move is the
+   * `modify` command a re-attached stop is (a stop-loss order for a held symbol), queued under
+   * `newClientOrderId`, the SL on the symbol's grid rounded toward the entry (price-grid.ts). The
+   * EA's PositionModify answers; the trade server refuses an SL inside the stops level with 10016
+   * (TRADE_RETCODE_INVALID_STOPS) and the position keeps its SL. Answers the queued (or refused) order.
+   */
+  async replaceStop(
+    stop: { symbol: string; clientOrderId: string | null },
+    stopPrice: number,
+    newClientOrderId: string,
+  ): Promise<Order> {
+    const position = (await this.positions()).find((each) => each.symbol === stop.symbol);
+    if (!position || position.qty === 0)
+      throw new Error(`no ${stop.symbol} position whose stop could be moved`);
+    return this.submit(protectiveStop(newClientOrderId, position, stopPrice));
   }
 
   async #spec(terminalId: string, symbol: string): Promise<SymbolSpec | undefined> {

@@ -1,6 +1,7 @@
 import type { Bar, Feed, FeedRange, FeedResult } from '../../../market/index.ts';
 import { seriesFromBars } from '../../../market/index.ts';
 import type { Queryable } from '../../../store/index.ts';
+import { learnMt5Grid } from '../price-tick.ts';
 
 export interface Mt5FeedOptions {
   db: Queryable;
@@ -16,6 +17,9 @@ export interface Mt5FeedOptions {
 
 /** SQL of the EA bar feed, as small pure builders. */
 export const mt5FeedSql = {
+  grids: () =>
+    `SELECT symbol, digits, tick_size FROM mt5_symbols
+      WHERE terminal_id = $1 AND (cardinality($2::text[]) = 0 OR symbol = ANY($2::text[]))`,
   bars: () =>
     `SELECT symbol, time, open, high, low, close, volume FROM (
        SELECT symbol, (extract(epoch FROM time_utc) * 1000)::float8 AS time, open::float8, high::float8,
@@ -76,6 +80,13 @@ export class Mt5Feed implements Feed {
       range.to ?? 8.64e15,
       this.options.maxBarsPerSymbol ?? null,
     ]);
+    // Each symbol's price grid from its contract (price-tick.ts), before a cycle builds orders.
+    const grids = await db.query<{ symbol: string; digits: number | null; tick_size: number | null }>(
+      mt5FeedSql.grids(),
+      [await this.options.terminalId(), symbols],
+    );
+    for (const grid of grids.rows)
+      learnMt5Grid(grid.symbol, grid.digits, grid.tick_size === null ? null : Number(grid.tick_size));
     const bySymbol = new Map<string, Bar[]>(symbols.map((symbol) => [symbol, []]));
     for (const row of rows.rows) {
       const list = bySymbol.get(row.symbol) ?? [];
