@@ -45,3 +45,9 @@ export {
   databaseSectionSchema,
 } from './schema.ts';
 export { checkTokenLength, minimumTokenLength, Secret } from './secret.ts';
+export {
+  type NotifyMode,
+  notifyModes,
+  type TelegramSection,
+  telegramSectionSchema,
+} from './telegram-section.ts';

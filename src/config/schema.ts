@@ -12,6 +12,7 @@ import {
   strategistSectionSchema,
   watchdogSectionSchema,
 } from './runtime-section.ts';
+import { telegramSectionSchema } from './telegram-section.ts';
 
 /**
  * The shape of `signet.yaml`. Each concern owns one section; every section has defaults so
@@ -59,6 +60,7 @@ export const configFileSchema = z
     schedule: scheduleSectionSchema.default(scheduleSectionSchema.parse({})),
     watchdog: watchdogSectionSchema.default(watchdogSectionSchema.parse({})),
     ingress: ingressSectionSchema.default(ingressSectionSchema.parse({})),
+    telegram: telegramSectionSchema.default(telegramSectionSchema.parse({})),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import type { CycleReport, IntentRepair, MonitorReport } from '../pipeline/index
 import type { Store } from '../store/index.ts';
 import { haltFileFor } from '../watchdog/index.ts';
 import { applyPaperRequest, JournaledPaperBroker, loadPaperRequests } from './journaled-broker.ts';
+import { serveOperatorExits } from './operator-exit.ts';
 import { paperReconcileSource } from './paper-source.ts';
 import { AccountBook, portfolioOf } from './portfolio.ts';
 import type { BrokerRecorder } from './recorder.ts';
@@ -148,6 +149,13 @@ export class SimSession {
     const session = new SimSession(options, runId);
     const target = same ? parsed.data.cursor : session.#cursor;
     const replayedRequests = await session.#rebuild(target);
+    // The operator's confirmed exits go through the journaled paper broker, so a resume replays them.
+    await serveOperatorExits({
+      ...options,
+      broker: session.#kernel.deps.broker,
+      brokerName: session.#kernel.deps.brokerName,
+      publish: session.#kernel.publish,
+    });
     const report: ResumeReport = {
       resumed: same,
       runId,
