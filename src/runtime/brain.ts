@@ -197,6 +197,7 @@ export async function startBrain(
       const opened = await SimSession.open({ config, store, bus, logger, agents, runId: options.runId });
       sim = opened.session;
       resume = opened.resume;
+      await sim.serveOperatorExits();
       runId = sim.runId;
       symbols = sim.symbols;
       startup = resume.resumed

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
 import { type BrokerEvent, type PaperBroker, reconcile } from '../broker/index.ts';
-import type { Bus } from '../bus/index.ts';
+import type { Bus, Subscription } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -128,6 +128,19 @@ export class SimSession {
   }
 
   /**
+   * The operator's confirmed exits (`/forceexit`), sent through the journaled paper broker so a
+   * resume replays them; the brain starts it once (its bus stops it).
+   */
+  serveOperatorExits(): Promise<Subscription> {
+    return serveOperatorExits({
+      ...this.#options,
+      broker: this.#kernel.deps.broker,
+      brokerName: this.#kernel.deps.brokerName,
+      publish: this.#kernel.publish,
+    });
+  }
+
+  /**
    * Starts a session: resumes the stored one when it is for the same market (same seed, symbols,
    * bars and start), else begins a new run after the warm-up bars.
    */
@@ -149,13 +162,6 @@ export class SimSession {
     const session = new SimSession(options, runId);
     const target = same ? parsed.data.cursor : session.#cursor;
     const replayedRequests = await session.#rebuild(target);
-    // The operator's confirmed exits go through the journaled paper broker, so a resume replays them.
-    await serveOperatorExits({
-      ...options,
-      broker: session.#kernel.deps.broker,
-      brokerName: session.#kernel.deps.brokerName,
-      publish: session.#kernel.publish,
-    });
     const report: ResumeReport = {
       resumed: same,
       runId,
