@@ -1,6 +1,7 @@
 import { get } from '../api.ts';
 import { age, h, money, table, time, usd } from '../dom.ts';
-import type { CostRow, InvariantsView, PositionView, RoutesView, StateView } from '../types.ts';
+import { equityPanel } from '../equity-panel.ts';
+import type { CostRow, InvariantsView, MessageView, PositionView, RoutesView, StateView } from '../types.ts';
 
 /** Loud, never silent: a route refusing our request stays on the panel until it answers that skill. */
 function rejectedRequests(routes: RoutesView): HTMLElement[] {
@@ -50,12 +51,13 @@ function decidedBy(routes: RoutesView): HTMLElement {
 }
 
 export async function overviewPage(): Promise<HTMLElement> {
-  const [state, { positions }, routes, costs, invariants] = await Promise.all([
+  const [state, { positions }, routes, costs, invariants, closed] = await Promise.all([
     get<StateView>('/state'),
     get<{ positions: PositionView[] }>('/positions'),
     get<RoutesView>('/routes'),
     get<{ rows: CostRow[]; totalUsd: number; notionalUsd: number }>('/costs?days=1'),
     get<InvariantsView>('/invariants'),
+    get<{ messages: MessageView[] }>('/messages?topic=position.closed&limit=5000'),
   ]);
   const account = state.account;
   return h(
@@ -96,6 +98,7 @@ export async function overviewPage(): Promise<HTMLElement> {
       ),
     ),
     h('p', { class: 'muted' }, `account snapshot at ${time(account?.at ?? account?.updatedAt)} (bar time)`),
+    ...equityPanel(closed.messages, account?.equity, account?.at ?? account?.updatedAt),
     h('h2', {}, 'Open positions'),
     table(
       ['Symbol', 'Qty', 'Avg price', 'Stop', 'Stop order', 'Take profit', 'Opened'],
