@@ -1,6 +1,7 @@
 import { get } from '../api.ts';
 import { age, h, money, table, time, usd } from '../dom.ts';
 import { equityPanel } from '../equity-panel.ts';
+import { haltControl } from '../halt-control.ts';
 import type { CostRow, InvariantsView, MessageView, PositionView, RoutesView, StateView } from '../types.ts';
 
 /** Loud, never silent: a route refusing our request stays on the panel until it answers that skill. */
@@ -98,6 +99,7 @@ export async function overviewPage(): Promise<HTMLElement> {
       ),
     ),
     h('p', { class: 'muted' }, `account snapshot at ${time(account?.at ?? account?.updatedAt)} (bar time)`),
+    haltControl(),
     ...equityPanel(closed.messages, account?.equity, account?.at ?? account?.updatedAt),
     h('h2', {}, 'Open positions'),
     table(
