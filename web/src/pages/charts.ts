@@ -26,7 +26,7 @@ export async function chartsPage(params: URLSearchParams): Promise<HTMLElement> 
     time: Date.parse(fill.ts),
     price: fill.price,
     side: fill.side,
-    label: `${fill.leg} ${fill.side} ${fill.qty} @ ${money(fill.price)} (${fill.clientOrderId})`,
+    label: `${fill.leg} ${fill.side} ${fill.qty} @ ${money(fill.price)}`,
   }));
   const select = h(
     'select',
