@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAccountState } from '../src/account-state/index.ts';
 import type { Broker, Order, OrderRequest, Position } from '../src/broker/index.ts';
 import { Bus, type Subscription, topics } from '../src/bus/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
+import { type Config, loadConfig, Secret } from '../src/config/index.ts';
 import { setPosition } from '../src/ledger/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { serveOperatorExits } from '../src/runtime/operator-exit.ts';
@@ -267,6 +267,46 @@ describe('the operator bot against the fake Bot API', () => {
     const sends = fake.calls.filter((call) => call.method === 'sendMessage').slice(-2);
     // One 429, then one success: a retry before retry_after ended would have been a second 429.
     expect(sends.map((call) => call.status)).toEqual([429, 200]);
+  });
+});
+
+describe('notifications and a refused token', () => {
+  it('sends a veto silently (its default) and a halt with sound', async () => {
+    const before = fake.calls.length;
+    await bus.publish({
+      fromAgent: 'brain',
+      toAgent: 'operator',
+      topic: topics.cycleCompleted,
+      payload: { outcomes: [{ symbol: 'MSFT', outcome: 'vetoed', reasons: ['stop too far'] }] },
+    });
+    await waitFor(
+      () => fake.calls.slice(before).some((call) => call.method === 'sendMessage' && call.status === 200),
+      'the veto notification',
+    );
+    const sent = fake.calls
+      .slice(before)
+      .find((call) => call.method === 'sendMessage' && call.status === 200);
+    expect(sent?.body).toMatchObject({
+      chat_id: allowedChat,
+      text: 'Vetoed: MSFT (stop too far)',
+      disable_notification: true,
+    });
+    const halt = fake.calls.find(
+      (call) => call.method === 'sendMessage' && String(call.body.text).startsWith('HALT level 3'),
+    );
+    expect(halt?.body.disable_notification).toBe(false);
+  });
+
+  it('stops the bot on a 401 (wrong token) without throwing into the brain', async () => {
+    const wrong = startTelegram({
+      config: { ...config, secrets: { ...config.secrets, telegramToken: new Secret('999:not-the-token') } },
+      store: db.store,
+      bus,
+      logger,
+    });
+    await wrong?.started;
+    await wrong?.stop();
+    expect(fake.calls.filter((call) => call.status === 401).length).toBeGreaterThan(0);
   });
 });
 
