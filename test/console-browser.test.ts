@@ -61,6 +61,14 @@ describe('operator console in Chromium', () => {
       path.join(reports, 'report.html'),
       '<!doctype html><h1>Backtest report sma-run</h1><p>Sharpe 1.2</p>',
     );
+    // The equity series `--report` writes beside it: the console charts it with lightweight-charts.
+    writeFileSync(
+      path.join(reports, 'equity.json'),
+      JSON.stringify({
+        times: [0, 1, 2, 3].map((day) => Date.UTC(2024, 0, 2 + day)),
+        values: [100, 104, 97, 101],
+      }),
+    );
     writeFileSync(
       path.join(folder, 'signet.yaml'),
       [
@@ -383,6 +391,11 @@ describe('operator console in Chromium', () => {
     await page.locator('a', { hasText: 'sma-run/report.html' }).click();
     const frame = page.frameLocator('iframe.report');
     await frame.getByText('Backtest report sma-run').waitFor();
+    const reportChart = page.locator('.report-charts [data-testid=equity-chart][data-ready=true]');
+    await reportChart.waitFor();
+    expect(await reportChart.getAttribute('data-points')).toBe('4');
+    // 104 → 97: the drawdown pane's deepest point.
+    expect(await reportChart.getAttribute('data-max-drawdown')).toBe('-7');
     await shot('reports');
   });
 

@@ -1,6 +1,7 @@
 import { get, getBlob } from '../api.ts';
 import { h, table, time } from '../dom.ts';
 import { renderMarkdown } from '../markdown.ts';
+import { reportEquity } from '../report-charts.ts';
 
 interface ReportFile {
   path: string;
@@ -54,7 +55,11 @@ export async function reportsPage(params: URLSearchParams): Promise<HTMLElement>
     const blob = await getBlob(`/reports/file?path=${encodeURIComponent(open)}`);
     const url = URL.createObjectURL(blob);
     if (blob.type.startsWith('text/html') || blob.type.startsWith('image/'))
-      section.append(h('h2', {}, open), h('iframe', { src: url, sandbox: '', class: 'report', title: open }));
+      section.append(
+        h('h2', {}, open),
+        (await reportEquity(open)) ?? '',
+        h('iframe', { src: url, sandbox: '', class: 'report', title: open }),
+      );
     else
       section.append(
         h('p', {}, h('a', { href: url, download: open.split('/').at(-1) ?? 'report' }, `download ${open}`)),
