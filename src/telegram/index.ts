@@ -72,8 +72,14 @@ export function startTelegram(deps: TelegramDeps): TelegramBot | null {
     started,
     async stop() {
       await notifier?.stop();
-      if (bot.isRunning()) await bot.stop().catch(() => {});
-      await polling;
+      const stopped = (async () => {
+        if (bot.isRunning()) await bot.stop().catch(() => {});
+        await polling;
+      })();
+      // A Bot API never reached keeps grammY retrying: shutdown waits 5 s for it, no longer.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+      clearTimeout(timer);
     },
   };
 }
