@@ -191,6 +191,14 @@ describe('the operator bot against the fake Bot API', () => {
     ]);
   });
 
+  it('/journal lists the newest entries one line each', async () => {
+    fake.pushText(allowedChat, operatorUser, '/journal');
+    await waitFor(
+      () => repliesTo(allowedChat).some((text) => / - operator halted \(operator\)$/m.test(text)),
+      'the /journal answer',
+    );
+  });
+
   it('/forceexit asks first and acts only after the confirmation button', async () => {
     const before = repliesTo(allowedChat).length;
     fake.pushText(allowedChat, operatorUser, '/forceexit aapl');

@@ -8,5 +8,5 @@ export {
   type ResumeCommand,
 } from './actions.ts';
 export type { ChatCommand, ExitRequest } from './chat.ts';
-export type { OrderFilter, PositionView } from './ledger.ts';
+export type { JournalLine, OrderFilter, PositionView } from './ledger.ts';
 export { type MessageQuery, type OperatorDeps, OperatorService, type OperatorStatus } from './service.ts';

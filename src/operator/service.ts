@@ -28,7 +28,14 @@ import {
 } from './actions.ts';
 import { type ChatCommand, type ExitRequest, recordCommand, requestExit } from './chat.ts';
 import { journalDays, journalEntries, journalEntry, journalText } from './journal.ts';
-import { type OrderFilter, readCycles, readFills, readOrders, readPositions } from './ledger.ts';
+import {
+  type OrderFilter,
+  readCycles,
+  readFills,
+  readOrders,
+  readPositions,
+  readRecentJournal,
+} from './ledger.ts';
 
 export interface OperatorDeps {
   store: Store;
@@ -187,6 +194,11 @@ export class OperatorService {
     if (!query.from && !query.to && !query.cycleId && !query.topics)
       return this.#deps.bus.newest(query.limit);
     return this.#deps.bus.replayAll(query);
+  }
+
+  /** The newest journal rows, one symbol or all, each with the id `signet explain` takes. */
+  recentJournal(symbol: string | undefined, limit: number) {
+    return readRecentJournal(this.#deps.store, symbol, limit);
   }
 
   journalDays(): Promise<string[]> {

@@ -108,10 +108,8 @@ export function createBot(deps: BotDeps): Bot {
     await ctx.reply(renderDaily(await trades(), days));
   });
   bot.command('journal', async (ctx) => {
-    const days = await operator.journalDays();
-    const day = days.at(-1);
     const symbol = args(ctx).toUpperCase() || undefined;
-    await ctx.reply(day ? renderJournal(await operator.journalEntries(day, symbol)) : 'No journal entries.');
+    await ctx.reply(renderJournal(await operator.recentJournal(symbol, 10)));
   });
   bot.command('explain', async (ctx) => {
     const id = args(ctx);

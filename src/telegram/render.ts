@@ -1,8 +1,7 @@
 import type { BusMessage } from '../bus/index.ts';
 import { readPayload, topics } from '../bus/index.ts';
-import type { JournalListing } from '../journal/index.ts';
 import type { LlmStatus } from '../llm/index.ts';
-import type { OperatorStatus, PositionView } from '../operator/index.ts';
+import type { JournalLine, OperatorStatus, PositionView } from '../operator/index.ts';
 import type { Explanation } from '../pipeline/index.ts';
 import { haltLevelNames } from '../watchdog/index.ts';
 
@@ -94,11 +93,13 @@ export function renderDaily(trades: Trade[], days: number, now = Date.now()): st
   return lines.join('\n');
 }
 
-export function renderJournal(entries: JournalListing[]): string {
-  if (entries.length === 0) return 'No journal entries.';
-  return entries
-    .slice(-10)
-    .map((entry) => `${entry.day} ${entry.time} ${entry.symbol} ${entry.outcome} · ${entry.path}`)
+export function renderJournal(lines: JournalLine[]): string {
+  if (lines.length === 0) return 'No journal entries.';
+  return lines
+    .map(
+      (line) =>
+        `${(line.ts ?? '?').slice(0, 16).replace('T', ' ')} ${line.symbol ?? '-'} ${line.agent} ${line.outcome} (${line.decidedBy})${line.explainId ? ` · explain ${line.explainId}` : ''}`,
+    )
     .join('\n');
 }
 
