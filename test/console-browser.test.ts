@@ -61,6 +61,14 @@ describe('operator console in Chromium', () => {
       path.join(reports, 'report.html'),
       '<!doctype html><h1>Backtest report sma-run</h1><p>Sharpe 1.2</p>',
     );
+    // The equity series `--report` writes beside it: the console charts it with lightweight-charts.
+    writeFileSync(
+      path.join(reports, 'equity.json'),
+      JSON.stringify({
+        times: [0, 1, 2, 3].map((day) => Date.UTC(2024, 0, 2 + day)),
+        values: [100, 104, 97, 101],
+      }),
+    );
     writeFileSync(
       path.join(folder, 'signet.yaml'),
       [
@@ -219,6 +227,50 @@ describe('operator console in Chromium', () => {
     await shot('positions');
   });
 
+  it('charts an open position: candles zoom on the wheel, its fills are markers, its stop and target are price lines', async () => {
+    type Held = { symbol: string; stopPrice: number | null; takeProfitPrice: number | null };
+    let shown: { held: Held; lines: string } | null = null;
+    // The sim keeps trading: a position may close between the read and the page; take the next one.
+    for (let attempt = 0; attempt < 10 && !shown; attempt++) {
+      const { positions } = (await (
+        await fetch(`${consoleUrl}api/v1/positions`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { positions: Held[] };
+      const held = positions.find((position) => position.stopPrice !== null);
+      if (!held) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      await page.goto(`${consoleUrl}#/charts?symbol=${held.symbol}`);
+      const chart = page.locator('[data-testid=price-chart][data-ready=true]');
+      await chart.waitFor();
+      const lines = (await chart.getAttribute('data-price-lines')) ?? '';
+      if (lines.includes(`stop ${held.symbol} ${held.stopPrice}`)) shown = { held, lines };
+    }
+    expect(shown, 'an open position charted with its stop line').not.toBeNull();
+    const { held, lines } = shown!;
+    if (held.takeProfitPrice !== null)
+      expect(lines).toContain(`target ${held.symbol} ${held.takeProfitPrice}`);
+    const chart = page.locator('[data-testid=price-chart]');
+    // The position's entry fill is on the chart.
+    expect(Number(await chart.getAttribute('data-markers'))).toBeGreaterThan(0);
+    // Wheel over the candles zooms in: fewer bars are visible.
+    const span = (visible: string | null) => {
+      const [from, to] = (visible ?? '').split('..').map(Number);
+      return (to ?? Number.NaN) - (from ?? Number.NaN);
+    };
+    const before = span(await chart.getAttribute('data-visible'));
+    const box = (await chart.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -600);
+    await expect.poll(async () => span(await chart.getAttribute('data-visible'))).toBeLessThan(before);
+    await shot('chart-position');
+    await page.click('a[data-nav=overview]');
+    const equity = page.locator('[data-testid=equity-chart][data-ready=true]');
+    await equity.waitFor();
+    expect(Number(await equity.getAttribute('data-points'))).toBeGreaterThan(1);
+    await shot('overview-equity');
+  });
+
   it('raises a halt from the CLI: the banner appears; resume needs token and acknowledgement', async () => {
     const halted = await runCli(
       ['halt', '--level', '2', '--reason', 'browser test: broker feed looks stale'],
@@ -250,6 +302,33 @@ describe('operator console in Chromium', () => {
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
     expect((await apiState()).halt.level).toBe(0);
     await shot('resumed');
+  });
+
+  it('raises a halt from the console: the banner shows it; resume with token and acknowledgement removes it', async () => {
+    await page.click('a[data-nav=overview]');
+    const control = page.locator('[data-testid=halt-control]');
+    await control.waitFor();
+    await control.locator('select[name=halt-level]').selectOption('3');
+    await control.locator('input[name=halt-reason]').fill('console test: spreads too wide');
+    await control.getByRole('button', { name: 'Raise halt' }).click();
+    await control.getByText('Halt raised to level 3.').waitFor();
+    const banner = page.locator('[data-testid=halt-banner]');
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toContain('HALT level 3');
+    expect(await banner.textContent()).toContain('console test: spreads too wide');
+    await banner.getByRole('button', { name: 'Resume…' }).click();
+    const panel = page.locator('.resume-panel');
+    // The halt's journal entry, written by the console's halt (through the api), comes first.
+    const entry = panel.locator('[data-testid=journal-entry]');
+    await entry.waitFor();
+    expect(await entry.textContent()).toContain('through the api');
+    await panel.locator('input[name=token]').fill(token);
+    await panel
+      .locator('textarea[name=acknowledgement]')
+      .fill('checked spreads are back to normal at the broker');
+    await panel.getByRole('button', { name: 'Resume trading' }).click();
+    await banner.waitFor({ state: 'detached', timeout: 15_000 });
+    expect((await apiState()).halt.level).toBe(0);
   });
 
   it('reads a journal entry, rendered from markdown, and searches a day', async () => {
@@ -303,10 +382,12 @@ describe('operator console in Chromium', () => {
     );
     expect(capture.status).toBe(200);
     await page.click('a[data-nav=charts]');
-    await page.locator('svg.candles rect.candle').first().waitFor();
-    // The sim brain may have bought ALPHA too: wait for the marker of the fill inserted here.
-    await page.locator('svg.candles path.marker.buy', { hasText: 'chart-test-1' }).waitFor();
-    await page.locator('svg.candles path.marker.sell', { hasText: 'short entry' }).waitFor();
+    await page.locator('[data-testid=price-chart][data-ready=true]').waitFor();
+    // The sim brain may have bought ALPHA too: the fill inserted here is among the markers.
+    await page.locator('td', { hasText: 'chart-test-1' }).waitFor();
+    expect(
+      Number(await page.locator('[data-testid=price-chart]').getAttribute('data-markers')),
+    ).toBeGreaterThan(0);
     await page.locator('[data-page=charts] td .badge.short', { hasText: 'short entry' }).first().waitFor();
     // Shown from the bytes fetched with the operator token: the image decodes.
     const picture = page.locator('[data-testid=capture]');
@@ -319,6 +400,11 @@ describe('operator console in Chromium', () => {
     await page.locator('a', { hasText: 'sma-run/report.html' }).click();
     const frame = page.frameLocator('iframe.report');
     await frame.getByText('Backtest report sma-run').waitFor();
+    const reportChart = page.locator('.report-charts [data-testid=equity-chart][data-ready=true]');
+    await reportChart.waitFor();
+    expect(await reportChart.getAttribute('data-points')).toBe('4');
+    // 104 → 97: the drawdown pane's deepest point.
+    expect(await reportChart.getAttribute('data-max-drawdown')).toBe('-7');
     await shot('reports');
   });
 
@@ -332,7 +418,8 @@ describe('operator console in Chromium', () => {
     for (const name of readdirSync(assets)) {
       const text = readFileSync(path.join(assets, name), 'utf8');
       expect(text).not.toContain(token);
-      expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+      // lightweight-charts' attribution link (its licence asks for it) is a link, never a load.
+      expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org|www\.tradingview\.com\/\?utm_medium=lwc-link)/);
     }
   });
 });

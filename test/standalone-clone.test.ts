@@ -110,7 +110,7 @@ describe('a clone with nothing beside it', () => {
     );
     expect(result.status).toBe(0);
     const folder = path.join(clone, 'context', 'reports', 'backtests', 'readme-example');
-    expect(readdirSync(folder).sort()).toEqual(['equity.png', 'report.html', 'trades.csv']);
+    expect(readdirSync(folder).sort()).toEqual(['equity.json', 'equity.png', 'report.html', 'trades.csv']);
     expect(result.stderr).toContain('Reports → readme-example/report.html');
 
     // The brain's ingress as `SIGNET_OPERATOR_TOKEN=… npm start` in the clone configures it: no signet.yaml.
@@ -133,6 +133,7 @@ describe('a clone with nothing beside it', () => {
       const headers = { authorization: `Bearer ${token}` };
       const listing = (await app.inject({ method: 'GET', url: '/api/v1/reports', headers })).json();
       expect(listing.files.map((file: { path: string }) => file.path).sort()).toEqual([
+        'readme-example/equity.json',
         'readme-example/equity.png',
         'readme-example/report.html',
         'readme-example/trades.csv',

@@ -268,13 +268,22 @@ export function tradesCsv(trades: readonly TradeRow[]): string {
   return `${[header, ...rows].join('\n')}\n`;
 }
 
-/** Writes report.html, trades.csv and equity.png into `dir`; returns their paths. */
+/**
+ * The equity series as the console charts it (lightweight-charts beside the report's own SVG):
+ * `{ times: epoch ms[], values: portfolio value[] }`, one point per step of the run.
+ */
+export function equityJson(run: Pick<BacktestRun, 'times' | 'values'>): string {
+  return `${JSON.stringify({ times: Array.from(run.times), values: Array.from(run.values) })}\n`;
+}
+
+/** Writes report.html, trades.csv, equity.png and equity.json into `dir`; returns their paths. */
 export async function writeBacktestReport(dir: string, run: BacktestRun): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files = {
     'report.html': reportHtml(run),
     'trades.csv': tradesCsv(run.report.trades),
     'equity.png': equityPng(run.values, run.report.initialCash),
+    'equity.json': equityJson(run),
   };
   const written: string[] = [];
   for (const [name, content] of Object.entries(files)) {

@@ -48,6 +48,10 @@ export const topics = {
   brokerUnexplainedPosition: 'broker.unexplained_position',
   mt5BarsConflicting: 'mt5.bars_conflicting',
 
+  /** Every operator command from a chat (Telegram): who, from which chat, allowed or ignored. */
+  operatorCommand: 'operator.command',
+  /** An operator's confirmed request to close one position; the brain's session executes it. */
+  operatorExitRequested: 'operator.exit_requested',
   haltRaised: 'halt.raised',
   haltResumed: 'halt.resumed',
   watchdogStopReattached: 'watchdog.stop_reattached',

@@ -140,6 +140,14 @@ export const payloadSchemas = {
   'broker.unexplained_position': loose({ symbol: z.string() }),
   'mt5.bars_conflicting': anything,
 
+  'operator.command': loose({
+    channel: z.string(),
+    userId: z.number().nullable(),
+    chatId: z.number(),
+    command: z.string(),
+    allowed: z.boolean(),
+  }),
+  'operator.exit_requested': loose({ symbol: z.string(), by: z.string(), reason: z.string() }),
   'halt.raised': anything,
   'halt.resumed': anything,
   'watchdog.stop_reattached': anything,

@@ -4,7 +4,7 @@
  */
 export const exampleConfig = `# signet.yaml — every key is optional; the values below are the defaults.
 # Secrets never go here: DATABASE_URL, ANTHROPIC_API_KEY, OPENAI_API_KEY, APCA_API_KEY_ID,
-# APCA_API_SECRET_KEY, SIGNET_OPERATOR_TOKEN and SIGNET_MT5_TOKEN come from the environment.
+# APCA_API_SECRET_KEY, SIGNET_OPERATOR_TOKEN, SIGNET_MT5_TOKEN and SIGNET_TELEGRAM_TOKEN come from the environment.
 
 dataDir: .signet          # local state: embedded database, halt file
 logLevel: info            # fatal | error | warn | info | debug | trace | silent
@@ -112,4 +112,11 @@ llm:
 
 evaluate:
   maxUsd: 10              # signet evaluate refuses an estimate above this without --yes
+
+telegram:                 # the operator's bot (long polling: no inbound port); token: SIGNET_TELEGRAM_TOKEN
+  enabled: false
+  apiRoot: https://api.telegram.org   # or a self-hosted Bot API server
+  allowedChatIds: []      # the only chats answered or obeyed, e.g. [123456789]
+  pollTimeoutSeconds: 30
+  notify: { fill: on, exit: on, veto: silent, halt: on, breaker: on, budget: on, resume: on, report: on }   # on | silent | off (halt: on | silent)
 `;

@@ -59,3 +59,9 @@ export {
   serviceDatabase,
   serviceEnvironment,
 } from './service-environment.ts';
+export {
+  type NotifyMode,
+  notifyModes,
+  type TelegramSection,
+  telegramSectionSchema,
+} from './telegram-section.ts';

@@ -17,6 +17,8 @@ export interface Secrets {
   broker: BrokerSecrets;
   /** SIGNET_OPERATOR_TOKEN: required to resume after a halt (CLI and console). */
   operatorToken: Secret | undefined;
+  /** SIGNET_TELEGRAM_TOKEN: the operator bot's token (`telegram.enabled`). */
+  telegramToken: Secret | undefined;
   /**
    * The watchdog's own credentials, so it does not depend on the brain's: the venues' own
    * SIGNET_WATCHDOG_* variables (each venue's all, or none) and SIGNET_WATCHDOG_DATABASE_URL.
@@ -127,6 +129,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       llm: readLlmSecrets(env, parsed.data.llm),
       broker: readBrokerSecrets(env, parsed.data.broker),
       operatorToken: tokenOf(env, 'SIGNET_OPERATOR_TOKEN'),
+      telegramToken: secretOf(env, 'SIGNET_TELEGRAM_TOKEN'),
       watchdog: watchdogSecrets(env),
     },
   };

@@ -13,6 +13,7 @@ import {
   strategistSectionSchema,
   watchdogSectionSchema,
 } from './runtime-section.ts';
+import { telegramSectionSchema } from './telegram-section.ts';
 
 /**
  * The shape of `signet.yaml`. Each concern owns one section; every section has defaults so
@@ -70,6 +71,7 @@ export const configFileSchema = z
     ingress: ingressSectionSchema.default(ingressSectionSchema.parse({})),
     evaluate: evaluateSectionSchema.default(evaluateSectionSchema.parse({})),
     monitor: monitorSectionSchema.default(monitorSectionSchema.parse({})),
+    telegram: telegramSectionSchema.default(telegramSectionSchema.parse({})),
   })
   .strict();
 

@@ -28,6 +28,8 @@ export interface HaltRequest {
   level: number;
   reason: string;
   by: OperatorChannel;
+  /** Who on that channel, when the channel knows (a Telegram user id: `telegram user 123`). */
+  actor?: string;
 }
 
 export interface HaltOutcome {
@@ -70,9 +72,9 @@ export async function haltTrading(deps: ActionDeps, request: HaltRequest): Promi
       outcome: 'halted',
       decidedBy: 'operator',
       notes: [
-        `Operator raised the halt to level ${level} (${haltLevelNames[level]}) through the ${request.by}: ${request.reason}`,
+        `Operator raised the halt to level ${level} (${haltLevelNames[level]}) through the ${request.by}${request.actor ? ` (${request.actor})` : ''}: ${request.reason}`,
       ],
-      summary: { by: request.by, level },
+      summary: { by: request.by, level, actor: request.actor ?? null },
     },
     { db: deps.haltStore.db, root: deps.config.paths.contextDir },
   );
@@ -84,7 +86,7 @@ export async function haltTrading(deps: ActionDeps, request: HaltRequest): Promi
     by: request.by,
   });
   deps.logger.warn(
-    { level, raised: result.raised, by: request.by, journal: written.path },
+    { level, raised: result.raised, by: request.by, actor: request.actor, journal: written.path },
     'operator raised a halt',
   );
   return { ...result, journalPath: written.path };

@@ -7,5 +7,6 @@ export {
   operatorChannels,
   type ResumeCommand,
 } from './actions.ts';
-export type { OrderFilter, PositionView } from './ledger.ts';
+export type { ChatCommand, ExitRequest } from './chat.ts';
+export type { JournalLine, OrderFilter, PositionView } from './ledger.ts';
 export { type MessageQuery, type OperatorDeps, OperatorService, type OperatorStatus } from './service.ts';

@@ -103,3 +103,40 @@ export async function readCycles(db: Queryable, limit: number) {
     outcomes: row.outcomes,
   }));
 }
+
+export interface JournalLine {
+  ts: string | null;
+  symbol: string | null;
+  agent: string;
+  outcome: string;
+  decidedBy: string;
+  /** What `signet explain` takes: the order's client id, else the cycle's. */
+  explainId: string | null;
+  path: string;
+}
+
+/** The newest journal rows (all symbols, or one), newest first, with the id `signet explain` takes. */
+export async function readRecentJournal(
+  db: Queryable,
+  symbol: string | undefined,
+  limit: number,
+): Promise<JournalLine[]> {
+  const result = await db.query<Record<string, unknown>>(operatorSql.recentJournal(), [
+    symbol ?? null,
+    limit,
+  ]);
+  return result.rows.map((row) => ({
+    ts: iso(row.ts),
+    symbol: row.symbol == null ? null : String(row.symbol),
+    agent: String(row.agent),
+    outcome: String(row.outcome),
+    decidedBy: String(row.decided_by),
+    explainId:
+      row.client_order_id != null
+        ? String(row.client_order_id)
+        : row.cycle_id != null
+          ? String(row.cycle_id)
+          : null,
+    path: String(row.path),
+  }));
+}

@@ -26,8 +26,16 @@ import {
   type ResumeCommand,
   resume,
 } from './actions.ts';
+import { type ChatCommand, type ExitRequest, recordCommand, requestExit } from './chat.ts';
 import { journalDays, journalEntries, journalEntry, journalText } from './journal.ts';
-import { type OrderFilter, readCycles, readFills, readOrders, readPositions } from './ledger.ts';
+import {
+  type OrderFilter,
+  readCycles,
+  readFills,
+  readOrders,
+  readPositions,
+  readRecentJournal,
+} from './ledger.ts';
 
 export interface OperatorDeps {
   store: Store;
@@ -80,8 +88,21 @@ export class OperatorService {
   // --- actions -------------------------------------------------------------------------------
 
   /** Raises the halt (never lowers it); journaled, and `halt.raised` on the bus. */
-  halt(level: number, reason: string, by: OperatorChannel): Promise<HaltOutcome> {
-    return haltTrading(this.#actionDeps, { level, reason, by });
+  halt(level: number, reason: string, by: OperatorChannel, actor?: string): Promise<HaltOutcome> {
+    return haltTrading(this.#actionDeps, { level, reason, by, actor });
+  }
+
+  /** A chat command (allowed or ignored) as an `operator.command` message with who sent it. */
+  recordCommand(command: ChatCommand): Promise<void> {
+    return recordCommand(this.#deps, command);
+  }
+
+  /**
+   * Closes one position: journaled, then `operator.exit_requested`, which the brain's session
+   * executes with the monitor's exit order (the one path a position is closed outside a cycle).
+   */
+  requestExit(request: ExitRequest): Promise<{ journalPath: string; messageId: number; qty: number }> {
+    return requestExit(this.#deps, request);
   }
 
   /**
@@ -173,6 +194,11 @@ export class OperatorService {
     if (!query.from && !query.to && !query.cycleId && !query.topics)
       return this.#deps.bus.newest(query.limit);
     return this.#deps.bus.replayAll(query);
+  }
+
+  /** The newest journal rows, one symbol or all, each with the id `signet explain` takes. */
+  recentJournal(symbol: string | undefined, limit: number) {
+    return readRecentJournal(this.#deps.store, symbol, limit);
   }
 
   journalDays(): Promise<string[]> {

@@ -25,4 +25,7 @@ export const operatorSql = {
     FROM agent_messages m
     WHERE m.cycle_id IS NOT NULL
     GROUP BY m.cycle_id ORDER BY max(m.id) DESC LIMIT $1`,
+  recentJournal: () => `SELECT ts, symbol, agent, outcome, decided_by, cycle_id, client_order_id, path
+    FROM agent_journal WHERE ($1::text IS NULL OR symbol = $1)
+    ORDER BY ts DESC, id DESC LIMIT $2`,
 } as const;

@@ -27,7 +27,7 @@ export {
   type MessageSink,
   topics,
 } from './messages.ts';
-export { type MonitorDeps, type MonitorReport, runMonitorPass } from './monitor.ts';
+export { type MonitorDeps, type MonitorReport, runMonitorPass, submitExit } from './monitor.ts';
 export { movedStopId, type StopManagementDeps } from './monitor-stops.ts';
 export { completeInterruptedOrders, type IntentRepair, type IntentRepairDeps } from './reconcile-intents.ts';
 export {

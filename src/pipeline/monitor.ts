@@ -122,6 +122,38 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
 }
 
 /**
+ * Closes one position with a market `exit` order and records it in the ledger: the monitor's
+ * exit of an unprotected position and the operator's forced exit (`runtime/operator-exit.ts`).
+ */
+export async function submitExit(
+  deps: Pick<MonitorDeps, 'broker' | 'brokerName' | 'db'>,
+  position: Position,
+  clientOrderId: string,
+): Promise<Order['status']> {
+  const qty = Math.abs(position.qty);
+  const side = closingSide(position);
+  const order = await deps.broker.submit({
+    clientOrderId,
+    symbol: position.symbol,
+    side,
+    type: 'market',
+    qty,
+    leg: 'exit',
+  });
+  await recordProtectiveOrder(deps.db, deps.brokerName, {
+    clientOrderId,
+    leg: 'exit',
+    symbol: position.symbol,
+    side,
+    type: 'market',
+    qty,
+    stopPrice: null,
+    status: order.status,
+  });
+  return order.status;
+}
+
+/**
  * Puts the position under stops at the broker by the rule the watchdog shares
  * (ensureProtectiveStop), or closes it when so configured; what is sent is recorded in the
  * ledger and published. Null when nothing had to be sent.
@@ -156,25 +188,7 @@ async function protect(
     let status: Order['status'];
     let qty = Math.abs(position.qty);
     if (exit) {
-      const order = await broker.submit({
-        clientOrderId,
-        symbol: position.symbol,
-        side: closingSide(position),
-        type: 'market',
-        qty,
-        leg: 'exit',
-      });
-      status = order.status;
-      await recordProtectiveOrder(db, brokerName, {
-        clientOrderId,
-        leg: 'exit',
-        symbol: position.symbol,
-        side: closingSide(position),
-        type: 'market',
-        qty,
-        stopPrice: null,
-        status,
-      });
+      status = await submitExit({ broker, brokerName, db }, position, clientOrderId);
     } else {
       const outcome = await ensureProtectiveStop(
         { broker, brokerName, ledger: db, idPrefix: 'restop', stopPrice, working: seen.working, protection },

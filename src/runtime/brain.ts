@@ -10,6 +10,7 @@ import type { Logger } from '../logging/index.ts';
 import { type ScheduledJob, startScheduler } from '../pipeline/index.ts';
 import type { SkillRegistry } from '../skills/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { startTelegram } from '../telegram/index.ts';
 import { marketVenueKinds, venueFor, venues } from '../venues/index.ts';
 import { spawnWatchdogIfNeeded } from '../watchdog/index.ts';
 import { loadAgents } from './agent-runtime.ts';
@@ -197,6 +198,7 @@ export async function startBrain(
       const opened = await SimSession.open({ config, store, bus, logger, agents, runId: options.runId });
       sim = opened.session;
       resume = opened.resume;
+      await sim.serveOperatorExits();
       runId = sim.runId;
       symbols = sim.symbols;
       startup = resume.resumed
@@ -212,6 +214,8 @@ export async function startBrain(
       market: simSession ? simMarketView(config.feed.sim, () => simSession.cursor) : market?.marketView(),
       decisions: () => agents.tally.counts(),
     });
+    // The operator's Telegram bot (telegram.enabled): long polling, so no inbound port.
+    const telegram = startTelegram({ config, store, bus, logger });
     const heartbeat = startHeartbeat(store, logger, 'brain', 'process', config.watchdog.brainHeartbeatMs);
     const watchdog = await spawnWatchdogIfNeeded(config, store, logger);
     await bus.publish({
@@ -323,6 +327,7 @@ export async function startBrain(
         await running;
         await simSession?.flush();
         await startedIngress.stop().catch(() => {});
+        await telegram?.stop().catch(() => {});
         await marketSession?.stop().catch(() => {});
         heartbeat.stop();
         // A clean stop is not a death: the watchdog must not halt on the heartbeats it leaves behind.

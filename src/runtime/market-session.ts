@@ -19,6 +19,7 @@ import {
 import type { Store } from '../store/index.ts';
 import { writeAccountSnapshot } from './account-snapshot.ts';
 import { journalClosedTrades } from './exit-journal.ts';
+import { serveOperatorExits } from './operator-exit.ts';
 import { AccountBook, portfolioOf } from './portfolio.ts';
 import { type TradingKernel, tradingKernel } from './trading-kernel.ts';
 import { openVenue, type Venue } from './venue.ts';
@@ -56,6 +57,7 @@ export class MarketSession {
   readonly #kernel: TradingKernel;
   readonly #journalRoot: string;
   #exitJournal: Subscription | undefined;
+  #operatorExits: Subscription | undefined;
   #series: BarSeries[] = [];
   /** Starts at 0: the high-water mark is what this start has seen. */
   readonly #book = new AccountBook(0);
@@ -103,6 +105,12 @@ export class MarketSession {
       logger,
       root: session.#journalRoot,
       broker: venue.broker.name,
+    });
+    session.#operatorExits = await serveOperatorExits({
+      ...options,
+      broker: session.#kernel.deps.broker,
+      brokerName: session.#kernel.deps.brokerName,
+      publish: session.#kernel.publish,
     });
     const repairs = await session.#kernel.completeInterruptedOrders();
     return { session, repairs, reconciled: venue.reconciledAtStart };
@@ -293,6 +301,7 @@ export class MarketSession {
 
   async stop(): Promise<void> {
     await this.#exitJournal?.stop();
+    await this.#operatorExits?.stop();
     await this.#venue.stop();
   }
 }

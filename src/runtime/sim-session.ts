@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
 import { type BrokerEvent, type PaperBroker, reconcile } from '../broker/index.ts';
-import type { Bus } from '../bus/index.ts';
+import type { Bus, Subscription } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -11,6 +11,7 @@ import type { CycleReport, IntentRepair, MonitorReport } from '../pipeline/index
 import type { Store } from '../store/index.ts';
 import { haltFileFor } from '../watchdog/index.ts';
 import { applyPaperRequest, JournaledPaperBroker, loadPaperRequests } from './journaled-broker.ts';
+import { serveOperatorExits } from './operator-exit.ts';
 import { paperReconcileSource } from './paper-source.ts';
 import { AccountBook, portfolioOf } from './portfolio.ts';
 import type { BrokerRecorder } from './recorder.ts';
@@ -123,6 +124,19 @@ export class SimSession {
       portfolio: async () => this.#portfolio(),
       freshQuote: async (symbol) => this.#quote(symbol),
       journalRoot,
+    });
+  }
+
+  /**
+   * The operator's confirmed exits (`/forceexit`), sent through the journaled paper broker so a
+   * resume replays them; the brain starts it once (its bus stops it).
+   */
+  serveOperatorExits(): Promise<Subscription> {
+    return serveOperatorExits({
+      ...this.#options,
+      broker: this.#kernel.deps.broker,
+      brokerName: this.#kernel.deps.brokerName,
+      publish: this.#kernel.publish,
     });
   }
 

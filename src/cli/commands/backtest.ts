@@ -83,7 +83,7 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option('--run-id <id>', 'id prefix for the logged run (default: input fingerprint + time)')
     .option(
       '--report [dir]',
-      'write report.html, trades.csv and equity.png: to DIR, or without one to a folder of this run under ingress.reportsDir (default context/reports/backtests), which the console shows',
+      'write report.html, trades.csv, equity.png and equity.json: to DIR, or without one to a folder of this run under ingress.reportsDir (default context/reports/backtests), which the console shows',
     )
     .option('--json', 'print the result as JSON')
     .option(

@@ -1,7 +1,8 @@
 import { get, getBlob } from '../api.ts';
-import { type Candle, candleChart, type Marker } from '../charts.ts';
 import { h, money, table, time } from '../dom.ts';
+import { type FillMarker, type PriceBar, priceChart } from '../price-chart.ts';
 import { tradeSide } from '../sides.ts';
+import type { PositionView } from '../types.ts';
 
 interface FillView {
   clientOrderId: string;
@@ -20,13 +21,15 @@ function sideBadge(leg: string, side: string): HTMLElement {
 
 export async function chartsPage(params: URLSearchParams): Promise<HTMLElement> {
   const wanted = params.get('symbol');
-  const data = await get<{ symbol: string; symbols: string[]; bars: Candle[] }>(
+  const data = await get<{ symbol: string; symbols: string[]; bars: PriceBar[] }>(
     `/bars?limit=150${wanted ? `&symbol=${encodeURIComponent(wanted)}` : ''}`,
   );
   const { fills } = await get<{ fills: FillView[] }>(
     `/fills?symbol=${encodeURIComponent(data.symbol)}&limit=500`,
   );
-  const markers: Marker[] = fills.map((fill) => ({
+  const { positions } = await get<{ positions: PositionView[] }>('/positions');
+  const held = positions.filter((position) => position.symbol === data.symbol && position.qty !== 0);
+  const markers: FillMarker[] = fills.map((fill) => ({
     time: Date.parse(fill.ts),
     price: fill.price,
     side: fill.side,
@@ -52,10 +55,10 @@ export async function chartsPage(params: URLSearchParams): Promise<HTMLElement> 
       h(
         'span',
         { class: 'muted' },
-        '▲ buy fill (long entry, short exit) · ▼ sell fill (short entry, long exit); hover a marker for its order',
+        '▲ buy fill (long entry, short exit) · ▼ sell fill (short entry, long exit) · dashed lines: stop and target of the open position · wheel to zoom, drag to pan',
       ),
     ),
-    candleChart(data.bars, markers),
+    priceChart(data.bars, markers, held),
     h('h2', {}, 'Fills'),
     table(
       ['Time', 'Leg', 'Side', 'Trade', 'Qty', 'Price', 'Order'],

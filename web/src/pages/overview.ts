@@ -1,7 +1,9 @@
 import { get } from '../api.ts';
 import { age, h, money, table, time, usd } from '../dom.ts';
+import { equityPanel } from '../equity-panel.ts';
+import { haltControl } from '../halt-control.ts';
 import { positionDirection } from '../sides.ts';
-import type { CostRow, InvariantsView, PositionView, RoutesView, StateView } from '../types.ts';
+import type { CostRow, InvariantsView, MessageView, PositionView, RoutesView, StateView } from '../types.ts';
 
 /** Loud, never silent: a route refusing our request stays on the panel until it answers that skill. */
 function rejectedRequests(routes: RoutesView): HTMLElement[] {
@@ -51,12 +53,13 @@ function decidedBy(routes: RoutesView): HTMLElement {
 }
 
 export async function overviewPage(): Promise<HTMLElement> {
-  const [state, { positions }, routes, costs, invariants] = await Promise.all([
+  const [state, { positions }, routes, costs, invariants, closed] = await Promise.all([
     get<StateView>('/state'),
     get<{ positions: PositionView[] }>('/positions'),
     get<RoutesView>('/routes'),
     get<{ rows: CostRow[]; totalUsd: number; notionalUsd: number }>('/costs?days=1'),
     get<InvariantsView>('/invariants'),
+    get<{ messages: MessageView[] }>('/messages?topic=position.closed&limit=5000'),
   ]);
   const account = state.account;
   return h(
@@ -97,6 +100,8 @@ export async function overviewPage(): Promise<HTMLElement> {
       ),
     ),
     h('p', { class: 'muted' }, `account snapshot at ${time(account?.at ?? account?.updatedAt)} (bar time)`),
+    haltControl(),
+    ...equityPanel(closed.messages, account?.equity, account?.at ?? account?.updatedAt),
     h('h2', {}, 'Open positions'),
     table(
       ['Symbol', 'Side', 'Qty', 'Avg price', 'Stop', 'Stop order', 'Take profit', 'Opened'],

@@ -1,6 +1,7 @@
 import { get, getBlob } from '../api.ts';
 import { h, table, time } from '../dom.ts';
 import { renderMarkdown } from '../markdown.ts';
+import { reportEquity } from '../report-charts.ts';
 
 interface ReportFile {
   path: string;
@@ -80,8 +81,14 @@ async function shown(file: string, source: 'backtest' | 'evaluation'): Promise<H
     return [h('h2', {}, file), body];
   }
   const url = URL.createObjectURL(blob);
-  if (blob.type.startsWith('text/html') || blob.type.startsWith('image/'))
-    return [h('h2', {}, file), h('iframe', { src: url, sandbox: '', class: 'report', title: file })];
+  if (blob.type.startsWith('text/html') || blob.type.startsWith('image/')) {
+    const equity = source === 'backtest' ? await reportEquity(file) : null;
+    return [
+      h('h2', {}, file),
+      ...(equity ? [equity] : []),
+      h('iframe', { src: url, sandbox: '', class: 'report', title: file }),
+    ];
+  }
   return [
     h('p', {}, h('a', { href: url, download: file.split('/').at(-1) ?? 'report' }, `download ${file}`)),
   ];
