@@ -215,11 +215,11 @@ describe('operator console in Chromium', () => {
     await page.click('a[data-nav=overview]');
     await page.locator('[data-page=overview]').waitFor();
     await page.reload();
-    // The table right after the "Open positions" heading; each row's Stop order cell says open.
+    // The table right after the "Open positions" heading; each row's Stop order cell (the sixth, after Side) says open.
     const positions = page.locator('h2:text-is("Open positions") + table tbody tr');
     await positions.first().waitFor();
     const stopOrders = await positions.evaluateAll((rows) =>
-      rows.map((row) => (row as unknown as { cells: Array<{ textContent: string }> }).cells[4]?.textContent),
+      rows.map((row) => (row as unknown as { cells: Array<{ textContent: string }> }).cells[5]?.textContent),
     );
     expect(stopOrders.length).toBeGreaterThan(0);
     expect(stopOrders).toEqual(stopOrders.map(() => 'open'));
