@@ -61,6 +61,11 @@ export interface TradingKernelOptions {
   journalRoot: string;
   /** Default: the halt ladder (database and file); a backtest is not trading and passes its own. */
   haltLevel?(): Promise<number | null>;
+  /**
+   * Default: every publish its own commit (the bus's). The full-pipeline backtest passes its
+   * cycle buffer (bus CycleBuffer): flushed before every transaction and at the end of a cycle.
+   */
+  publisher?: { publish: Publish; flush(): Promise<void> };
 }
 
 export interface TradingKernel {
@@ -93,12 +98,18 @@ export function cycleDepsFor(
   publish: Publish = publisherOf(options.bus),
   journal: Journal = journalWriter(options.store, options.journalRoot),
 ): CycleDeps {
-  const { config, store } = options;
+  const { config, store, publisher } = options;
   const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
   return {
     runtime: options.agents,
     publish,
-    transaction: (work) => store.transaction(work),
+    // Held messages go first: an order intent's row never commits before the messages it answers.
+    transaction: publisher
+      ? async (work) => {
+          await publisher.flush();
+          return store.transaction(work);
+        }
+      : (work) => store.transaction(work),
     broker: options.broker,
     brokerName: options.brokerName,
     portfolio: options.portfolio,
@@ -138,7 +149,7 @@ export function monitorPassFor(
 }
 
 export function tradingKernel(options: TradingKernelOptions): TradingKernel {
-  const publish = publisherOf(options.bus);
+  const publish = options.publisher?.publish ?? publisherOf(options.bus);
   const journal = journalWriter(options.store, options.journalRoot);
   const deps = cycleDepsFor(options, publish, journal);
   const monitor = monitorPassFor(options.config, { ...options, publish });
