@@ -11,7 +11,7 @@ import { runBacktestBench } from './backtest.ts';
 import { runBusBench } from './bus.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
-import type { BenchResult } from './types.ts';
+import { type BenchResult, goalMet } from './types.ts';
 import { runWatchdogBench } from './watchdog.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -41,6 +41,7 @@ console.table(
     value,
     unit,
     target: target ?? '',
+    goal: goalMet(value, target),
     notes: notes ?? '',
   })),
 );
@@ -50,6 +51,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = path.join(folder, `bench-${stamp}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version, load: os.loadavg() }, results }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, results: results.map((result) => ({ ...result, goal: goalMet(result.value, result.target) })) }, null, 2)}\n`,
 );
 console.log(`written: ${path.relative(process.cwd(), file)}`);
