@@ -91,7 +91,8 @@ export const busSql = {
    * synchronous commit (an order's transaction, the run's `backtest.completed`) flushes the WAL
    * up to itself, these rows included; a crash before that loses only the run's unfinished tail.
    */
-  publishManyWithIds: () => `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+  publishManyWithIds:
+    () => `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
     inserted AS (
       INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
       OVERRIDING SYSTEM VALUE

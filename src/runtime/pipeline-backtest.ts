@@ -147,7 +147,9 @@ class FullPipelineRun {
     this.#cursorTime = this.#now;
     const clock = { now: () => this.#now };
     // As in paper trading, each round trip's close is journaled.
-    this.recorder = brokerRecorderFor({ ...options, brokerName, clock });
+    // The run's own journal is rebuilt by a rerun: its files and rows do not wait for the disk one
+    // by one; `backtest.completed`'s synchronous commit makes the rows durable with it.
+    this.recorder = brokerRecorderFor({ ...options, brokerName, clock, journalDurability: 'deferred' });
     this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
     this.#book = new AccountBook(config.paper.cash);
     this.#buffer = new CycleBuffer({
@@ -161,6 +163,7 @@ class FullPipelineRun {
         publish: (input, publishOptions) => buffer.publish(input, publishOptions),
         flush: () => buffer.flush(),
       },
+      journalDurability: 'deferred',
       agents: { ...options.agents, tally: this.#deciderTally },
       broker: this.broker,
       brokerName,

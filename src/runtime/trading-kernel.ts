@@ -66,6 +66,8 @@ export interface TradingKernelOptions {
    * cycle buffer (bus CycleBuffer): flushed before every transaction and at the end of a cycle.
    */
   publisher?: { publish: Publish; flush(): Promise<void> };
+  /** Default `sync`; a backtest's own journal is written `deferred` (see JournalWriteOptions). */
+  journalDurability?: 'sync' | 'deferred';
 }
 
 export interface TradingKernel {
@@ -85,10 +87,14 @@ export function publisherOf(bus: Pick<Bus, 'publish'>): Publish {
   return (input, publishOptions) => bus.publish(input, publishOptions);
 }
 
-export function journalWriter(store: Store, journalRoot: string): Journal {
+export function journalWriter(
+  store: Store,
+  journalRoot: string,
+  durability: 'sync' | 'deferred' = 'sync',
+): Journal {
   const root = path.resolve(journalRoot);
   return async (entry) => {
-    await writeJournalEntry(entry, { db: store, root });
+    await writeJournalEntry(entry, { db: store, root, durability });
   };
 }
 
@@ -96,7 +102,7 @@ export function journalWriter(store: Store, journalRoot: string): Journal {
 export function cycleDepsFor(
   options: TradingKernelOptions,
   publish: Publish = publisherOf(options.bus),
-  journal: Journal = journalWriter(options.store, options.journalRoot),
+  journal: Journal = journalWriter(options.store, options.journalRoot, options.journalDurability),
 ): CycleDeps {
   const { config, store, publisher } = options;
   const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
@@ -150,7 +156,7 @@ export function monitorPassFor(
 
 export function tradingKernel(options: TradingKernelOptions): TradingKernel {
   const publish = options.publisher?.publish ?? publisherOf(options.bus);
-  const journal = journalWriter(options.store, options.journalRoot);
+  const journal = journalWriter(options.store, options.journalRoot, options.journalDurability);
   const deps = cycleDepsFor(options, publish, journal);
   const monitor = monitorPassFor(options.config, { ...options, publish });
   return {
@@ -184,8 +190,9 @@ export function brokerRecorderFor(options: {
   brokerName: string;
   clock: { now(): number };
   journalRoot: string;
+  journalDurability?: 'sync' | 'deferred';
 }): BrokerRecorder {
-  const journal = journalWriter(options.store, options.journalRoot);
+  const journal = journalWriter(options.store, options.journalRoot, options.journalDurability);
   return new BrokerRecorder({
     store: options.store,
     publish: publisherOf(options.bus),
