@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktestBench } from './backtest.ts';
 import { runBusBench } from './bus.ts';
+import { runFullPipelineBench } from './full-pipeline.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
 import { type BenchResult, goalMet } from './types.ts';
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   llm: runLlmBench,
   pipeline: runPipelineBench,
   backtest: runBacktestBench,
+  full: runFullPipelineBench,
   watchdog: () => runWatchdogBench(),
 };
 
