@@ -58,6 +58,7 @@ export async function runFullPipelineBench(): Promise<BenchResult[]> {
     });
     const results: BenchResult[] = [];
     const perBar: number[] = [];
+    const cpuPerBar: number[] = [];
     let statements = 0;
     let bars = 0;
     for (let round = 0; round < 3; round += 1) {
@@ -67,6 +68,7 @@ export async function runFullPipelineBench(): Promise<BenchResult[]> {
       try {
         count.statements = 0;
         const started = performance.now();
+        const cpuStarted = process.cpuUsage();
         const result = await runPipelineBacktest({
           config,
           store,
@@ -80,8 +82,10 @@ export async function runFullPipelineBench(): Promise<BenchResult[]> {
           deciders: `fallback ${config.strategist.fallback}`,
         });
         const elapsed = performance.now() - started;
+        const cpu = process.cpuUsage(cpuStarted);
         bars = result.run.report.bars;
         perBar.push(elapsed / bars);
+        cpuPerBar.push((cpu.user + cpu.system) / 1000 / bars);
         statements = count.statements;
       } finally {
         await loaded.close();
@@ -102,6 +106,12 @@ export async function runFullPipelineBench(): Promise<BenchResult[]> {
         value: Number((statements / bars).toFixed(2)),
         unit: 'statements',
         notes: `${statements} statements for ${bars} bars (bus, journal, orders, positions)`,
+      },
+      {
+        name: 'full pipeline backtest, node CPU per bar',
+        value: Number(cpuPerBar.sort((a, b) => a - b)[1]!.toFixed(2)),
+        unit: 'ms/bar',
+        notes: 'user + system time of this process (not PostgreSQL), median of 3: the floor without round trips',
       },
     );
     return results;
