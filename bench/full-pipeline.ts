@@ -111,7 +111,8 @@ export async function runFullPipelineBench(): Promise<BenchResult[]> {
         name: 'full pipeline backtest, node CPU per bar',
         value: Number(cpuPerBar.sort((a, b) => a - b)[1]!.toFixed(2)),
         unit: 'ms/bar',
-        notes: 'user + system time of this process (not PostgreSQL), median of 3: the floor without round trips',
+        notes:
+          'user + system time of this process (not PostgreSQL), median of 3: the floor without round trips',
       },
     );
     return results;

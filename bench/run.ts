@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktestBench } from './backtest.ts';
+import { runBrainMemoryBench } from './brain-memory.ts';
 import { runBusBench } from './bus.ts';
 import { runFullPipelineBench } from './full-pipeline.ts';
 import { runLlmBench } from './llm.ts';
@@ -22,6 +23,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   backtest: runBacktestBench,
   full: runFullPipelineBench,
   watchdog: () => runWatchdogBench(),
+  memory: runBrainMemoryBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
