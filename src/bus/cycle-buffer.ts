@@ -34,8 +34,6 @@ export class CycleBuffer {
   #ids: number[] = [];
   #reserving: Promise<void> | undefined;
   #held: Array<{ id: number; message: ValidMessageInput }> = [];
-  /** Round trips spent (id draws and flushes), for the benchmarks. */
-  roundTrips = 0;
 
   constructor(options: CycleBufferOptions) {
     this.#store = options.store;
@@ -89,12 +87,10 @@ export class CycleBuffer {
     held.sort((a, b) => a.id - b.id);
     const parameters = validParameters(held.map((each) => each.message));
     parameters.push(held.map((each) => each.id));
-    this.roundTrips += 1;
     await this.#store.query(busSql.publishManyWithIds(), parameters);
   }
 
   async #reserve(): Promise<void> {
-    this.roundTrips += 1;
     const result = await this.#store.query<{ id: string | number }>(busSql.reserveIds(), [this.#block]);
     const ids = result.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
     this.#ids.push(...ids);
