@@ -117,12 +117,21 @@ export async function runBacktestBench(): Promise<BenchResult[]> {
       notes: `${durableOne.messages} messages, ${(durableOne.seconds * 1000).toFixed(1)} ms (median of 15; best run ${Math.round(durableOne.best)} bars/s), of which log ${(durableOne.logSeconds * 1000).toFixed(1)} ms`,
     });
     const durableMany = await measure(copies, 3, 1, store);
+    // The kernel's high-water mark of this process: every run above, the 100-symbol ones included.
+    const peakMb = process.resourceUsage().maxRSS / 1024;
     results.push({
       name: 'sma-cross, 100 symbols, durable bus log',
       value: Math.round(durableMany.rate),
       unit: 'bars/s',
       target: '≥ 250,000',
       notes: `${durableMany.messages} messages, ${(durableMany.seconds * 1000).toFixed(0)} ms (median of 3; best run ${Math.round(durableMany.best)} bars/s), of which log ${(durableMany.logSeconds * 1000).toFixed(0)} ms`,
+    });
+    results.push({
+      name: 'peak RSS, 100 symbols × 20 years (durable)',
+      value: Math.round(peakMb),
+      unit: 'MB',
+      target: '≤ 1024',
+      notes: 'getrusage maxrss of the bench process after every backtest run above',
     });
   } finally {
     await store?.close();

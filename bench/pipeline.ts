@@ -41,6 +41,8 @@ function answerFor(request: RouteRequest): string {
         horizonBars: 5,
         rationale: 'bench',
         confidence: 0.5,
+        // The strategist's output schema requires the facts it relies on (checked by the fact-checker).
+        facts: [{ name: 'last', value: last }],
       });
     default:
       return JSON.stringify({ verdict: 'sign', reasons: ['bench'] });

@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktestBench } from './backtest.ts';
+import { runBrainMemoryBench } from './brain-memory.ts';
 import { runBusBench } from './bus.ts';
+import { runFullPipelineBench } from './full-pipeline.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
-import type { BenchResult } from './types.ts';
+import { type BenchResult, goalMet } from './types.ts';
 import { runWatchdogBench } from './watchdog.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -19,7 +21,9 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   llm: runLlmBench,
   pipeline: runPipelineBench,
   backtest: runBacktestBench,
+  full: runFullPipelineBench,
   watchdog: () => runWatchdogBench(),
+  memory: runBrainMemoryBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -41,6 +45,7 @@ console.table(
     value,
     unit,
     target: target ?? '',
+    goal: goalMet(value, target),
     notes: notes ?? '',
   })),
 );
@@ -50,6 +55,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = path.join(folder, `bench-${stamp}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version, load: os.loadavg() }, results }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, load: os.loadavg() }, results: results.map((result) => ({ ...result, goal: goalMet(result.value, result.target) })) }, null, 2)}\n`,
 );
 console.log(`written: ${path.relative(process.cwd(), file)}`);

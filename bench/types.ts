@@ -13,3 +13,23 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
   return sorted[index] ?? Number.NaN;
 }
+
+/**
+ * Whether a figure meets its goal ("≤ 5", "≥ 250,000", "≤ 1.15"): "yes", "NO", or "" when the
+ * figure has no goal or the goal is not a bound.
+ */
+export function goalMet(value: number, target: string | undefined): string {
+  const bound = /^\s*(≤|≥|<|>)\s*([\d,._]+)/.exec(target ?? '');
+  if (!bound || !Number.isFinite(value)) return '';
+  const limit = Number(bound[2]!.replace(/[,_]/g, ''));
+  if (!Number.isFinite(limit)) return '';
+  const met =
+    bound[1] === '≤'
+      ? value <= limit
+      : bound[1] === '≥'
+        ? value >= limit
+        : bound[1] === '<'
+          ? value < limit
+          : value > limit;
+  return met ? 'yes' : 'NO';
+}

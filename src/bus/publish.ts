@@ -165,7 +165,12 @@ export async function publishManyIdsWith(
 
 /** Parallel arrays, one element per message, for the unnest() of the bulk insert. */
 function manyParameters(inputs: readonly MessageInput[], catalog: TopicCatalog): unknown[] {
-  const count = inputs.length;
+  return validParameters(inputs.map((input) => validateMessage(input, catalog)));
+}
+
+/** The same arrays from messages validated already (the cycle buffer validates at publish time). */
+export function validParameters(messages: readonly ValidMessageInput[]): unknown[] {
+  const count = messages.length;
   const ts = new Array<string | null>(count);
   const fromAgent = new Array<string>(count);
   const toAgent = new Array<string>(count);
@@ -174,8 +179,7 @@ function manyParameters(inputs: readonly MessageInput[], catalog: TopicCatalog):
   const causationId = new Array<number | null>(count);
   const payload = new Array<string>(count);
   const signatures = new Array<string>(count);
-  inputs.forEach((input, index) => {
-    const message = validateMessage(input, catalog);
+  messages.forEach((message, index) => {
     ts[index] = message.ts?.toISOString() ?? null;
     fromAgent[index] = message.fromAgent;
     toAgent[index] = message.toAgent;

@@ -77,6 +77,33 @@ export const busSql = {
   /** As publishMany without the notification: the Bus notifies after the commit (see notifier.ts). */
   insertMany: () => bulkInsert(columns, false, 'inserted.*'),
 
+  /**
+   * Draws $1 ids from the table's identity sequence, for a writer that hands ids out before its
+   * rows are inserted (CycleBuffer). Sequence values only grow, so later draws are larger.
+   */
+  reserveIds: () =>
+    `SELECT nextval(pg_get_serial_sequence('agent_messages', 'id'))::bigint AS id FROM generate_series(1, $1::int)`,
+
+  /**
+   * As publishMany with ids drawn by reserveIds ($10, parallel to the other arrays): one
+   * statement, one commit, one notification per distinct topic; answers the distinct topics.
+   * The commit does not wait for its WAL flush (as the LLM ledger's rows): the writer's next
+   * synchronous commit (an order's transaction, the run's `backtest.completed`) flushes the WAL
+   * up to itself, these rows included; a crash before that loses only the run's unfinished tail.
+   */
+  publishManyWithIds:
+    () => `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+    inserted AS (
+      INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      OVERRIDING SYSTEM VALUE
+      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
+      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[], $10::bigint[])
+        AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, id)
+      ORDER BY r.id
+      RETURNING topic
+    )
+    SELECT count(*)::int AS topics FROM (SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics) AS n, relaxed`,
+
   /** As publishMany, answering only the ids (in input order): bulk writers need no copy of their payloads back. */
   publishManyIds: () => bulkInsert('id, topic', true, 'inserted.id'),
 

@@ -9,13 +9,13 @@ function tempName(dir: string, name: string): string {
   return path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes a temp file in `dir` (same filesystem as the target) and fsyncs it. */
-async function writeTemp(dir: string, name: string, content: string): Promise<string> {
+/** Writes a temp file in `dir` (same filesystem as the target) and fsyncs it (unless `sync` is false). */
+async function writeTemp(dir: string, name: string, content: string, sync = true): Promise<string> {
   const temp = tempName(dir, name);
   const handle = await open(temp, 'wx', 0o644);
   try {
     await handle.writeFile(content, 'utf8');
-    await handle.sync();
+    if (sync) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => {});
     await unlink(temp).catch(() => {});
@@ -89,14 +89,22 @@ function placeByRename(dir: string, base: string, temp: string, from: number): P
 /**
  * Writes a new file atomically and never over an existing one: temp file in the same folder,
  * fsync, then placed under `base.md` or, on a collision, `base-2.md`, `base-3.md`, ...
- * Returns the file name used. A reader sees either no file or the whole file.
+ * Returns the file name used. A reader sees either no file or the whole file. With `sync: false`
+ * (a backtest's journal) neither the file nor the folder is fsynced: still atomic, not durable
+ * until the operating system writes it out.
  */
-export async function writeNewFileAtomic(dir: string, base: string, content: string): Promise<string> {
+export async function writeNewFileAtomic(
+  dir: string,
+  base: string,
+  content: string,
+  options: { sync?: boolean } = {},
+): Promise<string> {
+  const sync = options.sync ?? true;
   await mkdir(dir, { recursive: true });
-  const temp = await writeTemp(dir, `${base}.md`, content);
+  const temp = await writeTemp(dir, `${base}.md`, content, sync);
   try {
     const name = await placeUnderFreeName(dir, base, temp);
-    await syncDir(dir);
+    if (sync) await syncDir(dir);
     return name;
   } catch (error) {
     await unlink(temp).catch(() => {});

@@ -13,6 +13,12 @@ export interface JournalWriteOptions {
   db: Queryable;
   /** The context folder (holds journal/); the row's path is relative to it. */
   root: string;
+  /**
+   * `sync` (default): the file and its folder are fsynced and the row's commit waits for the
+   * disk. `deferred` (a backtest's own journal, which a rerun rebuilds): neither waits; the file
+   * is still placed atomically, and the run's next synchronous commit makes the row durable.
+   */
+  durability?: 'sync' | 'deferred';
 }
 
 export interface WrittenJournalEntry {
@@ -62,14 +68,16 @@ export async function writeJournalEntry(
   const markdown = renderJournalMarkdown(entry);
   const { dir, base } = entryLocation(entry.ts, entry.symbol, entry.outcome);
   const absoluteDir = path.resolve(options.root, dir);
+  const deferred = options.durability === 'deferred';
   let name: string;
   try {
-    name = await writeNewFileAtomic(absoluteDir, base, markdown);
+    name = await writeNewFileAtomic(absoluteDir, base, markdown, { sync: !deferred });
   } catch (error) {
     throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
   }
   const relative = `${dir}/${name}`;
-  const result = await options.db.query<{ id: string | number }>(journalSql.insert(), [
+  const sql = deferred ? journalSql.insertDeferred() : journalSql.insert();
+  const result = await options.db.query<{ id: string | number }>(sql, [
     entry.ts,
     entry.cycleId,
     entry.symbol,

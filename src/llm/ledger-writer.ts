@@ -1,7 +1,10 @@
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { LlmLedgerError } from './errors.ts';
-import { type LedgerEntry, recordAttempt } from './ledger.ts';
+import { type LedgerEntry, recordAttempts } from './ledger.ts';
+
+/** Most rows in one INSERT (16 parameters a row, PostgreSQL takes 65,535). */
+const maxRows = 1_000;
 
 /**
  * Writes the ledger rows of answered calls behind the call: the answer goes back to the agent
@@ -10,7 +13,8 @@ import { type LedgerEntry, recordAttempt } from './ledger.ts';
  * decision cycle at its end and the brain before it stops, so no order goes out, and no run
  * ends, without the cost rows of the calls behind it. A row that cannot be written is not
  * retried (a retry after a commit whose answer was lost would count the call twice); it
- * makes the next `settle` fail, which blocks the order (fail closed).
+ * makes the next `settle` fail, which blocks the order (fail closed). Rows queued while one
+ * statement is in flight go together in the next (one round trip and one commit for them all).
  */
 export class LedgerWriter {
   /** The rows go in one after another, in call order: `ORDER BY id` stays the order of the calls. */
@@ -23,22 +27,46 @@ export class LedgerWriter {
     private readonly logger: Logger,
   ) {}
 
+  /** Rows queued behind the statement in flight; the next statement writes them (up to maxRows). */
+  #queued: Array<{ entry: LedgerEntry; done: () => void }> = [];
+  #scheduled = false;
+
   /** Queues the row; the promise (which never rejects) is that row in the table, or recorded as lost. */
   write(entry: LedgerEntry): Promise<void> {
     this.#pending += 1;
-    this.#tail = this.#tail
-      .then(() => recordAttempt(this.store, entry))
-      .catch((error: unknown) => {
+    const written = new Promise<void>((resolve) => {
+      this.#queued.push({ entry, done: resolve });
+    });
+    this.#schedule();
+    return written;
+  }
+
+  /** Rows queued while a statement is in flight go together in the next one, in call order. */
+  #schedule(): void {
+    if (this.#scheduled || this.#queued.length === 0) return;
+    this.#scheduled = true;
+    this.#tail = this.#tail.then(() => this.#writeQueued());
+  }
+
+  async #writeQueued(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#queued.splice(0, maxRows);
+    this.#schedule();
+    const entries = batch.map((each) => each.entry);
+    try {
+      await recordAttempts(this.store, entries);
+    } catch (error: unknown) {
+      for (const entry of entries) {
         this.#failures.push({ entry, error });
         this.logger.error(
           { err: error, route: entry.route, agent: entry.agent, cycleId: entry.cycleId },
           'LLM cost ledger row not written; the next order waits on it and is blocked',
         );
-      })
-      .finally(() => {
-        this.#pending -= 1;
-      });
-    return this.#tail;
+      }
+    } finally {
+      this.#pending -= entries.length;
+      for (const each of batch) each.done();
+    }
   }
 
   /** Rows not yet in the table. */
@@ -51,7 +79,12 @@ export class LedgerWriter {
    * any row since the last settle could not be written (then forgets them: one blocked order per loss).
    */
   async settle(): Promise<void> {
-    await this.#tail;
+    // A batch may schedule the next (more than maxRows queued): wait until the tail stays put.
+    let tail: Promise<void>;
+    do {
+      tail = this.#tail;
+      await tail;
+    } while (tail !== this.#tail);
     if (this.#failures.length === 0) return;
     const lost = this.#failures.splice(0);
     const first = lost[0]!;

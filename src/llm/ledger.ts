@@ -43,7 +43,18 @@ export function failedAttempt(
 }
 
 export async function recordAttempt(queryable: Queryable, entry: LedgerEntry): Promise<void> {
-  await queryable.query(llmSql.insertLedger(), [
+  await queryable.query(llmSql.insertLedger(), ledgerParameters(entry));
+}
+
+/** Several rows in one statement (and one commit), in the given order: the ledger writer's batch. */
+export async function recordAttempts(queryable: Queryable, entries: readonly LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (entries.length === 1) return recordAttempt(queryable, entries[0]!);
+  await queryable.query(llmSql.insertLedgerRows(entries.length), entries.flatMap(ledgerParameters));
+}
+
+function ledgerParameters(entry: LedgerEntry): unknown[] {
+  return [
     entry.route,
     entry.routeKind,
     entry.model,
@@ -60,7 +71,7 @@ export async function recordAttempt(queryable: Queryable, entry: LedgerEntry): P
     Math.round(entry.latencyMs),
     entry.outcome,
     entry.errorClass ?? null,
-  ]);
+  ];
 }
 
 export interface LedgerSummaryRow {

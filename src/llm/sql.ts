@@ -13,6 +13,42 @@ export const llmSql = {
       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
       FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed`;
   },
+  /**
+   * `rows` ledger rows in one statement, the same columns and commit as insertLedger: parameters
+   * $1..$16 are the first row, $17..$32 the second, …; ids are drawn in row order.
+   */
+  insertLedgerRows(rows: number): string {
+    const types = [
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'text',
+      'int',
+      'int',
+      'int',
+      'int',
+      'bigint',
+      'boolean',
+      'int',
+      'text',
+      'text',
+    ];
+    const tuples = Array.from(
+      { length: rows },
+      (_, row) => `(${types.map((type, column) => `$${row * 16 + column + 1}::${type}`).join(', ')}, ${row})`,
+    );
+    return `INSERT INTO llm_cost_ledger (route, route_kind, model, agent, skill, cycle_id, request_hash, attempt,
+      input_tokens, output_tokens, cached_tokens, cost_micro_usd, cost_is_notional, latency_ms, outcome, error_class)
+      SELECT v.route, v.route_kind, v.model, v.agent, v.skill, v.cycle_id, v.request_hash, v.attempt, v.input_tokens,
+        v.output_tokens, v.cached_tokens, v.cost_micro_usd, v.cost_is_notional, v.latency_ms, v.outcome, v.error_class
+      FROM (VALUES ${tuples.join(', ')}) AS v(route, route_kind, model, agent, skill, cycle_id, request_hash, attempt,
+        input_tokens, output_tokens, cached_tokens, cost_micro_usd, cost_is_notional, latency_ms, outcome, error_class, ordinal),
+        (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+      ORDER BY v.ordinal`;
+  },
   /** Real (not notional) spend since a moment: what the daily budget counts. */
   paidSpendSince(): string {
     return `SELECT COALESCE(SUM(cost_micro_usd), 0)::bigint AS micro FROM llm_cost_ledger

@@ -50,6 +50,15 @@ async function mapLimit<T, R>(
 const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedBy;
 
 /**
+ * A write started now and awaited later: its failure is seen where it is awaited (the candidate
+ * fails as if it had been awaited at once), never reported as an unhandled rejection meanwhile.
+ */
+function inFlight<T>(write: Promise<T>): Promise<T> {
+  write.catch(() => {});
+  return write;
+}
+
+/**
  * One cycle: halted? → screen → regime → strategist per candidate (bounded parallelism) → three
  * signatures in parallel → bracket order → journal. Every step is a bus message carrying the
  * cycle id and the id of the message it answers; every decision is a journal entry.
@@ -164,15 +173,20 @@ async function runCandidate(
     cycleId,
     macro: null,
   });
-  const regimeMessage = await deps.publish({
-    fromAgent: 'regime',
-    toAgent: 'strategist',
-    topic: topics.regimeStance,
-    cycleId,
-    causationId,
-    payload: outcomePayload(symbol, regime),
-  });
+  // The stance's message commits while the strategist works: only the proposal's message needs
+  // its id, and nothing leaves (no order, no journal entry) before it is awaited.
+  const regimeMessageWritten = inFlight(
+    deps.publish({
+      fromAgent: 'regime',
+      toAgent: 'strategist',
+      topic: topics.regimeStance,
+      cycleId,
+      causationId,
+      payload: outcomePayload(symbol, regime),
+    }),
+  );
   if (!regime.ok) {
+    const regimeMessage = await regimeMessageWritten;
     await deps.journal({
       ts,
       cycleId,
@@ -208,16 +222,21 @@ async function runCandidate(
     rules: settings.rules,
     fallbackStrategy: deps.fallbackStrategy,
   });
-  const proposalMessage = await deps.publish({
-    fromAgent: 'strategist',
-    toAgent: 'signers',
-    topic: topics.strategistProposal,
-    cycleId,
-    causationId: regimeMessage.id,
-    payload: outcomePayload(symbol, strategist),
-  });
+  const regimeMessage = await regimeMessageWritten;
+  // Likewise the proposal's message commits while the signers judge it.
+  const proposalMessageWritten = inFlight(
+    deps.publish({
+      fromAgent: 'strategist',
+      toAgent: 'signers',
+      topic: topics.strategistProposal,
+      cycleId,
+      causationId: regimeMessage.id,
+      payload: outcomePayload(symbol, strategist),
+    }),
+  );
   const stanceJson = { ...stance, decidedBy: decided(regime) };
   if (!strategist.ok) {
+    const proposalMessage = await proposalMessageWritten;
     await deps.journal({
       ts,
       cycleId,
@@ -233,6 +252,7 @@ async function runCandidate(
   }
   const answered = toTradeProposal(strategist.value);
   if (!answered) {
+    const proposalMessage = await proposalMessageWritten;
     await deps.journal({
       ts,
       cycleId,
@@ -264,6 +284,7 @@ async function runCandidate(
     stance,
     universe,
   );
+  const proposalMessage = await proposalMessageWritten;
   const signatureMessage = await deps.publish({
     fromAgent: 'signature-gate',
     toAgent: 'executor',

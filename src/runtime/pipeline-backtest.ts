@@ -9,8 +9,7 @@ import {
   timelineOf,
 } from '../backtest/index.ts';
 import type { PaperBroker } from '../broker/index.ts';
-import type { Bus } from '../bus/index.ts';
-import { topics } from '../bus/index.ts';
+import { type Bus, CycleBuffer, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -113,6 +112,8 @@ class FullPipelineRun {
   readonly recorder: BrokerRecorder;
   readonly broker: PaperBroker;
   readonly #kernel: TradingKernel;
+  /** A cycle's messages (and the monitor's before it) go to the bus in one statement. */
+  readonly #buffer: CycleBuffer;
   /** This run's own count: what the agents did here, whatever the runtime counted before. */
   readonly #deciderTally = new DeciderTally();
   readonly #book: AccountBook;
@@ -146,11 +147,23 @@ class FullPipelineRun {
     this.#cursorTime = this.#now;
     const clock = { now: () => this.#now };
     // As in paper trading, each round trip's close is journaled.
-    this.recorder = brokerRecorderFor({ ...options, brokerName, clock });
+    // The run's own journal is rebuilt by a rerun: its files and rows do not wait for the disk one
+    // by one; `backtest.completed`'s synchronous commit makes the rows durable with it.
+    this.recorder = brokerRecorderFor({ ...options, brokerName, clock, journalDurability: 'deferred' });
     this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
     this.#book = new AccountBook(config.paper.cash);
+    this.#buffer = new CycleBuffer({
+      store: options.store,
+      publishInTransaction: (input, publishOptions) => options.bus.publish(input, publishOptions),
+    });
+    const buffer = this.#buffer;
     this.#kernel = tradingKernel({
       ...options,
+      publisher: {
+        publish: (input, publishOptions) => buffer.publish(input, publishOptions),
+        flush: () => buffer.flush(),
+      },
+      journalDurability: 'deferred',
       agents: { ...options.agents, tally: this.#deciderTally },
       broker: this.broker,
       brokerName,
@@ -233,6 +246,8 @@ class FullPipelineRun {
       `${this.options.runId}/${new Date(time).toISOString().slice(0, 10)}`,
       views,
     );
+    // The cycle's messages are committed before the broker's events they led to.
+    await this.#buffer.flush();
     await this.recorder.flush();
     this.#cycles += 1;
     for (const candidate of report.candidates) this.#outcomes[candidate.outcome] += 1;

@@ -61,6 +61,13 @@ export interface TradingKernelOptions {
   journalRoot: string;
   /** Default: the halt ladder (database and file); a backtest is not trading and passes its own. */
   haltLevel?(): Promise<number | null>;
+  /**
+   * Default: every publish its own commit (the bus's). The full-pipeline backtest passes its
+   * cycle buffer (bus CycleBuffer): flushed before every transaction and at the end of a cycle.
+   */
+  publisher?: { publish: Publish; flush(): Promise<void> };
+  /** Default `sync`; a backtest's own journal is written `deferred` (see JournalWriteOptions). */
+  journalDurability?: 'sync' | 'deferred';
 }
 
 export interface TradingKernel {
@@ -80,10 +87,14 @@ export function publisherOf(bus: Pick<Bus, 'publish'>): Publish {
   return (input, publishOptions) => bus.publish(input, publishOptions);
 }
 
-export function journalWriter(store: Store, journalRoot: string): Journal {
+export function journalWriter(
+  store: Store,
+  journalRoot: string,
+  durability: 'sync' | 'deferred' = 'sync',
+): Journal {
   const root = path.resolve(journalRoot);
   return async (entry) => {
-    await writeJournalEntry(entry, { db: store, root });
+    await writeJournalEntry(entry, { db: store, root, durability });
   };
 }
 
@@ -91,14 +102,20 @@ export function journalWriter(store: Store, journalRoot: string): Journal {
 export function cycleDepsFor(
   options: TradingKernelOptions,
   publish: Publish = publisherOf(options.bus),
-  journal: Journal = journalWriter(options.store, options.journalRoot),
+  journal: Journal = journalWriter(options.store, options.journalRoot, options.journalDurability),
 ): CycleDeps {
-  const { config, store } = options;
+  const { config, store, publisher } = options;
   const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
   return {
     runtime: options.agents,
     publish,
-    transaction: (work) => store.transaction(work),
+    // Held messages go first: an order intent's row never commits before the messages it answers.
+    transaction: publisher
+      ? async (work) => {
+          await publisher.flush();
+          return store.transaction(work);
+        }
+      : (work) => store.transaction(work),
     broker: options.broker,
     brokerName: options.brokerName,
     portfolio: options.portfolio,
@@ -159,8 +176,8 @@ export function monitorPassFor(
 }
 
 export function tradingKernel(options: TradingKernelOptions): TradingKernel {
-  const publish = publisherOf(options.bus);
-  const journal = journalWriter(options.store, options.journalRoot);
+  const publish = options.publisher?.publish ?? publisherOf(options.bus);
+  const journal = journalWriter(options.store, options.journalRoot, options.journalDurability);
   const deps = cycleDepsFor(options, publish, journal);
   const monitor = monitorPassFor(options.config, { ...options, publish });
   return {
@@ -194,8 +211,9 @@ export function brokerRecorderFor(options: {
   brokerName: string;
   clock: { now(): number };
   journalRoot: string;
+  journalDurability?: 'sync' | 'deferred';
 }): BrokerRecorder {
-  const journal = journalWriter(options.store, options.journalRoot);
+  const journal = journalWriter(options.store, options.journalRoot, options.journalDurability);
   return new BrokerRecorder({
     store: options.store,
     publish: publisherOf(options.bus),

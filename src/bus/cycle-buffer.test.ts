@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCatalog } from '../../test/support/bus-topics.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { silentLogger } from '../logging/index.ts';
+import { Bus, CycleBuffer } from './index.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const stored = async (cycleId: string) =>
+  (
+    await db.store.query<{
+      id: number;
+      causation_id: number | null;
+      payload: { step: number };
+      tx_id: string;
+    }>(
+      'SELECT id, causation_id, payload, tx_id::text AS tx_id FROM agent_messages WHERE cycle_id = $1 ORDER BY tx_id, id',
+      [cycleId],
+    )
+  ).rows;
+
+describe('a backtest cycle buffer: one statement per cycle, the same rows', () => {
+  it('answers ids before the rows exist, names causes with them, and writes the chain whole at flush', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const buffer = new CycleBuffer({
+      store: db.store,
+      catalog: testCatalog,
+      block: 2,
+      publishInTransaction: (input, options) => bus.publish(input, options),
+    });
+    const first = await buffer.publish({
+      fromAgent: 'a',
+      toAgent: 'b',
+      topic: 'batch.tick',
+      cycleId: 'c1',
+      payload: { step: 1 },
+    });
+    const second = await buffer.publish({
+      fromAgent: 'b',
+      toAgent: 'c',
+      topic: 'batch.tick',
+      cycleId: 'c1',
+      causationId: first.id,
+      payload: { step: 2 },
+    });
+    // A third draw crosses the block of two: ids keep growing.
+    const third = await buffer.publish({
+      fromAgent: 'c',
+      toAgent: 'd',
+      topic: 'batch.tick',
+      cycleId: 'c1',
+      causationId: second.id,
+      payload: { step: 3 },
+    });
+    expect(second.id).toBeGreaterThan(first.id);
+    expect(third.id).toBeGreaterThan(second.id);
+    expect(buffer.held).toBe(3);
+    expect(await stored('c1')).toEqual([]);
+    await buffer.flush();
+    expect(buffer.held).toBe(0);
+    const rows = await stored('c1');
+    expect(rows.map((row) => [row.id, row.causation_id, row.payload.step])).toEqual([
+      [first.id, null, 1],
+      [second.id, first.id, 2],
+      [third.id, second.id, 3],
+    ]);
+    // One commit: the whole chain shares one transaction id.
+    expect(new Set(rows.map((row) => row.tx_id)).size).toBe(1);
+    await bus.stop();
+  });
+
+  it('flushes before a publish inside a transaction, so a cause is delivered before its effect', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const buffer = new CycleBuffer({
+      store: db.store,
+      catalog: testCatalog,
+      publishInTransaction: (input, options) => bus.publish(input, options),
+    });
+    const cause = await buffer.publish({
+      fromAgent: 'a',
+      toAgent: 'b',
+      topic: 'batch.tick',
+      cycleId: 'c2',
+      payload: { step: 1 },
+    });
+    const effect = await db.store.transaction((tx) =>
+      buffer.publish(
+        {
+          fromAgent: 'b',
+          toAgent: 'c',
+          topic: 'batch.tick',
+          cycleId: 'c2',
+          causationId: cause.id,
+          payload: { step: 2 },
+        },
+        { tx },
+      ),
+    );
+    const rows = await stored('c2');
+    expect(rows.map((row) => row.payload.step)).toEqual([1, 2]);
+    expect(rows[1]!.id).toBe(effect.id);
+    expect(rows[1]!.causation_id).toBe(cause.id);
+    await bus.stop();
+  });
+
+  it('refuses a bad envelope at publish, naming the field, and holds nothing for it', async () => {
+    const buffer = new CycleBuffer({
+      store: db.store,
+      catalog: testCatalog,
+      publishInTransaction: () => Promise.reject(new Error('not used')),
+    });
+    await expect(buffer.publish({ fromAgent: 'a', toAgent: 'b', topic: 'Bad', payload: {} })).rejects.toThrow(
+      /envelope\.topic/,
+    );
+    expect(buffer.held).toBe(0);
+  });
+});

@@ -1,0 +1,98 @@
+import type { Queryable } from '../store/index.ts';
+import { type BusMessage, envelopeVersion, type MessageInput, type ValidMessageInput } from './envelope.ts';
+import { type PublishOptions, validateMessage, validParameters } from './publish.ts';
+import { busSql } from './sql.ts';
+import { type TopicCatalog, topicCatalog } from './topics.ts';
+
+export interface CycleBufferOptions {
+  /** Where the rows go (the pool: each flush is its own statement and commit). */
+  store: Queryable;
+  /** Where a publish inside a caller's transaction goes, after the buffer is flushed. */
+  publishInTransaction(input: MessageInput, options: PublishOptions): Promise<BusMessage>;
+  catalog?: TopicCatalog;
+  /** Ids drawn from the sequence per round trip. */
+  block?: number;
+}
+
+/**
+ * Publishes a backtest cycle's messages in one statement instead of one commit each. A publish is
+ * validated at once (a bad envelope fails its caller, as with `Bus.publish`) and answered with an
+ * id drawn ahead from the table's identity sequence, so the cycle goes on naming causes exactly
+ * as live; `flush()` writes the held rows in id order, in one INSERT with its notification.
+ * Delivery order (tx_id, id) is the publish order: a publish inside a caller's transaction (an
+ * order intent) flushes the buffer first, so a cause is always committed before its effects.
+ * The driver flushes at the end of every cycle, before the broker's events of that bar; a
+ * failed flush fails the run (nothing is dropped silently). A flush's commit does not wait for
+ * the disk (see busSql.publishManyWithIds): the driver's next synchronous commit, at the latest
+ * its `backtest.completed`, makes every earlier flush durable with it.
+ */
+export class CycleBuffer {
+  readonly #store: Queryable;
+  readonly #catalog: TopicCatalog;
+  readonly #block: number;
+  readonly #publishInTransaction: CycleBufferOptions['publishInTransaction'];
+  #ids: number[] = [];
+  #reserving: Promise<void> | undefined;
+  #held: Array<{ id: number; message: ValidMessageInput }> = [];
+
+  constructor(options: CycleBufferOptions) {
+    this.#store = options.store;
+    this.#catalog = options.catalog ?? topicCatalog;
+    this.#block = options.block ?? 256;
+    this.#publishInTransaction = options.publishInTransaction;
+  }
+
+  /** Messages held, not yet written. */
+  get held(): number {
+    return this.#held.length;
+  }
+
+  async publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
+    if (options.tx) {
+      await this.flush();
+      return this.#publishInTransaction(input, options);
+    }
+    const message = validateMessage(input, this.#catalog);
+    while (this.#ids.length === 0) {
+      this.#reserving ??= this.#reserve().finally(() => {
+        this.#reserving = undefined;
+      });
+      await this.#reserving;
+    }
+    const id = this.#ids.shift()!;
+    this.#held.push({ id, message });
+    const now = new Date();
+    return {
+      v: envelopeVersion,
+      id,
+      // Assigned by PostgreSQL when the flush commits; no reader of a cycle's publish uses it.
+      txId: '0',
+      ts: message.ts ?? now,
+      recordedAt: now,
+      fromAgent: message.fromAgent,
+      toAgent: message.toAgent,
+      topic: message.topic,
+      cycleId: message.cycleId,
+      causationId: message.causationId,
+      payload: message.payload,
+      signatures: message.signatures,
+    };
+  }
+
+  /** Writes every held message in one statement (one round trip, one commit). */
+  async flush(): Promise<void> {
+    if (this.#held.length === 0) return;
+    const held = this.#held;
+    this.#held = [];
+    held.sort((a, b) => a.id - b.id);
+    const parameters = validParameters(held.map((each) => each.message));
+    parameters.push(held.map((each) => each.id));
+    await this.#store.query(busSql.publishManyWithIds(), parameters);
+  }
+
+  async #reserve(): Promise<void> {
+    const result = await this.#store.query<{ id: string | number }>(busSql.reserveIds(), [this.#block]);
+    const ids = result.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+    this.#ids.push(...ids);
+  }
+}
