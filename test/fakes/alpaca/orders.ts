@@ -63,7 +63,8 @@ function wouldWashTrade(
  * https://docs.alpaca.markets/docs/margin-and-short-selling. A non-shortable asset is refused with
  * 422, code 42210000, "asset XYZ cannot be sold short" (the answer quoted by users of the API);
  * an account that cannot short is refused the shares it does not hold: 403, code 40310000,
- * "insufficient qty available for order (requested: N, available: M)".
+ * "insufficient qty available for order (requested: N, available: M)" (the message users of the
+ * API quote: https://github.com/alpacahq/alpaca-trade-api-csharp/issues/247).
  */
 function shortRefusal(
   book: FakeBook,
