@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { PaperBroker } from '../broker/index.ts';
 import { loadConfig } from '../config/index.ts';
+import { recordProtectiveOrder } from '../ledger/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { logNotifier, Pager, Watchdog } from '../watchdog/index.ts';
 import { runMonitorPass } from './monitor.ts';
@@ -93,11 +94,16 @@ describe('the monitor and the watchdog protect by one rule', () => {
     const paper = handOpened(-60);
     expect(paper.positions()).toMatchObject([{ symbol: 'AAA', qty: -60, avgPrice: 40 }]);
     // A stop remembered from an earlier long in AAA (a sell at 35) is not this short's.
-    await db.store.query(
-      `INSERT INTO orders (broker, client_order_id, symbol, side, type, qty, stop_price, leg, status, submitted_at)
-       VALUES ($1, 'old-long.sl', 'AAA', 'sell', 'stop', 60, 35, 'stop_loss', 'cancelled', now())`,
-      [paper.name],
-    );
+    await recordProtectiveOrder(db.store, paper.name, {
+      clientOrderId: 'old-long.sl',
+      leg: 'stop_loss',
+      symbol: 'AAA',
+      side: 'sell',
+      type: 'stop',
+      qty: 60,
+      stopPrice: 35,
+      status: 'cancelled',
+    });
     const pass = () =>
       runMonitorPass({
         broker: paper,
