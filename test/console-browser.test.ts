@@ -357,6 +357,16 @@ describe('operator console in Chromium', () => {
     expect(await entry.locator('h1, h2').count()).toBeGreaterThan(0);
     expect(await entry.textContent()).toContain('broker feed looks stale');
     await shot('journal-entry');
+    // A day's chat commands (the Telegram bot's operator log) are linked from that day's page.
+    const day = path.join(folder, 'context', 'journal', '2024-01-05');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(
+      path.join(day, 'operator.md'),
+      '# Operator commands, 2024-01-05 (UTC)\n\n- 09:30:00 telegram user 77 (chat 5001) `/status` received\n',
+    );
+    await page.goto(`${consoleUrl}#/journal?day=2024-01-05`);
+    await page.locator('a.operator-log-link').click();
+    await page.locator('[data-testid=journal-entry]', { hasText: 'telegram user 77 (chat 5001)' }).waitFor();
   });
 
   it('shows costs, charts with fills and backtest reports', async () => {
