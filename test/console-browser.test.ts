@@ -69,6 +69,20 @@ describe('operator console in Chromium', () => {
         values: [100, 104, 97, 101],
       }),
     );
+    // An evaluation as `signet evaluate` writes it: its page, and one equity series per arm.
+    const evaluation = path.join(folder, 'context', 'reports', 'evaluations', 'eval-run');
+    mkdirSync(evaluation, { recursive: true });
+    writeFileSync(path.join(evaluation, 'report.html'), '<!doctype html><h1>Evaluation eval-run</h1>');
+    const evaluationTimes = [0, 1, 2, 3, 4].map((day) => Date.UTC(2024, 0, 2 + day));
+    for (const [arm, values] of [
+      ['llm', [100, 110, 99, 105, 112]],
+      ['fallback', [100, 102, 101, 100, 103]],
+      ['buy-and-hold', [100, 95, 90, 96, 99]],
+    ] as const)
+      writeFileSync(
+        path.join(evaluation, `equity-${arm}.json`),
+        JSON.stringify({ times: evaluationTimes, values }),
+      );
     writeFileSync(
       path.join(folder, 'signet.yaml'),
       [
@@ -343,6 +357,16 @@ describe('operator console in Chromium', () => {
     expect(await entry.locator('h1, h2').count()).toBeGreaterThan(0);
     expect(await entry.textContent()).toContain('broker feed looks stale');
     await shot('journal-entry');
+    // A day's chat commands (the Telegram bot's operator log) are linked from that day's page.
+    const day = path.join(folder, 'context', 'journal', '2024-01-05');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(
+      path.join(day, 'operator.md'),
+      '# Operator commands, 2024-01-05 (UTC)\n\n- 09:30:00 telegram user 77 (chat 5001) `/status` received\n',
+    );
+    await page.goto(`${consoleUrl}#/journal?day=2024-01-05`);
+    await page.locator('a.operator-log-link').click();
+    await page.locator('[data-testid=journal-entry]', { hasText: 'telegram user 77 (chat 5001)' }).waitFor();
   });
 
   it('shows costs, charts with fills and backtest reports', async () => {
@@ -406,6 +430,22 @@ describe('operator console in Chromium', () => {
     // 104 → 97: the drawdown pane's deepest point.
     expect(await reportChart.getAttribute('data-max-drawdown')).toBe('-7');
     await shot('reports');
+    // An evaluation: one chart, an equity line per arm, each arm's drawdown (%) below.
+    await page.locator('a', { hasText: 'eval-run/report.html' }).click();
+    await page.frameLocator('iframe.report').getByText('Evaluation eval-run').waitFor();
+    const armsChart = page.locator('.report-charts [data-testid=arms-chart][data-ready=true]');
+    await armsChart.waitFor();
+    expect(await armsChart.getAttribute('data-series')).toBe('3');
+    expect(await armsChart.getAttribute('data-arms')).toBe('LLM,fallback,buy-and-hold');
+    const depths = JSON.parse((await armsChart.getAttribute('data-max-drawdown-pct')) ?? '{}') as Record<
+      string,
+      number
+    >;
+    // 110 → 99 (−10 %), 102 → 100, 100 → 90 (−10 %).
+    expect(depths.LLM).toBeCloseTo(-10, 6);
+    expect(depths.fallback).toBeCloseTo((-2 / 102) * 100, 6);
+    expect(depths['buy-and-hold']).toBeCloseTo(-10, 6);
+    await shot('reports-evaluation');
   });
 
   it('loads nothing from outside the brain and carries no secret in the bundle', async () => {

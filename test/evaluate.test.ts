@@ -240,6 +240,16 @@ describe('signet evaluate on real bars with a recorded LLM run', () => {
       expect.arrayContaining(['arms', 'llmMinusFallback', 'regimes', 'perturbation', 'contamination']),
     );
     expect(json.curves).toBeUndefined();
+    // One equity series per arm for the console's chart, in the backtest's equity.json format.
+    for (const curve of result.curves) {
+      const equity = JSON.parse(readFileSync(path.join(folder, `equity-${curve.arm}.json`), 'utf8')) as {
+        times: number[];
+        values: number[];
+      };
+      expect(equity.times).toEqual([...result.times]);
+      expect(equity.values).toEqual([...curve.values]);
+    }
+    expect(result.curves.map((curve) => curve.arm)).toEqual(['llm', 'fallback', 'buy-and-hold']);
     const html = readFileSync(path.join(folder, 'report.html'), 'utf8');
     expect(html).toContain('class="contaminated"');
     expect(html).toContain('<h2>Equity</h2>');

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAccountState } from '../src/account-state/index.ts';
@@ -62,6 +62,15 @@ const messagesOf = async (topic: string) =>
   ).rows.map((row) => row.payload);
 
 const repliesTo = (chatId: number) => fake.messagesTo(chatId).map((message) => message.text);
+
+/** The operator log's rows (outcome `command`) with their summaries. */
+const commandRows = async () =>
+  (
+    await db.store.query<{ path: string; summary: Record<string, unknown>; message_id: string | null }>(
+      "SELECT path, summary, message_id FROM agent_journal WHERE outcome = 'command' ORDER BY id",
+    )
+  ).rows;
+const operatorLog = (relative: string) => readFileSync(path.join(config.paths.contextDir, relative), 'utf8');
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -146,6 +155,21 @@ describe('the operator bot against the fake Bot API', () => {
         allowed: true,
       }),
     );
+    // One journal line with the user id: a row (outcome command) and a line in the day's operator log.
+    const rows = await commandRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.summary).toMatchObject({ userId: operatorUser, chatId: allowedChat, command: 'status' });
+    expect(rows[0]?.message_id).not.toBeNull();
+    expect(rows[0]?.path).toMatch(/^journal\/\d{4}-\d{2}-\d{2}\/operator\.md$/);
+    const lines = operatorLog(rows[0]?.path ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('- '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^- \\d{2}:\\d{2}:\\d{2} telegram user ${operatorUser} \\(chat ${allowedChat}\\) \`/status\` received$`,
+      ),
+    );
   });
 
   it('ignores /halt 3 from a chat not in the list: no answer, no halt, only the bus says it came', async () => {
@@ -165,6 +189,17 @@ describe('the operator bot against the fake Bot API', () => {
     expect(await messagesOf(topics.operatorCommand)).toContainEqual(
       expect.objectContaining({ chatId: strangerChat, userId: 999, command: 'halt', allowed: false }),
     );
+    // Journaled as ignored, with the stranger's user and chat id.
+    const ignored = (await commandRows()).filter((row) => row.summary.chatId === strangerChat);
+    expect(ignored.map((row) => row.summary)).toEqual([
+      expect.objectContaining({ userId: 999, command: 'halt', args: '3 x', allowed: false, ignored: true }),
+    ]);
+    expect(operatorLog(ignored[0]?.path ?? '')).toContain(
+      `telegram user 999 (chat ${strangerChat}) \`/halt 3 x\` IGNORED: chat not in the allowed list, not answered`,
+    );
+    expect(
+      await db.store.query("SELECT 1 FROM agent_journal WHERE outcome = 'halted'").then((r) => r.rows),
+    ).toEqual([]);
   });
 
   it('raises the halt to 2 on /halt 2 from an allowed chat, naming Telegram and the user', async () => {
@@ -275,6 +310,38 @@ describe('the operator bot against the fake Bot API', () => {
     const sends = fake.calls.filter((call) => call.method === 'sendMessage').slice(-2);
     // One 429, then one success: a retry before retry_after ended would have been a second 429.
     expect(sends.map((call) => call.status)).toEqual([429, 200]);
+  });
+});
+
+describe('the operator log', () => {
+  it('holds one line per command on the bus, each pointing at its message; /journal leaves them out', async () => {
+    const commands = (
+      await db.store.query<{ id: string }>('SELECT id FROM agent_messages WHERE topic = $1 ORDER BY id', [
+        topics.operatorCommand,
+      ])
+    ).rows.map((row) => row.id);
+    const rows = await commandRows();
+    // /status, the stranger's /halt, /help, /halt 2, /journal, /forceexit, the two button presses.
+    expect(commands).toHaveLength(8);
+    expect(rows.map((row) => row.message_id)).toEqual(commands);
+    expect(rows.map((row) => row.summary.command)).toEqual([
+      'status',
+      'halt',
+      'help',
+      'halt',
+      'journal',
+      'forceexit',
+      'button:fx',
+      'button:fx',
+    ]);
+    const lines = operatorLog(rows[0]?.path ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('- '));
+    expect(lines).toHaveLength(8);
+    const journalAnswer = repliesTo(allowedChat).find((text) =>
+      / - operator halted \(operator\)$/m.test(text),
+    );
+    expect(journalAnswer).not.toMatch(/command/);
   });
 });
 

@@ -23,6 +23,7 @@ export {
   type Chart,
   chartFor,
   contaminationBanner,
+  equityJson,
   escapeHtml,
   polyline,
   reportHtml,

@@ -5,6 +5,7 @@ import {
   type Chart,
   chartFor,
   contaminationBanner,
+  equityJson,
   equityPng,
   escapeHtml,
   polyline,
@@ -220,7 +221,14 @@ ${linesSvg(result, result.curves, 280)}
 `;
 }
 
-/** Writes evaluation.md, evaluation.json, report.html and equity.png into `dir`; returns their paths. */
+/** The file of one arm's equity series, as the console charts it: `equity-<arm>.json`. */
+export const armEquityFile = (arm: string): string => `equity-${arm}.json`;
+
+/**
+ * Writes evaluation.md, evaluation.json, report.html, equity.png and one `equity-<arm>.json` per
+ * arm (`llm`, `fallback`, `buy-and-hold`; the backtest's equity.json format, `{ times, values }`)
+ * into `dir`; returns their paths.
+ */
 export async function writeEvaluationReport(dir: string, result: EvaluationResult): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const llm = result.curves.find((curve) => curve.arm === 'llm');
@@ -231,6 +239,8 @@ export async function writeEvaluationReport(dir: string, result: EvaluationResul
     'report.html': evaluationHtml(result),
   };
   if (llm) files['equity.png'] = equityPng(llm.values, initial);
+  for (const curve of result.curves)
+    files[armEquityFile(curve.arm)] = equityJson({ times: result.times, values: curve.values });
   const written: string[] = [];
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(dir, name);

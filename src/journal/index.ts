@@ -1,5 +1,11 @@
 export { JournalNotFoundError, JournalPathError, JournalWriteError } from './errors.ts';
-export { entryLocation, journalFolder, parseEntryName, sanitizeSymbol } from './paths.ts';
+export {
+  type OperatorLineInput,
+  operatorLineSchema,
+  renderOperatorLine,
+  writeOperatorLine,
+} from './operator-log.ts';
+export { entryLocation, journalFolder, operatorLogName, parseEntryName, sanitizeSymbol } from './paths.ts';
 export { type JournalDocument, type JournalListing, listJournal, readJournalEntry } from './reader.ts';
 export { type JournalResolution, renderJournalMarkdown, renderResolution } from './render.ts';
 export {

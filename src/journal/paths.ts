@@ -6,6 +6,9 @@ import { type JournalOutcome, journalOutcomes } from './schema.ts';
 /** The journal lives in this folder of the context root; paths in rows are relative to the root. */
 export const journalFolder = 'journal';
 
+/** The day's operator log (`journal/<day>/operator.md`): one line per chat command. */
+export const operatorLogName = 'operator.md';
+
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 const entryNamePattern = new RegExp(
   `^(\\d{2})-(\\d{2})-(\\d{2})-([A-Za-z0-9_-]+)-(${journalOutcomes.join('|')})(?:-(\\d+))?\\.md$`,
@@ -82,7 +85,8 @@ export async function resolveEntryPath(root: string, requested: string): Promise
   if (folder !== journalFolder || day === undefined || name === undefined || rest.length > 0)
     throw new JournalPathError(requested, `must be ${journalFolder}/<YYYY-MM-DD>/<entry>.md`);
   if (!isValidDay(day)) throw new JournalPathError(requested, `"${day}" is not a day (YYYY-MM-DD)`);
-  if (!parseEntryName(name)) throw new JournalPathError(requested, `"${name}" is not a journal entry name`);
+  if (name !== operatorLogName && !parseEntryName(name))
+    throw new JournalPathError(requested, `"${name}" is not a journal entry name`);
   const journalRoot = path.resolve(root, journalFolder);
   const target = path.resolve(journalRoot, day, name);
   let real: string;

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { signatureSchema } from '../bus/index.ts';
 
-/** The outcomes `agent_journal.outcome` accepts (migration 0001). */
+/**
+ * The outcomes `agent_journal.outcome` accepts (migration 0001; `command` from 0301: a chat command,
+ * one line in the day's operator log, `operator-log.ts`).
+ */
 export const journalOutcomes = [
   'proposed',
   'no_trade',
@@ -14,6 +17,7 @@ export const journalOutcomes = [
   'resumed',
   'reconciled',
   'error',
+  'command',
 ] as const;
 export type JournalOutcome = (typeof journalOutcomes)[number];
 

@@ -1,6 +1,6 @@
 import { type Bus, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
-import { writeJournalEntry } from '../journal/index.ts';
+import { writeJournalEntry, writeOperatorLine } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Store } from '../store/index.ts';
 import { type OperatorChannel, OperatorError } from './actions.ts';
@@ -25,9 +25,13 @@ export interface ChatDeps {
   logger: Logger;
 }
 
-/** Every chat command is an `operator.command` message naming the user and the chat. */
-export async function recordCommand(deps: ChatDeps, command: ChatCommand): Promise<void> {
-  await deps.bus.publish({
+/**
+ * Every chat command is an `operator.command` message naming the user and the chat, then a line
+ * in the day's operator log (`journal/<day>/operator.md`, row outcome `command`) pointing at that
+ * message. A command from a chat not allowed is recorded the same way, marked ignored.
+ */
+export async function recordCommand(deps: ChatDeps, command: ChatCommand): Promise<{ journalPath: string }> {
+  const message = await deps.bus.publish({
     fromAgent: 'operator',
     toAgent: 'operator',
     topic: topics.operatorCommand,
@@ -43,6 +47,11 @@ export async function recordCommand(deps: ChatDeps, command: ChatCommand): Promi
     },
     command.allowed ? 'operator command' : 'operator command from a chat not allowed: ignored',
   );
+  const written = await writeOperatorLine(
+    { ts: new Date(), ...command, messageId: message.id },
+    { db: deps.store, root: deps.config.paths.contextDir },
+  );
+  return { journalPath: written.path };
 }
 
 export interface ExitRequest {

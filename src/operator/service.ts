@@ -93,7 +93,7 @@ export class OperatorService {
   }
 
   /** A chat command (allowed or ignored) as an `operator.command` message with who sent it. */
-  recordCommand(command: ChatCommand): Promise<void> {
+  recordCommand(command: ChatCommand): Promise<{ journalPath: string }> {
     return recordCommand(this.#deps, command);
   }
 

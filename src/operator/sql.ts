@@ -26,6 +26,6 @@ export const operatorSql = {
     WHERE m.cycle_id IS NOT NULL
     GROUP BY m.cycle_id ORDER BY max(m.id) DESC LIMIT $1`,
   recentJournal: () => `SELECT ts, symbol, agent, outcome, decided_by, cycle_id, client_order_id, path
-    FROM agent_journal WHERE ($1::text IS NULL OR symbol = $1)
+    FROM agent_journal WHERE ($1::text IS NULL OR symbol = $1) AND outcome <> 'command'
     ORDER BY ts DESC, id DESC LIMIT $2`,
 } as const;

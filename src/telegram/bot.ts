@@ -63,7 +63,9 @@ export function createBot(deps: BotDeps): Bot {
         : '';
     if (chatId === undefined || !command) return;
     const isAllowed = allowed.has(chatId);
-    await operator.recordCommand({
+    // On the bus and in the day's operator log; an allowed command that cannot be recorded is not
+    // carried out (bot.catch answers that it failed).
+    const recorded = operator.recordCommand({
       channel: 'telegram',
       userId: ctx.from?.id ?? null,
       chatId,
@@ -76,9 +78,17 @@ export function createBot(deps: BotDeps): Bot {
         : '',
       allowed: isAllowed,
     });
-    // Never answered with data, never acted on: the message above is all that happens.
-    if (!isAllowed) return;
-    await next();
+    if (isAllowed) {
+      await recorded;
+      return next();
+    }
+    // Never answered (not even with an error), never acted on: the record above is all that happens.
+    await recorded.catch((error: unknown) =>
+      logger.warn(
+        { err: (error as Error).message, chatId },
+        'ignored telegram command could not be recorded',
+      ),
+    );
   });
 
   const args = (ctx: Context) => (typeof ctx.match === 'string' ? ctx.match.trim() : '');

@@ -174,6 +174,60 @@ export interface EquityPoint {
   equity: number;
 }
 
+/** Sorted, one point per second at most (the time scale needs strictly increasing times), with the running peak. */
+function withDrawdown(points: EquityPoint[]): Array<{ time: UTCTimestamp; equity: number; peak: number }> {
+  const unique = new Map<number, number>();
+  for (const point of [...points].sort((a, b) => a.time - b.time))
+    unique.set(seconds(point.time), point.equity);
+  let peak = Number.NEGATIVE_INFINITY;
+  return [...unique.entries()].map(([time, equity]) => {
+    peak = Math.max(peak, equity);
+    return { time: time as UTCTimestamp, equity, peak };
+  });
+}
+
+export interface ArmSeries {
+  name: string;
+  colour: string;
+  points: EquityPoint[];
+}
+
+/**
+ * Several equity curves on one time scale (an evaluation's arms): one line per arm, and in a
+ * second pane each arm's drawdown from its own peak in percent (≤ 0). `data-series` is the
+ * number of equity lines the chart holds.
+ */
+export function armsChart(arms: ArmSeries[]): HTMLElement {
+  const container = document.createElement('div');
+  container.className = 'lw-chart equity-chart';
+  container.dataset.testid = 'arms-chart';
+  whenConnected(container, () => {
+    const chart = createChart(container, baseOptions);
+    const depths: Record<string, number> = {};
+    for (const arm of arms) {
+      const rows = withDrawdown(arm.points);
+      chart
+        .addSeries(LineSeries, { color: arm.colour, lineWidth: 2, title: arm.name })
+        .setData(rows.map((row) => ({ time: row.time, value: row.equity })));
+      const drawdown = rows.map((row) => ({
+        time: row.time,
+        value: row.peak > 0 ? ((row.equity - row.peak) / row.peak) * 100 : 0,
+      }));
+      chart
+        .addSeries(LineSeries, { color: arm.colour, lineWidth: 1, title: `${arm.name} DD %` }, 1)
+        .setData(drawdown);
+      depths[arm.name] = Math.min(0, ...drawdown.map((row) => row.value));
+    }
+    chart.timeScale().fitContent();
+    trackVisibleRange(chart, container);
+    container.dataset.series = String(chart.panes()[0]?.getSeries().length ?? 0);
+    container.dataset.arms = arms.map((arm) => arm.name).join(',');
+    container.dataset.maxDrawdownPct = JSON.stringify(depths);
+    container.dataset.ready = 'true';
+  });
+  return container;
+}
+
 /** Equity over time, and its drawdown from the running peak (in its own pane, ≤ 0). */
 export function equityChart(points: EquityPoint[]): HTMLElement {
   const container = document.createElement('div');
@@ -192,15 +246,7 @@ export function equityChart(points: EquityPoint[]): HTMLElement {
       },
       1,
     );
-    // One point per second at most: the chart's time scale needs strictly increasing times.
-    const unique = new Map<number, number>();
-    for (const point of [...points].sort((a, b) => a.time - b.time))
-      unique.set(seconds(point.time), point.equity);
-    let peak = Number.NEGATIVE_INFINITY;
-    const rows = [...unique.entries()].map(([time, value]) => {
-      peak = Math.max(peak, value);
-      return { time: time as UTCTimestamp, equity: value, drawdown: value - peak };
-    });
+    const rows = withDrawdown(points).map((row) => ({ ...row, drawdown: row.equity - row.peak }));
     equity.setData(rows.map((row) => ({ time: row.time, value: row.equity })));
     drawdown.setData(rows.map((row) => ({ time: row.time, value: row.drawdown })));
     chart.timeScale().fitContent();

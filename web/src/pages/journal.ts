@@ -1,4 +1,4 @@
-import { get } from '../api.ts';
+import { ApiError, get } from '../api.ts';
 import { h, table } from '../dom.ts';
 import { renderMarkdown } from '../markdown.ts';
 import type { JournalListing } from '../types.ts';
@@ -62,7 +62,30 @@ export async function journalPage(params: URLSearchParams): Promise<HTMLElement>
       query ? `no entry of ${day} contains "${query}"` : `no entries on ${day}`,
     ),
   );
+  const commands = await operatorLogLink(day);
+  if (commands) section.append(commands);
   return section;
+}
+
+/** The day's chat commands (`journal/<day>/operator.md`, one line each), linked when the day has any. */
+async function operatorLogLink(day: string): Promise<HTMLElement | null> {
+  const path = `journal/${day}/operator.md`;
+  try {
+    await get(`/journal/entry?path=${encodeURIComponent(path)}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+  return h(
+    'p',
+    {},
+    h(
+      'a',
+      { href: `#/journal/${encodeURIComponent(path)}`, class: 'operator-log-link' },
+      `Chat commands of ${day}`,
+    ),
+    h('span', { class: 'muted' }, ' (every Telegram command, answered or ignored, one line each)'),
+  );
 }
 
 export async function journalEntryPage(path: string): Promise<HTMLElement> {

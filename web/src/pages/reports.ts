@@ -1,7 +1,7 @@
 import { get, getBlob } from '../api.ts';
 import { h, table, time } from '../dom.ts';
 import { renderMarkdown } from '../markdown.ts';
-import { reportEquity } from '../report-charts.ts';
+import { evaluationEquity, reportEquity } from '../report-charts.ts';
 
 interface ReportFile {
   path: string;
@@ -82,7 +82,7 @@ async function shown(file: string, source: 'backtest' | 'evaluation'): Promise<H
   }
   const url = URL.createObjectURL(blob);
   if (blob.type.startsWith('text/html') || blob.type.startsWith('image/')) {
-    const equity = source === 'backtest' ? await reportEquity(file) : null;
+    const equity = source === 'backtest' ? await reportEquity(file) : await evaluationEquity(file);
     return [
       h('h2', {}, file),
       ...(equity ? [equity] : []),
