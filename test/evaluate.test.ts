@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noTradeAnswer } from '../src/agents/index.ts';
 import { type BacktestJob, loadBacktestBars } from '../src/backtest/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, llmSectionSchema, loadConfig } from '../src/config/index.ts';
@@ -18,7 +19,7 @@ import {
   usesLlm,
   writeEvaluationReport,
 } from '../src/evaluation/index.ts';
-import { ContaminatedWindowError, LlmRouter, type Route } from '../src/llm/index.ts';
+import { ContaminatedWindowError, LlmRouter, type Route, type RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import type { BarSeries } from '../src/market/index.ts';
 import { loadAgents, runPipelineBacktest } from '../src/runtime/index.ts';
@@ -30,7 +31,7 @@ import {
 } from '../src/skills/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { repoRoot } from './support/processes.ts';
-import { buyAboveSma20, scriptedRoute } from './support/scripted-route.ts';
+import { buyAboveSma20, buyAtMarket, scriptedRoute, symbolOf } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 /**
@@ -211,9 +212,9 @@ describe('signet evaluate on real bars with a recorded LLM run', () => {
     const prompts = perturbedCalls.map((call) => call.request.messages[0]!.content);
     expect(prompts.some((prompt) => prompt.startsWith('Symbol: ANON1'))).toBe(true);
     expect(prompts.some((prompt) => prompt.startsWith('Symbol: ORCL'))).toBe(true);
-    expect(prompts.filter((prompt) => prompt.includes('ANON1')).every((prompt) => !prompt.includes('ORCL'))).toBe(
-      true,
-    );
+    expect(
+      prompts.filter((prompt) => prompt.includes('ANON1')).every((prompt) => !prompt.includes('ORCL')),
+    ).toBe(true);
   }, 180_000);
 
   it('the fallback arm equals a plain full-pipeline backtest of the same bars', async () => {
@@ -281,10 +282,72 @@ describe('signet evaluate on real bars with a recorded LLM run', () => {
   });
 });
 
+describe('a model that decides from the ticker, not the bars', () => {
+  it('is flagged by both checks', async () => {
+    // Buys ORCL on every bar whatever the bars say; anything else it does not know.
+    const memorising = scriptedRoute({
+      answers: {
+        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'Remembered.' },
+        strategist: (request: RouteRequest) => {
+          const prompt = request.messages[0]!.content;
+          const symbol = symbolOf(request);
+          const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1]);
+          return symbol === 'ORCL'
+            ? buyAtMarket(symbol, last, { stop: 0.96, target: 1.08, rationale: 'ORCL rallied that summer' })
+            : noTradeAnswer(symbol, 'an unknown company', 0.2);
+        },
+        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      },
+    });
+    const result = await evaluate({
+      config,
+      store: db.store,
+      bus,
+      logger,
+      series,
+      benchmark: history,
+      warmupBars,
+      runId: 'memorising',
+      allowContaminated: true,
+      perturbationControl: false,
+      resamples: 100,
+      agentsFor: async (purpose) => {
+        if (!usesLlm(purpose)) {
+          const loaded = await loadAgents(config, { store: db.store, bus, logger, watch: false, llm: false });
+          return { agents: loaded.agents, close: () => loaded.close() };
+        }
+        // Record mode: asked live (the cache holds the trend follower's answers to the same prompts).
+        return agentsWith('record', [memorising]);
+      },
+    });
+    if ('skipped' in result.perturbation) throw new Error(result.perturbation.skipped);
+    const { identity, data } = result.perturbation;
+    expect(identity.control).toBeNull();
+    // Under ANON1 it stops buying: changed, flagged.
+    expect(identity.llm.compared).toBeGreaterThan(0);
+    expect(identity.llm.flaggedCount).toBe(identity.llm.compared);
+    expect(identity.llm.flagged[0]).toMatchObject({
+      symbol: 'ORCL',
+      original: 'trade buy',
+      perturbed: 'no_trade',
+    });
+    // On mirrored bars it keeps buying: unchanged trades, flagged.
+    expect(data.llm.compared).toBeGreaterThan(0);
+    expect(data.llm).toMatchObject({ changed: 0, flaggedPct: 100 });
+    expect(data.llm.flagged[0]).toMatchObject({
+      symbol: 'ORCL',
+      original: 'trade buy',
+      perturbed: 'trade buy',
+    });
+  }, 180_000);
+});
+
 describe('the deterministic fallbacks pass both perturbation checks (ORCL 2012â€“2014)', () => {
   it('decide the same on the same bars under ANON1 and other dates, and otherwise on mirrored bars', async () => {
-    const bars = (await loadBacktestBars({ feed: 'csv', files: [orcl], symbols: ['ORCL'], from: Date.UTC(2012, 0, 1) }))
-      .series;
+    const bars = (
+      await loadBacktestBars({ feed: 'csv', files: [orcl], symbols: ['ORCL'], from: Date.UTC(2012, 0, 1) })
+    ).series;
     const run = async (runId: string, input: BarSeries[]) => {
       const loaded = await loadAgents(config, { store: db.store, bus, logger, watch: false, llm: false });
       try {
@@ -319,13 +382,14 @@ describe('the deterministic fallbacks pass both perturbation checks (ORCL 2012â€
     );
     expect(sameBars.compared).toBe(original.length);
     expect(sameBars).toMatchObject({ changed: 0, flaggedCount: 0, missing: 0 });
-    const mirrored = compareDecisions('data', 'fallback', original, await decisionsOf(db.store, 'control-data'));
+    const mirrored = compareDecisions(
+      'data',
+      'fallback',
+      original,
+      await decisionsOf(db.store, 'control-data'),
+    );
     expect(mirrored.compared).toBeGreaterThan(0);
     expect(mirrored.changed).toBeGreaterThan(0);
-    // The figures, for the report of this helper's work.
-    process.stdout.write(
-      `fallback control, ORCL 2012-2014: ${original.length} decisions, ${original.filter((each) => each.decision.startsWith('trade')).length} trades; identity changed ${sameBars.changed}/${sameBars.compared}; data changed ${mirrored.changed}/${mirrored.compared} (${mirrored.changedPct} %), unchanged trades ${mirrored.flaggedCount} (${mirrored.flaggedPct} %)\n`,
-    );
   }, 180_000);
 });
 

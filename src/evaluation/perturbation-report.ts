@@ -21,7 +21,9 @@ function sections(check: PerturbationReport): Section[] {
       title: '(a) Identity perturbation: the same bars, another name and other dates',
       what: `Tickers anonymised (${Object.entries(check.identity.symbols)
         .map(([real, fake]) => `${real} → ${fake}`)
-        .join(', ')}), dates shifted by ${check.identity.shiftDays} days (whole weeks); the bars are unchanged.`,
+        .join(
+          ', ',
+        )}), dates shifted by ${check.identity.shiftDays} days (whole weeks); the bars are unchanged.`,
       rule: 'A decision that CHANGES is flagged as possible memorisation: the decider used the name or the date, not the bars. An honest decider changes none (the fallbacks: 0).',
       checks: [
         ['LLM', check.identity.llm],
@@ -103,7 +105,9 @@ export function perturbationHtml(perturbation: Perturbation): string {
         .map(
           ([name, result]) =>
             `<tr>${cells(name, result)
-              .map((cell, index) => (index === 0 ? `<th>${escapeHtml(cell)}</th>` : `<td>${escapeHtml(cell)}</td>`))
+              .map((cell, index) =>
+                index === 0 ? `<th>${escapeHtml(cell)}</th>` : `<td>${escapeHtml(cell)}</td>`,
+              )
               .join('')}</tr>`,
         )
         .join('')}</tbody></table>`;

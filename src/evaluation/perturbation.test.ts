@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BarSeries } from '../market/index.ts';
-import { compareDecisions, type Decision } from './perturbation-check.ts';
 import { dataPerturbation, identityPerturbation } from './perturbation.ts';
+import { compareDecisions, type Decision } from './perturbation-check.ts';
 
 function seriesOf(symbol: string, closes: number[]): BarSeries {
   const day = 86_400_000;

@@ -65,7 +65,9 @@ export function dataPerturbation(series: readonly BarSeries[], seed: number): Da
     const digits = decimalsOf(each);
     const scale = 10 ** digits;
     const flip = (price: number) =>
-      price > 0 ? Math.max(1 / scale, Math.round(((level * firstClose ** 2) / price) * scale) / scale) : price;
+      price > 0
+        ? Math.max(1 / scale, Math.round(((level * firstClose ** 2) / price) * scale) / scale)
+        : price;
     const map = (values: Float64Array) => Float64Array.from(values, flip);
     return {
       ...each,
@@ -85,7 +87,8 @@ function decimalsOf(series: BarSeries): number {
   const count = Math.min(series.length, 500);
   for (let at = 0; at < count; at += 1) {
     const close = series.close[at]!;
-    while (digits < 6 && Math.abs(close * 10 ** digits - Math.round(close * 10 ** digits)) > 1e-6) digits += 1;
+    while (digits < 6 && Math.abs(close * 10 ** digits - Math.round(close * 10 ** digits)) > 1e-6)
+      digits += 1;
   }
   return digits;
 }

@@ -57,7 +57,10 @@ export function registerEvaluateCommand(program: Command, context: CliContext): 
     .option('--cash <amount>', 'starting cash of each arm (default paper.cash)')
     .option('--seed <n>', 'seed of the bootstrap', '1')
     .option('--resamples <n>', 'bootstrap resamples', '2000')
-    .option('--no-perturbation', 'skip the perturbation checks (identity: anonymised tickers, shifted dates; data: mirrored bars)')
+    .option(
+      '--no-perturbation',
+      'skip the perturbation checks (identity: anonymised tickers, shifted dates; data: mirrored bars)',
+    )
     .option(
       '--allow-contaminated',
       "run over bars before a model's training cutoff anyway; the result is flagged",
