@@ -24,7 +24,7 @@ function sections(check: PerturbationReport): Section[] {
         .join(
           ', ',
         )}), dates shifted by ${check.identity.shiftDays} days (whole weeks); the bars are unchanged.`,
-      rule: 'A decision that CHANGES is flagged as possible memorisation: the decider used the name or the date, not the bars. An honest decider changes none (the fallbacks: 0).',
+      rule: 'A decision that CHANGES is flagged as possible memorisation: the decider used the name or the date, not the bars. An honest decider changes none (the fallbacks: 0). Flagged % is of the compared decisions.',
       checks: [
         ['LLM', check.identity.llm],
         ['fallbacks (control)', check.identity.control],
@@ -37,7 +37,7 @@ function sections(check: PerturbationReport): Section[] {
       )
         .map(([symbol, anchor]) => `${symbol} c0 ${anchor.firstClose}, level ${anchor.level}`)
         .join('; ')}.`,
-      rule: 'A trade that does NOT change although the trend it followed was reversed is flagged as input-insensitive, possible memorisation (arXiv 2510.07920); no-trades kept are counted, not flagged. A trend follower changes many (the fallbacks: > 0).',
+      rule: 'A trade that does NOT change although the trend it followed was reversed is flagged as input-insensitive, possible memorisation (arXiv 2510.07920); no-trades kept are counted, not flagged. A trend follower changes many (the fallbacks: > 0). Flagged % is of the decider’s original trades.',
       checks: [
         ['LLM', check.data.llm],
         ['fallbacks (control)', check.data.control],
