@@ -170,12 +170,13 @@ describe('signet evaluate: the same guard, and the cost before running', () => {
       usd: number;
       rows: Array<{ route: string; model: string; calls: number; inputTokens: number; cacheHitRate: number }>;
     };
-    // 43 bars − 20 warm-up = 23 decision bars × 1 symbol × 4 calls × 2 runs (LLM arm, perturbed).
-    expect(estimate.calls).toBe(184);
+    // 43 bars − 20 warm-up = 23 decision bars × 1 symbol × 4 calls × 3 runs (LLM arm, identity
+    // and data perturbation; the fallbacks' control runs ask nothing).
+    expect(estimate.calls).toBe(276);
     expect(estimate.rows[0]).toMatchObject({
       route: 'gpt-api',
       model: 'gpt-6.1-terra',
-      calls: 184,
+      calls: 276,
       cacheHitRate: 0,
     });
     expect(estimate.rows[0]!.inputTokens).toBeGreaterThan(0);
@@ -196,7 +197,11 @@ describe('signet evaluate: the same guard, and the cost before running', () => {
       contamination: { contaminated: boolean; models: Array<{ model: string }> };
       arms: Record<string, { totalReturnPct: number }>;
       regimes: { bars: Record<string, number> };
-      perturbation: { compared?: number; skipped?: string };
+      perturbation: {
+        skipped?: string;
+        identity?: { llm: { compared: number }; control: { changed: number } };
+        data?: { llm: { compared: number }; control: { compared: number } };
+      };
       deciders: { llm: { routes: Record<string, number> } };
       files: string[];
     };
@@ -205,8 +210,10 @@ describe('signet evaluate: the same guard, and the cost before running', () => {
     expect(Object.keys(evaluation.arms).sort()).toEqual(['buyAndHold', 'fallback', 'llm']);
     expect(evaluation.deciders.llm.routes['gpt-api/gpt-6.1-terra']).toBeGreaterThan(0);
     expect(evaluation.perturbation.skipped).toBeUndefined();
-    console.log(JSON.stringify(evaluation.perturbation).slice(0, 600), JSON.stringify(evaluation.deciders));
-    expect(evaluation.perturbation.compared).toBeGreaterThan(0);
+    expect(evaluation.perturbation.identity?.llm.compared).toBeGreaterThan(0);
+    expect(evaluation.perturbation.data?.llm.compared).toBeGreaterThan(0);
+    // The fallbacks' control decides the same on the same bars under another name and dates.
+    expect(evaluation.perturbation.identity?.control.changed).toBe(0);
     const reportDir = path.join(folder, 'context', 'reports', 'evaluations', 'contam-evaluate-run');
     expect(evaluation.files.map((file) => path.relative(reportDir, file)).sort()).toEqual([
       'equity.png',

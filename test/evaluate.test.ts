@@ -2,18 +2,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noTradeAnswer } from '../src/agents/index.ts';
 import { type BacktestJob, loadBacktestBars } from '../src/backtest/index.ts';
 import { Bus } from '../src/bus/index.ts';
 import { type Config, llmSectionSchema, loadConfig } from '../src/config/index.ts';
 import {
   type AgentsPurpose,
   bootstrapInterval,
+  compareDecisions,
+  dataPerturbation,
+  decisionsOf,
   type EvaluationAgents,
   type EvaluationResult,
   evaluate,
+  identityPerturbation,
+  usesLlm,
   writeEvaluationReport,
 } from '../src/evaluation/index.ts';
-import { ContaminatedWindowError, LlmRouter, type Route } from '../src/llm/index.ts';
+import { ContaminatedWindowError, LlmRouter, type Route, type RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import type { BarSeries } from '../src/market/index.ts';
 import { loadAgents, runPipelineBacktest } from '../src/runtime/index.ts';
@@ -25,7 +31,7 @@ import {
 } from '../src/skills/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { repoRoot } from './support/processes.ts';
-import { buyAboveSma20, scriptedRoute } from './support/scripted-route.ts';
+import { buyAboveSma20, buyAtMarket, scriptedRoute, symbolOf } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 /**
@@ -112,12 +118,13 @@ afterAll(async () => {
 });
 
 const agentsFor = async (purpose: AgentsPurpose): Promise<EvaluationAgents> => {
-  if (purpose === 'fallback') {
+  // The fallback arm and its perturbed runs (the control) ask no route.
+  if (!usesLlm(purpose)) {
     const loaded = await loadAgents(config, { store: db.store, bus, logger, watch: false, llm: false });
     return { agents: loaded.agents, close: () => loaded.close() };
   }
   // The LLM arm replays the recording (its route is never asked); the perturbed inputs were
-  // never recorded, so that run asks the scripted route on a miss (cache mode).
+  // never recorded, so those runs ask the scripted route on a miss (cache mode).
   return purpose === 'llm' ? agentsWith('replay', [replayOnly]) : agentsWith('cache', [route]);
 };
 
@@ -179,19 +186,35 @@ describe('signet evaluate on real bars with a recorded LLM run', () => {
     expect(bars.bull + bars.bear + bars.sideways + bars.unknown).toBe(result.window.decisionBars);
     expect(bars.unknown).toBe(0);
     expect(Object.keys(result.regimes.arms).sort()).toEqual(['buy-and-hold', 'fallback', 'llm']);
-    // The perturbed run asked the model about ANON1 on shifted dates, and the decisions were compared.
+    // Both checks ran, for the model and for the fallbacks (the control).
     expect('skipped' in result.perturbation).toBe(false);
     if ('skipped' in result.perturbation) return;
-    expect(result.perturbation.symbols).toEqual({ ORCL: 'ANON1' });
-    expect(result.perturbation.compared).toBeGreaterThan(0);
-    expect(result.perturbation.missing).toBe(0);
-    expect(result.perturbation.unchanged + result.perturbation.changed).toBe(result.perturbation.compared);
-    // The scripted model reads only the bars: the same decisions on other names and dates, all flagged.
-    expect(result.perturbation.flagged).toHaveLength(result.perturbation.unchanged);
-    expect(result.perturbation.flagged[0]).toMatchObject({ symbol: 'ORCL', decidedBy: 'llm' });
+    const { identity, data } = result.perturbation;
+    expect(identity.symbols).toEqual({ ORCL: 'ANON1' });
+    expect(identity.shiftDays).toBe(1_043 * 7);
+    for (const check of [identity.llm, data.llm, identity.control!, data.control!]) {
+      expect(check.compared).toBeGreaterThan(0);
+      expect(check.changed + check.unchanged).toBe(check.compared);
+      expect(check.flagged).toHaveLength(check.flaggedCount);
+    }
+    expect(identity.llm.missing).toBe(0);
+    // The scripted model reads only the bars (buy above SMA20): on the same bars under another
+    // name and dates it decides the same, nothing flagged; on mirrored bars it changes its mind.
+    expect(identity.llm).toMatchObject({ decider: 'llm', changed: 0, flaggedCount: 0 });
+    expect(data.llm.changed).toBeGreaterThan(0);
+    // The fallbacks pass both: identity changes 0, the data perturbation changes some.
+    expect(identity.control).toMatchObject({ decider: 'fallback', changed: 0, flaggedCount: 0 });
+    expect(data.control!.changed).toBeGreaterThan(0);
+    expect(data).toMatchObject({ method: 'log-mirror', seed: 7 });
+    expect(data.anchors.ORCL!.firstClose).toBe(series[0]!.close[0]);
+    // The identity run asked about ANON1, the data run about ORCL on other prices.
     const perturbedCalls = route.calls.slice(asked);
-    expect(perturbedCalls.length).toBeGreaterThan(0);
-    expect(perturbedCalls.every((call) => !call.request.messages[0]!.content.includes('ORCL'))).toBe(true);
+    const prompts = perturbedCalls.map((call) => call.request.messages[0]!.content);
+    expect(prompts.some((prompt) => prompt.startsWith('Symbol: ANON1'))).toBe(true);
+    expect(prompts.some((prompt) => prompt.startsWith('Symbol: ORCL'))).toBe(true);
+    expect(
+      prompts.filter((prompt) => prompt.includes('ANON1')).every((prompt) => !prompt.includes('ORCL')),
+    ).toBe(true);
   }, 180_000);
 
   it('the fallback arm equals a plain full-pipeline backtest of the same bars', async () => {
@@ -255,8 +278,129 @@ describe('signet evaluate on real bars with a recorded LLM run', () => {
     expect(html).toContain('<h2>Equity</h2>');
     expect(html).toContain('<h2>Drawdown (%)</h2>');
     expect(html).toContain('Return by regime');
-    expect(readFileSync(path.join(folder, 'evaluation.md'), 'utf8')).toContain('## Input perturbation');
+    const markdown = readFileSync(path.join(folder, 'evaluation.md'), 'utf8');
+    expect(markdown).toContain('## Input perturbation');
+    expect(markdown).toContain('### (a) Identity perturbation');
+    expect(markdown).toContain('### (b) Data perturbation');
+    expect(markdown).toContain('| fallbacks (control) |');
+    expect(html).toContain('<h3>(a) Identity perturbation');
+    expect(html).toContain('<h3>(b) Data perturbation');
+    expect(json.perturbation).toMatchObject({
+      identity: { llm: { decider: 'llm' }, control: { decider: 'fallback' } },
+      data: { llm: { rule: 'unchanged trades' }, control: { decider: 'fallback' } },
+    });
   });
+});
+
+describe('a model that decides from the ticker, not the bars', () => {
+  it('is flagged by both checks', async () => {
+    // Buys ORCL on every bar whatever the bars say; anything else it does not know.
+    const memorising = scriptedRoute({
+      answers: {
+        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'Remembered.' },
+        strategist: (request: RouteRequest) => {
+          const prompt = request.messages[0]!.content;
+          const symbol = symbolOf(request);
+          const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1]);
+          return symbol === 'ORCL'
+            ? buyAtMarket(symbol, last, { stop: 0.96, target: 1.08, rationale: 'ORCL rallied that summer' })
+            : noTradeAnswer(symbol, 'an unknown company', 0.2);
+        },
+        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
+        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      },
+    });
+    const result = await evaluate({
+      config,
+      store: db.store,
+      bus,
+      logger,
+      series,
+      benchmark: history,
+      warmupBars,
+      runId: 'memorising',
+      allowContaminated: true,
+      perturbationControl: false,
+      resamples: 100,
+      agentsFor: async (purpose) => {
+        if (!usesLlm(purpose)) {
+          const loaded = await loadAgents(config, { store: db.store, bus, logger, watch: false, llm: false });
+          return { agents: loaded.agents, close: () => loaded.close() };
+        }
+        // Record mode: asked live (the cache holds the trend follower's answers to the same prompts).
+        return agentsWith('record', [memorising]);
+      },
+    });
+    if ('skipped' in result.perturbation) throw new Error(result.perturbation.skipped);
+    const { identity, data } = result.perturbation;
+    expect(identity.control).toBeNull();
+    // Under ANON1 it stops buying: changed, flagged.
+    expect(identity.llm.compared).toBeGreaterThan(0);
+    expect(identity.llm.flaggedCount).toBe(identity.llm.compared);
+    expect(identity.llm.flagged[0]).toMatchObject({
+      symbol: 'ORCL',
+      original: 'trade buy',
+      perturbed: 'no_trade',
+    });
+    // On mirrored bars it keeps buying: unchanged trades, flagged.
+    expect(data.llm.compared).toBeGreaterThan(0);
+    expect(data.llm).toMatchObject({ changed: 0, flaggedPct: 100 });
+    expect(data.llm.flagged[0]).toMatchObject({
+      symbol: 'ORCL',
+      original: 'trade buy',
+      perturbed: 'trade buy',
+    });
+  }, 180_000);
+});
+
+describe('the deterministic fallbacks pass both perturbation checks (ORCL 2012–2014)', () => {
+  it('decide the same on the same bars under ANON1 and other dates, and otherwise on mirrored bars', async () => {
+    const bars = (
+      await loadBacktestBars({ feed: 'csv', files: [orcl], symbols: ['ORCL'], from: Date.UTC(2012, 0, 1) })
+    ).series;
+    const run = async (runId: string, input: BarSeries[]) => {
+      const loaded = await loadAgents(config, { store: db.store, bus, logger, watch: false, llm: false });
+      try {
+        await runPipelineBacktest({
+          config,
+          store: db.store,
+          bus,
+          logger,
+          agents: loaded.agents,
+          series: input,
+          runId,
+          warmupBars: 60,
+          journalRoot: path.join(config.paths.contextDir, runId),
+          deciders: 'fallback',
+        });
+      } finally {
+        await loaded.close();
+      }
+    };
+    const identity = identityPerturbation(bars);
+    const data = dataPerturbation(bars, 1);
+    await run('control', bars);
+    await run('control-identity', identity.series);
+    await run('control-data', data.series);
+    const original = await decisionsOf(db.store, 'control');
+    expect(original.filter((each) => each.decision.startsWith('trade')).length).toBeGreaterThan(0);
+    const sameBars = compareDecisions(
+      'identity',
+      'fallback',
+      original,
+      await decisionsOf(db.store, 'control-identity', identity),
+    );
+    expect(sameBars.compared).toBe(original.length);
+    expect(sameBars).toMatchObject({ changed: 0, flaggedCount: 0, missing: 0 });
+    const mirrored = compareDecisions(
+      'data',
+      'fallback',
+      original,
+      await decisionsOf(db.store, 'control-data'),
+    );
+    expect(mirrored.compared).toBeGreaterThan(0);
+    expect(mirrored.changed).toBeGreaterThan(0);
+  }, 180_000);
 });
 
 describe('the bootstrap', () => {

@@ -40,7 +40,7 @@ export interface Estimate {
 
 /**
  * What `signet evaluate` would cost in LLM calls, before it runs: the calls of the LLM arm (and
- * of the perturbed run) answered by the first enabled route (the others only on failover), tokens
+ * of its two perturbed runs, identity and data; the fallbacks' control runs ask nothing) answered by the first enabled route (the others only on failover), tokens
  * per call from that route's ledger history, dollars from the price table, less the share served
  * from recorded answers (`llm_calls`) in cache mode; replay mode costs nothing.
  */
@@ -52,7 +52,7 @@ export async function estimateEvaluation(options: {
   perturbation: boolean;
 }): Promise<Estimate> {
   const { config } = options;
-  const runs = options.perturbation ? 2 : 1;
+  const runs = options.perturbation ? 3 : 1;
   const calls = options.decisionBars * options.symbols.length * callsPerSymbolBar * runs;
   const routes = config.llm.routes.filter((route) => route.enabled).sort((a, b) => a.priority - b.priority);
   const history = await options.store.query<{

@@ -11,11 +11,19 @@ import type { Store } from '../store/index.ts';
 import { type ArmCurve, type ArmSummary, buyAndHold, splitByRegime, summaryOfReport } from './arms.ts';
 import { barReturns, bootstrapInterval, type ConfidenceInterval, mean } from './bootstrap.ts';
 import { guardContamination, journalContamination } from './guard.ts';
-import { compareDecisions, decisionsOf, type PerturbationCheck, perturb } from './perturbation.ts';
+import { type PerturbationReport, type PerturbedPurpose, perturbationChecks } from './perturbation-check.ts';
 import { type Regime, regimeOf } from './regimes.ts';
 
-/** Which run the agents are for: the LLM arm, the fallback arm, or the perturbed LLM run. */
-export type AgentsPurpose = 'llm' | 'fallback' | 'perturbed';
+/**
+ * Which run the agents are for: the LLM arm, the fallback arm, or a perturbed run (`identity`,
+ * `data`: the LLM's; `fallback-identity`, `fallback-data`: the fallbacks', the control).
+ */
+export type AgentsPurpose = 'llm' | 'fallback' | PerturbedPurpose;
+
+/** Whether the agents of this run ask the LLM routes (the fallback arm and its control runs never do). */
+export function usesLlm(purpose: AgentsPurpose): boolean {
+  return purpose !== 'fallback' && !purpose.startsWith('fallback-');
+}
 
 export interface EvaluationAgents {
   agents: AgentRuntime;
@@ -38,8 +46,10 @@ export interface EvaluationOptions {
   agentsFor: (purpose: AgentsPurpose) => Promise<EvaluationAgents>;
   seed?: number;
   resamples?: number;
-  /** Skip the perturbed run (it costs as much as the LLM arm). */
+  /** Skip the perturbed runs (each LLM one costs as much as the LLM arm). */
   perturbation?: boolean;
+  /** Skip the fallbacks' perturbed runs, the checks' control (default: run them; no LLM cost). */
+  perturbationControl?: boolean;
   onProgress?: (purpose: AgentsPurpose, done: number, total: number) => void;
 }
 
@@ -60,7 +70,8 @@ export interface EvaluationResult {
     sharpeOfDifference: ConfidenceInterval | null;
   };
   regimes: ReturnType<typeof splitByRegime>;
-  perturbation: PerturbationCheck | { skipped: string };
+  /** (a) identity and (b) data perturbation of the LLM arm, each with the fallbacks as a control. */
+  perturbation: PerturbationReport | { skipped: string };
   deciders: { llm: BacktestRun['report']['deciders']; fallback: BacktestRun['report']['deciders'] };
   /** Per-bar data for the plots (not in the JSON file). */
   curves: ArmCurve[];
@@ -71,7 +82,8 @@ export interface EvaluationResult {
 /**
  * `signet evaluate`: the same bars through the full pipeline with (a) the LLM routes, (b) every
  * agent's deterministic fallback, and (c) buy-and-hold; the difference (a) − (b) with bootstrap
- * intervals; every arm by market regime; and the model's decisions on anonymised, shifted inputs.
+ * intervals; every arm by market regime; and the perturbation checks (the same bars under another
+ * name and dates; mirrored bars under the real ones).
  * The contamination guard runs first, before any LLM call.
  */
 export async function evaluate(options: EvaluationOptions): Promise<EvaluationResult> {
@@ -106,7 +118,16 @@ export async function evaluate(options: EvaluationOptions): Promise<EvaluationRe
       ? { skipped: 'not asked (--no-perturbation)' }
       : llm.run.report.deciders && Object.keys(llm.run.report.deciders.routes).length === 0
         ? { skipped: 'no model decided in the LLM arm (every agent used its fallback)' }
-        : await perturbationCheck(options, series, `${runId}-llm`, `${runId}-perturbed`);
+        : await perturbationChecks({
+            store,
+            series,
+            runId,
+            seed,
+            control: options.perturbationControl !== false,
+            run: async (purpose, perturbed, perturbedRunId) => {
+              await arm(options, purpose, perturbed, perturbedRunId);
+            },
+          });
   return {
     runId,
     symbols: series.map((each) => each.symbol),
@@ -160,7 +181,11 @@ async function arm(options: EvaluationOptions, purpose: AgentsPurpose, series: B
       warmupBars: options.warmupBars,
       journalRoot,
       deciders:
-        purpose === 'fallback' ? `fallback ${options.config.strategist.fallback}` : `evaluation ${purpose}`,
+        purpose === 'fallback'
+          ? `fallback ${options.config.strategist.fallback}`
+          : usesLlm(purpose)
+            ? `evaluation ${purpose}`
+            : `evaluation ${purpose} (fallback ${options.config.strategist.fallback})`,
       onProgress: options.onProgress
         ? (done, total) => options.onProgress?.(purpose, done, total)
         : undefined,
@@ -168,19 +193,6 @@ async function arm(options: EvaluationOptions, purpose: AgentsPurpose, series: B
   } finally {
     await loaded.close();
   }
-}
-
-async function perturbationCheck(
-  options: EvaluationOptions,
-  series: BarSeries[],
-  originalRunId: string,
-  perturbedRunId: string,
-): Promise<PerturbationCheck> {
-  const perturbed = perturb(series);
-  await arm(options, 'perturbed', perturbed.series, perturbedRunId);
-  const original = await decisionsOf(options.store, originalRunId);
-  const changed = await decisionsOf(options.store, perturbedRunId, perturbed);
-  return compareDecisions(original, changed, perturbed);
 }
 
 /** Per-bar return differences (a − b) over the decision bars. */

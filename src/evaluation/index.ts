@@ -13,14 +13,23 @@ export {
   type EvaluationOptions,
   type EvaluationResult,
   evaluate,
+  usesLlm,
 } from './evaluate.ts';
 export { guardContamination, journalContamination } from './guard.ts';
 export {
+  dataPerturbation,
+  defaultShiftWeeks,
+  identityPerturbation,
+} from './perturbation.ts';
+export {
+  type CheckResult,
   compareDecisions,
   type Decision,
   decisionsOf,
-  type PerturbationCheck,
-  perturb,
-} from './perturbation.ts';
+  type FlaggedDecision,
+  type PerturbationReport,
+  type PerturbedPurpose,
+  perturbationChecks,
+} from './perturbation-check.ts';
 export { type Regime, regimeOf } from './regimes.ts';
 export { evaluationHtml, evaluationJson, evaluationMarkdown, writeEvaluationReport } from './report.ts';

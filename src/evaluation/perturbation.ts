@@ -1,22 +1,26 @@
-import { z } from 'zod';
-import { topics } from '../bus/index.ts';
 import type { BarSeries } from '../market/index.ts';
-import type { Queryable } from '../store/index.ts';
-import { evaluationSql } from './sql.ts';
+import { seededRandom } from './bootstrap.ts';
 
 /** Dates move by whole weeks (weekdays, and so the trading calendar's shape, stay), about 20 years. */
 export const defaultShiftWeeks = 1_043;
 const dayMs = 86_400_000;
 
-export interface Perturbed {
+/** (a) The same bars under another name and other dates. */
+export interface IdentityPerturbed {
   series: BarSeries[];
   /** Real symbol → anonymous one (ANON1, ANON2, ...). */
   symbols: Record<string, string>;
   shiftDays: number;
 }
 
-/** The same bars with anonymous tickers and dates moved by `weeks` whole weeks. */
-export function perturb(series: readonly BarSeries[], weeks = defaultShiftWeeks): Perturbed {
+/**
+ * Identity perturbation: the same bars with anonymous tickers and dates moved by `weeks` whole
+ * weeks. Nothing a decision should depend on changes, so an honest decider decides the same.
+ */
+export function identityPerturbation(
+  series: readonly BarSeries[],
+  weeks = defaultShiftWeeks,
+): IdentityPerturbed {
   const shiftMs = weeks * 7 * dayMs;
   const symbols: Record<string, string> = {};
   const moved = series.map((each, index) => {
@@ -29,111 +33,62 @@ export function perturb(series: readonly BarSeries[], weeks = defaultShiftWeeks)
   return { series: moved, symbols, shiftDays: weeks * 7 };
 }
 
-const payloadSchema = z
-  .object({
-    symbol: z.string(),
-    ok: z.boolean(),
-    decidedBy: z.string().optional(),
-    answer: z
-      // A no-trade answer carries side: null.
-      .object({ decision: z.string().nullish(), side: z.string().nullish() })
-      .passthrough()
-      .nullish(),
-  })
-  .passthrough();
-
-export interface Decision {
-  /** YYYY-MM-DD of the cycle (in the original dates). */
-  date: string;
-  symbol: string;
-  /** "trade buy", "no_trade", "failed". */
-  decision: string;
-  decidedBy: string;
+/** (b) Other bars under the real name and the real dates. */
+export interface DataPerturbed {
+  series: BarSeries[];
+  method: 'log-mirror';
+  seed: number;
+  /** Per symbol: the first close the series is mirrored around, and the seeded level factor. */
+  anchors: Record<string, { firstClose: number; level: number }>;
 }
 
-/** The Strategist's decision of every cycle and symbol of a run, as the bus recorded it. */
-export async function decisionsOf(
-  store: Queryable,
-  runId: string,
-  unmap: { symbols?: Record<string, string>; shiftDays?: number } = {},
-): Promise<Decision[]> {
-  const back = Object.fromEntries(Object.entries(unmap.symbols ?? {}).map(([real, fake]) => [fake, real]));
-  const rows = await store.query<{ cycle_id: string; payload: unknown }>(evaluationSql.proposals(), [
-    topics.strategistProposal,
-    `${runId}/%`,
-  ]);
-  return rows.rows.flatMap((row) => {
-    const parsed = payloadSchema.safeParse(row.payload);
-    if (!parsed.success) return [];
-    const shifted = Date.parse(`${row.cycle_id.slice(runId.length + 1)}T00:00:00Z`);
-    const date = new Date(shifted - (unmap.shiftDays ?? 0) * dayMs).toISOString().slice(0, 10);
-    const payload = parsed.data;
-    const decision = !payload.ok
-      ? 'failed'
-      : [payload.answer?.decision ?? 'unknown', payload.answer?.side].filter(Boolean).join(' ');
-    return [
-      {
-        date,
-        symbol: back[payload.symbol] ?? payload.symbol,
-        decision,
-        decidedBy: payload.ok ? (payload.decidedBy ?? 'unknown') : 'failure',
-      },
-    ];
-  });
-}
-
-export interface PerturbationCheck {
-  shiftDays: number;
-  symbols: Record<string, string>;
-  /** Cycles and symbols decided by a model in both runs, compared. */
-  compared: number;
-  unchanged: number;
-  changed: number;
-  unchangedPct: number | null;
-  /** Decisions the model kept although the tickers and dates it saw changed: possible memorisation. */
-  flagged: Decision[];
-  /** Decisions of the original run with no model decision in the perturbed one (e.g. a replay miss). */
-  missing: number;
-}
+/** The level factor is log-uniform in [1/levelRange, levelRange]. */
+const levelRange = 1.25;
 
 /**
- * Compares the model's decisions on the original bars with those on the anonymised, shifted
- * ones. Per the issue, a decision that does not change when its inputs do is flagged as possible
- * memorisation; the share of changed ones is reported beside it, as a model that reacts to the
- * ticker or the date (not the bars) would change many.
+ * Data perturbation: every price p of a symbol becomes level × c0² / p, c0 its first close — the
+ * series mirrored in log space around its first bar, so every rise becomes a fall of the same
+ * percentage (and high and low swap). Every moving-average cross, breakout and trend reverses,
+ * so a trend follower reading the bars changes its mind; the real ticker and dates stay, so a
+ * decider that kept its decision was not reading the bars. `level` (seeded, per symbol) moves
+ * the whole mirrored series by a constant factor, so neither its path nor its price level is the
+ * real one; it changes no ratio. Prices keep the source's decimals (up to 6); volume is kept.
  */
-export function compareDecisions(
-  original: readonly Decision[],
-  perturbed: readonly Decision[],
-  meta: { shiftDays: number; symbols: Record<string, string> },
-): PerturbationCheck {
-  const key = (decision: Decision) => `${decision.date}\u0000${decision.symbol}`;
-  const other = new Map(
-    perturbed.filter((each) => each.decidedBy === 'llm').map((each) => [key(each), each]),
-  );
-  const flagged: Decision[] = [];
-  let compared = 0;
-  let changed = 0;
-  let missing = 0;
-  for (const decision of original) {
-    if (decision.decidedBy !== 'llm') continue;
-    const twin = other.get(key(decision));
-    if (!twin) {
-      missing += 1;
-      continue;
-    }
-    compared += 1;
-    if (twin.decision === decision.decision) flagged.push(decision);
-    else changed += 1;
+export function dataPerturbation(series: readonly BarSeries[], seed: number): DataPerturbed {
+  const random = seededRandom(seed);
+  const anchors: DataPerturbed['anchors'] = {};
+  const mirrored = series.map((each): BarSeries => {
+    const firstClose = each.close[0] ?? 0;
+    const level = Math.round(levelRange ** (2 * random() - 1) * 10_000) / 10_000;
+    anchors[each.symbol] = { firstClose, level };
+    if (!(firstClose > 0)) return each;
+    const digits = decimalsOf(each);
+    const scale = 10 ** digits;
+    const flip = (price: number) =>
+      price > 0
+        ? Math.max(1 / scale, Math.round(((level * firstClose ** 2) / price) * scale) / scale)
+        : price;
+    const map = (values: Float64Array) => Float64Array.from(values, flip);
+    return {
+      ...each,
+      open: map(each.open),
+      // The mirror of the lowest price is the highest.
+      high: map(each.low),
+      low: map(each.high),
+      close: map(each.close),
+    };
+  });
+  return { series: mirrored, method: 'log-mirror', seed, anchors };
+}
+
+/** The most decimals a close of the series is written with (floating noise ignored), at most 6. */
+function decimalsOf(series: BarSeries): number {
+  let digits = 0;
+  const count = Math.min(series.length, 500);
+  for (let at = 0; at < count; at += 1) {
+    const close = series.close[at]!;
+    while (digits < 6 && Math.abs(close * 10 ** digits - Math.round(close * 10 ** digits)) > 1e-6)
+      digits += 1;
   }
-  return {
-    shiftDays: meta.shiftDays,
-    symbols: meta.symbols,
-    compared,
-    unchanged: flagged.length,
-    changed,
-    unchangedPct: compared > 0 ? Math.round((flagged.length / compared) * 10_000) / 100 : null,
-    flagged,
-    missing,
-  };
+  return digits;
 }

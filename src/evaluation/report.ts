@@ -14,6 +14,7 @@ import { describeContamination } from '../llm/index.ts';
 import type { ArmSummary } from './arms.ts';
 import type { ConfidenceInterval } from './bootstrap.ts';
 import type { EvaluationResult } from './evaluate.ts';
+import { perturbationHtml, perturbationMarkdown } from './perturbation-report.ts';
 import { regimes } from './regimes.ts';
 
 const colours: Record<string, string> = { llm: '#1f64c8', fallback: '#e67e22', 'buy-and-hold': '#7f8c8d' };
@@ -67,18 +68,6 @@ const armCells = (summary: ArmSummary) => [
   summary.commission.toFixed(2),
 ];
 
-function perturbationLines(result: EvaluationResult): string[] {
-  const check = result.perturbation;
-  if ('skipped' in check) return [`Skipped: ${check.skipped}.`];
-  return [
-    `Tickers anonymised (${Object.entries(check.symbols)
-      .map(([real, fake]) => `${real} → ${fake}`)
-      .join(', ')}), dates shifted by ${check.shiftDays} days.`,
-    `${check.compared} model decisions compared: ${check.changed} changed, ${check.unchanged} unchanged (${show(check.unchangedPct, ' %')}); ${check.missing} without a model decision in the perturbed run.`,
-    `Unchanged decisions are flagged as possible memorisation (issue 22); a model that changes many decisions when only the ticker and the dates change reacts to what it knows about them, not to the bars.`,
-  ];
-}
-
 export function evaluationMarkdown(result: EvaluationResult): string {
   const lines = [
     `# Evaluation ${result.runId}`,
@@ -116,7 +105,7 @@ export function evaluationMarkdown(result: EvaluationResult): string {
         lines.push(
           `| ${arm} | ${regime} | ${figures.bars} | ${figures.returnPct} | ${show(figures.sharpe)} |`,
         );
-  lines.push('', '## Input perturbation', '', ...perturbationLines(result), '');
+  lines.push('', '## Input perturbation', '', ...perturbationMarkdown(result.perturbation), '');
   return `${lines.join('\n')}\n`;
 }
 
@@ -214,9 +203,7 @@ ${linesSvg(result, result.curves, 280)}
     180,
   )}
 <h2>Return by regime (%)</h2>${regimeBarsSvg(result)}
-<h2>Input perturbation</h2>${perturbationLines(result)
-    .map((line) => `<p>${escapeHtml(line)}</p>`)
-    .join('')}
+<h2>Input perturbation</h2>${perturbationHtml(result.perturbation)}
 </body></html>
 `;
 }

@@ -13,6 +13,7 @@ import {
   evaluationJson,
   evaluationMarkdown,
   guardContamination,
+  usesLlm,
   writeEvaluationReport,
 } from '../../evaluation/index.ts';
 import { loadAgents } from '../../runtime/index.ts';
@@ -56,7 +57,10 @@ export function registerEvaluateCommand(program: Command, context: CliContext): 
     .option('--cash <amount>', 'starting cash of each arm (default paper.cash)')
     .option('--seed <n>', 'seed of the bootstrap', '1')
     .option('--resamples <n>', 'bootstrap resamples', '2000')
-    .option('--no-perturbation', 'skip the perturbed run (anonymised tickers, shifted dates)')
+    .option(
+      '--no-perturbation',
+      'skip the perturbation checks (identity: anonymised tickers, shifted dates; data: mirrored bars)',
+    )
     .option(
       '--allow-contaminated',
       "run over bars before a model's training cutoff anyway; the result is flagged",
@@ -132,7 +136,7 @@ async function runEvaluate(flags: EvaluateFlags, context: CliContext): Promise<v
   const logger = context.logger();
   const bus = new Bus({ store, logger, settings: config.bus });
   const runId = flags.runId ?? `eval-${Date.now().toString(36)}`;
-  // One bar per run (the LLM arm, the fallback arm, the perturbed run), each with its own pace.
+  // One bar per run (the LLM arm, the fallback arm, the perturbed runs), each with its own pace.
   const progressBars = new Map<AgentsPurpose, ReturnType<typeof progressBar>>();
   try {
     const result = await evaluate({
@@ -154,7 +158,7 @@ async function runEvaluate(flags: EvaluateFlags, context: CliContext): Promise<v
           bus,
           logger,
           watch: false,
-          llm: purpose !== 'fallback',
+          llm: usesLlm(purpose),
           journalRoot: path.join(config.dataPath, 'evaluations', `${runId}-${purpose}`),
         });
         return { agents: loaded.agents, close: () => loaded.close() };
