@@ -222,8 +222,11 @@ describe('watchdog', () => {
     const settings = config();
     const { watchdog } = watchdogFor(settings);
     await beat(db.store, 'brain', 'process', 60_000);
-    await beat(db.store, 'job:monitor', 'job', 100);
+    // Beating on a long promise first, so a slow first check (a loaded machine) cannot see it stale.
+    await beat(db.store, 'job:monitor', 'job', 60_000);
     expect((await watchdog.check()).failing).toEqual([]);
+    // Its last beat promises the next within 100 ms; none comes.
+    await beat(db.store, 'job:monitor', 'job', 100);
     await new Promise((resolve) => setTimeout(resolve, 250));
     const check = await watchdog.check();
     expect(check.failing).toEqual([
@@ -241,9 +244,10 @@ describe('watchdog', () => {
     cleanups.push(() => proxy.stop());
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
-    const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 300, logger });
+    // Thresholds well above a loaded machine's query time: a slow read before the cut is not an outage.
+    const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 1_000, logger });
     cleanups.push(() => store.close().catch(() => {}));
-    const settings = config({ databaseUnreachableMs: 300 });
+    const settings = config({ databaseUnreachableMs: 1_500 });
     const { watchdog, broker } = watchdogFor(settings, store);
     await beat(db.store, 'brain', 'process', 60_000);
     await openBracket(broker, 'AAA', 30, 'wd-db-1');
@@ -251,7 +255,7 @@ describe('watchdog', () => {
     await proxy.cut();
     const first = await watchdog.check();
     expect(first.level).toBe(0); // not yet past its threshold
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
     const later = await watchdog.check();
     expect(later.failing.map((each) => each.name)).toContain('database_reachable');
     expect(later.level).toBe(4);
