@@ -29,6 +29,7 @@ export {
   reportHtml,
   tradesCsv,
   writeBacktestReport,
+  writeReportFiles,
 } from './report.ts';
 export { type BacktestReport, buildReport, type OpenPositionRow, type TradeRow } from './report-data.ts';
 export {

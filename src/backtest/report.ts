@@ -285,6 +285,14 @@ export async function writeBacktestReport(dir: string, run: BacktestRun): Promis
     'equity.png': equityPng(run.values, run.report.initialCash),
     'equity.json': equityJson(run),
   };
+  return writeReportFiles(dir, files);
+}
+
+/** A report's files, by name, written into its folder; returns their paths. */
+export async function writeReportFiles(
+  dir: string,
+  files: Record<string, string | Uint8Array>,
+): Promise<string[]> {
   const written: string[] = [];
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(dir, name);

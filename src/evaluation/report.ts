@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import {
   axisLabels,
   type Chart,
@@ -9,6 +8,7 @@ import {
   equityPng,
   escapeHtml,
   polyline,
+  writeReportFiles,
 } from '../backtest/index.ts';
 import { describeContamination } from '../llm/index.ts';
 import type { ArmSummary } from './arms.ts';
@@ -228,11 +228,5 @@ export async function writeEvaluationReport(dir: string, result: EvaluationResul
   if (llm) files['equity.png'] = equityPng(llm.values, initial);
   for (const curve of result.curves)
     files[armEquityFile(curve.arm)] = equityJson({ times: result.times, values: curve.values });
-  const written: string[] = [];
-  for (const [name, content] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    await writeFile(file, content);
-    written.push(file);
-  }
-  return written;
+  return writeReportFiles(dir, files);
 }
