@@ -60,14 +60,14 @@ async function once(files: string[], store?: Store): Promise<Sample> {
   });
   const logStarted = performance.now();
   if (store) {
-    // As `signet backtest` writes it: a connection of its own, one transaction, one COPY.
-    const client = await store.connectClient();
+    // As `signet backtest` writes it: a pooled connection, one transaction, one COPY.
+    const client = await store.pool.connect();
     try {
       await client.query('BEGIN');
       await copyMessageLog(client, run.messages);
       await client.query('COMMIT');
     } finally {
-      await client.end();
+      client.release();
     }
   }
   const ended = performance.now();

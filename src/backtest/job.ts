@@ -113,10 +113,11 @@ export async function loadBacktestBars(
   return { job, series, skipped: loaded.skipped };
 }
 
-/** A connection of its own for the log (pg's Client: `store.connectClient()`). */
+/** A connection for the log: one of the store's pool (`store.pool.connect()`), released after. */
 export interface LogConnection extends CopyConnection {
   on(event: 'error', listener: (error: Error) => void): unknown;
-  end(): Promise<void>;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  release(destroy?: boolean): void;
 }
 
 /**
@@ -129,7 +130,7 @@ export async function runBacktestJob(
   input: BacktestJob,
   options: {
     /** Opens the database only when the log is to be written. */
-    database?: () => Promise<{ connectClient(): Promise<LogConnection> }>;
+    database?: () => Promise<{ pool: { connect(): Promise<LogConnection> } }>;
     onProgress?: (done: number, total: number) => void;
     /** The venues' feeds (`--feed <venue>`). */
     venues?: VenueFeeds;
@@ -137,15 +138,31 @@ export async function runBacktestJob(
     now?: () => number;
   } = {},
 ): Promise<BacktestJobResult> {
-  const connecting = options.database?.().then((database) => database.connectClient());
-  // Awaited below (its error surfaces there); the connection is closed on every path.
+  let broken = false;
+  // A connection that dies between two statements emits 'error'; unheard, it would crash.
+  const onError = () => {
+    broken = true;
+  };
+  const connecting = options
+    .database?.()
+    .then((database) => database.pool.connect())
+    .then((connection) => {
+      connection.on('error', onError);
+      return connection;
+    });
+  // Awaited below (its error surfaces there); the connection is released on every path.
   connecting?.catch(() => undefined);
+  let failed = true;
   try {
-    return await simulateAndLog(input, options, connecting);
+    const result = await simulateAndLog(input, options, connecting);
+    failed = false;
+    return result;
   } finally {
     if (connecting) {
       const connection = await connecting.catch(() => undefined);
-      await connection?.end().catch(() => undefined);
+      connection?.off('error', onError);
+      // After a failure the connection is closed, not handed back to the pool mid-transaction.
+      connection?.release(failed || broken);
     }
   }
 }
@@ -171,8 +188,6 @@ async function simulateAndLog(
   let logged = 0;
   if (connecting) {
     const connection = await connecting;
-    // A connection that dies between two statements emits 'error'; unheard, it would crash.
-    connection.on('error', () => undefined);
     await connection.query('BEGIN');
     try {
       const ids = await copyMessageLog(connection, run.messages);
