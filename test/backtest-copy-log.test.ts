@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runBacktest } from '../src/backtest/index.ts';
+import { runBacktest, runBacktestJob } from '../src/backtest/index.ts';
 import { csvFeed } from '../src/market/index.ts';
 import { copyMessageLog, writeMessageLog } from '../src/pipeline/index.ts';
 import { SmaCross } from '../src/strategies/index.ts';
@@ -110,4 +110,18 @@ it('escapes text COPY would read as a delimiter, a line end or an escape', async
   const [row] = (await rowsOf(ids)) as { cycle: string; payload: unknown }[];
   expect(row?.cycle).toBe('a\tb');
   expect(row?.payload).toEqual(payload);
+});
+
+it('fails on bad data before writing, and hands its connection back', async () => {
+  const before = await database.store.query<{ n: number }>('SELECT count(*)::int AS n FROM agent_messages');
+  await expect(
+    runBacktestJob(
+      { feed: 'csv', files: [path.resolve(repoRoot, 'data/no-such-file.csv')], runId: 'bt-missing' },
+      { database: async () => database.store },
+    ),
+  ).rejects.toThrow(/no such file/);
+  const after = await database.store.query<{ n: number }>('SELECT count(*)::int AS n FROM agent_messages');
+  expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+  // Every connection the job took went back: the pool holds none checked out.
+  expect(database.store.pool.totalCount - database.store.pool.idleCount).toBe(0);
 });
