@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import type { CopyConnection } from '../bus/index.ts';
 import { ValidationError } from '../errors/index.ts';
 import { type BarSeries, csvFeed, type Feed, type SkippedRow, simFeed } from '../market/index.ts';
-import { writeMessageLog } from '../pipeline/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { copyMessageLog } from '../pipeline/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import { type BacktestRun, backtestSettingsSchema, fingerprint, runBacktest } from './runner.ts';
 
@@ -113,15 +113,24 @@ export async function loadBacktestBars(
   return { job, series, skipped: loaded.skipped };
 }
 
+/** A connection for the log: one of the store's pool (`store.pool.connect()`), released after. */
+export interface LogConnection extends CopyConnection {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  release(destroy?: boolean): void;
+}
+
 /**
  * Loads the bars, runs the backtest, and (given a database) writes the complete log to the
- * bus in one transaction. Data problems surface before the database is touched.
+ * bus in one transaction, with one COPY (copyMessageLog). The connection opens while the bars
+ * load and the run simulates; nothing is written before the run has ended, so data problems
+ * still surface before the database is written to.
  */
 export async function runBacktestJob(
   input: BacktestJob,
   options: {
     /** Opens the database only when the log is to be written. */
-    database?: () => Promise<{ transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> }>;
+    database?: () => Promise<{ pool: { connect(): Promise<LogConnection> } }>;
     onProgress?: (done: number, total: number) => void;
     /** The venues' feeds (`--feed <venue>`). */
     venues?: VenueFeeds;
@@ -129,10 +138,44 @@ export async function runBacktestJob(
     now?: () => number;
   } = {},
 ): Promise<BacktestJobResult> {
+  let broken = false;
+  // A connection that dies between two statements emits 'error'; unheard, it would crash.
+  const onError = () => {
+    broken = true;
+  };
+  const connecting = options
+    .database?.()
+    .then((database) => database.pool.connect())
+    .then((connection) => {
+      connection.on('error', onError);
+      return connection;
+    });
+  // Awaited below (its error surfaces there); the connection is released on every path.
+  connecting?.catch(() => undefined);
+  let failed = true;
+  try {
+    const result = await simulateAndLog(input, options, connecting);
+    failed = false;
+    return result;
+  } finally {
+    if (connecting) {
+      const connection = await connecting.catch(() => undefined);
+      connection?.off('error', onError);
+      // After a failure the connection is closed, not handed back to the pool mid-transaction.
+      connection?.release(failed || broken);
+    }
+  }
+}
+
+async function simulateAndLog(
+  input: BacktestJob,
+  options: Parameters<typeof runBacktestJob>[1] & object,
+  connecting: Promise<LogConnection> | undefined,
+): Promise<BacktestJobResult> {
   const { job, series, skipped } = await loadBacktestBars(input, options.venues);
   const strategy = createStrategy(job.strategy, job.parameters, { short: job.settings.short === true });
   let runId = job.runId;
-  if (!runId && options.database) {
+  if (!runId && connecting) {
     runId = `bt-${fingerprint(series, strategy, job.settings)}-${(options.now ?? Date.now)().toString(36)}`;
   }
   const run = runBacktest({
@@ -143,12 +186,17 @@ export async function runBacktestJob(
     onProgress: options.onProgress,
   });
   let logged = 0;
-  if (options.database) {
-    const database = await options.database();
-    await database.transaction(async (tx) => {
-      const ids = await writeMessageLog(tx, run.messages);
+  if (connecting) {
+    const connection = await connecting;
+    await connection.query('BEGIN');
+    try {
+      const ids = await copyMessageLog(connection, run.messages);
+      await connection.query('COMMIT');
       logged = ids.size;
-    });
+    } catch (error) {
+      await connection.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
   return { run, skipped, logged };
 }

@@ -1,5 +1,6 @@
 export { Bus, type BusOptions, type ParkedMessage, type ReplayFilter, type Subscription } from './bus.ts';
 export type { ConsumerOptions, ConsumerStats, MessageHandler } from './consumer.ts';
+export { type CopyConnection, copyMessages, drawIds, type NumberedMessage } from './copy-log.ts';
 export { CycleBuffer, type CycleBufferOptions } from './cycle-buffer.ts';
 export {
   type BusMessage,

@@ -105,6 +105,13 @@ export const busSql = {
     SELECT count(*)::int AS topics FROM (SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics) AS n, relaxed`,
 
   /** As publishMany, answering only the ids (in input order): bulk writers need no copy of their payloads back. */
+  /** COPY of rows with their ids drawn ahead (copy-log.ts writes the lines in this column order). */
+  copyMessages: () =>
+    'COPY agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures) FROM STDIN',
+
+  /** One notification per distinct topic ($1), as the bulk insert sends. */
+  notifyTopics: () => `SELECT count(pg_notify('${busChannel}', topic)) FROM unnest($1::text[]) AS topic`,
+
   publishManyIds: () => bulkInsert('id, topic', true, 'inserted.id'),
 
   /**

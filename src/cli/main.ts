@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { commands } from './commands/index.ts';
+import type { RegisterCommand } from './commands/index.ts';
 import { createCliContext, describeError } from './context.ts';
 
 /** The `signet` CLI: parse, call a module, print. Each command lives in commands/<name>.ts. */
@@ -7,6 +7,13 @@ const program = new Command('signet')
   .description('Signet: a multi-agent LLM trading system with a durable Postgres bus')
   .option('-c, --config <file>', 'config file (default: ./signet.yaml, or SIGNET_CONFIG)')
   .showHelpAfterError();
+
+// `signet backtest …` loads its own command only: the other commands' modules would be a large
+// part of a fast backtest's run (every module goes through the TypeScript loader).
+const commands: RegisterCommand[] =
+  process.argv[2] === 'backtest'
+    ? [(await import('./commands/backtest.ts')).registerBacktestCommand]
+    : (await import('./commands/index.ts')).commands;
 
 const context = createCliContext(program);
 for (const register of commands) register(program, context);

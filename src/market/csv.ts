@@ -370,6 +370,9 @@ export function csvFeed(options: CsvFeedOptions): Feed {
       const series: BarSeries[] = [];
       const skipped: SkippedRow[] = [];
       for (const [at, file] of settings.files.entries()) {
+        // Between files, pending I/O runs: a database connection opened before the load (the
+        // backtest's log) completes its round trips while the files parse.
+        if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         let text: Buffer;
         try {
           // Synchronous on purpose: a thread-pool round trip per file costs more than the read

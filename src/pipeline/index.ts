@@ -18,7 +18,7 @@ export {
   type StepOutcome,
 } from './decision-step.ts';
 export { type Explanation, explain, type OrderRecord } from './explain.ts';
-export { type WriteLogOptions, writeMessageLog } from './message-log.ts';
+export { copyMessageLog, type WriteLogOptions, writeMessageLog } from './message-log.ts';
 export {
   type CycleMessage,
   type CycleMessageInput,

@@ -1,4 +1,11 @@
-import { type MessageInput, publishManyIdsWith } from '../bus/index.ts';
+import {
+  type CopyConnection,
+  copyMessages,
+  drawIds,
+  type MessageInput,
+  publishManyIdsWith,
+  validateMessage,
+} from '../bus/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { CycleMessage } from './messages.ts';
 
@@ -54,6 +61,39 @@ export async function writeMessageLog(
     pending.add(message.ref);
   }
   await flush();
+  return ids;
+}
+
+/**
+ * The same log as writeMessageLog (same rows, same id order: level by level of causal depth,
+ * each level in emission order), in three statements: every id is drawn ahead from the
+ * identity sequence, so every causation id is known before the first row is sent, and the rows
+ * go in one `COPY … FROM STDIN` streamed while Postgres parses (copyMessages). Run it inside a
+ * transaction on `connection` so the log commits whole. Returns the bus id of each local reference.
+ */
+export async function copyMessageLog(
+  connection: CopyConnection,
+  messages: readonly CycleMessage[],
+): Promise<Map<number, number>> {
+  const ordered = orderByDepth(messages);
+  const drawn = await drawIds(connection, ordered.length);
+  const ids = new Map<number, number>();
+  ordered.forEach((message, at) => {
+    ids.set(message.ref, drawn[at]!);
+  });
+  const numbered = ordered.map((message, at) => ({
+    id: drawn[at]!,
+    message: validateMessage({
+      fromAgent: message.fromAgent,
+      toAgent: message.toAgent,
+      topic: message.topic,
+      cycleId: message.cycleId,
+      causationId: message.causedBy === null ? null : (ids.get(message.causedBy) ?? null),
+      payload: message.payload,
+      ts: new Date(message.time),
+    }),
+  }));
+  await copyMessages(connection, numbered);
   return ids;
 }
 
