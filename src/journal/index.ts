@@ -1,3 +1,4 @@
+export { DeferredJournal } from './deferred.ts';
 export { JournalNotFoundError, JournalPathError, JournalWriteError } from './errors.ts';
 export { entryLocation, journalFolder, parseEntryName, sanitizeSymbol } from './paths.ts';
 export { type JournalDocument, type JournalListing, listJournal, readJournalEntry } from './reader.ts';

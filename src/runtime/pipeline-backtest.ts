@@ -12,6 +12,7 @@ import type { PaperBroker } from '../broker/index.ts';
 import { type Bus, CycleBuffer, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
+import { DeferredJournal, type JournalEntryInput } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type BarSeries, sliceSeries } from '../market/index.ts';
 import type { CandidateOutcome } from '../pipeline/index.ts';
@@ -77,6 +78,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
       { failures: run.recorder.failures },
       'some broker events were not recorded in the tables',
     );
+  await run.flushJournal();
   const result = run.result();
   await publishCompleted(options, result, run.clockNow);
   return result;
@@ -104,6 +106,9 @@ function backtestable(options: PipelineBacktestOptions): { series: BarSeries[]; 
   return { series, timeline };
 }
 
+/** Journal rows held before one insert (bounded memory; about one entry a cycle per symbol). */
+const journalRowsPerFlush = 256;
+
 /**
  * One run's state: a paper broker under the run's own broker name, the kernel on a clock set to
  * each bar's close, and the counts the report is built from.
@@ -114,6 +119,8 @@ class FullPipelineRun {
   readonly #kernel: TradingKernel;
   /** A cycle's messages (and the monitor's before it) go to the bus in one statement. */
   readonly #buffer: CycleBuffer;
+  /** The run's journal: entries rendered as they come, their files and rows flushed a cycle at a time. */
+  readonly #journal: DeferredJournal;
   /** This run's own count: what the agents did here, whatever the runtime counted before. */
   readonly #deciderTally = new DeciderTally();
   readonly #book: AccountBook;
@@ -147,9 +154,12 @@ class FullPipelineRun {
     this.#cursorTime = this.#now;
     const clock = { now: () => this.#now };
     // As in paper trading, each round trip's close is journaled.
-    // The run's own journal is rebuilt by a rerun: its files and rows do not wait for the disk one
-    // by one; `backtest.completed`'s synchronous commit makes the rows durable with it.
-    this.recorder = brokerRecorderFor({ ...options, brokerName, clock, journalDurability: 'deferred' });
+    // The run's own journal is rebuilt by a rerun: its files are not fsynced and its rows go in
+    // one statement a cycle (DeferredJournal); `backtest.completed`'s synchronous commit makes
+    // the rows durable with it.
+    this.#journal = new DeferredJournal({ db: options.store, root: path.resolve(options.journalRoot) });
+    const journal = (entry: JournalEntryInput) => this.#journal.write(entry);
+    this.recorder = brokerRecorderFor({ ...options, brokerName, clock, journal });
     this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
     this.#book = new AccountBook(config.paper.cash);
     this.#buffer = new CycleBuffer({
@@ -163,7 +173,7 @@ class FullPipelineRun {
         publish: (input, publishOptions) => buffer.publish(input, publishOptions),
         flush: () => buffer.flush(),
       },
-      journalDurability: 'deferred',
+      journal,
       agents: { ...options.agents, tally: this.#deciderTally },
       broker: this.broker,
       brokerName,
@@ -192,6 +202,11 @@ class FullPipelineRun {
     this.#books = series.map((each) => this.broker.book(each.symbol));
     this.#cursors = new Int32Array(series.length);
     this.#values = new Float64Array(timeline.length);
+  }
+
+  /** Every journal entry of the run in its table (before `backtest.completed` commits them durably). */
+  flushJournal(): Promise<void> {
+    return this.#journal.flush();
   }
 
   get clockNow(): number {
@@ -249,6 +264,9 @@ class FullPipelineRun {
     // The cycle's messages are committed before the broker's events they led to.
     await this.#buffer.flush();
     await this.recorder.flush();
+    // The journal's rows go a few hundred at a time (and at the end of the run): nothing reads
+    // them during the run, and their files are placed meanwhile.
+    if (this.#journal.pending >= journalRowsPerFlush) await this.#journal.flush();
     this.#cycles += 1;
     for (const candidate of report.candidates) this.#outcomes[candidate.outcome] += 1;
     this.#tally.addCycle(report.candidates);
