@@ -90,6 +90,16 @@ describe('the deferred journal of a backtest', () => {
     ]);
   });
 
+  it('makes a day folder again when it was removed after the first entry', async () => {
+    const root = await freshRoot();
+    const journal = new DeferredJournal({ db: database.store, root });
+    await journal.write(entry(7, 'no_trade', 17));
+    await rm(path.join(root, 'journal/2013-01-07'), { recursive: true });
+    await journal.write(entry(7, 'vetoed', 18));
+    expect(await readdir(path.join(root, 'journal/2013-01-07'))).toEqual(['21-00-00-ORCL-vetoed.md']);
+    await journal.flush();
+  });
+
   it('refuses an invalid entry when it is written, naming the field', async () => {
     const journal = new DeferredJournal({ db: database.store, root: await freshRoot() });
     await expect(journal.write({ ...entry(5, 'no_trade', 15), agent: 'Not Valid' })).rejects.toThrow(
@@ -98,12 +108,12 @@ describe('the deferred journal of a backtest', () => {
     expect(journal.pending).toBe(0);
   });
 
-  it('fails the flush when a file cannot be placed', async () => {
+  it('fails the write when its file cannot be placed', async () => {
     // A root under a plain file: its folder cannot be made (ENOTDIR).
     const blocker = path.join(await freshRoot(), 'a-file');
     await writeFile(blocker, 'not a folder');
     const journal = new DeferredJournal({ db: database.store, root: path.join(blocker, 'root') });
-    await journal.write(entry(6, 'no_trade', 16));
-    await expect(journal.flush()).rejects.toThrow(/journal/i);
+    await expect(journal.write(entry(6, 'no_trade', 16))).rejects.toThrow(/could not|journal/i);
+    expect(journal.pending).toBe(0);
   });
 });

@@ -78,7 +78,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
       { failures: run.recorder.failures },
       'some broker events were not recorded in the tables',
     );
-  await run.flushJournal();
+  await run.finish();
   const result = run.result();
   await publishCompleted(options, result, run.clockNow);
   return result;
@@ -159,14 +159,21 @@ class FullPipelineRun {
     // the rows durable with it.
     this.#journal = new DeferredJournal({ db: options.store, root: path.resolve(options.journalRoot) });
     const journal = (entry: JournalEntryInput) => this.#journal.write(entry);
-    this.recorder = brokerRecorderFor({ ...options, brokerName, clock, journal });
-    this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
-    this.#book = new AccountBook(config.paper.cash);
     this.#buffer = new CycleBuffer({
       store: options.store,
       publishInTransaction: (input, publishOptions) => options.bus.publish(input, publishOptions),
     });
     const buffer = this.#buffer;
+    // A broker event is written once the cycle's messages (written behind) have committed.
+    this.recorder = brokerRecorderFor({
+      ...options,
+      brokerName,
+      clock,
+      journal,
+      before: () => buffer.written(),
+    });
+    this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
+    this.#book = new AccountBook(config.paper.cash);
     this.#kernel = tradingKernel({
       ...options,
       publisher: {
@@ -204,9 +211,10 @@ class FullPipelineRun {
     this.#values = new Float64Array(timeline.length);
   }
 
-  /** Every journal entry of the run in its table (before `backtest.completed` commits them durably). */
-  flushJournal(): Promise<void> {
-    return this.#journal.flush();
+  /** Every message and journal entry of the run in its table (before `backtest.completed` commits them durably). */
+  async finish(): Promise<void> {
+    await this.#buffer.flush();
+    await this.#journal.flush();
   }
 
   get clockNow(): number {
@@ -261,8 +269,9 @@ class FullPipelineRun {
       `${this.options.runId}/${new Date(time).toISOString().slice(0, 10)}`,
       views,
     );
-    // The cycle's messages are committed before the broker's events they led to.
-    await this.#buffer.flush();
+    // The cycle's messages commit while the next bar starts; the broker's events they led to,
+    // any transaction (an order intent) and the next flush wait for them (CycleBuffer).
+    this.#buffer.flushBehind();
     await this.recorder.flush();
     // The journal's rows go a few hundred at a time (and at the end of the run): nothing reads
     // them during the run, and their files are placed meanwhile.

@@ -212,6 +212,8 @@ export function brokerRecorderFor(options: {
   journalRoot: string;
   /** Default: each exit entry durable before the call returns (see TradingKernelOptions.journal). */
   journal?: Journal;
+  /** Awaited before each broker event is written (see RecorderDeps.before). */
+  before?(): Promise<void>;
 }): BrokerRecorder {
   const journal = options.journal ?? journalWriter(options.store, options.journalRoot);
   return new BrokerRecorder({
@@ -221,6 +223,7 @@ export function brokerRecorderFor(options: {
     logger: options.logger,
     clock: options.clock,
     onTradeClosed: (event) => journal(exitJournalEntry(event.trade, options.brokerName)),
+    ...(options.before ? { before: options.before } : {}),
   });
 }
 
