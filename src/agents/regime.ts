@@ -76,7 +76,7 @@ export function runRegime(runtime: AgentRuntime, request: RegimeRequest): Promis
     agent: 'regime',
     skill: 'regime',
     cycleId: request.cycleId,
-    inputs: regimeInputs(request),
+    inputs: () => regimeInputs(request),
     narrow: stanceSchema,
     fallback: () => fallbackStance(indicators, request.series.close[request.index]!),
   });

@@ -41,7 +41,11 @@ export interface AgentCall<T> {
   agent: string;
   skill: string;
   cycleId: string;
-  inputs: Record<string, unknown>;
+  /**
+   * What the skill's Inputs are rendered from; a function when building them costs (bars as
+   * ISO-stamped rows): it runs only when a route is asked, never for the fallback.
+   */
+  inputs: Record<string, unknown> | (() => Record<string, unknown>);
   /** Reads the answer into a typed value (run after the skill's own schema). */
   narrow: z.ZodType<T>;
   /** Deterministic decision when no route is configured or every route is unavailable. */
@@ -82,13 +86,14 @@ async function decide<T>(runtime: AgentRuntime, call: AgentCall<T>): Promise<Age
   };
   if (!runtime.llm?.configured) return fallback('no LLM route is configured');
 
+  const inputs = typeof call.inputs === 'function' ? call.inputs() : call.inputs;
   let request: LlmRequest<T>;
   try {
     request = buildLlmRequest(skill, {
       agent: call.agent,
       cycleId: call.cycleId,
       philosophy: runtime.philosophy,
-      inputs: call.inputs,
+      inputs,
       narrow: call.narrow,
     });
   } catch (error) {

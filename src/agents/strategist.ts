@@ -168,7 +168,7 @@ export function runStrategist(
     agent: 'strategist',
     skill: 'strategist',
     cycleId: request.cycleId,
-    inputs: strategistInputs(request),
+    inputs: () => strategistInputs(request),
     narrow: strategistAnswerSchema,
     fallback: () => fallbackProposal(request),
   });

@@ -121,3 +121,60 @@ describe('a backtest cycle buffer: one statement per cycle, the same rows', () =
     expect(buffer.held).toBe(0);
   });
 });
+
+describe('a cycle buffer written behind', () => {
+  it('commits each cycle in order while the next one is held, and written() waits for it', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const buffer = new CycleBuffer({
+      store: db.store,
+      catalog: testCatalog,
+      publishInTransaction: (input, options) => bus.publish(input, options),
+    });
+    const tick = (cycleId: string, step: number) =>
+      buffer.publish({ fromAgent: 'a', toAgent: 'b', topic: 'batch.tick', cycleId, payload: { step } });
+    await tick('behind-1', 1);
+    buffer.flushBehind();
+    expect(buffer.held).toBe(0);
+    await tick('behind-2', 2);
+    buffer.flushBehind();
+    await tick('behind-3', 3);
+    await buffer.written();
+    expect((await stored('behind-1')).length).toBe(1);
+    expect((await stored('behind-2')).length).toBe(1);
+    // The third is still held: only flush() (or the next flushBehind) writes it.
+    expect(await stored('behind-3')).toEqual([]);
+    await buffer.flush();
+    const txIds = [];
+    for (const cycle of ['behind-1', 'behind-2', 'behind-3'])
+      txIds.push(BigInt((await stored(cycle))[0]!.tx_id));
+    // Committed one after another, in cycle order.
+    expect([...txIds].sort((a, b) => (a < b ? -1 : 1))).toEqual(txIds);
+    await bus.stop();
+  });
+
+  it('a failed write behind fails written() and every later flush()', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    let fail = true;
+    const buffer = new CycleBuffer({
+      store: {
+        query: (text, values) =>
+          fail ? Promise.reject(new Error('connection lost')) : db.store.query(text, values),
+      },
+      catalog: testCatalog,
+      publishInTransaction: (input, options) => bus.publish(input, options),
+    });
+    fail = false;
+    await buffer.publish({
+      fromAgent: 'a',
+      toAgent: 'b',
+      topic: 'batch.tick',
+      cycleId: 'behind-x',
+      payload: { step: 1 },
+    });
+    fail = true;
+    buffer.flushBehind();
+    await expect(buffer.written()).rejects.toThrow('connection lost');
+    await expect(buffer.flush()).rejects.toThrow('connection lost');
+    await bus.stop();
+  });
+});

@@ -34,6 +34,8 @@ export class CycleBuffer {
   #ids: number[] = [];
   #reserving: Promise<void> | undefined;
   #held: Array<{ id: number; message: ValidMessageInput }> = [];
+  /** The writes started by flushBehind(), in order. */
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(options: CycleBufferOptions) {
     this.#store = options.store;
@@ -79,11 +81,43 @@ export class CycleBuffer {
     };
   }
 
-  /** Writes every held message in one statement (one round trip, one commit). */
+  /**
+   * Writes every held message in one statement (one round trip, one commit), after any write
+   * started by `flushBehind()`; a failed earlier write fails this call.
+   */
   async flush(): Promise<void> {
+    await this.written();
+    await this.#write(this.#take());
+  }
+
+  /**
+   * Starts writing the held messages and returns at once: the driver goes on with the next bar
+   * while they commit. `written()` (and every `flush()`, so every publish in a transaction)
+   * waits for them; a failure is thrown there.
+   */
+  flushBehind(): void {
     if (this.#held.length === 0) return;
+    const held = this.#take();
+    const writing = this.#writing.then(() => this.#write(held));
+    this.#writing = writing;
+    writing.catch(() => {}); // thrown by written()
+  }
+
+  /** Waits until every write started so far has committed (throws a failed one's error). */
+  async written(): Promise<void> {
+    const writing = this.#writing;
+    await writing;
+    if (this.#writing === writing) this.#writing = Promise.resolve();
+  }
+
+  #take(): Array<{ id: number; message: ValidMessageInput }> {
     const held = this.#held;
     this.#held = [];
+    return held;
+  }
+
+  async #write(held: Array<{ id: number; message: ValidMessageInput }>): Promise<void> {
+    if (held.length === 0) return;
     held.sort((a, b) => a.id - b.id);
     const parameters = validParameters(held.map((each) => each.message));
     parameters.push(held.map((each) => each.id));

@@ -1,3 +1,4 @@
+export { DeferredJournal } from './deferred.ts';
 export { JournalNotFoundError, JournalPathError, JournalWriteError } from './errors.ts';
 export {
   type OperatorLineInput,

@@ -17,6 +17,22 @@ export const journalSql = {
       FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
       RETURNING id`;
   },
+  /**
+   * Many rows in one statement, ids in the order given (one array a column, `$8` bigint, `$10`
+   * the summaries' JSON text), committing without waiting for the WAL flush (a backtest's own
+   * journal: see DeferredJournal).
+   */
+  insertManyDeferred(): string {
+    return `INSERT INTO agent_journal
+      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
+      SELECT r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
+        r.path, r.summary::jsonb
+      FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+        $8::bigint[], $9::text[], $10::text[]) WITH ORDINALITY
+        AS r(ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary, n),
+        (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+      ORDER BY r.n`;
+  },
   /** The journal files of one order's decision (the executed entry first). */
   pathsOfOrder(): string {
     return `SELECT path, outcome FROM agent_journal WHERE client_order_id = $1 ORDER BY id`;

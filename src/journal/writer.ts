@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ValidationError } from '../errors/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { updateFileAtomic, writeNewFileAtomic } from './atomic.ts';
+import { updateFileAtomic, writeNewFileAtomic, writeNewFileAtomicSync } from './atomic.ts';
 import { JournalWriteError } from './errors.ts';
 import { entryLocation, resolveEntryPath } from './paths.ts';
 import { type JournalResolution, renderJournalMarkdown, renderResolution } from './render.ts';
@@ -53,6 +53,61 @@ function rowSummary(entry: JournalEntry): Record<string, unknown> {
   };
 }
 
+/** An entry validated and rendered, with where its file goes. */
+export interface PreparedJournalEntry {
+  entry: JournalEntry;
+  markdown: string;
+  /** Relative folder (`journal/<day>`) and file base name (without `.md` or a collision suffix). */
+  dir: string;
+  base: string;
+  absoluteDir: string;
+}
+
+/** Validates and renders an entry: everything but the file and the row (throws on an invalid entry). */
+export function prepareJournalEntry(input: JournalEntryInput, root: string): PreparedJournalEntry {
+  const entry = parseEntry(input);
+  const markdown = renderJournalMarkdown(entry);
+  const { dir, base } = entryLocation(entry.ts, entry.symbol, entry.outcome);
+  return { entry, markdown, dir, base, absoluteDir: path.resolve(root, dir) };
+}
+
+/** Places a prepared entry's file atomically under a free name; returns the row's relative path. */
+export async function placeJournalFile(prepared: PreparedJournalEntry, sync: boolean): Promise<string> {
+  const { absoluteDir, base, markdown, dir } = prepared;
+  try {
+    const name = await writeNewFileAtomic(absoluteDir, base, markdown, { sync });
+    return `${dir}/${name}`;
+  } catch (error) {
+    throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
+  }
+}
+
+/** As placeJournalFile, synchronously and without fsync (DeferredJournal). */
+export function placeJournalFileSync(prepared: PreparedJournalEntry): string {
+  const { absoluteDir, base, markdown, dir } = prepared;
+  try {
+    return `${dir}/${writeNewFileAtomicSync(absoluteDir, base, markdown)}`;
+  } catch (error) {
+    throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
+  }
+}
+
+/** The `agent_journal` row's values, in the insert's column order (path ninth). */
+export function journalRowValues(entry: JournalEntry, relative: string): unknown[] {
+  return [
+    entry.ts,
+    entry.cycleId,
+    entry.symbol,
+    entry.agent,
+    entry.outcome,
+    entry.decidedBy,
+    entry.clientOrderId ?? entry.broker?.clientOrderId ?? null,
+    entry.messageId,
+    relative,
+    JSON.stringify(rowSummary(entry)),
+  ];
+}
+
 /**
  * Journals one decision: renders the markdown, writes it atomically under
  * `<root>/journal/<YYYY-MM-DD>/<HH-MM-SS>-<SYMBOL>-<outcome>.md` (UTC; a name already taken
@@ -64,34 +119,21 @@ export async function writeJournalEntry(
   input: JournalEntryInput,
   options: JournalWriteOptions,
 ): Promise<WrittenJournalEntry> {
-  const entry = parseEntry(input);
-  const markdown = renderJournalMarkdown(entry);
-  const { dir, base } = entryLocation(entry.ts, entry.symbol, entry.outcome);
-  const absoluteDir = path.resolve(options.root, dir);
+  const prepared = prepareJournalEntry(input, options.root);
   const deferred = options.durability === 'deferred';
-  let name: string;
-  try {
-    name = await writeNewFileAtomic(absoluteDir, base, markdown, { sync: !deferred });
-  } catch (error) {
-    throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
-  }
-  const relative = `${dir}/${name}`;
+  const relative = await placeJournalFile(prepared, !deferred);
   const sql = deferred ? journalSql.insertDeferred() : journalSql.insert();
-  const result = await options.db.query<{ id: string | number }>(sql, [
-    entry.ts,
-    entry.cycleId,
-    entry.symbol,
-    entry.agent,
-    entry.outcome,
-    entry.decidedBy,
-    entry.clientOrderId ?? entry.broker?.clientOrderId ?? null,
-    entry.messageId,
-    relative,
-    JSON.stringify(rowSummary(entry)),
-  ]);
+  const result = await options.db.query<{ id: string | number }>(
+    sql,
+    journalRowValues(prepared.entry, relative),
+  );
   const row = result.rows[0];
   if (!row) throw new Error('agent_journal insert returned no row');
-  return { id: Number(row.id), path: relative, file: path.join(absoluteDir, name) };
+  return {
+    id: Number(row.id),
+    path: relative,
+    file: path.join(prepared.absoluteDir, relative.slice(prepared.dir.length + 1)),
+  };
 }
 
 /**

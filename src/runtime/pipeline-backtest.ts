@@ -12,6 +12,7 @@ import type { PaperBroker } from '../broker/index.ts';
 import { type Bus, CycleBuffer, topics } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
+import { DeferredJournal, type JournalEntryInput } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type BarSeries, sliceSeries } from '../market/index.ts';
 import type { CandidateOutcome } from '../pipeline/index.ts';
@@ -77,6 +78,7 @@ export async function runPipelineBacktest(options: PipelineBacktestOptions): Pro
       { failures: run.recorder.failures },
       'some broker events were not recorded in the tables',
     );
+  await run.finish();
   const result = run.result();
   await publishCompleted(options, result, run.clockNow);
   return result;
@@ -104,6 +106,9 @@ function backtestable(options: PipelineBacktestOptions): { series: BarSeries[]; 
   return { series, timeline };
 }
 
+/** Journal rows held before one insert (bounded memory; about one entry a cycle per symbol). */
+const journalRowsPerFlush = 256;
+
 /**
  * One run's state: a paper broker under the run's own broker name, the kernel on a clock set to
  * each bar's close, and the counts the report is built from.
@@ -114,6 +119,8 @@ class FullPipelineRun {
   readonly #kernel: TradingKernel;
   /** A cycle's messages (and the monitor's before it) go to the bus in one statement. */
   readonly #buffer: CycleBuffer;
+  /** The run's journal: entries rendered as they come, their files and rows flushed a cycle at a time. */
+  readonly #journal: DeferredJournal;
   /** This run's own count: what the agents did here, whatever the runtime counted before. */
   readonly #deciderTally = new DeciderTally();
   readonly #book: AccountBook;
@@ -147,23 +154,33 @@ class FullPipelineRun {
     this.#cursorTime = this.#now;
     const clock = { now: () => this.#now };
     // As in paper trading, each round trip's close is journaled.
-    // The run's own journal is rebuilt by a rerun: its files and rows do not wait for the disk one
-    // by one; `backtest.completed`'s synchronous commit makes the rows durable with it.
-    this.recorder = brokerRecorderFor({ ...options, brokerName, clock, journalDurability: 'deferred' });
-    this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
-    this.#book = new AccountBook(config.paper.cash);
+    // The run's own journal is rebuilt by a rerun: its files are not fsynced and its rows go in
+    // one statement a cycle (DeferredJournal); `backtest.completed`'s synchronous commit makes
+    // the rows durable with it.
+    this.#journal = new DeferredJournal({ db: options.store, root: path.resolve(options.journalRoot) });
+    const journal = (entry: JournalEntryInput) => this.#journal.write(entry);
     this.#buffer = new CycleBuffer({
       store: options.store,
       publishInTransaction: (input, publishOptions) => options.bus.publish(input, publishOptions),
     });
     const buffer = this.#buffer;
+    // A broker event is written once the cycle's messages (written behind) have committed.
+    this.recorder = brokerRecorderFor({
+      ...options,
+      brokerName,
+      clock,
+      journal,
+      before: () => buffer.written(),
+    });
+    this.broker = paperBrokerFor(config, clock, (event) => this.recorder.record(event));
+    this.#book = new AccountBook(config.paper.cash);
     this.#kernel = tradingKernel({
       ...options,
       publisher: {
         publish: (input, publishOptions) => buffer.publish(input, publishOptions),
         flush: () => buffer.flush(),
       },
-      journalDurability: 'deferred',
+      journal,
       agents: { ...options.agents, tally: this.#deciderTally },
       broker: this.broker,
       brokerName,
@@ -192,6 +209,12 @@ class FullPipelineRun {
     this.#books = series.map((each) => this.broker.book(each.symbol));
     this.#cursors = new Int32Array(series.length);
     this.#values = new Float64Array(timeline.length);
+  }
+
+  /** Every message and journal entry of the run in its table (before `backtest.completed` commits them durably). */
+  async finish(): Promise<void> {
+    await this.#buffer.flush();
+    await this.#journal.flush();
   }
 
   get clockNow(): number {
@@ -246,9 +269,13 @@ class FullPipelineRun {
       `${this.options.runId}/${new Date(time).toISOString().slice(0, 10)}`,
       views,
     );
-    // The cycle's messages are committed before the broker's events they led to.
-    await this.#buffer.flush();
+    // The cycle's messages commit while the next bar starts; the broker's events they led to,
+    // any transaction (an order intent) and the next flush wait for them (CycleBuffer).
+    this.#buffer.flushBehind();
     await this.recorder.flush();
+    // The journal's rows go a few hundred at a time (and at the end of the run): nothing reads
+    // them during the run, and their files are placed meanwhile.
+    if (this.#journal.pending >= journalRowsPerFlush) await this.#journal.flush();
     this.#cycles += 1;
     for (const candidate of report.candidates) this.#outcomes[candidate.outcome] += 1;
     this.#tally.addCycle(report.candidates);

@@ -19,6 +19,11 @@ export interface RecorderDeps {
   logger: Logger;
   /** Stamps messages whose event carries no time of its own (cancellations, rejections). */
   clock: { now(): number };
+  /**
+   * Awaited before each event is written (the full-pipeline backtest: until the cycle's
+   * messages, written behind, have committed, so an effect never commits before its cause).
+   */
+  before?(): Promise<void>;
   /** Called after a position went back to flat, with the closing event's message. */
   onTradeClosed?(event: Extract<BrokerEvent, { kind: 'trade-closed' }>): Promise<void>;
 }
@@ -99,6 +104,7 @@ export class BrokerRecorder {
 
   async #write(event: BrokerEvent): Promise<void> {
     const { store, brokerName } = this.deps;
+    await this.deps.before?.();
     if (event.kind === 'trade-closed') {
       const { trade } = event;
       await this.deps.publish(closedTradeMessage(trade, { cycleId: null, causationId: null }, brokerName));

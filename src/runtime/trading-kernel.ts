@@ -66,8 +66,11 @@ export interface TradingKernelOptions {
    * cycle buffer (bus CycleBuffer): flushed before every transaction and at the end of a cycle.
    */
   publisher?: { publish: Publish; flush(): Promise<void> };
-  /** Default `sync`; a backtest's own journal is written `deferred` (see JournalWriteOptions). */
-  journalDurability?: 'sync' | 'deferred';
+  /**
+   * Default: each entry's file fsynced and its row committed before the call returns. A backtest
+   * passes its DeferredJournal's writer (files not fsynced, rows inserted at its flush).
+   */
+  journal?: Journal;
 }
 
 export interface TradingKernel {
@@ -87,14 +90,10 @@ export function publisherOf(bus: Pick<Bus, 'publish'>): Publish {
   return (input, publishOptions) => bus.publish(input, publishOptions);
 }
 
-export function journalWriter(
-  store: Store,
-  journalRoot: string,
-  durability: 'sync' | 'deferred' = 'sync',
-): Journal {
+export function journalWriter(store: Store, journalRoot: string): Journal {
   const root = path.resolve(journalRoot);
   return async (entry) => {
-    await writeJournalEntry(entry, { db: store, root, durability });
+    await writeJournalEntry(entry, { db: store, root });
   };
 }
 
@@ -102,7 +101,7 @@ export function journalWriter(
 export function cycleDepsFor(
   options: TradingKernelOptions,
   publish: Publish = publisherOf(options.bus),
-  journal: Journal = journalWriter(options.store, options.journalRoot, options.journalDurability),
+  journal: Journal = options.journal ?? journalWriter(options.store, options.journalRoot),
 ): CycleDeps {
   const { config, store, publisher } = options;
   const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
@@ -177,7 +176,7 @@ export function monitorPassFor(
 
 export function tradingKernel(options: TradingKernelOptions): TradingKernel {
   const publish = options.publisher?.publish ?? publisherOf(options.bus);
-  const journal = journalWriter(options.store, options.journalRoot, options.journalDurability);
+  const journal = options.journal ?? journalWriter(options.store, options.journalRoot);
   const deps = cycleDepsFor(options, publish, journal);
   const monitor = monitorPassFor(options.config, { ...options, publish });
   return {
@@ -211,9 +210,12 @@ export function brokerRecorderFor(options: {
   brokerName: string;
   clock: { now(): number };
   journalRoot: string;
-  journalDurability?: 'sync' | 'deferred';
+  /** Default: each exit entry durable before the call returns (see TradingKernelOptions.journal). */
+  journal?: Journal;
+  /** Awaited before each broker event is written (see RecorderDeps.before). */
+  before?(): Promise<void>;
 }): BrokerRecorder {
-  const journal = journalWriter(options.store, options.journalRoot, options.journalDurability);
+  const journal = options.journal ?? journalWriter(options.store, options.journalRoot);
   return new BrokerRecorder({
     store: options.store,
     publish: publisherOf(options.bus),
@@ -221,6 +223,7 @@ export function brokerRecorderFor(options: {
     logger: options.logger,
     clock: options.clock,
     onTradeClosed: (event) => journal(exitJournalEntry(event.trade, options.brokerName)),
+    ...(options.before ? { before: options.before } : {}),
   });
 }
 

@@ -1,0 +1,119 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { DeferredJournal, type JournalEntryInput, writeJournalEntry } from './index.ts';
+
+let database: TestDatabase;
+const roots: string[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await database?.drop();
+  await Promise.all(roots.map((each) => rm(each, { recursive: true, force: true })));
+});
+
+async function freshRoot(): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'signet-deferred-journal-'));
+  roots.push(root);
+  return root;
+}
+
+function entry(day: number, outcome: 'no_trade' | 'vetoed', messageId: number): JournalEntryInput {
+  return {
+    ts: new Date(Date.UTC(2013, 0, day, 21)),
+    cycleId: `run-1/2013-01-${String(day).padStart(2, '0')}`,
+    symbol: 'ORCL',
+    agent: 'strategist',
+    outcome,
+    decidedBy: 'fallback',
+    proposal: { decision: 'no_trade', rationale: 'fallback: sma-cross gives no entry on this bar' },
+    stance: { regime: 'ranging', bias: 'neutral', riskMultiplier: 0.6 },
+    notes: ['regime: decided by the deterministic fallback (no LLM route is configured)'],
+    messageId,
+  };
+}
+
+interface Row extends Record<string, unknown> {
+  path: string;
+  outcome: string;
+  message_id: string;
+  cycle_id: string;
+}
+
+describe('the deferred journal of a backtest', () => {
+  it('writes the same files and rows as writeJournalEntry, rows in one statement at flush, in order', async () => {
+    const direct = await freshRoot();
+    const deferredRoot = await freshRoot();
+    // Same second, symbol and outcome twice: the collision suffixes follow the order written.
+    const entries = [
+      entry(2, 'no_trade', 11),
+      entry(2, 'no_trade', 12),
+      entry(3, 'vetoed', 13),
+      entry(4, 'no_trade', 14),
+    ];
+    const directPaths: string[] = [];
+    for (const each of entries)
+      directPaths.push((await writeJournalEntry(each, { db: database.store, root: direct })).path);
+
+    const journal = new DeferredJournal({ db: database.store, root: deferredRoot });
+    const before = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+    for (const each of entries) await journal.write(each);
+    expect(journal.pending).toBe(4);
+    const held = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+    expect(held.rows[0]).toEqual(before.rows[0]);
+    await journal.flush();
+    expect(journal.pending).toBe(0);
+
+    const rows = (
+      await database.store.query<Row>(
+        'SELECT path, outcome, message_id, cycle_id FROM agent_journal WHERE id > $1 ORDER BY id',
+        [0],
+      )
+    ).rows.slice(-4);
+    expect(rows.map((row) => row.path)).toEqual(directPaths);
+    expect(rows.map((row) => Number(row.message_id))).toEqual([11, 12, 13, 14]);
+    expect(directPaths[1]).toBe('journal/2013-01-02/21-00-00-ORCL-no_trade-2.md');
+    for (const relative of directPaths) {
+      expect(await readFile(path.join(deferredRoot, relative), 'utf8')).toBe(
+        await readFile(path.join(direct, relative), 'utf8'),
+      );
+    }
+    // Files placed atomically: no temp file is left behind.
+    expect((await readdir(path.join(deferredRoot, 'journal/2013-01-02'))).sort()).toEqual([
+      '21-00-00-ORCL-no_trade-2.md',
+      '21-00-00-ORCL-no_trade.md',
+    ]);
+  });
+
+  it('makes a day folder again when it was removed after the first entry', async () => {
+    const root = await freshRoot();
+    const journal = new DeferredJournal({ db: database.store, root });
+    await journal.write(entry(7, 'no_trade', 17));
+    await rm(path.join(root, 'journal/2013-01-07'), { recursive: true });
+    await journal.write(entry(7, 'vetoed', 18));
+    expect(await readdir(path.join(root, 'journal/2013-01-07'))).toEqual(['21-00-00-ORCL-vetoed.md']);
+    await journal.flush();
+  });
+
+  it('refuses an invalid entry when it is written, naming the field', async () => {
+    const journal = new DeferredJournal({ db: database.store, root: await freshRoot() });
+    await expect(journal.write({ ...entry(5, 'no_trade', 15), agent: 'Not Valid' })).rejects.toThrow(
+      /journal\.agent/,
+    );
+    expect(journal.pending).toBe(0);
+  });
+
+  it('fails the write when its file cannot be placed', async () => {
+    // A root under a plain file: its folder cannot be made (ENOTDIR).
+    const blocker = path.join(await freshRoot(), 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const journal = new DeferredJournal({ db: database.store, root: path.join(blocker, 'root') });
+    await expect(journal.write(entry(6, 'no_trade', 16))).rejects.toThrow(/could not|journal/i);
+    expect(journal.pending).toBe(0);
+  });
+});
