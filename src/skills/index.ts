@@ -30,3 +30,10 @@ export {
   validateInputs,
 } from './render.ts';
 export { shippedPhilosophyFile, shippedSkillsDir } from './shipped.ts';
+export {
+  type Challenger,
+  challengerId,
+  challengersDir,
+  loadChallengers,
+  shadowAgentName,
+} from './challengers.ts';

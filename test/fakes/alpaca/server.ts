@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { barsPage, type FakeBar } from './bars.ts';
+import { type FakeNewsItem, newsPage } from './news.ts';
 import { FakeBook, orderJson, type TradeUpdateData } from './book.ts';
 import { validateOrder, validateReplace } from './orders.ts';
 
@@ -29,6 +30,7 @@ export interface FaultRule {
 }
 
 export type { FakeBar } from './bars.ts';
+export type { FakeNewsItem } from './news.ts';
 
 export interface AlpacaFakeControl {
   readonly book: FakeBook;
@@ -36,6 +38,8 @@ export interface AlpacaFakeControl {
   setPrice(symbol: string, price: number): void;
   fault(rule: FaultRule): void;
   setBars(symbol: string, bars: FakeBar[]): void;
+  /** The articles `GET /v1beta1/news` serves (replaces the previous set). */
+  setNews(items: FakeNewsItem[]): void;
   /** A position that no order explains (opened by hand in the dashboard). */
   addPosition(symbol: string, qty: number, avgPrice: number): void;
   /** The account's flags as GET /v2/account reports them (https://docs.alpaca.markets/reference/getaccount-1). */
@@ -106,6 +110,7 @@ export async function startAlpacaFake(
   const book = new FakeBook(emit);
   const rules: FaultRule[] = [];
   const bars = new Map<string, FakeBar[]>();
+  let news: FakeNewsItem[] = [];
   const requests: AlpacaFakeControl['requests'] = [];
   const sockets = new Set<Socket>();
 
@@ -129,6 +134,9 @@ export async function startAlpacaFake(
     },
     fault(rule) {
       rules.push({ ...rule, times: rule.times ?? 1 });
+    },
+    setNews(items) {
+      news = [...items];
     },
     setBars(symbol, list) {
       bars.set(
@@ -374,6 +382,10 @@ export async function startAlpacaFake(
           ? send(response, 204)
           : send(response, 422, { code: 42210000, message: 'order is not cancelable' });
       }
+    }
+    if (method === 'GET' && path === '/v1beta1/news') {
+      const answer = newsPage(url, news);
+      return send(response, answer.status, answer.body);
     }
     if (method === 'GET' && path === '/v2/stocks/bars') {
       const answer = barsPage(url, bars);

@@ -1,1 +1,2 @@
 export { AlpacaFeed, type AlpacaFeedOptions, createAlpacaFeed } from './alpaca-feed.ts';
+export { AlpacaNewsFeed, alpacaNewsPageMax, createAlpacaNewsFeed, headlineFromAlpaca } from './news.ts';
