@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { LlmRequest, LlmResult } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { buildLlmRequest, type Skill, type SkillRegistry } from '../skills/index.ts';
+import { buildLlmRequest, type Challenger, type Skill, type SkillRegistry } from '../skills/index.ts';
 import type { DeciderTally } from './decider-tally.ts';
 
 /** The part of the LLM router an agent needs (an `LlmRouter` satisfies it). */
@@ -20,6 +20,8 @@ export interface AgentRuntime {
   logger: Logger;
   /** Counts every run by who actually decided (route/model, fallback, failure) for the reports. */
   tally?: DeciderTally;
+  /** The Strategist's challengers, run in shadow on its exact inputs (none: nothing runs). */
+  challengers?: readonly Challenger[];
 }
 
 export type DecidedBy = 'llm' | 'fallback';

@@ -33,6 +33,8 @@ export {
   payloadSchemas,
   positionClosedPayload,
   readPayload,
+  type ShadowDecisionPayload,
+  shadowDecisionPayload,
   TopicCatalog,
   type TopicKey,
   type TopicName,

@@ -56,9 +56,7 @@ export class NewsError extends SignetError {
 export function visibleAt(headlines: readonly Headline[], query: NewsQuery): Headline[] {
   const from = query.asOf - query.lookbackMs;
   return headlines
-    .filter(
-      (item) => item.time <= query.asOf && item.time >= from && item.symbols.includes(query.symbol),
-    )
+    .filter((item) => item.time <= query.asOf && item.time >= from && item.symbols.includes(query.symbol))
     .sort((a, b) => b.time - a.time || a.id.localeCompare(b.id))
     .slice(0, query.limit);
 }

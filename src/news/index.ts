@@ -1,3 +1,4 @@
+export { type CandidateNews, newsForCandidate, newsIdsProblems, noNews } from './candidate.ts';
 export { FileNewsFeed, newsRowSchema, parseNewsText } from './file-feed.ts';
 export {
   type Headline,
@@ -10,4 +11,3 @@ export {
   type NewsQuery,
   visibleAt,
 } from './headline.ts';
-export { type CandidateNews, newsForCandidate, newsIdsProblems, noNews } from './candidate.ts';

@@ -1,3 +1,10 @@
+export {
+  type Challenger,
+  challengerId,
+  challengersDir,
+  loadChallengers,
+  shadowAgentName,
+} from './challengers.ts';
 export { SkillInputError, SkillInvalidError, SkillNotFoundError } from './errors.ts';
 export { type ConvertedSchema, convertJsonSchema, type JsonSchemaObject } from './json-schema.ts';
 export {
@@ -30,10 +37,3 @@ export {
   validateInputs,
 } from './render.ts';
 export { shippedPhilosophyFile, shippedSkillsDir } from './shipped.ts';
-export {
-  type Challenger,
-  challengerId,
-  challengersDir,
-  loadChallengers,
-  shadowAgentName,
-} from './challengers.ts';

@@ -70,7 +70,8 @@ export function newsPage(url: URL, news: readonly FakeNewsItem[]): { status: num
   const symbols = (params.get('symbols') ?? '').split(',').filter(Boolean);
   const includeContent = params.get('include_content') === 'true';
   const excludeContentless = params.get('exclude_contentless') === 'true';
-  const inclusiveEnd = (text: string) => (text.length === 10 ? Date.parse(text) + 86_399_999 : Date.parse(text));
+  const inclusiveEnd = (text: string) =>
+    text.length === 10 ? Date.parse(text) + 86_399_999 : Date.parse(text);
   const matching = news
     .filter((item) => symbols.length === 0 || item.symbols.some((symbol) => symbols.includes(symbol)))
     .filter((item) => !start || Date.parse(item.created_at) >= Date.parse(start))

@@ -3,8 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { barsPage, type FakeBar } from './bars.ts';
-import { type FakeNewsItem, newsPage } from './news.ts';
 import { FakeBook, orderJson, type TradeUpdateData } from './book.ts';
+import { type FakeNewsItem, newsPage } from './news.ts';
 import { validateOrder, validateReplace } from './orders.ts';
 
 /**
