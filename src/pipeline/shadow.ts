@@ -52,7 +52,8 @@ export function runShadows(
     const cause = await championMessage;
     for (const { challenger, outcome } of answers) {
       await deps.publish({
-        fromAgent: `shadow:${challenger.id}`,
+        // The envelope's agent name: "strategist.shadow.conservative" (the payload names the challenger).
+        fromAgent: `${challenger.champion}.shadow.${challenger.variant}`,
         toAgent: 'optimizer',
         topic: topics.strategistShadow,
         cycleId: request.cycleId,

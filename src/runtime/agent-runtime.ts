@@ -8,7 +8,13 @@ import { SignetError } from '../errors/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
 import { createLlmRouter, type LlmRouter, type RequestRejection } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
+import {
+  loadChallengers,
+  loadPhilosophy,
+  SkillRegistry,
+  shippedPhilosophyFile,
+  shippedSkillsDir,
+} from '../skills/index.ts';
 import type { Store } from '../store/index.ts';
 import { logNotifier, type Notifier, Pager, webhookNotifier } from '../watchdog/index.ts';
 
@@ -115,6 +121,13 @@ export async function loadAgents(
       });
     }
     const philosophy = await loadPhilosophy(philosophyFile(config));
+    // Challengers run in shadow only: an invalid one is logged and left out, never fatal.
+    const { challengers, problems } = await loadChallengers(skillsDir, 'strategist');
+    for (const problem of problems)
+      logger.warn(
+        { file: problem.file, reason: problem.reason },
+        'strategist challenger skipped: invalid SKILL.md',
+      );
     // Without --llm nothing is asked or replayed: a recorded answer is an LLM's decision too.
     const section = deps.llm ? config.llm : { ...config.llm, routes: [], mode: 'live' as const };
     const rejections: RequestRejection[] = [];
@@ -139,7 +152,7 @@ export async function loadAgents(
         : 'no LLM asked: every agent uses its deterministic fallback';
     const tally = new DeciderTally();
     return {
-      agents: { skills, llm: router, philosophy, logger, tally },
+      agents: { skills, llm: router, philosophy, logger, tally, challengers },
       skills,
       router,
       deciders,
