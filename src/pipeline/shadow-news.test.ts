@@ -13,6 +13,7 @@ import { LlmRouter, type Route, type RouteRequest } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../market/index.ts';
 import { FileNewsFeed, type Headline } from '../news/index.ts';
+import { type BarSource, compareChallengers, renderChallengers } from '../optimizer/index.ts';
 import {
   loadChallengers,
   loadPhilosophy,
@@ -22,7 +23,7 @@ import {
 } from '../skills/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
-import { runDecisionCycle } from './decision-cycle.ts';
+import { runDecisionCycle, screen } from './decision-cycle.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
 
 /**
@@ -165,14 +166,15 @@ describe('challengers in shadow', () => {
   });
 
   it('a shadow message answers every champion decision; no order carries a shadow decision', async () => {
+    // The challenger agrees on the first screened symbol and declines the other.
+    const agreeing = screen(universe, 2)[0]!.symbol;
     const route = scriptedRoute({
       answers: {
         regime: stance,
         strategist: (request: RouteRequest) => trade(symbolOf(request)),
-        // The challenger trades one symbol with the champion and declines the other.
         conservative: (request: RouteRequest) => {
           const symbol = symbolOf(request);
-          return symbol === 'AAA' ? trade(symbol) : noTrade(symbol);
+          return symbol === agreeing ? trade(symbol) : noTrade(symbol);
         },
         'fact-checker': sign,
         'double-checker': sign,
@@ -194,7 +196,7 @@ describe('challengers in shadow', () => {
     const payloads = shadows.map((shadow) => readPayload(topics.strategistShadow, shadow)!);
     for (const payload of payloads) {
       expect(payload).toMatchObject({ shadow: true, challenger: 'strategist/conservative', ok: true });
-      expect(payload.agreesWithChampion).toBe(payload.symbol === 'AAA');
+      expect(payload.agreesWithChampion).toBe(payload.symbol === agreeing);
     }
     // The challenger's answer is exactly the champion's inputs: same prompt text.
     const prompts = (skill: string) =>
@@ -229,6 +231,48 @@ describe('challengers in shadow', () => {
     expect(ledger.rows.map((row) => row.agent)).toEqual(
       proposals.map(() => 'shadow:strategist/conservative'),
     );
+
+    // The nightly report's comparison: every bar after the decision reaches the target.
+    const rising: BarSource = {
+      describe: 'rising',
+      bars: async (symbol, after, count) => {
+        const close = lastClose(seriesOf(symbol));
+        return Array.from({ length: count }, (_, index) => ({
+          symbol,
+          time: after + (index + 1) * 86_400_000,
+          open: close,
+          high: close * 1.2,
+          low: close * 0.99,
+          close: close * 1.15,
+          volume: 1,
+        }));
+      },
+    };
+    const [comparison, ...others] = await compareChallengers(
+      db.store,
+      new Date(0),
+      new Date(8.64e15),
+      rising,
+    );
+    expect(others).toEqual([]);
+    expect(comparison).toMatchObject({
+      challenger: 'strategist/conservative',
+      champion: 'strategist',
+      decisions: 2,
+      compared: 2,
+      agreed: 1,
+      agreementRate: 0.5,
+      cost: { calls: 2 },
+    });
+    expect(comparison!.divergent).toHaveLength(1);
+    expect(comparison!.divergent[0]).toMatchObject({
+      champion: { decision: 'trade', outcome: 'target' },
+      challenger: { decision: 'no_trade', outcome: null, r: 0 },
+    });
+    expect(comparison!.divergentR.challenger).toBe(0);
+    expect(comparison!.divergentR.champion).toBeGreaterThan(1.9);
+    const section = renderChallengers([comparison!]).join('\n');
+    expect(section).toContain('| strategist/conservative | strategist | 2 | 2 | 50.0% | 1 |');
   });
 
   it('with fallbacks only, the challenger still answers every decision in shadow (and costs nothing)', async () => {
