@@ -17,6 +17,7 @@ export {
   skillFrontMatterSchema,
 } from './parse.ts';
 export { loadPhilosophy } from './philosophy.ts';
+export { promotionDiff, unifiedDiff } from './promote.ts';
 export {
   type ScanResult,
   type SkillEvent,
