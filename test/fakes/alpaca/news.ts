@@ -64,8 +64,10 @@ export function newsPage(url: URL, news: readonly FakeNewsItem[]): { status: num
   const token = params.get('page_token');
   let offset = 0;
   if (token !== null) {
-    offset = Number(Buffer.from(token, 'base64').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0) return bad('invalid page_token');
+    // Only tokens this fake handed out (base64 of a page offset) are accepted.
+    const decoded = /^[A-Za-z0-9+/]+=*$/.test(token) ? Buffer.from(token, 'base64').toString('utf8') : '';
+    if (!/^\d+$/.test(decoded)) return bad('invalid page_token');
+    offset = Number(decoded);
   }
   const symbols = (params.get('symbols') ?? '').split(',').filter(Boolean);
   const includeContent = params.get('include_content') === 'true';
