@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { LlmRequest, LlmResult } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
+import type { NewsFeed } from '../news/index.ts';
 import { buildLlmRequest, type Challenger, type Skill, type SkillRegistry } from '../skills/index.ts';
 import type { DeciderTally } from './decider-tally.ts';
 
@@ -20,6 +21,8 @@ export interface AgentRuntime {
   logger: Logger;
   /** Counts every run by who actually decided (route/model, fallback, failure) for the reports. */
   tally?: DeciderTally;
+  /** Headlines for the candidates (pipeline.news); absent: the agents are shown none. */
+  news?: { feed: NewsFeed; lookbackMs: number; limit: number };
   /** The Strategist's challengers, run in shadow on its exact inputs (none: nothing runs). */
   challengers?: readonly Challenger[];
 }

@@ -223,9 +223,10 @@ async function runCandidate(
     (position) => position.symbol === symbol && position.qty !== 0,
   );
   // Headlines no later than the bar being decided: the Strategist and the FactChecker see the same.
-  const news = await newsForCandidate(deps.news?.feed, symbol, series.time[index]!, {
-    lookbackMs: deps.news?.lookbackMs ?? 0,
-    limit: deps.news?.limit ?? 0,
+  const newsSource = deps.news ?? runtime.news;
+  const news = await newsForCandidate(newsSource?.feed, symbol, series.time[index]!, {
+    lookbackMs: newsSource?.lookbackMs ?? 0,
+    limit: newsSource?.limit ?? 0,
   });
   const strategistRequest: StrategistRequest = {
     series,
