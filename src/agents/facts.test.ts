@@ -195,7 +195,11 @@ describe('the code check runs before the LLM FactChecker; old answers without fa
     const silent = scriptedRoute({ answers: {} });
     const replayed = await runStrategist(await runtimeWith([silent], 'replay', dir), strategistRequest);
     expect(silent.calls).toHaveLength(0);
-    expect(replayed).toMatchObject({ ok: true, decidedBy: 'llm', value: { ...oldAnswer, facts: [], newsIds: [] } });
+    expect(replayed).toMatchObject({
+      ok: true,
+      decidedBy: 'llm',
+      value: { ...oldAnswer, facts: [], newsIds: [] },
+    });
     const traded = replayed.ok ? toTradeProposal(replayed.value) : null;
     expect(traded?.facts).toEqual([]);
     // No facts, nothing for code to veto: the recorded run goes on to its signers as it did.
