@@ -5,6 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { barsPage, type FakeBar } from './bars.ts';
 import { FakeBook, orderJson, type TradeUpdateData } from './book.ts';
 import { type FakeNewsItem, newsPage } from './news.ts';
+import { fakeNewsStream } from './news-stream.ts';
 import { validateOrder, validateReplace } from './orders.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface AlpacaFakeControl {
   setBars(symbol: string, bars: FakeBar[]): void;
   /** The articles `GET /v1beta1/news` serves (replaces the previous set). */
   setNews(items: FakeNewsItem[]): void;
+  /** Publishes one article on the real-time news stream (`/v1beta1/news` WebSocket). */
+  pushNews(item: FakeNewsItem): void;
   /** A position that no order explains (opened by hand in the dashboard). */
   addPosition(symbol: string, qty: number, avgPrice: number): void;
   /** The account's flags as GET /v2/account reports them (https://docs.alpaca.markets/reference/getaccount-1). */
@@ -111,6 +114,7 @@ export async function startAlpacaFake(
   const rules: FaultRule[] = [];
   const bars = new Map<string, FakeBar[]>();
   let news: FakeNewsItem[] = [];
+  const newsStream = fakeNewsStream(keyId, secretKey);
   const requests: AlpacaFakeControl['requests'] = [];
   const sockets = new Set<Socket>();
 
@@ -137,6 +141,9 @@ export async function startAlpacaFake(
     },
     setNews(items) {
       news = [...items];
+    },
+    pushNews(item) {
+      newsStream.push(item);
     },
     setBars(symbol, list) {
       bars.set(
@@ -414,6 +421,8 @@ export async function startAlpacaFake(
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://fake').pathname === '/v1beta1/news' && !control.streamDown)
+      return newsStream.handle(request, socket, head);
     if (new URL(request.url ?? '/', 'http://fake').pathname !== '/stream' || control.streamDown) {
       socket.destroy();
       return;
@@ -463,6 +472,7 @@ export async function startAlpacaFake(
     async close() {
       for (const socket of wss.clients) socket.terminate();
       wss.close();
+      newsStream.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -4,6 +4,7 @@ import { Secret } from '../../../config/index.ts';
 import { silentLogger } from '../../../logging/index.ts';
 import { AlpacaHttp } from '../broker/index.ts';
 import { AlpacaNewsFeed } from './news.ts';
+import { AlpacaNewsStream } from './news-stream.ts';
 
 let fake: AlpacaFake;
 beforeAll(async () => {
@@ -101,5 +102,45 @@ describe('AlpacaNewsFeed against the fake', () => {
         limit: 3,
       }),
     ).rejects.toThrow();
+  });
+});
+
+describe('the real-time news stream', () => {
+  const streamUrl = () => `${fake.baseUrl.replace(/^http/, 'ws')}/v1beta1/news`;
+
+  it('authenticates, subscribes, and serves what arrived, never later than asOf', async () => {
+    fake.control.setNews([]);
+    const stream = new AlpacaNewsStream({
+      url: streamUrl(),
+      keyId: new Secret(fake.keyId),
+      secretKey: new Secret(fake.secretKey),
+      symbols: ['AAPL'],
+      logger: silentLogger(),
+    });
+    await stream.start();
+    fake.control.pushNews(items[1]!);
+    fake.control.pushNews(items[0]!); // an hour after asOf
+    fake.control.pushNews({ ...items[2]!, id: 7, symbols: ['TSLA'] }); // not subscribed
+    const query = { symbol: 'AAPL', asOf, lookbackMs: 86_400_000, limit: 10 };
+    let seen: Awaited<ReturnType<typeof stream.headlines>> = [];
+    for (let attempt = 0; attempt < 100 && seen.length === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      seen = await stream.headlines(query);
+    }
+    stream.close();
+    expect(seen.map((item) => item.id)).toEqual(['1001']);
+    expect(seen[0]).toMatchObject({ url: 'https://www.benzinga.com/news/1001', source: 'benzinga' });
+  });
+
+  it("wrong keys are refused with the stream's auth error", async () => {
+    const stream = new AlpacaNewsStream({
+      url: streamUrl(),
+      keyId: new Secret('PKWRONG'),
+      secretKey: new Secret(fake.secretKey),
+      symbols: ['AAPL'],
+      logger: silentLogger(),
+    });
+    await expect(stream.start()).rejects.toThrow('Alpaca news stream: auth failed (402)');
+    stream.close();
   });
 });
