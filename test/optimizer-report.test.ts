@@ -123,7 +123,7 @@ describe('self-optimizer on a seeded sim run with scripted LLM answers', () => {
     expect(report.activity.proposals).toBe(proposals.length);
     expect(report.activity.vetoed).toBe(vetoed.length);
     expect(report.activity.signed).toBe(collected.length - vetoed.length);
-    const strategy = report.strategies.find((each) => each.key === 'strategist@1.1.0 (llm)');
+    const strategy = report.strategies.find((each) => each.key === 'strategist@1.2.0 (llm)');
     expect(strategy).toBeDefined();
     const bySigner: Record<string, number> = {};
     for (const message of vetoed)

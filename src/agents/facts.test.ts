@@ -159,7 +159,7 @@ describe('the code check runs before the LLM FactChecker; old answers without fa
     // Strategist 1.0.0 as shipped before facts: the same file without them.
     const shipped = readFileSync(path.join(shippedSkillsDir(), 'strategist', 'SKILL.md'), 'utf8');
     const old = shipped
-      .replace('version: 1.1.0', 'version: 1.0.0')
+      .replace('version: 1.2.0', 'version: 1.0.0')
       .replace(', confidence, facts]', ', confidence]')
       .replace(/\n {4}facts:\n(?: {6}.*\n)+/, '\n');
     expect(old).not.toMatch(/^ {4}facts:/m);
@@ -195,7 +195,11 @@ describe('the code check runs before the LLM FactChecker; old answers without fa
     const silent = scriptedRoute({ answers: {} });
     const replayed = await runStrategist(await runtimeWith([silent], 'replay', dir), strategistRequest);
     expect(silent.calls).toHaveLength(0);
-    expect(replayed).toMatchObject({ ok: true, decidedBy: 'llm', value: { ...oldAnswer, facts: [] } });
+    expect(replayed).toMatchObject({
+      ok: true,
+      decidedBy: 'llm',
+      value: { ...oldAnswer, facts: [], newsIds: [] },
+    });
     const traded = replayed.ok ? toTradeProposal(replayed.value) : null;
     expect(traded?.facts).toEqual([]);
     // No facts, nothing for code to veto: the recorded run goes on to its signers as it did.

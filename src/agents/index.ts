@@ -52,6 +52,8 @@ export {
   fallbackProposal,
   noTradeAnswer,
   runStrategist,
+  runStrategistChallengers,
+  type ShadowAnswer,
   type StrategistRequest,
   type StrategistRules,
   strategistInputs,

@@ -27,6 +27,8 @@ export const strategistAnswerSchema = z
     confidence: z.number().min(0).max(1),
     // Answers recorded before strategist 1.1.0 have no facts: they replay as citing none.
     facts: z.array(factSchema).max(12).default([]),
+    // Answers recorded before strategist 1.2.0 cite no news.
+    newsIds: z.array(z.string().min(1)).max(12).default([]),
   })
   .superRefine((answer, context) => {
     // The skill's JSON Schema cannot say "all trade fields when decision is trade": checked here,
@@ -63,6 +65,8 @@ export interface TradeProposal {
   confidence: number;
   /** The figures the proposal relies on, by name (checked by code before any LLM signer). */
   facts: Fact[];
+  /** The ids of the headlines the rationale relies on (each must be one the agents were shown). */
+  newsIds?: string[];
 }
 
 export function toTradeProposal(answer: StrategistAnswer): TradeProposal | null {
@@ -89,6 +93,7 @@ export function toTradeProposal(answer: StrategistAnswer): TradeProposal | null 
     rationale: answer.rationale,
     confidence: answer.confidence,
     facts: answer.facts,
+    newsIds: answer.newsIds,
   };
 }
 

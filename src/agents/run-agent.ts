@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { LlmRequest, LlmResult } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { buildLlmRequest, type SkillRegistry } from '../skills/index.ts';
+import type { NewsFeed } from '../news/index.ts';
+import { buildLlmRequest, type Challenger, type Skill, type SkillRegistry } from '../skills/index.ts';
 import type { DeciderTally } from './decider-tally.ts';
 
 /** The part of the LLM router an agent needs (an `LlmRouter` satisfies it). */
@@ -20,6 +21,10 @@ export interface AgentRuntime {
   logger: Logger;
   /** Counts every run by who actually decided (route/model, fallback, failure) for the reports. */
   tally?: DeciderTally;
+  /** Headlines for the candidates (pipeline.news); absent: the agents are shown none. */
+  news?: { feed: NewsFeed; lookbackMs: number; limit: number };
+  /** The Strategist's challengers, run in shadow on its exact inputs (none: nothing runs). */
+  challengers?: readonly Challenger[];
 }
 
 export type DecidedBy = 'llm' | 'fallback';
@@ -50,6 +55,8 @@ export interface AgentCall<T> {
   narrow: z.ZodType<T>;
   /** Deterministic decision when no route is configured or every route is unavailable. */
   fallback?: () => T;
+  /** A skill that is not in the registry (a challenger, run in shadow) instead of `skill`. */
+  skillText?: Skill;
 }
 
 /**
@@ -67,7 +74,7 @@ export async function runAgent<T>(runtime: AgentRuntime, call: AgentCall<T>): Pr
 async function decide<T>(runtime: AgentRuntime, call: AgentCall<T>): Promise<AgentOutcome<T>> {
   let skill: ReturnType<SkillRegistry['get']>;
   try {
-    skill = runtime.skills.get(call.skill);
+    skill = call.skillText ?? runtime.skills.get(call.skill);
   } catch (error) {
     return { ok: false, code: 'skill_missing', reason: (error as Error).message, skill: null };
   }

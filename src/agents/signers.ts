@@ -1,4 +1,5 @@
 import { type BarSeries, exact, rewardToRisk } from '../market/index.ts';
+import { type HeadlineShown, newsIdsProblems } from '../news/index.ts';
 import { checkFacts, type FactCheck } from './facts.ts';
 import { barsUpTo, type Indicators, indicatorsAt, type Quote } from './market-context.ts';
 import { type SignerAnswer, type Stance, signerAnswerSchema, type TradeProposal } from './outputs.ts';
@@ -26,6 +27,8 @@ export interface FactCheckRequest {
   maxDataAgeSeconds: number;
   /** How far a fact may be from the data it names, in percent of the data's value. */
   factTolerancePct: number;
+  /** The headlines the Strategist was shown (the only news a rationale may cite). */
+  news?: HeadlineShown[];
 }
 
 export interface DoubleCheckRequest {
@@ -63,13 +66,20 @@ function freshness(request: FactCheckRequest) {
  * proposal recorded before facts existed renders exactly as it did then (and replays).
  */
 function proposalAsShown(proposal: TradeProposal): Record<string, unknown> {
-  const { facts, ...rest } = proposal;
-  return facts.length > 0 ? { ...rest, facts } : rest;
+  const { facts, newsIds, ...rest } = proposal;
+  return {
+    ...rest,
+    ...(facts.length > 0 ? { facts } : {}),
+    ...(newsIds && newsIds.length > 0 ? { newsIds } : {}),
+  };
 }
 
 /** The proposal's facts, each checked by name against the bars and indicators it names. */
 export function checkProposalFacts(request: FactCheckRequest): FactCheck {
-  return checkFacts(request.proposal.facts, request.series, request.index, request.factTolerancePct);
+  const checked = checkFacts(request.proposal.facts, request.series, request.index, request.factTolerancePct);
+  // News cited but not fetched for this bar is a fact that does not hold.
+  const news = newsIdsProblems(request.proposal.newsIds ?? [], request.news ?? []);
+  return news.length === 0 ? checked : { ...checked, problems: [...checked.problems, ...news] };
 }
 
 /**
@@ -138,6 +148,7 @@ export async function runFactChecker(
       freshness: freshness(request),
       bars,
       indicators,
+      news: request.news ?? [],
     },
     narrow: signerAnswerSchema,
     fallback: () => fallbackFactCheck(request),

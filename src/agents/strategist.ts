@@ -6,6 +6,8 @@ import {
   rewardToRisk,
   roundToTick,
 } from '../market/index.ts';
+import type { HeadlineShown } from '../news/index.ts';
+import { type Challenger, shadowAgentName } from '../skills/index.ts';
 import type { Strategy } from '../strategies/index.ts';
 import type { Fact } from './facts.ts';
 import { barsUpTo, indicatorsAt, quoteAt } from './market-context.ts';
@@ -50,6 +52,8 @@ export interface StrategistRequest {
   rules: StrategistRules;
   /** The deterministic strategy that decides when no LLM can be asked. */
   fallbackStrategy: Strategy;
+  /** Headlines about the symbol published no later than the bar (none without a news feed). */
+  news?: HeadlineShown[];
 }
 
 /** A Strategist answer that declines to trade: every trade field null. */
@@ -66,6 +70,7 @@ export function noTradeAnswer(symbol: string, rationale: string, confidence = 0)
     rationale,
     confidence,
     facts: [],
+    newsIds: [],
   };
 }
 
@@ -137,6 +142,7 @@ export function fallbackProposal(request: StrategistRequest): StrategistAnswer {
     rationale: `fallback (${request.fallbackStrategy.name}): ${signal.reason}; stop ${rules.stopAtr}×ATR14 (${exact(atr)}), target at ${exact(ratio)}× the risk, on the price tick`,
     confidence: 0.5,
     facts,
+    newsIds: [],
   };
 }
 
@@ -151,6 +157,7 @@ export function strategistInputs(request: StrategistRequest): Record<string, unk
     indicators: indicatorsAt(series, index),
     stance: request.stance,
     position: request.position,
+    news: request.news ?? [],
     rules: {
       minRewardToRisk: rules.minRewardToRisk,
       maxHorizonBars: rules.maxHorizonBars,
@@ -172,4 +179,39 @@ export function runStrategist(
     narrow: strategistAnswerSchema,
     fallback: () => fallbackProposal(request),
   });
+}
+
+/** A challenger's answer on the champion's exact inputs, or why there is none. */
+export interface ShadowAnswer {
+  challenger: Challenger;
+  outcome: AgentOutcome<StrategistAnswer>;
+}
+
+/**
+ * Runs each Strategist challenger in shadow on the champion's exact inputs. A challenger has no
+ * fallback (with no route it says so and costs nothing), is not counted in the deciders' tally,
+ * and its calls are costed under its own ledger agent (`shadow:strategist/<variant>`), which the
+ * router charges to the shadow budget.
+ */
+export function runStrategistChallengers(
+  runtime: AgentRuntime,
+  request: StrategistRequest,
+): Promise<ShadowAnswer[]> {
+  const challengers = runtime.challengers ?? [];
+  if (challengers.length === 0) return Promise.resolve([]);
+  const inputs = strategistInputs(request);
+  const quiet: AgentRuntime = { ...runtime, tally: undefined };
+  return Promise.all(
+    challengers.map(async (challenger) => ({
+      challenger,
+      outcome: await runAgent(quiet, {
+        agent: shadowAgentName(challenger.champion, challenger.variant),
+        skill: challenger.skill.name,
+        skillText: challenger.skill,
+        cycleId: request.cycleId,
+        inputs,
+        narrow: strategistAnswerSchema,
+      }),
+    })),
+  );
 }

@@ -34,6 +34,8 @@ export {
   payloadSchemas,
   positionClosedPayload,
   readPayload,
+  type ShadowDecisionPayload,
+  shadowDecisionPayload,
   TopicCatalog,
   type TopicKey,
   type TopicName,

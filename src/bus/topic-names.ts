@@ -18,6 +18,11 @@ export const topics = {
   screenPremarket: 'screen.premarket',
   regimeStance: 'regime.stance',
   strategistProposal: 'strategist.proposal',
+  /**
+   * SHADOW: a challenger skill's answer on the champion's exact inputs. Never read by the signers,
+   * the executor or the broker; only the optimizer's champion/challenger comparison reads it.
+   */
+  strategistShadow: 'strategist.shadow',
   signaturesCollected: 'signatures.collected',
   macroStance: 'macro.stance',
   macroView: 'macro.view',

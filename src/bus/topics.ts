@@ -26,6 +26,23 @@ export const agentOutcomePayload = loose({
   answer: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * A shadow decision (`strategist.shadow`): a challenger's outcome, marked `shadow: true`, with
+ * the champion's decision it is compared with. Nothing on the order path reads this topic.
+ */
+export const shadowDecisionPayload = agentOutcomePayload.extend({
+  shadow: z.literal(true),
+  /** `<champion>/<variant>`, e.g. strategist/conservative. */
+  challenger: z.string(),
+  champion: z.string(),
+  /** This shadow decision's own id; no order ever carries it. */
+  shadowDecisionId: z.string(),
+  championDecision: loose({ ok: z.boolean(), decision: z.string().nullable(), side: z.string().nullable() }),
+  /** Same decision and side as the champion; null when either has no answer. */
+  agreesWithChampion: z.boolean().nullable(),
+});
+export type ShadowDecisionPayload = z.infer<typeof shadowDecisionPayload>;
+
 /** The fast backtest's strategist is a coded strategy: its proposal is no agent's outcome. */
 const strategyProposal = loose({
   symbol: z.string(),
@@ -102,6 +119,7 @@ export const payloadSchemas = {
   'screen.premarket': loose({ candidates: z.array(z.unknown()) }),
   'regime.stance': agentOutcomePayload,
   'strategist.proposal': z.union([agentOutcomePayload, strategyProposal]),
+  'strategist.shadow': shadowDecisionPayload,
   'signatures.collected': loose({
     symbol: z.string(),
     qty: z.number().default(0),

@@ -74,6 +74,7 @@ pipeline:
   signerTimeoutMs: 120000 # a signer slower than this is a veto
   maxDataAgeSeconds: 172800
   factTolerancePct: 0.1   # a cited fact (close, sma30, ...) may be this % off the data it names
+  news: { source: none, lookbackHours: 72, limit: 5 }   # none | file (with file: news.csv) | alpaca; headlines never later than the bar
 
 monitor:
   stopManagement:
@@ -93,7 +94,7 @@ paths:
 
 llm:
   mode: live              # live | record | replay | cache
-  budget: { dailyUsd: 0 } # daily cap for paid routes; 0 = no cap
+  budget: { dailyUsd: 0, shadowDailyUsd: 0 } # daily caps: paid routes of decisions / of challengers in shadow; 0 = no cap
   breaker: { failures: 3, cooldownMs: 60000 }
   routes: []              # none: every agent uses its deterministic fallback; signet doctor probes each route
   # routes:                # in priority order; keys come from the environment only

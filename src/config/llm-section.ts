@@ -195,9 +195,11 @@ export const llmSectionSchema = z
       .object({
         /** Daily cap (UTC day) in dollars for paid routes; 0 = no cap. */
         dailyUsd: z.number().min(0).default(0),
+        /** Daily cap in dollars for challenger skills run in shadow (their own budget); 0 = no cap. */
+        shadowDailyUsd: z.number().min(0).default(0),
       })
       .strict()
-      .default({ dailyUsd: 0 }),
+      .default({ dailyUsd: 0, shadowDailyUsd: 0 }),
     /** live | record (live + store answers) | replay (store only) | cache (store first, live on a miss). */
     mode: z.enum(['live', 'record', 'replay', 'cache']).default('live'),
     /** Model id -> USD per 1M tokens; merged over the built-in list prices. */

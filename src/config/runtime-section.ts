@@ -122,6 +122,30 @@ export const pipelineSectionSchema = z
      * also accepted within half a unit of its own last decimal (rounding).
      */
     factTolerancePct: z.number().min(0).max(5).default(0.1),
+    /**
+     * Headlines for the Strategist and the FactChecker, never later than the bar being decided:
+     * none, a CSV/JSON file (backtests: id,time,symbols,headline,source,url), or Alpaca's news API.
+     */
+    news: z
+      .object({
+        source: z.enum(['none', 'file', 'alpaca']).default('none'),
+        /** The news file when source is "file" (relative to the working folder). */
+        file: z.string().min(1).optional(),
+        lookbackHours: z
+          .number()
+          .min(1)
+          .max(24 * 90)
+          .default(72),
+        /** Headlines per candidate (newest first). */
+        limit: z.number().int().min(1).max(50).default(5),
+      })
+      .strict()
+      .refine((news) => news.source !== 'file' || news.file !== undefined, {
+        path: ['file'],
+        message:
+          'pipeline.news.file is required when pipeline.news.source is "file" (a CSV or JSON of headlines)',
+      })
+      .default({ source: 'none', lookbackHours: 72, limit: 5 }),
   })
   .strict();
 

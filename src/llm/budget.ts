@@ -24,9 +24,16 @@ export function costOf(
     : { micro: 0, notional: false };
 }
 
+/** Challengers in shadow are costed under ledger agents named `shadow:<champion>/<variant>`. */
+export function isShadowAgent(agent: string): boolean {
+  return agent.startsWith('shadow:');
+}
+
 /**
  * The daily budget of paid routes: today's spend is read from the ledger once per UTC day, then
- * kept in step with each paid call. Reaching the cap is announced once per day.
+ * kept in step with each paid call. Reaching the cap is announced once per day. Two budgets run
+ * side by side: the decisions' (`llm.budget.dailyUsd`) and the challengers' in shadow
+ * (`llm.budget.shadowDailyUsd`); neither's spend counts against the other.
  */
 export class DailyBudget {
   #spentMicro = 0;
@@ -36,6 +43,8 @@ export class DailyBudget {
   constructor(
     private readonly options: {
       dailyUsd: number;
+      /** Which calls this budget pays for (default: the decision path's). */
+      scope?: 'decisions' | 'shadow';
       store: Queryable;
       logger: Logger;
       now: () => number;
@@ -53,7 +62,7 @@ export class DailyBudget {
     const now = this.options.now();
     const day = startOfUtcDay(now).getTime();
     if (this.#spentDay !== day) {
-      this.#spentMicro = await paidSpendToday(this.options.store, now);
+      this.#spentMicro = await paidSpendToday(this.options.store, now, this.options.scope ?? 'decisions');
       this.#spentDay = day;
     }
     if (this.#spentMicro < dailyUsd * 1e6) return false;
@@ -61,6 +70,7 @@ export class DailyBudget {
       this.#announcedDay = day;
       const payload = {
         state: 'exhausted',
+        budget: this.options.scope ?? 'decisions',
         dailyUsd,
         spentUsd: this.#spentMicro / 1e6,
         day: new Date(day).toISOString().slice(0, 10),

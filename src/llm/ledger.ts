@@ -114,7 +114,11 @@ export function startOfUtcDay(now: number): Date {
 }
 
 /** Real spend (not notional) of the UTC day containing `now`, in micro-dollars. */
-export async function paidSpendToday(queryable: Queryable, now: number): Promise<number> {
-  const result = await queryable.query<{ micro: number }>(llmSql.paidSpendSince(), [startOfUtcDay(now)]);
+export async function paidSpendToday(
+  queryable: Queryable,
+  now: number,
+  scope: 'decisions' | 'shadow' = 'decisions',
+): Promise<number> {
+  const result = await queryable.query<{ micro: number }>(llmSql.paidSpendSince(scope), [startOfUtcDay(now)]);
   return Number(result.rows[0]?.micro ?? 0);
 }

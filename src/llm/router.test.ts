@@ -403,7 +403,7 @@ describe('cost ledger and budget', () => {
   });
 
   it('skips paid routes once the daily budget is spent; the subscription route still answers', async () => {
-    const llm = router(['anthropic', 'claude'], { budget: { dailyUsd: 0.001 } });
+    const llm = router(['anthropic', 'claude'], { budget: { dailyUsd: 0.001, shadowDailyUsd: 0 } });
     // Default fake usage: 412 in × $2 + 19 out × $10 = 1014 micro-dollars > $0.001.
     expect(await llm.call(request)).toMatchObject({ ok: true, route: 'anthropic' });
     expect(await llm.call(request)).toMatchObject({ ok: true, route: 'claude' });
@@ -414,16 +414,32 @@ describe('cost ledger and budget', () => {
     expect(events[0]).toMatchObject({ state: 'exhausted', dailyUsd: 0.001 });
     const status = await readLlmStatus(
       db.store,
-      section(['anthropic', 'claude'], { budget: { dailyUsd: 0.001 } }),
+      section(['anthropic', 'claude'], { budget: { dailyUsd: 0.001, shadowDailyUsd: 0 } }),
     );
     expect(status.budget).toMatchObject({ exhausted: true, spentTodayUsd: 0.001014 });
 
-    const onlyPaid = router(['anthropic'], { budget: { dailyUsd: 0.001 } });
+    const onlyPaid = router(['anthropic'], { budget: { dailyUsd: 0.001, shadowDailyUsd: 0 } });
     const result = await onlyPaid.call(request);
     expect(result).toMatchObject({
       ok: false,
       error: { reasons: [{ route: 'anthropic', code: 'budget_exhausted' }] },
     });
+  });
+});
+
+describe('the shadow budget', () => {
+  it('challengers in shadow spend their own budget: exhausted, they skip paid routes; decisions still pay', async () => {
+    const llm = router(['anthropic'], { budget: { dailyUsd: 0, shadowDailyUsd: 0.001 } });
+    const shadow = { ...request, agent: 'shadow:strategist/conservative' };
+    // 1014 micro-dollars per call > $0.001: the first shadow call spends the shadow budget.
+    expect(await llm.call(shadow)).toMatchObject({ ok: true, route: 'anthropic' });
+    expect(await llm.call(shadow)).toMatchObject({
+      ok: false,
+      error: { reasons: [{ route: 'anthropic', code: 'budget_exhausted' }] },
+    });
+    expect(await llm.call(request)).toMatchObject({ ok: true, route: 'anthropic' });
+    const events = await busEvents('llm.budget');
+    expect(events.at(-1)).toMatchObject({ state: 'exhausted', budget: 'shadow', dailyUsd: 0.001 });
   });
 });
 

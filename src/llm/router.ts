@@ -4,7 +4,7 @@ import type { Fault } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { CircuitBreaker } from './breaker.ts';
-import { costOf, DailyBudget } from './budget.ts';
+import { costOf, DailyBudget, isShadowAgent } from './budget.ts';
 import {
   asLlmError,
   isRequestRejection,
@@ -61,6 +61,7 @@ export class LlmRouter {
   readonly #now: () => number;
   #ready: Promise<void> | undefined;
   readonly #budget: DailyBudget;
+  readonly #shadowBudget: DailyBudget;
   readonly #rejections: RejectionAnnouncer;
   readonly #ledger: LedgerWriter;
 
@@ -80,6 +81,14 @@ export class LlmRouter {
     this.#prices = priceTable(options.section.prices);
     this.#budget = new DailyBudget({
       dailyUsd: options.section.budget.dailyUsd,
+      store: this.#store,
+      logger: this.#logger,
+      now: this.#now,
+      announce: (payload) => this.#events.publish(topics.llmBudget, payload),
+    });
+    this.#shadowBudget = new DailyBudget({
+      dailyUsd: options.section.budget.shadowDailyUsd,
+      scope: 'shadow',
       store: this.#store,
       logger: this.#logger,
       now: this.#now,
@@ -184,13 +193,17 @@ export class LlmRouter {
 
     let attempts = 0;
     const nextAttempt = () => ++attempts;
+    const shadow = isShadowAgent(request.agent);
+    const budget = shadow ? this.#shadowBudget : this.#budget;
     for (const route of ordered) {
-      if (route.billing === 'paid' && (await this.#budget.exhausted())) {
+      if (route.billing === 'paid' && (await budget.exhausted())) {
         reasons.push({
           route: route.name,
           outcome: 'skipped',
           code: 'budget_exhausted',
-          message: `daily budget of $${this.#section.budget.dailyUsd} reached`,
+          message: shadow
+            ? `daily shadow budget of $${this.#section.budget.shadowDailyUsd} reached (challengers)`
+            : `daily budget of $${this.#section.budget.dailyUsd} reached`,
           fault: 'user',
         });
         continue;
@@ -362,7 +375,8 @@ export class LlmRouter {
         outcome: validation.ok ? 'ok' : 'invalid_output',
         errorClass: validation.ok ? undefined : 'llm_invalid_output',
       };
-      if (route.billing === 'paid' && !cost.notional) this.#budget.add(cost.micro);
+      if (route.billing === 'paid' && !cost.notional)
+        (isShadowAgent(request.agent) ? this.#shadowBudget : this.#budget).add(cost.micro);
       if (!validation.ok) await this.#ledger.write(entry);
       if (validation.ok) {
         void this.#ledger.write(entry);

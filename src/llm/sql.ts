@@ -50,9 +50,12 @@ export const llmSql = {
       ORDER BY v.ordinal`;
   },
   /** Real (not notional) spend since a moment: what the daily budget counts. */
-  paidSpendSince(): string {
+  /** Paid spend since $1: the decision path's calls, or (shadow) only the challengers' `shadow:` calls. */
+  paidSpendSince(scope: 'decisions' | 'shadow' = 'decisions'): string {
+    const agents =
+      scope === 'shadow' ? "agent LIKE 'shadow:%'" : "(agent IS NULL OR agent NOT LIKE 'shadow:%')";
     return `SELECT COALESCE(SUM(cost_micro_usd), 0)::bigint AS micro FROM llm_cost_ledger
-      WHERE ts >= $1 AND NOT cost_is_notional`;
+      WHERE ts >= $1 AND NOT cost_is_notional AND ${agents}`;
   },
   ledgerSummary(): string {
     return `SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, route, model, COALESCE(agent, '') AS agent,

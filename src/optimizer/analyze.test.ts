@@ -262,6 +262,7 @@ describe('optimizer analysis', () => {
       vetoedSetups: [],
       signers: [],
       regimeMacro: { macroWired: false, macroMessages: 0, compared: 0, disagreements: 0, examples: [] },
+      challengers: [],
       llm: llmUse(empty, buildRecords(empty)),
       reflections: [],
       notes: [],

@@ -1,5 +1,6 @@
 export { reflectionRuntime } from './agents.ts';
 export { type BarSource, noBarSource, simBarSource, simBarSourceFromState } from './bar-source.ts';
+export { type ChallengerComparison, compareChallengers, renderChallengers } from './challengers.ts';
 export {
   type Counterfactual,
   type CounterfactualOutcome,

@@ -1,4 +1,5 @@
 import { describeDeciders } from '../agents/index.ts';
+import { renderChallengers } from './challengers.ts';
 import type { OptimizerReport } from './report-types.ts';
 
 const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(0)}%`);
@@ -222,6 +223,8 @@ export function renderReport(report: OptimizerReport): string {
         ]),
       ),
     );
+
+  parts.push(...renderChallengers(report.challengers));
 
   parts.push('## Reflections on closed trades');
   if (report.reflections.length === 0) parts.push('No closed trades journaled in this window.');

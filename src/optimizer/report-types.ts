@@ -1,4 +1,5 @@
 import type { DeciderCounts } from '../agents/index.ts';
+import type { ChallengerComparison } from './challengers.ts';
 import type { Counterfactual, ProposedTrade } from './counterfactual.ts';
 
 /** The JSON twin of the markdown report. Numbers are plain numbers; money in the account currency. */
@@ -157,6 +158,8 @@ export interface OptimizerReport {
   vetoedSetups: VetoedSetup[];
   signers: SignerPrecision[];
   regimeMacro: RegimeMacro;
+  /** Each challenger skill run in shadow against its champion. */
+  challengers: ChallengerComparison[];
   llm: LlmUse;
   findings: Finding[];
   experiments: Experiment[];

@@ -12,6 +12,7 @@ import { exchangeDate } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { llmUse, regimeVersusMacro, round, signerPrecision, strategyStats, vetoedSetups } from './analyze.ts';
 import { type BarSource, noBarSource, simBarSourceFromState } from './bar-source.ts';
+import { compareChallengers } from './challengers.ts';
 import { collectInputs } from './collect.ts';
 import { deriveFindings } from './findings.ts';
 import { buildRecords } from './records.ts';
@@ -133,6 +134,7 @@ export async function runOptimizer(deps: OptimizerDeps, window: OptimizerWindow)
   const missing = reflections.filter((note) => note.status === 'missing_file').length;
   if (missing > 0) notes.push(`${missing} exit journal row(s) point to a file that is missing.`);
   const decisions = records.decisions;
+  const challengers = await compareChallengers(deps.store, from, to, bars);
   const body: Omit<OptimizerReport, 'findings' | 'experiments'> = {
     version: 1,
     label,
@@ -156,6 +158,7 @@ export async function runOptimizer(deps: OptimizerDeps, window: OptimizerWindow)
     vetoedSetups: setups,
     signers: signerPrecision(setups),
     regimeMacro: regimeVersusMacro(records),
+    challengers,
     llm: llmUse(inputs, records),
     reflections,
     notes,

@@ -156,6 +156,7 @@ describe('the optimizer on short trades', () => {
       vetoedSetups: setups,
       signers: signerPrecision(setups),
       regimeMacro: { macroWired: false, macroMessages: 0, compared: 0, disagreements: 0, examples: [] },
+      challengers: [],
       llm: llmUse(empty, records([])),
       reflections: [
         {

@@ -33,3 +33,20 @@ export const optimizerSql = {
   latestJournalDay: () =>
     "SELECT to_char(max(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM agent_journal",
 };
+
+/** Challengers in shadow: their decisions of a window and what they cost (reads only). */
+export const challengerSql = {
+  /** `strategist.shadow` messages of the window [from, to), oldest first. */
+  shadowDecisions: () => `SELECT id, ts, cycle_id, payload FROM agent_messages
+    WHERE topic = $3 AND ts >= $1 AND ts < $2 ORDER BY ts, id`,
+  /** The champion message each shadow decision answers (its causation). */
+  championOf: () => `SELECT s.id AS shadow_id, c.payload FROM agent_messages s
+    JOIN agent_messages c ON c.id = s.causation_id WHERE s.id = ANY($1::bigint[])`,
+  /** Spend of the `shadow:` ledger agents, made in the window or for the given cycles. */
+  shadowCost: () => `SELECT agent, count(*)::int AS calls,
+      COALESCE(SUM(cost_micro_usd) FILTER (WHERE NOT cost_is_notional), 0)::bigint AS micro,
+      COALESCE(SUM(cost_micro_usd) FILTER (WHERE cost_is_notional), 0)::bigint AS notional_micro
+    FROM llm_cost_ledger
+    WHERE agent LIKE 'shadow:%' AND ((ts >= $1 AND ts < $2) OR cycle_id = ANY($3::text[]))
+    GROUP BY agent ORDER BY agent`,
+};

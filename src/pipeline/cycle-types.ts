@@ -3,6 +3,7 @@ import type { AgentRuntime, Quote, StrategistRules } from '../agents/index.ts';
 import type { Broker } from '../broker/index.ts';
 import type { BusMessage, MessageInput } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
+import type { NewsFeed } from '../news/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { Strategy } from '../strategies/index.ts';
 import type { RiskLimits, RiskPosition } from './risk-gate.ts';
@@ -47,6 +48,8 @@ export interface CycleDeps {
   clock: { now(): number };
   settings: CycleSettings;
   fallbackStrategy: Strategy;
+  /** Headlines for the candidates (none when absent): how far back, how many per candidate. */
+  news?: { feed: NewsFeed; lookbackMs: number; limit: number };
 }
 
 export type CandidateOutcome = 'no_trade' | 'vetoed' | 'executed' | 'rejected' | 'error' | 'halted';

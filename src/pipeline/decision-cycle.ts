@@ -1,11 +1,20 @@
-import { indicatorsAt, runRegime, runStrategist, type Stance, toTradeProposal } from '../agents/index.ts';
+import {
+  indicatorsAt,
+  runRegime,
+  runStrategist,
+  type Stance,
+  type StrategistRequest,
+  toTradeProposal,
+} from '../agents/index.ts';
 import { topics } from '../bus/index.ts';
 import type { BarSeries } from '../market/index.ts';
+import { newsForCandidate } from '../news/index.ts';
 import { withClock } from './clocked.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
 import { execute } from './execute.ts';
 import { proposalOnTicks } from './price-grid.ts';
+import { runShadows } from './shadow.ts';
 import { allSigned } from './signatures.ts';
 import { collectSignatures } from './signing.ts';
 
@@ -45,6 +54,11 @@ async function mapLimit<T, R>(
   });
   await Promise.all(workers);
   return results;
+}
+
+/** The journal's inputs with the headlines shown, when there were any. */
+function withNews(inputs: Record<string, unknown>, shown: readonly unknown[]): Record<string, unknown> {
+  return shown.length > 0 ? { ...inputs, news: shown } : inputs;
 }
 
 const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedBy;
@@ -103,8 +117,10 @@ export async function runDecisionCycle(
     payload: { candidates: screened },
   });
   const bySymbol = new Map(universe.map((series) => [series.symbol, series]));
+  // Challengers run in shadow beside the signers; the cycle waits for them only at its end.
+  const shadows: Array<Promise<void>> = [];
   const candidates = await mapLimit(screened, deps.settings.parallelism, (candidate) =>
-    runCandidate(deps, cycleId, bySymbol.get(candidate.symbol)!, screenMessage.id, bySymbol).catch(
+    runCandidate(deps, cycleId, bySymbol.get(candidate.symbol)!, screenMessage.id, bySymbol, shadows).catch(
       async (error: unknown) => {
         const reason = `cycle step failed: ${(error as Error).message}`;
         await deps
@@ -129,6 +145,7 @@ export async function runDecisionCycle(
       },
     ),
   );
+  await Promise.all(shadows);
   // The cost rows of this cycle's calls are written behind them; a cycle ends with them in the table.
   await deps.runtime.llm
     ?.settle()
@@ -154,6 +171,7 @@ async function runCandidate(
   series: BarSeries,
   causationId: number,
   universe: ReadonlyMap<string, BarSeries>,
+  shadows: Array<Promise<void>>,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
   const symbol = series.symbol;
@@ -204,7 +222,13 @@ async function runCandidate(
   const held = (await deps.portfolio()).positions.find(
     (position) => position.symbol === symbol && position.qty !== 0,
   );
-  const strategist = await runStrategist(runtime, {
+  // Headlines no later than the bar being decided: the Strategist and the FactChecker see the same.
+  const newsSource = deps.news ?? runtime.news;
+  const news = await newsForCandidate(newsSource?.feed, symbol, series.time[index]!, {
+    lookbackMs: newsSource?.lookbackMs ?? 0,
+    limit: newsSource?.limit ?? 0,
+  });
+  const strategistRequest: StrategistRequest = {
     series,
     index,
     timeframe: settings.timeframe,
@@ -221,7 +245,9 @@ async function runCandidate(
       : null,
     rules: settings.rules,
     fallbackStrategy: deps.fallbackStrategy,
-  });
+    news: news.shown,
+  };
+  const strategist = await runStrategist(runtime, strategistRequest);
   const regimeMessage = await regimeMessageWritten;
   // Likewise the proposal's message commits while the signers judge it.
   const proposalMessageWritten = inFlight(
@@ -234,6 +260,7 @@ async function runCandidate(
       payload: outcomePayload(symbol, strategist),
     }),
   );
+  shadows.push(runShadows(deps, strategistRequest, strategist, proposalMessageWritten));
   const stanceJson = { ...stance, decidedBy: decided(regime) };
   if (!strategist.ok) {
     const proposalMessage = await proposalMessageWritten;
@@ -262,8 +289,8 @@ async function runCandidate(
       decidedBy: decided(strategist),
       proposal: { ...strategist.value },
       stance: stanceJson,
-      inputs: inputsAsSeen(series, index),
-      notes: fallbackNotes(regime, strategist),
+      inputs: withNews(inputsAsSeen(series, index), news.shown),
+      notes: [...fallbackNotes(regime, strategist), ...news.notes],
       messageId: proposalMessage.id,
     });
     return report('no_trade', [strategist.value.rationale]);
@@ -273,6 +300,7 @@ async function runCandidate(
   const notes = [
     ...fallbackNotes(regime, strategist),
     ...(moved.length > 0 ? [`prices put on the venue's tick: ${moved.join(', ')}`] : []),
+    ...news.notes,
   ];
 
   const { signatures, risk, metas } = await collectSignatures(
@@ -283,6 +311,7 @@ async function runCandidate(
     proposal,
     stance,
     universe,
+    news.shown,
   );
   const proposalMessage = await proposalMessageWritten;
   const signatureMessage = await deps.publish({
@@ -300,7 +329,7 @@ async function runCandidate(
       ...(moved.length > 0 ? { pricesOnTick: moved } : {}),
     },
   });
-  const inputs = inputsAsSeen(series, index);
+  const inputs = withNews(inputsAsSeen(series, index), news.shown);
   if (!allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker'])) {
     const reasons = signatures
       .filter((signature) => signature.verdict === 'veto')

@@ -1,5 +1,6 @@
 import { runDoubleChecker, runFactChecker, type Stance, type TradeProposal } from '../agents/index.ts';
 import type { BarSeries } from '../market/index.ts';
+import type { HeadlineShown } from '../news/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
 import { evaluateRisk, type RiskDecision, type RiskPosition } from './risk-gate.ts';
 import { agentSignature, type SignerResult } from './signatures.ts';
@@ -43,6 +44,7 @@ export async function collectSignatures(
   proposal: TradeProposal,
   stance: Stance,
   universe: ReadonlyMap<string, BarSeries>,
+  news: HeadlineShown[] = [],
 ) {
   const { runtime, settings } = deps;
   const at = () => new Date(deps.clock.now()).toISOString();
@@ -116,6 +118,7 @@ export async function collectSignatures(
         now: deps.clock.now(),
         maxDataAgeSeconds: settings.maxDataAgeSeconds,
         factTolerancePct: settings.factTolerancePct,
+        news,
       }),
     ),
     settings.signerTimeoutMs,

@@ -8,8 +8,16 @@ import { SignetError } from '../errors/index.ts';
 import { writeJournalEntry } from '../journal/index.ts';
 import { createLlmRouter, type LlmRouter, type RequestRejection } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { loadPhilosophy, SkillRegistry, shippedPhilosophyFile, shippedSkillsDir } from '../skills/index.ts';
+import { FileNewsFeed } from '../news/index.ts';
+import {
+  loadChallengers,
+  loadPhilosophy,
+  SkillRegistry,
+  shippedPhilosophyFile,
+  shippedSkillsDir,
+} from '../skills/index.ts';
 import type { Store } from '../store/index.ts';
+import { createAlpacaNewsFeed } from '../venues/alpaca/feed/index.ts';
 import { logNotifier, type Notifier, Pager, webhookNotifier } from '../watchdog/index.ts';
 
 export interface LoadedAgents {
@@ -74,6 +82,16 @@ export async function announceRejection(
   await paged;
 }
 
+/** The news the agents are shown, from `pipeline.news` (none by default). */
+async function newsSourceFor(config: Config, logger: Logger): Promise<AgentRuntime['news']> {
+  const section = config.pipeline.news;
+  const settings = { lookbackMs: section.lookbackHours * 3_600_000, limit: section.limit };
+  if (section.source === 'file' && section.file)
+    return { feed: await FileNewsFeed.load(path.resolve(section.file)), ...settings };
+  if (section.source === 'alpaca') return { feed: createAlpacaNewsFeed(config, logger), ...settings };
+  return undefined;
+}
+
 function philosophyFile(config: Config): string {
   if (config.paths.philosophyFile) return path.resolve(config.paths.philosophyFile);
   const local = path.resolve(config.paths.contextDir, 'philosophy.md');
@@ -115,6 +133,14 @@ export async function loadAgents(
       });
     }
     const philosophy = await loadPhilosophy(philosophyFile(config));
+    // Challengers run in shadow only: an invalid one is logged and left out, never fatal.
+    const { challengers, problems } = await loadChallengers(skillsDir, 'strategist');
+    const news = await newsSourceFor(config, logger);
+    for (const problem of problems)
+      logger.warn(
+        { file: problem.file, reason: problem.reason },
+        'strategist challenger skipped: invalid SKILL.md',
+      );
     // Without --llm nothing is asked or replayed: a recorded answer is an LLM's decision too.
     const section = deps.llm ? config.llm : { ...config.llm, routes: [], mode: 'live' as const };
     const rejections: RequestRejection[] = [];
@@ -139,7 +165,7 @@ export async function loadAgents(
         : 'no LLM asked: every agent uses its deterministic fallback';
     const tally = new DeciderTally();
     return {
-      agents: { skills, llm: router, philosophy, logger, tally },
+      agents: { skills, llm: router, philosophy, logger, tally, challengers, ...(news ? { news } : {}) },
       skills,
       router,
       deciders,

@@ -1,3 +1,10 @@
+export {
+  type Challenger,
+  challengerId,
+  challengersDir,
+  loadChallengers,
+  shadowAgentName,
+} from './challengers.ts';
 export { SkillInputError, SkillInvalidError, SkillNotFoundError } from './errors.ts';
 export { type ConvertedSchema, convertJsonSchema, type JsonSchemaObject } from './json-schema.ts';
 export {
@@ -10,6 +17,7 @@ export {
   skillFrontMatterSchema,
 } from './parse.ts';
 export { loadPhilosophy } from './philosophy.ts';
+export { promotionDiff, unifiedDiff } from './promote.ts';
 export {
   type ScanResult,
   type SkillEvent,

@@ -42,6 +42,15 @@ const samples: Record<string, { inputs: Record<string, unknown>; answer: unknown
       indicators,
       stance: { ...stance, rationale: 'Higher highs.', decidedBy: 'llm' },
       position: null,
+      news: [
+        {
+          id: '24918784',
+          t: '2022-01-05T22:00:37.000Z',
+          headline: 'Corsair Reports Purchase Of Majority Ownership In iDisplay',
+          source: 'benzinga',
+          url: 'https://www.benzinga.com/m-a/22/01/24918784/',
+        },
+      ],
       rules: {
         minRewardToRisk: 1.5,
         maxHorizonBars: 48,
@@ -59,6 +68,7 @@ const samples: Record<string, { inputs: Record<string, unknown>; answer: unknown
         { name: 'close', value: 130.75 },
         { name: 'sma20', value: 119.4 },
       ],
+      newsIds: [],
     },
   },
   'fact-checker': {
@@ -76,6 +86,7 @@ const samples: Record<string, { inputs: Record<string, unknown>; answer: unknown
       freshness: { quoteAgeSeconds: 2, dataAgeSeconds: 40, maxDataAgeSeconds: 3_900, entryVsLastPercent: 0 },
       bars,
       indicators,
+      news: [],
     },
     answer: { verdict: 'veto', reasons: ['rationale cites close 130.75; the last bar closed at 129.75'] },
   },
@@ -165,6 +176,7 @@ describe('shipped skills', async () => {
       rationale: 'Extended 14 points above sma20; nothing to buy here.',
       confidence: 0.7,
       facts: [],
+      newsIds: [],
     };
     expect(skill?.output.schema.safeParse(answer).success).toBe(true);
     expect(skill?.output.schema.safeParse({ ...answer, size: 10 }).success).toBe(false);

@@ -83,3 +83,25 @@ describe('signet skills', () => {
     ]);
   });
 });
+
+describe('signet skills promote', () => {
+  it('prints the diff that makes the shipped challenger its champion, and writes nothing', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const champion = path.join(root, 'skills', 'strategist', 'SKILL.md');
+    const before = await readFile(champion, 'utf8');
+    const result = await signet(['skills', 'promote', 'strategist/conservative']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--- a/skills/strategist/SKILL.md\n+++ b/skills/strategist/SKILL.md\n');
+    expect(result.stdout).toContain('\n-version: 1.2.0\n');
+    expect(result.stdout).toContain('\n+version: 1.3.0\n');
+    expect(result.stdout).toContain('+You are the conservative variant.');
+    expect(result.stdout).not.toContain('+name: conservative');
+    expect(await readFile(champion, 'utf8')).toBe(before);
+  });
+
+  it('an unknown challenger names the folder to look in', async () => {
+    const result = await signet(['skills', 'promote', 'strategist/bold']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('skills/strategist/challengers/bold/SKILL.md');
+  });
+});

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { SignetError } from '../../errors/index.ts';
-import { type ScanResult, scanSkillsDir, shippedSkillsDir } from '../../skills/index.ts';
+import { promotionDiff, type ScanResult, scanSkillsDir, shippedSkillsDir } from '../../skills/index.ts';
 import type { CliContext } from '../context.ts';
 
 function resolveDir(dir: string | undefined): string {
@@ -84,5 +84,24 @@ export function registerSkillsCommands(program: Command, context: CliContext): v
           fix: 'point --dir at a folder holding <name>/SKILL.md files',
         });
       if (!options.json) context.out(`${result.skills.length} skill(s) valid`);
+    });
+
+  skills
+    .command('promote <challenger>')
+    .description(
+      'print the diff that would make a challenger (e.g. strategist/conservative) its champion; nothing is written',
+    )
+    .option('--dir <folder>', 'skills folder (default: the shipped skills/)')
+    .action(async (challenger: string, options: { dir?: string }) => {
+      const dir = resolveDir(options.dir);
+      const { diff, file, version } = await promotionDiff(dir, challenger);
+      if (diff === '') {
+        context.out(`${challenger} is identical to ${file}: nothing to promote`);
+        return;
+      }
+      context.out(diff.trimEnd());
+      context.out(
+        `# ${challenger} as ${file} version ${version}. Nothing was changed: review, then apply with \`git apply\` and commit.`,
+      );
     });
 }

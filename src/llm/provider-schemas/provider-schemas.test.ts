@@ -84,7 +84,8 @@ describe('provider-safe output schemas', () => {
       "output_config.format.schema: For 'number' type, property 'minimum' is not supported",
     );
     expect(openAiStrictSchemaProblem(strategist, 'strategist')).toMatch(
-      /^Invalid schema for response_format 'strategist': In context=\('properties', 'symbol'\), 'minLength' is not permitted\.$/,
+      // strategist 1.2.0's optional newsIds is the first thing strict mode refuses in the raw schema.
+      /^Invalid schema for response_format 'strategist': In context=\(\), 'required' is required to be supplied and to be an array including every key in properties\. Missing 'newsIds'\.$/,
     );
     expect(geminiSchemaProblem(strategist)).toMatch(
       /keyword 'additionalProperties'|keyword 'minLength'|enum values/,
@@ -162,6 +163,7 @@ describe('provider-safe output schemas', () => {
         { name: 'close', value: 30.1 },
         { name: 'sma20', value: 29.4 },
       ],
+      newsIds: [],
     };
     expect(strategist.output.schema.safeParse(answer).success).toBe(true);
     for (const { transform } of providers) {

@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { barsPage, type FakeBar } from './bars.ts';
 import { FakeBook, orderJson, type TradeUpdateData } from './book.ts';
+import { type FakeNewsItem, newsPage } from './news.ts';
+import { fakeNewsStream } from './news-stream.ts';
 import { validateOrder, validateReplace } from './orders.ts';
 
 /**
@@ -29,6 +31,7 @@ export interface FaultRule {
 }
 
 export type { FakeBar } from './bars.ts';
+export type { FakeNewsItem } from './news.ts';
 
 export interface AlpacaFakeControl {
   readonly book: FakeBook;
@@ -36,6 +39,10 @@ export interface AlpacaFakeControl {
   setPrice(symbol: string, price: number): void;
   fault(rule: FaultRule): void;
   setBars(symbol: string, bars: FakeBar[]): void;
+  /** The articles `GET /v1beta1/news` serves (replaces the previous set). */
+  setNews(items: FakeNewsItem[]): void;
+  /** Publishes one article on the real-time news stream (`/v1beta1/news` WebSocket). */
+  pushNews(item: FakeNewsItem): void;
   /** A position that no order explains (opened by hand in the dashboard). */
   addPosition(symbol: string, qty: number, avgPrice: number): void;
   /** The account's flags as GET /v2/account reports them (https://docs.alpaca.markets/reference/getaccount-1). */
@@ -106,6 +113,8 @@ export async function startAlpacaFake(
   const book = new FakeBook(emit);
   const rules: FaultRule[] = [];
   const bars = new Map<string, FakeBar[]>();
+  let news: FakeNewsItem[] = [];
+  const newsStream = fakeNewsStream(keyId, secretKey);
   const requests: AlpacaFakeControl['requests'] = [];
   const sockets = new Set<Socket>();
 
@@ -129,6 +138,12 @@ export async function startAlpacaFake(
     },
     fault(rule) {
       rules.push({ ...rule, times: rule.times ?? 1 });
+    },
+    setNews(items) {
+      news = [...items];
+    },
+    pushNews(item) {
+      newsStream.push(item);
     },
     setBars(symbol, list) {
       bars.set(
@@ -375,6 +390,10 @@ export async function startAlpacaFake(
           : send(response, 422, { code: 42210000, message: 'order is not cancelable' });
       }
     }
+    if (method === 'GET' && path === '/v1beta1/news') {
+      const answer = newsPage(url, news);
+      return send(response, answer.status, answer.body);
+    }
     if (method === 'GET' && path === '/v2/stocks/bars') {
       const answer = barsPage(url, bars);
       return send(response, answer.status, answer.body);
@@ -402,6 +421,8 @@ export async function startAlpacaFake(
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://fake').pathname === '/v1beta1/news' && !control.streamDown)
+      return newsStream.handle(request, socket, head);
     if (new URL(request.url ?? '/', 'http://fake').pathname !== '/stream' || control.streamDown) {
       socket.destroy();
       return;
@@ -451,6 +472,7 @@ export async function startAlpacaFake(
     async close() {
       for (const socket of wss.clients) socket.terminate();
       wss.close();
+      newsStream.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,1 +1,3 @@
 export { AlpacaFeed, type AlpacaFeedOptions, createAlpacaFeed } from './alpaca-feed.ts';
+export { AlpacaNewsFeed, alpacaNewsPageMax, createAlpacaNewsFeed, headlineFromAlpaca } from './news.ts';
+export { AlpacaNewsStream, type AlpacaNewsStreamOptions } from './news-stream.ts';

@@ -1,0 +1,13 @@
+export { type CandidateNews, newsForCandidate, newsIdsProblems, noNews } from './candidate.ts';
+export { FileNewsFeed, newsRowSchema, parseNewsText } from './file-feed.ts';
+export {
+  type Headline,
+  type HeadlineShown,
+  headlineNote,
+  headlineShown,
+  headlineShownSchema,
+  NewsError,
+  type NewsFeed,
+  type NewsQuery,
+  visibleAt,
+} from './headline.ts';
