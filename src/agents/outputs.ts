@@ -27,8 +27,13 @@ export const strategistAnswerSchema = z
     confidence: z.number().min(0).max(1),
     // Answers recorded before strategist 1.1.0 have no facts: they replay as citing none.
     facts: z.array(factSchema).max(12).default([]),
-    // Answers recorded before strategist 1.2.0 cite no news.
-    newsIds: z.array(z.string().min(1)).max(12).default([]),
+    // Answers recorded before strategist 1.2.0 cite no news. Strict structured outputs make the
+    // optional field required-but-nullable (src/llm/provider-schemas), so null means none too.
+    newsIds: z
+      .array(z.string().min(1))
+      .max(12)
+      .nullish()
+      .transform((ids) => ids ?? []),
   })
   .superRefine((answer, context) => {
     // The skill's JSON Schema cannot say "all trade fields when decision is trade": checked here,
