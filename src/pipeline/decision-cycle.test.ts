@@ -164,11 +164,19 @@ describe('decision cycle', () => {
         decidedBy: 'fallback',
         fallbackReason: 'no LLM route is configured',
       });
-    const journal = await db.store.query<{ decided_by: string }>(
-      "SELECT decided_by FROM agent_journal WHERE cycle_id = 'cy-fallback'",
+    const journal = await db.store.query<{ decided_by: string; agent: string }>(
+      "SELECT decided_by, agent FROM agent_journal WHERE cycle_id = 'cy-fallback' ORDER BY id",
     );
-    expect(journal.rows.length).toBe(2);
+    // The CEO's entry for the day first, then one per candidate.
+    expect(journal.rows.map((row) => row.agent)).toEqual(['ceo', 'strategist', 'strategist']);
     expect(journal.rows.every((row) => row.decided_by === 'fallback')).toBe(true);
+    // The Macro Officer and the CEO decided by their fallbacks too, and said so.
+    const macro = messages.find((message) => message.topic === 'macro.view');
+    expect(macro?.payload).toMatchObject({ ok: true, decidedBy: 'fallback', fresh: true });
+    const directive = messages.find((message) => message.topic === 'ceo.directive');
+    expect(directive?.payload).toMatchObject({ ok: true, decidedBy: 'fallback' });
+    const budget = messages.find((message) => message.topic === 'ceo.budget');
+    expect(budget?.causationId).toBe(directive?.id);
   });
 
   it('an LLM proposal signed by all three becomes a bracket order, on the bus and in the journal', async () => {
@@ -239,7 +247,7 @@ describe('decision cycle', () => {
     expect(doubleCalls.length).toBe(2);
     for (const call of doubleCalls) expect(call.request.messages[0]!.content).not.toContain('Breakout above');
     const rows = await db.store.query<{ path: string; outcome: string }>(
-      "SELECT path, outcome FROM agent_journal WHERE cycle_id = 'cy-llm' ORDER BY id",
+      "SELECT path, outcome FROM agent_journal WHERE cycle_id = 'cy-llm' AND agent <> 'ceo' ORDER BY id",
     );
     expect(rows.rows.map((row) => row.outcome)).toEqual(['executed', 'executed']);
     const text = readFileSync(path.join(journalRoot, rows.rows[0]!.path), 'utf8');
@@ -404,7 +412,8 @@ describe('decision cycle', () => {
     });
     const report = await runDecisionCycle(deps, 'cy-ledger-slow', [universe[1]!]);
     expect(report.candidates[0]).toMatchObject({ outcome: 'executed' });
-    // Regime, Strategist, FactChecker and DoubleChecker: four calls, four rows before the order left.
-    expect(rowsAtSubmission).toBe(4);
+    // Macro Officer, CEO, Regime, Strategist, FactChecker and DoubleChecker: six calls, six rows
+    // before the order left.
+    expect(rowsAtSubmission).toBe(6);
   });
 });

@@ -4,6 +4,7 @@ import type { BarSeries } from '../market/index.ts';
 import { withClock } from './clocked.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
+import { type DeskView, deskOf, openDesk } from './desk.ts';
 import { execute } from './execute.ts';
 import { proposalOnTicks } from './price-grid.ts';
 import { allSigned } from './signatures.ts';
@@ -93,6 +94,10 @@ export async function runDecisionCycle(
     });
     return { cycleId, haltLevel, screened: [], candidates: [] };
   }
+  // The Macro Officer's view and the CEO's budget first: every candidate is decided under them.
+  const desk = deskOf(clockless);
+  const view = await openDesk(deps, desk, cycleId, universe, start.id);
+  const stances = new Map<string, Stance>();
   const screened = screen(universe, deps.settings.topK);
   const screenMessage = await deps.publish({
     fromAgent: 'screener',
@@ -104,30 +109,36 @@ export async function runDecisionCycle(
   });
   const bySymbol = new Map(universe.map((series) => [series.symbol, series]));
   const candidates = await mapLimit(screened, deps.settings.parallelism, (candidate) =>
-    runCandidate(deps, cycleId, bySymbol.get(candidate.symbol)!, screenMessage.id, bySymbol).catch(
-      async (error: unknown) => {
-        const reason = `cycle step failed: ${(error as Error).message}`;
-        await deps
-          .publish({
-            fromAgent: 'pipeline',
-            toAgent: 'operator',
-            topic: topics.cycleError,
-            cycleId,
-            causationId: screenMessage.id,
-            payload: { symbol: candidate.symbol, reason },
-          })
-          .catch(() => {});
-        return {
-          symbol: candidate.symbol,
-          outcome: 'error' as const,
-          // A failure this far out cannot say whether a proposal was made: counted as none.
-          proposed: false,
-          clientOrderId: null,
-          qty: 0,
-          reasons: [reason],
-        };
-      },
-    ),
+    runCandidate(
+      deps,
+      cycleId,
+      bySymbol.get(candidate.symbol)!,
+      screenMessage.id,
+      bySymbol,
+      view,
+      stances,
+    ).catch(async (error: unknown) => {
+      const reason = `cycle step failed: ${(error as Error).message}`;
+      await deps
+        .publish({
+          fromAgent: 'pipeline',
+          toAgent: 'operator',
+          topic: topics.cycleError,
+          cycleId,
+          causationId: screenMessage.id,
+          payload: { symbol: candidate.symbol, reason },
+        })
+        .catch(() => {});
+      return {
+        symbol: candidate.symbol,
+        outcome: 'error' as const,
+        // A failure this far out cannot say whether a proposal was made: counted as none.
+        proposed: false,
+        clientOrderId: null,
+        qty: 0,
+        reasons: [reason],
+      };
+    }),
   );
   // The cost rows of this cycle's calls are written behind them; a cycle ends with them in the table.
   await deps.runtime.llm
@@ -135,6 +146,7 @@ export async function runDecisionCycle(
     .catch((error: unknown) =>
       deps.runtime.logger.error({ err: error, cycleId }, 'LLM cost ledger rows lost in this cycle'),
     );
+  desk.record(view.budget.day, candidates, stances);
   await deps.publish({
     fromAgent: 'pipeline',
     toAgent: 'operator',
@@ -143,6 +155,9 @@ export async function runDecisionCycle(
     causationId: start.id,
     payload: {
       outcomes: candidates.map(({ symbol, outcome, clientOrderId }) => ({ symbol, outcome, clientOrderId })),
+      macroViewId: view.macroMessageId,
+      ceoBudgetId: view.budget.messageId,
+      newPositionsToday: view.budget.used(),
     },
   });
   return { cycleId, haltLevel, screened, candidates };
@@ -154,6 +169,8 @@ async function runCandidate(
   series: BarSeries,
   causationId: number,
   universe: ReadonlyMap<string, BarSeries>,
+  view: DeskView,
+  stances: Map<string, Stance>,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
   const symbol = series.symbol;
@@ -171,7 +188,7 @@ async function runCandidate(
     index,
     timeframe: settings.timeframe,
     cycleId,
-    macro: null,
+    macro: view.macroText,
   });
   // The stance's message commits while the strategist works: only the proposal's message needs
   // its id, and nothing leaves (no order, no journal entry) before it is awaited.
@@ -182,7 +199,8 @@ async function runCandidate(
       topic: topics.regimeStance,
       cycleId,
       causationId,
-      payload: outcomePayload(symbol, regime),
+      // Side by side: the symbol's stance and the market's view the same cycle had.
+      payload: { ...outcomePayload(symbol, regime), macro: macroSide(view) },
     }),
   );
   if (!regime.ok) {
@@ -200,6 +218,7 @@ async function runCandidate(
     return report('error', [regime.reason]);
   }
   const stance: Stance = regime.value;
+  stances.set(symbol, stance);
 
   const held = (await deps.portfolio()).positions.find(
     (position) => position.symbol === symbol && position.qty !== 0,
@@ -234,7 +253,18 @@ async function runCandidate(
       payload: outcomePayload(symbol, strategist),
     }),
   );
-  const stanceJson = { ...stance, decidedBy: decided(regime) };
+  const stanceJson = {
+    ...stance,
+    decidedBy: decided(regime),
+    macro: macroSide(view),
+    ceo: {
+      day: view.budget.day,
+      stance: view.budget.stance,
+      riskMultiplierCap: view.budget.riskMultiplierCap,
+      maxNewPositions: view.budget.maxNewPositions,
+      directiveId: view.budget.directiveId,
+    },
+  };
   if (!strategist.ok) {
     const proposalMessage = await proposalMessageWritten;
     await deps.journal({
@@ -283,7 +313,11 @@ async function runCandidate(
     proposal,
     stance,
     universe,
+    view.budget,
   );
+  // A slot of the day's budget taken at signing is given back when no order will leave.
+  const signed = allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker']);
+  if (risk.verdict === 'sign' && !signed) view.budget.release();
   const proposalMessage = await proposalMessageWritten;
   const signatureMessage = await deps.publish({
     fromAgent: 'signature-gate',
@@ -301,7 +335,7 @@ async function runCandidate(
     },
   });
   const inputs = inputsAsSeen(series, index);
-  if (!allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker'])) {
+  if (!signed) {
     const reasons = signatures
       .filter((signature) => signature.verdict === 'veto')
       .flatMap((signature) => signature.reasons.map((reason) => `${signature.signer}: ${reason}`));
@@ -321,7 +355,7 @@ async function runCandidate(
     });
     return report('vetoed', reasons);
   }
-  return execute(deps, {
+  const executed = await execute(deps, {
     cycleId,
     ts,
     symbol,
@@ -334,4 +368,16 @@ async function runCandidate(
     notes,
     decidedBy: decided(strategist),
   });
+  // Refused by the broker, or stopped by a halt read again: no position was opened. An error
+  // (submission unknown) keeps its slot: it may have opened one.
+  if (executed.outcome === 'rejected' || executed.outcome === 'halted') view.budget.release();
+  return executed;
+}
+
+/** The Macro Officer's view as recorded beside a Regime stance (null: it gave none). */
+function macroSide(view: DeskView): Record<string, string> | null {
+  const { macro } = view;
+  return macro
+    ? { regime: macro.regime, bias: macro.bias, stance: macro.stance, decidedBy: macro.decidedBy }
+    : null;
 }
