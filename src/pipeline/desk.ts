@@ -47,6 +47,8 @@ interface DayState {
   day: string;
   budget: CeoBudget;
   directiveId: number;
+  /** The cycle the directive was published in (explain finds it there). */
+  directiveCycleId: string;
   used: number;
 }
 
@@ -224,7 +226,7 @@ export async function openDesk(
       messageId: directive.id,
       summary: { day },
     });
-    if (clamped) desk.day = { day, budget: clamped.budget, directiveId: directive.id, used: 0 };
+    if (clamped) desk.day = { day, budget: clamped.budget, directiveId: directive.id, directiveCycleId: cycleId, used: 0 };
     else
       return closedView(
         deps,
@@ -256,6 +258,7 @@ export async function openDesk(
     payload: {
       day,
       directiveId: state.directiveId,
+      directiveCycleId: state.directiveCycleId,
       stance: state.budget.stance,
       riskMultiplierCap: state.budget.riskMultiplierCap,
       maxNewPositions: state.budget.maxNewPositions,
