@@ -23,12 +23,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
-interface Row {
+type Row = {
   id: number;
   cycle_id: string | null;
   causation_id: number | null;
   payload: Record<string, unknown>;
-}
+};
 
 describe('Macro Officer and CEO in a sim run with the fallbacks', () => {
   it('every cycle has both; explain lists them; the optimizer compares the Regime agent with the Macro Officer', async () => {
