@@ -226,7 +226,14 @@ export async function openDesk(
       messageId: directive.id,
       summary: { day },
     });
-    if (clamped) desk.day = { day, budget: clamped.budget, directiveId: directive.id, directiveCycleId: cycleId, used: 0 };
+    if (clamped)
+      desk.day = {
+        day,
+        budget: clamped.budget,
+        directiveId: directive.id,
+        directiveCycleId: cycleId,
+        used: 0,
+      };
     else
       return closedView(
         deps,

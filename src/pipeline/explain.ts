@@ -117,7 +117,9 @@ export async function explain(db: Queryable, bus: Bus, id: string): Promise<Expl
 }
 
 const asRecord = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 
 /** The Macro Officer and the CEO of a cycle, read off its messages (and its day's directive). */
 async function agentsOf(bus: Bus, messages: readonly BusMessage[]): Promise<Explanation['agents']> {

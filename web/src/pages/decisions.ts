@@ -57,7 +57,11 @@ function signatureList(signatures: Explanation['messages'][number]['signatures']
 }
 
 const text = (value: unknown): string =>
-  value === null || value === undefined ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  value === null || value === undefined
+    ? '—'
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
 
 /** The market-wide agents the cycle ran under: the Macro Officer's view and the CEO's budget. */
 function deskPanel(agents: Explanation['agents']): HTMLElement {
