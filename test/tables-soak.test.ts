@@ -4,7 +4,7 @@ import type { RouteRequest } from '../src/llm/index.ts';
 import { type FakeOpenAi, startFakeOpenAi } from './fakes/openai-server.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { waitForLine } from './support/processes.ts';
-import { sellAtMarket, skillOf, symbolOf } from './support/scripted-route.ts';
+import { sellAtMarket, skillOf, symbolOf, unscriptedDefaults } from './support/scripted-route.ts';
 import { exitOf, fastSimFolder, startSimBrain } from './support/sim-brain.ts';
 import { openPositions, tableViolations } from './support/table-invariants.ts';
 
@@ -136,6 +136,7 @@ describe('the brain process stopped every way leaves true tables', () => {
       const skill = skillOf(asked);
       const last = Number(/"last": ([\d.]+)/.exec(user)?.[1]);
       const answers: Record<string, unknown> = {
+        ...unscriptedDefaults,
         regime: { regime: 'trending_down', bias: 'short', riskMultiplier: 1, rationale: 'scripted down' },
         strategist: sellAtMarket(symbolOf(asked), last, { stop: 1.04, target: 0.92, horizonBars: 40 }),
         'fact-checker': { verdict: 'sign', reasons: ['ok'] },
