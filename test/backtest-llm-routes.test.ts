@@ -10,7 +10,7 @@ import { type FakeOpenAi, startFakeOpenAi } from './fakes/openai-server.ts';
 import type { RecordedRequest } from './fakes/scripted-http.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { repoRoot, runCli } from './support/processes.ts';
-import { buyAboveSma20, skillOf } from './support/scripted-route.ts';
+import { buyAboveSma20, skillOf, unscriptedDefaults } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 /**
@@ -30,6 +30,7 @@ const keys = {
 function answer(system: string, prompt: string): string {
   const request = { system, messages: [{ role: 'user', content: prompt }] } as RouteRequest;
   const values: Record<string, unknown> = {
+    ...unscriptedDefaults,
     regime: {
       regime: 'trending_up',
       bias: 'long',
@@ -39,7 +40,6 @@ function answer(system: string, prompt: string): string {
     strategist: buyAboveSma20(request),
     'fact-checker': { verdict: 'sign', reasons: ['The figures match the bars.'] },
     'double-checker': { verdict: 'sign', reasons: ['An independent view agrees.'] },
-    'macro-officer': { stance: 'neutral', notes: ['No macro event in the window.'] },
     reflection: { reflection: 'The trade followed the plan.' },
   };
   const skill = skillOf(request);

@@ -205,6 +205,14 @@ describe('operator console in Chromium', () => {
     expect(topics[0]).toBe('cycle.started');
     expect(topics).toContain('cycle.completed');
     expect(topics.length).toBeGreaterThan(2);
+    expect(topics).toEqual(expect.arrayContaining(['macro.view', 'ceo.budget']));
+    // The market-wide agents the cycle ran under, above the chain.
+    expect(await page.locator('[data-testid=chain-macro]').textContent()).toMatch(
+      /^(risk_on|neutral|risk_off) · /,
+    );
+    expect(await page.locator('[data-testid=chain-ceo]').textContent()).toMatch(
+      /cap [\d.]+ · \d+\/\d+ new positions/,
+    );
     await shot('decision-chain');
     await page.click('a[data-nav=decisions]');
     await page.locator('a.cycle-link', { hasText: cycleId ?? '' }).waitFor();

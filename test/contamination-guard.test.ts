@@ -8,7 +8,7 @@ import { type FakeOpenAi, startFakeOpenAi } from './fakes/openai-server.ts';
 import type { RecordedRequest } from './fakes/scripted-http.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { repoRoot, runCli } from './support/processes.ts';
-import { skillOf } from './support/scripted-route.ts';
+import { skillOf, unscriptedDefaults } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 /**
@@ -26,6 +26,7 @@ function answer(request: RecordedRequest): string {
     system: typeof system?.content === 'string' ? system.content : '',
   } as RouteRequest);
   const values: Record<string, unknown> = {
+    ...unscriptedDefaults,
     regime: { regime: 'ranging', bias: 'neutral', riskMultiplier: 0.5, rationale: 'No trend.' },
     'fact-checker': { verdict: 'sign', reasons: ['The figures match the bars.'] },
     'double-checker': { verdict: 'sign', reasons: ['An independent view agrees.'] },

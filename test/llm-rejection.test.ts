@@ -107,7 +107,7 @@ describe('a route that rejects our request', () => {
       { env, cwd: folder, timeoutMs: 180_000 },
     );
     expect(result.code, result.stderr).toBe(0);
-    // The first call (the regime of the first cycle) reached the vendor and was refused; the
+    // The first call (the Macro Officer of the first cycle) reached the vendor and was refused; the
     // route opened at once, so nothing else was sent.
     expect(anthropic.requests).toHaveLength(1);
 
@@ -125,8 +125,9 @@ describe('a route that rejects our request', () => {
     expect(report.pipeline.cycles).toBeGreaterThan(100);
     expect(deciders.routes).toEqual({});
     expect(deciders.failure).toBe(0);
-    // At least a regime and a strategist decision per cycle, every one by the fallback.
-    expect(deciders.fallback).toBeGreaterThanOrEqual(2 * report.pipeline.cycles);
+    // At least a macro view, a CEO budget (daily bars: one a cycle), a regime and a strategist
+    // decision per cycle, every one by the fallback.
+    expect(deciders.fallback).toBeGreaterThanOrEqual(4 * report.pipeline.cycles);
     expect(deciders.total).toBe(deciders.fallback);
     expect(report.deciders).toEqual(deciders);
     expect(report.strategy.name).not.toMatch(/anthropic|LLM/);
@@ -136,16 +137,18 @@ describe('a route that rejects our request', () => {
     expect(html).toContain('Decided by');
     expect(html).toContain(`fallback ${deciders.fallback}, failure 0 (of ${deciders.total} decisions)`);
 
-    const headline = `route anthropic rejects our request for skill regime: invalid_request_error: ${refusal}`;
+    const headline = `route anthropic rejects our request for skill macro-officer: invalid_request_error: ${refusal}`;
     // The run's own report names it too.
     expect(report.pipeline.rejections).toEqual([
-      expect.objectContaining({ route: 'anthropic', skill: 'regime', status: 400, headline }),
+      expect.objectContaining({ route: 'anthropic', skill: 'macro-officer', status: 400, headline }),
     ]);
     expect(result.stderr).toContain(`REJECTED ${headline}`);
     // The level-1 page, once.
     expect(pages).toHaveLength(1);
     expect(pages[0]).toMatchObject({ level: 1, title: headline });
-    expect(pages[0]!.text).toContain('[Signet L1] route anthropic rejects our request for skill regime');
+    expect(pages[0]!.text).toContain(
+      '[Signet L1] route anthropic rejects our request for skill macro-officer',
+    );
 
     // The journal entry, in the run's own journal.
     const rows = await db.store.query<{
@@ -168,7 +171,7 @@ describe('a route that rejects our request', () => {
       "SELECT payload FROM agent_messages WHERE topic = 'llm.request_rejected'",
     );
     expect(messages.rows.map((row) => row.payload)).toEqual([
-      expect.objectContaining({ route: 'anthropic', skill: 'regime', headline }),
+      expect.objectContaining({ route: 'anthropic', skill: 'macro-officer', headline }),
     ]);
     // The breaker says why the route is open.
     const breaker = await db.store.query<{ payload: { to: string; errorCode: string } }>(
@@ -183,7 +186,15 @@ describe('a route that rejects our request', () => {
     const before = anthropic.requests.length;
     const result = await runCli(['doctor'], { env, cwd: folder, timeoutMs: 60_000 });
     expect(result.code).toBe(1);
-    const skills = ['double-checker', 'fact-checker', 'macro-officer', 'reflection', 'regime', 'strategist'];
+    const skills = [
+      'ceo',
+      'double-checker',
+      'fact-checker',
+      'macro-officer',
+      'reflection',
+      'regime',
+      'strategist',
+    ];
     // One probe per skill, each the cheapest call: a one-line prompt and a 16-token cap.
     const probes = anthropic.requests.slice(before);
     expect(probes).toHaveLength(skills.length);
@@ -199,7 +210,7 @@ describe('a route that rejects our request', () => {
     const quiet = await runCli(['doctor', '--no-llm-probe'], { env, cwd: folder, timeoutMs: 60_000 });
     expect(quiet.code).toBe(1);
     expect(quiet.stdout).toMatch(
-      /FAIL llm schemas +route anthropic rejects our request for skill regime: invalid_request_error: .* \(seen \d{4}-/,
+      /FAIL llm schemas +route anthropic rejects our request for skill macro-officer: invalid_request_error: .* \(seen \d{4}-/,
     );
     expect(anthropic.requests).toHaveLength(before + skills.length);
     // The probes are in the cost ledger, under the doctor.

@@ -221,14 +221,28 @@ describe('self-optimizer on a seeded sim run with scripted LLM answers', () => {
     // LLM use: every ledger row of the run's cycles, by agent and route.
     expect(report.llm.totals.calls).toBe(ledgerRows);
     expect(report.llm.rows.map((row) => row.agent).sort()).toEqual([
+      'ceo',
       'double-checker',
       'fact-checker',
+      'macro-officer',
       'regime',
       'strategist',
     ]);
     expect(report.llm.topPrompts.length).toBeGreaterThan(0);
-    expect(report.regimeMacro.macroWired).toBe(false);
-    expect(report.findings.some((finding) => /Macro Officer is not wired/.test(finding.text))).toBe(true);
+    // The Macro Officer ran in every cycle: each Regime stance has its macro view beside it.
+    const stances = await messages(db, 'regime.stance');
+    const views = await messages(db, 'macro.view');
+    const cycles = (await messages(db, 'cycle.started')).map((cycle) => cycle.cycle_id);
+    expect(cycles.length).toBeGreaterThan(0);
+    expect(views.map((view) => view.cycle_id)).toEqual(cycles);
+    // The CEO: one budget message per cycle, each answering its day's directive.
+    const budgets = await messages(db, 'ceo.budget');
+    const directives = new Set((await messages(db, 'ceo.directive')).map((directive) => directive.id));
+    expect(budgets.map((budget) => budget.cycle_id)).toEqual(cycles);
+    for (const budget of budgets) expect(directives.has(Number(budget.payload.directiveId))).toBe(true);
+    expect(report.regimeMacro).toMatchObject({ macroWired: true, compared: stances.length });
+    expect(report.regimeMacro.rows!.length).toBeGreaterThan(0);
+    expect(report.regimeMacro.rows!.reduce((sum, row) => sum + row.compared, 0)).toBe(stances.length);
     expect(
       report.findings.some(
         (finding) => finding.topic === 'signer' && finding.text.includes('double-checker'),

@@ -17,7 +17,7 @@ import {
 import { type FakeOpenAi, startFakeOpenAi } from './fakes/openai-server.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { runCli } from './support/processes.ts';
-import { skillOf, buyAboveSma20 as strategistAnswer } from './support/scripted-route.ts';
+import { skillOf, buyAboveSma20 as strategistAnswer, unscriptedDefaults } from './support/scripted-route.ts';
 import { walkableTempDir } from './support/temp.ts';
 
 const logger = silentLogger();
@@ -45,6 +45,7 @@ afterAll(async () => {
 });
 
 const answers = {
+  ...unscriptedDefaults,
   regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 0.8, rationale: 'scripted stance' },
   strategist: strategistAnswer,
   'fact-checker': { verdict: 'sign', reasons: ['fresh data, figures match'] },

@@ -1,4 +1,15 @@
 export {
+  type CeoBudget,
+  type CeoLimits,
+  type CeoRequest,
+  ceoBudgetSchema,
+  ceoInputs,
+  clampBudget,
+  type DayTally,
+  fallbackBudget,
+  runCeo,
+} from './ceo.ts';
+export {
   type DeciderCounts,
   DeciderTally,
   deciderKey,
@@ -8,6 +19,17 @@ export {
   type TalliedOutcome,
 } from './decider-tally.ts';
 export { checkFacts, type Fact, type FactCheck, factSchema, factVocabulary, resolveFact } from './facts.ts';
+export {
+  fallbackMacroView,
+  type MacroSnapshot,
+  type MacroSymbols,
+  type MacroView,
+  macroInputs,
+  macroSnapshot,
+  macroViewSchema,
+  macroWindow,
+  runMacroOfficer,
+} from './macro-officer.ts';
 export {
   type AgentBar,
   barsUpTo,

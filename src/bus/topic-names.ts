@@ -26,6 +26,10 @@ export const topics = {
   signaturesCollected: 'signatures.collected',
   macroStance: 'macro.stance',
   macroView: 'macro.view',
+  /** The CEO's budget for the day: once per trading day, in the day's first cycle. */
+  ceoDirective: 'ceo.directive',
+  /** The day's budget as one cycle applies it (causation: the day's `ceo.directive`). */
+  ceoBudget: 'ceo.budget',
 
   orderIntent: 'order.intent',
   orderBlocked: 'order.blocked',

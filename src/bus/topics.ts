@@ -130,9 +130,29 @@ export const payloadSchemas = {
       )
       .optional(),
   }),
-  // Reserved for the Macro Officer: the optimizer already compares them with the Regime agent.
+  // Reserved: an earlier name of the Macro Officer's view (the optimizer reads every macro.* topic).
   'macro.stance': anything,
-  'macro.view': anything,
+  /** The Macro Officer's view, once per cycle (computed once per session, `fresh` in its first cycle). */
+  'macro.view': loose({
+    day: z.string(),
+    ok: z.boolean(),
+    fresh: z.boolean(),
+    decidedBy: z.enum(['llm', 'fallback']).optional(),
+    answer: z.record(z.string(), z.unknown()).optional(),
+  }),
+  'ceo.directive': loose({
+    day: z.string(),
+    ok: z.boolean(),
+    applied: loose({ stance: z.string(), riskMultiplierCap: z.number(), maxNewPositions: z.number() }),
+  }),
+  'ceo.budget': loose({
+    day: z.string(),
+    directiveId: z.number().nullable(),
+    stance: z.string(),
+    riskMultiplierCap: z.number(),
+    maxNewPositions: z.number(),
+    newPositionsToday: z.number(),
+  }),
 
   'order.intent': loose({ clientOrderId: z.string(), symbol: z.string() }),
   'order.blocked': anything,

@@ -76,6 +76,15 @@ pipeline:
   factTolerancePct: 0.1   # a cited fact (close, sma30, ...) may be this % off the data it names
   news: { source: none, lookbackHours: 72, limit: 5 }   # none | file (with file: news.csv) | alpaca; headlines never later than the bar
 
+macro:                    # the Macro Officer's bars, once per session (per bar in sim)
+  index: SPY              # not in the feed (the sim): a synthetic equal-weight index of the symbols
+  sectors: [XLK, XLF, XLV, XLY, XLP, XLE, XLI, XLB, XLU, XLRE, XLC]  # none in the feed: each symbol stands in
+  volatilePct: 2          # fallback: index 20-bar volatility above this (%) is a volatile market
+
+ceo:                      # bounds of the CEO's daily budget (code clamps its answer within them)
+  maxRiskMultiplierCap: 1 # highest cap on the Regime agent's risk multiplier
+  maxNewPositions: 5      # most new positions in one trading day
+
 monitor:
   stopManagement:
     mode: off             # off | breakeven | trail: the monitor only ever tightens a stop

@@ -1,3 +1,9 @@
+export {
+  type CeoSection,
+  ceoSectionSchema,
+  type MacroSection,
+  macroSectionSchema,
+} from './agents-section.ts';
 export * from './broker-section.ts';
 export {
   type CliRouteKind,

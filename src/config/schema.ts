@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ceoSectionSchema, macroSectionSchema } from './agents-section.ts';
 import { brokerSectionSchema } from './broker-section.ts';
 import { ingressSectionSchema } from './ingress-section.ts';
 import { llmSectionSchema } from './llm-section.ts';
@@ -66,6 +67,8 @@ export const configFileSchema = z
     risk: riskSectionSchema.default(riskSectionSchema.parse({})),
     strategist: strategistSectionSchema.default(strategistSectionSchema.parse({})),
     pipeline: pipelineSectionSchema.default(pipelineSectionSchema.parse({})),
+    macro: macroSectionSchema.default(macroSectionSchema.parse({})),
+    ceo: ceoSectionSchema.default(ceoSectionSchema.parse({})),
     schedule: scheduleSectionSchema.default(scheduleSectionSchema.parse({})),
     watchdog: watchdogSectionSchema.default(watchdogSectionSchema.parse({})),
     ingress: ingressSectionSchema.default(ingressSectionSchema.parse({})),

@@ -63,7 +63,12 @@ export function registerMessageRoutes(table: RouteTable, operator: OperatorServi
     async ({ params, reply }) => {
       const explanation = await operator.explain(params.id);
       if (!explanation) return reply.code(404).send(problem('not_found', `no cycle or order "${params.id}"`));
-      return { ...explanation, messages: explanation.messages.map(messageToJson) };
+      const { ceoDirective } = explanation.agents;
+      return {
+        ...explanation,
+        messages: explanation.messages.map(messageToJson),
+        agents: { ...explanation.agents, ceoDirective: ceoDirective ? messageToJson(ceoDirective) : null },
+      };
     },
   );
 }

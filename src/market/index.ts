@@ -17,6 +17,7 @@ export {
 export { csvRowSchema, parseDateText } from './csv-row.ts';
 export { MarketDataError } from './errors.ts';
 export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
+export { syntheticIndex } from './index-series.ts';
 export {
   createRandom,
   generateSimSeries,

@@ -171,6 +171,63 @@ describe('optimizer analysis', () => {
     expect(compared).toMatchObject({ macroWired: true, compared: 1, disagreements: 1 });
   });
 
+  it('flags a symbol the Macro Officer disagreed with three times in the week, not a mere difference of words', () => {
+    const side = (cycleId: string, symbol: string, regime: string, bias: string) => [
+      message(
+        'regime.stance',
+        {
+          symbol,
+          ok: true,
+          decidedBy: 'fallback',
+          skill: { name: 'regime', version: '1.0.0' },
+          answer: { regime, bias, riskMultiplier: 1, rationale: 'x' },
+        },
+        { cycleId },
+      ),
+    ];
+    const macro = (cycleId: string, regime: string, bias: string) =>
+      message(
+        'macro.view',
+        { symbol: null, ok: true, day: 'd', fresh: true, answer: { regime, bias, stance: 'risk_off' } },
+        { cycleId, fromAgent: 'macro-officer' },
+      );
+    const week = [
+      ...['w1', 'w2', 'w3'].flatMap((cycle) => [
+        ...side(cycle, 'AAA', 'trending_up', 'long'),
+        macro(cycle, 'trending_down', 'short'),
+      ]),
+      // A neutral market view against a trend is no disagreement.
+      ...side('w4', 'BBB', 'trending_up', 'long'),
+      macro('w4', 'ranging', 'neutral'),
+    ];
+    const today = week.filter((each) => each.cycleId === 'w3' || each.cycleId === 'w4');
+    const result = regimeVersusMacro(
+      buildRecords({ ...empty, window: today }),
+      buildRecords({ ...empty, window: week }),
+    );
+    expect(result.rows).toEqual([
+      expect.objectContaining({
+        symbol: 'AAA',
+        compared: 1,
+        disagreements: 1,
+        weekDisagreements: 3,
+        flagged: true,
+      }),
+      expect.objectContaining({
+        symbol: 'BBB',
+        compared: 1,
+        disagreements: 0,
+        weekDisagreements: 0,
+        flagged: false,
+      }),
+    ]);
+    const twoOnly = regimeVersusMacro(
+      buildRecords({ ...empty, window: today }),
+      buildRecords({ ...empty, window: week.filter((each) => each.cycleId !== 'w1') }),
+    );
+    expect(twoOnly.rows?.[0]).toMatchObject({ symbol: 'AAA', weekDisagreements: 2, flagged: false });
+  });
+
   it('groups veto reasons with their figures replaced', () => {
     expect(reasonGroup('entry 101.2 is 3.5% from the fresh last 98')).toBe(
       'entry # is #% from the fresh last #',

@@ -209,25 +209,56 @@ export function signerPrecision(setups: readonly VetoedSetup[]): SignerPrecision
     .sort((a, b) => a.signer.localeCompare(b.signer));
 }
 
-const biasOf = (payload: unknown): string | null => {
+const viewOf = (payload: unknown): { regime: string | null; bias: string | null } | null => {
   if (!payload || typeof payload !== 'object') return null;
   const record = payload as Record<string, unknown>;
+  if (record.ok === false) return null;
   const answer = (record.answer ?? record) as Record<string, unknown>;
-  const parts = [answer.regime, answer.bias].filter((part) => typeof part === 'string');
-  return parts.length > 0 ? parts.join('/') : null;
+  const regime = typeof answer.regime === 'string' ? answer.regime : null;
+  const bias = typeof answer.bias === 'string' ? answer.bias : null;
+  return regime === null && bias === null ? null : { regime, bias };
 };
 
-/** Regime agent vs. Macro Officer, cycle by cycle (and symbol, when the macro view names one). */
-export function regimeVersusMacro(records: Records): RegimeMacro {
-  const result: RegimeMacro = {
-    macroWired: records.macro.length > 0,
-    macroMessages: records.macro.length,
-    compared: 0,
-    disagreements: 0,
-    examples: [],
-  };
+const trends = new Set(['trending_up', 'trending_down']);
+
+/**
+ * A disagreement is a conflict of direction or of kind, never a mere difference of words: the
+ * biases point opposite ways (long against short), or one calls the market volatile while the
+ * other calls a trend. A market-wide neutral view against one symbol's trend is no disagreement.
+ */
+export function disagrees(
+  stance: { regime: string; bias: string },
+  macro: { regime: string | null; bias: string | null },
+): boolean {
+  const opposite =
+    (stance.bias === 'long' && macro.bias === 'short') || (stance.bias === 'short' && macro.bias === 'long');
+  const kind =
+    (macro.regime === 'volatile' && trends.has(stance.regime)) ||
+    (stance.regime === 'volatile' && macro.regime !== null && trends.has(macro.regime));
+  return opposite || kind;
+}
+
+export const repeatedDisagreements = 3;
+
+interface Pair {
+  cycleId: string;
+  symbol: string;
+  regime: string;
+  macro: string;
+  disagrees: boolean;
+}
+
+/** Each stance beside the macro view of its cycle (and symbol, when the macro view names one). */
+function pairsOf(records: Pick<Records, 'stances' | 'macro'>): Pair[] {
+  const stancesByCycle = new Map<string, Records['stances']>();
+  for (const stance of records.stances) {
+    const list = stancesByCycle.get(stance.cycleId) ?? [];
+    list.push(stance);
+    stancesByCycle.set(stance.cycleId, list);
+  }
+  const pairs: Pair[] = [];
   for (const macro of records.macro) {
-    const view = biasOf(macro.payload);
+    const view = viewOf(macro.payload);
     if (!view || !macro.cycleId) continue;
     const symbol =
       macro.payload &&
@@ -235,18 +266,69 @@ export function regimeVersusMacro(records: Records): RegimeMacro {
       typeof (macro.payload as { symbol?: unknown }).symbol === 'string'
         ? (macro.payload as { symbol: string }).symbol
         : null;
-    for (const stance of records.stances) {
-      if (stance.cycleId !== macro.cycleId || (symbol !== null && stance.symbol !== symbol)) continue;
-      result.compared += 1;
-      const regime = `${stance.regime}/${stance.bias}`;
-      const macroParts = view.split('/');
-      const disagrees = macroParts.some((part) => part !== stance.regime && part !== stance.bias);
-      if (!disagrees) continue;
-      result.disagreements += 1;
-      if (result.examples.length < 10)
-        result.examples.push({ cycleId: stance.cycleId, symbol: stance.symbol, regime, macro: view });
+    for (const stance of stancesByCycle.get(macro.cycleId) ?? []) {
+      if (symbol !== null && stance.symbol !== symbol) continue;
+      pairs.push({
+        cycleId: stance.cycleId,
+        symbol: stance.symbol,
+        regime: `${stance.regime}/${stance.bias}`,
+        macro: [view.regime, view.bias].filter((part) => part !== null).join('/'),
+        disagrees: disagrees(stance, view),
+      });
     }
   }
+  return pairs;
+}
+
+/**
+ * Regime agent vs. Macro Officer, cycle by cycle: the window's comparisons per symbol, and each
+ * symbol's disagreements over the week ending with the window (`week`; default the window), flagged
+ * at three or more.
+ */
+export function regimeVersusMacro(
+  records: Records,
+  week: Pick<Records, 'stances' | 'macro'> = records,
+): RegimeMacro {
+  const result: RegimeMacro = {
+    macroWired: records.macro.length > 0,
+    macroMessages: records.macro.length,
+    compared: 0,
+    disagreements: 0,
+    examples: [],
+    rows: [],
+  };
+  const weekly = new Map<string, number>();
+  for (const pair of pairsOf(week))
+    if (pair.disagrees) weekly.set(pair.symbol, (weekly.get(pair.symbol) ?? 0) + 1);
+  const rows = new Map<string, NonNullable<RegimeMacro['rows']>[number]>();
+  for (const pair of pairsOf(records)) {
+    result.compared += 1;
+    const row = rows.get(pair.symbol) ?? {
+      symbol: pair.symbol,
+      compared: 0,
+      disagreements: 0,
+      weekDisagreements: weekly.get(pair.symbol) ?? 0,
+      lastRegime: pair.regime,
+      lastMacro: pair.macro,
+      flagged: false,
+    };
+    row.compared += 1;
+    row.lastRegime = pair.regime;
+    row.lastMacro = pair.macro;
+    row.flagged = row.weekDisagreements >= repeatedDisagreements;
+    rows.set(pair.symbol, row);
+    if (!pair.disagrees) continue;
+    row.disagreements += 1;
+    result.disagreements += 1;
+    if (result.examples.length < 10)
+      result.examples.push({
+        cycleId: pair.cycleId,
+        symbol: pair.symbol,
+        regime: pair.regime,
+        macro: pair.macro,
+      });
+  }
+  result.rows = [...rows.values()].sort((a, b) => a.symbol.localeCompare(b.symbol));
   return result;
 }
 

@@ -60,7 +60,13 @@ export interface OptimizerInputs {
   exits: ExitRow[];
   /** Cycles that ran in the window. */
   cycles: string[];
+  /** Regime stances and macro views of the week that ends with the window (repeated disagreement). */
+  week?: StoredMessage[];
 }
+
+/** How far back the Regime-vs-Macro comparison counts disagreements. */
+export const weekMs = 7 * 86_400_000;
+const sideTopics: string[] = [topics.regimeStance, topics.macroView, topics.macroStance];
 
 export const windowTopics: string[] = [
   topics.cycleStarted,
@@ -159,5 +165,12 @@ export async function collectInputs(db: Queryable, from: Date, to: Date): Promis
     symbol: row.symbol === null ? null : String(row.symbol),
     path: String(row.path),
   }));
-  return { window, related, intents, llmEvents, ledger, exits, cycles };
+  const week = (
+    await db.query(optimizerSql.windowMessages(), [
+      new Date(Math.min(from.getTime(), to.getTime() - weekMs)),
+      to,
+      withLegacyNames(sideTopics),
+    ])
+  ).rows.map(toMessage);
+  return { window, related, intents, llmEvents, ledger, exits, cycles, week };
 }

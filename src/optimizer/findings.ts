@@ -122,13 +122,28 @@ export function deriveFindings(body: Body): { findings: Finding[]; experiments: 
     findings.push({
       topic: 'regime',
       level: 'note',
-      text: 'The Macro Officer is not wired into the cycle yet (no macro messages on the bus): there is no second view to compare the Regime agent with.',
+      text: 'No Macro Officer views on the bus in this window: there is no second view to compare the Regime agent with.',
       numbers: { macroMessages: 0 },
     });
   } else if (regimeMacro.disagreements > 0) {
+    const flagged = (regimeMacro.rows ?? []).filter((row) => row.flagged);
+    for (const row of flagged) {
+      findings.push({
+        topic: 'regime',
+        level: 'review',
+        text: `The Macro Officer disagreed with the Regime agent's classification of ${row.symbol} ${row.weekDisagreements} times in the week to ${body.window.to} (last: regime agent ${row.lastRegime}, macro officer ${row.lastMacro}).`,
+        numbers: { weekDisagreements: row.weekDisagreements, compared: row.compared },
+      });
+      experiments.push({
+        title: `Replay ${row.symbol}'s regime calls against the macro view`,
+        why: `${row.weekDisagreements} disagreements with the Macro Officer in a week.`,
+        how: `Run \`signet backtest --pipeline full\` on ${row.symbol} over the week with the regime skill given the macro notes, and compare the stances and the trades with this week's.`,
+        applied: false,
+      });
+    }
     findings.push({
       topic: 'regime',
-      level: 'review',
+      level: flagged.length > 0 ? 'review' : 'note',
       text: `The Regime agent and the Macro Officer disagreed ${regimeMacro.disagreements} time(s) out of ${regimeMacro.compared} comparisons: review those cycles.`,
       numbers: { compared: regimeMacro.compared, disagreements: regimeMacro.disagreements },
     });

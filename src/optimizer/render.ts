@@ -1,4 +1,5 @@
 import { describeDeciders } from '../agents/index.ts';
+import { repeatedDisagreements } from './analyze.ts';
 import { renderChallengers } from './challengers.ts';
 import type { OptimizerReport } from './report-types.ts';
 
@@ -157,11 +158,35 @@ export function renderReport(report: OptimizerReport): string {
   parts.push('## Regime agent vs. Macro Officer');
   const { regimeMacro } = report;
   if (!regimeMacro.macroWired)
-    parts.push(
-      'The Macro Officer is not wired yet: there were no macro views to compare with the Regime agent.',
-    );
+    parts.push('There were no Macro Officer views in this window to compare with the Regime agent.');
   else {
-    parts.push(`${regimeMacro.disagreements} disagreement(s) in ${regimeMacro.compared} comparison(s).`);
+    parts.push(
+      `${regimeMacro.disagreements} disagreement(s) in ${regimeMacro.compared} comparison(s) (opposite directions, or volatile against a trend); flagged: ${repeatedDisagreements} or more in the week.`,
+    );
+    const rows = regimeMacro.rows ?? [];
+    if (rows.length > 0)
+      parts.push(
+        table(
+          [
+            'symbol',
+            'compared',
+            'disagreed',
+            'disagreed this week',
+            'last regime agent',
+            'last macro officer',
+            'flag',
+          ],
+          rows.map((row) => [
+            row.symbol,
+            String(row.compared),
+            String(row.disagreements),
+            String(row.weekDisagreements),
+            row.lastRegime,
+            row.lastMacro,
+            row.flagged ? 'review' : '',
+          ]),
+        ),
+      );
     if (regimeMacro.examples.length > 0)
       parts.push(
         table(

@@ -107,6 +107,19 @@ export interface RegimeMacro {
   compared: number;
   disagreements: number;
   examples: Array<{ cycleId: string; symbol: string | null; regime: string; macro: string }>;
+  /** Per symbol: the window's comparisons, and the disagreements of the week ending with it. */
+  rows?: RegimeMacroRow[];
+}
+
+export interface RegimeMacroRow {
+  symbol: string;
+  compared: number;
+  disagreements: number;
+  weekDisagreements: number;
+  lastRegime: string;
+  lastMacro: string;
+  /** Three or more disagreements in the week: worth the operator's review. */
+  flagged: boolean;
 }
 
 export interface Finding {

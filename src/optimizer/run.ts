@@ -157,7 +157,10 @@ export async function runOptimizer(deps: OptimizerDeps, window: OptimizerWindow)
     strategies,
     vetoedSetups: setups,
     signers: signerPrecision(setups),
-    regimeMacro: regimeVersusMacro(records),
+    regimeMacro: regimeVersusMacro(
+      records,
+      inputs.week ? buildRecords({ ...inputs, window: inputs.week, related: [], intents: [] }) : records,
+    ),
     challengers,
     llm: llmUse(inputs, records),
     reflections,

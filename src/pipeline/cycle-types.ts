@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { AgentRuntime, Quote, StrategistRules } from '../agents/index.ts';
+import type { AgentRuntime, CeoLimits, MacroSymbols, Quote, StrategistRules } from '../agents/index.ts';
 import type { Broker } from '../broker/index.ts';
 import type { BusMessage, MessageInput } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
+import type { BarSeries } from '../market/index.ts';
 import type { NewsFeed } from '../news/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { Strategy } from '../strategies/index.ts';
+import type { AgentDesk } from './desk.ts';
 import type { RiskLimits, RiskPosition } from './risk-gate.ts';
 
 /** The decision cycle's contract: what it needs (deps, settings) and what it reports. */
@@ -30,6 +32,10 @@ export interface CycleSettings {
   /** How far a proposal's fact may be from the data it names, in percent (FactChecker, code). */
   factTolerancePct: number;
   commissionRate: number;
+  /** The Macro Officer's index and sectors (config `macro`); default: SPY, no sectors. */
+  macro?: MacroSymbols;
+  /** Bounds of the CEO's daily budget (config `ceo`). */
+  ceo?: CeoLimits;
 }
 
 export interface CycleDeps {
@@ -50,6 +56,10 @@ export interface CycleDeps {
   fallbackStrategy: Strategy;
   /** Headlines for the candidates (none when absent): how far back, how many per candidate. */
   news?: { feed: NewsFeed; lookbackMs: number; limit: number };
+  /** The Macro Officer's and the CEO's state across cycles; default: one kept per deps object. */
+  desk?: AgentDesk;
+  /** The index and sector bars the Macro Officer reads; default: the cycle's universe. */
+  macroBars?(): Promise<BarSeries[]>;
 }
 
 export type CandidateOutcome = 'no_trade' | 'vetoed' | 'executed' | 'rejected' | 'error' | 'halted';

@@ -18,6 +18,7 @@ import type { Queryable } from '../store/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
 import { runDecisionCycle } from './decision-cycle.ts';
+import { explain } from './explain.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
 
 let db: TestDatabase;
@@ -164,11 +165,19 @@ describe('decision cycle', () => {
         decidedBy: 'fallback',
         fallbackReason: 'no LLM route is configured',
       });
-    const journal = await db.store.query<{ decided_by: string }>(
-      "SELECT decided_by FROM agent_journal WHERE cycle_id = 'cy-fallback'",
+    const journal = await db.store.query<{ decided_by: string; agent: string }>(
+      "SELECT decided_by, agent FROM agent_journal WHERE cycle_id = 'cy-fallback' ORDER BY id",
     );
-    expect(journal.rows.length).toBe(2);
+    // The CEO's entry for the day first, then one per candidate.
+    expect(journal.rows.map((row) => row.agent)).toEqual(['ceo', 'strategist', 'strategist']);
     expect(journal.rows.every((row) => row.decided_by === 'fallback')).toBe(true);
+    // The Macro Officer and the CEO decided by their fallbacks too, and said so.
+    const macro = messages.find((message) => message.topic === 'macro.view');
+    expect(macro?.payload).toMatchObject({ ok: true, decidedBy: 'fallback', fresh: true });
+    const directive = messages.find((message) => message.topic === 'ceo.directive');
+    expect(directive?.payload).toMatchObject({ ok: true, decidedBy: 'fallback' });
+    const budget = messages.find((message) => message.topic === 'ceo.budget');
+    expect(budget?.causationId).toBe(directive?.id);
   });
 
   it('an LLM proposal signed by all three becomes a bracket order, on the bus and in the journal', async () => {
@@ -239,12 +248,65 @@ describe('decision cycle', () => {
     expect(doubleCalls.length).toBe(2);
     for (const call of doubleCalls) expect(call.request.messages[0]!.content).not.toContain('Breakout above');
     const rows = await db.store.query<{ path: string; outcome: string }>(
-      "SELECT path, outcome FROM agent_journal WHERE cycle_id = 'cy-llm' ORDER BY id",
+      "SELECT path, outcome FROM agent_journal WHERE cycle_id = 'cy-llm' AND agent <> 'ceo' ORDER BY id",
     );
     expect(rows.rows.map((row) => row.outcome)).toEqual(['executed', 'executed']);
     const text = readFileSync(path.join(journalRoot, rows.rows[0]!.path), 'utf8');
     expect(text).toMatch(/risk-gate/);
     expect(text).toMatch(/double-checker/);
+  });
+
+  it("the CEO's budget is clamped, holds across the day's cycles in the Risk Gate, and explain finds the day's directive", async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: (request: RouteRequest) => {
+          const name = symbolOf(request);
+          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
+        },
+        'fact-checker': sign,
+        'double-checker': sign,
+        // The model asks for more than the configuration allows.
+        ceo: { stance: 'risk_on', riskMultiplierCap: 1, maxNewPositions: 50, rationale: 'all in' },
+      },
+    });
+    const { deps, bus } = await harness({ routes: [route] });
+    deps.settings = { ...deps.settings, ceo: { maxRiskMultiplierCap: 0.5, maxNewPositions: 1 } };
+    const first = await runDecisionCycle(deps, 'cy-ceo-1', universe);
+    expect(first.candidates.map((candidate) => candidate.outcome).sort()).toEqual(['executed', 'vetoed']);
+    const vetoed = first.candidates.find((candidate) => candidate.outcome === 'vetoed')!;
+    expect(vetoed.reasons.join(' ')).toMatch(/1 new position\(s\) today; the CEO's budget allows 1/);
+    const firstMessages = await cycleMessages('cy-ceo-1');
+    const directive = firstMessages.find((message) => message.topic === 'ceo.directive')!;
+    expect(directive.payload).toMatchObject({
+      decidedBy: 'llm',
+      applied: { riskMultiplierCap: 0.5, maxNewPositions: 1 },
+    });
+    expect((directive.payload as { clamped: string[] }).clamped).toHaveLength(2);
+
+    // The same day's second cycle: the session's macro view and the day's budget, no new directive.
+    const second = await runDecisionCycle(deps, 'cy-ceo-2', [universe[2]!]);
+    expect(second.candidates.every((candidate) => candidate.outcome !== 'executed')).toBe(true);
+    const secondMessages = await cycleMessages('cy-ceo-2');
+    expect(secondMessages.some((message) => message.topic === 'ceo.directive')).toBe(false);
+    expect(secondMessages.find((message) => message.topic === 'macro.view')?.payload).toMatchObject({
+      fresh: false,
+      computedInCycle: 'cy-ceo-1',
+    });
+    expect(secondMessages.find((message) => message.topic === 'ceo.budget')?.payload).toMatchObject({
+      directiveId: directive.id,
+      newPositionsToday: 1,
+    });
+    expect(route.calls.filter((call) => call.skill === 'ceo')).toHaveLength(1);
+    expect(route.calls.filter((call) => call.skill === 'macro-officer')).toHaveLength(1);
+    const explained = await explain(db.store, bus, 'cy-ceo-2');
+    expect(explained?.agents.ceoDirective?.id).toBe(directive.id);
+    expect(explained?.agents.ceo).toMatchObject({
+      riskMultiplierCap: 0.5,
+      maxNewPositions: 1,
+      decidedBy: 'llm',
+    });
+    expect(explained?.agents.macroOfficer).toMatchObject({ decidedBy: 'llm', stance: 'neutral' });
   });
 
   it('an invalid Strategist answer (after one repair) sends no order', async () => {
@@ -404,7 +466,8 @@ describe('decision cycle', () => {
     });
     const report = await runDecisionCycle(deps, 'cy-ledger-slow', [universe[1]!]);
     expect(report.candidates[0]).toMatchObject({ outcome: 'executed' });
-    // Regime, Strategist, FactChecker and DoubleChecker: four calls, four rows before the order left.
-    expect(rowsAtSubmission).toBe(4);
+    // Macro Officer, CEO, Regime, Strategist, FactChecker and DoubleChecker: six calls, six rows
+    // before the order left.
+    expect(rowsAtSubmission).toBe(6);
   });
 });

@@ -12,6 +12,7 @@ import { newsForCandidate } from '../news/index.ts';
 import { withClock } from './clocked.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
+import { type DeskView, deskOf, openDesk } from './desk.ts';
 import { execute } from './execute.ts';
 import { proposalOnTicks } from './price-grid.ts';
 import { runShadows } from './shadow.ts';
@@ -107,6 +108,10 @@ export async function runDecisionCycle(
     });
     return { cycleId, haltLevel, screened: [], candidates: [] };
   }
+  // The Macro Officer's view and the CEO's budget first: every candidate is decided under them.
+  const desk = deskOf(clockless);
+  const view = await openDesk(deps, desk, cycleId, universe, start.id);
+  const stances = new Map<string, Stance>();
   const screened = screen(universe, deps.settings.topK);
   const screenMessage = await deps.publish({
     fromAgent: 'screener',
@@ -120,30 +125,37 @@ export async function runDecisionCycle(
   // Challengers run in shadow beside the signers; the cycle waits for them only at its end.
   const shadows: Array<Promise<void>> = [];
   const candidates = await mapLimit(screened, deps.settings.parallelism, (candidate) =>
-    runCandidate(deps, cycleId, bySymbol.get(candidate.symbol)!, screenMessage.id, bySymbol, shadows).catch(
-      async (error: unknown) => {
-        const reason = `cycle step failed: ${(error as Error).message}`;
-        await deps
-          .publish({
-            fromAgent: 'pipeline',
-            toAgent: 'operator',
-            topic: topics.cycleError,
-            cycleId,
-            causationId: screenMessage.id,
-            payload: { symbol: candidate.symbol, reason },
-          })
-          .catch(() => {});
-        return {
-          symbol: candidate.symbol,
-          outcome: 'error' as const,
-          // A failure this far out cannot say whether a proposal was made: counted as none.
-          proposed: false,
-          clientOrderId: null,
-          qty: 0,
-          reasons: [reason],
-        };
-      },
-    ),
+    runCandidate(
+      deps,
+      cycleId,
+      bySymbol.get(candidate.symbol)!,
+      screenMessage.id,
+      bySymbol,
+      view,
+      stances,
+      shadows,
+    ).catch(async (error: unknown) => {
+      const reason = `cycle step failed: ${(error as Error).message}`;
+      await deps
+        .publish({
+          fromAgent: 'pipeline',
+          toAgent: 'operator',
+          topic: topics.cycleError,
+          cycleId,
+          causationId: screenMessage.id,
+          payload: { symbol: candidate.symbol, reason },
+        })
+        .catch(() => {});
+      return {
+        symbol: candidate.symbol,
+        outcome: 'error' as const,
+        // A failure this far out cannot say whether a proposal was made: counted as none.
+        proposed: false,
+        clientOrderId: null,
+        qty: 0,
+        reasons: [reason],
+      };
+    }),
   );
   await Promise.all(shadows);
   // The cost rows of this cycle's calls are written behind them; a cycle ends with them in the table.
@@ -152,6 +164,7 @@ export async function runDecisionCycle(
     .catch((error: unknown) =>
       deps.runtime.logger.error({ err: error, cycleId }, 'LLM cost ledger rows lost in this cycle'),
     );
+  desk.record(view.budget.day, candidates, stances);
   await deps.publish({
     fromAgent: 'pipeline',
     toAgent: 'operator',
@@ -160,6 +173,9 @@ export async function runDecisionCycle(
     causationId: start.id,
     payload: {
       outcomes: candidates.map(({ symbol, outcome, clientOrderId }) => ({ symbol, outcome, clientOrderId })),
+      macroViewId: view.macroMessageId,
+      ceoBudgetId: view.budget.messageId,
+      newPositionsToday: view.budget.used(),
     },
   });
   return { cycleId, haltLevel, screened, candidates };
@@ -171,6 +187,8 @@ async function runCandidate(
   series: BarSeries,
   causationId: number,
   universe: ReadonlyMap<string, BarSeries>,
+  view: DeskView,
+  stances: Map<string, Stance>,
   shadows: Array<Promise<void>>,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
@@ -189,7 +207,7 @@ async function runCandidate(
     index,
     timeframe: settings.timeframe,
     cycleId,
-    macro: null,
+    macro: view.macroText,
   });
   // The stance's message commits while the strategist works: only the proposal's message needs
   // its id, and nothing leaves (no order, no journal entry) before it is awaited.
@@ -200,7 +218,8 @@ async function runCandidate(
       topic: topics.regimeStance,
       cycleId,
       causationId,
-      payload: outcomePayload(symbol, regime),
+      // Side by side: the symbol's stance and the market's view the same cycle had.
+      payload: { ...outcomePayload(symbol, regime), macro: macroSide(view) },
     }),
   );
   if (!regime.ok) {
@@ -218,6 +237,7 @@ async function runCandidate(
     return report('error', [regime.reason]);
   }
   const stance: Stance = regime.value;
+  stances.set(symbol, stance);
 
   const held = (await deps.portfolio()).positions.find(
     (position) => position.symbol === symbol && position.qty !== 0,
@@ -261,7 +281,18 @@ async function runCandidate(
     }),
   );
   shadows.push(runShadows(deps, strategistRequest, strategist, proposalMessageWritten));
-  const stanceJson = { ...stance, decidedBy: decided(regime) };
+  const stanceJson = {
+    ...stance,
+    decidedBy: decided(regime),
+    macro: macroSide(view),
+    ceo: {
+      day: view.budget.day,
+      stance: view.budget.stance,
+      riskMultiplierCap: view.budget.riskMultiplierCap,
+      maxNewPositions: view.budget.maxNewPositions,
+      directiveId: view.budget.directiveId,
+    },
+  };
   if (!strategist.ok) {
     const proposalMessage = await proposalMessageWritten;
     await deps.journal({
@@ -312,7 +343,11 @@ async function runCandidate(
     stance,
     universe,
     news.shown,
+    view.budget,
   );
+  // A slot of the day's budget taken at signing is given back when no order will leave.
+  const signed = allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker']);
+  if (risk.verdict === 'sign' && !signed) view.budget.release();
   const proposalMessage = await proposalMessageWritten;
   const signatureMessage = await deps.publish({
     fromAgent: 'signature-gate',
@@ -330,7 +365,7 @@ async function runCandidate(
     },
   });
   const inputs = withNews(inputsAsSeen(series, index), news.shown);
-  if (!allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker'])) {
+  if (!signed) {
     const reasons = signatures
       .filter((signature) => signature.verdict === 'veto')
       .flatMap((signature) => signature.reasons.map((reason) => `${signature.signer}: ${reason}`));
@@ -350,7 +385,7 @@ async function runCandidate(
     });
     return report('vetoed', reasons);
   }
-  return execute(deps, {
+  const executed = await execute(deps, {
     cycleId,
     ts,
     symbol,
@@ -363,4 +398,16 @@ async function runCandidate(
     notes,
     decidedBy: decided(strategist),
   });
+  // Refused by the broker, or stopped by a halt read again: no position was opened. An error
+  // (submission unknown) keeps its slot: it may have opened one.
+  if (executed.outcome === 'rejected' || executed.outcome === 'halted') view.budget.release();
+  return executed;
+}
+
+/** The Macro Officer's view as recorded beside a Regime stance (null: it gave none). */
+function macroSide(view: DeskView): Record<string, string> | null {
+  const { macro } = view;
+  return macro
+    ? { regime: macro.regime, bias: macro.bias, stance: macro.stance, decidedBy: macro.decidedBy }
+    : null;
 }

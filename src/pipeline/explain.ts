@@ -1,4 +1,4 @@
-import type { Bus, BusMessage } from '../bus/index.ts';
+import { type Bus, type BusMessage, topics } from '../bus/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { explainSql } from './explain-sql.ts';
 
@@ -22,6 +22,15 @@ export interface Explanation {
   /** The order the question named, when it named one. */
   orderId: string | null;
   messages: BusMessage[];
+  /**
+   * The Macro Officer's view and the CEO's budget the cycle ran under, and the day's CEO directive
+   * (published in the day's first cycle, so listed here when this cycle is a later one).
+   */
+  agents: {
+    macroOfficer: Record<string, unknown> | null;
+    ceo: Record<string, unknown> | null;
+    ceoDirective: BusMessage | null;
+  };
   orders: OrderRecord[];
   journal: Array<{
     ts: string;
@@ -94,6 +103,7 @@ export async function explain(db: Queryable, bus: Bus, id: string): Promise<Expl
     cycleId,
     orderId: orderRow ? id : null,
     messages,
+    agents: await agentsOf(bus, messages),
     orders,
     journal: journal.rows.map((row) => ({
       ts: row.ts.toISOString(),
@@ -103,5 +113,48 @@ export async function explain(db: Queryable, bus: Bus, id: string): Promise<Expl
       decidedBy: row.decided_by,
       path: row.path,
     })),
+  };
+}
+
+const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
+/** The Macro Officer and the CEO of a cycle, read off its messages (and its day's directive). */
+async function agentsOf(bus: Bus, messages: readonly BusMessage[]): Promise<Explanation['agents']> {
+  const view = messages.find((message) => message.topic === topics.macroView);
+  const budget = messages.find((message) => message.topic === topics.ceoBudget);
+  const budgetPayload = asRecord(budget?.payload);
+  const directiveId = typeof budgetPayload.directiveId === 'number' ? budgetPayload.directiveId : null;
+  let directive = messages.find((message) => message.topic === topics.ceoDirective) ?? null;
+  const directiveCycleId = budgetPayload.directiveCycleId;
+  if (directiveId !== null && directive?.id !== directiveId && typeof directiveCycleId === 'string') {
+    const earlier = await bus.replayAll({ cycleId: directiveCycleId, topics: [topics.ceoDirective] });
+    directive = earlier.find((message) => message.id === directiveId) ?? null;
+  }
+  const viewPayload = asRecord(view?.payload);
+  const directivePayload = asRecord(directive?.payload);
+  return {
+    macroOfficer: view
+      ? {
+          messageId: view.id,
+          ok: viewPayload.ok,
+          decidedBy: viewPayload.decidedBy ?? null,
+          fresh: viewPayload.fresh,
+          index: viewPayload.index ?? null,
+          ...asRecord(viewPayload.answer),
+        }
+      : null,
+    ceo: budget
+      ? {
+          messageId: budget.id,
+          directiveId,
+          decidedBy: directivePayload.decidedBy ?? null,
+          rationale: asRecord(directivePayload.applied).rationale ?? null,
+          ...budgetPayload,
+        }
+      : null,
+    ceoDirective: directive,
   };
 }

@@ -17,6 +17,16 @@ export {
   type ExecutionPolicy,
   type StepOutcome,
 } from './decision-step.ts';
+export {
+  AgentDesk,
+  type CycleBudget,
+  type DeskView,
+  defaultCeoLimits,
+  defaultMacroSymbols,
+  deskOf,
+  openDesk,
+  tradingDay,
+} from './desk.ts';
 export { type Explanation, explain, type OrderRecord } from './explain.ts';
 export { copyMessageLog, type WriteLogOptions, writeMessageLog } from './message-log.ts';
 export {

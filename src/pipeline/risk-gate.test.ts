@@ -271,4 +271,41 @@ describe('risk gate', () => {
       expect(through.reasons.join(' ')).toMatch(/already through the fresh quote 100.6/);
     });
   });
+
+  it("applies the CEO's budget: the multiplier capped, no entry past the day's new positions", () => {
+    const wide = { symbol: 'ORCL', side: 'buy', entryPrice: 100, stopPrice: 87.5, targetPrice: 120 } as const;
+    // 1,000 at risk / 12.5 = 80 shares; the cap of 0.5 halves it whatever the Regime said.
+    const capped = evaluateRisk(
+      inputs({
+        proposal: wide,
+        budget: { riskMultiplierCap: 0.5, maxNewPositions: 3, newPositionsToday: 2 },
+      }),
+      defaultRiskLimits,
+    );
+    expect(capped).toMatchObject({ verdict: 'sign', qty: 40 });
+    // A cap above the Regime's multiplier does not raise it.
+    expect(
+      evaluateRisk(
+        inputs({
+          proposal: wide,
+          riskMultiplier: 0.25,
+          budget: { riskMultiplierCap: 1, maxNewPositions: 3, newPositionsToday: 0 },
+        }),
+        defaultRiskLimits,
+      ).qty,
+    ).toBe(20);
+    const spent = evaluateRisk(
+      inputs({ budget: { riskMultiplierCap: 1, maxNewPositions: 3, newPositionsToday: 3 } }),
+      defaultRiskLimits,
+    );
+    expect(spent.verdict).toBe('veto');
+    expect(spent.reasons).toContain("3 new position(s) today; the CEO's budget allows 3");
+    // A closed budget (the CEO failed): nothing is signed.
+    expect(
+      evaluateRisk(
+        inputs({ budget: { riskMultiplierCap: 0, maxNewPositions: 0, newPositionsToday: 0 } }),
+        defaultRiskLimits,
+      ).verdict,
+    ).toBe('veto');
+  });
 });

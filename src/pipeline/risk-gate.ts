@@ -96,6 +96,11 @@ export interface RiskInputs {
    * false, so a caller that forgets it fails closed: no short leaves on any path.
    */
   allowShort?: boolean;
+  /**
+   * The CEO's budget for the day: the Regime multiplier is capped at `riskMultiplierCap`, and no
+   * entry is signed once `newPositionsToday` reaches `maxNewPositions`. It only ever tightens.
+   */
+  budget?: { riskMultiplierCap: number; maxNewPositions: number; newPositionsToday: number };
 }
 
 export interface RiskCheck {
@@ -183,6 +188,16 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
     inputs.allowShort === true ? 'buy or sell' : 'buy (strategist.allowShort is false)',
     'short entries are not allowed (strategist.allowShort is false): a sell entry is vetoed',
   );
+  if (inputs.budget) {
+    const { maxNewPositions, newPositionsToday } = inputs.budget;
+    check(
+      'new_positions_today',
+      Number.isFinite(maxNewPositions) && newPositionsToday < maxNewPositions,
+      newPositionsToday,
+      `< ${maxNewPositions}`,
+      `${newPositionsToday} new position(s) today; the CEO's budget allows ${maxNewPositions}`,
+    );
+  }
   // The order goes to the candidate: a proposal written for another symbol is not this trade.
   check(
     'symbol',
@@ -339,7 +354,9 @@ export function evaluateRisk(inputs: RiskInputs, limits: RiskLimits): RiskDecisi
 
   // Sizing: the smallest of risk at the stop, the position cap, gross exposure room and cash, all
   // at the quote. The one model number is the stop distance, held inside the configured bounds.
-  const multiplier = Math.min(1, Math.max(0, inputs.riskMultiplier));
+  const cap = inputs.budget ? Math.max(0, inputs.budget.riskMultiplierCap) : 1;
+  // NaN anywhere is no size (Math.min would carry it into the quantity).
+  const multiplier = Number.isFinite(cap) ? Math.min(1, cap, Math.max(0, inputs.riskMultiplier)) : 0;
   const boundedDistance = Math.min(
     limits.maxStopDistancePct,
     Math.max(limits.minStopDistancePct, stopDistance),

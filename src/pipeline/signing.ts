@@ -2,6 +2,7 @@ import { runDoubleChecker, runFactChecker, type Stance, type TradeProposal } fro
 import type { BarSeries } from '../market/index.ts';
 import type { HeadlineShown } from '../news/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
+import type { CycleBudget } from './desk.ts';
 import { evaluateRisk, type RiskDecision, type RiskPosition } from './risk-gate.ts';
 import { agentSignature, type SignerResult } from './signatures.ts';
 import { pipelineSql } from './sql.ts';
@@ -45,6 +46,7 @@ export async function collectSignatures(
   stance: Stance,
   universe: ReadonlyMap<string, BarSeries>,
   news: HeadlineShown[] = [],
+  budget: CycleBudget | null = null,
 ) {
   const { runtime, settings } = deps;
   const at = () => new Date(deps.clock.now()).toISOString();
@@ -94,9 +96,21 @@ export async function collectSignatures(
         closes,
         commissionRate: settings.commissionRate,
         allowShort: settings.rules.allowShort,
+        ...(budget
+          ? {
+              budget: {
+                riskMultiplierCap: budget.riskMultiplierCap,
+                maxNewPositions: budget.maxNewPositions,
+                newPositionsToday: budget.used(),
+              },
+            }
+          : {}),
       },
       settings.limits,
     );
+    // Counted in the same turn as the check (no await between): parallel candidates cannot both
+    // take the day's last slot. Released by the cycle when the order never leaves.
+    if (risk.verdict === 'sign') budget?.reserve();
     const reasons = risk.verdict === 'sign' ? [`size ${risk.qty} within every limit`] : risk.reasons;
     return {
       result: {

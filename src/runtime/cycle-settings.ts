@@ -28,6 +28,8 @@ export function cycleSettingsFrom(
     maxDataAgeSeconds: pipeline.maxDataAgeSeconds,
     factTolerancePct: pipeline.factTolerancePct,
     commissionRate: venue.commissionRate,
+    macro: config.macro,
+    ceo: config.ceo,
   };
 }
 

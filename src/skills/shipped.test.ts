@@ -97,21 +97,38 @@ const samples: Record<string, { inputs: Record<string, unknown>; answer: unknown
   'macro-officer': {
     inputs: {
       asOf: quote.t,
-      symbols: ['AAPL', 'MSFT'],
-      calendar: [
-        {
-          time: '2026-11-03T13:30:00Z',
-          region: 'US',
-          title: 'CPI',
-          importance: 'high',
-          actual: null,
-          forecast: '0.3%',
-          previous: '0.4%',
-        },
-      ],
-      headlines: [],
+      timeframe: '1d',
+      index: {
+        symbol: 'SPY',
+        synthetic: false,
+        bars,
+        indicators: { close: 130.75, sma50: 121.2, sma200: null, sma50SlopePct: 0.8, volatility20Pct: 1.1 },
+      },
+      sectors: [{ symbol: 'XLK', close: 210.5, sma50: 201.3, return20Pct: 3.2 }],
+      breadth: 1,
     },
-    answer: { stance: 'risk_off', notes: ['US CPI at 13:30 UTC, high importance'] },
+    answer: {
+      regime: 'trending_up',
+      bias: 'long',
+      stance: 'risk_on',
+      rationale: 'SPY 130.75 above a rising SMA50 121.2; XLK above its average.',
+    },
+  },
+  ceo: {
+    inputs: {
+      day: '2026-11-03',
+      macro: {
+        regime: 'trending_up',
+        bias: 'long',
+        stance: 'risk_on',
+        rationale: 'uptrend',
+        decidedBy: 'llm',
+      },
+      regimes: [{ symbol: 'AAPL', regime: 'trending_up', bias: 'long', riskMultiplier: 0.8 }],
+      yesterday: { day: '2026-11-02', decisions: 3, executed: 1, vetoed: 1, errors: 0, noTrade: 1 },
+      limits: { maxRiskMultiplierCap: 1, maxNewPositions: 5 },
+    },
+    answer: { stance: 'risk_on', riskMultiplierCap: 0.9, maxNewPositions: 3, rationale: 'Macro risk-on.' },
   },
   reflection: {
     inputs: {
@@ -141,6 +158,7 @@ describe('shipped skills', async () => {
   it('all load and pass the check', () => {
     expect(result.problems).toEqual([]);
     expect(result.skills.map((skill) => skill.name)).toEqual([
+      'ceo',
       'double-checker',
       'fact-checker',
       'macro-officer',

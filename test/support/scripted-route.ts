@@ -18,6 +18,16 @@ export function skillOf(request: RouteRequest): string {
 }
 
 /**
+ * What the market-wide agents answer when a test does not script them: a neutral Macro Officer and
+ * a CEO that leaves the configured budget open, so a test about one symbol's decisions is not
+ * changed by them.
+ */
+export const unscriptedDefaults: Record<string, ScriptedAnswer> = {
+  'macro-officer': { regime: 'ranging', bias: 'neutral', stance: 'neutral', rationale: 'scripted: no view' },
+  ceo: { stance: 'neutral', riskMultiplierCap: 1, maxNewPositions: 1000, rationale: 'scripted: open budget' },
+};
+
+/**
  * A model that answers from a script, for tests of the agents and the pipeline. It is a real
  * `Route`, so the router's validation, repair, ledger and breaker all run as in production.
  */
@@ -37,8 +47,9 @@ export function scriptedRoute(
       calls.push({ skill, request });
       const delay = options.delays?.[skill] ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      if (!(skill in options.answers)) throw new Error(`scripted route has no answer for skill ${skill}`);
-      const scripted = options.answers[skill];
+      const answers = { ...unscriptedDefaults, ...options.answers };
+      if (!(skill in answers)) throw new Error(`scripted route has no answer for skill ${skill}`);
+      const scripted = answers[skill];
       const value =
         typeof scripted === 'function' ? (scripted as (request: RouteRequest) => unknown)(request) : scripted;
       const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -60,6 +60,12 @@ export interface Explanation {
   cycleId: string;
   orderId: string | null;
   messages: MessageView[];
+  /** The Macro Officer's view and the CEO's budget the cycle ran under (absent on older brains). */
+  agents?: {
+    macroOfficer: Record<string, unknown> | null;
+    ceo: Record<string, unknown> | null;
+    ceoDirective: MessageView | null;
+  };
   orders: Array<{
     clientOrderId: string;
     leg: string;

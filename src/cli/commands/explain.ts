@@ -22,10 +22,24 @@ export function registerExplainCommand(program: Command, context: CliContext): v
         throw error;
       }
       if (options.json) {
-        context.json({ ...found, messages: found.messages.map(messageToJson) });
+        context.json({
+          ...found,
+          messages: found.messages.map(messageToJson),
+          agents: {
+            ...found.agents,
+            ceoDirective: found.agents.ceoDirective ? messageToJson(found.agents.ceoDirective) : null,
+          },
+        });
         return;
       }
       context.out(`cycle ${found.cycleId}${found.orderId ? ` (order ${found.orderId})` : ''}`);
+      const { macroOfficer, ceo } = found.agents;
+      context.out(
+        `macro officer: ${macroOfficer ? `${macroOfficer.stance ?? 'failed'} (${macroOfficer.regime ?? '?'}/${macroOfficer.bias ?? '?'}) by ${macroOfficer.decidedBy ?? 'code'} — ${macroOfficer.rationale ?? ''}` : 'none'}`,
+      );
+      context.out(
+        `ceo: ${ceo ? `${ceo.stance} day ${ceo.day}: risk multiplier cap ${ceo.riskMultiplierCap}, ${ceo.newPositionsToday}/${ceo.maxNewPositions} new positions, by ${ceo.decidedBy ?? 'code'} (directive #${ceo.directiveId ?? 'none'})` : 'none'}`,
+      );
       context.out('\nmessages:');
       for (const message of found.messages) {
         context.out(

@@ -22,6 +22,7 @@ beforeAll(async () => {
   expect(scan.problems).toEqual([]);
   skills = scan.skills;
   expect(skills.map((skill) => skill.name).sort()).toEqual([
+    'ceo',
     'double-checker',
     'fact-checker',
     'macro-officer',

@@ -56,6 +56,58 @@ function signatureList(signatures: Explanation['messages'][number]['signatures']
   );
 }
 
+const text = (value: unknown): string =>
+  value === null || value === undefined
+    ? '—'
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
+
+/** The market-wide agents the cycle ran under: the Macro Officer's view and the CEO's budget. */
+function deskPanel(agents: Explanation['agents']): HTMLElement {
+  const macro = agents?.macroOfficer ?? null;
+  const ceo = agents?.ceo ?? null;
+  return h(
+    'div',
+    { class: 'desk', 'data-testid': 'chain-desk' },
+    h('h2', {}, 'Macro Officer and CEO'),
+    table(
+      ['Agent', 'View', 'Decided by', 'Why'],
+      [
+        ...(macro
+          ? [
+              [
+                'macro-officer',
+                h(
+                  'span',
+                  { 'data-testid': 'chain-macro' },
+                  `${text(macro.stance)} · ${text(macro.regime)}/${text(macro.bias)}${macro.fresh === false ? ' (session view)' : ''}`,
+                ),
+                text(macro.decidedBy),
+                text(macro.rationale),
+              ],
+            ]
+          : []),
+        ...(ceo
+          ? [
+              [
+                'ceo',
+                h(
+                  'span',
+                  { 'data-testid': 'chain-ceo' },
+                  `${text(ceo.stance)} · cap ${text(ceo.riskMultiplierCap)} · ${text(ceo.newPositionsToday)}/${text(ceo.maxNewPositions)} new positions (${text(ceo.day)})`,
+                ),
+                text(ceo.decidedBy),
+                text(ceo.rationale ?? ceo.closed),
+              ],
+            ]
+          : []),
+      ],
+      'no Macro Officer or CEO message in this cycle',
+    ),
+  );
+}
+
 export async function chainPage(id: string): Promise<HTMLElement> {
   const chain = await get<Explanation>(`/explain/${encodeURIComponent(id)}`);
   return h(
@@ -64,6 +116,7 @@ export async function chainPage(id: string): Promise<HTMLElement> {
     h('p', {}, h('a', { href: '#/decisions' }, '← all decisions')),
     h('h1', {}, `Cycle ${chain.cycleId}`),
     chain.orderId ? h('p', {}, `asked for order ${chain.orderId}`) : null,
+    deskPanel(chain.agents),
     h('h2', {}, 'Chain of messages'),
     h(
       'ol',

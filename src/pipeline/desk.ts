@@ -1,0 +1,342 @@
+import {
+  type AgentOutcome,
+  type CeoBudget,
+  type CeoLimits,
+  clampBudget,
+  type DayTally,
+  type MacroSymbols,
+  type MacroView,
+  macroSnapshot,
+  runCeo,
+  runMacroOfficer,
+  type Stance,
+} from '../agents/index.ts';
+import { topics } from '../bus/index.ts';
+import type { BarSeries } from '../market/index.ts';
+import { outcomePayload } from './cycle-notes.ts';
+import type { CandidateReport, CycleDeps } from './cycle-types.ts';
+
+export const defaultMacroSymbols: MacroSymbols = { index: 'SPY', sectors: [], volatilePct: 2 };
+export const defaultCeoLimits: CeoLimits = { maxRiskMultiplierCap: 1, maxNewPositions: 5 };
+
+/** The day's budget as one cycle applies it; `reserve` and `release` count new positions. */
+export interface CycleBudget {
+  day: string;
+  stance: string;
+  riskMultiplierCap: number;
+  maxNewPositions: number;
+  /** The day's `ceo.directive` message, null when the CEO could not decide (budget closed). */
+  directiveId: number | null;
+  /** This cycle's `ceo.budget` message. */
+  messageId: number;
+  /** New positions signed today so far (reserved at signing, released when the order never left). */
+  used(): number;
+  reserve(): void;
+  release(): void;
+}
+
+export interface DeskView {
+  macro: (MacroView & { decidedBy: string }) | null;
+  /** The Macro Officer's view as the Regime agent's `macro` input. */
+  macroText: string | null;
+  macroMessageId: number;
+  budget: CycleBudget;
+}
+
+interface DayState {
+  day: string;
+  budget: CeoBudget;
+  directiveId: number;
+  /** The cycle the directive was published in (explain finds it there). */
+  directiveCycleId: string;
+  used: number;
+}
+
+/**
+ * What the Macro Officer and the CEO keep between cycles of one session: the session's macro
+ * view, the day's budget and its count of new positions, the journal's outcomes by day, and the
+ * Regime agent's latest stances. A restart starts a new desk (the day's CEO decides again).
+ */
+export class AgentDesk {
+  macro: {
+    day: string;
+    outcome: AgentOutcome<MacroView>;
+    cycleId: string;
+    index: string;
+    synthetic: boolean;
+  } | null = null;
+  day: DayState | null = null;
+  readonly tallies = new Map<string, DayTally>();
+  readonly stances = new Map<string, Stance>();
+
+  /** Counts a cycle's decisions for the next day's CEO, and keeps the Regime agent's stances. */
+  record(day: string, candidates: readonly CandidateReport[], stances: ReadonlyMap<string, Stance>): void {
+    const tally = this.tallies.get(day) ?? emptyTally(day);
+    for (const candidate of candidates) {
+      tally.decisions += 1;
+      if (candidate.outcome === 'executed') tally.executed += 1;
+      else if (candidate.outcome === 'vetoed') tally.vetoed += 1;
+      else if (candidate.outcome === 'no_trade') tally.noTrade += 1;
+      else if (candidate.outcome === 'error' || candidate.outcome === 'rejected') tally.errors += 1;
+    }
+    this.tallies.set(day, tally);
+    for (const [symbol, stance] of stances) this.stances.set(symbol, stance);
+  }
+
+  /** The last day before `day` with a tally (older days are dropped). */
+  yesterday(day: string): DayTally {
+    const before = [...this.tallies.keys()].filter((each) => each < day).sort();
+    for (const old of before.slice(0, -1)) this.tallies.delete(old);
+    const last = before.at(-1);
+    return last ? { ...this.tallies.get(last)! } : emptyTally(null);
+  }
+}
+
+function emptyTally(day: string | null): DayTally {
+  return { day, decisions: 0, executed: 0, vetoed: 0, errors: 0, noTrade: 0 };
+}
+
+const desks = new WeakMap<object, AgentDesk>();
+
+/** The desk of a session: the deps' own, else one kept per deps object. */
+export function deskOf(deps: CycleDeps): AgentDesk {
+  if (deps.desk) return deps.desk;
+  let desk = desks.get(deps);
+  if (!desk) {
+    desk = new AgentDesk();
+    desks.set(deps, desk);
+  }
+  return desk;
+}
+
+/** The trading day of a time: its UTC date (the NYSE session and the sim's 21:00 UTC bars fall inside one). */
+export const tradingDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/**
+ * The Macro Officer (once per session day) and the CEO (once per day), then each cycle's record of
+ * both: a `macro.view` and a `ceo.budget` message in every cycle, the day's `ceo.directive` and
+ * its journal entry in the day's first. A failed Macro Officer or CEO is not kept (the next cycle
+ * asks again) and closes this cycle's budget: no new position, multiplier cap 0.
+ */
+export async function openDesk(
+  deps: CycleDeps,
+  desk: AgentDesk,
+  cycleId: string,
+  universe: readonly BarSeries[],
+  causationId: number,
+): Promise<DeskView> {
+  const { runtime, settings } = deps;
+  const macroSymbols = settings.macro ?? defaultMacroSymbols;
+  const limits = settings.ceo ?? defaultCeoLimits;
+  const now = deps.clock.now();
+  const day = tradingDay(now);
+
+  let fresh = false;
+  if (desk.macro?.day !== day || !desk.macro.outcome.ok) {
+    const bars = deps.macroBars ? await deps.macroBars() : universe;
+    const snapshot = macroSnapshot(bars, universe, macroSymbols);
+    const outcome: AgentOutcome<MacroView> = snapshot
+      ? await runMacroOfficer(runtime, {
+          snapshot,
+          timeframe: settings.timeframe,
+          cycleId,
+          volatilePct: macroSymbols.volatilePct,
+        })
+      : { ok: false, code: 'macro_no_bars', reason: 'no index or symbol bars to read', skill: null };
+    desk.macro = {
+      day,
+      outcome,
+      cycleId,
+      index: snapshot?.index.symbol ?? macroSymbols.index,
+      synthetic: snapshot?.index.synthetic ?? false,
+    };
+    fresh = true;
+  }
+  const macroState = desk.macro!;
+  const macroOutcome = macroState.outcome;
+  const macroMessage = await deps.publish({
+    fromAgent: 'macro-officer',
+    toAgent: 'regime',
+    topic: topics.macroView,
+    cycleId,
+    causationId,
+    payload: {
+      ...outcomePayload(macroState.index, macroOutcome),
+      // The view is the market's, not one symbol's: the optimizer compares it with every stance.
+      symbol: null,
+      index: macroState.index,
+      synthetic: macroState.synthetic,
+      day,
+      fresh,
+      computedInCycle: macroState.cycleId,
+    },
+  });
+  const macro = macroOutcome.ok ? { ...macroOutcome.value, decidedBy: macroOutcome.decidedBy } : null;
+
+  if (desk.day?.day !== day && macro) {
+    const request = {
+      day,
+      cycleId,
+      macro,
+      regimes: [...desk.stances].map(([symbol, stance]) => ({
+        symbol,
+        regime: stance.regime,
+        bias: stance.bias,
+        riskMultiplier: stance.riskMultiplier,
+      })),
+      yesterday: desk.yesterday(day),
+      limits,
+    };
+    const outcome = await runCeo(runtime, request);
+    const clamped = outcome.ok ? clampBudget(outcome.value, limits) : null;
+    const directive = await deps.publish({
+      fromAgent: 'ceo',
+      toAgent: 'pipeline',
+      topic: topics.ceoDirective,
+      cycleId,
+      causationId: macroMessage.id,
+      payload: {
+        ...outcomePayload('*', outcome),
+        symbol: null,
+        day,
+        applied: clamped?.budget ?? closedBudget(outcome.ok ? '' : outcome.reason),
+        clamped: clamped?.clamped ?? [],
+        yesterday: { ...request.yesterday },
+      },
+    });
+    await deps.journal({
+      ts: new Date(now),
+      cycleId,
+      agent: 'ceo',
+      outcome: outcome.ok ? 'signed' : 'error',
+      decidedBy: outcome.ok ? outcome.decidedBy : 'code',
+      stance: clamped ? { ...clamped.budget, day, macro: { ...macro } } : null,
+      inputs: {
+        ceo: { yesterday: { ...request.yesterday }, regimes: request.regimes, limits: { ...limits } },
+      },
+      notes: outcome.ok
+        ? [
+            `The day's budget: stance ${clamped!.budget.stance}, Regime multiplier capped at ${clamped!.budget.riskMultiplierCap}, at most ${clamped!.budget.maxNewPositions} new position(s).`,
+            ...clamped!.clamped,
+            ...(outcome.decidedBy === 'fallback'
+              ? [`ceo: decided by the deterministic fallback (${outcome.fallbackReason})`]
+              : []),
+          ]
+        : [`CEO failed, no new positions in this cycle (fail closed): ${outcome.reason}`],
+      messageId: directive.id,
+      summary: { day },
+    });
+    if (clamped)
+      desk.day = {
+        day,
+        budget: clamped.budget,
+        directiveId: directive.id,
+        directiveCycleId: cycleId,
+        used: 0,
+      };
+    else
+      return closedView(
+        deps,
+        cycleId,
+        day,
+        directive.id,
+        macro,
+        macroMessage.id,
+        `CEO failed: ${outcome.ok ? '' : outcome.reason}`,
+      );
+  }
+  if (desk.day?.day !== day)
+    return closedView(
+      deps,
+      cycleId,
+      day,
+      null,
+      macro,
+      macroMessage.id,
+      'the Macro Officer gave no view, so the CEO set no budget',
+    );
+  const state = desk.day!;
+  const budgetMessage = await deps.publish({
+    fromAgent: 'ceo',
+    toAgent: 'risk-gate',
+    topic: topics.ceoBudget,
+    cycleId,
+    causationId: state.directiveId,
+    payload: {
+      day,
+      directiveId: state.directiveId,
+      directiveCycleId: state.directiveCycleId,
+      stance: state.budget.stance,
+      riskMultiplierCap: state.budget.riskMultiplierCap,
+      maxNewPositions: state.budget.maxNewPositions,
+      newPositionsToday: state.used,
+    },
+  });
+  return {
+    macro,
+    macroText: macro ? `${macro.stance} (${macro.regime}/${macro.bias}): ${macro.rationale}` : null,
+    macroMessageId: macroMessage.id,
+    budget: {
+      day,
+      stance: state.budget.stance,
+      riskMultiplierCap: state.budget.riskMultiplierCap,
+      maxNewPositions: state.budget.maxNewPositions,
+      directiveId: state.directiveId,
+      messageId: budgetMessage.id,
+      used: () => state.used,
+      reserve: () => {
+        state.used += 1;
+      },
+      release: () => {
+        state.used = Math.max(0, state.used - 1);
+      },
+    },
+  };
+}
+
+function closedBudget(reason: string): CeoBudget {
+  return { stance: 'risk_off', riskMultiplierCap: 0, maxNewPositions: 0, rationale: `closed: ${reason}` };
+}
+
+async function closedView(
+  deps: CycleDeps,
+  cycleId: string,
+  day: string,
+  directiveId: number | null,
+  macro: DeskView['macro'],
+  macroMessageId: number,
+  reason: string,
+): Promise<DeskView> {
+  const message = await deps.publish({
+    fromAgent: 'ceo',
+    toAgent: 'risk-gate',
+    topic: topics.ceoBudget,
+    cycleId,
+    causationId: directiveId ?? macroMessageId,
+    payload: {
+      day,
+      directiveId,
+      stance: 'risk_off',
+      riskMultiplierCap: 0,
+      maxNewPositions: 0,
+      newPositionsToday: 0,
+      closed: reason,
+    },
+  });
+  return {
+    macro,
+    macroText: macro ? `${macro.stance} (${macro.regime}/${macro.bias}): ${macro.rationale}` : null,
+    macroMessageId,
+    budget: {
+      day,
+      stance: 'risk_off',
+      riskMultiplierCap: 0,
+      maxNewPositions: 0,
+      directiveId,
+      messageId: message.id,
+      used: () => 0,
+      reserve: () => {},
+      release: () => {},
+    },
+  };
+}
