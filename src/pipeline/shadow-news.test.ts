@@ -334,7 +334,7 @@ describe('news in the cycle', () => {
       expect(prompt).not.toContain(`${symbol}-after`);
     }
     const rows = await db.store.query<{ path: string; symbol: string }>(
-      "SELECT path, symbol FROM agent_journal WHERE cycle_id = 'cy-news'",
+      "SELECT path, symbol FROM agent_journal WHERE cycle_id = 'cy-news' AND agent <> 'ceo'",
     );
     expect(rows.rows.length).toBe(2);
     for (const row of rows.rows) {
