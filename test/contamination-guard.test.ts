@@ -217,6 +217,9 @@ describe('signet evaluate: the same guard, and the cost before running', () => {
     expect(evaluation.perturbation.identity?.control.changed).toBe(0);
     const reportDir = path.join(folder, 'context', 'reports', 'evaluations', 'contam-evaluate-run');
     expect(evaluation.files.map((file) => path.relative(reportDir, file)).sort()).toEqual([
+      'equity-buy-and-hold.json',
+      'equity-fallback.json',
+      'equity-llm.json',
       'equity.png',
       'evaluation.json',
       'evaluation.md',
