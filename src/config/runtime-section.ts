@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultVenueKind, venueConfigs, venueFeedKinds } from '../venues/config-sections.ts';
+import { defaultVenueKind, venueConfigs, venueFeedKinds, venueKinds } from '../venues/config-sections.ts';
 
 const defaultFeedKind = venueConfigs[defaultVenueKind].defaults.feed;
 
@@ -128,7 +128,8 @@ export const pipelineSectionSchema = z
      */
     news: z
       .object({
-        source: z.enum(['none', 'file', 'alpaca']).default('none'),
+        /** none, file, or a venue kind whose adapter serves news (Alpaca's news API). */
+        source: z.enum(['none', 'file', ...venueKinds]).default('none'),
         /** The news file when source is "file" (relative to the working folder). */
         file: z.string().min(1).optional(),
         lookbackHours: z

@@ -17,7 +17,7 @@ import {
   shippedSkillsDir,
 } from '../skills/index.ts';
 import type { Store } from '../store/index.ts';
-import { createAlpacaNewsFeed } from '../venues/alpaca/feed/index.ts';
+import { venueNamed } from '../venues/index.ts';
 import { logNotifier, type Notifier, Pager, webhookNotifier } from '../watchdog/index.ts';
 
 export interface LoadedAgents {
@@ -88,8 +88,15 @@ async function newsSourceFor(config: Config, logger: Logger): Promise<AgentRunti
   const settings = { lookbackMs: section.lookbackHours * 3_600_000, limit: section.limit };
   if (section.source === 'file' && section.file)
     return { feed: await FileNewsFeed.load(path.resolve(section.file)), ...settings };
-  if (section.source === 'alpaca') return { feed: createAlpacaNewsFeed(config, logger), ...settings };
-  return undefined;
+  if (section.source === 'none' || section.source === 'file') return undefined;
+  const venue = venueNamed(section.source, 'pipeline.news.source');
+  if (!venue.newsFeed)
+    throw new SignetError(`pipeline.news.source: the ${section.source} venue serves no news`, {
+      code: 'config_invalid',
+      fault: 'user',
+      fix: 'Set pipeline.news.source to none, file (with pipeline.news.file) or a venue with a news API (alpaca).',
+    });
+  return { feed: venue.newsFeed(config, logger), ...settings };
 }
 
 function philosophyFile(config: Config): string {

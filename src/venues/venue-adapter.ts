@@ -3,6 +3,7 @@ import type { Broker, ReconcileResult } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Bar, Feed, PriceTick } from '../market/index.ts';
+import type { NewsFeed } from '../news/index.ts';
 import type { Store } from '../store/index.ts';
 import type { VenueKind } from './config-sections.ts';
 import type { DoctorCheck } from './doctor-check.ts';
@@ -110,6 +111,8 @@ export interface VenueAdapter {
    * when the broker lives in the brain. Flattening only reduces risk: no --live confirmation.
    */
   watchdogBroker(config: Config, options: { logger: Logger; store: Store }): Broker | undefined;
+  /** The venue's headlines for the agents (`pipeline.news.source: <kind>`); undefined when it has none. */
+  newsFeed?(config: Config, logger: Logger): NewsFeed;
   /** `signet doctor`'s checks named `broker` and `feed` for this venue. */
   readonly doctorChecks: readonly DoctorCheck[];
   describe(config: Config, brain: { symbols: string[]; ingressUrl: string | null }): VenueDescription;
