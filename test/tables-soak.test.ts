@@ -138,13 +138,19 @@ describe('the brain process stopped every way leaves true tables', () => {
       // The market-wide agents' prompts name no symbol: the strategist's answer is built only for it.
       if (skill in unscriptedDefaults)
         return { kind: 'success', text: JSON.stringify(unscriptedDefaults[skill]) };
-      const answers: Record<string, unknown> = {
-        regime: { regime: 'trending_down', bias: 'short', riskMultiplier: 1, rationale: 'scripted down' },
-        strategist: sellAtMarket(symbolOf(asked), last, { stop: 1.04, target: 0.92, horizonBars: 40 }),
-        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-        'double-checker': { verdict: 'sign', reasons: ['ok'] },
+      // Built only for the skill asked: a reflection's prompt names no "Symbol:" line.
+      const answers: Record<string, () => unknown> = {
+        regime: () => ({
+          regime: 'trending_down',
+          bias: 'short',
+          riskMultiplier: 1,
+          rationale: 'scripted down',
+        }),
+        strategist: () => sellAtMarket(symbolOf(asked), last, { stop: 1.04, target: 0.92, horizonBars: 40 }),
+        'fact-checker': () => ({ verdict: 'sign', reasons: ['ok'] }),
+        'double-checker': () => ({ verdict: 'sign', reasons: ['ok'] }),
       };
-      return { kind: 'success', text: JSON.stringify(answers[skill]) };
+      return { kind: 'success', text: JSON.stringify(answers[skill]?.() ?? null) };
     });
     const shorts = async () =>
       Number(
