@@ -166,11 +166,11 @@ describe('signet doctor', () => {
       });
       const context = { config, logger: silentLogger(), store: async () => database.store };
       const accepted = await llmSchemasCheck.run(context);
-      expect(accepted).toMatchObject({ status: 'ok', detail: '6 skill schemas accepted by local' });
+      expect(accepted).toMatchObject({ status: 'ok', detail: '7 skill schemas accepted by local' });
       // Each probe carries the skill's real schema and the smallest answer cap.
       const probes = local.requests.map((request) => request.body as Record<string, unknown>);
-      expect(probes).toHaveLength(6);
-      expect(probes.map((body) => body.max_tokens)).toEqual([16, 16, 16, 16, 16, 16]);
+      expect(probes).toHaveLength(7);
+      expect(probes.map((body) => body.max_tokens)).toEqual([16, 16, 16, 16, 16, 16, 16]);
       expect(probes[0]).toMatchObject({ response_format: { type: 'json_schema' } });
 
       local.script({
