@@ -1,14 +1,4 @@
-/** A seeded generator (mulberry32): the same seed gives the same resamples on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { createRandom } from '../market/index.ts';
 
 export interface ConfidenceInterval {
   /** The statistic on the data itself. */
@@ -32,7 +22,7 @@ export function bootstrapInterval(
   const level = options.level ?? 0.95;
   const count = differences.length;
   if (count < 2) return null;
-  const random = seededRandom(options.seed);
+  const random = createRandom(options.seed);
   const results = new Float64Array(options.resamples);
   const sample = new Float64Array(count);
   for (let round = 0; round < options.resamples; round += 1) {

@@ -1,5 +1,5 @@
 export { type ArmName, type ArmSummary, buyAndHold, type RegimeFigures, splitByRegime } from './arms.ts';
-export { bootstrapInterval, type ConfidenceInterval, seededRandom } from './bootstrap.ts';
+export { bootstrapInterval, type ConfidenceInterval } from './bootstrap.ts';
 export {
   assertWithinBudget,
   type Estimate,

@@ -1,5 +1,4 @@
-import type { BarSeries } from '../market/index.ts';
-import { seededRandom } from './bootstrap.ts';
+import { type BarSeries, createRandom } from '../market/index.ts';
 
 /** Dates move by whole weeks (weekdays, and so the trading calendar's shape, stay), about 20 years. */
 export const defaultShiftWeeks = 1_043;
@@ -55,7 +54,7 @@ const levelRange = 1.25;
  * real one; it changes no ratio. Prices keep the source's decimals (up to 6); volume is kept.
  */
 export function dataPerturbation(series: readonly BarSeries[], seed: number): DataPerturbed {
-  const random = seededRandom(seed);
+  const random = createRandom(seed);
   const anchors: DataPerturbed['anchors'] = {};
   const mirrored = series.map((each): BarSeries => {
     const firstClose = each.close[0] ?? 0;

@@ -37,15 +37,7 @@ export async function writeMessageLog(
   const pending = new Set<number>();
   const flush = async () => {
     if (batch.length === 0) return;
-    const inputs: MessageInput[] = batch.map((message) => ({
-      fromAgent: message.fromAgent,
-      toAgent: message.toAgent,
-      topic: message.topic,
-      cycleId: message.cycleId,
-      causationId: message.causedBy === null ? null : (ids.get(message.causedBy) ?? null),
-      payload: message.payload,
-      ts: new Date(message.time),
-    }));
+    const inputs: MessageInput[] = batch.map((message) => asInput(message, ids));
     const written = await publishManyIdsWith(queryable, inputs);
     // One INSERT … SELECT … ORDER BY ordinality draws ids in input order.
     written.forEach((id, at) => {
@@ -83,15 +75,7 @@ export async function copyMessageLog(
   });
   const numbered = ordered.map((message, at) => ({
     id: drawn[at]!,
-    message: validateMessage({
-      fromAgent: message.fromAgent,
-      toAgent: message.toAgent,
-      topic: message.topic,
-      cycleId: message.cycleId,
-      causationId: message.causedBy === null ? null : (ids.get(message.causedBy) ?? null),
-      payload: message.payload,
-      ts: new Date(message.time),
-    }),
+    message: validateMessage(asInput(message, ids)),
   }));
   await copyMessages(connection, numbered);
   return ids;
@@ -105,4 +89,17 @@ function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
   }
   // Array.prototype.sort is stable: within a level, emission (simulated-time) order is kept.
   return [...messages].sort((a, b) => depth.get(a.ref)! - depth.get(b.ref)!);
+}
+
+/** A logged message as the bus takes it, its cause by the bus id drawn for it. */
+function asInput(message: CycleMessage, ids: ReadonlyMap<number, number>): MessageInput {
+  return {
+    fromAgent: message.fromAgent,
+    toAgent: message.toAgent,
+    topic: message.topic,
+    cycleId: message.cycleId,
+    causationId: message.causedBy === null ? null : (ids.get(message.causedBy) ?? null),
+    payload: message.payload,
+    ts: new Date(message.time),
+  };
 }
