@@ -10,7 +10,7 @@ import { writeJournalEntry } from '../src/journal/index.ts';
 import { LlmRouter, type Route, type RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../src/market/index.ts';
-import { type CycleDeps, defaultRiskLimits, runDecisionCycle } from '../src/pipeline/index.ts';
+import { AgentDesk, type CycleDeps, defaultRiskLimits, runDecisionCycle } from '../src/pipeline/index.ts';
 import {
   loadPhilosophy,
   SkillRegistry,
@@ -27,6 +27,15 @@ function answerFor(request: RouteRequest): string {
   const symbol = /^Symbol: (\w+)/m.exec(prompt)?.[1] ?? 'X';
   const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1] ?? 100);
   switch (skill) {
+    case 'macro-officer':
+      return JSON.stringify({ regime: 'trending_up', bias: 'long', stance: 'risk_on', rationale: 'bench' });
+    case 'ceo':
+      return JSON.stringify({
+        stance: 'risk_on',
+        riskMultiplierCap: 1,
+        maxNewPositions: 100,
+        rationale: 'bench',
+      });
     case 'regime':
       return JSON.stringify({ regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'bench' });
     case 'strategist':
@@ -49,7 +58,8 @@ function answerFor(request: RouteRequest): string {
   }
 }
 
-function benchRoute(delayMs: number): Route {
+/** A scripted route answering after `delayMs`; `calls` gets each call's skill, in order. */
+function benchRoute(delayMs: number, calls: string[] = []): Route {
   return {
     name: 'bench',
     kind: 'openai-compatible',
@@ -57,6 +67,7 @@ function benchRoute(delayMs: number): Route {
     billing: 'local',
     timeoutMs: 60_000,
     async complete(request) {
+      calls.push(/## Persona \(([a-z0-9-]+) /.exec(request.system)?.[1] ?? '?');
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       return {
         text: answerFor(request),
@@ -73,13 +84,20 @@ async function deps(
   universe: BarSeries[],
   delayMs: number,
   journalRoot: string,
+  parallelism: number,
+  calls: string[] = [],
 ): Promise<CycleDeps> {
   const logger = silentLogger();
   const now = universe[0]!.time[universe[0]!.length - 1]!;
   const clock = { now: () => now };
   const runtime: AgentRuntime = {
     skills: await SkillRegistry.load({ dir: shippedSkillsDir(), logger }),
-    llm: new LlmRouter({ section: llmSectionSchema.parse({}), store, logger, routes: [benchRoute(delayMs)] }),
+    llm: new LlmRouter({
+      section: llmSectionSchema.parse({}),
+      store,
+      logger,
+      routes: [benchRoute(delayMs, calls)],
+    }),
     philosophy: await loadPhilosophy(shippedPhilosophyFile()),
     logger,
   };
@@ -111,7 +129,7 @@ async function deps(
       rules: defaultStrategistRules,
       timeframe: '1d',
       topK: universe.length,
-      parallelism: 1,
+      parallelism,
       signerTimeoutMs: 60_000,
       maxDataAgeSeconds: 86_400 * 30,
       factTolerancePct: 0.1,
@@ -121,10 +139,36 @@ async function deps(
   };
 }
 
+/** Per-candidate overhead of `rounds` cycles of 5 candidates at a parallelism, after two warm-up rounds. */
+async function overheadPerCandidate(
+  store: Store,
+  bus: Bus,
+  universe: BarSeries[],
+  journalRoot: string,
+  parallelism: number,
+  rounds: number,
+): Promise<number[]> {
+  // One desk for the session, as live: the Macro Officer and the CEO decide on the day's first
+  // cycle (a warm-up round) and every later cycle reads their view.
+  const desk = new AgentDesk();
+  const perCandidate: number[] = [];
+  for (let round = 0; round < rounds + 2; round += 1) {
+    // Each round's deps get a new broker and router state; ids differ by cycle id.
+    const instant = { ...(await deps(store, bus, universe, 0, journalRoot, parallelism)), desk };
+    const started = performance.now();
+    const report = await runDecisionCycle(instant, `bench-overhead-${parallelism}-${round}`, universe);
+    const elapsed = performance.now() - started;
+    instant.runtime.skills.close();
+    if (round >= 2) perCandidate.push(elapsed / report.candidates.length);
+  }
+  return perCandidate.sort((a, b) => a - b);
+}
+
 /**
  * Cycle overhead per candidate with instant scripted answers (everything but LLM time: agents,
- * router bookkeeping, bus messages, journal files, order writes), and cycle latency with a fake
- * LLM answering in 200 ms, against the critical path regime + strategist + one signer.
+ * router bookkeeping, bus messages, journal files and rows, the Risk Gate's reads), one candidate
+ * at a time and at the configured parallelism; and cycle latency with a fake LLM answering in
+ * 200 ms, against the cycle's critical path (the stages that must follow one another).
  */
 export async function runPipelineBench(): Promise<BenchResult[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-pipeline-'));
@@ -136,39 +180,56 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
   try {
     const symbols = ['B1', 'B2', 'B3', 'B4', 'B5'];
     const universe = symbols.map((symbol) => generateSimSeries({ seed: 3, bars: 120, symbols }, symbol));
-    const perCandidate: number[] = [];
-    for (let round = 0; round < 42; round += 1) {
-      // Each round's deps get a new broker and router state; ids differ by cycle id.
-      const instant = await deps(store, bus, universe, 0, path.join(dataDir, 'journal'));
-      const started = performance.now();
-      const report = await runDecisionCycle(instant, `bench-overhead-${round}`, universe);
-      const elapsed = performance.now() - started;
-      instant.runtime.skills.close();
-      if (round >= 2) perCandidate.push(elapsed / report.candidates.length); // two warm-up rounds
-    }
-    perCandidate.sort((a, b) => a - b);
+    const journalRoot = path.join(dataDir, 'journal');
+    const parallel = config.pipeline.parallelism;
+    const sequential = await overheadPerCandidate(store, bus, universe, journalRoot, 1, 60);
+    const configured = await overheadPerCandidate(store, bus, universe, journalRoot, parallel, 60);
 
-    const latencies: number[] = [];
     const delayMs = 200;
-    for (let round = 0; round < 8; round += 1) {
-      const slow = await deps(store, bus, [universe[0]!], delayMs, path.join(dataDir, 'journal'));
+    const desk = new AgentDesk();
+    const firstOfDay: number[] = [];
+    const steady: number[] = [];
+    let firstStages = 0;
+    for (let round = 0; round < 9; round += 1) {
+      const calls: string[] = [];
+      const slow = { ...(await deps(store, bus, [universe[0]!], delayMs, journalRoot, 1, calls)), desk };
       const started = performance.now();
       await runDecisionCycle(slow, `bench-latency-${round}`, [universe[0]!]);
-      latencies.push(performance.now() - started);
+      const elapsed = performance.now() - started;
       slow.runtime.skills.close();
+      if (round === 0) {
+        firstOfDay.push(elapsed);
+        // Macro Officer → CEO → Regime → Strategist → the signers (in parallel): one stage each.
+        const signers = calls.filter((skill) => skill === 'fact-checker' || skill === 'double-checker');
+        firstStages = calls.length - signers.length + (signers.length > 0 ? 1 : 0);
+      } else steady.push(elapsed);
     }
-    latencies.sort((a, b) => a - b);
+    steady.sort((a, b) => a - b);
     const criticalPath = 3 * delayMs;
-    const median = percentile(latencies, 0.5);
+    const median = percentile(steady, 0.5);
+    const configuredNote = `5 candidates at pipeline.parallelism ${parallel} (the default), 60 cycles`;
     return [
       {
-        name: 'cycle overhead per candidate p50',
-        value: Number(percentile(perCandidate, 0.5).toFixed(2)),
+        name: 'cycle overhead per candidate p50, one at a time',
+        value: Number(percentile(sequential, 0.5).toFixed(2)),
         unit: 'ms',
+        notes: '5 candidates at parallelism 1, 60 cycles after 2 warm-up cycles',
       },
       {
-        name: 'cycle overhead per candidate p99',
-        value: Number(percentile(perCandidate, 0.99).toFixed(2)),
+        name: 'cycle overhead per candidate p99, one at a time',
+        value: Number(percentile(sequential, 0.99).toFixed(2)),
+        unit: 'ms',
+        target: '≤ 5',
+      },
+      {
+        name: 'cycle overhead per candidate p50, configured parallelism',
+        value: Number(percentile(configured, 0.5).toFixed(2)),
+        unit: 'ms',
+        notes: configuredNote,
+      },
+      {
+        name: 'cycle overhead per candidate p99, configured parallelism',
+        value: Number(percentile(configured, 0.99).toFixed(2)),
         unit: 'ms',
         target: '≤ 5',
       },
@@ -176,13 +237,20 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
         name: 'cycle latency, LLM 200 ms (median)',
         value: Number(median.toFixed(1)),
         unit: 'ms',
-        notes: `critical path ${criticalPath} ms; 5 calls in sequence would be ${5 * delayMs} ms`,
+        notes: `critical path ${criticalPath} ms (regime → strategist → signers); 5 calls in sequence would be ${5 * delayMs} ms`,
       },
       {
         name: 'cycle latency / critical path',
         value: Number((median / criticalPath).toFixed(3)),
         unit: '×',
         target: '≤ 1.15',
+      },
+      {
+        name: "cycle latency / critical path, the day's first cycle",
+        value: Number((firstOfDay[0]! / (firstStages * delayMs)).toFixed(3)),
+        unit: '×',
+        target: '≤ 1.15',
+        notes: `${firstOfDay[0]!.toFixed(0)} ms; ${firstStages} stages (Macro Officer → CEO → Regime → Strategist → signers)`,
       },
     ];
   } finally {

@@ -1,6 +1,33 @@
 #!/usr/bin/env node
-// Entry point for the `signet` bin: registers the TypeScript loader, then hands over to the CLI.
-import { register } from 'tsx/esm/api';
+// Entry point for the `signet` bin. Runs the compiled CLI (dist/cli, made by `npm run build:cli`,
+// which `npm start` and `npm test` run first) while it is fresh: every source file it was built
+// from still has the modification time it had then. Otherwise, or with SIGNET_FROM_SOURCE=1, it
+// registers the TypeScript loader and runs the sources, so an edited file is never run stale.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function freshBuild() {
+  if (process.env.SIGNET_FROM_SOURCE === '1') return null;
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'dist/cli/manifest.json'), 'utf8'));
+    for (const [source, mtimeMs] of manifest.sources) {
+      if (statSync(path.join(root, source)).mtimeMs !== mtimeMs) return null;
+    }
+    return path.join(root, 'dist/cli/main.js');
+  } catch {
+    return null; // no build, or a source gone: run the sources
+  }
+}
+
+const built = freshBuild();
+if (built) {
+  process.setSourceMapsEnabled(true); // stack traces name the sources, not the bundle
+  await import(pathToFileURL(built).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { backtestReportsPath } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { OperatorService } from '../operator/index.ts';
+import { packageRoot } from '../platform/index.ts';
 import { venues } from '../venues/index.ts';
 import { AuthFailureLimiter, bearerMatches, isLoopback } from './auth.ts';
 import { registerCaptureRoutes } from './capture-routes.ts';
@@ -22,7 +22,7 @@ export interface IngressAppOptions extends IngressDeps {
   consoleDir?: string;
 }
 
-export const defaultConsoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+export const defaultConsoleDir = path.join(packageRoot(), 'web', 'dist');
 
 export { isLoopback };
 

@@ -3,6 +3,8 @@
  * functions of the platform so each branch is tested on any machine.
  */
 
+export { packageRoot } from './package-root.ts';
+
 export type Platform = NodeJS.Platform;
 
 /**

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot as findPackageRoot } from '../platform/index.ts';
 
-/** The repository (package) root: src/skills/ is two folders below it. */
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const packageRoot = findPackageRoot();
 
 /** The `skills/` folder shipped with Signet. */
 export function shippedSkillsDir(): string {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logging/index.ts';
+import { packageRoot } from '../platform/index.ts';
 import { MigrationError } from './errors.ts';
 import type { Queryable } from './queryable.ts';
 import { storeSql } from './sql.ts';
@@ -20,7 +20,7 @@ export interface MigrationStatus {
   appliedAt: Date | null;
 }
 
-const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+const migrationsFolder = path.join(packageRoot(), 'src', 'store', 'migrations');
 
 /** Reads `NNNN-name.sql` files in version order. Concerns own number ranges (see migrations/README.md). */
 export function loadMigrations(folder = migrationsFolder): Migration[] {

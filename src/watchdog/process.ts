@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Broker } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { packageRoot } from '../platform/index.ts';
 import { createStoreFromUrl, openStore, type Store, startEmbeddedPostgres } from '../store/index.ts';
 import { venueFor } from '../venues/index.ts';
 import { haltFileFor } from './halt.ts';
@@ -99,7 +99,7 @@ export async function startWatchdog(
   };
 }
 
-const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/signet.js');
+const binPath = path.join(packageRoot(), 'bin', 'signet.js');
 
 /**
  * Launches `signet watchdog` detached, so it outlives the brain, unless a watchdog already beats.

@@ -1,8 +1,8 @@
 import { homedir, userInfo } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type ServiceRole, serviceDatabase, serviceEnvironment } from '../../config/index.ts';
+import { packageRoot } from '../../platform/index.ts';
 import {
   type InstallOutcome,
   installSystemd,
@@ -24,7 +24,7 @@ interface ServiceOptions {
   json?: boolean;
 }
 
-const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/signet.js');
+const binPath = path.join(packageRoot(), 'bin', 'signet.js');
 
 function platformOf(options: ServiceOptions): 'linux' | 'win32' {
   const platform = options.platform ?? process.platform;
