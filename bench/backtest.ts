@@ -24,7 +24,7 @@ const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
 const settings = { cash: 100_000, commission: 0.001, sizePct: 0.95 };
 
 /** 100 copies of ORCL with prices scaled by 1.000, 1.005, 1.010, …, written as Yahoo CSV files. */
-function writeCopies(dir: string, count: number): string[] {
+export function writeCopies(dir: string, count: number): string[] {
   const lines = readFileSync(orclFile, 'utf8').trim().split('\n');
   const files: string[] = [];
   for (let copy = 0; copy < count; copy += 1) {

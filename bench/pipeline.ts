@@ -78,6 +78,8 @@ function benchRoute(delayMs: number, calls: string[] = []): Route {
   };
 }
 
+let benchMinute = 0;
+
 async function deps(
   store: Store,
   bus: Bus,
@@ -88,7 +90,10 @@ async function deps(
   calls: string[] = [],
 ): Promise<CycleDeps> {
   const logger = silentLogger();
-  const now = universe[0]!.time[universe[0]!.length - 1]!;
+  // Each cycle a minute after the last, as live cycles come at distinct times (the journal's file
+  // names carry the time: a fixed clock would make every entry a name collision).
+  benchMinute += 1;
+  const now = universe[0]!.time[universe[0]!.length - 1]! + benchMinute * 60_000;
   const clock = { now: () => now };
   const runtime: AgentRuntime = {
     skills: await SkillRegistry.load({ dir: shippedSkillsDir(), logger }),

@@ -13,6 +13,7 @@ import { runBusBench } from './bus.ts';
 import { runFullPipelineBench } from './full-pipeline.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
+import { runScaleBench } from './scale.ts';
 import { type BenchResult, goalMet } from './types.ts';
 import { runWatchdogBench } from './watchdog.ts';
 
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   full: runFullPipelineBench,
   watchdog: () => runWatchdogBench(),
   memory: runBrainMemoryBench,
+  scale: runScaleBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
