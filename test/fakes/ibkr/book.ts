@@ -1,0 +1,304 @@
+import type { Ledger } from './ledger.ts';
+import type { ContractInfo, ExecutionView, OrderView } from './messages.ts';
+import type { WireOrder } from './place-order.ts';
+import type { OrderStatus } from './protocol.ts';
+import { cancelRule, modifyRule, placeRules, type RuleContext } from './rules.ts';
+
+/** One order as TWS holds it: what was placed plus its fill state. */
+export interface BookOrder extends OrderView {
+  status: OrderStatus;
+  /** `transmit` as last received; a held order (false) does not work until its chain is transmitted. */
+  transmit: boolean;
+  transmitted: boolean;
+  filled: number;
+  avgFillPrice: number;
+  lastFillPrice: number;
+}
+
+/** What the book tells the sessions; the server routes each to the owning client's connection. */
+export interface BookEvents {
+  orderChanged(o: BookOrder): void;
+  executed(o: BookOrder, e: ExecutionView): void;
+  error(clientId: number, id: number, code: number, message: string): void;
+}
+
+export type RejectHook = (order: WireOrder & { clientId: number }) => string | null;
+
+const OPEN: ReadonlySet<OrderStatus> = new Set(['PendingSubmit', 'PreSubmitted', 'Submitted']);
+
+export function isOpen(o: BookOrder): boolean {
+  return OPEN.has(o.status);
+}
+
+export class Book {
+  readonly orders = new Map<number, BookOrder>();
+  private maxUsedId = 0;
+  private permSeq = 1_900_000_000;
+
+  constructor(
+    private readonly contracts: ReadonlyMap<string, ContractInfo>,
+    private readonly ledger: Ledger,
+    private readonly events: BookEvents,
+    private readonly reject: RejectHook | undefined,
+    private readonly accounts: readonly string[],
+  ) {}
+
+  /** The id nextValidId reports: above every id any client has used (orders survive disconnects). */
+  nextValidId(): number {
+    return this.maxUsedId + 1;
+  }
+
+  findContract(c: {
+    conId: number;
+    symbol: string;
+    secType: string;
+    currency: string;
+  }): ContractInfo | undefined {
+    for (const info of this.contracts.values()) {
+      if (c.conId > 0) {
+        if (info.conId === c.conId) return info;
+        continue;
+      }
+      if (info.symbol !== c.symbol) continue;
+      if (c.secType !== '' && c.secType !== info.secType) continue;
+      if (c.currency !== '' && c.currency !== info.currency) continue;
+      return info;
+    }
+    return undefined;
+  }
+
+  private ctx(): RuleContext {
+    return {
+      orders: this.orders,
+      maxUsedId: this.maxUsedId,
+      accounts: this.accounts,
+      findContract: (c) => this.findContract(c),
+    };
+  }
+
+  /** PLACE_ORDER: a new order, or a modification when the id is one this client already used. */
+  place(clientId: number, w: WireOrder): void {
+    const existing = this.orders.get(w.orderId);
+    if (existing) return this.modify(clientId, existing, w);
+    const refused = placeRules(this.ctx(), w);
+    // An id is spent once TWS has seen it, accepted or not (103 on reuse).
+    if (!refused || refused.code !== 103) this.maxUsedId = Math.max(this.maxUsedId, w.orderId);
+    if (refused) return this.events.error(clientId, w.orderId, refused.code, refused.message);
+    const reason = this.reject?.({ ...w, clientId }) ?? null;
+    if (reason !== null) {
+      // https://interactivebrokers.github.io/tws-api/message_codes.html 201 "Order rejected - reason:"
+      return this.events.error(clientId, w.orderId, 201, `Order rejected - reason:${reason}`);
+    }
+    const contract = this.findContract(w.contract)!;
+    const order: BookOrder = {
+      orderId: w.orderId,
+      clientId,
+      permId: this.permSeq++,
+      contract,
+      action: w.action,
+      totalQuantity: w.totalQuantity,
+      orderType: w.orderType,
+      lmtPrice: w.lmtPrice,
+      auxPrice: w.auxPrice,
+      tif: w.tif === '' ? 'DAY' : w.tif,
+      ocaGroup: w.ocaGroup,
+      ocaType: w.ocaType,
+      account: w.account === '' ? this.accounts[0]! : w.account,
+      orderRef: w.orderRef,
+      parentId: w.parentId,
+      outsideRth: w.outsideRth,
+      goodTillDate: w.goodTillDate,
+      status: 'PendingSubmit',
+      transmit: w.transmit,
+      transmitted: false,
+      filled: 0,
+      avgFillPrice: 0,
+      lastFillPrice: 0,
+    };
+    this.orders.set(order.orderId, order);
+    // https://interactivebrokers.github.io/tws-api/bracket_order.html: parent and first child go
+    // with transmit=false, the last child with transmit=true sends the whole bracket; until then
+    // nothing works (held orders get no status messages from the fake).
+    if (w.transmit) this.transmitChain(order);
+  }
+
+  private modify(clientId: number, o: BookOrder, w: WireOrder): void {
+    const refused = modifyRule(this.ctx(), clientId, o, w);
+    if (refused) return this.events.error(clientId, w.orderId, refused.code, refused.message);
+    o.totalQuantity = w.totalQuantity;
+    o.lmtPrice = w.lmtPrice;
+    o.auxPrice = w.auxPrice;
+    if (w.parentId === 0) o.parentId = 0;
+    o.transmit = w.transmit;
+    if (!o.transmitted) {
+      if (w.transmit) this.transmitChain(o);
+      return;
+    }
+    this.events.orderChanged(o);
+    const last = this.ledger.lastPrices.get(o.contract.symbol);
+    if (last !== undefined) this.sweep(o.contract.symbol, last);
+  }
+
+  /** Transmits the order, its held parent and the parent's held children (the bracket). */
+  private transmitChain(order: BookOrder): void {
+    const rootId = order.parentId || order.orderId;
+    const chain = [...this.orders.values()]
+      .filter(
+        (o) =>
+          (o.orderId === rootId || o.parentId === rootId) && !o.transmitted && o.status === 'PendingSubmit',
+      )
+      .sort((a, b) => a.orderId - b.orderId);
+    for (const o of chain) {
+      o.transmitted = true;
+      o.status = this.workingStatus(o);
+      this.events.orderChanged(o);
+    }
+    const last = this.ledger.lastPrices.get(order.contract.symbol);
+    if (last !== undefined) this.sweep(order.contract.symbol, last);
+  }
+
+  /** Children wait PreSubmitted until their parent fills (bracket_order.html), then become Submitted. */
+  private workingStatus(o: BookOrder): OrderStatus {
+    if (o.parentId === 0) return 'Submitted';
+    const parent = this.orders.get(o.parentId);
+    return parent?.status === 'Filled' ? 'Submitted' : 'PreSubmitted';
+  }
+
+  /** An order that can execute now: transmitted and Submitted (a child whose parent has filled). */
+  private working(o: BookOrder): boolean {
+    return o.transmitted && o.status === 'Submitted';
+  }
+
+  cancel(clientId: number, orderId: number): void {
+    const o = this.orders.get(orderId);
+    const refused = cancelRule(clientId, orderId, o);
+    if (refused) return this.events.error(clientId, orderId, refused.code, refused.message);
+    this.cancelTree(o!);
+  }
+
+  /** Cancelling a parent cancels its children (https://interactivebrokers.github.io/tws-api/bracket_order.html). */
+  private cancelTree(o: BookOrder): void {
+    this.markCancelled(o);
+    for (const child of this.orders.values())
+      if (child.parentId === o.orderId && isOpen(child)) this.markCancelled(child);
+  }
+
+  private markCancelled(o: BookOrder): void {
+    const wasTransmitted = o.transmitted;
+    o.status = 'Cancelled';
+    if (!wasTransmitted) return;
+    this.events.orderChanged(o);
+    // TWS confirms a cancel with error 202 "Order Canceled - reason:" besides the Cancelled status
+    // (https://interactivebrokers.github.io/tws-api/message_codes.html, 202).
+    this.events.error(o.clientId, o.orderId, 202, 'Order Canceled - reason:');
+  }
+
+  /** reqGlobalCancel: every open order of every client (https://interactivebrokers.github.io/tws-api/cancel_order.html). */
+  globalCancel(): void {
+    for (const o of [...this.orders.values()].sort((a, b) => a.orderId - b.orderId))
+      if (isOpen(o)) this.markCancelled(o);
+  }
+
+  /** Test control: executes `qty` (default: all that remains) of a working order at `price`. */
+  fill(orderId: number, price: number, qty?: number): void {
+    const o = this.orders.get(orderId);
+    if (!o) throw new Error(`fill: no order ${orderId}`);
+    if (!this.working(o))
+      throw new Error(
+        `fill: order ${orderId} is not working (status ${o.status}, transmitted ${o.transmitted})`,
+      );
+    const remaining = o.totalQuantity - o.filled;
+    const shares = qty ?? remaining;
+    if (!(shares > 0) || shares > remaining)
+      throw new Error(`fill: qty ${shares} is not within the ${remaining} that remain of order ${orderId}`);
+    o.avgFillPrice = (o.avgFillPrice * o.filled + price * shares) / (o.filled + shares);
+    o.filled += shares;
+    o.lastFillPrice = price;
+    o.status = o.filled >= o.totalQuantity ? 'Filled' : 'Submitted';
+    const exec = this.ledger.record({
+      orderId: o.orderId,
+      clientId: o.clientId,
+      permId: o.permId,
+      account: o.account,
+      contract: o.contract,
+      action: o.action,
+      shares,
+      price,
+      cumQty: o.filled,
+      avgPrice: o.avgFillPrice,
+      orderRef: o.orderRef,
+    });
+    this.events.executed(o, exec);
+    if (o.status === 'Filled') this.activateChildren(o);
+    this.applyOca(o, shares);
+  }
+
+  private activateChildren(parent: BookOrder): void {
+    for (const child of [...this.orders.values()].sort((a, b) => a.orderId - b.orderId)) {
+      if (child.parentId !== parent.orderId || child.status !== 'PreSubmitted') continue;
+      child.status = 'Submitted';
+      this.events.orderChanged(child);
+    }
+  }
+
+  /**
+   * One-cancels-all (https://interactivebrokers.github.io/tws-api/oca.html): bracket children are
+   * one OCA group; a full fill cancels the others, a partial fill reduces them (ocaType 2/3
+   * "reduce"), ocaType 1 cancels them on any fill.
+   */
+  private applyOca(o: BookOrder, shares: number): void {
+    const group = [...this.orders.values()].filter(
+      (x) =>
+        x.orderId !== o.orderId &&
+        isOpen(x) &&
+        ((o.parentId !== 0 && x.parentId === o.parentId) || (o.ocaGroup !== '' && x.ocaGroup === o.ocaGroup)),
+    );
+    for (const x of group) {
+      if (o.status === 'Filled' || o.ocaType === 1) {
+        this.markCancelled(x);
+      } else {
+        x.totalQuantity = Math.max(x.filled, x.totalQuantity - shares);
+        if (x.transmitted) this.events.orderChanged(x);
+      }
+    }
+  }
+
+  /** Test control: a trade at `price` executes working orders it reaches. */
+  sweep(symbol: string, price: number): void {
+    this.ledger.lastPrices.set(symbol, price);
+    for (let pass = 0; pass < 5; pass++) {
+      const hits = [...this.orders.values()]
+        .filter((o) => o.contract.symbol === symbol && this.working(o))
+        .sort((a, b) => a.orderId - b.orderId)
+        .map((o) => ({ o, at: fillPrice(o, price) }))
+        .filter((h): h is { o: BookOrder; at: number } => h.at !== undefined);
+      if (hits.length === 0) return;
+      for (const { o, at } of hits) if (this.working(o)) this.fill(o.orderId, at);
+    }
+  }
+}
+
+/** Where a working order executes when the market trades at `price`, or undefined if it does not. */
+function fillPrice(o: BookOrder, price: number): number | undefined {
+  const buy = o.action === 'BUY';
+  switch (o.orderType) {
+    case 'MKT':
+      return price;
+    case 'LMT':
+      return o.lmtPrice !== undefined && (buy ? price <= o.lmtPrice : price >= o.lmtPrice)
+        ? o.lmtPrice
+        : undefined;
+    case 'STP':
+      return o.auxPrice !== undefined && (buy ? price >= o.auxPrice : price <= o.auxPrice)
+        ? price
+        : undefined;
+    case 'STP LMT': {
+      if (o.auxPrice === undefined || o.lmtPrice === undefined) return undefined;
+      const triggered = buy ? price >= o.auxPrice : price <= o.auxPrice;
+      const marketable = buy ? price <= o.lmtPrice : price >= o.lmtPrice;
+      return triggered && marketable ? price : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

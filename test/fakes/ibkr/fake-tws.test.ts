@@ -1,0 +1,180 @@
+import { EventName } from '@stoqey/ib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client, limit, stock, stop } from './client-harness.ts';
+import { type FakeTws, startFakeTws } from './server.ts';
+
+const contracts = [
+  { symbol: 'AAPL', minTick: 0.01, conId: 265598 },
+  { symbol: 'MSFT', minTick: 0.01, conId: 272093 },
+];
+
+let fake: FakeTws | undefined;
+const clients: Client[] = [];
+
+async function connect(f: FakeTws, clientId: number): Promise<Client> {
+  const c = new Client(f, clientId);
+  clients.push(c);
+  return c.connect();
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) {
+    expect(c.decodingErrors).toEqual([]);
+    c.disconnect();
+  }
+  await fake?.close();
+  fake = undefined;
+});
+
+describe('fake TWS: handshake', () => {
+  it('negotiates 193 with @stoqey/ib, then sends managedAccounts, nextValidId and the farm notices', async () => {
+    fake = await startFakeTws({ contracts, accounts: ['DU111', 'DU222'] });
+    const c = await connect(fake, 7);
+    expect(c.ib.serverVersion).toBe(193);
+    expect(c.nextValidId).toBe(1);
+    const accounts = await c.waitEvent(EventName.managedAccounts);
+    expect(accounts.args[0]).toBe('DU111,DU222');
+    await waitCodes(c, [2104, 2106, 2158]);
+  });
+
+  it('speaks an older negotiated version (176) with the same client', async () => {
+    fake = await startFakeTws({ contracts, serverVersion: 176 });
+    const c = await connect(fake, 1);
+    expect(c.ib.serverVersion).toBe(176);
+    c.ib.placeOrder(c.nextValidId, stock('AAPL'), limit('BUY', 10, 150.25, { orderRef: 'sig-1' }));
+    const open = await c.waitEvent(EventName.openOrder);
+    expect((open.args[2] as { orderRef: string }).orderRef).toBe('sig-1');
+  });
+
+  it('refuses a client id already connected with 326', async () => {
+    fake = await startFakeTws({ contracts });
+    await connect(fake, 3);
+    const second = new Client(fake, 3);
+    second.ib.connect(3);
+    await waitForInfo(second, 326);
+    expect(fake.clients()).toEqual([3]);
+  });
+});
+
+describe('fake TWS: orders', () => {
+  it('acknowledges a limit order with openOrder (orderRef) and orderStatus Submitted, and cancels it', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const id = c.nextValidId;
+    c.ib.placeOrder(
+      id,
+      stock('AAPL'),
+      limit('BUY', 100, 190.5, { orderRef: 'signet:abc', account: 'DU1234567' }),
+    );
+    const status = await c.waitStatus(id, 'Submitted');
+    expect(status.slice(0, 5)).toEqual([id, 'Submitted', 0, 100, 0]);
+    const open = await c.waitEvent(EventName.openOrder, (a) => a[0] === id);
+    expect(open.args[2]).toMatchObject({
+      orderRef: 'signet:abc',
+      lmtPrice: 190.5,
+      totalQuantity: 100,
+      action: 'BUY',
+    });
+    c.ib.cancelOrder(id);
+    await c.waitStatus(id, 'Cancelled');
+    await c.waitError(202, id);
+    expect(fake.orders()[0]).toMatchObject({ id, status: 'Cancelled', orderRef: 'signet:abc' });
+  });
+
+  it('fills through the control: orderStatus Filled, execDetails with execId, then its commissionReport', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const id = c.nextValidId;
+    c.ib.placeOrder(id, stock('AAPL'), limit('BUY', 100, 190.5, { orderRef: 'r1' }));
+    await c.waitStatus(id, 'Submitted');
+    fake.fill(id, 190.4, 40);
+    const partial = await c.waitStatus(id, 'Submitted');
+    expect(partial).toBeDefined();
+    await c.waitEvent(EventName.orderStatus, (a) => a[0] === id && a[2] === 40 && a[3] === 60);
+    fake.fill(id, 190.5);
+    const filled = await c.waitStatus(id, 'Filled');
+    expect(filled[2]).toBe(100);
+    expect(filled[3]).toBe(0);
+    expect(filled[4]).toBeCloseTo(190.46, 6);
+    const execs = c.named(EventName.execDetails);
+    expect(execs).toHaveLength(2);
+    const exec = execs[1]!.args[2] as {
+      execId: string;
+      shares: number;
+      price: number;
+      orderRef: string;
+      orderId: number;
+    };
+    expect(exec).toMatchObject({ shares: 60, price: 190.5, orderRef: 'r1', orderId: id });
+    const report = await c.waitEvent(
+      EventName.commissionReport,
+      (a) => (a[0] as { execId: string }).execId === exec.execId,
+    );
+    expect((report.args[0] as { commission: number }).commission).toBe(1);
+    expect(fake.positions()).toEqual([
+      { account: 'DU1234567', symbol: 'AAPL', qty: 100, avgCost: expect.closeTo(190.46, 6) },
+    ]);
+  });
+
+  it('refuses a reused order id with 103, a price off the tick with 110, an unknown symbol with 200', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const id = c.nextValidId;
+    c.ib.placeOrder(id + 5, stock('AAPL'), limit('BUY', 1, 100));
+    await c.waitStatus(id + 5, 'Submitted');
+    c.ib.placeOrder(id + 2, stock('AAPL'), limit('BUY', 1, 100));
+    expect((await c.waitError(103, id + 2)).message).toBe('Duplicate order id');
+    c.ib.placeOrder(id + 6, stock('AAPL'), limit('BUY', 1, 100.005));
+    expect((await c.waitError(110, id + 6)).message).toBe(
+      'The price does not conform to the minimum price variation for this contract.',
+    );
+    c.ib.placeOrder(id + 7, stock('ZZZZ'), limit('BUY', 1, 10));
+    expect((await c.waitError(200, id + 7)).message).toBe(
+      'No security definition has been found for the request',
+    );
+    expect(fake.orders().map((o) => o.id)).toEqual([id + 5]);
+  });
+
+  it('rejects with 201 what the rejectOrders hook refuses', async () => {
+    fake = await startFakeTws({
+      contracts,
+      rejectOrders: (o) =>
+        o.totalQuantity > 1000
+          ? 'YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE MUST EXCEED THE INITIAL MARGIN'
+          : null,
+    });
+    const c = await connect(fake, 1);
+    c.ib.placeOrder(c.nextValidId, stock('AAPL'), limit('BUY', 5000, 100));
+    const e = await c.waitError(201, c.nextValidId);
+    expect(e.message).toMatch(/^Order rejected - reason:YOUR ORDER IS NOT ACCEPTED/);
+    expect(fake.orders()).toEqual([]);
+  });
+
+  it('cancel of an unknown order is 10147, of a filled one 10148', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    c.ib.cancelOrder(999);
+    expect((await c.waitError(10147, 999)).message).toBe(
+      'OrderId 999 that needs to be cancelled is not found.',
+    );
+    const id = c.nextValidId;
+    c.ib.placeOrder(id, stock('AAPL'), limit('BUY', 1, 100));
+    await c.waitStatus(id, 'Submitted');
+    fake.fill(id, 100);
+    await c.waitStatus(id, 'Filled');
+    c.ib.cancelOrder(id);
+    await c.waitError(10148, id);
+  });
+});
+
+async function waitCodes(c: Client, codes: number[]): Promise<void> {
+  for (const code of codes) await waitForInfo(c, code);
+}
+
+async function waitForInfo(c: Client, code: number): Promise<void> {
+  const { waitFor } = await import('../../support/wait.ts');
+  await waitFor(
+    () => c.infos.some((i) => i.code === code) || c.errors.some((e) => e.code === code),
+    `notice ${code}`,
+  );
+}
