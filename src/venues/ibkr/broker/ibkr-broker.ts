@@ -406,7 +406,9 @@ export class IbkrBroker implements Broker, ReconcileSource {
       record.orderId,
       { ...this.#options.contract, account: this.#options.account },
     )[0]!;
-    placement.order.parentId = record.parentId;
+    // A child whose parent has filled stands alone: naming the parent again is refused (135).
+    const parent = this.book.parentOf(record);
+    placement.order.parentId = parent && parent.status !== 'Filled' ? record.parentId : 0;
     placement.order.tif = record.tif as typeof placement.order.tif;
     const answer = this.#awaitAnswer([record.orderId]);
     this.sends += 1;
@@ -456,7 +458,7 @@ export class IbkrBroker implements Broker, ReconcileSource {
       );
       this.sends += 1;
       this.connection.api.placeOrder(orderId, placement.contract, placement.order);
-      orders.push(this.toOrder(this.stateOf(record)));
+      orders.push({ ...this.toOrder(this.stateOf(record)), leg: 'flatten' });
     }
     return orders;
   }

@@ -114,6 +114,8 @@ export class IbOrderBook {
       submittedAt: known?.submittedAt ?? this.#now(),
       filledAt: known?.filledAt ?? null,
     };
+    // Callers hold records (a cancel waiting for its confirmation): the known one is updated in place.
+    if (known) return Object.assign(known, record);
     this.records.set(key, record);
     return record;
   }
@@ -157,8 +159,22 @@ export class IbOrderBook {
     return record;
   }
 
-  /** Every open order of the account (all clients' with reqAllOpenOrders), into the book. */
-  async refreshOpen(): Promise<IbOrderRecord[]> {
+  #refreshing: Promise<IbOrderRecord[]> | undefined;
+
+  /**
+   * Every open order of the account (all clients' with reqAllOpenOrders), into the book. The
+   * answer carries no request id, so concurrent callers share one request.
+   */
+  refreshOpen(): Promise<IbOrderRecord[]> {
+    if (!this.#refreshing) {
+      this.#refreshing = this.#refreshOpen().finally(() => {
+        this.#refreshing = undefined;
+      });
+    }
+    return this.#refreshing;
+  }
+
+  async #refreshOpen(): Promise<IbOrderRecord[]> {
     const seen: IbOrderRecord[] = [];
     await this.#connection.request<void>('open orders', (_reqId, on, done) => {
       on(EventName.openOrder, (...args: unknown[]) => {
@@ -186,6 +202,10 @@ export class IbOrderBook {
         seen.push(record);
       });
       on(EventName.completedOrdersEnd, () => done());
+      // A Gateway that does not serve completed orders answers 321 without a request id.
+      on('message', (message) => {
+        if ((message as { code?: number }).code === 321) done();
+      });
       this.#connection.api.reqCompletedOrders(false);
     });
     return seen;

@@ -1,7 +1,7 @@
 import type { BrokerSnapshot, LocalOpenOrder } from '../../../broker/reconcile.ts';
 import type { BrokerOrderState } from '../../../ledger/index.ts';
 import type { IbkrBroker } from './ibkr-broker.ts';
-import { type IbOrderRecord, ibBrokerOrderId } from './mapping.ts';
+import { type IbOrderRecord, ibBrokerOrderId, parseIbTime } from './mapping.ts';
 
 /**
  * The broker's side of a reconciliation: every open order of the account (reqAllOpenOrders),
@@ -31,6 +31,39 @@ export async function snapshotOf(
     byOrder.set(key, total);
   }
   const records = new Map<string, IbOrderRecord>();
+  // Orders that executed and left the open list before this process knew them (a restart): their
+  // executions are their record; not open any more, they are done.
+  for (const fill of fills) {
+    const { execution } = fill;
+    const key = ibBrokerOrderId(execution.clientId ?? 0, execution.orderId);
+    if (
+      broker.book.records.has(key) ||
+      open.some((each) => ibBrokerOrderId(each.clientId, each.orderId) === key)
+    )
+      continue;
+    const total = byOrder.get(key)!;
+    broker.book.remember({
+      orderId: execution.orderId,
+      clientId: execution.clientId ?? 0,
+      permId: execution.permId ?? 0,
+      parentId: 0,
+      symbol: fill.symbol,
+      side: fill.side,
+      orderType: 'MKT',
+      qty: total.qty,
+      lmtPrice: null,
+      auxPrice: null,
+      tif: 'DAY',
+      orderRef: execution.orderRef || null,
+      account: execution.acctNumber ?? null,
+      status: 'Filled',
+      filled: 0,
+      avgFillPrice: null,
+      reason: null,
+      submittedAt: parseIbTime(execution.time ?? undefined, Date.now()),
+      filledAt: parseIbTime(execution.time ?? undefined, Date.now()),
+    });
+  }
   for (const record of [...open, ...completed])
     records.set(ibBrokerOrderId(record.clientId, record.orderId), record);
   // Orders this process placed and still remembers (filled ones leave the open list).

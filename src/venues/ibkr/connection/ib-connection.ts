@@ -56,7 +56,9 @@ export class IbConnection extends EventEmitter {
   #stopped = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #backoff: number;
-  #nextReqId = 10_000;
+  // Request ids far above order ids: the TWS reports an order's errors under its order id, and
+  // both share the error callback's id field.
+  #nextReqId = 900_000_000;
   readonly #pending = new Map<number, Pending>();
   handshake: IbHandshake | undefined;
   /** Connections made (1 after start, more after reconnects): for tests and logs. */
