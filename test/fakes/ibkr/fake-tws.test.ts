@@ -183,7 +183,11 @@ describe('fake TWS: brackets', () => {
   async function bracket(c: Client, f: FakeTws) {
     const p = c.nextValidId;
     c.ib.placeOrder(p, stock('AAPL'), limit('BUY', 100, 190, { orderRef: 'b:entry', transmit: false }));
-    c.ib.placeOrder(p + 1, stock('AAPL'), stop('SELL', 100, 185, { orderRef: 'b:stop', parentId: p, transmit: false }));
+    c.ib.placeOrder(
+      p + 1,
+      stock('AAPL'),
+      stop('SELL', 100, 185, { orderRef: 'b:stop', parentId: p, transmit: false }),
+    );
     // Held: nothing works and nothing is acknowledged until the last child carries transmit=true.
     await waitForRequests(f, 2);
     expect(f.orders().map((o) => [o.id, o.status, o.transmitted])).toEqual([
@@ -192,7 +196,11 @@ describe('fake TWS: brackets', () => {
     ]);
     expect(() => f.fill(p, 190)).toThrow(/not working/);
     expect(c.named(EventName.orderStatus)).toEqual([]);
-    c.ib.placeOrder(p + 2, stock('AAPL'), limit('SELL', 100, 200, { orderRef: 'b:target', parentId: p, transmit: true }));
+    c.ib.placeOrder(
+      p + 2,
+      stock('AAPL'),
+      limit('SELL', 100, 200, { orderRef: 'b:target', parentId: p, transmit: true }),
+    );
     await c.waitStatus(p, 'Submitted');
     await c.waitStatus(p + 1, 'PreSubmitted');
     await c.waitStatus(p + 2, 'PreSubmitted');
@@ -208,7 +216,7 @@ describe('fake TWS: brackets', () => {
     await c.waitStatus(p, 'Filled');
     await c.waitStatus(p + 1, 'Submitted');
     await c.waitStatus(p + 2, 'Submitted');
-    const open = c.named(EventName.openOrder).map((e) => (e.args[2] as { orderRef: string; parentId: number }));
+    const open = c.named(EventName.openOrder).map((e) => e.args[2] as { orderRef: string; parentId: number });
     expect(open.some((o) => o.orderRef === 'b:stop' && o.parentId === p)).toBe(true);
   });
 
@@ -255,7 +263,10 @@ describe('fake TWS: brackets', () => {
     await c.waitError(105, id + 1);
     // Moving the stop is a modification: same id, new auxPrice.
     c.ib.placeOrder(id + 1, stock('AAPL'), stop('SELL', 10, 182.5));
-    await c.waitEvent(EventName.openOrder, (a) => a[0] === id + 1 && (a[2] as { auxPrice: number }).auxPrice === 182.5);
+    await c.waitEvent(
+      EventName.openOrder,
+      (a) => a[0] === id + 1 && (a[2] as { auxPrice: number }).auxPrice === 182.5,
+    );
     expect(fake.orders().find((o) => o.id === id + 1)?.auxPrice).toBe(182.5);
     fake.fill(id + 1, 182.5);
     await c.waitStatus(id + 1, 'Filled');
@@ -265,7 +276,10 @@ describe('fake TWS: brackets', () => {
 });
 
 async function waitForRequests(f: FakeTws, n: number): Promise<void> {
-  await waitFor(() => f.requests().filter((r) => r.name === 'PLACE_ORDER').length >= n, `${n} placeOrder requests`);
+  await waitFor(
+    () => f.requests().filter((r) => r.name === 'PLACE_ORDER').length >= n,
+    `${n} placeOrder requests`,
+  );
 }
 
 const dailyBars = Array.from({ length: 30 }, (_, i) => {
@@ -279,18 +293,50 @@ describe('fake TWS: historical data', () => {
     let t = Date.UTC(2026, 11, 3, 12, 0, 0);
     fake = await startFakeTws({ contracts, bars: { AAPL: dailyBars }, now: () => t });
     const c = await connect(fake, 1);
-    c.ib.reqHistoricalData(1, stock('AAPL'), '20261110 23:59:59 UTC', '5 D', '1 day' as never, 'TRADES', 1, 1, false);
+    c.ib.reqHistoricalData(
+      1,
+      stock('AAPL'),
+      '20261110 23:59:59 UTC',
+      '5 D',
+      '1 day' as never,
+      'TRADES',
+      1,
+      1,
+      false,
+    );
     await c.waitEvent(EventName.historicalData, (a) => a[0] === 1 && String(a[1]).startsWith('finished'));
-    const rows = c.named(EventName.historicalData).filter((e) => e.args[0] === 1 && !String(e.args[1]).startsWith('finished'));
+    const rows = c
+      .named(EventName.historicalData)
+      .filter((e) => e.args[0] === 1 && !String(e.args[1]).startsWith('finished'));
     expect(rows.map((e) => e.args[1])).toEqual(['20261106', '20261107', '20261108', '20261109', '20261110']);
     expect(rows[0]!.args.slice(2, 7)).toEqual([105, 106, 104, 105.5, 1005]);
-    c.ib.reqHistoricalData(2, stock('AAPL'), '20261110 23:59:59 UTC', '5 D', '1 day' as never, 'TRADES', 1, 1, false);
+    c.ib.reqHistoricalData(
+      2,
+      stock('AAPL'),
+      '20261110 23:59:59 UTC',
+      '5 D',
+      '1 day' as never,
+      'TRADES',
+      1,
+      1,
+      false,
+    );
     expect((await c.waitError(162, 2)).message).toBe(
       'Historical Market Data Service error message:Historical data request pacing violation',
     );
     t += 16_000;
     for (let i = 0; i < 6; i++)
-      c.ib.reqHistoricalData(10 + i, stock('AAPL'), '', `${i + 1} D`, '1 day' as never, 'TRADES', 1, 1, false);
+      c.ib.reqHistoricalData(
+        10 + i,
+        stock('AAPL'),
+        '',
+        `${i + 1} D`,
+        '1 day' as never,
+        'TRADES',
+        1,
+        1,
+        false,
+      );
     await c.waitError(162, 15);
     expect(c.errors.filter((e) => e.code === 162).map((e) => e.id)).toEqual([2, 15]);
   });
@@ -302,8 +348,21 @@ describe('fake TWS: historical data', () => {
     // One at a time: the fake reads its clock when a request arrives, after @stoqey/ib's send queue.
     for (let i = 0; i < 60; i++) {
       t += 3_000;
-      c.ib.reqHistoricalData(100 + i, stock(i % 2 ? 'AAPL' : 'MSFT'), '', `${i + 1} D`, '1 day' as never, 'TRADES', 1, 1, false);
-      await c.waitEvent(EventName.historicalData, (a) => a[0] === 100 + i && String(a[1]).startsWith('finished'));
+      c.ib.reqHistoricalData(
+        100 + i,
+        stock(i % 2 ? 'AAPL' : 'MSFT'),
+        '',
+        `${i + 1} D`,
+        '1 day' as never,
+        'TRADES',
+        1,
+        1,
+        false,
+      );
+      await c.waitEvent(
+        EventName.historicalData,
+        (a) => a[0] === 100 + i && String(a[1]).startsWith('finished'),
+      );
     }
     t += 3_000;
     c.ib.reqHistoricalData(200, stock('AAPL'), '', '2 W', '1 day' as never, 'TRADES', 1, 1, false);
@@ -320,8 +379,25 @@ describe('fake TWS: historical data', () => {
     await c.waitEvent(EventName.historicalData, (a) => a[0] === 5 && String(a[1]).startsWith('finished'));
     fake.addBar('AAPL', { time: '2026-12-03T14:35:00Z', open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 });
     const update = await c.waitEvent(EventName.historicalDataUpdate, (a) => a[0] === 5);
-    expect(update.args.slice(1, 7)).toEqual([String(Date.UTC(2026, 11, 3, 14, 35) / 1000), 1, 2, 0.5, 1.5, 10]);
-    c.ib.reqHistoricalData(6, stock('AAPL'), '20261203 10:00:00 UTC', '1 D', '5 mins' as never, 'TRADES', 1, 1, true);
+    expect(update.args.slice(1, 7)).toEqual([
+      String(Date.UTC(2026, 11, 3, 14, 35) / 1000),
+      1,
+      2,
+      0.5,
+      1.5,
+      10,
+    ]);
+    c.ib.reqHistoricalData(
+      6,
+      stock('AAPL'),
+      '20261203 10:00:00 UTC',
+      '1 D',
+      '5 mins' as never,
+      'TRADES',
+      1,
+      1,
+      true,
+    );
     await c.waitError(321, 6);
     c.ib.reqHistoricalData(7, stock('AAPL'), '', '1 D', '7 mins' as never, 'TRADES', 1, 1, false);
     await c.waitError(321, 7);
@@ -342,7 +418,9 @@ describe('fake TWS: connectivity and restarts', () => {
     fake.fill(id, 100);
     a.ib.placeOrder(id + 1, stock('AAPL'), limit('BUY', 10, 99));
     await waitForRequests(fake, 2);
-    expect(a.named(EventName.orderStatus).some((e) => e.args[0] === id + 1 || e.args[1] === 'Filled')).toBe(false);
+    expect(a.named(EventName.orderStatus).some((e) => e.args[0] === id + 1 || e.args[1] === 'Filled')).toBe(
+      false,
+    );
     expect(a.named(EventName.execDetails)).toEqual([]);
     fake.restoreConnectivity();
     await waitForInfo(b, 1102);
@@ -356,7 +434,11 @@ describe('fake TWS: connectivity and restarts', () => {
     const first = await connect(fake, 5);
     const p = first.nextValidId;
     first.ib.placeOrder(p, stock('AAPL'), limit('BUY', 100, 190, { orderRef: 'r:entry', transmit: false }));
-    first.ib.placeOrder(p + 1, stock('AAPL'), stop('SELL', 100, 185, { orderRef: 'r:stop', parentId: p, transmit: true }));
+    first.ib.placeOrder(
+      p + 1,
+      stock('AAPL'),
+      stop('SELL', 100, 185, { orderRef: 'r:stop', parentId: p, transmit: true }),
+    );
     await first.waitStatus(p + 1, 'PreSubmitted');
     fake.fill(p, 190);
     await first.waitStatus(p, 'Filled');
@@ -366,21 +448,36 @@ describe('fake TWS: connectivity and restarts', () => {
     expect(again.nextValidId).toBe(p + 2);
     again.ib.reqAllOpenOrders();
     await again.waitEvent(EventName.openOrderEnd);
-    const open = again.named(EventName.openOrder).map((e) => [e.args[0], (e.args[2] as { orderRef: string }).orderRef]);
+    const open = again
+      .named(EventName.openOrder)
+      .map((e) => [e.args[0], (e.args[2] as { orderRef: string }).orderRef]);
     expect(open).toEqual([[p + 1, 'r:stop']]);
     again.ib.reqExecutions(42, {});
     await again.waitEvent(EventName.execDetailsEnd, (a) => a[0] === 42);
     const execs = again.named(EventName.execDetails).filter((e) => e.args[0] === 42);
-    expect(execs.map((e) => (e.args[2] as { orderRef: string; shares: number }).orderRef)).toEqual(['r:entry']);
-    await waitFor(() => again.named(EventName.commissionReport).length === 1, 'the commission report of the execution');
+    expect(execs.map((e) => (e.args[2] as { orderRef: string; shares: number }).orderRef)).toEqual([
+      'r:entry',
+    ]);
+    await waitFor(
+      () => again.named(EventName.commissionReport).length === 1,
+      'the commission report of the execution',
+    );
     again.ib.reqPositions();
     await again.waitEvent(EventName.positionEnd);
-    const pos = again.named(EventName.position).map((e) => [e.args[0], (e.args[1] as { symbol: string }).symbol, e.args[2], e.args[3]]);
+    const pos = again
+      .named(EventName.position)
+      .map((e) => [e.args[0], (e.args[1] as { symbol: string }).symbol, e.args[2], e.args[3]]);
     expect(pos).toEqual([['DU1234567', 'AAPL', 100, 190]]);
     again.ib.reqAccountSummary(9, 'All', 'NetLiquidation,TotalCashValue,BuyingPower');
     await again.waitEvent(EventName.accountSummaryEnd, (a) => a[0] === 9);
-    const summary = Object.fromEntries(again.named(EventName.accountSummary).map((e) => [e.args[2], e.args[3]]));
-    expect(summary).toEqual({ NetLiquidation: '99999.00', TotalCashValue: '80999.00', BuyingPower: '399996.00' });
+    const summary = Object.fromEntries(
+      again.named(EventName.accountSummary).map((e) => [e.args[2], e.args[3]]),
+    );
+    expect(summary).toEqual({
+      NetLiquidation: '99999.00',
+      TotalCashValue: '80999.00',
+      BuyingPower: '399996.00',
+    });
   });
 });
 
@@ -397,6 +494,10 @@ describe('fake TWS: other requests', () => {
     expect((await c.waitEvent(EventName.currentTime)).args[0]).toBe(t / 1000);
     c.ib.reqMktData(4, stock('AAPL'), '', false, false);
     await waitForInfo(c, 321);
-    expect(fake.requests().map((r) => r.name)).toEqual(['REQ_CONTRACT_DATA', 'REQ_CURRENT_TIME', 'REQ_MKT_DATA']);
+    expect(fake.requests().map((r) => r.name)).toEqual([
+      'REQ_CONTRACT_DATA',
+      'REQ_CURRENT_TIME',
+      'REQ_MKT_DATA',
+    ]);
   });
 });
