@@ -79,15 +79,21 @@ export class Book {
   /** PLACE_ORDER: a new order, or a modification when the id is one this client already used. */
   place(clientId: number, w: WireOrder): void {
     const existing = this.orders.get(w.orderId);
-    if (existing) return this.modify(clientId, existing, w);
+    if (existing) {
+      this.modify(clientId, existing, w);
+      return;
+    }
     const refused = placeRules(this.ctx(), w);
     // An id is spent once TWS has seen it, accepted or not (103 on reuse).
-    if (!refused || refused.code !== 103) this.maxUsedId = Math.max(this.maxUsedId, w.orderId);
-    if (refused) return this.events.error(clientId, w.orderId, refused.code, refused.message);
+    if (refused?.code !== 103) this.maxUsedId = Math.max(this.maxUsedId, w.orderId);
+    if (refused) {
+      this.events.error(clientId, w.orderId, refused.code, refused.message);
+      return;
+    }
     const reason = this.reject?.({ ...w, clientId }) ?? null;
     if (reason !== null) {
-      // https://interactivebrokers.github.io/tws-api/message_codes.html 201 "Order rejected - reason:"
-      return this.events.error(clientId, w.orderId, 201, `Order rejected - reason:${reason}`);
+      this.events.error(clientId, w.orderId, 201, `Order rejected - reason:${reason}`);
+      return;
     }
     const contract = this.findContract(w.contract)!;
     const order: BookOrder = {
@@ -124,7 +130,10 @@ export class Book {
 
   private modify(clientId: number, o: BookOrder, w: WireOrder): void {
     const refused = modifyRule(this.ctx(), clientId, o, w);
-    if (refused) return this.events.error(clientId, w.orderId, refused.code, refused.message);
+    if (refused) {
+      this.events.error(clientId, w.orderId, refused.code, refused.message);
+      return;
+    }
     o.totalQuantity = w.totalQuantity;
     o.lmtPrice = w.lmtPrice;
     o.auxPrice = w.auxPrice;
@@ -172,7 +181,10 @@ export class Book {
   cancel(clientId: number, orderId: number): void {
     const o = this.orders.get(orderId);
     const refused = cancelRule(clientId, orderId, o);
-    if (refused) return this.events.error(clientId, orderId, refused.code, refused.message);
+    if (refused) {
+      this.events.error(clientId, orderId, refused.code, refused.message);
+      return;
+    }
     this.cancelTree(o!);
   }
 

@@ -104,3 +104,24 @@ export function stop(action: 'BUY' | 'SELL', qty: number, price: number, extra: 
     ...extra,
   };
 }
+
+/** Two stocks on a 0.01 tick, as the tests trade them. */
+export const contracts = [
+  { symbol: 'AAPL', minTick: 0.01, conId: 265598 },
+  { symbol: 'MSFT', minTick: 0.01, conId: 272093 },
+];
+
+/** A notice or error with `code` reached the client (id -1 notices arrive as @stoqey/ib `info`). */
+export async function waitForInfo(c: Client, code: number): Promise<void> {
+  await waitFor(
+    () => c.infos.some((i) => i.code === code) || c.errors.some((e) => e.code === code),
+    `notice ${code}`,
+  );
+}
+
+export async function waitForRequests(f: FakeTws, n: number): Promise<void> {
+  await waitFor(
+    () => f.requests().filter((r) => r.name === 'PLACE_ORDER').length >= n,
+    `${n} placeOrder requests`,
+  );
+}

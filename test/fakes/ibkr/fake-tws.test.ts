@@ -1,12 +1,7 @@
 import { EventName } from '@stoqey/ib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client, limit, stock, stop } from './client-harness.ts';
+import { Client, contracts, limit, stock, stop, waitForInfo, waitForRequests } from './client-harness.ts';
 import { type FakeTws, startFakeTws } from './server.ts';
-
-const contracts = [
-  { symbol: 'AAPL', minTick: 0.01, conId: 265598 },
-  { symbol: 'MSFT', minTick: 0.01, conId: 272093 },
-];
 
 let fake: FakeTws | undefined;
 const clients: Client[] = [];
@@ -167,14 +162,102 @@ describe('fake TWS: orders', () => {
   });
 });
 
+describe('fake TWS: brackets', () => {
+  async function bracket(c: Client, f: FakeTws) {
+    const p = c.nextValidId;
+    c.ib.placeOrder(p, stock('AAPL'), limit('BUY', 100, 190, { orderRef: 'b:entry', transmit: false }));
+    c.ib.placeOrder(
+      p + 1,
+      stock('AAPL'),
+      stop('SELL', 100, 185, { orderRef: 'b:stop', parentId: p, transmit: false }),
+    );
+    // Held: nothing works and nothing is acknowledged until the last child carries transmit=true.
+    await waitForRequests(f, 2);
+    expect(f.orders().map((o) => [o.id, o.status, o.transmitted])).toEqual([
+      [p, 'PendingSubmit', false],
+      [p + 1, 'PendingSubmit', false],
+    ]);
+    expect(() => f.fill(p, 190)).toThrow(/not working/);
+    expect(c.named(EventName.orderStatus)).toEqual([]);
+    c.ib.placeOrder(
+      p + 2,
+      stock('AAPL'),
+      limit('SELL', 100, 200, { orderRef: 'b:target', parentId: p, transmit: true }),
+    );
+    await c.waitStatus(p, 'Submitted');
+    await c.waitStatus(p + 1, 'PreSubmitted');
+    await c.waitStatus(p + 2, 'PreSubmitted');
+    return p;
+  }
+
+  it('holds parent and stop until the last child transmits; children work once the parent fills', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const p = await bracket(c, fake);
+    expect(() => fake!.fill(p + 1, 185)).toThrow(/not working/);
+    fake.fill(p, 190);
+    await c.waitStatus(p, 'Filled');
+    await c.waitStatus(p + 1, 'Submitted');
+    await c.waitStatus(p + 2, 'Submitted');
+    const open = c.named(EventName.openOrder).map((e) => e.args[2] as { orderRef: string; parentId: number });
+    expect(open.some((o) => o.orderRef === 'b:stop' && o.parentId === p)).toBe(true);
+  });
+
+  it('OCA: the stop filling (price crossed) cancels the target', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const p = await bracket(c, fake);
+    fake.setLastPrice('AAPL', 189.99);
+    await c.waitStatus(p, 'Filled');
+    await c.waitStatus(p + 1, 'Submitted');
+    fake.setLastPrice('AAPL', 184.5);
+    const stopFill = await c.waitStatus(p + 1, 'Filled');
+    expect(stopFill[4]).toBe(184.5);
+    await c.waitStatus(p + 2, 'Cancelled');
+    expect(fake.positions()[0]).toMatchObject({ symbol: 'AAPL', qty: 0 });
+  });
+
+  it('OCA: the target filling cancels the stop; cancelling a parent cancels its children', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const p = await bracket(c, fake);
+    fake.fill(p, 190);
+    await c.waitStatus(p + 2, 'Submitted');
+    fake.fill(p + 2, 200);
+    await c.waitStatus(p + 1, 'Cancelled');
+    const q = p + 3;
+    c.ib.placeOrder(q, stock('MSFT'), limit('BUY', 10, 400, { transmit: false }));
+    c.ib.placeOrder(q + 1, stock('MSFT'), stop('SELL', 10, 390, { parentId: q, transmit: true }));
+    await c.waitStatus(q + 1, 'PreSubmitted');
+    c.ib.cancelOrder(q);
+    await c.waitStatus(q, 'Cancelled');
+    await c.waitStatus(q + 1, 'Cancelled');
+  });
+
+  it('refuses a child whose parent is unknown (135) and a modification that changes more than price/qty (105)', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const id = c.nextValidId;
+    c.ib.placeOrder(id, stock('AAPL'), stop('SELL', 10, 180, { parentId: 77 }));
+    expect((await c.waitError(135, id)).message).toBe("Can't find order with id =77");
+    c.ib.placeOrder(id + 1, stock('AAPL'), stop('SELL', 10, 180));
+    await c.waitStatus(id + 1, 'Submitted');
+    c.ib.placeOrder(id + 1, stock('AAPL'), stop('BUY', 10, 180));
+    await c.waitError(105, id + 1);
+    // Moving the stop is a modification: same id, new auxPrice.
+    c.ib.placeOrder(id + 1, stock('AAPL'), stop('SELL', 10, 182.5));
+    await c.waitEvent(
+      EventName.openOrder,
+      (a) => a[0] === id + 1 && (a[2] as { auxPrice: number }).auxPrice === 182.5,
+    );
+    expect(fake.orders().find((o) => o.id === id + 1)?.auxPrice).toBe(182.5);
+    fake.fill(id + 1, 182.5);
+    await c.waitStatus(id + 1, 'Filled');
+    c.ib.placeOrder(id + 1, stock('AAPL'), stop('SELL', 10, 181));
+    await c.waitError(104, id + 1);
+  });
+});
+
 async function waitCodes(c: Client, codes: number[]): Promise<void> {
   for (const code of codes) await waitForInfo(c, code);
-}
-
-async function waitForInfo(c: Client, code: number): Promise<void> {
-  const { waitFor } = await import('../../support/wait.ts');
-  await waitFor(
-    () => c.infos.some((i) => i.code === code) || c.errors.some((e) => e.code === code),
-    `notice ${code}`,
-  );
 }

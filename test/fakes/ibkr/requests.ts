@@ -54,11 +54,14 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
     case OUT.PLACE_ORDER: {
       const head = readOrderHead(r);
       // MC 387 "Unsupported order type for this exchange and security type."
-      if (!SUPPORTED_ORDER_TYPES.has(head.orderType))
-        return s.error(head.orderId, 387, 'Unsupported order type for this exchange and security type.');
+      if (!SUPPORTED_ORDER_TYPES.has(head.orderType)) {
+        s.error(head.orderId, 387, 'Unsupported order type for this exchange and security type.');
+        return;
+      }
       const order = readOrderTail(r, head, s.version);
       if (h.deferOrderAction(() => h.book.place(s.clientId, order))) return;
-      return h.book.place(s.clientId, order);
+      h.book.place(s.clientId, order);
+      return;
     }
     case OUT.CANCEL_ORDER: {
       if (s.version < V.CME_TAGGING_FIELDS) r.int('version');
@@ -68,14 +71,16 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
       if (s.version >= V.CME_TAGGING_FIELDS) r.skip('extOperator/manualOrderIndicator', 2);
       r.end();
       if (h.deferOrderAction(() => h.book.cancel(s.clientId, orderId))) return;
-      return h.book.cancel(s.clientId, orderId);
+      h.book.cancel(s.clientId, orderId);
+      return;
     }
     case OUT.REQ_GLOBAL_CANCEL: {
       if (s.version < V.CME_TAGGING_FIELDS) r.int('version');
       else r.skip('extOperator/manualOrderIndicator', 2);
       r.end();
       if (h.deferOrderAction(() => h.book.globalCancel())) return;
-      return h.book.globalCancel();
+      h.book.globalCancel();
+      return;
     }
     case OUT.REQ_OPEN_ORDERS:
     case OUT.REQ_ALL_OPEN_ORDERS: {
@@ -89,7 +94,8 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
         if (!all && o.clientId !== s.clientId) continue;
         h.sendOrder(s, o);
       }
-      return s.send(M.openOrderEnd());
+      s.send(M.openOrderEnd());
+      return;
     }
     case OUT.REQ_AUTO_OPEN_ORDERS: {
       r.int('version');
@@ -100,21 +106,32 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
         s.error(-1, 321, "Error validating request.-'bA' : cause - Only client ID 0 can bind orders.");
       return;
     }
-    case OUT.REQ_EXECUTIONS:
-      return executions(h, s, r);
+    case OUT.REQ_EXECUTIONS: {
+      executions(h, s, r);
+      return;
+    }
     case OUT.REQ_IDS:
       r.int('version');
       r.int('numIds');
       r.end();
-      return s.send(M.nextValidId(h.book.nextValidId()));
+      {
+        s.send(M.nextValidId(h.book.nextValidId()));
+        return;
+      }
     case OUT.REQ_MANAGED_ACCTS:
       r.int('version');
       r.end();
-      return s.send(M.managedAccounts(h.accounts));
+      {
+        s.send(M.managedAccounts(h.accounts));
+        return;
+      }
     case OUT.REQ_CURRENT_TIME:
       r.int('version');
       r.end();
-      return s.send(M.currentTime(Math.floor(h.now() / 1000)));
+      {
+        s.send(M.currentTime(Math.floor(h.now() / 1000)));
+        return;
+      }
     case OUT.REQ_MARKET_DATA_TYPE: {
       r.int('version');
       const type = r.int('marketDataType');
@@ -124,21 +141,28 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
         s.error(-1, 321, `Error validating request.-'bH' : cause - Invalid market data type ${type}`);
       return;
     }
-    case OUT.REQ_CONTRACT_DATA:
-      return contractDetails(h, s, r);
+    case OUT.REQ_CONTRACT_DATA: {
+      contractDetails(h, s, r);
+      return;
+    }
     case OUT.REQ_POSITIONS:
       r.int('version');
       r.end();
       s.positionsSubscribed = true;
       for (const p of h.ledger.positions()) s.send(M.position(p.account, p.contract, p.qty, p.avgCost));
-      return s.send(M.positionEnd());
+      {
+        s.send(M.positionEnd());
+        return;
+      }
     case OUT.CANCEL_POSITIONS:
       r.int('version');
       r.end();
       s.positionsSubscribed = false;
       return;
-    case OUT.REQ_ACCOUNT_SUMMARY:
-      return accountSummary(h, s, r);
+    case OUT.REQ_ACCOUNT_SUMMARY: {
+      accountSummary(h, s, r);
+      return;
+    }
     case OUT.CANCEL_ACCOUNT_SUMMARY: {
       r.int('version');
       const reqId = r.int('reqId');
@@ -146,24 +170,31 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
       s.accountSummaries.delete(reqId);
       return;
     }
-    case OUT.REQ_ACCOUNT_DATA:
-      return accountUpdates(h, s, r);
-    case OUT.REQ_HISTORICAL_DATA:
-      return historical(h, s, r);
+    case OUT.REQ_ACCOUNT_DATA: {
+      accountUpdates(h, s, r);
+      return;
+    }
+    case OUT.REQ_HISTORICAL_DATA: {
+      historical(h, s, r);
+      return;
+    }
     case OUT.CANCEL_HISTORICAL_DATA: {
       r.int('version');
       const reqId = r.int('reqId');
       r.end();
-      return h.cancelHistorical(s, reqId);
+      h.cancelHistorical(s, reqId);
+      return;
     }
-    default:
+    default: {
       // The fake answers requests it does not implement with an error rather than silence, so a
       // client never waits on a reply that will not come (MC 321 "Error validating request").
-      return s.error(
+      s.error(
         -1,
         321,
         `Error validating request.-'${id}' : cause - message id ${id} is not supported by the fake TWS`,
       );
+      return;
+    }
   }
 }
 
@@ -204,7 +235,10 @@ function contractDetails(h: Handlers, s: Session, r: FieldReader): void {
   if (s.version >= V.BOND_ISSUERID) r.skip('issuerId');
   r.end();
   const info = h.book.findContract(c);
-  if (!info) return s.error(reqId, 200, 'No security definition has been found for the request');
+  if (!info) {
+    s.error(reqId, 200, 'No security definition has been found for the request');
+    return;
+  }
   s.send(M.contractData(s.version, reqId, info));
   s.send(M.contractDataEnd(reqId));
 }
@@ -215,14 +249,18 @@ function accountSummary(h: Handlers, s: Session, r: FieldReader): void {
   const group = r.str('group');
   const tags = r.str('tags');
   r.end();
-  if (s.accountSummaries.size >= 2 && !s.accountSummaries.has(reqId))
-    return s.error(
+  if (s.accountSummaries.size >= 2 && !s.accountSummaries.has(reqId)) {
+    s.error(
       reqId,
       322,
       "Error processing request:-'bb' : cause - Maximum number of account summary requests exceeded",
     );
-  if (group !== 'All')
-    return s.error(reqId, 321, `Error validating request.-'bb' : cause - Unknown group: ${group}`);
+    return;
+  }
+  if (group !== 'All') {
+    s.error(reqId, 321, `Error validating request.-'bb' : cause - Unknown group: ${group}`);
+    return;
+  }
   s.accountSummaries.add(reqId);
   const wanted = tags
     .split(',')
@@ -259,8 +297,10 @@ function accountUpdates(h: Handlers, s: Session, r: FieldReader): void {
   r.end();
   if (!subscribe) return;
   const account = acctCode || h.accounts[0]!;
-  if (!h.accounts.includes(account))
-    return s.error(-1, 321, `Error validating request.-'bA' : cause - Unknown account: ${account}`);
+  if (!h.accounts.includes(account)) {
+    s.error(-1, 321, `Error validating request.-'bA' : cause - Unknown account: ${account}`);
+    return;
+  }
   const net = h.ledger.netLiquidation(account).toFixed(2);
   s.send(M.accountValue('NetLiquidation', net, 'USD', account));
   s.send(M.accountValue('TotalCashValue', h.ledger.cashOf(account).toFixed(2), 'USD', account));
@@ -295,7 +335,10 @@ function historical(h: Handlers, s: Session, r: FieldReader): void {
   r.str('chartOptions');
   r.end();
   const info = h.book.findContract(c);
-  if (!info) return s.error(reqId, 200, 'No security definition has been found for the request');
+  if (!info) {
+    s.error(reqId, 200, 'No security definition has been found for the request');
+    return;
+  }
   const req: HistoricalRequest = {
     reqId,
     contract: info,
@@ -308,8 +351,14 @@ function historical(h: Handlers, s: Session, r: FieldReader): void {
     keepUpToDate,
   };
   const invalid = validateHistorical(req);
-  if (invalid) return s.error(reqId, invalid.code, invalid.message);
+  if (invalid) {
+    s.error(reqId, invalid.code, invalid.message);
+    return;
+  }
   const paced = h.pacing.check(req);
-  if (paced) return s.error(reqId, paced.code, paced.message);
+  if (paced) {
+    s.error(reqId, paced.code, paced.message);
+    return;
+  }
   h.historical(s, req);
 }

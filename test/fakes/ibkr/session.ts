@@ -68,14 +68,20 @@ export class Session {
         if (head.length < API_PREFIX.length) return;
         // A v100+ client starts with "API\0" (EClient.java sendConnectRequest); anything else
         // (a pre-v100 client or garbage) is dropped by TWS without an answer.
-        if (!head.subarray(0, API_PREFIX.length).equals(API_PREFIX)) return this.close();
+        if (!head.subarray(0, API_PREFIX.length).equals(API_PREFIX)) {
+          this.close();
+          return;
+        }
         this.reader.consume(API_PREFIX.length);
         this.phase = 'version';
         continue;
       }
       const body = this.reader.next();
       if (body === undefined) return;
-      if (!Buffer.isBuffer(body)) return this.close();
+      if (!Buffer.isBuffer(body)) {
+        this.close();
+        return;
+      }
       const fields = splitFields(body);
       if (this.phase === 'version') this.onVersion(fields);
       else if (this.phase === 'start') this.onStartApi(fields);
@@ -89,12 +95,17 @@ export class Session {
    */
   private onVersion(fields: string[]): void {
     const m = /^v(\d+)(?:\.\.(\d+))?(?: .*)?$/.exec(fields[0] ?? '');
-    if (!m) return this.close();
+    if (!m) {
+      this.close();
+      return;
+    }
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : Number(m[2]);
     const chosen = Math.min(max, this.host.serverVersion);
-    if (min > max || chosen < min || chosen < MIN_FAKE_SERVER_VERSION || chosen > MAX_FAKE_SERVER_VERSION)
-      return this.close();
+    if (min > max || chosen < min || chosen < MIN_FAKE_SERVER_VERSION || chosen > MAX_FAKE_SERVER_VERSION) {
+      this.close();
+      return;
+    }
     this.version = chosen;
     // The first server message is the version and the connection time (EClient.java eConnect reads both).
     this.socket.write(frame([chosen, this.host.connectionTime()]));
@@ -105,15 +116,22 @@ export class Session {
   private onStartApi(fields: string[]): void {
     const r = new FieldReader(fields, 'startApi');
     try {
-      if (r.int('messageId') !== OUT.START_API) return this.close();
+      if (r.int('messageId') !== OUT.START_API) {
+        this.close();
+        return;
+      }
       r.int('version');
       this.clientId = r.int('clientId');
       if (r.remaining > 0) r.str('optionalCapabilities');
       r.end();
     } catch {
-      return this.close();
+      this.close();
+      return;
     }
-    if (!this.host.onStart(this)) return this.close();
+    if (!this.host.onStart(this)) {
+      this.close();
+      return;
+    }
     this.phase = 'ready';
   }
 
@@ -123,8 +141,8 @@ export class Session {
     try {
       id = r.int('messageId');
     } catch {
-      // MC 320 "Server error when reading an API client request."
-      return this.error(-1, 320, 'Server error when reading an API client request.');
+      this.error(-1, 320, 'Server error when reading an API client request.');
+      return;
     }
     this.host.onRequest(this, id, r);
   }
