@@ -33,3 +33,16 @@ describe('broker.ibkr', () => {
     expect(ibkrSectionSchema.safeParse({ account: 'du 123' }).success).toBe(false);
   });
 });
+
+describe('broker.ibkr in signet.yaml', () => {
+  it('names the key and the fix when loading the whole file', async () => {
+    const { loadConfig } = await import('../../config/index.ts');
+    expect(() =>
+      loadConfig({
+        env: {},
+        file: '/dev/null',
+        overrides: { broker: { kind: 'ibkr', ibkr: { clientId: 5, watchdogClientId: 5 } } } as never,
+      }),
+    ).toThrow(/broker\.ibkr\.watchdogClientId[\s\S]*must differ/);
+  });
+});
