@@ -62,11 +62,6 @@ export const ibkrSectionSchema = z
     /** Reconnect backoff after the socket drops: from initial, doubling up to max. */
     reconnectInitialMs: z.number().int().min(50).max(60_000).default(1_000),
     reconnectMaxMs: z.number().int().min(100).max(600_000).default(60_000),
-    /** History of a cycle's request, in IB's duration format (e.g. "1 Y", "30 D"). */
-    historyDuration: z
-      .string()
-      .regex(/^[1-9][0-9]* [SDWMY]$/, 'an IB duration such as "1 Y" or "30 D"')
-      .default('1 Y'),
     /** Clock skew between the Gateway and this host above which doctor warns. */
     clockSkewWarnMs: z.number().int().min(100).max(600_000).default(2_000),
     pacing: pacingSchema.default(pacingSchema.parse({})),
