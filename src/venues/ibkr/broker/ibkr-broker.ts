@@ -1,4 +1,3 @@
-import { EventName } from '@stoqey/ib';
 import type { Account, Broker, Order, OrderRequest, Position } from '../../../broker/index.ts';
 import type { BrokerSnapshot, LocalOpenOrder, ReconcileSource } from '../../../broker/reconcile.ts';
 import {
@@ -10,9 +9,10 @@ import {
 } from '../../../ledger/index.ts';
 import type { Logger } from '../../../logging/index.ts';
 import type { Queryable } from '../../../store/index.ts';
-import { ibCodes } from '../connection/errors.ts';
-import { accountSummaryArgs, parseArgs, positionArgs } from '../connection/events.ts';
-import type { IbConnection, IbMessage } from '../connection/ib-connection.ts';
+import { IbOrderRefusedError } from '../connection/errors.ts';
+import type { IbConnection } from '../connection/ib-connection.ts';
+import { readAccount, readPositions } from './account.ts';
+import { awaitAnswer } from './answer.ts';
 import { type IbOrderRecord, ibBrokerOrderId, toOrderState } from './mapping.ts';
 import type { IbOrderBook } from './order-book.ts';
 import { buildPlacements, type ContractSpec, closingPlacement, idsNeeded, onTick } from './order-build.ts';
@@ -70,48 +70,13 @@ export class IbkrBroker implements Broker, ReconcileSource {
     return this.#options.account;
   }
 
-  async account(): Promise<Account> {
-    const values = new Map<string, number>();
-    await this.connection.request<void>('account summary', (reqId, on, done) => {
-      on(EventName.accountSummary, (...args: unknown[]) => {
-        const parsed = parseArgs(accountSummaryArgs, args);
-        if (!parsed || parsed[0] !== reqId || parsed[1] !== this.#options.account) return;
-        values.set(parsed[2], Number(parsed[3]));
-      });
-      on(EventName.accountSummaryEnd, (id) => {
-        if (id !== reqId) return;
-        this.connection.api.cancelAccountSummary(reqId);
-        done();
-      });
-      this.connection.api.reqAccountSummary(reqId, 'All', 'NetLiquidation,TotalCashValue,BuyingPower');
-    });
-    const equity = values.get('NetLiquidation');
-    const cash = values.get('TotalCashValue');
-    if (equity === undefined || cash === undefined || !Number.isFinite(equity) || !Number.isFinite(cash))
-      throw new Error(`account summary of ${this.#options.account} lacks NetLiquidation or TotalCashValue`);
-    return { cash, equity, id: this.#options.account };
+  account(): Promise<Account> {
+    return readAccount(this.connection, this.#options.account);
   }
 
   /** The account's stock positions (reqPositions), signed. */
-  async brokerPositions(): Promise<{ symbol: string; qty: number; avgPrice: number }[]> {
-    const held = new Map<string, { symbol: string; qty: number; avgPrice: number }>();
-    await this.connection.request<void>('positions', (_reqId, on, done) => {
-      on(EventName.position, (...args: unknown[]) => {
-        const parsed = parseArgs(positionArgs, args);
-        if (!parsed) return;
-        const [account, contract, qty, avgCost] = parsed;
-        if (account !== this.#options.account || !contract.symbol) return;
-        if (contract.secType && contract.secType !== 'STK') return;
-        if (qty === 0) held.delete(contract.symbol);
-        else held.set(contract.symbol, { symbol: contract.symbol, qty, avgPrice: avgCost ?? 0 });
-      });
-      on(EventName.positionEnd, () => {
-        this.connection.api.cancelPositions();
-        done();
-      });
-      this.connection.api.reqPositions();
-    });
-    return [...held.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
+  brokerPositions(): Promise<{ symbol: string; qty: number; avgPrice: number }[]> {
+    return readPositions(this.connection, this.#options.account);
   }
 
   async positions(): Promise<Position[]> {
@@ -240,7 +205,12 @@ export class IbkrBroker implements Broker, ReconcileSource {
       );
     }
     // Sent as one group; the last placeOrder transmits a bracket.
-    const answer = this.#awaitAnswer(placements.map((each) => each.orderId));
+    const answer = awaitAnswer(
+      this.connection,
+      this.#options.logger,
+      this.#options.submitTimeoutMs,
+      placements.map((each) => each.orderId),
+    );
     for (const placement of placements) {
       this.sends += 1;
       this.connection.api.placeOrder(placement.orderId, placement.contract, placement.order);
@@ -257,47 +227,6 @@ export class IbkrBroker implements Broker, ReconcileSource {
     if (this.#options.ledger)
       await this.#options.ledger.transaction((tx) => recordOrderStates(tx, this.name, family));
     return this.toOrder(family[0]!, request.cycleId ?? null);
-  }
-
-  /**
-   * Waits for the TWS's first word on the orders just sent: an openOrder or orderStatus of the
-   * parent (accepted), or an order error (201 rejected and the like) naming one of them. Null
-   * when accepted or still unanswered at the deadline (the order is on the ledger with its id;
-   * the stream or reconciliation settles it), else the reason.
-   */
-  #awaitAnswer(orderIds: number[]): Promise<string | null> {
-    const ids = new Set(orderIds);
-    return new Promise((resolve) => {
-      const finish = (value: string | null) => {
-        clearTimeout(timer);
-        this.connection.off('message', onMessage);
-        this.connection.off(EventName.openOrder, onAccepted);
-        this.connection.off(EventName.orderStatus, onAccepted);
-        this.connection.off('down', onDown);
-        resolve(value);
-      };
-      const onMessage = (message: IbMessage) => {
-        if (!ids.has(message.reqId) || message.code >= 2100) return;
-        if (message.code === ibCodes.orderCancelled) return;
-        finish(message.message || `TWS error ${message.code}`);
-      };
-      const onAccepted = (...args: unknown[]) => {
-        if (args[0] === orderIds[0] && typeof args[1] !== 'string') finish(null);
-        else if (args[0] === orderIds[0] && args[1] !== 'Inactive') finish(null);
-      };
-      const onDown = () => finish(null);
-      const timer = setTimeout(() => {
-        this.#options.logger.warn(
-          { orderIds },
-          'no answer from the TWS yet: the stream or reconciliation settles the order',
-        );
-        finish(null);
-      }, this.#options.submitTimeoutMs);
-      this.connection.on('message', onMessage);
-      this.connection.on(EventName.openOrder, onAccepted);
-      this.connection.on(EventName.orderStatus, onAccepted);
-      this.connection.on('down', onDown);
-    });
   }
 
   #localOrder(
@@ -388,10 +317,14 @@ export class IbkrBroker implements Broker, ReconcileSource {
       record.orderType !== 'STP' ||
       !working(this.stateOf(record))
     )
-      throw new Error(`no working stop order ${stop.clientOrderId} for ${stop.symbol} at IB to move`);
+      throw new IbOrderRefusedError(
+        `no working stop order ${stop.clientOrderId} for ${stop.symbol} at IB to move`,
+        'The stop was filled, cancelled or never placed: the monitor reattaches one on its next pass.',
+      );
     if (record.clientId !== this.connection.options.clientId)
-      throw new Error(
+      throw new IbOrderRefusedError(
         `stop ${stop.clientOrderId} was placed by API client ${record.clientId}: only it can modify it`,
+        'Orders are modified by the API client that placed them: cancel it and place a new stop instead.',
       );
     const auxPrice = onTick(stopPrice, record.side === 'buy' ? 'down' : 'up');
     const placement = buildPlacements(
@@ -410,11 +343,17 @@ export class IbkrBroker implements Broker, ReconcileSource {
     const parent = this.book.parentOf(record);
     placement.order.parentId = parent && parent.status !== 'Filled' ? record.parentId : 0;
     placement.order.tif = record.tif as typeof placement.order.tif;
-    const answer = this.#awaitAnswer([record.orderId]);
+    const answer = awaitAnswer(this.connection, this.#options.logger, this.#options.submitTimeoutMs, [
+      record.orderId,
+    ]);
     this.sends += 1;
     this.connection.api.placeOrder(record.orderId, placement.contract, placement.order);
     const refusal = await answer;
-    if (refusal) throw new Error(`IB refused to move stop ${stop.clientOrderId}: ${refusal}`);
+    if (refusal)
+      throw new IbOrderRefusedError(
+        `IB refused to move stop ${stop.clientOrderId}: ${refusal}`,
+        'See the TWS message code in https://interactivebrokers.github.io/tws-api/message_codes.html.',
+      );
     record.auxPrice = auxPrice;
     const state = this.stateOf(record);
     if (this.#options.ledger)

@@ -79,3 +79,10 @@ export class IbAccountError extends SignetError {
     super(message, { code, fault: 'user', fix });
   }
 }
+
+/** IB (or our own check before sending) refused an order action: the reason is IB's text or ours. */
+export class IbOrderRefusedError extends SignetError {
+  constructor(message: string, fix: string) {
+    super(message, { code: 'broker_rejected', fault: 'external', fix });
+  }
+}

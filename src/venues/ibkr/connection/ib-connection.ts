@@ -70,6 +70,8 @@ export class IbConnection extends EventEmitter {
     this.#backoff = options.reconnectInitialMs;
     // An `error` event with no listener would throw out of the emitter.
     this.on('error', () => {});
+    // The book, the sync and each pending request listen to the same events.
+    this.setMaxListeners(200);
   }
 
   /** Connects and waits for the handshake; throws when the Gateway cannot be reached. */
