@@ -166,16 +166,25 @@ export class Book {
     if (last !== undefined) this.sweep(order.contract.symbol, last);
   }
 
-  /** Children wait PreSubmitted until their parent fills (bracket_order.html), then become Submitted. */
+  /**
+   * Status of a transmitted order (https://interactivebrokers.github.io/tws-api/order_submission.html,
+   * Order Status): children wait PreSubmitted until their parent fills (bracket_order.html), and
+   * stop orders stay PreSubmitted ("a simulated order type has been accepted by the IB system and
+   * ... has yet to be elected") until their trigger is crossed; other working orders are Submitted.
+   */
   private workingStatus(o: BookOrder): OrderStatus {
-    if (o.parentId === 0) return 'Submitted';
-    const parent = this.orders.get(o.parentId);
-    return parent?.status === 'Filled' ? 'Submitted' : 'PreSubmitted';
+    if (!this.parentDone(o)) return 'PreSubmitted';
+    return isStopType(o) ? 'PreSubmitted' : 'Submitted';
   }
 
-  /** An order that can execute now: transmitted and Submitted (a child whose parent has filled). */
+  private parentDone(o: BookOrder): boolean {
+    return o.parentId === 0 || this.orders.get(o.parentId)?.status === 'Filled';
+  }
+
+  /** An order that can execute now: transmitted, not waiting for its parent, not done. */
   private working(o: BookOrder): boolean {
-    return o.transmitted && o.status === 'Submitted';
+    if (!o.transmitted || !this.parentDone(o)) return false;
+    return o.status === 'Submitted' || (o.status === 'PreSubmitted' && isStopType(o));
   }
 
   cancel(clientId: number, orderId: number): void {
@@ -247,8 +256,8 @@ export class Book {
 
   private activateChildren(parent: BookOrder): void {
     for (const child of [...this.orders.values()].sort((a, b) => a.orderId - b.orderId)) {
-      if (child.parentId !== parent.orderId || child.status !== 'PreSubmitted') continue;
-      child.status = 'Submitted';
+      if (child.parentId !== parent.orderId || child.status !== 'PreSubmitted' || !child.transmitted) continue;
+      child.status = this.workingStatus(child);
       this.events.orderChanged(child);
     }
   }
@@ -288,6 +297,10 @@ export class Book {
       for (const { o, at } of hits) if (this.working(o)) this.fill(o.orderId, at);
     }
   }
+}
+
+function isStopType(o: BookOrder): boolean {
+  return o.orderType === 'STP' || o.orderType === 'STP LMT';
 }
 
 /** Where a working order executes when the market trades at `price`, or undefined if it does not. */

@@ -197,8 +197,12 @@ describe('fake TWS: brackets', () => {
     expect(() => fake!.fill(p + 1, 185)).toThrow(/not working/);
     fake.fill(p, 190);
     await c.waitStatus(p, 'Filled');
-    await c.waitStatus(p + 1, 'Submitted');
+    // The target works (Submitted); the stop, a simulated order, stays PreSubmitted until elected
+    // but is now re-reported and live.
     await c.waitStatus(p + 2, 'Submitted');
+    const stopReports = c.named(EventName.orderStatus).filter((e) => e.args[0] === p + 1);
+    expect(stopReports.map((e) => e.args[1])).toEqual(['PreSubmitted', 'PreSubmitted']);
+    expect(fake.orders().find((o) => o.id === p + 1)?.status).toBe('PreSubmitted');
     const open = c.named(EventName.openOrder).map((e) => e.args[2] as { orderRef: string; parentId: number });
     expect(open.some((o) => o.orderRef === 'b:stop' && o.parentId === p)).toBe(true);
   });
@@ -209,7 +213,8 @@ describe('fake TWS: brackets', () => {
     const p = await bracket(c, fake);
     fake.setLastPrice('AAPL', 189.99);
     await c.waitStatus(p, 'Filled');
-    await c.waitStatus(p + 1, 'Submitted');
+    await c.waitStatus(p + 2, 'Submitted');
+    fake.setLastPrice('AAPL', 185.01);
     fake.setLastPrice('AAPL', 184.5);
     const stopFill = await c.waitStatus(p + 1, 'Filled');
     expect(stopFill[4]).toBe(184.5);
@@ -241,7 +246,7 @@ describe('fake TWS: brackets', () => {
     c.ib.placeOrder(id, stock('AAPL'), stop('SELL', 10, 180, { parentId: 77 }));
     expect((await c.waitError(135, id)).message).toBe("Can't find order with id =77");
     c.ib.placeOrder(id + 1, stock('AAPL'), stop('SELL', 10, 180));
-    await c.waitStatus(id + 1, 'Submitted');
+    await c.waitStatus(id + 1, 'PreSubmitted');
     c.ib.placeOrder(id + 1, stock('AAPL'), stop('BUY', 10, 180));
     await c.waitError(105, id + 1);
     // Moving the stop is a modification: same id, new auxPrice.
