@@ -1,4 +1,4 @@
-import type { Ledger } from './ledger.ts';
+import { type Ledger, twsZonedTime } from './ledger.ts';
 import type { ContractInfo, ExecutionView, OrderView } from './messages.ts';
 import type { WireOrder } from './place-order.ts';
 import type { OrderStatus } from './protocol.ts';
@@ -13,6 +13,8 @@ export interface BookOrder extends OrderView {
   filled: number;
   avgFillPrice: number;
   lastFillPrice: number;
+  /** When it filled or was cancelled, as reqCompletedOrders reports it ("yyyyMMdd HH:mm:ss UTC"). */
+  completedTime?: string;
 }
 
 /** What the book tells the sessions; the server routes each to the owning client's connection. */
@@ -207,6 +209,7 @@ export class Book {
   private markCancelled(o: BookOrder): void {
     const wasTransmitted = o.transmitted;
     o.status = 'Cancelled';
+    o.completedTime = twsZonedTime(this.ledger.now());
     if (!wasTransmitted) return;
     this.events.orderChanged(o);
     // TWS confirms a cancel with error 202 "Order Canceled - reason:" besides the Cancelled status
@@ -236,6 +239,7 @@ export class Book {
     o.filled += shares;
     o.lastFillPrice = price;
     o.status = o.filled >= o.totalQuantity ? 'Filled' : 'Submitted';
+    if (o.status === 'Filled') o.completedTime = twsZonedTime(this.ledger.now());
     const exec = this.ledger.record({
       orderId: o.orderId,
       clientId: o.clientId,
@@ -256,7 +260,8 @@ export class Book {
 
   private activateChildren(parent: BookOrder): void {
     for (const child of [...this.orders.values()].sort((a, b) => a.orderId - b.orderId)) {
-      if (child.parentId !== parent.orderId || child.status !== 'PreSubmitted' || !child.transmitted) continue;
+      if (child.parentId !== parent.orderId || child.status !== 'PreSubmitted' || !child.transmitted)
+        continue;
       child.status = this.workingStatus(child);
       this.events.orderChanged(child);
     }

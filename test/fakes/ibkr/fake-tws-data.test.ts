@@ -202,6 +202,20 @@ describe('fake TWS: connectivity and restarts', () => {
       () => again.named(EventName.commissionReport).length === 1,
       'the commission report of the execution',
     );
+    again.ib.reqCompletedOrders(false);
+    await again.waitEvent(EventName.completedOrdersEnd);
+    const completed = again.named(EventName.completedOrder).map((e) => {
+      const order = e.args[1] as {
+        orderId?: number;
+        orderRef: string;
+        permId: number;
+        filledQuantity: number;
+      };
+      const state = e.args[2] as { status: string; completedTime: string };
+      return [order.orderId, order.orderRef, order.filledQuantity, state.status];
+    });
+    // completedOrder carries no order id (EDecoder reads none): clients match on orderRef/permId.
+    expect(completed).toEqual([[undefined, 'r:entry', 100, 'Filled']]);
     again.ib.reqPositions();
     await again.waitEvent(EventName.positionEnd);
     const pos = again

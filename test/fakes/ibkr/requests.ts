@@ -97,6 +97,19 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
       s.send(M.openOrderEnd());
       return;
     }
+    case OUT.REQ_COMPLETED_ORDERS: {
+      r.bool('apiOnly');
+      r.end();
+      // https://interactivebrokers.github.io/tws-api/completed_orders.html: today's filled and
+      // cancelled orders (of every client), then completedOrdersEnd.
+      for (const o of [...h.book.orders.values()].sort((a, b) => a.orderId - b.orderId)) {
+        if (!o.transmitted || (o.status !== 'Filled' && o.status !== 'Cancelled')) continue;
+        const parentPermId = o.parentId ? (h.book.orders.get(o.parentId)?.permId ?? 0) : 0;
+        s.send(M.completedOrder(s.version, o, parentPermId, o.completedTime ?? ''));
+      }
+      s.send(M.completedOrdersEnd());
+      return;
+    }
     case OUT.REQ_AUTO_OPEN_ORDERS: {
       r.int('version');
       r.bool('autoBind');

@@ -1,7 +1,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Book, type BookEvents, type BookOrder, type RejectHook } from './book.ts';
 import { type FakeBarInput, type HistoricalRequest, Pacing, selectBars, toWireBar } from './history.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger, twsZonedTime } from './ledger.ts';
 import * as M from './messages.ts';
 import { MAX_FAKE_SERVER_VERSION, MIN_FAKE_SERVER_VERSION, REQUEST_NAMES } from './protocol.ts';
 import { type Handlers, handleRequest } from './requests.ts';
@@ -179,11 +179,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
 
   const host = {
     serverVersion,
-    connectionTime: () => {
-      const d = new Date(now());
-      const p = (n: number) => String(n).padStart(2, '0');
-      return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
-    },
+    connectionTime: () => twsZonedTime(now()),
     onStart: (s: Session) => {
       if (byClient(s.clientId)) {
         // MC 326 "Unable to connect as the client id is already in use. Retry with a unique client id."
