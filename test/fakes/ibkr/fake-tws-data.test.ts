@@ -236,6 +236,23 @@ describe('fake TWS: connectivity and restarts', () => {
 });
 
 describe('fake TWS: other requests', () => {
+  it("another client cannot cancel an order (10147) but reqGlobalCancel cancels every client's", async () => {
+    fake = await startFakeTws({ contracts });
+    const brain = await connect(fake, 1);
+    const watchdog = await connect(fake, 99);
+    const id = brain.nextValidId;
+    brain.ib.placeOrder(id, stock('AAPL'), limit('BUY', 10, 100));
+    brain.ib.placeOrder(id + 1, stock('MSFT'), stop('SELL', 5, 380));
+    await brain.waitStatus(id + 1, 'PreSubmitted');
+    watchdog.ib.cancelOrder(id);
+    await watchdog.waitError(10147, id);
+    expect(fake.orders().map((o) => o.status)).toEqual(['Submitted', 'PreSubmitted']);
+    watchdog.ib.reqGlobalCancel();
+    await brain.waitStatus(id, 'Cancelled');
+    await brain.waitStatus(id + 1, 'Cancelled');
+    expect(fake.orders().map((o) => o.status)).toEqual(['Cancelled', 'Cancelled']);
+  });
+
   it('answers contract details, current time and reqIds, and errors on a request it does not implement', async () => {
     const t = Date.UTC(2026, 11, 3, 12, 0, 0);
     fake = await startFakeTws({ contracts, now: () => t });

@@ -199,8 +199,9 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
       return;
     }
     default: {
-      // The fake answers requests it does not implement with an error rather than silence, so a
-      // client never waits on a reply that will not come (MC 321 "Error validating request").
+      // "TWS will almost always respond with the relevant data or send an error message"
+      // (https://interactivebrokers.github.io/tws-api/error_handling.html): requests the fake does
+      // not implement get MC 321 "Error validating request" (id -1) rather than silence.
       s.error(
         -1,
         321,
