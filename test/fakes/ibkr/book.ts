@@ -93,10 +93,6 @@ export class Book {
       return;
     }
     const reason = this.reject?.({ ...w, clientId }) ?? null;
-    if (reason !== null) {
-      this.events.error(clientId, w.orderId, 201, `Order rejected - reason:${reason}`);
-      return;
-    }
     const contract = this.findContract(w.contract)!;
     const order: BookOrder = {
       orderId: w.orderId,
@@ -124,6 +120,15 @@ export class Book {
       lastFillPrice: 0,
     };
     this.orders.set(order.orderId, order);
+    if (reason !== null) {
+      // Rejected after validation (risk checks): the order stays known as Inactive, "received by
+      // the system but no longer active because it was rejected" (order_submission.html, Order
+      // Status); TWS tells the client with 201 "Order rejected - reason:" (message_codes.html).
+      order.status = 'Inactive';
+      order.completedTime = twsZonedTime(this.ledger.now());
+      this.events.error(clientId, w.orderId, 201, `Order rejected - reason:${reason}`);
+      return;
+    }
     // https://interactivebrokers.github.io/tws-api/bracket_order.html: parent and first child go
     // with transmit=false, the last child with transmit=true sends the whole bracket; until then
     // nothing works (held orders get no status messages from the fake).

@@ -142,7 +142,12 @@ describe('fake TWS: orders', () => {
     c.ib.placeOrder(c.nextValidId, stock('AAPL'), limit('BUY', 5000, 100));
     const e = await c.waitError(201, c.nextValidId);
     expect(e.message).toMatch(/^Order rejected - reason:YOUR ORDER IS NOT ACCEPTED/);
-    expect(fake.orders()).toEqual([]);
+    expect(fake.orders().map((o) => [o.id, o.status, o.transmitted])).toEqual([
+      [c.nextValidId, 'Inactive', false],
+    ]);
+    c.ib.reqAllOpenOrders();
+    await c.waitEvent(EventName.openOrderEnd);
+    expect(c.named(EventName.openOrder)).toEqual([]);
   });
 
   it('cancel of an unknown order is 10147, of a filled one 10148', async () => {
