@@ -206,13 +206,22 @@ export class Book {
 
   /** Cancelling a parent cancels its children (https://interactivebrokers.github.io/tws-api/bracket_order.html). */
   private cancelTree(o: BookOrder): void {
-    this.markCancelled(o);
+    this.markCancelled(o, true);
     for (const child of this.orders.values())
-      if (child.parentId === o.orderId && isOpen(child)) this.markCancelled(child);
+      if (child.parentId === o.orderId && isOpen(child)) this.markCancelled(child, true);
   }
 
-  private markCancelled(o: BookOrder): void {
+  /**
+   * A cancel the client asked for goes PendingCancel ("sent a cancellation request but has not yet
+   * received confirmation", order_submission.html, Order Status), then Cancelled; an OCA sibling
+   * is cancelled by IB directly.
+   */
+  private markCancelled(o: BookOrder, requested = false): void {
     const wasTransmitted = o.transmitted;
+    if (requested && wasTransmitted) {
+      o.status = 'PendingCancel';
+      this.events.orderChanged(o);
+    }
     o.status = 'Cancelled';
     o.completedTime = twsZonedTime(this.ledger.now());
     if (!wasTransmitted) return;
@@ -225,7 +234,7 @@ export class Book {
   /** reqGlobalCancel: every open order of every client (https://interactivebrokers.github.io/tws-api/cancel_order.html). */
   globalCancel(): void {
     for (const o of [...this.orders.values()].sort((a, b) => a.orderId - b.orderId))
-      if (isOpen(o)) this.markCancelled(o);
+      if (isOpen(o)) this.markCancelled(o, true);
   }
 
   /** Test control: executes `qty` (default: all that remains) of a working order at `price`. */

@@ -73,6 +73,8 @@ describe('fake TWS: orders', () => {
     c.ib.cancelOrder(id);
     await c.waitStatus(id, 'Cancelled');
     await c.waitError(202, id);
+    const statuses = c.named(EventName.orderStatus).map((e) => e.args[1]);
+    expect(statuses).toEqual(['Submitted', 'PendingCancel', 'Cancelled']);
     expect(fake.orders()[0]).toMatchObject({ id, status: 'Cancelled', orderRef: 'signet:abc' });
   });
 
@@ -105,7 +107,8 @@ describe('fake TWS: orders', () => {
       EventName.commissionReport,
       (a) => (a[0] as { execId: string }).execId === exec.execId,
     );
-    expect((report.args[0] as { commission: number }).commission).toBe(1);
+    // An opening trade realizes nothing: TWS sends Double.MAX_VALUE, which @stoqey/ib reads as undefined.
+    expect(report.args[0]).toMatchObject({ commission: 1, currency: 'USD', realizedPNL: undefined });
     expect(fake.positions()).toEqual([
       { account: 'DU1234567', symbol: 'AAPL', qty: 100, avgCost: expect.closeTo(190.46, 6) },
     ]);
@@ -225,6 +228,10 @@ describe('fake TWS: brackets', () => {
     expect(stopFill[4]).toBe(184.5);
     await c.waitStatus(p + 2, 'Cancelled');
     expect(fake.positions()[0]).toMatchObject({ symbol: 'AAPL', qty: 0 });
+    // The closing fill realizes (184.5 - 190) x 100 less its USD 1 commission.
+    const closing = c.named(EventName.commissionReport).at(-1)!.args[0] as { realizedPNL: number };
+    await waitForInfo(c, 202);
+    expect(closing.realizedPNL).toBeCloseTo(-551, 6);
   });
 
   it('OCA: the target filling cancels the stop; cancelling a parent cancels its children', async () => {

@@ -55,6 +55,9 @@ export interface ExecutionView {
   realizedPnl: number | undefined;
 }
 
+/** Double.MAX_VALUE as Java's Double.toString writes it ("unset" for EDecoder's readDoubleMax). */
+const UNSET_DOUBLE = '1.7976931348623157E308';
+
 function contractFields(c: ContractInfo): Field[] {
   // conId, symbol, secType, lastTradeDateOrContractMonth, strike, right, multiplier, exchange, currency, localSymbol, tradingClass
   return [c.conId, c.symbol, c.secType, '', 0, '', '', c.exchange, c.currency, c.symbol, c.symbol];
@@ -208,7 +211,9 @@ export function execDetailsEnd(reqId: number): Field[] {
 
 /** COMMISSION_REPORT (59) version 1: execId, commission, currency, realizedPNL, yield, yieldRedemptionDate. */
 export function commissionReport(e: ExecutionView): Field[] {
-  return [IN.COMMISSION_REPORT, 1, e.execId, e.commission, e.contract.currency, e.realizedPnl, '', ''];
+  // No realized P&L (an opening trade) and no yield are Double.MAX_VALUE on the wire, as TWS sends them.
+  const pnl = e.realizedPnl === undefined ? UNSET_DOUBLE : e.realizedPnl;
+  return [IN.COMMISSION_REPORT, 1, e.execId, e.commission, e.contract.currency, pnl, UNSET_DOUBLE, 0];
 }
 
 /** POSITION (61) version 3: account, contract (with multiplier), position, avgCost. */

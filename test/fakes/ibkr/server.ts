@@ -126,13 +126,22 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
    */
   const report = (fn: () => void) => (lost ? deferred.push(fn) : fn());
 
+  // Orders are snapshotted when the event happens: a report held back by lost connectivity must
+  // still carry the state of its moment (PendingCancel, then Cancelled).
   const events: BookEvents = {
-    orderChanged: (o) =>
+    orderChanged: (live) => {
+      const o = { ...live };
       report(() => {
         const s = byClient(o.clientId);
         if (s) sendOrder(s, o);
-      }),
-    executed: (o, e) =>
+      });
+    },
+    executed: (live, e) => {
+      const o = { ...live };
+      const rows = ledger
+        .positions()
+        .filter((p) => p.account === e.account && p.contract.conId === e.contract.conId)
+        .map((p) => ({ ...p }));
       report(() => {
         const s = byClient(o.clientId);
         if (s) {
@@ -142,11 +151,10 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
         }
         for (const sub of sessions) {
           if (!sub.ready || !sub.positionsSubscribed) continue;
-          for (const p of ledger.positions())
-            if (p.account === e.account && p.contract.conId === e.contract.conId)
-              sub.send(M.position(p.account, p.contract, p.qty, p.avgCost));
+          for (const p of rows) sub.send(M.position(p.account, p.contract, p.qty, p.avgCost));
         }
-      }),
+      });
+    },
     error: (clientId, id, code, message) => report(() => byClient(clientId)?.error(id, code, message)),
   };
 
