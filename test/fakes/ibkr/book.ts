@@ -131,7 +131,9 @@ export class Book {
     }
     // https://interactivebrokers.github.io/tws-api/bracket_order.html: parent and first child go
     // with transmit=false, the last child with transmit=true sends the whole bracket; until then
-    // nothing works (held orders get no status messages from the fake).
+    // nothing works. Held orders get no answer ("stored locally but never transmitted ... no
+    // response from the server at all", https://github.com/pilwon/node-ib/issues/4) and are not
+    // in reqOpenOrders/reqAllOpenOrders (https://github.com/erdewit/ib_insync/issues/416).
     if (w.transmit) this.transmitChain(order);
   }
 
