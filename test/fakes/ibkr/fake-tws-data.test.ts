@@ -113,7 +113,7 @@ describe('fake TWS: historical data', () => {
   });
 
   it('keepUpToDate streams historicalDataUpdate; an end date with keepUpToDate is refused (321)', async () => {
-    fake = await startFakeTws({ contracts, bars: { AAPL: [] } });
+    fake = await startFakeTws({ contracts, bars: { AAPL: [], MSFT: dailyBars } });
     const c = await connect(fake, 1);
     c.ib.reqHistoricalData(5, stock('AAPL'), '', '1 D', '5 mins' as never, 'TRADES', 1, 2, true);
     await c.waitEvent(EventName.historicalData, (a) => a[0] === 5 && String(a[1]).startsWith('finished'));
@@ -141,6 +141,23 @@ describe('fake TWS: historical data', () => {
     await c.waitError(321, 6);
     c.ib.reqHistoricalData(7, stock('AAPL'), '', '1 D', '7 mins' as never, 'TRADES', 1, 1, false);
     await c.waitError(321, 7);
+    // Daily bars are "yyyyMMdd" whatever formatDate; the UTC end form "yyyyMMdd-HH:mm:ss" is accepted.
+    c.ib.reqHistoricalData(
+      8,
+      stock('MSFT'),
+      '20261110-23:59:59',
+      '2 D',
+      '1 day' as never,
+      'TRADES',
+      1,
+      2,
+      false,
+    );
+    await c.waitEvent(EventName.historicalData, (a) => a[0] === 8 && String(a[1]).startsWith('finished'));
+    const daily = c
+      .named(EventName.historicalData)
+      .filter((e) => e.args[0] === 8 && !String(e.args[1]).startsWith('finished'));
+    expect(daily.map((e) => e.args[1])).toEqual(['20261109', '20261110']);
   });
 });
 

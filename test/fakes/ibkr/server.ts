@@ -304,7 +304,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       bars.set(symbol, list);
       for (const sub of subscriptions)
         if (sub.symbol === symbol)
-          sub.session.send(M.historicalDataUpdate(sub.req.reqId, toWireBar(bar, sub.req.formatDate)));
+          sub.session.send(M.historicalDataUpdate(sub.req.reqId, toWireBar(bar, sub.req)));
     },
     clients: () => [...sessions].filter((s) => s.ready).map((s) => s.clientId),
     notify: (code, message, id) => broadcast(code, message, id),
