@@ -1,4 +1,4 @@
-import type { Ledger } from './ledger.ts';
+import { type Ledger, twsZonedTime } from './ledger.ts';
 import type { ContractInfo, ExecutionView, OrderView } from './messages.ts';
 import type { WireOrder } from './place-order.ts';
 import type { OrderStatus } from './protocol.ts';
@@ -13,6 +13,8 @@ export interface BookOrder extends OrderView {
   filled: number;
   avgFillPrice: number;
   lastFillPrice: number;
+  /** When it filled or was cancelled, as reqCompletedOrders reports it ("yyyyMMdd HH:mm:ss UTC"). */
+  completedTime?: string;
 }
 
 /** What the book tells the sessions; the server routes each to the owning client's connection. */
@@ -91,10 +93,6 @@ export class Book {
       return;
     }
     const reason = this.reject?.({ ...w, clientId }) ?? null;
-    if (reason !== null) {
-      this.events.error(clientId, w.orderId, 201, `Order rejected - reason:${reason}`);
-      return;
-    }
     const contract = this.findContract(w.contract)!;
     const order: BookOrder = {
       orderId: w.orderId,
@@ -122,9 +120,20 @@ export class Book {
       lastFillPrice: 0,
     };
     this.orders.set(order.orderId, order);
+    if (reason !== null) {
+      // Rejected after validation (risk checks): the order stays known as Inactive, "received by
+      // the system but no longer active because it was rejected" (order_submission.html, Order
+      // Status); TWS tells the client with 201 "Order rejected - reason:" (message_codes.html).
+      order.status = 'Inactive';
+      order.completedTime = twsZonedTime(this.ledger.now());
+      this.events.error(clientId, w.orderId, 201, `Order rejected - reason:${reason}`);
+      return;
+    }
     // https://interactivebrokers.github.io/tws-api/bracket_order.html: parent and first child go
     // with transmit=false, the last child with transmit=true sends the whole bracket; until then
-    // nothing works (held orders get no status messages from the fake).
+    // nothing works. Held orders get no answer ("stored locally but never transmitted ... no
+    // response from the server at all", https://github.com/pilwon/node-ib/issues/4) and are not
+    // in reqOpenOrders/reqAllOpenOrders (https://github.com/erdewit/ib_insync/issues/416).
     if (w.transmit) this.transmitChain(order);
   }
 
@@ -166,16 +175,25 @@ export class Book {
     if (last !== undefined) this.sweep(order.contract.symbol, last);
   }
 
-  /** Children wait PreSubmitted until their parent fills (bracket_order.html), then become Submitted. */
+  /**
+   * Status of a transmitted order (https://interactivebrokers.github.io/tws-api/order_submission.html,
+   * Order Status): children wait PreSubmitted until their parent fills (bracket_order.html), and
+   * stop orders stay PreSubmitted ("a simulated order type has been accepted by the IB system and
+   * ... has yet to be elected") until their trigger is crossed; other working orders are Submitted.
+   */
   private workingStatus(o: BookOrder): OrderStatus {
-    if (o.parentId === 0) return 'Submitted';
-    const parent = this.orders.get(o.parentId);
-    return parent?.status === 'Filled' ? 'Submitted' : 'PreSubmitted';
+    if (!this.parentDone(o)) return 'PreSubmitted';
+    return isStopType(o) ? 'PreSubmitted' : 'Submitted';
   }
 
-  /** An order that can execute now: transmitted and Submitted (a child whose parent has filled). */
+  private parentDone(o: BookOrder): boolean {
+    return o.parentId === 0 || this.orders.get(o.parentId)?.status === 'Filled';
+  }
+
+  /** An order that can execute now: transmitted, not waiting for its parent, not done. */
   private working(o: BookOrder): boolean {
-    return o.transmitted && o.status === 'Submitted';
+    if (!o.transmitted || !this.parentDone(o)) return false;
+    return o.status === 'Submitted' || (o.status === 'PreSubmitted' && isStopType(o));
   }
 
   cancel(clientId: number, orderId: number): void {
@@ -190,14 +208,24 @@ export class Book {
 
   /** Cancelling a parent cancels its children (https://interactivebrokers.github.io/tws-api/bracket_order.html). */
   private cancelTree(o: BookOrder): void {
-    this.markCancelled(o);
+    this.markCancelled(o, true);
     for (const child of this.orders.values())
-      if (child.parentId === o.orderId && isOpen(child)) this.markCancelled(child);
+      if (child.parentId === o.orderId && isOpen(child)) this.markCancelled(child, true);
   }
 
-  private markCancelled(o: BookOrder): void {
+  /**
+   * A cancel the client asked for goes PendingCancel ("sent a cancellation request but has not yet
+   * received confirmation", order_submission.html, Order Status), then Cancelled; an OCA sibling
+   * is cancelled by IB directly.
+   */
+  private markCancelled(o: BookOrder, requested = false): void {
     const wasTransmitted = o.transmitted;
+    if (requested && wasTransmitted) {
+      o.status = 'PendingCancel';
+      this.events.orderChanged(o);
+    }
     o.status = 'Cancelled';
+    o.completedTime = twsZonedTime(this.ledger.now());
     if (!wasTransmitted) return;
     this.events.orderChanged(o);
     // TWS confirms a cancel with error 202 "Order Canceled - reason:" besides the Cancelled status
@@ -208,7 +236,7 @@ export class Book {
   /** reqGlobalCancel: every open order of every client (https://interactivebrokers.github.io/tws-api/cancel_order.html). */
   globalCancel(): void {
     for (const o of [...this.orders.values()].sort((a, b) => a.orderId - b.orderId))
-      if (isOpen(o)) this.markCancelled(o);
+      if (isOpen(o)) this.markCancelled(o, true);
   }
 
   /** Test control: executes `qty` (default: all that remains) of a working order at `price`. */
@@ -227,6 +255,7 @@ export class Book {
     o.filled += shares;
     o.lastFillPrice = price;
     o.status = o.filled >= o.totalQuantity ? 'Filled' : 'Submitted';
+    if (o.status === 'Filled') o.completedTime = twsZonedTime(this.ledger.now());
     const exec = this.ledger.record({
       orderId: o.orderId,
       clientId: o.clientId,
@@ -247,8 +276,9 @@ export class Book {
 
   private activateChildren(parent: BookOrder): void {
     for (const child of [...this.orders.values()].sort((a, b) => a.orderId - b.orderId)) {
-      if (child.parentId !== parent.orderId || child.status !== 'PreSubmitted') continue;
-      child.status = 'Submitted';
+      if (child.parentId !== parent.orderId || child.status !== 'PreSubmitted' || !child.transmitted)
+        continue;
+      child.status = this.workingStatus(child);
       this.events.orderChanged(child);
     }
   }
@@ -288,6 +318,10 @@ export class Book {
       for (const { o, at } of hits) if (this.working(o)) this.fill(o.orderId, at);
     }
   }
+}
+
+function isStopType(o: BookOrder): boolean {
+  return o.orderType === 'STP' || o.orderType === 'STP LMT';
 }
 
 /** Where a working order executes when the market trades at `price`, or undefined if it does not. */

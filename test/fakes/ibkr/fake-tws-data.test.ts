@@ -113,7 +113,7 @@ describe('fake TWS: historical data', () => {
   });
 
   it('keepUpToDate streams historicalDataUpdate; an end date with keepUpToDate is refused (321)', async () => {
-    fake = await startFakeTws({ contracts, bars: { AAPL: [] } });
+    fake = await startFakeTws({ contracts, bars: { AAPL: [], MSFT: dailyBars } });
     const c = await connect(fake, 1);
     c.ib.reqHistoricalData(5, stock('AAPL'), '', '1 D', '5 mins' as never, 'TRADES', 1, 2, true);
     await c.waitEvent(EventName.historicalData, (a) => a[0] === 5 && String(a[1]).startsWith('finished'));
@@ -141,6 +141,23 @@ describe('fake TWS: historical data', () => {
     await c.waitError(321, 6);
     c.ib.reqHistoricalData(7, stock('AAPL'), '', '1 D', '7 mins' as never, 'TRADES', 1, 1, false);
     await c.waitError(321, 7);
+    // Daily bars are "yyyyMMdd" whatever formatDate; the UTC end form "yyyyMMdd-HH:mm:ss" is accepted.
+    c.ib.reqHistoricalData(
+      8,
+      stock('MSFT'),
+      '20261110-23:59:59',
+      '2 D',
+      '1 day' as never,
+      'TRADES',
+      1,
+      2,
+      false,
+    );
+    await c.waitEvent(EventName.historicalData, (a) => a[0] === 8 && String(a[1]).startsWith('finished'));
+    const daily = c
+      .named(EventName.historicalData)
+      .filter((e) => e.args[0] === 8 && !String(e.args[1]).startsWith('finished'));
+    expect(daily.map((e) => e.args[1])).toEqual(['20261109', '20261110']);
   });
 });
 
@@ -202,6 +219,20 @@ describe('fake TWS: connectivity and restarts', () => {
       () => again.named(EventName.commissionReport).length === 1,
       'the commission report of the execution',
     );
+    again.ib.reqCompletedOrders(false);
+    await again.waitEvent(EventName.completedOrdersEnd);
+    const completed = again.named(EventName.completedOrder).map((e) => {
+      const order = e.args[1] as {
+        orderId?: number;
+        orderRef: string;
+        permId: number;
+        filledQuantity: number;
+      };
+      const state = e.args[2] as { status: string; completedTime: string };
+      return [order.orderId, order.orderRef, order.filledQuantity, state.status];
+    });
+    // completedOrder carries no order id (EDecoder reads none): clients match on orderRef/permId.
+    expect(completed).toEqual([[undefined, 'r:entry', 100, 'Filled']]);
     again.ib.reqPositions();
     await again.waitEvent(EventName.positionEnd);
     const pos = again
@@ -222,6 +253,23 @@ describe('fake TWS: connectivity and restarts', () => {
 });
 
 describe('fake TWS: other requests', () => {
+  it("another client cannot cancel an order (10147) but reqGlobalCancel cancels every client's", async () => {
+    fake = await startFakeTws({ contracts });
+    const brain = await connect(fake, 1);
+    const watchdog = await connect(fake, 99);
+    const id = brain.nextValidId;
+    brain.ib.placeOrder(id, stock('AAPL'), limit('BUY', 10, 100));
+    brain.ib.placeOrder(id + 1, stock('MSFT'), stop('SELL', 5, 380));
+    await brain.waitStatus(id + 1, 'PreSubmitted');
+    watchdog.ib.cancelOrder(id);
+    await watchdog.waitError(10147, id);
+    expect(fake.orders().map((o) => o.status)).toEqual(['Submitted', 'PreSubmitted']);
+    watchdog.ib.reqGlobalCancel();
+    await brain.waitStatus(id, 'Cancelled');
+    await brain.waitStatus(id + 1, 'Cancelled');
+    expect(fake.orders().map((o) => o.status)).toEqual(['Cancelled', 'Cancelled']);
+  });
+
   it('answers contract details, current time and reqIds, and errors on a request it does not implement', async () => {
     const t = Date.UTC(2026, 11, 3, 12, 0, 0);
     fake = await startFakeTws({ contracts, now: () => t });

@@ -134,3 +134,40 @@ describe('fake TWS: order types and IBApiNext', () => {
     }
   });
 });
+
+describe('fake TWS: every layout version against @stoqey/ib', () => {
+  // 163 (fractional sizes), 176 (faProfile still sent), 187 (RFQ fields), 193 (the client's max).
+  for (const version of [163, 176, 187, 193]) {
+    it(`server version ${version}: order, fill, executions, positions, contract details without decoding errors`, async () => {
+      fake = await startFakeTws({ contracts, serverVersion: version, bars: { AAPL: [] } });
+      const c = await new Client(fake, 1).connect();
+      try {
+        expect(c.ib.serverVersion).toBe(version);
+        const id = c.nextValidId;
+        c.ib.placeOrder(id, stock('AAPL'), limit('BUY', 7, 101.25, { orderRef: `v${version}` }));
+        await c.waitStatus(id, 'Submitted');
+        fake.fill(id, 101.25);
+        await c.waitStatus(id, 'Filled');
+        await c.waitEvent(EventName.commissionReport);
+        c.ib.cancelOrder(id);
+        await c.waitError(10148, id);
+        c.ib.reqExecutions(3, {});
+        await c.waitEvent(EventName.execDetailsEnd, (a) => a[0] === 3);
+        c.ib.reqPositions();
+        await c.waitEvent(EventName.positionEnd);
+        c.ib.reqContractDetails(4, stock('AAPL'));
+        await c.waitEvent(EventName.contractDetailsEnd, (a) => a[0] === 4);
+        c.ib.reqAllOpenOrders();
+        await c.waitEvent(EventName.openOrderEnd);
+        c.ib.reqHistoricalData(5, stock('AAPL'), '', '1 D', '5 mins' as never, 'TRADES', 1, 2, false);
+        await c.waitEvent(EventName.historicalData, (a) => a[0] === 5 && String(a[1]).startsWith('finished'));
+        const exec = c.named(EventName.execDetails).at(-1)!.args[2] as { orderRef: string; shares: number };
+        expect(exec).toMatchObject({ orderRef: `v${version}`, shares: 7 });
+        expect(c.decodingErrors).toEqual([]);
+        expect(c.errors.filter((e) => e.code === 320)).toEqual([]);
+      } finally {
+        c.disconnect();
+      }
+    });
+  }
+});

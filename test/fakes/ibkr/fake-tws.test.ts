@@ -73,6 +73,8 @@ describe('fake TWS: orders', () => {
     c.ib.cancelOrder(id);
     await c.waitStatus(id, 'Cancelled');
     await c.waitError(202, id);
+    const statuses = c.named(EventName.orderStatus).map((e) => e.args[1]);
+    expect(statuses).toEqual(['Submitted', 'PendingCancel', 'Cancelled']);
     expect(fake.orders()[0]).toMatchObject({ id, status: 'Cancelled', orderRef: 'signet:abc' });
   });
 
@@ -105,7 +107,8 @@ describe('fake TWS: orders', () => {
       EventName.commissionReport,
       (a) => (a[0] as { execId: string }).execId === exec.execId,
     );
-    expect((report.args[0] as { commission: number }).commission).toBe(1);
+    // An opening trade realizes nothing: TWS sends Double.MAX_VALUE, which @stoqey/ib reads as undefined.
+    expect(report.args[0]).toMatchObject({ commission: 1, currency: 'USD', realizedPNL: undefined });
     expect(fake.positions()).toEqual([
       { account: 'DU1234567', symbol: 'AAPL', qty: 100, avgCost: expect.closeTo(190.46, 6) },
     ]);
@@ -142,7 +145,12 @@ describe('fake TWS: orders', () => {
     c.ib.placeOrder(c.nextValidId, stock('AAPL'), limit('BUY', 5000, 100));
     const e = await c.waitError(201, c.nextValidId);
     expect(e.message).toMatch(/^Order rejected - reason:YOUR ORDER IS NOT ACCEPTED/);
-    expect(fake.orders()).toEqual([]);
+    expect(fake.orders().map((o) => [o.id, o.status, o.transmitted])).toEqual([
+      [c.nextValidId, 'Inactive', false],
+    ]);
+    c.ib.reqAllOpenOrders();
+    await c.waitEvent(EventName.openOrderEnd);
+    expect(c.named(EventName.openOrder)).toEqual([]);
   });
 
   it('cancel of an unknown order is 10147, of a filled one 10148', async () => {
@@ -197,8 +205,12 @@ describe('fake TWS: brackets', () => {
     expect(() => fake!.fill(p + 1, 185)).toThrow(/not working/);
     fake.fill(p, 190);
     await c.waitStatus(p, 'Filled');
-    await c.waitStatus(p + 1, 'Submitted');
+    // The target works (Submitted); the stop, a simulated order, stays PreSubmitted until elected
+    // but is now re-reported and live.
     await c.waitStatus(p + 2, 'Submitted');
+    const stopReports = c.named(EventName.orderStatus).filter((e) => e.args[0] === p + 1);
+    expect(stopReports.map((e) => e.args[1])).toEqual(['PreSubmitted', 'PreSubmitted']);
+    expect(fake.orders().find((o) => o.id === p + 1)?.status).toBe('PreSubmitted');
     const open = c.named(EventName.openOrder).map((e) => e.args[2] as { orderRef: string; parentId: number });
     expect(open.some((o) => o.orderRef === 'b:stop' && o.parentId === p)).toBe(true);
   });
@@ -209,12 +221,17 @@ describe('fake TWS: brackets', () => {
     const p = await bracket(c, fake);
     fake.setLastPrice('AAPL', 189.99);
     await c.waitStatus(p, 'Filled');
-    await c.waitStatus(p + 1, 'Submitted');
+    await c.waitStatus(p + 2, 'Submitted');
+    fake.setLastPrice('AAPL', 185.01);
     fake.setLastPrice('AAPL', 184.5);
     const stopFill = await c.waitStatus(p + 1, 'Filled');
     expect(stopFill[4]).toBe(184.5);
     await c.waitStatus(p + 2, 'Cancelled');
     expect(fake.positions()[0]).toMatchObject({ symbol: 'AAPL', qty: 0 });
+    // The closing fill realizes (184.5 - 190) x 100 less its USD 1 commission.
+    const closing = c.named(EventName.commissionReport).at(-1)!.args[0] as { realizedPNL: number };
+    await waitForInfo(c, 202);
+    expect(closing.realizedPNL).toBeCloseTo(-551, 6);
   });
 
   it('OCA: the target filling cancels the stop; cancelling a parent cancels its children', async () => {
@@ -241,7 +258,7 @@ describe('fake TWS: brackets', () => {
     c.ib.placeOrder(id, stock('AAPL'), stop('SELL', 10, 180, { parentId: 77 }));
     expect((await c.waitError(135, id)).message).toBe("Can't find order with id =77");
     c.ib.placeOrder(id + 1, stock('AAPL'), stop('SELL', 10, 180));
-    await c.waitStatus(id + 1, 'Submitted');
+    await c.waitStatus(id + 1, 'PreSubmitted');
     c.ib.placeOrder(id + 1, stock('AAPL'), stop('BUY', 10, 180));
     await c.waitError(105, id + 1);
     // Moving the stop is a modification: same id, new auxPrice.

@@ -114,15 +114,18 @@ function p2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** The bar's date field: formatDate 1 = "yyyyMMdd" (daily) or "yyyyMMdd HH:mm:ss"; 2 = epoch seconds. */
-export function formatBarDate(time: string, formatDate: number): string {
+/**
+ * The bar's date field (historical_bars.html, formatDate): bars of a day or longer are always
+ * "yyyyMMdd"; intraday bars are "yyyyMMdd HH:mm:ss" with formatDate 1 (here in UTC) and epoch
+ * seconds with formatDate 2.
+ */
+export function formatBarDate(time: string, formatDate: number, barSize: string): string {
   const t = barTime(time);
-  if (formatDate === 2) return String(Math.floor(t / 1000));
   const d = new Date(t);
   const day = `${d.getUTCFullYear()}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())}`;
-  return /^\d{8}$/.test(time)
-    ? day
-    : `${day} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
+  if (/(day|week|month)$/.test(barSize)) return day;
+  if (formatDate === 2) return String(Math.floor(t / 1000));
+  return `${day} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
 }
 
 /** The bars inside [end - duration, end]. */
@@ -140,7 +143,7 @@ export function selectBars(
       return t >= start && t <= end;
     })
     .sort((a, b) => barTime(a.time) - barTime(b.time))
-    .map((b) => toWireBar(b, r.formatDate));
+    .map((b) => toWireBar(b, r));
   const fmt = (t: number) => {
     const d = new Date(t);
     return `${d.getUTCFullYear()}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
@@ -148,9 +151,9 @@ export function selectBars(
   return { start: fmt(start), end: fmt(end), bars: chosen };
 }
 
-export function toWireBar(b: FakeBarInput, formatDate: number): WireBar {
+export function toWireBar(b: FakeBarInput, r: Pick<HistoricalRequest, 'formatDate' | 'barSize'>): WireBar {
   return {
-    date: formatBarDate(b.time, formatDate),
+    date: formatBarDate(b.time, r.formatDate, r.barSize),
     open: b.open,
     high: b.high,
     low: b.low,

@@ -31,7 +31,7 @@ export class Ledger {
   constructor(
     accounts: readonly string[],
     startingCash: number,
-    private readonly now: () => number,
+    readonly now: () => number,
   ) {
     for (const a of accounts) this.cash.set(a, startingCash);
   }
@@ -139,4 +139,9 @@ export function twsTime(epochMs: number): string {
   const d = new Date(epochMs);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}  ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+/** "yyyyMMdd HH:mm:ss UTC": the time format of completedTime and of the handshake's connection time. */
+export function twsZonedTime(epochMs: number): string {
+  return `${twsTime(epochMs).replace('  ', ' ')} UTC`;
 }

@@ -55,6 +55,9 @@ export interface ExecutionView {
   realizedPnl: number | undefined;
 }
 
+/** Double.MAX_VALUE as Java's Double.toString writes it ("unset" for EDecoder's readDoubleMax). */
+const UNSET_DOUBLE = '1.7976931348623157E308';
+
 function contractFields(c: ContractInfo): Field[] {
   // conId, symbol, secType, lastTradeDateOrContractMonth, strike, right, multiplier, exchange, currency, localSymbol, tradingClass
   return [c.conId, c.symbol, c.secType, '', 0, '', '', c.exchange, c.currency, c.symbol, c.symbol];
@@ -147,6 +150,46 @@ export function openOrder(version: number, o: OrderView): Field[] {
   return f;
 }
 
+/**
+ * COMPLETED_ORDER (101), no version field (EDecoder processCompletedOrderMsg; the official Python
+ * ibapi decoder.py reads the same list). It carries no order id: clients match by permId/orderRef.
+ */
+export function completedOrder(
+  version: number,
+  o: OrderView & { filled: number },
+  parentPermId: number,
+  completedTime: string,
+): Field[] {
+  const f: Field[] = [IN.COMPLETED_ORDER, ...contractFields(o.contract)];
+  f.push(o.action, o.totalQuantity, o.orderType, o.lmtPrice, o.auxPrice, o.tif, o.ocaGroup, o.account);
+  f.push('', 0, o.orderRef, o.permId, o.outsideRth, 0, 0, ''); // openClose, origin, orderRef, permId, outsideRth, hidden, discretionaryAmt, goodAfterTime
+  f.push('', '', ''); // faGroup, faMethod, faPercentage
+  if (version < V.FA_PROFILE_DESUPPORT) f.push(''); // faProfile (decoder.py reads it by server version)
+  f.push('', o.goodTillDate, '', '', ''); // modelCode, goodTillDate, rule80A, percentOffset, settlingFirm
+  f.push(0, '', -1); // shortSaleSlot, designatedLocation, exemptCode
+  f.push('', '', '', '', '', ''); // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper, displaySize
+  f.push(0, 0, '', o.ocaType, 0); // sweepToFill, allOrNone, minQty, ocaType, triggerMethod
+  f.push('', 0, '', '', 0, 0); // volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice, continuousUpdate, referencePriceType
+  f.push('', ''); // trailStopPrice, trailingPercent
+  f.push('', 0, 0, 0); // comboLegsDescription, comboLegs, orderComboLegs, smartComboRoutingParams counts
+  f.push('', '', ''); // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement
+  f.push('', '', '', 0, 0, '', 0); // hedgeType, clearingAccount, clearingIntent, notHeld, deltaNeutral flag, algoStrategy, solicited
+  f.push(o.status); // orderState.status
+  f.push(0, 0, 0); // randomizeSize, randomizePrice, conditions count
+  f.push('', '', ''); // trailStopPrice, lmtPriceOffset, cashQty
+  f.push(0, 0, '', o.filled, 0, 0); // dontUseAutoPriceForHedge, isOmsContainer, autoCancelDate, filledQuantity, refFuturesConId, autoCancelParent
+  f.push('', 0, 0, parentPermId); // shareholder, imbalanceOnly, routeMarketableToBbo, parentPermId
+  f.push(completedTime, o.status); // completedTime, completedStatus
+  if (version >= V.PEGBEST_PEGMID_OFFSETS) f.push('', '', '', '', '');
+  if (version >= V.CUSTOMER_ACCOUNT) f.push('');
+  if (version >= V.PROFESSIONAL_CUSTOMER) f.push(0);
+  return f;
+}
+
+export function completedOrdersEnd(): Field[] {
+  return [IN.COMPLETED_ORDERS_END];
+}
+
 export function openOrderEnd(): Field[] {
   return [IN.OPEN_ORDER_END, 1];
 }
@@ -168,7 +211,9 @@ export function execDetailsEnd(reqId: number): Field[] {
 
 /** COMMISSION_REPORT (59) version 1: execId, commission, currency, realizedPNL, yield, yieldRedemptionDate. */
 export function commissionReport(e: ExecutionView): Field[] {
-  return [IN.COMMISSION_REPORT, 1, e.execId, e.commission, e.contract.currency, e.realizedPnl, '', ''];
+  // No realized P&L (an opening trade) and no yield are Double.MAX_VALUE on the wire, as TWS sends them.
+  const pnl = e.realizedPnl === undefined ? UNSET_DOUBLE : e.realizedPnl;
+  return [IN.COMMISSION_REPORT, 1, e.execId, e.commission, e.contract.currency, pnl, UNSET_DOUBLE, 0];
 }
 
 /** POSITION (61) version 3: account, contract (with multiplier), position, avgCost. */

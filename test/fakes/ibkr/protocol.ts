@@ -31,6 +31,7 @@ export const OUT = {
   CANCEL_ACCOUNT_SUMMARY: 63,
   CANCEL_POSITIONS: 64,
   START_API: 71,
+  REQ_COMPLETED_ORDERS: 99,
 } as const;
 
 /** Messages to the client (EDecoder.java: the IN ids). */
@@ -58,6 +59,8 @@ export const IN = {
   ACCOUNT_SUMMARY: 63,
   ACCOUNT_SUMMARY_END: 64,
   HISTORICAL_DATA_UPDATE: 90,
+  COMPLETED_ORDER: 101,
+  COMPLETED_ORDERS_END: 102,
 } as const;
 
 /** Names for `requests()`, keyed by request id. */

@@ -97,6 +97,19 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
       s.send(M.openOrderEnd());
       return;
     }
+    case OUT.REQ_COMPLETED_ORDERS: {
+      r.bool('apiOnly');
+      r.end();
+      // https://interactivebrokers.github.io/tws-api/completed_orders.html: today's filled and
+      // cancelled orders (of every client), then completedOrdersEnd.
+      for (const o of [...h.book.orders.values()].sort((a, b) => a.orderId - b.orderId)) {
+        if (!o.transmitted || (o.status !== 'Filled' && o.status !== 'Cancelled')) continue;
+        const parentPermId = o.parentId ? (h.book.orders.get(o.parentId)?.permId ?? 0) : 0;
+        s.send(M.completedOrder(s.version, o, parentPermId, o.completedTime ?? ''));
+      }
+      s.send(M.completedOrdersEnd());
+      return;
+    }
     case OUT.REQ_AUTO_OPEN_ORDERS: {
       r.int('version');
       r.bool('autoBind');
@@ -186,8 +199,9 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
       return;
     }
     default: {
-      // The fake answers requests it does not implement with an error rather than silence, so a
-      // client never waits on a reply that will not come (MC 321 "Error validating request").
+      // "TWS will almost always respond with the relevant data or send an error message"
+      // (https://interactivebrokers.github.io/tws-api/error_handling.html): requests the fake does
+      // not implement get MC 321 "Error validating request" (id -1) rather than silence.
       s.error(
         -1,
         321,

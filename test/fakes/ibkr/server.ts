@@ -1,7 +1,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Book, type BookEvents, type BookOrder, type RejectHook } from './book.ts';
 import { type FakeBarInput, type HistoricalRequest, Pacing, selectBars, toWireBar } from './history.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger, twsZonedTime } from './ledger.ts';
 import * as M from './messages.ts';
 import { MAX_FAKE_SERVER_VERSION, MIN_FAKE_SERVER_VERSION, REQUEST_NAMES } from './protocol.ts';
 import { type Handlers, handleRequest } from './requests.ts';
@@ -126,13 +126,22 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
    */
   const report = (fn: () => void) => (lost ? deferred.push(fn) : fn());
 
+  // Orders are snapshotted when the event happens: a report held back by lost connectivity must
+  // still carry the state of its moment (PendingCancel, then Cancelled).
   const events: BookEvents = {
-    orderChanged: (o) =>
+    orderChanged: (live) => {
+      const o = { ...live };
       report(() => {
         const s = byClient(o.clientId);
         if (s) sendOrder(s, o);
-      }),
-    executed: (o, e) =>
+      });
+    },
+    executed: (live, e) => {
+      const o = { ...live };
+      const rows = ledger
+        .positions()
+        .filter((p) => p.account === e.account && p.contract.conId === e.contract.conId)
+        .map((p) => ({ ...p }));
       report(() => {
         const s = byClient(o.clientId);
         if (s) {
@@ -142,11 +151,10 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
         }
         for (const sub of sessions) {
           if (!sub.ready || !sub.positionsSubscribed) continue;
-          for (const p of ledger.positions())
-            if (p.account === e.account && p.contract.conId === e.contract.conId)
-              sub.send(M.position(p.account, p.contract, p.qty, p.avgCost));
+          for (const p of rows) sub.send(M.position(p.account, p.contract, p.qty, p.avgCost));
         }
-      }),
+      });
+    },
     error: (clientId, id, code, message) => report(() => byClient(clientId)?.error(id, code, message)),
   };
 
@@ -179,11 +187,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
 
   const host = {
     serverVersion,
-    connectionTime: () => {
-      const d = new Date(now());
-      const p = (n: number) => String(n).padStart(2, '0');
-      return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
-    },
+    connectionTime: () => twsZonedTime(now()),
     onStart: (s: Session) => {
       if (byClient(s.clientId)) {
         // MC 326 "Unable to connect as the client id is already in use. Retry with a unique client id."
@@ -300,7 +304,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       bars.set(symbol, list);
       for (const sub of subscriptions)
         if (sub.symbol === symbol)
-          sub.session.send(M.historicalDataUpdate(sub.req.reqId, toWireBar(bar, sub.req.formatDate)));
+          sub.session.send(M.historicalDataUpdate(sub.req.reqId, toWireBar(bar, sub.req)));
     },
     clients: () => [...sessions].filter((s) => s.ready).map((s) => s.clientId),
     notify: (code, message, id) => broadcast(code, message, id),
