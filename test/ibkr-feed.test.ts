@@ -153,6 +153,25 @@ describe('signet doctor on ibkr', () => {
     expect(feedResult.detail).toMatch(/bars of AAPL/);
   });
 
+  it('warns when the Gateway’s clock is off by more than clockSkewWarnMs', async () => {
+    fake = await startFakeTws({ accounts: ['DU1234567'], now: () => Date.now() + 60_000 });
+    const config = loadConfig({
+      env: {},
+      file: '/dev/null',
+      overrides: { broker: { kind: 'ibkr', ibkr: { port: fake.port } } } as never,
+    });
+    const result = await ibkrDoctorChecks[0]!.run({
+      config,
+      logger,
+      store: async () => {
+        throw new Error('unused');
+      },
+    });
+    expect(result.status).toBe('warn');
+    expect(result.detail).toMatch(/clock \+(59|60|61)\d{3} ms/);
+    expect(result.fix).toMatch(/NTP/);
+  });
+
   it('fails naming the fix when no Gateway listens, and when the account is not managed', async () => {
     const tws = await fakeWithBars();
     const port = tws.port;

@@ -279,6 +279,12 @@ export class IbkrBroker implements Broker, ReconcileSource {
     const record = await this.#find(clientOrderId);
     if (!record) return undefined;
     const state = this.stateOf(record);
+    if (working(state) && record.clientId !== this.connection.options.clientId)
+      // The TWS refuses a cancel from another API client (10147): say so before sending.
+      throw new IbOrderRefusedError(
+        `order ${clientOrderId} was placed by API client ${record.clientId}: only it can cancel it`,
+        'Cancel it from that client (or flatten with reqGlobalCancel, as the watchdog does).',
+      );
     if (working(state)) {
       this.connection.api.cancelOrder(record.orderId);
       await this.#settle(
