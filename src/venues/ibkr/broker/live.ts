@@ -139,7 +139,15 @@ export async function startIbkrBroker(
     logger: options.logger,
     onRepaired: options.onRepaired,
   });
-  const reconciled = await sync.reconcileNow();
+  let reconciled: ReconcileResult;
+  try {
+    reconciled = await sync.reconcileNow();
+  } catch (error) {
+    // Nothing is traded on a ledger that could not be reconciled: the start fails, cleanly.
+    sync.stop();
+    await connection.stop();
+    throw error;
+  }
   return {
     broker,
     sync,
