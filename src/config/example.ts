@@ -19,7 +19,7 @@ bus:
   maxAttempts: 5          # handler attempts before a message is parked
 
 feed:
-  # kind: sim             # sim | csv | alpaca | mt5; default: follows broker.kind (paper → sim)
+  # kind: sim             # sim | csv | alpaca | mt5 | ibkr; default: follows broker.kind (paper → sim)
   sim:
     seed: 14              # the same seed gives the same market
     symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO]
@@ -28,7 +28,7 @@ feed:
     warmupBars: 60        # history the agents see before the first live bar
 
 broker:
-  kind: paper             # paper | alpaca | mt5 — this one line switches the venue (feed and mode follow)
+  kind: paper             # paper | alpaca | mt5 | ibkr — this one line switches the venue (feed and mode follow)
   alpaca:                 # keys: APCA_API_KEY_ID, APCA_API_SECRET_KEY; live needs \`signet start --live\`
     mode: paper           # paper | live
     timeframe: 1Day
@@ -38,6 +38,14 @@ broker:
     symbols: []           # empty: every symbol the EA posts bars for
     timeframe: M5         # the EA's InpBarsTimeframe; a cycle runs on each newly closed bar
     commandTtlS: 60       # an order the EA has not picked up by then expires, never goes late
+  ibkr:                   # TWS / IB Gateway API socket; the login is the Gateway's (no secret here)
+    host: 127.0.0.1
+    port: 4002            # Gateway 4002 paper / 4001 live; TWS 7497 paper / 7496 live
+    clientId: 1           # the brain; watchdogClientId: 2 and dataClientId: 3 must differ
+    # account: DU1234567  # default: the Gateway's single managed account
+    live: false           # true: a live account, and \`signet start --live\`
+    symbols: []           # required for ibkr, e.g. [AAPL, MSFT] (US stocks on SMART, USD)
+    barSize: 1 day
 
 paper:
   cash: 100000

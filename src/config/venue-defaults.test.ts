@@ -10,8 +10,8 @@ describe('broker.kind switches the venue in one line', () => {
     expect([config.broker.kind, config.feed.kind, config.schedule.mode]).toEqual(['paper', 'sim', 'sim']);
   });
 
-  it('alpaca and mt5 bring their own bars and market mode', () => {
-    for (const kind of ['alpaca', 'mt5'] as const) {
+  it('alpaca, mt5 and ibkr bring their own bars and market mode', () => {
+    for (const kind of ['alpaca', 'mt5', 'ibkr'] as const) {
       const config = load({ broker: { kind } });
       expect([config.feed.kind, config.schedule.mode]).toEqual([kind, 'market']);
     }

@@ -52,3 +52,17 @@ export async function moveFill(
   const moved = await q.query(ledgerSql.moveFill(), [to, broker, executionId, from]);
   return moved.rows.length > 0;
 }
+
+/**
+ * The commission of an execution already recorded, when the broker reports it separately (IB sends
+ * commissionReport after execDetails); true when a fill took it.
+ */
+export async function recordFillCommission(
+  q: Queryable,
+  broker: string,
+  executionId: string,
+  commission: number,
+): Promise<boolean> {
+  const updated = await q.query(ledgerSql.setFillCommission(), [broker, executionId, commission]);
+  return updated.rows.length > 0;
+}

@@ -5,7 +5,7 @@ export {
   recordExecution,
   unexplainedPositions,
 } from './executions.ts';
-export { type FillRecord, moveFill, recordFill } from './fills.ts';
+export { type FillRecord, moveFill, recordFill, recordFillCommission } from './fills.ts';
 export {
   answerIntent,
   applyOrderState,

@@ -108,6 +108,11 @@ export const ledgerSql = {
   deleteOrder: () => `DELETE FROM orders WHERE client_order_id = $1 AND broker = $2`,
 
   /** An execution, once: the same (broker, execution id) is never inserted twice. */
+  /** The commission of a recorded execution, reported after it (IB's commissionReport). */
+  setFillCommission: () =>
+    `UPDATE fills SET commission = $3 WHERE broker = $1 AND broker_fill_id = $2 AND commission IS DISTINCT FROM $3
+     RETURNING id`,
+
   insertFill: () =>
     `INSERT INTO fills (client_order_id, broker_fill_id, broker, symbol, side, qty, price, commission, ts)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

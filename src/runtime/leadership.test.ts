@@ -109,5 +109,17 @@ describe('the leader lock', () => {
     // Another timeframe is the same account; another mode is another account.
     expect(alpaca({ mode: 'paper', timeframe: '15Min' })).toEqual(alpaca({ mode: 'paper' }));
     expect(alpaca({ mode: 'live' })).not.toEqual(alpaca({ mode: 'paper' }));
+    const ibkr = (section: Record<string, unknown>) =>
+      leaderAccountOf(
+        loadConfig({
+          env: {},
+          file: '/dev/null',
+          overrides: { broker: { kind: 'ibkr', ibkr: section } } as never,
+        }),
+      );
+    // IBKR: the Gateway (host and port) is the account; another client id is the same account.
+    expect(ibkr({})).toEqual({ venue: 'ibkr', accountId: 'host=127.0.0.1;port=4002' });
+    expect(ibkr({ clientId: 9, watchdogClientId: 8 })).toEqual(ibkr({}));
+    expect(ibkr({ port: 4001, live: true })).not.toEqual(ibkr({}));
   });
 });

@@ -18,8 +18,11 @@ export interface LeaderAccount {
   accountId: string;
 }
 
-/** The settings that name an account at a venue (Alpaca: mode and host; MT5: terminal and magic). */
-const accountSettings = ['mode', 'tradingUrl', 'terminalId', 'magic'] as const;
+/**
+ * The settings that name an account at a venue (Alpaca: mode and host; MT5: terminal and magic;
+ * IBKR: the Gateway's host and port, which log in one account, and `account` when several are managed).
+ */
+const accountSettings = ['mode', 'tradingUrl', 'terminalId', 'magic', 'host', 'port', 'account'] as const;
 
 /**
  * The account the lock is keyed on, known before any broker is asked: the sim's one paper account,

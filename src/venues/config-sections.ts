@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { alpacaVenueConfig } from './alpaca/config-section.ts';
+import { ibkrVenueConfig } from './ibkr/config-section.ts';
 import { mt5VenueConfig } from './mt5/config-section.ts';
 import { paperVenueConfig } from './paper/config-section.ts';
 import type { VenueConfig } from './venue-config.ts';
@@ -14,6 +15,7 @@ export const venueConfigs = {
   paper: paperVenueConfig,
   alpaca: alpacaVenueConfig,
   mt5: mt5VenueConfig,
+  ibkr: ibkrVenueConfig,
 } as const satisfies Record<string, VenueConfig>;
 
 export type VenueKind = keyof typeof venueConfigs;

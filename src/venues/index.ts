@@ -2,6 +2,7 @@ import type { Config } from '../config/index.ts';
 import { ValidationError } from '../errors/index.ts';
 import { alpacaVenue } from './alpaca/index.ts';
 import { type VenueKind, venueKinds } from './config-sections.ts';
+import { ibkrVenue } from './ibkr/index.ts';
 import { mt5Venue } from './mt5/index.ts';
 import { paperVenue } from './paper/index.ts';
 import type { VenueAdapter } from './venue-adapter.ts';
@@ -15,6 +16,7 @@ const venueAdapters: { readonly [Kind in VenueKind]: VenueAdapter } = {
   paper: paperVenue,
   alpaca: alpacaVenue,
   mt5: mt5Venue,
+  ibkr: ibkrVenue,
 };
 
 /** Every venue, the default (`broker.kind` unset) first. */
