@@ -13,6 +13,7 @@ import {
   shippedPhilosophyFile,
   shippedSkillsDir,
 } from '../src/skills/index.ts';
+import { renderExplain } from '../src/telegram/render.ts';
 import { baseAnswers, logger, sim } from './optimizer-support.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { runCli } from './support/processes.ts';
@@ -168,6 +169,12 @@ describe('signet explain with a challenger in shadow', () => {
       for (const message of found!.messages)
         if (message.topic.startsWith('order.'))
           expect(shadowIds.has(message.causationId ?? -1), `#${message.id}`).toBe(false);
+      // Telegram's /explain: the chain's arrows skip the shadows, listed beside it as [shadow].
+      const text = renderExplain(found!);
+      const chainLine = text.split('\n').find((line) => line.startsWith('Chain: '))!;
+      expect(chainLine).toContain('strategist.proposal → ');
+      expect(chainLine).not.toContain('strategist.shadow');
+      expect(text).toMatch(/\n\[shadow\] strategist\/conservative on [A-Z]+: (no_trade|trade) .*\(by llm\)/);
     }
     await bus.stop();
   });

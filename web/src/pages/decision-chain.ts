@@ -18,10 +18,12 @@ const agentLabel: Record<string, string> = {
   'signatures.collected': 'Signatures',
 };
 
-function stepItem(step: ChainStepView, onOrderPath: boolean): HTMLElement {
+function stepItem(step: ChainStepView, onOrderPath: boolean, position: number): HTMLElement {
   return h(
     'li',
     {
+      // Numbered by its place on the path: a shadow between two steps takes no number.
+      value: position,
       class: `chain-step${onOrderPath ? ' order-path' : ''}`,
       'data-topic': step.topic,
       'data-message-id': step.messageId,
@@ -82,7 +84,7 @@ export function chainPanel(chain: DecisionChainView | undefined): HTMLElement | 
     h(
       'ol',
       { class: 'chain-steps', 'data-testid': 'chain-desk-steps' },
-      ...chain.desk.map((step) => stepItem(step, false)),
+      ...chain.desk.map((step, index) => stepItem(step, false, index + 1)),
     ),
     ...chain.candidates.map((candidate) =>
       h(
@@ -92,8 +94,8 @@ export function chainPanel(chain: DecisionChainView | undefined): HTMLElement | 
         h(
           'ol',
           { class: 'chain-steps' },
-          ...candidate.steps.flatMap((step) => [
-            stepItem(step, onPath.has(step.messageId)),
+          ...candidate.steps.flatMap((step, index) => [
+            stepItem(step, onPath.has(step.messageId), index + 1),
             ...candidate.shadows
               .filter((shadow) => shadow.proposalMessageId === step.messageId)
               .map(shadowItem),
