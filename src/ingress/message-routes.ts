@@ -62,7 +62,8 @@ export function registerMessageRoutes(table: RouteTable, operator: OperatorServi
     },
     async ({ params, reply }) => {
       const explanation = await operator.explain(params.id);
-      if (!explanation) return reply.code(404).send(problem('not_found', `no cycle, order or message "${params.id}"`));
+      if (!explanation)
+        return reply.code(404).send(problem('not_found', `no cycle, order or message "${params.id}"`));
       const { ceoDirective } = explanation.agents;
       return {
         ...explanation,

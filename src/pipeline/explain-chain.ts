@@ -111,7 +111,11 @@ function decisionText(message: BusMessage): string {
 }
 
 /** Who decided: the payload's own word, else `code` for the steps code takes. */
-function deciderOf(message: BusMessage): { decidedBy: string | null; route: string | null; model: string | null } {
+function deciderOf(message: BusMessage): {
+  decidedBy: string | null;
+  route: string | null;
+  model: string | null;
+} {
   const payload = record(message.payload);
   const agentTopics: string[] = [
     topics.macroView,

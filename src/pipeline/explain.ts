@@ -143,7 +143,8 @@ export async function explain(db: Queryable, bus: Bus, id: string): Promise<Expl
       orderRow
         ? {
             clientOrderId: id,
-            messageId: orderMessageId === null || orderMessageId === undefined ? null : Number(orderMessageId),
+            messageId:
+              orderMessageId === null || orderMessageId === undefined ? null : Number(orderMessageId),
           }
         : null,
     ),
