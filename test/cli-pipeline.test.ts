@@ -36,6 +36,6 @@ describe('signet init and explain', () => {
       env: { DATABASE_URL: db.url, SIGNET_LOG_LEVEL: 'silent' },
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/no order or cycle "no-such-cycle"/);
+    expect(result.stderr).toMatch(/no order, cycle or message "no-such-cycle"/);
   });
 });

@@ -57,12 +57,13 @@ export function registerMessageRoutes(table: RouteTable, operator: OperatorServi
       method: 'GET',
       url: '/explain/:id',
       summary:
-        'The chain of one decision by cycle id or client order id: messages, signatures, orders, journal',
+        'The chain of one decision by cycle id, client order id or message id: the decision chain (the Macro Officer, the CEO, each candidate with the challengers in shadow beside its proposal), messages, signatures, orders, journal',
       params: z.strictObject({ id: z.string().min(1).max(200) }),
     },
     async ({ params, reply }) => {
       const explanation = await operator.explain(params.id);
-      if (!explanation) return reply.code(404).send(problem('not_found', `no cycle or order "${params.id}"`));
+      if (!explanation)
+        return reply.code(404).send(problem('not_found', `no cycle, order or message "${params.id}"`));
       const { ceoDirective } = explanation.agents;
       return {
         ...explanation,

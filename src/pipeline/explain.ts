@@ -1,5 +1,6 @@
 import { type Bus, type BusMessage, topics } from '../bus/index.ts';
 import type { Queryable } from '../store/index.ts';
+import { type DecisionChain, decisionChain } from './explain-chain.ts';
 import { explainSql } from './explain-sql.ts';
 
 export interface OrderRecord {
@@ -21,7 +22,15 @@ export interface Explanation {
   cycleId: string;
   /** The order the question named, when it named one. */
   orderId: string | null;
+  /** The message the question named, when it named one (`signet explain 1234` or `#1234`). */
+  messageId: number | null;
   messages: BusMessage[];
+  /**
+   * The decision chain in order: the desk (Macro Officer, CEO directive and budget), then per
+   * candidate the Regime stance, the proposal, the signatures and the order, each challenger's
+   * shadow decision beside the proposal (`shadow: true`, never a step of the chain).
+   */
+  chain: DecisionChain;
   /**
    * The Macro Officer's view and the CEO's budget the cycle ran under, and the day's CEO directive
    * (published in the day's first cycle, so listed here when this cycle is a later one).
@@ -42,15 +51,36 @@ export interface Explanation {
   }>;
 }
 
+/** A message id as the operator types it: `1234` or `#1234`. */
+const messageIdPattern = /^#?(\d{1,15})$/;
+
 /**
- * Everything about one decision, from an order id or a cycle id: every agent message in
- * delivery order (inputs, proposal, signatures), the orders with their fills, the journal files.
+ * Everything about one decision, from an order id, a cycle id or a message id: every agent
+ * message in delivery order (inputs, proposal, signatures), the decision chain with the shadow
+ * decisions beside it, the orders with their fills, the journal files.
  */
 export async function explain(db: Queryable, bus: Bus, id: string): Promise<Explanation | null> {
-  const byOrder = await db.query<{ cycle_id: string | null }>(explainSql.cycleOfOrder(), [id]);
+  const byOrder = await db.query<{ cycle_id: string | null; message_id: string | number | null }>(
+    explainSql.cycleOfOrder(),
+    [id],
+  );
   const orderRow = byOrder.rows[0];
-  const cycleId = orderRow?.cycle_id ?? id;
-  const messages = await bus.replayAll({ cycleId });
+  let cycleId = orderRow?.cycle_id ?? id;
+  let messages = await bus.replayAll({ cycleId });
+  let messageId: number | null = null;
+  const asMessage = messageIdPattern.exec(id);
+  if (!orderRow && messages.length === 0 && asMessage) {
+    // Not an order, not a cycle: a message id, explained by the cycle it belongs to.
+    const byMessage = await db.query<{ cycle_id: string | null }>(explainSql.cycleOfMessage(), [
+      Number(asMessage[1]),
+    ]);
+    const messageCycle = byMessage.rows[0]?.cycle_id;
+    if (messageCycle) {
+      cycleId = messageCycle;
+      messageId = Number(asMessage[1]);
+      messages = await bus.replayAll({ cycleId });
+    }
+  }
   const orderRows = await db.query<{
     client_order_id: string;
     parent_client_order_id: string | null;
@@ -99,11 +129,26 @@ export async function explain(db: Queryable, bus: Bus, id: string): Promise<Expl
     decided_by: string;
     path: string;
   }>(explainSql.journalOfCycle(), [cycleId]);
+  const agents = await agentsOf(bus, messages);
+  const orderMessageId = orderRow?.message_id;
   return {
     cycleId,
     orderId: orderRow ? id : null,
+    messageId,
     messages,
-    agents: await agentsOf(bus, messages),
+    chain: decisionChain(
+      cycleId,
+      messages,
+      agents.ceoDirective,
+      orderRow
+        ? {
+            clientOrderId: id,
+            messageId:
+              orderMessageId === null || orderMessageId === undefined ? null : Number(orderMessageId),
+          }
+        : null,
+    ),
+    agents,
     orders,
     journal: journal.rows.map((row) => ({
       ts: row.ts.toISOString(),

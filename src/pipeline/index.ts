@@ -28,6 +28,7 @@ export {
   tradingDay,
 } from './desk.ts';
 export { type Explanation, explain, type OrderRecord } from './explain.ts';
+export type { CandidateChain, ChainStep, DecisionChain, ShadowStep } from './explain-chain.ts';
 export { copyMessageLog, type WriteLogOptions, writeMessageLog } from './message-log.ts';
 export {
   type CycleMessage,

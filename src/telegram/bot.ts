@@ -123,7 +123,7 @@ export function createBot(deps: BotDeps): Bot {
   });
   bot.command('explain', async (ctx) => {
     const id = args(ctx);
-    if (!id) return void (await ctx.reply('Usage: /explain <client order id or cycle id>'));
+    if (!id) return void (await ctx.reply('Usage: /explain <client order id, cycle id or message id>'));
     const explanation = await operator.explain(id);
     await ctx.reply(explanation ? renderExplain(explanation) : `Nothing is known by the id ${id}.`);
   });

@@ -104,13 +104,25 @@ export function renderJournal(lines: JournalLine[]): string {
 }
 
 export function renderExplain(explanation: Explanation): string {
-  const chain = explanation.messages.map((message) => message.topic).join(' → ');
+  // A challenger's decision in shadow is beside the chain, never a link of it.
+  const shadows = explanation.chain.candidates.flatMap((candidate) =>
+    candidate.shadows.map((shadow) => ({ symbol: candidate.symbol, ...shadow })),
+  );
+  const shadowIds = new Set(shadows.map((shadow) => shadow.messageId));
+  const chain = explanation.messages
+    .filter((message) => !shadowIds.has(message.id))
+    .map((message) => message.topic)
+    .join(' → ');
   const orders = explanation.orders
     .map((order) => `${String(order.clientOrderId)} ${String(order.status)}`)
     .join(', ');
   return [
     `Cycle ${explanation.cycleId}${explanation.orderId ? ` · order ${explanation.orderId}` : ''}`,
     `Chain: ${chain || 'no messages'}`,
+    ...shadows.map(
+      (shadow) =>
+        `[shadow] ${shadow.challenger} on ${shadow.symbol}: ${shadow.decision} (by ${shadow.decidedBy ?? 'nobody'})`,
+    ),
     `Orders: ${orders || 'none'}`,
     ...explanation.journal.map(
       (entry) => `${entry.agent} ${entry.outcome} (${entry.decidedBy}) · ${entry.path}`,
@@ -131,7 +143,7 @@ export function renderLlm(llm: LlmStatus): string {
 }
 
 export const helpText = [
-  '/status · /positions · /profit · /daily [n] · /journal [symbol] · /explain <order|cycle> · /llm',
+  '/status · /positions · /profit · /daily [n] · /journal [symbol] · /explain <order|cycle|message> · /llm',
   '/halt <1-4> <reason> · /stopentries [reason] (level 2) · /forceexit <symbol> (asks to confirm)',
   '/resume: not from chat (see the answer for how)',
 ].join('\n');

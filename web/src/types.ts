@@ -56,10 +56,54 @@ export interface CycleView {
   outcomes: Array<{ symbol: string | null; outcome: string; decidedBy: string }>;
 }
 
+/** One step of a decision chain (a message on the order path, never a shadow). */
+export interface ChainStepView {
+  messageId: number;
+  topic: string;
+  agent: string;
+  ts: string;
+  causationId: number | null;
+  shadow: false;
+  decision: string;
+  decidedBy: string | null;
+  route: string | null;
+  model: string | null;
+  fromCycle?: string;
+}
+
+/** A challenger's decision in shadow, beside the proposal it answers. */
+export interface ShadowStepView {
+  messageId: number;
+  topic: string;
+  agent: string;
+  ts: string;
+  shadow: true;
+  challenger: string;
+  champion: string;
+  proposalMessageId: number | null;
+  shadowDecisionId: string | null;
+  ok: boolean;
+  decision: string;
+  decidedBy: string | null;
+  route: string | null;
+  model: string | null;
+  agreesWithChampion: boolean | null;
+}
+
+export interface DecisionChainView {
+  desk: ChainStepView[];
+  candidates: Array<{ symbol: string; steps: ChainStepView[]; shadows: ShadowStepView[] }>;
+  orderCausation: number[] | null;
+}
+
 export interface Explanation {
   cycleId: string;
   orderId: string | null;
+  /** The message asked about (absent on older brains). */
+  messageId?: number | null;
   messages: MessageView[];
+  /** The decision chain with the shadow decisions beside it (absent on older brains). */
+  chain?: DecisionChainView;
   /** The Macro Officer's view and the CEO's budget the cycle ran under (absent on older brains). */
   agents?: {
     macroOfficer: Record<string, unknown> | null;

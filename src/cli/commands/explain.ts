@@ -3,12 +3,13 @@ import { messageToJson } from '../../bus/index.ts';
 import type { CliContext } from '../context.ts';
 import { oneLine } from '../format.ts';
 import { operatorService } from '../operator.ts';
+import { chainLines } from './explain-text.ts';
 
 export function registerExplainCommand(program: Command, context: CliContext): void {
   program
     .command('explain <id>')
     .description(
-      'the whole chain behind an order or a cycle: inputs, every agent message, every signature, the order and its fills',
+      'the whole chain behind an order, a cycle or a message (#id): the Macro Officer and the CEO, every agent message, every signature, the challengers in shadow beside the proposal, the order and its fills',
     )
     .option('--json', 'machine-readable output')
     .action(async (id: string, options: { json?: boolean }) => {
@@ -16,7 +17,7 @@ export function registerExplainCommand(program: Command, context: CliContext): v
       const found = await operator.explain(id);
       if (!found) {
         const error = new Error(
-          `no order or cycle "${id}": give a client order id (see \`signet bus tail\`) or a cycle id`,
+          `no order, cycle or message "${id}": give a client order id, a cycle id or a message id of a cycle (see \`signet bus tail\`)`,
         );
         Object.assign(error, { exitCode: 2 });
         throw error;
@@ -32,7 +33,9 @@ export function registerExplainCommand(program: Command, context: CliContext): v
         });
         return;
       }
-      context.out(`cycle ${found.cycleId}${found.orderId ? ` (order ${found.orderId})` : ''}`);
+      context.out(
+        `cycle ${found.cycleId}${found.orderId ? ` (order ${found.orderId})` : ''}${found.messageId !== null ? ` (message #${found.messageId})` : ''}`,
+      );
       const { macroOfficer, ceo } = found.agents;
       context.out(
         `macro officer: ${macroOfficer ? `${macroOfficer.stance ?? 'failed'} (${macroOfficer.regime ?? '?'}/${macroOfficer.bias ?? '?'}) by ${macroOfficer.decidedBy ?? 'code'} — ${macroOfficer.rationale ?? ''}` : 'none'}`,
@@ -40,10 +43,15 @@ export function registerExplainCommand(program: Command, context: CliContext): v
       context.out(
         `ceo: ${ceo ? `${ceo.stance} day ${ceo.day}: risk multiplier cap ${ceo.riskMultiplierCap}, ${ceo.newPositionsToday}/${ceo.maxNewPositions} new positions, by ${ceo.decidedBy ?? 'code'} (directive #${ceo.directiveId ?? 'none'})` : 'none'}`,
       );
+      context.out('');
+      for (const line of chainLines(found.chain)) context.out(line);
+      const shadows = new Set(
+        found.chain.candidates.flatMap((candidate) => candidate.shadows.map((shadow) => shadow.messageId)),
+      );
       context.out('\nmessages:');
       for (const message of found.messages) {
         context.out(
-          `  #${message.id} ${message.ts.toISOString()} ${message.topic} ${message.fromAgent}→${message.toAgent}${message.causationId ? ` (re #${message.causationId})` : ''}`,
+          `  ${shadows.has(message.id) ? '[shadow] ' : ''}#${message.id} ${message.ts.toISOString()} ${message.topic} ${message.fromAgent}→${message.toAgent}${message.causationId ? ` (re #${message.causationId})` : ''}`,
         );
         for (const signature of message.signatures) {
           context.out(

@@ -2,6 +2,7 @@ import { get } from '../api.ts';
 import { h, money, table, time } from '../dom.ts';
 import { tradeSide } from '../sides.ts';
 import type { CycleView, Explanation } from '../types.ts';
+import { chainPanel, shadowIds } from './decision-chain.ts';
 
 export async function decisionsPage(): Promise<HTMLElement> {
   const { cycles } = await get<{ cycles: CycleView[] }>('/cycles?limit=100');
@@ -110,13 +111,16 @@ function deskPanel(agents: Explanation['agents']): HTMLElement {
 
 export async function chainPage(id: string): Promise<HTMLElement> {
   const chain = await get<Explanation>(`/explain/${encodeURIComponent(id)}`);
+  const shadows = shadowIds(chain.chain);
   return h(
     'section',
     { 'data-page': 'chain' },
     h('p', {}, h('a', { href: '#/decisions' }, '← all decisions')),
     h('h1', {}, `Cycle ${chain.cycleId}`),
     chain.orderId ? h('p', {}, `asked for order ${chain.orderId}`) : null,
+    typeof chain.messageId === 'number' ? h('p', {}, `asked for message #${chain.messageId}`) : null,
     deskPanel(chain.agents),
+    chainPanel(chain.chain),
     h('h2', {}, 'Chain of messages'),
     h(
       'ol',
@@ -124,10 +128,15 @@ export async function chainPage(id: string): Promise<HTMLElement> {
       ...chain.messages.map((message) =>
         h(
           'li',
-          { class: 'message', 'data-topic': message.topic },
+          {
+            class: `message${shadows.has(message.id) ? ' shadow' : ''}${message.id === chain.messageId ? ' asked' : ''}`,
+            'data-topic': message.topic,
+          },
           h(
             'div',
             { class: 'message-head' },
+            shadows.has(message.id) ? h('span', { class: 'badge shadow' }, 'shadow') : null,
+            shadows.has(message.id) ? ' ' : null,
             h('strong', {}, message.topic),
             ` ${message.fromAgent} → ${message.toAgent}`,
             h(
