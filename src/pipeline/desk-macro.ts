@@ -7,7 +7,7 @@ import {
 } from '../agents/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
-import type { AgentDesk, MacroSource } from './desk.ts';
+import type { AgentDesk } from './desk.ts';
 
 export const defaultMacroSymbols: MacroSymbols = { index: 'SPY', sectors: [], volatilePct: 2 };
 
@@ -42,7 +42,7 @@ export async function viewOfDay(
       return null;
     });
     if (restored) {
-      desk.macro = { day, ...restored, source: (restored.source as MacroSource | null) ?? null };
+      desk.macro = { day, ...restored };
       return false;
     }
   }

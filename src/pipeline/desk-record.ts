@@ -27,6 +27,10 @@ export interface DeskRecord {
   newPositions(day: string): Promise<number>;
 }
 
+/** Where the Macro Officer's index bars came from: the venue's own load, the traded bars, or none. */
+export const macroSources = ['venue-feed', 'universe', 'synthetic'] as const;
+export type MacroSource = (typeof macroSources)[number];
+
 export interface RecordedDirective {
   messageId: number;
   cycleId: string;
@@ -38,7 +42,7 @@ export interface RecordedMacroView {
   cycleId: string;
   index: string;
   synthetic: boolean;
-  source: string | null;
+  source: MacroSource | null;
 }
 
 export interface DeskRecordOptions {
@@ -80,7 +84,7 @@ const macroPayloadSchema = z.object({
   answer: macroViewSchema,
   index: z.string(),
   synthetic: z.boolean(),
-  source: z.string().nullable().default(null),
+  source: z.enum(macroSources).nullable().default(null),
   computedInCycle: z.string(),
 });
 

@@ -12,6 +12,7 @@ import { topics } from '../bus/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { outcomePayload } from './cycle-notes.ts';
 import { defaultMacroSymbols, macroSourceNote, viewOfDay } from './desk-macro.ts';
+import type { MacroSource } from './desk-record.ts';
 
 export { defaultMacroSymbols };
 
@@ -51,9 +52,6 @@ interface DayState {
   directiveCycleId: string;
   used: number;
 }
-
-/** Where the Macro Officer's index bars came from: the venue's own load, the traded bars, or none. */
-export type MacroSource = 'venue-feed' | 'universe' | 'synthetic';
 
 /**
  * What the Macro Officer and the CEO keep between cycles of one session: the session's macro
