@@ -116,7 +116,7 @@ const topicRow = async (cycleId: string, topic: string) =>
   ).rows;
 
 describe("the desk's day state across a restart", () => {
-  it('a new desk the same day reads the directive back (the CEO is not asked again) and counts the used slot; the next day asks again', async () => {
+  it("a new desk the same day reads the directive back (the CEO is not asked again) and counts the used slot; the next day asks again, told yesterday's outcomes", async () => {
     const route = agreeingRoute((request: RouteRequest) => {
       const symbol = symbolOf(request);
       return buyAtMarket(symbol, lastClose(symbol), { stop: 0.95, target: 1.1 });
@@ -166,6 +166,18 @@ describe("the desk's day state across a restart", () => {
     const [fresh] = await topicRow('desk-3', 'ceo.budget');
     expect(fresh?.payload).toMatchObject({ newPositionsToday: 0 });
     expect((fresh!.payload as { directiveId: number }).directiveId).not.toBe(Number(directive!.id));
+    // A new desk has no tally of its own: the CEO's "yesterday" is read back from the bus.
+    const [nextDirective] = await topicRow('desk-3', 'ceo.directive');
+    expect(nextDirective?.payload).toMatchObject({
+      yesterday: {
+        day: new Date(lastBar + 60_000).toISOString().slice(0, 10),
+        decisions: 3,
+        executed: 2,
+        vetoed: 1,
+        errors: 0,
+        noTrade: 0,
+      },
+    });
   });
 
   it('fails closed when the day state cannot be read: no new position, the CEO not asked, the journal says why', async () => {

@@ -3,6 +3,7 @@ import {
   type AgentOutcome,
   type CeoBudget,
   ceoBudgetSchema,
+  type DayTally,
   type MacroView,
   macroViewSchema,
 } from '../agents/index.ts';
@@ -25,6 +26,11 @@ export interface DeskRecord {
   macroView(day: string): Promise<RecordedMacroView | null>;
   /** Entry orders entered on `day` (by the desk's clock) and not refused: the day's used slots. */
   newPositions(day: string): Promise<number>;
+  /**
+   * The outcomes of this desk's last day before `day` (within ten days) with cycles, counted from
+   * their `cycle.completed` messages as the desk counts them: the CEO's "yesterday" after a restart.
+   */
+  yesterday(day: string): Promise<DayTally>;
 }
 
 /** Where the Macro Officer's index bars came from: the venue's own load, the traded bars, or none. */
@@ -69,7 +75,20 @@ const deskSql = {
       AND o.status NOT IN ('rejected', 'not_sent')
       AND m.topic = $2 AND m.ts >= $3 AND m.ts < $4
       AND ($5::text IS NULL OR left(o.cycle_id, length($5::text)) = $5::text)`,
+  /** Completed cycles of this desk in a window: those whose `ceo.budget` names the desk. */
+  completedCycles: () => `SELECT c.ts, c.payload FROM agent_messages c
+    WHERE c.topic = $1 AND c.ts >= $2 AND c.ts < $3
+      AND EXISTS (SELECT 1 FROM agent_messages b
+        WHERE b.cycle_id = c.cycle_id AND b.topic = $4 AND b.payload->>'desk' = $5)
+    ORDER BY c.ts, c.id`,
 };
+
+const completedSchema = z.object({
+  outcomes: z.array(z.object({ outcome: z.string() }).passthrough()).default([]),
+});
+
+/** How far back the CEO's "yesterday" is looked for (a long weekend, a holiday, a few days off). */
+const yesterdayLookbackDays = 10;
 
 const skillRefSchema = z.object({ name: z.string(), version: z.string() });
 
@@ -158,5 +177,36 @@ export function deskRecordFor(db: Queryable, options: DeskRecordOptions): DeskRe
       ]);
       return parsed(countSchema, counted.rows[0], 'new positions count', 0).n;
     },
+    async yesterday(day) {
+      const [today] = dayBounds(day);
+      const from = new Date(today.getTime() - yesterdayLookbackDays * 86_400_000);
+      const found = await db.query<{ ts: Date; payload: unknown }>(deskSql.completedCycles(), [
+        topics.cycleCompleted,
+        from,
+        today,
+        topics.ceoBudget,
+        options.key,
+      ]);
+      const last = found.rows.at(-1);
+      if (!last) return emptyTally(null);
+      const lastDay = new Date(last.ts).toISOString().slice(0, 10);
+      const tally = emptyTally(lastDay);
+      for (const row of found.rows) {
+        if (new Date(row.ts).toISOString().slice(0, 10) !== lastDay) continue;
+        for (const { outcome } of parsed(completedSchema, row.payload, topics.cycleCompleted, 0).outcomes) {
+          // As AgentDesk.record counts a cycle's reports.
+          tally.decisions += 1;
+          if (outcome === 'executed') tally.executed += 1;
+          else if (outcome === 'vetoed') tally.vetoed += 1;
+          else if (outcome === 'no_trade') tally.noTrade += 1;
+          else if (outcome === 'error' || outcome === 'rejected') tally.errors += 1;
+        }
+      }
+      return tally;
+    },
   };
+}
+
+function emptyTally(day: string | null): DayTally {
+  return { day, decisions: 0, executed: 0, vetoed: 0, errors: 0, noTrade: 0 };
 }

@@ -217,7 +217,7 @@ export async function openDesk(
         bias: stance.bias,
         riskMultiplier: stance.riskMultiplier,
       })),
-      yesterday: desk.yesterday(day),
+      yesterday: await yesterdayOf(deps, desk, day),
       limits,
     };
     const outcome = await runCeo(runtime, request);
@@ -334,6 +334,16 @@ export async function openDesk(
 
 const macroText = (macro: DeskView['macro']) =>
   macro ? `${macro.stance} (${macro.regime}/${macro.bias}): ${macro.rationale}` : null;
+
+/** Yesterday's outcomes for the CEO: the desk's own count, else (a new desk) the record's. */
+async function yesterdayOf(deps: CycleDeps, desk: AgentDesk, day: string): Promise<DayTally> {
+  const kept = desk.yesterday(day);
+  if (kept.day !== null || !deps.deskRecord) return kept;
+  return deps.deskRecord.yesterday(day).catch((error: unknown) => {
+    deps.runtime.logger.warn({ err: (error as Error).message, day }, "yesterday's outcomes not read back");
+    return kept;
+  });
+}
 
 function closedBudget(reason: string): CeoBudget {
   return { stance: 'risk_off', riskMultiplierCap: 0, maxNewPositions: 0, rationale: `closed: ${reason}` };
