@@ -33,6 +33,7 @@ broker:
     mode: paper           # paper | live
     timeframe: 1Day
     symbols: []           # required for alpaca, e.g. [AAPL, MSFT]
+    # newsStreamUrl: wss://stream.data.alpaca.markets/v1beta1/news   # pipeline.news.stream's endpoint (the default)
   mt5:                    # SignetBridge.mq5 posts to the ingress; token: SIGNET_MT5_TOKEN
     # terminalId: "51234567@Broker-Demo"   # default: the only terminal that connects
     symbols: []           # empty: every symbol the EA posts bars for
@@ -82,11 +83,12 @@ pipeline:
   signerTimeoutMs: 120000 # a signer slower than this is a veto
   maxDataAgeSeconds: 172800
   factTolerancePct: 0.1   # a cited fact (close, sma30, ...) may be this % off the data it names
-  news: { source: none, lookbackHours: 72, limit: 5 }   # none | file (with file: news.csv) | alpaca; headlines never later than the bar
+  news: { source: none, lookbackHours: 72, limit: 5, stream: false }   # none | file (with file: news.csv) | alpaca; headlines never later than the bar
+                          # stream: true (alpaca): a buffer of the real-time news stream, the historical API for a symbol not buffered yet
 
 macro:                    # the Macro Officer's bars, once per session (per bar in sim)
-  index: SPY              # not in the feed (the sim): a synthetic equal-weight index of the symbols
-  sectors: [XLK, XLF, XLV, XLY, XLP, XLE, XLI, XLB, XLU, XLRE, XLC]  # none in the feed: each symbol stands in
+  index: SPY              # market mode: loaded through the venue's feed, never traded; no bars (the sim): a synthetic equal-weight index of the symbols
+  sectors: [XLK, XLF, XLV, XLY, XLP, XLE, XLI, XLB, XLU, XLRE, XLC]  # loaded with the index; none with bars: each symbol stands in
   volatilePct: 2          # fallback: index 20-bar volatility above this (%) is a volatile market
 
 ceo:                      # bounds of the CEO's daily budget (code clamps its answer within them)

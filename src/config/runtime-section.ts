@@ -139,6 +139,11 @@ export const pipelineSectionSchema = z
           .default(72),
         /** Headlines per candidate (newest first). */
         limit: z.number().int().min(1).max(50).default(5),
+        /**
+         * Keep a local buffer of the venue's real-time news (Alpaca's stream) and answer from it,
+         * the historical API standing in for a symbol not buffered yet; needs a venue source.
+         */
+        stream: z.boolean().default(false),
       })
       .strict()
       .refine((news) => news.source !== 'file' || news.file !== undefined, {
@@ -146,7 +151,12 @@ export const pipelineSectionSchema = z
         message:
           'pipeline.news.file is required when pipeline.news.source is "file" (a CSV or JSON of headlines)',
       })
-      .default({ source: 'none', lookbackHours: 72, limit: 5 }),
+      .refine((news) => !news.stream || (news.source !== 'none' && news.source !== 'file'), {
+        path: ['stream'],
+        message:
+          'pipeline.news.stream: true needs pipeline.news.source set to a venue with a news stream (alpaca), not none or file',
+      })
+      .default({ source: 'none', lookbackHours: 72, limit: 5, stream: false }),
   })
   .strict();
 

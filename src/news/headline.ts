@@ -31,6 +31,8 @@ export interface NewsQuery {
 export interface NewsFeed {
   readonly name: string;
   headlines(query: NewsQuery): Promise<Headline[]>;
+  /** Lets go of a connection (a stream); absent for feeds that hold none. */
+  close?(): void;
 }
 
 /** A feed failed or handed over something unusable: names the source, line and field when known. */

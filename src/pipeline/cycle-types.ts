@@ -8,6 +8,7 @@ import type { NewsFeed } from '../news/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { Strategy } from '../strategies/index.ts';
 import type { AgentDesk } from './desk.ts';
+import type { DeskRecord } from './desk-record.ts';
 import type { RiskLimits, RiskPosition } from './risk-gate.ts';
 
 /** The decision cycle's contract: what it needs (deps, settings) and what it reports. */
@@ -58,8 +59,16 @@ export interface CycleDeps {
   news?: { feed: NewsFeed; lookbackMs: number; limit: number };
   /** The Macro Officer's and the CEO's state across cycles; default: one kept per deps object. */
   desk?: AgentDesk;
-  /** The index and sector bars the Macro Officer reads; default: the cycle's universe. */
+  /**
+   * The index and sector bars the Macro Officer reads, loaded apart from the traded symbols (market
+   * mode: the venue's feed); default: the cycle's universe. Never screened, never traded.
+   */
   macroBars?(): Promise<BarSeries[]>;
+  /**
+   * Where a new desk reads the day's Macro Officer view, CEO directive and new positions back
+   * (the sessions, so a restart keeps the day's budget); absent (backtests): memory only.
+   */
+  deskRecord?: DeskRecord;
 }
 
 export type CandidateOutcome = 'no_trade' | 'vetoed' | 'executed' | 'rejected' | 'error' | 'halted';

@@ -4,19 +4,20 @@ import {
   type CeoLimits,
   clampBudget,
   type DayTally,
-  type MacroSymbols,
   type MacroView,
-  macroSnapshot,
   runCeo,
-  runMacroOfficer,
   type Stance,
 } from '../agents/index.ts';
 import { topics } from '../bus/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { outcomePayload } from './cycle-notes.ts';
+import { defaultMacroSymbols, macroSourceNote, viewOfDay } from './desk-macro.ts';
+import type { MacroSource } from './desk-record.ts';
+
+export { defaultMacroSymbols };
+
 import type { CandidateReport, CycleDeps } from './cycle-types.ts';
 
-export const defaultMacroSymbols: MacroSymbols = { index: 'SPY', sectors: [], volatilePct: 2 };
 export const defaultCeoLimits: CeoLimits = { maxRiskMultiplierCap: 1, maxNewPositions: 5 };
 
 /** The day's budget as one cycle applies it; `reserve` and `release` count new positions. */
@@ -55,7 +56,8 @@ interface DayState {
 /**
  * What the Macro Officer and the CEO keep between cycles of one session: the session's macro
  * view, the day's budget and its count of new positions, the journal's outcomes by day, and the
- * Regime agent's latest stances. A restart starts a new desk (the day's CEO decides again).
+ * Regime agent's latest stances. A restart starts a new desk; with a `DeskRecord` (sessions) it
+ * reads the day's view and budget back and counts the day's new positions from the ledger.
  */
 export class AgentDesk {
   macro: {
@@ -64,6 +66,7 @@ export class AgentDesk {
     cycleId: string;
     index: string;
     synthetic: boolean;
+    source: MacroSource | null;
   } | null = null;
   day: DayState | null = null;
   readonly tallies = new Map<string, DayTally>();
@@ -116,7 +119,10 @@ export const tradingDay = (time: number) => new Date(time).toISOString().slice(0
  * The Macro Officer (once per session day) and the CEO (once per day), then each cycle's record of
  * both: a `macro.view` and a `ceo.budget` message in every cycle, the day's `ceo.directive` and
  * its journal entry in the day's first. A failed Macro Officer or CEO is not kept (the next cycle
- * asks again) and closes this cycle's budget: no new position, multiplier cap 0.
+ * asks again) and closes this cycle's budget: no new position, multiplier cap 0. With a
+ * `DeskRecord` (the sessions; never the backtest, which never restarts), a new desk reads the
+ * day's view and directive back instead of asking again, and every cycle counts the day's new
+ * positions from the ledger; a day state that cannot be read closes the budget (fail closed).
  */
 export async function openDesk(
   deps: CycleDeps,
@@ -126,32 +132,13 @@ export async function openDesk(
   causationId: number,
 ): Promise<DeskView> {
   const { runtime, settings } = deps;
-  const macroSymbols = settings.macro ?? defaultMacroSymbols;
+  const record = deps.deskRecord;
   const limits = settings.ceo ?? defaultCeoLimits;
   const now = deps.clock.now();
   const day = tradingDay(now);
+  const deskField = record ? { desk: record.key } : {};
 
-  let fresh = false;
-  if (desk.macro?.day !== day || !desk.macro.outcome.ok) {
-    const bars = deps.macroBars ? await deps.macroBars() : universe;
-    const snapshot = macroSnapshot(bars, universe, macroSymbols);
-    const outcome: AgentOutcome<MacroView> = snapshot
-      ? await runMacroOfficer(runtime, {
-          snapshot,
-          timeframe: settings.timeframe,
-          cycleId,
-          volatilePct: macroSymbols.volatilePct,
-        })
-      : { ok: false, code: 'macro_no_bars', reason: 'no index or symbol bars to read', skill: null };
-    desk.macro = {
-      day,
-      outcome,
-      cycleId,
-      index: snapshot?.index.symbol ?? macroSymbols.index,
-      synthetic: snapshot?.index.synthetic ?? false,
-    };
-    fresh = true;
-  }
+  const fresh = await viewOfDay(deps, desk, cycleId, universe, day);
   const macroState = desk.macro!;
   const macroOutcome = macroState.outcome;
   const macroMessage = await deps.publish({
@@ -166,13 +153,59 @@ export async function openDesk(
       symbol: null,
       index: macroState.index,
       synthetic: macroState.synthetic,
+      source: macroState.source,
       day,
       fresh,
       computedInCycle: macroState.cycleId,
+      ...deskField,
     },
   });
   const macro = macroOutcome.ok ? { ...macroOutcome.value, decidedBy: macroOutcome.decidedBy } : null;
+  const closed = (directiveId: number | null, reason: string) =>
+    closedView(deps, cycleId, day, directiveId, macro, macroMessage.id, reason);
+  // The day state unreadable: no new positions, and the journal says why (its write is best effort).
+  const failClosed = async (directiveId: number | null, reason: string) => {
+    const view = await closed(directiveId, reason);
+    await deps
+      .journal({
+        ts: new Date(now),
+        cycleId,
+        agent: 'ceo',
+        outcome: 'error',
+        decidedBy: 'code',
+        notes: [`No new positions in this cycle (fail closed): ${reason}`],
+        messageId: view.budget.messageId,
+        summary: { day },
+      })
+      .catch((error: unknown) =>
+        runtime.logger.error(
+          { err: (error as Error).message, cycleId, reason },
+          'desk fail-closed entry not journaled',
+        ),
+      );
+    return view;
+  };
 
+  if (desk.day?.day !== day && record) {
+    // After a restart: the day's kept directive stands; the CEO is not asked a second time.
+    const found = await record.directive(day).then(
+      (directive) => ({ directive }),
+      (error: unknown) => ({ error: (error as Error).message }),
+    );
+    if ('error' in found)
+      return failClosed(
+        null,
+        `the day's CEO budget could not be read back (${found.error}): no new positions`,
+      );
+    if (found.directive)
+      desk.day = {
+        day,
+        budget: found.directive.budget,
+        directiveId: found.directive.messageId,
+        directiveCycleId: found.directive.cycleId,
+        used: 0,
+      };
+  }
   if (desk.day?.day !== day && macro) {
     const request = {
       day,
@@ -184,7 +217,7 @@ export async function openDesk(
         bias: stance.bias,
         riskMultiplier: stance.riskMultiplier,
       })),
-      yesterday: desk.yesterday(day),
+      yesterday: await yesterdayOf(deps, desk, day),
       limits,
     };
     const outcome = await runCeo(runtime, request);
@@ -202,6 +235,7 @@ export async function openDesk(
         applied: clamped?.budget ?? closedBudget(outcome.ok ? '' : outcome.reason),
         clamped: clamped?.clamped ?? [],
         yesterday: { ...request.yesterday },
+        ...deskField,
       },
     });
     await deps.journal({
@@ -213,16 +247,24 @@ export async function openDesk(
       stance: clamped ? { ...clamped.budget, day, macro: { ...macro } } : null,
       inputs: {
         ceo: { yesterday: { ...request.yesterday }, regimes: request.regimes, limits: { ...limits } },
+        'macro-officer': {
+          index: macroState.index,
+          synthetic: macroState.synthetic,
+          source: macroState.source,
+        },
       },
-      notes: outcome.ok
-        ? [
-            `The day's budget: stance ${clamped!.budget.stance}, Regime multiplier capped at ${clamped!.budget.riskMultiplierCap}, at most ${clamped!.budget.maxNewPositions} new position(s).`,
-            ...clamped!.clamped,
-            ...(outcome.decidedBy === 'fallback'
-              ? [`ceo: decided by the deterministic fallback (${outcome.fallbackReason})`]
-              : []),
-          ]
-        : [`CEO failed, no new positions in this cycle (fail closed): ${outcome.reason}`],
+      notes: [
+        ...(outcome.ok
+          ? [
+              `The day's budget: stance ${clamped!.budget.stance}, Regime multiplier capped at ${clamped!.budget.riskMultiplierCap}, at most ${clamped!.budget.maxNewPositions} new position(s).`,
+              ...clamped!.clamped,
+              ...(outcome.decidedBy === 'fallback'
+                ? [`ceo: decided by the deterministic fallback (${outcome.fallbackReason})`]
+                : []),
+            ]
+          : [`CEO failed, no new positions in this cycle (fail closed): ${outcome.reason}`]),
+        macroSourceNote(macroState),
+      ],
       messageId: directive.id,
       summary: { day },
     });
@@ -234,28 +276,23 @@ export async function openDesk(
         directiveCycleId: cycleId,
         used: 0,
       };
-    else
-      return closedView(
-        deps,
-        cycleId,
-        day,
-        directive.id,
-        macro,
-        macroMessage.id,
-        `CEO failed: ${outcome.ok ? '' : outcome.reason}`,
-      );
+    else return closed(directive.id, `CEO failed: ${outcome.ok ? '' : outcome.reason}`);
   }
-  if (desk.day?.day !== day)
-    return closedView(
-      deps,
-      cycleId,
-      day,
-      null,
-      macro,
-      macroMessage.id,
-      'the Macro Officer gave no view, so the CEO set no budget',
-    );
+  if (desk.day?.day !== day) return closed(null, 'the Macro Officer gave no view, so the CEO set no budget');
   const state = desk.day!;
+  if (record) {
+    // The day's slots are what the ledger holds, read each cycle (an order refused since frees one).
+    const counted = await record.newPositions(day).then(
+      (used) => ({ used }),
+      (error: unknown) => ({ error: (error as Error).message }),
+    );
+    if ('error' in counted)
+      return failClosed(
+        state.directiveId,
+        `the day's new positions could not be counted (${counted.error}): no new positions`,
+      );
+    state.used = counted.used;
+  }
   const budgetMessage = await deps.publish({
     fromAgent: 'ceo',
     toAgent: 'risk-gate',
@@ -270,11 +307,12 @@ export async function openDesk(
       riskMultiplierCap: state.budget.riskMultiplierCap,
       maxNewPositions: state.budget.maxNewPositions,
       newPositionsToday: state.used,
+      ...deskField,
     },
   });
   return {
     macro,
-    macroText: macro ? `${macro.stance} (${macro.regime}/${macro.bias}): ${macro.rationale}` : null,
+    macroText: macroText(macro),
     macroMessageId: macroMessage.id,
     budget: {
       day,
@@ -292,6 +330,19 @@ export async function openDesk(
       },
     },
   };
+}
+
+const macroText = (macro: DeskView['macro']) =>
+  macro ? `${macro.stance} (${macro.regime}/${macro.bias}): ${macro.rationale}` : null;
+
+/** Yesterday's outcomes for the CEO: the desk's own count, else (a new desk) the record's. */
+async function yesterdayOf(deps: CycleDeps, desk: AgentDesk, day: string): Promise<DayTally> {
+  const kept = desk.yesterday(day);
+  if (kept.day !== null || !deps.deskRecord) return kept;
+  return deps.deskRecord.yesterday(day).catch((error: unknown) => {
+    deps.runtime.logger.warn({ err: (error as Error).message, day }, "yesterday's outcomes not read back");
+    return kept;
+  });
 }
 
 function closedBudget(reason: string): CeoBudget {
@@ -321,11 +372,12 @@ async function closedView(
       maxNewPositions: 0,
       newPositionsToday: 0,
       closed: reason,
+      ...(deps.deskRecord ? { desk: deps.deskRecord.key } : {}),
     },
   });
   return {
     macro,
-    macroText: macro ? `${macro.stance} (${macro.regime}/${macro.bias}): ${macro.rationale}` : null,
+    macroText: macroText(macro),
     macroMessageId,
     budget: {
       day,

@@ -27,6 +27,7 @@ export {
   openDesk,
   tradingDay,
 } from './desk.ts';
+export { type DeskRecord, type DeskRecordOptions, deskRecordFor } from './desk-record.ts';
 export { type Explanation, explain, type OrderRecord } from './explain.ts';
 export type { CandidateChain, ChainStep, DecisionChain, ShadowStep } from './explain-chain.ts';
 export { copyMessageLog, type WriteLogOptions, writeMessageLog } from './message-log.ts';

@@ -96,7 +96,22 @@ async function newsSourceFor(config: Config, logger: Logger): Promise<AgentRunti
       fault: 'user',
       fix: 'Set pipeline.news.source to none, file (with pipeline.news.file) or a venue with a news API (alpaca).',
     });
-  return { feed: venue.newsFeed(config, logger), ...settings };
+  if (!section.stream) return { feed: venue.newsFeed(config, logger), ...settings };
+  if (!venue.newsStream)
+    throw new SignetError(`pipeline.news.stream: the ${section.source} venue has no news stream`, {
+      code: 'config_invalid',
+      fault: 'user',
+      fix: `Remove pipeline.news.stream (the ${section.source} news API is read per candidate), or set pipeline.news.source to alpaca.`,
+    });
+  const stream = venue.newsStream(config, logger);
+  // A stream that does not connect is not fatal: the historical API answers until it does.
+  await stream.start().catch((error: unknown) => {
+    logger.warn(
+      { err: (error as Error).message },
+      'news stream not connected: the historical news API answers every question',
+    );
+  });
+  return { feed: stream, ...settings };
 }
 
 function philosophyFile(config: Config): string {
@@ -183,6 +198,7 @@ export async function loadAgents(
           .settle()
           .catch((error: unknown) => logger.error({ err: error }, 'LLM cost ledger rows lost at shutdown'));
         skills.close();
+        news?.feed.close?.();
         pager.stop();
       },
     };

@@ -81,7 +81,19 @@ export class MarketSession {
       portfolio: async () => (await this.#account()).portfolio,
       freshQuote: (symbol) => this.#quote(symbol),
       journalRoot: this.#journalRoot,
+      // One account, one desk: a restart the same day keeps the day's budget and its used slots.
+      deskRecord: { key: venue.broker.name },
+      ...(venue.macroFeed ? { macroBars: () => this.#macroBars() } : {}),
     });
+  }
+
+  /** The index and sector bars through the venue's feed (read once a day, when the Macro Officer is asked). */
+  async #macroBars(): Promise<BarSeries[]> {
+    const feed = this.#venue.macroFeed;
+    if (!feed) return [];
+    const days = this.#options.config.schedule.historyDays;
+    const loaded = await feed.load({ from: Date.now() - days * 86_400_000 });
+    return loaded.series.filter((series) => series.length > 0);
   }
 
   /** Connects to the broker (reconciling first), then completes orders a crash interrupted. */

@@ -124,6 +124,8 @@ export class SimSession {
       portfolio: async () => this.#portfolio(),
       freshQuote: async (symbol) => this.#quote(symbol),
       journalRoot,
+      // A resumed run keeps its day's budget; another run's orders are not this one's slots.
+      deskRecord: { key: `${brokerName}@${runId}`, cyclePrefix: `${runId}/` },
     });
   }
 

@@ -11,6 +11,7 @@ import {
   type CycleDeps,
   type CycleReport,
   completeInterruptedOrders,
+  deskRecordFor,
   type IntentRepair,
   type MonitorReport,
   type PortfolioSnapshot,
@@ -71,6 +72,13 @@ export interface TradingKernelOptions {
    * passes its DeferredJournal's writer (files not fsynced, rows inserted at its flush).
    */
   journal?: Journal;
+  /**
+   * The sessions' durable desk (see DeskRecord): `key` names the desk in its messages, and
+   * `cyclePrefix` limits its orders to one run (the sim). Absent (backtests): the desk is memory only.
+   */
+  deskRecord?: { key: string; cyclePrefix?: string };
+  /** The Macro Officer's index and sector bars, loaded apart from the traded ones (market mode). */
+  macroBars?(): Promise<BarSeries[]>;
 }
 
 export interface TradingKernel {
@@ -124,6 +132,10 @@ export function cycleDepsFor(
     clock: options.clock,
     settings: cycleSettingsFrom(config, options.venue),
     fallbackStrategy: fallbackStrategyFrom(config),
+    ...(options.deskRecord
+      ? { deskRecord: deskRecordFor(store, { ...options.deskRecord, brokerName: options.brokerName }) }
+      : {}),
+    ...(options.macroBars ? { macroBars: options.macroBars } : {}),
   };
 }
 

@@ -19,6 +19,12 @@ export interface Venue {
   readonly runIdPrefix: string;
   readonly broker: Broker;
   readonly feed: { load(range: FeedRange): Promise<FeedResult>; latest(): Promise<Bar[]> };
+  /**
+   * The Macro Officer's index and sector bars (config `macro.index`, `macro.sectors`), through the
+   * same feed but apart from the traded symbols: never screened, never traded. Null when every
+   * macro symbol is traded anyway.
+   */
+  readonly macroFeed: { readonly symbols: string[]; load(range: FeedRange): Promise<FeedResult> } | null;
   /** The configured symbols; empty may mean "every symbol the venue posts". */
   readonly symbols: string[];
   /** The bars' timeframe, as the venue names it. */
@@ -53,15 +59,19 @@ export async function openVenue(config: Config, options: VenueOptions): Promise<
     ...options,
     onRepaired: journalReconciliation(config, options.store),
   });
+  const feedOptions = { logger: options.logger, store: async () => options.store, cycleHistory: true };
+  const traded = new Set(venue.symbols(config));
+  const macroSymbols = [...new Set([config.macro.index, ...config.macro.sectors])].filter(
+    (symbol) => !traded.has(symbol),
+  );
+  const macroFeed =
+    macroSymbols.length === 0 ? null : venue.openFeed(config, { ...feedOptions, symbols: macroSymbols });
   return {
     label: venue.label(config),
     runIdPrefix: venue.runIdPrefix(config),
     broker: opened.broker,
-    feed: venue.openFeed(config, {
-      logger: options.logger,
-      store: async () => options.store,
-      cycleHistory: true,
-    }),
+    feed: venue.openFeed(config, feedOptions),
+    macroFeed: macroFeed && { symbols: macroSymbols, load: (range) => macroFeed.load(range) },
     symbols: venue.symbols(config),
     timeframe: venue.timeframe(config),
     priceTick: venue.priceTick,

@@ -113,6 +113,11 @@ export interface VenueAdapter {
   watchdogBroker(config: Config, options: { logger: Logger; store: Store }): Broker | undefined;
   /** The venue's headlines for the agents (`pipeline.news.source: <kind>`); undefined when it has none. */
   newsFeed?(config: Config, logger: Logger): NewsFeed;
+  /**
+   * The venue's real-time headlines (`pipeline.news.stream: true`): a local buffer the agents
+   * read, the historical feed standing in for what it does not hold; undefined when it has none.
+   */
+  newsStream?(config: Config, logger: Logger): NewsFeed & { start(): Promise<void>; close(): void };
   /** `signet doctor`'s checks named `broker` and `feed` for this venue. */
   readonly doctorChecks: readonly DoctorCheck[];
   describe(config: Config, brain: { symbols: string[]; ingressUrl: string | null }): VenueDescription;

@@ -14,6 +14,11 @@ export const alpacaSectionSchema = z
     /** Override of the trade-updates stream; default: the trading host's /stream over wss. */
     streamUrl: z.string().url().optional(),
     dataUrl: z.string().url().default('https://data.alpaca.markets'),
+    /**
+     * Override of the real-time news stream (`pipeline.news.stream: true`); default
+     * wss://stream.data.alpaca.markets/v1beta1/news.
+     */
+    newsStreamUrl: z.string().url().optional(),
     /** iex is free; sip needs a paid plan for the last 15 minutes. */
     dataFeed: z.enum(['iex', 'sip', 'delayed_sip', 'boats', 'otc']).default('iex'),
     adjustment: z.enum(['raw', 'split', 'dividend', 'spin-off', 'all']).default('all'),

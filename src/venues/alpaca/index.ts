@@ -3,7 +3,7 @@ import type { VenueAdapter } from '../venue-adapter.ts';
 import { createAlpacaBroker, startAlpacaBroker } from './broker/index.ts';
 import { alpacaVenueConfig } from './config-section.ts';
 import { alpacaDoctorChecks } from './doctor.ts';
-import { createAlpacaFeed, createAlpacaNewsFeed } from './feed/index.ts';
+import { createAlpacaFeed, createAlpacaNewsFeed, createAlpacaNewsStream } from './feed/index.ts';
 import { alpacaPriceTick } from './price-tick.ts';
 
 /**
@@ -59,6 +59,7 @@ export const alpacaVenue: VenueAdapter = {
   },
   watchdogBroker: (config, { logger }) => createAlpacaBroker(config, { logger, liveConfirmed: true }),
   newsFeed: createAlpacaNewsFeed,
+  newsStream: createAlpacaNewsStream,
   doctorChecks: alpacaDoctorChecks,
   describe: (config, brain) => ({
     market: `Alpaca ${config.broker.alpaca.timeframe} bars of ${brain.symbols.join(', ')}; cycles at "${config.schedule.cycleCron}" ${config.schedule.timezone}`,

@@ -58,6 +58,10 @@ export function fakeNewsStream(keyId: string, secretKey: string) {
             JSON.stringify([{ T: 'n', updated_at: item.created_at, summary: '', content: '', ...item }]),
           );
     },
+    /** Drops every news connection (as a network failure would); new ones are still taken. */
+    drop() {
+      for (const ws of wss.clients) ws.terminate();
+    },
     close() {
       for (const ws of wss.clients) ws.terminate();
       wss.close();

@@ -157,6 +157,7 @@ export async function startAlpacaFake(
     dropStreams() {
       for (const socket of listeners) socket.terminate();
       listeners.clear();
+      newsStream.drop();
     },
     countRequests(method, path) {
       return requests.filter((each) => each.method === method && each.path === path).length;

@@ -1,3 +1,8 @@
 export { AlpacaFeed, type AlpacaFeedOptions, createAlpacaFeed } from './alpaca-feed.ts';
 export { AlpacaNewsFeed, alpacaNewsPageMax, createAlpacaNewsFeed, headlineFromAlpaca } from './news.ts';
-export { AlpacaNewsStream, type AlpacaNewsStreamOptions } from './news-stream.ts';
+export {
+  AlpacaNewsStream,
+  type AlpacaNewsStreamOptions,
+  alpacaNewsStreamUrl,
+  createAlpacaNewsStream,
+} from './news-stream.ts';

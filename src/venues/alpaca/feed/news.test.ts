@@ -144,3 +144,70 @@ describe('the real-time news stream', () => {
     stream.close();
   });
 });
+
+describe("the stream as the agents' news buffer (pipeline.news.stream), the historical API standing in", () => {
+  const streamUrl = () => `${fake.baseUrl.replace(/^http/, 'ws')}/v1beta1/news`;
+  const apiCalls = () => fake.control.countRequests('GET', '/v1beta1/news');
+  const hour = 3_600_000;
+
+  it('reads a symbol not yet buffered from the API once, then serves later bars from the buffer, never a headline after the bar', async () => {
+    fake.control.setNews(items);
+    const stream = new AlpacaNewsStream({
+      url: streamUrl(),
+      keyId: new Secret(fake.keyId),
+      secretKey: new Secret(fake.secretKey),
+      symbols: ['AAPL', 'MSFT'],
+      logger: silentLogger(),
+      backfill: new AlpacaNewsFeed(http()),
+      reconnectMs: 10,
+      // Connected half an hour before the first bar asked about.
+      now: () => asOf - hour / 2,
+    });
+    await stream.start();
+    try {
+      const query = { symbol: 'AAPL', asOf, lookbackMs: 24 * hour, limit: 5 };
+      let before = apiCalls();
+      const first = await stream.headlines(query);
+      expect(apiCalls() - before).toBe(1);
+      expect(first.map((item) => item.id)).toEqual(['1001', '1002', '1003', '1004', '1005']);
+      expect(stream.buffered(query)).toBe(true);
+
+      // Two articles arrive on the stream: one before the next bar, one after it.
+      fake.control.pushNews(items[0]!); // asOf + 1 h
+      fake.control.pushNews({ ...items[1]!, id: 9001, created_at: new Date(asOf + 3 * hour).toISOString() });
+      const later = { ...query, asOf: asOf + 2 * hour };
+      let seen: Awaited<ReturnType<typeof stream.headlines>> = [];
+      before = apiCalls();
+      for (let attempt = 0; attempt < 100 && seen[0]?.id !== '1000'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seen = await stream.headlines(later);
+      }
+      // From the buffer alone: no API call, the newer article (3 h after asOf) not shown.
+      expect(apiCalls() - before).toBe(0);
+      expect(seen.map((item) => item.id)).toEqual(['1000', '1001', '1002', '1003', '1004']);
+      expect(seen.every((item) => item.time <= later.asOf)).toBe(true);
+
+      // Another symbol is not buffered yet: the API answers it.
+      before = apiCalls();
+      await stream.headlines({ ...query, symbol: 'MSFT' });
+      expect(apiCalls() - before).toBe(1);
+      // A bar before the connection (the stream cannot know it): the API answers, nothing kept.
+      before = apiCalls();
+      const early = { ...query, symbol: 'TSLA', asOf: asOf - 2 * hour };
+      await stream.headlines(early);
+      expect(apiCalls() - before).toBe(1);
+      expect(stream.buffered(early)).toBe(false);
+
+      // The stream drops: nothing is served from the buffer until it is back and re-read.
+      fake.control.dropStreams();
+      for (let attempt = 0; attempt < 100 && stream.buffered(later); attempt += 1)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(stream.buffered(later)).toBe(false);
+      before = apiCalls();
+      await stream.headlines(later);
+      expect(apiCalls() - before).toBe(1);
+    } finally {
+      stream.close();
+    }
+  });
+});
