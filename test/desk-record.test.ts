@@ -2,27 +2,22 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scriptedAgents } from '../../test/support/agents.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import {
-  agreeingRoute,
-  buyAtMarket,
-  type scriptedRoute,
-  symbolOf,
-} from '../../test/support/scripted-route.ts';
-import { defaultStrategistRules } from '../agents/index.ts';
-import { PaperBroker } from '../broker/index.ts';
-import { Bus } from '../bus/index.ts';
-import { writeJournalEntry } from '../journal/index.ts';
-import type { RouteRequest } from '../llm/index.ts';
-import { silentLogger } from '../logging/index.ts';
-import { type BarSeries, generateSimSeries } from '../market/index.ts';
-import { createStrategy } from '../strategies/index.ts';
-import type { CycleDeps } from './cycle-types.ts';
-import { runDecisionCycle } from './decision-cycle.ts';
-import { AgentDesk } from './desk.ts';
-import { type DeskRecord, deskRecordFor } from './desk-record.ts';
-import { defaultRiskLimits } from './risk-gate.ts';
+import { defaultStrategistRules } from '../src/agents/index.ts';
+import { PaperBroker } from '../src/broker/index.ts';
+import { Bus } from '../src/bus/index.ts';
+import { writeJournalEntry } from '../src/journal/index.ts';
+import type { RouteRequest } from '../src/llm/index.ts';
+import { silentLogger } from '../src/logging/index.ts';
+import { type BarSeries, generateSimSeries } from '../src/market/index.ts';
+import type { CycleDeps } from '../src/pipeline/cycle-types.ts';
+import { runDecisionCycle } from '../src/pipeline/decision-cycle.ts';
+import { AgentDesk } from '../src/pipeline/desk.ts';
+import { type DeskRecord, deskRecordFor } from '../src/pipeline/desk-record.ts';
+import { defaultRiskLimits } from '../src/pipeline/risk-gate.ts';
+import { createStrategy } from '../src/strategies/index.ts';
+import { scriptedAgents } from './support/agents.ts';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { agreeingRoute, buyAtMarket, type scriptedRoute, symbolOf } from './support/scripted-route.ts';
 
 let db: TestDatabase;
 const logger = silentLogger();
