@@ -63,7 +63,8 @@ export interface FakeTws {
   fill(orderId: number, price: number, qty?: number): void;
   setLastPrice(symbol: string, price: number): void;
   loseConnectivity(): void;
-  restoreConnectivity(): void;
+  /** 1102 (data maintained), or 1101 with `dataLost` (keepUpToDate subscriptions are dropped). */
+  restoreConnectivity(options?: { dataLost?: boolean }): void;
   dropClients(): void;
   requests(): Array<{ clientId: number; messageId: number; name: string }>;
   positions(): Array<{ account: string; symbol: string; qty: number; avgCost: number }>;
@@ -277,14 +278,21 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       // MC 1100 "Connectivity between IB and Trader Workstation has been lost."
       broadcast(1100, 'Connectivity between IB and Trader Workstation has been lost.');
     },
-    restoreConnectivity: () => {
+    restoreConnectivity: (opts) => {
       if (!lost) return;
       lost = false;
-      // MC 1102 "Connectivity between IB and Trader Workstation has been restored - data maintained."
-      broadcast(
-        1102,
-        'Connectivity between IB and Trader Workstation has been restored - data maintained. All data farms are connected: usfarm; ushmds; secdefnj.',
-      );
+      if (opts?.dataLost) {
+        // MC 1101 "Connectivity between IB and TWS has been restored- data lost.": market data
+        // subscriptions are gone and must be made again (message_codes.html, System Message Codes).
+        subscriptions.splice(0);
+        broadcast(1101, 'Connectivity between IB and Trader Workstation has been restored - data lost.');
+      } else {
+        // MC 1102 "Connectivity between IB and TWS has been restored- data maintained."
+        broadcast(
+          1102,
+          'Connectivity between IB and Trader Workstation has been restored - data maintained. All data farms are connected: usfarm; ushmds; secdefnj.',
+        );
+      }
       for (const fn of deferred.splice(0)) fn();
     },
     dropClients: () => {
