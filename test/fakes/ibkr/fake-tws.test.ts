@@ -153,7 +153,7 @@ describe('fake TWS: orders', () => {
     expect(c.named(EventName.openOrder)).toEqual([]);
   });
 
-  it('cancel of an unknown order is 10147, of a filled one 10148', async () => {
+  it('cancel of an unknown order is 10147, of a filled one 10148 with its state', async () => {
     fake = await startFakeTws({ contracts });
     const c = await connect(fake, 1);
     c.ib.cancelOrder(999);
@@ -166,7 +166,9 @@ describe('fake TWS: orders', () => {
     fake.fill(id, 100);
     await c.waitStatus(id, 'Filled');
     c.ib.cancelOrder(id);
-    await c.waitError(10148, id);
+    expect((await c.waitError(10148, id)).message).toBe(
+      `OrderId ${id} that needs to be cancelled cannot be cancelled, state: Filled.`,
+    );
   });
 });
 

@@ -142,21 +142,18 @@ export function modifyRule(
  * cancelOrder: https://interactivebrokers.github.io/tws-api/cancel_order.html: "cancelOrder can
  * only be used to cancel an order that was placed originally by a client with the same client ID".
  * MC 10147 "OrderId <id> that needs to be cancelled is not found." and 10148 "OrderId <id> that
- * needs to be cancelled cannot be cancelled, state: <state>."; MC 161 "Cancel attempted when
- * order is not in a cancellable state." for one already cancelled.
+ * needs to be cancelled cannot be cancelled, state: <state>." for one no longer open (Filled,
+ * Cancelled, Inactive), with the texts current TWS sends (as logged by IB API users, e.g.
+ * "OrderId 56 that needs to be cancelled cannot be cancelled, state: Cancelled."; older TWS
+ * answered MC 161 "Cancel attempted when order is not in a cancellable state").
  */
 export function cancelRule(clientId: number, orderId: number, o: BookOrder | undefined): Refusal | undefined {
   if (!o || o.clientId !== clientId)
     return { code: 10147, message: `OrderId ${orderId} that needs to be cancelled is not found.` };
-  if (o.status === 'Filled')
-    return {
-      code: 10148,
-      message: `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: Filled.`,
-    };
   if (!OPEN.has(o.status))
     return {
-      code: 161,
-      message: `Cancel attempted when order is not in a cancellable state. Order permId =${o.permId}`,
+      code: 10148,
+      message: `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: ${o.status}.`,
     };
   return undefined;
 }
