@@ -55,6 +55,20 @@ function priceRules(w: WireOrder, contract: ContractInfo): Refusal | undefined {
   return undefined;
 }
 
+/**
+ * A child's parent: MC 10006 "Missing parent order." when the id was never seen ("The parent
+ * order ID specified cannot be found"), MC 135 "Can't find order with id =" when the parent is no
+ * longer open: TWS answers that for a child, or a child's modification, naming a parent that has
+ * filled (observed live: https://github.com/erdewit/ib_insync/issues/647, "Error 135, reqId 22:
+ * Can't find order with id = 20"); a modification must then send parentId 0.
+ */
+function parentRule(ctx: RuleContext, parentId: number): Refusal | undefined {
+  const parent = ctx.orders.get(parentId);
+  if (!parent) return { code: 10006, message: 'Missing parent order.' };
+  if (!OPEN.has(parent.status)) return { code: 135, message: `Can't find order with id = ${parentId}` };
+  return undefined;
+}
+
 /** Rules for a new order id, in the order TWS reports them. */
 export function placeRules(ctx: RuleContext, w: WireOrder): Refusal | undefined {
   // MC 103 "Duplicate order id": ids must grow; an id below or at one already used is refused
@@ -85,13 +99,9 @@ export function placeRules(ctx: RuleContext, w: WireOrder): Refusal | undefined 
   const price = priceRules(w, contract);
   if (price) return price;
   if (w.parentId !== 0) {
-    // MC 135 "Can't find order with id =": TWS answers it for a child whose parent is unknown or
-    // no longer open (observed for modifications of a bracket child after its parent filled,
-    // https://github.com/erdewit/ib_insync/issues/647).
-    const parent = ctx.orders.get(w.parentId);
-    if (!parent || !OPEN.has(parent.status))
-      return { code: 135, message: `Can't find order with id =${w.parentId}` };
-    if (parent.contract.conId !== contract.conId)
+    const refusal = parentRule(ctx, w.parentId);
+    if (refusal) return refusal;
+    if (ctx.orders.get(w.parentId)!.contract.conId !== contract.conId)
       return {
         code: 201,
         message: 'Order rejected - reason:A child order must be for the contract of its parent.',
@@ -118,9 +128,8 @@ export function modifyRule(
   if (o.status === 'Filled') return { code: 104, message: "Can't modify a filled order." };
   if (!OPEN.has(o.status)) return { code: 103, message: 'Duplicate order id' };
   if (w.parentId !== 0) {
-    const parent = ctx.orders.get(w.parentId);
-    if (!parent || !OPEN.has(parent.status))
-      return { code: 135, message: `Can't find order with id =${w.parentId}` };
+    const refusal = parentRule(ctx, w.parentId);
+    if (refusal) return refusal;
   }
   const contract = ctx.findContract(w.contract);
   const same =
