@@ -31,6 +31,8 @@ export interface FakeTwsOptions {
   now?: () => number;
   /** Apply the historical pacing rules to bars of 30 secs or less only, as the doc scopes them (default false). */
   pacingSmallBarsOnly?: boolean;
+  /** Requests per second a client may send before error 100 (default 50, IB's limit; 0 turns it off). Wall clock. */
+  maxMessagesPerSecond?: number;
 }
 
 export interface FakeOrder {
@@ -90,6 +92,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       `startFakeTws: serverVersion ${serverVersion} is outside ${MIN_FAKE_SERVER_VERSION}..${MAX_FAKE_SERVER_VERSION}; pick one in that range`,
     );
   const now = options.now ?? Date.now;
+  const maxRate = options.maxMessagesPerSecond ?? 50;
   const accounts = options.accounts ?? ['DU1234567'];
   const contracts = new Map<string, M.ContractInfo>();
   for (const c of options.contracts ?? [{ symbol: 'AAPL', minTick: 0.01, conId: 265598 }]) {
@@ -208,6 +211,17 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       return true;
     },
     onRequest: (s: Session, messageId: number, reader: Parameters<typeof handleRequest>[3]) => {
+      // MC 100 "Max rate of messages per second has been exceeded.": 50 messages a second
+      // (message_codes.html); the fake drops the request that exceeds it.
+      if (maxRate > 0) {
+        const t = Date.now();
+        s.sentAt.push(t);
+        while (s.sentAt.length > 0 && t - s.sentAt[0]! >= 1000) s.sentAt.shift();
+        if (s.sentAt.length > maxRate) {
+          s.error(-1, 100, 'Max rate of messages per second has been exceeded.');
+          return;
+        }
+      }
       requestLog.push({
         clientId: s.clientId,
         messageId,
