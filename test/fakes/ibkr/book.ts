@@ -146,7 +146,7 @@ export class Book {
     o.totalQuantity = w.totalQuantity;
     o.lmtPrice = w.lmtPrice;
     o.auxPrice = w.auxPrice;
-    if (w.parentId === 0) o.parentId = 0;
+    // parentId 0 on a modification does not detach a child: the bracket and its OCA stay.
     o.transmit = w.transmit;
     if (!o.transmitted) {
       if (w.transmit) this.transmitChain(o);

@@ -252,6 +252,22 @@ describe('fake TWS: connectivity and restarts', () => {
   });
 });
 
+describe('fake TWS: connectivity restored with data lost', () => {
+  it('sends 1101 and drops keepUpToDate subscriptions', async () => {
+    fake = await startFakeTws({ contracts, bars: { AAPL: [] } });
+    const c = await connect(fake, 1);
+    c.ib.reqHistoricalData(5, stock('AAPL'), '', '1 D', '5 mins' as never, 'TRADES', 1, 2, true);
+    await c.waitEvent(EventName.historicalData, (a) => a[0] === 5 && String(a[1]).startsWith('finished'));
+    fake.loseConnectivity();
+    fake.restoreConnectivity({ dataLost: true });
+    await waitForInfo(c, 1101);
+    fake.addBar('AAPL', { time: '2026-12-03T14:35:00Z', open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 });
+    c.ib.reqCurrentTime();
+    await c.waitEvent(EventName.currentTime);
+    expect(c.named(EventName.historicalDataUpdate)).toEqual([]);
+  });
+});
+
 describe('fake TWS: other requests', () => {
   it("another client cannot cancel an order (10147) but reqGlobalCancel cancels every client's", async () => {
     fake = await startFakeTws({ contracts });

@@ -73,6 +73,21 @@ describe('fake TWS: handshake on the wire', () => {
     expect([bad.messages, old.messages, future.messages]).toEqual([[], [], []]);
   });
 
+  it('answers more than 50 requests in a second with error 100 and drops the excess', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await raw(fake);
+    c.socket.write(hello('v100..193'));
+    c.socket.write(frame([71, 2, 1, '']));
+    await waitFor(() => c.messages.length >= 6, 'the session start');
+    c.socket.write(Buffer.concat(Array.from({ length: 60 }, () => frame([49, 1]))));
+    await waitFor(
+      () => c.messages.filter((m) => m[0] === '4' && m[3] === '100').length === 10,
+      'ten errors 100',
+    );
+    expect(c.messages.filter((m) => m[0] === '49')).toHaveLength(50);
+    expect(fake.requests()).toHaveLength(50);
+  });
+
   it('answers a request whose fields do not match the negotiated layout with 320, and keeps the session', async () => {
     fake = await startFakeTws({ contracts });
     const c = await raw(fake);

@@ -153,7 +153,7 @@ describe('fake TWS: orders', () => {
     expect(c.named(EventName.openOrder)).toEqual([]);
   });
 
-  it('cancel of an unknown order is 10147, of a filled one 10148', async () => {
+  it('cancel of an unknown order is 10147, of a filled one 10148 with its state', async () => {
     fake = await startFakeTws({ contracts });
     const c = await connect(fake, 1);
     c.ib.cancelOrder(999);
@@ -166,7 +166,9 @@ describe('fake TWS: orders', () => {
     fake.fill(id, 100);
     await c.waitStatus(id, 'Filled');
     c.ib.cancelOrder(id);
-    await c.waitError(10148, id);
+    expect((await c.waitError(10148, id)).message).toBe(
+      `OrderId ${id} that needs to be cancelled cannot be cancelled, state: Filled.`,
+    );
   });
 });
 
@@ -251,12 +253,30 @@ describe('fake TWS: brackets', () => {
     await c.waitStatus(q + 1, 'Cancelled');
   });
 
-  it('refuses a child whose parent is unknown (135) and a modification that changes more than price/qty (105)', async () => {
+  it('a child modification naming a filled parent is 135; with parentId 0 it goes through', async () => {
+    fake = await startFakeTws({ contracts });
+    const c = await connect(fake, 1);
+    const p = await bracket(c, fake);
+    fake.fill(p, 190);
+    await c.waitStatus(p + 2, 'Submitted');
+    c.ib.placeOrder(p + 1, stock('AAPL'), stop('SELL', 100, 186, { orderRef: 'b:stop', parentId: p }));
+    expect((await c.waitError(135, p + 1)).message).toBe(`Can't find order with id = ${p}`);
+    c.ib.placeOrder(p + 1, stock('AAPL'), stop('SELL', 100, 186, { orderRef: 'b:stop', parentId: 0 }));
+    await c.waitEvent(
+      EventName.openOrder,
+      (a) => a[0] === p + 1 && (a[2] as { auxPrice: number }).auxPrice === 186,
+    );
+    // Still the bracket's child: the target filling cancels it.
+    fake.fill(p + 2, 200);
+    await c.waitStatus(p + 1, 'Cancelled');
+  });
+
+  it('refuses a child whose parent is unknown (10006) and a modification that changes more than price/qty (105)', async () => {
     fake = await startFakeTws({ contracts });
     const c = await connect(fake, 1);
     const id = c.nextValidId;
     c.ib.placeOrder(id, stock('AAPL'), stop('SELL', 10, 180, { parentId: 77 }));
-    expect((await c.waitError(135, id)).message).toBe("Can't find order with id =77");
+    expect((await c.waitError(10006, id)).message).toBe('Missing parent order.');
     c.ib.placeOrder(id + 1, stock('AAPL'), stop('SELL', 10, 180));
     await c.waitStatus(id + 1, 'PreSubmitted');
     c.ib.placeOrder(id + 1, stock('AAPL'), stop('BUY', 10, 180));

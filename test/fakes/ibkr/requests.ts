@@ -114,9 +114,13 @@ function dispatch(h: Handlers, s: Session, id: number, r: FieldReader): void {
       r.int('version');
       r.bool('autoBind');
       r.end();
-      // open_orders.html: "reqAutoOpenOrders ... can only be invoked from client ID 0" (MC 321 otherwise).
+      // MC 327 "Only API connections with clientId set to 0 can set the auto bind TWS orders property."
       if (s.clientId !== 0)
-        s.error(-1, 321, "Error validating request.-'bA' : cause - Only client ID 0 can bind orders.");
+        s.error(
+          -1,
+          327,
+          'Only API connections with clientId set to 0 can set the auto bind TWS orders property.',
+        );
       return;
     }
     case OUT.REQ_EXECUTIONS: {

@@ -55,6 +55,20 @@ function priceRules(w: WireOrder, contract: ContractInfo): Refusal | undefined {
   return undefined;
 }
 
+/**
+ * A child's parent: MC 10006 "Missing parent order." when the id was never seen ("The parent
+ * order ID specified cannot be found"), MC 135 "Can't find order with id =" when the parent is no
+ * longer open: TWS answers that for a child, or a child's modification, naming a parent that has
+ * filled (observed live: https://github.com/erdewit/ib_insync/issues/647, "Error 135, reqId 22:
+ * Can't find order with id = 20"); a modification must then send parentId 0.
+ */
+function parentRule(ctx: RuleContext, parentId: number): Refusal | undefined {
+  const parent = ctx.orders.get(parentId);
+  if (!parent) return { code: 10006, message: 'Missing parent order.' };
+  if (!OPEN.has(parent.status)) return { code: 135, message: `Can't find order with id = ${parentId}` };
+  return undefined;
+}
+
 /** Rules for a new order id, in the order TWS reports them. */
 export function placeRules(ctx: RuleContext, w: WireOrder): Refusal | undefined {
   // MC 103 "Duplicate order id": ids must grow; an id below or at one already used is refused
@@ -85,13 +99,9 @@ export function placeRules(ctx: RuleContext, w: WireOrder): Refusal | undefined 
   const price = priceRules(w, contract);
   if (price) return price;
   if (w.parentId !== 0) {
-    // MC 135 "Can't find order with id =": TWS answers it for a child whose parent is unknown or
-    // no longer open (observed for modifications of a bracket child after its parent filled,
-    // https://github.com/erdewit/ib_insync/issues/647).
-    const parent = ctx.orders.get(w.parentId);
-    if (!parent || !OPEN.has(parent.status))
-      return { code: 135, message: `Can't find order with id =${w.parentId}` };
-    if (parent.contract.conId !== contract.conId)
+    const refusal = parentRule(ctx, w.parentId);
+    if (refusal) return refusal;
+    if (ctx.orders.get(w.parentId)!.contract.conId !== contract.conId)
       return {
         code: 201,
         message: 'Order rejected - reason:A child order must be for the contract of its parent.',
@@ -118,9 +128,8 @@ export function modifyRule(
   if (o.status === 'Filled') return { code: 104, message: "Can't modify a filled order." };
   if (!OPEN.has(o.status)) return { code: 103, message: 'Duplicate order id' };
   if (w.parentId !== 0) {
-    const parent = ctx.orders.get(w.parentId);
-    if (!parent || !OPEN.has(parent.status))
-      return { code: 135, message: `Can't find order with id =${w.parentId}` };
+    const refusal = parentRule(ctx, w.parentId);
+    if (refusal) return refusal;
   }
   const contract = ctx.findContract(w.contract);
   const same =
@@ -142,21 +151,18 @@ export function modifyRule(
  * cancelOrder: https://interactivebrokers.github.io/tws-api/cancel_order.html: "cancelOrder can
  * only be used to cancel an order that was placed originally by a client with the same client ID".
  * MC 10147 "OrderId <id> that needs to be cancelled is not found." and 10148 "OrderId <id> that
- * needs to be cancelled cannot be cancelled, state: <state>."; MC 161 "Cancel attempted when
- * order is not in a cancellable state." for one already cancelled.
+ * needs to be cancelled cannot be cancelled, state: <state>." for one no longer open (Filled,
+ * Cancelled, Inactive), with the texts current TWS sends (as logged by IB API users, e.g.
+ * "OrderId 56 that needs to be cancelled cannot be cancelled, state: Cancelled."; older TWS
+ * answered MC 161 "Cancel attempted when order is not in a cancellable state").
  */
 export function cancelRule(clientId: number, orderId: number, o: BookOrder | undefined): Refusal | undefined {
   if (!o || o.clientId !== clientId)
     return { code: 10147, message: `OrderId ${orderId} that needs to be cancelled is not found.` };
-  if (o.status === 'Filled')
-    return {
-      code: 10148,
-      message: `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: Filled.`,
-    };
   if (!OPEN.has(o.status))
     return {
-      code: 161,
-      message: `Cancel attempted when order is not in a cancellable state. Order permId =${o.permId}`,
+      code: 10148,
+      message: `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: ${o.status}.`,
     };
   return undefined;
 }

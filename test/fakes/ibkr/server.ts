@@ -31,6 +31,8 @@ export interface FakeTwsOptions {
   now?: () => number;
   /** Apply the historical pacing rules to bars of 30 secs or less only, as the doc scopes them (default false). */
   pacingSmallBarsOnly?: boolean;
+  /** Requests per second a client may send before error 100 (default 50, IB's limit; 0 turns it off). Wall clock. */
+  maxMessagesPerSecond?: number;
 }
 
 export interface FakeOrder {
@@ -63,7 +65,8 @@ export interface FakeTws {
   fill(orderId: number, price: number, qty?: number): void;
   setLastPrice(symbol: string, price: number): void;
   loseConnectivity(): void;
-  restoreConnectivity(): void;
+  /** 1102 (data maintained), or 1101 with `dataLost` (keepUpToDate subscriptions are dropped). */
+  restoreConnectivity(options?: { dataLost?: boolean }): void;
   dropClients(): void;
   requests(): Array<{ clientId: number; messageId: number; name: string }>;
   positions(): Array<{ account: string; symbol: string; qty: number; avgCost: number }>;
@@ -89,6 +92,7 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       `startFakeTws: serverVersion ${serverVersion} is outside ${MIN_FAKE_SERVER_VERSION}..${MAX_FAKE_SERVER_VERSION}; pick one in that range`,
     );
   const now = options.now ?? Date.now;
+  const maxRate = options.maxMessagesPerSecond ?? 50;
   const accounts = options.accounts ?? ['DU1234567'];
   const contracts = new Map<string, M.ContractInfo>();
   for (const c of options.contracts ?? [{ symbol: 'AAPL', minTick: 0.01, conId: 265598 }]) {
@@ -207,6 +211,17 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       return true;
     },
     onRequest: (s: Session, messageId: number, reader: Parameters<typeof handleRequest>[3]) => {
+      // MC 100 "Max rate of messages per second has been exceeded.": 50 messages a second
+      // (message_codes.html); the fake drops the request that exceeds it.
+      if (maxRate > 0) {
+        const t = Date.now();
+        s.sentAt.push(t);
+        while (s.sentAt.length > 0 && t - s.sentAt[0]! >= 1000) s.sentAt.shift();
+        if (s.sentAt.length > maxRate) {
+          s.error(-1, 100, 'Max rate of messages per second has been exceeded.');
+          return;
+        }
+      }
       requestLog.push({
         clientId: s.clientId,
         messageId,
@@ -277,14 +292,21 @@ export async function startFakeTws(options: FakeTwsOptions = {}): Promise<FakeTw
       // MC 1100 "Connectivity between IB and Trader Workstation has been lost."
       broadcast(1100, 'Connectivity between IB and Trader Workstation has been lost.');
     },
-    restoreConnectivity: () => {
+    restoreConnectivity: (opts) => {
       if (!lost) return;
       lost = false;
-      // MC 1102 "Connectivity between IB and Trader Workstation has been restored - data maintained."
-      broadcast(
-        1102,
-        'Connectivity between IB and Trader Workstation has been restored - data maintained. All data farms are connected: usfarm; ushmds; secdefnj.',
-      );
+      if (opts?.dataLost) {
+        // MC 1101 "Connectivity between IB and TWS has been restored- data lost.": market data
+        // subscriptions are gone and must be made again (message_codes.html, System Message Codes).
+        subscriptions.splice(0);
+        broadcast(1101, 'Connectivity between IB and Trader Workstation has been restored - data lost.');
+      } else {
+        // MC 1102 "Connectivity between IB and TWS has been restored- data maintained."
+        broadcast(
+          1102,
+          'Connectivity between IB and Trader Workstation has been restored - data maintained. All data farms are connected: usfarm; ushmds; secdefnj.',
+        );
+      }
       for (const fn of deferred.splice(0)) fn();
     },
     dropClients: () => {

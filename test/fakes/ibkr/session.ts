@@ -27,6 +27,8 @@ export class Session {
   /** reqPositions is a subscription until cancelPositions (https://interactivebrokers.github.io/tws-api/positions.html). */
   positionsSubscribed = false;
   readonly accountSummaries = new Set<number>();
+  /** Wall-clock times of the last second's requests (the 50 messages/s limit). */
+  readonly sentAt: number[] = [];
 
   constructor(
     readonly socket: Socket,
