@@ -9,6 +9,7 @@ import {
 } from '../agents/index.ts';
 import { topics } from '../bus/index.ts';
 import type { Queryable } from '../store/index.ts';
+import { pipelineSql } from './sql.ts';
 
 /**
  * The durable side of the desk (the Macro Officer's view and the CEO's day budget): what a new
@@ -59,30 +60,6 @@ export interface DeskRecordOptions {
   cyclePrefix?: string;
 }
 
-const deskSql = {
-  /** The day's last message of a topic by this desk that succeeded; `ts` (the desk's clock) bounds the index scan. */
-  dayMessage: () => `SELECT id, cycle_id, payload FROM agent_messages
-    WHERE topic = $1 AND ts >= $2 AND ts < $3 AND payload->>'desk' = $4 AND payload->>'day' = $5
-      AND payload->>'ok' = 'true'
-    ORDER BY id DESC LIMIT 1`,
-  /**
-   * Entries of the day: each entry intent's `order.intent` message is stamped with the cycle's
-   * clock, so the day is the desk's (simulated in the sim), not the row's wall-clock time. A
-   * refused order (rejected, never sent) opened nothing and frees its slot, as in the cycle.
-   */
-  newPositions: () => `SELECT count(*)::int AS n FROM orders o JOIN agent_messages m ON m.id = o.message_id
-    WHERE o.broker = $1 AND o.leg = 'entry' AND o.parent_client_order_id IS NULL
-      AND o.status NOT IN ('rejected', 'not_sent')
-      AND m.topic = $2 AND m.ts >= $3 AND m.ts < $4
-      AND ($5::text IS NULL OR left(o.cycle_id, length($5::text)) = $5::text)`,
-  /** Completed cycles of this desk in a window: those whose `ceo.budget` names the desk. */
-  completedCycles: () => `SELECT c.ts, c.payload FROM agent_messages c
-    WHERE c.topic = $1 AND c.ts >= $2 AND c.ts < $3
-      AND EXISTS (SELECT 1 FROM agent_messages b
-        WHERE b.cycle_id = c.cycle_id AND b.topic = $4 AND b.payload->>'desk' = $5)
-    ORDER BY c.ts, c.id`,
-};
-
 const completedSchema = z.object({
   outcomes: z.array(z.object({ outcome: z.string() }).passthrough()).default([]),
 });
@@ -132,7 +109,7 @@ export function deskRecordFor(db: Queryable, options: DeskRecordOptions): DeskRe
   const dayMessage = async (topic: string, day: string) => {
     const [from, to] = dayBounds(day);
     const found = await db.query<{ id: string | number; cycle_id: string | null; payload: unknown }>(
-      deskSql.dayMessage(),
+      pipelineSql.desk.dayMessage(),
       [topic, from, to, options.key, day],
     );
     const row = found.rows[0];
@@ -168,7 +145,7 @@ export function deskRecordFor(db: Queryable, options: DeskRecordOptions): DeskRe
     },
     async newPositions(day) {
       const [from, to] = dayBounds(day);
-      const counted = await db.query(deskSql.newPositions(), [
+      const counted = await db.query(pipelineSql.desk.newPositions(), [
         options.brokerName,
         topics.orderIntent,
         from,
@@ -180,7 +157,7 @@ export function deskRecordFor(db: Queryable, options: DeskRecordOptions): DeskRe
     async yesterday(day) {
       const [today] = dayBounds(day);
       const from = new Date(today.getTime() - yesterdayLookbackDays * 86_400_000);
-      const found = await db.query<{ ts: Date; payload: unknown }>(deskSql.completedCycles(), [
+      const found = await db.query<{ ts: Date; payload: unknown }>(pipelineSql.desk.completedCycles(), [
         topics.cycleCompleted,
         from,
         today,
