@@ -110,6 +110,7 @@ async function deps(
     runtime,
     publish: (input, options) => bus.publish(input, options),
     transaction: (work) => store.transaction(work),
+    query: (text, values) => store.query(text, values),
     // A fresh broker per cycle would hide nothing: positions never block (one cycle per symbol set).
     broker: new PaperBroker({ cash: 1e12, clock }),
     brokerName: 'paper',
@@ -159,9 +160,12 @@ async function overheadPerCandidate(
   const perCandidate: number[] = [];
   for (let round = 0; round < rounds + 2; round += 1) {
     // Each round's deps get a new broker and router state; ids differ by cycle id.
-    const instant = { ...(await deps(store, bus, universe, 0, journalRoot, parallelism)), desk };
+    // Each cycle sees series of its own, as live cycles get theirs from the feed: nothing an agent
+    // derived from one cycle's bars (the frozen windows, their rendered text) carries to the next.
+    const cycleUniverse = universe.map((series) => ({ ...series }));
+    const instant = { ...(await deps(store, bus, cycleUniverse, 0, journalRoot, parallelism)), desk };
     const started = performance.now();
-    const report = await runDecisionCycle(instant, `bench-overhead-${parallelism}-${round}`, universe);
+    const report = await runDecisionCycle(instant, `bench-overhead-${parallelism}-${round}`, cycleUniverse);
     const elapsed = performance.now() - started;
     instant.runtime.skills.close();
     if (round >= 2) perCandidate.push(elapsed / report.candidates.length);

@@ -64,6 +64,7 @@ function depsFor(options: {
     runtime: options.agents,
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
     transaction: (work) => db.store.transaction(work),
+    query: (text, values) => db.store.query(text, values),
     broker,
     brokerName: options.brokerName,
     portfolio: async () => ({

@@ -89,20 +89,43 @@ export function indicatorsAt(series: BarSeries, end: number): Indicators {
   };
 }
 
-export function barsUpTo(series: BarSeries, end: number, count: number): AgentBar[] {
+/**
+ * The last `count` bars up to `end`, as agents see them. A candidate's agents (Regime,
+ * Strategist, both signers) each ask for the same window: the window is built once per series
+ * and frozen, so every agent gets the same object and its rendered text is made once
+ * (skills/render.ts caches by that identity). A BarSeries is not changed once made (feeds build
+ * new series), which is what makes the identity a safe key.
+ */
+export function barsUpTo(series: BarSeries, end: number, count: number): readonly AgentBar[] {
+  let windows = barWindows.get(series);
+  const key = `${end}:${count}`;
+  const known = windows?.get(key);
+  if (known) return known;
   const bars: AgentBar[] = [];
   for (let index = Math.max(0, end - count + 1); index <= end; index += 1) {
-    bars.push({
-      t: new Date(series.time[index]!).toISOString(),
-      o: series.open[index]!,
-      h: series.high[index]!,
-      l: series.low[index]!,
-      c: series.close[index]!,
-      v: Number.isFinite(series.volume[index]!) ? series.volume[index]! : null,
-    });
+    bars.push(
+      Object.freeze({
+        t: new Date(series.time[index]!).toISOString(),
+        o: series.open[index]!,
+        h: series.high[index]!,
+        l: series.low[index]!,
+        c: series.close[index]!,
+        v: Number.isFinite(series.volume[index]!) ? series.volume[index]! : null,
+      }),
+    );
   }
-  return bars;
+  const frozen = Object.freeze(bars);
+  if (!windows) {
+    windows = new Map();
+    barWindows.set(series, windows);
+  }
+  // A few windows per series (one per agent's count) is all a cycle asks for.
+  if (windows.size >= 4) windows.clear();
+  windows.set(key, frozen);
+  return frozen;
 }
+
+const barWindows = new WeakMap<BarSeries, Map<string, readonly AgentBar[]>>();
 
 /** The last close as a quote; feeds with real quotes replace it. */
 export function quoteAt(series: BarSeries, end: number): Quote {

@@ -44,6 +44,8 @@ export interface CycleDeps {
   publish(input: MessageInput, options?: { tx?: Queryable }): Promise<BusMessage>;
   /** Runs work in one database transaction (order intent + its bus message). */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** One read on its own (one round trip, where a transaction costs three). */
+  query: Queryable['query'];
   broker: Broker;
   brokerName: string;
   portfolio(): Promise<PortfolioSnapshot>;

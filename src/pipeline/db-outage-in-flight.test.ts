@@ -89,6 +89,7 @@ describe('database lost while an order is in flight', () => {
       runtime,
       publish: (input, options) => bus.publish(input, options),
       transaction: (work) => store.transaction(work),
+      query: (text, values) => store.query(text, values),
       broker,
       brokerName: 'paper',
       portfolio: async () => ({

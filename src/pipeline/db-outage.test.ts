@@ -82,6 +82,7 @@ describe('database lost in the middle of a cycle', () => {
       runtime,
       publish: (input, options) => bus.publish(input, options),
       transaction: (work) => store.transaction(work),
+      query: (text, values) => store.query(text, values),
       broker,
       brokerName: 'paper',
       portfolio: async () => ({

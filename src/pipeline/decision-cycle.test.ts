@@ -109,6 +109,7 @@ async function harness(
     runtime,
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
     transaction: (work) => db.store.transaction(work),
+    query: (text, values) => db.store.query(text, values),
     broker,
     // Each harness is its own account: one test's working entries are not another's exposure.
     brokerName: `paper-${journalRoot.slice(-6)}`,

@@ -70,6 +70,7 @@ describe('skills hot reload during a run', () => {
       runtime,
       publish: (input, options) => bus.publish(input, options),
       transaction: (work) => db.store.transaction(work),
+      query: (text, values) => db.store.query(text, values),
       broker,
       brokerName: 'paper',
       portfolio: async () => ({

@@ -117,6 +117,7 @@ async function harness(options: { routes?: Route[]; news?: Headline[]; challenge
     runtime,
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
     transaction: (work) => db.store.transaction(work),
+    query: (text, values) => db.store.query(text, values),
     broker,
     brokerName: `paper-${journalRoot.slice(-6)}`,
     portfolio: async () => ({

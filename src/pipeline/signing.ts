@@ -13,14 +13,12 @@ import { pipelineSql } from './sql.ts';
  * fails the candidate: exposure that cannot be counted is not assumed to be none.
  */
 export async function pendingEntriesOf(
-  deps: Pick<CycleDeps, 'transaction' | 'brokerName'>,
+  deps: Pick<CycleDeps, 'query' | 'brokerName'>,
   universe: ReadonlyMap<string, BarSeries>,
 ): Promise<RiskPosition[]> {
-  const rows = await deps.transaction((tx) =>
-    tx.query<{ symbol: string; qty: string | number; price: string | number | null }>(
-      pipelineSql.pendingEntries(),
-      [deps.brokerName],
-    ),
+  const rows = await deps.query<{ symbol: string; qty: string | number; price: string | number | null }>(
+    pipelineSql.pendingEntries(),
+    [deps.brokerName],
   );
   return rows.rows.map((row) => {
     const series = universe.get(row.symbol);

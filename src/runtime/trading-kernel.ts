@@ -123,6 +123,7 @@ export function cycleDepsFor(
           return store.transaction(work);
         }
       : (work) => store.transaction(work),
+    query: (text, values) => store.query(text, values),
     broker: options.broker,
     brokerName: options.brokerName,
     portfolio: options.portfolio,

@@ -26,6 +26,26 @@ describe('formatNumber and stableJson', () => {
     expect(() => formatNumber(Number.NaN)).toThrow(RangeError);
   });
 
+  it('prints every fraction as rounding to 12 significant digits does (the fast path included)', () => {
+    // Prices, ratios, tiny and huge values, both signs: the short-text path must agree with
+    // the toPrecision(12) rule on each.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const values = [0.1 + 0.2, 1e-7, 1.5e-10, 123456789.123, 0.000123, 99.995, 1e21 + 0.5, 123.456789012345];
+    for (let index = 0; index < 20_000; index += 1) {
+      const magnitude = 10 ** Math.floor(random() * 24 - 12);
+      const value = (random() - 0.5) * magnitude;
+      values.push(value, Number(value.toFixed(2)), Number(value.toFixed(6)));
+    }
+    for (const value of values) {
+      if (Number.isInteger(value) || Object.is(value, -0)) continue;
+      expect(formatNumber(value), String(value)).toBe(String(Number(value.toPrecision(12))));
+    }
+  });
+
   it('sorts keys at every level and keeps scalar rows on one line', () => {
     const a = stableJson({ b: [{ y: 2, x: 0.1 + 0.2 }], a: { d: null, c: 'text' } });
     const b = stableJson({ a: { c: 'text', d: null }, b: [{ x: 0.3, y: 2 }] });
@@ -59,6 +79,28 @@ describe('renderInputs', () => {
     expect(first).toBe(
       'Symbol AAPL trades at 187.3.\n\n```json\n{\n  "resistance": 195.5,\n  "support": 180\n}\n```',
     );
+  });
+
+  it('reuses the text of a value frozen all the way down, and never of one that can change', () => {
+    const frozen = Object.freeze({ support: 180, resistance: 195.5 });
+    const first = renderInputs(skill, { symbol: 'AAPL', price: 1, levels: frozen });
+    expect(renderInputs(skill, { symbol: 'AAPL', price: 2, levels: frozen })).toBe(
+      first.replace('at 1.', 'at 2.'),
+    );
+    // Frozen on the outside only: a change inside must show in the next text.
+    const shallow = Object.freeze({ support: 180, resistance: { level: 195.5 } as { level: number } });
+    const looseSkill = parseSkill(
+      skillText().replace(
+        'levels: { type: object, additionalProperties: { type: number } }',
+        'levels: { type: object }',
+      ),
+      '/skills/probe/SKILL.md',
+      'probe',
+    );
+    const before = renderInputs(looseSkill, { symbol: 'A', price: 1, levels: shallow });
+    shallow.resistance.level = 200;
+    expect(renderInputs(looseSkill, { symbol: 'A', price: 1, levels: shallow })).not.toBe(before);
+    expect(renderInputs(looseSkill, { symbol: 'A', price: 1, levels: shallow })).toContain('200');
   });
 
   it('refuses a missing field instead of rendering it empty', () => {

@@ -15,7 +15,26 @@ export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError(`cannot render the non-finite number ${value}`);
   if (Object.is(value, -0)) return '0';
   if (Number.isInteger(value)) return String(value);
+  const shortest = String(value);
+  // The shortest text of a double with at most 12 significant digits is what rounding to 12
+  // digits gives back (prices, most ratios): skip the slower toPrecision round trip.
+  if (significantDigits(shortest) <= 12) return shortest;
   return String(Number(value.toPrecision(12)));
+}
+
+/** Significant digits of a number's plain decimal text; 99 for exponent notation (not counted). */
+function significantDigits(text: string): number {
+  let digits = 0;
+  let leading = true;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 101 /* e */) return 99;
+    if (code < 48 || code > 57) continue; // sign, point
+    if (leading && code === 48) continue;
+    leading = false;
+    digits += 1;
+  }
+  return digits;
 }
 
 function isScalar(value: unknown): boolean {
@@ -33,14 +52,32 @@ function asSchema(value: unknown): JsonSchemaObject | undefined {
  * other keys sorted: stable either way.
  */
 function orderedEntries(value: object, schema: JsonSchemaObject | undefined): Array<[string, unknown]> {
-  const declared = Object.keys(asSchema(schema?.properties) ?? {});
-  const rank = (key: string) => {
-    const index = declared.indexOf(key);
-    return index < 0 ? declared.length : index;
-  };
-  return Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const ranks = declaredRanks(schema);
+  const rank = (key: string) => ranks.get(key) ?? ranks.size;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined);
+  // Values built in the schema's order (bars, quotes) need no sort.
+  let ordered = true;
+  for (let index = 1; index < entries.length && ordered; index += 1)
+    ordered = compareKeys(entries[index - 1]![0], entries[index]![0], rank) < 0;
+  return ordered ? entries : entries.sort(([a], [b]) => compareKeys(a, b, rank));
+}
+
+function compareKeys(a: string, b: string, rank: (key: string) => number): number {
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+const noProperties = new Map<string, number>();
+const ranksBySchema = new WeakMap<JsonSchemaObject, Map<string, number>>();
+
+/** Each declared property's position, once per schema object. */
+function declaredRanks(schema: JsonSchemaObject | undefined): Map<string, number> {
+  if (!schema) return noProperties;
+  let ranks = ranksBySchema.get(schema);
+  if (!ranks) {
+    ranks = new Map(Object.keys(asSchema(schema.properties) ?? {}).map((key, index) => [key, index]));
+    ranksBySchema.set(schema, ranks);
+  }
+  return ranks;
 }
 
 function childSchema(schema: JsonSchemaObject | undefined, key: string): JsonSchemaObject | undefined {
@@ -120,12 +157,46 @@ export function validateInputs(skill: Skill, data: Record<string, unknown>): Rec
   throw new SkillInputError(skill.name, issues);
 }
 
+/** True when nothing inside the value can change: frozen objects all the way down. */
+function deeplyFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Object.isFrozen(value)) return false;
+  const items = Array.isArray(value) ? value : Object.values(value);
+  for (const item of items) if (!deeplyFrozen(item)) return false;
+  return true;
+}
+
+const noSchema: JsonSchemaObject = {};
+const renderedTexts = new WeakMap<object, WeakMap<JsonSchemaObject, string>>();
+
+/**
+ * The text of a value that cannot change, rendered once per schema: a candidate's four agents
+ * show the same frozen window of bars (agents/market-context.ts), which was a fifth of a cycle's
+ * CPU when rendered four times. The text is what `render` made from the validated value the
+ * first time; the same frozen value under the same schema object (a reloaded skill brings new
+ * ones) validates and renders the same way again.
+ */
+function renderedOnce(value: unknown, schema: JsonSchemaObject | undefined, render: () => string): string {
+  if (typeof value !== 'object' || value === null || !deeplyFrozen(value)) return render();
+  let bySchema = renderedTexts.get(value);
+  const known = bySchema?.get(schema ?? noSchema);
+  if (known !== undefined) return known;
+  const text = render();
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    renderedTexts.set(value, bySchema);
+  }
+  bySchema.set(schema ?? noSchema, text);
+  return text;
+}
+
 /** Fills the Inputs template from validated data; the same data always gives the same text. */
 export function renderInputs(skill: Skill, data: Record<string, unknown>): string {
   const valid = validateInputs(skill, data);
   return skill.inputsTemplate.replace(placeholderPattern, (_match, field: string) => {
+    const schema = childSchema(skill.inputs.jsonSchema, field);
     try {
-      return renderValue(valid[field], childSchema(skill.inputs.jsonSchema, field));
+      return renderedOnce(data[field], schema, () => renderValue(valid[field], schema));
     } catch (error) {
       throw new SkillInputError(skill.name, [{ path: field, message: (error as Error).message }]);
     }
