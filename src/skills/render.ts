@@ -3,6 +3,7 @@ import type { LlmRequest } from '../llm/index.ts';
 import { SkillInputError } from './errors.ts';
 import type { JsonSchemaObject } from './json-schema.ts';
 import { placeholderPattern, type Skill } from './parse.ts';
+import { renderedOnce } from './render-cache.ts';
 
 /** The router's request contract: what the skills side produces for the router. */
 export type { LlmRequest } from '../llm/index.ts';
@@ -157,46 +158,13 @@ export function validateInputs(skill: Skill, data: Record<string, unknown>): Rec
   throw new SkillInputError(skill.name, issues);
 }
 
-/** True when nothing inside the value can change: frozen objects all the way down. */
-function deeplyFrozen(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (!Object.isFrozen(value)) return false;
-  const items = Array.isArray(value) ? value : Object.values(value);
-  for (const item of items) if (!deeplyFrozen(item)) return false;
-  return true;
-}
-
-const noSchema: JsonSchemaObject = {};
-const renderedTexts = new WeakMap<object, WeakMap<JsonSchemaObject, string>>();
-
-/**
- * The text of a value that cannot change, rendered once per schema: a candidate's four agents
- * show the same frozen window of bars (agents/market-context.ts), which was a fifth of a cycle's
- * CPU when rendered four times. The text is what `render` made from the validated value the
- * first time; the same frozen value under the same schema object (a reloaded skill brings new
- * ones) validates and renders the same way again.
- */
-function renderedOnce(value: unknown, schema: JsonSchemaObject | undefined, render: () => string): string {
-  if (typeof value !== 'object' || value === null || !deeplyFrozen(value)) return render();
-  let bySchema = renderedTexts.get(value);
-  const known = bySchema?.get(schema ?? noSchema);
-  if (known !== undefined) return known;
-  const text = render();
-  if (!bySchema) {
-    bySchema = new WeakMap();
-    renderedTexts.set(value, bySchema);
-  }
-  bySchema.set(schema ?? noSchema, text);
-  return text;
-}
-
 /** Fills the Inputs template from validated data; the same data always gives the same text. */
 export function renderInputs(skill: Skill, data: Record<string, unknown>): string {
   const valid = validateInputs(skill, data);
   return skill.inputsTemplate.replace(placeholderPattern, (_match, field: string) => {
     const schema = childSchema(skill.inputs.jsonSchema, field);
     try {
-      return renderedOnce(data[field], schema, () => renderValue(valid[field], schema));
+      return renderedOnce(data[field], valid[field], schema, () => renderValue(valid[field], schema));
     } catch (error) {
       throw new SkillInputError(skill.name, [{ path: field, message: (error as Error).message }]);
     }
