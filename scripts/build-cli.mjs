@@ -3,16 +3,20 @@
 // loader thread costs about half a second a start, which is most of a short command's time.
 // Packages stay external (node_modules as installed); lazily imported commands stay separate
 // chunks. bin/signet.js runs the build only while it is fresh (manifest.json below) and falls
-// back to the sources through tsx otherwise, so an edited source is never run stale.
+// back to the sources through tsx otherwise, so an edited source is never run stale. Imports
+// through a folder's index.ts are bundled as direct imports (direct-imports.mjs): a command
+// loads the files it uses, not every file its folders re-export.
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { directImports } from './direct-imports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'cli');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
+const consulted = new Set();
 const result = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts' },
@@ -26,10 +30,13 @@ const result = await build({
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
+  plugins: [directImports(consulted)],
 });
-// Every source file in the build with its modification time: the build is fresh while none changed.
-const sources = Object.keys(result.metafile.inputs)
-  .filter((input) => !input.startsWith('node_modules/'))
+// Every source file in the build (and every barrel read to rewrite imports) with its modification
+// time: the build is fresh while none changed.
+const inputs = new Set(Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/')));
+for (const file of consulted) inputs.add(path.relative(root, file).split(path.sep).join('/'));
+const sources = [...inputs]
   .sort()
   .map((input) => [input, statSync(path.join(root, input)).mtimeMs]);
 writeFileSync(path.join(outdir, 'manifest.json'), `${JSON.stringify({ builtAt: new Date().toISOString(), sources })}\n`);

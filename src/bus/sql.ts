@@ -80,9 +80,12 @@ export const busSql = {
   /**
    * Draws $1 ids from the table's identity sequence, for a writer that hands ids out before its
    * rows are inserted (CycleBuffer). Sequence values only grow, so later draws are larger.
+   * The sequence is looked up once (OFFSET 0 keeps the subquery from being folded into the
+   * rows): looked up per row, its name was resolved 30,000 times for a backtest's log, 6× the
+   * cost of the draws themselves (170 vs 25 ms).
    */
   reserveIds: () =>
-    `SELECT nextval(pg_get_serial_sequence('agent_messages', 'id'))::bigint AS id FROM generate_series(1, $1::int)`,
+    `SELECT nextval(s.sequence)::bigint AS id FROM (SELECT pg_get_serial_sequence('agent_messages', 'id')::regclass AS sequence OFFSET 0) AS s, generate_series(1, $1::int)`,
 
   /**
    * As publishMany with ids drawn by reserveIds ($10, parallel to the other arrays): one

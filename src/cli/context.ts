@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { type Config, loadConfig } from '../config/index.ts';
+import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
-import { createLogger, type Logger } from '../logging/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Logger } from '../logging/index.ts';
+import type { Store } from '../store/index.ts';
 
 /** Options every command accepts (declared once on the root program). */
 export interface GlobalOptions {
@@ -11,9 +11,17 @@ export interface GlobalOptions {
 }
 
 export interface CliContext {
+  /**
+   * Loads the modules behind config(), logger() and store() (YAML, pino, pg, the embedded
+   * server): every command but a fast backtest awaits it before it runs (main.ts), so a
+   * backtest over CSV files without the database starts without them.
+   */
+  prepare(): Promise<void>;
+  /** The config file's settings; prepare() first. */
   config(): Config;
+  /** prepare() first. */
   logger(): Logger;
-  /** Opens (and migrates) the database; closed by `closeAll` when the command ends. */
+  /** Opens (and migrates) the database; closed by `closeAll` when the command ends. Prepares itself. */
   store(): Promise<Store>;
   /** Registers cleanup that runs when the command finishes or the process is interrupted. */
   onClose(cleanup: () => Promise<void>): void;
@@ -22,30 +30,59 @@ export interface CliContext {
   json(value: unknown): void;
 }
 
+interface Services {
+  loadConfig: typeof import('../config/index.ts').loadConfig;
+  createLogger: typeof import('../logging/index.ts').createLogger;
+  openStore: typeof import('../store/index.ts').openStore;
+}
+
 export function createCliContext(program: Command): CliContext {
+  let services: Services | undefined;
+  let loading: Promise<void> | undefined;
+  const loaded = (): Services => {
+    if (!services) throw new Error('the CLI context was used before context.prepare()');
+    return services;
+  };
   let config: Config | undefined;
   let logger: Logger | undefined;
   let store: Promise<Store> | undefined;
   const cleanups: Array<() => Promise<void>> = [];
   const context: CliContext = {
+    prepare() {
+      loading ??= Promise.all([
+        import('../config/index.ts'),
+        import('../logging/index.ts'),
+        import('../store/index.ts'),
+      ]).then(([configModule, loggingModule, storeModule]) => {
+        services = {
+          loadConfig: configModule.loadConfig,
+          createLogger: loggingModule.createLogger,
+          openStore: storeModule.openStore,
+        };
+      });
+      return loading;
+    },
     config() {
       if (!config) {
         const options = program.opts<GlobalOptions>();
-        config = loadConfig({ file: options.config });
+        config = loaded().loadConfig({ file: options.config });
       }
       return config;
     },
     logger() {
-      if (!logger) logger = createLogger({ level: context.config().logLevel });
+      if (!logger) logger = loaded().createLogger({ level: context.config().logLevel });
       return logger;
     },
     store() {
       if (!store) {
-        store = openStore({
-          config: context.config(),
-          logger: context.logger(),
-          applicationName: 'signet-cli',
-        });
+        const open = () =>
+          loaded().openStore({
+            config: context.config(),
+            logger: context.logger(),
+            applicationName: 'signet-cli',
+          });
+        // Prepared (every command but a fast backtest): opened at once, as before.
+        store = services ? open() : context.prepare().then(open);
         store.then((opened) => cleanups.push(() => opened.close())).catch(() => {});
       }
       return store;

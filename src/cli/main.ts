@@ -16,6 +16,8 @@ const commands: RegisterCommand[] =
     : (await import('./commands/index.ts')).commands;
 
 const context = createCliContext(program);
+// A backtest prepares the config, logger and database modules only when it uses them.
+if (process.argv[2] !== 'backtest') await context.prepare();
 for (const register of commands) register(program, context);
 
 let exitCode = 0;

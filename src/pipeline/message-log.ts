@@ -37,7 +37,7 @@ export async function writeMessageLog(
   const pending = new Set<number>();
   const flush = async () => {
     if (batch.length === 0) return;
-    const inputs: MessageInput[] = batch.map((message) => asInput(message, ids));
+    const inputs: MessageInput[] = batch.map((message) => asInput(message, (ref) => ids.get(ref)));
     const written = await publishManyIdsWith(queryable, inputs);
     // One INSERT … SELECT … ORDER BY ordinality draws ids in input order.
     written.forEach((id, at) => {
@@ -68,18 +68,26 @@ export async function copyMessageLog(
   messages: readonly CycleMessage[],
 ): Promise<Map<number, number>> {
   const ordered = orderByDepth(messages);
-  const drawn = await drawIds(connection, ordered.length);
+  // The draw needs only the count: Postgres draws while the messages are validated here.
+  const drawing = drawIds(connection, ordered.length);
+  drawing.catch(() => undefined); // awaited below, unless validation throws first
+  // A cause's id is not drawn yet: each message is validated with a stand-in causation id (a
+  // positive integer, as every drawn id is), then given its cause's drawn id.
+  const valid = ordered.map((message) => validateMessage(asInput(message, () => standInId)));
+  const drawn = await drawing;
   const ids = new Map<number, number>();
   ordered.forEach((message, at) => {
     ids.set(message.ref, drawn[at]!);
   });
   const numbered = ordered.map((message, at) => ({
     id: drawn[at]!,
-    message: validateMessage(asInput(message, ids)),
+    message: { ...valid[at]!, causationId: causationOf(message, (ref) => ids.get(ref)) },
   }));
   await copyMessages(connection, numbered);
   return ids;
 }
+
+const standInId = 1;
 
 function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
   const depth = new Map<number, number>();
@@ -91,14 +99,19 @@ function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
   return [...messages].sort((a, b) => depth.get(a.ref)! - depth.get(b.ref)!);
 }
 
+/** A logged message's cause by its bus id: null without a cause, or when its cause is not logged. */
+function causationOf(message: CycleMessage, idOf: (ref: number) => number | undefined): number | null {
+  return message.causedBy === null ? null : (idOf(message.causedBy) ?? null);
+}
+
 /** A logged message as the bus takes it, its cause by the bus id drawn for it. */
-function asInput(message: CycleMessage, ids: ReadonlyMap<number, number>): MessageInput {
+function asInput(message: CycleMessage, idOf: (ref: number) => number | undefined): MessageInput {
   return {
     fromAgent: message.fromAgent,
     toAgent: message.toAgent,
     topic: message.topic,
     cycleId: message.cycleId,
-    causationId: message.causedBy === null ? null : (ids.get(message.causedBy) ?? null),
+    causationId: causationOf(message, idOf),
     payload: message.payload,
     ts: new Date(message.time),
   };

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -42,6 +42,10 @@ describe('embedded PostgreSQL', () => {
 
     const again = await startEmbeddedPostgres({ dir, preferredPort: 56001, logger });
     expect(again.owned).toBe(true);
+    // The stop was a clean (fast) shutdown: its checkpoint written, no crash recovery on start.
+    const log = readFileSync(`${first.dir}.log`, 'utf8');
+    expect(log).toContain('database system is shut down');
+    expect(log).not.toContain('automatic recovery in progress');
     expect(await scalar(again.url, 'SELECT x FROM kept')).toEqual({ x: 42 });
     await again.stop();
   });

@@ -99,6 +99,10 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .option('--warmup <n>', 'full pipeline: bars of history before the first cycle', '60')
     .action(async (flags: BacktestFlags) => {
       const feed = flags.feed ?? (flags.data && flags.data.length > 0 ? 'csv' : undefined);
+      // The config, logger and database modules load only when this run uses one of them: a
+      // fast run over CSV files or the sim feed with --no-db never reads signet.yaml.
+      const inProcess = (feed === 'csv' || feed === 'sim') && flags.pipeline === 'fast';
+      if (!inProcess || flags.db || flags.report) await context.prepare();
       // The full pipeline, the venues' feeds and the report load when asked for: a fast backtest
       // over CSV files or the sim feed starts without their modules (startup is most of its time).
       const venues =

@@ -1,0 +1,108 @@
+/**
+ * The compiled CLI bundles imports through a folder's index.ts as direct imports
+ * (scripts/direct-imports.mjs), so `signet backtest --no-db` loads the files it uses and not
+ * the database, YAML or logging packages (issue 23: start-up is a large part of a fast run).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '..');
+const folders: string[] = [];
+
+interface DirectImports {
+  rewriteBarrelImports(file: string, source: string): string;
+  directImports(consulted: Set<string>): Plugin;
+}
+const plugin = (await import(path.join(repo, 'scripts', 'direct-imports.mjs'))) as DirectImports;
+
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+describe('direct imports in the CLI bundle', () => {
+  it('splits an import through a barrel by declaring file, keeping types, unknown names and lines', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'signet-barrel-'));
+    folders.push(root);
+    mkdirSync(path.join(root, 'lib'));
+    writeFileSync(
+      path.join(root, 'lib', 'index.ts'),
+      [
+        "export { alpha, type Shape, beta as renamed } from './a.ts';",
+        "export * from './b.ts';",
+        "export type { Hidden } from './c.ts';",
+        'export const own = 1;',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(root, 'lib', 'b.ts'), 'export function gamma() {}\nexport const delta = 2;\n');
+    const importer = path.join(root, 'main.ts');
+    const source = [
+      'import {',
+      '  alpha,',
+      '  type Shape,',
+      '  renamed as mine,',
+      '  gamma,',
+      '  own,',
+      "} from './lib/index.ts';",
+      'use(alpha, mine, gamma, own);',
+    ].join('\n');
+    const rewritten = plugin.rewriteBarrelImports(importer, source);
+    expect(rewritten.split('\n')).toHaveLength(source.split('\n').length);
+    expect(rewritten).toContain("import { alpha, beta as mine } from './lib/a.ts';");
+    expect(rewritten).toContain("import { gamma } from './lib/b.ts';");
+    expect(rewritten).toContain("import { own } from './lib/index.ts';");
+    expect(rewritten).toContain("import type { Shape } from './lib/index.ts';");
+    expect(rewritten.split('\n')[7]).toBe('use(alpha, mine, gamma, own);');
+  });
+
+  it('leaves the database, YAML and logging packages out of a fast backtest', async () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'signet-cli-bundle-'));
+    folders.push(outdir);
+    const consulted = new Set<string>();
+    const result = await build({
+      absWorkingDir: repo,
+      entryPoints: { main: 'src/cli/main.ts' },
+      outdir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      metafile: true,
+      write: false,
+      logLevel: 'silent',
+      plugins: [plugin.directImports(consulted)],
+    });
+    const outputs = result.metafile.outputs;
+    const named = (pattern: RegExp) => Object.keys(outputs).find((file) => pattern.test(file))!;
+    // What `signet backtest` loads before it runs: main.js and the backtest command's chunk, statically.
+    const loaded = new Set<string>();
+    const packages = new Set<string>();
+    const pending = [named(/\/main\.js$/), named(/\/backtest-[A-Z0-9]+\.js$/)];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      for (const each of outputs[file]!.imports) {
+        if (each.kind !== 'import-statement') continue;
+        if (each.external) packages.add(each.path);
+        else pending.push(each.path);
+      }
+    }
+    expect([...packages].filter((name) => !name.startsWith('node:')).sort()).toEqual([
+      'commander',
+      'pg-copy-streams',
+      'zod',
+    ]);
+    const sources = new Set([...loaded].flatMap((file) => Object.keys(outputs[file]!.inputs)));
+    expect(sources).toContain('src/market/csv.ts');
+    expect(sources).not.toContain('src/pipeline/decision-cycle.ts');
+    expect(sources).not.toContain('src/store/connection.ts');
+    // Barrels read for the rewrite count as inputs of the build (bin/signet.js's freshness check).
+    expect(consulted).toContain(path.join(repo, 'src', 'pipeline', 'index.ts'));
+  });
+});
