@@ -338,16 +338,22 @@ async function pgCtlStart(
 async function stopServer(dir: string, runAs: RunAs): Promise<void> {
   const running = runningServer(dir);
   if (!running) return;
+  const byPgCtl = async () => {
+    const { pg_ctl } = await binaries();
+    await run(pg_ctl, ['stop', '-D', dir, '-m', 'fast', '-w', '-t', '60'], runAs);
+  };
+  // On Windows a signal from Node terminates the process outright (no shutdown checkpoint).
+  if (process.platform === 'win32') return byPgCtl();
   try {
     process.kill(running.pid, 'SIGINT');
   } catch {
-    const { pg_ctl } = await binaries();
-    await run(pg_ctl, ['stop', '-D', dir, '-m', 'fast', '-w', '-t', '60'], runAs);
-    return;
+    return byPgCtl();
   }
   const pidFile = path.join(dir, 'postmaster.pid');
   const deadline = Date.now() + 60_000;
-  while (existsSync(pidFile) && processAlive(running.pid) && Date.now() < deadline) {
+  while (existsSync(pidFile) && processAlive(running.pid)) {
+    // Not gone within pg_ctl's own limit: let pg_ctl report why (it fails the stop loudly).
+    if (Date.now() > deadline) return byPgCtl();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
