@@ -133,6 +133,13 @@ export function createStoreFromUrl(
   return store;
 }
 
+/** The same server and credentials, another database (the host may sit in the query: a socket). */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
 /**
  * Opens Signet's database: the PostgreSQL at DATABASE_URL, or else an embedded cluster under
  * the data folder. Fails with a StoreUnavailableError naming the masked URL and the fix.
@@ -154,7 +161,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         fix: fixFor(true, maskDatabaseUrl(embedded.url)),
       });
     }
-    url = embedded.url.replace(/\/postgres$/, '/signet');
+    url = withDatabase(embedded.url, 'signet');
   }
   const store = createStoreFromUrl(url, {
     poolSize: config.database.poolSize,

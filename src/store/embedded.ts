@@ -81,14 +81,27 @@ function processAlive(pid: number): boolean {
 }
 
 /** A running server on this data folder (started by another Signet process) is reused, not restarted. */
-function runningServer(dir: string): { pid: number; port: number } | undefined {
+function runningServer(dir: string): { pid: number; port: number; socketDir: string | null } | undefined {
   const pidFile = path.join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || !Number.isInteger(port) || !processAlive(pid)) return undefined;
-  return { pid, port };
+  return { pid, port, socketDir: usableSocketDir(lines[4]?.trim() ?? '', port) };
+}
+
+/**
+ * The folder of the server's Unix socket (postmaster.pid's fifth line), when a client here can
+ * use it. Over the socket a statement costs this process about a third less CPU than over
+ * loopback TCP (whose delivery the sender's write pays for); the password is asked either way
+ * (initdb --auth=scram-sha-256 covers local connections too). Windows, or a path longer than
+ * a socket address holds: TCP.
+ */
+function usableSocketDir(socketDir: string, port: number): string | null {
+  if (process.platform === 'win32' || !path.isAbsolute(socketDir)) return null;
+  const socket = path.join(socketDir, `.s.PGSQL.${port}`);
+  return socket.length < 100 && existsSync(socket) ? socketDir : null;
 }
 
 /**
@@ -172,8 +185,10 @@ function loadCredentials(file: string): Credentials {
   return created;
 }
 
-function urlFor(credentials: Credentials, port: number, database = 'postgres'): string {
-  return `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${database}`;
+function urlFor(credentials: Credentials, port: number, socketDir: string | null): string {
+  const url = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/postgres`;
+  // `host` in the query overrides the URL's host (pg-connection-string): the socket's folder.
+  return socketDir ? `${url}?host=${encodeURIComponent(socketDir)}` : url;
 }
 
 const binariesSchema = z.object({ initdb: z.string(), pg_ctl: z.string(), postgres: z.string() });
@@ -399,7 +414,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (existing) {
     options.logger.info({ port: existing.port, dir }, 'reusing the embedded PostgreSQL already running');
     return {
-      url: urlFor(credentials, existing.port),
+      url: urlFor(credentials, existing.port, existing.socketDir),
       port: existing.port,
       owned: false,
       dir,
@@ -443,7 +458,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   let stopped = false;
   const startedPort = port;
   return {
-    url: urlFor(credentials, port),
+    url: urlFor(credentials, port, runningServer(dir)?.socketDir ?? null),
     port,
     owned: true,
     dir,

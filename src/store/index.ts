@@ -1,4 +1,10 @@
-export { createStoreFromUrl, type OpenStoreOptions, openStore, type Store } from './connection.ts';
+export {
+  createStoreFromUrl,
+  type OpenStoreOptions,
+  openStore,
+  type Store,
+  withDatabase,
+} from './connection.ts';
 export { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
 export { type EmbeddedEvent, type EmbeddedSupervisor, superviseEmbedded } from './embedded-supervisor.ts';
 export { isConnectionError, MigrationError, StoreUnavailableError } from './errors.ts';

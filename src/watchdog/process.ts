@@ -5,7 +5,13 @@ import type { Broker } from '../broker/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { packageRoot } from '../platform/index.ts';
-import { createStoreFromUrl, openStore, type Store, startEmbeddedPostgres } from '../store/index.ts';
+import {
+  createStoreFromUrl,
+  openStore,
+  type Store,
+  startEmbeddedPostgres,
+  withDatabase,
+} from '../store/index.ts';
 import { venueFor } from '../venues/index.ts';
 import { haltFileFor } from './halt.ts';
 import { logNotifier, type Notifier, Pager, webhookNotifier } from './pager.ts';
@@ -28,7 +34,7 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
         preferredPort: config.database.embeddedPort,
         logger,
       });
-      return createStoreFromUrl(embedded.url.replace(/\/postgres$/, '/signet'), {
+      return createStoreFromUrl(withDatabase(embedded.url, 'signet'), {
         poolSize: 4,
         connectTimeoutMs: config.database.connectTimeoutMs,
         logger,
