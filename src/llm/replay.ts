@@ -44,6 +44,18 @@ function canonicalSchema(schema: Record<string, unknown>): string {
  * sorted), fed in pieces so the long system text is not copied into one more string; recorded
  * hashes stay valid (structured.test.ts pins a hash made before this form).
  */
+/** The JSON text of the last few system prompts (a skill's is the same string on every call). */
+const quotedSystems = new Map<string, string>();
+function quotedSystem(system: string): string {
+  let quoted = quotedSystems.get(system);
+  if (quoted === undefined) {
+    if (quotedSystems.size >= 64) quotedSystems.clear();
+    quoted = JSON.stringify(system);
+    quotedSystems.set(system, quoted);
+  }
+  return quoted;
+}
+
 export function requestHash(input: HashInput): string {
   return createHash('sha256')
     .update(`{"prompt":${JSON.stringify(input.prompt)},"schema":${canonicalSchema(input.jsonSchema)},`)
@@ -51,7 +63,7 @@ export function requestHash(input: HashInput): string {
       `"skill":${JSON.stringify(input.skill.name)},"skillVersion":${JSON.stringify(input.skill.version)},`,
     )
     .update('"system":')
-    .update(JSON.stringify(input.system))
+    .update(quotedSystem(input.system))
     .update(',"v":1}')
     .digest('hex');
 }

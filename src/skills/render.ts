@@ -171,8 +171,22 @@ export function renderInputs(skill: Skill, data: Record<string, unknown>): strin
   });
 }
 
-/** The stable prefix every call of a skill shares: philosophy, persona, output guidance. */
+const systems = new WeakMap<Skill, { philosophy: string; text: string }>();
+
+/**
+ * The stable prefix every call of a skill shares: philosophy, persona, output guidance. Made
+ * once per skill and philosophy: the same string each call, so what the router derives from it
+ * (the request hash's quoted copy) is found again by identity instead of rebuilt.
+ */
 export function composeSystem(philosophy: string, skill: Skill): string {
+  const known = systems.get(skill);
+  if (known?.philosophy === philosophy) return known.text;
+  const text = composedSystem(philosophy, skill);
+  systems.set(skill, { philosophy, text });
+  return text;
+}
+
+function composedSystem(philosophy: string, skill: Skill): string {
   return [
     philosophy.trim(),
     '---',
