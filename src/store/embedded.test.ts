@@ -62,6 +62,15 @@ describe('embedded PostgreSQL', () => {
       });
       expect(server.port).not.toBe(56011);
       expect(await scalar(server.url, 'SELECT 2 AS two')).toEqual({ two: 2 });
+      // Off Windows the client speaks over the server's Unix socket, not loopback TCP.
+      if (process.platform !== 'win32') {
+        expect(new URL(server.url).searchParams.get('host')).toMatch(/^\//);
+        expect(
+          await scalar(server.url, "SELECT coalesce(inet_client_addr()::text, 'socket') AS via"),
+        ).toEqual({
+          via: 'socket',
+        });
+      }
       await server.stop();
     } finally {
       blocker.close();
