@@ -361,6 +361,40 @@ describe('decision cycle', () => {
     expect(report.candidates[0]!.reasons.join()).toMatch(/risk-gate: no whole share fits the limits/);
   });
 
+  it("a decision's journal entry that cannot be written fails its candidate; the cycle ends after every entry", async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: (request: RouteRequest) => trade(symbolOf(request), 1),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    const { deps } = await harness({ routes: [route], cash: 10 });
+    let finished = 0;
+    const journaled: string[] = [];
+    deps.journal = async (entry) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (entry.symbol === 'BBB') throw new Error('disk full');
+      journaled.push(entry.symbol ?? entry.agent);
+      finished += 1;
+    };
+    const report = await runDecisionCycle(deps, 'cy-journal-later', universe.slice(0, 2));
+    // The cycle ended only after every entry was written (or failed).
+    expect(finished).toBe(journaled.length);
+    const bySymbol = Object.fromEntries(report.candidates.map((candidate) => [candidate.symbol, candidate]));
+    expect(bySymbol.AAA?.outcome).toBe('vetoed');
+    expect(bySymbol.BBB).toMatchObject({ outcome: 'error', reasons: ['cycle step failed: disk full'] });
+    const messages = await cycleMessages('cy-journal-later');
+    expect(messages.find((message) => message.topic === 'cycle.error')?.payload).toMatchObject({
+      symbol: 'BBB',
+    });
+    const completed = messages.find((message) => message.topic === 'cycle.completed');
+    expect(completed?.payload).toMatchObject({
+      outcomes: expect.arrayContaining([expect.objectContaining({ symbol: 'BBB', outcome: 'error' })]),
+    });
+  });
+
   it('halted, or a halt that cannot be read: no cycle runs', async () => {
     const { deps } = await harness({ halt: async () => 3 });
     const report = await runDecisionCycle(deps, 'cy-halted', universe);

@@ -7,8 +7,10 @@ import {
   toTradeProposal,
 } from '../agents/index.ts';
 import { topics } from '../bus/index.ts';
+import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { newsForCandidate } from '../news/index.ts';
+import { candidateFailed } from './candidate-failed.ts';
 import { withClock } from './clocked.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
@@ -124,8 +126,18 @@ export async function runDecisionCycle(
   const bySymbol = new Map(universe.map((series) => [series.symbol, series]));
   // Challengers run in shadow beside the signers; the cycle waits for them only at its end.
   const shadows: Array<Promise<void>> = [];
-  const candidates = await mapLimit(screened, deps.settings.parallelism, (candidate) =>
-    runCandidate(
+  const failed = candidateFailed(deps, cycleId, screenMessage.id);
+  // A decision that sends nothing is journaled while the next candidates are decided (its file's
+  // fsyncs were most of a candidate's time); the cycle ends only with every entry written, and a
+  // candidate whose entry could not be written is reported failed, as if it had been awaited.
+  const journaled = new Map<string, Array<Promise<void>>>();
+  const reports = await mapLimit(screened, deps.settings.parallelism, (candidate) => {
+    const writes: Array<Promise<void>> = [];
+    journaled.set(candidate.symbol, writes);
+    const journal = (entry: JournalEntryInput) => {
+      writes.push(inFlight(deps.journal(entry)));
+    };
+    return runCandidate(
       deps,
       cycleId,
       bySymbol.get(candidate.symbol)!,
@@ -134,28 +146,13 @@ export async function runDecisionCycle(
       view,
       stances,
       shadows,
-    ).catch(async (error: unknown) => {
-      const reason = `cycle step failed: ${(error as Error).message}`;
-      await deps
-        .publish({
-          fromAgent: 'pipeline',
-          toAgent: 'operator',
-          topic: topics.cycleError,
-          cycleId,
-          causationId: screenMessage.id,
-          payload: { symbol: candidate.symbol, reason },
-        })
-        .catch(() => {});
-      return {
-        symbol: candidate.symbol,
-        outcome: 'error' as const,
-        // A failure this far out cannot say whether a proposal was made: counted as none.
-        proposed: false,
-        clientOrderId: null,
-        qty: 0,
-        reasons: [reason],
-      };
-    }),
+      journal,
+    ).catch(failed(candidate.symbol));
+  });
+  const candidates = await Promise.all(
+    reports.map((report) =>
+      Promise.all(journaled.get(report.symbol) ?? []).then(() => report, failed(report.symbol)),
+    ),
   );
   await Promise.all(shadows);
   // The cost rows of this cycle's calls are written behind them; a cycle ends with them in the table.
@@ -190,6 +187,8 @@ async function runCandidate(
   view: DeskView,
   stances: Map<string, Stance>,
   shadows: Array<Promise<void>>,
+  /** Journals a decision that sends nothing; the cycle awaits the write at its end. */
+  journal: (entry: JournalEntryInput) => void,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
   const symbol = series.symbol;
@@ -224,7 +223,7 @@ async function runCandidate(
   );
   if (!regime.ok) {
     const regimeMessage = await regimeMessageWritten;
-    await deps.journal({
+    journal({
       ts,
       cycleId,
       symbol,
@@ -295,7 +294,7 @@ async function runCandidate(
   };
   if (!strategist.ok) {
     const proposalMessage = await proposalMessageWritten;
-    await deps.journal({
+    journal({
       ts,
       cycleId,
       symbol,
@@ -311,7 +310,7 @@ async function runCandidate(
   const answered = toTradeProposal(strategist.value);
   if (!answered) {
     const proposalMessage = await proposalMessageWritten;
-    await deps.journal({
+    journal({
       ts,
       cycleId,
       symbol,
@@ -369,7 +368,7 @@ async function runCandidate(
     const reasons = signatures
       .filter((signature) => signature.verdict === 'veto')
       .flatMap((signature) => signature.reasons.map((reason) => `${signature.signer}: ${reason}`));
-    await deps.journal({
+    journal({
       ts,
       cycleId,
       symbol,
