@@ -75,6 +75,8 @@ describe('bus under faults', () => {
     await proxy.start();
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
+    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
+    viaProxy.searchParams.delete('host');
     const store = createStoreFromUrl(viaProxy.toString(), {
       poolSize: 4,
       connectTimeoutMs: 1_000,

@@ -45,6 +45,8 @@ async function run(cut: Cut) {
   await proxy.start();
   const viaProxy = new URL(db.url);
   viaProxy.port = String(proxy.port);
+  // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
+  viaProxy.searchParams.delete('host');
   // The session's own store goes through the proxy: the cut reaches every query it makes.
   const store: Store = createStoreFromUrl(viaProxy.toString(), {
     poolSize: 4,

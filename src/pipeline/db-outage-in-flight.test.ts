@@ -40,6 +40,8 @@ describe('database lost while an order is in flight', () => {
     await proxy.start();
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
+    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
+    viaProxy.searchParams.delete('host');
     const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 4, connectTimeoutMs: 500, logger });
     const series = generateSimSeries({ seed: 9, bars: 90, symbols: ['FLY'] }, 'FLY');
     const lastIndex = series.length - 1;

@@ -34,6 +34,8 @@ describe('database lost in the middle of a cycle', () => {
     await proxy.start();
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
+    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
+    viaProxy.searchParams.delete('host');
     const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 4, connectTimeoutMs: 500, logger });
     const series = generateSimSeries({ seed: 9, bars: 90, symbols: ['OUT'] }, 'OUT');
     const last = series.close[series.length - 1]!;

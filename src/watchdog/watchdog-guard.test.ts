@@ -222,6 +222,8 @@ describe('watchdog: an unreadable broker is one failing invariant among the othe
     cleanups.push(() => proxy.stop());
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
+    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
+    viaProxy.searchParams.delete('host');
     const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 300, logger });
     cleanups.push(() => store.close().catch(() => {}));
     const settings = config({ databaseUnreachableMs: 300, brokerUnreachableMs: 0 });

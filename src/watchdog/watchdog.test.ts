@@ -244,6 +244,8 @@ describe('watchdog', () => {
     cleanups.push(() => proxy.stop());
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
+    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
+    viaProxy.searchParams.delete('host');
     // Thresholds well above a loaded machine's query time: a slow read before the cut is not an outage.
     const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 1_000, logger });
     cleanups.push(() => store.close().catch(() => {}));
