@@ -92,7 +92,10 @@ describe('signet CLI (foundation)', () => {
       stdout += chunk.toString();
     });
     await waitForLine(child, 'Stop with Ctrl-C', 60_000);
-    expect(stdout).toMatch(/database : postgres:\/\/signet:\*\*\*\*\*@127\.0\.0\.1:\d+\/signet \(embedded\)/);
+    // Off Windows the embedded server is reached over its Unix socket (the folder in `host`).
+    expect(stdout).toMatch(
+      /database : postgres:\/\/signet:\*\*\*\*\*@127\.0\.0\.1:\d+\/signet(\?host=%2F\S+)? \(embedded\)/,
+    );
     expect(stdout).toContain(`config   : ${configFile}`);
     expect(stdout).toContain('explain  : npx signet explain <order id | cycle id>');
     // The status line counts who actually decided (no route configured: never "llm" decisions).
