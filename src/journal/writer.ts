@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ValidationError } from '../errors/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { updateFileAtomic, writeNewFileAtomic, writeNewFileAtomicSync } from './atomic.ts';
+import { updateFileAtomic, writeNewFileAtomic } from './atomic.ts';
 import { JournalWriteError } from './errors.ts';
 import { entryLocation, resolveEntryPath } from './paths.ts';
 import { type JournalResolution, renderJournalMarkdown, renderResolution } from './render.ts';
@@ -77,16 +77,6 @@ export async function placeJournalFile(prepared: PreparedJournalEntry, sync: boo
   try {
     const name = await writeNewFileAtomic(absoluteDir, base, markdown, { sync });
     return `${dir}/${name}`;
-  } catch (error) {
-    throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
-  }
-}
-
-/** As placeJournalFile, synchronously and without fsync (DeferredJournal). */
-export function placeJournalFileSync(prepared: PreparedJournalEntry): string {
-  const { absoluteDir, base, markdown, dir } = prepared;
-  try {
-    return `${dir}/${writeNewFileAtomicSync(absoluteDir, base, markdown)}`;
   } catch (error) {
     throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
   }
