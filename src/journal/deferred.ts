@@ -2,11 +2,9 @@ import type { Queryable } from '../store/index.ts';
 import { JournalPlacer } from './placer.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
-import { journalRowValues, prepareJournalEntry } from './writer.ts';
+import { journalRowValues, prepareJournalEntry, rowPathColumn } from './writer.ts';
 
 const rowColumns = 10;
-/** The row's `path`, filled in once the placer has named the file. */
-const pathColumn = 8;
 
 interface HeldRow {
   values: unknown[];
@@ -55,7 +53,7 @@ export class DeferredJournal {
     if (rows.length === 0) return;
     const names = await this.#placer.placed();
     this.#rows = [];
-    for (const row of rows) row.values[pathColumn] = `${row.dir}/${names[row.index]}`;
+    for (const row of rows) row.values[rowPathColumn] = `${row.dir}/${names[row.index]}`;
     const columns = Array.from({ length: rowColumns }, (_, column) => rows.map((row) => row.values[column]));
     await this.#db.query(journalSql.insertManyDeferred(), columns);
   }
