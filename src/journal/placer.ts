@@ -134,7 +134,8 @@ export class JournalPlacer {
   #waiters: Array<() => void> = [];
 
   constructor() {
-    this.#worker = new Worker(placerProgram, { eval: true, workerData: { maxCollisions } });
+    // Plain JavaScript: no loader flags of the parent (tsx) to boot in the worker.
+    this.#worker = new Worker(placerProgram, { eval: true, execArgv: [], workerData: { maxCollisions } });
     // Holds the process open only while files are on their way (see #post and #settle).
     this.#worker.unref();
     this.#worker.on('message', (reply: PlacerReply) => {
