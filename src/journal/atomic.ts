@@ -1,14 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
 import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { candidateName } from './paths.ts';
@@ -139,74 +129,6 @@ export async function writeNewFileAtomic(
     return name;
   } catch (error) {
     await unlink(temp).catch(() => {});
-    throw error;
-  }
-}
-
-function writeTempSync(dir: string, name: string, content: string): string {
-  const temp = tempName(dir, name);
-  const fd = openSync(temp, 'wx', 0o644);
-  try {
-    writeFileSync(fd, content, 'utf8');
-  } catch (error) {
-    closeSync(fd);
-    unlinkSync(temp);
-    throw error;
-  }
-  closeSync(fd);
-  return temp;
-}
-
-/**
- * `writeNewFileAtomic` without fsync, in one synchronous run (a backtest's own journal,
- * `DeferredJournal`): the same temp file, the same free-name placement by hard link (an
- * existence check and rename where links are unsupported), the same folder cache. A few
- * syscalls on the page cache cost less than the promise round trips they replace, and the
- * names follow the call order by construction.
- */
-export function writeNewFileAtomicSync(dir: string, base: string, content: string): string {
-  let temp: string;
-  if (madeFolders.has(dir)) {
-    try {
-      temp = writeTempSync(dir, `${base}.md`, content);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      madeFolders.delete(dir);
-      return writeNewFileAtomicSync(dir, base, content);
-    }
-  } else {
-    mkdirSync(dir, { recursive: true });
-    if (madeFolders.size >= 10_000) madeFolders.clear();
-    madeFolders.add(dir);
-    temp = writeTempSync(dir, `${base}.md`, content);
-  }
-  let linked = true;
-  try {
-    for (let attempt = 1; attempt <= maxCollisions; attempt += 1) {
-      const name = candidateName(base, attempt);
-      if (linked) {
-        try {
-          linkSync(temp, path.join(dir, name));
-          unlinkSync(temp);
-          return name;
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'EEXIST') continue;
-          if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw error;
-          linked = false;
-        }
-      }
-      if (existsSync(path.join(dir, name))) continue;
-      renameSync(temp, path.join(dir, name));
-      return name;
-    }
-    throw Object.assign(new Error(`more than ${maxCollisions} entries named ${base}`), { code: 'EEXIST' });
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already placed or gone
-    }
     throw error;
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { DeferredJournal, type JournalEntryInput, writeJournalEntry } from './index.ts';
+import { DeferredJournal, type JournalEntryInput, JournalWriteError, writeJournalEntry } from './index.ts';
 
 let database: TestDatabase;
 const roots: string[] = [];
@@ -67,6 +67,7 @@ describe('the deferred journal of a backtest', () => {
     const held = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
     expect(held.rows[0]).toEqual(before.rows[0]);
     await journal.flush();
+    await journal.close();
     expect(journal.pending).toBe(0);
 
     const rows = (
@@ -93,27 +94,52 @@ describe('the deferred journal of a backtest', () => {
   it('makes a day folder again when it was removed after the first entry', async () => {
     const root = await freshRoot();
     const journal = new DeferredJournal({ db: database.store, root });
-    await journal.write(entry(7, 'no_trade', 17));
-    await rm(path.join(root, 'journal/2013-01-07'), { recursive: true });
-    await journal.write(entry(7, 'vetoed', 18));
-    expect(await readdir(path.join(root, 'journal/2013-01-07'))).toEqual(['21-00-00-ORCL-vetoed.md']);
-    await journal.flush();
+    try {
+      await journal.write(entry(7, 'no_trade', 17));
+      await journal.flush();
+      await rm(path.join(root, 'journal/2013-01-07'), { recursive: true });
+      await journal.write(entry(7, 'vetoed', 18));
+      await journal.flush();
+      expect(await readdir(path.join(root, 'journal/2013-01-07'))).toEqual(['21-00-00-ORCL-vetoed.md']);
+    } finally {
+      await journal.close();
+    }
   });
 
   it('refuses an invalid entry when it is written, naming the field', async () => {
     const journal = new DeferredJournal({ db: database.store, root: await freshRoot() });
-    await expect(journal.write({ ...entry(5, 'no_trade', 15), agent: 'Not Valid' })).rejects.toThrow(
-      /journal\.agent/,
-    );
-    expect(journal.pending).toBe(0);
+    try {
+      await expect(journal.write({ ...entry(5, 'no_trade', 15), agent: 'Not Valid' })).rejects.toThrow(
+        /journal\.agent/,
+      );
+      expect(journal.pending).toBe(0);
+    } finally {
+      await journal.close();
+    }
   });
 
-  it('fails the write when its file cannot be placed', async () => {
+  it('fails its flush, inserting no row, and every later write when a file cannot be placed', async () => {
     // A root under a plain file: its folder cannot be made (ENOTDIR).
     const blocker = path.join(await freshRoot(), 'a-file');
     await writeFile(blocker, 'not a folder');
     const journal = new DeferredJournal({ db: database.store, root: path.join(blocker, 'root') });
-    await expect(journal.write(entry(6, 'no_trade', 16))).rejects.toThrow(/could not|journal/i);
-    expect(journal.pending).toBe(0);
+    try {
+      const before = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+      await journal.write(entry(6, 'no_trade', 16));
+      const failure = await journal.flush().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(JournalWriteError);
+      expect((failure as JournalWriteError).message).toMatch(
+        /cannot write journal file .*journal\/2013-01-06\/21-00-00-ORCL-no_trade\.md \(ENOTDIR\)/,
+      );
+      await expect(journal.write(entry(8, 'no_trade', 19))).rejects.toBe(failure);
+      await expect(journal.flush()).rejects.toBe(failure);
+      const after = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+      expect(after.rows[0]).toEqual(before.rows[0]);
+    } finally {
+      await journal.close();
+    }
   });
 });

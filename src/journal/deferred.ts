@@ -1,23 +1,35 @@
 import type { Queryable } from '../store/index.ts';
+import { JournalPlacer } from './placer.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
-import { journalRowValues, placeJournalFileSync, prepareJournalEntry } from './writer.ts';
+import { journalRowValues, prepareJournalEntry, rowPathColumn } from './writer.ts';
 
 const rowColumns = 10;
 
+interface HeldRow {
+  values: unknown[];
+  /** Relative folder (`journal/<day>`). */
+  dir: string;
+  /** The file's index in the placer's order. */
+  index: number;
+}
+
 /**
- * A backtest's own journal (a rerun rebuilds it). Each entry is validated, rendered and its
- * file placed atomically when it is written, exactly as `writeJournalEntry` does (same text,
- * same name, collision suffixes in the order written; an invalid entry or a file that cannot be
- * placed fails the write there and then), but without fsync and synchronously (a few syscalls on
- * the page cache). Its row waits for `flush()`, which inserts every row written since in one
- * statement, ids in the order written, committed without waiting for the WAL flush: the run's
- * next synchronous commit (at the latest `backtest.completed`) makes them durable.
+ * A backtest's own journal (a rerun rebuilds it). Each entry is validated and rendered when it
+ * is written, exactly as `writeJournalEntry` does (an invalid entry fails the write there and
+ * then); its file is placed atomically without fsync by a worker thread (JournalPlacer: same
+ * text, same name, collision suffixes in the order written). Its row waits for `flush()`, which
+ * waits for the files, then inserts every row written since in one statement, ids in the order
+ * written, committed without waiting for the WAL flush: the run's next synchronous commit (at
+ * the latest `backtest.completed`) makes them durable. A row never points to a missing file: a
+ * file that could not be placed fails `flush()` (and any later `write`) and no row is inserted.
+ * `close()` stops the worker; the run calls it whether it succeeded or not.
  */
 export class DeferredJournal {
   readonly #db: Queryable;
   readonly #root: string;
-  #rows: unknown[][] = [];
+  readonly #placer = new JournalPlacer();
+  #rows: HeldRow[] = [];
 
   constructor(options: { db: Queryable; root: string }) {
     this.#db = options.db;
@@ -26,8 +38,8 @@ export class DeferredJournal {
 
   async write(input: JournalEntryInput): Promise<void> {
     const prepared = prepareJournalEntry(input, this.#root);
-    const relative = placeJournalFileSync(prepared);
-    this.#rows.push(journalRowValues(prepared.entry, relative));
+    const index = this.#placer.place(prepared.absoluteDir, prepared.base, prepared.markdown);
+    this.#rows.push({ values: journalRowValues(prepared.entry, ''), dir: prepared.dir, index });
   }
 
   /** Entries written and not yet flushed. */
@@ -35,12 +47,19 @@ export class DeferredJournal {
     return this.#rows.length;
   }
 
-  /** Inserts the rows written so far in one statement. */
+  /** Waits for the files written so far, then inserts their rows in one statement. */
   async flush(): Promise<void> {
     const rows = this.#rows;
     if (rows.length === 0) return;
+    const names = await this.#placer.placed();
     this.#rows = [];
-    const columns = Array.from({ length: rowColumns }, (_, column) => rows.map((values) => values[column]));
+    for (const row of rows) row.values[rowPathColumn] = `${row.dir}/${names[row.index]}`;
+    const columns = Array.from({ length: rowColumns }, (_, column) => rows.map((row) => row.values[column]));
     await this.#db.query(journalSql.insertManyDeferred(), columns);
+  }
+
+  /** Stops the placer's worker (after the last flush, or when the run failed). */
+  close(): Promise<void> {
+    return this.#placer.close();
   }
 }

@@ -4,13 +4,18 @@ import type { BrokerAction, JournalEntry } from './schema.ts';
 
 /** A code fence longer than any run of backticks in the content, so model text cannot close it. */
 export function fenced(content: string, language = ''): string {
-  const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
+  let longest = 0;
+  // Most content has no backtick at all (JSON of numbers and names): no scan needed then.
+  if (content.includes('`'))
+    for (const match of content.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}${language}\n${content}\n${fence}`;
 }
 
 /** One line of untrusted text: no line breaks that could start a heading or a list. */
 export function inline(text: string): string {
+  // Without a line break the pattern cannot match: only the trim is left.
+  if (!text.includes('\n') && !text.includes('\r')) return text.trim();
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 

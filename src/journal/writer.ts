@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { ValidationError } from '../errors/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { updateFileAtomic, writeNewFileAtomic, writeNewFileAtomicSync } from './atomic.ts';
+import { updateFileAtomic, writeNewFileAtomic } from './atomic.ts';
 import { JournalWriteError } from './errors.ts';
+import { fastJournalEntry } from './fast-parse.ts';
 import { entryLocation, resolveEntryPath } from './paths.ts';
 import { type JournalResolution, renderJournalMarkdown, renderResolution } from './render.ts';
 import { type JournalEntry, type JournalEntryInput, journalEntrySchema } from './schema.ts';
@@ -30,6 +31,8 @@ export interface WrittenJournalEntry {
 }
 
 function parseEntry(input: JournalEntryInput): JournalEntry {
+  const fast = fastJournalEntry(input);
+  if (fast) return fast;
   const parsed = journalEntrySchema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({
@@ -82,15 +85,8 @@ export async function placeJournalFile(prepared: PreparedJournalEntry, sync: boo
   }
 }
 
-/** As placeJournalFile, synchronously and without fsync (DeferredJournal). */
-export function placeJournalFileSync(prepared: PreparedJournalEntry): string {
-  const { absoluteDir, base, markdown, dir } = prepared;
-  try {
-    return `${dir}/${writeNewFileAtomicSync(absoluteDir, base, markdown)}`;
-  } catch (error) {
-    throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
-  }
-}
+/** The `agent_journal` row's `path` among its values. */
+export const rowPathColumn = 8;
 
 /** The `agent_journal` row's values, in the insert's column order (path ninth). */
 export function journalRowValues(entry: JournalEntry, relative: string): unknown[] {
@@ -120,13 +116,13 @@ export async function writeJournalEntry(
   options: JournalWriteOptions,
 ): Promise<WrittenJournalEntry> {
   const prepared = prepareJournalEntry(input, options.root);
+  // The row's values as the entry is now (it may share objects with the caller's input).
+  const values = journalRowValues(prepared.entry, '');
   const deferred = options.durability === 'deferred';
   const relative = await placeJournalFile(prepared, !deferred);
+  values[rowPathColumn] = relative;
   const sql = deferred ? journalSql.insertDeferred() : journalSql.insert();
-  const result = await options.db.query<{ id: string | number }>(
-    sql,
-    journalRowValues(prepared.entry, relative),
-  );
+  const result = await options.db.query<{ id: string | number }>(sql, values);
   const row = result.rows[0];
   if (!row) throw new Error('agent_journal insert returned no row');
   return {

@@ -68,18 +68,23 @@ export interface PipelineBacktestResult {
 export async function runPipelineBacktest(options: PipelineBacktestOptions): Promise<PipelineBacktestResult> {
   const { series, timeline } = backtestable(options);
   const run = new FullPipelineRun(options, series, timeline);
-  await publishStarted(options, series, timeline);
-  for (let step = 0; step < timeline.length; step += 1) {
-    await run.step(step);
-    options.onProgress?.(step + 1, timeline.length);
+  let result: PipelineBacktestResult;
+  try {
+    await publishStarted(options, series, timeline);
+    for (let step = 0; step < timeline.length; step += 1) {
+      await run.step(step);
+      options.onProgress?.(step + 1, timeline.length);
+    }
+    if (run.recorder.failures > 0)
+      options.logger.warn(
+        { failures: run.recorder.failures },
+        'some broker events were not recorded in the tables',
+      );
+    await run.finish();
+    result = run.result();
+  } finally {
+    await run.close();
   }
-  if (run.recorder.failures > 0)
-    options.logger.warn(
-      { failures: run.recorder.failures },
-      'some broker events were not recorded in the tables',
-    );
-  await run.finish();
-  const result = run.result();
   await publishCompleted(options, result, run.clockNow);
   return result;
 }
@@ -154,9 +159,9 @@ class FullPipelineRun {
     this.#cursorTime = this.#now;
     const clock = { now: () => this.#now };
     // As in paper trading, each round trip's close is journaled.
-    // The run's own journal is rebuilt by a rerun: its files are not fsynced and its rows go in
-    // one statement a cycle (DeferredJournal); `backtest.completed`'s synchronous commit makes
-    // the rows durable with it.
+    // The run's own journal is rebuilt by a rerun: its files are not fsynced and are placed by a
+    // worker thread, its rows go a few hundred in one statement (DeferredJournal);
+    // `backtest.completed`'s synchronous commit makes the rows durable with it.
     this.#journal = new DeferredJournal({ db: options.store, root: path.resolve(options.journalRoot) });
     const journal = (entry: JournalEntryInput) => this.#journal.write(entry);
     this.#buffer = new CycleBuffer({
@@ -215,6 +220,11 @@ class FullPipelineRun {
   async finish(): Promise<void> {
     await this.#buffer.flush();
     await this.#journal.flush();
+  }
+
+  /** Stops the journal's placer (whether the run finished or failed). */
+  close(): Promise<void> {
+    return this.#journal.close();
   }
 
   get clockNow(): number {

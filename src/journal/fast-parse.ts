@@ -1,0 +1,139 @@
+import { decidedByValues, type JournalEntry, type JournalEntryInput, journalOutcomes } from './schema.ts';
+
+/**
+ * A hand-written check of the common journal entry, exactly as strict as `journalEntrySchema`
+ * for the entries it accepts, with the same output (defaults filled in, the symbol trimmed): the
+ * schema's recursive JSON check was a tenth of a full-pipeline backtest's main thread. It takes
+ * no shortcut for text from a model: every field is checked as the schema checks it. Anything
+ * unusual (signatures, a broker action, unknown keys, symbol keys, a `__proto__` key, a failed
+ * check) returns null and goes through zod, which also words the error.
+ */
+const agentPattern = /^[a-z][a-z0-9_.-]*$/;
+const outcomes: ReadonlySet<unknown> = new Set(journalOutcomes);
+const deciders: ReadonlySet<unknown> = new Set(decidedByValues);
+const allowedKeys: ReadonlySet<string> = new Set([
+  'ts',
+  'cycleId',
+  'symbol',
+  'agent',
+  'outcome',
+  'decidedBy',
+  'proposal',
+  'stance',
+  'signatures',
+  'inputs',
+  'broker',
+  'notes',
+  'clientOrderId',
+  'messageId',
+  'summary',
+]);
+
+/** A plain object whose own keys zod's record would see and copy exactly (no symbols, no `__proto__`). */
+function isPlainRecord(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  if (Object.hasOwn(value, '__proto__')) return false;
+  return Object.getOwnPropertySymbols(value).length === 0;
+}
+
+function isJson(value: unknown, depth: number): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (depth > 64) return false;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        for (const item of value) if (!isJson(item, depth + 1)) return false;
+        return true;
+      }
+      return isJsonRecord(value, depth);
+    }
+    default:
+      return false;
+  }
+}
+
+function isJsonRecord(value: unknown, depth: number): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (!isPlainRecord(value)) return false;
+  for (const key of Object.keys(value)) {
+    if (!isJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+const isText = (value: unknown, min: number, max: number): value is string =>
+  typeof value === 'string' && value.length >= min && value.length <= max;
+
+/** `.nullable().default(null)` of a text field: the value, null, or undefined when invalid. */
+function optionalText(value: unknown, max: number): string | null | undefined {
+  if (value === undefined || value === null) return null;
+  return isText(value, 1, max) ? value : undefined;
+}
+
+function optionalRecord(value: unknown): Record<string, unknown> | null | undefined {
+  if (value === undefined || value === null) return null;
+  return isJsonRecord(value, 0) ? value : undefined;
+}
+
+function notesOf(value: unknown): string[] | undefined {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 50 || Object.getPrototypeOf(value) !== Array.prototype)
+    return undefined;
+  for (const note of value) if (!isText(note, 0, 4_000)) return undefined;
+  return value;
+}
+
+/** The entry as `journalEntrySchema` would output it, or null: let zod decide (and word the error). */
+export function fastJournalEntry(input: JournalEntryInput): JournalEntry | null {
+  if (typeof input !== 'object' || input === null || !isPlainRecord(input)) return null;
+  for (const key of Object.keys(input)) if (!allowedKeys.has(key)) return null;
+  const { ts, agent, outcome, decidedBy, signatures, broker, messageId } = input;
+  if (!(ts instanceof Date) || Number.isNaN(ts.getTime())) return null;
+  if (!isText(agent, 1, 64) || !agentPattern.test(agent)) return null;
+  if (!outcomes.has(outcome) || !deciders.has(decidedBy)) return null;
+  if (signatures !== undefined && !(Array.isArray(signatures) && signatures.length === 0)) return null;
+  if (broker !== undefined && broker !== null) return null;
+  if (messageId !== undefined && messageId !== null && !(Number.isSafeInteger(messageId) && messageId > 0))
+    return null;
+  let symbol: string | null = null;
+  if (input.symbol !== undefined && input.symbol !== null) {
+    if (typeof input.symbol !== 'string') return null;
+    symbol = input.symbol.trim();
+    if (!isText(symbol, 1, 64)) return null;
+  }
+  const cycleId = optionalText(input.cycleId, 200);
+  const clientOrderId = optionalText(input.clientOrderId, 200);
+  const proposal = optionalRecord(input.proposal);
+  const stance = optionalRecord(input.stance);
+  const notes = notesOf(input.notes);
+  // `.default({})` fills in undefined only: a null is refused (by zod).
+  const inputs = input.inputs === undefined ? {} : input.inputs;
+  const summary = input.summary === undefined ? {} : input.summary;
+  if (cycleId === undefined || clientOrderId === undefined || proposal === undefined) return null;
+  if (stance === undefined || notes === undefined) return null;
+  if (!isJsonRecord(inputs, 0) || !isJsonRecord(summary, 0)) return null;
+  return {
+    ts,
+    cycleId,
+    symbol,
+    agent,
+    outcome: outcome as JournalEntry['outcome'],
+    decidedBy: decidedBy as JournalEntry['decidedBy'],
+    proposal,
+    stance,
+    signatures: [],
+    inputs,
+    broker: null,
+    notes,
+    clientOrderId,
+    messageId: messageId ?? null,
+    summary,
+  };
+}
