@@ -103,6 +103,8 @@ async function once(
   await proxy.start();
   const viaProxy = new URL(dbUrl.toString());
   viaProxy.port = String(proxy.port);
+  // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
+  viaProxy.searchParams.delete('host');
   const direct = createStoreFromUrl(dbUrl.toString(), { poolSize: 2, connectTimeoutMs: 1_000, logger });
   await migrate(direct, logger);
   const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 200, logger });
