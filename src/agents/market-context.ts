@@ -93,8 +93,8 @@ export function indicatorsAt(series: BarSeries, end: number): Indicators {
  * The last `count` bars up to `end`, as agents see them. A candidate's agents (Regime,
  * Strategist, both signers) each ask for the same window: the window is built once per series
  * and frozen, so every agent gets the same object and its rendered text is made once
- * (skills/render.ts caches by that identity). A BarSeries is not changed once made (feeds build
- * new series), which is what makes the identity a safe key.
+ * (skills/render-cache.ts keys its text on that identity). A BarSeries is not changed once
+ * made (feeds build new series), which is what makes the identity a safe key.
  */
 export function barsUpTo(series: BarSeries, end: number, count: number): readonly AgentBar[] {
   let windows = barWindows.get(series);
