@@ -222,24 +222,36 @@ describe('operator console in Chromium', () => {
   it("shows each open paper position with its stop order, working (never 'NO STOP')", async () => {
     // The stop-loss row is written with its entry and works from the fill on: the first position
     // the brain opens is protected in the console as soon as it appears.
-    let held: Array<{ symbol: string; stop_status: string | null }> = [];
-    for (let attempt = 0; attempt < 240 && held.length === 0; attempt++) {
-      held = (
-        await database.store.query<{ symbol: string; stop_status: string | null }>(
-          `SELECT p.symbol, s.status AS stop_status FROM positions p
-             LEFT JOIN orders s ON s.client_order_id = p.stop_client_order_id WHERE p.broker = 'paper'`,
-        )
-      ).rows;
-      if (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(held.length).toBeGreaterThan(0);
-    expect(held.map((row) => row.stop_status)).toEqual(held.map(() => 'open'));
-    await page.click('a[data-nav=overview]');
-    await page.locator('[data-page=overview]').waitFor();
-    await page.reload();
-    // The table right after the "Open positions" heading; each row's Stop order cell (the sixth, after Side) says open.
+    // The sim keeps trading: a position may close between the read and the page. Wait for one in
+    // the table, reading and reloading again while none is open (the overview renders on load).
     const positions = page.locator('h2:text-is("Open positions") + table tbody tr');
-    await positions.first().waitFor();
+    let shown = false;
+    for (let attempt = 0; attempt < 12 && !shown; attempt++) {
+      let held: Array<{ symbol: string; stop_status: string | null }> = [];
+      for (let poll = 0; poll < 240 && held.length === 0; poll++) {
+        held = (
+          await database.store.query<{ symbol: string; stop_status: string | null }>(
+            `SELECT p.symbol, s.status AS stop_status FROM positions p
+               LEFT JOIN orders s ON s.client_order_id = p.stop_client_order_id WHERE p.broker = 'paper'`,
+          )
+        ).rows;
+        if (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(held.length).toBeGreaterThan(0);
+      expect(held.map((row) => row.stop_status)).toEqual(held.map(() => 'open'));
+      await page.click('a[data-nav=overview]');
+      await page.locator('[data-page=overview]').waitFor();
+      await page.reload();
+      // The table right after the "Open positions" heading; each row's Stop order cell (the sixth, after Side) says open.
+      shown = await positions
+        .first()
+        .waitFor({ timeout: 5_000 })
+        .then(
+          () => true,
+          () => false,
+        );
+    }
+    expect(shown, 'an open position in the console').toBe(true);
     const stopOrders = await positions.evaluateAll((rows) =>
       rows.map((row) => (row as unknown as { cells: Array<{ textContent: string }> }).cells[5]?.textContent),
     );
@@ -253,7 +265,7 @@ describe('operator console in Chromium', () => {
     type Held = { symbol: string; stopPrice: number | null; takeProfitPrice: number | null };
     let shown: { held: Held; lines: string } | null = null;
     // The sim keeps trading: a position may close between the read and the page; take the next one.
-    for (let attempt = 0; attempt < 10 && !shown; attempt++) {
+    for (let attempt = 0; attempt < 120 && !shown; attempt++) {
       const { positions } = (await (
         await fetch(`${consoleUrl}api/v1/positions`, { headers: { authorization: `Bearer ${token}` } })
       ).json()) as { positions: Held[] };
