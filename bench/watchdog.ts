@@ -99,15 +99,12 @@ async function once(
   await creator.end();
   const dbUrl = new URL(adminUrl);
   dbUrl.pathname = `/${name}`;
-  const proxy = new TcpProxy(dbUrl.hostname, Number(dbUrl.port));
+  const proxy = TcpProxy.forDatabase(dbUrl.toString());
   await proxy.start();
-  const viaProxy = new URL(dbUrl.toString());
-  viaProxy.port = String(proxy.port);
-  // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
-  viaProxy.searchParams.delete('host');
+  const viaProxy = proxy.databaseUrl(dbUrl.toString());
   const direct = createStoreFromUrl(dbUrl.toString(), { poolSize: 2, connectTimeoutMs: 1_000, logger });
   await migrate(direct, logger);
-  const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 200, logger });
+  const store = createStoreFromUrl(viaProxy, { poolSize: 3, connectTimeoutMs: 200, logger });
   const folder = mkdtempSync(path.join(tmpdir(), 'signet-bench-wd-'));
   const config: Config = {
     ...base,

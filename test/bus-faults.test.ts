@@ -70,14 +70,10 @@ describe('bus under faults', () => {
   });
 
   it('reconnects with backoff after the database is lost and then delivers everything', async () => {
-    const target = new URL(db.url);
-    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    const proxy = TcpProxy.forDatabase(db.url);
     await proxy.start();
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
-    viaProxy.searchParams.delete('host');
-    const store = createStoreFromUrl(viaProxy.toString(), {
+    const viaProxy = proxy.databaseUrl(db.url);
+    const store = createStoreFromUrl(viaProxy, {
       poolSize: 4,
       connectTimeoutMs: 1_000,
       logger: silentLogger(),

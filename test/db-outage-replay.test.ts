@@ -40,15 +40,11 @@ type Cut = { at: 'between-bars' | 'mid-bar'; ms: number } | null;
 async function run(cut: Cut) {
   const db = await createTestDatabase();
   databases.push(db);
-  const target = new URL(db.url);
-  const proxy = new TcpProxy(target.hostname, Number(target.port));
+  const proxy = TcpProxy.forDatabase(db.url);
   await proxy.start();
-  const viaProxy = new URL(db.url);
-  viaProxy.port = String(proxy.port);
-  // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
-  viaProxy.searchParams.delete('host');
+  const viaProxy = proxy.databaseUrl(db.url);
   // The session's own store goes through the proxy: the cut reaches every query it makes.
-  const store: Store = createStoreFromUrl(viaProxy.toString(), {
+  const store: Store = createStoreFromUrl(viaProxy, {
     poolSize: 4,
     connectTimeoutMs: 500,
     logger,

@@ -35,14 +35,10 @@ afterAll(async () => {
 
 describe('database lost while an order is in flight', () => {
   it('leaves the intent for reconciliation, which answers it from the broker without a resend', async () => {
-    const target = new URL(db.url);
-    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    const proxy = TcpProxy.forDatabase(db.url);
     await proxy.start();
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
-    viaProxy.searchParams.delete('host');
-    const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 4, connectTimeoutMs: 500, logger });
+    const viaProxy = proxy.databaseUrl(db.url);
+    const store = createStoreFromUrl(viaProxy, { poolSize: 4, connectTimeoutMs: 500, logger });
     const series = generateSimSeries({ seed: 9, bars: 90, symbols: ['FLY'] }, 'FLY');
     const lastIndex = series.length - 1;
     const last = series.close[lastIndex]!;

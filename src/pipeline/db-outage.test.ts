@@ -29,14 +29,10 @@ afterAll(async () => {
 
 describe('database lost in the middle of a cycle', () => {
   it('sends no order', async () => {
-    const target = new URL(db.url);
-    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    const proxy = TcpProxy.forDatabase(db.url);
     await proxy.start();
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
-    viaProxy.searchParams.delete('host');
-    const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 4, connectTimeoutMs: 500, logger });
+    const viaProxy = proxy.databaseUrl(db.url);
+    const store = createStoreFromUrl(viaProxy, { poolSize: 4, connectTimeoutMs: 500, logger });
     const series = generateSimSeries({ seed: 9, bars: 90, symbols: ['OUT'] }, 'OUT');
     const last = series.close[series.length - 1]!;
     const route = scriptedRoute({

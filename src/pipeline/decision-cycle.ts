@@ -130,14 +130,12 @@ export async function runDecisionCycle(
   // A decision that sends nothing is journaled while the next candidates are decided (its file's
   // fsyncs were most of a candidate's time); the cycle ends only with every entry written, and a
   // candidate whose entry could not be written is reported failed, as if it had been awaited.
-  const journaled = new Map<string, Array<Promise<void>>>();
-  const reports = await mapLimit(screened, deps.settings.parallelism, (candidate) => {
+  const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate) => {
     const writes: Array<Promise<void>> = [];
-    journaled.set(candidate.symbol, writes);
     const journal = (entry: JournalEntryInput) => {
       writes.push(inFlight(deps.journal(entry)));
     };
-    return runCandidate(
+    const report = await runCandidate(
       deps,
       cycleId,
       bySymbol.get(candidate.symbol)!,
@@ -148,11 +146,10 @@ export async function runDecisionCycle(
       shadows,
       journal,
     ).catch(failed(candidate.symbol));
+    return { report, writes };
   });
   const candidates = await Promise.all(
-    reports.map((report) =>
-      Promise.all(journaled.get(report.symbol) ?? []).then(() => report, failed(report.symbol)),
-    ),
+    decided.map(({ report, writes }) => Promise.all(writes).then(() => report, failed(report.symbol))),
   );
   await Promise.all(shadows);
   // The cost rows of this cycle's calls are written behind them; a cycle ends with them in the table.

@@ -216,15 +216,11 @@ describe('watchdog: an unreadable broker is one failing invariant among the othe
 
   it('the broker unreadable and the database gone: database_unreachable still flattens-and-locks (level 4)', async () => {
     db = await createTestDatabase();
-    const target = new URL(db.url);
-    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    const proxy = TcpProxy.forDatabase(db.url);
     await proxy.start();
     cleanups.push(() => proxy.stop());
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
-    viaProxy.searchParams.delete('host');
-    const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 300, logger });
+    const viaProxy = proxy.databaseUrl(db.url);
+    const store = createStoreFromUrl(viaProxy, { poolSize: 3, connectTimeoutMs: 300, logger });
     cleanups.push(() => store.close().catch(() => {}));
     const settings = config({ databaseUnreachableMs: 300, brokerUnreachableMs: 0 });
     const watchdog = watchdogOn(settings, unreadableBroker(), store);

@@ -238,16 +238,12 @@ describe('watchdog', () => {
   it('database gone: the halt file alone blocks trading, and after its threshold the watchdog flattens through its own broker connection', async () => {
     db = await createTestDatabase();
     closeFakePositions();
-    const target = new URL(db.url);
-    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    const proxy = TcpProxy.forDatabase(db.url);
     await proxy.start();
     cleanups.push(() => proxy.stop());
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    // Through the proxy (TCP), not the embedded server's Unix socket named in the query.
-    viaProxy.searchParams.delete('host');
+    const viaProxy = proxy.databaseUrl(db.url);
     // Thresholds well above a loaded machine's query time: a slow read before the cut is not an outage.
-    const store = createStoreFromUrl(viaProxy.toString(), { poolSize: 3, connectTimeoutMs: 1_000, logger });
+    const store = createStoreFromUrl(viaProxy, { poolSize: 3, connectTimeoutMs: 1_000, logger });
     cleanups.push(() => store.close().catch(() => {}));
     const settings = config({ databaseUnreachableMs: 1_500 });
     const { watchdog, broker } = watchdogFor(settings, store);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { type Logger, silentLogger } from '../../src/logging/index.ts';
-import { createStoreFromUrl, migrate, type Store } from '../../src/store/index.ts';
+import { createStoreFromUrl, migrate, type Store, withDatabase } from '../../src/store/index.ts';
 
 export interface TestDatabase {
   /** URL of this test's own database (contains the password: never print it). */
@@ -16,12 +16,6 @@ export interface TestDatabase {
 
 export function adminDatabaseUrl(): string {
   return inject('adminDatabaseUrl');
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 /** A fresh, migrated database for one test file, on the run's PostgreSQL (embedded or DATABASE_URL). */

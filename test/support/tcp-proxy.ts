@@ -14,6 +14,23 @@ export class TcpProxy {
     private readonly targetPort: number,
   ) {}
 
+  /** A proxy in front of the PostgreSQL a URL names (its TCP host and port). */
+  static forDatabase(url: string): TcpProxy {
+    const target = new URL(url);
+    return new TcpProxy(target.hostname, Number(target.port));
+  }
+
+  /**
+   * The same database reached through this proxy (started): its port, and TCP even where the
+   * URL names the embedded server's Unix socket (`host` in the query), or the cut would miss.
+   */
+  databaseUrl(url: string): string {
+    const through = new URL(url);
+    through.port = String(this.port);
+    through.searchParams.delete('host');
+    return through.toString();
+  }
+
   async start(port = 0): Promise<number> {
     const server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, this.targetHost);
