@@ -1,10 +1,11 @@
 import type { Queryable } from '../store/index.ts';
-import type { BusMessage, MessageInput } from './envelope.ts';
-import { insertManyWith, insertMessageWith, validateMessage } from './publish.ts';
+import type { BusMessage, MessageInput, ValidMessageInput } from './envelope.ts';
+import { insertManyValidWith, insertValidWith, validateMessage } from './publish.ts';
 import type { TopicCatalog } from './topics.ts';
 
 interface Waiting {
-  input: MessageInput;
+  /** Validated once, when published: the insert takes it as it is. */
+  message: ValidMessageInput;
   resolve(message: BusMessage): void;
   reject(error: unknown): void;
 }
@@ -28,9 +29,9 @@ export class PublishBatcher {
   ) {}
 
   publish(input: MessageInput): Promise<BusMessage> {
-    validateMessage(input, this.catalog);
+    const message = validateMessage(input, this.catalog);
     return new Promise<BusMessage>((resolve, reject) => {
-      this.#pending.push({ input, resolve, reject });
+      this.#pending.push({ message, resolve, reject });
       // Nothing in flight: go right after the current synchronous run (which may add more).
       // Something in flight: this message rides with the next batch, when that commit returns.
       if (!this.#running) {
@@ -47,11 +48,10 @@ export class PublishBatcher {
         // A lone message takes the plain single-row insert, which is cheaper to plan and run.
         const messages =
           batch.length === 1
-            ? [await insertMessageWith(this.queryable, batch[0]!.input, this.catalog)]
-            : await insertManyWith(
+            ? [await insertValidWith(this.queryable, batch[0]!.message)]
+            : await insertManyValidWith(
                 this.queryable,
-                batch.map((waiting) => waiting.input),
-                this.catalog,
+                batch.map((waiting) => waiting.message),
               );
         this.onCommitted(messages);
         batch.forEach((waiting, index) => {

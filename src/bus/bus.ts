@@ -230,5 +230,6 @@ export class Bus {
     await Promise.all([...this.#consumers.values()].map((consumer) => consumer.stop()));
     this.#consumers.clear();
     await this.#listener?.stop();
+    await this.#notifier.flush();
   }
 }

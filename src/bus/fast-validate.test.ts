@@ -44,9 +44,42 @@ const cases: unknown[] = [
       },
     ],
   },
+  ...signatureCases(),
   null,
   'string',
 ];
+
+/** Signatures as signers stamp them, and each way one can break a rule of signatureSchema. */
+function signatureCases(): unknown[] {
+  const good = {
+    signer: 'fact-checker',
+    verdict: 'veto',
+    reasons: ['stop is above entry', 'x'.repeat(2_000)],
+    decidedBy: 'fallback',
+    at: '2026-12-03T09:41:07.123Z',
+  };
+  const broken: Array<Record<string, unknown>> = [
+    { ...good, verdict: 'maybe' },
+    { ...good, decidedBy: 'someone' },
+    { ...good, signer: 'Fact Checker' },
+    { ...good, reasons: ['x'.repeat(2_001)] },
+    { ...good, reasons: Array.from({ length: 51 }, () => 'r') },
+    { ...good, reasons: [1] },
+    { ...good, at: '2026-02-30T09:41:07.123Z' },
+    { ...good, at: '2026-12-03T24:00:00.000Z' },
+    { ...good, at: '2026-12-03 09:41:07' },
+    { ...good, at: '+012026-12-03T09:41:07.123Z' },
+    { ...good, at: 1_796_290_000_000 },
+    { ...good, extra: true },
+    (({ at: _at, ...rest }) => rest)(good),
+  ];
+  return [
+    { ...base, signatures: [good, { ...good, signer: 'risk-gate', verdict: 'sign', decidedBy: 'code' }] },
+    { ...base, signatures: [{ ...good, at: '2026-12-03T09:41:07.123+01:00' }] },
+    { ...base, signatures: Array.from({ length: 21 }, () => good) },
+    ...broken.map((signature) => ({ ...base, signatures: [good, signature] })),
+  ];
+}
 
 describe('fast envelope check', () => {
   it('accepts only what the zod schema accepts, and returns the same value', () => {
@@ -61,5 +94,19 @@ describe('fast envelope check', () => {
       if (!slow.success) expect(fast, JSON.stringify(input)).toBeNull();
     }
     expect(fastValidate(base)).not.toBeNull();
+  });
+
+  it('takes the signatures signers stamp on the fast path, as fresh copies', () => {
+    const signature = {
+      signer: 'double-checker',
+      verdict: 'sign',
+      reasons: ['ok'],
+      decidedBy: 'llm',
+      at: new Date(Date.UTC(2026, 11, 3, 9, 41, 7, 5)).toISOString(),
+    };
+    const fast = fastValidate({ ...base, signatures: [signature] });
+    expect(fast?.signatures).toEqual([signature]);
+    expect(fast?.signatures[0]).not.toBe(signature);
+    expect(fast?.signatures[0]?.reasons).not.toBe(signature.reasons);
   });
 });

@@ -14,6 +14,7 @@ export {
   signatureSchema,
   topicSchema,
 } from './envelope.ts';
+export { fastSignatures } from './fast-validate.ts';
 export { comparePositions } from './position.ts';
 export {
   type PublishOptions,

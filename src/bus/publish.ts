@@ -92,25 +92,18 @@ export function publishWith(
   input: MessageInput,
   catalog: TopicCatalog = topicCatalog,
 ): Promise<BusMessage> {
-  return insert(queryable, input, busSql.publishOne(), catalog);
+  return insert(queryable, validateMessage(input, catalog), busSql.publishOne());
 }
 
-/** Inserts without notifying; the caller wakes consumers after the commit (Bus does, via its Notifier). */
-export function insertMessageWith(
-  queryable: Queryable,
-  input: MessageInput,
-  catalog: TopicCatalog = topicCatalog,
-): Promise<BusMessage> {
-  return insert(queryable, input, busSql.insertOne(), catalog);
+/**
+ * Inserts a message validated already (validateMessage), without notifying; the caller wakes
+ * consumers after the commit (Bus does, via its Notifier).
+ */
+export function insertValidWith(queryable: Queryable, message: ValidMessageInput): Promise<BusMessage> {
+  return insert(queryable, message, busSql.insertOne());
 }
 
-async function insert(
-  queryable: Queryable,
-  input: MessageInput,
-  sql: string,
-  catalog: TopicCatalog,
-): Promise<BusMessage> {
-  const message = validateMessage(input, catalog);
+async function insert(queryable: Queryable, message: ValidMessageInput, sql: string): Promise<BusMessage> {
   const result = await queryable.query<MessageRow>(sql, [
     envelopeVersion,
     message.ts ?? null,
@@ -138,14 +131,13 @@ export async function publishManyWith(
   return result.rows.map(rowToMessage);
 }
 
-/** The bulk insert without the notification: the caller wakes consumers after the commit. */
-export async function insertManyWith(
+/** The bulk insert of messages validated already, without the notification: the caller wakes consumers after the commit. */
+export async function insertManyValidWith(
   queryable: Queryable,
-  inputs: readonly MessageInput[],
-  catalog: TopicCatalog = topicCatalog,
+  messages: readonly ValidMessageInput[],
 ): Promise<BusMessage[]> {
-  if (inputs.length === 0) return [];
-  const result = await queryable.query<MessageRow>(busSql.insertMany(), manyParameters(inputs, catalog));
+  if (messages.length === 0) return [];
+  const result = await queryable.query<MessageRow>(busSql.insertMany(), validParameters(messages));
   return result.rows.map(rowToMessage);
 }
 

@@ -83,6 +83,17 @@ describe('the fast journal entry check', () => {
       { notes: 'one' },
       { unknownField: 1 },
       { signatures: [{ signer: 'risk-gate' }] },
+      {
+        signatures: [
+          {
+            signer: 'risk-gate',
+            verdict: 'sign',
+            reasons: [],
+            decidedBy: 'code',
+            at: '2013-02-30T21:00:00.000Z',
+          },
+        ],
+      },
       { broker: { status: '' } },
     ];
     for (const change of refused)
@@ -99,7 +110,14 @@ describe('the fast journal entry check', () => {
       decidedBy: 'code',
       at: '2013-01-02T21:00:00.000Z',
     };
-    expect(expectAgreement({ ...base(), signatures: [signature] })).toBe('zod');
+    // Signatures as signers stamp them take the fast path (the bus's check, fast-validate.ts);
+    // a time with an offset is valid too, and left to zod.
+    expect(expectAgreement({ ...base(), signatures: [signature, { ...signature, verdict: 'veto' }] })).toBe(
+      'fast',
+    );
+    expect(
+      expectAgreement({ ...base(), signatures: [{ ...signature, at: '2013-01-02T22:00:00+01:00' }] }),
+    ).toBe('zod');
     expect(expectAgreement({ ...base(), broker: { status: 'filled' } })).toBe('zod');
     // zod strips a `__proto__` key from a record: the fast check does not copy, so it declines.
     expect(expectAgreement({ ...base(), summary: JSON.parse('{"__proto__": 1, "day": "d"}') })).toBe('zod');

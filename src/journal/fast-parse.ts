@@ -1,3 +1,4 @@
+import { fastSignatures } from '../bus/index.ts';
 import { decidedByValues, type JournalEntry, type JournalEntryInput, journalOutcomes } from './schema.ts';
 
 /**
@@ -5,7 +6,7 @@ import { decidedByValues, type JournalEntry, type JournalEntryInput, journalOutc
  * for the entries it accepts, with the same output (defaults filled in, the symbol trimmed): the
  * schema's recursive JSON check was a tenth of a full-pipeline backtest's main thread. It takes
  * no shortcut for text from a model: every field is checked as the schema checks it. Anything
- * unusual (signatures, a broker action, unknown keys, symbol keys, a `__proto__` key, a failed
+ * unusual (a broker action, unknown keys, symbol keys, a `__proto__` key, a failed
  * check) returns null and goes through zod, which also words the error.
  */
 const agentPattern = /^[a-z][a-z0-9_.-]*$/;
@@ -98,7 +99,8 @@ export function fastJournalEntry(input: JournalEntryInput): JournalEntry | null 
   if (!(ts instanceof Date) || Number.isNaN(ts.getTime())) return null;
   if (!isText(agent, 1, 64) || !agentPattern.test(agent)) return null;
   if (!outcomes.has(outcome) || !deciders.has(decidedBy)) return null;
-  if (signatures !== undefined && !(Array.isArray(signatures) && signatures.length === 0)) return null;
+  const validSignatures = fastSignatures(signatures);
+  if (!validSignatures) return null;
   if (broker !== undefined && broker !== null) return null;
   if (messageId !== undefined && messageId !== null && !(Number.isSafeInteger(messageId) && messageId > 0))
     return null;
@@ -128,7 +130,7 @@ export function fastJournalEntry(input: JournalEntryInput): JournalEntry | null 
     decidedBy: decidedBy as JournalEntry['decidedBy'],
     proposal,
     stance,
-    signatures: [],
+    signatures: validSignatures,
     inputs,
     broker: null,
     notes,
