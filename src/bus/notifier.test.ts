@@ -32,8 +32,8 @@ function message(topic: string) {
 
 describe('notifications of standalone publishes', () => {
   it('go out at once after a quiet spell, then at most once a window, with every topic', async () => {
-    // A wide window, so that the four notices below surely fall inside it.
-    const notifier = new Notifier(db.store, silentLogger(), 400);
+    // A wide window, so that the four notices below surely fall inside it even on a busy machine.
+    const notifier = new Notifier(db.store, silentLogger(), 1_500);
     heard.length = 0;
     const started = performance.now();
     notifier.notify('notify.first');
@@ -42,7 +42,7 @@ describe('notifications of standalone publishes', () => {
     await sleep(100);
     expect(heard).toEqual(['notify.first']);
     await waitFor(() => heard.length === 4, 'the gathered notifications');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_490);
     expect(heard.slice(1).sort()).toEqual(['notify.a', 'notify.b', 'notify.c']);
   });
 
