@@ -10,28 +10,14 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { directImports } from './direct-imports.mjs';
+import { cliBuildOptions } from './cli-build-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'cli');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 const consulted = new Set();
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  metafile: true,
-  logLevel: 'warning',
-  plugins: [directImports(consulted)],
-});
+const result = await build(cliBuildOptions(root, outdir, consulted));
 // Every source file in the build (and every barrel read to rewrite imports) with its modification
 // time: the build is fresh while none changed.
 const inputs = new Set(Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/')));

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -14,9 +14,11 @@ const folders: string[] = [];
 
 interface DirectImports {
   rewriteBarrelImports(file: string, source: string): string;
-  directImports(consulted: Set<string>): Plugin;
 }
 const plugin = (await import(path.join(repo, 'scripts', 'direct-imports.mjs'))) as DirectImports;
+const buildOptions = (await import(path.join(repo, 'scripts', 'cli-build-options.mjs'))) as {
+  cliBuildOptions(root: string, outdir: string, consulted: Set<string>): BuildOptions;
+};
 
 afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
@@ -63,19 +65,10 @@ describe('direct imports in the CLI bundle', () => {
     folders.push(outdir);
     const consulted = new Set<string>();
     const result = await build({
-      absWorkingDir: repo,
-      entryPoints: { main: 'src/cli/main.ts' },
-      outdir,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
+      ...buildOptions.cliBuildOptions(repo, outdir, consulted),
       metafile: true,
       write: false,
       logLevel: 'silent',
-      plugins: [plugin.directImports(consulted)],
     });
     const outputs = result.metafile.outputs;
     const named = (pattern: RegExp) => Object.keys(outputs).find((file) => pattern.test(file))!;

@@ -96,6 +96,13 @@ describe('fast envelope check', () => {
     expect(fastValidate(base)).not.toBeNull();
   });
 
+  it('leaves to zod a payload zod would not return as it is (a `__proto__` key, which zod strips)', () => {
+    const payload = JSON.parse('{"__proto__": 1, "day": "d"}') as unknown;
+    expect(fastValidate({ ...base, payload })).toBeNull();
+    expect(fastValidate({ ...base, payload: { nested: [payload] } })).toBeNull();
+    expect(messageInputSchema.safeParse({ ...base, payload }).success).toBe(true);
+  });
+
   it('takes the signatures signers stamp on the fast path, as fresh copies', () => {
     const signature = {
       signer: 'double-checker',

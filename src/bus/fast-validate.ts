@@ -1,4 +1,5 @@
 import type { Signature, ValidMessageInput } from './envelope.ts';
+import { isJsonValue } from './plain-json.ts';
 
 /**
  * A hand-written check of the common envelope, exactly as strict as `messageInputSchema` for
@@ -18,32 +19,6 @@ const allowedKeys = new Set([
   'signatures',
   'ts',
 ]);
-
-function isJson(value: unknown, depth: number): boolean {
-  if (value === null) return true;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object': {
-      if (depth > 64) return false;
-      if (Array.isArray(value)) {
-        for (const item of value) if (!isJson(item, depth + 1)) return false;
-        return true;
-      }
-      const prototype = Object.getPrototypeOf(value);
-      if (prototype !== Object.prototype && prototype !== null) return false;
-      for (const key in value as Record<string, unknown>) {
-        if (!isJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
 
 const isName = (value: unknown): value is string =>
   typeof value === 'string' && value.length >= 1 && value.length <= 64 && namePattern.test(value);
@@ -119,7 +94,7 @@ export function fastValidate(input: unknown): ValidMessageInput | null {
   const validSignatures = fastSignatures(signatures);
   if (!validSignatures) return null;
   if (ts !== undefined && !(ts instanceof Date && !Number.isNaN(ts.getTime()))) return null;
-  if (!('payload' in record) || !isJson(payload, 0)) return null;
+  if (!('payload' in record) || !isJsonValue(payload)) return null;
   return {
     fromAgent,
     toAgent,

@@ -15,6 +15,7 @@ export {
   topicSchema,
 } from './envelope.ts';
 export { fastSignatures } from './fast-validate.ts';
+export { isJsonRecord, isPlainRecord } from './plain-json.ts';
 export { comparePositions } from './position.ts';
 export {
   type PublishOptions,

@@ -1,4 +1,4 @@
-import { fastSignatures } from '../bus/index.ts';
+import { fastSignatures, isJsonRecord, isPlainRecord } from '../bus/index.ts';
 import { decidedByValues, type JournalEntry, type JournalEntryInput, journalOutcomes } from './schema.ts';
 
 /**
@@ -30,45 +30,6 @@ const allowedKeys: ReadonlySet<string> = new Set([
   'summary',
 ]);
 
-/** A plain object whose own keys zod's record would see and copy exactly (no symbols, no `__proto__`). */
-function isPlainRecord(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return false;
-  if (Object.hasOwn(value, '__proto__')) return false;
-  return Object.getOwnPropertySymbols(value).length === 0;
-}
-
-function isJson(value: unknown, depth: number): boolean {
-  if (value === null) return true;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object': {
-      if (depth > 64) return false;
-      if (Array.isArray(value)) {
-        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
-        for (const item of value) if (!isJson(item, depth + 1)) return false;
-        return true;
-      }
-      return isJsonRecord(value, depth);
-    }
-    default:
-      return false;
-  }
-}
-
-function isJsonRecord(value: unknown, depth: number): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  if (!isPlainRecord(value)) return false;
-  for (const key of Object.keys(value)) {
-    if (!isJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-  }
-  return true;
-}
-
 const isText = (value: unknown, min: number, max: number): value is string =>
   typeof value === 'string' && value.length >= min && value.length <= max;
 
@@ -80,7 +41,7 @@ function optionalText(value: unknown, max: number): string | null | undefined {
 
 function optionalRecord(value: unknown): Record<string, unknown> | null | undefined {
   if (value === undefined || value === null) return null;
-  return isJsonRecord(value, 0) ? value : undefined;
+  return isJsonRecord(value) ? value : undefined;
 }
 
 function notesOf(value: unknown): string[] | undefined {
@@ -120,7 +81,7 @@ export function fastJournalEntry(input: JournalEntryInput): JournalEntry | null 
   const summary = input.summary === undefined ? {} : input.summary;
   if (cycleId === undefined || clientOrderId === undefined || proposal === undefined) return null;
   if (stance === undefined || notes === undefined) return null;
-  if (!isJsonRecord(inputs, 0) || !isJsonRecord(summary, 0)) return null;
+  if (!isJsonRecord(inputs) || !isJsonRecord(summary)) return null;
   return {
     ts,
     cycleId,

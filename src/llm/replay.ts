@@ -38,12 +38,6 @@ function canonicalSchema(schema: Record<string, unknown>): string {
   return known;
 }
 
-/**
- * Route-independent: the same skill, text and schema hash the same on every route and model.
- * The hashed bytes are canonical({ v: 1, skill, skillVersion, system, prompt, schema }) (keys
- * sorted), fed in pieces so the long system text is not copied into one more string; recorded
- * hashes stay valid (structured.test.ts pins a hash made before this form).
- */
 /** The JSON text of the last few system prompts (a skill's is the same string on every call). */
 const quotedSystems = new Map<string, string>();
 function quotedSystem(system: string): string {
@@ -56,6 +50,12 @@ function quotedSystem(system: string): string {
   return quoted;
 }
 
+/**
+ * Route-independent: the same skill, text and schema hash the same on every route and model.
+ * The hashed bytes are canonical({ v: 1, skill, skillVersion, system, prompt, schema }) (keys
+ * sorted), fed in pieces so the long system text is not copied into one more string; recorded
+ * hashes stay valid (structured.test.ts pins a hash made before this form).
+ */
 export function requestHash(input: HashInput): string {
   return createHash('sha256')
     .update(`{"prompt":${JSON.stringify(input.prompt)},"schema":${canonicalSchema(input.jsonSchema)},`)
