@@ -13,6 +13,7 @@ database:
   embeddedPort: 54329     # preferred port of the embedded PostgreSQL (another is picked if taken)
   poolSize: 10
   connectTimeoutMs: 5000
+  preparedStatements: true  # false behind PgBouncer < 1.21 in transaction mode
 
 bus:
   pollIntervalMs: 1000    # safety-net poll: the most a lost notification delays delivery

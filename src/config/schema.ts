@@ -29,6 +29,12 @@ export const databaseSectionSchema = z
     embeddedPort: z.number().int().min(1024).max(65535).default(54329),
     poolSize: z.number().int().min(2).max(200).default(10),
     connectTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+    /**
+     * Prepare statements sent again and again on the server, once per connection: less parsing
+     * and planning per call. Turn off behind a pooler that cannot keep prepared statements
+     * (PgBouncer before 1.21 in transaction mode).
+     */
+    preparedStatements: z.boolean().default(true),
   })
   .strict();
 

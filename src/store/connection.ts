@@ -6,6 +6,7 @@ import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
 import { type EmbeddedEvent, superviseEmbedded } from './embedded-supervisor.ts';
 import { StoreUnavailableError } from './errors.ts';
 import { migrate } from './migrate.ts';
+import { StatementNamer } from './prepared.ts';
 import type { Queryable, QueryResultLike } from './queryable.ts';
 
 export interface Store extends Queryable {
@@ -75,6 +76,11 @@ export function createStoreFromUrl(
     applicationName?: string;
     logger: Logger;
     onClose?: () => Promise<void>;
+    /**
+     * Prepare repeated statements on the server (default true; see prepared.ts). Off for a
+     * connection pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+     */
+    preparedStatements?: boolean;
   },
 ): Store {
   const maskedUrl = maskDatabaseUrl(url);
@@ -88,11 +94,12 @@ export function createStoreFromUrl(
   // An idle client whose server went away emits here; without a listener the process would crash.
   pool.on('error', (error) => options.logger.warn({ err: error.message }, 'idle database connection lost'));
   let closed = false;
+  const namer = new StatementNamer({ enabled: options.preparedStatements });
   const store: Store = {
     maskedUrl,
     pool,
     query: <Row extends Record<string, unknown>>(text: string, values?: unknown[]) =>
-      pool.query(text, values) as unknown as Promise<QueryResultLike<Row>>,
+      pool.query(namer.config(text, values)) as unknown as Promise<QueryResultLike<Row>>,
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
@@ -103,9 +110,13 @@ export function createStoreFromUrl(
         options.logger.warn({ err: error.message }, 'database connection lost inside a transaction');
       };
       client.on('error', onError);
+      const tx: Queryable = {
+        query: <Row extends Record<string, unknown>>(text: string, values?: unknown[]) =>
+          client.query(namer.config(text, values)) as unknown as Promise<QueryResultLike<Row>>,
+      };
       try {
         await client.query('BEGIN');
-        const result = await work(client as unknown as Queryable);
+        const result = await work(tx);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -169,6 +180,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     applicationName: options.applicationName,
     logger,
     onClose: embedded?.owned ? () => embedded.stop() : undefined,
+    preparedStatements: config.database.preparedStatements,
   });
   const supervisor =
     embedded?.owned && options.onEmbeddedEvent

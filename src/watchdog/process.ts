@@ -39,6 +39,7 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
         connectTimeoutMs: config.database.connectTimeoutMs,
         logger,
         applicationName: 'signet-watchdog',
+        preparedStatements: config.database.preparedStatements,
       });
     }
     logger.error(
@@ -50,6 +51,7 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
       connectTimeoutMs: config.database.connectTimeoutMs,
       logger,
       applicationName: 'signet-watchdog',
+      preparedStatements: config.database.preparedStatements,
     });
   }
 }
