@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { sliceSeries } from './bar.ts';
+import { emptySeries, sliceSeries } from './bar.ts';
 import { type CsvRowText, csvRowSchema, fieldLabels } from './csv-row.ts';
-import { type BarColumns, type RowLayout, scanRows } from './csv-scan.ts';
+import { type RowLayout, scanRows } from './csv-scan.ts';
 import { MarketDataError } from './errors.ts';
 import type { BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
 
@@ -117,14 +117,7 @@ export function parseCsvBars(
   let capacity = 0;
   for (let at = text.indexOf(10); at >= 0; at = text.indexOf(10, at + 1)) capacity += 1;
   capacity += 1;
-  const bars: BarColumns = {
-    time: new Float64Array(capacity),
-    open: new Float64Array(capacity),
-    high: new Float64Array(capacity),
-    low: new Float64Array(capacity),
-    close: new Float64Array(capacity),
-    volume: new Float64Array(capacity),
-  };
+  const bars = emptySeries(options.symbol, capacity);
   const count = scanRows(
     text,
     firstBreak < 0 ? text.length : firstBreak + 1,
