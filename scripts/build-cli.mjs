@@ -1,11 +1,12 @@
 // Compiles the CLI (src/cli/main.ts and everything it imports) to plain JavaScript under
 // dist/cli/, so `signet …` starts without the TypeScript loader: on this 2-core machine tsx's
 // loader thread costs about half a second a start, which is most of a short command's time.
-// Packages stay external (node_modules as installed; zod is compiled in, see cli-build-options.mjs); lazily imported commands stay separate
-// chunks. bin/signet.js runs the build only while it is fresh (manifest.json below) and falls
-// back to the sources through tsx otherwise, so an edited source is never run stale. Imports
-// through a folder's index.ts are bundled as direct imports (direct-imports.mjs): a command
-// loads the files it uses, not every file its folders re-export.
+// Packages stay external (node_modules as installed), zod aside (compiled in: see
+// cli-build-options.mjs); lazily imported commands stay separate chunks. bin/signet.js runs the
+// build only while it is fresh (manifest.json below) and falls back to the sources through tsx
+// otherwise, so an edited source is never run stale. Imports through a folder's index.ts are
+// bundled as direct imports (direct-imports.mjs): a command loads the files it uses, not every
+// file its folders re-export.
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
