@@ -78,6 +78,12 @@ describe('prepared statements on PostgreSQL', () => {
     });
   });
 
+  it('prepares statements sent through the pool as well (one connection: the same each time)', async () => {
+    const store = db.openStore({ poolSize: 1 });
+    for (const name of ['pool-1', 'pool-2', 'pool-3']) await store.query(insertProbe, [name]);
+    expect(await preparedOn(store)).toEqual([insertProbe]);
+  });
+
   it('keeps working after a migration adds a column to the table a prepared statement writes', async () => {
     const store = db.openStore({ poolSize: 2 });
     await store.transaction(async (tx) => {
