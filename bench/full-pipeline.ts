@@ -4,7 +4,7 @@
  * run's last commit (start-up and data loading excluded), with the statements it sent.
  * Run alone: `npx tsx bench/full-pipeline.ts`.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { loadAgents, runPipelineBacktest } from '../src/runtime/index.ts';
 import { openStore, type Queryable } from '../src/store/index.ts';
+import { clusterCpuMs, mainThreadCpuMs } from './cpu.ts';
 import type { BenchResult } from './types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,51 +39,6 @@ function counted<T extends Queryable & { transaction<R>(work: (tx: Queryable) =>
       return Reflect.get(target, key, receiver);
     },
   });
-}
-
-/**
- * The main thread's user + system time in ms (Linux: /proc, in clock ticks of 10 ms; NaN
- * elsewhere). Unlike process.cpuUsage() it leaves out the journal placer's worker thread, and
- * unlike the event loop's active time it does not count waiting for a core on a busy machine.
- */
-function mainThreadCpuMs(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/**
- * CPU time in ms of the PostgreSQL cluster whose command line names `dataDir` (its postmaster
- * and backends; Linux /proc, 10 ms ticks; NaN elsewhere): the other half of a bar's cost.
- */
-function clusterCpuMs(dataDir: string): number {
-  try {
-    const processes: Array<{ pid: string; parent: string; ms: number }> = [];
-    let postmaster = '';
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        processes.push({ pid, parent: fields[1]!, ms: (Number(fields[11]) + Number(fields[12])) * 10 });
-        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (command.includes('postgres') && command.includes(dataDir)) postmaster = pid;
-      } catch {
-        // gone meanwhile, or not ours to read
-      }
-    }
-    if (postmaster === '') return Number.NaN;
-    return processes
-      .filter((each) => each.pid === postmaster || each.parent === postmaster)
-      .reduce((sum, each) => sum + each.ms, 0);
-  } catch {
-    return Number.NaN;
-  }
 }
 
 export async function runFullPipelineBench(): Promise<BenchResult[]> {
