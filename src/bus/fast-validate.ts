@@ -1,4 +1,4 @@
-import type { Signature, ValidMessageInput } from './envelope.ts';
+import { type Signature, signatureSchema, type ValidMessageInput } from './envelope.ts';
 import { isJsonValue } from './plain-json.ts';
 
 /**
@@ -23,9 +23,10 @@ const allowedKeys = new Set([
 const isName = (value: unknown): value is string =>
   typeof value === 'string' && value.length >= 1 && value.length <= 64 && namePattern.test(value);
 
-const verdicts = new Set(['sign', 'veto']);
-const deciders = new Set(['llm', 'fallback', 'code', 'operator', 'watchdog']);
-const signatureKeys = new Set(['signer', 'verdict', 'reasons', 'decidedBy', 'at']);
+// Read off the schema, so that the two cannot drift apart.
+const verdicts: ReadonlySet<string> = new Set(signatureSchema.shape.verdict.options);
+const deciders: ReadonlySet<string> = new Set(signatureSchema.shape.decidedBy.options);
+const signatureKeys: ReadonlySet<string> = new Set(Object.keys(signatureSchema.shape));
 
 /**
  * A time as Date#toISOString writes it (what every signer stamps): a string that comes back
