@@ -2,6 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runBacktest, runBacktestJob } from '../src/backtest/index.ts';
+import { drawIds } from '../src/bus/index.ts';
+import { ValidationError } from '../src/errors/index.ts';
 import { csvFeed } from '../src/market/index.ts';
 import { copyMessageLog, writeMessageLog } from '../src/pipeline/index.ts';
 import { SmaCross } from '../src/strategies/index.ts';
@@ -124,4 +126,49 @@ it('fails on bad data before writing, and hands its connection back', async () =
   expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
   // Every connection the job took went back: the pool holds none checked out.
   expect(database.store.pool.totalCount - database.store.pool.idleCount).toBe(0);
+});
+
+it('fails the COPY on a bad message past the first chunk: nothing is written, the connection goes on', async () => {
+  const before = await database.store.query<{ n: number }>('SELECT count(*)::int AS n FROM agent_messages');
+  // Enough rows that the first chunks have gone to Postgres before the bad message is reached.
+  const good = Array.from({ length: 3_000 }, (_, at) => ({
+    ref: at + 1,
+    fromAgent: 'backtest',
+    toAgent: 'bus',
+    topic: 'backtest.started' as const,
+    cycleId: 'bt-copy-fail',
+    causedBy: null,
+    payload: { at, note: 'x'.repeat(100) },
+    time: Date.UTC(2020, 0, 2) + at,
+  }));
+  const bad = { ...good[0]!, ref: 3_001, fromAgent: 'Not An Agent' };
+  const client = await database.store.connectClient();
+  try {
+    await client.query('BEGIN');
+    const error = await copyMessageLog(client, [...good, bad]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/envelope\.fromAgent/);
+    await client.query('ROLLBACK');
+    // The connection is back at ReadyForQuery: the next statement runs.
+    const after = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM agent_messages');
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+  } finally {
+    await client.end();
+  }
+});
+
+it('draws ids as runs: every id once, ascending, even while another session draws', async () => {
+  const other = await database.store.connectClient();
+  try {
+    // Two sessions drawing at once interleave their nextval calls: each answer has several runs.
+    const [mine, theirs] = await Promise.all([drawIds(database.store, 40_000), drawIds(other, 40_000)]);
+    for (const ids of [mine, theirs]) {
+      expect(ids).toHaveLength(40_000);
+      expect(ids.every((id, at) => at === 0 || id > ids[at - 1]!)).toBe(true);
+    }
+    const both = new Set([...mine, ...theirs]);
+    expect(both.size).toBe(80_000);
+  } finally {
+    await other.end();
+  }
 });

@@ -41,8 +41,8 @@ function stage(): string {
   return root;
 }
 
-const run = (root: string, env: Record<string, string> = {}) =>
-  execFileSync(process.execPath, [path.join(root, 'bin', 'signet.js')], {
+const run = (root: string, env: Record<string, string> = {}, args: string[] = []) =>
+  execFileSync(process.execPath, [path.join(root, 'bin', 'signet.js'), ...args], {
     env: { ...process.env, SIGNET_FROM_SOURCE: '', ...env },
     encoding: 'utf8',
   });
@@ -68,5 +68,14 @@ describe('bin/signet.js', () => {
     expect(run(root, { SIGNET_FROM_SOURCE: '1' })).toBe('source');
     rmSync(path.join(root, 'dist'), { recursive: true });
     expect(run(root)).toBe('source');
+  });
+
+  it('maps stack traces to the sources, except for a backtest unless SIGNET_DEBUG asks', () => {
+    const root = stage();
+    const build = path.join(root, 'dist', 'cli', 'main.js');
+    writeFileSync(build, 'process.stdout.write(String(process.sourceMapsEnabled));\n');
+    expect(run(root, {}, ['start'])).toBe('true');
+    expect(run(root, { SIGNET_DEBUG: '' }, ['backtest', '--data', 'x.csv'])).toBe('false');
+    expect(run(root, { SIGNET_DEBUG: '1' }, ['backtest', '--data', 'x.csv'])).toBe('true');
   });
 });

@@ -1,6 +1,5 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
 import { envelopeVersion, type ValidMessageInput } from './envelope.ts';
 import { busSql } from './sql.ts';
 
@@ -14,13 +13,6 @@ export interface CopyConnection {
 export interface NumberedMessage {
   id: number;
   message: ValidMessageInput;
-}
-
-/** Draws `count` ids from the table's identity sequence, ascending (the same statement as CycleBuffer). */
-export async function drawIds(connection: CopyConnection, count: number): Promise<number[]> {
-  if (count === 0) return [];
-  const result = await connection.query(busSql.reserveIds(), [count]);
-  return result.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
 }
 
 // COPY's text format: backslash, newline, carriage return and tab are escaped; \N is NULL.
@@ -42,10 +34,11 @@ export function copyLine(numbered: NumberedMessage): string {
   }\t${field(JSON.stringify(message.payload))}\t${field(JSON.stringify(message.signatures))}\n`;
 }
 
-/** Lines grouped into chunks of about 256 kB: Postgres parses one while the next is built. */
-function* chunks(messages: readonly NumberedMessage[]): Generator<string> {
+/** Lines grouped into chunks of about 256 kB; each distinct topic is added to `topics` as its line is built. */
+function* chunks(messages: Iterable<NumberedMessage>, topics: Set<string>): Generator<string> {
   let chunk = '';
   for (const numbered of messages) {
+    topics.add(numbered.message.topic);
     chunk += copyLine(numbered);
     if (chunk.length >= 262_144) {
       yield chunk;
@@ -58,16 +51,20 @@ function* chunks(messages: readonly NumberedMessage[]): Generator<string> {
 /**
  * Writes numbered messages with `COPY agent_messages … FROM STDIN` (ids given: COPY writes an
  * identity column's value as given, as INSERT … OVERRIDING SYSTEM VALUE does), then notifies
- * each distinct topic once, as the bulk insert does. Rows are sent in the order given and are
- * built while Postgres parses the previous chunk. Run it inside the caller's transaction.
+ * each distinct topic once, as the bulk insert does. Rows are sent in the order given; the
+ * messages are taken from `messages` only as their chunk is built, while Postgres parses the
+ * chunk before, so an iterable that builds (or checks) each message costs the writer no time
+ * of its own. An iterable that throws fails the COPY (a CopyFail: nothing of it is written)
+ * with its own error. Run it inside the caller's transaction, which rolls back on that error.
  */
 export async function copyMessages(
   connection: CopyConnection,
-  messages: readonly NumberedMessage[],
+  messages: Iterable<NumberedMessage>,
 ): Promise<void> {
-  if (messages.length === 0) return;
+  // Loaded on first use: a backtest without a database (and every other command) never needs it.
+  const { from: copyFrom } = await import('pg-copy-streams');
+  const topics = new Set<string>();
   const stream = connection.query(copyFrom(busSql.copyMessages()));
-  await pipeline(Readable.from(chunks(messages), { objectMode: false }), stream);
-  const distinct = [...new Set(messages.map((each) => each.message.topic))];
-  await connection.query(busSql.notifyTopics(), [distinct]);
+  await pipeline(Readable.from(chunks(messages, topics), { objectMode: false }), stream);
+  if (topics.size > 0) await connection.query(busSql.notifyTopics(), [[...topics]]);
 }

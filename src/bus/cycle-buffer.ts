@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/index.ts';
+import { drawIds } from './draw-ids.ts';
 import { type BusMessage, envelopeVersion, type MessageInput, type ValidMessageInput } from './envelope.ts';
 import { type PublishOptions, validateMessage, validParameters } from './publish.ts';
 import { busSql } from './sql.ts';
@@ -125,8 +126,6 @@ export class CycleBuffer {
   }
 
   async #reserve(): Promise<void> {
-    const result = await this.#store.query<{ id: string | number }>(busSql.reserveIds(), [this.#block]);
-    const ids = result.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
-    this.#ids.push(...ids);
+    this.#ids.push(...(await drawIds(this.#store, this.#block)));
   }
 }

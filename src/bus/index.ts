@@ -1,7 +1,8 @@
 export { Bus, type BusOptions, type ParkedMessage, type ReplayFilter, type Subscription } from './bus.ts';
 export type { ConsumerOptions, ConsumerStats, MessageHandler } from './consumer.ts';
-export { type CopyConnection, copyMessages, drawIds, type NumberedMessage } from './copy-log.ts';
+export { type CopyConnection, copyMessages, type NumberedMessage } from './copy-log.ts';
 export { CycleBuffer, type CycleBufferOptions } from './cycle-buffer.ts';
+export { drawIds } from './draw-ids.ts';
 export {
   type BusMessage,
   type BusMessageJson,

@@ -3,6 +3,7 @@ import {
   copyMessages,
   drawIds,
   type MessageInput,
+  type NumberedMessage,
   publishManyIdsWith,
   validateMessage,
 } from '../bus/index.ts';
@@ -60,34 +61,35 @@ export async function writeMessageLog(
  * The same log as writeMessageLog (same rows, same id order: level by level of causal depth,
  * each level in emission order), in three statements: every id is drawn ahead from the
  * identity sequence, so every causation id is known before the first row is sent, and the rows
- * go in one `COPY … FROM STDIN` streamed while Postgres parses (copyMessages). Run it inside a
- * transaction on `connection` so the log commits whole. Returns the bus id of each local reference.
+ * go in one `COPY … FROM STDIN` streamed while Postgres parses (copyMessages). Each message is
+ * validated as its line is built: the checks run while Postgres parses the lines before them,
+ * not ahead of the whole COPY, and a bad message fails the COPY with its validation error.
+ * Run it inside a transaction on `connection` so the log commits whole (or not at all).
+ * Returns the bus id of each local reference.
  */
 export async function copyMessageLog(
   connection: CopyConnection,
   messages: readonly CycleMessage[],
 ): Promise<Map<number, number>> {
-  const ordered = orderByDepth(messages);
-  // The draw needs only the count: Postgres draws while the messages are validated here.
-  const drawing = drawIds(connection, ordered.length);
-  drawing.catch(() => undefined); // awaited below, unless validation throws first
-  // A cause's id is not drawn yet: each message is validated with a stand-in causation id (a
-  // positive integer, as every drawn id is), then given its cause's drawn id.
-  const valid = ordered.map((message) => validateMessage(asInput(message, () => standInId)));
-  const drawn = await drawing;
   const ids = new Map<number, number>();
+  if (messages.length === 0) return ids;
+  // The draw needs only the count: Postgres draws while the log is put in causal order here.
+  const drawing = drawIds(connection, messages.length);
+  drawing.catch(() => undefined); // awaited below, unless ordering throws first
+  const ordered = orderByDepth(messages);
+  const drawn = await drawing;
   ordered.forEach((message, at) => {
     ids.set(message.ref, drawn[at]!);
   });
-  const numbered = ordered.map((message, at) => ({
-    id: drawn[at]!,
-    message: { ...valid[at]!, causationId: causationOf(message, (ref) => ids.get(ref)) },
-  }));
-  await copyMessages(connection, numbered);
+  const idOf = (ref: number) => ids.get(ref);
+  function* numbered(): Generator<NumberedMessage> {
+    for (let at = 0; at < ordered.length; at += 1) {
+      yield { id: drawn[at]!, message: validateMessage(asInput(ordered[at]!, idOf)) };
+    }
+  }
+  await copyMessages(connection, numbered());
   return ids;
 }
-
-const standInId = 1;
 
 function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
   const depth = new Map<number, number>();
