@@ -339,11 +339,10 @@ export class LlmRouter {
         });
       } catch (caught) {
         const error = asLlmError(caught, route.name);
-        await this.#ledger.write({
-          ...ledger,
-          attempt,
-          ...failedAttempt(route.model, error.code, performance.now() - started),
-        });
+        await this.#ledger.write(
+          { ...ledger, attempt, ...failedAttempt(route.model, error.code, performance.now() - started) },
+          { now: true },
+        );
         const log = {
           route: route.name,
           code: error.code,
@@ -377,7 +376,7 @@ export class LlmRouter {
       };
       if (route.billing === 'paid' && !cost.notional)
         (isShadowAgent(request.agent) ? this.#shadowBudget : this.#budget).add(cost.micro);
-      if (!validation.ok) await this.#ledger.write(entry);
+      if (!validation.ok) await this.#ledger.write(entry, { now: true });
       if (validation.ok) {
         void this.#ledger.write(entry);
         return {

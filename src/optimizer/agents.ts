@@ -18,10 +18,10 @@ export async function reflectionRuntime(options: {
   store: Store;
   bus: Bus;
   logger: Logger;
-}): Promise<{ agents: AgentRuntime | undefined; close(): void }> {
+}): Promise<{ agents: AgentRuntime | undefined; close(): Promise<void> }> {
   const { config, store, bus, logger } = options;
   const router = createLlmRouter({ section: config.llm, secrets: config.secrets.llm, store, logger, bus });
-  if (!router.configured) return { agents: undefined, close: () => {} };
+  if (!router.configured) return { agents: undefined, close: async () => {} };
   const dir = config.paths.skillsDir ? path.resolve(config.paths.skillsDir) : shippedSkillsDir();
   const skills = await SkillRegistry.load({ dir, logger });
   const local = path.resolve(config.paths.contextDir, 'philosophy.md');
@@ -31,5 +31,14 @@ export async function reflectionRuntime(options: {
       ? local
       : shippedPhilosophyFile();
   const philosophy = await loadPhilosophy(philosophyFile);
-  return { agents: { skills, llm: router, philosophy, logger }, close: () => skills.close() };
+  return {
+    agents: { skills, llm: router, philosophy, logger },
+    // The cost rows of the reflection's calls are in the table before the store closes.
+    async close() {
+      await router
+        .settle()
+        .catch((error: unknown) => logger.error({ err: error }, 'LLM cost ledger rows lost at shutdown'));
+      skills.close();
+    },
+  };
 }

@@ -48,7 +48,7 @@ export function registerOptimizeCommand(program: Command, context: CliContext): 
       const bus = new Bus({ store, logger, settings: config.bus });
       context.onClose(() => bus.stop());
       const runtime = await reflectionRuntime({ config, store, bus, logger });
-      context.onClose(async () => runtime.close());
+      context.onClose(() => runtime.close());
       const result = await runOptimizer({ store, bus, config, logger, agents: runtime.agents }, window);
       if (options.json) {
         context.json({ ...result.report, files: result.files });
