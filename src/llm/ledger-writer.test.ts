@@ -91,38 +91,4 @@ describe('the LLM ledger writer batches the rows queued behind a statement', () 
     await expect(settled).rejects.toThrow(/^3 LLM cost ledger row\(s\) could not be written/);
     await expect(writer.settle()).resolves.toBeUndefined();
   });
-
-  it("waits a short window for the next calls' rows: calls a few turns apart share a statement", async () => {
-    const store = counting(db.store);
-    const writer = new LedgerWriter(store, silentLogger(), 50);
-    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-    const written = [writer.write(entry(1, 'window'))];
-    await turn();
-    written.push(writer.write(entry(2, 'window')));
-    await turn();
-    written.push(writer.write(entry(3, 'window')));
-    // No settle: the window's end sends them.
-    await Promise.all(written);
-    expect(store.statements).toBe(1);
-    const rows = await db.store.query<{ attempt: number }>(
-      "SELECT attempt FROM llm_cost_ledger WHERE cycle_id = 'window' ORDER BY id",
-    );
-    expect(rows.rows.map((row) => row.attempt)).toEqual([1, 2, 3]);
-  });
-
-  it("sends at once on settle, and a failed call's row without waiting", async () => {
-    const store = counting(db.store);
-    // A window far longer than the test: only settle or `now` can send these rows in time.
-    const writer = new LedgerWriter(store, silentLogger(), 600_000);
-    const waiting = writer.write(entry(1, 'at-once'));
-    await writer.settle();
-    await waiting;
-    expect(store.statements).toBe(1);
-    await writer.write(entry(2, 'at-once'), { now: true });
-    expect(store.statements).toBe(2);
-    const rows = await db.store.query<{ attempt: number }>(
-      "SELECT attempt FROM llm_cost_ledger WHERE cycle_id = 'at-once' ORDER BY id",
-    );
-    expect(rows.rows.map((row) => row.attempt)).toEqual([1, 2]);
-  });
 });

@@ -7,25 +7,14 @@ import { type LedgerEntry, recordAttempts } from './ledger.ts';
 const maxRows = 1_000;
 
 /**
- * How long the row of a call answered without trouble may wait for the rows of the calls after
- * it. Without an LLM's own latency (replays, a fast local model, the benchmarks' scripted
- * routes) a candidate's calls come a few milliseconds apart, and each row was a statement and a
- * commit of its own (three a candidate); a real model's call takes far longer than this, so the
- * row of such a call waits this long at most, alone. A crash loses at most this window's rows.
- */
-export const ledgerWindowMs = 20;
-
-/**
  * Writes the ledger rows of answered calls behind the call: the answer goes back to the agent
  * while the row's INSERT (and its commit's WAL flush, the slowest part of a call's bookkeeping)
  * is under way. `settle` is the barrier: the executor settles before any order leaves, the
  * decision cycle at its end and the brain before it stops, so no order goes out, and no run
  * ends, without the cost rows of the calls behind it. A row that cannot be written is not
  * retried (a retry after a commit whose answer was lost would count the call twice); it
- * makes the next `settle` fail, which blocks the order (fail closed). Rows go together: those
- * queued while one statement is in flight ride with the next (one round trip and one commit
- * for them all), and an answered call's row waits up to `ledgerWindowMs` for the next calls'
- * rows; `settle`, and the row of a failed call (`now`), send what is queued at once.
+ * makes the next `settle` fail, which blocks the order (fail closed). Rows queued while one
+ * statement is in flight go together in the next (one round trip and one commit for them all).
  */
 export class LedgerWriter {
   /** The rows go in one after another, in call order: `ORDER BY id` stays the order of the calls. */
@@ -36,34 +25,24 @@ export class LedgerWriter {
   constructor(
     private readonly store: Queryable,
     private readonly logger: Logger,
-    private readonly windowMs = ledgerWindowMs,
   ) {}
 
   /** Rows queued behind the statement in flight; the next statement writes them (up to maxRows). */
   #queued: Array<{ entry: LedgerEntry; done: () => void }> = [];
   #scheduled = false;
-  /** The window of the oldest row still waiting for company (see ledgerWindowMs). */
-  #window: NodeJS.Timeout | undefined;
 
-  /**
-   * Queues the row; the promise (which never rejects) is that row in the table, or recorded as
-   * lost. `now`: the row goes with the next statement, without waiting for company.
-   */
-  write(entry: LedgerEntry, options: { now?: boolean } = {}): Promise<void> {
+  /** Queues the row; the promise (which never rejects) is that row in the table, or recorded as lost. */
+  write(entry: LedgerEntry): Promise<void> {
     this.#pending += 1;
     const written = new Promise<void>((resolve) => {
       this.#queued.push({ entry, done: resolve });
     });
-    if (options.now || this.#queued.length >= maxRows || this.windowMs <= 0) this.#schedule();
-    // Referenced: a process does not exit with a row waiting (it waits this long at most).
-    else this.#window ??= setTimeout(() => this.#schedule(), this.windowMs);
+    this.#schedule();
     return written;
   }
 
   /** Rows queued while a statement is in flight go together in the next one, in call order. */
   #schedule(): void {
-    clearTimeout(this.#window);
-    this.#window = undefined;
     if (this.#scheduled || this.#queued.length === 0) return;
     this.#scheduled = true;
     this.#tail = this.#tail.then(() => this.#writeQueued());
@@ -100,9 +79,7 @@ export class LedgerWriter {
    * any row since the last settle could not be written (then forgets them: one blocked order per loss).
    */
   async settle(): Promise<void> {
-    // Rows waiting for company go now; a batch may schedule the next (more than maxRows
-    // queued): wait until the tail stays put.
-    this.#schedule();
+    // A batch may schedule the next (more than maxRows queued): wait until the tail stays put.
     let tail: Promise<void>;
     do {
       tail = this.#tail;

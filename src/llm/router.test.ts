@@ -148,7 +148,7 @@ beforeEach(async () => {
   openai.reset();
   claude.reset();
   anthropicTimeoutMs = 20_000;
-  // The last test's rows still waiting in a ledger window land now, not in this test's table.
+  // The last test's ledger rows still in flight land now, not in this test's table.
   await Promise.all(routers.splice(0).map((each) => each.settle().catch(() => undefined)));
   await db.store.query('TRUNCATE llm_cost_ledger, llm_calls, llm_breakers, agent_messages');
 });

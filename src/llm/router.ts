@@ -339,10 +339,11 @@ export class LlmRouter {
         });
       } catch (caught) {
         const error = asLlmError(caught, route.name);
-        await this.#ledger.write(
-          { ...ledger, attempt, ...failedAttempt(route.model, error.code, performance.now() - started) },
-          { now: true },
-        );
+        await this.#ledger.write({
+          ...ledger,
+          attempt,
+          ...failedAttempt(route.model, error.code, performance.now() - started),
+        });
         const log = {
           route: route.name,
           code: error.code,
@@ -376,7 +377,7 @@ export class LlmRouter {
       };
       if (route.billing === 'paid' && !cost.notional)
         (isShadowAgent(request.agent) ? this.#shadowBudget : this.#budget).add(cost.micro);
-      if (!validation.ok) await this.#ledger.write(entry, { now: true });
+      if (!validation.ok) await this.#ledger.write(entry);
       if (validation.ok) {
         void this.#ledger.write(entry);
         return {
