@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -103,6 +103,9 @@ const epochNow = () => performance.timeOrigin + performance.now();
  */
 export async function runLlmBench(): Promise<BenchResult[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-llm-'));
+  // The postgres user must walk into it when we run as root; otherwise the cluster is moved to
+  // /var/tmp/signet-pg, which removing dataDir below would leave behind.
+  chmodSync(dataDir, 0o755);
   const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
   const logger = silentLogger();
   const store = await openStore({
