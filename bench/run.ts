@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runBacktestBench } from './backtest.ts';
 import { runBrainMemoryBench } from './brain-memory.ts';
 import { runBusBench } from './bus.ts';
+import { runCliBacktestBench } from './cli-backtest.ts';
 import { runFullPipelineBench } from './full-pipeline.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
@@ -22,6 +23,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   llm: runLlmBench,
   pipeline: runPipelineBench,
   backtest: runBacktestBench,
+  cli: runCliBacktestBench,
   full: runFullPipelineBench,
   watchdog: () => runWatchdogBench(),
   memory: runBrainMemoryBench,
