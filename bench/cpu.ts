@@ -1,16 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /**
+ * A `/proc/…/stat` line's parent pid and user + system time in ms (10 ms clock ticks). The
+ * fields are read after the command name, which may hold spaces: utime and stime are fields 14
+ * and 15 of the line, 12 and 13 after the name; the parent is field 4.
+ */
+function readStat(file: string): { parent: string; ms: number } {
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { parent: fields[1]!, ms: (Number(fields[11]) + Number(fields[12])) * 10 };
+}
+
+/**
  * The main thread's user + system time in ms (Linux: /proc, in clock ticks of 10 ms; NaN
  * elsewhere). Unlike process.cpuUsage() it leaves out the journal placer's worker thread, and
  * unlike the event loop's active time it does not count waiting for a core on a busy machine.
  */
 export function mainThreadCpuMs(): number {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return readStat(`/proc/self/task/${process.pid}/stat`).ms;
   } catch {
     return Number.NaN;
   }
@@ -27,9 +35,7 @@ export function clusterCpuMs(dataDir: string): number {
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        processes.push({ pid, parent: fields[1]!, ms: (Number(fields[11]) + Number(fields[12])) * 10 });
+        processes.push({ pid, ...readStat(`/proc/${pid}/stat`) });
         const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         if (command.includes('postgres') && command.includes(dataDir)) postmaster = pid;
       } catch {

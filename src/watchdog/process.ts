@@ -27,6 +27,13 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
   try {
     return await openStore({ config, logger, migrate: false, applicationName: 'signet-watchdog' });
   } catch (error) {
+    const storeOptions = {
+      poolSize: 4,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      logger,
+      applicationName: 'signet-watchdog',
+      preparedStatements: config.database.preparedStatements,
+    };
     const url = config.secrets.databaseUrl?.reveal();
     if (!url) {
       const embedded = await startEmbeddedPostgres({
@@ -34,25 +41,13 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
         preferredPort: config.database.embeddedPort,
         logger,
       });
-      return createStoreFromUrl(withDatabase(embedded.url, 'signet'), {
-        poolSize: 4,
-        connectTimeoutMs: config.database.connectTimeoutMs,
-        logger,
-        applicationName: 'signet-watchdog',
-        preparedStatements: config.database.preparedStatements,
-      });
+      return createStoreFromUrl(withDatabase(embedded.url, 'signet'), storeOptions);
     }
     logger.error(
       { err: (error as Error).message },
       'watchdog starts without the database; it will escalate if it stays away',
     );
-    return createStoreFromUrl(url, {
-      poolSize: 4,
-      connectTimeoutMs: config.database.connectTimeoutMs,
-      logger,
-      applicationName: 'signet-watchdog',
-      preparedStatements: config.database.preparedStatements,
-    });
+    return createStoreFromUrl(url, storeOptions);
   }
 }
 
