@@ -81,7 +81,26 @@ function benchRoute(delayMs: number, calls: string[] = []): Route {
 
 let benchMinute = 0;
 
+/**
+ * What a live session loads once and every cycle shares (runtime/agent-runtime.ts): the skill
+ * registry (hot-reloaded on a change, never per cycle) and the philosophy. A registry loaded per
+ * cycle would time each cycle with new output schemas, whose compiled checks V8 has not warmed.
+ */
+interface SessionParts {
+  skills: SkillRegistry;
+  philosophy: string;
+}
+
+async function loadSessionParts(): Promise<SessionParts> {
+  const logger = silentLogger();
+  return {
+    skills: await SkillRegistry.load({ dir: shippedSkillsDir(), logger }),
+    philosophy: await loadPhilosophy(shippedPhilosophyFile()),
+  };
+}
+
 async function deps(
+  session: SessionParts,
   store: Store,
   bus: Bus,
   universe: BarSeries[],
@@ -97,14 +116,14 @@ async function deps(
   const now = universe[0]!.time[universe[0]!.length - 1]! + benchMinute * 60_000;
   const clock = { now: () => now };
   const runtime: AgentRuntime = {
-    skills: await SkillRegistry.load({ dir: shippedSkillsDir(), logger }),
+    skills: session.skills,
     llm: new LlmRouter({
       section: llmSectionSchema.parse({}),
       store,
       logger,
       routes: [benchRoute(delayMs, calls)],
     }),
-    philosophy: await loadPhilosophy(shippedPhilosophyFile()),
+    philosophy: session.philosophy,
     logger,
   };
   return {
@@ -158,6 +177,7 @@ interface CandidateCpu {
  * swings from one run to the next).
  */
 async function overheadPerCandidate(
+  session: SessionParts,
   store: Store,
   bus: Bus,
   universe: BarSeries[],
@@ -178,8 +198,11 @@ async function overheadPerCandidate(
     // Each cycle sees series of its own, as live cycles get theirs from the feed: nothing an agent
     // derived from one cycle's bars (the frozen windows, their rendered text) carries to the next.
     const cycleUniverse = universe.map((series) => ({ ...series }));
-    const instant = { ...(await deps(store, bus, cycleUniverse, 0, journalRoot, parallelism)), desk };
-    // CPU around the cycle alone (the deps above load skills: not part of a live cycle).
+    const instant = {
+      ...(await deps(session, store, bus, cycleUniverse, 0, journalRoot, parallelism)),
+      desk,
+    };
+    // CPU around the cycle alone (the deps above build a router and a broker: not part of a live cycle).
     const databaseStarted = clusterCpuMs(dataDir);
     const nodeStarted = process.cpuUsage();
     const started = performance.now();
@@ -187,7 +210,6 @@ async function overheadPerCandidate(
     const elapsed = performance.now() - started;
     const node = process.cpuUsage(nodeStarted);
     const databaseUsed = clusterCpuMs(dataDir) - databaseStarted;
-    instant.runtime.skills.close();
     if (round >= 2) {
       perCandidate.push(elapsed / report.candidates.length);
       measured += report.candidates.length;
@@ -212,13 +234,23 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
   const logger = silentLogger();
   const store = await openStore({ config, logger });
   const bus = new Bus({ store, logger });
+  const session = await loadSessionParts();
   try {
     const symbols = ['B1', 'B2', 'B3', 'B4', 'B5'];
     const universe = symbols.map((symbol) => generateSimSeries({ seed: 3, bars: 120, symbols }, symbol));
     const journalRoot = path.join(dataDir, 'journal');
     const parallel = config.pipeline.parallelism;
-    const one = await overheadPerCandidate(store, bus, universe, journalRoot, 1, 60, dataDir);
-    const many = await overheadPerCandidate(store, bus, universe, journalRoot, parallel, 60, dataDir);
+    const one = await overheadPerCandidate(session, store, bus, universe, journalRoot, 1, 60, dataDir);
+    const many = await overheadPerCandidate(
+      session,
+      store,
+      bus,
+      universe,
+      journalRoot,
+      parallel,
+      60,
+      dataDir,
+    );
     const sequential = one.perCandidate;
     const configured = many.perCandidate;
 
@@ -229,11 +261,13 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
     let firstStages = 0;
     for (let round = 0; round < 9; round += 1) {
       const calls: string[] = [];
-      const slow = { ...(await deps(store, bus, [universe[0]!], delayMs, journalRoot, 1, calls)), desk };
+      const slow = {
+        ...(await deps(session, store, bus, [universe[0]!], delayMs, journalRoot, 1, calls)),
+        desk,
+      };
       const started = performance.now();
       await runDecisionCycle(slow, `bench-latency-${round}`, [universe[0]!]);
       const elapsed = performance.now() - started;
-      slow.runtime.skills.close();
       if (round === 0) {
         firstOfDay.push(elapsed);
         // Macro Officer → CEO → Regime → Strategist → the signers (in parallel): one stage each.
@@ -305,6 +339,7 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
       },
     ];
   } finally {
+    session.skills.close();
     await bus.stop();
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -66,6 +66,16 @@ describe('signet backtest --pipeline full: the agent cycle of `signet start` ove
       `SELECT count(*)::int AS n FROM agent_messages WHERE topic = 'cycle.completed' AND cycle_id LIKE 'btfull-a/%'`,
     );
     expect(cycles.rows[0]?.n).toBe(report.pipeline.cycles);
+    // Quiet bars' messages share a statement (and a transaction), yet no message committed
+    // before its cause: every effect's transaction is its cause's or a later one.
+    const commits = await db.store.query<{ transactions: number; early: number }>(
+      `SELECT count(DISTINCT m.tx_id)::int AS transactions,
+              count(*) FILTER (WHERE cause.tx_id > m.tx_id)::int AS early
+         FROM agent_messages m LEFT JOIN agent_messages cause ON cause.id = m.causation_id
+        WHERE m.cycle_id LIKE 'btfull-a/%'`,
+    );
+    expect(commits.rows[0]?.early).toBe(0);
+    expect(commits.rows[0]?.transactions).toBeLessThan(report.pipeline.cycles / 4);
     const entries = await db.store.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM orders WHERE broker = 'bt:btfull-a' AND leg = 'entry' AND status = 'filled'`,
     );

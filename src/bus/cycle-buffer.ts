@@ -22,8 +22,9 @@ export interface CycleBufferOptions {
  * as live; `flush()` writes the held rows in id order, in one INSERT with its notification.
  * Delivery order (tx_id, id) is the publish order: a publish inside a caller's transaction (an
  * order intent) flushes the buffer first, so a cause is always committed before its effects.
- * The driver flushes at the end of every cycle, before the broker's events of that bar; a
- * failed flush fails the run (nothing is dropped silently). A flush's commit does not wait for
+ * The driver writes the held rows behind once enough have gathered (many quiet bars to a
+ * statement) and flushes before the broker's events are written; a failed flush fails the run
+ * (nothing is dropped silently). A flush's commit does not wait for
  * the disk (see busSql.publishManyWithIds): the driver's next synchronous commit, at the latest
  * its `backtest.completed`, makes every earlier flush durable with it.
  */

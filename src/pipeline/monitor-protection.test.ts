@@ -67,6 +67,21 @@ describe('the monitor and the watchdog protect by one rule', () => {
       "SELECT stop_client_order_id FROM positions WHERE symbol = 'AAA'",
     );
     expect(positions.rows[0]?.stop_client_order_id).toBe(stopsAt(paper)[0]!.clientOrderId);
+    // A pass over a position its row already describes writes nothing; a change is written.
+    const updatedAt = async () =>
+      (
+        await db!.store.query<{ updated_at: Date; qty: string }>(
+          "SELECT updated_at, qty FROM positions WHERE symbol = 'AAA'",
+        )
+      ).rows[0]!;
+    const before = await updatedAt();
+    await pass();
+    expect((await updatedAt()).updated_at).toEqual(before.updated_at);
+    await db.store.query("UPDATE positions SET qty = 59 WHERE symbol = 'AAA'");
+    expect((await pass()).changed).toEqual(['AAA']);
+    const repaired = await updatedAt();
+    expect(Number(repaired.qty)).toBe(60);
+    expect(repaired.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
 
     const folder = walkableTempDir(path.join(tmpdir(), 'signet-monitor-protection-'));
     const config = loadConfig({ env: {}, file: '/dev/null' });

@@ -86,17 +86,31 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
     else if (Number(row.qty) !== position.qty || Math.abs(Number(row.avg_price) - position.avgPrice) > 1e-9)
       report.changed.push(position.symbol);
     let stop = protection.stopClientOrderId;
+    let acted = false;
     if (!protection.protected) report.stopsMissing.push(position.symbol);
     if (!protection.protected || protection.covered > protection.needed + 1e-9) {
       const action = await protect(deps, { position, row, protection, working }, stamp);
       if (action) report.actions.push(action);
       if (action?.action === 'reattached') stop = action.clientOrderId;
+      acted = action !== null;
     } else if (deps.stops) {
       // Only a position covered by its stop has it managed: a repaired one waits for the next pass.
       const moved = await manageStop({ ...deps, stops: deps.stops }, position, protection);
       if (moved) report.actions.push(moved);
       if (moved?.action === 'stop_moved') stop = moved.clientOrderId;
+      acted = moved !== null;
     }
+    // A row read before any action that already says all this is left alone (one write a held
+    // position a pass saved); after an action the row is written whatever it said.
+    if (
+      !acted &&
+      row &&
+      Number(row.qty) === position.qty &&
+      Number(row.avg_price) === position.avgPrice &&
+      row.stop_client_order_id === stop &&
+      row.take_profit_client_order_id === position.takeProfitClientOrderId
+    )
+      continue;
     await setPosition(db, brokerName, {
       symbol: position.symbol,
       qty: position.qty,
