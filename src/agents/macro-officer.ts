@@ -171,7 +171,8 @@ export function runMacroOfficer(
     agent: 'macro-officer',
     skill: 'macro-officer',
     cycleId: request.cycleId,
-    inputs: macroInputs(request.snapshot, request.timeframe),
+    // Bars as ISO-stamped rows cost: built only when a route is asked, never for the fallback.
+    inputs: () => macroInputs(request.snapshot, request.timeframe),
     narrow: macroViewSchema,
     fallback: () => fallbackMacroView(request.snapshot, request.volatilePct),
   });

@@ -134,22 +134,21 @@ export async function runFactChecker(
   const facts = checkProposalFacts(request);
   if (facts.problems.length > 0)
     return { ok: true, decidedBy: 'code', value: { verdict: 'veto', reasons: facts.problems } };
-  const bars = barsUpTo(request.series, request.index, 60);
-  const indicators = indicatorsAt(request.series, request.index);
   return runAgent(runtime, {
     agent: 'fact-checker',
     skill: 'fact-checker',
     cycleId: request.cycleId,
-    inputs: {
+    // Built only when a route is asked (bars as ISO-stamped rows cost), never for the fallback.
+    inputs: () => ({
       symbol: request.series.symbol,
       asOf: new Date(request.now).toISOString(),
       proposal: proposalAsShown(request.proposal),
       freshQuote: request.freshQuote,
       freshness: freshness(request),
-      bars,
-      indicators,
+      bars: barsUpTo(request.series, request.index, 60),
+      indicators: indicatorsAt(request.series, request.index),
       news: request.news ?? [],
-    },
+    }),
     narrow: signerAnswerSchema,
     fallback: () => fallbackFactCheck(request),
   });
@@ -204,7 +203,7 @@ export function runDoubleChecker(
     agent: 'double-checker',
     skill: 'double-checker',
     cycleId: request.cycleId,
-    inputs: {
+    inputs: () => ({
       symbol: request.series.symbol,
       timeframe: request.timeframe,
       asOf: new Date(request.series.time[request.index]!).toISOString(),
@@ -213,7 +212,7 @@ export function runDoubleChecker(
       trade: request.trade,
       bars: barsUpTo(request.series, request.index, 60),
       indicators,
-    },
+    }),
     narrow: signerAnswerSchema,
     fallback: () => fallbackDoubleCheck(request, indicators),
   });

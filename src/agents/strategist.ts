@@ -199,7 +199,13 @@ export function runStrategistChallengers(
 ): Promise<ShadowAnswer[]> {
   const challengers = runtime.challengers ?? [];
   if (challengers.length === 0) return Promise.resolve([]);
-  const inputs = strategistInputs(request);
+  // Built once for all challengers, and only when a route is asked (runAgent): without one, each
+  // challenger says so without its inputs.
+  let built: Record<string, unknown> | undefined;
+  const inputs = () => {
+    built ??= strategistInputs(request);
+    return built;
+  };
   const quiet: AgentRuntime = { ...runtime, tally: undefined };
   return Promise.all(
     challengers.map(async (challenger) => ({
