@@ -152,6 +152,48 @@ describe('a cycle buffer written behind', () => {
     await bus.stop();
   });
 
+  it('two flushes at once write one after the other: an effect never commits in a transaction begun before its cause', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    let slow = true;
+    // The first write's statement is slow to arrive: a second flush must not overtake it.
+    const buffer = new CycleBuffer({
+      store: {
+        query: async (text, values) => {
+          if (slow && text.includes('INSERT')) {
+            slow = false;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          return db.store.query(text, values);
+        },
+      },
+      catalog: testCatalog,
+      publishInTransaction: (input, options) => bus.publish(input, options),
+    });
+    const cause = await buffer.publish({
+      fromAgent: 'a',
+      toAgent: 'b',
+      topic: 'batch.tick',
+      cycleId: 'together',
+      payload: { step: 1 },
+    });
+    const first = buffer.flush();
+    // The first flush has taken its row and is on its way; the effect comes after it.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await buffer.publish({
+      fromAgent: 'b',
+      toAgent: 'c',
+      topic: 'batch.tick',
+      cycleId: 'together',
+      causationId: cause.id,
+      payload: { step: 2 },
+    });
+    await Promise.all([first, buffer.flush()]);
+    const rows = await stored('together');
+    expect(rows.map((row) => row.payload.step)).toEqual([1, 2]);
+    expect(BigInt(rows[0]!.tx_id)).toBeLessThanOrEqual(BigInt(rows[1]!.tx_id));
+    await bus.stop();
+  });
+
   it('a failed write behind fails written() and every later flush()', async () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     let fail = true;

@@ -84,12 +84,15 @@ export class CycleBuffer {
   }
 
   /**
-   * Writes every held message in one statement (one round trip, one commit), after any write
-   * started by `flushBehind()`; a failed earlier write fails this call.
+   * Writes every held message in one statement (one round trip, one commit), after every write
+   * started before it; a failed earlier write fails this call. Writes run one after another in
+   * the order they were started, never side by side: two flushes at once (a broker event's and
+   * an order transaction's) would otherwise race, and a message could commit in a transaction
+   * begun before its cause's.
    */
   async flush(): Promise<void> {
+    this.flushBehind();
     await this.written();
-    await this.#write(this.#take());
   }
 
   /**

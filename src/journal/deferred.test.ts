@@ -91,6 +91,35 @@ describe('the deferred journal of a backtest', () => {
     ]);
   });
 
+  it('flushes behind the run: later entries wait for the next flush, which also throws a failure behind', async () => {
+    const root = await freshRoot();
+    const journal = new DeferredJournal({ db: database.store, root });
+    try {
+      await journal.write(entry(9, 'no_trade', 21));
+      journal.flushBehind();
+      expect(journal.pending).toBe(0);
+      await journal.write(entry(10, 'vetoed', 22));
+      expect(journal.pending).toBe(1);
+      await journal.flush();
+      const rows = await database.store.query<Row>(
+        "SELECT message_id FROM agent_journal WHERE cycle_id IN ('run-1/2013-01-09', 'run-1/2013-01-10') ORDER BY id",
+      );
+      expect(rows.rows.map((row) => Number(row.message_id))).toEqual([21, 22]);
+    } finally {
+      await journal.close();
+    }
+    const blocker = path.join(await freshRoot(), 'a-file');
+    await writeFile(blocker, 'not a folder');
+    const failing = new DeferredJournal({ db: database.store, root: path.join(blocker, 'root') });
+    try {
+      await failing.write(entry(11, 'no_trade', 23));
+      failing.flushBehind();
+      await expect(failing.flush()).rejects.toBeInstanceOf(JournalWriteError);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('makes a day folder again when it was removed after the first entry', async () => {
     const root = await freshRoot();
     const journal = new DeferredJournal({ db: database.store, root });

@@ -18,7 +18,7 @@ interface HeldRow {
  * A backtest's own journal (a rerun rebuilds it). Each entry is validated and rendered when it
  * is written, exactly as `writeJournalEntry` does (an invalid entry fails the write there and
  * then); its file is placed atomically without fsync by a worker thread (JournalPlacer: same
- * text, same name, collision suffixes in the order written). Its row waits for `flush()`, which
+ * text, same name, collision suffixes in the order written). Its row waits for a flush, which
  * waits for the files, then inserts every row written since in one statement, ids in the order
  * written, committed without waiting for the WAL flush: the run's next synchronous commit (at
  * the latest `backtest.completed`) makes them durable. A row never points to a missing file: a
@@ -30,6 +30,8 @@ export class DeferredJournal {
   readonly #root: string;
   readonly #placer = new JournalPlacer();
   #rows: HeldRow[] = [];
+  /** The inserts started so far, in order. */
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(options: { db: Queryable; root: string }) {
     this.#db = options.db;
@@ -47,12 +49,28 @@ export class DeferredJournal {
     return this.#rows.length;
   }
 
-  /** Waits for the files written so far, then inserts their rows in one statement. */
-  async flush(): Promise<void> {
+  /**
+   * Starts flushing the entries written so far and returns at once: their rows go in once their
+   * files are placed, while the run goes on. The next `flush()` waits for it and throws its
+   * failure.
+   */
+  flushBehind(): void {
     const rows = this.#rows;
     if (rows.length === 0) return;
-    const names = await this.#placer.placed();
     this.#rows = [];
+    const writing = this.#writing.then(() => this.#insert(rows));
+    this.#writing = writing;
+    writing.catch(() => {}); // thrown by flush()
+  }
+
+  /** Waits for the files written so far, then inserts their rows (and any flush started behind). */
+  async flush(): Promise<void> {
+    this.flushBehind();
+    await this.#writing;
+  }
+
+  async #insert(rows: HeldRow[]): Promise<void> {
+    const names = await this.#placer.placed();
     for (const row of rows) row.values[rowPathColumn] = `${row.dir}/${names[row.index]}`;
     const columns = Array.from({ length: rowColumns }, (_, column) => rows.map((row) => row.values[column]));
     await this.#db.query(journalSql.insertManyDeferred(), columns);

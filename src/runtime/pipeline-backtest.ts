@@ -312,9 +312,9 @@ class FullPipelineRun {
     // `before`), a transaction such as an order intent (the kernel's publisher), the run's end.
     if (this.#buffer.held >= messagesPerFlush) this.#buffer.flushBehind();
     await this.recorder.flush();
-    // The journal's rows go a few hundred at a time (and at the end of the run): nothing reads
-    // them during the run, and their files are placed meanwhile.
-    if (this.#journal.pending >= journalRowsPerFlush) await this.#journal.flush();
+    // The journal's rows go a few hundred at a time, behind the run (and at its end): nothing
+    // reads them during the run, and their files are placed meanwhile.
+    if (this.#journal.pending >= journalRowsPerFlush) this.#journal.flushBehind();
     this.#cycles += 1;
     for (const candidate of report.candidates) this.#outcomes[candidate.outcome] += 1;
     this.#tally.addCycle(report.candidates);
