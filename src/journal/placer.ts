@@ -163,10 +163,15 @@ export class JournalPlacer {
     return this.#queued - 1;
   }
 
-  /** Every file queued so far placed: their names by index (relative to their folder). */
+  /**
+   * Every file queued so far placed: their names by index (relative to their folder). Files
+   * queued while it waits (the run goes on during a flush behind) are not waited for: they may
+   * sit in a batch not yet posted.
+   */
   async placed(): Promise<readonly string[]> {
+    const upTo = this.#queued;
     if (this.#batch.length > 0 && !this.#failure && !this.#closed) this.#post();
-    while (!this.#failure && this.#names.length < this.#queued)
+    while (!this.#failure && this.#names.length < upTo)
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     if (this.#failure) throw this.#failure;
     return this.#names as readonly string[];
