@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { PaperBroker } from '../broker/index.ts';
 import { loadConfig } from '../config/index.ts';
-import { recordProtectiveOrder } from '../ledger/index.ts';
+import { recordProtectiveOrder, setPosition } from '../ledger/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { logNotifier, Pager, Watchdog } from '../watchdog/index.ts';
 import { runMonitorPass } from './monitor.ts';
@@ -77,11 +77,19 @@ describe('the monitor and the watchdog protect by one rule', () => {
     const before = await updatedAt();
     await pass();
     expect((await updatedAt()).updated_at).toEqual(before.updated_at);
-    await db.store.query("UPDATE positions SET qty = 59 WHERE symbol = 'AAA'");
+    const row = positions.rows[0]!;
+    await setPosition(db.store, paper.name, {
+      symbol: 'AAA',
+      qty: 59,
+      avgPrice: 40,
+      stopClientOrderId: row.stop_client_order_id,
+      takeProfitClientOrderId: null,
+    });
+    const stale = await updatedAt();
     expect((await pass()).changed).toEqual(['AAA']);
     const repaired = await updatedAt();
     expect(Number(repaired.qty)).toBe(60);
-    expect(repaired.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
+    expect(repaired.updated_at.getTime()).toBeGreaterThan(stale.updated_at.getTime());
 
     const folder = walkableTempDir(path.join(tmpdir(), 'signet-monitor-protection-'));
     const config = loadConfig({ env: {}, file: '/dev/null' });

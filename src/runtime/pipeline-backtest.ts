@@ -9,7 +9,7 @@ import {
   timelineOf,
 } from '../backtest/index.ts';
 import type { PaperBroker } from '../broker/index.ts';
-import { type Bus, CycleBuffer, topics } from '../bus/index.ts';
+import { type Bus, CycleBuffer } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { SignetError } from '../errors/index.ts';
 import { DeferredJournal, type JournalEntryInput } from '../journal/index.ts';
@@ -17,6 +17,7 @@ import type { Logger } from '../logging/index.ts';
 import { type BarSeries, sliceSeries } from '../market/index.ts';
 import type { CandidateOutcome } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
+import { publishCompleted, publishStarted } from './pipeline-backtest-messages.ts';
 import { AccountBook, portfolioOf } from './portfolio.ts';
 import type { BrokerRecorder } from './recorder.ts';
 import {
@@ -371,43 +372,4 @@ class FullPipelineRun {
       journalRoot: path.resolve(journalRoot),
     };
   }
-}
-
-async function publishStarted(options: PipelineBacktestOptions, series: BarSeries[], timeline: Float64Array) {
-  await options.bus.publish({
-    fromAgent: 'backtest',
-    toAgent: 'operator',
-    topic: topics.backtestStarted,
-    ts: new Date(timeline[0]!),
-    payload: {
-      runId: options.runId,
-      pipeline: 'full',
-      // What was asked for; `backtest.completed` carries who actually decided.
-      configured: options.deciders,
-      symbols: series.map((each) => each.symbol),
-    },
-  });
-}
-
-async function publishCompleted(
-  options: PipelineBacktestOptions,
-  result: PipelineBacktestResult,
-  now: number,
-) {
-  const { decisions, deciders } = result;
-  await options.bus.publish({
-    fromAgent: 'backtest',
-    toAgent: 'operator',
-    topic: topics.backtestCompleted,
-    ts: new Date(now),
-    payload: {
-      runId: options.runId,
-      cycles: result.cycles,
-      outcomes: { ...result.outcomes },
-      proposals: decisions.proposals,
-      executedPerProposal: decisions.executedPerProposal,
-      deciders: { ...deciders, routes: { ...deciders.routes } },
-      finalValue: result.run.report.finalValue,
-    },
-  });
 }
