@@ -25,6 +25,11 @@ export function cliBuildOptions(root, outdir, consulted) {
     target: 'node20',
     external: externalPackages(root),
     sourcemap: 'linked',
+    // Whitespace out (names kept, so errors and classes read as in the sources): every start
+    // compiles 23 % less text, ≈ 20 ms of a failing `backtest`'s 0.25 s here. A stack maps back
+    // through the source maps (every command but `backtest`, or with SIGNET_DEBUG set).
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Stack traces need the mappings, not a copy of every source (which tripled the maps' size).
     sourcesContent: false,
     metafile: true,
