@@ -25,6 +25,17 @@ const stored = async (cycleId: string) =>
     )
   ).rows;
 
+/** One `batch.tick` through a buffer, naming its cause when given. */
+const publishTick = (buffer: CycleBuffer, cycleId: string, step: number, causationId?: number) =>
+  buffer.publish({
+    fromAgent: 'a',
+    toAgent: 'b',
+    topic: 'batch.tick',
+    cycleId,
+    ...(causationId === undefined ? {} : { causationId }),
+    payload: { step },
+  });
+
 describe('a backtest cycle buffer: one statement per cycle, the same rows', () => {
   it('answers ids before the rows exist, names causes with them, and writes the chain whole at flush', async () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
@@ -82,13 +93,7 @@ describe('a backtest cycle buffer: one statement per cycle, the same rows', () =
       catalog: testCatalog,
       publishInTransaction: (input, options) => bus.publish(input, options),
     });
-    const cause = await buffer.publish({
-      fromAgent: 'a',
-      toAgent: 'b',
-      topic: 'batch.tick',
-      cycleId: 'c2',
-      payload: { step: 1 },
-    });
+    const cause = await publishTick(buffer, 'c2', 1);
     const effect = await db.store.transaction((tx) =>
       buffer.publish(
         {
@@ -169,24 +174,11 @@ describe('a cycle buffer written behind', () => {
       catalog: testCatalog,
       publishInTransaction: (input, options) => bus.publish(input, options),
     });
-    const cause = await buffer.publish({
-      fromAgent: 'a',
-      toAgent: 'b',
-      topic: 'batch.tick',
-      cycleId: 'together',
-      payload: { step: 1 },
-    });
+    const cause = await publishTick(buffer, 'together', 1);
     const first = buffer.flush();
     // The first flush has taken its row and is on its way; the effect comes after it.
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await buffer.publish({
-      fromAgent: 'b',
-      toAgent: 'c',
-      topic: 'batch.tick',
-      cycleId: 'together',
-      causationId: cause.id,
-      payload: { step: 2 },
-    });
+    await publishTick(buffer, 'together', 2, cause.id);
     await Promise.all([first, buffer.flush()]);
     const rows = await stored('together');
     expect(rows.map((row) => row.payload.step)).toEqual([1, 2]);

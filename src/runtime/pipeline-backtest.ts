@@ -137,7 +137,7 @@ class FullPipelineRun {
   readonly #kernel: TradingKernel;
   /** The messages of the monitor and the cycles go to the bus many bars to a statement. */
   readonly #buffer: CycleBuffer;
-  /** The run's journal: entries rendered as they come, their files and rows flushed a cycle at a time. */
+  /** The run's journal: entries rendered as they come, files placed meanwhile, rows a few hundred at a time. */
   readonly #journal: DeferredJournal;
   /** This run's own count: what the agents did here, whatever the runtime counted before. */
   readonly #deciderTally = new DeciderTally();
