@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.ts';
+import { type Queryable, WriteChain } from '../store/index.ts';
 import { drawIds } from './draw-ids.ts';
 import { type BusMessage, envelopeVersion, type MessageInput, type ValidMessageInput } from './envelope.ts';
 import { type PublishOptions, validateMessage, validParameters } from './publish.ts';
@@ -36,8 +36,8 @@ export class CycleBuffer {
   #ids: number[] = [];
   #reserving: Promise<void> | undefined;
   #held: Array<{ id: number; message: ValidMessageInput }> = [];
-  /** The writes started by flushBehind(), in order. */
-  #writing: Promise<void> = Promise.resolve();
+  /** The writes started so far (flushBehind and flush), one after another. */
+  readonly #writes = new WriteChain();
 
   constructor(options: CycleBufferOptions) {
     this.#store = options.store;
@@ -103,16 +103,12 @@ export class CycleBuffer {
   flushBehind(): void {
     if (this.#held.length === 0) return;
     const held = this.#take();
-    const writing = this.#writing.then(() => this.#write(held));
-    this.#writing = writing;
-    writing.catch(() => {}); // thrown by written()
+    this.#writes.start(() => this.#write(held));
   }
 
   /** Waits until every write started so far has committed (throws a failed one's error). */
-  async written(): Promise<void> {
-    const writing = this.#writing;
-    await writing;
-    if (this.#writing === writing) this.#writing = Promise.resolve();
+  written(): Promise<void> {
+    return this.#writes.settled();
   }
 
   #take(): Array<{ id: number; message: ValidMessageInput }> {

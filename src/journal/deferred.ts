@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.ts';
+import { type Queryable, WriteChain } from '../store/index.ts';
 import { JournalPlacer } from './placer.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
@@ -30,8 +30,8 @@ export class DeferredJournal {
   readonly #root: string;
   readonly #placer = new JournalPlacer();
   #rows: HeldRow[] = [];
-  /** The inserts started so far, in order. */
-  #writing: Promise<void> = Promise.resolve();
+  /** The inserts started so far, one after another. */
+  readonly #inserts = new WriteChain();
 
   constructor(options: { db: Queryable; root: string }) {
     this.#db = options.db;
@@ -58,15 +58,13 @@ export class DeferredJournal {
     const rows = this.#rows;
     if (rows.length === 0) return;
     this.#rows = [];
-    const writing = this.#writing.then(() => this.#insert(rows));
-    this.#writing = writing;
-    writing.catch(() => {}); // thrown by flush()
+    this.#inserts.start(() => this.#insert(rows));
   }
 
   /** Waits for the files written so far, then inserts their rows (and any flush started behind). */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
     this.flushBehind();
-    await this.#writing;
+    return this.#inserts.settled();
   }
 
   async #insert(rows: HeldRow[]): Promise<void> {

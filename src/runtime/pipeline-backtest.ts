@@ -160,10 +160,15 @@ class FullPipelineRun {
   #exposedBars = 0;
   #cycles = 0;
   #barsProcessed = 0;
-  /** Broker events so far, and at the last monitor pass; whether that pass found the account flat. */
-  #brokerEvents = 0;
-  #eventsAtPass = -1;
-  #flatAtPass = false;
+  /**
+   * True from a monitor pass that found the account flat (and so emptied the run's positions
+   * rows) until the broker's next event: while it holds, a pass could find nothing (a position
+   * only opens by a fill). Live passes run on a timer because other writers (the watchdog, the
+   * operator, the broker itself) can change positions between them; a run's broker
+   * (`bt:<run id>`) has no other writer. With a position held, every bar gets its pass (stop
+   * management moves stops on prices alone).
+   */
+  #flatSinceLastPass = false;
 
   constructor(
     private readonly options: PipelineBacktestOptions,
@@ -195,7 +200,7 @@ class FullPipelineRun {
       before: () => buffer.flush(),
     });
     this.broker = paperBrokerFor(config, clock, (event) => {
-      this.#brokerEvents += 1;
+      this.#flatSinceLastPass = false;
       this.recorder.record(event);
     });
     this.#book = new AccountBook(config.paper.cash);
@@ -296,11 +301,7 @@ class FullPipelineRun {
   }
 
   async #cycle(time: number): Promise<void> {
-    if (!this.#monitorHasNothingToSee()) {
-      const pass = await this.#kernel.monitor();
-      this.#flatAtPass = pass.positions === 0;
-      this.#eventsAtPass = this.#brokerEvents;
-    }
+    if (!this.#flatSinceLastPass) this.#flatSinceLastPass = (await this.#kernel.monitor()).positions === 0;
     const views = this.series
       .map((each) => sliceSeries(each, undefined, time))
       .filter((view) => view.length > 0 && view.time[view.length - 1] === time);
@@ -319,18 +320,6 @@ class FullPipelineRun {
     this.#cycles += 1;
     for (const candidate of report.candidates) this.#outcomes[candidate.outcome] += 1;
     this.#tally.addCycle(report.candidates);
-  }
-
-  /**
-   * True when a monitor pass could find nothing: the last pass saw the account flat (and so
-   * emptied the run's positions rows), and the broker has reported nothing since (a position
-   * only opens by a fill). Live passes run on a timer because other writers (the watchdog, the
-   * operator, the broker itself) can change positions between them; a run's broker
-   * (`bt:<run id>`) has no other writer. With any position held, every bar gets its pass (stop
-   * management moves stops on prices alone).
-   */
-  #monitorHasNothingToSee(): boolean {
-    return this.#flatAtPass && this.#brokerEvents === this.#eventsAtPass && this.broker.holdingCount === 0;
   }
 
   /** The report of the run, with the pipeline's decision tally and who decided. */

@@ -10,3 +10,4 @@ export { type EmbeddedEvent, type EmbeddedSupervisor, superviseEmbedded } from '
 export { isConnectionError, MigrationError, StoreUnavailableError } from './errors.ts';
 export { loadMigrations, type Migration, type MigrationStatus, migrate, migrationStatus } from './migrate.ts';
 export type { Queryable, QueryResultLike } from './queryable.ts';
+export { WriteChain } from './write-chain.ts';
