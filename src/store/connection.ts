@@ -93,6 +93,12 @@ export function createStoreFromUrl(
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize, idleTimeoutMillis: 30_000 });
   // An idle client whose server went away emits here; without a listener the process would crash.
   pool.on('error', (error) => options.logger.warn({ err: error.message }, 'idle database connection lost'));
+  // The pool's connections still open: close waits for each to end before the server may stop.
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
   let closed = false;
   const namer = new StatementNamer({ enabled: options.preparedStatements });
   const store: Store = {
@@ -138,10 +144,27 @@ export function createStoreFromUrl(
       if (closed) return;
       closed = true;
       await pool.end();
+      // pool.end() resolves once every connection is told to end, not once it has: an embedded
+      // server stopped meanwhile killed a connection still closing, logged as "lost" on a clean exit.
+      await connectionsEnded(open);
       await options.onClose?.();
     },
   };
   return store;
+}
+
+/** Resolves when every connection given has ended (at most a few seconds: a stuck socket must not hang close). */
+function connectionsEnded(open: ReadonlySet<pg.PoolClient>): Promise<void> {
+  if (open.size === 0) return Promise.resolve();
+  const ended = Promise.all(
+    [...open].map((client) => new Promise<void>((resolve) => client.once('end', () => resolve()))),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 3_000);
+    timer.unref();
+  });
+  return Promise.race([ended.then(() => undefined), bound]).finally(() => clearTimeout(timer));
 }
 
 /** The same server and credentials, another database (the host may sit in the query: a socket). */
