@@ -5,11 +5,13 @@ import { busSql } from './sql.ts';
 /**
  * How long after one notification the next may go out. Consumers in this process are woken
  * directly (Bus#wakeMatching); a notification only wakes other processes (the watchdog, a
- * console), which also poll. A decision cycle publishes every few milliseconds, and on this
- * kind of machine each NOTIFY is a round trip of ≈ 0.3 ms: one per window instead of one per
- * message saves about three statements per candidate, for at most this much delay elsewhere.
+ * console, Telegram, `signet bus tail`), which also poll. A decision cycle publishes every few
+ * milliseconds, and on this kind of machine each NOTIFY is a round trip of ≈ 0.3 ms: one per
+ * window instead of one per message. At 10 ms a five-candidate cycle still sent about one a
+ * candidate; at 50 ms (a delay no person watching a console or a chat can see) about one a
+ * cycle.
  */
-export const notifyWindowMs = 10;
+export const notifyWindowMs = 50;
 
 /**
  * Sends the wake-up notifications of standalone publishes after they committed, coalesced:

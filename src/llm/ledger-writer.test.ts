@@ -77,6 +77,29 @@ describe('the LLM ledger writer batches the rows queued behind a statement', () 
     expect(store.statements).toBeLessThanOrEqual(3);
   });
 
+  it('gathers the rows of calls answered milliseconds apart into one statement; settle writes them at once', async () => {
+    const store = counting(db.store);
+    const writer = new LedgerWriter(store, silentLogger(), 50);
+    // A candidate's calls answered at once (a replay, a local model): a few milliseconds apart.
+    const written = [writer.write(entry(1, 'window'))];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    written.push(writer.write(entry(2, 'window')));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    written.push(writer.write(entry(3, 'window')));
+    await Promise.all(written);
+    expect(store.statements).toBe(1);
+    // A window that would outlast the test: settle (before an order, at a cycle's end) does not wait for it.
+    const patient = new LedgerWriter(store, silentLogger(), 3_600_000);
+    const late = patient.write(entry(4, 'window'));
+    await patient.settle();
+    await late;
+    const rows = await db.store.query<{ attempt: number }>(
+      "SELECT attempt FROM llm_cost_ledger WHERE cycle_id = 'window' ORDER BY id",
+    );
+    expect(rows.rows.map((row) => row.attempt)).toEqual([1, 2, 3, 4]);
+    expect(store.statements).toBe(2);
+  });
+
   it('counts every row of a failed statement as lost, and the next settle fails (fail closed)', async () => {
     const failing: Queryable = { query: () => Promise.reject(new Error('connection refused')) };
     const writer = new LedgerWriter(failing, silentLogger());

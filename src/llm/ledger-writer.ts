@@ -6,6 +6,9 @@ import { type LedgerEntry, recordAttempts } from './ledger.ts';
 /** Most rows in one INSERT (16 parameters a row, PostgreSQL takes 65,535). */
 const maxRows = 1_000;
 
+/** How long a queued row waits for the next ones before its statement goes. */
+export const ledgerWindowMs = 20;
+
 /**
  * Writes the ledger rows of answered calls behind the call: the answer goes back to the agent
  * while the row's INSERT (and its commit's WAL flush, the slowest part of a call's bookkeeping)
@@ -13,8 +16,12 @@ const maxRows = 1_000;
  * decision cycle at its end and the brain before it stops, so no order goes out, and no run
  * ends, without the cost rows of the calls behind it. A row that cannot be written is not
  * retried (a retry after a commit whose answer was lost would count the call twice); it
- * makes the next `settle` fail, which blocks the order (fail closed). Rows queued while one
- * statement is in flight go together in the next (one round trip and one commit for them all).
+ * makes the next `settle` fail, which blocks the order (fail closed). A row waits up to
+ * `windowMs` for others (and rows queued while a statement is in flight go with the next), so
+ * one round trip and one commit carry them all: a candidate's calls (Regime, Strategist, both
+ * signers) come milliseconds apart when answered at once (replays, local models), and each
+ * took a statement of its own. `settle` writes what waits at once; with answers seconds
+ * apart, a row is in the table `windowMs` after its call.
  */
 export class LedgerWriter {
   /** The rows go in one after another, in call order: `ORDER BY id` stays the order of the calls. */
@@ -25,11 +32,14 @@ export class LedgerWriter {
   constructor(
     private readonly store: Queryable,
     private readonly logger: Logger,
+    private readonly windowMs = ledgerWindowMs,
   ) {}
 
   /** Rows queued behind the statement in flight; the next statement writes them (up to maxRows). */
   #queued: Array<{ entry: LedgerEntry; done: () => void }> = [];
   #scheduled = false;
+  /** The window a queued row waits in, when no statement is scheduled yet. */
+  #window: NodeJS.Timeout | undefined;
 
   /** Queues the row; the promise (which never rejects) is that row in the table, or recorded as lost. */
   write(entry: LedgerEntry): Promise<void> {
@@ -41,9 +51,15 @@ export class LedgerWriter {
     return written;
   }
 
-  /** Rows queued while a statement is in flight go together in the next one, in call order. */
-  #schedule(): void {
+  /** The queued rows' statement goes when the window ends (or at once, `now`), after the one in flight. */
+  #schedule(now = false): void {
     if (this.#scheduled || this.#queued.length === 0) return;
+    if (!now && this.windowMs > 0) {
+      this.#window ??= setTimeout(() => this.#schedule(true), this.windowMs);
+      return;
+    }
+    clearTimeout(this.#window);
+    this.#window = undefined;
     this.#scheduled = true;
     this.#tail = this.#tail.then(() => this.#writeQueued());
   }
@@ -79,12 +95,14 @@ export class LedgerWriter {
    * any row since the last settle could not be written (then forgets them: one blocked order per loss).
    */
   async settle(): Promise<void> {
-    // A batch may schedule the next (more than maxRows queued): wait until the tail stays put.
-    let tail: Promise<void>;
-    do {
-      tail = this.#tail;
+    // A batch may schedule the next (more than maxRows queued), and rows may come meanwhile:
+    // write what waits at once, until the tail stays put with nothing queued.
+    for (;;) {
+      this.#schedule(true);
+      const tail = this.#tail;
       await tail;
-    } while (tail !== this.#tail);
+      if (tail === this.#tail && this.#queued.length === 0) break;
+    }
     if (this.#failures.length === 0) return;
     const lost = this.#failures.splice(0);
     const first = lost[0]!;

@@ -20,6 +20,7 @@ import type { CycleDeps } from './cycle-types.ts';
 import { runDecisionCycle } from './decision-cycle.ts';
 import { explain } from './explain.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
+import { screen } from './screen.ts';
 
 let db: TestDatabase;
 let skills: SkillRegistry;
@@ -393,6 +394,45 @@ describe('decision cycle', () => {
     expect(completed?.payload).toMatchObject({
       outcomes: expect.arrayContaining([expect.objectContaining({ symbol: 'BBB', outcome: 'error' })]),
     });
+  });
+
+  it("an executed order's journal entry is written while the next candidate is decided; one that fails fails its candidate", async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: (request: RouteRequest) => {
+          const name = symbolOf(request);
+          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
+        },
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    const { deps } = await harness({ routes: [route] });
+    deps.settings = { ...deps.settings, parallelism: 1 };
+    const events: string[] = [];
+    // The screen decides the order: the first candidate's entry is slow, the second's fails.
+    const order = screen(universe.slice(0, 2), 2).map((each) => each.symbol);
+    const [first, second] = [order[0]!, order[1]!];
+    deps.journal = async (entry) => {
+      events.push(`journal started ${entry.symbol}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (entry.symbol === second) throw new Error('disk full');
+      events.push(`journal written ${entry.symbol}`);
+    };
+    const report = await runDecisionCycle(deps, 'cy-executed-journal', universe.slice(0, 2));
+    const bySymbol = Object.fromEntries(report.candidates.map((candidate) => [candidate.symbol, candidate]));
+    expect(bySymbol[first]?.outcome).toBe('executed');
+    // One at a time, yet the second candidate was decided (up to its own entry) before the
+    // first one's entry was written.
+    expect(events.indexOf(`journal started ${second}`)).toBeGreaterThan(-1);
+    expect(events.indexOf(`journal started ${second}`)).toBeLessThan(
+      events.indexOf(`journal written ${first}`),
+    );
+    // The cycle ended with every entry written or failed; the order that went out stays on record.
+    expect(bySymbol[second]).toMatchObject({ outcome: 'error', reasons: ['cycle step failed: disk full'] });
+    const messages = await cycleMessages('cy-executed-journal');
+    expect(messages.filter((message) => message.topic === 'order.submitted')).toHaveLength(2);
   });
 
   it('halted, or a halt that cannot be read: no cycle runs', async () => {

@@ -1,5 +1,4 @@
 import {
-  indicatorsAt,
   runRegime,
   runStrategist,
   type Stance,
@@ -12,52 +11,16 @@ import type { BarSeries } from '../market/index.ts';
 import { newsForCandidate } from '../news/index.ts';
 import { candidateFailed } from './candidate-failed.ts';
 import { withClock } from './clocked.ts';
+import { inFlight, mapLimit } from './concurrency.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
 import { type DeskView, deskOf, openDesk } from './desk.ts';
 import { execute } from './execute.ts';
 import { proposalOnTicks } from './price-grid.ts';
+import { screen } from './screen.ts';
 import { runShadows } from './shadow.ts';
 import { allSigned } from './signatures.ts';
 import { collectSignatures } from './signing.ts';
-
-/**
- * The screen: a deterministic score per symbol (trend strength: |20-bar return| over 20-bar
- * volatility), highest first, top K. Symbols without enough history score 0 and are dropped.
- */
-export function screen(
-  universe: readonly BarSeries[],
-  topK: number,
-): Array<{ symbol: string; score: number }> {
-  return universe
-    .map((series) => {
-      const indicators = indicatorsAt(series, series.length - 1);
-      const { return20Pct, volatility20Pct } = indicators;
-      const score = return20Pct === null || !volatility20Pct ? 0 : Math.abs(return20Pct) / volatility20Pct;
-      return { symbol: series.symbol, score: Number(score.toFixed(6)) };
-    })
-    .filter((each) => each.score > 0)
-    .sort((a, b) => b.score - a.score || a.symbol.localeCompare(b.symbol))
-    .slice(0, topK);
-}
-
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
 
 /** The journal's inputs with the headlines shown, when there were any. */
 function withNews(inputs: Record<string, unknown>, shown: readonly unknown[]): Record<string, unknown> {
@@ -65,15 +28,6 @@ function withNews(inputs: Record<string, unknown>, shown: readonly unknown[]): R
 }
 
 const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedBy;
-
-/**
- * A write started now and awaited later: its failure is seen where it is awaited (the candidate
- * fails as if it had been awaited at once), never reported as an unhandled rejection meanwhile.
- */
-function inFlight<T>(write: Promise<T>): Promise<T> {
-  write.catch(() => {});
-  return write;
-}
 
 /**
  * One cycle: halted? → screen → regime → strategist per candidate (bounded parallelism) → three
@@ -127,7 +81,7 @@ export async function runDecisionCycle(
   // Challengers run in shadow beside the signers; the cycle waits for them only at its end.
   const shadows: Array<Promise<void>> = [];
   const failed = candidateFailed(deps, cycleId, screenMessage.id);
-  // A decision that sends nothing is journaled while the next candidates are decided (its file's
+  // A decision is journaled while the next candidates are decided (its file's
   // fsyncs were most of a candidate's time); the cycle ends only with every entry written, and a
   // candidate whose entry could not be written is reported failed, as if it had been awaited.
   const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate) => {
@@ -184,7 +138,7 @@ async function runCandidate(
   view: DeskView,
   stances: Map<string, Stance>,
   shadows: Array<Promise<void>>,
-  /** Journals a decision that sends nothing; the cycle awaits the write at its end. */
+  /** Journals a decision; the cycle awaits the write at its end. */
   journal: (entry: JournalEntryInput) => void,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
@@ -381,19 +335,25 @@ async function runCandidate(
     });
     return report('vetoed', reasons);
   }
-  const executed = await execute(deps, {
-    cycleId,
-    ts,
-    symbol,
-    proposal,
-    qty: risk.qty,
-    signatures,
-    stance: stanceJson,
-    inputs,
-    causationId: signatureMessage.id,
-    notes,
-    decidedBy: decided(strategist),
-  });
+  // The executor's entry is written like every other decision's: while the next candidates are
+  // decided, the cycle ending only once it is (a failed write reports the candidate failed).
+  const journalInFlight: CycleDeps['journal'] = async (entry) => journal(entry);
+  const executed = await execute(
+    { ...deps, journal: journalInFlight },
+    {
+      cycleId,
+      ts,
+      symbol,
+      proposal,
+      qty: risk.qty,
+      signatures,
+      stance: stanceJson,
+      inputs,
+      causationId: signatureMessage.id,
+      notes,
+      decidedBy: decided(strategist),
+    },
+  );
   // Refused by the broker, or stopped by a halt read again: no position was opened. An error
   // (submission unknown) keeps its slot: it may have opened one.
   if (executed.outcome === 'rejected' || executed.outcome === 'halted') view.budget.release();

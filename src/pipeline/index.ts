@@ -8,7 +8,7 @@ export {
   clientOrderIdFor,
   type PortfolioSnapshot,
 } from './cycle-types.ts';
-export { runDecisionCycle, screen } from './decision-cycle.ts';
+export { runDecisionCycle } from './decision-cycle.ts';
 export {
   brokerEventRecorder,
   cycleIdFor,
@@ -58,5 +58,6 @@ export {
   type SchedulerOptions,
   startScheduler,
 } from './scheduler.ts';
+export { screen } from './screen.ts';
 export { allSigned, withTimeout } from './signatures.ts';
 export { type ManagedStop, nextStop, type StopDecision } from './stop-management.ts';

@@ -87,8 +87,11 @@ export interface RiskInputs {
   riskMultiplier: number;
   /** The least reward:risk accepted (strategist.minRewardToRisk), on the prices sent. */
   minRewardToRisk: number;
-  /** Closing prices, oldest first, per symbol (the candidate's and the open positions'). */
-  closes: Record<string, readonly number[]>;
+  /**
+   * Closing prices, oldest first, per symbol (the candidate's and the open positions'): a list
+   * or a view of a series' closes (a typed array's subarray, read in place, never copied).
+   */
+  closes: Record<string, ArrayLike<number>>;
   /** Fraction of traded value; included so the position is affordable with its commission. */
   commissionRate: number;
   /**
@@ -120,7 +123,7 @@ export interface RiskDecision {
   reasons: string[];
 }
 
-function returns(closes: readonly number[], lookback: number): number[] {
+function returns(closes: ArrayLike<number>, lookback: number): number[] {
   const start = Math.max(1, closes.length - lookback);
   const out: number[] = [];
   for (let index = start; index < closes.length; index += 1) {

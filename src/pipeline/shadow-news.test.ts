@@ -23,8 +23,9 @@ import {
 } from '../skills/index.ts';
 import { createStrategy } from '../strategies/index.ts';
 import type { CycleDeps } from './cycle-types.ts';
-import { runDecisionCycle, screen } from './decision-cycle.ts';
+import { runDecisionCycle } from './decision-cycle.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
+import { screen } from './screen.ts';
 
 /**
  * Challengers in shadow and news in the cycle: a shadow message per champion decision, no order

@@ -57,11 +57,12 @@ export async function collectSignatures(
       pendingEntriesOf(deps, universe),
     ]);
     // Closes of the candidate and of every open position, for the correlation check.
-    const closes: Record<string, number[]> = {};
+    const closes: Record<string, ArrayLike<number>> = {};
     const held = [...portfolio.positions, ...pendingEntries].map((position) => position.symbol);
     for (const symbol of [series.symbol, ...held]) {
       const other = symbol === series.symbol ? series : universe.get(symbol);
-      if (other) closes[symbol] = Array.from(other.close.subarray(0, other.length));
+      // A view of the bars shown so far: the gate reads the last few, a copy of all was garbage.
+      if (other) closes[symbol] = other.close.subarray(0, other.length);
     }
     // The gate checks and sizes the candidate's order at the fresh quote on the broker's account:
     // of the model's proposal only the side, and the entry, stop and target it checks.

@@ -35,12 +35,21 @@ export function renderedOnce(
 const texts = new WeakMap<object, Map<string, string>>();
 const shapes = new WeakMap<JsonSchemaObject, string>();
 
+/**
+ * Objects found frozen all the way down. Once true it stays true (a frozen object's properties
+ * can neither change nor be replaced), so each value is walked once, not at every call: a
+ * candidate's four agents show the same window, and the walk was a fifth of a call's garbage.
+ */
+const frozenAllTheWay = new WeakSet<object>();
+
 /** True when nothing inside the value can change: frozen objects all the way down. */
 function deeplyFrozen(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
+  if (frozenAllTheWay.has(value)) return true;
   if (!Object.isFrozen(value)) return false;
   for (const item of Array.isArray(value) ? value : Object.values(value))
     if (!deeplyFrozen(item)) return false;
+  frozenAllTheWay.add(value);
   return true;
 }
 
