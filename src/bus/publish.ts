@@ -155,7 +155,7 @@ export async function publishManyIdsWith(
   return result.rows.map((row) => Number(row.id));
 }
 
-/** Parallel arrays, one element per message, for the unnest() of the bulk insert. */
+/** Parallel arrays, one element per message, for the bulk insert (payloads and signatures: one JSON array each). */
 function manyParameters(inputs: readonly MessageInput[], catalog: TopicCatalog): unknown[] {
   return validParameters(inputs.map((input) => validateMessage(input, catalog)));
 }
@@ -169,6 +169,7 @@ export function validParameters(messages: readonly ValidMessageInput[]): unknown
   const topic = new Array<string>(count);
   const cycleId = new Array<string | null>(count);
   const causationId = new Array<number | null>(count);
+  // Each payload's JSON text once, joined into one JSON array a column (see busSql's bulkRows).
   const payload = new Array<string>(count);
   const signatures = new Array<string>(count);
   messages.forEach((message, index) => {
@@ -181,5 +182,15 @@ export function validParameters(messages: readonly ValidMessageInput[]): unknown
     payload[index] = JSON.stringify(message.payload);
     signatures[index] = JSON.stringify(message.signatures);
   });
-  return [envelopeVersion, ts, fromAgent, toAgent, topic, cycleId, causationId, payload, signatures];
+  return [
+    envelopeVersion,
+    ts,
+    fromAgent,
+    toAgent,
+    topic,
+    cycleId,
+    causationId,
+    `[${payload.join(',')}]`,
+    `[${signatures.join(',')}]`,
+  ];
 }

@@ -38,15 +38,30 @@ const insertOne = `INSERT INTO agent_messages (envelope_version, ts, from_agent,
       RETURNING ${columns}`;
 
 /**
- * One multi-row insert from parallel arrays ($1 version, $2..$9 columns), rows in input order,
- * optionally notifying once per distinct topic in the same statement.
+ * The rows of a bulk insert: parallel arrays $2..$7 (and the ids, `$10`, when given), the
+ * payloads and the signatures as one JSON array each ($8, $9), joined by position. One JSON text
+ * a column, not a jsonb[]: node-postgres escapes every element of an array parameter in
+ * JavaScript (each quote of each payload), which was a tenth of a full-pipeline backtest's
+ * main thread; a JSON array is one string built by a join.
+ */
+function bulkRows(withIds: boolean): string {
+  const ids = withIds ? ', $10::bigint[]' : '';
+  const idColumn = withIds ? ', id' : '';
+  return `unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]${ids})
+        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id${idColumn}, ordinality)
+      JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS p(payload, ordinality) USING (ordinality)
+      JOIN jsonb_array_elements($9::jsonb) WITH ORDINALITY AS s(signatures, ordinality) USING (ordinality)`;
+}
+
+/**
+ * One multi-row insert ($1 version, then bulkRows), rows in input order, optionally notifying
+ * once per distinct topic in the same statement.
  */
 function bulkInsert(returning: string, notify: boolean, select: string): string {
   const insert = `INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
-      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[])
-        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)
-      ORDER BY r.ordinality
+      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
+      FROM ${bulkRows(false)}
+      ORDER BY ordinality
       RETURNING ${returning}`;
   if (!notify) return `WITH inserted AS (${insert}) SELECT ${select} FROM inserted ORDER BY inserted.id`;
   return `WITH inserted AS (${insert}), notified AS (
@@ -106,9 +121,8 @@ export const busSql = {
     inserted AS (
       INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
       OVERRIDING SYSTEM VALUE
-      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
-      FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[], $10::bigint[])
-        AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, id)
+      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
+      FROM ${bulkRows(true)}
       ORDER BY r.id
       RETURNING topic
     )
