@@ -13,33 +13,13 @@ import { Bus } from '../src/bus/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { loadAgents, runPipelineBacktest } from '../src/runtime/index.ts';
-import { openStore, type Queryable } from '../src/store/index.ts';
+import { openStore } from '../src/store/index.ts';
+import { counted } from './counted-store.ts';
 import { clusterCpuMs, mainThreadCpuMs } from './cpu.ts';
 import type { BenchResult } from './types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
-
-/** Counts the statements sent through a store (the pool and transaction clients alike). */
-function counted<T extends Queryable & { transaction<R>(work: (tx: Queryable) => Promise<R>): Promise<R> }>(
-  store: T,
-  count: { statements: number },
-): T {
-  const wrap = (queryable: Queryable): Queryable => ({
-    query: (text, values) => {
-      count.statements += 1;
-      return queryable.query(text, values);
-    },
-  });
-  return new Proxy(store, {
-    get(target, key, receiver) {
-      if (key === 'query') return wrap(target).query;
-      if (key === 'transaction')
-        return <R>(work: (tx: Queryable) => Promise<R>) => target.transaction((tx) => work(wrap(tx)));
-      return Reflect.get(target, key, receiver);
-    },
-  });
-}
 
 export async function runFullPipelineBench(): Promise<BenchResult[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-full-'));

@@ -19,6 +19,7 @@ import {
 } from '../src/skills/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { createStrategy } from '../src/strategies/index.ts';
+import { counted } from './counted-store.ts';
 import { clusterCpuMs } from './cpu.ts';
 import { type BenchResult, percentile } from './types.ts';
 
@@ -165,10 +166,11 @@ async function deps(
   };
 }
 
-/** CPU a candidate over the measured cycles: this process's (all its threads), and the cluster's. */
+/** CPU a candidate over the measured cycles: this process's (all its threads), and the cluster's; statements sent. */
 interface CandidateCpu {
   nodeMs: number;
   databaseMs: number;
+  statements: number;
 }
 
 /**
@@ -185,6 +187,7 @@ async function overheadPerCandidate(
   parallelism: number,
   rounds: number,
   dataDir: string,
+  count: { statements: number },
 ): Promise<{ perCandidate: number[]; cpu: CandidateCpu }> {
   // One desk for the session, as live: the Macro Officer and the CEO decide on the day's first
   // cycle (a warm-up round) and every later cycle reads their view.
@@ -192,6 +195,7 @@ async function overheadPerCandidate(
   const perCandidate: number[] = [];
   let nodeMs = 0;
   let databaseMs = 0;
+  let statements = 0;
   let measured = 0;
   for (let round = 0; round < rounds + 2; round += 1) {
     // Each round's deps get a new broker and router state; ids differ by cycle id.
@@ -204,6 +208,7 @@ async function overheadPerCandidate(
     };
     // CPU around the cycle alone (the deps above build a router and a broker: not part of a live cycle).
     const databaseStarted = clusterCpuMs(dataDir);
+    const statementsBefore = count.statements;
     const nodeStarted = process.cpuUsage();
     const started = performance.now();
     const report = await runDecisionCycle(instant, `bench-overhead-${parallelism}-${round}`, cycleUniverse);
@@ -215,9 +220,14 @@ async function overheadPerCandidate(
       measured += report.candidates.length;
       nodeMs += (node.user + node.system) / 1000;
       databaseMs += databaseUsed;
+      statements += count.statements - statementsBefore;
     }
   }
-  const cpu = { nodeMs: nodeMs / measured, databaseMs: databaseMs / measured };
+  const cpu = {
+    nodeMs: nodeMs / measured,
+    databaseMs: databaseMs / measured,
+    statements: statements / measured,
+  };
   return { perCandidate: perCandidate.sort((a, b) => a - b), cpu };
 }
 
@@ -232,7 +242,8 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
   chmodSync(dataDir, 0o755); // the postgres user must walk into it when we run as root
   const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
   const logger = silentLogger();
-  const store = await openStore({ config, logger });
+  const count = { statements: 0 };
+  const store = counted(await openStore({ config, logger }), count);
   const bus = new Bus({ store, logger });
   const session = await loadSessionParts();
   try {
@@ -240,7 +251,7 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
     const universe = symbols.map((symbol) => generateSimSeries({ seed: 3, bars: 120, symbols }, symbol));
     const journalRoot = path.join(dataDir, 'journal');
     const parallel = config.pipeline.parallelism;
-    const one = await overheadPerCandidate(session, store, bus, universe, journalRoot, 1, 60, dataDir);
+    const one = await overheadPerCandidate(session, store, bus, universe, journalRoot, 1, 60, dataDir, count);
     const many = await overheadPerCandidate(
       session,
       store,
@@ -250,6 +261,7 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
       parallel,
       60,
       dataDir,
+      count,
     );
     const sequential = one.perCandidate;
     const configured = many.perCandidate;
@@ -317,6 +329,13 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
         unit: 'ms',
         notes:
           "the embedded cluster's postmaster and backends during the same cycles (Linux; 10 ms ticks, summed)",
+      },
+      {
+        name: 'statements per candidate, one at a time',
+        value: Number(one.cpu.statements.toFixed(2)),
+        unit: 'statements',
+        notes:
+          'sent through the store during the 60 cycles (bus rows, LLM ledger rows, notifications, journal rows, reads; BEGIN/COMMIT not counted)',
       },
       {
         name: 'cycle latency, LLM 200 ms (median)',

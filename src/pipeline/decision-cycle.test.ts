@@ -435,6 +435,60 @@ describe('decision cycle', () => {
     expect(messages.filter((message) => message.topic === 'order.submitted')).toHaveLength(2);
   });
 
+  it('a veto whose signatures message cannot be written fails its candidate; the next is decided meanwhile', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: (request: RouteRequest) => trade(symbolOf(request), 1),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    // Too little cash to size anything: every proposal is vetoed by the Risk Gate.
+    const { deps } = await harness({ routes: [route], cash: 10 });
+    deps.settings = { ...deps.settings, parallelism: 1 };
+    const order = screen(universe.slice(0, 2), 2).map((each) => each.symbol);
+    const [first, second] = [order[0]!, order[1]!];
+    const events: string[] = [];
+    const publish = deps.publish;
+    deps.publish = async (input, options) => {
+      if (input.topic === 'signatures.collected') {
+        const symbol = (input.payload as { symbol: string }).symbol;
+        events.push(`signatures of ${symbol} sent`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (symbol === first) {
+          events.push(`signatures of ${symbol} failed`);
+          throw new Error('connection lost');
+        }
+        events.push(`signatures of ${symbol} written`);
+      }
+      if (input.topic === 'regime.stance')
+        events.push(`regime of ${(input.payload as { symbol: string }).symbol}`);
+      return publish(input, options);
+    };
+    const report = await runDecisionCycle(deps, 'cy-veto-message', universe.slice(0, 2));
+    const bySymbol = Object.fromEntries(report.candidates.map((candidate) => [candidate.symbol, candidate]));
+    expect(bySymbol[first]).toMatchObject({
+      outcome: 'error',
+      reasons: ['cycle step failed: connection lost'],
+    });
+    expect(bySymbol[second]?.outcome).toBe('vetoed');
+    // One at a time, yet the second candidate's Regime ran while the first's message was in flight.
+    expect(events.indexOf(`regime of ${second}`)).toBeGreaterThan(events.indexOf(`regime of ${first}`));
+    expect(events.indexOf(`regime of ${second}`)).toBeLessThan(
+      events.indexOf(`signatures of ${first} failed`),
+    );
+    const messages = await cycleMessages('cy-veto-message');
+    // The veto that was recorded is journaled under its message; the cycle ended after both.
+    const journal = await db.store.query<{ symbol: string; message_id: number }>(
+      "SELECT symbol, message_id FROM agent_journal WHERE cycle_id = 'cy-veto-message' AND outcome = 'vetoed'",
+    );
+    const collected = messages.filter((message) => message.topic === 'signatures.collected');
+    expect(collected).toHaveLength(1);
+    expect(journal.rows).toEqual([{ symbol: second, message_id: collected[0]!.id }]);
+    expect(messages.at(-1)?.topic).toBe('cycle.completed');
+  });
+
   it('halted, or a halt that cannot be read: no cycle runs', async () => {
     const { deps } = await harness({ halt: async () => 3 });
     const report = await runDecisionCycle(deps, 'cy-halted', universe);

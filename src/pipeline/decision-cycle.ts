@@ -29,6 +29,20 @@ function withNews(inputs: Record<string, unknown>, shown: readonly unknown[]): R
 
 const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedBy;
 
+/** Journals a decision; the cycle awaits the write at its end. */
+type CandidateJournal = (entry: JournalEntryInput | Promise<JournalEntryInput>) => void;
+
+/**
+ * The entry once the message it names is committed: the candidate goes on (the next one is
+ * decided) while both are written; a message that fails fails the entry, so the candidate.
+ */
+function entryNaming(
+  written: Promise<{ id: number }>,
+  entry: Omit<JournalEntryInput, 'messageId'>,
+): Promise<JournalEntryInput> {
+  return written.then((message) => ({ ...entry, messageId: message.id }));
+}
+
 /**
  * One cycle: halted? → screen → regime → strategist per candidate (bounded parallelism) → three
  * signatures in parallel → bracket order → journal. Every step is a bus message carrying the
@@ -86,8 +100,8 @@ export async function runDecisionCycle(
   // candidate whose entry could not be written is reported failed, as if it had been awaited.
   const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate) => {
     const writes: Array<Promise<void>> = [];
-    const journal = (entry: JournalEntryInput) => {
-      writes.push(inFlight(deps.journal(entry)));
+    const journal: CandidateJournal = (entry) => {
+      writes.push(inFlight(Promise.resolve(entry).then((ready) => deps.journal(ready))));
     };
     const report = await runCandidate(
       deps,
@@ -138,8 +152,7 @@ async function runCandidate(
   view: DeskView,
   stances: Map<string, Stance>,
   shadows: Array<Promise<void>>,
-  /** Journals a decision; the cycle awaits the write at its end. */
-  journal: (entry: JournalEntryInput) => void,
+  journal: CandidateJournal,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
   const symbol = series.symbol;
@@ -173,17 +186,17 @@ async function runCandidate(
     }),
   );
   if (!regime.ok) {
-    const regimeMessage = await regimeMessageWritten;
-    journal({
-      ts,
-      cycleId,
-      symbol,
-      agent: 'regime',
-      outcome: 'error',
-      decidedBy: 'code',
-      notes: [`Regime failed, no trade: ${regime.reason}`],
-      messageId: regimeMessage.id,
-    });
+    journal(
+      entryNaming(regimeMessageWritten, {
+        ts,
+        cycleId,
+        symbol,
+        agent: 'regime',
+        outcome: 'error',
+        decidedBy: 'code',
+        notes: [`Regime failed, no trade: ${regime.reason}`],
+      }),
+    );
     return report('error', [regime.reason]);
   }
   const stance: Stance = regime.value;
@@ -244,36 +257,36 @@ async function runCandidate(
     },
   };
   if (!strategist.ok) {
-    const proposalMessage = await proposalMessageWritten;
-    journal({
-      ts,
-      cycleId,
-      symbol,
-      agent: 'strategist',
-      outcome: 'error',
-      decidedBy: 'code',
-      stance: stanceJson,
-      notes: [`No valid proposal, so no order (fail closed): ${strategist.reason}`],
-      messageId: proposalMessage.id,
-    });
+    journal(
+      entryNaming(proposalMessageWritten, {
+        ts,
+        cycleId,
+        symbol,
+        agent: 'strategist',
+        outcome: 'error',
+        decidedBy: 'code',
+        stance: stanceJson,
+        notes: [`No valid proposal, so no order (fail closed): ${strategist.reason}`],
+      }),
+    );
     return report('error', [strategist.reason]);
   }
   const answered = toTradeProposal(strategist.value);
   if (!answered) {
-    const proposalMessage = await proposalMessageWritten;
-    journal({
-      ts,
-      cycleId,
-      symbol,
-      agent: 'strategist',
-      outcome: 'no_trade',
-      decidedBy: decided(strategist),
-      proposal: { ...strategist.value },
-      stance: stanceJson,
-      inputs: withNews(inputsAsSeen(series, index), news.shown),
-      notes: [...fallbackNotes(regime, strategist), ...news.notes],
-      messageId: proposalMessage.id,
-    });
+    journal(
+      entryNaming(proposalMessageWritten, {
+        ts,
+        cycleId,
+        symbol,
+        agent: 'strategist',
+        outcome: 'no_trade',
+        decidedBy: decided(strategist),
+        proposal: { ...strategist.value },
+        stance: stanceJson,
+        inputs: withNews(inputsAsSeen(series, index), news.shown),
+        notes: [...fallbackNotes(regime, strategist), ...news.notes],
+      }),
+    );
     return report('no_trade', [strategist.value.rationale]);
   }
   // Signers judge the prices that will be sent: the proposal on the venue's tick.
@@ -298,43 +311,49 @@ async function runCandidate(
   // A slot of the day's budget taken at signing is given back when no order will leave.
   const signed = allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker']);
   if (risk.verdict === 'sign' && !signed) view.budget.release();
-  const proposalMessage = await proposalMessageWritten;
-  const signatureMessage = await deps.publish({
-    fromAgent: 'signature-gate',
-    toAgent: 'executor',
-    topic: topics.signaturesCollected,
-    cycleId,
-    causationId: proposalMessage.id,
-    signatures,
-    payload: {
-      symbol,
-      qty: risk.qty,
-      riskChecks: risk.checks.map((check) => ({ ...check })),
-      signers: metas,
-      ...(moved.length > 0 ? { pricesOnTick: moved } : {}),
-    },
-  });
+  // Committed behind a veto (the journal entry names it once written); awaited before an order.
+  const signatureMessageWritten = inFlight(
+    proposalMessageWritten.then((proposalMessage) =>
+      deps.publish({
+        fromAgent: 'signature-gate',
+        toAgent: 'executor',
+        topic: topics.signaturesCollected,
+        cycleId,
+        causationId: proposalMessage.id,
+        signatures,
+        payload: {
+          symbol,
+          qty: risk.qty,
+          riskChecks: risk.checks.map((check) => ({ ...check })),
+          signers: metas,
+          ...(moved.length > 0 ? { pricesOnTick: moved } : {}),
+        },
+      }),
+    ),
+  );
   const inputs = withNews(inputsAsSeen(series, index), news.shown);
   if (!signed) {
     const reasons = signatures
       .filter((signature) => signature.verdict === 'veto')
       .flatMap((signature) => signature.reasons.map((reason) => `${signature.signer}: ${reason}`));
-    journal({
-      ts,
-      cycleId,
-      symbol,
-      agent: 'signature-gate',
-      outcome: 'vetoed',
-      decidedBy: decided(strategist),
-      proposal: { ...proposal },
-      stance: stanceJson,
-      signatures,
-      inputs,
-      notes,
-      messageId: signatureMessage.id,
-    });
+    journal(
+      entryNaming(signatureMessageWritten, {
+        ts,
+        cycleId,
+        symbol,
+        agent: 'signature-gate',
+        outcome: 'vetoed',
+        decidedBy: decided(strategist),
+        proposal: { ...proposal },
+        stance: stanceJson,
+        signatures,
+        inputs,
+        notes,
+      }),
+    );
     return report('vetoed', reasons);
   }
+  const signatureMessage = await signatureMessageWritten;
   // The executor's entry is written like every other decision's: while the next candidates are
   // decided, the cycle ending only once it is (a failed write reports the candidate failed).
   const journalInFlight: CycleDeps['journal'] = async (entry) => journal(entry);
