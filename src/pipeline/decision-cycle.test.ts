@@ -148,6 +148,13 @@ async function harness(
   return { deps, broker, bus, journalRoot };
 }
 
+/** A route whose Regime gives the stance, whose Strategist answers `strategist`, and whose signers both sign. */
+function signedByBoth(strategist: (request: RouteRequest) => unknown) {
+  return scriptedRoute({
+    answers: { regime: stance, strategist, 'fact-checker': sign, 'double-checker': sign },
+  });
+}
+
 async function cycleMessages(cycleId: string) {
   const bus = new Bus({ store: db.store, logger });
   return bus.replayAll({ cycleId });
@@ -183,16 +190,9 @@ describe('decision cycle', () => {
   });
 
   it('an LLM proposal signed by all three becomes a bracket order, on the bus and in the journal', async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: (request: RouteRequest) => {
-          const name = symbolOf(request);
-          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
-        },
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
+    const route = signedByBoth((request) => {
+      const name = symbolOf(request);
+      return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
     });
     const { deps, broker, journalRoot } = await harness({ routes: [route] });
     const report = await runDecisionCycle(deps, 'cy-llm', universe);
@@ -363,14 +363,7 @@ describe('decision cycle', () => {
   });
 
   it("a decision's journal entry that cannot be written fails its candidate; the cycle ends after every entry", async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: (request: RouteRequest) => trade(symbolOf(request), 1),
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
-    });
+    const route = signedByBoth((request) => trade(symbolOf(request), 1));
     const { deps } = await harness({ routes: [route], cash: 10 });
     let finished = 0;
     const journaled: string[] = [];
@@ -397,16 +390,9 @@ describe('decision cycle', () => {
   });
 
   it("an executed order's journal entry is written while the next candidate is decided; one that fails fails its candidate", async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: (request: RouteRequest) => {
-          const name = symbolOf(request);
-          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
-        },
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
+    const route = signedByBoth((request) => {
+      const name = symbolOf(request);
+      return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
     });
     const { deps } = await harness({ routes: [route] });
     deps.settings = { ...deps.settings, parallelism: 1 };
@@ -436,14 +422,7 @@ describe('decision cycle', () => {
   });
 
   it('a veto whose signatures message cannot be written fails its candidate; the next is decided meanwhile', async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: (request: RouteRequest) => trade(symbolOf(request), 1),
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
-    });
+    const route = signedByBoth((request) => trade(symbolOf(request), 1));
     // Too little cash to size anything: every proposal is vetoed by the Risk Gate.
     const { deps } = await harness({ routes: [route], cash: 10 });
     deps.settings = { ...deps.settings, parallelism: 1 };

@@ -95,9 +95,10 @@ export async function runDecisionCycle(
   // Challengers run in shadow beside the signers; the cycle waits for them only at its end.
   const shadows: Array<Promise<void>> = [];
   const failed = candidateFailed(deps, cycleId, screenMessage.id);
-  // A decision is journaled while the next candidates are decided (its file's
-  // fsyncs were most of a candidate's time); the cycle ends only with every entry written, and a
-  // candidate whose entry could not be written is reported failed, as if it had been awaited.
+  // Every decision is journaled while the next candidates are decided (its file's fsyncs, and
+  // the commit of the message it names, were most of a candidate's time); the cycle ends only
+  // with every entry written, and a candidate whose entry (or that message) could not be
+  // written is reported failed, as if it had been awaited.
   const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate) => {
     const writes: Array<Promise<void>> = [];
     const journal: CandidateJournal = (entry) => {
@@ -256,16 +257,14 @@ async function runCandidate(
       directiveId: view.budget.directiveId,
     },
   };
+  // The Strategist's own decision (an error, no trade) is journaled under its proposal's message.
+  const strategistEntry = { ts, cycleId, symbol, agent: 'strategist', stance: stanceJson };
   if (!strategist.ok) {
     journal(
       entryNaming(proposalMessageWritten, {
-        ts,
-        cycleId,
-        symbol,
-        agent: 'strategist',
+        ...strategistEntry,
         outcome: 'error',
         decidedBy: 'code',
-        stance: stanceJson,
         notes: [`No valid proposal, so no order (fail closed): ${strategist.reason}`],
       }),
     );
@@ -275,14 +274,10 @@ async function runCandidate(
   if (!answered) {
     journal(
       entryNaming(proposalMessageWritten, {
-        ts,
-        cycleId,
-        symbol,
-        agent: 'strategist',
+        ...strategistEntry,
         outcome: 'no_trade',
         decidedBy: decided(strategist),
         proposal: { ...strategist.value },
-        stance: stanceJson,
         inputs: withNews(inputsAsSeen(series, index), news.shown),
         notes: [...fallbackNotes(regime, strategist), ...news.notes],
       }),
@@ -311,25 +306,26 @@ async function runCandidate(
   // A slot of the day's budget taken at signing is given back when no order will leave.
   const signed = allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker']);
   if (risk.verdict === 'sign' && !signed) view.budget.release();
-  // Committed behind a veto (the journal entry names it once written); awaited before an order.
+  const proposalMessage = await proposalMessageWritten;
+  // Sent now, so the bus keeps the cycle's order (its id comes before the next candidate's
+  // messages, run after run: a replay repeats the log); committed behind a veto (the journal
+  // entry names it once written) and awaited before an order.
   const signatureMessageWritten = inFlight(
-    proposalMessageWritten.then((proposalMessage) =>
-      deps.publish({
-        fromAgent: 'signature-gate',
-        toAgent: 'executor',
-        topic: topics.signaturesCollected,
-        cycleId,
-        causationId: proposalMessage.id,
-        signatures,
-        payload: {
-          symbol,
-          qty: risk.qty,
-          riskChecks: risk.checks.map((check) => ({ ...check })),
-          signers: metas,
-          ...(moved.length > 0 ? { pricesOnTick: moved } : {}),
-        },
-      }),
-    ),
+    deps.publish({
+      fromAgent: 'signature-gate',
+      toAgent: 'executor',
+      topic: topics.signaturesCollected,
+      cycleId,
+      causationId: proposalMessage.id,
+      signatures,
+      payload: {
+        symbol,
+        qty: risk.qty,
+        riskChecks: risk.checks.map((check) => ({ ...check })),
+        signers: metas,
+        ...(moved.length > 0 ? { pricesOnTick: moved } : {}),
+      },
+    }),
   );
   const inputs = withNews(inputsAsSeen(series, index), news.shown);
   if (!signed) {
