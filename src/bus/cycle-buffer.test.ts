@@ -20,7 +20,7 @@ const stored = async (cycleId: string) =>
       payload: { step: number };
       tx_id: string;
     }>(
-      'SELECT id, causation_id, payload, tx_id::text AS tx_id FROM agent_messages WHERE cycle_id = $1 ORDER BY tx_id, id',
+      'SELECT id, causation_id, payload, tx_id::text AS tx_id FROM agent_messages WHERE cycle_id = $1 ORDER BY agent_messages.tx_id, id',
       [cycleId],
     )
   ).rows;
