@@ -166,8 +166,8 @@ async function deps(
   };
 }
 
-/** CPU a candidate over the measured cycles: this process's (all its threads), and the cluster's; statements sent. */
-interface CandidateCpu {
+/** What a candidate cost over the measured cycles: CPU, this process's (all its threads) and the cluster's; statements sent. */
+interface CandidateCost {
   nodeMs: number;
   databaseMs: number;
   statements: number;
@@ -188,7 +188,7 @@ async function overheadPerCandidate(
   rounds: number,
   dataDir: string,
   count: { statements: number },
-): Promise<{ perCandidate: number[]; cpu: CandidateCpu }> {
+): Promise<{ perCandidate: number[]; cpu: CandidateCost }> {
   // One desk for the session, as live: the Macro Officer and the CEO decide on the day's first
   // cycle (a warm-up round) and every later cycle reads their view.
   const desk = new AgentDesk();

@@ -10,12 +10,16 @@ export const busChannel = 'signet_bus';
 
 /**
  * The message columns, `tx_id` as text (an xid8 is 64 bits: a JavaScript number would round it).
- * A statement that selects these sorts on `agent_messages.tx_id`: a bare `ORDER BY tx_id` names
- * the text column, which sorts 1034 before 967 (delivery order broke whenever the cluster's
+ * A statement that selects these sorts by `deliveryOrder`: a bare `ORDER BY tx_id` names the
+ * text column, which sorts 1034 before 967 (delivery order broke whenever the cluster's
  * transaction ids gained a digit).
  */
 const columns =
   'id, tx_id::text AS tx_id, envelope_version, ts, recorded_at, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures';
+
+/** Delivery order on the table's own xid8 (not the text column of `columns`), and its reverse. */
+const deliveryOrder = 'agent_messages.tx_id, agent_messages.id';
+const newestFirst = 'agent_messages.tx_id DESC, agent_messages.id DESC';
 
 // The same columns for the reader, which joins agent_messages as `m` and sorts on the raw xid8.
 const prefixedColumns =
@@ -197,17 +201,16 @@ export const busSql = {
       AND ($3::text[] IS NULL OR topic = ANY($3) OR topic LIKE ANY($4::text[]))
       AND ($5::text IS NULL OR cycle_id = $5)
       AND (tx_id, id) > ($6::xid8, $7::bigint)
-    ORDER BY agent_messages.tx_id, agent_messages.id
+    ORDER BY ${deliveryOrder}
     LIMIT $8`,
 
   /** The newest committed messages, for a listing (not a tail: no position is taken from it). */
-  newest: () =>
-    `SELECT ${columns} FROM agent_messages ORDER BY agent_messages.tx_id DESC, agent_messages.id DESC LIMIT $1`,
+  newest: () => `SELECT ${columns} FROM agent_messages ORDER BY ${newestFirst} LIMIT $1`,
 
   /** The newest settled messages (for tails): below the horizon, so a tail starting after them misses nothing. */
   latest: () => `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
     SELECT h.xmin::text AS horizon, b.* FROM h LEFT JOIN LATERAL (
       SELECT ${columns} FROM agent_messages WHERE tx_id < h.xmin
-      ORDER BY agent_messages.tx_id DESC, agent_messages.id DESC LIMIT $1
+      ORDER BY ${newestFirst} LIMIT $1
     ) AS b ON true`,
 };
