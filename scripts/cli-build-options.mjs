@@ -16,7 +16,8 @@ import { directImports } from './direct-imports.mjs';
 export function cliBuildOptions(root, outdir, consulted) {
   return {
     absWorkingDir: root,
-    entryPoints: { main: 'src/cli/main.ts' },
+    // The CSV parsing thread (src/market/csv-parallel.ts) runs a file of its own, beside the chunks.
+    entryPoints: { main: 'src/cli/main.ts', 'csv-worker': 'src/market/csv-worker.ts' },
     outdir,
     bundle: true,
     splitting: true,

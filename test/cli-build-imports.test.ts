@@ -96,5 +96,23 @@ describe('direct imports in the CLI bundle', () => {
     expect(sources).not.toContain('src/store/connection.ts');
     // Barrels read for the rewrite count as inputs of the build (bin/signet.js's freshness check).
     expect(consulted).toContain(path.join(repo, 'src', 'pipeline', 'index.ts'));
+    // The CSV parsing thread (csv-worker.js, beside the chunks) loads the scanner alone: no zod,
+    // no package, so it starts parsing in a fraction of the main bundle's start.
+    const worker = named(/\/csv-worker\.js$/);
+    const workerLoads = new Set<string>();
+    const workerPending = [worker];
+    while (workerPending.length > 0) {
+      const file = workerPending.pop()!;
+      if (workerLoads.has(file)) continue;
+      workerLoads.add(file);
+      for (const each of outputs[file]!.imports) {
+        if (each.external) expect(each.path).toMatch(/^node:/);
+        else workerPending.push(each.path);
+      }
+    }
+    const workerSources = [...workerLoads].flatMap((file) => Object.keys(outputs[file]!.inputs));
+    expect(workerSources).toContain('src/market/csv-scan.ts');
+    expect(workerSources.filter((source) => source.startsWith('node_modules/'))).toEqual([]);
+    expect(workerSources).not.toContain('src/market/csv.ts');
   });
 });

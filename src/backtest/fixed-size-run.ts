@@ -20,9 +20,11 @@ export function runFixedSize(input: {
   runId: string;
   timeline: Float64Array;
   onProgress?: (done: number, total: number) => void;
+  /** See BacktestInput.keepLog. */
+  keepLog?: boolean;
 }): BacktestRun {
   const { series, strategy, settings, runId, timeline, size } = input;
-  const sink = new MemorySink();
+  const sink = new MemorySink({ keep: input.keepLog });
   const account = new FixedSizeAccount(
     { cash: settings.cash, commission: settings.commission, slippage: settings.slippage, size },
     sink,

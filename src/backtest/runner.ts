@@ -61,6 +61,11 @@ export interface BacktestInput {
   runId?: string;
   /** Called about a hundred times during the run (for a progress bar). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Keep the run's message log in `messages` (default). A run whose log is written nowhere
+   * (`--no-db`) passes false: every message is still emitted, none is kept.
+   */
+  keepLog?: boolean;
 }
 
 export interface BacktestRun {
@@ -69,7 +74,7 @@ export interface BacktestRun {
   /** Per step of the simulated clock: its time and the portfolio value at that close. */
   times: Float64Array;
   values: Float64Array;
-  /** The run's complete message log, in order (see writeMessageLog). */
+  /** The run's complete message log, in order (see writeMessageLog); empty with `keepLog: false`. */
   messages: CycleMessage[];
   /** The account that ran it: the paper broker, or the fixed-size engine's (`--size`). */
   broker: PaperBroker | FixedSizeAccount;
@@ -90,7 +95,7 @@ export function timelineOf(series: readonly BarSeries[]): Float64Array {
   let timeline = series[0]!.time;
   for (const other of series.slice(1)) {
     const times = other.time;
-    if (times.length === timeline.length && times.every((value, at) => value === timeline[at])) continue;
+    if (sameTimes(times, timeline)) continue;
     const merged = new Float64Array(timeline.length + times.length);
     let a = 0;
     let b = 0;
@@ -106,6 +111,13 @@ export function timelineOf(series: readonly BarSeries[]): Float64Array {
     timeline = merged.subarray(0, count);
   }
   return timeline;
+}
+
+/** A plain loop: `every` with a callback boxed each of 503,600 times into a heap number (issue 23). */
+function sameTimes(left: Float64Array, right: Float64Array): boolean {
+  if (left.length !== right.length) return false;
+  for (let at = 0; at < left.length; at += 1) if (left[at] !== right[at]) return false;
+  return true;
 }
 
 /** A short hash of what determines the run: strategy, settings and the bars themselves. */
@@ -166,10 +178,11 @@ export function runBacktest(input: BacktestInput): BacktestRun {
       runId,
       timeline: timelineOf(series),
       onProgress: input.onProgress,
+      keepLog: input.keepLog,
     });
   }
   const clock = new SimulatedClock();
-  const sink = new MemorySink();
+  const sink = new MemorySink({ keep: input.keepLog });
   const orderRefs = new Map<string, number>();
   const broker = new PaperBroker({
     cash: settings.cash,

@@ -182,4 +182,17 @@ describe('sma-cross over ORCL 1995–2014 (independently checked)', () => {
     expect(JSON.stringify(again.report)).toBe(JSON.stringify(run.report));
     expect(JSON.stringify(again.messages)).toBe(JSON.stringify(run.messages));
   });
+
+  it('runs the same without keeping its log (--no-db): same report and equity, no messages kept', () => {
+    const unlogged = runBacktest({
+      series: [parseCsvBars(text, { source: orclFile, symbol: 'ORCL' }).series],
+      strategy: new SmaCross({ fast: 10, slow: 30 }),
+      settings,
+      keepLog: false,
+    });
+    expect(run.messages.length).toBeGreaterThan(50);
+    expect(unlogged.messages).toEqual([]);
+    expect(JSON.stringify(unlogged.report)).toBe(JSON.stringify(run.report));
+    expect([...unlogged.values]).toEqual([...run.values]);
+  });
 });

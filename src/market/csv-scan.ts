@@ -1,4 +1,4 @@
-import { civilDate, parseDateText } from './csv-row.ts';
+import { civilDate, parseDateText } from './csv-date.ts';
 
 /**
  * The byte-level scan of a CSV file's rows (csv.ts reads the header, reports problems and

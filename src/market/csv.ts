@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { emptySeries, sliceSeries } from './bar.ts';
+import { sliceSeries } from './bar.ts';
+import { type Column, columnsBuffer, columnsIn, readHeader, rowCapacity } from './csv-layout.ts';
+import { parseFiles } from './csv-parallel.ts';
 import { type CsvRowText, csvRowSchema, fieldLabels } from './csv-row.ts';
-import { type RowLayout, scanRows } from './csv-scan.ts';
+import { type BarColumns, scanRows } from './csv-scan.ts';
 import { MarketDataError } from './errors.ts';
 import type { BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
+import { FileBuffer } from './file-buffer.ts';
 
 export interface CsvParseOptions {
   /** Names the file in errors ("file:line"). */
@@ -24,28 +26,13 @@ export const csvFeedOptionsSchema = z
     symbols: z.array(z.string().min(1).max(32)).optional(),
     adjusted: z.boolean().default(false),
     skipBadRows: z.boolean().default(false),
+    /** Parse on a second thread too: true, false, or left out to decide by the files' total size. */
+    parallel: z.boolean().optional(),
   })
   .strict();
 
 export type CsvFeedOptions = z.input<typeof csvFeedOptionsSchema>;
 
-type Column = 'date' | 'open' | 'high' | 'low' | 'close' | 'adjClose' | 'volume' | 'openInterest';
-
-const headerNames: Record<string, Column> = {
-  date: 'date',
-  open: 'open',
-  high: 'high',
-  low: 'low',
-  close: 'close',
-  'adj close': 'adjClose',
-  adjclose: 'adjClose',
-  adj_close: 'adjClose',
-  volume: 'volume',
-  openinterest: 'openInterest',
-  'open interest': 'openInterest',
-};
-
-const required: Column[] = ['date', 'open', 'high', 'low', 'close', 'volume'];
 function symbolFromFile(file: string): string {
   const base = path.basename(file);
   const stem = base.split(/[-_.]/)[0] || base;
@@ -68,30 +55,10 @@ export function parseCsvBars(
         : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const { source } = options;
   const skipped: SkippedRow[] = [];
-  const firstBreak = text.indexOf(10);
-  const headerLine = (firstBreak < 0 ? text.toString('utf8') : text.toString('utf8', 0, firstBreak))
-    .replace(/\r$/, '')
-    .replace(/^\uFEFF/, '');
-  const columns = headerLine.split(',').map((name) => headerNames[name.trim().toLowerCase()]);
-  const index: Partial<Record<Column, number>> = {};
-  columns.forEach((column, at) => {
-    if (column && index[column] === undefined) index[column] = at;
-  });
-  for (const column of required) {
-    if (index[column] === undefined) {
-      throw new MarketDataError(
-        `${source}:1: header has no "${fieldLabels[column] ?? column}" column (header: "${headerLine.slice(0, 120)}")`,
-        {
-          source,
-          line: 1,
-          field: fieldLabels[column] ?? column,
-          fix: 'Use the Yahoo layout "Date,Open,High,Low,Close,Adj Close,Volume" or "Date,Open,High,Low,Close,Volume[,OpenInterest]".',
-        },
-      );
-    }
-  }
   const adjusted = options.adjusted === true;
-  if (adjusted && index.adjClose === undefined) {
+  const header = readHeader(text, adjusted);
+  const { index } = header;
+  if (header.missing === 'adjClose') {
     throw new MarketDataError(
       `${source}:1: adjusted prices asked for, but the header has no "Adj Close" column`,
       {
@@ -102,67 +69,43 @@ export function parseCsvBars(
       },
     );
   }
-  const layout: RowLayout = {
-    fieldCount: columns.length,
-    date: index.date!,
-    open: index.open!,
-    high: index.high!,
-    low: index.low!,
-    close: index.close!,
-    volume: index.volume!,
-    adjClose: index.adjClose ?? -1,
-    adjusted,
-  };
-  // Upper bound on rows: newlines in the text.
-  let capacity = 0;
-  for (let at = text.indexOf(10); at >= 0; at = text.indexOf(10, at + 1)) capacity += 1;
-  capacity += 1;
-  const bars = emptySeries(options.symbol, capacity);
-  const count = scanRows(
-    text,
-    firstBreak < 0 ? text.length : firstBreak + 1,
-    layout,
-    bars,
-    (line, lineStart, lineEnd, problemKind) => {
-      const lineText = text.toString('utf8', lineStart, lineEnd);
-      if (problemKind === 'fields') {
-        const fields = lineText.split(',').length;
-        problem(
-          options,
-          skipped,
-          line,
-          '(row)',
-          `has ${fields} field(s), the header has ${layout.fieldCount}`,
-        );
-      } else if (problemKind === 'invalid') {
-        const issue = describeRow(lineText, index);
-        problem(options, skipped, line, issue.field, issue.message);
-      } else {
-        const dateText = lineText.split(',')[layout.date] ?? '';
-        problem(
-          options,
-          skipped,
-          line,
-          'Date',
-          problemKind === 'duplicate'
-            ? `duplicate date ${dateText}`
-            : `date ${dateText} is before the row above it (rows must run oldest to newest)`,
-        );
-      }
-    },
-  );
-  const { time, open, high, low, close, volume } = bars;
-  const series: BarSeries = {
-    symbol: options.symbol,
-    length: count,
-    time: time.subarray(0, count),
-    open: open.subarray(0, count),
-    high: high.subarray(0, count),
-    low: low.subarray(0, count),
-    close: close.subarray(0, count),
-    volume: volume.subarray(0, count),
-  };
-  return { series, skipped };
+  if (header.missing !== null || header.layout === null) {
+    const column = header.missing ?? 'date';
+    throw new MarketDataError(
+      `${source}:1: header has no "${fieldLabels[column] ?? column}" column (header: "${header.line.slice(0, 120)}")`,
+      {
+        source,
+        line: 1,
+        field: fieldLabels[column] ?? column,
+        fix: 'Use the Yahoo layout "Date,Open,High,Low,Close,Adj Close,Volume" or "Date,Open,High,Low,Close,Volume[,OpenInterest]".',
+      },
+    );
+  }
+  const layout = header.layout;
+  const capacity = rowCapacity(text);
+  const bars = columnsIn(columnsBuffer(capacity), capacity);
+  const count = scanRows(text, header.rowsStart, layout, bars, (line, lineStart, lineEnd, problemKind) => {
+    const lineText = text.toString('utf8', lineStart, lineEnd);
+    if (problemKind === 'fields') {
+      const fields = lineText.split(',').length;
+      problem(options, skipped, line, '(row)', `has ${fields} field(s), the header has ${layout.fieldCount}`);
+    } else if (problemKind === 'invalid') {
+      const issue = describeRow(lineText, index);
+      problem(options, skipped, line, issue.field, issue.message);
+    } else {
+      const dateText = lineText.split(',')[layout.date] ?? '';
+      problem(
+        options,
+        skipped,
+        line,
+        'Date',
+        problemKind === 'duplicate'
+          ? `duplicate date ${dateText}`
+          : `date ${dateText} is before the row above it (rows must run oldest to newest)`,
+      );
+    }
+  });
+  return { series: seriesOf(options.symbol, bars, count), skipped };
 }
 
 function problem(
@@ -234,44 +177,73 @@ export function csvFeed(options: CsvFeedOptions): Feed {
   return {
     kind: 'csv',
     async load(range?: FeedRange): Promise<FeedResult> {
+      const reader = new FileBuffer();
+      const outcomes = await parseFiles({
+        files: settings.files,
+        adjusted: settings.adjusted,
+        parallel: settings.parallel,
+        parseOnMain: (at) => {
+          const file = settings.files[at]!;
+          return parseCsvBars(readFile(reader, file), {
+            source: file,
+            symbol: symbols[at]!,
+            adjusted: settings.adjusted,
+            skipBadRows: settings.skipBadRows,
+          });
+        },
+        fromColumns: (at, columns, count) => ({
+          series: seriesOf(symbols[at]!, columns, count),
+          skipped: [],
+        }),
+      });
       const series: BarSeries[] = [];
       const skipped: SkippedRow[] = [];
-      for (const [at, file] of settings.files.entries()) {
-        // Between files, pending I/O runs: a database connection opened before the load (the
-        // backtest's log) completes its round trips while the files parse.
-        if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        let text: Buffer;
-        try {
-          // Synchronous on purpose: a thread-pool round trip per file costs more than the read
-          // itself (a 300 kB file reads in ~0.2 ms), and the feed is for backtests and tools.
-          text = readFileSync(file);
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          throw new MarketDataError(
-            `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
-            {
-              source: file,
-              fix: 'Check the path given to --data (relative paths start at the current folder).',
-              cause: error,
-            },
-          );
-        }
-        const parsed = parseCsvBars(text, {
-          source: file,
-          symbol: symbols[at]!,
-          adjusted: settings.adjusted,
-          skipBadRows: settings.skipBadRows,
-        });
-        if (parsed.series.length === 0) {
+      for (const [at, outcome] of outcomes.entries()) {
+        // In file order, as one thread would: the first file with a problem is the one reported.
+        if (!outcome.ok) throw outcome.error;
+        const file = settings.files[at]!;
+        if (outcome.value.series.length === 0) {
           throw new MarketDataError(`${file} has no usable bars`, {
             source: file,
             fix: 'Give a file with a header line and at least one valid row.',
           });
         }
-        series.push(sliceSeries(parsed.series, range?.from, range?.to));
-        skipped.push(...parsed.skipped);
+        series.push(sliceSeries(outcome.value.series, range?.from, range?.to));
+        skipped.push(...outcome.value.skipped);
       }
       return { series, skipped };
     },
+  };
+}
+
+function readFile(reader: FileBuffer, file: string): Buffer {
+  try {
+    // Synchronous on purpose: a thread-pool round trip per file costs more than the read
+    // itself (a 300 kB file reads in ~0.2 ms), and the feed is for backtests and tools.
+    return reader.read(file);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new MarketDataError(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
+      {
+        source: file,
+        fix: 'Check the path given to --data (relative paths start at the current folder).',
+        cause: error,
+      },
+    );
+  }
+}
+
+/** The first `count` rows of scanned columns, as a series (views: nothing is copied). */
+function seriesOf(symbol: string, columns: BarColumns, count: number): BarSeries {
+  return {
+    symbol,
+    length: count,
+    time: columns.time.subarray(0, count),
+    open: columns.open.subarray(0, count),
+    high: columns.high.subarray(0, count),
+    low: columns.low.subarray(0, count),
+    close: columns.close.subarray(0, count),
+    volume: columns.volume.subarray(0, count),
   };
 }

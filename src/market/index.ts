@@ -14,7 +14,8 @@ export {
   csvFeedOptionsSchema,
   parseCsvBars,
 } from './csv.ts';
-export { csvRowSchema, parseDateText } from './csv-row.ts';
+export { parseDateText } from './csv-date.ts';
+export { csvRowSchema } from './csv-row.ts';
 export { MarketDataError } from './errors.ts';
 export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
 export { syntheticIndex } from './index-series.ts';

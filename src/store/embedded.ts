@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { Logger } from '../logging/index.ts';
 import { embeddedPostgresPackage } from '../platform/index.ts';
 import { StoreUnavailableError } from './errors.ts';
+import { processAlive, runningServer, runningServerPid, serverReady } from './pid-file.ts';
 
 export interface EmbeddedOptions {
   /** Folder of the cluster's data files. */
@@ -69,39 +70,6 @@ function anyFreePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A running server on this data folder (started by another Signet process) is reused, not restarted. */
-function runningServer(dir: string): { pid: number; port: number; socketDir: string | null } | undefined {
-  const pidFile = path.join(dir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const lines = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || !Number.isInteger(port) || !processAlive(pid)) return undefined;
-  return { pid, port, socketDir: usableSocketDir(lines[4]?.trim() ?? '', port) };
-}
-
-/**
- * The folder of the server's Unix socket (postmaster.pid's fifth line), when a client here can
- * use it. Over the socket a statement costs this process about a third less CPU than over
- * loopback TCP (whose delivery the sender's write pays for); the password is asked either way
- * (initdb --auth=scram-sha-256 covers local connections too). Windows, or a path longer than
- * a socket address holds: TCP.
- */
-function usableSocketDir(socketDir: string, port: number): string | null {
-  if (process.platform === 'win32' || !path.isAbsolute(socketDir)) return null;
-  const socket = path.join(socketDir, `.s.PGSQL.${port}`);
-  return socket.length < 100 && existsSync(socket) ? socketDir : null;
 }
 
 /**
@@ -334,11 +302,25 @@ async function pgCtlStart(
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   // Loopback only: the embedded cluster is never a network service.
   const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
-  const started = await run(
+  const stale = runningServerPid(dir);
+  const exited = run(
     pg_ctl,
     ['start', '-D', dir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60'],
     runAs,
   );
+  // pg_ctl checks the server's pid file every 100 ms (its WAITS_PER_SEC); reading it every 5 ms
+  // here sees it ready ≈ 90 ms sooner, which every embedded start waited for (issue 23). A
+  // failure still comes from pg_ctl's exit, with its message.
+  const ready = new Promise<{ code: number; output: string }>((resolve) => {
+    const timer = setInterval(() => {
+      if (serverReady(dir, port, stale)) {
+        clearInterval(timer);
+        resolve({ code: 0, output: '' });
+      }
+    }, 5);
+    void exited.finally(() => clearInterval(timer)).catch(() => undefined);
+  });
+  const started = await Promise.race([exited, ready]);
   const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(logStart) : '';
   return { started, log };
 }
