@@ -35,6 +35,8 @@ function entry(day: number, outcome: 'no_trade' | 'vetoed', messageId: number): 
     stance: { regime: 'ranging', bias: 'neutral', riskMultiplier: 0.6 },
     notes: ['regime: decided by the deterministic fallback (no LLM route is configured)'],
     messageId,
+    // A summary of its own: a row given another's summary fails the comparison below.
+    summary: { message: messageId, quote: 'a "quoted" note' },
   };
 }
 
@@ -78,6 +80,16 @@ describe('the deferred journal of a backtest', () => {
     ).rows.slice(-4);
     expect(rows.map((row) => row.path)).toEqual(directPaths);
     expect(rows.map((row) => Number(row.message_id))).toEqual([11, 12, 13, 14]);
+    // Every column, the summary's JSON included, as the one-by-one writes stored it.
+    const columns =
+      'ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary';
+    const all = (
+      await database.store.query<{ summary: { message?: number } }>(
+        `SELECT ${columns} FROM agent_journal ORDER BY id DESC LIMIT 8`,
+      )
+    ).rows.reverse();
+    expect(all.slice(4)).toEqual(all.slice(0, 4));
+    expect(all.slice(4).map((row) => row.summary.message)).toEqual([11, 12, 13, 14]);
     expect(directPaths[1]).toBe('journal/2013-01-02/21-00-00-ORCL-no_trade-2.md');
     for (const relative of directPaths) {
       expect(await readFile(path.join(deferredRoot, relative), 'utf8')).toBe(

@@ -70,7 +70,11 @@ export class DeferredJournal {
   async #insert(rows: HeldRow[]): Promise<void> {
     const names = await this.#placer.placed();
     for (const row of rows) row.values[rowPathColumn] = `${row.dir}/${names[row.index]}`;
-    const columns = Array.from({ length: rowColumns }, (_, column) => rows.map((row) => row.values[column]));
+    const columns: unknown[] = Array.from({ length: rowColumns - 1 }, (_, column) =>
+      rows.map((row) => row.values[column]),
+    );
+    // The summaries are JSON texts already: one JSON array of them (insertManyDeferred's $10).
+    columns.push(`[${rows.map((row) => row.values[rowColumns - 1]).join(',')}]`);
     await this.#db.query(journalSql.insertManyDeferred(), columns);
   }
 

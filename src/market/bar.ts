@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.ts';
+import { columnsBuffer, columnsIn } from './columns.ts';
 import type { Bar, BarSeries } from './feed.ts';
 
 const price = (name: string) =>
@@ -57,16 +58,7 @@ export function barAt(series: BarSeries, index: number): Bar {
 }
 
 export function emptySeries(symbol: string, capacity: number): BarSeries & { length: number } {
-  return {
-    symbol,
-    length: 0,
-    time: new Float64Array(capacity),
-    open: new Float64Array(capacity),
-    high: new Float64Array(capacity),
-    low: new Float64Array(capacity),
-    close: new Float64Array(capacity),
-    volume: new Float64Array(capacity),
-  };
+  return { symbol, length: 0, ...columnsIn(columnsBuffer(capacity), capacity) };
 }
 
 /** Columns from bar objects (validated), oldest first; times must strictly increase. */

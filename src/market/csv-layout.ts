@@ -1,8 +1,8 @@
-import type { BarColumns, RowLayout } from './csv-scan.ts';
+import type { RowLayout } from './csv-scan.ts';
 
 /**
- * A CSV file's header read into the layout its rows are scanned with, and the columns they are
- * scanned into; no zod, so the parsing thread beside the main one (csv-worker.ts) loads it alone.
+ * A CSV file's header read into the layout its rows are scanned with; no zod, so the parsing
+ * thread beside the main one (csv-worker.ts) loads it alone.
  */
 
 export type Column = 'date' | 'open' | 'high' | 'low' | 'close' | 'adjClose' | 'volume' | 'openInterest';
@@ -71,21 +71,4 @@ export function rowCapacity(text: Buffer): number {
   let capacity = 1;
   for (let at = text.indexOf(10); at >= 0; at = text.indexOf(10, at + 1)) capacity += 1;
   return capacity;
-}
-
-/** The six columns of `capacity` rows in one buffer (one allocation, one transfer between threads). */
-export function columnsIn(buffer: ArrayBuffer, capacity: number): BarColumns {
-  const column = (at: number) => new Float64Array(buffer, at * capacity * 8, capacity);
-  return {
-    time: column(0),
-    open: column(1),
-    high: column(2),
-    low: column(3),
-    close: column(4),
-    volume: column(5),
-  };
-}
-
-export function columnsBuffer(capacity: number): ArrayBuffer {
-  return new ArrayBuffer(capacity * 6 * 8);
 }

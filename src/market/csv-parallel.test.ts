@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { columnsIn } from './columns.ts';
 import { csvFeed, parseCsvBars } from './csv.ts';
 import { type CsvWorkerReply, claimNext, newClaims, workerFiles } from './csv-claims.ts';
-import { columnsIn } from './csv-layout.ts';
 import { csvWorker, parseFiles } from './csv-parallel.ts';
 import type { BarSeries, FeedResult } from './feed.ts';
 

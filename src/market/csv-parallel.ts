@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
+import { type BarColumns, columnsIn } from './columns.ts';
 import {
   type CsvWorkerData,
   type CsvWorkerReply,
@@ -12,8 +13,6 @@ import {
   stopClaims,
   workerFiles,
 } from './csv-claims.ts';
-import { columnsIn } from './csv-layout.ts';
-import type { BarColumns } from './csv-scan.ts';
 
 /**
  * Parses many CSV files on two threads: the main thread and one worker (csv-worker.ts) take

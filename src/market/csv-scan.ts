@@ -1,3 +1,4 @@
+import type { BarColumns } from './columns.ts';
 import { civilDate, parseDateText } from './csv-date.ts';
 
 /**
@@ -83,15 +84,6 @@ export interface RowLayout {
   /** -1 when the file has no Adj Close column. */
   adjClose: number;
   adjusted: boolean;
-}
-
-export interface BarColumns {
-  time: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
 }
 
 export type RowProblem = 'fields' | 'invalid' | 'duplicate' | 'unordered';

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { columnsBuffer, columnsIn } from './columns.ts';
 import { type CsvWorkerData, type CsvWorkerReply, claimNext } from './csv-claims.ts';
-import { columnsBuffer, columnsIn, readHeader, rowCapacity } from './csv-layout.ts';
+import { readHeader, rowCapacity } from './csv-layout.ts';
 import { scanRows } from './csv-scan.ts';
 import { FileBuffer } from './file-buffer.ts';
 

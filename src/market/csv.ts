@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sliceSeries } from './bar.ts';
-import { type Column, columnsBuffer, columnsIn, readHeader, rowCapacity } from './csv-layout.ts';
+import { type BarColumns, columnsBuffer, columnsIn } from './columns.ts';
+import { type Column, readHeader, rowCapacity } from './csv-layout.ts';
 import { parseFiles } from './csv-parallel.ts';
 import { type CsvRowText, csvRowSchema, fieldLabels } from './csv-row.ts';
-import { type BarColumns, scanRows } from './csv-scan.ts';
+import { scanRows } from './csv-scan.ts';
 import { MarketDataError } from './errors.ts';
 import type { BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
 import { FileBuffer } from './file-buffer.ts';

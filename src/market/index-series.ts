@@ -17,29 +17,29 @@ export function syntheticIndex(
   const members = withBars.filter((series) => series.time[series.length - 1] === newest);
   const length = Math.min(options.window, ...members.map((series) => series.length));
   const index = emptySeries(options.symbol, length);
-  const bases = members.map((series) => series.close[series.length - length]!);
+  const count = members.length;
+  const first = members[0]!;
+  const { time, open, high, low, close, volume } = index;
+  time.set(first.time.subarray(first.length - length, first.length));
+  // Member by member, each row's sums take the members in the same order as a row-by-row
+  // loop would (the columns start at 0): the same doubles, without a closure call per row.
+  for (const series of members) {
+    const offset = series.length - length;
+    const scale = 100 / series.close[offset]!;
+    for (let at = 0; at < length; at += 1) {
+      const row = offset + at;
+      open[at] = open[at]! + series.open[row]! * scale;
+      high[at] = high[at]! + series.high[row]! * scale;
+      low[at] = low[at]! + series.low[row]! * scale;
+      close[at] = close[at]! + series.close[row]! * scale;
+      volume[at] = volume[at]! + series.volume[row]!;
+    }
+  }
   for (let at = 0; at < length; at += 1) {
-    let open = 0;
-    let high = 0;
-    let low = 0;
-    let close = 0;
-    let volume = 0;
-    members.forEach((series, member) => {
-      const row = series.length - length + at;
-      const scale = 100 / bases[member]!;
-      open += series.open[row]! * scale;
-      high += series.high[row]! * scale;
-      low += series.low[row]! * scale;
-      close += series.close[row]! * scale;
-      volume += series.volume[row]!;
-    });
-    const count = members.length;
-    index.time[at] = members[0]!.time[members[0]!.length - length + at]!;
-    index.open[at] = open / count;
-    index.high[at] = high / count;
-    index.low[at] = low / count;
-    index.close[at] = close / count;
-    index.volume[at] = volume;
+    open[at] = open[at]! / count;
+    high[at] = high[at]! / count;
+    low[at] = low[at]! / count;
+    close[at] = close[at]! / count;
   }
   index.length = length;
   return index;

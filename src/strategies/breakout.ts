@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BarSeries } from '../market/index.ts';
-import { highest, lowest, price } from './indicators.ts';
+import { highest, lowest, price, roundPrice } from './indicators.ts';
 import type { Proposal, Strategy, StrategyOptions } from './strategy.ts';
 
 export const breakoutParametersSchema = z
@@ -51,8 +51,8 @@ export class Breakout implements Strategy {
         'enter',
         `close ${price(close)} broke above the ${this.entry}-bar high ${price(top)}`,
         [
-          { name: 'close', value: Number(price(close)) },
-          { name: `highestHigh${this.entry}`, value: Number(price(top)) },
+          { name: 'close', value: roundPrice(close) },
+          { name: `highestHigh${this.entry}`, value: roundPrice(top) },
         ],
       );
     }
@@ -66,8 +66,8 @@ export class Breakout implements Strategy {
         'exit',
         `close ${price(close)} fell below the ${this.exit}-bar low ${price(bottom)}`,
         [
-          { name: 'close', value: Number(price(close)) },
-          { name: `lowestLow${this.exit}`, value: Number(price(bottom)) },
+          { name: 'close', value: roundPrice(close) },
+          { name: `lowestLow${this.exit}`, value: roundPrice(bottom) },
         ],
       );
     }
@@ -81,8 +81,8 @@ export class Breakout implements Strategy {
         'exit',
         `close ${price(close)} rose above the ${this.exit}-bar high ${price(top)}`,
         [
-          { name: 'close', value: Number(price(close)) },
-          { name: `highestHigh${this.exit}`, value: Number(price(top)) },
+          { name: 'close', value: roundPrice(close) },
+          { name: `highestHigh${this.exit}`, value: roundPrice(top) },
         ],
       );
     }
@@ -99,8 +99,8 @@ export class Breakout implements Strategy {
       'enter',
       `close ${price(close)} broke below the ${this.entry}-bar low ${price(bottom)}`,
       [
-        { name: 'close', value: Number(price(close)) },
-        { name: `lowestLow${this.entry}`, value: Number(price(bottom)) },
+        { name: 'close', value: roundPrice(close) },
+        { name: `lowestLow${this.entry}`, value: roundPrice(bottom) },
       ],
     );
   }

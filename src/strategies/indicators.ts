@@ -39,7 +39,17 @@ export function lowest(values: Float64Array, start: number, end: number): number
   return best;
 }
 
+/**
+ * A price rounded to the micro-unit, as a proposal's facts carry it: the number `price` prints
+ * (a double prints as the shortest text that reads back as itself), without printing and
+ * reading it back (issue 23: 59,000 such round trips in the 100-symbol backtest). `+ 0` turns
+ * a rounded −0 into 0, as the text "0" read back would.
+ */
+export function roundPrice(value: number): number {
+  return Math.round(value * 1e6) / 1e6 + 0;
+}
+
 /** Formats a price for a reason text. */
 export function price(value: number): string {
-  return String(Math.round(value * 1e6) / 1e6);
+  return String(roundPrice(value));
 }

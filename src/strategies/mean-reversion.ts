@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BarSeries } from '../market/index.ts';
-import { price } from './indicators.ts';
+import { price, roundPrice } from './indicators.ts';
 import type { Proposal, Strategy, StrategyOptions } from './strategy.ts';
 
 export const meanReversionParametersSchema = z
@@ -69,9 +69,9 @@ export class MeanReversion implements Strategy {
     if (intent === null) return null;
     return {
       facts: [
-        { name: 'close', value: Number(price(last)) },
-        { name: `sma${this.period}`, value: Number(price(mean)) },
-        { name: `stdev${this.period}`, value: Number(price(deviation)) },
+        { name: 'close', value: roundPrice(last) },
+        { name: `sma${this.period}`, value: roundPrice(mean) },
+        { name: `stdev${this.period}`, value: roundPrice(deviation) },
       ],
       symbol: series.symbol,
       side,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BarSeries } from '../market/index.ts';
-import { assertExact, price, priceScale, toMicros } from './indicators.ts';
+import { assertExact, priceScale, roundPrice, toMicros } from './indicators.ts';
 import type { Proposal, Strategy, StrategyOptions } from './strategy.ts';
 
 export const smaCrossParametersSchema = z
@@ -118,20 +118,22 @@ export class SmaCross implements Strategy {
       if (!(up && positionQty === 0) && !(down && positionQty > 0)) return null;
       intent = up ? 'enter' : 'exit';
     }
-    const fastSma = this.sma(state, index, this.fast);
-    const slowSma = this.sma(state, index, this.slow);
+    const fastSma = roundPrice(this.sma(state, index, this.fast));
+    const slowSma = roundPrice(this.sma(state, index, this.slow));
     const close = series.close[index]!;
+    const closeFact = roundPrice(close);
     return {
       symbol: series.symbol,
       side: up ? 'buy' : 'sell',
       intent,
       ...(reverse ? { reverse } : {}),
       referencePrice: close,
-      reason: `SMA(${this.fast}) ${price(fastSma)} crossed ${up ? 'above' : 'below'} SMA(${this.slow}) ${price(slowSma)}; close ${price(close)}`,
+      // The rounded numbers print as price() prints them: reason and facts agree to the digit.
+      reason: `SMA(${this.fast}) ${fastSma} crossed ${up ? 'above' : 'below'} SMA(${this.slow}) ${slowSma}; close ${closeFact}`,
       facts: [
-        { name: `sma${this.fast}`, value: Number(price(fastSma)) },
-        { name: `sma${this.slow}`, value: Number(price(slowSma)) },
-        { name: 'close', value: Number(price(close)) },
+        { name: `sma${this.fast}`, value: fastSma },
+        { name: `sma${this.slow}`, value: slowSma },
+        { name: 'close', value: closeFact },
       ],
       strategy: this.name,
       time: series.time[index]!,
