@@ -91,14 +91,40 @@ export async function copyMessageLog(
   return ids;
 }
 
-function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
-  const depth = new Map<number, number>();
-  for (const message of messages) {
-    const causeDepth = message.causedBy === null ? undefined : depth.get(message.causedBy);
-    depth.set(message.ref, causeDepth === undefined ? 0 : causeDepth + 1);
+/**
+ * The log level by level of causal depth, each level in emission order. A message's depth is
+ * its cause's plus one when the cause was emitted before it, else 0. A counting sort (stable,
+ * linear): the comparison sort it replaces looked two depths up in a Map per comparison, ≈ 25 ms
+ * of the 100-symbol durable run's critical path (issue 23). A MemorySink's refs are 1…n in
+ * emission order, so a message's position is its ref minus one; other logs go through a Map.
+ */
+export function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
+  const count = messages.length;
+  const dense = messages.every((message, at) => message.ref === at + 1);
+  const positions = dense ? null : new Map(messages.map((message, at) => [message.ref, at]));
+  const depths = new Int32Array(count);
+  let deepest = 0;
+  for (let at = 0; at < count; at += 1) {
+    const cause = messages[at]!.causedBy;
+    const causeAt = cause === null ? -1 : positions ? (positions.get(cause) ?? -1) : cause - 1;
+    const depth = causeAt >= 0 && causeAt < at ? depths[causeAt]! + 1 : 0;
+    depths[at] = depth;
+    if (depth > deepest) deepest = depth;
   }
-  // Array.prototype.sort is stable: within a level, emission (simulated-time) order is kept.
-  return [...messages].sort((a, b) => depth.get(a.ref)! - depth.get(b.ref)!);
+  // next[d]: where the next message of depth d goes (the messages of lesser depth come first).
+  const next = new Int32Array(deepest + 1);
+  for (let at = 0; at < count; at += 1) {
+    const depth = depths[at]!;
+    if (depth < deepest) next[depth + 1] = next[depth + 1]! + 1;
+  }
+  for (let depth = 1; depth <= deepest; depth += 1) next[depth] = next[depth]! + next[depth - 1]!;
+  const ordered = new Array<CycleMessage>(count);
+  for (let at = 0; at < count; at += 1) {
+    const depth = depths[at]!;
+    ordered[next[depth]!] = messages[at]!;
+    next[depth] = next[depth]! + 1;
+  }
+  return ordered;
 }
 
 /** A logged message's cause by its bus id: null without a cause, or when its cause is not logged. */
