@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { Logger } from '../logging/index.ts';
 import { embeddedPostgresPackage } from '../platform/index.ts';
 import { StoreUnavailableError } from './errors.ts';
-import { processAlive, runningServer, runningServerPid, serverReady } from './pid-file.ts';
+import { processAlive, recordedPid, runningServer, serverReady } from './pid-file.ts';
 
 export interface EmbeddedOptions {
   /** Folder of the cluster's data files. */
@@ -302,7 +302,7 @@ async function pgCtlStart(
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   // Loopback only: the embedded cluster is never a network service.
   const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
-  const stale = runningServerPid(dir);
+  const stale = recordedPid(dir);
   const exited = run(
     pg_ctl,
     ['start', '-D', dir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60'],

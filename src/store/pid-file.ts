@@ -42,8 +42,8 @@ function usableSocketDir(socketDir: string, port: number): string | null {
   return socket.length < 100 && existsSync(socket) ? socketDir : null;
 }
 
-/** The pid in `dir`'s postmaster.pid before a start (a crashed server's file may still be there). */
-export function runningServerPid(dir: string): number | null {
+/** The pid `dir`'s postmaster.pid names, if any (before a start: a crashed server's file may remain). */
+export function recordedPid(dir: string): number | null {
   try {
     return Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   } catch {
