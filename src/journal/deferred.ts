@@ -2,9 +2,7 @@ import { type Queryable, WriteChain } from '../store/index.ts';
 import { JournalPlacer } from './placer.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
-import { journalRowValues, prepareJournalEntry, rowPathColumn } from './writer.ts';
-
-const rowColumns = 10;
+import { journalRowValues, prepareJournalEntry, rowPathColumn, rowSummaryColumn } from './writer.ts';
 
 interface HeldRow {
   values: unknown[];
@@ -70,11 +68,11 @@ export class DeferredJournal {
   async #insert(rows: HeldRow[]): Promise<void> {
     const names = await this.#placer.placed();
     for (const row of rows) row.values[rowPathColumn] = `${row.dir}/${names[row.index]}`;
-    const columns: unknown[] = Array.from({ length: rowColumns - 1 }, (_, column) =>
+    const columns: unknown[] = Array.from({ length: rowSummaryColumn }, (_, column) =>
       rows.map((row) => row.values[column]),
     );
     // The summaries are JSON texts already: one JSON array of them (insertManyDeferred's $10).
-    columns.push(`[${rows.map((row) => row.values[rowColumns - 1]).join(',')}]`);
+    columns.push(`[${rows.map((row) => row.values[rowSummaryColumn]).join(',')}]`);
     await this.#db.query(journalSql.insertManyDeferred(), columns);
   }
 

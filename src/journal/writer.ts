@@ -87,6 +87,8 @@ export async function placeJournalFile(prepared: PreparedJournalEntry, sync: boo
 
 /** The `agent_journal` row's `path` among its values. */
 export const rowPathColumn = 8;
+/** The summary's JSON text, the row's last value. */
+export const rowSummaryColumn = 9;
 
 /** The `agent_journal` row's values, in the insert's column order (path ninth). */
 export function journalRowValues(entry: JournalEntry, relative: string): unknown[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.ts';
-import { columnsBuffer, columnsIn } from './columns.ts';
+import { allocateColumns } from './columns.ts';
 import type { Bar, BarSeries } from './feed.ts';
 
 const price = (name: string) =>
@@ -58,7 +58,7 @@ export function barAt(series: BarSeries, index: number): Bar {
 }
 
 export function emptySeries(symbol: string, capacity: number): BarSeries & { length: number } {
-  return { symbol, length: 0, ...columnsIn(columnsBuffer(capacity), capacity) };
+  return { symbol, length: 0, ...allocateColumns(capacity).columns };
 }
 
 /** Columns from bar objects (validated), oldest first; times must strictly increase. */

@@ -26,6 +26,8 @@ export function columnsIn(buffer: ArrayBuffer, capacity: number): BarColumns {
   };
 }
 
-export function columnsBuffer(capacity: number): ArrayBuffer {
-  return new ArrayBuffer(capacity * 6 * 8);
+/** New zeroed columns of `capacity` rows, and the buffer they share (to transfer it whole). */
+export function allocateColumns(capacity: number): { buffer: ArrayBuffer; columns: BarColumns } {
+  const buffer = new ArrayBuffer(capacity * 6 * 8);
+  return { buffer, columns: columnsIn(buffer, capacity) };
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnsIn } from './columns.ts';
 import { csvFeed, parseCsvBars } from './csv.ts';
-import { type CsvWorkerReply, claimNext, newClaims, workerFiles } from './csv-claims.ts';
+import { type CsvWorkerReply, claimedCount, claimNext, newClaims, stopClaims } from './csv-claims.ts';
 import { csvWorker, parseFiles } from './csv-parallel.ts';
 import type { BarSeries, FeedResult } from './feed.ts';
 
@@ -73,7 +73,7 @@ describe('CSV files parsed on two threads', () => {
     });
     await worker.terminate();
     // Nobody else claimed: the worker took every file, in order.
-    expect(workerFiles(claims)).toEqual(all.map((_, at) => at));
+    expect(claimedCount(claims)).toBe(all.length);
     for (const [at, file] of files.entries()) {
       const reply = replies.find((each) => each.kind !== 'done' && each.at === at);
       expect(reply?.kind).toBe('parsed');
@@ -106,7 +106,7 @@ describe('CSV files parsed on two threads', () => {
           // The first file waits (20 s at most) until the worker has taken one: it starts while
           // files are left to take, however loaded the machine.
           const until = performance.now() + 20_000;
-          while (at === 0 && workerFiles(claims).length === 0 && performance.now() < until);
+          while (at === 0 && claimedCount(claims) < 2 && performance.now() < until);
           return parseCsvBars(readFileSync(files[at]!), { source: files[at]!, symbol: `S${at}` }).series;
         },
         fromColumns: (at, columns, count) => {
@@ -154,12 +154,15 @@ describe('CSV files parsed on two threads', () => {
     expect(await failureOf(csvFeed({ files: missing, parallel: true }).load())).toBe(missingMessage);
   });
 
-  it('hands out each file once, to whichever thread asks first', () => {
+  it('hands out each file once, in order, and none after a stop', () => {
     const claims = newClaims(3);
-    expect([claimNext(claims, 'main'), claimNext(claims, 'worker'), claimNext(claims, 'main')]).toEqual([
-      0, 1, 2,
-    ]);
-    expect(claimNext(claims, 'worker')).toBe(-1);
-    expect(workerFiles(claims)).toEqual([1]);
+    expect([claimNext(claims), claimNext(claims), claimNext(claims)]).toEqual([0, 1, 2]);
+    expect(claimNext(claims)).toBe(-1);
+    expect(claimedCount(claims)).toBe(3);
+    const stopped = newClaims(3);
+    expect(claimNext(stopped)).toBe(0);
+    stopClaims(stopped);
+    expect(claimNext(stopped)).toBe(-1);
+    expect(claimedCount(stopped)).toBe(1);
   });
 });

@@ -8,10 +8,10 @@ import { type BarColumns, columnsIn } from './columns.ts';
 import {
   type CsvWorkerData,
   type CsvWorkerReply,
+  claimedCount,
   claimNext,
   newClaims,
   stopClaims,
-  workerFiles,
 } from './csv-claims.ts';
 
 /**
@@ -50,7 +50,7 @@ export async function parseFiles<T>(
   const worker = (job.parallel ?? worthAWorker(job.files)) ? startWorker(job, claims) : null;
   try {
     let first = true;
-    for (let at = claimNext(claims, 'main'); at >= 0; at = claimNext(claims, 'main')) {
+    for (let at = claimNext(claims); at >= 0; at = claimNext(claims)) {
       // Between files, pending I/O runs: a database connection opened before the load (the
       // backtest's log) completes its round trips, and the worker's files arrive.
       if (!first) await nextTurn();
@@ -60,7 +60,10 @@ export async function parseFiles<T>(
       if (!outcomes[at]!.ok) stopClaims(claims);
     }
     if (worker) {
-      const received = await worker.results(workerFiles(claims));
+      // The files the counter passed that the main thread has no outcome for are the worker's.
+      const taken: number[] = [];
+      for (let at = 0; at < claimedCount(claims); at += 1) if (outcomes[at] === undefined) taken.push(at);
+      const received = await worker.results(taken);
       for (const [at, reply] of received) {
         outcomes[at] = attempt(() =>
           job.fromColumns(at, columnsIn(reply.buffer, reply.capacity), reply.count),

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { columnsBuffer, columnsIn } from './columns.ts';
+import { allocateColumns } from './columns.ts';
 import { type CsvWorkerData, type CsvWorkerReply, claimNext } from './csv-claims.ts';
 import { readHeader, rowCapacity } from './csv-layout.ts';
 import { scanRows } from './csv-scan.ts';
@@ -23,15 +23,15 @@ const redo = () => {
   throw new Redo();
 };
 
-for (let at = claimNext(data.claims, 'worker'); at >= 0; at = claimNext(data.claims, 'worker')) {
+for (let at = claimNext(data.claims); at >= 0; at = claimNext(data.claims)) {
   let reply: CsvWorkerReply;
   try {
     const text = reader.read(data.files[at]!);
     const header = readHeader(text, data.adjusted);
     if (header.layout === null) redo();
     const capacity = rowCapacity(text);
-    const buffer = columnsBuffer(capacity);
-    const count = scanRows(text, header.rowsStart, header.layout!, columnsIn(buffer, capacity), redo);
+    const { buffer, columns } = allocateColumns(capacity);
+    const count = scanRows(text, header.rowsStart, header.layout!, columns, redo);
     reply = { kind: 'parsed', at, buffer, capacity, count };
     port.postMessage(reply, [buffer]);
   } catch {

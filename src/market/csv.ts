@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sliceSeries } from './bar.ts';
-import { type BarColumns, columnsBuffer, columnsIn } from './columns.ts';
+import { allocateColumns, type BarColumns } from './columns.ts';
 import { type Column, readHeader, rowCapacity } from './csv-layout.ts';
 import { parseFiles } from './csv-parallel.ts';
 import { type CsvRowText, csvRowSchema, fieldLabels } from './csv-row.ts';
@@ -84,7 +84,7 @@ export function parseCsvBars(
   }
   const layout = header.layout;
   const capacity = rowCapacity(text);
-  const bars = columnsIn(columnsBuffer(capacity), capacity);
+  const bars = allocateColumns(capacity).columns;
   const count = scanRows(text, header.rowsStart, layout, bars, (line, lineStart, lineEnd, problemKind) => {
     const lineText = text.toString('utf8', lineStart, lineEnd);
     if (problemKind === 'fields') {

@@ -95,19 +95,18 @@ export async function copyMessageLog(
  * The log level by level of causal depth, each level in emission order. A message's depth is
  * its cause's plus one when the cause was emitted before it, else 0. A counting sort (stable,
  * linear): the comparison sort it replaces looked two depths up in a Map per comparison, ≈ 25 ms
- * of the 100-symbol durable run's critical path (issue 23). A MemorySink's refs are 1…n in
- * emission order, so a message's position is its ref minus one; other logs go through a Map.
+ * of the 100-symbol durable run's critical path (issue 23).
  */
 export function orderByDepth(messages: readonly CycleMessage[]): CycleMessage[] {
   const count = messages.length;
-  const dense = messages.every((message, at) => message.ref === at + 1);
-  const positions = dense ? null : new Map(messages.map((message, at) => [message.ref, at]));
+  const depthOf = new Map<number, number>();
   const depths = new Int32Array(count);
   let deepest = 0;
   for (let at = 0; at < count; at += 1) {
-    const cause = messages[at]!.causedBy;
-    const causeAt = cause === null ? -1 : positions ? (positions.get(cause) ?? -1) : cause - 1;
-    const depth = causeAt >= 0 && causeAt < at ? depths[causeAt]! + 1 : 0;
+    const message = messages[at]!;
+    const causeDepth = message.causedBy === null ? undefined : depthOf.get(message.causedBy);
+    const depth = causeDepth === undefined ? 0 : causeDepth + 1;
+    depthOf.set(message.ref, depth);
     depths[at] = depth;
     if (depth > deepest) deepest = depth;
   }

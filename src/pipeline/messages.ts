@@ -40,8 +40,8 @@ export interface MessageSink {
  */
 export class MemorySink implements MessageSink {
   readonly messages: CycleMessage[] = [];
-  /** Messages emitted so far (kept or not). */
-  count = 0;
+  /** Messages emitted so far, kept or not: the last ref handed out. */
+  private emitted = 0;
   private readonly keep: boolean;
 
   constructor(options: { keep?: boolean } = {}) {
@@ -49,8 +49,8 @@ export class MemorySink implements MessageSink {
   }
 
   emit(message: CycleMessageInput): number {
-    this.count += 1;
-    const ref = this.count;
+    this.emitted += 1;
+    const ref = this.emitted;
     // The input is a fresh literal at every call site: stamping it avoids a copy per message.
     const stamped = message as CycleMessage;
     stamped.ref = ref;

@@ -16,13 +16,21 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** postmaster.pid's lines, or null when there is none. */
+function pidFileLines(dir: string): string[] | null {
+  try {
+    return readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+}
+
 /** A running server on this data folder (started by another Signet process) is reused, not restarted. */
 export function runningServer(
   dir: string,
 ): { pid: number; port: number; socketDir: string | null } | undefined {
-  const pidFile = path.join(dir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const lines = pidFileLines(dir);
+  if (!lines) return undefined;
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || !Number.isInteger(port) || !processAlive(pid)) return undefined;
@@ -44,11 +52,8 @@ function usableSocketDir(socketDir: string, port: number): string | null {
 
 /** The pid `dir`'s postmaster.pid names, if any (before a start: a crashed server's file may remain). */
 export function recordedPid(dir: string): number | null {
-  try {
-    return Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    return null;
-  }
+  const lines = pidFileLines(dir);
+  return lines ? Number(lines[0]) : null;
 }
 
 /**
@@ -56,12 +61,8 @@ export function recordedPid(dir: string): number | null {
  * names a live process other than a stale file's, our port, and the status "ready" (line 8).
  */
 export function serverReady(dir: string, port: number, stalePid: number | null): boolean {
-  let lines: string[];
-  try {
-    lines = readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n');
-  } catch {
-    return false;
-  }
+  const lines = pidFileLines(dir);
+  if (!lines) return false;
   const pid = Number(lines[0]);
   return (
     Number.isInteger(pid) &&
