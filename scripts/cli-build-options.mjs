@@ -35,7 +35,27 @@ export function cliBuildOptions(root, outdir, consulted) {
     sourcesContent: false,
     metafile: true,
     logLevel: 'warning',
-    plugins: [directImports(consulted)],
+    plugins: [directImports(consulted), englishZodMessages()],
+  };
+}
+
+/**
+ * zod's `locales` namespace (`z.locales`, re-exported by its classic and core entry points)
+ * brings every language's error messages: 49 of them unused here (zod sets English itself, and
+ * Signet never calls `z.config`), 55 % of zod's source and of the text every start compiles.
+ * The bundle keeps `z.locales.en` alone; a program that asked for another language would fail
+ * to build, not run in English unnoticed (esbuild reports the missing export).
+ */
+function englishZodMessages() {
+  return {
+    name: 'english-zod-messages',
+    setup(plugin) {
+      plugin.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+        contents: 'export { default as en } from "./en.js";\n',
+        loader: 'js',
+        resolveDir: path.dirname(args.path),
+      }));
+    },
   };
 }
 

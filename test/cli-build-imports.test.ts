@@ -3,6 +3,7 @@
  * (scripts/direct-imports.mjs), so `signet backtest --no-db` loads the files it uses and not
  * the database, YAML or logging packages (issue 23: start-up is a large part of a fast run).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,6 +92,10 @@ describe('direct imports in the CLI bundle', () => {
     const sources = new Set([...loaded].flatMap((file) => Object.keys(outputs[file]!.inputs)));
     // zod is compiled in (one chunk instead of 99 modules to resolve and link at each start).
     expect([...sources].some((source) => source.startsWith('node_modules/zod/'))).toBe(true);
+    // Of zod's 49 locales, English alone (zod's default; the rest were half of its compiled text).
+    expect([...sources].filter((source) => source.startsWith('node_modules/zod/v4/locales/')).sort()).toEqual(
+      ['node_modules/zod/v4/locales/en.js', 'node_modules/zod/v4/locales/index.js'],
+    );
     expect(sources).toContain('src/market/csv.ts');
     expect(sources).not.toContain('src/pipeline/decision-cycle.ts');
     expect(sources).not.toContain('src/store/connection.ts');
@@ -114,5 +119,42 @@ describe('direct imports in the CLI bundle', () => {
     expect(workerSources).toContain('src/market/csv-scan.ts');
     expect(workerSources.filter((source) => source.startsWith('node_modules/'))).toEqual([]);
     expect(workerSources).not.toContain('src/market/csv.ts');
+  });
+
+  it("keeps zod's English messages in the bundle and drops its other locales", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'signet-zod-bundle-'));
+    folders.push(root);
+    const entry = path.join(root, 'entry.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { z } from 'zod';",
+        'const result = z.object({ cash: z.number().min(1) }).safeParse({ cash: "many" });',
+        'const small = z.number().min(1).safeParse(0);',
+        'process.stdout.write(JSON.stringify({',
+        '  message: result.success ? null : result.error.issues[0]?.message,',
+        '  small: small.success ? null : small.error.issues[0]?.message,',
+        '  locales: Object.keys(z.locales),',
+        '}));',
+        '',
+      ].join('\n'),
+    );
+    const outdir = path.join(root, 'out');
+    await build({
+      ...buildOptions.cliBuildOptions(repo, outdir, new Set()),
+      entryPoints: { entry },
+      // The entry lives outside the repository: zod resolves from the repository's node_modules.
+      nodePaths: [path.join(repo, 'node_modules')],
+      outExtension: { '.js': '.mjs' },
+      logLevel: 'silent',
+    });
+    const printed = JSON.parse(
+      execFileSync(process.execPath, [path.join(outdir, 'entry.mjs')], { encoding: 'utf8' }),
+    ) as { message: string; small: string; locales: string[] };
+    expect(printed).toEqual({
+      message: 'Invalid input: expected number, received string',
+      small: 'Too small: expected number to be >=1',
+      locales: ['en'],
+    });
   });
 });

@@ -120,9 +120,13 @@ function sameTimes(left: Float64Array, right: Float64Array): boolean {
   return true;
 }
 
-/** A short hash of what determines the run: strategy, settings and the bars themselves. */
+/**
+ * A short hash of what determines the run: strategy, settings and the bars themselves. It names
+ * a run (with the time beside it), it guards nothing: SHA-1 hashes the 20 MB of a 100-symbol run's
+ * bars in a third of SHA-256's time here (11 against 30 ms).
+ */
 export function fingerprint(series: readonly BarSeries[], strategy: Strategy, settings: object): string {
-  const hash = createHash('sha256');
+  const hash = createHash('sha1');
   hash.update(JSON.stringify({ strategy: strategy.name, parameters: strategy.parameters, settings }));
   for (const each of series) {
     hash.update(each.symbol);
