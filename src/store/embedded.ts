@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chownSync,
@@ -18,6 +18,7 @@ import type { Logger } from '../logging/index.ts';
 import { embeddedPostgresPackage } from '../platform/index.ts';
 import { StoreUnavailableError } from './errors.ts';
 import { processAlive, recordedPid, runningServer, serverReady } from './pid-file.ts';
+import { isRoot, postgresUser, type RunAs } from './postgres-account.ts';
 
 export interface EmbeddedOptions {
   /** Folder of the cluster's data files. */
@@ -49,8 +50,6 @@ interface Credentials {
   user: string;
   password: string;
 }
-
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -213,27 +212,6 @@ async function binaries(): Promise<Binaries> {
     );
   }
   return walkableBinaries(found);
-}
-
-interface RunAs {
-  uid?: number;
-  gid?: number;
-}
-
-/** As root, PostgreSQL runs as the `postgres` user (created when missing). */
-function postgresUser(): RunAs {
-  if (!isRoot) return {};
-  const lookup = (flag: string) =>
-    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  try {
-    return { uid: lookup('-u'), gid: lookup('-g') };
-  } catch {
-    execFileSync('sh', [
-      '-c',
-      'getent group postgres >/dev/null || groupadd postgres; useradd -g postgres postgres',
-    ]);
-    return { uid: lookup('-u'), gid: lookup('-g') };
-  }
 }
 
 function run(
