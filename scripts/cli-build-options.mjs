@@ -41,7 +41,7 @@ export function cliBuildOptions(root, outdir, consulted) {
 
 /**
  * zod's `locales` namespace (`z.locales`, re-exported by its classic and core entry points)
- * brings every language's error messages: 49 of them unused here (zod sets English itself, and
+ * brings every language's error messages: 62 of its 63 unused here (zod sets English itself, and
  * Signet never calls `z.config`), 55 % of zod's source and of the text every start compiles.
  * The bundle keeps `z.locales.en` alone; a program that asked for another language would fail
  * to build, not run in English unnoticed (esbuild reports the missing export).
