@@ -70,7 +70,7 @@ export function parseCsvBars(
       },
     );
   }
-  if (header.missing !== null || header.layout === null) {
+  if (header.layout === null) {
     const column = header.missing ?? 'date';
     throw new MarketDataError(
       `${source}:1: header has no "${fieldLabels[column] ?? column}" column (header: "${header.line.slice(0, 120)}")`,

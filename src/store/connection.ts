@@ -50,19 +50,17 @@ function fixFor(usingEmbedded: boolean, maskedUrl: string): string {
   return `Check that PostgreSQL is running and reachable at ${maskedUrl} (e.g. \`pg_isready -d "$DATABASE_URL"\`), that the user and password are right, or unset DATABASE_URL to use the embedded database.`;
 }
 
-async function ensureDatabase(adminUrl: string, database: string, connectTimeoutMs: number): Promise<void> {
+/** Creates `database`: asked only once a connection found it missing (see firstStatement). */
+async function createDatabase(adminUrl: string, database: string, connectTimeoutMs: number): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: connectTimeoutMs });
   await client.connect();
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) {
-      await client
-        .query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`)
-        .catch((error: { code?: string }) => {
-          // Another process created it between our check and our create.
-          if (error.code !== '42P04' && error.code !== '23505') throw error;
-        });
-    }
+    await client
+      .query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`)
+      .catch((error: { code?: string }) => {
+        // Another process created it since our connection found it missing.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
+      });
   } finally {
     await client.end();
   }
@@ -85,7 +83,7 @@ async function firstStatement(
     if (!embedded || (error as { code?: string }).code !== missingDatabase) throw error;
   }
   try {
-    await ensureDatabase(embedded.url, 'signet', connectTimeoutMs);
+    await createDatabase(embedded.url, 'signet', connectTimeoutMs);
   } catch (error) {
     throw new StoreUnavailableError(`cannot create the signet database in the embedded PostgreSQL`, {
       maskedUrl: maskDatabaseUrl(embedded.url),

@@ -15,6 +15,7 @@ export type SmaCrossParameters = z.input<typeof smaCrossParametersSchema>;
 
 /** Per-series indicator state, computed up to `computed` and never beyond the bar asked for. */
 interface SmaState {
+  micros: Float64Array;
   /** sign(fastSMA − slowSMA) at each bar from slow − 1 on. */
   sign: Int8Array;
   /** The last non-zero sign at or before each bar (0 if none yet): backtrader's "nzd". */
@@ -59,6 +60,7 @@ export class SmaCross implements Strategy {
     let state = series === this.lastSeries ? this.lastState : this.states.get(series);
     if (!state) {
       state = {
+        micros: new Float64Array(series.length),
         sign: new Int8Array(series.length),
         lastNonZero: new Int8Array(series.length),
         sumFast: 0,
@@ -71,19 +73,17 @@ export class SmaCross implements Strategy {
     this.lastState = state;
     if (state.computed >= index) return state;
     const { fast, slow } = this;
-    // The closes in micro-units are recomputed where a sum drops them, not kept in a copy of the
-    // series: a 100-symbol backtest touched 4 MB of new memory for it, and each new page costs a
-    // page fault (≈ 10 µs on the VM of docs/benchmarks.md), more than the rounding.
-    const { sign, lastNonZero } = state;
+    const { micros, sign, lastNonZero } = state;
     const close = series.close;
     let sumFast = state.sumFast;
     let sumSlow = state.sumSlow;
     for (let at = state.computed + 1; at <= index; at += 1) {
       const value = toMicros(close[at]!);
+      micros[at] = value;
       sumFast += value;
       sumSlow += value;
-      if (at >= fast) sumFast -= toMicros(close[at - fast]!);
-      if (at >= slow) sumSlow -= toMicros(close[at - slow]!);
+      if (at >= fast) sumFast -= micros[at - fast]!;
+      if (at >= slow) sumSlow -= micros[at - slow]!;
       if (at >= slow - 1) {
         // fast/slow SMAs compared as sumFast/fast vs sumSlow/slow, cross-multiplied: exact.
         const left = sumFast * slow;
@@ -118,8 +118,8 @@ export class SmaCross implements Strategy {
       if (!(up && positionQty === 0) && !(down && positionQty > 0)) return null;
       intent = up ? 'enter' : 'exit';
     }
-    const fastSma = roundPrice(this.sma(series.close, index, this.fast));
-    const slowSma = roundPrice(this.sma(series.close, index, this.slow));
+    const fastSma = roundPrice(this.sma(state, index, this.fast));
+    const slowSma = roundPrice(this.sma(state, index, this.slow));
     const close = series.close[index]!;
     const closeFact = roundPrice(close);
     return {
@@ -141,9 +141,9 @@ export class SmaCross implements Strategy {
   }
 
   /** The SMA at a bar, for reasons and tests (exact sum, one division). */
-  private sma(close: Float64Array, index: number, length: number): number {
+  private sma(state: SmaState, index: number, length: number): number {
     let sum = 0;
-    for (let at = index - length + 1; at <= index; at += 1) sum += toMicros(close[at]!);
+    for (let at = index - length + 1; at <= index; at += 1) sum += state.micros[at]!;
     return sum / length / priceScale;
   }
 }
