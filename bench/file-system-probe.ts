@@ -8,7 +8,7 @@ import type { BenchResult } from './types.ts';
  * the benchmarks' journals and embedded clusters write into. On ext4 without a journal (the
  * machine of docs/benchmarks.md) the inode allocator passes over every inode freed in the last
  * seconds, minutes while its table block is dirty (`recently_deleted` in fs/ext4/ialloc.c), so
- * after a test run or anything else removed thousands of files, a new file costs ten times more
+ * after a test run or anything else removed thousands of files, a new file costs 7–13 times more
  * and every figure that writes files reads high. The probe's own files are removed when the
  * process exits, not now, for the same reason.
  */
@@ -23,6 +23,6 @@ export function fileCreationProbe(moment: string, files = 500): BenchResult {
     value: Math.round(micros),
     unit: 'µs',
     notes:
-      'the file system as the figures met it: ≈ 35 µs when quiet on the documented machine, several hundred in the minutes after many files were removed (figures that write files then read high)',
+      'the file system as the figures met it: ≈ 35–70 µs when quiet on the documented machine, several hundred in the minutes after many files were removed (figures that write files then read high)',
   };
 }
