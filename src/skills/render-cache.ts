@@ -42,14 +42,27 @@ const shapes = new WeakMap<JsonSchemaObject, string>();
  */
 const frozenAllTheWay = new WeakSet<object>();
 
-/** True when nothing inside the value can change: frozen objects all the way down. */
+/**
+ * True when nothing inside the value can change: frozen objects all the way down. Only the value
+ * asked about is remembered, not each object inside it (a window's 60 bars): every entry of a
+ * weak set is work for each young-generation collection while it lives.
+ */
 function deeplyFrozen(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
   if (frozenAllTheWay.has(value)) return true;
-  if (!Object.isFrozen(value)) return false;
-  for (const item of Array.isArray(value) ? value : Object.values(value))
-    if (!deeplyFrozen(item)) return false;
+  if (!frozenWithin(value)) return false;
   frozenAllTheWay.add(value);
+  return true;
+}
+
+function frozenWithin(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  const items: readonly unknown[] = Array.isArray(value) ? value : Object.values(value);
+  for (let index = 0; index < items.length; index += 1) {
+    const item = items[index];
+    if (typeof item === 'object' && item !== null && !frozenAllTheWay.has(item) && !frozenWithin(item))
+      return false;
+  }
   return true;
 }
 

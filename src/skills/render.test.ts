@@ -55,6 +55,22 @@ describe('formatNumber and stableJson', () => {
     );
   });
 
+  it('leaves out undefined values and prints nested lists, empties and scalar rows as before', () => {
+    // The text the renderer gave before it wrote into one list of pieces (request hashes depend on it).
+    const value = {
+      b: undefined,
+      a: [[1, 'x', null], [], {}, { z: [true] }, { y: 1, x: undefined }],
+      c: { d: [] },
+    };
+    expect(stableJson(value)).toBe(
+      '{\n  "a": [\n    [1, "x", null],\n    [],\n    {},\n    {\n      "z": [\n        true\n      ]\n    },\n    {"y": 1}\n  ],\n  "c": {\n    "d": []\n  }\n}',
+    );
+    // A hole in a sparse list prints as nothing, as Array#join prints it.
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
+    expect(stableJson([1, , 3])).toBe('[\n  1,\n,\n  3\n]');
+    expect(() => stableJson({ a: () => 1 })).toThrow('cannot render a value of type function');
+  });
+
   it('follows the order a schema declares, then sorts the rest', () => {
     const schema = { type: 'array', items: { type: 'object', properties: { t: {}, o: {}, c: {} } } };
     expect(stableJson([{ c: 2, z: 1, a: 0, o: 1, t: 'x' }], schema)).toBe(

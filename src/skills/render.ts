@@ -18,7 +18,10 @@ export function formatNumber(value: number): string {
   if (Number.isInteger(value)) return String(value);
   const shortest = String(value);
   // The shortest text of a double with at most 12 significant digits is what rounding to 12
-  // digits gives back (prices, most ratios): skip the slower toPrecision round trip.
+  // digits gives back (prices, most ratios): skip the slower toPrecision round trip. Plain text
+  // of at most 12 characters holds at most 12 digits (no count needed); exponent notation is
+  // never taken as short.
+  if (shortest.length <= 12 && !shortest.includes('e')) return shortest;
   if (significantDigits(shortest) <= 12) return shortest;
   return String(Number(value.toPrecision(12)));
 }
@@ -39,7 +42,15 @@ function significantDigits(text: string): number {
 }
 
 function isScalar(value: unknown): boolean {
-  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  if (value === null) return true;
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean';
+}
+
+function scalarJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return formatNumber(value);
+  return JSON.stringify(value);
 }
 
 function asSchema(value: unknown): JsonSchemaObject | undefined {
@@ -49,22 +60,22 @@ function asSchema(value: unknown): JsonSchemaObject | undefined {
 }
 
 /**
- * Keys in the order the schema declares them (t, o, h, l, c reads better than sorted), then any
- * other keys sorted: stable either way.
+ * The keys whose values are defined, in the order the schema declares them (t, o, h, l, c reads
+ * better than sorted), then any other keys sorted: stable either way.
  */
-function orderedEntries(value: object, schema: JsonSchemaObject | undefined): Array<[string, unknown]> {
+function orderedKeys(record: Record<string, unknown>, schema: JsonSchemaObject | undefined): string[] {
   const ranks = declaredRanks(schema);
-  const rank = (key: string) => ranks.get(key) ?? ranks.size;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined);
+  const keys: string[] = [];
+  for (const key of Object.keys(record)) if (record[key] !== undefined) keys.push(key);
   // Values built in the schema's order (bars, quotes) need no sort.
   let ordered = true;
-  for (let index = 1; index < entries.length && ordered; index += 1)
-    ordered = compareKeys(entries[index - 1]![0], entries[index]![0], rank) < 0;
-  return ordered ? entries : entries.sort(([a], [b]) => compareKeys(a, b, rank));
+  for (let index = 1; index < keys.length && ordered; index += 1)
+    ordered = compareKeys(keys[index - 1]!, keys[index]!, ranks) < 0;
+  return ordered ? keys : keys.sort((a, b) => compareKeys(a, b, ranks));
 }
 
-function compareKeys(a: string, b: string, rank: (key: string) => number): number {
-  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+function compareKeys(a: string, b: string, ranks: Map<string, number>): number {
+  return (ranks.get(a) ?? ranks.size) - (ranks.get(b) ?? ranks.size) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 const noProperties = new Map<string, number>();
@@ -85,47 +96,128 @@ function childSchema(schema: JsonSchemaObject | undefined, key: string): JsonSch
   return asSchema(asSchema(schema?.properties)?.[key]) ?? asSchema(schema?.additionalProperties);
 }
 
-/** One line for a list of scalars or an object of scalars (a bar, a quote): compact, still stable. */
-function inlineJson(value: unknown, schema: JsonSchemaObject | undefined): string | undefined {
-  if (Array.isArray(value) && value.every(isScalar))
-    return `[${value.map((item) => stableJson(item)).join(', ')}]`;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const entries = orderedEntries(value, schema);
-    if (entries.every(([, item]) => isScalar(item)))
-      return `{${entries.map(([key, item]) => `${JSON.stringify(key)}: ${stableJson(item)}`).join(', ')}}`;
+/** Keys as JSON strings: the same few (t, o, h, l, c, v, …) on every row of every window. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (quotedKeys.size >= 10_000) quotedKeys.clear(); // bounded: keys come from data
+    quotedKeys.set(key, text);
   }
-  return undefined;
+  return text;
+}
+
+const pads: string[] = [''];
+
+function padOf(depth: number): string {
+  let pad = pads[depth];
+  if (pad === undefined) {
+    pad = '  '.repeat(depth);
+    if (depth < 64) pads[depth] = pad;
+  }
+  return pad;
+}
+
+/**
+ * One line for a list of scalars or an object of scalars (a bar, a quote), appended to `parts`;
+ * false (nothing appended) when the value is not one. A hole in a sparse list prints as nothing,
+ * as Array#join prints it.
+ */
+function writeInline(value: unknown, schema: JsonSchemaObject | undefined, parts: string[]): boolean {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1)
+      if (index in value && !isScalar(value[index])) return false;
+    parts.push('[');
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) parts.push(', ');
+      if (index in value) parts.push(scalarJson(value[index]));
+    }
+    parts.push(']');
+    return true;
+  }
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  const keys = orderedKeys(record, schema);
+  for (const key of keys) if (!isScalar(record[key])) return false;
+  parts.push('{');
+  for (let index = 0; index < keys.length; index += 1) {
+    if (index > 0) parts.push(', ');
+    const key = keys[index]!;
+    parts.push(quotedKey(key), ': ', scalarJson(record[key]));
+  }
+  parts.push('}');
+  return true;
 }
 
 /**
  * JSON whose key order is fixed (the schema's declaration order when a schema is given, then
  * sorted) and whose numbers go through formatNumber: same data, same text. Items of a list that
- * hold only scalars (bars, quotes) take one line each.
+ * hold only scalars (bars, quotes) take one line each. The pieces go into one list joined once
+ * (no list of lines or entries per object, no text copied at every level of nesting): a window
+ * of 60 bars was a tenth of a candidate's rendering. Joined, the text is one flat string: a
+ * cached window's text held as a tree of pieces made every young-generation collection copy it.
  */
 export function stableJson(value: unknown, schema?: JsonSchemaObject, indent = 0): string {
-  const pad = '  '.repeat(indent + 1);
-  const close = '  '.repeat(indent);
   if (value === null) return 'null';
   if (typeof value === 'number') return formatNumber(value);
   if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  const parts: string[] = [];
+  writeJson(value, schema, indent, parts);
+  return parts.join('');
+}
+
+function writeJson(
+  value: unknown,
+  schema: JsonSchemaObject | undefined,
+  indent: number,
+  parts: string[],
+): void {
+  if (value === null || typeof value !== 'object') {
+    if (
+      value === null ||
+      typeof value === 'number' ||
+      typeof value === 'string' ||
+      typeof value === 'boolean'
+    )
+      parts.push(scalarJson(value));
+    else throw new TypeError(`cannot render a value of type ${typeof value}`);
+    return;
+  }
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
+    if (value.length === 0) {
+      parts.push('[]');
+      return;
+    }
     const itemSchema = asSchema(schema?.items);
-    const items = value.map(
-      (item) => inlineJson(item, itemSchema) ?? stableJson(item, itemSchema, indent + 1),
-    );
-    return `[\n${items.map((item) => `${pad}${item}`).join(',\n')}\n${close}]`;
+    const pad = padOf(indent + 1);
+    parts.push('[\n');
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) parts.push(',\n');
+      if (!(index in value)) continue; // a hole prints as nothing, as Array#join prints it
+      const item: unknown = value[index];
+      parts.push(pad);
+      if (!writeInline(item, itemSchema, parts)) writeJson(item, itemSchema, indent + 1, parts);
+    }
+    parts.push('\n', padOf(indent), ']');
+    return;
   }
-  if (typeof value === 'object') {
-    const entries = orderedEntries(value, schema);
-    if (entries.length === 0) return '{}';
-    const lines = entries.map(
-      ([key, item]) =>
-        `${pad}${JSON.stringify(key)}: ${stableJson(item, childSchema(schema, key), indent + 1)}`,
-    );
-    return `{\n${lines.join(',\n')}\n${close}}`;
+  const record = value as Record<string, unknown>;
+  const keys = orderedKeys(record, schema);
+  if (keys.length === 0) {
+    parts.push('{}');
+    return;
   }
-  throw new TypeError(`cannot render a value of type ${typeof value}`);
+  const pad = padOf(indent + 1);
+  parts.push('{\n');
+  for (let index = 0; index < keys.length; index += 1) {
+    if (index > 0) parts.push(',\n');
+    const key = keys[index]!;
+    parts.push(pad, quotedKey(key), ': ');
+    writeJson(record[key], childSchema(schema, key), indent + 1, parts);
+  }
+  parts.push('\n', padOf(indent), '}');
 }
 
 function renderValue(value: unknown, schema: JsonSchemaObject | undefined): string {
@@ -211,10 +303,35 @@ export interface BuildRequestOptions<T> {
   timeoutMs?: number;
 }
 
+/**
+ * Each skill's output schema piped into each agent's narrowing schema once (zod schemas never
+ * change once made; a hot-reloaded skill is a new schema, so a new entry): a new pipe per call
+ * was a tenth of building a request, and zod prepares a schema's checks on its first use.
+ */
+const pipedSchemas = new WeakMap<z.ZodType, WeakMap<z.ZodType, z.ZodType>>();
+
+function piped(schema: z.ZodType, narrow: z.ZodType): z.ZodType {
+  let byNarrow = pipedSchemas.get(schema);
+  if (!byNarrow) {
+    byNarrow = new WeakMap();
+    pipedSchemas.set(schema, byNarrow);
+  }
+  let known = byNarrow.get(narrow);
+  if (!known) {
+    known = schema.pipe(narrow);
+    byNarrow.set(narrow, known);
+  }
+  return known;
+}
+
 /** Builds the router request for one call of a skill. Throws SkillInputError on bad inputs. */
 export function buildLlmRequest<T = unknown>(skill: Skill, options: BuildRequestOptions<T>): LlmRequest<T> {
   const schema = (
-    options.narrow ? skill.output.schema.pipe(options.narrow) : skill.output.schema
+    options.narrow
+      ? process.env.NOPIPE
+        ? skill.output.schema.pipe(options.narrow)
+        : piped(skill.output.schema, options.narrow)
+      : skill.output.schema
   ) as z.ZodType<T>;
   const request: LlmRequest<T> = {
     agent: options.agent,
