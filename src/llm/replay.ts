@@ -57,8 +57,12 @@ function quotedSystem(system: string): string {
  * hashes stay valid (structured.test.ts pins a hash made before this form).
  */
 export function requestHash(input: HashInput): string {
+  // The quoted prompt goes in on its own: joined into the text around it, it was copied once more
+  // (a candidate's four prompts, ≈ 60 kB a candidate of young garbage).
   return createHash('sha256')
-    .update(`{"prompt":${JSON.stringify(input.prompt)},"schema":${canonicalSchema(input.jsonSchema)},`)
+    .update('{"prompt":')
+    .update(JSON.stringify(input.prompt))
+    .update(`,"schema":${canonicalSchema(input.jsonSchema)},`)
     .update(
       `"skill":${JSON.stringify(input.skill.name)},"skillVersion":${JSON.stringify(input.skill.version)},`,
     )
