@@ -5,8 +5,18 @@ import { candidateName } from './paths.ts';
 
 const maxCollisions = 1_000;
 
+/**
+ * Temp names are unique within this process by a counter and across processes by a random part
+ * drawn once (a pid alone repeats: a restarted container, a crashed run's leftover). Random bytes
+ * drawn for every file took a call into OpenSSL each: 6 µs when warm, a profile of live cycles
+ * put ≈ 60 µs on each entry.
+ */
+const tempPrefix = randomBytes(6).toString('hex');
+let tempCount = 0;
+
 function tempName(dir: string, name: string): string {
-  return path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  tempCount += 1;
+  return path.join(dir, `.${name}.${process.pid}.${tempPrefix}-${tempCount.toString(36)}.tmp`);
 }
 
 /** Writes a temp file in `dir` (same filesystem as the target) and fsyncs it (unless `sync` is false). */
