@@ -305,8 +305,8 @@ export interface BuildRequestOptions<T> {
 
 /**
  * Each skill's output schema piped into each agent's narrowing schema once (zod schemas never
- * change once made; a hot-reloaded skill is a new schema, so a new entry): a new pipe per call
- * was a tenth of building a request, and zod prepares a schema's checks on its first use.
+ * change once made; a hot-reloaded skill is a new schema, so a new entry): making a new pipe on
+ * every call was a twentieth of building a request.
  */
 const pipedSchemas = new WeakMap<z.ZodType, WeakMap<z.ZodType, z.ZodType>>();
 
