@@ -155,9 +155,9 @@ function writeInline(value: unknown, schema: JsonSchemaObject | undefined, parts
  * JSON whose key order is fixed (the schema's declaration order when a schema is given, then
  * sorted) and whose numbers go through formatNumber: same data, same text. Items of a list that
  * hold only scalars (bars, quotes) take one line each. The pieces go into one list joined once
- * (no list of lines or entries per object, no text copied at every level of nesting): a window
- * of 60 bars was a tenth of a candidate's rendering. Joined, the text is one flat string: a
- * cached window's text held as a tree of pieces made every young-generation collection copy it.
+ * (no list of lines or entries per object, no text copied at every level of nesting): rendering
+ * values was half of filling a candidate's four prompts. Joined rather than appended to one
+ * string, the text the render cache keeps is one flat string, not a tree of small pieces.
  */
 export function stableJson(value: unknown, schema?: JsonSchemaObject, indent = 0): string {
   if (value === null) return 'null';
