@@ -68,10 +68,10 @@ export function clusterCpuMs(dataDir: string): number {
 function familyCpuMs(pid: string): number {
   try {
     let sum = readStat(`/proc/${pid}/stat`).ms;
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ')) {
-      if (child === '' || child === '\n') continue;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    for (const child of children === '' ? [] : children.split(' ')) {
       try {
-        sum += readStat(`/proc/${child.trim()}/stat`).ms;
+        sum += readStat(`/proc/${child}/stat`).ms;
       } catch {
         // exited meanwhile
       }

@@ -109,17 +109,6 @@ function quotedKey(key: string): string {
   return text;
 }
 
-const pads: string[] = [''];
-
-function padOf(depth: number): string {
-  let pad = pads[depth];
-  if (pad === undefined) {
-    pad = '  '.repeat(depth);
-    if (depth < 64) pads[depth] = pad;
-  }
-  return pad;
-}
-
 /**
  * One line for a list of scalars or an object of scalars (a bar, a quote), appended to `parts`;
  * false (nothing appended) when the value is not one. A hole in a sparse list prints as nothing,
@@ -160,9 +149,6 @@ function writeInline(value: unknown, schema: JsonSchemaObject | undefined, parts
  * string, the text the render cache keeps is one flat string, not a tree of small pieces.
  */
 export function stableJson(value: unknown, schema?: JsonSchemaObject, indent = 0): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number') return formatNumber(value);
-  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   const parts: string[] = [];
   writeJson(value, schema, indent, parts);
   return parts.join('');
@@ -174,24 +160,18 @@ function writeJson(
   indent: number,
   parts: string[],
 ): void {
-  if (value === null || typeof value !== 'object') {
-    if (
-      value === null ||
-      typeof value === 'number' ||
-      typeof value === 'string' ||
-      typeof value === 'boolean'
-    )
-      parts.push(scalarJson(value));
-    else throw new TypeError(`cannot render a value of type ${typeof value}`);
+  if (isScalar(value)) {
+    parts.push(scalarJson(value));
     return;
   }
+  if (typeof value !== 'object') throw new TypeError(`cannot render a value of type ${typeof value}`);
   if (Array.isArray(value)) {
     if (value.length === 0) {
       parts.push('[]');
       return;
     }
     const itemSchema = asSchema(schema?.items);
-    const pad = padOf(indent + 1);
+    const pad = '  '.repeat(indent + 1);
     parts.push('[\n');
     for (let index = 0; index < value.length; index += 1) {
       if (index > 0) parts.push(',\n');
@@ -200,7 +180,7 @@ function writeJson(
       parts.push(pad);
       if (!writeInline(item, itemSchema, parts)) writeJson(item, itemSchema, indent + 1, parts);
     }
-    parts.push('\n', padOf(indent), ']');
+    parts.push('\n', '  '.repeat(indent), ']');
     return;
   }
   const record = value as Record<string, unknown>;
@@ -209,7 +189,7 @@ function writeJson(
     parts.push('{}');
     return;
   }
-  const pad = padOf(indent + 1);
+  const pad = '  '.repeat(indent + 1);
   parts.push('{\n');
   for (let index = 0; index < keys.length; index += 1) {
     if (index > 0) parts.push(',\n');
@@ -217,7 +197,7 @@ function writeJson(
     parts.push(pad, quotedKey(key), ': ');
     writeJson(record[key], childSchema(schema, key), indent + 1, parts);
   }
-  parts.push('\n', padOf(indent), '}');
+  parts.push('\n', '  '.repeat(indent), '}');
 }
 
 function renderValue(value: unknown, schema: JsonSchemaObject | undefined): string {
