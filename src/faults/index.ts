@@ -6,5 +6,6 @@
 export type FaultPoint = 'after-order-submitted' | 'before-order-submitted';
 
 export function faultPoint(point: FaultPoint): void {
+  // biome-ignore lint/style/noProcessEnv: the crash-test switch is read where it fires, in every process the tests start
   if (process.env.SIGNET_FAULT === point) process.kill(process.pid, 'SIGKILL');
 }

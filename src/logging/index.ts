@@ -30,6 +30,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
       // The environment wins over the config file, so one run can be made quieter or louder.
+      // biome-ignore lint/style/noProcessEnv: a per-run override of the level, not a setting (no secret)
       level: process.env.SIGNET_LOG_LEVEL ?? options.level ?? 'info',
       name: options.name ?? 'signet',
       redact: { paths: redactedPaths, censor: '[redacted]' },

@@ -307,11 +307,7 @@ function piped(schema: z.ZodType, narrow: z.ZodType): z.ZodType {
 /** Builds the router request for one call of a skill. Throws SkillInputError on bad inputs. */
 export function buildLlmRequest<T = unknown>(skill: Skill, options: BuildRequestOptions<T>): LlmRequest<T> {
   const schema = (
-    options.narrow
-      ? process.env.NOPIPE
-        ? skill.output.schema.pipe(options.narrow)
-        : piped(skill.output.schema, options.narrow)
-      : skill.output.schema
+    options.narrow ? piped(skill.output.schema, options.narrow) : skill.output.schema
   ) as z.ZodType<T>;
   const request: LlmRequest<T> = {
     agent: options.agent,

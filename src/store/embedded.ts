@@ -223,6 +223,7 @@ function run(
     const child = spawn(command, args, {
       ...runAs,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // biome-ignore lint/style/noProcessEnv: passed through to pg_ctl unread (PATH, the locale's override)
       env: { ...process.env, LC_ALL: 'C' },
     });
     let output = '';

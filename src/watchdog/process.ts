@@ -123,6 +123,7 @@ export async function spawnWatchdogIfNeeded(config: Config, store: Store, logger
     // Windows: no console window of its own for the detached child.
     windowsHide: true,
     stdio: ['ignore', out, out],
+    // biome-ignore lint/style/noProcessEnv: passed through unread: the watchdog reads its config itself
     env: process.env,
     cwd: process.cwd(),
   });
