@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { RegisterCommand } from './commands/index.ts';
+import { familiesFor } from './commands/index.ts';
 import { createCliContext, describeError } from './context.ts';
 
 /** The `signet` CLI: parse, call a module, print. Each command lives in commands/<name>.ts. */
@@ -8,12 +8,9 @@ const program = new Command('signet')
   .option('-c, --config <file>', 'config file (default: ./signet.yaml, or SIGNET_CONFIG)')
   .showHelpAfterError();
 
-// `signet backtest …` loads its own command only: the other commands' modules would be a large
-// part of a fast backtest's run (every module goes through the TypeScript loader).
-const commands: RegisterCommand[] =
-  process.argv[2] === 'backtest'
-    ? [(await import('./commands/backtest.ts')).registerBacktestCommand]
-    : (await import('./commands/index.ts')).commands;
+// Each command loads its own module only: all of them would be a large part of a fast backtest's
+// run, and of an operator's `signet halt`.
+const commands = await Promise.all(familiesFor(process.argv[2]).map((family) => family.load()));
 
 const context = createCliContext(program);
 // A backtest prepares the config, logger and database modules only when it uses them.
