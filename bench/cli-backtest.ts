@@ -111,7 +111,7 @@ export function runCliBacktestBench(): Promise<BenchResult[]> {
         name: "backtrader's 10-feed sma-cross on this machine, cerebro.run()",
         value: Math.round(reference.bars / median(reference.runSeconds)),
         unit: 'bars/s',
-        notes: `median of ${reference.runSeconds.length} runs between Signet's; whole process ${Math.round(reference.bars / median(reference.wholeSeconds))} bars/s; issue 23 quoted 28,751 from another machine`,
+        notes: `median of ${reference.runSeconds.length} runs between Signet's (${Math.round(reference.bars / Math.max(...reference.runSeconds))}–${Math.round(reference.bars / Math.min(...reference.runSeconds))}); whole process ${Math.round(reference.bars / median(reference.wholeSeconds))} bars/s; issue 23 quoted 28,751 from another machine`,
       },
       multipleRow('fast backtest --no-db, × backtrader here', '≥ 25', fast, reference),
       multipleRow('fast backtest, durable bus log, × backtrader here', '≥ 10', durable, reference),
