@@ -1,0 +1,140 @@
+/**
+ * Issue 23 asks the full-pipeline backtest to be ≥ 10× faster than the code it was filed on
+ * (≈ 11 ms a bar, measured on another machine). With SIGNET_BENCH_BASELINE naming a checkout of
+ * that code (a worktree of 35aad1d with a node_modules, see docs/benchmarks.md), `npm run bench
+ * full` runs both CLIs on this machine, alternating, over ORCL from 2012 and from 2014; a bar's
+ * cost is the difference over the bars between the two ranges, which cancels what every process
+ * pays once (start-up, the TypeScript loader, the embedded server's start and stop). Each side
+ * runs in a folder of its own (its own embedded cluster), after one untimed run (initdb).
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { median } from './backtrader-reference.ts';
+import type { BenchResult } from './types.ts';
+
+const reportSchema = z.object({ bars: z.number().int().positive() });
+
+export function baselineCheckout(): string | null {
+  const dir = process.env.SIGNET_BENCH_BASELINE;
+  if (!dir) return null;
+  if (!existsSync(path.join(dir, 'bin', 'signet.js')))
+    throw new Error(`SIGNET_BENCH_BASELINE=${dir} holds no bin/signet.js: name a checkout of Signet`);
+  return dir;
+}
+
+interface Side {
+  name: string;
+  bin: string;
+  cwd: string;
+}
+
+/** One whole-process run: its wall seconds and the bars it decided. */
+async function runOnce(
+  side: Side,
+  dataFile: string,
+  from: string,
+): Promise<{ seconds: number; bars: number }> {
+  const args = ['backtest', '--pipeline', 'full', '--data', dataFile, '--from', from, '--json'];
+  const started = performance.now();
+  const child = spawn(process.execPath, [side.bin, ...args], {
+    cwd: side.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`${side.name}: signet backtest exited ${code}: ${stderr.slice(-2000)}`);
+  return { seconds, bars: reportSchema.parse(JSON.parse(stdout)).bars };
+}
+
+/** Milliseconds a bar from a run over the long range and one over the short range. */
+async function perBar(side: Side, dataFile: string): Promise<number> {
+  const long = await runOnce(side, dataFile, '2012-01-01');
+  const short = await runOnce(side, dataFile, '2014-01-01');
+  return ((long.seconds - short.seconds) * 1000) / (long.bars - short.bars);
+}
+
+function commitOf(dir: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', () => resolve('unknown'));
+    child.on('close', (code) => resolve(code === 0 ? out.trim() : 'unknown'));
+  });
+}
+
+export async function runBaselinePair(
+  baseline: string,
+  current: string,
+  dataFile: string,
+  rounds = 3,
+): Promise<BenchResult[]> {
+  const folders: string[] = [];
+  const side = (name: string, root: string): Side => {
+    const cwd = mkdtempSync(path.join(tmpdir(), `signet-bench-${name}-`));
+    chmodSync(cwd, 0o755); // an embedded PostgreSQL runs as the postgres user when we are root
+    folders.push(cwd);
+    return { name, bin: path.join(root, 'bin', 'signet.js'), cwd };
+  };
+  try {
+    const old = side('baseline', baseline);
+    const now = side('current', current);
+    // The first run of each creates its cluster (initdb): untimed.
+    await runOnce(old, dataFile, '2014-01-01');
+    await runOnce(now, dataFile, '2014-01-01');
+    const oldPerBar: number[] = [];
+    const nowPerBar: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      const before = await perBar(old, dataFile);
+      const after = await perBar(now, dataFile);
+      oldPerBar.push(before);
+      nowPerBar.push(after);
+      ratios.push(before / after);
+    }
+    const commit = await commitOf(baseline);
+    const range = (values: number[], digits: number) =>
+      `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+    return [
+      {
+        name: `full pipeline, a cold CLI run, issue-time code (${commit}) on this machine`,
+        value: Number(median(oldPerBar).toFixed(2)),
+        unit: 'ms/bar',
+        notes: `median of ${rounds} (${range(oldPerBar, 2)}); (t from 2012 − t from 2014) / their bars' difference`,
+      },
+      {
+        name: 'full pipeline, a cold CLI run, this code',
+        value: Number(median(nowPerBar).toFixed(2)),
+        unit: 'ms/bar',
+        notes: `median of ${rounds} (${range(nowPerBar, 2)}), alternating with the issue-time code`,
+      },
+      {
+        name: 'full pipeline, × faster than the issue-time code on this machine',
+        value: Number(median(ratios).toFixed(1)),
+        unit: '×',
+        target: '≥ 10',
+        notes: `median of the ${rounds} rounds' ratios (${range(ratios, 1)})`,
+      },
+    ];
+  } finally {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  }
+}
