@@ -7,11 +7,11 @@
  * SIGNET_BENCH_BACKTRADER to a checkout of github.com/mementum/backtrader (the folder holding its
  * `backtrader` package) and, if `python3` is not the interpreter, SIGNET_BENCH_PYTHON.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { runProcess } from '../test/support/processes.ts';
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'backtrader', 'sma-cross.py');
 
@@ -43,30 +43,11 @@ export function backtraderCheckout(): string | null {
 /** One run of the reference workload over `files` (one feed each). */
 export async function runBacktrader(checkout: string, files: readonly string[]): Promise<BacktraderRun> {
   const python = process.env.SIGNET_BENCH_PYTHON ?? 'python3';
-  const started = performance.now();
-  const child = spawn(python, [script, ...files], {
-    env: { ...process.env, PYTHONPATH: checkout },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = await runProcess(python, [script, ...files], {
+    env: { PYTHONPATH: checkout },
+    timeoutMs: 10 * 60_000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  const wholeSeconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${python} ${script} exited ${code}: ${stderr.slice(-2000)}`);
-  const output = outputSchema.parse(JSON.parse(stdout));
-  return { bars: output.bars, runSeconds: output.runSeconds, wholeSeconds };
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  if (run.code !== 0) throw new Error(`${python} ${script} exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  const output = outputSchema.parse(JSON.parse(run.stdout));
+  return { bars: output.bars, runSeconds: output.runSeconds, wholeSeconds: run.seconds };
 }

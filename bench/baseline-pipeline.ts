@@ -7,13 +7,12 @@
  * pays once (start-up, the TypeScript loader, the embedded server's start and stop). Each side
  * runs in a folder of its own (its own embedded cluster), after one untimed run (initdb).
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { median } from './backtrader-reference.ts';
-import type { BenchResult } from './types.ts';
+import { runProcess } from '../test/support/processes.ts';
+import { type BenchResult, median } from './types.ts';
 
 const reportSchema = z.object({ bars: z.number().int().positive() });
 
@@ -38,26 +37,13 @@ async function runOnce(
   from: string,
 ): Promise<{ seconds: number; bars: number }> {
   const args = ['backtest', '--pipeline', 'full', '--data', dataFile, '--from', from, '--json'];
-  const started = performance.now();
-  const child = spawn(process.execPath, [side.bin, ...args], {
+  const run = await runProcess(process.execPath, [side.bin, ...args], {
     cwd: side.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 10 * 60_000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${side.name}: signet backtest exited ${code}: ${stderr.slice(-2000)}`);
-  return { seconds, bars: reportSchema.parse(JSON.parse(stdout)).bars };
+  if (run.code !== 0)
+    throw new Error(`${side.name}: signet backtest exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  return { seconds: run.seconds, bars: reportSchema.parse(JSON.parse(run.stdout)).bars };
 }
 
 /** Milliseconds a bar from a run over the long range and one over the short range. */
@@ -67,18 +53,9 @@ async function perBar(side: Side, dataFile: string): Promise<number> {
   return ((long.seconds - short.seconds) * 1000) / (long.bars - short.bars);
 }
 
-function commitOf(dir: string): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.on('error', () => resolve('unknown'));
-    child.on('close', (code) => resolve(code === 0 ? out.trim() : 'unknown'));
-  });
+async function commitOf(dir: string): Promise<string> {
+  const run = await runProcess('git', ['-C', dir, 'rev-parse', '--short', 'HEAD']).catch(() => null);
+  return run?.code === 0 ? run.stdout.trim() : 'unknown';
 }
 
 export async function runBaselinePair(

@@ -9,9 +9,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { backtraderCheckout, median, runBacktrader } from './backtrader-reference.ts';
+import { backtraderCheckout, runBacktrader } from './backtrader-reference.ts';
 import { runCli, withHundredCopies } from './cli-process.ts';
-import type { BenchResult } from './types.ts';
+import { type BenchResult, median } from './types.ts';
 
 const backtraderBarsPerSecond = 28_751;
 const reportSchema = z.object({ bars: z.number().int().positive() });
@@ -38,15 +38,15 @@ async function timed(
 }
 
 function row(name: string, target: string, runs: { seconds: number[]; bars: number }): BenchResult {
-  const median = runs.seconds[Math.floor(runs.seconds.length / 2)]!;
+  const middle = median(runs.seconds);
   const best = runs.seconds[0]!;
   const times = (seconds: number) => (runs.bars / seconds / backtraderBarsPerSecond).toFixed(1);
   return {
     name,
-    value: Number(median.toFixed(2)),
+    value: Number(middle.toFixed(2)),
     unit: 's',
     target,
-    notes: `median of ${runs.seconds.length} (best ${best.toFixed(2)} s); ${runs.bars} bars, ${times(median)}× issue 23's 28,751 bars/s for backtrader (best ${times(best)}×)`,
+    notes: `median of ${runs.seconds.length} (best ${best.toFixed(2)} s); ${runs.bars} bars, ${times(middle)}× issue 23's 28,751 bars/s for backtrader (best ${times(best)}×)`,
   };
 }
 

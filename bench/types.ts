@@ -14,6 +14,12 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[index] ?? Number.NaN;
 }
 
+/** The middle value (the upper one of an even count), of values in any order. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 /**
  * Whether a figure meets its goal ("≤ 5", "≥ 250,000", "≤ 1.15"): "yes", "NO", or "" when the
  * figure has no goal or the goal is not a bound.

@@ -24,8 +24,24 @@ export function runCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  return runProcess(process.execPath, [path.join(repoRoot, 'bin/signet.js'), ...args], {
+    ...options,
+    label: `signet ${args.join(' ')}`,
+  });
+}
+
+/**
+ * Runs a program to completion: its exit code, what it printed, and its wall seconds from spawn
+ * to exit. Rejects when it cannot start or outlives `timeoutMs` (then it is killed).
+ */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; label?: string } = {},
+): Promise<CliResult & { seconds: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/signet.js'), ...args], {
+    const started = performance.now();
+    const child = spawn(command, args, {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,15 +54,18 @@ export function runCli(
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
+    const label = options.label ?? `${command} ${args.join(' ')}`;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(
-        new Error(`signet ${args.join(' ')} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`),
-      );
+      reject(new Error(`${label} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 });
     });
   });
 }
