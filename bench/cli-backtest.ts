@@ -79,7 +79,7 @@ export function runCliBacktestBench(): Promise<BenchResult[]> {
   return withHundredCopies('signet-bench-cli-', async (dir, files) => {
     const checkout = backtraderCheckout();
     const reference: Reference = { runSeconds: [], wholeSeconds: [], bars: 0 };
-    // Issue 23's workload: ten feeds of the same ORCL bars.
+    // Issue 23's workload: ten feeds, the first ten ORCL copies (prices scaled by 1.000 … 1.045).
     const between = checkout
       ? async () => {
           const run = await runBacktrader(checkout, files.slice(0, 10));
