@@ -110,37 +110,6 @@ function quotedKey(key: string): string {
 }
 
 /**
- * One line for a list of scalars or an object of scalars (a bar, a quote), appended to `parts`;
- * false (nothing appended) when the value is not one. A hole in a sparse list prints as nothing,
- * as Array#join prints it.
- */
-function writeInline(value: unknown, schema: JsonSchemaObject | undefined, parts: string[]): boolean {
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index += 1)
-      if (index in value && !isScalar(value[index])) return false;
-    parts.push('[');
-    for (let index = 0; index < value.length; index += 1) {
-      if (index > 0) parts.push(', ');
-      if (index in value) parts.push(scalarJson(value[index]));
-    }
-    parts.push(']');
-    return true;
-  }
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  const keys = orderedKeys(record, schema);
-  for (const key of keys) if (!isScalar(record[key])) return false;
-  parts.push('{');
-  for (let index = 0; index < keys.length; index += 1) {
-    if (index > 0) parts.push(', ');
-    const key = keys[index]!;
-    parts.push(quotedKey(key), ': ', scalarJson(record[key]));
-  }
-  parts.push('}');
-  return true;
-}
-
-/**
  * JSON whose key order is fixed (the schema's declaration order when a schema is given, then
  * sorted) and whose numbers go through formatNumber: same data, same text. Items of a list that
  * hold only scalars (bars, quotes) take one line each. The pieces go into one list joined once
@@ -150,15 +119,20 @@ function writeInline(value: unknown, schema: JsonSchemaObject | undefined, parts
  */
 export function stableJson(value: unknown, schema?: JsonSchemaObject, indent = 0): string {
   const parts: string[] = [];
-  writeJson(value, schema, indent, parts);
+  writeJson(value, schema, indent, parts, false);
   return parts.join('');
 }
 
+/**
+ * Appends the text of `value` to `parts`. An item of a list (`item`) that holds only scalars
+ * takes one line. A hole in a sparse list prints as nothing, as Array#join prints it.
+ */
 function writeJson(
   value: unknown,
   schema: JsonSchemaObject | undefined,
   indent: number,
   parts: string[],
+  item: boolean,
 ): void {
   if (isScalar(value)) {
     parts.push(scalarJson(value));
@@ -166,6 +140,15 @@ function writeJson(
   }
   if (typeof value !== 'object') throw new TypeError(`cannot render a value of type ${typeof value}`);
   if (Array.isArray(value)) {
+    if (item && value.every(isScalar)) {
+      parts.push('[');
+      for (let index = 0; index < value.length; index += 1) {
+        if (index > 0) parts.push(', ');
+        if (index in value) parts.push(scalarJson(value[index]));
+      }
+      parts.push(']');
+      return;
+    }
     if (value.length === 0) {
       parts.push('[]');
       return;
@@ -175,16 +158,25 @@ function writeJson(
     parts.push('[\n');
     for (let index = 0; index < value.length; index += 1) {
       if (index > 0) parts.push(',\n');
-      if (!(index in value)) continue; // a hole prints as nothing, as Array#join prints it
-      const item: unknown = value[index];
+      if (!(index in value)) continue;
       parts.push(pad);
-      if (!writeInline(item, itemSchema, parts)) writeJson(item, itemSchema, indent + 1, parts);
+      writeJson(value[index], itemSchema, indent + 1, parts, true);
     }
     parts.push('\n', '  '.repeat(indent), ']');
     return;
   }
   const record = value as Record<string, unknown>;
   const keys = orderedKeys(record, schema);
+  if (item && keys.every((key) => isScalar(record[key]))) {
+    parts.push('{');
+    for (let index = 0; index < keys.length; index += 1) {
+      if (index > 0) parts.push(', ');
+      const key = keys[index]!;
+      parts.push(quotedKey(key), ': ', scalarJson(record[key]));
+    }
+    parts.push('}');
+    return;
+  }
   if (keys.length === 0) {
     parts.push('{}');
     return;
@@ -195,7 +187,7 @@ function writeJson(
     if (index > 0) parts.push(',\n');
     const key = keys[index]!;
     parts.push(pad, quotedKey(key), ': ');
-    writeJson(record[key], childSchema(schema, key), indent + 1, parts);
+    writeJson(record[key], childSchema(schema, key), indent + 1, parts, false);
   }
   parts.push('\n', '  '.repeat(indent), '}');
 }
