@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { backtraderCheckout, runBacktrader } from './backtrader-reference.ts';
 import { runCli, withHundredCopies } from './cli-process.ts';
-import { type BenchResult, median } from './types.ts';
+import { type BenchResult, judgedBelow, median } from './types.ts';
 
 const backtraderBarsPerSecond = 28_751;
 const reportSchema = z.object({ bars: z.number().int().positive() });
@@ -37,7 +37,11 @@ async function timed(
   return { seconds: seconds.sort((a, b) => a - b), bars };
 }
 
-function row(name: string, target: string, runs: { seconds: number[]; bars: number }): BenchResult {
+function row(
+  name: string,
+  target: string | undefined,
+  runs: { seconds: number[]; bars: number },
+): BenchResult {
   const middle = median(runs.seconds);
   const best = runs.seconds[0]!;
   const times = (seconds: number) => (runs.bars / seconds / backtraderBarsPerSecond).toFixed(1);
@@ -99,14 +103,15 @@ export function runCliBacktestBench(): Promise<BenchResult[]> {
       ];
     }
     // Measured here, the goals are judged as the issue states them: as multiples of backtrader.
-    const judged = (result: BenchResult): BenchResult => ({
-      ...result,
-      target: undefined,
-      notes: `${result.notes}; the goal is judged as a multiple of backtrader run here (below)`,
-    });
     return [
-      judged(row('fast backtest, 100 symbols, whole CLI process, --no-db', '', fast)),
-      judged(row('fast backtest, 100 symbols, whole CLI process, durable bus log', '', durable)),
+      judgedBelow(
+        row('fast backtest, 100 symbols, whole CLI process, --no-db', undefined, fast),
+        'backtrader run here',
+      ),
+      judgedBelow(
+        row('fast backtest, 100 symbols, whole CLI process, durable bus log', undefined, durable),
+        'backtrader run here',
+      ),
       {
         name: "backtrader's 10-feed sma-cross on this machine, cerebro.run()",
         value: Math.round(reference.bars / median(reference.runSeconds)),

@@ -10,11 +10,10 @@ import { writeCopies } from './backtest.ts';
  * from spawn to exit and what it printed. A failure throws with the end of its stderr.
  */
 export async function runCli(args: string[], cwd: string): Promise<{ seconds: number; stdout: string }> {
-  const started = performance.now();
   const result = await runSignet(args, { cwd, timeoutMs: 30 * 60_000 });
   if (result.code !== 0)
     throw new Error(`signet ${args[0]} exited ${result.code}: ${result.stderr.slice(-2000)}`);
-  return { seconds: (performance.now() - started) / 1000, stdout: result.stdout };
+  return { seconds: result.seconds, stdout: result.stdout };
 }
 
 /**

@@ -21,6 +21,18 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * The figure with its goal taken off, because the goal is judged on another row (a multiple of a
+ * reference measured on the same machine): one verdict per goal.
+ */
+export function judgedBelow(result: BenchResult, reference: string): BenchResult {
+  return {
+    ...result,
+    target: undefined,
+    notes: `${result.notes ?? ''}; the goal is judged as a multiple of ${reference} (below)`,
+  };
+}
+
+/**
  * Whether a figure meets its goal ("≤ 5", "≥ 250,000", "≤ 1.15"): "yes", "NO", or "" when the
  * figure has no goal or the goal is not a bound.
  */

@@ -23,7 +23,7 @@ export interface CliResult {
 export function runCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+): Promise<CliResult & { seconds: number }> {
   return runProcess(process.execPath, [path.join(repoRoot, 'bin/signet.js'), ...args], {
     ...options,
     label: `signet ${args.join(' ')}`,
