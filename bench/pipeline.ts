@@ -130,6 +130,8 @@ async function deps(
   return {
     runtime,
     publish: (input, options) => bus.publish(input, options),
+    // As the sessions' kernel: ids before commits (runtime/trading-kernel.ts).
+    send: (input) => bus.send(input),
     transaction: (work) => store.transaction(work),
     query: (text, values) => store.query(text, values),
     // A fresh broker per cycle would hide nothing: positions never block (one cycle per symbol set).

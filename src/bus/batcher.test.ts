@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCatalog } from '../../test/support/bus-topics.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { silentLogger } from '../logging/index.ts';
-import { Bus, type MessageInput } from './index.ts';
+import { Bus, CauseNotWrittenError, type MessageInput } from './index.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -40,6 +40,89 @@ describe('group commit of standalone publishes', () => {
     );
     expect(stored.rows.map((row) => row.payload.index)).toEqual(inputs.map((_, index) => index));
     expect(stored.rows.map((row) => Number(row.id))).toEqual(messages.map((message) => message.id));
+    await bus.stop();
+  });
+});
+
+describe('sends with ids drawn ahead', () => {
+  const tick = (index: number, extra: Record<string, unknown> = {}): MessageInput => ({
+    fromAgent: 'test',
+    toAgent: 'any',
+    topic: 'batch.tick',
+    cycleId: 'ids-ahead',
+    payload: { index, ...extra },
+  });
+
+  it('answers each message its id before the commit, ascending in the order sent; written settles at the commit', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    // Another session holds the table: no insert can commit until it lets go.
+    const { sent, written } = await db.store.transaction(async (tx) => {
+      await tx.query('LOCK TABLE agent_messages IN EXCLUSIVE MODE');
+      const sent = await Promise.all([0, 1, 2].map((index) => bus.send(tick(index))));
+      let settled = false;
+      const written = Promise.all(sent.map((message) => message.written)).then((messages) => {
+        settled = true;
+        return messages;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(settled).toBe(false);
+      return { sent, written };
+    });
+    const ids = sent.map((message) => message.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(3);
+    const messages = await written;
+    expect(messages.map((message) => message.id)).toEqual(ids);
+    const stored = await db.store.query<{ id: string }>(
+      'SELECT id FROM agent_messages WHERE id = ANY($1::bigint[]) ORDER BY id',
+      [ids],
+    );
+    expect(stored.rows.map((row) => Number(row.id))).toEqual(ids);
+    await bus.stop();
+  });
+
+  it('a row PostgreSQL refuses fails alone with its answers, at once or later; the rest of its batch is written', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const first = await bus.send(tick(10));
+    // jsonb cannot hold a NUL character: PostgreSQL refuses the row (SQLSTATE 22P05).
+    const refused = await bus.send(tick(11, { note: '\u0000' }));
+    const answer = await bus.send({ ...tick(12), causationId: refused.id });
+    const last = await bus.send(tick(13));
+    const [firstWritten, refusedWritten, answerWritten, lastWritten] = await Promise.allSettled([
+      first.written,
+      refused.written,
+      answer.written,
+      last.written,
+    ]);
+    expect(firstWritten.status).toBe('fulfilled');
+    expect(lastWritten.status).toBe('fulfilled');
+    expect(refusedWritten).toMatchObject({ status: 'rejected', reason: { code: '22P05' } });
+    expect(answerWritten).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'bus_cause_not_written', details: { id: answer.id, causationId: refused.id } },
+    });
+    expect((answerWritten as PromiseRejectedResult).reason.cause).toBe(
+      (refusedWritten as PromiseRejectedResult).reason,
+    );
+    // An answer sent after the failure is known is refused too, without a write.
+    const late = await bus.send({ ...tick(14), causationId: answer.id });
+    await expect(late.written).rejects.toBeInstanceOf(CauseNotWrittenError);
+    const stored = await db.store.query<{ index: number }>(
+      "SELECT (payload->>'index')::int AS index FROM agent_messages WHERE cycle_id = 'ids-ahead' AND (payload->>'index')::int >= 10 ORDER BY id",
+    );
+    expect(stored.rows.map((row) => row.index)).toEqual([10, 13]);
+    await bus.stop();
+  });
+
+  it('a publish inside a transaction takes its id from the sequence; a later send is numbered above it', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const before = await bus.send(tick(20));
+    await before.written;
+    const inTransaction = await db.store.transaction((tx) => bus.publish(tick(21), { tx }));
+    const after = await bus.send(tick(22));
+    await after.written;
+    expect(inTransaction.id).toBeGreaterThan(before.id);
+    expect(after.id).toBeGreaterThan(inTransaction.id);
     await bus.stop();
   });
 });

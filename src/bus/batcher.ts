@@ -1,66 +1,221 @@
+import { SignetError } from '../errors/index.ts';
 import type { Queryable } from '../store/index.ts';
+import { drawIds } from './draw-ids.ts';
 import type { BusMessage, MessageInput, ValidMessageInput } from './envelope.ts';
-import { insertManyValidWith, insertValidWith, validateMessage } from './publish.ts';
+import { insertNumberedWith, validateMessage } from './publish.ts';
 import type { TopicCatalog } from './topics.ts';
 
-interface Waiting {
-  /** Validated once, when published: the insert takes it as it is. */
+/** A message handed to the bus: its id at once, its commit later. */
+export interface SentMessage {
+  /** Drawn ahead from the table's identity sequence: the row's id once written, a cause to name now. */
+  readonly id: number;
+  /** Settles when the row's commit returns: the message as stored, or why it was not written. */
+  readonly written: Promise<BusMessage>;
+}
+
+/** A message not written because the message it answers (its causation id) was not. */
+export class CauseNotWrittenError extends SignetError {
+  constructor(id: number, causationId: number, cause: unknown) {
+    super(`bus message ${id} not written: the message it answers (${causationId}) was not written`, {
+      code: 'bus_cause_not_written',
+      fault: 'system',
+      isRetryable: true,
+      cause,
+      fix: 'see the cause: the database refused or lost the earlier write',
+      details: { id, causationId },
+    });
+  }
+}
+
+/**
+ * PostgreSQL refused a row for what it holds: SQLSTATE class 22 (data exception, e.g. a NUL
+ * character jsonb cannot hold) or 23 (integrity constraint). A lost connection (class 08, or no
+ * SQLSTATE at all) fails every row alike; writing them one by one would only wait longer.
+ */
+function refusedForData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+interface Numbered {
+  id: number;
   message: ValidMessageInput;
   resolve(message: BusMessage): void;
   reject(error: unknown): void;
 }
 
+interface Unnumbered {
+  message: ValidMessageInput;
+  resolve(sent: SentMessage): void;
+  reject(error: unknown): void;
+}
+
+/** Ids drawn per round trip; another draw starts when a quarter is left. */
+const defaultBlock = 64;
+/** Failed ids remembered (failures are rare; a message names a recent cause). */
+const maxFailedIds = 10_000;
+
 /**
- * Group commit for standalone publishes: the messages published in one event-loop turn go to the
- * database as one multi-row insert and one commit, and each caller resolves only after that
- * commit, exactly as if it had written alone. Under concurrency this turns many small commits
- * (each waiting its turn for the WAL flush) into a few larger ones. A bad envelope fails its own
- * caller at once and never joins a batch.
+ * Group commit for standalone publishes, with ids drawn ahead. A message sent gets its id at
+ * once from a block drawn from the table's identity sequence, so the sender can name it as the
+ * cause of its next message without waiting for the commit; the rows go to the database one
+ * batch at a time (what was sent while the previous batch committed rides with the next: one
+ * multi-row insert, one commit), in the order sent, ids ascending. `written` settles after
+ * that commit, exactly as if the message had been written alone. Why: a decision's messages
+ * answer one another (stance → proposal → signatures), and waiting for each commit to learn
+ * its id put three commits one after another on every candidate's path.
+ *
+ * Never a hole in a chain: a message whose cause was drawn here and failed to be written fails
+ * too (CauseNotWrittenError, the cause's error as `cause`), and so do its own answers. A bad
+ * envelope fails its own caller at once and never takes an id. Ids follow the order of sends
+ * within this publisher; `renumber()` drops the block after a write that took its id from the
+ * sequence (a transaction's publish), so a later send is not numbered below it.
  */
 export class PublishBatcher {
-  #pending: Waiting[] = [];
+  #pending: Numbered[] = [];
   #running = false;
+  #ids: number[] = [];
+  #unnumbered: Unnumbered[] = [];
+  #drawing = false;
+  /** Bumped by renumber(): a draw started before it is dropped when it returns. */
+  #generation = 0;
+  /** Ids whose write failed, with why, oldest first (a Map iterates in insertion order). */
+  readonly #failed = new Map<number, unknown>();
+  readonly #queryable: Queryable;
+  readonly #onCommitted: (messages: BusMessage[]) => void;
+  readonly #catalog: TopicCatalog;
+  readonly #maxBatch: number;
+  readonly #block: number;
 
   constructor(
-    private readonly queryable: Queryable,
-    private readonly onCommitted: (messages: BusMessage[]) => void,
-    private readonly catalog: TopicCatalog,
-    private readonly maxBatch = 500,
-  ) {}
+    queryable: Queryable,
+    onCommitted: (messages: BusMessage[]) => void,
+    catalog: TopicCatalog,
+    options: { maxBatch?: number; block?: number } = {},
+  ) {
+    this.#queryable = queryable;
+    this.#onCommitted = onCommitted;
+    this.#catalog = catalog;
+    this.#maxBatch = options.maxBatch ?? 500;
+    this.#block = options.block ?? defaultBlock;
+  }
 
-  publish(input: MessageInput): Promise<BusMessage> {
-    const message = validateMessage(input, this.catalog);
-    return new Promise<BusMessage>((resolve, reject) => {
-      this.#pending.push({ message, resolve, reject });
-      // Nothing in flight: go right after the current synchronous run (which may add more).
-      // Something in flight: this message rides with the next batch, when that commit returns.
-      if (!this.#running) {
-        this.#running = true;
-        queueMicrotask(() => void this.#flush());
-      }
+  /** Resolves once the message is committed (as Bus.publish always has). */
+  async publish(input: MessageInput): Promise<BusMessage> {
+    return (await this.send(input)).written;
+  }
+
+  /** Resolves with the message's id as soon as it has one; `written` settles at its commit. */
+  send(input: MessageInput): Promise<SentMessage> {
+    const message = validateMessage(input, this.#catalog);
+    if (this.#unnumbered.length === 0 && this.#ids.length > 0) {
+      const sent = this.#enqueue(this.#ids.shift()!, message);
+      this.#drawAhead();
+      return Promise.resolve(sent);
+    }
+    return new Promise<SentMessage>((resolve, reject) => {
+      this.#unnumbered.push({ message, resolve, reject });
+      this.#draw();
     });
+  }
+
+  /** Drops the ids drawn so far: the next send draws again (see the class comment). */
+  renumber(): void {
+    this.#ids = [];
+    this.#generation += 1;
+  }
+
+  #enqueue(id: number, message: ValidMessageInput): SentMessage {
+    const written = new Promise<BusMessage>((resolve, reject) => {
+      this.#pending.push({ id, message, resolve, reject });
+    });
+    // The sender sees a failure where it awaits `written`; none is reported unhandled meanwhile.
+    written.catch(() => {});
+    if (!this.#running) {
+      this.#running = true;
+      // After the current synchronous run, which may send more.
+      queueMicrotask(() => void this.#flush());
+    }
+    return { id, written };
+  }
+
+  /** Draws the next block before this one runs out, so a send rarely waits for ids. */
+  #drawAhead(): void {
+    if (this.#ids.length <= this.#block / 4) this.#draw();
+  }
+
+  #draw(): void {
+    if (this.#drawing) return;
+    this.#drawing = true;
+    const generation = this.#generation;
+    drawIds(this.#queryable, this.#block).then(
+      (ids) => {
+        this.#drawing = false;
+        if (generation === this.#generation) this.#ids.push(...ids);
+        this.#numberWaiting();
+      },
+      (error: unknown) => {
+        this.#drawing = false;
+        // No ids: every send waiting for one fails (a later send tries again).
+        for (const waiting of this.#unnumbered.splice(0)) waiting.reject(error);
+      },
+    );
+  }
+
+  /** Hands ids to the sends waiting for them, in the order they were sent. */
+  #numberWaiting(): void {
+    while (this.#unnumbered.length > 0 && this.#ids.length > 0) {
+      const waiting = this.#unnumbered.shift()!;
+      waiting.resolve(this.#enqueue(this.#ids.shift()!, waiting.message));
+    }
+    if (this.#unnumbered.length > 0) this.#draw();
   }
 
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, this.maxBatch);
-      try {
-        // A lone message takes the plain single-row insert, which is cheaper to plan and run.
-        const messages =
-          batch.length === 1
-            ? [await insertValidWith(this.queryable, batch[0]!.message)]
-            : await insertManyValidWith(
-                this.queryable,
-                batch.map((waiting) => waiting.message),
-              );
-        this.onCommitted(messages);
-        batch.forEach((waiting, index) => {
-          waiting.resolve(messages[index]!);
-        });
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
-      }
+      const batch = this.#writable(this.#pending.splice(0, this.#maxBatch));
+      if (batch.length === 0) continue;
+      if (await this.#write(batch)) continue;
+      // One row PostgreSQL refused fails the whole statement: each row goes again on its own, in
+      // order, so only the refused one (and its answers) fail.
+      for (const waiting of batch) if (this.#writable([waiting]).length > 0) await this.#write([waiting]);
     }
     this.#running = false;
+  }
+
+  /**
+   * Writes the rows in one statement and settles them; false, leaving them unsettled, when
+   * PostgreSQL refused a statement of several rows for a row's data.
+   */
+  async #write(batch: Numbered[]): Promise<boolean> {
+    try {
+      const messages = await insertNumberedWith(this.#queryable, batch);
+      this.#onCommitted(messages);
+      batch.forEach((waiting, index) => {
+        waiting.resolve(messages[index]!);
+      });
+      return true;
+    } catch (error) {
+      if (batch.length > 1 && refusedForData(error)) return false;
+      for (const waiting of batch) this.#fail(waiting, error);
+      return true;
+    }
+  }
+
+  /** The batch without the messages whose cause failed (those fail now, in order: a chain fails whole). */
+  #writable(batch: Numbered[]): Numbered[] {
+    if (this.#failed.size === 0) return batch;
+    return batch.filter((waiting) => {
+      const cause = waiting.message.causationId;
+      if (cause === null || !this.#failed.has(cause)) return true;
+      this.#fail(waiting, new CauseNotWrittenError(waiting.id, cause, this.#failed.get(cause)));
+      return false;
+    });
+  }
+
+  #fail(waiting: Numbered, error: unknown): void {
+    this.#failed.set(waiting.id, error);
+    if (this.#failed.size > maxFailedIds) this.#failed.delete(this.#failed.keys().next().value!);
+    waiting.reject(error);
   }
 }

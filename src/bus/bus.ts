@@ -1,7 +1,7 @@
 import { type BusSection, busSectionSchema } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
-import { PublishBatcher } from './batcher.ts';
+import { PublishBatcher, type SentMessage } from './batcher.ts';
 import { Consumer, type ConsumerOptions, type ConsumerStats, type MessageHandler } from './consumer.ts';
 import type { BusMessage, BusPosition, MessageInput } from './envelope.ts';
 import { BusListener } from './listener.ts';
@@ -83,14 +83,35 @@ export class Bus {
     );
   }
 
-  /** Publishes one message; pass `{ tx }` to make it part of the caller's transaction. */
+  /**
+   * Publishes one message and resolves once it is committed; pass `{ tx }` to make it part of the
+   * caller's transaction.
+   */
   async publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
-    if (options.tx) return publishWith(options.tx, input, this.#catalog);
+    if (options.tx) return this.#renumbering(publishWith(options.tx, input, this.#catalog));
     return this.#batcher.publish(input);
   }
 
+  /**
+   * Publishes one message on its own and resolves with its id as soon as it has one (drawn
+   * ahead), before the commit: a decision names it as the cause of its next message at once and
+   * awaits `written` before anything leaves (see PublishBatcher).
+   */
+  async send(input: MessageInput): Promise<SentMessage> {
+    return this.#batcher.send(input);
+  }
+
   publishMany(inputs: readonly MessageInput[], options: PublishOptions = {}): Promise<BusMessage[]> {
-    return publishManyWith(options.tx ?? this.#store, inputs, this.#catalog);
+    return this.#renumbering(publishManyWith(options.tx ?? this.#store, inputs, this.#catalog));
+  }
+
+  /** A write that took its ids from the sequence: later sends are numbered above it. */
+  async #renumbering<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      this.#batcher.renumber();
+    }
   }
 
   /**

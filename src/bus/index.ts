@@ -1,3 +1,4 @@
+export { CauseNotWrittenError, type SentMessage } from './batcher.ts';
 export { Bus, type BusOptions, type ParkedMessage, type ReplayFilter, type Subscription } from './bus.ts';
 export type { ConsumerOptions, ConsumerStats, MessageHandler } from './consumer.ts';
 export { type CopyConnection, copyMessages, type NumberedMessage } from './copy-log.ts';

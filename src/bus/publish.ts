@@ -95,16 +95,37 @@ export function publishWith(
   return insert(queryable, validateMessage(input, catalog), busSql.publishOne());
 }
 
-/**
- * Inserts a message validated already (validateMessage), without notifying; the caller wakes
- * consumers after the commit (Bus does, via its Notifier).
- */
-export function insertValidWith(queryable: Queryable, message: ValidMessageInput): Promise<BusMessage> {
-  return insert(queryable, message, busSql.insertOne());
+/** A validated message and the id drawn ahead for it (the standalone publisher's rows). */
+export interface NumberedValidMessage {
+  id: number;
+  message: ValidMessageInput;
 }
 
-async function insert(queryable: Queryable, message: ValidMessageInput, sql: string): Promise<BusMessage> {
-  const result = await queryable.query<MessageRow>(sql, [
+/**
+ * Inserts messages whose ids were drawn ahead, in one statement (one row: the single-row insert),
+ * without notifying; answers them as stored, in id order.
+ */
+export async function insertNumberedWith(
+  queryable: Queryable,
+  rows: readonly NumberedValidMessage[],
+): Promise<BusMessage[]> {
+  if (rows.length === 1) {
+    const { id, message } = rows[0]!;
+    return [await insert(queryable, message, busSql.insertOneWithId(), id)];
+  }
+  const values = validParameters(rows.map((row) => row.message));
+  values.push(rows.map((row) => row.id));
+  const result = await queryable.query<MessageRow>(busSql.insertManyWithIds(), values);
+  return result.rows.map(rowToMessage);
+}
+
+async function insert(
+  queryable: Queryable,
+  message: ValidMessageInput,
+  sql: string,
+  id?: number,
+): Promise<BusMessage> {
+  const values: unknown[] = [
     envelopeVersion,
     message.ts ?? null,
     message.fromAgent,
@@ -114,7 +135,9 @@ async function insert(queryable: Queryable, message: ValidMessageInput, sql: str
     message.causationId,
     JSON.stringify(message.payload),
     JSON.stringify(message.signatures),
-  ]);
+  ];
+  if (id !== undefined) values.push(id);
+  const result = await queryable.query<MessageRow>(sql, values);
   const row = result.rows[0];
   if (!row) throw new Error('publish returned no row');
   return rowToMessage(row);
@@ -128,16 +151,6 @@ export async function publishManyWith(
 ): Promise<BusMessage[]> {
   if (inputs.length === 0) return [];
   const result = await queryable.query<MessageRow>(busSql.publishMany(), manyParameters(inputs, catalog));
-  return result.rows.map(rowToMessage);
-}
-
-/** The bulk insert of messages validated already, without the notification: the caller wakes consumers after the commit. */
-export async function insertManyValidWith(
-  queryable: Queryable,
-  messages: readonly ValidMessageInput[],
-): Promise<BusMessage[]> {
-  if (messages.length === 0) return [];
-  const result = await queryable.query<MessageRow>(busSql.insertMany(), validParameters(messages));
   return result.rows.map(rowToMessage);
 }
 

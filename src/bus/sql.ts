@@ -64,16 +64,15 @@ function bulkRows(withIds: boolean): string {
 }
 
 /**
- * One multi-row insert ($1 version, then bulkRows), rows in input order, optionally notifying
- * once per distinct topic in the same statement.
+ * One multi-row insert ($1 version, then bulkRows), rows in input order, notifying once per
+ * distinct topic in the same statement.
  */
-function bulkInsert(returning: string, notify: boolean, select: string): string {
+function bulkInsert(returning: string, select: string): string {
   const insert = `INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
       SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
       FROM ${bulkRows(false)}
       ORDER BY ordinality
       RETURNING ${returning}`;
-  if (!notify) return `WITH inserted AS (${insert}) SELECT ${select} FROM inserted ORDER BY inserted.id`;
   return `WITH inserted AS (${insert}), notified AS (
       SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics
     )
@@ -87,20 +86,33 @@ export const busSql = {
     )
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
 
-  /**
-   * Insert only; the Bus notifies right after the commit (see notifier.ts). PostgreSQL serialises
-   * the commits of notifying transactions under one lock, WAL flush included, so notifying
-   * inside every standalone publish would cap throughput at one fsync at a time.
-   */
-  insertOne: () => insertOne,
-
   notify: () => `SELECT pg_notify('${busChannel}', topic) FROM unnest($1::text[]) AS topic`,
 
-  /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
-  publishMany: () => bulkInsert(columns, true, 'inserted.*'),
+  /**
+   * One message with its id drawn ahead ($10): the standalone publisher's single-row insert
+   * (batcher.ts). OVERRIDING SYSTEM VALUE: the identity column takes the id it is given. Insert
+   * only; the Bus notifies right after the commit (see notifier.ts). PostgreSQL serialises the
+   * commits of notifying transactions under one lock, WAL flush included, so notifying inside
+   * every standalone publish would cap throughput at one fsync at a time.
+   */
+  insertOneWithId:
+    () => `INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      OVERRIDING SYSTEM VALUE
+      VALUES ($10, $1, coalesce($2::timestamptz, clock_timestamp()), $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
+      RETURNING ${columns}`,
 
-  /** As publishMany without the notification: the Bus notifies after the commit (see notifier.ts). */
-  insertMany: () => bulkInsert(columns, false, 'inserted.*'),
+  /** Many messages with their ids drawn ahead ($10, parallel to the other arrays), answered in id order. */
+  insertManyWithIds: () => `WITH inserted AS (
+      INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      OVERRIDING SYSTEM VALUE
+      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
+      FROM ${bulkRows(true)}
+      ORDER BY r.id
+      RETURNING ${columns}
+    ) SELECT inserted.* FROM inserted ORDER BY inserted.id`,
+
+  /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
+  publishMany: () => bulkInsert(columns, 'inserted.*'),
 
   /**
    * Draws $1 ids from the table's identity sequence, for a writer that hands ids out before its
@@ -146,7 +158,7 @@ export const busSql = {
   /** One notification per distinct topic ($1), as the bulk insert sends. */
   notifyTopics: () => `SELECT count(pg_notify('${busChannel}', topic)) FROM unnest($1::text[]) AS topic`,
 
-  publishManyIds: () => bulkInsert('id, topic', true, 'inserted.id'),
+  publishManyIds: () => bulkInsert('id, topic', 'inserted.id'),
 
   /**
    * The next batch after a position, only below the oldest running transaction ($4..$6 topics).

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentRuntime, CeoLimits, MacroSymbols, Quote, StrategistRules } from '../agents/index.ts';
 import type { Broker } from '../broker/index.ts';
-import type { BusMessage, MessageInput } from '../bus/index.ts';
+import type { BusMessage, MessageInput, SentMessage } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { NewsFeed } from '../news/index.ts';
@@ -42,6 +42,12 @@ export interface CycleSettings {
 export interface CycleDeps {
   runtime: AgentRuntime;
   publish(input: MessageInput, options?: { tx?: Queryable }): Promise<BusMessage>;
+  /**
+   * A message's id before its commit (Bus.send), so a candidate names its stance as the cause of
+   * its proposal without waiting for the stance's commit; every write is awaited before an order
+   * leaves. Absent: each message's id comes from `publish`, after its commit.
+   */
+  send?(input: MessageInput): Promise<SentMessage>;
   /** Runs work in one database transaction (order intent + its bus message). */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** One read on its own (one round trip, where a transaction costs three). */

@@ -79,6 +79,8 @@ describe('database lost in the middle of a cycle', () => {
     const deps: CycleDeps = {
       runtime,
       publish: (input, options) => bus.publish(input, options),
+      // As the sessions' kernel: ids before commits.
+      send: (input) => bus.send(input),
       transaction: (work) => store.transaction(work),
       query: (text, values) => store.query(text, values),
       broker,

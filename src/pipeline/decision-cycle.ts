@@ -5,12 +5,12 @@ import {
   type StrategistRequest,
   toTradeProposal,
 } from '../agents/index.ts';
-import { topics } from '../bus/index.ts';
+import { type BusMessage, type SentMessage, topics } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { newsForCandidate } from '../news/index.ts';
 import { candidateFailed } from './candidate-failed.ts';
-import { withClock } from './clocked.ts';
+import { type Send, sendWithClock, withClock } from './clocked.ts';
 import { inFlight, mapLimit } from './concurrency.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
@@ -32,15 +32,23 @@ const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedB
 /** Journals a decision; the cycle awaits the write at its end. */
 type CandidateJournal = (entry: JournalEntryInput | Promise<JournalEntryInput>) => void;
 
+/** The cycle's deps with the step's clock on every message, and a sender (ids before commits). */
+type ClockedDeps = CycleDeps & { send: Send };
+
+/** A message's commit, from its send (which fails when the message was refused outright). */
+function writtenOf(sent: Promise<SentMessage>): Promise<BusMessage> {
+  return sent.then((message) => message.written);
+}
+
 /**
  * The entry once the message it names is committed: the candidate goes on (the next one is
  * decided) while both are written; a message that fails fails the entry, so the candidate.
  */
 function entryNaming(
-  written: Promise<{ id: number }>,
+  sent: Promise<SentMessage>,
   entry: Omit<JournalEntryInput, 'messageId'>,
 ): Promise<JournalEntryInput> {
-  return written.then((message) => ({ ...entry, messageId: message.id }));
+  return writtenOf(sent).then((message) => ({ ...entry, messageId: message.id }));
 }
 
 /**
@@ -53,9 +61,11 @@ export async function runDecisionCycle(
   cycleId: string,
   universe: readonly BarSeries[],
 ): Promise<CycleReport> {
-  const deps: CycleDeps = { ...clockless, publish: withClock(clockless) };
+  const deps: ClockedDeps = { ...clockless, publish: withClock(clockless), send: sendWithClock(clockless) };
   const at = () => new Date(deps.clock.now()).toISOString();
-  const start = await deps.publish({
+  // Sent, not awaited: every later message of the cycle names it (a cause whose write fails
+  // fails its answers too, see PublishBatcher), and the cycle's last message awaits its commit.
+  const start = await deps.send({
     fromAgent: 'scheduler',
     toAgent: 'pipeline',
     topic: topics.cycleStarted,
@@ -83,7 +93,7 @@ export async function runDecisionCycle(
   const view = await openDesk(deps, desk, cycleId, universe, start.id);
   const stances = new Map<string, Stance>();
   const screened = screen(universe, deps.settings.topK);
-  const screenMessage = await deps.publish({
+  const screenMessage = await deps.send({
     fromAgent: 'screener',
     toAgent: 'regime',
     topic: topics.screenResult,
@@ -145,7 +155,7 @@ export async function runDecisionCycle(
 }
 
 async function runCandidate(
-  deps: CycleDeps,
+  deps: ClockedDeps,
   cycleId: string,
   series: BarSeries,
   causationId: number,
@@ -173,10 +183,10 @@ async function runCandidate(
     cycleId,
     macro: view.macroText,
   });
-  // The stance's message commits while the strategist works: only the proposal's message needs
-  // its id, and nothing leaves (no order, no journal entry) before it is awaited.
-  const regimeMessageWritten = inFlight(
-    deps.publish({
+  // The stance's message commits while the strategist works: the proposal's message needs only
+  // its id (drawn ahead), and nothing leaves (no order, no journal entry) before it is written.
+  const regimeSent = inFlight(
+    deps.send({
       fromAgent: 'regime',
       toAgent: 'strategist',
       topic: topics.regimeStance,
@@ -188,7 +198,7 @@ async function runCandidate(
   );
   if (!regime.ok) {
     journal(
-      entryNaming(regimeMessageWritten, {
+      entryNaming(regimeSent, {
         ts,
         cycleId,
         symbol,
@@ -232,10 +242,10 @@ async function runCandidate(
     news: news.shown,
   };
   const strategist = await runStrategist(runtime, strategistRequest);
-  const regimeMessage = await regimeMessageWritten;
+  const regimeMessage = await regimeSent;
   // Likewise the proposal's message commits while the signers judge it.
-  const proposalMessageWritten = inFlight(
-    deps.publish({
+  const proposalSent = inFlight(
+    deps.send({
       fromAgent: 'strategist',
       toAgent: 'signers',
       topic: topics.strategistProposal,
@@ -244,7 +254,7 @@ async function runCandidate(
       payload: outcomePayload(symbol, strategist),
     }),
   );
-  shadows.push(runShadows(deps, strategistRequest, strategist, proposalMessageWritten));
+  shadows.push(runShadows(deps, strategistRequest, strategist, inFlight(writtenOf(proposalSent))));
   const stanceJson = {
     ...stance,
     decidedBy: decided(regime),
@@ -261,7 +271,7 @@ async function runCandidate(
   const strategistEntry = { ts, cycleId, symbol, agent: 'strategist', stance: stanceJson };
   if (!strategist.ok) {
     journal(
-      entryNaming(proposalMessageWritten, {
+      entryNaming(proposalSent, {
         ...strategistEntry,
         outcome: 'error',
         decidedBy: 'code',
@@ -273,7 +283,7 @@ async function runCandidate(
   const answered = toTradeProposal(strategist.value);
   if (!answered) {
     journal(
-      entryNaming(proposalMessageWritten, {
+      entryNaming(proposalSent, {
         ...strategistEntry,
         outcome: 'no_trade',
         decidedBy: decided(strategist),
@@ -306,12 +316,12 @@ async function runCandidate(
   // A slot of the day's budget taken at signing is given back when no order will leave.
   const signed = allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker']);
   if (risk.verdict === 'sign' && !signed) view.budget.release();
-  const proposalMessage = await proposalMessageWritten;
+  const proposalMessage = await proposalSent;
   // Sent now, so the bus keeps the cycle's order (its id comes before the next candidate's
   // messages, run after run: a replay repeats the log); committed behind a veto (the journal
   // entry names it once written) and awaited before an order.
-  const signatureMessageWritten = inFlight(
-    deps.publish({
+  const signatureSent = inFlight(
+    deps.send({
       fromAgent: 'signature-gate',
       toAgent: 'executor',
       topic: topics.signaturesCollected,
@@ -333,7 +343,7 @@ async function runCandidate(
       .filter((signature) => signature.verdict === 'veto')
       .flatMap((signature) => signature.reasons.map((reason) => `${signature.signer}: ${reason}`));
     journal(
-      entryNaming(signatureMessageWritten, {
+      entryNaming(signatureSent, {
         ts,
         cycleId,
         symbol,
@@ -349,7 +359,12 @@ async function runCandidate(
     );
     return report('vetoed', reasons);
   }
-  const signatureMessage = await signatureMessageWritten;
+  // Fail closed: no order before the stance, the proposal and the signatures are all committed.
+  const [signatureMessage] = await Promise.all([
+    writtenOf(signatureSent),
+    regimeMessage.written,
+    proposalMessage.written,
+  ]);
   // The executor's entry is written like every other decision's: while the next candidates are
   // decided, the cycle ending only once it is (a failed write reports the candidate failed).
   const journalInFlight: CycleDeps['journal'] = async (entry) => journal(entry);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { AgentRuntime, Quote } from '../agents/index.ts';
 import type { Broker, BrokerEvent } from '../broker/index.ts';
 import { PaperBroker } from '../broker/index.ts';
-import type { Bus } from '../bus/index.ts';
+import type { Bus, MessageInput } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
 import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -116,6 +116,8 @@ export function cycleDepsFor(
   return {
     runtime: options.agents,
     publish,
+    // Live and sim: ids before commits. A backtest's buffer answers its ids at once already.
+    ...(publisher ? {} : { send: (input: MessageInput) => options.bus.send(input) }),
     // Held messages go first: an order intent's row never commits before the messages it answers.
     transaction: publisher
       ? async (work) => {
