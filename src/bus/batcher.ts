@@ -1,8 +1,8 @@
 import { SignetError } from '../errors/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { GroupWriter, type Queryable } from '../store/index.ts';
 import { drawIds } from './draw-ids.ts';
 import type { BusMessage, MessageInput, ValidMessageInput } from './envelope.ts';
-import { insertNumberedWith, validateMessage } from './publish.ts';
+import { insertNumberedWith, type NumberedValidMessage, validateMessage } from './publish.ts';
 import type { TopicCatalog } from './topics.ts';
 
 /** A message handed to the bus: its id at once, its commit later. */
@@ -25,23 +25,6 @@ export class CauseNotWrittenError extends SignetError {
       details: { id, causationId },
     });
   }
-}
-
-/**
- * PostgreSQL refused a row for what it holds: SQLSTATE class 22 (data exception, e.g. a NUL
- * character jsonb cannot hold) or 23 (integrity constraint). A lost connection (class 08, or no
- * SQLSTATE at all) fails every row alike; writing them one by one would only wait longer.
- */
-function refusedForData(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
-}
-
-interface Numbered {
-  id: number;
-  message: ValidMessageInput;
-  resolve(message: BusMessage): void;
-  reject(error: unknown): void;
 }
 
 interface Unnumbered {
@@ -72,8 +55,7 @@ const maxFailedIds = 10_000;
  * sequence (a transaction's publish), so a later send is not numbered below it.
  */
 export class PublishBatcher {
-  #pending: Numbered[] = [];
-  #running = false;
+  readonly #writer: GroupWriter<NumberedValidMessage, BusMessage>;
   #ids: number[] = [];
   #unnumbered: Unnumbered[] = [];
   #drawing = false;
@@ -82,9 +64,7 @@ export class PublishBatcher {
   /** Ids whose write failed, with why, oldest first (a Map iterates in insertion order). */
   readonly #failed = new Map<number, unknown>();
   readonly #queryable: Queryable;
-  readonly #onCommitted: (messages: BusMessage[]) => void;
   readonly #catalog: TopicCatalog;
-  readonly #maxBatch: number;
   readonly #block: number;
 
   constructor(
@@ -94,10 +74,28 @@ export class PublishBatcher {
     options: { maxBatch?: number; block?: number } = {},
   ) {
     this.#queryable = queryable;
-    this.#onCommitted = onCommitted;
     this.#catalog = catalog;
-    this.#maxBatch = options.maxBatch ?? 500;
     this.#block = options.block ?? defaultBlock;
+    this.#writer = new GroupWriter(
+      async (rows) => {
+        const messages = await insertNumberedWith(queryable, rows);
+        onCommitted(messages);
+        return messages;
+      },
+      {
+        maxBatch: options.maxBatch ?? 500,
+        // Never a hole in a chain: an answer to a message that was not written is not written.
+        admit: (row) => {
+          const cause = row.message.causationId;
+          if (cause === null || !this.#failed.has(cause)) return undefined;
+          return new CauseNotWrittenError(row.id, cause, this.#failed.get(cause));
+        },
+        failed: (row, error) => {
+          this.#failed.set(row.id, error);
+          if (this.#failed.size > maxFailedIds) this.#failed.delete(this.#failed.keys().next().value!);
+        },
+      },
+    );
   }
 
   /** Resolves once the message is committed (as Bus.publish always has). */
@@ -126,16 +124,9 @@ export class PublishBatcher {
   }
 
   #enqueue(id: number, message: ValidMessageInput): SentMessage {
-    const written = new Promise<BusMessage>((resolve, reject) => {
-      this.#pending.push({ id, message, resolve, reject });
-    });
+    const written = this.#writer.submit({ id, message });
     // The sender sees a failure where it awaits `written`; none is reported unhandled meanwhile.
     written.catch(() => {});
-    if (!this.#running) {
-      this.#running = true;
-      // After the current synchronous run, which may send more.
-      queueMicrotask(() => void this.#flush());
-    }
     return { id, written };
   }
 
@@ -169,53 +160,5 @@ export class PublishBatcher {
       waiting.resolve(this.#enqueue(this.#ids.shift()!, waiting.message));
     }
     if (this.#unnumbered.length > 0) this.#draw();
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const batch = this.#writable(this.#pending.splice(0, this.#maxBatch));
-      if (batch.length === 0) continue;
-      if (await this.#write(batch)) continue;
-      // One row PostgreSQL refused fails the whole statement: each row goes again on its own, in
-      // order, so only the refused one (and its answers) fail.
-      for (const waiting of batch) if (this.#writable([waiting]).length > 0) await this.#write([waiting]);
-    }
-    this.#running = false;
-  }
-
-  /**
-   * Writes the rows in one statement and settles them; false, leaving them unsettled, when
-   * PostgreSQL refused a statement of several rows for a row's data.
-   */
-  async #write(batch: Numbered[]): Promise<boolean> {
-    try {
-      const messages = await insertNumberedWith(this.#queryable, batch);
-      this.#onCommitted(messages);
-      batch.forEach((waiting, index) => {
-        waiting.resolve(messages[index]!);
-      });
-      return true;
-    } catch (error) {
-      if (batch.length > 1 && refusedForData(error)) return false;
-      for (const waiting of batch) this.#fail(waiting, error);
-      return true;
-    }
-  }
-
-  /** The batch without the messages whose cause failed (those fail now, in order: a chain fails whole). */
-  #writable(batch: Numbered[]): Numbered[] {
-    if (this.#failed.size === 0) return batch;
-    return batch.filter((waiting) => {
-      const cause = waiting.message.causationId;
-      if (cause === null || !this.#failed.has(cause)) return true;
-      this.#fail(waiting, new CauseNotWrittenError(waiting.id, cause, this.#failed.get(cause)));
-      return false;
-    });
-  }
-
-  #fail(waiting: Numbered, error: unknown): void {
-    this.#failed.set(waiting.id, error);
-    if (this.#failed.size > maxFailedIds) this.#failed.delete(this.#failed.keys().next().value!);
-    waiting.reject(error);
   }
 }

@@ -2,7 +2,7 @@ import { type Queryable, WriteChain } from '../store/index.ts';
 import { JournalPlacer } from './placer.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
-import { journalRowValues, prepareJournalEntry, rowPathColumn, rowSummaryColumn } from './writer.ts';
+import { journalRowValues, manyRowValues, prepareJournalEntry, rowPathColumn } from './writer.ts';
 
 interface HeldRow {
   values: unknown[];
@@ -68,12 +68,7 @@ export class DeferredJournal {
   async #insert(rows: HeldRow[]): Promise<void> {
     const names = await this.#placer.placed();
     for (const row of rows) row.values[rowPathColumn] = `${row.dir}/${names[row.index]}`;
-    const columns: unknown[] = Array.from({ length: rowSummaryColumn }, (_, column) =>
-      rows.map((row) => row.values[column]),
-    );
-    // The summaries are JSON texts already: one JSON array of them (insertManyDeferred's $10).
-    columns.push(`[${rows.map((row) => row.values[rowSummaryColumn]).join(',')}]`);
-    await this.#db.query(journalSql.insertManyDeferred(), columns);
+    await this.#db.query(journalSql.insertManyDeferred(), manyRowValues(rows.map((row) => row.values)));
   }
 
   /** Stops the placer's worker (after the last flush, or when the run failed). */

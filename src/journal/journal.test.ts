@@ -223,6 +223,41 @@ describe('writeJournalEntry', () => {
     expect((await database.store.query(journalSql.byPath(), [rolledBack])).rows).toHaveLength(0);
   });
 
+  it('entries written at once share statements; each row names its own file, ids in the order written', async () => {
+    const statements: string[] = [];
+    const db = {
+      query: ((text: string, values?: unknown[]) => {
+        statements.push(text);
+        return database.store.query(text, values);
+      }) as typeof database.store.query,
+    };
+    const symbols = ['GA', 'GB', 'GC', 'GD', 'GE'];
+    // Another session holds the table until every file is placed: the first row's insert waits
+    // for it, and the rows that arrive meanwhile go in the next statement together.
+    const written = await database.store.transaction(async (tx) => {
+      await tx.query('LOCK TABLE agent_journal IN EXCLUSIVE MODE');
+      const writes = symbols.map((symbol) => writeJournalEntry(vetoed({ symbol }), { db, root }));
+      const placed = async () =>
+        (await readdir(root, { recursive: true })).filter((file) => file.endsWith('.md')).length;
+      while ((await placed()) < symbols.length) await new Promise((resolve) => setTimeout(resolve, 10));
+      return writes;
+    });
+    await Promise.all(written);
+    const inserts = statements.filter((text) => text.includes('INSERT INTO agent_journal'));
+    expect(inserts).toHaveLength(2);
+    const entries = await Promise.all(written);
+    const ids = entries.map((entry) => entry.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const rows = await database.store.query<{ id: string; symbol: string; path: string }>(
+      'SELECT id, symbol, path FROM agent_journal WHERE id = ANY($1::bigint[]) ORDER BY id',
+      [ids],
+    );
+    expect(rows.rows.map((row) => row.symbol)).toEqual(symbols);
+    expect(rows.rows.map((row) => row.path)).toEqual(entries.map((entry) => entry.path));
+    for (const [index, entry] of entries.entries())
+      expect(await readFile(entry.file, 'utf8')).toContain(`symbol: ${symbols[index]}`);
+  });
+
   it('refuses an invalid entry before touching the disk', async () => {
     await expect(
       writeJournalEntry(vetoed({ outcome: 'maybe' as 'vetoed' }), { db: database.store, root }),
@@ -241,6 +276,10 @@ describe('writeJournalEntry', () => {
     expect(await filesIn(root)).toEqual(['journal']);
     const rows = await database.store.query(`SELECT 1 FROM agent_journal WHERE symbol = 'FAIL'`);
     expect(rows.rows).toHaveLength(0);
+    // Only that entry failed: once the folder can be made, the next entry is written.
+    await rm(path.join(root, 'journal'));
+    const next = await writeJournalEntry(vetoed({ symbol: 'NEXT' }), { db: database.store, root });
+    expect(await readFile(next.file, 'utf8')).toMatch(/NEXT/);
   });
 });
 

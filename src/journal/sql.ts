@@ -1,3 +1,9 @@
+/** The rows of a many-row insert: one array a column, the summaries as one JSON array, joined by position. */
+const manyRows = `unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+        $8::bigint[], $9::text[]) WITH ORDINALITY
+        AS r(ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, n)
+        JOIN jsonb_array_elements($10::jsonb) WITH ORDINALITY AS s(summary, n) USING (n)`;
+
 /** The journal's SQL, as small pure builders. */
 export const journalSql = {
   insert(): string {
@@ -5,6 +11,19 @@ export const journalSql = {
       (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
       RETURNING id`;
+  },
+  /**
+   * Many rows in one statement, as insertManyDeferred but committed as insert is (the live
+   * journal's rows written together, see writer.ts); the ids in the order given.
+   */
+  insertMany(): string {
+    return `WITH inserted AS (INSERT INTO agent_journal
+      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
+      SELECT r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
+        r.path, s.summary
+      FROM ${manyRows}
+      ORDER BY r.n
+      RETURNING id) SELECT id FROM inserted ORDER BY id`;
   },
   /**
    * As insert, committing without waiting for the WAL flush (a backtest's journal, as the LLM
@@ -29,10 +48,7 @@ export const journalSql = {
       (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
       SELECT r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
         r.path, s.summary
-      FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::bigint[], $9::text[]) WITH ORDINALITY
-        AS r(ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, n)
-        JOIN jsonb_array_elements($10::jsonb) WITH ORDINALITY AS s(summary, n) USING (n),
+      FROM ${manyRows},
         (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
       ORDER BY r.n`;
   },

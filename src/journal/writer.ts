@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { ValidationError } from '../errors/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { GroupWriter, type Queryable } from '../store/index.ts';
 import { updateFileAtomic, writeNewFileAtomic } from './atomic.ts';
 import { JournalWriteError } from './errors.ts';
 import { fastJournalEntry } from './fast-parse.ts';
+import { journalFiles } from './file-worker.ts';
 import { entryLocation, resolveEntryPath } from './paths.ts';
 import { type JournalResolution, renderJournalMarkdown, renderResolution } from './render.ts';
 import { type JournalEntry, type JournalEntryInput, journalEntrySchema } from './schema.ts';
@@ -74,9 +75,13 @@ export function prepareJournalEntry(input: JournalEntryInput, root: string): Pre
   return { entry, markdown, dir, base, absoluteDir: path.resolve(root, dir) };
 }
 
-/** Places a prepared entry's file atomically under a free name; returns the row's relative path. */
+/**
+ * Places a prepared entry's file atomically under a free name; returns the row's relative path.
+ * A durable file goes through the file worker (fsynced there, off the main thread).
+ */
 export async function placeJournalFile(prepared: PreparedJournalEntry, sync: boolean): Promise<string> {
   const { absoluteDir, base, markdown, dir } = prepared;
+  if (sync) return `${dir}/${await journalFiles.place(absoluteDir, base, markdown)}`;
   try {
     const name = await writeNewFileAtomic(absoluteDir, base, markdown, { sync });
     return `${dir}/${name}`;
@@ -107,6 +112,41 @@ export function journalRowValues(entry: JournalEntry, relative: string): unknown
 }
 
 /**
+ * A many-row insert's values from rows of `journalRowValues`: one array a column, the summaries
+ * (JSON texts already) as one JSON array (`$10` of the many-row inserts).
+ */
+export function manyRowValues(rows: readonly unknown[][]): unknown[] {
+  const columns: unknown[] = Array.from({ length: rowSummaryColumn }, (_, column) =>
+    rows.map((row) => row[column]),
+  );
+  columns.push(`[${rows.map((row) => row[rowSummaryColumn]).join(',')}]`);
+  return columns;
+}
+
+/**
+ * Rows of entries written meanwhile on one connection go in one statement (GroupWriter): a
+ * cycle's candidates journal at once. Keyed by the queryable: a pool's rows commit together, a
+ * transaction's stay in that transaction.
+ */
+const rowWriters = new WeakMap<Queryable, GroupWriter<unknown[], number>>();
+
+function rowWriterFor(db: Queryable): GroupWriter<unknown[], number> {
+  let writer = rowWriters.get(db);
+  if (!writer) {
+    writer = new GroupWriter(async (rows) => {
+      const result =
+        rows.length === 1
+          ? await db.query<{ id: string | number }>(journalSql.insert(), rows[0])
+          : await db.query<{ id: string | number }>(journalSql.insertMany(), manyRowValues(rows));
+      if (result.rows.length !== rows.length) throw new Error('agent_journal insert returned no row');
+      return result.rows.map((row) => Number(row.id));
+    });
+    rowWriters.set(db, writer);
+  }
+  return writer;
+}
+
+/**
  * Journals one decision: renders the markdown, writes it atomically under
  * `<root>/journal/<YYYY-MM-DD>/<HH-MM-SS>-<SYMBOL>-<outcome>.md` (UTC; a name already taken
  * gets -2, -3, ...; nothing is ever overwritten), then inserts the `agent_journal` row pointing
@@ -123,12 +163,15 @@ export async function writeJournalEntry(
   const deferred = options.durability === 'deferred';
   const relative = await placeJournalFile(prepared, !deferred);
   values[rowPathColumn] = relative;
-  const sql = deferred ? journalSql.insertDeferred() : journalSql.insert();
-  const result = await options.db.query<{ id: string | number }>(sql, values);
-  const row = result.rows[0];
-  if (!row) throw new Error('agent_journal insert returned no row');
+  let id: number;
+  if (deferred) {
+    const result = await options.db.query<{ id: string | number }>(journalSql.insertDeferred(), values);
+    const row = result.rows[0];
+    if (!row) throw new Error('agent_journal insert returned no row');
+    id = Number(row.id);
+  } else id = await rowWriterFor(options.db).submit(values);
   return {
-    id: Number(row.id),
+    id,
     path: relative,
     file: path.join(prepared.absoluteDir, relative.slice(prepared.dir.length + 1)),
   };

@@ -1,0 +1,164 @@
+/** Collision suffixes tried before a name is given up (`base-1000.md`). */
+export const maxCollisions = 1_000;
+
+/**
+ * The journal file worker's program, plain JavaScript run with `eval` (CommonJS): a worker file
+ * would be missing from the compiled CLI (one bundle) and untranslated under vitest and tsx. It
+ * places each file as `writeNewFileAtomic` does (fsynced for a live entry, see file-worker.ts;
+ * not for a backtest's, see placer.ts): a temp file in the same folder ('wx'),
+ * then a hard link under the first free name (`base.md`, `base-2.md`, ...; a link fails with
+ * EEXIST instead of replacing), the temp unlinked; an existence check and rename where links are
+ * unsupported. A reader sees no file or the whole file. Files are placed one at a time in the
+ * order posted, so collision suffixes follow the order written. Folders made are remembered
+ * (one `mkdir -p` a day); a folder removed meanwhile shows as ENOENT and is made again.
+ * A backtest's files come in batches (one message, one wake-up of the worker, per batch); the
+ * reply is `{ names }` (each placed file's name, in order), with `failed` beside them when a file
+ * could not be placed (its name null, the rest of that batch not placed: the run fails anyway).
+ * A live entry's file comes alone with a request number, and the reply names it, with the file's
+ * name or why it failed (only that entry fails); files that arrived meanwhile are placed with it
+ * and their folder fsynced once for all of them.
+ */
+export const placerProgram = `
+const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+const { randomBytes } = require('node:crypto');
+
+const maxCollisions = workerData.maxCollisions;
+const linkUnsupported = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EXDEV']);
+const madeFolders = new Set();
+
+function candidateName(base, attempt) {
+  return attempt <= 1 ? base + '.md' : base + '-' + attempt + '.md';
+}
+
+function writeTemp(dir, base, content, sync) {
+  const temp = path.join(dir, '.' + base + '.md.' + process.pid + '.' + randomBytes(4).toString('hex') + '.tmp');
+  const fd = fs.openSync(temp, 'wx', 0o644);
+  try {
+    fs.writeFileSync(fd, content, 'utf8');
+    if (sync) fs.fsyncSync(fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.unlinkSync(temp);
+    throw error;
+  }
+  fs.closeSync(fd);
+  return temp;
+}
+
+function writeTempInFolder(dir, base, content, sync) {
+  if (madeFolders.has(dir)) {
+    try {
+      return writeTemp(dir, base, content, sync);
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+      madeFolders.delete(dir);
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  madeFolders.add(dir);
+  return writeTemp(dir, base, content, sync);
+}
+
+// The new name must reach the disk too; some platforms cannot open or fsync a folder (the data is synced).
+function syncDir(dir) {
+  let fd;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch (error) {
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes(error.code)) throw error;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function place(dir, base, content, sync) {
+  const temp = writeTempInFolder(dir, base, content, sync);
+  let linked = true;
+  try {
+    for (let attempt = 1; attempt <= maxCollisions; attempt += 1) {
+      const name = candidateName(base, attempt);
+      const target = path.join(dir, name);
+      if (linked) {
+        try {
+          fs.linkSync(temp, target);
+          fs.unlinkSync(temp);
+          return name;
+        } catch (error) {
+          if (error.code === 'EEXIST') continue;
+          if (!linkUnsupported.has(error.code)) throw error;
+          linked = false;
+        }
+      }
+      if (fs.existsSync(target)) continue;
+      fs.renameSync(temp, target);
+      return name;
+    }
+    throw Object.assign(new Error('more than ' + maxCollisions + ' entries named ' + base), { code: 'EEXIST' });
+  } catch (error) {
+    try {
+      fs.unlinkSync(temp);
+    } catch {}
+    throw error;
+  }
+}
+
+function failure(dir, base, error) {
+  return { target: path.join(dir, base + '.md'), message: String(error && error.message), code: error && error.code };
+}
+
+// Durable files: this request and every one already waiting behind it (taken at once), each
+// file fsynced, then each folder fsynced once for all of them; one reply a request.
+function placeDurable(first) {
+  const requests = [first];
+  const batches = [];
+  for (let next = receiveMessageOnPort(parentPort); next; next = receiveMessageOnPort(parentPort)) {
+    if (Array.isArray(next.message)) batches.push(next.message);
+    else requests.push(next.message);
+  }
+  const placed = [];
+  for (const work of requests) {
+    try {
+      placed.push({ work, name: place(work.dir, work.base, work.content, true) });
+    } catch (error) {
+      parentPort.postMessage({ request: work.request, failed: failure(work.dir, work.base, error) });
+    }
+  }
+  const folders = new Map();
+  for (const { work, name } of placed) {
+    if (!folders.has(work.dir)) {
+      try {
+        syncDir(work.dir);
+        folders.set(work.dir, null);
+      } catch (error) {
+        folders.set(work.dir, error);
+      }
+    }
+    const error = folders.get(work.dir);
+    parentPort.postMessage(error ? { request: work.request, failed: failure(work.dir, work.base, error) } : { request: work.request, name });
+  }
+  for (const batch of batches) placeBatch(batch);
+}
+
+// A batch: [dir, base, content, dir, base, content, ...], placed in order without fsync; one reply a batch.
+function placeBatch(work) {
+  const names = [];
+  for (let at = 0; at < work.length; at += 3) {
+    const dir = work[at];
+    const base = work[at + 1];
+    try {
+      names.push(place(dir, base, work[at + 2], false));
+    } catch (error) {
+      names.push(null);
+      parentPort.postMessage({ names, failed: failure(dir, base, error) });
+      return;
+    }
+  }
+  parentPort.postMessage({ names });
+}
+
+// One durable file: { request, dir, base, content }, the reply naming the request; or a batch.
+parentPort.on('message', (work) => (Array.isArray(work) ? placeBatch(work) : placeDurable(work)));
+`;
