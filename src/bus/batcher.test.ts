@@ -114,6 +114,31 @@ describe('sends with ids drawn ahead', () => {
     await bus.stop();
   });
 
+  it('a publish answering a sent message waits for its commit, and fails when it failed', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const { cause, answer } = await db.store.transaction(async (tx) => {
+      await tx.query('LOCK TABLE agent_messages IN EXCLUSIVE MODE');
+      const cause = await bus.send(tick(30));
+      let settled = false;
+      const answer = bus.publish({ ...tick(31), causationId: cause.id }).finally(() => {
+        settled = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(settled).toBe(false);
+      return { cause, answer };
+    });
+    const [written, answered] = await Promise.all([cause.written, answer]);
+    expect(answered.causationId).toBe(written.id);
+    expect(answered.id).toBeGreaterThan(written.id);
+    expect(BigInt(answered.txId)).toBeGreaterThan(BigInt(written.txId));
+    const refused = await bus.send(tick(32, { note: '\u0000' }));
+    await expect(refused.written).rejects.toMatchObject({ code: '22P05' });
+    await expect(bus.publish({ ...tick(33), causationId: refused.id })).rejects.toBeInstanceOf(
+      CauseNotWrittenError,
+    );
+    await bus.stop();
+  });
+
   it('a publish inside a transaction takes its id from the sequence; a later send is numbered above it', async () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     const before = await bus.send(tick(20));

@@ -2,7 +2,12 @@ import { SignetError } from '../errors/index.ts';
 import { GroupWriter, type Queryable } from '../store/index.ts';
 import { drawIds } from './draw-ids.ts';
 import type { BusMessage, MessageInput, ValidMessageInput } from './envelope.ts';
-import { insertNumberedWith, type NumberedValidMessage, validateMessage } from './publish.ts';
+import {
+  insertNumberedWith,
+  insertSequencedWith,
+  type NumberedValidMessage,
+  validateMessage,
+} from './publish.ts';
 import type { TopicCatalog } from './topics.ts';
 
 /** A message handed to the bus: its id at once, its commit later. */
@@ -15,15 +20,18 @@ export interface SentMessage {
 
 /** A message not written because the message it answers (its causation id) was not. */
 export class CauseNotWrittenError extends SignetError {
-  constructor(id: number, causationId: number, cause: unknown) {
-    super(`bus message ${id} not written: the message it answers (${causationId}) was not written`, {
-      code: 'bus_cause_not_written',
-      fault: 'system',
-      isRetryable: true,
-      cause,
-      fix: 'see the cause: the database refused or lost the earlier write',
-      details: { id, causationId },
-    });
+  constructor(id: number | null, causationId: number, cause: unknown) {
+    super(
+      `bus message ${id ?? '(unnumbered)'} not written: the message it answers (${causationId}) was not written`,
+      {
+        code: 'bus_cause_not_written',
+        fault: 'system',
+        isRetryable: true,
+        cause,
+        fix: 'see the cause: the database refused or lost the earlier write',
+        details: { id, causationId },
+      },
+    );
   }
 }
 
@@ -39,23 +47,28 @@ const defaultBlock = 64;
 const maxFailedIds = 10_000;
 
 /**
- * Group commit for standalone publishes, with ids drawn ahead. A message sent gets its id at
- * once from a block drawn from the table's identity sequence, so the sender can name it as the
- * cause of its next message without waiting for the commit; the rows go to the database one
- * batch at a time (what was sent while the previous batch committed rides with the next: one
- * multi-row insert, one commit), in the order sent, ids ascending. `written` settles after
- * that commit, exactly as if the message had been written alone. Why: a decision's messages
- * answer one another (stance → proposal → signatures), and waiting for each commit to learn
- * its id put three commits one after another on every candidate's path.
+ * Group commit for standalone messages, two ways. A message *sent* (`send`) gets its id at once
+ * from a block drawn from the table's identity sequence, so the sender can name it as the cause
+ * of its next message without waiting for the commit; `written` settles after the commit. Why:
+ * a decision's messages answer one another (stance → proposal → signatures), and waiting for
+ * each commit to learn its id put three commits one after another on every candidate's path. A
+ * message *published* (`publish`) resolves after its commit with its id from the sequence, as
+ * before: a publisher that waits for each commit anyway pays no draws. Either way, what arrives
+ * while a statement is in flight rides in the next one (GroupWriter: one multi-row insert, one
+ * commit), in the order given.
  *
- * Never a hole in a chain: a message whose cause was drawn here and failed to be written fails
- * too (CauseNotWrittenError, the cause's error as `cause`), and so do its own answers. A bad
- * envelope fails its own caller at once and never takes an id. Ids follow the order of sends
- * within this publisher; `renumber()` drops the block after a write that took its id from the
- * sequence (a transaction's publish), so a later send is not numbered below it.
+ * Never a hole in a chain: a message whose cause was sent here and failed to be written fails
+ * too (CauseNotWrittenError, the cause's error as `cause`), and so do its own answers; a
+ * published message whose cause is still on its way waits for it. A bad envelope fails its own
+ * caller at once and never takes an id. Ids follow the order of sends and publishes within this
+ * publisher: `renumber()` drops the drawn block after a write that took its id from the
+ * sequence (a publish, one inside a transaction), so a later send is not numbered below it.
  */
 export class PublishBatcher {
   readonly #writer: GroupWriter<NumberedValidMessage, BusMessage>;
+  readonly #sequenced: GroupWriter<ValidMessageInput, BusMessage>;
+  /** Sent messages not yet written, by id: a publish that answers one waits for it. */
+  readonly #inFlight = new Map<number, Promise<BusMessage>>();
   #ids: number[] = [];
   #unnumbered: Unnumbered[] = [];
   #drawing = false;
@@ -76,6 +89,14 @@ export class PublishBatcher {
     this.#queryable = queryable;
     this.#catalog = catalog;
     this.#block = options.block ?? defaultBlock;
+    this.#sequenced = new GroupWriter(
+      async (messages) => {
+        const written = await insertSequencedWith(queryable, messages);
+        onCommitted(written);
+        return written;
+      },
+      { maxBatch: options.maxBatch ?? 500 },
+    );
     this.#writer = new GroupWriter(
       async (rows) => {
         const messages = await insertNumberedWith(queryable, rows);
@@ -98,9 +119,22 @@ export class PublishBatcher {
     );
   }
 
-  /** Resolves once the message is committed (as Bus.publish always has). */
+  /** Resolves once the message is committed, its id from the sequence. */
   async publish(input: MessageInput): Promise<BusMessage> {
-    return (await this.send(input)).written;
+    const message = validateMessage(input, this.#catalog);
+    const cause = message.causationId;
+    if (cause !== null && this.#failed.has(cause))
+      throw new CauseNotWrittenError(null, cause, this.#failed.get(cause));
+    const pending = cause === null ? undefined : this.#inFlight.get(cause);
+    if (pending && cause !== null)
+      await pending.catch((error: unknown) => {
+        throw new CauseNotWrittenError(null, cause, error);
+      });
+    try {
+      return await this.#sequenced.submit(message);
+    } finally {
+      this.renumber();
+    }
   }
 
   /** Resolves with the message's id as soon as it has one; `written` settles at its commit. */
@@ -125,8 +159,12 @@ export class PublishBatcher {
 
   #enqueue(id: number, message: ValidMessageInput): SentMessage {
     const written = this.#writer.submit({ id, message });
+    this.#inFlight.set(id, written);
     // The sender sees a failure where it awaits `written`; none is reported unhandled meanwhile.
-    written.catch(() => {});
+    written.then(
+      () => this.#inFlight.delete(id),
+      () => this.#inFlight.delete(id),
+    );
     return { id, written };
   }
 

@@ -95,6 +95,19 @@ export function publishWith(
   return insert(queryable, validateMessage(input, catalog), busSql.publishOne());
 }
 
+/**
+ * Inserts validated messages in one statement (one row: the single-row insert), their ids from
+ * the sequence, without notifying; answers them as stored, in order.
+ */
+export async function insertSequencedWith(
+  queryable: Queryable,
+  messages: readonly ValidMessageInput[],
+): Promise<BusMessage[]> {
+  if (messages.length === 1) return [await insert(queryable, messages[0]!, busSql.insertOne())];
+  const result = await queryable.query<MessageRow>(busSql.insertMany(), validParameters(messages));
+  return result.rows.map(rowToMessage);
+}
+
 /** A validated message and the id drawn ahead for it (the standalone publisher's rows). */
 export interface NumberedValidMessage {
   id: number;

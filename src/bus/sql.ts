@@ -64,15 +64,16 @@ function bulkRows(withIds: boolean): string {
 }
 
 /**
- * One multi-row insert ($1 version, then bulkRows), rows in input order, notifying once per
- * distinct topic in the same statement.
+ * One multi-row insert ($1 version, then bulkRows), rows in input order, optionally notifying
+ * once per distinct topic in the same statement.
  */
-function bulkInsert(returning: string, select: string): string {
+function bulkInsert(returning: string, notify: boolean, select: string): string {
   const insert = `INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
       SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
       FROM ${bulkRows(false)}
       ORDER BY ordinality
       RETURNING ${returning}`;
+  if (!notify) return `WITH inserted AS (${insert}) SELECT ${select} FROM inserted ORDER BY inserted.id`;
   return `WITH inserted AS (${insert}), notified AS (
       SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics
     )
@@ -86,14 +87,23 @@ export const busSql = {
     )
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
 
+  /**
+   * Insert only, the id from the sequence; the Bus notifies right after the commit (see
+   * notifier.ts). PostgreSQL serialises the commits of notifying transactions under one lock,
+   * WAL flush included, so notifying inside every standalone publish would cap throughput at one
+   * fsync at a time.
+   */
+  insertOne: () => insertOne,
+
+  /** As publishMany without the notification: the Bus notifies after the commit (see notifier.ts). */
+  insertMany: () => bulkInsert(columns, false, 'inserted.*'),
+
   notify: () => `SELECT pg_notify('${busChannel}', topic) FROM unnest($1::text[]) AS topic`,
 
   /**
    * One message with its id drawn ahead ($10): the standalone publisher's single-row insert
    * (batcher.ts). OVERRIDING SYSTEM VALUE: the identity column takes the id it is given. Insert
-   * only; the Bus notifies right after the commit (see notifier.ts). PostgreSQL serialises the
-   * commits of notifying transactions under one lock, WAL flush included, so notifying inside
-   * every standalone publish would cap throughput at one fsync at a time.
+   * only, as insertOne.
    */
   insertOneWithId:
     () => `INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
@@ -107,12 +117,12 @@ export const busSql = {
       OVERRIDING SYSTEM VALUE
       SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
       FROM ${bulkRows(true)}
-      ORDER BY r.id
+      ORDER BY ordinality
       RETURNING ${columns}
     ) SELECT inserted.* FROM inserted ORDER BY inserted.id`,
 
   /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
-  publishMany: () => bulkInsert(columns, 'inserted.*'),
+  publishMany: () => bulkInsert(columns, true, 'inserted.*'),
 
   /**
    * Draws $1 ids from the table's identity sequence, for a writer that hands ids out before its
@@ -158,7 +168,7 @@ export const busSql = {
   /** One notification per distinct topic ($1), as the bulk insert sends. */
   notifyTopics: () => `SELECT count(pg_notify('${busChannel}', topic)) FROM unnest($1::text[]) AS topic`,
 
-  publishManyIds: () => bulkInsert('id, topic', 'inserted.id'),
+  publishManyIds: () => bulkInsert('id, topic', true, 'inserted.id'),
 
   /**
    * The next batch after a position, only below the oldest running transaction ($4..$6 topics).

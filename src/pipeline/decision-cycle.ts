@@ -138,19 +138,27 @@ export async function runDecisionCycle(
       deps.runtime.logger.error({ err: error, cycleId }, 'LLM cost ledger rows lost in this cycle'),
     );
   desk.record(view.budget.day, candidates, stances);
-  await deps.publish({
-    fromAgent: 'pipeline',
-    toAgent: 'operator',
-    topic: topics.cycleCompleted,
-    cycleId,
-    causationId: start.id,
-    payload: {
-      outcomes: candidates.map(({ symbol, outcome, clientOrderId }) => ({ symbol, outcome, clientOrderId })),
-      macroViewId: view.macroMessageId,
-      ceoBudgetId: view.budget.messageId,
-      newPositionsToday: view.budget.used(),
-    },
-  });
+  // Sent like the cycle's other messages (a publish would take its id from the sequence and
+  // make the next cycle draw ids again), and committed before the cycle returns.
+  await writtenOf(
+    deps.send({
+      fromAgent: 'pipeline',
+      toAgent: 'operator',
+      topic: topics.cycleCompleted,
+      cycleId,
+      causationId: start.id,
+      payload: {
+        outcomes: candidates.map(({ symbol, outcome, clientOrderId }) => ({
+          symbol,
+          outcome,
+          clientOrderId,
+        })),
+        macroViewId: view.macroMessageId,
+        ceoBudgetId: view.budget.messageId,
+        newPositionsToday: view.budget.used(),
+      },
+    }),
+  );
   return { cycleId, haltLevel, screened, candidates };
 }
 
