@@ -60,9 +60,11 @@ const maxFailedIds = 10_000;
  * Never a hole in a chain: a message whose cause was sent here and failed to be written fails
  * too (CauseNotWrittenError, the cause's error as `cause`), and so do its own answers; a
  * published message whose cause is still on its way waits for it. A bad envelope fails its own
- * caller at once and never takes an id. Ids follow the order of sends and publishes within this
- * publisher: `renumber()` drops the drawn block after a write that took its id from the
- * sequence (a publish, one inside a transaction), so a later send is not numbered below it.
+ * caller at once and never takes an id. Sends are numbered in the order given, and a send given
+ * after a publish returned is numbered above it: `renumber()` drops the drawn block after a
+ * write that took its id from the sequence (a publish, one inside a transaction). A send given
+ * while a publish is on its way may be numbered below it; consumers read in delivery order
+ * (tx_id, id), which is commit order, either way.
  */
 export class PublishBatcher {
   readonly #writer: GroupWriter<NumberedValidMessage, BusMessage>;
