@@ -56,8 +56,12 @@ export class GroupWriter<Item, Written> {
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
       const batch = this.#admitted(this.#pending.splice(0, this.#options.maxBatch ?? 500));
-      if (batch.length === 0 || (await this.#settle(batch))) continue;
-      for (const waiting of batch) if (this.#admitted([waiting]).length > 0) await this.#settle([waiting]);
+      if (batch.length === 0) continue;
+      const refused = await this.#settle(batch);
+      if (refused === undefined) continue;
+      // Inside a caller's transaction the refusal aborted it: each row then fails with that refusal.
+      for (const waiting of batch)
+        if (this.#admitted([waiting]).length > 0) await this.#settle([waiting], refused);
     }
     this.#running = false;
   }
@@ -73,18 +77,23 @@ export class GroupWriter<Item, Written> {
     });
   }
 
-  /** Writes and settles the batch; false, leaving it unsettled, when a row's data was refused among several. */
-  async #settle(batch: Array<Waiting<Item, Written>>): Promise<boolean> {
+  /**
+   * Writes and settles the batch; answers the error, leaving the batch unsettled, when PostgreSQL
+   * refused a row's data among several. `refused`: the batch's refusal, reported instead of
+   * "transaction aborted" (SQLSTATE 25P02) when the rows are written again in the same transaction.
+   */
+  async #settle(batch: Array<Waiting<Item, Written>>, refused?: unknown): Promise<unknown> {
     try {
       const written = await this.#write(batch.map((waiting) => waiting.item));
       batch.forEach((waiting, index) => {
         waiting.resolve(written[index]!);
       });
-      return true;
+      return undefined;
     } catch (error) {
-      if (batch.length > 1 && refusedForData(error)) return false;
-      for (const waiting of batch) this.#fail(waiting, error);
-      return true;
+      if (batch.length > 1 && refusedForData(error)) return error;
+      const aborted = refused !== undefined && (error as { code?: unknown } | null)?.code === '25P02';
+      for (const waiting of batch) this.#fail(waiting, aborted ? refused : error);
+      return undefined;
     }
   }
 
