@@ -1,6 +1,6 @@
 import { SignetError } from '../errors/index.ts';
 import { GroupWriter, type Queryable } from '../store/index.ts';
-import { drawIds } from './draw-ids.ts';
+import { IdPool } from './draw-ids.ts';
 import type { BusMessage, MessageInput, ValidMessageInput } from './envelope.ts';
 import {
   insertNumberedWith,
@@ -35,12 +35,6 @@ export class CauseNotWrittenError extends SignetError {
   }
 }
 
-interface Unnumbered {
-  message: ValidMessageInput;
-  resolve(sent: SentMessage): void;
-  reject(error: unknown): void;
-}
-
 /** Ids drawn per round trip; another draw starts when a quarter is left. */
 const defaultBlock = 64;
 /** Failed ids remembered (failures are rare; a message names a recent cause). */
@@ -71,16 +65,10 @@ export class PublishBatcher {
   readonly #sequenced: GroupWriter<ValidMessageInput, BusMessage>;
   /** Sent messages not yet written, by id: a publish that answers one waits for it. */
   readonly #inFlight = new Map<number, Promise<BusMessage>>();
-  #ids: number[] = [];
-  #unnumbered: Unnumbered[] = [];
-  #drawing = false;
-  /** Bumped by renumber(): a draw started before it is dropped when it returns. */
-  #generation = 0;
+  readonly #ids: IdPool;
   /** Ids whose write failed, with why, oldest first (a Map iterates in insertion order). */
   readonly #failed = new Map<number, unknown>();
-  readonly #queryable: Queryable;
   readonly #catalog: TopicCatalog;
-  readonly #block: number;
 
   constructor(
     queryable: Queryable,
@@ -88,9 +76,9 @@ export class PublishBatcher {
     catalog: TopicCatalog,
     options: { maxBatch?: number; block?: number } = {},
   ) {
-    this.#queryable = queryable;
     this.#catalog = catalog;
-    this.#block = options.block ?? defaultBlock;
+    const block = options.block ?? defaultBlock;
+    this.#ids = new IdPool(queryable, { block, ahead: block / 4 });
     this.#sequenced = new GroupWriter(
       async (messages) => {
         const written = await insertSequencedWith(queryable, messages);
@@ -142,21 +130,14 @@ export class PublishBatcher {
   /** Resolves with the message's id as soon as it has one; `written` settles at its commit. */
   send(input: MessageInput): Promise<SentMessage> {
     const message = validateMessage(input, this.#catalog);
-    if (this.#unnumbered.length === 0 && this.#ids.length > 0) {
-      const sent = this.#enqueue(this.#ids.shift()!, message);
-      this.#drawAhead();
-      return Promise.resolve(sent);
-    }
-    return new Promise<SentMessage>((resolve, reject) => {
-      this.#unnumbered.push({ message, resolve, reject });
-      this.#draw();
-    });
+    const id = this.#ids.take();
+    if (id !== undefined) return Promise.resolve(this.#enqueue(id, message));
+    return this.#ids.wait().then((drawn) => this.#enqueue(drawn, message));
   }
 
   /** Drops the ids drawn so far: the next send draws again (see the class comment). */
   renumber(): void {
-    this.#ids = [];
-    this.#generation += 1;
+    this.#ids.drop();
   }
 
   #enqueue(id: number, message: ValidMessageInput): SentMessage {
@@ -168,37 +149,5 @@ export class PublishBatcher {
       () => this.#inFlight.delete(id),
     );
     return { id, written };
-  }
-
-  /** Draws the next block before this one runs out, so a send rarely waits for ids. */
-  #drawAhead(): void {
-    if (this.#ids.length <= this.#block / 4) this.#draw();
-  }
-
-  #draw(): void {
-    if (this.#drawing) return;
-    this.#drawing = true;
-    const generation = this.#generation;
-    drawIds(this.#queryable, this.#block).then(
-      (ids) => {
-        this.#drawing = false;
-        if (generation === this.#generation) this.#ids.push(...ids);
-        this.#numberWaiting();
-      },
-      (error: unknown) => {
-        this.#drawing = false;
-        // No ids: every send waiting for one fails (a later send tries again).
-        for (const waiting of this.#unnumbered.splice(0)) waiting.reject(error);
-      },
-    );
-  }
-
-  /** Hands ids to the sends waiting for them, in the order they were sent. */
-  #numberWaiting(): void {
-    while (this.#unnumbered.length > 0 && this.#ids.length > 0) {
-      const waiting = this.#unnumbered.shift()!;
-      waiting.resolve(this.#enqueue(this.#ids.shift()!, waiting.message));
-    }
-    if (this.#unnumbered.length > 0) this.#draw();
   }
 }

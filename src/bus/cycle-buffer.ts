@@ -1,5 +1,5 @@
 import { type Queryable, WriteChain } from '../store/index.ts';
-import { drawIds } from './draw-ids.ts';
+import { IdPool } from './draw-ids.ts';
 import { type BusMessage, envelopeVersion, type MessageInput, type ValidMessageInput } from './envelope.ts';
 import { type PublishOptions, validateMessage, validParameters } from './publish.ts';
 import { busSql } from './sql.ts';
@@ -31,10 +31,8 @@ export interface CycleBufferOptions {
 export class CycleBuffer {
   readonly #store: Queryable;
   readonly #catalog: TopicCatalog;
-  readonly #block: number;
   readonly #publishInTransaction: CycleBufferOptions['publishInTransaction'];
-  #ids: number[] = [];
-  #reserving: Promise<void> | undefined;
+  readonly #ids: IdPool;
   #held: Array<{ id: number; message: ValidMessageInput }> = [];
   /** The writes started so far (flushBehind and flush), one after another. */
   readonly #writes = new WriteChain();
@@ -42,7 +40,7 @@ export class CycleBuffer {
   constructor(options: CycleBufferOptions) {
     this.#store = options.store;
     this.#catalog = options.catalog ?? topicCatalog;
-    this.#block = options.block ?? 256;
+    this.#ids = new IdPool(options.store, { block: options.block ?? 256 });
     this.#publishInTransaction = options.publishInTransaction;
   }
 
@@ -57,13 +55,7 @@ export class CycleBuffer {
       return this.#publishInTransaction(input, options);
     }
     const message = validateMessage(input, this.#catalog);
-    while (this.#ids.length === 0) {
-      this.#reserving ??= this.#reserve().finally(() => {
-        this.#reserving = undefined;
-      });
-      await this.#reserving;
-    }
-    const id = this.#ids.shift()!;
+    const id = this.#ids.take() ?? (await this.#ids.wait());
     this.#held.push({ id, message });
     const now = new Date();
     return {
@@ -123,9 +115,5 @@ export class CycleBuffer {
     const parameters = validParameters(held.map((each) => each.message));
     parameters.push(held.map((each) => each.id));
     await this.#store.query(busSql.publishManyWithIds(), parameters);
-  }
-
-  async #reserve(): Promise<void> {
-    this.#ids.push(...(await drawIds(this.#store, this.#block)));
   }
 }

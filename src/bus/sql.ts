@@ -43,9 +43,15 @@ function topicCondition(first: number): string {
   return `($${first}::boolean OR m.topic = ANY($${first + 1}::text[]) OR m.topic LIKE ANY($${first + 2}::text[]))`;
 }
 
-const insertOne = `INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      VALUES ($1, coalesce($2::timestamptz, clock_timestamp()), $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
+/** The single-row insert; `withId`: the row's id drawn ahead, as `$10` (OVERRIDING SYSTEM VALUE). */
+function singleInsert(withId: boolean): string {
+  return `INSERT INTO agent_messages (${withId ? 'id, ' : ''}envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)${withId ? '\n      OVERRIDING SYSTEM VALUE' : ''}
+      VALUES (${withId ? '$10, ' : ''}$1, coalesce($2::timestamptz, clock_timestamp()), $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
       RETURNING ${columns}`;
+}
+
+const insertOne = singleInsert(false);
+const insertOneWithId = singleInsert(true);
 
 /**
  * The rows of a bulk insert: parallel arrays $2..$7 (and the ids, `$10`, when given), the
@@ -80,6 +86,16 @@ function bulkInsert(returning: string, notify: boolean, select: string): string 
     SELECT ${select} FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`;
 }
 
+/** The multi-row insert of rows whose ids were drawn ahead ($10, see bulkRows), in id order. */
+function numberedInsert(returning: string): string {
+  return `INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
+      OVERRIDING SYSTEM VALUE
+      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
+      FROM ${bulkRows(true)}
+      ORDER BY r.id
+      RETURNING ${returning}`;
+}
+
 export const busSql = {
   /** Insert and notify in one statement: inside a caller's transaction, the notification goes out only on commit. */
   publishOne: () => `WITH inserted AS (
@@ -105,21 +121,11 @@ export const busSql = {
    * (batcher.ts). OVERRIDING SYSTEM VALUE: the identity column takes the id it is given. Insert
    * only, as insertOne.
    */
-  insertOneWithId:
-    () => `INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      OVERRIDING SYSTEM VALUE
-      VALUES ($10, $1, coalesce($2::timestamptz, clock_timestamp()), $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
-      RETURNING ${columns}`,
+  insertOneWithId: () => insertOneWithId,
 
   /** Many messages with their ids drawn ahead ($10, parallel to the other arrays), answered in id order. */
-  insertManyWithIds: () => `WITH inserted AS (
-      INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      OVERRIDING SYSTEM VALUE
-      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
-      FROM ${bulkRows(true)}
-      ORDER BY ordinality
-      RETURNING ${columns}
-    ) SELECT inserted.* FROM inserted ORDER BY inserted.id`,
+  insertManyWithIds: () =>
+    `WITH inserted AS (${numberedInsert(columns)}) SELECT inserted.* FROM inserted ORDER BY inserted.id`,
 
   /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
   publishMany: () => bulkInsert(columns, true, 'inserted.*'),
@@ -150,14 +156,7 @@ export const busSql = {
    */
   publishManyWithIds:
     () => `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
-    inserted AS (
-      INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      OVERRIDING SYSTEM VALUE
-      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
-      FROM ${bulkRows(true)}
-      ORDER BY r.id
-      RETURNING topic
-    )
+    inserted AS (${numberedInsert('topic')})
     SELECT count(*)::int AS topics FROM (SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics) AS n, relaxed`,
 
   /** As publishMany, answering only the ids (in input order): bulk writers need no copy of their payloads back. */

@@ -4,8 +4,8 @@ export const maxCollisions = 1_000;
 /**
  * The journal file worker's program, plain JavaScript run with `eval` (CommonJS): a worker file
  * would be missing from the compiled CLI (one bundle) and untranslated under vitest and tsx. It
- * places each file as `writeNewFileAtomic` does (fsynced for a live entry, see file-worker.ts;
- * not for a backtest's, see placer.ts): a temp file in the same folder ('wx'),
+ * places each file atomically (fsynced for a live entry, see file-worker.ts; not for a
+ * backtest's, see placer.ts): a temp file in the same folder ('wx'),
  * then a hard link under the first free name (`base.md`, `base-2.md`, ...; a link fails with
  * EEXIST instead of replacing), the temp unlinked; an existence check and rename where links are
  * unsupported. A reader sees no file or the whole file. Files are placed one at a time in the

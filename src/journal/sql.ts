@@ -26,17 +26,6 @@ export const journalSql = {
       RETURNING id) SELECT id FROM inserted ORDER BY id`;
   },
   /**
-   * As insert, committing without waiting for the WAL flush (a backtest's journal, as the LLM
-   * ledger): the run's next synchronous commit makes the row durable with it.
-   */
-  insertDeferred(): string {
-    return `INSERT INTO agent_journal
-      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
-      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb
-      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
-      RETURNING id`;
-  },
-  /**
    * Many rows in one statement, ids in the order given (one array a column, `$8` bigint), the
    * summaries as one JSON array (`$10`) joined by position: node-postgres escapes each element
    * of a text[] parameter in JavaScript (every quote of every summary), a JSON array is one

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ValidationError } from '../errors/index.ts';
 import { GroupWriter, type Queryable } from '../store/index.ts';
-import { updateFileAtomic, writeNewFileAtomic } from './atomic.ts';
+import { updateFileAtomic } from './atomic.ts';
 import { JournalWriteError } from './errors.ts';
 import { fastJournalEntry } from './fast-parse.ts';
 import { journalFiles } from './file-worker.ts';
@@ -15,12 +15,6 @@ export interface JournalWriteOptions {
   db: Queryable;
   /** The context folder (holds journal/); the row's path is relative to it. */
   root: string;
-  /**
-   * `sync` (default): the file and its folder are fsynced and the row's commit waits for the
-   * disk. `deferred` (a backtest's own journal, which a rerun rebuilds): neither waits; the file
-   * is still placed atomically, and the run's next synchronous commit makes the row durable.
-   */
-  durability?: 'sync' | 'deferred';
 }
 
 export interface WrittenJournalEntry {
@@ -76,18 +70,12 @@ export function prepareJournalEntry(input: JournalEntryInput, root: string): Pre
 }
 
 /**
- * Places a prepared entry's file atomically under a free name; returns the row's relative path.
- * A durable file goes through the file worker (fsynced there, off the main thread).
+ * Places a prepared entry's file atomically and durably under a free name, through the file
+ * worker (fsynced there, off the main thread); returns the row's relative path.
  */
-export async function placeJournalFile(prepared: PreparedJournalEntry, sync: boolean): Promise<string> {
+export async function placeJournalFile(prepared: PreparedJournalEntry): Promise<string> {
   const { absoluteDir, base, markdown, dir } = prepared;
-  if (sync) return `${dir}/${await journalFiles.place(absoluteDir, base, markdown)}`;
-  try {
-    const name = await writeNewFileAtomic(absoluteDir, base, markdown, { sync });
-    return `${dir}/${name}`;
-  } catch (error) {
-    throw new JournalWriteError(path.join(absoluteDir, `${base}.md`), error);
-  }
+  return `${dir}/${await journalFiles.place(absoluteDir, base, markdown)}`;
 }
 
 /** The `agent_journal` row's `path` among its values. */
@@ -160,16 +148,9 @@ export async function writeJournalEntry(
   const prepared = prepareJournalEntry(input, options.root);
   // The row's values as the entry is now (it may share objects with the caller's input).
   const values = journalRowValues(prepared.entry, '');
-  const deferred = options.durability === 'deferred';
-  const relative = await placeJournalFile(prepared, !deferred);
+  const relative = await placeJournalFile(prepared);
   values[rowPathColumn] = relative;
-  let id: number;
-  if (deferred) {
-    const result = await options.db.query<{ id: string | number }>(journalSql.insertDeferred(), values);
-    const row = result.rows[0];
-    if (!row) throw new Error('agent_journal insert returned no row');
-    id = Number(row.id);
-  } else id = await rowWriterFor(options.db).submit(values);
+  const id = await rowWriterFor(options.db).submit(values);
   return {
     id,
     path: relative,
