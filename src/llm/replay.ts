@@ -26,7 +26,7 @@ export interface HashInput {
  * on every call, and sorting it again each time cost more than hashing the whole request.
  */
 const canonicalSchemas = new Map<string, string>();
-function canonicalSchema(schema: Record<string, unknown>): string {
+function canonicalSchemaOfText(schema: Record<string, unknown>): string {
   const key = JSON.stringify(schema);
   let known = canonicalSchemas.get(key);
   if (known === undefined) {
@@ -36,6 +36,24 @@ function canonicalSchema(schema: Record<string, unknown>): string {
     canonicalSchemas.set(key, known);
   }
   return known;
+}
+
+/**
+ * The canonical text of a schema that cannot change (frozen all the way down: a skill's output
+ * schema as requests carry it, skills/render.ts), kept by identity: no text to make per call.
+ */
+const canonicalOfFrozen = new WeakMap<object, string>();
+function canonicalSchema(schema: Record<string, unknown>): string {
+  const known = canonicalOfFrozen.get(schema);
+  if (known !== undefined) return known;
+  const text = canonicalSchemaOfText(schema);
+  if (frozenThroughout(schema)) canonicalOfFrozen.set(schema, text);
+  return text;
+}
+
+function frozenThroughout(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.isFrozen(value) && Object.values(value).every(frozenThroughout);
 }
 
 /** The JSON text of the last few system prompts (a skill's is the same string on every call). */

@@ -35,6 +35,6 @@ export {
   type LlmRequest,
   renderInputs,
   stableJson,
-  validateInputs,
 } from './render.ts';
 export { shippedPhilosophyFile, shippedSkillsDir } from './shipped.ts';
+export { validateInputs } from './validate-inputs.ts';

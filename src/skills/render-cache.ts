@@ -47,7 +47,7 @@ const frozenAllTheWay = new WeakSet<object>();
  * asked about is remembered, not each object inside it (a window's 60 bars): every entry of a
  * weak set is work for each young-generation collection while it lives.
  */
-function deeplyFrozen(value: unknown): boolean {
+export function deeplyFrozen(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
   if (frozenAllTheWay.has(value)) return true;
   if (!frozenWithin(value)) return false;
@@ -67,7 +67,7 @@ function frozenWithin(value: object): boolean {
 }
 
 /** Structural equality of JSON-like values, key order included (it shows in the text). */
-function sameValue(a: unknown, b: unknown): boolean {
+export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;

@@ -4,6 +4,7 @@ import { SkillInputError } from './errors.ts';
 import type { JsonSchemaObject } from './json-schema.ts';
 import { placeholderPattern, type Skill } from './parse.ts';
 import { renderedOnce } from './render-cache.ts';
+import { validateInputs } from './validate-inputs.ts';
 
 /** The router's request contract: what the skills side produces for the router. */
 export type { LlmRequest } from '../llm/index.ts';
@@ -200,28 +201,6 @@ function renderValue(value: unknown, schema: JsonSchemaObject | undefined): stri
   return stableJson(value, schema);
 }
 
-/**
- * Checks inputs against the skill's declared fields (a missing or an extra field is an error,
- * never an empty string) and its JSON Schema, and returns the validated data.
- */
-export function validateInputs(skill: Skill, data: Record<string, unknown>): Record<string, unknown> {
-  const issues: Array<{ path: string; message: string }> = [];
-  for (const field of skill.inputFields) {
-    if (!Object.hasOwn(data, field) || data[field] === undefined)
-      issues.push({ path: field, message: 'missing (declared under inputs)' });
-  }
-  for (const key of Object.keys(data)) {
-    if (!skill.inputFields.includes(key)) issues.push({ path: key, message: 'not declared under inputs' });
-  }
-  if (issues.length === 0) {
-    const parsed = skill.inputs.schema.safeParse(data);
-    if (parsed.success) return parsed.data as Record<string, unknown>;
-    for (const issue of parsed.error.issues)
-      issues.push({ path: issue.path.map(String).join('.') || '(inputs)', message: issue.message });
-  }
-  throw new SkillInputError(skill.name, issues);
-}
-
 /** Fills the Inputs template from validated data; the same data always gives the same text. */
 export function renderInputs(skill: Skill, data: Record<string, unknown>): string {
   const valid = validateInputs(skill, data);
@@ -296,6 +275,31 @@ function piped(schema: z.ZodType, narrow: z.ZodType): z.ZodType {
   return known;
 }
 
+const outputJsonSchemas = new WeakMap<Skill, JsonSchemaObject>();
+
+/**
+ * The skill's output JSON Schema as requests carry it: a copy frozen all the way down, made once
+ * per skill. A caller cannot change the skill's schema through a request (a write throws), and
+ * the router finds the same object on every call (the request hash keeps its canonical text by
+ * identity) instead of a fresh clone to copy and sort again.
+ */
+function outputJsonSchema(skill: Skill): JsonSchemaObject {
+  let known = outputJsonSchemas.get(skill);
+  if (!known) {
+    known = frozenCopy(skill.output.jsonSchema) as JsonSchemaObject;
+    outputJsonSchemas.set(skill, known);
+  }
+  return known;
+}
+
+function frozenCopy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  return Object.freeze(
+    Object.fromEntries(Object.entries(value).map(([key, child]) => [key, frozenCopy(child)])),
+  );
+}
+
 /** Builds the router request for one call of a skill. Throws SkillInputError on bad inputs. */
 export function buildLlmRequest<T = unknown>(skill: Skill, options: BuildRequestOptions<T>): LlmRequest<T> {
   const schema = (
@@ -306,7 +310,7 @@ export function buildLlmRequest<T = unknown>(skill: Skill, options: BuildRequest
     skill: { name: skill.name, version: skill.version },
     system: composeSystem(options.philosophy, skill),
     prompt: renderInputs(skill, options.inputs),
-    output: { schema, jsonSchema: structuredClone(skill.output.jsonSchema) as JsonSchemaObject },
+    output: { schema, jsonSchema: outputJsonSchema(skill) },
   };
   if (options.cycleId !== undefined) request.cycleId = options.cycleId;
   if (skill.temperature !== undefined) request.temperature = skill.temperature;
