@@ -4,6 +4,7 @@ import {
   answerIntent,
   applyOrderState,
   type BrokerOrderState,
+  bracketLegIntents,
   markOrder,
   markQueued,
   ORDER_STATES,
@@ -11,6 +12,7 @@ import {
   recordExecution,
   recordFill,
   recordIntent,
+  recordIntents,
   recordProtectiveOrder,
   replacePositionSizes,
   setStop,
@@ -82,6 +84,38 @@ async function recordFilled(): Promise<void> {
   await applyOrderState(database.store, broker, filled);
   expect(await row()).toMatchObject({ status: 'filled', filled_qty: 10, avg_fill_price: 100 });
 }
+
+describe('recordIntents', () => {
+  it('writes an entry and its legs in one statement, in the order given, keeping rows already there', async () => {
+    const entry = {
+      clientOrderId: 'sg-bracket',
+      symbol: 'ALPHA',
+      side: 'buy' as const,
+      qty: 5,
+      cycleId: 'c1',
+    };
+    const legs = bracketLegIntents(entry, { stopLoss: 95, takeProfit: null });
+    expect(legs.map((leg) => [leg.clientOrderId, leg.side, leg.type, leg.stopPrice, leg.status])).toEqual([
+      ['sg-bracket.sl', 'sell', 'stop', 95, 'waiting'],
+    ]);
+    // The stop leg is there already (an adapter that writes its legs itself): it is kept.
+    await recordBracketLegs(database.store, broker, entry, { stopLoss: 90 });
+    const inserted = await recordIntents(database.store, broker, [
+      { ...entry, leg: 'entry', type: 'market', status: 'pending_submit' },
+      ...bracketLegIntents(entry, { stopLoss: 95, takeProfit: 110 }),
+    ]);
+    expect(inserted).toBe(2);
+    const rows = await database.store.query<{ client_order_id: string; stop_price: number | null }>(
+      'SELECT client_order_id, stop_price FROM orders ORDER BY id',
+    );
+    expect(rows.rows).toEqual([
+      { client_order_id: 'sg-bracket.sl', stop_price: 90 },
+      { client_order_id: 'sg-bracket', stop_price: null },
+      { client_order_id: 'sg-bracket.tp', stop_price: null },
+    ]);
+    expect(await recordIntents(database.store, broker, [])).toBe(0);
+  });
+});
 
 describe('orders.status', () => {
   it('the CHECK constraint lists exactly ORDER_STATES', async () => {

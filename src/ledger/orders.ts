@@ -72,7 +72,27 @@ async function endLegsWithEntry(q: Queryable, entryClientOrderId: string): Promi
 
 /** Records an order unless its client order id is known already; true when inserted. */
 export async function recordIntent(q: Queryable, broker: string, intent: OrderIntent): Promise<boolean> {
-  const inserted = await q.query(ledgerSql.insertIntent(), [
+  return (await recordIntents(q, broker, [intent])) > 0;
+}
+
+/**
+ * Records orders in one statement, in the order given, each unless its client order id is known
+ * already; returns how many were inserted.
+ */
+export async function recordIntents(
+  q: Queryable,
+  broker: string,
+  intents: readonly OrderIntent[],
+): Promise<number> {
+  if (intents.length === 0) return 0;
+  const values: unknown[] = [];
+  for (const intent of intents) values.push(...intentValues(broker, intent));
+  const inserted = await q.query(ledgerSql.insertIntents(intents.length), values);
+  return inserted.rows.length;
+}
+
+function intentValues(broker: string, intent: OrderIntent): unknown[] {
+  return [
     intent.clientOrderId,
     broker,
     intent.brokerOrderId ?? null,
@@ -89,8 +109,7 @@ export async function recordIntent(q: Queryable, broker: string, intent: OrderIn
     intent.cycleId ?? null,
     intent.messageId ?? null,
     intent.note ?? null,
-  ]);
-  return inserted.rows.length > 0;
+  ];
 }
 
 /** The bracket of an entry being decided: its stop-loss and take-profit prices. */
@@ -105,24 +124,21 @@ export function legClientOrderId(entryClientOrderId: string, leg: 'stop_loss' | 
 }
 
 /**
- * The stop-loss and take-profit rows of an entry, written with the entry's intent (in the same
- * transaction), `waiting` until the entry fills: a position never points to a leg that has no
- * row. An existing row is kept (an adapter that writes its legs itself finds them there).
+ * The stop-loss and take-profit rows of an entry, `waiting` until the entry fills; a leg without
+ * a price has no row.
  */
-export async function recordBracketLegs(
-  q: Queryable,
-  broker: string,
+export function bracketLegIntents(
   entry: Pick<OrderIntent, 'clientOrderId' | 'symbol' | 'side' | 'qty' | 'cycleId'>,
   bracket: BracketIntent,
-): Promise<void> {
+): OrderIntent[] {
   const exitSide: OrderSide = entry.side === 'buy' ? 'sell' : 'buy';
   const legs = [
     { leg: 'stop_loss', type: 'stop', limitPrice: null, stopPrice: bracket.stopLoss ?? null },
     { leg: 'take_profit', type: 'limit', limitPrice: bracket.takeProfit ?? null, stopPrice: null },
   ] as const;
-  for (const leg of legs) {
-    if (leg.stopPrice === null && leg.limitPrice === null) continue;
-    await recordIntent(q, broker, {
+  return legs
+    .filter((leg) => leg.stopPrice !== null || leg.limitPrice !== null)
+    .map((leg) => ({
       clientOrderId: legClientOrderId(entry.clientOrderId, leg.leg),
       parentClientOrderId: entry.clientOrderId,
       leg: leg.leg,
@@ -135,8 +151,21 @@ export async function recordBracketLegs(
       timeInForce: 'gtc',
       status: 'waiting',
       cycleId: entry.cycleId ?? null,
-    });
-  }
+    }));
+}
+
+/**
+ * The stop-loss and take-profit rows of an entry, written with the entry's intent (in the same
+ * transaction), `waiting` until the entry fills: a position never points to a leg that has no
+ * row. An existing row is kept (an adapter that writes its legs itself finds them there).
+ */
+export async function recordBracketLegs(
+  q: Queryable,
+  broker: string,
+  entry: Pick<OrderIntent, 'clientOrderId' | 'symbol' | 'side' | 'qty' | 'cycleId'>,
+  bracket: BracketIntent,
+): Promise<void> {
+  await recordIntents(q, broker, bracketLegIntents(entry, bracket));
 }
 
 /** An order request about to go to the broker, as an `open` row, so a crash in between leaves one to reconcile. */

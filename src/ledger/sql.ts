@@ -6,6 +6,19 @@
  */
 import { advancesSql } from './states.ts';
 
+/** Values an order intent's row takes (insertIntents). */
+export const intentColumns = 16;
+
+/** `($1, …, $n), ($n+1, …)`: `rows` rows of `columns` parameters each. */
+function valueRows(rows: number, columns: number): string {
+  const list: string[] = [];
+  for (let row = 0; row < rows; row += 1) {
+    const first = row * columns + 1;
+    list.push(`(${Array.from({ length: columns }, (_, index) => `$${first + index}`).join(', ')})`);
+  }
+  return list.join(', ');
+}
+
 /** An order of ours explains its symbol: it filled, or it is still on its way (an intent or a working order). */
 const explains = (alias: string) =>
   `${alias}.filled_qty > 0 OR ${alias}.status IN ('pending_submit', 'open', 'waiting')`;
@@ -14,11 +27,15 @@ export const ledgerSql = {
   /** Serialises the ledger writers of one broker (stream, poller, reconciliation) within a transaction. */
   lockBroker: () => `SELECT pg_advisory_xact_lock(hashtext('signet.broker.' || $1))`,
 
-  /** An order before (or without) the broker's word; an existing row is left as it is. */
-  insertIntent: () =>
+  /**
+   * Orders before (or without) the broker's word, `rows` of them in one statement (an entry and
+   * its bracket legs: one round trip, not three), inserted in the order given; an existing row is
+   * left as it is. Each row takes `intentColumns` values.
+   */
+  insertIntents: (rows: number) =>
     `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side, type,
                          qty, limit_price, stop_price, time_in_force, status, cycle_id, message_id, reject_reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     VALUES ${valueRows(rows, intentColumns)}
      ON CONFLICT (client_order_id) DO NOTHING
      RETURNING id`,
 

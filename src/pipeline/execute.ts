@@ -3,7 +3,7 @@ import type { Order } from '../broker/index.ts';
 import type { Signature } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import { faultPoint } from '../faults/index.ts';
-import { answerIntent, recordBracketLegs, recordIntent } from '../ledger/index.ts';
+import { answerIntent, bracketLegIntents, recordIntents } from '../ledger/index.ts';
 import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
 import { submissionAnswer } from './sql.ts';
 
@@ -111,26 +111,26 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       },
       { tx },
     );
-    await recordIntent(tx, deps.brokerName, {
-      clientOrderId,
-      leg: 'entry',
-      symbol,
-      side: proposal.side,
-      type: proposal.entryType,
-      qty: run.qty,
-      limitPrice: request.limitPrice ?? null,
-      stopPrice: request.stopPrice ?? null,
-      status: 'pending_submit',
-      cycleId,
-      messageId: message.id,
-    });
-    // Its legs with it, waiting until it fills: a position never points to a stop without a row.
-    await recordBracketLegs(
-      tx,
-      deps.brokerName,
-      { clientOrderId, symbol, side: proposal.side, qty: run.qty, cycleId },
-      request.bracket,
-    );
+    // Its legs with it (one statement), waiting until it fills: a position never points to a stop without a row.
+    await recordIntents(tx, deps.brokerName, [
+      {
+        clientOrderId,
+        leg: 'entry',
+        symbol,
+        side: proposal.side,
+        type: proposal.entryType,
+        qty: run.qty,
+        limitPrice: request.limitPrice ?? null,
+        stopPrice: request.stopPrice ?? null,
+        status: 'pending_submit',
+        cycleId,
+        messageId: message.id,
+      },
+      ...bracketLegIntents(
+        { clientOrderId, symbol, side: proposal.side, qty: run.qty, cycleId },
+        request.bracket,
+      ),
+    ]);
     return message;
   });
   faultPoint('before-order-submitted');
