@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testCatalog } from '../../test/support/bus-topics.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { silentLogger } from '../logging/index.ts';
@@ -139,14 +139,47 @@ describe('sends with ids drawn ahead', () => {
     await bus.stop();
   });
 
-  it('a publish inside a transaction takes its id from the sequence; a later send is numbered above it', async () => {
+  it('a publish inside a transaction takes the next drawn id: numbered between the sends around it, no draw after it', async () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const draws = { count: 0 };
+    const realQuery = db.store.query.bind(db.store);
     const before = await bus.send(tick(20));
     await before.written;
-    const inTransaction = await db.store.transaction((tx) => bus.publish(tick(21), { tx }));
-    const after = await bus.send(tick(22));
+    const spy = vi.spyOn(db.store, 'query').mockImplementation(((text: string, values?: unknown[]) => {
+      if (text.includes('nextval')) draws.count += 1;
+      return realQuery(text, values);
+    }) as typeof db.store.query);
+    try {
+      const inTransaction = await db.store.transaction((tx) => bus.publish(tick(21), { tx }));
+      expect(inTransaction.id).toBe(before.id + 1);
+      // Rolled back: its id stays unused, and the next ones follow it.
+      const rolledBack = await db.store
+        .transaction(async (tx) => {
+          const message = await bus.publish(tick(22), { tx });
+          throw Object.assign(new Error('the caller gave up'), { id: message.id });
+        })
+        .catch((error: { id: number }) => error.id);
+      expect(rolledBack).toBe(before.id + 2);
+      const after = await bus.send(tick(23));
+      await after.written;
+      expect(after.id).toBe(before.id + 3);
+      expect(draws.count).toBe(0);
+      const stored = await db.store.query<{ id: string }>(
+        'SELECT id FROM agent_messages WHERE id BETWEEN $1 AND $2 ORDER BY id',
+        [before.id, after.id],
+      );
+      expect(stored.rows.map((row) => Number(row.id))).toEqual([before.id, before.id + 1, before.id + 3]);
+    } finally {
+      spy.mockRestore();
+    }
+    await bus.stop();
+  });
+
+  it('a publish inside a transaction with no id drawn takes one from the sequence; a later send is numbered above it', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const inTransaction = await db.store.transaction((tx) => bus.publish(tick(24), { tx }));
+    const after = await bus.send(tick(25));
     await after.written;
-    expect(inTransaction.id).toBeGreaterThan(before.id);
     expect(after.id).toBeGreaterThan(inTransaction.id);
     await bus.stop();
   });

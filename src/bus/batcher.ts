@@ -55,8 +55,10 @@ const maxFailedIds = 10_000;
  * too (CauseNotWrittenError, the cause's error as `cause`), and so do its own answers; a
  * published message whose cause is still on its way waits for it. A bad envelope fails its own
  * caller at once and never takes an id. Sends are numbered in the order given, and a send given
- * after a publish returned is numbered above it: `renumber()` drops the drawn block after a
- * write that took its id from the sequence (a publish, one inside a transaction). A send given
+ * after a publish returned is numbered above it: a publish inside a transaction takes the next
+ * drawn id when one is ready (`takeId`), and `renumber()` drops the drawn block after a write
+ * that took its id from the sequence (a standalone publish, one inside a transaction with none
+ * ready). A send given
  * while a publish is on its way may be numbered below it; consumers read in delivery order
  * (tx_id, id), which is commit order, either way.
  */
@@ -133,6 +135,14 @@ export class PublishBatcher {
     const id = this.#ids.take();
     if (id !== undefined) return Promise.resolve(this.#enqueue(id, message));
     return this.#ids.wait().then((drawn) => this.#enqueue(drawn, message));
+  }
+
+  /**
+   * The next id in send order when one is drawn and nobody waits for one, else undefined (never
+   * a draw: a transaction asking holds a connection of the pool a draw would need).
+   */
+  takeId(): number | undefined {
+    return this.#ids.take();
   }
 
   /** Drops the ids drawn so far: the next send draws again (see the class comment). */

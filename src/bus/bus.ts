@@ -10,8 +10,10 @@ import {
   type MessageRow,
   type PublishOptions,
   publishManyWith,
+  publishNumberedWith,
   publishWith,
   rowToMessage,
+  validateMessage,
 } from './publish.ts';
 import { busSql, topicFilter } from './sql.ts';
 import { type TopicCatalog, topicCatalog, withLegacyNames } from './topics.ts';
@@ -88,8 +90,22 @@ export class Bus {
    * caller's transaction.
    */
   async publish(input: MessageInput, options: PublishOptions = {}): Promise<BusMessage> {
-    if (options.tx) return this.#renumbering(publishWith(options.tx, input, this.#catalog));
+    if (options.tx) return this.#publishInTransaction(options.tx, input);
     return this.#batcher.publish(input);
+  }
+
+  /**
+   * A message in the caller's transaction takes the next drawn id, as a send would: numbered in
+   * the order given, with no new draw after it (an order's intent and its submission each took
+   * one from the sequence, and each made the next candidate's first send wait for a draw). A
+   * rolled-back transaction leaves its id unused, as the sequence would. With no id drawn, it
+   * takes one from the sequence and later sends draw again.
+   */
+  async #publishInTransaction(tx: Queryable, input: MessageInput): Promise<BusMessage> {
+    const message = validateMessage(input, this.#catalog);
+    const id = this.#batcher.takeId();
+    if (id !== undefined) return publishNumberedWith(tx, message, id);
+    return this.#renumbering(publishWith(tx, input, this.#catalog));
   }
 
   /**

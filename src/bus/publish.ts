@@ -95,6 +95,15 @@ export function publishWith(
   return insert(queryable, validateMessage(input, catalog), busSql.publishOne());
 }
 
+/** As publishWith, for a message validated already whose id was drawn ahead. */
+export function publishNumberedWith(
+  queryable: Queryable,
+  message: ValidMessageInput,
+  id: number,
+): Promise<BusMessage> {
+  return insert(queryable, message, busSql.publishOneWithId(), id);
+}
+
 /**
  * Inserts validated messages in one statement (one row: the single-row insert), their ids from
  * the sequence, without notifying; answers them as stored, in order.

@@ -103,6 +103,12 @@ export const busSql = {
     )
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
 
+  /** As publishOne, the id drawn ahead ($10): a message published inside a caller's transaction. */
+  publishOneWithId: () => `WITH inserted AS (
+      ${insertOneWithId}
+    )
+    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
+
   /**
    * Insert only, the id from the sequence; the Bus notifies right after the commit (see
    * notifier.ts). PostgreSQL serialises the commits of notifying transactions under one lock,
