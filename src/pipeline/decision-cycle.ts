@@ -127,16 +127,21 @@ export async function runDecisionCycle(
     ).catch(failed(candidate.symbol));
     return { report, writes };
   });
+  // A cycle ends with its calls' cost rows in the table: written now, beside the journal's last
+  // writes; the challengers' (they may still be answering) once they are done.
+  const settleLedger = () =>
+    deps.runtime.llm
+      ?.settle()
+      .catch((error: unknown) =>
+        deps.runtime.logger.error({ err: error, cycleId }, 'LLM cost ledger rows lost in this cycle'),
+      );
+  const ledgerWritten = settleLedger();
   const candidates = await Promise.all(
     decided.map(({ report, writes }) => Promise.all(writes).then(() => report, failed(report.symbol))),
   );
   await Promise.all(shadows);
-  // The cost rows of this cycle's calls are written behind them; a cycle ends with them in the table.
-  await deps.runtime.llm
-    ?.settle()
-    .catch((error: unknown) =>
-      deps.runtime.logger.error({ err: error, cycleId }, 'LLM cost ledger rows lost in this cycle'),
-    );
+  await ledgerWritten;
+  await settleLedger();
   desk.record(view.budget.day, candidates, stances);
   // Sent like the cycle's other messages (a publish would take its id from the sequence and
   // make the next cycle draw ids again), and committed before the cycle returns.
