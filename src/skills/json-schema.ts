@@ -63,7 +63,8 @@ const knownKeywords = new Set([
   'dependentRequired',
 ]);
 
-const schemaValuedKeys = [
+/** Keywords whose value is a schema, a list of schemas, a map of names to schemas (walked by lint and by validate-inputs). */
+export const schemaValuedKeys: readonly string[] = [
   'items',
   'additionalProperties',
   'not',
@@ -71,8 +72,8 @@ const schemaValuedKeys = [
   'propertyNames',
   'additionalItems',
 ];
-const schemaListKeys = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
-const schemaMapKeys = ['properties', 'patternProperties', '$defs', 'definitions'];
+export const schemaListKeys: readonly string[] = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+export const schemaMapKeys: readonly string[] = ['properties', 'patternProperties', '$defs', 'definitions'];
 
 function isObject(value: unknown): value is JsonSchemaObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

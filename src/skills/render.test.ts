@@ -174,6 +174,13 @@ describe('buildLlmRequest', () => {
     expect(one.system).toBe(two.system);
     expect(one.prompt).not.toBe(two.prompt);
     expect('cycleId' in one).toBe(false);
+    // One output schema for every call, frozen all the way down: no request can change the skill's.
+    expect(one.output.jsonSchema).toBe(two.output.jsonSchema);
+    const properties = one.output.jsonSchema.properties as Record<string, Record<string, unknown>>;
+    expect(() => {
+      properties.verdict!.type = 'number';
+    }).toThrow(TypeError);
+    expect(skill.output.jsonSchema).toEqual(one.output.jsonSchema);
   });
 
   it('narrows the answer with a typed schema after the skill schema', () => {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { SkillInputError } from './errors.ts';
-import type { JsonSchemaObject } from './json-schema.ts';
+import { type JsonSchemaObject, schemaListKeys, schemaMapKeys, schemaValuedKeys } from './json-schema.ts';
 import type { Skill } from './parse.ts';
 import { deeplyFrozen, sameValue } from './render-cache.ts';
 
@@ -117,16 +117,9 @@ const annotations = new Set([
   'readOnly',
   'writeOnly',
 ]);
-const schemaValued = new Set([
-  'items',
-  'additionalProperties',
-  'not',
-  'contains',
-  'propertyNames',
-  'additionalItems',
-]);
-const schemaLists = new Set(['anyOf', 'oneOf', 'allOf', 'prefixItems']);
-const schemaMaps = new Set(['properties', 'patternProperties', '$defs', 'definitions']);
+const schemaValued = new Set(schemaValuedKeys);
+const schemaLists = new Set(schemaListKeys);
+const schemaMaps = new Set(schemaMapKeys);
 
 /** The schema without its annotations: two skills describing a field differently check it alike. */
 function validationShape(schema: unknown): unknown {
