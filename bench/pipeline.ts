@@ -8,7 +8,7 @@ import { Bus } from '../src/bus/index.ts';
 import { llmSectionSchema, loadConfig } from '../src/config/index.ts';
 import { writeJournalEntry } from '../src/journal/index.ts';
 import { markOrder } from '../src/ledger/index.ts';
-import { LlmRouter, type Route, type RouteRequest } from '../src/llm/index.ts';
+import { LlmRouter } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../src/market/index.ts';
 import { AgentDesk, type CycleDeps, defaultRiskLimits, runDecisionCycle } from '../src/pipeline/index.ts';
@@ -20,68 +20,10 @@ import {
 } from '../src/skills/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { createStrategy } from '../src/strategies/index.ts';
+import { benchRoute } from './bench-route.ts';
 import { counted } from './counted-store.ts';
 import { clusterCpuMs } from './cpu.ts';
 import { type BenchResult, percentile } from './types.ts';
-
-function answerFor(request: RouteRequest): string {
-  const skill = /## Persona \(([a-z0-9-]+) /.exec(request.system)?.[1];
-  const prompt = request.messages[0]!.content;
-  const symbol = /^Symbol: (\w+)/m.exec(prompt)?.[1] ?? 'X';
-  const last = Number(/"last": ([\d.]+)/.exec(prompt)?.[1] ?? 100);
-  switch (skill) {
-    case 'macro-officer':
-      return JSON.stringify({ regime: 'trending_up', bias: 'long', stance: 'risk_on', rationale: 'bench' });
-    case 'ceo':
-      return JSON.stringify({
-        stance: 'risk_on',
-        riskMultiplierCap: 1,
-        // The skill's most (1000), above the candidates of every phase: the session's limit
-        // (settings.ceo) decides.
-        maxNewPositions: 1000,
-        rationale: 'bench',
-      });
-    case 'regime':
-      return JSON.stringify({ regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'bench' });
-    case 'strategist':
-      return JSON.stringify({
-        decision: 'trade',
-        symbol,
-        side: 'buy',
-        entryType: 'market',
-        entryPrice: last,
-        stopPrice: Number((last * 0.96).toFixed(2)),
-        targetPrice: Number((last * 1.08).toFixed(2)),
-        horizonBars: 5,
-        rationale: 'bench',
-        confidence: 0.5,
-        // The strategist's output schema requires the facts it relies on (checked by the fact-checker).
-        facts: [{ name: 'last', value: last }],
-      });
-    default:
-      return JSON.stringify({ verdict: 'sign', reasons: ['bench'] });
-  }
-}
-
-/** A scripted route answering after `delayMs`; `calls` gets each call's skill, in order. */
-function benchRoute(delayMs: number, calls: string[] = []): Route {
-  return {
-    name: 'bench',
-    kind: 'openai-compatible',
-    model: 'bench-model',
-    billing: 'local',
-    timeoutMs: 60_000,
-    async complete(request) {
-      calls.push(/## Persona \(([a-z0-9-]+) /.exec(request.system)?.[1] ?? '?');
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return {
-        text: answerFor(request),
-        usage: { inputTokens: 10, outputTokens: 10, cachedTokens: 0, cacheWriteTokens: 0 },
-        model: 'bench-model',
-      };
-    },
-  };
-}
 
 let benchMinute = 0;
 
