@@ -27,6 +27,15 @@ import { type BenchResult, percentile } from './types.ts';
 
 let benchMinute = 0;
 
+function benchRouter(store: Store, delayMs: number, calls: string[] = []): LlmRouter {
+  return new LlmRouter({
+    section: llmSectionSchema.parse({}),
+    store,
+    logger: silentLogger(),
+    routes: [benchRoute(delayMs, calls)],
+  });
+}
+
 /**
  * What a live session loads once and every cycle shares (runtime/agent-runtime.ts): the skill
  * registry (hot-reloaded on a change, never per cycle) and the philosophy. A registry loaded per
@@ -55,6 +64,7 @@ async function deps(
   parallelism: number,
   calls: string[] = [],
   maxNewPositions = 5,
+  router?: LlmRouter,
 ): Promise<CycleDeps> {
   const logger = silentLogger();
   // Each cycle a minute after the last, as live cycles come at distinct times (the journal's file
@@ -64,12 +74,7 @@ async function deps(
   const clock = { now: () => now };
   const runtime: AgentRuntime = {
     skills: session.skills,
-    llm: new LlmRouter({
-      section: llmSectionSchema.parse({}),
-      store,
-      logger,
-      routes: [benchRoute(delayMs, calls)],
-    }),
+    llm: router ?? benchRouter(store, delayMs, calls),
     philosophy: session.philosophy,
     logger,
   };
@@ -155,9 +160,11 @@ async function overheadPerCandidate(
 ): Promise<PhaseResult> {
   const { session, store, bus, universe, journalRoot, dataDir, count } = parts;
   const { parallelism, rounds, executed = false } = phase;
-  // One desk for the session, as live: the Macro Officer and the CEO decide on the day's first
-  // cycle (a warm-up round) and every later cycle reads their view.
+  // One desk and one router for the session, as live: the Macro Officer and the CEO decide on
+  // the day's first cycle (a warm-up round) and every later cycle reads their view; the routes'
+  // circuit breakers are read once, at the first call (a router per cycle read them every cycle).
   const desk = new AgentDesk();
+  const router = benchRouter(store, 0);
   const perCandidate: number[] = [];
   const outcomes = new Map<string, number>();
   let nodeMs = 0;
@@ -165,7 +172,7 @@ async function overheadPerCandidate(
   let statements = 0;
   let measured = 0;
   for (let round = 0; round < rounds + 2; round += 1) {
-    // Each round's deps get a new broker and router state; ids differ by cycle id.
+    // Each round's deps get a new broker; ids differ by cycle id.
     // Each cycle sees series of its own, as live cycles get theirs from the feed: nothing an agent
     // derived from one cycle's bars (the frozen windows, their rendered text) carries to the next.
     const cycleUniverse = universe.map((series) =>
@@ -173,7 +180,7 @@ async function overheadPerCandidate(
     );
     const budget = executed ? 100_000 : undefined;
     const instant = {
-      ...(await deps(session, store, bus, cycleUniverse, 0, journalRoot, parallelism, [], budget)),
+      ...(await deps(session, store, bus, cycleUniverse, 0, journalRoot, parallelism, [], budget, router)),
       desk,
     };
     // CPU around the cycle alone (the deps above build a router and a broker: not part of a live cycle).
