@@ -10,8 +10,7 @@ import {
   type MessageRow,
   type PublishOptions,
   publishManyWith,
-  publishNumberedWith,
-  publishWith,
+  publishValidWith,
   rowToMessage,
   validateMessage,
 } from './publish.ts';
@@ -104,8 +103,8 @@ export class Bus {
   async #publishInTransaction(tx: Queryable, input: MessageInput): Promise<BusMessage> {
     const message = validateMessage(input, this.#catalog);
     const id = this.#batcher.takeId();
-    if (id !== undefined) return publishNumberedWith(tx, message, id);
-    return this.#renumbering(publishWith(tx, input, this.#catalog));
+    if (id !== undefined) return publishValidWith(tx, message, id);
+    return this.#renumbering(publishValidWith(tx, message));
   }
 
   /**

@@ -92,16 +92,18 @@ export function publishWith(
   input: MessageInput,
   catalog: TopicCatalog = topicCatalog,
 ): Promise<BusMessage> {
-  return insert(queryable, validateMessage(input, catalog), busSql.publishOne());
+  return publishValidWith(queryable, validateMessage(input, catalog));
 }
 
-/** As publishWith, for a message validated already whose id was drawn ahead. */
-export function publishNumberedWith(
+/** As publishWith, for a message validated already; `id`: drawn ahead (else from the sequence). */
+export function publishValidWith(
   queryable: Queryable,
   message: ValidMessageInput,
-  id: number,
+  id?: number,
 ): Promise<BusMessage> {
-  return insert(queryable, message, busSql.publishOneWithId(), id);
+  return id === undefined
+    ? insert(queryable, message, busSql.publishOne())
+    : insert(queryable, message, busSql.publishOneWithId(), id);
 }
 
 /**

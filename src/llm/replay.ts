@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/index.ts';
+import { memoizedBySchema } from './schema-memo.ts';
 import { llmSql } from './sql.ts';
 
 /** JSON with sorted keys, so equal schemas hash equally whatever their key order. */
@@ -21,40 +22,8 @@ export interface HashInput {
   jsonSchema: Record<string, unknown>;
 }
 
-/**
- * The canonical text of a schema, kept per schema text: a skill's schema arrives as a fresh clone
- * on every call, and sorting it again each time cost more than hashing the whole request.
- */
-const canonicalSchemas = new Map<string, string>();
-function canonicalSchemaOfText(schema: Record<string, unknown>): string {
-  const key = JSON.stringify(schema);
-  let known = canonicalSchemas.get(key);
-  if (known === undefined) {
-    // Skills are few: a full cache means schemas built on the fly; start over rather than grow.
-    if (canonicalSchemas.size >= 256) canonicalSchemas.clear();
-    known = canonical(schema);
-    canonicalSchemas.set(key, known);
-  }
-  return known;
-}
-
-/**
- * The canonical text of a schema that cannot change (frozen all the way down: a skill's output
- * schema as requests carry it, skills/render.ts), kept by identity: no text to make per call.
- */
-const canonicalOfFrozen = new WeakMap<object, string>();
-function canonicalSchema(schema: Record<string, unknown>): string {
-  const known = canonicalOfFrozen.get(schema);
-  if (known !== undefined) return known;
-  const text = canonicalSchemaOfText(schema);
-  if (frozenThroughout(schema)) canonicalOfFrozen.set(schema, text);
-  return text;
-}
-
-function frozenThroughout(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  return Object.isFrozen(value) && Object.values(value).every(frozenThroughout);
-}
+/** The canonical text of a schema, once per schema: sorting it again each call cost more than hashing the whole request. */
+const canonicalSchema = memoizedBySchema(canonical);
 
 /** The JSON text of the last few system prompts (a skill's is the same string on every call). */
 const quotedSystems = new Map<string, string>();

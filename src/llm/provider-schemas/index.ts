@@ -1,3 +1,4 @@
+import { memoizedBySchema } from '../schema-memo.ts';
 import { type JsonSchema, type SchemaSubset, transformSchema } from './walk.ts';
 
 /**
@@ -165,23 +166,12 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The transforms are pure, and a skill's schema arrives as a fresh clone on every call
- * (buildLlmRequest): one result per provider and schema text is kept and reused, frozen so that
- * no caller can change what later calls send. The JSON text is the key (a few microseconds; the
- * walk costs ten times that and allocates a whole tree per call).
+ * The transforms are pure: one result per provider and schema is kept and reused
+ * (memoizedBySchema: by identity for a skill's frozen schema, else by its JSON text), frozen so
+ * that no caller can change what later calls send.
  */
 function memoized(transform: (schema: JsonSchema) => JsonSchema): (schema: JsonSchema) => JsonSchema {
-  const results = new Map<string, JsonSchema>();
-  return (schema) => {
-    const key = JSON.stringify(schema);
-    const known = results.get(key);
-    if (known) return known;
-    // Skills are few: a full cache means schemas built on the fly; start over rather than grow.
-    if (results.size >= 256) results.clear();
-    const result = deepFreeze(transform(schema));
-    results.set(key, result);
-    return result;
-  };
+  return memoizedBySchema((schema) => deepFreeze(transform(schema)));
 }
 
 const anthropicMemo = memoized((schema) => transformSchema(schema, anthropicSubset));
