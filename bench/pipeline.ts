@@ -83,7 +83,7 @@ async function deps(
     publish: (input, options) => bus.publish(input, options),
     // As the sessions' kernel: ids before commits (runtime/trading-kernel.ts).
     send: (input) => bus.send(input),
-    transaction: (work) => store.transaction(work),
+    publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
     query: (text, values) => store.query(text, values),
     // A fresh broker per cycle would hide nothing: positions never block (one cycle per symbol set).
     broker: new PaperBroker({ cash: 1e12, clock }),

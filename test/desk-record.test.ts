@@ -63,7 +63,7 @@ function depsFor(options: {
   return {
     runtime: options.agents,
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
-    transaction: (work) => db.store.transaction(work),
+    publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
     query: (text, values) => db.store.query(text, values),
     broker,
     brokerName: options.brokerName,

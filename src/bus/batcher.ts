@@ -114,14 +114,7 @@ export class PublishBatcher {
   /** Resolves once the message is committed, its id from the sequence. */
   async publish(input: MessageInput): Promise<BusMessage> {
     const message = validateMessage(input, this.#catalog);
-    const cause = message.causationId;
-    if (cause !== null && this.#failed.has(cause))
-      throw new CauseNotWrittenError(null, cause, this.#failed.get(cause));
-    const pending = cause === null ? undefined : this.#inFlight.get(cause);
-    if (pending && cause !== null)
-      await pending.catch((error: unknown) => {
-        throw new CauseNotWrittenError(null, cause, error);
-      });
+    await this.#causeWritten(message);
     try {
       return await this.#sequenced.submit(message);
     } finally {
@@ -143,6 +136,28 @@ export class PublishBatcher {
    */
   takeId(): number | undefined {
     return this.#ids.take();
+  }
+
+  /**
+   * The next id in send order for a message written by its caller in a statement of its own
+   * (Bus.publishWithWrites), once its cause is written: drawn ahead when one is ready, else the
+   * next draw's (no connection is held meanwhile, so waiting for the draw cannot starve it).
+   */
+  async idFor(message: ValidMessageInput): Promise<number> {
+    await this.#causeWritten(message);
+    return this.#ids.take() ?? this.#ids.wait();
+  }
+
+  /** A message never answers one that failed to be written; one whose cause is on its way waits for it. */
+  async #causeWritten(message: ValidMessageInput): Promise<void> {
+    const cause = message.causationId;
+    if (cause === null) return;
+    if (this.#failed.has(cause)) throw new CauseNotWrittenError(null, cause, this.#failed.get(cause));
+    const pending = this.#inFlight.get(cause);
+    if (pending)
+      await pending.catch((error: unknown) => {
+        throw new CauseNotWrittenError(null, cause, error);
+      });
   }
 
   /** Drops the ids drawn so far: the next send draws again (see the class comment). */

@@ -1,6 +1,6 @@
 import { type BusSection, busSectionSchema } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
-import type { Queryable, Store } from '../store/index.ts';
+import type { Queryable, SqlWrite, Store } from '../store/index.ts';
 import { PublishBatcher, type SentMessage } from './batcher.ts';
 import { Consumer, type ConsumerOptions, type ConsumerStats, type MessageHandler } from './consumer.ts';
 import type { BusMessage, BusPosition, MessageInput } from './envelope.ts';
@@ -11,6 +11,7 @@ import {
   type PublishOptions,
   publishManyWith,
   publishValidWith,
+  publishValidWithWrites,
   rowToMessage,
   validateMessage,
 } from './publish.ts';
@@ -105,6 +106,21 @@ export class Bus {
     const id = this.#batcher.takeId();
     if (id !== undefined) return publishValidWith(tx, message, id);
     return this.#renumbering(publishValidWith(tx, message));
+  }
+
+  /**
+   * Publishes one message with the writes that must commit with it (an order intent and its
+   * rows), in one statement, and resolves once it is committed. `writes` gets the message's id,
+   * the next in send order (drawn ahead), so a row can name it. One statement is its own
+   * transaction: all of it commits, or none, and listeners hear of it on the commit.
+   */
+  async publishWithWrites(
+    input: MessageInput,
+    writes: (messageId: number) => readonly SqlWrite[],
+  ): Promise<BusMessage> {
+    const message = validateMessage(input, this.#catalog);
+    const id = await this.#batcher.idFor(message);
+    return publishValidWithWrites(this.#store, message, id, writes(id));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { type Queryable, type SqlWrite, writesAsCtes } from '../store/index.ts';
 import {
   type BusMessage,
   envelopeVersion,
@@ -107,6 +107,23 @@ export function publishValidWith(
 }
 
 /**
+ * A validated message (its id drawn ahead) and the writes that commit with it, in one statement:
+ * one round trip where a transaction takes one for BEGIN, one per write and one for COMMIT.
+ * Listeners are notified on its commit.
+ */
+export function publishValidWithWrites(
+  queryable: Queryable,
+  message: ValidMessageInput,
+  id: number,
+  writes: readonly SqlWrite[],
+): Promise<BusMessage> {
+  if (writes.length === 0) return insert(queryable, message, busSql.publishOneWithId(), id);
+  const values = messageValues(message);
+  values.push(id);
+  return insertRow(queryable, busSql.publishOneWithWrites(writesAsCtes(writes, values)), values);
+}
+
+/**
  * Inserts validated messages in one statement (one row: the single-row insert), their ids from
  * the sequence, without notifying; answers them as stored, in order.
  */
@@ -149,7 +166,14 @@ async function insert(
   sql: string,
   id?: number,
 ): Promise<BusMessage> {
-  const values: unknown[] = [
+  const values = messageValues(message);
+  if (id !== undefined) values.push(id);
+  return insertRow(queryable, sql, values);
+}
+
+/** The single-row insert's values $1–$9 (the id, when drawn ahead, follows as $10). */
+function messageValues(message: ValidMessageInput): unknown[] {
+  return [
     envelopeVersion,
     message.ts ?? null,
     message.fromAgent,
@@ -160,7 +184,9 @@ async function insert(
     JSON.stringify(message.payload),
     JSON.stringify(message.signatures),
   ];
-  if (id !== undefined) values.push(id);
+}
+
+async function insertRow(queryable: Queryable, sql: string, values: unknown[]): Promise<BusMessage> {
   const result = await queryable.query<MessageRow>(sql, values);
   const row = result.rows[0];
   if (!row) throw new Error('publish returned no row');

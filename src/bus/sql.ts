@@ -110,6 +110,16 @@ export const busSql = {
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
 
   /**
+   * As publishOneWithId, with the writes that commit with the message as data-modifying CTEs
+   * after it (`ctes`: store writesAsCtes, their parameters numbered from $11): one statement.
+   */
+  publishOneWithWrites: (ctes: string) => `WITH inserted AS (
+      ${insertOneWithId}
+    ),
+    ${ctes}
+    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
+
+  /**
    * Insert only, the id from the sequence; the Bus notifies right after the commit (see
    * notifier.ts). PostgreSQL serialises the commits of notifying transactions under one lock,
    * WAL flush included, so notifying inside every standalone publish would cap throughput at one

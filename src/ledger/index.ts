@@ -8,12 +8,14 @@ export {
 export { type FillRecord, moveFill, recordFill, recordFillCommission } from './fills.ts';
 export {
   answerIntent,
+  answerIntentWrites,
   applyOrderState,
   type BracketIntent,
   type BrokerOrderState,
   bracketLegIntents,
   cancelSiblingLegs,
   dropOrder,
+  intentsWrite,
   legClientOrderId,
   markOrder,
   markQueued,

@@ -454,6 +454,28 @@ describe('bracket legs are written with their entry and end with it', () => {
     }
   });
 
+  it('a late rejection of an entry already moved on (its answer written in one statement with the legs) changes neither', async () => {
+    await intent('sg-late');
+    await answerIntent(database.store, 'sg-late', {
+      status: 'open',
+      reason: null,
+      filledQty: 0,
+      avgFillPrice: null,
+    });
+    await answerIntent(database.store, 'sg-late', {
+      status: 'rejected',
+      reason: 'late',
+      filledQty: 0,
+      avgFillPrice: null,
+    });
+    const entry = await database.store.query<{ status: string }>(
+      'SELECT status FROM orders WHERE client_order_id = $1',
+      ['sg-late'],
+    );
+    expect(entry.rows[0]?.status).toBe('open');
+    expect((await legs('sg-late')).map((leg) => leg.status)).toEqual(['waiting', 'waiting']);
+  });
+
   it('a filled entry keeps its legs: they start working with its fill', async () => {
     await intent('sg-b2');
     await answerIntent(database.store, 'sg-b2', {

@@ -1,5 +1,5 @@
 import type { OrderLeg, OrderRequest, OrderSide, OrderStatus } from '../broker/index.ts';
-import type { Queryable } from '../store/index.ts';
+import { type Queryable, runWrites, type SqlWrite } from '../store/index.ts';
 import { ledgerSql } from './sql.ts';
 import type { OrderState } from './states.ts';
 
@@ -85,10 +85,16 @@ export async function recordIntents(
   intents: readonly OrderIntent[],
 ): Promise<number> {
   if (intents.length === 0) return 0;
+  const { text, values } = intentsWrite(broker, intents);
+  const inserted = await q.query(text, values);
+  return inserted.rows.length;
+}
+
+/** recordIntents as a write to send with others (one statement with its bus message); at least one intent. */
+export function intentsWrite(broker: string, intents: readonly OrderIntent[]): SqlWrite {
   const values: unknown[] = [];
   for (const intent of intents) values.push(...intentValues(broker, intent));
-  const inserted = await q.query(ledgerSql.insertIntents(intents.length), values);
-  return inserted.rows.length;
+  return { text: ledgerSql.insertIntents(intents.length), values };
 }
 
 function intentValues(broker: string, intent: OrderIntent): unknown[] {
@@ -269,15 +275,35 @@ export async function answerIntent(
   clientOrderId: string,
   answer: SubmissionAnswer,
 ): Promise<void> {
-  await q.query(ledgerSql.answerIntent(), [
-    clientOrderId,
-    answer.status,
-    answer.brokerOrderId ?? null,
-    answer.reason,
-    answer.filledQty,
-    answer.avgFillPrice,
-  ]);
-  if (endsUnfilled(answer.status)) await endLegsWithEntry(q, clientOrderId);
+  await runWrites(q, answerIntentWrites(clientOrderId, answer));
+}
+
+/**
+ * answerIntent as writes to send with others in one statement: the answer, and when it ends the
+ * entry unfilled, its waiting legs ended with it (endLegsWithAnswer: the legs' write sees the
+ * entry as the statement began, so it works out the entry's state after the answer itself).
+ */
+export function answerIntentWrites(clientOrderId: string, answer: SubmissionAnswer): SqlWrite[] {
+  const writes: SqlWrite[] = [
+    {
+      text: ledgerSql.answerIntent(),
+      values: [
+        clientOrderId,
+        answer.status,
+        answer.brokerOrderId ?? null,
+        answer.reason,
+        answer.filledQty,
+        answer.avgFillPrice,
+      ],
+    },
+  ];
+  if (endsUnfilled(answer.status)) {
+    writes.push({
+      text: ledgerSql.endLegsWithAnswer(),
+      values: [clientOrderId, answer.status, answer.filledQty],
+    });
+  }
+  return writes;
 }
 
 /** The intent is on its way to the broker (queued for it): `pending_submit` → `open`. */

@@ -116,6 +116,22 @@ export const ledgerSql = {
         AND entry.filled_qty = 0 AND leg.parent_client_order_id = entry.client_order_id
         AND leg.broker = entry.broker AND leg.status = 'waiting'`,
 
+  /**
+   * endLegsWithEntry in the statement that answers the entry (answerIntent: $2 the answer's
+   * status, $3 its filled quantity): the entry as this statement leaves it is the answer when it
+   * was still `pending_submit` (the answer's own condition), else as it was.
+   */
+  endLegsWithAnswer: () =>
+    `UPDATE orders leg SET status = CASE WHEN entry.status = 'not_sent' THEN 'not_sent' ELSE 'cancelled' END,
+            reject_reason = 'entry ' || entry.client_order_id || ' ' || entry.status, updated_at = now()
+       FROM (SELECT client_order_id, broker,
+                    CASE WHEN status = 'pending_submit' THEN $2::text ELSE status END AS status,
+                    CASE WHEN status = 'pending_submit' THEN $3::numeric ELSE filled_qty END AS filled_qty
+               FROM orders WHERE client_order_id = $1) AS entry
+      WHERE entry.status IN ('cancelled', 'rejected', 'not_sent') AND entry.filled_qty = 0
+        AND leg.parent_client_order_id = entry.client_order_id
+        AND leg.broker = entry.broker AND leg.status = 'waiting'`,
+
   /** One leg of a bracket filled: the other has nothing left to protect. */
   cancelSiblingLegs: () =>
     `UPDATE orders SET status = 'cancelled', reject_reason = $4, updated_at = now()

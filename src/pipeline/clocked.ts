@@ -1,4 +1,5 @@
 import type { BusMessage, MessageInput, PublishOptions, SentMessage } from '../bus/index.ts';
+import type { SqlWrite } from '../store/index.ts';
 
 type Publish<R> = (input: MessageInput, options?: PublishOptions) => Promise<R>;
 
@@ -8,6 +9,19 @@ type Publish<R> = (input: MessageInput, options?: PublishOptions) => Promise<R>;
  */
 export function withClock<R>(deps: { publish: Publish<R>; clock: { now(): number } }): Publish<R> {
   return (input, options) => deps.publish({ ts: new Date(deps.clock.now()), ...input }, options);
+}
+
+type PublishWithWrites = (
+  input: MessageInput,
+  writes: (messageId: number) => readonly SqlWrite[],
+) => Promise<BusMessage>;
+
+/** The same stamp on a message published with the rows that commit with it (an order's). */
+export function writesWithClock(deps: {
+  publishWithWrites: PublishWithWrites;
+  clock: { now(): number };
+}): PublishWithWrites {
+  return (input, writes) => deps.publishWithWrites({ ts: new Date(deps.clock.now()), ...input }, writes);
 }
 
 /** Sends a message: its id at once, its commit (`written`) later. */
@@ -27,5 +41,22 @@ export function sendWithClock(deps: {
   return async (input) => {
     const written = publish({ ts: new Date(clock.now()), ...input });
     return { id: (await written).id, written };
+  };
+}
+
+/** A cycle's deps with the step's clock on every message (published, with writes, or sent). */
+export function cycleWithClock<
+  D extends {
+    publish: Publish<BusMessage>;
+    publishWithWrites: PublishWithWrites;
+    send?: Send;
+    clock: { now(): number };
+  },
+>(clockless: D): D & { send: Send } {
+  return {
+    ...clockless,
+    publish: withClock(clockless),
+    publishWithWrites: writesWithClock(clockless),
+    send: sendWithClock(clockless),
   };
 }

@@ -5,7 +5,7 @@ import type { BusMessage, MessageInput, SentMessage } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { NewsFeed } from '../news/index.ts';
-import type { Queryable } from '../store/index.ts';
+import type { Queryable, SqlWrite } from '../store/index.ts';
 import type { Strategy } from '../strategies/index.ts';
 import type { AgentDesk } from './desk.ts';
 import type { DeskRecord } from './desk-record.ts';
@@ -48,8 +48,14 @@ export interface CycleDeps {
    * leaves. Absent: each message's id comes from `publish`, after its commit.
    */
   send?(input: MessageInput): Promise<SentMessage>;
-  /** Runs work in one database transaction (order intent + its bus message). */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Publishes a message with the rows that must commit with it (an order intent and its legs, a
+   * submission's answer) in one statement (Bus.publishWithWrites): `writes` gets the message's id.
+   */
+  publishWithWrites(
+    input: MessageInput,
+    writes: (messageId: number) => readonly SqlWrite[],
+  ): Promise<BusMessage>;
   /** One read on its own (one round trip, where a transaction costs three). */
   query: Queryable['query'];
   broker: Broker;

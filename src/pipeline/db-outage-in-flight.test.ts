@@ -88,7 +88,7 @@ describe('database lost while an order is in flight', () => {
       publish: (input, options) => bus.publish(input, options),
       // As the sessions' kernel: ids before commits.
       send: (input) => bus.send(input),
-      transaction: (work) => store.transaction(work),
+      publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
       query: (text, values) => store.query(text, values),
       broker,
       brokerName: 'paper',

@@ -111,7 +111,7 @@ async function harness(
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
     // As the sessions' kernel: ids before commits.
     send: (input) => bus.send(input),
-    transaction: (work) => db.store.transaction(work),
+    publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
     query: (text, values) => db.store.query(text, values),
     broker,
     // Each harness is its own account: one test's working entries are not another's exposure.

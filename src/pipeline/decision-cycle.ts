@@ -10,7 +10,7 @@ import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { newsForCandidate } from '../news/index.ts';
 import { candidateFailed } from './candidate-failed.ts';
-import { type Send, sendWithClock, withClock } from './clocked.ts';
+import { cycleWithClock, type Send } from './clocked.ts';
 import { inFlight, mapLimit } from './concurrency.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
@@ -61,7 +61,7 @@ export async function runDecisionCycle(
   cycleId: string,
   universe: readonly BarSeries[],
 ): Promise<CycleReport> {
-  const deps: ClockedDeps = { ...clockless, publish: withClock(clockless), send: sendWithClock(clockless) };
+  const deps: ClockedDeps = cycleWithClock(clockless);
   const at = () => new Date(deps.clock.now()).toISOString();
   // Sent, not awaited: every later message of the cycle names it (a cause whose write fails
   // fails its answers too, see PublishBatcher), and the cycle's last message awaits its commit.

@@ -3,7 +3,7 @@ import type { Order } from '../broker/index.ts';
 import type { Signature } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import { faultPoint } from '../faults/index.ts';
-import { answerIntent, bracketLegIntents, recordIntents } from '../ledger/index.ts';
+import { answerIntentWrites, bracketLegIntents, intentsWrite } from '../ledger/index.ts';
 import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
 import { submissionAnswer } from './sql.ts';
 
@@ -98,41 +98,40 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     ...(proposal.entryType === 'limit' ? { limitPrice: proposal.entryPrice } : {}),
     ...(proposal.entryType === 'stop' ? { stopPrice: proposal.entryPrice } : {}),
   };
-  // The intent (and its legs) is committed before the broker sees the order: after a crash, reconciliation finds it.
-  const intent = await deps.transaction(async (tx) => {
-    const message = await deps.publish(
-      {
-        fromAgent: 'executor',
-        toAgent: 'broker',
-        topic: topics.orderIntent,
-        cycleId,
-        causationId: run.causationId,
-        payload: { ...request, bracket: { ...request.bracket } },
-      },
-      { tx },
-    );
-    // Its legs with it (one statement), waiting until it fills: a position never points to a stop without a row.
-    await recordIntents(tx, deps.brokerName, [
-      {
-        clientOrderId,
-        leg: 'entry',
-        symbol,
-        side: proposal.side,
-        type: proposal.entryType,
-        qty: run.qty,
-        limitPrice: request.limitPrice ?? null,
-        stopPrice: request.stopPrice ?? null,
-        status: 'pending_submit',
-        cycleId,
-        messageId: message.id,
-      },
-      ...bracketLegIntents(
-        { clientOrderId, symbol, side: proposal.side, qty: run.qty, cycleId },
-        request.bracket,
-      ),
-    ]);
-    return message;
-  });
+  // The intent (and its legs) is committed before the broker sees the order: after a crash,
+  // reconciliation finds it. Message and rows are one statement (one round trip, one commit).
+  const intent = await deps.publishWithWrites(
+    {
+      fromAgent: 'executor',
+      toAgent: 'broker',
+      topic: topics.orderIntent,
+      cycleId,
+      causationId: run.causationId,
+      payload: { ...request, bracket: { ...request.bracket } },
+    },
+    // Its legs with it, waiting until it fills: a position never points to a stop without a row.
+    (messageId) => [
+      intentsWrite(deps.brokerName, [
+        {
+          clientOrderId,
+          leg: 'entry',
+          symbol,
+          side: proposal.side,
+          type: proposal.entryType,
+          qty: run.qty,
+          limitPrice: request.limitPrice ?? null,
+          stopPrice: request.stopPrice ?? null,
+          status: 'pending_submit',
+          cycleId,
+          messageId,
+        },
+        ...bracketLegIntents(
+          { clientOrderId, symbol, side: proposal.side, qty: run.qty, cycleId },
+          request.bracket,
+        ),
+      ]),
+    ],
+  );
   faultPoint('before-order-submitted');
   let order: Order;
   try {
@@ -155,25 +154,23 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
     });
     return { symbol, outcome: 'error', proposed: true, clientOrderId, qty: run.qty, reasons: [reason] };
   }
-  const submitted = await deps.transaction(async (tx) => {
-    await answerIntent(tx, clientOrderId, submissionAnswer(order));
-    return deps.publish(
-      {
-        fromAgent: 'broker',
-        toAgent: 'executor',
-        topic: order.status === 'rejected' ? topics.orderRejected : topics.orderSubmitted,
-        cycleId,
-        causationId: intent.id,
-        payload: {
-          clientOrderId,
-          status: order.status,
-          reason: order.reason,
-          children: order.linkedClientOrderIds,
-        },
+  // The broker's answer and its message, one statement.
+  const submitted = await deps.publishWithWrites(
+    {
+      fromAgent: 'broker',
+      toAgent: 'executor',
+      topic: order.status === 'rejected' ? topics.orderRejected : topics.orderSubmitted,
+      cycleId,
+      causationId: intent.id,
+      payload: {
+        clientOrderId,
+        status: order.status,
+        reason: order.reason,
+        children: order.linkedClientOrderIds,
       },
-      { tx },
-    );
-  });
+    },
+    () => answerIntentWrites(clientOrderId, submissionAnswer(order)),
+  );
   faultPoint('after-order-submitted');
   const rejected = order.status === 'rejected';
   await deps.journal({

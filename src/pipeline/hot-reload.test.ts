@@ -69,7 +69,7 @@ describe('skills hot reload during a run', () => {
     const deps: CycleDeps = {
       runtime,
       publish: (input, options) => bus.publish(input, options),
-      transaction: (work) => db.store.transaction(work),
+      publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
       query: (text, values) => db.store.query(text, values),
       broker,
       brokerName: 'paper',

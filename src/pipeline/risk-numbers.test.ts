@@ -103,7 +103,7 @@ async function harness(shape: Shape, broker?: (paper: PaperBroker) => Broker) {
       logger,
     },
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
-    transaction: (work) => db.store.transaction(work),
+    publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
     query: (text, values) => db.store.query(text, values),
     broker: broker ? broker(paper) : paper,
     brokerName: `paper-${Math.random().toString(36).slice(2, 8)}`,

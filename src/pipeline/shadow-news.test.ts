@@ -117,7 +117,7 @@ async function harness(options: { routes?: Route[]; news?: Headline[]; challenge
   const deps: CycleDeps = {
     runtime,
     publish: (input, publishOptions) => bus.publish(input, publishOptions),
-    transaction: (work) => db.store.transaction(work),
+    publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
     query: (text, values) => db.store.query(text, values),
     broker,
     brokerName: `paper-${journalRoot.slice(-6)}`,

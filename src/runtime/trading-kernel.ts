@@ -119,12 +119,12 @@ export function cycleDepsFor(
     // Live and sim: ids before commits. A backtest's buffer answers its ids at once already.
     ...(publisher ? {} : { send: (input: MessageInput) => options.bus.send(input) }),
     // Held messages go first: an order intent's row never commits before the messages it answers.
-    transaction: publisher
-      ? async (work) => {
+    publishWithWrites: publisher
+      ? async (input, writes) => {
           await publisher.flush();
-          return store.transaction(work);
+          return options.bus.publishWithWrites(input, writes);
         }
-      : (work) => store.transaction(work),
+      : (input, writes) => options.bus.publishWithWrites(input, writes),
     query: (text, values) => store.query(text, values),
     broker: options.broker,
     brokerName: options.brokerName,

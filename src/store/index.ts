@@ -12,3 +12,4 @@ export { GroupWriter, type GroupWriterOptions } from './group-writer.ts';
 export { loadMigrations, type Migration, type MigrationStatus, migrate, migrationStatus } from './migrate.ts';
 export type { Queryable, QueryResultLike } from './queryable.ts';
 export { WriteChain } from './write-chain.ts';
+export { runWrites, type SqlWrite, writesAsCtes } from './writes.ts';

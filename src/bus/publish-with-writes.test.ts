@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testCatalog } from '../../test/support/bus-topics.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { silentLogger } from '../logging/index.ts';
+import type { SqlWrite } from '../store/index.ts';
+import { Bus, CauseNotWrittenError, type MessageInput } from './index.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.store.query('CREATE TABLE side_rows (message_id bigint NOT NULL, note text NOT NULL)');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const tick = (index: number): MessageInput => ({
+  fromAgent: 'test',
+  toAgent: 'any',
+  topic: 'batch.tick',
+  cycleId: 'with-writes',
+  payload: { index },
+});
+
+const sideRow = (messageId: number, note: string | null): SqlWrite => ({
+  text: 'INSERT INTO side_rows (message_id, note) VALUES ($1, $2)',
+  values: [messageId, note],
+});
+
+async function sideRows(): Promise<Array<{ message_id: number; note: string }>> {
+  return (await db.store.query<{ message_id: number; note: string }>('SELECT * FROM side_rows ORDER BY note'))
+    .rows;
+}
+
+describe('a message published with the rows that commit with it', () => {
+  it('is one statement: the rows name the message’s id, which comes next in send order', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const before = await bus.send(tick(1));
+    await before.written;
+    const statements: string[] = [];
+    const realQuery = db.store.query.bind(db.store);
+    const spy = vi.spyOn(db.store, 'query').mockImplementation(((text: string, values?: unknown[]) => {
+      statements.push(text);
+      return realQuery(text, values);
+    }) as typeof db.store.query);
+    let message: Awaited<ReturnType<Bus['publishWithWrites']>>;
+    try {
+      message = await bus.publishWithWrites(tick(2), (id) => [sideRow(id, 'a'), sideRow(id, 'b')]);
+    } finally {
+      spy.mockRestore();
+    }
+    // The send before it notifies after its commit (notifier.ts): that statement is not this publish's.
+    expect(statements.filter((text) => !text.startsWith('SELECT pg_notify'))).toHaveLength(1);
+    expect(message.id).toBe(before.id + 1);
+    expect(message.payload).toEqual({ index: 2 });
+    expect(await sideRows()).toEqual([
+      { message_id: message.id, note: 'a' },
+      { message_id: message.id, note: 'b' },
+    ]);
+    const after = await bus.send(tick(3));
+    await after.written;
+    expect(after.id).toBe(message.id + 1);
+    await bus.stop();
+  });
+
+  it('a row PostgreSQL refuses leaves neither the message nor its other rows; its id stays unused', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    let taken = 0;
+    await expect(
+      bus.publishWithWrites(tick(4), (id) => {
+        taken = id;
+        return [sideRow(id, 'c'), sideRow(id, null)];
+      }),
+    ).rejects.toMatchObject({ code: '23502' });
+    expect(taken).toBeGreaterThan(0);
+    const stored = await db.store.query('SELECT id FROM agent_messages WHERE id = $1', [taken]);
+    expect(stored.rows).toEqual([]);
+    expect((await sideRows()).map((row) => row.note)).not.toContain('c');
+    await bus.stop();
+  });
+
+  it('waits for a cause on its way, and is refused when its cause was not written', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const cause = await bus.send(tick(5));
+    const answered = await bus.publishWithWrites({ ...tick(6), causationId: cause.id }, (id) => [
+      sideRow(id, 'd'),
+    ]);
+    const written = await cause.written;
+    expect(BigInt(answered.txId)).toBeGreaterThan(BigInt(written.txId));
+    const refused = await bus.send({ ...tick(7), payload: { note: '\u0000' } });
+    await expect(refused.written).rejects.toMatchObject({ code: '22P05' });
+    await expect(
+      bus.publishWithWrites({ ...tick(8), causationId: refused.id }, (id) => [sideRow(id, 'e')]),
+    ).rejects.toBeInstanceOf(CauseNotWrittenError);
+    expect((await sideRows()).map((row) => row.note)).not.toContain('e');
+    await bus.stop();
+  });
+});
