@@ -23,6 +23,16 @@ function valueRows(rows: number, columns: number): string {
 const explains = (alias: string) =>
   `${alias}.filled_qty > 0 OR ${alias}.status IN ('pending_submit', 'open', 'waiting')`;
 
+const intentInsert = (rows: number) =>
+  `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side, type,
+                       qty, limit_price, stop_price, time_in_force, status, cycle_id, message_id, reject_reason)
+   VALUES ${valueRows(rows, intentColumns)}
+   ON CONFLICT (client_order_id) DO NOTHING
+   RETURNING id`;
+
+/** insertIntents' texts by row count, made once each (an entry with its legs: 1 to 3 rows). */
+const intentInserts: string[] = [];
+
 export const ledgerSql = {
   /** Serialises the ledger writers of one broker (stream, poller, reconciliation) within a transaction. */
   lockBroker: () => `SELECT pg_advisory_xact_lock(hashtext('signet.broker.' || $1))`,
@@ -32,12 +42,11 @@ export const ledgerSql = {
    * its bracket legs: one round trip, not three), inserted in the order given; an existing row is
    * left as it is. Each row takes `intentColumns` values.
    */
-  insertIntents: (rows: number) =>
-    `INSERT INTO orders (client_order_id, broker, broker_order_id, parent_client_order_id, leg, symbol, side, type,
-                         qty, limit_price, stop_price, time_in_force, status, cycle_id, message_id, reject_reason)
-     VALUES ${valueRows(rows, intentColumns)}
-     ON CONFLICT (client_order_id) DO NOTHING
-     RETURNING id`,
+  insertIntents: (rows: number) => {
+    let text = intentInserts[rows];
+    if (text === undefined) text = intentInserts[rows] = intentInsert(rows);
+    return text;
+  },
 
   /**
    * Inserts or refreshes an order from the broker's view (leg, parent and cycle are kept). Answers

@@ -22,6 +22,15 @@ describe('writes as one statement', () => {
     expect(values).toEqual(['taken', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
   });
 
+  it('builds a shape once: the same text again for the same writes after as many values, another after more', () => {
+    const write = { text: 'INSERT INTO a VALUES ($1)', values: ['x'] };
+    const first = writesAsCtes([write], [0, 0]);
+    const again = writesAsCtes([{ ...write, values: ['y'] }], [0, 0]);
+    expect(again).toBe(first);
+    expect(first).toBe('write_0 AS (INSERT INTO a VALUES ($3))');
+    expect(writesAsCtes([write], [0, 0, 0])).toBe('write_0 AS (INSERT INTO a VALUES ($4))');
+  });
+
   describe('on PostgreSQL', () => {
     let db: TestDatabase;
     beforeAll(async () => {

@@ -19,13 +19,36 @@ const parameterPattern = /\$(\d+)/g;
  * (true of every builder in Signet: none quotes a dollar sign).
  */
 export function writesAsCtes(writes: readonly SqlWrite[], values: unknown[]): string {
+  let key = String(values.length);
+  for (const write of writes) key += `\u0000${write.text}`;
+  let ctes = builtCtes.get(key);
+  if (ctes === undefined) {
+    ctes = buildCtes(writes, values.length);
+    if (builtCtes.size >= maxBuiltCtes) builtCtes.clear();
+    builtCtes.set(key, ctes);
+  }
+  for (const write of writes) values.push(...write.values);
+  return ctes;
+}
+
+/**
+ * The CTE texts built so far, by the values before them and the writes' texts: an order's
+ * statement comes in a few shapes, and the same text each time is one the store's statement
+ * namer finds at once (a new string is hashed anew). Bounded: texts built with varying content
+ * cannot grow it without end.
+ */
+const builtCtes = new Map<string, string>();
+const maxBuiltCtes = 256;
+
+function buildCtes(writes: readonly SqlWrite[], taken: number): string {
   const ctes: string[] = [];
+  let offset = taken;
   for (const [index, write] of writes.entries()) {
-    const offset = values.length;
+    const shift = offset;
     ctes.push(
-      `write_${index} AS (${write.text.replace(parameterPattern, (_, number: string) => `$${Number(number) + offset}`)})`,
+      `write_${index} AS (${write.text.replace(parameterPattern, (_, number: string) => `$${Number(number) + shift}`)})`,
     );
-    values.push(...write.values);
+    offset += write.values.length;
   }
   return ctes.join(',\n');
 }
