@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -12,7 +13,17 @@ import { walkableTempDir } from './temp.ts';
  */
 let embedded: EmbeddedServer | undefined;
 
+/**
+ * The run's own temp folder: every test file's worker (forked after this setup) and every
+ * process a test starts inherit it as TMPDIR, so the folders tests make under `os.tmpdir()`
+ * (journals, halt files, fake CLIs, clusters) go in it, and the teardown removes it whole.
+ * A run left hundreds of `/tmp/signet-*` folders behind, on a machine whose disk can run low.
+ */
+let runTemp: string | undefined;
+
 export async function setup(project: TestProject): Promise<void> {
+  runTemp = walkableTempDir(path.join(tmpdir(), 'signet-tests-'));
+  process.env.TMPDIR = runTemp;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     // /tmp is walkable by the postgres user, which runs the server when tests run as root.
@@ -30,6 +41,7 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await embedded?.stop();
+  if (runTemp) rmSync(runTemp, { recursive: true, force: true });
 }
 
 declare module 'vitest' {
