@@ -42,6 +42,21 @@ describe('the fast journal entry check', () => {
     expect(expectAgreement(minimal)).toBe('fast');
     expect(expectAgreement({ ...base(), symbol: null, cycleId: undefined, proposal: null })).toBe('fast');
     expect(fastJournalEntry(base() as JournalEntryInput)?.symbol).toBe('ORCL');
+    // The executor's entries: what the broker did with the order.
+    const executed = {
+      ...base(),
+      outcome: 'executed',
+      broker: {
+        status: 'open',
+        broker: 'paper',
+        clientOrderId: 'sg-1',
+        message: null,
+        details: { qty: 3, children: ['sg-1.sl'] },
+      },
+    };
+    expect(expectAgreement(executed)).toBe('fast');
+    expect(expectAgreement({ ...base(), broker: { status: 'filled' } })).toBe('fast');
+    expect(expectAgreement({ ...base(), broker: { status: 'not_sent', message: '' } })).toBe('fast');
   });
 
   it('refuses whatever zod refuses', () => {
@@ -95,6 +110,16 @@ describe('the fast journal entry check', () => {
         ],
       },
       { broker: { status: '' } },
+      { broker: { status: 'x'.repeat(65) } },
+      { broker: { status: 'filled', broker: '' } },
+      { broker: { status: 'filled', clientOrderId: 'c'.repeat(201) } },
+      { broker: { status: 'filled', brokerOrderId: 7 } },
+      { broker: { status: 'filled', message: 'm'.repeat(2_001) } },
+      { broker: { status: 'filled', details: null } },
+      { broker: { status: 'filled', details: { qty: Number.NaN } } },
+      { broker: { status: 'filled', extra: 1 } },
+      { broker: 'filled' },
+      { broker: [] },
     ];
     for (const change of refused)
       expect(expectAgreement({ ...base(), ...change }), Object.keys(change).join()).toBe('refused');
@@ -118,7 +143,6 @@ describe('the fast journal entry check', () => {
     expect(
       expectAgreement({ ...base(), signatures: [{ ...signature, at: '2013-01-02T22:00:00+01:00' }] }),
     ).toBe('zod');
-    expect(expectAgreement({ ...base(), broker: { status: 'filled' } })).toBe('zod');
     // zod strips a `__proto__` key from a record: the fast check does not copy, so it declines.
     expect(expectAgreement({ ...base(), summary: JSON.parse('{"__proto__": 1, "day": "d"}') })).toBe('zod');
     expect(expectAgreement({ ...base(), proposal: Object.create({ inherited: 1 }) })).toBe('zod');
@@ -164,6 +188,7 @@ describe('the fast journal entry check', () => {
         'symbol',
         'cycleId',
         'messageId',
+        'broker',
       ]) {
         if (next() < 0.3) entry[field] = next() < 0.5 ? value(0) : pick(leaves);
       }

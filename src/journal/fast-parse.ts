@@ -6,7 +6,7 @@ import { decidedByValues, type JournalEntry, type JournalEntryInput, journalOutc
  * for the entries it accepts, with the same output (defaults filled in, the symbol trimmed): the
  * schema's recursive JSON check was a tenth of a full-pipeline backtest's main thread. It takes
  * no shortcut for text from a model: every field is checked as the schema checks it. Anything
- * unusual (a broker action, unknown keys, symbol keys, a `__proto__` key, a failed
+ * unusual (unknown keys, symbol keys, a `__proto__` key, a failed
  * check) returns null and goes through zod, which also words the error.
  */
 const agentPattern = /^[a-z][a-z0-9_.-]*$/;
@@ -52,6 +52,33 @@ function notesOf(value: unknown): string[] | undefined {
   return value;
 }
 
+const brokerKeys: ReadonlySet<string> = new Set([
+  'status',
+  'broker',
+  'clientOrderId',
+  'brokerOrderId',
+  'message',
+  'details',
+]);
+
+/** `brokerActionSchema` (nullable, default null) by hand: the action as zod outputs it, or undefined. */
+function brokerActionOf(value: unknown): JournalEntry['broker'] | undefined {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || !isPlainRecord(value)) return undefined;
+  for (const key of Object.keys(value)) if (!brokerKeys.has(key)) return undefined;
+  const action = value as Record<string, unknown>;
+  if (!isText(action.status, 1, 64)) return undefined;
+  const broker = optionalText(action.broker, 64);
+  const clientOrderId = optionalText(action.clientOrderId, 200);
+  const brokerOrderId = optionalText(action.brokerOrderId, 200);
+  const message = action.message === undefined || action.message === null ? null : action.message;
+  const details = action.details === undefined ? {} : action.details;
+  if (broker === undefined || clientOrderId === undefined || brokerOrderId === undefined) return undefined;
+  if (message !== null && !isText(message, 0, 2_000)) return undefined;
+  if (!isJsonRecord(details)) return undefined;
+  return { status: action.status, broker, clientOrderId, brokerOrderId, message, details };
+}
+
 /** The entry as `journalEntrySchema` would output it, or null: let zod decide (and word the error). */
 export function fastJournalEntry(input: JournalEntryInput): JournalEntry | null {
   if (typeof input !== 'object' || input === null || !isPlainRecord(input)) return null;
@@ -62,7 +89,8 @@ export function fastJournalEntry(input: JournalEntryInput): JournalEntry | null 
   if (!outcomes.has(outcome) || !deciders.has(decidedBy)) return null;
   const validSignatures = fastSignatures(signatures);
   if (!validSignatures) return null;
-  if (broker !== undefined && broker !== null) return null;
+  const brokerAction = brokerActionOf(broker);
+  if (brokerAction === undefined) return null;
   if (messageId !== undefined && messageId !== null && !(Number.isSafeInteger(messageId) && messageId > 0))
     return null;
   let symbol: string | null = null;
@@ -93,7 +121,7 @@ export function fastJournalEntry(input: JournalEntryInput): JournalEntry | null 
     stance,
     signatures: validSignatures,
     inputs,
-    broker: null,
+    broker: brokerAction,
     notes,
     clientOrderId,
     messageId: messageId ?? null,
