@@ -175,6 +175,35 @@ describe('sends with ids drawn ahead', () => {
     await bus.stop();
   });
 
+  it('a standalone publish takes the next drawn id when one is ready: numbered between the sends around it, no draw after it', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const statements: string[] = [];
+    const realQuery = db.store.query.bind(db.store);
+    const before = await bus.send(tick(40));
+    await before.written;
+    const spy = vi.spyOn(db.store, 'query').mockImplementation(((text: string, values?: unknown[]) => {
+      statements.push(text);
+      return realQuery(text, values);
+    }) as typeof db.store.query);
+    try {
+      const published = await bus.publish(tick(41));
+      expect(published.id).toBe(before.id + 1);
+      expect(published.payload).toEqual({ index: 41 });
+      const after = await bus.send(tick(42));
+      await after.written;
+      expect(after.id).toBe(before.id + 2);
+      expect(statements.filter((text) => text.includes('nextval'))).toEqual([]);
+      const stored = await db.store.query<{ id: string }>(
+        'SELECT id FROM agent_messages WHERE id BETWEEN $1 AND $2 ORDER BY id',
+        [before.id, after.id],
+      );
+      expect(stored.rows.map((row) => Number(row.id))).toEqual([before.id, before.id + 1, before.id + 2]);
+    } finally {
+      spy.mockRestore();
+    }
+    await bus.stop();
+  });
+
   it('a publish inside a transaction with no id drawn takes one from the sequence; a later send is numbered above it', async () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     const inTransaction = await db.store.transaction((tx) => bus.publish(tick(24), { tx }));

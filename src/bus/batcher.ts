@@ -57,7 +57,7 @@ const maxFailedIds = 10_000;
  * caller at once and never takes an id. Sends are numbered in the order given, and a send given
  * after a publish returned is numbered above it: a publish inside a transaction takes the next
  * drawn id when one is ready (`takeId`), and `renumber()` drops the drawn block after a write
- * that took its id from the sequence (a standalone publish, one inside a transaction with none
+ * that took its id from the sequence (a standalone publish or one inside a transaction, with none
  * ready). A send given
  * while a publish is on its way may be numbered below it; consumers read in delivery order
  * (tx_id, id), which is commit order, either way.
@@ -111,10 +111,17 @@ export class PublishBatcher {
     );
   }
 
-  /** Resolves once the message is committed, its id from the sequence. */
+  /**
+   * Resolves once the message is committed. Its id is the next drawn one when one is ready (it
+   * then rides in the sends' next statement, and no draw follows it: a cycle's Macro Officer view
+   * and CEO budget each dropped the drawn block, and the next send waited for a draw); else
+   * from the sequence, so a publisher that never sends never draws.
+   */
   async publish(input: MessageInput): Promise<BusMessage> {
     const message = validateMessage(input, this.#catalog);
     await this.#causeWritten(message);
+    const id = this.#ids.take();
+    if (id !== undefined) return this.#enqueue(id, message).written;
     try {
       return await this.#sequenced.submit(message);
     } finally {
