@@ -120,19 +120,8 @@ export function publishValidWithWrites(
   if (writes.length === 0) return insert(queryable, message, busSql.publishOneWithId(), id);
   const values = messageValues(message);
   values.push(id);
-  const ctes = writesAsCtes(writes, values);
-  let text = withWritesTexts.get(ctes);
-  if (text === undefined) {
-    if (withWritesTexts.size >= maxWithWritesTexts) withWritesTexts.clear();
-    text = busSql.publishOneWithWrites(ctes);
-    withWritesTexts.set(ctes, text);
-  }
-  return insertRow(queryable, text, values);
+  return insertRow(queryable, busSql.publishOneWithWrites(writesAsCtes(writes, values)), values);
 }
-
-/** Statements with writes by their CTEs (as writesAsCtes keeps them: the same text, the same string). */
-const withWritesTexts = new Map<string, string>();
-const maxWithWritesTexts = 256;
 
 /**
  * Inserts validated messages in one statement (one row: the single-row insert), their ids from

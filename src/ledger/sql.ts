@@ -30,6 +30,15 @@ const intentInsert = (rows: number) =>
    ON CONFLICT (client_order_id) DO NOTHING
    RETURNING id`;
 
+/** Ends the waiting legs of entry $1 as `entry` (a row source with its status and filled quantity) has it. */
+const endLegsOf = (entry: string) =>
+  `UPDATE orders leg SET status = CASE WHEN entry.status = 'not_sent' THEN 'not_sent' ELSE 'cancelled' END,
+          reject_reason = 'entry ' || entry.client_order_id || ' ' || entry.status, updated_at = now()
+     FROM ${entry}
+    WHERE entry.client_order_id = $1 AND entry.status IN ('cancelled', 'rejected', 'not_sent')
+      AND entry.filled_qty = 0 AND leg.parent_client_order_id = entry.client_order_id
+      AND leg.broker = entry.broker AND leg.status = 'waiting'`;
+
 /** insertIntents' texts by row count, made once each (an entry with its legs: 1 to 3 rows). */
 const intentInserts: string[] = [];
 
@@ -117,29 +126,19 @@ export const ledgerSql = {
    * cancelled, not sent) takes its waiting legs with it: not_sent with an entry not sent (the
    * broker's word may still replace both), else cancelled.
    */
-  endLegsWithEntry: () =>
-    `UPDATE orders leg SET status = CASE WHEN entry.status = 'not_sent' THEN 'not_sent' ELSE 'cancelled' END,
-            reject_reason = 'entry ' || entry.client_order_id || ' ' || entry.status, updated_at = now()
-       FROM orders entry
-      WHERE entry.client_order_id = $1 AND entry.status IN ('cancelled', 'rejected', 'not_sent')
-        AND entry.filled_qty = 0 AND leg.parent_client_order_id = entry.client_order_id
-        AND leg.broker = entry.broker AND leg.status = 'waiting'`,
+  endLegsWithEntry: () => endLegsOf('orders entry'),
 
   /**
    * endLegsWithEntry in the statement that answers the entry (answerIntent: $2 the answer's
-   * status, $3 its filled quantity): the entry as this statement leaves it is the answer when it
-   * was still `pending_submit` (the answer's own condition), else as it was.
+   * status, $3 its filled quantity), whose writes see the entry as the statement began: the
+   * entry as this statement leaves it is the answer when it was still `pending_submit` (the
+   * answer's own condition), else as it was.
    */
   endLegsWithAnswer: () =>
-    `UPDATE orders leg SET status = CASE WHEN entry.status = 'not_sent' THEN 'not_sent' ELSE 'cancelled' END,
-            reject_reason = 'entry ' || entry.client_order_id || ' ' || entry.status, updated_at = now()
-       FROM (SELECT client_order_id, broker,
+    endLegsOf(`(SELECT client_order_id, broker,
                     CASE WHEN status = 'pending_submit' THEN $2::text ELSE status END AS status,
                     CASE WHEN status = 'pending_submit' THEN $3::numeric ELSE filled_qty END AS filled_qty
-               FROM orders WHERE client_order_id = $1) AS entry
-      WHERE entry.status IN ('cancelled', 'rejected', 'not_sent') AND entry.filled_qty = 0
-        AND leg.parent_client_order_id = entry.client_order_id
-        AND leg.broker = entry.broker AND leg.status = 'waiting'`,
+               FROM orders) AS entry`),
 
   /** One leg of a bracket filled: the other has nothing left to protect. */
   cancelSiblingLegs: () =>
