@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCatalog } from '../../test/support/bus-topics.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { createTestDatabase, recordStatements, type TestDatabase } from '../../test/support/database.ts';
 import { silentLogger } from '../logging/index.ts';
 import { Bus, CauseNotWrittenError, type MessageInput } from './index.ts';
 
@@ -141,14 +141,9 @@ describe('sends with ids drawn ahead', () => {
 
   it('a publish inside a transaction takes the next drawn id: numbered between the sends around it, no draw after it', async () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
-    const draws = { count: 0 };
-    const realQuery = db.store.query.bind(db.store);
     const before = await bus.send(tick(20));
     await before.written;
-    const spy = vi.spyOn(db.store, 'query').mockImplementation(((text: string, values?: unknown[]) => {
-      if (text.includes('nextval')) draws.count += 1;
-      return realQuery(text, values);
-    }) as typeof db.store.query);
+    const statements = recordStatements(db.store);
     try {
       const inTransaction = await db.store.transaction((tx) => bus.publish(tick(21), { tx }));
       expect(inTransaction.id).toBe(before.id + 1);
@@ -163,28 +158,23 @@ describe('sends with ids drawn ahead', () => {
       const after = await bus.send(tick(23));
       await after.written;
       expect(after.id).toBe(before.id + 3);
-      expect(draws.count).toBe(0);
+      expect(statements.texts.filter((text) => text.includes('nextval'))).toHaveLength(0);
       const stored = await db.store.query<{ id: string }>(
         'SELECT id FROM agent_messages WHERE id BETWEEN $1 AND $2 ORDER BY id',
         [before.id, after.id],
       );
       expect(stored.rows.map((row) => Number(row.id))).toEqual([before.id, before.id + 1, before.id + 3]);
     } finally {
-      spy.mockRestore();
+      statements.stop();
     }
     await bus.stop();
   });
 
   it('a standalone publish takes the next drawn id when one is ready: numbered between the sends around it, no draw after it', async () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
-    const statements: string[] = [];
-    const realQuery = db.store.query.bind(db.store);
     const before = await bus.send(tick(40));
     await before.written;
-    const spy = vi.spyOn(db.store, 'query').mockImplementation(((text: string, values?: unknown[]) => {
-      statements.push(text);
-      return realQuery(text, values);
-    }) as typeof db.store.query);
+    const statements = recordStatements(db.store);
     try {
       const published = await bus.publish(tick(41));
       expect(published.id).toBe(before.id + 1);
@@ -192,14 +182,14 @@ describe('sends with ids drawn ahead', () => {
       const after = await bus.send(tick(42));
       await after.written;
       expect(after.id).toBe(before.id + 2);
-      expect(statements.filter((text) => text.includes('nextval'))).toEqual([]);
+      expect(statements.texts.filter((text) => text.includes('nextval'))).toEqual([]);
       const stored = await db.store.query<{ id: string }>(
         'SELECT id FROM agent_messages WHERE id BETWEEN $1 AND $2 ORDER BY id',
         [before.id, after.id],
       );
       expect(stored.rows.map((row) => Number(row.id))).toEqual([before.id, before.id + 1, before.id + 2]);
     } finally {
-      spy.mockRestore();
+      statements.stop();
     }
     await bus.stop();
   });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCatalog } from '../../test/support/bus-topics.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { createTestDatabase, recordStatements, type TestDatabase } from '../../test/support/database.ts';
 import { silentLogger } from '../logging/index.ts';
 import type { SqlWrite } from '../store/index.ts';
 import { Bus, CauseNotWrittenError, type MessageInput } from './index.ts';
@@ -37,20 +37,15 @@ describe('a message published with the rows that commit with it', () => {
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     const before = await bus.send(tick(1));
     await before.written;
-    const statements: string[] = [];
-    const realQuery = db.store.query.bind(db.store);
-    const spy = vi.spyOn(db.store, 'query').mockImplementation(((text: string, values?: unknown[]) => {
-      statements.push(text);
-      return realQuery(text, values);
-    }) as typeof db.store.query);
+    const statements = recordStatements(db.store);
     let message: Awaited<ReturnType<Bus['publishWithWrites']>>;
     try {
       message = await bus.publishWithWrites(tick(2), (id) => [sideRow(id, 'a'), sideRow(id, 'b')]);
     } finally {
-      spy.mockRestore();
+      statements.stop();
     }
     // The send before it notifies after its commit (notifier.ts): that statement is not this publish's.
-    expect(statements.filter((text) => !text.startsWith('SELECT pg_notify'))).toHaveLength(1);
+    expect(statements.texts.filter((text) => !text.startsWith('SELECT pg_notify'))).toHaveLength(1);
     expect(message.id).toBe(before.id + 1);
     expect(message.payload).toEqual({ index: 2 });
     expect(await sideRows()).toEqual([

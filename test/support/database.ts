@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import { type Logger, silentLogger } from '../../src/logging/index.ts';
 import { createStoreFromUrl, migrate, type Store, withDatabase } from '../../src/store/index.ts';
 
@@ -55,4 +55,18 @@ export async function createTestDatabase(
       await dropper.end();
     },
   };
+}
+
+/**
+ * Records the text of every statement sent through `store.query` (the pool's, not a transaction
+ * client's) until `stop()`; the statements still go to the database.
+ */
+export function recordStatements(store: Store): { texts: string[]; stop(): void } {
+  const texts: string[] = [];
+  const realQuery = store.query.bind(store);
+  const spy = vi.spyOn(store, 'query').mockImplementation(((text: string, values?: unknown[]) => {
+    texts.push(text);
+    return realQuery(text, values);
+  }) as typeof store.query);
+  return { texts, stop: () => spy.mockRestore() };
 }
