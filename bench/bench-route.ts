@@ -1,4 +1,5 @@
 import type { Route, RouteRequest } from '../src/llm/index.ts';
+import { buyAtMarket } from '../test/support/scripted-route.ts';
 
 /**
  * The pipeline benchmark's scripted model: every skill answers at once (or after `delayMs`) with
@@ -24,20 +25,16 @@ function answerFor(request: RouteRequest): string {
     case 'regime':
       return JSON.stringify({ regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'bench' });
     case 'strategist':
-      return JSON.stringify({
-        decision: 'trade',
-        symbol,
-        side: 'buy',
-        entryType: 'market',
-        entryPrice: last,
-        stopPrice: Number((last * 0.96).toFixed(2)),
-        targetPrice: Number((last * 1.08).toFixed(2)),
-        horizonBars: 5,
-        rationale: 'bench',
-        confidence: 0.5,
-        // The strategist's output schema requires the facts it relies on (checked by the fact-checker).
-        facts: [{ name: 'last', value: last }],
-      });
+      // The strategist's output schema requires the facts it relies on (checked by the fact-checker).
+      return JSON.stringify(
+        buyAtMarket(symbol, last, {
+          stop: 0.96,
+          target: 1.08,
+          horizonBars: 5,
+          rationale: 'bench',
+          facts: [{ name: 'last', value: last }],
+        }),
+      );
     default:
       return JSON.stringify({ verdict: 'sign', reasons: ['bench'] });
   }
