@@ -161,14 +161,20 @@ class FullPipelineRun {
   #cycles = 0;
   #barsProcessed = 0;
   /**
-   * True from a monitor pass that found the account flat (and so emptied the run's positions
-   * rows) until the broker's next event: while it holds, a pass could find nothing (a position
-   * only opens by a fill). Live passes run on a timer because other writers (the watchdog, the
-   * operator, the broker itself) can change positions between them; a run's broker
-   * (`bt:<run id>`) has no other writer. With a position held, every bar gets its pass (stop
-   * management moves stops on prices alone).
+   * The broker as the monitor reads it (positions and working orders, see `#monitorView`) at the
+   * last pass that found nothing to do, until the broker's next event; null: the next bar's pass
+   * runs. Such a pass left our positions rows matching the broker and sent nothing, so a pass on
+   * the same broker and the same rows finds nothing again: it is skipped (its positions read was a
+   * third of the run's statements, one a bar while a position was held). Live passes run on a
+   * timer because other writers (the watchdog, the operator, the broker itself) can change
+   * positions between them; a run's broker (`bt:<run id>`) has no other writer, and its rows
+   * change only by the recorder (on an event) or by a pass. With stop management on, a held
+   * position's pass depends on the bar's prices: only a flat pass is kept.
    */
-  #flatSinceLastPass = false;
+  #quietView: string | null = null;
+  /** Broker events so far: a pass during which one arrived is not taken as quiet. */
+  #brokerEvents = 0;
+  readonly #stopsManaged: boolean;
 
   constructor(
     private readonly options: PipelineBacktestOptions,
@@ -199,8 +205,10 @@ class FullPipelineRun {
       journal,
       before: () => buffer.flush(),
     });
+    this.#stopsManaged = config.monitor.stopManagement.mode !== 'off';
     this.broker = paperBrokerFor(config, clock, (event) => {
-      this.#flatSinceLastPass = false;
+      this.#quietView = null;
+      this.#brokerEvents += 1;
       this.recorder.record(event);
     });
     this.#book = new AccountBook(config.paper.cash);
@@ -301,7 +309,7 @@ class FullPipelineRun {
   }
 
   async #cycle(time: number): Promise<void> {
-    if (!this.#flatSinceLastPass) this.#flatSinceLastPass = (await this.#kernel.monitor()).positions === 0;
+    await this.#monitor();
     const views = this.series
       .map((each) => sliceSeries(each, undefined, time))
       .filter((view) => view.length > 0 && view.time[view.length - 1] === time);
@@ -320,6 +328,25 @@ class FullPipelineRun {
     this.#cycles += 1;
     for (const candidate of report.candidates) this.#outcomes[candidate.outcome] += 1;
     this.#tally.addCycle(report.candidates);
+  }
+
+  /** The bar's position-monitor pass, unless the last pass found nothing and nothing changed since. */
+  async #monitor(): Promise<void> {
+    const view = this.#monitorView();
+    if (view === this.#quietView) return;
+    this.#quietView = null;
+    const events = this.#brokerEvents;
+    const report = await this.#kernel.monitor();
+    const quiet =
+      report.actions.length === 0 &&
+      report.stopsMissing.length === 0 &&
+      (report.positions === 0 || !this.#stopsManaged);
+    if (quiet && this.#brokerEvents === events && this.#monitorView() === view) this.#quietView = view;
+  }
+
+  /** What a monitor pass reads of the broker: its positions and working orders, as text to compare. */
+  #monitorView(): string {
+    return JSON.stringify([this.broker.positions(), this.broker.workingOrders()]);
   }
 
   /** The report of the run, with the pipeline's decision tally and who decided. */

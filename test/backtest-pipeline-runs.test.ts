@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentRuntime } from '../src/agents/index.ts';
+import { loadBacktestBars } from '../src/backtest/index.ts';
+import { Bus } from '../src/bus/index.ts';
+import { type Config, type ConfigFile, loadConfig } from '../src/config/index.ts';
+import type { BarSeries } from '../src/market/index.ts';
+import { monitorSql } from '../src/pipeline/monitor-sql.ts';
+import { type PipelineBacktestResult, runPipelineBacktest } from '../src/runtime/index.ts';
+import {
+  loadPhilosophy,
+  SkillRegistry,
+  shippedPhilosophyFile,
+  shippedSkillsDir,
+} from '../src/skills/index.ts';
+import { logger } from './optimizer-support.ts';
+import { createTestDatabase, recordStatements, type TestDatabase } from './support/database.ts';
+import { repoRoot } from './support/processes.ts';
+import { tmpdir, walkableTempDir } from './support/temp.ts';
+
+let db: TestDatabase;
+let skills: SkillRegistry;
+let agents: AgentRuntime;
+let orcl: BarSeries;
+let folder: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  folder = walkableTempDir(path.join(tmpdir(), 'signet-bt-monitor-'));
+  skills = await SkillRegistry.load({ dir: shippedSkillsDir(), logger });
+  agents = { skills, llm: undefined, philosophy: await loadPhilosophy(shippedPhilosophyFile()), logger };
+  const { series } = await loadBacktestBars({
+    feed: 'csv',
+    files: [path.resolve(repoRoot, 'data/orcl-1995-2014.txt')],
+    symbols: ['ORCL'],
+    from: Date.parse('2012-01-01'),
+  });
+  orcl = series[0]!;
+});
+afterAll(async () => {
+  skills.close();
+  await db.drop();
+});
+
+/** One in-process run, and how many times the monitor read the positions table during it. */
+async function run(
+  runId: string,
+  config: Config,
+  series: BarSeries[] = [orcl],
+): Promise<{ result: PipelineBacktestResult; reads: number }> {
+  const bus = new Bus({ store: db.store, logger });
+  const statements = recordStatements(db.store);
+  try {
+    const result = await runPipelineBacktest({
+      config,
+      store: db.store,
+      bus,
+      logger,
+      agents,
+      series,
+      runId,
+      warmupBars: 60,
+      journalRoot: path.join(folder, runId),
+      deciders: 'fallback sma-cross',
+    });
+    return { result, reads: statements.texts.filter((text) => text === monitorSql.positions()).length };
+  } finally {
+    statements.stop();
+    await bus.stop();
+  }
+}
+
+/** What a run left in its tables and on the bus. */
+async function footprint(runId: string) {
+  const broker = `bt:${runId}`;
+  const orders = await db.store.query(
+    // Client order ids are hashes of the run's cycle ids: the rows are compared in the order written.
+    `SELECT leg, symbol, side, type, qty, stop_price, status, filled_qty, avg_fill_price
+       FROM orders WHERE broker = $1 ORDER BY id`,
+    [broker],
+  );
+  const positions = await db.store.query(
+    'SELECT symbol, qty, avg_price, stop_client_order_id IS NOT NULL AS stopped FROM positions WHERE broker = $1',
+    [broker],
+  );
+  // The runs go one after the other: a run's messages are those from its start to its end.
+  const topics = await db.store.query(
+    `WITH span AS (
+       SELECT min(id) FILTER (WHERE topic = 'backtest.started') AS first,
+              max(id) FILTER (WHERE topic = 'backtest.completed') AS last
+         FROM agent_messages WHERE payload->>'runId' = $1)
+     SELECT topic, count(*)::int AS n FROM agent_messages, span
+      WHERE id BETWEEN span.first AND span.last GROUP BY topic ORDER BY topic`,
+    [runId],
+  );
+  return { orders: orders.rows, positions: positions.rows, topics: topics.rows };
+}
+
+const configWith = (overrides: Partial<ConfigFile> = {}) =>
+  loadConfig({ overrides: { dataDir: path.join(folder, 'state'), ...overrides }, file: '/dev/null' });
+
+describe('the full-pipeline backtest’s position monitor', () => {
+  it('skips the pass after one that found nothing while the broker is unchanged, and the run is the same as with a pass every bar', async () => {
+    // Stops "managed" with a trigger of 50 R (never reached by ORCL's trades): every held bar gets
+    // its pass, as a managed stop needs, and no stop moves, so both runs must decide alike.
+    const everyBar = await run(
+      'bt-monitor-every',
+      configWith({ monitor: { stopManagement: { mode: 'trail', triggerR: 50, trailR: 50 } } }),
+    );
+    const skipping = await run('bt-monitor-skip', configWith());
+
+    const a = everyBar.result;
+    const b = skipping.result;
+    expect(b.outcomes.executed).toBeGreaterThan(2);
+    expect(b.run.report.closedTrades).toBeGreaterThan(2);
+    expect(b.outcomes).toEqual(a.outcomes);
+    expect(b.decisions).toEqual(a.decisions);
+    expect(b.run.report.trades).toEqual(a.run.report.trades);
+    expect(b.run.report.finalValue).toBe(a.run.report.finalValue);
+    const stepsA = await footprint('bt-monitor-every');
+    const stepsB = await footprint('bt-monitor-skip');
+    expect(stepsB.orders.length).toBeGreaterThan(5);
+    expect(stepsB.orders).toEqual(stepsA.orders);
+    expect(stepsB.positions).toEqual(stepsA.positions);
+    expect(stepsB.topics).toEqual(stepsA.topics);
+
+    // A pass on every bar held reads the positions table each time; skipping, a pass runs only
+    // where the broker moved (a fill, a bracket leg becoming active, a cancellation).
+    const held = a.run.report.trades.reduce((sum, trade) => sum + trade.bars, 0);
+    expect(held).toBeGreaterThan(50);
+    expect(everyBar.reads).toBeGreaterThanOrEqual(held);
+    expect(skipping.reads).toBeGreaterThan(0);
+    expect(skipping.reads).toBeLessThan(everyBar.reads / 4);
+  }, 180_000);
+});
+
