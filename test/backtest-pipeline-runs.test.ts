@@ -42,6 +42,22 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** ORCL's bars under another symbol, prices times `factor`: returns that correlate 1 with ORCL's. */
+function copyOf(series: BarSeries, symbol: string, factor: number): BarSeries {
+  const scaled = (values: Float64Array) => values.map((value) => value * factor);
+  const { time, volume, length } = series;
+  return {
+    symbol,
+    length,
+    time,
+    volume,
+    open: scaled(series.open),
+    high: scaled(series.high),
+    low: scaled(series.low),
+    close: scaled(series.close),
+  };
+}
+
 /** One in-process run, and how many times the monitor read the positions table during it. */
 async function run(
   runId: string,
@@ -134,3 +150,38 @@ describe('the full-pipeline backtest’s position monitor', () => {
   }, 180_000);
 });
 
+describe('candidates decided side by side in one cycle', () => {
+  it('are signed in rank order: a correlated second entry is vetoed, and the run is the same at any parallelism, every time', async () => {
+    // Three symbols whose returns correlate 1 (the Risk Gate's limit is 0.85): while one is held
+    // or its entry is working, the others must be vetoed, however many are decided at once.
+    const copies = [orcl, copyOf(orcl, 'ORCL2', 2), copyOf(orcl, 'ORCL3', 3)];
+    const runs = [];
+    for (const [runId, parallelism] of [
+      ['bt-rank-p4-a', 4],
+      ['bt-rank-p4-b', 4],
+      ['bt-rank-p1', 1],
+    ] as const) {
+      const base = configWith();
+      const config = { ...base, pipeline: { ...base.pipeline, parallelism } };
+      runs.push((await run(runId, config, copies)).result);
+    }
+    const [first, again, serial] = runs.map((each) => ({
+      trades: each.run.report.trades,
+      outcomes: each.outcomes,
+      decisions: each.decisions,
+    }));
+    expect(first!.trades.length).toBeGreaterThan(2);
+    expect(first!.decisions.vetoReasons.some((veto) => /returns correlate/.test(veto.reason))).toBe(true);
+    expect(again).toEqual(first);
+    expect(serial).toEqual(first);
+    // No two of the three held at once.
+    const trades = first!.trades;
+    for (const a of trades)
+      for (const b of trades)
+        if (a !== b)
+          expect(
+            a.entryDate < b.exitDate && b.entryDate < a.exitDate,
+            `${a.symbol} ${a.entryDate}–${a.exitDate} beside ${b.symbol} ${b.entryDate}–${b.exitDate}`,
+          ).toBe(false);
+  }, 180_000);
+});

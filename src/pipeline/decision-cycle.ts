@@ -11,7 +11,7 @@ import type { BarSeries } from '../market/index.ts';
 import { newsForCandidate } from '../news/index.ts';
 import { candidateFailed } from './candidate-failed.ts';
 import { cycleWithClock, type Send } from './clocked.ts';
-import { inFlight, mapLimit } from './concurrency.ts';
+import { inFlight, mapLimit, RankedTurns } from './concurrency.ts';
 import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
 import { type DeskView, deskOf, openDesk } from './desk.ts';
@@ -109,7 +109,14 @@ export async function runDecisionCycle(
   // the commit of the message it names, were most of a candidate's time); the cycle ends only
   // with every entry written, and a candidate whose entry (or that message) could not be
   // written is reported failed, as if it had been awaited.
-  const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate) => {
+  // Candidates are decided side by side, but signed one at a time in the screener's order: each
+  // one's Risk Gate reads the positions, the working entries and the day's budget as every
+  // candidate ranked above it left them (signed and sent, or ended). Signed side by side, two
+  // correlated candidates each passed the limits the other was about to break, and which one
+  // traded depended on timing (a run of 100 symbols executed 122 trades where one at a time
+  // executed 60, and not the same ones twice).
+  const turns = new RankedTurns(screened.length);
+  const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate, rank) => {
     const writes: Array<Promise<void>> = [];
     const journal: CandidateJournal = (entry) => {
       writes.push(inFlight(Promise.resolve(entry).then((ready) => deps.journal(ready))));
@@ -124,7 +131,10 @@ export async function runDecisionCycle(
       stances,
       shadows,
       journal,
-    ).catch(failed(candidate.symbol));
+      () => turns.before(rank),
+    )
+      .catch(failed(candidate.symbol))
+      .finally(() => turns.finish(rank));
     return { report, writes };
   });
   // A cycle ends with its calls' cost rows in the table: written now, beside the journal's last
@@ -177,6 +187,8 @@ async function runCandidate(
   stances: Map<string, Stance>,
   shadows: Array<Promise<void>>,
   journal: CandidateJournal,
+  /** Resolves when this candidate may be signed: every candidate ranked above it is done. */
+  signingTurn: () => Promise<void>,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
   const symbol = series.symbol;
@@ -315,6 +327,7 @@ async function runCandidate(
     ...news.notes,
   ];
 
+  await signingTurn();
   const { signatures, risk, metas } = await collectSignatures(
     deps,
     cycleId,
