@@ -1,5 +1,8 @@
 import { type AgentOutcome, indicatorsAt, type Stance, type StrategistAnswer } from '../agents/index.ts';
+import type { BusMessage, SentMessage } from '../bus/index.ts';
+import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
+import type { DeskView } from './desk.ts';
 
 /** What the agents saw, for the journal: the last bar, the indicators and the span of bars (not every bar). */
 export function inputsAsSeen(series: BarSeries, index: number): Record<string, unknown> {
@@ -44,4 +47,36 @@ export function fallbackNotes(
       ? [`${outcome.skill.name}: decided by the deterministic fallback (${outcome.fallbackReason})`]
       : [],
   );
+}
+
+/** The journal's inputs with the headlines shown, when there were any. */
+export function withNews(
+  inputs: Record<string, unknown>,
+  shown: readonly unknown[],
+): Record<string, unknown> {
+  return shown.length > 0 ? { ...inputs, news: shown } : inputs;
+}
+
+/** A message's commit, from its send (which fails when the message was refused outright). */
+export function writtenOf(sent: Promise<SentMessage>): Promise<BusMessage> {
+  return sent.then((message) => message.written);
+}
+
+/**
+ * The entry once the message it names is committed: the candidate goes on (the next one is
+ * decided) while both are written; a message that fails fails the entry, so the candidate.
+ */
+export function entryNaming(
+  sent: Promise<SentMessage>,
+  entry: Omit<JournalEntryInput, 'messageId'>,
+): Promise<JournalEntryInput> {
+  return writtenOf(sent).then((message) => ({ ...entry, messageId: message.id }));
+}
+
+/** The Macro Officer's view as recorded beside a Regime stance (null: it gave none). */
+export function macroSide(view: DeskView): Record<string, string> | null {
+  const { macro } = view;
+  return macro
+    ? { regime: macro.regime, bias: macro.bias, stance: macro.stance, decidedBy: macro.decidedBy }
+    : null;
 }

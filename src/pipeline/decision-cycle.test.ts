@@ -478,6 +478,40 @@ describe('decision cycle', () => {
     expect(messages.at(-1)?.topic).toBe('cycle.completed');
   });
 
+  it("the cycle's budget message is sent, not awaited: one that cannot be written lets no order out, and the cycle fails", async () => {
+    const route = signedByBoth((request) => {
+      const name = symbolOf(request);
+      return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
+    });
+    const { deps, broker } = await harness({ routes: [route] });
+    const send = deps.send!;
+    const events: string[] = [];
+    deps.send = async (input) => {
+      if (input.topic === 'regime.stance') events.push('regime stance sent');
+      if (input.topic !== 'ceo.budget') return send(input);
+      // PostgreSQL itself refuses the row (jsonb holds no NUL character), after a while.
+      const sent = await send({ ...input, payload: { ...(input.payload as object), note: '\u0000' } });
+      events.push('budget sent');
+      const written = new Promise((resolve) => setTimeout(resolve, 100))
+        .then(() => sent.written)
+        .finally(() => events.push('budget settled'));
+      written.catch(() => {});
+      return { id: sent.id, written };
+    };
+    await expect(runDecisionCycle(deps, 'cy-budget-lost', universe)).rejects.toThrow(
+      /unsupported Unicode escape sequence/,
+    );
+    // The first candidate was decided while the budget was on its way; no order left.
+    expect(events.indexOf('regime stance sent')).toBeGreaterThan(events.indexOf('budget sent'));
+    expect(events.indexOf('regime stance sent')).toBeLessThan(events.indexOf('budget settled'));
+    expect(broker.workingOrders()).toEqual([]);
+    const topicsWritten = (await cycleMessages('cy-budget-lost')).map((message) => message.topic);
+    expect(topicsWritten).toContain('signatures.collected');
+    expect(topicsWritten).not.toContain('order.intent');
+    expect(topicsWritten).not.toContain('ceo.budget');
+    expect(topicsWritten).not.toContain('cycle.completed');
+  });
+
   it('halted, or a halt that cannot be read: no cycle runs', async () => {
     const { deps } = await harness({ halt: async () => 3 });
     const report = await runDecisionCycle(deps, 'cy-halted', universe);

@@ -5,14 +5,22 @@ import {
   type StrategistRequest,
   toTradeProposal,
 } from '../agents/index.ts';
-import { type BusMessage, type SentMessage, topics } from '../bus/index.ts';
+import { topics } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { newsForCandidate } from '../news/index.ts';
 import { candidateFailed } from './candidate-failed.ts';
 import { cycleWithClock, type Send } from './clocked.ts';
 import { inFlight, mapLimit, RankedTurns } from './concurrency.ts';
-import { fallbackNotes, inputsAsSeen, outcomePayload } from './cycle-notes.ts';
+import {
+  entryNaming,
+  fallbackNotes,
+  inputsAsSeen,
+  macroSide,
+  outcomePayload,
+  withNews,
+  writtenOf,
+} from './cycle-notes.ts';
 import type { CandidateOutcome, CandidateReport, CycleDeps, CycleReport } from './cycle-types.ts';
 import { type DeskView, deskOf, openDesk } from './desk.ts';
 import { execute } from './execute.ts';
@@ -22,11 +30,6 @@ import { runShadows } from './shadow.ts';
 import { allSigned } from './signatures.ts';
 import { collectSignatures } from './signing.ts';
 
-/** The journal's inputs with the headlines shown, when there were any. */
-function withNews(inputs: Record<string, unknown>, shown: readonly unknown[]): Record<string, unknown> {
-  return shown.length > 0 ? { ...inputs, news: shown } : inputs;
-}
-
 const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedBy;
 
 /** Journals a decision; the cycle awaits the write at its end. */
@@ -34,22 +37,6 @@ type CandidateJournal = (entry: JournalEntryInput | Promise<JournalEntryInput>) 
 
 /** The cycle's deps with the step's clock on every message, and a sender (ids before commits). */
 type ClockedDeps = CycleDeps & { send: Send };
-
-/** A message's commit, from its send (which fails when the message was refused outright). */
-function writtenOf(sent: Promise<SentMessage>): Promise<BusMessage> {
-  return sent.then((message) => message.written);
-}
-
-/**
- * The entry once the message it names is committed: the candidate goes on (the next one is
- * decided) while both are written; a message that fails fails the entry, so the candidate.
- */
-function entryNaming(
-  sent: Promise<SentMessage>,
-  entry: Omit<JournalEntryInput, 'messageId'>,
-): Promise<JournalEntryInput> {
-  return writtenOf(sent).then((message) => ({ ...entry, messageId: message.id }));
-}
 
 /**
  * One cycle: halted? → screen → regime → strategist per candidate (bounded parallelism) → three
@@ -152,6 +139,7 @@ export async function runDecisionCycle(
   await Promise.all(shadows);
   await ledgerWritten;
   await settleLedger();
+  await view.written;
   desk.record(view.budget.day, candidates, stances);
   // Sent like the cycle's other messages (a publish would take its id from the sequence and
   // make the next cycle draw ids again), and committed before the cycle returns.
@@ -385,11 +373,13 @@ async function runCandidate(
     );
     return report('vetoed', reasons);
   }
-  // Fail closed: no order before the stance, the proposal and the signatures are all committed.
+  // Fail closed: no order before the stance, the proposal and the signatures are all committed,
+  // and the cycle's macro view and budget they were decided under.
   const [signatureMessage] = await Promise.all([
     writtenOf(signatureSent),
     regimeMessage.written,
     proposalMessage.written,
+    view.written,
   ]);
   // The executor's entry is written like every other decision's: while the next candidates are
   // decided, the cycle ending only once it is (a failed write reports the candidate failed).
@@ -414,12 +404,4 @@ async function runCandidate(
   // (submission unknown) keeps its slot: it may have opened one.
   if (executed.outcome === 'rejected' || executed.outcome === 'halted') view.budget.release();
   return executed;
-}
-
-/** The Macro Officer's view as recorded beside a Regime stance (null: it gave none). */
-function macroSide(view: DeskView): Record<string, string> | null {
-  const { macro } = view;
-  return macro
-    ? { regime: macro.regime, bias: macro.bias, stance: macro.stance, decidedBy: macro.decidedBy }
-    : null;
 }

@@ -10,7 +10,10 @@ import {
 } from '../agents/index.ts';
 import { topics } from '../bus/index.ts';
 import type { BarSeries } from '../market/index.ts';
+import type { Send } from './clocked.ts';
+import { inFlight } from './concurrency.ts';
 import { outcomePayload } from './cycle-notes.ts';
+import { closedBudget, closedView, macroText } from './desk-closed.ts';
 import { defaultMacroSymbols, macroSourceNote, viewOfDay } from './desk-macro.ts';
 import type { MacroSource } from './desk-record.ts';
 
@@ -42,6 +45,12 @@ export interface DeskView {
   macroText: string | null;
   macroMessageId: number;
   budget: CycleBudget;
+  /**
+   * This cycle's `macro.view` and `ceo.budget` committed: sent, not awaited, so the first
+   * candidate is decided while they commit; an order waits for it (fail closed), and so does
+   * the cycle's end.
+   */
+  written: Promise<void>;
 }
 
 interface DayState {
@@ -125,7 +134,7 @@ export const tradingDay = (time: number) => new Date(time).toISOString().slice(0
  * positions from the ledger; a day state that cannot be read closes the budget (fail closed).
  */
 export async function openDesk(
-  deps: CycleDeps,
+  deps: CycleDeps & { send: Send },
   desk: AgentDesk,
   cycleId: string,
   universe: readonly BarSeries[],
@@ -141,7 +150,7 @@ export async function openDesk(
   const fresh = await viewOfDay(deps, desk, cycleId, universe, day);
   const macroState = desk.macro!;
   const macroOutcome = macroState.outcome;
-  const macroMessage = await deps.publish({
+  const macroMessage = await deps.send({
     fromAgent: 'macro-officer',
     toAgent: 'regime',
     topic: topics.macroView,
@@ -162,7 +171,7 @@ export async function openDesk(
   });
   const macro = macroOutcome.ok ? { ...macroOutcome.value, decidedBy: macroOutcome.decidedBy } : null;
   const closed = (directiveId: number | null, reason: string) =>
-    closedView(deps, cycleId, day, directiveId, macro, macroMessage.id, reason);
+    closedView(deps, cycleId, day, directiveId, macro, macroMessage, reason);
   // The day state unreadable: no new positions, and the journal says why (its write is best effort).
   const failClosed = async (directiveId: number | null, reason: string) => {
     const view = await closed(directiveId, reason);
@@ -293,7 +302,7 @@ export async function openDesk(
       );
     state.used = counted.used;
   }
-  const budgetMessage = await deps.publish({
+  const budgetMessage = await deps.send({
     fromAgent: 'ceo',
     toAgent: 'risk-gate',
     topic: topics.ceoBudget,
@@ -314,6 +323,7 @@ export async function openDesk(
     macro,
     macroText: macroText(macro),
     macroMessageId: macroMessage.id,
+    written: inFlight(Promise.all([macroMessage.written, budgetMessage.written]).then(() => undefined)),
     budget: {
       day,
       stance: state.budget.stance,
@@ -332,9 +342,6 @@ export async function openDesk(
   };
 }
 
-const macroText = (macro: DeskView['macro']) =>
-  macro ? `${macro.stance} (${macro.regime}/${macro.bias}): ${macro.rationale}` : null;
-
 /** Yesterday's outcomes for the CEO: the desk's own count, else (a new desk) the record's. */
 async function yesterdayOf(deps: CycleDeps, desk: AgentDesk, day: string): Promise<DayTally> {
   const kept = desk.yesterday(day);
@@ -343,52 +350,4 @@ async function yesterdayOf(deps: CycleDeps, desk: AgentDesk, day: string): Promi
     deps.runtime.logger.warn({ err: (error as Error).message, day }, "yesterday's outcomes not read back");
     return kept;
   });
-}
-
-function closedBudget(reason: string): CeoBudget {
-  return { stance: 'risk_off', riskMultiplierCap: 0, maxNewPositions: 0, rationale: `closed: ${reason}` };
-}
-
-async function closedView(
-  deps: CycleDeps,
-  cycleId: string,
-  day: string,
-  directiveId: number | null,
-  macro: DeskView['macro'],
-  macroMessageId: number,
-  reason: string,
-): Promise<DeskView> {
-  const message = await deps.publish({
-    fromAgent: 'ceo',
-    toAgent: 'risk-gate',
-    topic: topics.ceoBudget,
-    cycleId,
-    causationId: directiveId ?? macroMessageId,
-    payload: {
-      day,
-      directiveId,
-      stance: 'risk_off',
-      riskMultiplierCap: 0,
-      maxNewPositions: 0,
-      newPositionsToday: 0,
-      closed: reason,
-      ...(deps.deskRecord ? { desk: deps.deskRecord.key } : {}),
-    },
-  });
-  return {
-    macro,
-    macroText: macroText(macro),
-    macroMessageId,
-    budget: {
-      day,
-      stance: 'risk_off',
-      riskMultiplierCap: 0,
-      maxNewPositions: 0,
-      directiveId,
-      messageId: message.id,
-      used: () => 0,
-      reserve: () => {},
-      release: () => {},
-    },
-  };
 }
