@@ -80,7 +80,7 @@ strategist:
 pipeline:
   timeframe: 1d
   topK: 3                 # candidates kept by the screen per cycle
-  parallelism: 4          # candidates worked on at once; signed one at a time, best ranked first
+  parallelism: 4          # candidates worked on at once; their Risk Gates one at a time, best ranked first
   signerTimeoutMs: 120000 # a signer slower than this is a veto
   maxDataAgeSeconds: 172800
   factTolerancePct: 0.1   # a cited fact (close, sma30, ...) may be this % off the data it names

@@ -26,7 +26,7 @@ export interface CycleSettings {
   timeframe: string;
   /** Candidates kept by the screen. */
   topK: number;
-  /** Candidates worked on at once (LLM calls in flight); they are signed one at a time, in rank order. */
+  /** Candidates worked on at once (LLM calls in flight); their Risk Gates read the account one at a time, in rank order. */
   parallelism: number;
   signerTimeoutMs: number;
   maxDataAgeSeconds: number;

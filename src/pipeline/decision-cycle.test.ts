@@ -21,6 +21,7 @@ import { runDecisionCycle } from './decision-cycle.ts';
 import { explain } from './explain.ts';
 import { defaultRiskLimits } from './risk-gate.ts';
 import { screen } from './screen.ts';
+import { pipelineSql } from './sql.ts';
 
 let db: TestDatabase;
 let skills: SkillRegistry;
@@ -476,6 +477,53 @@ describe('decision cycle', () => {
     expect(collected).toHaveLength(1);
     expect(journal.rows).toEqual([{ symbol: second, message_id: collected[0]!.id }]);
     expect(messages.at(-1)?.topic).toBe('cycle.completed');
+  });
+
+  it("candidates' Risk Gates read the account in rank order, each after the one above ended; the LLM signers answer meanwhile", async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: (request: RouteRequest) => {
+          const name = symbolOf(request);
+          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
+        },
+        'fact-checker': (request: RouteRequest) => {
+          events.push(`fact-checker asked for ${symbolOf(request)}`);
+          return sign;
+        },
+        'double-checker': sign,
+      },
+      delays: { 'fact-checker': 50, 'double-checker': 50 },
+    });
+    const events: string[] = [];
+    const { deps, broker } = await harness({ routes: [route] });
+    const query = deps.query;
+    deps.query = (text, values) => {
+      if (text === pipelineSql.pendingEntries()) events.push('account read');
+      return query(text, values);
+    };
+    deps.broker = new Proxy(broker, {
+      get(target, property) {
+        if (property === 'submit')
+          return async (request: OrderRequest) => {
+            events.push(`order sent for ${request.symbol}`);
+            return target.submit(request);
+          };
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const [first, second] = screen(universe.slice(0, 2), 2).map((each) => each.symbol);
+    const report = await runDecisionCycle(deps, 'cy-ranked', universe.slice(0, 2));
+    expect(report.candidates.map((candidate) => candidate.outcome)).toEqual(['executed', 'executed']);
+    // The second one's signers were asked before the first's order left; its Risk Gate read the
+    // account only after.
+    expect(events.indexOf(`fact-checker asked for ${second}`)).toBeLessThan(
+      events.indexOf(`order sent for ${first}`),
+    );
+    expect(events.filter((event) => event === 'account read')).toHaveLength(2);
+    expect(events.lastIndexOf('account read')).toBeGreaterThan(events.indexOf(`order sent for ${first}`));
+    expect(events.indexOf(`order sent for ${second}`)).toBeGreaterThan(events.lastIndexOf('account read'));
   });
 
   it("the cycle's budget message is sent, not awaited: one that cannot be written lets no order out, and the cycle fails", async () => {

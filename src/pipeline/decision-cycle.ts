@@ -96,12 +96,12 @@ export async function runDecisionCycle(
   // the commit of the message it names, were most of a candidate's time); the cycle ends only
   // with every entry written, and a candidate whose entry (or that message) could not be
   // written is reported failed, as if it had been awaited.
-  // Candidates are decided side by side, but signed one at a time in the screener's order: each
-  // one's Risk Gate reads the positions, the working entries and the day's budget as every
-  // candidate ranked above it left them (signed and sent, or ended). Signed side by side, two
-  // correlated candidates each passed the limits the other was about to break, and which one
-  // traded depended on timing (a run of 100 symbols executed 122 trades where one at a time
-  // executed 60, and not the same ones twice).
+  // Candidates are decided side by side, but their Risk Gates read the account one at a time in
+  // the screener's order: each sees the positions, the working entries and the day's budget as
+  // every candidate ranked above it left them (no trade, vetoed, or its order intent committed);
+  // the FactChecker and the DoubleChecker answer meanwhile. Read side by side, two correlated
+  // candidates each passed the limit the other was about to break, and which one traded depended
+  // on timing (100 symbols: 122 trades where one at a time made 60, and not the same ones twice).
   const turns = new RankedTurns(screened.length);
   const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate, rank) => {
     const writes: Array<Promise<void>> = [];
@@ -175,7 +175,7 @@ async function runCandidate(
   stances: Map<string, Stance>,
   shadows: Array<Promise<void>>,
   journal: CandidateJournal,
-  /** Resolves when this candidate may be signed: every candidate ranked above it is done. */
+  /** Resolves when this candidate's Risk Gate may read the account: every candidate ranked above it is done. */
   signingTurn: () => Promise<void>,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
@@ -315,7 +315,6 @@ async function runCandidate(
     ...news.notes,
   ];
 
-  await signingTurn();
   const { signatures, risk, metas } = await collectSignatures(
     deps,
     cycleId,
@@ -326,6 +325,7 @@ async function runCandidate(
     universe,
     news.shown,
     view.budget,
+    signingTurn,
   );
   // A slot of the day's budget taken at signing is given back when no order will leave.
   const signed = allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker']);

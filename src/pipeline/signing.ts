@@ -34,6 +34,8 @@ export async function pendingEntriesOf(
 /**
  * The three signatures of a proposal, asked in parallel: the Risk Gate (code: sizing, halt,
  * limits, correlation), the FactChecker and the DoubleChecker. Any veto, error or timeout is a veto.
+ * The Risk Gate reads the account only once `accountTurn` resolves (the cycle's candidates ranked
+ * above this one have ended, see RankedTurns); the other two answer meanwhile.
  */
 export async function collectSignatures(
   deps: CycleDeps,
@@ -45,11 +47,13 @@ export async function collectSignatures(
   universe: ReadonlyMap<string, BarSeries>,
   news: HeadlineShown[] = [],
   budget: CycleBudget | null = null,
+  accountTurn: () => Promise<void> = async () => {},
 ) {
   const { runtime, settings } = deps;
   const at = () => new Date(deps.clock.now()).toISOString();
   const quote = deps.freshQuote(series.symbol);
   const riskWork = (async (): Promise<{ result: SignerResult; risk: RiskDecision }> => {
+    await accountTurn();
     const [portfolio, haltLevel, freshQuote, pendingEntries] = await Promise.all([
       deps.portfolio(),
       deps.haltLevel().catch(() => null),
