@@ -176,7 +176,7 @@ async function runCandidate(
   shadows: Array<Promise<void>>,
   journal: CandidateJournal,
   /** Resolves when this candidate's Risk Gate may read the account: every candidate ranked above it is done. */
-  signingTurn: () => Promise<void>,
+  accountTurn: () => Promise<void>,
 ): Promise<CandidateReport> {
   const { runtime, settings } = deps;
   const symbol = series.symbol;
@@ -325,7 +325,7 @@ async function runCandidate(
     universe,
     news.shown,
     view.budget,
-    signingTurn,
+    accountTurn,
   );
   // A slot of the day's budget taken at signing is given back when no order will leave.
   const signed = allSigned(signatures, ['risk-gate', 'fact-checker', 'double-checker']);
