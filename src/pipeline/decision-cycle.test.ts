@@ -57,6 +57,12 @@ function trade(symbol: string, close: number) {
   };
 }
 
+/** The Strategist's answer for the symbol a request is about: a buy at its last close. */
+function tradeAtLastClose(request: RouteRequest) {
+  const name = symbolOf(request);
+  return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
+}
+
 const stance = { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'rising averages' };
 const sign = { verdict: 'sign', reasons: ['looks right'] };
 
@@ -193,10 +199,7 @@ describe('decision cycle', () => {
   });
 
   it('an LLM proposal signed by all three becomes a bracket order, on the bus and in the journal', async () => {
-    const route = signedByBoth((request) => {
-      const name = symbolOf(request);
-      return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
-    });
+    const route = signedByBoth(tradeAtLastClose);
     const { deps, broker, journalRoot } = await harness({ routes: [route] });
     const report = await runDecisionCycle(deps, 'cy-llm', universe);
     const executed = report.candidates.filter((candidate) => candidate.outcome === 'executed');
@@ -265,10 +268,7 @@ describe('decision cycle', () => {
     const route = scriptedRoute({
       answers: {
         regime: stance,
-        strategist: (request: RouteRequest) => {
-          const name = symbolOf(request);
-          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
-        },
+        strategist: tradeAtLastClose,
         'fact-checker': sign,
         'double-checker': sign,
         // The model asks for more than the configuration allows.
@@ -393,10 +393,7 @@ describe('decision cycle', () => {
   });
 
   it("an executed order's journal entry is written while the next candidate is decided; one that fails fails its candidate", async () => {
-    const route = signedByBoth((request) => {
-      const name = symbolOf(request);
-      return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
-    });
+    const route = signedByBoth(tradeAtLastClose);
     const { deps } = await harness({ routes: [route] });
     deps.settings = { ...deps.settings, parallelism: 1 };
     const events: string[] = [];
@@ -483,10 +480,7 @@ describe('decision cycle', () => {
     const route = scriptedRoute({
       answers: {
         regime: stance,
-        strategist: (request: RouteRequest) => {
-          const name = symbolOf(request);
-          return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
-        },
+        strategist: tradeAtLastClose,
         'fact-checker': (request: RouteRequest) => {
           events.push(`fact-checker asked for ${symbolOf(request)}`);
           return sign;
@@ -527,10 +521,7 @@ describe('decision cycle', () => {
   });
 
   it("the cycle's budget message is sent, not awaited: one that cannot be written lets no order out, and the cycle fails", async () => {
-    const route = signedByBoth((request) => {
-      const name = symbolOf(request);
-      return trade(name, lastClose(universe.find((each) => each.symbol === name)!));
-    });
+    const route = signedByBoth(tradeAtLastClose);
     const { deps, broker } = await harness({ routes: [route] });
     const send = deps.send!;
     const events: string[] = [];

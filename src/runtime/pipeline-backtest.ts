@@ -161,9 +161,8 @@ class FullPipelineRun {
   #cycles = 0;
   #barsProcessed = 0;
   /**
-   * The broker as the monitor reads it (positions and working orders, see `#monitorView`) at the
-   * last pass that found nothing to do, until the broker's next event; null: the next bar's pass
-   * runs. Such a pass left our positions rows matching the broker and sent nothing, so a pass on
+   * The broker as the monitor reads it (`#monitorView`: the events so far, the positions and the
+   * working orders) at the last pass that found nothing to do; null: the next bar's pass runs. Such a pass left our positions rows matching the broker and sent nothing, so a pass on
    * the same broker and the same rows finds nothing again: it is skipped (its positions read was a
    * third of the run's statements, one a bar while a position was held). Live passes run on a
    * timer because other writers (the watchdog, the operator, the broker itself) can change
@@ -172,7 +171,7 @@ class FullPipelineRun {
    * position's pass depends on the bar's prices: only a flat pass is kept.
    */
   #quietView: string | null = null;
-  /** Broker events so far: a pass during which one arrived is not taken as quiet. */
+  /** Broker events so far: after one, the next pass runs (the recorder has written our rows). */
   #brokerEvents = 0;
   readonly #stopsManaged: boolean;
 
@@ -207,7 +206,6 @@ class FullPipelineRun {
     });
     this.#stopsManaged = config.monitor.stopManagement.mode !== 'off';
     this.broker = paperBrokerFor(config, clock, (event) => {
-      this.#quietView = null;
       this.#brokerEvents += 1;
       this.recorder.record(event);
     });
@@ -334,19 +332,18 @@ class FullPipelineRun {
   async #monitor(): Promise<void> {
     const view = this.#monitorView();
     if (view === this.#quietView) return;
-    this.#quietView = null;
-    const events = this.#brokerEvents;
     const report = await this.#kernel.monitor();
     const quiet =
       report.actions.length === 0 &&
       report.stopsMissing.length === 0 &&
       (report.positions === 0 || !this.#stopsManaged);
-    if (quiet && this.#brokerEvents === events && this.#monitorView() === view) this.#quietView = view;
+    // Kept only when the broker did not move during the pass either.
+    this.#quietView = quiet && this.#monitorView() === view ? view : null;
   }
 
-  /** What a monitor pass reads of the broker: its positions and working orders, as text to compare. */
+  /** What a monitor pass depends on, as text to compare: the broker's events, positions and working orders. */
   #monitorView(): string {
-    return JSON.stringify([this.broker.positions(), this.broker.workingOrders()]);
+    return `${this.#brokerEvents} ${JSON.stringify([this.broker.positions(), this.broker.workingOrders()])}`;
   }
 
   /** The report of the run, with the pipeline's decision tally and who decided. */
