@@ -11,7 +11,7 @@ import { runBacktestBench } from './backtest.ts';
 import { runBrainMemoryBench } from './brain-memory.ts';
 import { runBusBench } from './bus.ts';
 import { runCliBacktestBench } from './cli-backtest.ts';
-import { fileCreationProbe } from './file-system-probe.ts';
+import { durableFileProbe, fileCreationProbe } from './file-system-probe.ts';
 import { runFullPipelineBench } from './full-pipeline.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
@@ -39,13 +39,17 @@ if (unknown.length > 0) {
 }
 const results: Array<BenchResult & { suite: string }> = [
   { suite: 'machine', ...fileCreationProbe('before the benchmarks') },
+  { suite: 'machine', ...durableFileProbe('before the benchmarks') },
 ];
 for (const [suite, run] of Object.entries(suites)) {
   if (wanted.length > 0 && !wanted.includes(suite)) continue;
   process.stderr.write(`running ${suite}…\n`);
   for (const result of await run()) results.push({ suite, ...result });
 }
-results.push({ suite: 'machine', ...fileCreationProbe('after them') });
+results.push(
+  { suite: 'machine', ...fileCreationProbe('after them') },
+  { suite: 'machine', ...durableFileProbe('after them') },
+);
 console.table(
   results.map(({ suite, name, value, unit, target, notes }) => ({
     suite,
