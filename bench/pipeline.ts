@@ -100,8 +100,9 @@ async function deps(
       const series = universe.find((each) => each.symbol === symbol)!;
       return { t: new Date(now).toISOString(), last: series.close[series.length - 1]!, bid: null, ask: null };
     },
-    journal: async (entry) => {
-      await writeJournalEntry(entry, { db: store, root: journalRoot });
+    // As the sessions' kernel: a row waits for the message it names, its file does not.
+    journal: async (entry, timing) => {
+      await writeJournalEntry(entry, { db: store, root: journalRoot, ...timing });
     },
     clock,
     settings: {

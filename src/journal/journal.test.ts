@@ -223,6 +223,37 @@ describe('writeJournalEntry', () => {
     expect((await database.store.query(journalSql.byPath(), [rolledBack])).rows).toHaveLength(0);
   });
 
+  it('a row waits for what it is told to (rowAfter); the file does not, and stays when that fails', async () => {
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    const writing = writeJournalEntry(vetoed({ symbol: 'ORCL' }), {
+      db: database.store,
+      root,
+      rowAfter: committed,
+    });
+    const file = path.join(root, 'journal/2026-11-21/14-30-05-ORCL-vetoed.md');
+    // The file is placed while the row waits.
+    for (let tries = 0; tries < 200 && !(await readFile(file, 'utf8').catch(() => '')); tries += 1)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await readFile(file, 'utf8')).toContain('# ORCL — vetoed');
+    expect(
+      (await database.store.query(journalSql.byPath(), ['journal/2026-11-21/14-30-05-ORCL-vetoed.md'])).rows,
+    ).toHaveLength(0);
+    commit();
+    const written = await writing;
+    expect((await database.store.query(journalSql.byPath(), [written.path])).rows).toHaveLength(1);
+
+    const refused = Promise.reject(new Error('the named message was not written'));
+    await expect(
+      writeJournalEntry(vetoed({ symbol: 'IBM' }), { db: database.store, root, rowAfter: refused }),
+    ).rejects.toThrow('the named message was not written');
+    const kept = 'journal/2026-11-21/14-30-05-IBM-vetoed.md';
+    expect(await readFile(path.join(root, kept), 'utf8')).toContain('# IBM — vetoed');
+    expect((await database.store.query(journalSql.byPath(), [kept])).rows).toHaveLength(0);
+  });
+
   it('entries written at once share statements; each row names its own file, ids in the order written', async () => {
     const statements: string[] = [];
     const db = {

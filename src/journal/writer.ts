@@ -15,6 +15,12 @@ export interface JournalWriteOptions {
   db: Queryable;
   /** The context folder (holds journal/); the row's path is relative to it. */
   root: string;
+  /**
+   * What the row waits for besides its file: the commit of the bus message the entry names. The
+   * file is placed meanwhile (its flushes beside the message's); when this fails, no row is
+   * inserted and the write fails with it (the file stays, as for a row that rolls back).
+   */
+  rowAfter?: Promise<unknown>;
 }
 
 export interface WrittenJournalEntry {
@@ -145,10 +151,13 @@ export async function writeJournalEntry(
   input: JournalEntryInput,
   options: JournalWriteOptions,
 ): Promise<WrittenJournalEntry> {
+  // Seen as handled now: it is awaited only once the file is placed.
+  options.rowAfter?.catch(() => {});
   const prepared = prepareJournalEntry(input, options.root);
   // The row's values as the entry is now (it may share objects with the caller's input).
   const values = journalRowValues(prepared.entry, '');
   const relative = await placeJournalFile(prepared);
+  await options.rowAfter;
   values[rowPathColumn] = relative;
   const id = await rowWriterFor(options.db).submit(values);
   return {

@@ -62,15 +62,28 @@ export function writtenOf(sent: Promise<SentMessage>): Promise<BusMessage> {
   return sent.then((message) => message.written);
 }
 
+/** A decision's entry naming a message sent in the same breath, and that message's commit. */
+export interface NamedEntry {
+  /** The entry with the message's id: known as soon as the id is drawn. */
+  entry: Promise<JournalEntryInput>;
+  /** The message's commit: the entry's row waits for it, its file does not. */
+  written: Promise<BusMessage>;
+}
+
 /**
- * The entry once the message it names is committed: the candidate goes on (the next one is
- * decided) while both are written; a message that fails fails the entry, so the candidate.
+ * The entry naming a sent message: the candidate goes on (the next one is decided) while both
+ * are written, the entry's file placed while the message commits (their disk flushes side by
+ * side, where one after the other they were most of a vetoed cycle's end), its row only once the
+ * message is in the table. A message that fails fails the entry, so the candidate.
  */
 export function entryNaming(
   sent: Promise<SentMessage>,
   entry: Omit<JournalEntryInput, 'messageId'>,
-): Promise<JournalEntryInput> {
-  return writtenOf(sent).then((message) => ({ ...entry, messageId: message.id }));
+): NamedEntry {
+  return {
+    entry: sent.then((message) => ({ ...entry, messageId: message.id })),
+    written: writtenOf(sent),
+  };
 }
 
 /** The Macro Officer's view as recorded beside a Regime stance (null: it gave none). */

@@ -65,7 +65,11 @@ export interface CycleDeps {
   haltLevel(): Promise<number | null>;
   /** A quote read again at signing time. */
   freshQuote(symbol: string): Promise<Quote>;
-  journal(entry: JournalEntryInput): Promise<void>;
+  /**
+   * Writes a decision's entry (its file, then its row). `rowAfter`: the commit of the message the
+   * entry names, which the row waits for while the file is placed (see writeJournalEntry).
+   */
+  journal(entry: JournalEntryInput, timing?: { rowAfter?: Promise<unknown> }): Promise<void>;
   clock: { now(): number };
   settings: CycleSettings;
   fallbackStrategy: Strategy;

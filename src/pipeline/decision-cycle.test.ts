@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,8 +137,8 @@ async function harness(
       const series = universe.find((each) => each.symbol === symbol)!;
       return { t: new Date(now - 1_000).toISOString(), last: lastClose(series), bid: null, ask: null };
     },
-    journal: async (entry) => {
-      await writeJournalEntry(entry, { db: db.store, root: journalRoot });
+    journal: async (entry, timing) => {
+      await writeJournalEntry(entry, { db: db.store, root: journalRoot, ...timing });
     },
     clock,
     settings: {
@@ -474,6 +474,44 @@ describe('decision cycle', () => {
     expect(collected).toHaveLength(1);
     expect(journal.rows).toEqual([{ symbol: second, message_id: collected[0]!.id }]);
     expect(messages.at(-1)?.topic).toBe('cycle.completed');
+  });
+
+  it("a veto's journal file is placed while its signatures message commits; its row waits for the message", async () => {
+    const route = signedByBoth((request) => trade(symbolOf(request), 1));
+    const { deps, journalRoot } = await harness({ routes: [route], cash: 10 });
+    deps.settings = { ...deps.settings, parallelism: 1, topK: 1 };
+    const cycleId = 'cy-veto-file-first';
+    const seen: Array<{ files: number; rows: number }> = [];
+    const vetoFiles = () =>
+      readdirSync(journalRoot, { recursive: true }).filter((name) => String(name).endsWith('-vetoed.md'))
+        .length;
+    const send = deps.send!;
+    deps.send = async (input) => {
+      const sent = await send(input);
+      if (input.topic !== 'signatures.collected') return sent;
+      // The message commits 200 ms late: what the journal did meanwhile is looked at just before.
+      const written = new Promise((resolve) => setTimeout(resolve, 200)).then(async () => {
+        const rows = await db.store.query(
+          "SELECT 1 FROM agent_journal WHERE cycle_id = $1 AND outcome = 'vetoed'",
+          [cycleId],
+        );
+        seen.push({ files: vetoFiles(), rows: rows.rowCount ?? 0 });
+        return sent.written;
+      });
+      return { id: sent.id, written };
+    };
+    const report = await runDecisionCycle(deps, cycleId, universe.slice(0, 1));
+    expect(report.candidates.map((candidate) => candidate.outcome)).toEqual(['vetoed']);
+    // The file was on disk before the message's commit returned, the row was not.
+    expect(seen).toEqual([{ files: 1, rows: 0 }]);
+    const collected = (await cycleMessages(cycleId)).filter(
+      (message) => message.topic === 'signatures.collected',
+    );
+    const rows = await db.store.query<{ message_id: string }>(
+      "SELECT message_id FROM agent_journal WHERE cycle_id = $1 AND outcome = 'vetoed'",
+      [cycleId],
+    );
+    expect(rows.rows.map((row) => Number(row.message_id))).toEqual([collected[0]!.id]);
   });
 
   it("candidates' Risk Gates read the account in rank order, each after the one above ended; the LLM signers answer meanwhile", async () => {

@@ -17,6 +17,7 @@ import {
   fallbackNotes,
   inputsAsSeen,
   macroSide,
+  type NamedEntry,
   outcomePayload,
   withNews,
   writtenOf,
@@ -33,7 +34,7 @@ import { collectSignatures } from './signing.ts';
 const decided = (outcome: { decidedBy: 'llm' | 'fallback' }) => outcome.decidedBy;
 
 /** Journals a decision; the cycle awaits the write at its end. */
-type CandidateJournal = (entry: JournalEntryInput | Promise<JournalEntryInput>) => void;
+type CandidateJournal = (entry: JournalEntryInput | NamedEntry) => void;
 
 /** The cycle's deps with the step's clock on every message, and a sender (ids before commits). */
 type ClockedDeps = CycleDeps & { send: Send };
@@ -106,7 +107,14 @@ export async function runDecisionCycle(
   const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate, rank) => {
     const writes: Array<Promise<void>> = [];
     const journal: CandidateJournal = (entry) => {
-      writes.push(inFlight(Promise.resolve(entry).then((ready) => deps.journal(ready))));
+      if (!('written' in entry)) {
+        writes.push(inFlight(deps.journal(entry)));
+        return;
+      }
+      const { written } = entry;
+      writes.push(inFlight(entry.entry.then((ready) => deps.journal(ready, { rowAfter: written }))));
+      // Failed with its message whatever the journal does with `rowAfter`.
+      writes.push(inFlight(written.then(() => undefined)));
     };
     const report = await runCandidate(
       deps,

@@ -4,7 +4,7 @@ import type { Broker, BrokerEvent } from '../broker/index.ts';
 import { PaperBroker } from '../broker/index.ts';
 import type { Bus, MessageInput } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
-import { type JournalEntryInput, writeJournalEntry } from '../journal/index.ts';
+import { writeJournalEntry } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type BarSeries, type PriceTick, paperPriceTick } from '../market/index.ts';
 import {
@@ -31,7 +31,7 @@ import { BrokerRecorder } from './recorder.ts';
 export const dailyBarCloseOffsetMs = 21 * 3_600_000;
 
 export type Publish = CycleDeps['publish'];
-export type Journal = (entry: JournalEntryInput) => Promise<void>;
+export type Journal = CycleDeps['journal'];
 
 /** What the venue's bars and prices are: they shape the cycle's settings. */
 export interface VenueSettings {
@@ -100,8 +100,8 @@ export function publisherOf(bus: Pick<Bus, 'publish'>): Publish {
 
 export function journalWriter(store: Store, journalRoot: string): Journal {
   const root = path.resolve(journalRoot);
-  return async (entry) => {
-    await writeJournalEntry(entry, { db: store, root });
+  return async (entry, timing) => {
+    await writeJournalEntry(entry, { db: store, root, ...timing });
   };
 }
 
