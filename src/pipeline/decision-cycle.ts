@@ -107,14 +107,15 @@ export async function runDecisionCycle(
   const decided = await mapLimit(screened, deps.settings.parallelism, async (candidate, rank) => {
     const writes: Array<Promise<void>> = [];
     const journal: CandidateJournal = (entry) => {
-      if (!('written' in entry)) {
-        writes.push(inFlight(deps.journal(entry)));
-        return;
-      }
-      const { written } = entry;
-      writes.push(inFlight(entry.entry.then((ready) => deps.journal(ready, { rowAfter: written }))));
-      // Failed with its message whatever the journal does with `rowAfter`.
-      writes.push(inFlight(written.then(() => undefined)));
+      // A named entry fails with its message whatever the journal does with `rowAfter`.
+      const write =
+        'written' in entry
+          ? Promise.all([
+              entry.written,
+              entry.entry.then((ready) => deps.journal(ready, { rowAfter: entry.written })),
+            ]).then(() => undefined)
+          : deps.journal(entry);
+      writes.push(inFlight(write));
     };
     const report = await runCandidate(
       deps,

@@ -162,8 +162,9 @@ class FullPipelineRun {
   #barsProcessed = 0;
   /**
    * The broker as the monitor reads it (`#monitorView`: the events so far, the positions and the
-   * working orders) at the last pass that found nothing to do; null: the next bar's pass runs. Such a pass left our positions rows matching the broker and sent nothing, so a pass on
-   * the same broker and the same rows finds nothing again: it is skipped (its positions read was a
+   * working orders) at the last pass that found nothing to do; null: the next bar's pass runs.
+   * Such a pass left our positions rows matching the broker and sent nothing, so a pass on the
+   * same broker and the same rows finds nothing again: it is skipped (its positions read was a
    * third of the run's statements, one a bar while a position was held). Live passes run on a
    * timer because other writers (the watchdog, the operator, the broker itself) can change
    * positions between them; a run's broker (`bt:<run id>`) has no other writer, and its rows
