@@ -4,8 +4,7 @@
  * variants) the complete message log written to the bus in one transaction (one COPY).
  * Run alone: `npx tsx bench/backtest.ts`.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runBacktest } from '../src/backtest/index.ts';
@@ -15,6 +14,7 @@ import { csvFeed } from '../src/market/index.ts';
 import { copyMessageLog } from '../src/pipeline/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { SmaCross } from '../src/strategies/index.ts';
+import { scratchFolder } from './scratch.ts';
 import type { BenchResult } from './types.ts';
 
 export type { BenchResult } from './types.ts';
@@ -95,8 +95,7 @@ async function measure(
 }
 
 export async function runBacktestBench(): Promise<BenchResult[]> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'signet-bench-backtest-'));
-  chmodSync(dir, 0o755); // the postgres user must walk into the data folder when we run as root
+  const dir = scratchFolder('signet-bench-backtest-');
   const results: BenchResult[] = [];
   let store: Store | undefined;
   try {
@@ -145,7 +144,6 @@ export async function runBacktestBench(): Promise<BenchResult[]> {
     });
   } finally {
     await store?.close();
-    rmSync(dir, { recursive: true, force: true });
   }
   return results;
 }

@@ -7,11 +7,11 @@
  * pays once (start-up, the TypeScript loader, the embedded server's start and stop). Each side
  * runs in a folder of its own (its own embedded cluster), after one untimed run (initdb).
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { runProcess } from '../test/support/processes.ts';
+import { scratchFolder } from './scratch.ts';
 import { type BenchResult, median } from './types.ts';
 
 const reportSchema = z.object({ bars: z.number().int().positive() });
@@ -64,54 +64,47 @@ export async function runBaselinePair(
   dataFile: string,
   rounds = 3,
 ): Promise<BenchResult[]> {
-  const folders: string[] = [];
   const side = (name: string, root: string): Side => {
-    const cwd = mkdtempSync(path.join(tmpdir(), `signet-bench-${name}-`));
-    chmodSync(cwd, 0o755); // an embedded PostgreSQL runs as the postgres user when we are root
-    folders.push(cwd);
+    const cwd = scratchFolder(`signet-bench-${name}-`);
     return { name, bin: path.join(root, 'bin', 'signet.js'), cwd };
   };
-  try {
-    const old = side('baseline', baseline);
-    const now = side('current', current);
-    // The first run of each creates its cluster (initdb): untimed.
-    await runOnce(old, dataFile, '2014-01-01');
-    await runOnce(now, dataFile, '2014-01-01');
-    const oldPerBar: number[] = [];
-    const nowPerBar: number[] = [];
-    const ratios: number[] = [];
-    for (let round = 0; round < rounds; round += 1) {
-      const before = await perBar(old, dataFile);
-      const after = await perBar(now, dataFile);
-      oldPerBar.push(before);
-      nowPerBar.push(after);
-      ratios.push(before / after);
-    }
-    const commit = await commitOf(baseline);
-    const range = (values: number[], digits: number) =>
-      `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
-    return [
-      {
-        name: `full pipeline, a cold CLI run, issue-time code (${commit}) on this machine`,
-        value: Number(median(oldPerBar).toFixed(2)),
-        unit: 'ms/bar',
-        notes: `median of ${rounds} (${range(oldPerBar, 2)}); (t from 2012 − t from 2014) / their bars' difference`,
-      },
-      {
-        name: 'full pipeline, a cold CLI run, this code',
-        value: Number(median(nowPerBar).toFixed(2)),
-        unit: 'ms/bar',
-        notes: `median of ${rounds} (${range(nowPerBar, 2)}), alternating with the issue-time code`,
-      },
-      {
-        name: 'full pipeline, × faster than the issue-time code on this machine',
-        value: Number(median(ratios).toFixed(1)),
-        unit: '×',
-        target: '≥ 10',
-        notes: `median of the ${rounds} rounds' ratios (${range(ratios, 1)})`,
-      },
-    ];
-  } finally {
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  const old = side('baseline', baseline);
+  const now = side('current', current);
+  // The first run of each creates its cluster (initdb): untimed.
+  await runOnce(old, dataFile, '2014-01-01');
+  await runOnce(now, dataFile, '2014-01-01');
+  const oldPerBar: number[] = [];
+  const nowPerBar: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const before = await perBar(old, dataFile);
+    const after = await perBar(now, dataFile);
+    oldPerBar.push(before);
+    nowPerBar.push(after);
+    ratios.push(before / after);
   }
+  const commit = await commitOf(baseline);
+  const range = (values: number[], digits: number) =>
+    `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+  return [
+    {
+      name: `full pipeline, a cold CLI run, issue-time code (${commit}) on this machine`,
+      value: Number(median(oldPerBar).toFixed(2)),
+      unit: 'ms/bar',
+      notes: `median of ${rounds} (${range(oldPerBar, 2)}); (t from 2012 − t from 2014) / their bars' difference`,
+    },
+    {
+      name: 'full pipeline, a cold CLI run, this code',
+      value: Number(median(nowPerBar).toFixed(2)),
+      unit: 'ms/bar',
+      notes: `median of ${rounds} (${range(nowPerBar, 2)}), alternating with the issue-time code`,
+    },
+    {
+      name: 'full pipeline, × faster than the issue-time code on this machine',
+      value: Number(median(ratios).toFixed(1)),
+      unit: '×',
+      target: '≥ 10',
+      notes: `median of the ${rounds} rounds' ratios (${range(ratios, 1)})`,
+    },
+  ];
 }

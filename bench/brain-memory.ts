@@ -8,11 +8,11 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { scratchFolder } from './scratch.ts';
 import type { BenchResult } from './types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,8 +54,7 @@ export async function runBrainMemoryBench(): Promise<BenchResult[]> {
   await adminClient.query(`CREATE DATABASE ${name}`);
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  const folder = mkdtempSync(path.join(tmpdir(), 'signet-bench-brain-'));
-  chmodSync(folder, 0o755);
+  const folder = scratchFolder('signet-bench-brain-');
   writeFileSync(
     path.join(folder, 'signet.yaml'),
     [
@@ -114,7 +113,6 @@ export async function runBrainMemoryBench(): Promise<BenchResult[]> {
     await db.end().catch(() => {});
     await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await adminClient.end();
-    rmSync(folder, { recursive: true, force: true });
   }
 }
 

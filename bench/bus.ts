@@ -1,11 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Bus, type MessageInput, topicCatalog } from '../src/bus/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { openStore } from '../src/store/index.ts';
+import { scratchFolder } from './scratch.ts';
 import { type BenchResult, percentile } from './types.ts';
 
 function message(index: number, sentAt = 0): MessageInput {
@@ -32,8 +30,7 @@ async function throughput(bus: Bus, publishers: number, total: number): Promise<
 
 /** Durable publish throughput and publish→handler latency on the embedded database (or DATABASE_URL). */
 export async function runBusBench(): Promise<BenchResult[]> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-bus-'));
-  chmodSync(dataDir, 0o755); // the postgres user must walk into it when we run as root
+  const dataDir = scratchFolder('signet-bench-bus-');
   const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
   const logger = silentLogger();
   const store = await openStore({
@@ -80,7 +77,6 @@ export async function runBusBench(): Promise<BenchResult[]> {
   } finally {
     await bus.stop();
     await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

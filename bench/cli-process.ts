@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot, runCli as runSignet } from '../test/support/processes.ts';
 import { writeCopies } from './backtest.ts';
+import { scratchFolder } from './scratch.ts';
 
 /**
  * Runs `signet` once as a user does (`node bin/signet.js …`, a process of its own): its wall time
@@ -31,19 +30,14 @@ export async function buildCli(): Promise<void> {
 
 /**
  * Runs `work` in a folder of its own holding the 100 ORCL copies (bench/backtest.ts), with the
- * CLI freshly built; the folder (and an embedded cluster in it) is removed after.
+ * CLI freshly built; the folder (and an embedded cluster in it) is removed at exit (scratch.ts).
  */
 export async function withHundredCopies<T>(
   prefix: string,
   work: (dir: string, files: string[]) => Promise<T>,
 ): Promise<T> {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  chmodSync(dir, 0o755); // an embedded PostgreSQL (no DATABASE_URL) runs as the postgres user
-  try {
-    const files = writeCopies(dir, 100);
-    await buildCli();
-    return await work(dir, files);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = scratchFolder(prefix);
+  const files = writeCopies(dir, 100);
+  await buildCli();
+  return work(dir, files);
 }

@@ -1,30 +1,19 @@
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, fsyncSync, linkSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { scratchFolder } from './scratch.ts';
 import type { BenchResult } from './types.ts';
 
 /**
  * What making one small file under the temp folder costs now: the state of the file system that
  * the benchmarks' journals and embedded clusters write into. On ext4 without a journal (the
  * machine of docs/benchmarks.md) the inode allocator passes over every inode freed in the last
- * seconds, minutes while its table block is dirty (`recently_deleted` in fs/ext4/ialloc.c), so
+ * minute, five while its table block is dirty (`recently_deleted` in fs/ext4/ialloc.c), so
  * after a test run or anything else removed thousands of files, a new file costs 7–13 times more
- * and every figure that writes files reads high. The probe's own files are removed when the
- * process exits, not now, for the same reason.
+ * and every figure that writes files reads high. The probe's own files, like every suite's
+ * folder, are removed when the process exits (scratch.ts), for the same reason.
  */
 export function fileCreationProbe(moment: string, files = 500): BenchResult {
-  const dir = mkdtempSync(path.join(tmpdir(), 'signet-bench-fs-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchFolder('signet-bench-fs-');
   const started = process.hrtime.bigint();
   for (let index = 0; index < files; index += 1) writeFileSync(path.join(dir, `f${index}`), 'x');
   const micros = Number(process.hrtime.bigint() - started) / 1000 / files;
@@ -46,8 +35,7 @@ export function fileCreationProbe(moment: string, files = 500): BenchResult {
  * millisecond. The median of `files`; removed at exit, as above.
  */
 export function durableFileProbe(moment: string, files = 40): BenchResult {
-  const dir = mkdtempSync(path.join(tmpdir(), 'signet-bench-fsync-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchFolder('signet-bench-fsync-');
   const text = 'x'.repeat(2_000); // about a vetoed candidate's entry
   const micros: number[] = [];
   for (let index = 0; index < files; index += 1) {

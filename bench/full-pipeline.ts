@@ -5,8 +5,6 @@
  * With SIGNET_BENCH_BASELINE (bench/baseline-pipeline.ts), the issue-time code's CLI and this
  * one also run side by side on this machine. Run alone: `npx tsx bench/full-pipeline.ts`.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadBacktestBars } from '../src/backtest/index.ts';
@@ -19,6 +17,7 @@ import { baselineCheckout, runBaselinePair } from './baseline-pipeline.ts';
 import { buildCli } from './cli-process.ts';
 import { counted } from './counted-store.ts';
 import { clusterCpuMs, mainThreadCpuMs } from './cpu.ts';
+import { scratchFolder } from './scratch.ts';
 import { type BenchResult, judgedBelow, median } from './types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +27,8 @@ export async function runFullPipelineBench(): Promise<BenchResult[]> {
   const results = await runInProcess();
   const baseline = baselineCheckout();
   if (!baseline) return results;
-  // After the in-process rounds have closed their cluster: the pair runs on a quiet machine.
+  // After the in-process rounds have stopped their cluster (its folder stays until the process
+  // exits, see scratch.ts): the pair runs on a quiet machine and a quiet file system.
   await buildCli();
   // Measured here, the goal is judged as the issue states it: a multiple of the code it was filed on.
   const judged = results.map((result) =>
@@ -38,8 +38,7 @@ export async function runFullPipelineBench(): Promise<BenchResult[]> {
 }
 
 async function runInProcess(): Promise<BenchResult[]> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-full-'));
-  chmodSync(dataDir, 0o755); // the postgres user must walk into it when we run as root
+  const dataDir = scratchFolder('signet-bench-full-');
   const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
   const logger = silentLogger();
   const opened = await openStore({ config, logger, applicationName: 'signet-bench-full' });
@@ -135,7 +134,6 @@ async function runInProcess(): Promise<BenchResult[]> {
   } finally {
     await bus.stop();
     await opened.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,13 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { loadConfig, Secret } from '../src/config/index.ts';
 import { createAnthropicRoute, type LlmRequest, LlmRouter, type Route } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { openStore } from '../src/store/index.ts';
+import { scratchFolder } from './scratch.ts';
 import { type BenchResult, percentile } from './types.ts';
 
 const serverDelayMs = 200;
@@ -102,10 +101,9 @@ const epochNow = () => performance.timeOrigin + performance.now();
  * record mode also writes the answer to llm_calls.
  */
 export async function runLlmBench(): Promise<BenchResult[]> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-llm-'));
-  // The postgres user must walk into it when we run as root; otherwise the cluster is moved to
-  // /var/tmp/signet-pg, which removing dataDir below would leave behind.
-  chmodSync(dataDir, 0o755);
+  // Readable by the postgres user (scratch.ts): otherwise the cluster is moved to
+  // /var/tmp/signet-pg, which removing the folder would leave behind.
+  const dataDir = scratchFolder('signet-bench-llm-');
   const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
   const logger = silentLogger();
   const store = await openStore({
@@ -315,7 +313,6 @@ export async function runLlmBench(): Promise<BenchResult[]> {
   } finally {
     await server.stop();
     await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,3 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type AgentRuntime, defaultStrategistRules } from '../src/agents/index.ts';
@@ -23,6 +21,7 @@ import { createStrategy } from '../src/strategies/index.ts';
 import { benchRoute } from './bench-route.ts';
 import { counted } from './counted-store.ts';
 import { clusterCpuMs } from './cpu.ts';
+import { scratchFolder } from './scratch.ts';
 import { type BenchResult, percentile } from './types.ts';
 
 let benchMinute = 0;
@@ -142,6 +141,8 @@ interface BenchParts {
 interface PhaseResult {
   perCandidate: number[];
   cpu: CandidateCost;
+  /** The main thread's busy share of the measured cycles' wall time (event loop utilization). */
+  mainBusy: number;
   /** How the measured candidates ended, e.g. `vetoed 1000`. */
   outcomes: string;
 }
@@ -172,6 +173,8 @@ async function overheadPerCandidate(
   let databaseMs = 0;
   let statements = 0;
   let measured = 0;
+  let busyMs = 0;
+  let wallMs = 0;
   for (let round = 0; round < rounds + 2; round += 1) {
     // Each round's deps get a new broker; ids differ by cycle id.
     // Each cycle sees series of its own, as live cycles get theirs from the feed: nothing an agent
@@ -188,9 +191,11 @@ async function overheadPerCandidate(
     const databaseStarted = clusterCpuMs(dataDir);
     const statementsBefore = count.statements;
     const nodeStarted = process.cpuUsage();
+    const loopStarted = performance.eventLoopUtilization();
     const started = performance.now();
     const report = await runDecisionCycle(instant, `bench-overhead-${parallelism}-${round}`, cycleUniverse);
     const elapsed = performance.now() - started;
+    const loop = performance.eventLoopUtilization(loopStarted);
     const node = process.cpuUsage(nodeStarted);
     const databaseUsed = clusterCpuMs(dataDir) - databaseStarted;
     if (round >= 2) {
@@ -199,6 +204,8 @@ async function overheadPerCandidate(
       nodeMs += (node.user + node.system) / 1000;
       databaseMs += databaseUsed;
       statements += count.statements - statementsBefore;
+      busyMs += loop.active;
+      wallMs += loop.active + loop.idle;
       for (const { outcome } of report.candidates) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
     // A live desk has a few working orders, not one per cycle ever run (the Risk Gate reads them
@@ -215,6 +222,7 @@ async function overheadPerCandidate(
   return {
     perCandidate: perCandidate.sort((a, b) => a - b),
     cpu,
+    mainBusy: busyMs / wallMs,
     outcomes: [...outcomes].map(([outcome, times]) => `${outcome} ${times}`).join(', '),
   };
 }
@@ -226,8 +234,7 @@ async function overheadPerCandidate(
  * 200 ms, against the cycle's critical path (the stages that must follow one another).
  */
 export async function runPipelineBench(): Promise<BenchResult[]> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-pipeline-'));
-  chmodSync(dataDir, 0o755); // the postgres user must walk into it when we run as root
+  const dataDir = scratchFolder('signet-bench-pipeline-');
   const config = loadConfig({ overrides: { dataDir }, file: '/dev/null' });
   const logger = silentLogger();
   const count = { statements: 0 };
@@ -314,6 +321,12 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
         target: '≤ 5',
       },
       {
+        name: "main thread's busy share of a cycle, one at a time, steady state",
+        value: Number((100 * longRunning.mainBusy).toFixed(0)),
+        unit: '%',
+        notes: `event loop utilization over the 200 cycles (every candidate executed: ${(100 * trading.mainBusy).toFixed(0)} %): near 100 the cycle is bound by this thread's CPU (and the CPUs it shares with PostgreSQL and the journal's thread), lower by waits on the database and the disk`,
+      },
+      {
         name: 'cycle overhead per candidate p50, one at a time, steady state, every candidate executed',
         value: Number(percentile(trading.perCandidate, 0.5).toFixed(2)),
         unit: 'ms',
@@ -370,7 +383,6 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
     session.skills.close();
     await bus.stop();
     await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

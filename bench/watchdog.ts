@@ -1,5 +1,3 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -13,6 +11,7 @@ import { logNotifier, Pager, Watchdog, type WatchdogCheck } from '../src/watchdo
 import { alpacaFakeConfig } from '../test/fakes/alpaca/config.ts';
 import { startAlpacaFake } from '../test/fakes/alpaca/server.ts';
 import { TcpProxy } from '../test/support/tcp-proxy.ts';
+import { scratchFolder } from './scratch.ts';
 import { type BenchResult, percentile } from './types.ts';
 
 const logger = silentLogger();
@@ -30,8 +29,7 @@ interface Timing {
  * the moment the fault is injected.
  */
 export async function runWatchdogBench(runs = 5): Promise<BenchResult[]> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'signet-bench-watchdog-'));
-  chmodSync(dataDir, 0o755);
+  const dataDir = scratchFolder('signet-bench-watchdog-');
   const fake = await startAlpacaFake();
   const base = alpacaFakeConfig(fake, ['AAA']);
   const embedded = process.env.DATABASE_URL
@@ -77,7 +75,6 @@ export async function runWatchdogBench(runs = 5): Promise<BenchResult[]> {
   } finally {
     await fake.close();
     await embedded?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
 }
@@ -105,7 +102,7 @@ async function once(
   const direct = createStoreFromUrl(dbUrl.toString(), { poolSize: 2, connectTimeoutMs: 1_000, logger });
   await migrate(direct, logger);
   const store = createStoreFromUrl(viaProxy, { poolSize: 3, connectTimeoutMs: 200, logger });
-  const folder = mkdtempSync(path.join(tmpdir(), 'signet-bench-wd-'));
+  const folder = scratchFolder('signet-bench-wd-');
   const config: Config = {
     ...base,
     dataPath: folder,
@@ -176,7 +173,6 @@ async function once(
   await dropper.connect();
   await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await dropper.end();
-  rmSync(folder, { recursive: true, force: true });
   return {
     detectedMs: detectedAt ? detectedAt - injectedAt : Number.NaN,
     flatMs: flatAt ? flatAt - injectedAt : null,
