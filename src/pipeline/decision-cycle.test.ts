@@ -631,6 +631,53 @@ describe('decision cycle', () => {
     expect(broker.getOrder(report.candidates[0]!.clientOrderId!)).toBeUndefined();
   });
 
+  it('at submission the halt is read while the cost ledger rows are written, and the order waits for both', async () => {
+    const route = scriptedRoute({
+      answers: {
+        regime: stance,
+        strategist: trade('AAA', lastClose(universe[0]!)),
+        'fact-checker': sign,
+        'double-checker': sign,
+      },
+    });
+    const events: string[] = [];
+    let wake: (() => void) | undefined;
+    let reads = 0;
+    const { deps, broker } = await harness({
+      routes: [route],
+      // The third read (cycle start, Risk Gate, submission) answers once the ledger has been asked
+      // to settle, or after a second: read one after the other, it never sees that happen.
+      halt: async () => {
+        reads += 1;
+        if (reads < 3) return 0;
+        events.push('halt read');
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1_000);
+        });
+        events.push('halt answered');
+        return 0;
+      },
+    });
+    const llm = deps.runtime.llm!;
+    deps.runtime = {
+      ...deps.runtime,
+      llm: {
+        configured: llm.configured,
+        call: (request) => llm.call(request),
+        settle: () => {
+          if (reads >= 3) events.push('ledger settling');
+          wake?.();
+          return llm.settle();
+        },
+      },
+    };
+    const report = await runDecisionCycle(deps, 'cy-submission-side-by-side', [universe[0]!]);
+    expect(report.candidates[0]).toMatchObject({ outcome: 'executed' });
+    expect(broker.getOrder(report.candidates[0]!.clientOrderId!)).toBeDefined();
+    expect(events.slice(0, 3)).toEqual(['halt read', 'ledger settling', 'halt answered']);
+  });
+
   it('an LLM cost ledger row that cannot be written blocks the order at submission, and says so', async () => {
     const route = scriptedRoute({
       answers: {

@@ -26,20 +26,25 @@ export interface Execution {
  * Why the order may not leave now, or null. The halt is checked again right before the order
  * leaves, not only at cycle start: a halt may have come meanwhile. The LLM cost ledger rows of
  * the calls behind this order are written behind those calls: they must all be in the table
- * before the order goes out (an order whose decisions' cost is unknown is not sent).
+ * before the order goes out (an order whose decisions' cost is unknown is not sent). The two
+ * are independent, so the halt is read while the rows are written (one round trip where there
+ * were two, one after the other); the halt is read no earlier than before, and a halt wins over
+ * a missing row when both block.
  */
 async function blockedBecause(
   deps: CycleDeps,
 ): Promise<{ reason: string; outcome: 'halted' | 'error' } | null> {
-  const haltLevel = await deps.haltLevel().catch(() => null);
+  const [haltLevel, ledger] = await Promise.all([
+    deps.haltLevel().catch(() => null),
+    (async () => deps.runtime.llm?.settle())().then(
+      () => null,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    ),
+  ]);
   if (haltLevel === null) return { reason: 'halt state unreadable at submission', outcome: 'halted' };
   if (haltLevel >= 2) return { reason: `halt level ${haltLevel} at submission`, outcome: 'halted' };
-  try {
-    await deps.runtime.llm?.settle();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { reason: `LLM cost ledger incomplete at submission: ${message}`, outcome: 'error' };
-  }
+  if (ledger !== null)
+    return { reason: `LLM cost ledger incomplete at submission: ${ledger}`, outcome: 'error' };
   return null;
 }
 
