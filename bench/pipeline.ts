@@ -18,6 +18,7 @@ import {
 } from '../src/skills/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { createStrategy } from '../src/strategies/index.ts';
+import { haltFileFor, haltLevelOrNull } from '../src/watchdog/index.ts';
 import { benchRoute } from './bench-route.ts';
 import { counted } from './counted-store.ts';
 import { clusterCpuMs } from './cpu.ts';
@@ -94,7 +95,9 @@ async function deps(
       positions: [],
       symbolPnlToday: {},
     }),
-    haltLevel: async () => 0,
+    // As the sessions' kernel (runtime/trading-kernel.ts): the halt read from its row and its file
+    // at the cycle's start, by each Risk Gate and again before an order leaves.
+    haltLevel: () => haltLevelOrNull({ db: store, haltFile: haltFileFor(path.dirname(journalRoot)) }),
     freshQuote: async (symbol) => {
       const series = universe.find((each) => each.symbol === symbol)!;
       return { t: new Date(now).toISOString(), last: series.close[series.length - 1]!, bid: null, ask: null };
