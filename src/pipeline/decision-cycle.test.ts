@@ -351,14 +351,7 @@ describe('decision cycle', () => {
   });
 
   it('the Risk Gate vetoes what cannot be sized, with its reason', async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: trade('AAA', lastClose(universe[0]!)),
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
-    });
+    const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
     const { deps } = await harness({ routes: [route], cash: 10 });
     const report = await runDecisionCycle(deps, 'cy-oversize', [universe[0]!]);
     expect(report.candidates[0]!.outcome).toBe('vetoed');
@@ -608,14 +601,7 @@ describe('decision cycle', () => {
 
   it('a halt raised during the cycle blocks the order at submission', async () => {
     let reads = 0;
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: trade('AAA', lastClose(universe[0]!)),
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
-    });
+    const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
     // Readable and clear at the start and at signing; unreadable (database gone) at submission.
     const { deps, broker } = await harness({
       routes: [route],
@@ -632,14 +618,7 @@ describe('decision cycle', () => {
   });
 
   it('at submission the halt is read while the cost ledger rows are written, and the order waits for both', async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: trade('AAA', lastClose(universe[0]!)),
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
-    });
+    const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
     const events: string[] = [];
     let wake: (() => void) | undefined;
     let reads = 0;
@@ -679,14 +658,7 @@ describe('decision cycle', () => {
   });
 
   it('an LLM cost ledger row that cannot be written blocks the order at submission, and says so', async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: trade('AAA', lastClose(universe[0]!)),
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
-    });
+    const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
     // The database refuses the ledger rows of the calls (e.g. a full disk on that table) and nothing else.
     const ledgerStore: Queryable = {
       query: async (text, values) => {
@@ -707,14 +679,7 @@ describe('decision cycle', () => {
   });
 
   it('an order goes out only after the cost ledger rows of the calls behind it are in the table', async () => {
-    const route = scriptedRoute({
-      answers: {
-        regime: stance,
-        strategist: trade('BBB', lastClose(universe[1]!)),
-        'fact-checker': sign,
-        'double-checker': sign,
-      },
-    });
+    const route = signedByBoth(() => trade('BBB', lastClose(universe[1]!)));
     // Ledger inserts are slow; the executor must wait for them, not race past.
     let rowsAtSubmission = -1;
     const ledgerStore: Queryable = {
