@@ -657,6 +657,33 @@ describe('decision cycle', () => {
     expect(events.slice(0, 3)).toEqual(['halt read', 'ledger settling', 'halt answered']);
   });
 
+  it('a halt and a lost cost ledger row at submission: halted, and the reason names both', async () => {
+    const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
+    const ledgerStore: Queryable = {
+      query: async (text, values) => {
+        if (text.includes('INSERT INTO llm_cost_ledger')) throw new Error('could not extend file');
+        return db.store.query(text, values);
+      },
+    };
+    let reads = 0;
+    const { deps, broker } = await harness({
+      routes: [route],
+      ledgerStore,
+      // Clear at the cycle's start and in the Risk Gate; level 2 at submission.
+      halt: async () => {
+        reads += 1;
+        return reads >= 3 ? 2 : 0;
+      },
+    });
+    const report = await runDecisionCycle(deps, 'cy-halt-and-ledger', [universe[0]!]);
+    const candidate = report.candidates[0]!;
+    expect(candidate).toMatchObject({ outcome: 'halted' });
+    expect(candidate.reasons[0]).toMatch(
+      /^halt level 2 at submission; LLM cost ledger incomplete at submission: \d+ LLM cost ledger row/,
+    );
+    expect(broker.getOrder(candidate.clientOrderId!)).toBeUndefined();
+  });
+
   it('an LLM cost ledger row that cannot be written blocks the order at submission, and says so', async () => {
     const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
     // The database refuses the ledger rows of the calls (e.g. a full disk on that table) and nothing else.

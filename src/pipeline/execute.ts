@@ -28,8 +28,8 @@ export interface Execution {
  * the calls behind this order are written behind those calls: they must all be in the table
  * before the order goes out (an order whose decisions' cost is unknown is not sent). The two
  * are independent, so the halt is read while the rows are written (one round trip where there
- * were two, one after the other); the halt is read no earlier than before, and a halt wins over
- * a missing row when both block.
+ * were two, one after the other); the halt is read no earlier than before, and when both block
+ * the outcome is the halt's and the reason names both.
  */
 async function blockedBecause(
   deps: CycleDeps,
@@ -41,10 +41,12 @@ async function blockedBecause(
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     ),
   ]);
-  if (haltLevel === null) return { reason: 'halt state unreadable at submission', outcome: 'halted' };
-  if (haltLevel >= 2) return { reason: `halt level ${haltLevel} at submission`, outcome: 'halted' };
-  if (ledger !== null)
-    return { reason: `LLM cost ledger incomplete at submission: ${ledger}`, outcome: 'error' };
+  const ledgerReason = ledger === null ? null : `LLM cost ledger incomplete at submission: ${ledger}`;
+  // A settle reports a lost row once: a halt that blocks as well names it, or nobody would.
+  const also = ledgerReason === null ? '' : `; ${ledgerReason}`;
+  if (haltLevel === null) return { reason: `halt state unreadable at submission${also}`, outcome: 'halted' };
+  if (haltLevel >= 2) return { reason: `halt level ${haltLevel} at submission${also}`, outcome: 'halted' };
+  if (ledgerReason !== null) return { reason: ledgerReason, outcome: 'error' };
   return null;
 }
 
