@@ -164,6 +164,16 @@ function signedByBoth(strategist: (request: RouteRequest) => unknown) {
   });
 }
 
+/** The database refusing the LLM cost ledger's rows (e.g. a full disk on that table) and nothing else. */
+function refusingLedgerRows(): Queryable {
+  return {
+    query: async (text, values) => {
+      if (text.includes('INSERT INTO llm_cost_ledger')) throw new Error('could not extend file');
+      return db.store.query(text, values);
+    },
+  };
+}
+
 async function cycleMessages(cycleId: string) {
   const bus = new Bus({ store: db.store, logger });
   return bus.replayAll({ cycleId });
@@ -659,16 +669,10 @@ describe('decision cycle', () => {
 
   it('a halt and a lost cost ledger row at submission: halted, and the reason names both', async () => {
     const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
-    const ledgerStore: Queryable = {
-      query: async (text, values) => {
-        if (text.includes('INSERT INTO llm_cost_ledger')) throw new Error('could not extend file');
-        return db.store.query(text, values);
-      },
-    };
     let reads = 0;
     const { deps, broker } = await harness({
       routes: [route],
-      ledgerStore,
+      ledgerStore: refusingLedgerRows(),
       // Clear at the cycle's start and in the Risk Gate; level 2 at submission.
       halt: async () => {
         reads += 1;
@@ -686,14 +690,7 @@ describe('decision cycle', () => {
 
   it('an LLM cost ledger row that cannot be written blocks the order at submission, and says so', async () => {
     const route = signedByBoth(() => trade('AAA', lastClose(universe[0]!)));
-    // The database refuses the ledger rows of the calls (e.g. a full disk on that table) and nothing else.
-    const ledgerStore: Queryable = {
-      query: async (text, values) => {
-        if (text.includes('INSERT INTO llm_cost_ledger')) throw new Error('could not extend file');
-        return db.store.query(text, values);
-      },
-    };
-    const { deps, broker } = await harness({ routes: [route], ledgerStore });
+    const { deps, broker } = await harness({ routes: [route], ledgerStore: refusingLedgerRows() });
     const report = await runDecisionCycle(deps, 'cy-ledger-lost', [universe[0]!]);
     const candidate = report.candidates[0]!;
     expect(candidate).toMatchObject({ outcome: 'error', proposed: true, qty: 0 });
