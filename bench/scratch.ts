@@ -26,7 +26,7 @@ export function scratchFolder(prefix: string): string {
 }
 
 /** Removes every scratch folder made so far (at exit; an embedded cluster in one has stopped by then). */
-export function removeScratchFolders(): void {
+function removeScratchFolders(): void {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   folders.clear();
 }

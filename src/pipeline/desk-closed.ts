@@ -24,6 +24,7 @@ export async function closedView(
   reason: string,
 ): Promise<DeskView> {
   const macroMessageId = macroMessage.id;
+  const { stance, riskMultiplierCap, maxNewPositions } = closedBudget(reason);
   const message = await deps.publish({
     fromAgent: 'ceo',
     toAgent: 'risk-gate',
@@ -33,9 +34,9 @@ export async function closedView(
     payload: {
       day,
       directiveId,
-      stance: 'risk_off',
-      riskMultiplierCap: 0,
-      maxNewPositions: 0,
+      stance,
+      riskMultiplierCap,
+      maxNewPositions,
       newPositionsToday: 0,
       closed: reason,
       ...(deps.deskRecord ? { desk: deps.deskRecord.key } : {}),
@@ -48,9 +49,9 @@ export async function closedView(
     written: inFlight(macroMessage.written.then(() => undefined)),
     budget: {
       day,
-      stance: 'risk_off',
-      riskMultiplierCap: 0,
-      maxNewPositions: 0,
+      stance,
+      riskMultiplierCap,
+      maxNewPositions,
       directiveId,
       messageId: message.id,
       used: () => 0,
