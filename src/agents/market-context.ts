@@ -76,18 +76,31 @@ export function volatility(series: BarSeries, end: number, window: number): numb
   return Math.sqrt(variance) * 100;
 }
 
-export function indicatorsAt(series: BarSeries, end: number): Indicators {
+/**
+ * The indicators at bar `end`, computed once per series and bar and frozen: a candidate asks for
+ * them seven times or more (the screen, the Regime, the Strategist and its fallback, the facts,
+ * both signers, the cycle's notes), and a frozen object is what lets the skills' input checks
+ * and the rendered text be shared between the agents that show it (skills/render-cache.ts), as
+ * the window of bars is. One bar per series is kept: a cycle asks about one bar of each series.
+ */
+export function indicatorsAt(series: BarSeries, end: number): Readonly<Indicators> {
+  const known = indicatorsBySeries.get(series);
+  if (known?.end === end) return known.indicators;
   const start20 = end - 20;
   const maybe = (value: number | null) => (value === null ? null : round(value));
-  return {
+  const indicators: Readonly<Indicators> = Object.freeze({
     sma20: maybe(sma(series, end, 20)),
     sma50: maybe(sma(series, end, 50)),
     atr14: maybe(atr(series, end, 14)),
     rsi14: maybe(rsi(series, end, 14)),
     return20Pct: start20 >= 0 ? round((series.close[end]! / series.close[start20]! - 1) * 100) : null,
     volatility20Pct: maybe(volatility(series, end, 20)),
-  };
+  });
+  indicatorsBySeries.set(series, { end, indicators });
+  return indicators;
 }
+
+const indicatorsBySeries = new WeakMap<BarSeries, { end: number; indicators: Readonly<Indicators> }>();
 
 /**
  * The last `count` bars up to `end`, as agents see them. A candidate's agents (Regime,
