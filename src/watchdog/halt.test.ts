@@ -8,7 +8,7 @@ import { Secret } from '../config/index.ts';
 import { credentialFileFor, hashOperatorToken, setUpOperatorCredential } from '../credential/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { createStoreFromUrl } from '../store/index.ts';
-import { haltLevelOrNull, raiseHalt, readHalt, resumeTrading } from './index.ts';
+import { haltLevelOrNull, raiseHalt, readHalt, readHaltFile, resumeTrading } from './index.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -57,6 +57,19 @@ describe('halt state', () => {
     writeFileSync(file, '{ not json');
     expect(await haltLevelOrNull({ db: db.store, haltFile: file })).toBeNull();
     await gone.close();
+  });
+
+  it('a missing halt file reads as no halt, a path through a file as unknown (trading blocked)', async () => {
+    const file = haltFile();
+    expect(readHaltFile(file).level).toBe(0);
+    // The data folder a file: the state cannot be known, so trading stays blocked.
+    writeFileSync(file, 'not a folder');
+    const throughAFile = path.join(file, 'halt.json');
+    expect(() => readHaltFile(throughAFile)).toThrow(/ENOTDIR/);
+    expect(await haltLevelOrNull({ db: db.store, haltFile: throughAFile })).toBeNull();
+    // No folder yet (nothing ever written there): no halt, as with the file alone missing.
+    const inAMissingFolder = path.join(path.dirname(file), 'gone', 'halt.json');
+    expect(readHaltFile(inAMissingFolder).level).toBe(0);
   });
 
   it('resume refuses without a set-up credential, a matching token or an acknowledgement, and records the label', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { publishWith, topics } from '../bus/index.ts';
@@ -41,6 +41,13 @@ const clear: HaltState = { level: 0, reason: '', setBy: 'system', setAt: '', jou
 
 /** The file's state; a missing file is level 0, an unreadable or corrupt one throws. */
 export function readHaltFile(file: string): HaltState {
+  // Read before every order and by every Risk Gate, and absent nearly always: a stat that
+  // answers "no such file" without an exception costs a fifth of a failed read (whose error
+  // object and stack were made and thrown away each time). Only a file missing from a folder
+  // that exists is level 0 (some Node versions answer a path through a file, ENOTDIR, as
+  // missing too): anything else goes on to the read, which decides. A file removed between the
+  // stat and the read still reads as level 0, below.
+  if (statSync(file, { throwIfNoEntry: false }) === undefined && isFolder(path.dirname(file))) return clear;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -49,6 +56,10 @@ export function readHaltFile(file: string): HaltState {
     throw error;
   }
   return haltStateSchema.parse(JSON.parse(text));
+}
+
+function isFolder(folder: string): boolean {
+  return statSync(folder, { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
 // Owner-only: the file is one of the two places the halt lives, so nobody else may lower it.
