@@ -121,11 +121,17 @@ function backtestable(options: PipelineBacktestOptions): { series: BarSeries[]; 
 const journalRowsPerFlush = 256;
 
 /**
- * Bus messages held before they are written behind (a cycle says 5–10; bounded memory). One
- * statement for many bars instead of one per bar: PostgreSQL's CPU a bar halved (statement,
- * commit and notification paid once), the bars' rows, ids and order unchanged.
+ * Bus messages held before they are written behind (a cycle says 5–10; bounded memory: 512
+ * messages are ≈ 0.3 MB of payloads). One statement for many bars instead of one per bar:
+ * PostgreSQL's CPU a bar halved (statement, commit and notification paid once), the bars' rows,
+ * ids and order unchanged. 512 rather than 128: PostgreSQL's CPU a bar another 15 % lower on
+ * ORCL 2012–2014 (0.39–0.48 → 0.32–0.40 ms); flushes forced by orders and broker events are
+ * unchanged, so bigger blocks gain little more.
  */
-const messagesPerFlush = 128;
+const messagesPerFlush = 512;
+
+/** Ids drawn from the bus sequence a round trip: two flushes' worth (each draw waits behind the last insert). */
+const idsPerDraw = 1_024;
 
 /**
  * One run's state: a paper broker under the run's own broker name, the kernel on a clock set to
@@ -194,6 +200,7 @@ class FullPipelineRun {
     const journal = (entry: JournalEntryInput) => this.#journal.write(entry);
     this.#buffer = new CycleBuffer({
       store: options.store,
+      block: idsPerDraw,
       publishInTransaction: (input, publishOptions) => options.bus.publish(input, publishOptions),
     });
     const buffer = this.#buffer;
