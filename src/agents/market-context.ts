@@ -1,4 +1,4 @@
-import type { BarSeries } from '../market/index.ts';
+import { type BarSeries, isoTime } from '../market/index.ts';
 
 /** A bar as agents see it in their inputs (compact keys, ISO time). */
 export interface AgentBar {
@@ -139,23 +139,6 @@ export function barsUpTo(series: BarSeries, end: number, count: number): readonl
 }
 
 const barWindows = new WeakMap<BarSeries, Map<string, readonly AgentBar[]>>();
-
-/**
- * A bar time as ISO text, remembered: each cycle shows the window the last one showed moved by
- * a bar, and formatting a time (≈ 460 ns) was most of building a window of 60 bars. Bounded;
- * it starts over rather than grow.
- */
-function isoTime(time: number): string {
-  let text = isoTimes.get(time);
-  if (text === undefined) {
-    if (isoTimes.size >= 10_000) isoTimes.clear();
-    text = new Date(time).toISOString();
-    isoTimes.set(time, text);
-  }
-  return text;
-}
-
-const isoTimes = new Map<number, string>();
 
 /** The last close as a quote; feeds with real quotes replace it. */
 export function quoteAt(series: BarSeries, end: number): Quote {

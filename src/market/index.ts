@@ -19,6 +19,7 @@ export { csvRowSchema } from './csv-row.ts';
 export { MarketDataError } from './errors.ts';
 export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
 export { syntheticIndex } from './index-series.ts';
+export { isoTime } from './iso-time.ts';
 export {
   createRandom,
   generateSimSeries,

@@ -82,18 +82,4 @@ export const topics = {
   exit: catalog.positionClosed,
 } as const;
 
-const isoCache = new Map<number, string>();
-
-/**
- * ISO 8601 text of an epoch-ms time, cached: one bar's time is printed by several messages
- * (cycle id, proposal, order, fill), and toISOString is the costliest part of a quiet cycle.
- */
-export function isoTime(time: number): string {
-  let text = isoCache.get(time);
-  if (text === undefined) {
-    if (isoCache.size >= 50_000) isoCache.clear();
-    text = new Date(time).toISOString();
-    isoCache.set(time, text);
-  }
-  return text;
-}
+export { isoTime } from '../market/index.ts';
