@@ -122,11 +122,11 @@ const journalRowsPerFlush = 256;
 
 /**
  * Bus messages held before they are written behind (a cycle says 5–10; bounded memory: 512
- * messages are ≈ 0.3 MB of payloads). One statement for many bars instead of one per bar:
+ * messages are ≈ 0.2 MB of payloads). One statement for many bars instead of one per bar:
  * PostgreSQL's CPU a bar halved (statement, commit and notification paid once), the bars' rows,
- * ids and order unchanged. 512 rather than 128: PostgreSQL's CPU a bar another 15 % lower on
- * ORCL 2012–2014 (0.39–0.48 → 0.32–0.40 ms); flushes forced by orders and broker events are
- * unchanged, so bigger blocks gain little more.
+ * ids and order unchanged. 512 rather than 128: PostgreSQL's CPU a bar lower again on ORCL
+ * 2012–2014 (0.44–0.54 → 0.35–0.48 ms, docs/benchmarks.md, twenty-second pass); the flushes
+ * orders and broker events force are the same, so bigger blocks gain little more.
  */
 const messagesPerFlush = 512;
 
