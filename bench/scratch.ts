@@ -1,6 +1,7 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { walkableTempDir } from '../test/support/temp.ts';
 
 const folders = new Set<string>();
 let armed = false;
@@ -15,8 +16,7 @@ let armed = false;
  * postgres user (`0755`): an embedded cluster runs as that user when the benchmarks run as root.
  */
 export function scratchFolder(prefix: string): string {
-  const folder = mkdtempSync(path.join(tmpdir(), prefix));
-  chmodSync(folder, 0o755);
+  const folder = walkableTempDir(path.join(tmpdir(), prefix));
   folders.add(folder);
   if (!armed) {
     armed = true;

@@ -7,9 +7,9 @@ import {
   type OrderRequest,
   type PortfolioView,
 } from '../broker/index.ts';
-import type { BarSeries } from '../market/index.ts';
+import { type BarSeries, isoTime } from '../market/index.ts';
 import type { Proposal, Strategy } from '../strategies/index.ts';
-import { fillPayload, isoTime, type MessageSink, topics } from './messages.ts';
+import { fillPayload, type MessageSink, topics } from './messages.ts';
 
 /** How proposals become orders: sizing and protection. All fractions (0.95 = 95 %). */
 export interface ExecutionPolicy {

@@ -81,5 +81,3 @@ export const topics = {
   cancelled: catalog.orderCancelled,
   exit: catalog.positionClosed,
 } as const;
-
-export { isoTime } from '../market/index.ts';
