@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/index.ts';
+import { quotedUtf8 } from './quoted-utf8.ts';
 import { memoizedBySchema } from './schema-memo.ts';
 import { llmSql } from './sql.ts';
 
@@ -49,11 +50,11 @@ function quotedSystem(system: string): Buffer {
  * hashes stay valid (structured.test.ts pins a hash made before this form).
  */
 export function requestHash(input: HashInput): string {
-  // The quoted prompt goes in on its own: joined into the text around it, it was copied once more
-  // (a candidate's four prompts, ≈ 60 kB a candidate of young garbage).
+  // The quoted prompt goes in on its own, as bytes made without a string (quoted-utf8.ts): joined
+  // into the text around it, or quoted by JSON.stringify, it was copied once more each time.
   return createHash('sha256')
     .update('{"prompt":')
-    .update(JSON.stringify(input.prompt))
+    .update(quotedUtf8(input.prompt))
     .update(schemaBytes(input.jsonSchema))
     .update(
       `"skill":${JSON.stringify(input.skill.name)},"skillVersion":${JSON.stringify(input.skill.version)},`,

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { quotedUtf8 } from './quoted-utf8.ts';
+
+const asJson = (text: string) => Buffer.from(JSON.stringify(text), 'utf8');
+
+describe('quotedUtf8', () => {
+  it('gives the bytes of JSON.stringify for every escape JSON makes', () => {
+    const controls = Array.from({ length: 32 }, (_, code) => String.fromCharCode(code)).join('');
+    for (const text of [
+      '',
+      'plain',
+      controls,
+      '"quoted" \\ back\\slash / slash',
+      'é € ü — \u2028 \u2029 \u007f',
+      'emoji 😀 pairs 𝄞 stay',
+      `${'x'.repeat(40_000)}\u0001${'"'.repeat(5_000)}`,
+    ])
+      expect(quotedUtf8(text).equals(asJson(text))).toBe(true);
+  });
+
+  it('writes a lone surrogate as JSON.stringify does (\\udxxx), not as U+FFFD', () => {
+    for (const text of ['a\ud800b', 'tail \udfff', '\udc00😀\ud83d'])
+      expect(quotedUtf8(text).equals(asJson(text))).toBe(true);
+    expect(quotedUtf8('a\ud800b').toString()).toBe('"a\\ud800b"');
+  });
+
+  it('grows its buffers for many six-byte escapes, and a later short text is still exact', () => {
+    const text = '\u0001'.repeat(30_000);
+    expect(quotedUtf8(text).equals(asJson(text))).toBe(true);
+    expect(quotedUtf8('after "it"').toString()).toBe('"after \\"it\\""');
+  });
+
+  it('answers random texts exactly as JSON.stringify', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    const alphabet = [
+      'a',
+      ' ',
+      '"',
+      '\\',
+      '\n',
+      '\t',
+      '\u0000',
+      '\u001f',
+      'é',
+      '€',
+      '😀',
+      '\ud800',
+      '\udc00',
+      '{',
+      '}',
+    ];
+    for (let round = 0; round < 500; round += 1) {
+      const length = next() % 200;
+      let text = '';
+      for (let index = 0; index < length; index += 1) text += alphabet[next() % alphabet.length];
+      expect(quotedUtf8(text).toString('hex')).toBe(asJson(text).toString('hex'));
+    }
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The UTF-8 bytes of `JSON.stringify(text)`, made without a JavaScript string: the request
+ * hash's quoted prompt. JSON.stringify of a candidate's prompt (≈ 10–15 kB) builds its result
+ * in pieces, which the hash then flattened into one more copy before encoding it: ≈ 36 kB of
+ * young garbage a call, a fifth of what a vetoed candidate allocated (`.prof` heap sampling,
+ * docs/benchmarks.md, twenty-third pass). Here the text is encoded once into a scratch buffer
+ * and escaped byte by byte into another; the view returned is valid until the next call (the
+ * hash copies it at once).
+ *
+ * Exact: JSON.stringify escapes `"`, `\` and the control characters below U+0020 (the five
+ * short forms, else `\u00xx`), and nothing else but lone surrogates. In UTF-8 those characters
+ * are single bytes no multi-byte character contains, so escaping bytes escapes the same
+ * characters. A lone surrogate (which the encoder would replace with U+FFFD, where
+ * JSON.stringify writes `\udxxx`) sends the text the plain way.
+ */
+const loneSurrogate = /[\ud800-\udfff]/u;
+const hexDigits = '0123456789abcdef';
+/** Short escapes by byte: \b \t \n \f \r (0: none). */
+const shortEscape = new Uint8Array(32);
+shortEscape[0x08] = 0x62;
+shortEscape[0x09] = 0x74;
+shortEscape[0x0a] = 0x6e;
+shortEscape[0x0c] = 0x66;
+shortEscape[0x0d] = 0x72;
+
+let encoded = Buffer.allocUnsafeSlow(1 << 15);
+let quoted = Buffer.allocUnsafeSlow(1 << 16);
+
+export function quotedUtf8(text: string): Buffer {
+  if (loneSurrogate.test(text)) return Buffer.from(JSON.stringify(text), 'utf8');
+  // Three bytes at most a UTF-16 unit (a surrogate pair is four for two).
+  if (encoded.length < text.length * 3) encoded = Buffer.allocUnsafeSlow(text.length * 3);
+  const length = encoded.write(text, 0, 'utf8');
+  // Two bytes a byte at most but for \u00xx (six): grown below when one would not fit.
+  if (quoted.length < length * 2 + 2) quoted = Buffer.allocUnsafeSlow(length * 2 + 2);
+  let out = quoted;
+  let at = 0;
+  out[at++] = 0x22;
+  for (let index = 0; index < length; index += 1) {
+    const byte = encoded[index]!;
+    if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) {
+      out[at++] = byte;
+      continue;
+    }
+    if (at + 7 + (length - index) * 2 > out.length) {
+      const larger = Buffer.allocUnsafeSlow(out.length * 2 + 6 * (length - index));
+      out.copy(larger, 0, 0, at);
+      out = larger;
+      quoted = larger;
+    }
+    out[at++] = 0x5c;
+    if (byte >= 0x20) out[at++] = byte;
+    else if (shortEscape[byte] !== 0) out[at++] = shortEscape[byte]!;
+    else {
+      out[at++] = 0x75;
+      out[at++] = 0x30;
+      out[at++] = 0x30;
+      out[at++] = hexDigits.charCodeAt(byte >> 4);
+      out[at++] = hexDigits.charCodeAt(byte & 15);
+    }
+  }
+  out[at++] = 0x22;
+  return out.subarray(0, at);
+}
