@@ -9,7 +9,13 @@ import { markOrder } from '../src/ledger/index.ts';
 import { LlmRouter } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../src/market/index.ts';
-import { AgentDesk, type CycleDeps, defaultRiskLimits, runDecisionCycle } from '../src/pipeline/index.ts';
+import {
+  AgentDesk,
+  type CycleDeps,
+  defaultRiskLimits,
+  haltAndPendingEntriesReader,
+  runDecisionCycle,
+} from '../src/pipeline/index.ts';
 import {
   loadPhilosophy,
   SkillRegistry,
@@ -18,7 +24,7 @@ import {
 } from '../src/skills/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { createStrategy } from '../src/strategies/index.ts';
-import { haltFileFor, haltLevelOrNull } from '../src/watchdog/index.ts';
+import { haltFileFor, haltLevelFromRow, haltLevelOrNull, haltReadSql } from '../src/watchdog/index.ts';
 import { benchRoute } from './bench-route.ts';
 import { counted } from './counted-store.ts';
 import { clusterCpuMs } from './cpu.ts';
@@ -72,6 +78,7 @@ async function deps(
   benchMinute += 1;
   const now = universe[0]!.time[universe[0]!.length - 1]! + benchMinute * 60_000;
   const clock = { now: () => now };
+  const haltFile = haltFileFor(path.dirname(journalRoot));
   const runtime: AgentRuntime = {
     skills: session.skills,
     llm: router ?? benchRouter(store, delayMs, calls),
@@ -97,7 +104,12 @@ async function deps(
     }),
     // As the sessions' kernel (runtime/trading-kernel.ts): the halt read from its row and its file
     // at the cycle's start, by each Risk Gate and again before an order leaves.
-    haltLevel: () => haltLevelOrNull({ db: store, haltFile: haltFileFor(path.dirname(journalRoot)) }),
+    haltLevel: () => haltLevelOrNull({ db: store, haltFile }),
+    // As the sessions' kernel: the Risk Gate's halt and pending entries in one statement.
+    haltAndPendingEntries: haltAndPendingEntriesReader((text, values) => store.query(text, values), 'paper', {
+      sql: haltReadSql(),
+      levelOf: (value) => haltLevelFromRow(value, haltFile),
+    }),
     freshQuote: async (symbol) => {
       const series = universe.find((each) => each.symbol === symbol)!;
       return { t: new Date(now).toISOString(), last: series.close[series.length - 1]!, bid: null, ask: null };

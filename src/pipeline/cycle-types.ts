@@ -63,6 +63,13 @@ export interface CycleDeps {
   portfolio(): Promise<PortfolioSnapshot>;
   /** The halt level, or null when it cannot be read (which blocks trading). */
   haltLevel(): Promise<number | null>;
+  /**
+   * The halt level (as `haltLevel`) and the account's entry orders that may still fill, in one
+   * statement: the Risk Gate's read, once a candidate. Absent: `haltLevel()` and a read of the
+   * entries of its own. Throws when the statement fails (the candidate fails: exposure that
+   * cannot be counted is not assumed to be none).
+   */
+  haltAndPendingEntries?(): Promise<HaltAndPendingEntries>;
   /** A quote read again at signing time. */
   freshQuote(symbol: string): Promise<Quote>;
   /**
@@ -87,6 +94,18 @@ export interface CycleDeps {
    * (the sessions, so a restart keeps the day's budget); absent (backtests): memory only.
    */
   deskRecord?: DeskRecord;
+}
+
+/** An entry order that may still fill, as read: `price` its limit or stop, null with neither. */
+export interface PendingEntryRow {
+  symbol: string;
+  qty: number;
+  price: number | null;
+}
+
+export interface HaltAndPendingEntries {
+  haltLevel: number | null;
+  entries: PendingEntryRow[];
 }
 
 export type CandidateOutcome = 'no_trade' | 'vetoed' | 'executed' | 'rejected' | 'error' | 'halted';

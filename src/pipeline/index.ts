@@ -6,6 +6,8 @@ export {
   type CycleReport,
   type CycleSettings,
   clientOrderIdFor,
+  type HaltAndPendingEntries,
+  type PendingEntryRow,
   type PortfolioSnapshot,
 } from './cycle-types.ts';
 export { runDecisionCycle } from './decision-cycle.ts';
@@ -30,6 +32,7 @@ export {
 export { type DeskRecord, type DeskRecordOptions, deskRecordFor } from './desk-record.ts';
 export { type Explanation, explain, type OrderRecord } from './explain.ts';
 export type { CandidateChain, ChainStep, DecisionChain, ShadowStep } from './explain-chain.ts';
+export { type HaltRowRead, haltAndPendingEntriesReader } from './halt-and-entries.ts';
 export { copyMessageLog, type WriteLogOptions, writeMessageLog } from './message-log.ts';
 export {
   type CycleMessage,

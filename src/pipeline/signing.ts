@@ -1,7 +1,7 @@
 import { runDoubleChecker, runFactChecker, type Stance, type TradeProposal } from '../agents/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import type { HeadlineShown } from '../news/index.ts';
-import type { CycleDeps } from './cycle-types.ts';
+import type { CycleDeps, PendingEntryRow } from './cycle-types.ts';
 import type { CycleBudget } from './desk.ts';
 import { evaluateRisk, type RiskDecision, type RiskPosition } from './risk-gate.ts';
 import { agentSignature, type SignerResult } from './signatures.ts';
@@ -20,15 +20,41 @@ export async function pendingEntriesOf(
     pipelineSql.pendingEntries(),
     [deps.brokerName],
   );
-  return rows.rows.map((row) => {
-    const series = universe.get(row.symbol);
-    const lastClose = series && series.length > 0 ? series.close[series.length - 1]! : 0;
-    return {
+  return priced(
+    rows.rows.map((row) => ({
       symbol: row.symbol,
       qty: Number(row.qty),
-      price: row.price === null ? lastClose : Number(row.price),
-    };
+      price: row.price === null ? null : Number(row.price),
+    })),
+    universe,
+  );
+}
+
+function priced(rows: readonly PendingEntryRow[], universe: ReadonlyMap<string, BarSeries>): RiskPosition[] {
+  return rows.map((row) => {
+    const series = universe.get(row.symbol);
+    const lastClose = series && series.length > 0 ? series.close[series.length - 1]! : 0;
+    return { symbol: row.symbol, qty: row.qty, price: row.price ?? lastClose };
   });
+}
+
+/**
+ * What the Risk Gate reads of the account besides the portfolio: the halt level (null when it
+ * cannot be read: a veto) and the pending entries, in one statement where the deps offer it.
+ */
+async function haltAndPendingOf(
+  deps: CycleDeps,
+  universe: ReadonlyMap<string, BarSeries>,
+): Promise<{ haltLevel: number | null; pendingEntries: RiskPosition[] }> {
+  if (deps.haltAndPendingEntries) {
+    const read = await deps.haltAndPendingEntries();
+    return { haltLevel: read.haltLevel, pendingEntries: priced(read.entries, universe) };
+  }
+  const [haltLevel, pendingEntries] = await Promise.all([
+    deps.haltLevel().catch(() => null),
+    pendingEntriesOf(deps, universe),
+  ]);
+  return { haltLevel, pendingEntries };
 }
 
 /**
@@ -54,11 +80,10 @@ export async function collectSignatures(
   const quote = deps.freshQuote(series.symbol);
   const riskWork = (async (): Promise<{ result: SignerResult; risk: RiskDecision }> => {
     await accountTurn();
-    const [portfolio, haltLevel, freshQuote, pendingEntries] = await Promise.all([
+    const [portfolio, { haltLevel, pendingEntries }, freshQuote] = await Promise.all([
       deps.portfolio(),
-      deps.haltLevel().catch(() => null),
+      haltAndPendingOf(deps, universe),
       quote,
-      pendingEntriesOf(deps, universe),
     ]);
     // Closes of the candidate and of every open position, for the correlation check.
     const closes: Record<string, ArrayLike<number>> = {};

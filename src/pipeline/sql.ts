@@ -34,6 +34,13 @@ export const pipelineSql = {
   pendingEntries: () => `SELECT symbol, qty - filled_qty AS qty, COALESCE(limit_price, stop_price) AS price
     FROM orders WHERE broker = $1 AND leg = 'entry' AND status IN ('pending_submit', 'open', 'waiting')
     ORDER BY id`,
+  /**
+   * The halt row's value (`haltRead`: the watchdog's read, as a subquery) and the pendingEntries
+   * rows as one JSON array of [symbol, qty, price], in one statement: the Risk Gate's read.
+   */
+  pendingEntriesWithHalt: (haltRead: string) => `SELECT (${haltRead}) AS halt,
+    coalesce((SELECT json_agg(json_build_array(symbol, qty - filled_qty, COALESCE(limit_price, stop_price)) ORDER BY id)
+      FROM orders WHERE broker = $1 AND leg = 'entry' AND status IN ('pending_submit', 'open', 'waiting')), '[]'::json) AS entries`,
   /** Decided entries whose journal entry was never written (the brain stopped in between). */
   entriesWithoutJournal:
     () => `SELECT o.client_order_id, o.cycle_id, o.symbol, o.status, o.reject_reason FROM orders o

@@ -12,6 +12,7 @@ import {
   type CycleReport,
   completeInterruptedOrders,
   deskRecordFor,
+  haltAndPendingEntriesReader,
   type IntentRepair,
   type MonitorReport,
   type PortfolioSnapshot,
@@ -19,7 +20,7 @@ import {
   runMonitorPass,
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { haltFileFor, haltLevelOrNull } from '../watchdog/index.ts';
+import { haltFileFor, haltLevelFromRow, haltLevelOrNull, haltReadSql } from '../watchdog/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
 import { exitJournalEntry } from './exit-journal.ts';
 import { BrokerRecorder } from './recorder.ts';
@@ -130,6 +131,15 @@ export function cycleDepsFor(
     brokerName: options.brokerName,
     portfolio: options.portfolio,
     haltLevel: options.haltLevel ?? (() => haltLevelOrNull(haltStore)),
+    // The Risk Gate's halt and pending entries in one statement, where the halt is the ladder's.
+    ...(options.haltLevel
+      ? {}
+      : {
+          haltAndPendingEntries: haltAndPendingEntriesReader(store.query.bind(store), options.brokerName, {
+            sql: haltReadSql(),
+            levelOf: (value) => haltLevelFromRow(value, haltStore.haltFile),
+          }),
+        }),
     freshQuote: options.freshQuote,
     journal,
     clock: options.clock,

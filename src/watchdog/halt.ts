@@ -73,6 +73,26 @@ async function readDb(db: Queryable): Promise<HaltState> {
   return row ? haltStateSchema.parse(row.value) : clear;
 }
 
+/** The halt row's read, for a caller that reads it with other rows in one statement (a subquery). */
+export function haltReadSql(): string {
+  return haltSql.read();
+}
+
+/**
+ * As haltLevelOrNull, from the row's value read by the caller (`haltSql.read()` as a subquery,
+ * with other rows in one statement; null or undefined: no row) and the file: the higher of the
+ * two, null when either cannot be read.
+ */
+export function haltLevelFromRow(value: unknown, haltFile: string): number | null {
+  try {
+    const file = readHaltFile(haltFile);
+    const db = value === null || value === undefined ? clear : haltStateSchema.parse(value);
+    return Math.max(db.level, file.level);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The effective halt state: the higher of database and file. Throws when either cannot be read;
  * callers on the order path turn that into "no trading" (see haltLevelOrNull).
