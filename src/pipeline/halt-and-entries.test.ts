@@ -12,7 +12,7 @@ import type { RouteRequest } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { SimSession } from '../runtime/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { haltFileFor, haltLevelFromRow, haltReadSql } from '../watchdog/index.ts';
+import { haltFileFor, haltLevelFromRow, haltLevelOrNull, haltReadSql } from '../watchdog/index.ts';
 import { haltAndPendingEntriesReader } from './halt-and-entries.ts';
 import { pipelineSql } from './sql.ts';
 
@@ -104,6 +104,10 @@ describe('the Risk Gate read: halt and pending entries in one statement', () => 
     writeFileSync(haltFile, JSON.stringify({ level: 0 }));
     await db.store.query(`UPDATE app_state SET value = '{"level":"high"}'::jsonb WHERE key = 'halt'`);
     expect((await read()).haltLevel).toBeNull();
+    // A row holding JSON null is unreadable too (readHalt refuses it), not a missing row.
+    await db.store.query(`UPDATE app_state SET value = 'null'::jsonb WHERE key = 'halt'`);
+    expect((await read()).haltLevel).toBeNull();
+    expect(await haltLevelOrNull({ db: db.store, haltFile })).toBeNull();
     await db.store.query(`DELETE FROM app_state WHERE key = 'halt'`);
   });
 

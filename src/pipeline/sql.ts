@@ -35,7 +35,7 @@ export const pipelineSql = {
     FROM orders WHERE broker = $1 AND leg = 'entry' AND status IN ('pending_submit', 'open', 'waiting')
     ORDER BY id`,
   /**
-   * The halt row's value (`haltRead`: the watchdog's read, as a subquery) and the pendingEntries
+   * The halt row (`haltRead`: the watchdog's read, as a subquery) and the pendingEntries
    * rows as one JSON array of [symbol, qty, price], in one statement: the Risk Gate's read.
    */
   pendingEntriesWithHalt: (haltRead: string) => `SELECT (${haltRead}) AS halt,

@@ -73,20 +73,28 @@ async function readDb(db: Queryable): Promise<HaltState> {
   return row ? haltStateSchema.parse(row.value) : clear;
 }
 
-/** The halt row's read, for a caller that reads it with other rows in one statement (a subquery). */
+/**
+ * The halt row's read for a caller that reads it with other rows in one statement (a subquery):
+ * the value wrapped as `{ "value": … }`, so no row (SQL NULL) and a row holding JSON null differ.
+ */
 export function haltReadSql(): string {
-  return haltSql.read();
+  return haltSql.readWrapped();
 }
 
+const wrappedRowSchema = z.object({ value: z.unknown() });
+
 /**
- * As haltLevelOrNull, from the row's value read by the caller (`haltSql.read()` as a subquery,
- * with other rows in one statement; null or undefined: no row) and the file: the higher of the
- * two, null when either cannot be read.
+ * As haltLevelOrNull, from what `haltReadSql()` gave (null or undefined: no row, level 0) and the
+ * file: the higher of the two, null when either cannot be read (a row whose value is not a halt
+ * state, JSON null included, is unreadable, as readHalt finds it).
  */
-export function haltLevelFromRow(value: unknown, haltFile: string): number | null {
+export function haltLevelFromRow(wrapped: unknown, haltFile: string): number | null {
   try {
     const file = readHaltFile(haltFile);
-    const db = value === null || value === undefined ? clear : haltStateSchema.parse(value);
+    const db =
+      wrapped === null || wrapped === undefined
+        ? clear
+        : haltStateSchema.parse(wrappedRowSchema.parse(wrapped).value);
     return Math.max(db.level, file.level);
   } catch {
     return null;

@@ -1,6 +1,8 @@
 /** SQL of the halt ladder (app_state row 'halt'). */
 export const haltSql = {
   read: () => "SELECT value FROM app_state WHERE key = 'halt'",
+  /** The row's value wrapped, `{ "value": … }`: as a subquery, SQL NULL is no row, never a JSON null value. */
+  readWrapped: () => "SELECT jsonb_build_object('value', value) FROM app_state WHERE key = 'halt'",
   /** Locks the row so two raisers (watchdog, operator) serialise; creates it at level 0 first. */
   lock: () => `INSERT INTO app_state (key, value, updated_by) VALUES ('halt', '{"level":0}'::jsonb, 'system')
     ON CONFLICT (key) DO NOTHING`,
