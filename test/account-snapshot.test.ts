@@ -13,6 +13,7 @@ import { type AlpacaFake, startAlpacaFake } from './fakes/alpaca/server.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { scriptedRoute } from './support/scripted-route.ts';
+import { simSessionConfig } from './support/sim-config.ts';
 import { SimulatedEa } from './support/simulated-ea.ts';
 import { walkableTempDir } from './support/temp.ts';
 
@@ -47,17 +48,12 @@ describe('each session stores its account under its own key (venue and account i
     await db.store.query(
       `INSERT INTO app_state (key, value, updated_by) VALUES ('account.paper', '{"equity": 1, "cash": 1}', 'brain')`,
     );
-    const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-account-sim-'));
-    const base = loadConfig({
-      env: {},
-      file: '/dev/null',
-      overrides: { dataDir: path.join(contextDir, 'state') },
+    const { config } = simSessionConfig('account-sim', {
+      seed: 5,
+      symbols: ['AAA'],
+      bars: 70,
+      warmupBars: 60,
     });
-    const config: Config = {
-      ...base,
-      feed: { ...base.feed, sim: { ...base.feed.sim, seed: 5, symbols: ['AAA'], bars: 70, warmupBars: 60 } },
-      paths: { ...base.paths, contextDir },
-    };
     const bus = new Bus({ store: db.store, logger });
     const agents = await scriptedAgents(db.store, [noTrade]);
     const { session } = await SimSession.open({

@@ -1,8 +1,5 @@
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Bus } from '../src/bus/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
 import type { RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { type OutageDeps, stepThroughOutages } from '../src/runtime/database-wait.ts';
@@ -11,9 +8,9 @@ import { createStoreFromUrl, type Store } from '../src/store/index.ts';
 import { haltFileFor, Pager, readHaltFile } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { buyAtMarket, scriptedRoute, symbolOf } from './support/scripted-route.ts';
+import { buyAtQuotedLast, scriptedRoute } from './support/scripted-route.ts';
+import { simSessionConfig } from './support/sim-config.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
-import { walkableTempDir } from './support/temp.ts';
 
 /**
  * Issue 19: the sim clock waits for the database. The same seeded run, once without an outage and
@@ -25,11 +22,6 @@ const databases: TestDatabase[] = [];
 afterAll(async () => {
   for (const db of databases) await db.drop();
 });
-
-function buyAbove(request: RouteRequest): unknown {
-  const last = Number(/"last": ([\d.]+)/.exec(request.messages[0]!.content)![1]);
-  return buyAtMarket(symbolOf(request), last, { stop: 0.9, target: 1.3 });
-}
 
 const bars = 14;
 const cutAfterStep = 4;
@@ -49,21 +41,11 @@ async function run(cut: Cut) {
     connectTimeoutMs: 500,
     logger,
   });
-  const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-replay-'));
-  const base = loadConfig({
-    env: {},
-    file: '/dev/null',
-    overrides: { dataDir: path.join(contextDir, 'state') },
-  });
-  const config: Config = {
-    ...base,
-    feed: {
-      ...base.feed,
-      sim: { ...base.feed.sim, seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
-    },
-    risk: { ...base.risk, maxCorrelation: 1 },
-    paths: { ...base.paths, contextDir },
-  };
+  const { config, contextDir } = simSessionConfig(
+    'replay',
+    { seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
+    { maxCorrelation: 1 },
+  );
   let armed = false;
   const route = scriptedRoute({
     answers: {
@@ -73,7 +55,7 @@ async function run(cut: Cut) {
           armed = false;
           void proxy.cut().then(() => setTimeout(() => void proxy.restore(), cut?.ms ?? 0));
         }
-        return buyAbove(request);
+        return buyAtQuotedLast(request);
       },
       'fact-checker': { verdict: 'sign', reasons: ['ok'] },
       'double-checker': { verdict: 'sign', reasons: ['ok'] },

@@ -14,6 +14,7 @@ import { type AlpacaFake, startAlpacaFake } from './fakes/alpaca/server.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { agreeingShortRoute, sellAtMarket, symbolOf } from './support/scripted-route.ts';
+import { simSessionConfig } from './support/sim-config.ts';
 import { type EaBar, SimulatedEa } from './support/simulated-ea.ts';
 import { walkableTempDir } from './support/temp.ts';
 
@@ -66,21 +67,11 @@ describe('short entries are refused in code while strategist.allowShort is false
 
   it('paper (sim mode): an LLM sell is vetoed, the paper broker gets no order', async () => {
     const db = await freshDatabase();
-    const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-short-paper-'));
-    const base = loadConfig({
-      env: {},
-      file: '/dev/null',
-      overrides: { dataDir: path.join(contextDir, 'state') },
-    });
-    const config: Config = {
-      ...base,
-      feed: {
-        ...base.feed,
-        sim: { ...base.feed.sim, seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
-      },
-      risk: { ...base.risk, maxCorrelation: 1 },
-      paths: { ...base.paths, contextDir },
-    };
+    const { config, contextDir } = simSessionConfig(
+      'short-paper',
+      { seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
+      { maxCorrelation: 1 },
+    );
     const route = agreeingShortRoute((request: RouteRequest) => {
       const last = Number(/"last": ([\d.]+)/.exec(request.messages[0]!.content)![1]);
       return sellAtMarket(symbolOf(request), last, { stop: 1.03, target: 0.94 });

@@ -1,16 +1,12 @@
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../src/bus/index.ts';
-import { type Config, loadConfig } from '../src/config/index.ts';
-import type { RouteRequest } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { SimSession } from '../src/runtime/index.ts';
 import { haltFileFor, raiseHalt } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { buyAtMarket, scriptedRoute, symbolOf } from './support/scripted-route.ts';
-import { walkableTempDir } from './support/temp.ts';
+import { buyAtQuotedLast, scriptedRoute } from './support/scripted-route.ts';
+import { simSessionConfig } from './support/sim-config.ts';
 
 const logger = silentLogger();
 let db: TestDatabase;
@@ -21,32 +17,17 @@ afterAll(async () => {
   await db.drop();
 });
 
-function buyAbove(request: RouteRequest): unknown {
-  const last = Number(/"last": ([\d.]+)/.exec(request.messages[0]!.content)![1]);
-  return buyAtMarket(symbolOf(request), last, { stop: 0.9, target: 1.3 });
-}
-
 describe('halt level 4 in sim mode (the paper broker lives in the brain)', () => {
   it('the session flattens the paper account itself and opens nothing new', async () => {
-    const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-simhalt-'));
-    const base = loadConfig({
-      env: {},
-      file: '/dev/null',
-      overrides: { dataDir: path.join(contextDir, 'state') },
-    });
-    const config: Config = {
-      ...base,
-      feed: {
-        ...base.feed,
-        sim: { ...base.feed.sim, seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
-      },
-      risk: { ...base.risk, maxCorrelation: 1 },
-      paths: { ...base.paths, contextDir },
-    };
+    const { config } = simSessionConfig(
+      'simhalt',
+      { seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
+      { maxCorrelation: 1 },
+    );
     const route = scriptedRoute({
       answers: {
         regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-        strategist: buyAbove,
+        strategist: buyAtQuotedLast,
         'fact-checker': { verdict: 'sign', reasons: ['ok'] },
         'double-checker': { verdict: 'sign', reasons: ['ok'] },
       },

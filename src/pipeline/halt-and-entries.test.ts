@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptedAgents } from '../../test/support/agents.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { buyAtMarket, scriptedRoute, symbolOf } from '../../test/support/scripted-route.ts';
+import { buyAtQuotedLast, scriptedRoute } from '../../test/support/scripted-route.ts';
+import { simSessionConfig } from '../../test/support/sim-config.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { Bus } from '../bus/index.ts';
-import { type Config, loadConfig } from '../config/index.ts';
 import type { RouteRequest } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { SimSession } from '../runtime/index.ts';
@@ -119,25 +119,13 @@ describe('the Risk Gate read: halt and pending entries in one statement', () => 
   });
 });
 
-function buyAbove(request: RouteRequest): unknown {
-  const last = Number(/"last": ([\d.]+)/.exec(request.messages[0]!.content)![1]);
-  return buyAtMarket(symbolOf(request), last, { stop: 0.9, target: 1.3 });
-}
-
 describe("a session's Risk Gate", () => {
   it('reads the halt once per candidate with the entries, and vetoes on a halt raised after the cycle began', async () => {
-    const contextDir = walkableTempDir(path.join(tmpdir(), 'signet-gate-halt-'));
-    const base = loadConfig({
-      env: {},
-      file: '/dev/null',
-      overrides: { dataDir: path.join(contextDir, 'state') },
-    });
-    const config: Config = {
-      ...base,
-      feed: { ...base.feed, sim: { ...base.feed.sim, seed: 3, symbols: ['AAA'], bars: 90, warmupBars: 60 } },
-      risk: { ...base.risk, maxCorrelation: 1 },
-      paths: { ...base.paths, contextDir },
-    };
+    const { config } = simSessionConfig(
+      'gate-halt',
+      { seed: 3, symbols: ['AAA'], bars: 90, warmupBars: 60 },
+      { maxCorrelation: 1 },
+    );
     let raiseNow = false;
     const route = scriptedRoute({
       answers: {
@@ -146,7 +134,7 @@ describe("a session's Risk Gate", () => {
           // The halt file is raised while the Strategist thinks: the cycle began at level 0.
           if (raiseNow)
             writeFileSync(haltFileFor(config.dataPath), JSON.stringify({ level: 2, reason: 'test' }));
-          return buyAbove(request);
+          return buyAtQuotedLast(request);
         },
         'fact-checker': { verdict: 'sign', reasons: ['ok'] },
         'double-checker': { verdict: 'sign', reasons: ['ok'] },

@@ -131,6 +131,12 @@ export function agreeingRoute(strategist: ScriptedAnswer) {
   });
 }
 
+/** The strategist buys the prompt's quoted last at market, stop 10 % under it, target 30 % over. */
+export function buyAtQuotedLast(request: RouteRequest): unknown {
+  const last = Number(/"last": ([\d.]+)/.exec(request.messages[0]!.content)![1]);
+  return buyAtMarket(symbolOf(request), last, { stop: 0.9, target: 1.3 });
+}
+
 /** The strategist proposes a long with a 4 % stop and an 8 % target whenever the last close is above its SMA20. */
 export function buyAboveSma20(request: RouteRequest): unknown {
   const prompt = request.messages[0]!.content;
