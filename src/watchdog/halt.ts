@@ -68,7 +68,7 @@ function writeHaltFile(file: string, state: HaltState): void {
 }
 
 async function readDb(db: Queryable): Promise<HaltState> {
-  const result = await db.query<{ value: unknown }>(haltSql.read());
+  const result = await db.query<{ value: unknown }>(haltSql.read(), ['halt']);
   const row = result.rows[0];
   return row ? haltStateSchema.parse(row.value) : clear;
 }

@@ -1,6 +1,11 @@
 /** SQL of the halt ladder (app_state row 'halt'). */
 export const haltSql = {
-  read: () => "SELECT value FROM app_state WHERE key = 'halt'",
+  /**
+   * The key as a parameter ($1 = 'halt'): a statement with parameters is prepared once per
+   * connection (store/prepared.ts); without, PostgreSQL parses and plans it at every read, and
+   * it is read at each cycle's start and before every order.
+   */
+  read: () => 'SELECT value FROM app_state WHERE key = $1',
   /** The row's value wrapped, `{ "value": … }`: as a subquery, SQL NULL is no row, never a JSON null value. */
   readWrapped: () => "SELECT jsonb_build_object('value', value) FROM app_state WHERE key = 'halt'",
   /** Locks the row so two raisers (watchdog, operator) serialise; creates it at level 0 first. */
