@@ -7,7 +7,9 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { buyAtQuotedLast, scriptedRoute } from '../../test/support/scripted-route.ts';
 import { simSessionConfig } from '../../test/support/sim-config.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
+import type { OrderLeg } from '../broker/index.ts';
 import { Bus } from '../bus/index.ts';
+import { applyOrderState, type OrderState } from '../ledger/index.ts';
 import type { RouteRequest } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { SimSession } from '../runtime/index.ts';
@@ -36,26 +38,30 @@ function readerFor(
   });
 }
 
+/** An order row as the ledger writes it (it is the only writer of orders). */
 async function order(
   broker: string,
   id: string,
-  fields: { leg?: string; status: string; qty: number; filled?: number; limit?: number; stop?: number },
+  fields: { leg?: OrderLeg; status: OrderState; qty: number; filled?: number; limit?: number; stop?: number },
 ) {
-  await db.store.query(
-    `INSERT INTO orders (client_order_id, broker, leg, symbol, side, type, qty, filled_qty, limit_price, stop_price, status)
-     VALUES ($1, $2, $3, $4, 'buy', 'limit', $5, $6, $7, $8, $9)`,
-    [
-      id,
-      broker,
-      fields.leg ?? 'entry',
-      `S${id}`,
-      fields.qty,
-      fields.filled ?? 0,
-      fields.limit ?? null,
-      fields.stop ?? null,
-      fields.status,
-    ],
-  );
+  await applyOrderState(db.store, broker, {
+    clientOrderId: id,
+    brokerOrderId: null,
+    parentClientOrderId: null,
+    leg: fields.leg ?? 'entry',
+    symbol: `S${id}`,
+    side: 'buy',
+    type: 'limit',
+    qty: fields.qty,
+    limitPrice: fields.limit ?? null,
+    stopPrice: fields.stop ?? null,
+    timeInForce: 'day',
+    status: fields.status,
+    filledQty: fields.filled ?? 0,
+    avgFillPrice: null,
+    submittedAt: null,
+    reason: null,
+  });
 }
 
 describe('the Risk Gate read: halt and pending entries in one statement', () => {
