@@ -30,6 +30,11 @@ describe('quotedUtf8', () => {
     expect(quotedUtf8('after "it"').toString()).toBe('"after \\"it\\""');
   });
 
+  it('quotes a text longer than its scratch memory the plain way, exactly', () => {
+    const text = `${'é"\n'.repeat(100_000)}end`;
+    expect(quotedUtf8(text).equals(asJson(text))).toBe(true);
+  });
+
   it('answers random texts exactly as JSON.stringify', () => {
     let seed = 7;
     const next = () => {

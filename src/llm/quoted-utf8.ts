@@ -25,6 +25,9 @@ function scratch(size: number): Scratch {
   return { buffer, view: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length) };
 }
 
+/** The longest text quoted through the scratch memory (UTF-16 units): a few MB kept at most. */
+const maxScratchText = 1 << 18;
+
 let encoded = scratch(1 << 15);
 let quoted = scratch(1 << 16);
 
@@ -44,8 +47,11 @@ let quoted = scratch(1 << 16);
  * JSON.stringify writes `\udxxx`) sends the text the plain way.
  */
 export function quotedUtf8(text: string): Buffer {
-  // Not well formed: a lone surrogate (a scan six times faster than a regular expression's).
-  if (!wellFormed.isWellFormed.call(text)) return Buffer.from(JSON.stringify(text), 'utf8');
+  // Not well formed: a lone surrogate (a scan six times faster than a regular expression's). A
+  // text too long for the scratch memory kept (prompts are tens of kB) goes the plain way too,
+  // so one huge prompt does not hold megabytes for the life of the process.
+  if (text.length > maxScratchText || !wellFormed.isWellFormed.call(text))
+    return Buffer.from(JSON.stringify(text), 'utf8');
   // Three bytes at most a UTF-16 unit (a surrogate pair is four for two).
   if (encoded.buffer.length < text.length * 3) encoded = scratch(text.length * 3);
   const length = encoded.buffer.write(text, 0, 'utf8');
