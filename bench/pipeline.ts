@@ -24,7 +24,7 @@ import {
 } from '../src/skills/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { createStrategy } from '../src/strategies/index.ts';
-import { haltFileFor, haltLevelFromRow, haltLevelOrNull, haltReadSql } from '../src/watchdog/index.ts';
+import { haltFileFor, haltLevelOrNull, haltRowRead } from '../src/watchdog/index.ts';
 import { benchRoute } from './bench-route.ts';
 import { counted } from './counted-store.ts';
 import { clusterCpuMs } from './cpu.ts';
@@ -106,10 +106,11 @@ async function deps(
     // at the cycle's start, by each Risk Gate and again before an order leaves.
     haltLevel: () => haltLevelOrNull({ db: store, haltFile }),
     // As the sessions' kernel: the Risk Gate's halt and pending entries in one statement.
-    haltAndPendingEntries: haltAndPendingEntriesReader((text, values) => store.query(text, values), 'paper', {
-      sql: haltReadSql(),
-      levelOf: (value) => haltLevelFromRow(value, haltFile),
-    }),
+    haltAndPendingEntries: haltAndPendingEntriesReader(
+      (text, values) => store.query(text, values),
+      'paper',
+      haltRowRead(haltFile),
+    ),
     freshQuote: async (symbol) => {
       const series = universe.find((each) => each.symbol === symbol)!;
       return { t: new Date(now).toISOString(), last: series.close[series.length - 1]!, bid: null, ask: null };

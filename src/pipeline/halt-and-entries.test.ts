@@ -14,7 +14,7 @@ import type { RouteRequest } from '../llm/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { SimSession } from '../runtime/index.ts';
 import type { Queryable } from '../store/index.ts';
-import { haltFileFor, haltLevelFromRow, haltLevelOrNull, haltReadSql } from '../watchdog/index.ts';
+import { haltFileFor, haltLevelOrNull, haltRowRead } from '../watchdog/index.ts';
 import { haltAndPendingEntriesReader } from './halt-and-entries.ts';
 import { pipelineSql } from './sql.ts';
 
@@ -32,10 +32,7 @@ function readerFor(
   haltFile: string,
   query: Queryable['query'] = (t, v) => db.store.query(t, v),
 ) {
-  return haltAndPendingEntriesReader(query, broker, {
-    sql: haltReadSql(),
-    levelOf: (value) => haltLevelFromRow(value, haltFile),
-  });
+  return haltAndPendingEntriesReader(query, broker, haltRowRead(haltFile));
 }
 
 /** An order row as the ledger writes it (it is the only writer of orders). */
@@ -162,7 +159,7 @@ describe("a session's Risk Gate", () => {
     const agents = await scriptedAgents(db.store, [route]);
     const { session } = await SimSession.open({ config, store, bus, logger, agents, runId: 'gatehalt' });
     try {
-      const merged = pipelineSql.pendingEntriesWithHalt(haltReadSql());
+      const merged = pipelineSql.pendingEntriesWithHalt(haltRowRead(haltFileFor(config.dataPath)).sql);
       const haltFile = haltFileFor(config.dataPath);
       mkdirSync(path.dirname(haltFile), { recursive: true });
       // The first candidate's Strategist raises the halt: its gate vetoes it.

@@ -6,7 +6,7 @@ import { pipelineSql } from './sql.ts';
 /** [symbol, qty, price] as json_build_array gives them (numeric as JSON numbers). */
 const entriesSchema = z.array(z.tuple([z.string(), z.number(), z.number().nullable()]));
 
-/** How the halt row is read and judged (the watchdog's: haltReadSql, haltLevelFromRow). */
+/** How the halt row is read and judged (the watchdog's haltRowRead). */
 export interface HaltRowRead {
   sql: string;
   levelOf(value: unknown): number | null;

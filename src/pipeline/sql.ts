@@ -1,5 +1,9 @@
 import type { Order } from '../broker/index.ts';
 import type { SubmissionAnswer } from '../ledger/index.ts';
+
+/** The broker's ($1) entry orders that may still fill: working, waiting, or sent without a known answer. */
+const pendingEntryRows = `FROM orders WHERE broker = $1 AND leg = 'entry' AND status IN ('pending_submit', 'open', 'waiting')`;
+
 /** SQL the live pipeline reads its orders with (the ledger writes them, src/ledger). */
 export const pipelineSql = {
   /** The desk's day state read back from the bus and the ledger (desk-record.ts). */
@@ -32,15 +36,14 @@ export const pipelineSql = {
     WHERE broker = $1 AND status = 'pending_submit' AND leg = 'entry' ORDER BY id`,
   /** Entry orders that may still fill: working, waiting, or sent without a known answer. */
   pendingEntries: () => `SELECT symbol, qty - filled_qty AS qty, COALESCE(limit_price, stop_price) AS price
-    FROM orders WHERE broker = $1 AND leg = 'entry' AND status IN ('pending_submit', 'open', 'waiting')
-    ORDER BY id`,
+    ${pendingEntryRows} ORDER BY id`,
   /**
    * The halt row (`haltRead`: the watchdog's read, as a subquery) and the pendingEntries
    * rows as one JSON array of [symbol, qty, price], in one statement: the Risk Gate's read.
    */
   pendingEntriesWithHalt: (haltRead: string) => `SELECT (${haltRead}) AS halt,
     coalesce((SELECT json_agg(json_build_array(symbol, qty - filled_qty, COALESCE(limit_price, stop_price)) ORDER BY id)
-      FROM orders WHERE broker = $1 AND leg = 'entry' AND status IN ('pending_submit', 'open', 'waiting')), '[]'::json) AS entries`,
+      ${pendingEntryRows}), '[]'::json) AS entries`,
   /** Decided entries whose journal entry was never written (the brain stopped in between). */
   entriesWithoutJournal:
     () => `SELECT o.client_order_id, o.cycle_id, o.symbol, o.status, o.reject_reason FROM orders o

@@ -20,7 +20,7 @@ import {
   runMonitorPass,
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { haltFileFor, haltLevelFromRow, haltLevelOrNull, haltReadSql } from '../watchdog/index.ts';
+import { haltFileFor, haltLevelOrNull, haltRowRead } from '../watchdog/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
 import { exitJournalEntry } from './exit-journal.ts';
 import { BrokerRecorder } from './recorder.ts';
@@ -135,10 +135,11 @@ export function cycleDepsFor(
     ...(options.haltLevel
       ? {}
       : {
-          haltAndPendingEntries: haltAndPendingEntriesReader(store.query.bind(store), options.brokerName, {
-            sql: haltReadSql(),
-            levelOf: (value) => haltLevelFromRow(value, haltStore.haltFile),
-          }),
+          haltAndPendingEntries: haltAndPendingEntriesReader(
+            store.query.bind(store),
+            options.brokerName,
+            haltRowRead(haltStore.haltFile),
+          ),
         }),
     freshQuote: options.freshQuote,
     journal,

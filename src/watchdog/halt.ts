@@ -67,38 +67,15 @@ function writeHaltFile(file: string, state: HaltState): void {
   writePrivateFile(file, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-async function readDb(db: Queryable): Promise<HaltState> {
-  const result = await db.query<{ value: unknown }>(haltSql.read(), ['halt']);
-  const row = result.rows[0];
+/** The halt row as read (`{ value }`, or none: level 0); a value that is not a halt state throws. */
+function rowState(row: { value: unknown } | undefined): HaltState {
   return row ? haltStateSchema.parse(row.value) : clear;
 }
 
-/**
- * The halt row's read for a caller that reads it with other rows in one statement (a subquery):
- * the value wrapped as `{ "value": … }`, so no row (SQL NULL) and a row holding JSON null differ.
- */
-export function haltReadSql(): string {
-  return haltSql.readWrapped();
-}
-
-const wrappedRowSchema = z.object({ value: z.unknown() });
-
-/**
- * As haltLevelOrNull, from what `haltReadSql()` gave (null or undefined: no row, level 0) and the
- * file: the higher of the two, null when either cannot be read (a row whose value is not a halt
- * state, JSON null included, is unreadable, as readHalt finds it).
- */
-export function haltLevelFromRow(wrapped: unknown, haltFile: string): number | null {
-  try {
-    const file = readHaltFile(haltFile);
-    const db =
-      wrapped === null || wrapped === undefined
-        ? clear
-        : haltStateSchema.parse(wrappedRowSchema.parse(wrapped).value);
-    return Math.max(db.level, file.level);
-  } catch {
-    return null;
-  }
+/** The higher of the row's state and the file's (read now); throws when either cannot be read. */
+function withFile(db: HaltState, haltFile: string): HaltState {
+  const file = readHaltFile(haltFile);
+  return db.level >= file.level ? db : file;
 }
 
 /**
@@ -106,9 +83,29 @@ export function haltLevelFromRow(wrapped: unknown, haltFile: string): number | n
  * callers on the order path turn that into "no trading" (see haltLevelOrNull).
  */
 export async function readHalt(store: HaltStore): Promise<HaltState> {
-  const file = readHaltFile(store.haltFile);
-  const db = await readDb(store.db);
-  return db.level >= file.level ? db : file;
+  const result = await store.db.query<{ value: unknown }>(haltSql.read(), ['halt']);
+  return withFile(rowState(result.rows[0]), store.haltFile);
+}
+
+const wrappedRowSchema = z.object({ value: z.unknown() }).nullish();
+
+/**
+ * The halt read for a caller that reads the row with others in one statement: `sql` is the
+ * row's read as a subquery, its value wrapped as `{ "value": … }` (so no row, SQL NULL, differs
+ * from a row holding JSON null); `levelOf` judges what it gave as haltLevelOrNull does: the
+ * higher of row and file, null when either cannot be read.
+ */
+export function haltRowRead(haltFile: string): { sql: string; levelOf(wrapped: unknown): number | null } {
+  return {
+    sql: haltSql.readWrapped(),
+    levelOf: (wrapped) => {
+      try {
+        return withFile(rowState(wrappedRowSchema.parse(wrapped) ?? undefined), haltFile).level;
+      } catch {
+        return null;
+      }
+    },
+  };
 }
 
 /** The level for the order path: null when it cannot be read, which blocks trading. */
