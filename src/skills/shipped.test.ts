@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { z } from 'zod';
 import { SkillInputError } from './errors.ts';
+import type { FastCheck } from './fast-check.ts';
 import { loadPhilosophy } from './philosophy.ts';
 import { scanSkillsDir } from './registry.ts';
 import { buildLlmRequest, renderInputs } from './render.ts';
 import { shippedPhilosophyFile, shippedSkillsDir } from './shipped.ts';
-import { validateInputs } from './validate-inputs.ts';
+import { fieldChecks, validateInputs } from './validate-inputs.ts';
 
 const bars = Array.from({ length: 30 }, (_, index) => ({
   t: new Date(Date.UTC(2026, 10, 2, index)).toISOString(),
@@ -182,39 +182,45 @@ describe('shipped skills', async () => {
     expect(renderInputs(skill, sample.inputs)).toBe(request.prompt);
   });
 
-  it("the four skills shown a candidate's window and indicators check each once between them", () => {
+  it("the four skills shown a candidate's window and indicators check each once between them, without zod", () => {
     // The same frozen values, as agents/market-context.ts hands them to every agent of a
     // candidate: a skill whose field schema checked differently (the fact checker's window once
     // lacked minItems) would check it again, and a window too short for one would pass another.
+    // A valid window is proven by the fast check (skills/fast-check.ts); zod only names what is wrong.
     const window = Object.freeze(bars.map((bar) => Object.freeze({ ...bar })));
     const shown = Object.freeze({ ...indicators });
     const names = ['regime', 'strategist', 'fact-checker', 'double-checker'];
     const checks = names.map((name) => {
       const skill = result.skills.find((each) => each.name === name);
       if (!skill) throw new Error(`no skill ${name}`);
-      const shape = (skill.inputs.schema as unknown as { shape: Record<string, z.ZodType> }).shape;
-      return {
-        skill,
-        bars: vi.spyOn(shape.bars!, 'safeParse'),
-        indicators: vi.spyOn(shape.indicators!, 'safeParse'),
+      const fields = fieldChecks(skill) ?? [];
+      const field = (named: string) => {
+        const check = fields.find((each) => each.field === named);
+        if (!check?.fast) throw new Error(`${name}: no fast check of ${named}`);
+        return {
+          fast: vi.spyOn(check as { fast: FastCheck }, 'fast'),
+          zod: vi.spyOn(check.schema, 'safeParse'),
+        };
       };
+      return { skill, bars: field('bars'), indicators: field('indicators') };
     });
     for (const { skill } of checks) {
       const sample = samples[skill.name]!;
       validateInputs(skill, { ...sample.inputs, bars: window, indicators: shown });
     }
-    const calls = (pick: 'bars' | 'indicators') =>
-      checks.reduce((sum, check) => sum + check[pick].mock.calls.length, 0);
-    expect(calls('bars')).toBe(1);
-    expect(calls('indicators')).toBe(1);
+    const calls = (pick: 'bars' | 'indicators', by: 'fast' | 'zod') =>
+      checks.reduce((sum, check) => sum + check[pick][by].mock.calls.length, 0);
+    expect(calls('bars', 'fast')).toBe(1);
+    expect(calls('indicators', 'fast')).toBe(1);
+    expect(calls('bars', 'zod')).toBe(0);
+    expect(calls('indicators', 'zod')).toBe(0);
     for (const { skill } of checks)
       expect(() =>
         validateInputs(skill, { ...samples[skill.name]!.inputs, bars: window.slice(0, 19) }),
-      ).toThrow(/bars/);
-    for (const check of checks) {
-      check.bars.mockRestore();
-      check.indicators.mockRestore();
-    }
+      ).toThrow(/bars: Too small/);
+    for (const check of checks)
+      for (const spy of [check.bars.fast, check.bars.zod, check.indicators.fast, check.indicators.zod])
+        spy.mockRestore();
   });
 
   it('the strategist can say no trade with null trade fields', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { z } from 'zod';
 import { SkillInputError } from './errors.ts';
+import type { FastCheck } from './fast-check.ts';
 import { parseSkill, type Skill } from './parse.ts';
 import { skillText } from './testing.ts';
-import { validateInputs } from './validate-inputs.ts';
+import { fieldChecks, validateInputs } from './validate-inputs.ts';
 
 /** A skill showing `symbol` and `bars`; `barsExtra` adds keywords to the bars' schema. */
 function skillWithBars(name: string, barsExtra: string, rootExtra = ''): Skill {
@@ -24,9 +24,11 @@ function skillWithBars(name: string, barsExtra: string, rootExtra = ''): Skill {
   );
 }
 
+/** Spies on the bars field's two checks: the fast one, and zod (which names what is wrong). */
 function barsCheck(skill: Skill) {
-  const shape = (skill.inputs.schema as unknown as { shape: Record<string, z.ZodType> }).shape;
-  return vi.spyOn(shape.bars!, 'safeParse');
+  const check = fieldChecks(skill)?.find((each) => each.field === 'bars');
+  if (!check?.fast) throw new Error(`${skill.name}: no fast check of bars`);
+  return { fast: vi.spyOn(check as { fast: FastCheck }, 'fast'), zod: vi.spyOn(check.schema, 'safeParse') };
 }
 
 const frozenWindow = () => Object.freeze([Object.freeze({ c: 1 }), Object.freeze({ c: 2 })]);
@@ -37,23 +39,37 @@ describe('validateInputs', () => {
     const signer = skillWithBars('signer', 'description: "The bars the Strategist saw.", ');
     const strict = skillWithBars('strict', 'minItems: 2, ');
     const bars = frozenWindow();
-    const [regimeCheck, signerCheck, strictCheck] = [regime, signer, strict].map(barsCheck);
+    const regimeCheck = barsCheck(regime);
+    const signerCheck = barsCheck(signer);
+    const strictCheck = barsCheck(strict);
     const first = validateInputs(regime, { symbol: 'ORCL', bars });
     const second = validateInputs(signer, { symbol: 'MSFT', bars });
     // Equal to what was given: the value itself, which the render cache finds by identity.
     expect(first.bars).toBe(bars);
     expect(second.bars).toBe(bars);
     expect(second.symbol).toBe('MSFT');
-    expect(regimeCheck).toHaveBeenCalledTimes(1);
-    expect(signerCheck).not.toHaveBeenCalled();
+    // Proven valid by the fast check once between them; zod never ran.
+    expect(regimeCheck.fast).toHaveBeenCalledTimes(1);
+    expect(signerCheck.fast).not.toHaveBeenCalled();
+    expect(regimeCheck.zod).not.toHaveBeenCalled();
     // A schema that checks more is a check of its own.
     validateInputs(strict, { symbol: 'ORCL', bars });
-    expect(strictCheck).toHaveBeenCalledTimes(1);
+    expect(strictCheck.fast).toHaveBeenCalledTimes(1);
     // A value that can change is checked on every call.
     const loose = [{ c: 1 }, { c: 2 }];
     validateInputs(signer, { symbol: 'ORCL', bars: loose });
     validateInputs(signer, { symbol: 'ORCL', bars: loose });
-    expect(signerCheck).toHaveBeenCalledTimes(2);
+    expect(signerCheck.fast).toHaveBeenCalledTimes(2);
+    expect(signerCheck.zod).not.toHaveBeenCalled();
+    // A value the fast check cannot prove (a null prototype) goes to zod, which decides (here:
+    // valid, and equal: the value itself is kept), once if frozen.
+    const unproven = Object.freeze([Object.freeze(Object.assign(Object.create(null), { c: 1 }))]);
+    const viaZod = validateInputs(regime, { symbol: 'ORCL', bars: unproven }).bars;
+    validateInputs(signer, { symbol: 'ORCL', bars: unproven });
+    expect(regimeCheck.zod).toHaveBeenCalledTimes(1);
+    expect(signerCheck.zod).not.toHaveBeenCalled();
+    expect(viaZod).toEqual([{ c: 1 }]);
+    expect(viaZod).toBe(unproven);
   });
 
   it('refuses a bad frozen value on every call, naming the field inside it', () => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { SkillInputError } from './errors.ts';
+import { type FastCheck, fastCheckOf } from './fast-check.ts';
 import { type JsonSchemaObject, schemaListKeys, schemaMapKeys, schemaValuedKeys } from './json-schema.ts';
 import type { Skill } from './parse.ts';
 import { deeplyFrozen, sameValue } from './render-cache.ts';
@@ -14,6 +15,10 @@ import { deeplyFrozen, sameValue } from './render-cache.ts';
  * window of 60 bars, shown to the Regime, the Strategist and both signers) be checked once per
  * field schema instead of once per agent: checking the window was a quarter of filling a
  * candidate's four prompts. Every call still checks every field it was given.
+ *
+ * A field's check is first the allocation-free fast check (fast-check.ts), which only proves a
+ * valid value valid; anything it cannot prove goes to zod, which decides and names the fault.
+ * zod's copy of a window (an object per bar) was a sixth of a candidate's garbage.
  */
 export function validateInputs(skill: Skill, data: Record<string, unknown>): Record<string, unknown> {
   const issues: Array<{ path: string; message: string }> = [];
@@ -30,8 +35,7 @@ export function validateInputs(skill: Skill, data: Record<string, unknown>): Rec
   const valid: Record<string, unknown> = {};
   for (const check of fields) {
     const given = data[check.field];
-    const result =
-      check.key !== undefined ? checkedOnce(given, check.schema, check.key) : check.schema.safeParse(given);
+    const result = check.key !== undefined ? checkedOnce(given, check, check.key) : checked(given, check);
     if (result.success) valid[check.field] = result.data;
     else
       for (const issue of result.error.issues)
@@ -55,12 +59,14 @@ function wholeObject(skill: Skill, data: Record<string, unknown>): Record<string
 
 type Checked = { success: true; data: unknown } | { success: false; error: z.ZodError };
 
-interface FieldCheck {
+export interface FieldCheck {
   field: string;
   /** The field's part of the converted inputs schema. */
   schema: z.ZodType;
   /** What the check depends on, as text (annotations left out); absent: never shared. */
   key?: string;
+  /** Proves a valid value valid without zod (null: the schema is beyond it); zod names what is wrong. */
+  fast: FastCheck | null;
 }
 
 const checksBySkill = new WeakMap<Skill, FieldCheck[] | null>();
@@ -70,7 +76,7 @@ const checksBySkill = new WeakMap<Skill, FieldCheck[] | null>();
  * object (keywords at the root other than these, or a converted schema without a shape): then
  * the whole object is checked as before.
  */
-function fieldChecks(skill: Skill): FieldCheck[] | null {
+export function fieldChecks(skill: Skill): FieldCheck[] | null {
   const known = checksBySkill.get(skill);
   if (known !== undefined) return known;
   const made = madeFieldChecks(skill);
@@ -101,8 +107,9 @@ function madeFieldChecks(skill: Skill): FieldCheck[] | null {
     const schema = shape[field];
     if (!schema) return null;
     const text = JSON.stringify(validationShape(properties[field]));
+    const fast = fastCheckOf(properties[field]);
     // A reference resolves against the root of the schema it sits in: never shared between skills.
-    checks.push(text.includes('"$ref"') ? { field, schema } : { field, schema, key: text });
+    checks.push(text.includes('"$ref"') ? { field, schema, fast } : { field, schema, key: text, fast });
   }
   return checks;
 }
@@ -144,18 +151,28 @@ function validationShape(schema: unknown): unknown {
  */
 const results = new WeakMap<object, Map<string, Checked>>();
 
-function checkedOnce(given: unknown, schema: z.ZodType, key: string): Checked {
-  if (typeof given !== 'object' || given === null || !deeplyFrozen(given)) return schema.safeParse(given);
+function checkedOnce(given: unknown, check: FieldCheck, key: string): Checked {
+  if (typeof given !== 'object' || given === null || !deeplyFrozen(given)) return checked(given, check);
   let byKey = results.get(given);
   const known = byKey?.get(key);
   if (known) return known;
-  const parsed = schema.safeParse(given);
+  const parsed = checked(given, check);
   const result: Checked =
-    parsed.success && sameValue(given, parsed.data) ? { success: true, data: given } : parsed;
+    parsed.success && parsed.data !== given && sameValue(given, parsed.data)
+      ? { success: true, data: given }
+      : parsed;
   if (!byKey) {
     byKey = new Map();
     results.set(given, byKey);
   }
   byKey.set(key, result);
   return result;
+}
+
+/**
+ * A field checked: by its fast check when that proves the value valid (the value itself is the
+ * result: zod would give back an equal one), else by zod, whose issues name what is wrong.
+ */
+function checked(given: unknown, check: FieldCheck): Checked {
+  return check.fast?.(given) ? { success: true, data: given } : check.schema.safeParse(given);
 }
