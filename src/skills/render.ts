@@ -17,6 +17,24 @@ export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError(`cannot render the non-finite number ${value}`);
   if (Object.is(value, -0)) return '0';
   if (Number.isInteger(value)) return String(value);
+  const known = fractionTexts.get(value);
+  if (known !== undefined) return known;
+  const text = fractionText(value);
+  if (fractionTexts.size >= maxFractionTexts) fractionTexts.clear();
+  fractionTexts.set(value, text);
+  return text;
+}
+
+/**
+ * The text of each fraction rendered lately: a window moves one bar a cycle, so the next cycle
+ * shows 59 of its 60 bars' prices again, and its four agents' prompts show them once between
+ * them (render-cache.ts). Converting a fraction to text (≈ 135 ns) was the most of rendering a
+ * window; finding it again ≈ 14 ns. Bounded: emptied when full, never grown past it.
+ */
+const fractionTexts = new Map<number, string>();
+const maxFractionTexts = 50_000;
+
+function fractionText(value: number): string {
   const shortest = String(value);
   // The shortest text of a double with at most 12 significant digits is what rounding to 12
   // digits gives back (prices, most ratios): skip the slower toPrecision round trip. Plain text
