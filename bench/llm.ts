@@ -66,14 +66,17 @@ async function startFakeProcess(): Promise<{
   });
   const next = <T>(pick: (message: Record<string, unknown>) => T | undefined) =>
     new Promise<T>((resolve, reject) => {
+      // Both listeners go once answered: one left per request was a listener leak warning.
+      const onExit = (code: number | null) => reject(new Error(`the fake's process exited (${code})`));
       const onMessage = (message: unknown) => {
         const picked = pick(message as Record<string, unknown>);
         if (picked === undefined) return;
         child.off('message', onMessage);
+        child.off('exit', onExit);
         resolve(picked);
       };
       child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`the fake's process exited (${code})`)));
+      child.once('exit', onExit);
     });
   const baseUrl = await next((message) => message.baseUrl as string | undefined);
   return {
