@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createRandom } from '../market/index.ts';
 import { fastCheckOf } from './fast-check.ts';
 import type { JsonSchemaObject } from './json-schema.ts';
 import { scanSkillsDir } from './registry.ts';
 import { shippedSkillsDir } from './shipped.ts';
-
-/** A small seeded generator: the same cases on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type Next = () => number;
 const pick = <T>(next: Next, list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
@@ -155,13 +144,13 @@ function sameData(a: unknown, b: unknown): boolean {
  * The fast check's promise: whatever it accepts, zod accepts and gives back equal; and it proves
  * valid values valid (else it would only add work).
  */
-function compare(schema: JsonSchemaObject, seed: number, cases = 400): { proven: number; zodOnly: number } {
+function compare(schema: JsonSchemaObject, seed: number, cases = 400): { proven: number } {
   const fast = fastCheckOf(schema);
   if (!fast) throw new Error(`no fast check for ${JSON.stringify(schema)}`);
   const zod = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
-  const next = random(seed);
+  // Seeded: the same cases on every run.
+  const next = createRandom(seed);
   let proven = 0;
-  let zodOnly = 0;
   for (let index = 0; index < cases; index += 1) {
     const good = valid(schema, next);
     expect(fast(good), JSON.stringify(good)).toBe(true);
@@ -172,10 +161,10 @@ function compare(schema: JsonSchemaObject, seed: number, cases = 400): { proven:
         proven += 1;
         expect(parsed.success, `fast accepted what zod refuses: ${String(JSON.stringify(value))}`).toBe(true);
         expect(sameData(parsed.data, value), `zod changed ${String(JSON.stringify(value))}`).toBe(true);
-      } else if (parsed.success) zodOnly += 1;
+      }
     }
   }
-  return { proven, zodOnly };
+  return { proven };
 }
 
 const synthetic: JsonSchemaObject[] = [
@@ -215,10 +204,8 @@ describe('fastCheckOf', () => {
   it.each(synthetic.map((schema, index) => [index, schema] as const))(
     'schema %i: accepts only what zod accepts unchanged, and every valid value generated',
     (index, schema) => {
-      const { proven, zodOnly } = compare(schema, 1000 + index);
-      expect(proven).toBeGreaterThan(400);
-      // Zod takes some values the fast check leaves to it (a null prototype, a hidden key): fine.
-      expect(zodOnly).toBeGreaterThanOrEqual(0);
+      // Every generated valid value and some mutated ones are proven (400 cases, three values each).
+      expect(compare(schema, 1000 + index).proven).toBeGreaterThan(400);
     },
   );
 
