@@ -8,7 +8,7 @@ import { createStoreFromUrl, type Store } from '../src/store/index.ts';
 import { haltFileFor, Pager, readHaltFile } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { buyAtQuotedLast, scriptedRoute } from './support/scripted-route.ts';
+import { agreeingRoute, buyAtQuotedLast } from './support/scripted-route.ts';
 import { simSessionConfig } from './support/sim-config.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
@@ -47,19 +47,12 @@ async function run(cut: Cut) {
     { maxCorrelation: 1 },
   );
   let armed = false;
-  const route = scriptedRoute({
-    answers: {
-      regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-      strategist: (request: RouteRequest) => {
-        if (armed) {
-          armed = false;
-          void proxy.cut().then(() => setTimeout(() => void proxy.restore(), cut?.ms ?? 0));
-        }
-        return buyAtQuotedLast(request);
-      },
-      'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-      'double-checker': { verdict: 'sign', reasons: ['ok'] },
-    },
+  const route = agreeingRoute((request: RouteRequest) => {
+    if (armed) {
+      armed = false;
+      void proxy.cut().then(() => setTimeout(() => void proxy.restore(), cut?.ms ?? 0));
+    }
+    return buyAtQuotedLast(request);
   });
   const bus = new Bus({ store, logger });
   const agents = await scriptedAgents(db.store, [route]);

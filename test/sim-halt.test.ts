@@ -5,7 +5,7 @@ import { SimSession } from '../src/runtime/index.ts';
 import { haltFileFor, raiseHalt } from '../src/watchdog/index.ts';
 import { scriptedAgents } from './support/agents.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { buyAtQuotedLast, scriptedRoute } from './support/scripted-route.ts';
+import { agreeingRoute, buyAtQuotedLast } from './support/scripted-route.ts';
 import { simSessionConfig } from './support/sim-config.ts';
 
 const logger = silentLogger();
@@ -24,14 +24,7 @@ describe('halt level 4 in sim mode (the paper broker lives in the brain)', () =>
       { seed: 3, symbols: ['AAA', 'BBB'], bars: 90, warmupBars: 60 },
       { maxCorrelation: 1 },
     );
-    const route = scriptedRoute({
-      answers: {
-        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-        strategist: buyAtQuotedLast,
-        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-        'double-checker': { verdict: 'sign', reasons: ['ok'] },
-      },
-    });
+    const route = agreeingRoute(buyAtQuotedLast);
     const bus = new Bus({ store: db.store, logger });
     const agents = await scriptedAgents(db.store, [route]);
     const { session } = await SimSession.open({

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptedAgents } from '../../test/support/agents.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { buyAtMarket, scriptedRoute } from '../../test/support/scripted-route.ts';
+import { agreeingRoute, buyAtMarket } from '../../test/support/scripted-route.ts';
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { defaultStrategistRules } from '../agents/index.ts';
@@ -68,14 +68,7 @@ describe('database lost while an order is in flight', () => {
       getOrder: (id) => paper.getOrder(id),
       closeAll: (prefix) => paper.closeAll(prefix),
     };
-    const route = scriptedRoute({
-      answers: {
-        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-        strategist: buyAtMarket('FLY', last, { stop: 0.95, target: 1.1 }),
-        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-        'double-checker': { verdict: 'sign', reasons: ['ok'] },
-      },
-    });
+    const route = agreeingRoute(buyAtMarket('FLY', last, { stop: 0.95, target: 1.1 }));
     const bus = new Bus({ store, logger });
     const runtime = await scriptedAgents(db.store, [route]);
     const haltStore = {

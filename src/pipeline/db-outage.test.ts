@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptedAgents } from '../../test/support/agents.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { scriptedRoute } from '../../test/support/scripted-route.ts';
+import { agreeingRoute } from '../../test/support/scripted-route.ts';
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { defaultStrategistRules } from '../agents/index.ts';
@@ -35,28 +35,21 @@ describe('database lost in the middle of a cycle', () => {
     const store = createStoreFromUrl(viaProxy, { poolSize: 4, connectTimeoutMs: 500, logger });
     const series = generateSimSeries({ seed: 9, bars: 90, symbols: ['OUT'] }, 'OUT');
     const last = series.close[series.length - 1]!;
-    const route = scriptedRoute({
-      answers: {
-        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-        strategist: () => {
-          // The database goes away while the Strategist is thinking.
-          void proxy.cut();
-          return {
-            decision: 'trade',
-            symbol: 'OUT',
-            side: 'buy',
-            entryType: 'market',
-            entryPrice: last,
-            stopPrice: Number((last * 0.95).toFixed(2)),
-            targetPrice: Number((last * 1.1).toFixed(2)),
-            horizonBars: 5,
-            rationale: 'go',
-            confidence: 0.9,
-          };
-        },
-        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-        'double-checker': { verdict: 'sign', reasons: ['ok'] },
-      },
+    const route = agreeingRoute(() => {
+      // The database goes away while the Strategist is thinking.
+      void proxy.cut();
+      return {
+        decision: 'trade',
+        symbol: 'OUT',
+        side: 'buy',
+        entryType: 'market',
+        entryPrice: last,
+        stopPrice: Number((last * 0.95).toFixed(2)),
+        targetPrice: Number((last * 1.1).toFixed(2)),
+        horizonBars: 5,
+        rationale: 'go',
+        confidence: 0.9,
+      };
     });
     const clock = { now: () => series.time[series.length - 1]! };
     const broker = new PaperBroker({ cash: 100_000, clock });

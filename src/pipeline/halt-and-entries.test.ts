@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptedAgents } from '../../test/support/agents.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { buyAtQuotedLast, scriptedRoute } from '../../test/support/scripted-route.ts';
+import { agreeingRoute, buyAtQuotedLast } from '../../test/support/scripted-route.ts';
 import { simSessionConfig } from '../../test/support/sim-config.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import type { OrderLeg } from '../broker/index.ts';
@@ -130,18 +130,10 @@ describe("a session's Risk Gate", () => {
       { maxCorrelation: 1 },
     );
     let raiseNow = false;
-    const route = scriptedRoute({
-      answers: {
-        regime: { regime: 'trending_up', bias: 'long', riskMultiplier: 1, rationale: 'up' },
-        strategist: (request: RouteRequest) => {
-          // The halt file is raised while the Strategist thinks: the cycle began at level 0.
-          if (raiseNow)
-            writeFileSync(haltFileFor(config.dataPath), JSON.stringify({ level: 2, reason: 'test' }));
-          return buyAtQuotedLast(request);
-        },
-        'fact-checker': { verdict: 'sign', reasons: ['ok'] },
-        'double-checker': { verdict: 'sign', reasons: ['ok'] },
-      },
+    const route = agreeingRoute((request: RouteRequest) => {
+      // The halt file is raised while the Strategist thinks: the cycle began at level 0.
+      if (raiseNow) writeFileSync(haltFileFor(config.dataPath), JSON.stringify({ level: 2, reason: 'test' }));
+      return buyAtQuotedLast(request);
     });
     const sent: string[] = [];
     const store = new Proxy(db.store, {

@@ -1,16 +1,11 @@
 import { z } from 'zod';
 import type { Queryable } from '../store/index.ts';
+import type { HaltRowRead } from '../watchdog/index.ts';
 import type { HaltAndPendingEntries } from './cycle-types.ts';
 import { pipelineSql } from './sql.ts';
 
 /** [symbol, qty, price] as json_build_array gives them (numeric as JSON numbers). */
 const entriesSchema = z.array(z.tuple([z.string(), z.number(), z.number().nullable()]));
-
-/** How the halt row is read and judged (the watchdog's haltRowRead). */
-export interface HaltRowRead {
-  sql: string;
-  levelOf(value: unknown): number | null;
-}
 
 /**
  * The Risk Gate's read as the sessions make it (CycleDeps.haltAndPendingEntries): the halt row

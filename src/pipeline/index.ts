@@ -32,7 +32,7 @@ export {
 export { type DeskRecord, type DeskRecordOptions, deskRecordFor } from './desk-record.ts';
 export { type Explanation, explain, type OrderRecord } from './explain.ts';
 export type { CandidateChain, ChainStep, DecisionChain, ShadowStep } from './explain-chain.ts';
-export { type HaltRowRead, haltAndPendingEntriesReader } from './halt-and-entries.ts';
+export { haltAndPendingEntriesReader } from './halt-and-entries.ts';
 export { copyMessageLog, type WriteLogOptions, writeMessageLog } from './message-log.ts';
 export {
   type CycleMessage,

@@ -95,7 +95,14 @@ const wrappedRowSchema = z.object({ value: z.unknown() }).nullish();
  * from a row holding JSON null); `levelOf` judges what it gave as haltLevelOrNull does: the
  * higher of row and file, null when either cannot be read.
  */
-export function haltRowRead(haltFile: string): { sql: string; levelOf(wrapped: unknown): number | null } {
+export interface HaltRowRead {
+  /** The row's read as a subquery, its value wrapped as `{ "value": … }`. */
+  sql: string;
+  /** The halt level from what `sql` gave and the file (read now); null when either cannot be read. */
+  levelOf(wrapped: unknown): number | null;
+}
+
+export function haltRowRead(haltFile: string): HaltRowRead {
   return {
     sql: haltSql.readWrapped(),
     levelOf: (wrapped) => {

@@ -5,6 +5,7 @@ export {
 } from '../account-state/index.ts';
 export {
   HaltError,
+  type HaltRowRead,
   type HaltState,
   type HaltStore,
   haltFileFor,
