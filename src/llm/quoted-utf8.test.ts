@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../market/index.ts';
 import { quotedUtf8 } from './quoted-utf8.ts';
 
 const asJson = (text: string) => Buffer.from(JSON.stringify(text), 'utf8');
@@ -36,11 +37,8 @@ describe('quotedUtf8', () => {
   });
 
   it('answers random texts exactly as JSON.stringify', () => {
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed;
-    };
+    const random = createRandom(7);
+    const next = () => Math.floor(random() * 2 ** 31);
     const alphabet = [
       'a',
       ' ',
