@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AgentRuntime } from '../src/agents/index.ts';
 import { loadBacktestBars } from '../src/backtest/index.ts';
 import { Bus } from '../src/bus/index.ts';
@@ -13,6 +13,7 @@ import {
   shippedPhilosophyFile,
   shippedSkillsDir,
 } from '../src/skills/index.ts';
+import type { TransactionOptions } from '../src/store/index.ts';
 import { logger } from './optimizer-support.ts';
 import { createTestDatabase, recordStatements, type TestDatabase } from './support/database.ts';
 import { repoRoot } from './support/processes.ts';
@@ -58,14 +59,28 @@ function copyOf(series: BarSeries, symbol: string, factor: number): BarSeries {
   };
 }
 
-/** One in-process run, and how many times the monitor read the positions table during it. */
+/**
+ * One in-process run; how many times the monitor read the positions table during it; the
+ * statements sent through the pool, in order; and the options of every transaction begun.
+ */
 async function run(
   runId: string,
   config: Config,
   series: BarSeries[] = [orcl],
-): Promise<{ result: PipelineBacktestResult; reads: number }> {
+): Promise<{
+  result: PipelineBacktestResult;
+  reads: number;
+  texts: string[];
+  transactions: Array<TransactionOptions | undefined>;
+}> {
   const bus = new Bus({ store: db.store, logger });
   const statements = recordStatements(db.store);
+  const transactions: Array<TransactionOptions | undefined> = [];
+  const realTransaction = db.store.transaction.bind(db.store);
+  const spy = vi.spyOn(db.store, 'transaction').mockImplementation(((work, options) => {
+    transactions.push(options);
+    return realTransaction(work, options);
+  }) as typeof db.store.transaction);
   try {
     const result = await runPipelineBacktest({
       config,
@@ -79,8 +94,15 @@ async function run(
       journalRoot: path.join(folder, runId),
       deciders: 'fallback sma-cross',
     });
-    return { result, reads: statements.texts.filter((text) => text === monitorSql.positions()).length };
+    const texts = statements.texts;
+    return {
+      result,
+      reads: texts.filter((text) => text === monitorSql.positions()).length,
+      texts,
+      transactions,
+    };
   } finally {
+    spy.mockRestore();
     statements.stop();
     await bus.stop();
   }
@@ -183,5 +205,29 @@ describe('candidates decided side by side in one cycle', () => {
             a.entryDate < b.exitDate && b.entryDate < a.exitDate,
             `${a.symbol} ${a.entryDate}–${a.exitDate} beside ${b.symbol} ${b.entryDate}–${b.exitDate}`,
           ).toBe(false);
+  }, 180_000);
+});
+
+describe('the full-pipeline backtest’s commits', () => {
+  it('do not wait for the disk, a rerun rebuilding what they wrote, but its last message does, and with it every one before', async () => {
+    const { result, texts, transactions } = await run('bt-relaxed', configWith());
+    expect(result.outcomes.executed).toBeGreaterThan(2);
+    // The broker's events (fills, cancellations) are each written in a transaction of their own.
+    expect(transactions.length).toBeGreaterThan(2 * result.run.report.closedTrades);
+    expect(transactions.filter((options) => options?.waitForDisk !== false)).toEqual([]);
+    // Each order's intent and its submission: one statement each, its own transaction, relaxed.
+    const relaxed = (text: string) => text.includes("set_config('synchronous_commit', 'off', true)");
+    const orderWrites = texts.filter((text) => /INSERT INTO orders/.test(text));
+    expect(orderWrites.length).toBeGreaterThanOrEqual(result.outcomes.executed);
+    expect(orderWrites.filter((text) => !relaxed(text))).toEqual([]);
+    // `backtest.completed`, the run's last message, commits synchronously: the WAL is flushed in
+    // order, so every relaxed commit before it is on the disk once it is.
+    const messageInserts = texts.filter((text) => /INSERT INTO agent_messages/.test(text));
+    expect(relaxed(messageInserts.at(-1)!)).toBe(false);
+    const completed = await db.store.query(
+      "SELECT id FROM agent_messages WHERE topic = 'backtest.completed' AND payload->>'runId' = $1",
+      ['bt-relaxed'],
+    );
+    expect(completed.rows).toHaveLength(1);
   }, 180_000);
 });

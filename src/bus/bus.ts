@@ -1,6 +1,6 @@
 import { type BusSection, busSectionSchema } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
-import type { Queryable, SqlWrite, Store } from '../store/index.ts';
+import type { Queryable, SqlWrite, Store, TransactionOptions } from '../store/index.ts';
 import { PublishBatcher, type SentMessage } from './batcher.ts';
 import { Consumer, type ConsumerOptions, type ConsumerStats, type MessageHandler } from './consumer.ts';
 import type { BusMessage, BusPosition, MessageInput } from './envelope.ts';
@@ -112,15 +112,17 @@ export class Bus {
    * Publishes one message with the writes that must commit with it (an order intent and its
    * rows), in one statement, and resolves once it is committed. `writes` gets the message's id,
    * the next in send order (drawn ahead), so a row can name it. One statement is its own
-   * transaction: all of it commits, or none, and listeners hear of it on the commit.
+   * transaction: all of it commits, or none, and listeners hear of it on the commit;
+   * `waitForDisk` false: that commit does not wait for the disk (a backtest's orders).
    */
   async publishWithWrites(
     input: MessageInput,
     writes: (messageId: number) => readonly SqlWrite[],
+    options: TransactionOptions = {},
   ): Promise<BusMessage> {
     const message = validateMessage(input, this.#catalog);
     const id = await this.#batcher.idFor(message);
-    return publishValidWithWrites(this.#store, message, id, writes(id));
+    return publishValidWithWrites(this.#store, message, id, writes(id), options.waitForDisk ?? true);
   }
 
   /**

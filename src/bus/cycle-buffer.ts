@@ -40,7 +40,11 @@ export class CycleBuffer {
   constructor(options: CycleBufferOptions) {
     this.#store = options.store;
     this.#catalog = options.catalog ?? topicCatalog;
-    this.#ids = new IdPool(options.store, { block: options.block ?? 256 });
+    const block = options.block ?? 256;
+    // The next block is drawn while a quarter of this one is left, so it is there when the block
+    // runs out: drawn only then, the publish that found none waited a round trip, often behind
+    // the insert under way (seven waits of ≈ 10 ms a run on ORCL 2012–2014, one now: the first).
+    this.#ids = new IdPool(options.store, { block, ahead: block / 4 });
     this.#publishInTransaction = options.publishInTransaction;
   }
 

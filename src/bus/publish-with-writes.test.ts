@@ -4,6 +4,7 @@ import { createTestDatabase, recordStatements, type TestDatabase } from '../../t
 import { silentLogger } from '../logging/index.ts';
 import type { SqlWrite } from '../store/index.ts';
 import { Bus, CauseNotWrittenError, type MessageInput } from './index.ts';
+import { publishValidWithWrites, validateMessage } from './publish.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -88,6 +89,63 @@ describe('a message published with the rows that commit with it', () => {
       bus.publishWithWrites({ ...tick(8), causationId: refused.id }, (id) => [sideRow(id, 'e')]),
     ).rejects.toBeInstanceOf(CauseNotWrittenError);
     expect((await sideRows()).map((row) => row.note)).not.toContain('e');
+    await bus.stop();
+  });
+
+  it('without waiting for the disk, is still one statement, which turns synchronous_commit off for its own transaction alone', async () => {
+    const setting = async (q: Pick<typeof db.store, 'query'>) =>
+      (await q.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+    const outside = await setting(db.store);
+    expect(outside).not.toBe('off');
+    // Inside a caller's transaction the setting it made is still there to read: with rows and without.
+    for (const [writes, expected] of [
+      [(id: number) => [sideRow(id, 'f')], 'off'],
+      [() => [], 'off'],
+    ] as const) {
+      const seen = await db.store.transaction(async (tx) => {
+        const id = Number(
+          (
+            await tx.query<{ id: string }>(
+              "SELECT nextval(pg_get_serial_sequence('agent_messages', 'id')) AS id",
+            )
+          ).rows[0]!.id,
+        );
+        await publishValidWithWrites(tx, validateMessage(tick(9), testCatalog), id, writes(id), false);
+        return setting(tx);
+      });
+      expect(seen).toBe(expected);
+    }
+    // The default waits, as before.
+    const waited = await db.store.transaction(async (tx) => {
+      const id = Number(
+        (
+          await tx.query<{ id: string }>(
+            "SELECT nextval(pg_get_serial_sequence('agent_messages', 'id')) AS id",
+          )
+        ).rows[0]!.id,
+      );
+      await publishValidWithWrites(tx, validateMessage(tick(10), testCatalog), id, [sideRow(id, 'g')]);
+      return setting(tx);
+    });
+    expect(waited).toBe(outside);
+
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    // A send first draws the bus's ids, as in the first test: the statement counted is the publish's.
+    await (await bus.send(tick(12))).written;
+    const statements = recordStatements(db.store);
+    let message: Awaited<ReturnType<Bus['publishWithWrites']>>;
+    try {
+      message = await bus.publishWithWrites(tick(11), (id) => [sideRow(id, 'h')], { waitForDisk: false });
+    } finally {
+      statements.stop();
+    }
+    expect(statements.texts.filter((text) => !text.startsWith('SELECT pg_notify'))).toHaveLength(1);
+    expect(message.payload).toEqual({ index: 11 });
+    expect((await sideRows()).filter((row) => row.note === 'h')).toEqual([
+      { message_id: message.id, note: 'h' },
+    ]);
+    // Its own transaction ended with the statement: the pool's connections wait for the disk again.
+    expect(await Promise.all([setting(db.store), setting(db.store)])).toEqual([outside, outside]);
     await bus.stop();
   });
 });

@@ -109,18 +109,21 @@ export function publishValidWith(
 /**
  * A validated message (its id drawn ahead) and the writes that commit with it, in one statement:
  * one round trip where a transaction takes one for BEGIN, one per write and one for COMMIT.
- * Listeners are notified on its commit.
+ * Listeners are notified on its commit; `waitForDisk` false: the commit does not wait for the WAL
+ * flush (store TransactionOptions).
  */
 export function publishValidWithWrites(
   queryable: Queryable,
   message: ValidMessageInput,
   id: number,
   writes: readonly SqlWrite[],
+  waitForDisk = true,
 ): Promise<BusMessage> {
-  if (writes.length === 0) return insert(queryable, message, busSql.publishOneWithId(), id);
+  if (writes.length === 0 && waitForDisk) return insert(queryable, message, busSql.publishOneWithId(), id);
   const values = messageValues(message);
   values.push(id);
-  return insertRow(queryable, busSql.publishOneWithWrites(writesAsCtes(writes, values)), values);
+  const ctes = writes.length === 0 ? '' : writesAsCtes(writes, values);
+  return insertRow(queryable, busSql.publishOneWithWrites(ctes, waitForDisk), values);
 }
 
 /**

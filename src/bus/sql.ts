@@ -86,6 +86,12 @@ function bulkInsert(returning: string, notify: boolean, select: string): string 
     SELECT ${select} FROM inserted, (SELECT count(*) FROM notified) AS n ORDER BY inserted.id`;
 }
 
+/**
+ * A CTE that makes its statement's commit not wait for the WAL flush (`synchronous_commit` off
+ * for this transaction alone); the statement joins it, so it is evaluated.
+ */
+const relaxed = "relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)";
+
 /** The multi-row insert of rows whose ids were drawn ahead ($10, see bulkRows), in id order. */
 function numberedInsert(returning: string): string {
   return `INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
@@ -112,12 +118,23 @@ export const busSql = {
   /**
    * As publishOneWithId, with the writes that commit with the message as data-modifying CTEs
    * after it (`ctes`: store writesAsCtes, their parameters numbered from $11): one statement.
+   * `waitForDisk` false: its commit does not wait for the WAL flush (store TransactionOptions).
    */
-  publishOneWithWrites: (ctes: string) => `WITH inserted AS (
+  publishOneWithWrites: (ctes: string, waitForDisk = true) => {
+    const before = waitForDisk
+      ? ''
+      : `${relaxed},
+    `;
+    const after =
+      ctes === ''
+        ? ''
+        : `,
+    ${ctes}`;
+    return `WITH ${before}inserted AS (
       ${insertOneWithId}
-    ),
-    ${ctes}
-    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
+    )${after}
+    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted${waitForDisk ? '' : ', relaxed'}`;
+  },
 
   /**
    * Insert only, the id from the sequence; the Bus notifies right after the commit (see
@@ -170,8 +187,7 @@ export const busSql = {
    * synchronous commit (an order's transaction, the run's `backtest.completed`) flushes the WAL
    * up to itself, these rows included; a crash before that loses only the run's unfinished tail.
    */
-  publishManyWithIds:
-    () => `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+  publishManyWithIds: () => `WITH ${relaxed},
     inserted AS (${numberedInsert('topic')})
     SELECT count(*)::int AS topics FROM (SELECT pg_notify('${busChannel}', topic) FROM (SELECT DISTINCT topic FROM inserted) AS topics) AS n, relaxed`,
 

@@ -69,6 +69,13 @@ export interface TradingKernelOptions {
    */
   publisher?: { publish: Publish; flush(): Promise<void> };
   /**
+   * Default true: an order's intent is on the disk before the order leaves for the broker, and
+   * so is its submission. A backtest passes false, as its store does for its transactions (store
+   * relaxedCommits): its broker is in the process, a rerun rebuilds what it wrote, and its last
+   * message commits synchronously.
+   */
+  waitForDisk?: boolean;
+  /**
    * Default: each entry's file fsynced and its row committed before the call returns. A backtest
    * passes its DeferredJournal's writer (files not fsynced, rows inserted at its flush).
    */
@@ -123,9 +130,9 @@ export function cycleDepsFor(
     publishWithWrites: publisher
       ? async (input, writes) => {
           await publisher.flush();
-          return options.bus.publishWithWrites(input, writes);
+          return options.bus.publishWithWrites(input, writes, { waitForDisk: options.waitForDisk });
         }
-      : (input, writes) => options.bus.publishWithWrites(input, writes),
+      : (input, writes) => options.bus.publishWithWrites(input, writes, { waitForDisk: options.waitForDisk }),
     query: (text, values) => store.query(text, values),
     broker: options.broker,
     brokerName: options.brokerName,

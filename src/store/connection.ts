@@ -9,11 +9,24 @@ import { migrate } from './migrate.ts';
 import { StatementNamer } from './prepared.ts';
 import type { Queryable, QueryResultLike } from './queryable.ts';
 
+export interface TransactionOptions {
+  /**
+   * Default true: the commit returns once its WAL is on the disk. False: once it is written; the
+   * server's WAL writer flushes it within three times `wal_writer_delay` (600 ms by default;
+   * PostgreSQL's "Asynchronous Commit"), as `synchronous_commit = off` for this transaction alone.
+   * Visible to every reader at once either way, and kept if this process dies; a crash of the
+   * server or the machine can lose the last such commits, never a part of one, and never one
+   * that a synchronous commit followed (the WAL is flushed in order). For writes something else
+   * rebuilds: a backtest's run (see relaxedCommits).
+   */
+  waitForDisk?: boolean;
+}
+
 export interface Store extends Queryable {
   readonly maskedUrl: string;
   readonly pool: pg.Pool;
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** A connection outside the pool, for LISTEN and session advisory locks. */
   connectClient(): Promise<pg.Client>;
   /** Closes the pool and stops the embedded server if this process started it. Safe to call twice. */
@@ -135,7 +148,10 @@ export function createStoreFromUrl(
     pool,
     query: <Row extends Record<string, unknown>>(text: string, values?: unknown[]) =>
       pool.query(namer.config(text, values)) as unknown as Promise<QueryResultLike<Row>>,
-    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(
+      work: (tx: Queryable) => Promise<T>,
+      transactionOptions?: TransactionOptions,
+    ): Promise<T> {
       const client = await pool.connect();
       let broken = false;
       // A connection that dies between two statements emits 'error' on the checked-out client,
@@ -150,7 +166,8 @@ export function createStoreFromUrl(
           client.query(namer.config(text, values)) as unknown as Promise<QueryResultLike<Row>>,
       };
       try {
-        await client.query('BEGIN');
+        // Both statements in one round trip (the simple protocol takes several).
+        await client.query(transactionOptions?.waitForDisk === false ? beginWithoutDiskWait : 'BEGIN');
         const result = await work(tx);
         await client.query('COMMIT');
         return result;
@@ -180,6 +197,29 @@ export function createStoreFromUrl(
     },
   };
   return store;
+}
+
+const beginWithoutDiskWait = 'BEGIN; SET LOCAL synchronous_commit TO off';
+
+/**
+ * The same store, every transaction of it committed without waiting for the disk (see
+ * TransactionOptions.waitForDisk); its `query` and the rest are the store's own. For a backtest
+ * run, whose orders, fills and positions a rerun rebuilds and whose last message commits
+ * synchronously, making every earlier commit durable with it.
+ */
+export function relaxedCommits(store: Store): Store {
+  return {
+    get maskedUrl() {
+      return store.maskedUrl;
+    },
+    get pool() {
+      return store.pool;
+    },
+    query: (text, values) => store.query(text, values),
+    transaction: (work, options) => store.transaction(work, { ...options, waitForDisk: false }),
+    connectClient: () => store.connectClient(),
+    close: () => store.close(),
+  };
 }
 
 /** Resolves when every connection given has ended (at most a few seconds: a stuck socket must not hang close). */

@@ -2,7 +2,9 @@ export {
   createStoreFromUrl,
   type OpenStoreOptions,
   openStore,
+  relaxedCommits,
   type Store,
+  type TransactionOptions,
   withDatabase,
 } from './connection.ts';
 export { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
