@@ -14,7 +14,7 @@ import type { TopicCatalog } from './topics.ts';
 export interface SentMessage {
   /** Drawn ahead from the table's identity sequence: the row's id once written, a cause to name now. */
   readonly id: number;
-  /** Settles when the row's commit returns: the message as stored, or why it was not written. */
+  /** Settles when the row's commit returns: the message as written (the one given, with its row's stamp), or why it was not written. */
   readonly written: Promise<BusMessage>;
 }
 

@@ -123,20 +123,22 @@ export function publishValidWithWrites(
   const values = messageValues(message);
   values.push(id);
   const ctes = writes.length === 0 ? '' : writesAsCtes(writes, values);
-  return insertRow(queryable, busSql.publishOneWithWrites(ctes, waitForDisk), values);
+  return insertRow(queryable, message, busSql.publishOneWithWrites(ctes, waitForDisk), values, id);
 }
 
 /**
  * Inserts validated messages in one statement (one row: the single-row insert), their ids from
- * the sequence, without notifying; answers them as stored, in order.
+ * the sequence, without notifying; answers them in order, as written (see stamped).
  */
 export async function insertSequencedWith(
   queryable: Queryable,
   messages: readonly ValidMessageInput[],
 ): Promise<BusMessage[]> {
   if (messages.length === 1) return [await insert(queryable, messages[0]!, busSql.insertOne())];
-  const result = await queryable.query<MessageRow>(busSql.insertMany(), validParameters(messages));
-  return result.rows.map(rowToMessage);
+  const result = await queryable.query<StampRow>(busSql.insertMany(), validParameters(messages));
+  // Ids come from the sequence in input order (the insert reads its rows ordered): the stamps,
+  // in id order, are the messages' in input order.
+  return messages.map((message, index) => stamped(message, result.rows[index]));
 }
 
 /** A validated message and the id drawn ahead for it (the standalone publisher's rows). */
@@ -145,9 +147,19 @@ export interface NumberedValidMessage {
   message: ValidMessageInput;
 }
 
+/** What the table stamped on a message (busSql's stampColumns). */
+interface StampRow extends Record<string, unknown> {
+  id: number;
+  tx_id: string;
+  ts: Date;
+  recorded_at: Date;
+}
+
 /**
  * Inserts messages whose ids were drawn ahead, in one statement (one row: the single-row insert),
- * without notifying; answers them as stored, in id order.
+ * without notifying; answers them in id order as the messages given, with what the table stamped
+ * on them (transaction, time, time recorded). Their payloads and signatures are the ones given,
+ * the same data as the stored JSON (whose object keys PostgreSQL orders its own way), not read back.
  */
 export async function insertNumberedWith(
   queryable: Queryable,
@@ -157,10 +169,34 @@ export async function insertNumberedWith(
     const { id, message } = rows[0]!;
     return [await insert(queryable, message, busSql.insertOneWithId(), id)];
   }
+  const byId = [...rows].sort((a, b) => a.id - b.id);
   const values = validParameters(rows.map((row) => row.message));
   values.push(rows.map((row) => row.id));
-  const result = await queryable.query<MessageRow>(busSql.insertManyWithIds(), values);
-  return result.rows.map(rowToMessage);
+  const result = await queryable.query<StampRow>(busSql.insertManyWithIds(), values);
+  return byId.map((row, index) => stamped(row.message, result.rows[index], row.id));
+}
+
+/**
+ * A message as written: the one given, with the stamp of its row (checked to be the row of its
+ * id when the id was drawn ahead).
+ */
+function stamped(message: ValidMessageInput, row: StampRow | undefined, id?: number): BusMessage {
+  if (!row || (id !== undefined && Number(row.id) !== id))
+    throw new Error(`the insert answered ${row ? `row ${row.id}` : 'no row'} for message ${id ?? 'new'}`);
+  return {
+    v: envelopeVersion,
+    id: Number(row.id),
+    txId: row.tx_id,
+    ts: new Date(row.ts),
+    recordedAt: new Date(row.recorded_at),
+    fromAgent: message.fromAgent,
+    toAgent: message.toAgent,
+    topic: message.topic,
+    cycleId: message.cycleId,
+    causationId: message.causationId,
+    payload: message.payload,
+    signatures: message.signatures,
+  };
 }
 
 async function insert(
@@ -171,7 +207,7 @@ async function insert(
 ): Promise<BusMessage> {
   const values = messageValues(message);
   if (id !== undefined) values.push(id);
-  return insertRow(queryable, sql, values);
+  return insertRow(queryable, message, sql, values, id);
 }
 
 /** The single-row insert's values $1–$9 (the id, when drawn ahead, follows as $10). */
@@ -189,11 +225,15 @@ function messageValues(message: ValidMessageInput): unknown[] {
   ];
 }
 
-async function insertRow(queryable: Queryable, sql: string, values: unknown[]): Promise<BusMessage> {
-  const result = await queryable.query<MessageRow>(sql, values);
-  const row = result.rows[0];
-  if (!row) throw new Error('publish returned no row');
-  return rowToMessage(row);
+async function insertRow(
+  queryable: Queryable,
+  message: ValidMessageInput,
+  sql: string,
+  values: unknown[],
+  id?: number,
+): Promise<BusMessage> {
+  const result = await queryable.query<StampRow>(sql, values);
+  return stamped(message, result.rows[0], id);
 }
 
 /** Inserts many messages in one statement (the messages of a cycle, a backtest's log). */
@@ -203,8 +243,10 @@ export async function publishManyWith(
   catalog: TopicCatalog = topicCatalog,
 ): Promise<BusMessage[]> {
   if (inputs.length === 0) return [];
-  const result = await queryable.query<MessageRow>(busSql.publishMany(), manyParameters(inputs, catalog));
-  return result.rows.map(rowToMessage);
+  const messages = inputs.map((input) => validateMessage(input, catalog));
+  const result = await queryable.query<StampRow>(busSql.publishMany(), validParameters(messages));
+  // In input order, as insertSequencedWith's.
+  return messages.map((message, index) => stamped(message, result.rows[index]));
 }
 
 /** The same write, answering only the new ids in input order: bulk writers need no copy of their payloads back. */
