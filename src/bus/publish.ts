@@ -157,8 +157,8 @@ interface StampRow extends Record<string, unknown> {
 
 /**
  * Inserts messages whose ids were drawn ahead, in one statement (one row: the single-row insert),
- * without notifying; answers them in id order as the messages given, with what the table stamped
- * on them (transaction, time, time recorded). Their payloads and signatures are the ones given,
+ * without notifying; answers them in the order given as the messages given, with what the table
+ * stamped on them (transaction, time, time recorded). Their payloads and signatures are the ones given,
  * the same data as the stored JSON (whose object keys PostgreSQL orders its own way), not read back.
  */
 export async function insertNumberedWith(
@@ -169,11 +169,12 @@ export async function insertNumberedWith(
     const { id, message } = rows[0]!;
     return [await insert(queryable, message, busSql.insertOneWithId(), id)];
   }
-  const byId = [...rows].sort((a, b) => a.id - b.id);
   const values = validParameters(rows.map((row) => row.message));
   values.push(rows.map((row) => row.id));
   const result = await queryable.query<StampRow>(busSql.insertManyWithIds(), values);
-  return byId.map((row, index) => stamped(row.message, result.rows[index], row.id));
+  // One answer per row given, in the order given (GroupWriter's contract), each the stamp of its id.
+  const stamps = new Map(result.rows.map((row) => [Number(row.id), row]));
+  return rows.map((row) => stamped(row.message, stamps.get(row.id), row.id));
 }
 
 /**
