@@ -1,7 +1,7 @@
 import { type Queryable, WriteChain } from '../store/index.ts';
 import { IdPool } from './draw-ids.ts';
-import { type BusMessage, envelopeVersion, type MessageInput, type ValidMessageInput } from './envelope.ts';
-import { type PublishOptions, validateMessage, validParameters } from './publish.ts';
+import type { BusMessage, MessageInput, ValidMessageInput } from './envelope.ts';
+import { messageWith, type PublishOptions, validateMessage, validParameters } from './publish.ts';
 import { busSql } from './sql.ts';
 import { type TopicCatalog, topicCatalog } from './topics.ts';
 
@@ -62,21 +62,8 @@ export class CycleBuffer {
     const id = this.#ids.take() ?? (await this.#ids.wait());
     this.#held.push({ id, message });
     const now = new Date();
-    return {
-      v: envelopeVersion,
-      id,
-      // Assigned by PostgreSQL when the flush commits; no reader of a cycle's publish uses it.
-      txId: '0',
-      ts: message.ts ?? now,
-      recordedAt: now,
-      fromAgent: message.fromAgent,
-      toAgent: message.toAgent,
-      topic: message.topic,
-      cycleId: message.cycleId,
-      causationId: message.causationId,
-      payload: message.payload,
-      signatures: message.signatures,
-    };
+    // txId is assigned by PostgreSQL when the flush commits; no reader of a cycle's publish uses it.
+    return messageWith(message, { id, txId: '0', ts: message.ts ?? now, recordedAt: now });
   }
 
   /**

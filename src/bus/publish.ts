@@ -177,19 +177,22 @@ export async function insertNumberedWith(
   return rows.map((row) => stamped(row.message, stamps.get(row.id), row.id));
 }
 
-/**
- * A message as written: the one given, with the stamp of its row (checked to be the row of its
- * id when the id was drawn ahead).
- */
-function stamped(message: ValidMessageInput, row: StampRow | undefined, id?: number): BusMessage {
-  if (!row || (id !== undefined && Number(row.id) !== id))
-    throw new Error(`the insert answered ${row ? `row ${row.id}` : 'no row'} for message ${id ?? 'new'}`);
+/** What the table gives a message its writer does not know. */
+export interface MessageStamp {
+  id: number;
+  txId: string;
+  ts: Date;
+  recordedAt: Date;
+}
+
+/** A validated message with its stamp: the envelope as stored, without reading it back. */
+export function messageWith(message: ValidMessageInput, stamp: MessageStamp): BusMessage {
   return {
     v: envelopeVersion,
-    id: Number(row.id),
-    txId: row.tx_id,
-    ts: new Date(row.ts),
-    recordedAt: new Date(row.recorded_at),
+    id: stamp.id,
+    txId: stamp.txId,
+    ts: stamp.ts,
+    recordedAt: stamp.recordedAt,
     fromAgent: message.fromAgent,
     toAgent: message.toAgent,
     topic: message.topic,
@@ -198,6 +201,22 @@ function stamped(message: ValidMessageInput, row: StampRow | undefined, id?: num
     payload: message.payload,
     signatures: message.signatures,
   };
+}
+
+/**
+ * A message as written: the one given, with the stamp of its row (checked to be the row of its
+ * id when the id was drawn ahead).
+ */
+function stamped(message: ValidMessageInput, row: StampRow | undefined, id?: number): BusMessage {
+  if (!row || (id !== undefined && Number(row.id) !== id))
+    throw new Error(`the insert answered ${row ? `row ${row.id}` : 'no row'} for message ${id ?? 'new'}`);
+  const stamp = {
+    id: Number(row.id),
+    txId: row.tx_id,
+    ts: new Date(row.ts),
+    recordedAt: new Date(row.recorded_at),
+  };
+  return messageWith(message, stamp);
 }
 
 async function insert(

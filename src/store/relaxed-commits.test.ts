@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { type Queryable, relaxedCommits } from './index.ts';
+import { type Queryable, relaxedCommits, type Store, type TransactionOptions } from './index.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -15,6 +15,14 @@ afterAll(async () => {
 async function synchronousCommit(q: Queryable): Promise<string> {
   const result = await q.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
   return result.rows[0]!.synchronous_commit;
+}
+
+/** Writes a row in one transaction of `store`, answering the setting that transaction saw. */
+function noted(store: Store, note: string, options: TransactionOptions): Promise<string> {
+  return store.transaction(async (tx) => {
+    await tx.query('INSERT INTO relaxed_rows (note) VALUES ($1)', [note]);
+    return synchronousCommit(tx);
+  }, options);
 }
 
 async function notes(): Promise<string[]> {
@@ -33,13 +41,7 @@ describe('a transaction that does not wait for the disk', () => {
     const plain = await store.transaction((tx) => synchronousCommit(tx));
     expect(plain).toBe(outside);
 
-    const relaxed = await store.transaction(
-      async (tx) => {
-        await tx.query("INSERT INTO relaxed_rows (note) VALUES ('relaxed')");
-        return synchronousCommit(tx);
-      },
-      { waitForDisk: false },
-    );
+    const relaxed = await noted(store, 'relaxed', { waitForDisk: false });
     expect(relaxed).toBe('off');
     expect(await notes()).toEqual(['relaxed']);
     // SET LOCAL ends with its transaction: the connections are back to the server's default.
@@ -67,13 +69,7 @@ describe('a transaction that does not wait for the disk', () => {
     expect(relaxed.maskedUrl).toBe(db.store.maskedUrl);
     expect(relaxed.pool).toBe(db.store.pool);
     // Asking for a wait does not undo it: that store's transactions never wait.
-    const inside = await relaxed.transaction(
-      async (tx) => {
-        await tx.query("INSERT INTO relaxed_rows (note) VALUES ('through the view')");
-        return synchronousCommit(tx);
-      },
-      { waitForDisk: true },
-    );
+    const inside = await noted(relaxed, 'through the view', { waitForDisk: true });
     expect(inside).toBe('off');
     expect(await synchronousCommit(relaxed)).not.toBe('off');
     expect(await notes()).toContain('through the view');
