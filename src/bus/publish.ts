@@ -119,7 +119,6 @@ export function publishValidWithWrites(
   writes: readonly SqlWrite[],
   waitForDisk = true,
 ): Promise<BusMessage> {
-  if (writes.length === 0 && waitForDisk) return insert(queryable, message, busSql.publishOneWithId(), id);
   const values = messageValues(message);
   values.push(id);
   const ctes = writes.length === 0 ? '' : writesAsCtes(writes, values);

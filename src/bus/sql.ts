@@ -47,8 +47,8 @@ function topicCondition(first: number): string {
  * What an insert answers: what the table gave the message and its writer did not know (its id,
  * transaction and times), and its topic for the notification. The writer answers with the message
  * it wrote and this stamp (publish.ts): reading each payload back cost PostgreSQL its JSON's text,
- * the socket its bytes and node a parse (a tenth of a vetoed candidate's main thread, a quarter
- * of PostgreSQL's CPU, with the profile's parse, row and garbage shares).
+ * the socket its bytes and node a parse (about a seventh of a vetoed candidate's main thread and
+ * a quarter of PostgreSQL's CPU, docs/benchmarks.md, twenty-fifth pass).
  */
 const stampColumns = 'id, tx_id::text AS tx_id, ts, recorded_at, topic';
 
@@ -101,6 +101,16 @@ function bulkInsert(returning: string, notify: boolean, select: string): string 
  */
 const relaxed = "relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)";
 
+/** See busSql.publishOneWithWrites. */
+function publishOneWithWrites(ctes: string, waitForDisk = true): string {
+  const before = waitForDisk ? '' : `${relaxed},\n    `;
+  const after = ctes === '' ? '' : `,\n    ${ctes}`;
+  return `WITH ${before}inserted AS (
+      ${insertOneWithId}
+    )${after}
+    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted${waitForDisk ? '' : ', relaxed'}`;
+}
+
 /** The multi-row insert of rows whose ids were drawn ahead ($10, see bulkRows), in id order. */
 function numberedInsert(returning: string): string {
   return `INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
@@ -119,24 +129,15 @@ export const busSql = {
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
 
   /** As publishOne, the id drawn ahead ($10): a message published inside a caller's transaction. */
-  publishOneWithId: () => `WITH inserted AS (
-      ${insertOneWithId}
-    )
-    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted`,
+  publishOneWithId: () => publishOneWithWrites('', true),
 
   /**
    * As publishOneWithId, with the writes that commit with the message as data-modifying CTEs
-   * after it (`ctes`: store writesAsCtes, their parameters numbered from $11): one statement.
-   * `waitForDisk` false: its commit does not wait for the WAL flush (store TransactionOptions).
+   * after it (`ctes`: store writesAsCtes, their parameters numbered from $11; '' for none): one
+   * statement. `waitForDisk` false: its commit does not wait for the WAL flush (store
+   * TransactionOptions).
    */
-  publishOneWithWrites: (ctes: string, waitForDisk = true) => {
-    const before = waitForDisk ? '' : `${relaxed},\n    `;
-    const after = ctes === '' ? '' : `,\n    ${ctes}`;
-    return `WITH ${before}inserted AS (
-      ${insertOneWithId}
-    )${after}
-    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted${waitForDisk ? '' : ', relaxed'}`;
-  },
+  publishOneWithWrites,
 
   /**
    * Insert only, the id from the sequence; the Bus notifies right after the commit (see

@@ -121,6 +121,8 @@ export function cycleDepsFor(
 ): CycleDeps {
   const { config, store, publisher } = options;
   const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
+  const publishWithWrites: CycleDeps['publishWithWrites'] = (input, writes) =>
+    options.bus.publishWithWrites(input, writes, { waitForDisk: options.waitForDisk });
   return {
     runtime: options.agents,
     publish,
@@ -130,9 +132,9 @@ export function cycleDepsFor(
     publishWithWrites: publisher
       ? async (input, writes) => {
           await publisher.flush();
-          return options.bus.publishWithWrites(input, writes, { waitForDisk: options.waitForDisk });
+          return publishWithWrites(input, writes);
         }
-      : (input, writes) => options.bus.publishWithWrites(input, writes, { waitForDisk: options.waitForDisk }),
+      : publishWithWrites,
     query: (text, values) => store.query(text, values),
     broker: options.broker,
     brokerName: options.brokerName,
