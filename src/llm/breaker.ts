@@ -109,6 +109,25 @@ export class CircuitBreaker {
     };
   }
 
+  /**
+   * May a challenger's call (run in shadow) use this route now? Only while it is closed: it
+   * never takes the one trial of a half-open route, and its outcome is never counted (the
+   * router calls neither `success` nor `failure` for it), so a challenger's answers, good or
+   * bad, cannot open the route to the live agents or close it for them.
+   */
+  admitShadow(now: number): Admission {
+    if (this.#state === 'half_open' || this.#trialInFlight)
+      return { allowed: false, code: 'trial_in_flight', until: undefined };
+    if (this.#retryAt !== undefined && now < this.#retryAt)
+      return {
+        allowed: false,
+        code: this.#state === 'open' ? 'breaker_open' : 'retry_after',
+        until: this.#retryAt,
+      };
+    if (this.#state === 'open') return { allowed: false, code: 'breaker_open', until: this.#retryAt };
+    return { allowed: true, trial: false, transition: undefined };
+  }
+
   success(): BreakerTransition | undefined {
     this.#trialInFlight = false;
     const changed = this.#failures !== 0 || this.#retryAt !== undefined;

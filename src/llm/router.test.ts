@@ -219,6 +219,36 @@ describe('failover and circuit breaker', () => {
     expect(anthropic.requests).toHaveLength(2);
   });
 
+  it("a challenger in shadow never moves the live agents' breaker: its failures do not open the route, it never takes the trial", async () => {
+    const llm = router(['anthropic', 'openai']);
+    const shadow = { ...request, agent: 'shadow:strategist/conservative' };
+    // Garbage twice per call (the answer and its repair), three calls: two failures open a live route.
+    const garbage = { kind: 'success' as const, text: '{"action":"MAYBE","confidence":2}' };
+    anthropic.script(garbage, garbage, garbage, garbage, garbage, garbage);
+    for (let index = 0; index < 3; index += 1)
+      expect(await llm.call(shadow)).toMatchObject({ ok: true, route: 'openai' });
+    expect(anthropic.requests).toHaveLength(6);
+    expect(await busEvents('llm.breaker')).toEqual([]);
+    let status = await readLlmStatus(db.store, section(['anthropic', 'openai']));
+    expect(status.routes[0]).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+    // The live Strategist still gets its primary route.
+    expect(await llm.call(request)).toMatchObject({ ok: true, route: 'anthropic' });
+
+    // Opened by live failures, the route stays closed to the challenger, and after the cooldown
+    // the one trial is a live call's, not the challenger's.
+    anthropic.script({ kind: 'error', status: 500 }, { kind: 'error', status: 500 });
+    await llm.call(request);
+    await llm.call(request);
+    const before = anthropic.requests.length;
+    expect(await llm.call(shadow)).toMatchObject({ ok: true, route: 'openai' });
+    clock += 1_001;
+    expect(await llm.call(shadow)).toMatchObject({ ok: true, route: 'openai' });
+    expect(anthropic.requests).toHaveLength(before);
+    expect(await llm.call(request)).toMatchObject({ ok: true, route: 'anthropic' });
+    status = await readLlmStatus(db.store, section(['anthropic', 'openai']));
+    expect(status.routes[0]).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
   it('honours retry-after on a 429 without opening the route', async () => {
     const llm = router(['anthropic', 'openai'], { breaker: { failures: 3, cooldownMs: 1_000 } });
     anthropic.script({ kind: 'error', status: 429, retryAfterSeconds: 30 });

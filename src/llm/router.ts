@@ -209,7 +209,8 @@ export class LlmRouter {
         continue;
       }
       const breaker = this.#breakers.get(route.name)!;
-      const admission = breaker.admit(this.#now());
+      // A challenger's calls never move the breaker the live agents share (see admitShadow).
+      const admission = shadow ? breaker.admitShadow(this.#now()) : breaker.admit(this.#now());
       if (!admission.allowed) {
         const until =
           admission.until === undefined ? '' : ` until ${new Date(admission.until).toISOString()}`;
@@ -228,7 +229,7 @@ export class LlmRouter {
         const outcome = await this.#tryRoute(route, request, hash, nextAttempt);
         if (outcome.ok) {
           reported = true;
-          const transition = breaker.success();
+          const transition = shadow ? undefined : breaker.success();
           // Fixed (a new skill version, a new model): a later refusal is news again.
           this.#rejections.answered(route.name, request.skill.name);
           const stored =
@@ -265,16 +266,18 @@ export class LlmRouter {
         }
         const error = outcome.error;
         reported = true;
-        const transition = breaker.failure(
-          {
-            code: error.code,
-            message: error.message,
-            opensRoute: error.opensRoute,
-            retryAfterMs: error.retryAfterMs,
-          },
-          this.#now(),
-        );
-        await this.#events.transition(transition, error);
+        if (!shadow) {
+          const transition = breaker.failure(
+            {
+              code: error.code,
+              message: error.message,
+              opensRoute: error.opensRoute,
+              retryAfterMs: error.retryAfterMs,
+            },
+            this.#now(),
+          );
+          await this.#events.transition(transition, error);
+        }
         if (isRequestRejection(error)) await this.#rejections.announce(route, request, error);
         reasons.push({
           route: route.name,
