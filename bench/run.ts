@@ -13,6 +13,7 @@ import { runBusBench } from './bus.ts';
 import { runCliBacktestBench } from './cli-backtest.ts';
 import { durableFileProbe, fileCreationProbe } from './file-system-probe.ts';
 import { runFullPipelineBench } from './full-pipeline.ts';
+import { hiddenClassProbe } from './hidden-classes.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
 import { runScaleBench } from './scale.ts';
@@ -40,6 +41,7 @@ if (unknown.length > 0) {
 const results: Array<BenchResult & { suite: string }> = [
   { suite: 'machine', ...fileCreationProbe('before the benchmarks') },
   { suite: 'machine', ...durableFileProbe('before the benchmarks') },
+  ...hiddenClassProbe().map((result) => ({ suite: 'machine', ...result })),
 ];
 for (const [suite, run] of Object.entries(suites)) {
   if (wanted.length > 0 && !wanted.includes(suite)) continue;

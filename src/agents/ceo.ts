@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withFields } from '../platform/index.ts';
 import type { MacroView } from './macro-officer.ts';
 import { type AgentOutcome, type AgentRuntime, runAgent } from './run-agent.ts';
 
@@ -54,7 +55,7 @@ export function clampBudget(budget: CeoBudget, limits: CeoLimits): { budget: Ceo
   const count = Math.min(limits.maxNewPositions, Math.max(0, Math.floor(budget.maxNewPositions)));
   if (count !== budget.maxNewPositions)
     clamped.push(`maxNewPositions ${budget.maxNewPositions} clamped to ${count} (ceo.maxNewPositions)`);
-  return { budget: { ...budget, riskMultiplierCap: cap, maxNewPositions: count }, clamped };
+  return { budget: withFields(budget, { riskMultiplierCap: cap, maxNewPositions: count }), clamped };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { withFields } from '../platform/index.ts';
 /**
  * Who actually decided, counted: each agent run is one decision, attributed to the route and
  * model that answered, to the deterministic fallback, or to a failure (the agent failed closed).
@@ -40,7 +41,7 @@ export class DeciderTally {
   }
 
   counts(): DeciderCounts {
-    return { ...this.#counts, routes: { ...this.#counts.routes } };
+    return withFields(this.#counts, { routes: { ...this.#counts.routes } });
   }
 }
 

@@ -1,5 +1,6 @@
 import { type BarSeries, exact, rewardToRisk } from '../market/index.ts';
 import { type HeadlineShown, newsIdsProblems } from '../news/index.ts';
+import { withFields } from '../platform/index.ts';
 import { checkFacts, type FactCheck } from './facts.ts';
 import { barsUpTo, type Indicators, indicatorsAt, type Quote } from './market-context.ts';
 import { type SignerAnswer, type Stance, signerAnswerSchema, type TradeProposal } from './outputs.ts';
@@ -79,7 +80,7 @@ export function checkProposalFacts(request: FactCheckRequest): FactCheck {
   const checked = checkFacts(request.proposal.facts, request.series, request.index, request.factTolerancePct);
   // News cited but not fetched for this bar is a fact that does not hold.
   const news = newsIdsProblems(request.proposal.newsIds ?? [], request.news ?? []);
-  return news.length === 0 ? checked : { ...checked, problems: [...checked.problems, ...news] };
+  return news.length === 0 ? checked : withFields(checked, { problems: [...checked.problems, ...news] });
 }
 
 /**

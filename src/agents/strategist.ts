@@ -7,6 +7,7 @@ import {
   roundToTick,
 } from '../market/index.ts';
 import type { HeadlineShown } from '../news/index.ts';
+import { withFields } from '../platform/index.ts';
 import { type Challenger, shadowAgentName } from '../skills/index.ts';
 import type { Strategy } from '../strategies/index.ts';
 import type { Fact } from './facts.ts';
@@ -206,7 +207,7 @@ export function runStrategistChallengers(
     built ??= strategistInputs(request);
     return built;
   };
-  const quiet: AgentRuntime = { ...runtime, tally: undefined };
+  const quiet: AgentRuntime = withFields(runtime, { tally: undefined });
   return Promise.all(
     challengers.map(async (challenger) => ({
       challenger,

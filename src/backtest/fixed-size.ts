@@ -7,6 +7,7 @@ import {
 } from '../broker/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { cycleIdFor, type MemorySink, topics } from '../pipeline/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Proposal, Strategy } from '../strategies/index.ts';
 import type { ReportBroker } from './report-data.ts';
 
@@ -278,7 +279,7 @@ export class FixedSizeAccount implements ReportBroker {
       cycleId: order.cycleId,
       causedBy: order.orderRef,
       time,
-      payload: { ...(payload as object), at: isoTime(time) },
+      payload: withFields(payload as object, { at: isoTime(time) }),
     });
     if (trade) {
       this.closed.push(trade);
@@ -290,11 +291,10 @@ export class FixedSizeAccount implements ReportBroker {
         causedBy: fillRef,
         time,
         // qty < 0: a short round trip, grossPnl = (entry − exit) × |qty|.
-        payload: {
-          ...closedTradePayload(trade),
+        payload: withFields(closedTradePayload(trade), {
           entryAt: isoTime(trade.entryTime),
           exitAt: isoTime(trade.exitTime),
-        },
+        }),
       });
     }
   }

@@ -6,6 +6,7 @@ import {
   type OrderState,
   type PositionRecord,
 } from '../ledger/index.ts';
+import { withFields } from '../platform/index.ts';
 
 /**
  * The pure half of reconciliation: from our ledger and the broker's snapshot alone, the repairs
@@ -170,7 +171,7 @@ export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): Repai
       foreignOrders.push(order.clientOrderId);
       continue;
     }
-    const state = row ? { ...order, clientOrderId: row.clientOrderId } : order;
+    const state = row ? withFields(order, { clientOrderId: row.clientOrderId }) : order;
     settled.push(state);
     const reported = {
       status: state.status,
@@ -184,7 +185,7 @@ export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): Repai
         kind: 'order_inserted',
         key: state.clientOrderId,
         before: null,
-        after: { ...reported, symbol: state.symbol, leg: state.leg },
+        after: withFields(reported, { symbol: state.symbol, leg: state.leg }),
         write,
       });
       continue;
@@ -300,7 +301,7 @@ export function planRepairs(local: LocalLedger, snapshot: BrokerSnapshot): Repai
       kind: before ? 'position_updated' : 'position_inserted',
       key: position.symbol,
       before,
-      after: { ...target, explained: isExplained },
+      after: withFields(target, { explained: isExplained }),
       // Told once, when the position first appears or changes; still reported on every run.
       write: {
         kind: 'position',

@@ -5,6 +5,7 @@ import {
   publishWith,
   topics,
 } from '../bus/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { BrokerEvent, ClosedTrade, Fill, OrderLeg } from './broker.ts';
 
@@ -145,7 +146,7 @@ export function withRunningPosition(fills: ReadonlyArray<Omit<LedgerFill, 'net'>
     else if (!flat(net) && Math.sign(net + signed) !== -Math.sign(net))
       net = flat(net + signed) ? 0 : net + signed;
     else if (!flat(net)) net = 0;
-    return { ...fill, net };
+    return withFields(fill, { net });
   });
 }
 
@@ -260,7 +261,7 @@ export async function publishLedgerFill(
   );
   const trade = roundTrip(fills, options.barMs);
   if (!trade) return undefined;
-  const closed = { ...trade, symbol: row.symbol };
+  const closed = withFields(trade, { symbol: row.symbol });
   const entry = await linksOf(tx, null, null, closed.entryClientOrderId);
   await publishWith(tx, closedTradeMessage(closed, entry, broker));
   return closed;

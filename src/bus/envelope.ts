@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withFields } from '../platform/index.ts';
 
 /** Version of the message envelope. A reader accepts the versions it knows and rejects the rest. */
 export const envelopeVersion = 1 as const;
@@ -86,5 +87,5 @@ export interface BusMessageJson extends Omit<BusMessage, 'ts' | 'recordedAt'> {
 }
 
 export function messageToJson(message: BusMessage): BusMessageJson {
-  return { ...message, ts: message.ts.toISOString(), recordedAt: message.recordedAt.toISOString() };
+  return withFields(message, { ts: message.ts.toISOString(), recordedAt: message.recordedAt.toISOString() });
 }

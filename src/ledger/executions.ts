@@ -1,4 +1,5 @@
 import type { OrderSide } from '../broker/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { recordFill } from './fills.ts';
 import { applyOrderState, type BrokerOrderState } from './orders.ts';
@@ -47,7 +48,7 @@ export async function recordExecution(
   // Not ours (placed by hand, or by another system): reconciliation reports it; we never adopt it here.
   const clientOrderId = resolved.rows[0]?.client_order_id;
   if (!clientOrderId) return false;
-  await applyOrderState(q, broker, { ...order, clientOrderId });
+  await applyOrderState(q, broker, withFields(order, { clientOrderId }));
   const inserted = await recordFill(q, broker, {
     clientOrderId,
     executionId: execution.executionId,

@@ -38,6 +38,7 @@ export type {
 } from './router-types.ts';
 
 import { topics } from '../bus/index.ts';
+import { withFields } from '../platform/index.ts';
 
 type RouteOutcome<T> =
   | { ok: true; value: T; answerText: string; model: string }
@@ -342,11 +343,12 @@ export class LlmRouter {
         });
       } catch (caught) {
         const error = asLlmError(caught, route.name);
-        await this.#ledger.write({
-          ...ledger,
-          attempt,
-          ...failedAttempt(route.model, error.code, performance.now() - started),
-        });
+        await this.#ledger.write(
+          withFields(ledger, {
+            attempt,
+            ...failedAttempt(route.model, error.code, performance.now() - started),
+          }),
+        );
         const log = {
           route: route.name,
           code: error.code,
@@ -356,7 +358,7 @@ export class LlmRouter {
         };
         if (error.opensRoute)
           this.#logger.error(
-            { ...log, fix: error.fix },
+            withFields(log, { fix: error.fix }),
             `${route.name} opened at once: ${error.message} (this does not fix itself)`,
           );
         else this.#logger.warn(log, `${route.name} failed: ${error.message}`);
@@ -365,8 +367,7 @@ export class LlmRouter {
       const latencyMs = performance.now() - started;
       const cost = costOf(this.#prices, route, response);
       const validation = validateAnswer(request.output.schema, response.text, response.structured);
-      const entry: LedgerEntry = {
-        ...ledger,
+      const entry: LedgerEntry = withFields(ledger, {
         model: response.model,
         attempt,
         inputTokens: response.usage.inputTokens,
@@ -377,7 +378,7 @@ export class LlmRouter {
         latencyMs,
         outcome: validation.ok ? 'ok' : 'invalid_output',
         errorClass: validation.ok ? undefined : 'llm_invalid_output',
-      };
+      });
       if (route.billing === 'paid' && !cost.notional)
         (isShadowAgent(request.agent) ? this.#shadowBudget : this.#budget).add(cost.micro);
       if (!validation.ok) await this.#ledger.write(entry);

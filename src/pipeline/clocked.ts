@@ -1,4 +1,5 @@
 import type { BusMessage, MessageInput, PublishOptions, SentMessage } from '../bus/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { SqlWrite } from '../store/index.ts';
 
 type Publish<R> = (input: MessageInput, options?: PublishOptions) => Promise<R>;
@@ -53,10 +54,11 @@ export function cycleWithClock<
     clock: { now(): number };
   },
 >(clockless: D): D & { send: Send } {
-  return {
-    ...clockless,
+  const clocked: Pick<D, 'publish' | 'publishWithWrites'> & { send: Send } = {
     publish: withClock(clockless),
     publishWithWrites: writesWithClock(clockless),
     send: sendWithClock(clockless),
   };
+  // The same type as a spread would give: D with these three replaced by functions of their types.
+  return withFields(clockless, clocked) as D & { send: Send };
 }

@@ -2,6 +2,7 @@ import { type AgentOutcome, indicatorsAt, type Stance, type StrategistAnswer } f
 import type { BusMessage, SentMessage } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { DeskView } from './desk.ts';
 
 /** What the agents saw, for the journal: the last bar, the indicators and the span of bars (not every bar). */
@@ -54,7 +55,7 @@ export function withNews(
   inputs: Record<string, unknown>,
   shown: readonly unknown[],
 ): Record<string, unknown> {
-  return shown.length > 0 ? { ...inputs, news: shown } : inputs;
+  return shown.length > 0 ? withFields(inputs, { news: shown }) : inputs;
 }
 
 /** A message's commit, from its send (which fails when the message was refused outright). */
@@ -81,7 +82,7 @@ export function entryNaming(
   entry: Omit<JournalEntryInput, 'messageId'>,
 ): NamedEntry {
   return {
-    entry: sent.then((message) => ({ ...entry, messageId: message.id })),
+    entry: sent.then((message) => withFields(entry, { messageId: message.id })),
     written: writtenOf(sent),
   };
 }

@@ -9,6 +9,7 @@ import { topics } from '../bus/index.ts';
 import type { JournalEntryInput } from '../journal/index.ts';
 import type { BarSeries } from '../market/index.ts';
 import { newsForCandidate } from '../news/index.ts';
+import { withFields } from '../platform/index.ts';
 import { candidateFailed } from './candidate-failed.ts';
 import { cycleWithClock, type Send } from './clocked.ts';
 import { inFlight, mapLimit, RankedTurns } from './concurrency.ts';
@@ -215,7 +216,7 @@ async function runCandidate(
       cycleId,
       causationId,
       // Side by side: the symbol's stance and the market's view the same cycle had.
-      payload: { ...outcomePayload(symbol, regime), macro: macroSide(view) },
+      payload: withFields(outcomePayload(symbol, regime), { macro: macroSide(view) }),
     }),
   );
   if (!regime.ok) {
@@ -249,7 +250,7 @@ async function runCandidate(
     index,
     timeframe: settings.timeframe,
     cycleId,
-    stance: { ...stance, decidedBy: decided(regime) },
+    stance: withFields(stance, { decidedBy: decided(regime) }),
     position: held
       ? {
           side: held.qty > 0 ? 'long' : 'short',
@@ -277,8 +278,7 @@ async function runCandidate(
     }),
   );
   shadows.push(runShadows(deps, strategistRequest, strategist, inFlight(writtenOf(proposalSent))));
-  const stanceJson = {
-    ...stance,
+  const stanceJson = withFields(stance, {
     decidedBy: decided(regime),
     macro: macroSide(view),
     ceo: {
@@ -288,31 +288,35 @@ async function runCandidate(
       maxNewPositions: view.budget.maxNewPositions,
       directiveId: view.budget.directiveId,
     },
-  };
+  });
   // The Strategist's own decision (an error, no trade) is journaled under its proposal's message.
   const strategistEntry = { ts, cycleId, symbol, agent: 'strategist', stance: stanceJson };
   if (!strategist.ok) {
     journal(
-      entryNaming(proposalSent, {
-        ...strategistEntry,
-        outcome: 'error',
-        decidedBy: 'code',
-        notes: [`No valid proposal, so no order (fail closed): ${strategist.reason}`],
-      }),
+      entryNaming(
+        proposalSent,
+        withFields(strategistEntry, {
+          outcome: 'error',
+          decidedBy: 'code',
+          notes: [`No valid proposal, so no order (fail closed): ${strategist.reason}`],
+        }),
+      ),
     );
     return report('error', [strategist.reason]);
   }
   const answered = toTradeProposal(strategist.value);
   if (!answered) {
     journal(
-      entryNaming(proposalSent, {
-        ...strategistEntry,
-        outcome: 'no_trade',
-        decidedBy: decided(strategist),
-        proposal: { ...strategist.value },
-        inputs: withNews(inputsAsSeen(series, index), news.shown),
-        notes: [...fallbackNotes(regime, strategist), ...news.notes],
-      }),
+      entryNaming(
+        proposalSent,
+        withFields(strategistEntry, {
+          outcome: 'no_trade',
+          decidedBy: decided(strategist),
+          proposal: { ...strategist.value },
+          inputs: withNews(inputsAsSeen(series, index), news.shown),
+          notes: [...fallbackNotes(regime, strategist), ...news.notes],
+        }),
+      ),
     );
     return report('no_trade', [strategist.value.rationale]);
   }
@@ -393,22 +397,19 @@ async function runCandidate(
   // The executor's entry is written like every other decision's: while the next candidates are
   // decided, the cycle ending only once it is (a failed write reports the candidate failed).
   const journalInFlight: CycleDeps['journal'] = async (entry) => journal(entry);
-  const executed = await execute(
-    { ...deps, journal: journalInFlight },
-    {
-      cycleId,
-      ts,
-      symbol,
-      proposal,
-      qty: risk.qty,
-      signatures,
-      stance: stanceJson,
-      inputs,
-      causationId: signatureMessage.id,
-      notes,
-      decidedBy: decided(strategist),
-    },
-  );
+  const executed = await execute(withFields(deps, { journal: journalInFlight }), {
+    cycleId,
+    ts,
+    symbol,
+    proposal,
+    qty: risk.qty,
+    signatures,
+    stance: stanceJson,
+    inputs,
+    causationId: signatureMessage.id,
+    notes,
+    decidedBy: decided(strategist),
+  });
   // Refused by the broker, or stopped by a halt read again: no position was opened. An error
   // (submission unknown) keeps its slot: it may have opened one.
   if (executed.outcome === 'rejected' || executed.outcome === 'halted') view.budget.release();

@@ -8,6 +8,7 @@ import {
   type PortfolioView,
 } from '../broker/index.ts';
 import { type BarSeries, isoTime } from '../market/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Proposal, Strategy } from '../strategies/index.ts';
 import { fillPayload, type MessageSink, topics } from './messages.ts';
 
@@ -177,7 +178,7 @@ export function brokerEventRecorder(
           cycleId: order.cycleId,
           causedBy: causeOf(order),
           time,
-          payload: { ...fillPayload(event), at: isoTime(fill.time) },
+          payload: withFields(fillPayload(event), { at: isoTime(fill.time) }),
         });
         fillRefs.set(fill.clientOrderId, ref);
         return;
@@ -211,11 +212,10 @@ export function brokerEventRecorder(
           causedBy: fillRefs.get(trade.exitClientOrderId) ?? null,
           time,
           // The ClosedTrade every venue publishes, with readable times for the log's reader.
-          payload: {
-            ...closedTradePayload(trade),
+          payload: withFields(closedTradePayload(trade), {
             entryAt: isoTime(trade.entryTime),
             exitAt: isoTime(trade.exitTime),
-          },
+          }),
         });
         return;
       }

@@ -19,6 +19,7 @@ import type { MacroSource } from './desk-record.ts';
 
 export { defaultMacroSymbols };
 
+import { withFields } from '../platform/index.ts';
 import type { CandidateReport, CycleDeps } from './cycle-types.ts';
 
 export const defaultCeoLimits: CeoLimits = { maxRiskMultiplierCap: 1, maxNewPositions: 5 };
@@ -156,8 +157,7 @@ export async function openDesk(
     topic: topics.macroView,
     cycleId,
     causationId,
-    payload: {
-      ...outcomePayload(macroState.index, macroOutcome),
+    payload: withFields(outcomePayload(macroState.index, macroOutcome), {
       // The view is the market's, not one symbol's: the optimizer compares it with every stance.
       symbol: null,
       index: macroState.index,
@@ -167,9 +167,11 @@ export async function openDesk(
       fresh,
       computedInCycle: macroState.cycleId,
       ...deskField,
-    },
+    }),
   });
-  const macro = macroOutcome.ok ? { ...macroOutcome.value, decidedBy: macroOutcome.decidedBy } : null;
+  const macro = macroOutcome.ok
+    ? withFields(macroOutcome.value, { decidedBy: macroOutcome.decidedBy })
+    : null;
   const closed = (directiveId: number | null, reason: string) =>
     closedView(deps, cycleId, day, directiveId, macro, macroMessage, reason);
   // The day state unreadable: no new positions, and the journal says why (its write is best effort).
@@ -237,15 +239,14 @@ export async function openDesk(
       topic: topics.ceoDirective,
       cycleId,
       causationId: macroMessage.id,
-      payload: {
-        ...outcomePayload('*', outcome),
+      payload: withFields(outcomePayload('*', outcome), {
         symbol: null,
         day,
         applied: clamped?.budget ?? closedBudget(outcome.ok ? '' : outcome.reason),
         clamped: clamped?.clamped ?? [],
         yesterday: { ...request.yesterday },
         ...deskField,
-      },
+      }),
     });
     await deps.journal({
       ts: new Date(now),
@@ -253,7 +254,7 @@ export async function openDesk(
       agent: 'ceo',
       outcome: outcome.ok ? 'signed' : 'error',
       decidedBy: outcome.ok ? outcome.decidedBy : 'code',
-      stance: clamped ? { ...clamped.budget, day, macro: { ...macro } } : null,
+      stance: clamped ? withFields(clamped.budget, { day, macro: { ...macro } }) : null,
       inputs: {
         ceo: { yesterday: { ...request.yesterday }, regimes: request.regimes, limits: { ...limits } },
         'macro-officer': {

@@ -4,6 +4,7 @@ import type { Signature } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import { faultPoint } from '../faults/index.ts';
 import { answerIntentWrites, bracketLegIntents, intentsWrite } from '../ledger/index.ts';
+import { withFields } from '../platform/index.ts';
 import { type CandidateReport, type CycleDeps, clientOrderIdFor } from './cycle-types.ts';
 import { submissionAnswer } from './sql.ts';
 
@@ -83,12 +84,13 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       causationId: run.causationId,
       payload: { symbol, clientOrderId, reason },
     });
-    await deps.journal({
-      ...journalBase,
-      outcome,
-      broker: { status: 'not_sent', broker: deps.brokerName, clientOrderId, message: reason },
-      messageId: message.id,
-    });
+    await deps.journal(
+      withFields(journalBase, {
+        outcome,
+        broker: { status: 'not_sent', broker: deps.brokerName, clientOrderId, message: reason },
+        messageId: message.id,
+      }),
+    );
     return { symbol, outcome, proposed: true, clientOrderId, qty: 0, reasons: [reason] };
   }
   const request = {
@@ -114,7 +116,7 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       topic: topics.orderIntent,
       cycleId,
       causationId: run.causationId,
-      payload: { ...request, bracket: { ...request.bracket } },
+      payload: withFields(request, { bracket: { ...request.bracket } }),
     },
     // Its legs with it, waiting until it fills: a position never points to a stop without a row.
     (messageId) => [
@@ -153,12 +155,13 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
       causationId: intent.id,
       payload: { clientOrderId, reason },
     });
-    await deps.journal({
-      ...journalBase,
-      outcome: 'error',
-      broker: { status: 'unknown', broker: deps.brokerName, clientOrderId, message: reason },
-      messageId: intent.id,
-    });
+    await deps.journal(
+      withFields(journalBase, {
+        outcome: 'error',
+        broker: { status: 'unknown', broker: deps.brokerName, clientOrderId, message: reason },
+        messageId: intent.id,
+      }),
+    );
     return { symbol, outcome: 'error', proposed: true, clientOrderId, qty: run.qty, reasons: [reason] };
   }
   // The broker's answer and its message, one statement.
@@ -180,18 +183,19 @@ export async function execute(deps: CycleDeps, run: Execution): Promise<Candidat
   );
   faultPoint('after-order-submitted');
   const rejected = order.status === 'rejected';
-  await deps.journal({
-    ...journalBase,
-    outcome: rejected ? 'rejected' : 'executed',
-    broker: {
-      status: order.status,
-      broker: deps.brokerName,
-      clientOrderId,
-      message: order.reason,
-      details: { qty: run.qty, children: order.linkedClientOrderIds },
-    },
-    messageId: submitted.id,
-  });
+  await deps.journal(
+    withFields(journalBase, {
+      outcome: rejected ? 'rejected' : 'executed',
+      broker: {
+        status: order.status,
+        broker: deps.brokerName,
+        clientOrderId,
+        message: order.reason,
+        details: { qty: run.qty, children: order.linkedClientOrderIds },
+      },
+      messageId: submitted.id,
+    }),
+  );
   return {
     symbol,
     outcome: rejected ? 'rejected' : 'executed',

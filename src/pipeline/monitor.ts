@@ -13,6 +13,7 @@ import type { MessageInput, PublishOptions } from '../bus/index.ts';
 import { topics } from '../bus/index.ts';
 import { recordProtectiveOrder, removePosition, setPosition } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { withClock } from './clocked.ts';
 import { monitorSql } from './monitor-sql.ts';
@@ -61,7 +62,7 @@ interface PositionRow extends Record<string, unknown> {
  * at the broker; a missing one is put back (or the position closed), never ignored.
  */
 export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorReport> {
-  const deps: MonitorDeps = { ...clockless, publish: withClock(clockless) };
+  const deps = withFields(clockless, { publish: withClock(clockless) });
   const { broker, brokerName, db } = deps;
   const atBroker: Position[] = (await broker.positions()).filter((position) => position.qty !== 0);
   const ours = new Map(
@@ -95,7 +96,7 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
       acted = action !== null;
     } else if (deps.stops) {
       // Only a position covered by its stop has it managed: a repaired one waits for the next pass.
-      const moved = await manageStop({ ...deps, stops: deps.stops }, position, protection);
+      const moved = await manageStop(withFields(deps, { stops: deps.stops }), position, protection);
       if (moved) report.actions.push(moved);
       if (moved?.action === 'stop_moved') stop = moved.clientOrderId;
       acted = moved !== null;
@@ -129,7 +130,7 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
       fromAgent: 'monitor',
       toAgent: 'operator',
       topic: topics.monitorReconciled,
-      payload: { ...report, actions: report.actions.map((action) => ({ ...action })), at: stamp },
+      payload: withFields(report, { actions: report.actions.map((action) => ({ ...action })), at: stamp }),
     });
   }
   return report;

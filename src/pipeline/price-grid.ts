@@ -1,5 +1,6 @@
 import type { TradeProposal } from '../agents/index.ts';
 import { type PriceTick, roundToTick, safeRounding } from '../market/index.ts';
+import { withFields } from '../platform/index.ts';
 
 /**
  * A proposal with its prices on the venue's tick, as they will be sent, and what moved. The
@@ -18,12 +19,11 @@ export function proposalOnTicks(
     return rounded;
   };
   return {
-    proposal: {
-      ...proposal,
+    proposal: withFields(proposal, {
       entryPrice: onTick('entry', proposal.entryPrice),
       stopPrice: onTick('stop', proposal.stopPrice),
       targetPrice: onTick('target', proposal.targetPrice),
-    },
+    }),
     moved,
   };
 }

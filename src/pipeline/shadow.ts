@@ -6,6 +6,7 @@ import {
 } from '../agents/index.ts';
 import { type BusMessage, topics } from '../bus/index.ts';
 import { errorMessage } from '../errors/index.ts';
+import { withFields } from '../platform/index.ts';
 import { outcomePayload } from './cycle-notes.ts';
 import type { CycleDeps } from './cycle-types.ts';
 
@@ -58,15 +59,14 @@ export function runShadows(
         topic: topics.strategistShadow,
         cycleId: request.cycleId,
         causationId: cause.id,
-        payload: {
-          ...outcomePayload(symbol, outcome),
+        payload: withFields(outcomePayload(symbol, outcome), {
           shadow: true,
           challenger: challenger.id,
           champion: challenger.champion,
           shadowDecisionId: shadowDecisionIdFor(request.cycleId, symbol, challenger.id),
           championDecision: decisionOf(champion),
           agreesWithChampion: agrees(champion, outcome),
-        },
+        }),
       });
     }
   };

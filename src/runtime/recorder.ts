@@ -8,6 +8,7 @@ import {
   setProtection,
 } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { withFields } from '../platform/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
 import { paperOrderState } from './paper-source.ts';
 import { runtimeSql } from './sql.ts';
@@ -31,7 +32,7 @@ export interface RecorderDeps {
 /** An order as the broker reports it (a bracket child or a flatten included, which we did not write ourselves). */
 function reportOf(order: Order): OrderStateReport {
   // submittedAt stays as our intent wrote it; the paper broker's id is ours, set at the first write.
-  return { ...paperOrderState(order, 'day'), submittedAt: null, cycleId: order.cycleId };
+  return withFields(paperOrderState(order, 'day'), { submittedAt: null, cycleId: order.cycleId });
 }
 
 /**

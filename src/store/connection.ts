@@ -2,6 +2,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Config, maskDatabaseUrl } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
+import { withFields } from '../platform/index.ts';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
 import { type EmbeddedEvent, superviseEmbedded } from './embedded-supervisor.ts';
 import { StoreUnavailableError } from './errors.ts';
@@ -132,7 +133,7 @@ export function createStoreFromUrl(
     application_name: options.applicationName ?? 'signet',
     types: typeParsers,
   };
-  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool(withFields(clientConfig, { max: options.poolSize, idleTimeoutMillis: 30_000 }));
   // An idle client whose server went away emits here; without a listener the process would crash.
   pool.on('error', (error) => options.logger.warn({ err: error.message }, 'idle database connection lost'));
   // The pool's connections still open: close waits for each to end before the server may stop.
@@ -216,7 +217,8 @@ export function relaxedCommits(store: Store): Store {
       return store.pool;
     },
     query: (text, values) => store.query(text, values),
-    transaction: (work, options) => store.transaction(work, { ...options, waitForDisk: false }),
+    transaction: (work, options) =>
+      store.transaction(work, withFields(options ?? {}, { waitForDisk: false })),
     connectClient: () => store.connectClient(),
     close: () => store.close(),
   };

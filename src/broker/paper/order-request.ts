@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.ts';
+import { withFields } from '../../platform/index.ts';
 import type { Order, OrderRequest } from '../broker.ts';
 
 const positive = z.number().finite().positive();
@@ -90,7 +91,7 @@ export function isPlainRequest(request: OrderRequest): boolean {
 }
 
 export function copy(order: Order): Order {
-  return { ...order, linkedClientOrderIds: [...order.linkedClientOrderIds] };
+  return withFields(order, { linkedClientOrderIds: [...order.linkedClientOrderIds] });
 }
 
 export const isFinal = (order: Order) =>

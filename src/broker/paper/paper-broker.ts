@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withFields } from '../../platform/index.ts';
 import type {
   Account,
   Broker,
@@ -343,26 +344,28 @@ export class PaperBroker implements Broker, PortfolioView {
       const closing = order.side === 'buy' ? 'sell' : 'buy';
       const children: Order[] = [];
       if (valid.bracket.stopLoss !== undefined) {
-        children.push({
-          ...order,
-          clientOrderId: `${order.clientOrderId}.sl`,
-          side: closing,
-          type: 'stop',
-          leg: 'stop_loss',
-          stopPrice: valid.bracket.stopLoss,
-          limitPrice: null,
-        });
+        children.push(
+          withFields(order, {
+            clientOrderId: `${order.clientOrderId}.sl`,
+            side: closing,
+            type: 'stop',
+            leg: 'stop_loss',
+            stopPrice: valid.bracket.stopLoss,
+            limitPrice: null,
+          }),
+        );
       }
       if (valid.bracket.takeProfit !== undefined) {
-        children.push({
-          ...order,
-          clientOrderId: `${order.clientOrderId}.tp`,
-          side: closing,
-          type: 'limit',
-          leg: 'take_profit',
-          limitPrice: valid.bracket.takeProfit,
-          stopPrice: null,
-        });
+        children.push(
+          withFields(order, {
+            clientOrderId: `${order.clientOrderId}.tp`,
+            side: closing,
+            type: 'limit',
+            leg: 'take_profit',
+            limitPrice: valid.bracket.takeProfit,
+            stopPrice: null,
+          }),
+        );
       }
       for (const child of children) {
         child.status = 'waiting';
@@ -392,7 +395,7 @@ export class PaperBroker implements Broker, PortfolioView {
         {
           cash: this.cashBalance,
           holding: this.holding,
-          book: book.qty > 0 ? { ...book, qty: 0 } : book,
+          book: book.qty > 0 ? withFields(book, { qty: 0 }) : book,
           qty: order.qty,
           price: reference,
           commissionRate: this.commission,
