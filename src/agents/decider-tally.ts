@@ -1,4 +1,5 @@
 import { withFields } from '../platform/index.ts';
+
 /**
  * Who actually decided, counted: each agent run is one decision, attributed to the route and
  * model that answered, to the deterministic fallback, or to a failure (the agent failed closed).

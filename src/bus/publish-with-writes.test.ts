@@ -97,37 +97,28 @@ describe('a message published with the rows that commit with it', () => {
       (await q.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
     const outside = await setting(db.store);
     expect(outside).not.toBe('off');
-    // Inside a caller's transaction the setting it made is still there to read: with rows and without.
-    for (const [writes, expected] of [
-      [(id: number) => [sideRow(id, 'f')], 'off'],
-      [() => [], 'off'],
-    ] as const) {
-      const seen = await db.store.transaction(async (tx) => {
-        const id = Number(
-          (
-            await tx.query<{ id: string }>(
-              "SELECT nextval(pg_get_serial_sequence('agent_messages', 'id')) AS id",
-            )
-          ).rows[0]!.id,
+    // Inside a caller's transaction, the message published (its id drawn there) with `writes`:
+    // the setting that transaction reads after it.
+    const settingAfter = (index: number, writes: (id: number) => SqlWrite[], waitForDisk?: boolean) =>
+      db.store.transaction(async (tx) => {
+        const drawn = await tx.query<{ id: string }>(
+          "SELECT nextval(pg_get_serial_sequence('agent_messages', 'id')) AS id",
         );
-        await publishValidWithWrites(tx, validateMessage(tick(9), testCatalog), id, writes(id), false);
+        const id = Number(drawn.rows[0]!.id);
+        await publishValidWithWrites(
+          tx,
+          validateMessage(tick(index), testCatalog),
+          id,
+          writes(id),
+          waitForDisk,
+        );
         return setting(tx);
       });
-      expect(seen).toBe(expected);
-    }
+    // The setting it made is still there to read: with rows and without.
+    expect(await settingAfter(9, (id) => [sideRow(id, 'f')], false)).toBe('off');
+    expect(await settingAfter(9, () => [], false)).toBe('off');
     // The default waits, as before.
-    const waited = await db.store.transaction(async (tx) => {
-      const id = Number(
-        (
-          await tx.query<{ id: string }>(
-            "SELECT nextval(pg_get_serial_sequence('agent_messages', 'id')) AS id",
-          )
-        ).rows[0]!.id,
-      );
-      await publishValidWithWrites(tx, validateMessage(tick(10), testCatalog), id, [sideRow(id, 'g')]);
-      return setting(tx);
-    });
-    expect(waited).toBe(outside);
+    expect(await settingAfter(10, (id) => [sideRow(id, 'g')])).toBe(outside);
 
     const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
     // A send first draws the bus's ids, as in the first test: the statement counted is the publish's.

@@ -116,16 +116,11 @@ export class CircuitBreaker {
    * bad, cannot open the route to the live agents or close it for them.
    */
   admitShadow(now: number): Admission {
-    if (this.#state === 'half_open' || this.#trialInFlight)
-      return { allowed: false, code: 'trial_in_flight', until: undefined };
-    if (this.#retryAt !== undefined && now < this.#retryAt)
-      return {
-        allowed: false,
-        code: this.#state === 'open' ? 'breaker_open' : 'retry_after',
-        until: this.#retryAt,
-      };
-    if (this.#state === 'open') return { allowed: false, code: 'breaker_open', until: this.#retryAt };
-    return { allowed: true, trial: false, transition: undefined };
+    // Closed, admit takes nothing (no trial): it only honours a retry-after.
+    if (this.#state === 'closed') return this.admit(now);
+    return this.#state === 'open'
+      ? { allowed: false, code: 'breaker_open', until: this.#retryAt }
+      : { allowed: false, code: 'trial_in_flight', until: undefined };
   }
 
   success(): BreakerTransition | undefined {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptedAgents } from '../../test/support/agents.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { agreeingRoute } from '../../test/support/scripted-route.ts';
+import { agreeingRoute, buyAtMarket } from '../../test/support/scripted-route.ts';
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { walkableTempDir } from '../../test/support/temp.ts';
 import { defaultStrategistRules } from '../agents/index.ts';
@@ -38,18 +38,7 @@ describe('database lost in the middle of a cycle', () => {
     const route = agreeingRoute(() => {
       // The database goes away while the Strategist is thinking.
       void proxy.cut();
-      return {
-        decision: 'trade',
-        symbol: 'OUT',
-        side: 'buy',
-        entryType: 'market',
-        entryPrice: last,
-        stopPrice: Number((last * 0.95).toFixed(2)),
-        targetPrice: Number((last * 1.1).toFixed(2)),
-        horizonBars: 5,
-        rationale: 'go',
-        confidence: 0.9,
-      };
+      return buyAtMarket('OUT', last, { stop: 0.95, target: 1.1, horizonBars: 5, rationale: 'go' });
     });
     const clock = { now: () => series.time[series.length - 1]! };
     const broker = new PaperBroker({ cash: 100_000, clock });
