@@ -22,6 +22,8 @@ import { type BenchResult, judgedBelow, median } from './types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const orclFile = path.resolve(repoRoot, 'data/orcl-1995-2014.txt');
+/** A bar's step slower than this waited on the database for more than the bar's own work. */
+const slowStepMs = 5;
 
 export async function runFullPipelineBench(): Promise<BenchResult[]> {
   const results = await runInProcess();
@@ -57,6 +59,9 @@ async function runInProcess(): Promise<BenchResult[]> {
     const cpuPerBar: number[] = [];
     const mainPerBar: number[] = [];
     const databasePerBar: number[] = [];
+    const slowShares: number[] = [];
+    let slowSteps = 0;
+    let medianStep = 0;
     let statements = 0;
     let bars = 0;
     for (let round = 0; round < 3; round += 1) {
@@ -69,6 +74,10 @@ async function runInProcess(): Promise<BenchResult[]> {
         const cpuStarted = process.cpuUsage();
         const mainStarted = mainThreadCpuMs();
         const databaseStarted = clusterCpuMs(dataDir);
+        // Each bar's step, timed between progress calls: where a run's time goes (quiet bars or
+        // the few that trade or record a broker event).
+        const steps: number[] = [];
+        let stepStarted = started;
         const result = await runPipelineBacktest({
           config,
           store,
@@ -80,8 +89,17 @@ async function runInProcess(): Promise<BenchResult[]> {
           warmupBars: 60,
           journalRoot,
           deciders: `fallback ${config.strategist.fallback}`,
+          onProgress: () => {
+            const now = performance.now();
+            steps.push(now - stepStarted);
+            stepStarted = now;
+          },
         });
         const elapsed = performance.now() - started;
+        const slow = steps.filter((step) => step > slowStepMs);
+        slowShares.push(slow.reduce((sum, step) => sum + step, 0) / elapsed);
+        slowSteps = slow.length;
+        medianStep = median(steps);
         const cpu = process.cpuUsage(cpuStarted);
         const mainCpu = mainThreadCpuMs() - mainStarted;
         const databaseCpu = clusterCpuMs(dataDir) - databaseStarted;
@@ -122,6 +140,12 @@ async function runInProcess(): Promise<BenchResult[]> {
         unit: 'ms/bar',
         notes:
           'user + system time of the main thread alone (Linux; 10 ms ticks), median of 3: the floor without round trips',
+      },
+      {
+        name: `full pipeline backtest, share of its time in steps over ${slowStepMs} ms`,
+        value: Math.round(median(slowShares) * 100),
+        unit: '%',
+        notes: `${slowSteps} of ${bars} bars (a trade, a broker event, the first cycle), median of 3; a bar's step ${medianStep.toFixed(2)} ms at the median`,
       },
       {
         name: 'full pipeline backtest, PostgreSQL CPU per bar',
