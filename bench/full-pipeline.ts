@@ -145,7 +145,7 @@ async function runInProcess(): Promise<BenchResult[]> {
         name: `full pipeline backtest, share of its time in steps over ${slowStepMs} ms`,
         value: Math.round(median(slowShares) * 100),
         unit: '%',
-        notes: `${slowSteps} of ${bars} bars (a trade, a broker event, the first cycle), median of 3; a bar's step ${medianStep.toFixed(2)} ms at the median`,
+        notes: `median of 3; in the last round ${slowSteps} of ${bars} bars (a trade, a broker event, the first cycle), and a bar's step ${medianStep.toFixed(2)} ms at the median`,
       },
       {
         name: 'full pipeline backtest, PostgreSQL CPU per bar',

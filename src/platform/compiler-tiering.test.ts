@@ -1,24 +1,25 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { tuneTieringForBatchRun } from './compiler-tiering.ts';
 
 const moduleUrl = new URL('./compiler-tiering.ts', import.meta.url).href;
 
+const tieringSchema = z.object({
+  /** TurboFan code attached after the calls. */
+  optimized: z.boolean(),
+  /** Baseline (Sparkplug) code attached after one call. */
+  baselineAfterOne: z.boolean(),
+  applied: z.boolean(),
+});
+
 /**
  * Whether a small function is TurboFan-compiled after `calls` calls, and another has baseline
  * code after one call, in a node process of its own (the flags are process-wide), with or
- * without the batch tiering. Compiles run on the main
- * thread (`--no-concurrent-recompilation`) so the answer does not depend on a worker's timing.
+ * without the batch tiering. Compiles run on the main thread (`--no-concurrent-recompilation`)
+ * so the answer does not depend on a worker's timing.
  */
-interface Tiering {
-  /** TurboFan code attached after the calls. */
-  optimized: boolean;
-  /** Baseline (Sparkplug) code attached after one call. */
-  baselineAfterOne: boolean;
-  applied: boolean;
-}
-
-function tieringAfter(calls: number, tuned: boolean): Tiering {
+function tieringAfter(calls: number, tuned: boolean): z.infer<typeof tieringSchema> {
   const script = `
     const { tuneTieringForBatchRun } = await import(${JSON.stringify(moduleUrl)});
     const applied = ${tuned} ? tuneTieringForBatchRun() : false;
@@ -47,7 +48,7 @@ function tieringAfter(calls: number, tuned: boolean): Tiering {
     ],
     { encoding: 'utf8' },
   );
-  return JSON.parse(output) as Tiering;
+  return tieringSchema.parse(JSON.parse(output));
 }
 
 describe('tuneTieringForBatchRun', () => {
