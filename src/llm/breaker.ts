@@ -42,7 +42,17 @@ export type Admission =
   | { allowed: true; trial: boolean; transition: BreakerTransition | undefined }
   | { allowed: false; code: 'breaker_open' | 'trial_in_flight' | 'retry_after'; until: number | undefined };
 
-export class CircuitBreaker {
+/** A route's breaker as one call uses it: asked first, then told how the call went. */
+export interface BreakerGate {
+  /** May the call use the route now? A granted trial must end in success, failure or release. */
+  admit(now: number): Admission;
+  success(): BreakerTransition | undefined;
+  failure(info: FailureInfo, now: number): BreakerTransition | undefined;
+  /** The call ended without reporting (it threw): a trial it held is given back. */
+  release(): BreakerTransition | undefined;
+}
+
+export class CircuitBreaker implements BreakerGate {
   readonly route: string;
   readonly #settings: BreakerSettings;
   #state: BreakerState = 'closed';
@@ -110,18 +120,23 @@ export class CircuitBreaker {
   }
 
   /**
-   * May a challenger's call (run in shadow) use this route now? Only while it is closed: it
-   * never takes the one trial of a half-open route, and its outcome is never counted (the
-   * router calls neither `success` nor `failure` for it), so a challenger's answers, good or
-   * bad, cannot open the route to the live agents or close it for them.
+   * The breaker as a challenger's call (run in shadow) uses it: the route only while it is
+   * closed, never the one trial of a half-open route, and nothing the call reports is counted or
+   * given back, so a challenger's answers, good or bad, can neither open the route to the live
+   * agents nor close it for them, nor release a live call's trial.
    */
-  admitShadow(now: number): Admission {
+  readonly shadow: BreakerGate = {
     // Closed, admit takes nothing (no trial): it only honours a retry-after.
-    if (this.#state === 'closed') return this.admit(now);
-    return this.#state === 'open'
-      ? { allowed: false, code: 'breaker_open', until: this.#retryAt }
-      : { allowed: false, code: 'trial_in_flight', until: undefined };
-  }
+    admit: (now) => {
+      if (this.#state === 'closed') return this.admit(now);
+      return this.#state === 'open'
+        ? { allowed: false, code: 'breaker_open', until: this.#retryAt }
+        : { allowed: false, code: 'trial_in_flight', until: undefined };
+    },
+    success: () => undefined,
+    failure: () => undefined,
+    release: () => undefined,
+  };
 
   success(): BreakerTransition | undefined {
     this.#trialInFlight = false;

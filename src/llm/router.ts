@@ -209,9 +209,10 @@ export class LlmRouter {
         });
         continue;
       }
-      const breaker = this.#breakers.get(route.name)!;
-      // A challenger's calls never move the breaker the live agents share (see admitShadow).
-      const admission = shadow ? breaker.admitShadow(this.#now()) : breaker.admit(this.#now());
+      const live = this.#breakers.get(route.name)!;
+      // A challenger's calls never move the breaker the live agents share (CircuitBreaker.shadow).
+      const breaker = shadow ? live.shadow : live;
+      const admission = breaker.admit(this.#now());
       if (!admission.allowed) {
         const until =
           admission.until === undefined ? '' : ` until ${new Date(admission.until).toISOString()}`;
@@ -230,7 +231,7 @@ export class LlmRouter {
         const outcome = await this.#tryRoute(route, request, hash, nextAttempt);
         if (outcome.ok) {
           reported = true;
-          const transition = shadow ? undefined : breaker.success();
+          const transition = breaker.success();
           // Fixed (a new skill version, a new model): a later refusal is news again.
           this.#rejections.answered(route.name, request.skill.name);
           const stored =
@@ -267,18 +268,16 @@ export class LlmRouter {
         }
         const error = outcome.error;
         reported = true;
-        if (!shadow) {
-          const transition = breaker.failure(
-            {
-              code: error.code,
-              message: error.message,
-              opensRoute: error.opensRoute,
-              retryAfterMs: error.retryAfterMs,
-            },
-            this.#now(),
-          );
-          await this.#events.transition(transition, error);
-        }
+        const transition = breaker.failure(
+          {
+            code: error.code,
+            message: error.message,
+            opensRoute: error.opensRoute,
+            retryAfterMs: error.retryAfterMs,
+          },
+          this.#now(),
+        );
+        if (transition) await this.#events.transition(transition, error);
         if (isRequestRejection(error)) await this.#rejections.announce(route, request, error);
         reasons.push({
           route: route.name,

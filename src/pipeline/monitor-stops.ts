@@ -43,12 +43,12 @@ export async function manageStop(
     db: Queryable & { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> };
     publish(input: MessageInput, options?: PublishOptions): Promise<unknown>;
     logger: Logger;
-    stops: StopManagementDeps;
   },
+  stops: StopManagementDeps,
   position: Position,
   protection: Protection,
 ): Promise<StopMovedAction | null> {
-  const { broker, brokerName, db, stops } = deps;
+  const { broker, brokerName, db } = deps;
   if (stops.rule.mode === 'off' || !broker.replaceStop || !protection.protected) return null;
   const onPosition = position.stopPriceOnPosition;
   let stopId: string | null;

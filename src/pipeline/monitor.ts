@@ -96,7 +96,7 @@ export async function runMonitorPass(clockless: MonitorDeps): Promise<MonitorRep
       acted = action !== null;
     } else if (deps.stops) {
       // Only a position covered by its stop has it managed: a repaired one waits for the next pass.
-      const moved = await manageStop(withFields(deps, { stops: deps.stops }), position, protection);
+      const moved = await manageStop(deps, deps.stops, position, protection);
       if (moved) report.actions.push(moved);
       if (moved?.action === 'stop_moved') stop = moved.clientOrderId;
       acted = moved !== null;

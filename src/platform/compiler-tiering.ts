@@ -1,10 +1,10 @@
 import v8 from 'node:v8';
 
 /** V8's own `--interrupt-budget` on Node 20 (V8 11.3): bytecode executed between tiering checks. */
-export const defaultInterruptBudget = 66 * 1024;
+const defaultInterruptBudget = 66 * 1024;
 
 /** How many times V8's default budget a function runs before a batch job optimizes it. */
-export const batchBudgetFactor = 16;
+const batchBudgetFactor = 16;
 
 /**
  * For a bounded batch job (a full-pipeline backtest), sets V8's tiering for a run that ends:
