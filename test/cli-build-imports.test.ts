@@ -25,6 +25,43 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
+type Outputs = Record<
+  string,
+  { imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, unknown> }
+>;
+
+/** The CLI as `npm run build:cli` compiles it, not written: its outputs and the barrels read. */
+async function cliBundle(): Promise<{ outputs: Outputs; consulted: Set<string> }> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'signet-cli-bundle-'));
+  folders.push(outdir);
+  const consulted = new Set<string>();
+  const result = await build({
+    ...buildOptions.cliBuildOptions(repo, outdir, consulted),
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  return { outputs: result.metafile.outputs, consulted };
+}
+
+/** The packages and source files a process loads from these chunks before any dynamic import. */
+function staticLoads(outputs: Outputs, entries: string[]): { packages: Set<string>; sources: Set<string> } {
+  const loaded = new Set<string>();
+  const packages = new Set<string>();
+  const pending = [...entries];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (loaded.has(file)) continue;
+    loaded.add(file);
+    for (const each of outputs[file]!.imports) {
+      if (each.kind !== 'import-statement') continue;
+      if (each.external) packages.add(each.path);
+      else pending.push(each.path);
+    }
+  }
+  return { packages, sources: new Set([...loaded].flatMap((file) => Object.keys(outputs[file]!.inputs))) };
+}
+
 describe('direct imports in the CLI bundle', () => {
   it('splits an import through a barrel by declaring file, keeping types, unknown names and lines', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'signet-barrel-'));
@@ -62,34 +99,15 @@ describe('direct imports in the CLI bundle', () => {
   });
 
   it('leaves the database, YAML and logging packages out of a fast backtest', async () => {
-    const outdir = mkdtempSync(path.join(tmpdir(), 'signet-cli-bundle-'));
-    folders.push(outdir);
-    const consulted = new Set<string>();
-    const result = await build({
-      ...buildOptions.cliBuildOptions(repo, outdir, consulted),
-      metafile: true,
-      write: false,
-      logLevel: 'silent',
-    });
-    const outputs = result.metafile.outputs;
+    const { outputs, consulted } = await cliBundle();
     const named = (pattern: RegExp) => Object.keys(outputs).find((file) => pattern.test(file))!;
     // What `signet backtest` loads before it runs: main.js and the backtest command's chunk, statically.
-    const loaded = new Set<string>();
-    const packages = new Set<string>();
-    const pending = [named(/\/main\.js$/), named(/\/backtest-[A-Z0-9]+\.js$/)];
-    while (pending.length > 0) {
-      const file = pending.pop()!;
-      if (loaded.has(file)) continue;
-      loaded.add(file);
-      for (const each of outputs[file]!.imports) {
-        if (each.kind !== 'import-statement') continue;
-        if (each.external) packages.add(each.path);
-        else pending.push(each.path);
-      }
-    }
+    const { packages, sources } = staticLoads(outputs, [
+      named(/\/main\.js$/),
+      named(/\/backtest-[A-Z0-9]+\.js$/),
+    ]);
     // pg-copy-streams loads when a log is copied to the database (copyMessages), never before.
     expect([...packages].filter((name) => !name.startsWith('node:')).sort()).toEqual(['commander']);
-    const sources = new Set([...loaded].flatMap((file) => Object.keys(outputs[file]!.inputs)));
     // zod is compiled in (one chunk instead of 99 modules to resolve and link at each start).
     expect([...sources].some((source) => source.startsWith('node_modules/zod/'))).toBe(true);
     // Of zod's 63 locales, English alone (zod's default; the rest were half of its compiled text).
@@ -119,6 +137,23 @@ describe('direct imports in the CLI bundle', () => {
     expect(workerSources).toContain('src/market/csv-scan.ts');
     expect(workerSources.filter((source) => source.startsWith('node_modules/'))).toEqual([]);
     expect(workerSources).not.toContain('src/market/csv.ts');
+  });
+
+  it("leaves the venues' client libraries out of a full-pipeline backtest over CSV files", async () => {
+    const { outputs } = await cliBundle();
+    const named = (pattern: RegExp) => Object.keys(outputs).find((file) => pattern.test(file))!;
+    // `signet backtest --pipeline full --data …`: the command's chunk, then the full pipeline's.
+    const { packages, sources } = staticLoads(outputs, [
+      named(/\/main\.js$/),
+      named(/\/backtest-[A-Z0-9]+\.js$/),
+      named(/\/backtest-pipeline-[A-Z0-9]+\.js$/),
+    ]);
+    expect(sources).toContain('src/pipeline/decision-cycle.ts');
+    expect(packages).toContain('pg');
+    // The IBKR socket client, the MT5 bridge's HTTP server and the Alpaca stream's WebSocket load
+    // only for a venue's feed (--feed) or news (pipeline.news.source): ≈ 150 ms of every start.
+    expect([...packages].filter((name) => ['@stoqey/ib', 'fastify', 'ws'].includes(name))).toEqual([]);
+    expect(sources).not.toContain('src/venues/index.ts');
   });
 
   it("keeps zod's English messages in the bundle and drops its other locales", async () => {

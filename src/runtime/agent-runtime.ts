@@ -17,7 +17,6 @@ import {
   shippedSkillsDir,
 } from '../skills/index.ts';
 import type { Store } from '../store/index.ts';
-import { venueNamed } from '../venues/index.ts';
 import { logNotifier, type Notifier, Pager, webhookNotifier } from '../watchdog/index.ts';
 
 export interface LoadedAgents {
@@ -89,6 +88,9 @@ async function newsSourceFor(config: Config, logger: Logger): Promise<AgentRunti
   if (section.source === 'file' && section.file)
     return { feed: await FileNewsFeed.load(path.resolve(section.file)), ...settings };
   if (section.source === 'none' || section.source === 'file') return undefined;
+  // Loaded only for a venue's news: the registry brings every venue's client library (the IBKR
+  // socket client, the MT5 bridge's HTTP server), about 150 ms of a backtest's start that reads none.
+  const { venueNamed } = await import('../venues/index.ts');
   const venue = venueNamed(section.source, 'pipeline.news.source');
   if (!venue.newsFeed)
     throw new SignetError(`pipeline.news.source: the ${section.source} venue serves no news`, {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describeDeciders } from '../../agents/index.ts';
-import { type BacktestJob, fingerprint, loadBacktestBars } from '../../backtest/index.ts';
+import { type BacktestJob, fingerprint, loadBacktestBars, type VenueFeeds } from '../../backtest/index.ts';
 import { Bus } from '../../bus/index.ts';
 import type { Config } from '../../config/index.ts';
 import { ValidationError } from '../../errors/index.ts';
@@ -12,7 +12,6 @@ import { createStrategy } from '../../strategies/index.ts';
 import type { CliContext } from '../context.ts';
 import { progressBar, summary } from './backtest-output.ts';
 import { writeReportOf } from './backtest-report.ts';
-import { venueFeeds } from './backtest-venues.ts';
 
 export interface FullPipelineFlags {
   /** Ask the configured LLM routes; without it every agent decides by its fallback. */
@@ -35,6 +34,7 @@ export async function runFullPipeline(
   input: BacktestJob,
   flags: FullPipelineFlags,
   context: CliContext,
+  venues: VenueFeeds,
 ): Promise<void> {
   if (!flags.db)
     throw new ValidationError(
@@ -45,7 +45,7 @@ export async function runFullPipeline(
   // A bounded run: V8 compiles every function to baseline code at once and only what runs a lot
   // with TurboFan (the cycle's orchestration is not compiled, and recompiled, hundreds of bars in).
   tuneTieringForBatchRun();
-  const { job, series, skipped } = await loadBacktestBars(input, venueFeeds(context));
+  const { job, series, skipped } = await loadBacktestBars(input, venues);
   for (const row of skipped)
     process.stderr.write(`skipped ${row.source}:${row.line}: field "${row.field}": ${row.message}\n`);
   // Checked here so a wrong --strategy is named before anything starts.
