@@ -139,7 +139,7 @@ describe('direct imports in the CLI bundle', () => {
     expect(workerSources).not.toContain('src/market/csv.ts');
   });
 
-  it("leaves the venues' client libraries out of a full-pipeline backtest over CSV files", async () => {
+  it("leaves the venues' client libraries out of a full-pipeline backtest over CSV files and out of a halt", async () => {
     const { outputs } = await cliBundle();
     const named = (pattern: RegExp) => Object.keys(outputs).find((file) => pattern.test(file))!;
     // `signet backtest --pipeline full --data …`: the command's chunk, then the full pipeline's.
@@ -154,6 +154,12 @@ describe('direct imports in the CLI bundle', () => {
     // only for a venue's feed (--feed) or news (pipeline.news.source): ≈ 150 ms of every start.
     expect([...packages].filter((name) => ['@stoqey/ib', 'fastify', 'ws'].includes(name))).toEqual([]);
     expect(sources).not.toContain('src/venues/index.ts');
+    // Nor an operator's `signet halt` (or `resume`): the status command of the same module loads
+    // them when it asks the broker, so a venue package that cannot load cannot stop a halt.
+    const halt = staticLoads(outputs, [named(/\/main\.js$/), named(/\/halt-[A-Z0-9]+\.js$/)]);
+    expect(halt.sources).toContain('src/cli/operator.ts');
+    expect([...halt.packages].filter((name) => ['@stoqey/ib', 'fastify', 'ws'].includes(name))).toEqual([]);
+    expect(halt.sources).not.toContain('src/venues/index.ts');
   });
 
   it("keeps zod's English messages in the bundle and drops its other locales", async () => {
