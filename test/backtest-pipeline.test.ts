@@ -187,4 +187,18 @@ describe('signet backtest --pipeline full: the agent cycle of `signet start` ove
     expect(result.stderr).toMatch(/needs the database/);
     expect(result.stderr).toMatch(/--pipeline fast/);
   });
+
+  it('ends at once when its bars cannot be read, closing the database it was opening meanwhile', async () => {
+    // The database is asked for before the pipeline's modules load, so the bars can fail while it
+    // opens: left open, its pool held the process for its idle timeout (30 s), and an embedded
+    // server started for the run outlived it.
+    const missing = path.join(folder, 'missing.csv');
+    const result = await runCli(['backtest', '--pipeline', 'full', '--data', missing, '--json'], {
+      env,
+      cwd: folder,
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot read ${missing}`);
+  });
 });

@@ -91,6 +91,10 @@ export function createCliContext(program: Command): CliContext {
       cleanups.push(cleanup);
     },
     async closeAll() {
+      // A store still opening (asked for ahead, and the command failed before it used it) is
+      // closed once open: left open, its pool would hold the process and an embedded server
+      // this process started would outlive it.
+      await store?.catch(() => undefined);
       while (cleanups.length > 0) {
         const cleanup = cleanups.pop();
         await cleanup?.().catch(() => {});
