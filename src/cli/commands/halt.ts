@@ -91,10 +91,11 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       // The watchdog's invariants, measured now (at the broker too, when it is a real one). The
       // venues' client libraries load here, not for `halt` or `resume` (this module registers
       // all three): an operator's halt starts ≈ 150 ms sooner, and a venue package that cannot
-      // load cannot stop it.
-      const { watchdogBroker, watchdogView } = await import('../../watchdog/index.ts');
-      const invariants = await operator
-        .invariants(watchdogBroker(watchdogView(config), context.logger(), await context.store()))
+      // load stops neither a halt nor this status's halt level (its invariants report why).
+      const invariants = await import('../../watchdog/index.ts')
+        .then(async ({ watchdogBroker, watchdogView }) =>
+          operator.invariants(watchdogBroker(watchdogView(config), context.logger(), await context.store())),
+        )
         .catch((error: Error) => ({ results: [], error: error.message }));
       if (options.json) {
         context.json({
