@@ -47,11 +47,11 @@ async function runOnce(
 }
 
 /**
- * Milliseconds a bar from a run over the long range and one over the short range, and the long
- * run's whole process (what a person waits for: start-up and the embedded server's start and
- * stop included).
+ * A run over the long range and one over the short range: milliseconds a bar from the two, and
+ * the long run's whole process (what a person waits for: start-up and the embedded server's
+ * start and stop included).
  */
-async function perBar(side: Side, dataFile: string): Promise<{ perBar: number; wholeSeconds: number }> {
+async function timedRanges(side: Side, dataFile: string): Promise<{ perBar: number; wholeSeconds: number }> {
   const long = await runOnce(side, dataFile, '2012-01-01');
   const short = await runOnce(side, dataFile, '2014-01-01');
   return {
@@ -86,8 +86,8 @@ export async function runBaselinePair(
   const oldWhole: number[] = [];
   const nowWhole: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
-    const before = await perBar(old, dataFile);
-    const after = await perBar(now, dataFile);
+    const before = await timedRanges(old, dataFile);
+    const after = await timedRanges(now, dataFile);
     oldPerBar.push(before.perBar);
     nowPerBar.push(after.perBar);
     ratios.push(before.perBar / after.perBar);
