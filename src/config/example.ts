@@ -12,6 +12,8 @@ logLevel: info            # fatal | error | warn | info | debug | trace | silent
 database:
   embeddedPort: 54329     # preferred port of the embedded PostgreSQL (another is picked if taken)
   poolSize: 10
+  # minimumConnections: 10  # kept open while unused (default: poolSize); fewer frees the server's, then a cycle reopens them
+  idleTimeoutMs: 30000    # how long one above minimumConnections may go unused before it is closed
   connectTimeoutMs: 5000
   preparedStatements: true  # false behind PgBouncer < 1.21 in transaction mode
 

@@ -28,6 +28,14 @@ export const databaseSectionSchema = z
     /** Preferred port of the embedded server; another free one is chosen if it is taken. */
     embeddedPort: z.number().int().min(1024).max(65535).default(54329),
     poolSize: z.number().int().min(2).max(200).default(10),
+    /**
+     * Connections the pool keeps open however long they go unused (default: poolSize, a pool of
+     * fixed size). A live cycle comes a bar after the last; a connection closed meanwhile costs
+     * the next cycle a new one (a backend's start, authentication, statements prepared again).
+     */
+    minimumConnections: z.number().int().min(0).max(200).optional(),
+    /** How long a connection above minimumConnections may go unused before the pool closes it. */
+    idleTimeoutMs: z.number().int().min(10).max(86_400_000).default(30_000),
     connectTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
     /**
      * Prepare statements sent again and again on the server, once per connection: less parsing
@@ -36,7 +44,11 @@ export const databaseSectionSchema = z
      */
     preparedStatements: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .refine((section) => (section.minimumConnections ?? 0) <= section.poolSize, {
+    path: ['minimumConnections'],
+    message: 'database.minimumConnections is above database.poolSize: lower it, or raise poolSize',
+  });
 
 export const busSectionSchema = z
   .object({

@@ -115,6 +115,10 @@ export function createStoreFromUrl(
   url: string,
   options: {
     poolSize: number;
+    /** Connections kept open while unused (default poolSize; see database.minimumConnections). */
+    minimumConnections?: number;
+    /** How long a connection above the minimum may go unused before it closes (default 30 s; database.idleTimeoutMs). */
+    idleTimeoutMs?: number;
     connectTimeoutMs: number;
     applicationName?: string;
     logger: Logger;
@@ -132,8 +136,24 @@ export function createStoreFromUrl(
     connectionTimeoutMillis: options.connectTimeoutMs,
     application_name: options.applicationName ?? 'signet',
     types: typeParsers,
+    // TCP keepalives (libpq's default, not node-postgres'): a connection kept while unused still
+    // carries a packet every 10 s, so no firewall or NAT between here and the server drops it
+    // unseen for idleness (node-postgres.com/apis/client, keepAliveInitialDelayMillis). Unix
+    // sockets ignore it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   };
-  const pool = new pg.Pool(withFields(clientConfig, { max: options.poolSize, idleTimeoutMillis: 30_000 }));
+  // pg-pool closes a connection unused for idleTimeoutMillis unless the pool holds no more than
+  // `min` (node-postgres.com/apis/pool): a live cycle comes a bar after the last, often more
+  // than 30 s, and found every connection but the heartbeat's closed, so each of its parallel
+  // candidates opened one again (≈ 20–40 ms each here; issue 23). `min` opens none by itself.
+  const pool = new pg.Pool(
+    withFields(clientConfig, {
+      max: options.poolSize,
+      min: options.minimumConnections ?? options.poolSize,
+      idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    }),
+  );
   // An idle client whose server went away emits here; without a listener the process would crash.
   pool.on('error', (error) => options.logger.warn({ err: error.message }, 'idle database connection lost'));
   // The pool's connections still open: close waits for each to end before the server may stop.
@@ -260,6 +280,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   }
   const store = createStoreFromUrl(url, {
     poolSize: config.database.poolSize,
+    minimumConnections: config.database.minimumConnections,
+    idleTimeoutMs: config.database.idleTimeoutMs,
     connectTimeoutMs: config.database.connectTimeoutMs,
     applicationName: options.applicationName,
     logger,
