@@ -68,7 +68,10 @@ function config(watchdog: Partial<WatchdogSection> = {}): Config {
     watchdog: {
       ...base.watchdog,
       checkIntervalMs: 100,
-      brainHeartbeatMs: 200,
+      // The brain's beat is judged by this interval, not by the one a beat states: a minute, so
+      // that a test about something else never sees the brain stale when the machine is slow
+      // (a beat 400 ms old was, under a loaded test run). The heartbeat test sets its own.
+      brainHeartbeatMs: 60_000,
       webhookUrl: receiverUrl,
       pageRetryMs: 50,
       ...watchdog,
@@ -117,7 +120,7 @@ describe('watchdog', () => {
   it('a brain that stopped beating: level 4 within two intervals, positions flattened at the broker, a page sent', async () => {
     db = await createTestDatabase();
     closeFakePositions();
-    const settings = config();
+    const settings = config({ brainHeartbeatMs: 200 });
     const { watchdog, broker } = watchdogFor(settings);
     await openBracket(broker, 'AAA', 50, 'wd-brain-1');
     await beat(db.store, 'brain', 'process', settings.watchdog.brainHeartbeatMs);
