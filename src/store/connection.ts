@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
-import { type Config, maskDatabaseUrl } from '../config/index.ts';
+import { type Config, type DatabaseSection, maskDatabaseUrl } from '../config/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { withFields } from '../platform/index.ts';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded.ts';
@@ -110,6 +110,17 @@ async function firstStatement(
 
 /** SQLSTATE invalid_catalog_name: the connection names a database the server does not have. */
 const missingDatabase = '3D000';
+
+/** The pool's settings from `database` in signet.yaml: every store a process opens from its config takes them. */
+export function poolSettings(database: DatabaseSection) {
+  return {
+    poolSize: database.poolSize,
+    minimumConnections: database.minimumConnections,
+    idleTimeoutMs: database.idleTimeoutMs,
+    connectTimeoutMs: database.connectTimeoutMs,
+    preparedStatements: database.preparedStatements,
+  };
+}
 
 export function createStoreFromUrl(
   url: string,
@@ -279,14 +290,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     url = withDatabase(embedded.url, 'signet');
   }
   const store = createStoreFromUrl(url, {
-    poolSize: config.database.poolSize,
-    minimumConnections: config.database.minimumConnections,
-    idleTimeoutMs: config.database.idleTimeoutMs,
-    connectTimeoutMs: config.database.connectTimeoutMs,
+    ...poolSettings(config.database),
     applicationName: options.applicationName,
     logger,
     onClose: embedded?.owned ? () => embedded.stop() : undefined,
-    preparedStatements: config.database.preparedStatements,
   });
   const supervisor =
     embedded?.owned && options.onEmbeddedEvent

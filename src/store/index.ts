@@ -2,6 +2,7 @@ export {
   createStoreFromUrl,
   type OpenStoreOptions,
   openStore,
+  poolSettings,
   relaxedCommits,
   type Store,
   type TransactionOptions,

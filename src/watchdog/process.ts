@@ -8,6 +8,7 @@ import { packageRoot } from '../platform/index.ts';
 import {
   createStoreFromUrl,
   openStore,
+  poolSettings,
   type Store,
   startEmbeddedPostgres,
   withDatabase,
@@ -28,11 +29,10 @@ async function watchdogStore(config: Config, logger: Logger): Promise<Store> {
     return await openStore({ config, logger, migrate: false, applicationName: 'signet-watchdog' });
   } catch (error) {
     const storeOptions = {
+      ...poolSettings(config.database),
       poolSize: 4,
-      connectTimeoutMs: config.database.connectTimeoutMs,
       logger,
       applicationName: 'signet-watchdog',
-      preparedStatements: config.database.preparedStatements,
     };
     const url = config.secrets.databaseUrl?.reveal();
     if (!url) {
