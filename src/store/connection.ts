@@ -289,12 +289,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     embedded = await startEmbeddedPostgres({ dir, preferredPort: config.database.embeddedPort, logger });
     url = withDatabase(embedded.url, 'signet');
   }
-  const store = createStoreFromUrl(url, {
-    ...poolSettings(config.database),
-    applicationName: options.applicationName,
-    logger,
-    onClose: embedded?.owned ? () => embedded.stop() : undefined,
-  });
+  const store = createStoreFromUrl(
+    url,
+    withFields(poolSettings(config.database), {
+      applicationName: options.applicationName,
+      logger,
+      onClose: embedded?.owned ? () => embedded.stop() : undefined,
+    }),
+  );
   const supervisor =
     embedded?.owned && options.onEmbeddedEvent
       ? superviseEmbedded(embedded, { logger, onEvent: options.onEmbeddedEvent })
