@@ -239,7 +239,10 @@ describe('watchdog: an unreadable broker is one failing invariant among the othe
 describe('watchdog marks outlive the process', () => {
   it('the high-water mark survives a restart: a drawdown after it still flattens', async () => {
     db = await createTestDatabase();
-    const settings = config({ maxDrawdownPct: 0.0005 });
+    // The brain's beat is judged by brainHeartbeatMs, not by the interval a beat states: a minute,
+    // so that the fill awaited below never leaves the brain stale on a loaded machine (it did at
+    // 200 ms: level 4 before the drawdown).
+    const settings = config({ maxDrawdownPct: 0.0005, brainHeartbeatMs: 60_000 });
     const broker = createAlpacaBroker(settings, { logger, liveConfirmed: false, ledger: db.store });
     await beat(db.store, 'brain', 'process', 60_000);
     fake.control.setPrice('AAA', 100);
