@@ -81,3 +81,33 @@ function familyCpuMs(pid: string): number {
     return Number.NaN;
   }
 }
+
+/** A thread's `/proc/…/schedstat`: time on a CPU and time runnable but waiting for one, in ms (ns precision). */
+function readSchedule(file: string): { runMs: number; waitMs: number } {
+  const [run, wait] = readFileSync(file, 'utf8').split(' ');
+  return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+}
+
+/**
+ * How this process's threads used the CPUs so far, in ms (Linux schedstat; NaN elsewhere): the
+ * main thread's time runnable but waiting for a CPU (the run queue), and the other threads' time
+ * on a CPU (V8's compiler and collector helpers, the journal placer, libuv's
+ * pool). A wait that grows in a cycle's tail says the cycle was short of a core, not of work.
+ */
+export function threadSchedule(): { mainWaitMs: number; otherThreadsMs: number } {
+  try {
+    const main = readSchedule(`/proc/self/task/${process.pid}/schedstat`);
+    let otherThreadsMs = 0;
+    for (const thread of readdirSync('/proc/self/task')) {
+      if (thread === String(process.pid)) continue;
+      try {
+        otherThreadsMs += readSchedule(`/proc/self/task/${thread}/schedstat`).runMs;
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return { mainWaitMs: main.waitMs, otherThreadsMs };
+  } catch {
+    return { mainWaitMs: Number.NaN, otherThreadsMs: Number.NaN };
+  }
+}

@@ -8,7 +8,7 @@ import { type BarSeries, generateSimSeries } from '../src/market/index.ts';
 import { AgentDesk, runDecisionCycle } from '../src/pipeline/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { counted } from './counted-store.ts';
-import { clusterCpuMs } from './cpu.ts';
+import { clusterCpuMs, threadSchedule } from './cpu.ts';
 import { benchRouter, deps, loadSessionParts, type SessionParts } from './pipeline-cycle.ts';
 import { scratchFolder } from './scratch.ts';
 import { type BenchResult, percentile } from './types.ts';
@@ -40,6 +40,47 @@ interface PhaseResult {
   outcomes: string;
   /** Database connections the pool opened during the measured cycles. */
   connectionsOpened: number;
+  /** Where the slowest cycles' time went against the median cycle's (Linux schedstat). */
+  tail: CycleTail;
+}
+
+/**
+ * The main thread's wait for a CPU (runnable, not running) in the slowest 2 % of the measured
+ * cycles and in the median cycle, beside their wall time; and this process's other threads' CPU
+ * a candidate over the phase. All ms; NaN where /proc has no schedstat.
+ */
+interface CycleTail {
+  slowestWallMs: number;
+  slowestWaitMs: number;
+  medianWallMs: number;
+  medianWaitMs: number;
+  otherThreadsMs: number;
+}
+
+/** What the tail row says beside its value: the median cycle's wait, both walls, the other threads. */
+function tailNote(steady: CycleTail, executed: CycleTail): string {
+  const ms = (value: number) => value.toFixed(2);
+  return `runnable but not running (Linux schedstat), a cycle of 5 candidates: the slowest cycles took ${ms(steady.slowestWallMs)} ms, the median ${ms(steady.medianWallMs)} ms, which waited ${ms(steady.medianWaitMs)}; every candidate executed: ${ms(executed.slowestWaitMs)} of ${ms(executed.slowestWallMs)} against ${ms(executed.medianWaitMs)} of ${ms(executed.medianWallMs)}. This process's other threads (V8's compiler and collector, the journal placer) took ${ms(steady.otherThreadsMs)} ms of CPU a candidate (${ms(executed.otherThreadsMs)} executed), on the cores PostgreSQL uses too: a wait near 0 on a machine with cores to spare`;
+}
+
+/** A measured cycle's wall time and its main thread's wait for a CPU. */
+interface TimedCycle {
+  wallMs: number;
+  waitMs: number;
+}
+
+function cycleTail(cycles: TimedCycle[], otherThreadsMs: number): CycleTail {
+  const sorted = [...cycles].sort((a, b) => a.wallMs - b.wallMs);
+  const slowest = sorted.slice(Math.floor(sorted.length * 0.98));
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  return {
+    slowestWallMs: mean(slowest.map((cycle) => cycle.wallMs)),
+    slowestWaitMs: mean(slowest.map((cycle) => cycle.waitMs)),
+    medianWallMs: middle?.wallMs ?? Number.NaN,
+    medianWaitMs: middle?.waitMs ?? Number.NaN,
+    otherThreadsMs,
+  };
 }
 
 /**
@@ -74,6 +115,8 @@ async function overheadPerCandidate(
   let measured = 0;
   let busyMs = 0;
   let wallMs = 0;
+  let otherThreadsMs = 0;
+  const timed: TimedCycle[] = [];
   for (let round = 0; round < rounds + 2; round += 1) {
     // Each round's deps get a new broker; ids differ by cycle id.
     // Each cycle sees series of its own, as live cycles get theirs from the feed: nothing an agent
@@ -93,12 +136,14 @@ async function overheadPerCandidate(
     const databaseStarted = clusterCpuMs(dataDir);
     const statementsBefore = count.statements;
     const nodeStarted = process.cpuUsage();
+    const scheduleStarted = threadSchedule();
     const loopStarted = performance.eventLoopUtilization();
     const started = performance.now();
     const report = await runDecisionCycle(instant, `bench-overhead-${parallelism}-${round}`, cycleUniverse);
     const elapsed = performance.now() - started;
     const loop = performance.eventLoopUtilization(loopStarted);
     const node = process.cpuUsage(nodeStarted);
+    const schedule = threadSchedule();
     const databaseUsed = clusterCpuMs(dataDir) - databaseStarted;
     if (round >= 2) {
       perCandidate.push(elapsed / report.candidates.length);
@@ -108,6 +153,8 @@ async function overheadPerCandidate(
       statements += count.statements - statementsBefore;
       busyMs += loop.active;
       wallMs += loop.active + loop.idle;
+      otherThreadsMs += schedule.otherThreadsMs - scheduleStarted.otherThreadsMs;
+      timed.push({ wallMs: elapsed, waitMs: schedule.mainWaitMs - scheduleStarted.mainWaitMs });
       for (const { outcome } of report.candidates) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
     // A live desk has a few working orders, not one per cycle ever run (the Risk Gate reads them
@@ -128,6 +175,7 @@ async function overheadPerCandidate(
     mainBusy: busyMs / wallMs,
     outcomes: [...outcomes].map(([outcome, times]) => `${outcome} ${times}`).join(', '),
     connectionsOpened,
+    tail: cycleTail(timed, otherThreadsMs / measured),
   };
 }
 
@@ -242,6 +290,12 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
         value: Number((100 * longRunning.mainBusy).toFixed(0)),
         unit: '%',
         notes: `event loop utilization over the 200 cycles (every candidate executed: ${(100 * trading.mainBusy).toFixed(0)} %): near 100 the cycle is bound by this thread's CPU (and the CPUs it shares with PostgreSQL and the journal's thread), lower by waits on the database and the disk`,
+      },
+      {
+        name: "main thread's wait for a CPU in the slowest 2 % of cycles, one at a time, steady state",
+        value: Number(longRunning.tail.slowestWaitMs.toFixed(2)),
+        unit: 'ms',
+        notes: tailNote(longRunning.tail, trading.tail),
       },
       {
         name: 'cycle overhead per candidate p50, one at a time, steady state, every candidate executed',
