@@ -39,7 +39,10 @@ function config(watchdog: Partial<WatchdogSection> = {}): Config {
     ...base,
     dataPath: path.join(folder, 'state'),
     paths: { ...base.paths, contextDir: path.join(folder, 'context') },
-    watchdog: { ...base.watchdog, checkIntervalMs: 100, brainHeartbeatMs: 200, ...watchdog },
+    // The brain's beat is judged by brainHeartbeatMs, not by the interval a beat states: a minute,
+    // so that no test here sees the brain stale on a loaded machine (the high-water mark's did at
+    // 200 ms: level 4 before the drawdown, while it awaited a fill).
+    watchdog: { ...base.watchdog, checkIntervalMs: 100, brainHeartbeatMs: 60_000, ...watchdog },
   };
 }
 
@@ -239,10 +242,7 @@ describe('watchdog: an unreadable broker is one failing invariant among the othe
 describe('watchdog marks outlive the process', () => {
   it('the high-water mark survives a restart: a drawdown after it still flattens', async () => {
     db = await createTestDatabase();
-    // The brain's beat is judged by brainHeartbeatMs, not by the interval a beat states: a minute,
-    // so that the fill awaited below never leaves the brain stale on a loaded machine (it did at
-    // 200 ms: level 4 before the drawdown).
-    const settings = config({ maxDrawdownPct: 0.0005, brainHeartbeatMs: 60_000 });
+    const settings = config({ maxDrawdownPct: 0.0005 });
     const broker = createAlpacaBroker(settings, { logger, liveConfirmed: false, ledger: db.store });
     await beat(db.store, 'brain', 'process', 60_000);
     fake.control.setPrice('AAA', 100);
