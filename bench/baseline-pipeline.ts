@@ -70,11 +70,20 @@ async function commitOf(dir: string): Promise<string> {
   return run?.code === 0 ? run.stdout.trim() : 'unknown';
 }
 
+/**
+ * Rounds of the pair. A round's figure subtracts two whole-process times that each swing by a
+ * tenth of a second or more on a 2 vCPU VM, ±30 % of this code's ≈ 0.45 s for the 502 bars: in
+ * twelve rounds of one hour the rounds' ratios spanned 5.2–13.1× (docs/benchmarks.md,
+ * thirty-second pass). Five rounds narrow the median's swing by a quarter against three; the
+ * rounds stay paired (each side's runs in the same minutes), as the file system's state drifts.
+ */
+const pairRounds = 5;
+
 export async function runBaselinePair(
   baseline: string,
   current: string,
   dataFile: string,
-  rounds = 3,
+  rounds = pairRounds,
 ): Promise<BenchResult[]> {
   const side = (name: string, root: string): Side => {
     const cwd = scratchFolder(`signet-bench-${name}-`);
