@@ -72,10 +72,10 @@ async function commitOf(dir: string): Promise<string> {
 
 /**
  * Rounds of the pair. A round's figure subtracts two whole-process times that each swing by a
- * tenth of a second or more on a 2 vCPU VM, ±30 % of this code's ≈ 0.45 s for the 502 bars: in
- * twelve rounds of one hour the rounds' ratios spanned 5.2–13.1× (docs/benchmarks.md,
- * thirty-second pass). Five rounds narrow the median's swing by a quarter against three; the
- * rounds stay paired (each side's runs in the same minutes), as the file system's state drifts.
+ * tenth of a second or more on a 2 vCPU VM, ±30 % of this code's ≈ 0.45 s for the 502 bars: twelve
+ * rounds within one hour gave ratios of 5.2–13.1× (docs/benchmarks.md, thirty-second pass). Five
+ * rounds narrow the median's swing by about a quarter against three; the rounds stay paired (each
+ * side's runs in the same minutes), as the file system's state drifts.
  */
 const pairRounds = 5;
 
