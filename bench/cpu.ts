@@ -90,11 +90,11 @@ function readSchedule(file: string): { runMs: number; waitMs: number } {
 
 /**
  * How this process's threads used the CPUs so far, in ms (Linux schedstat; NaN elsewhere): the
- * main thread's time runnable but waiting for a CPU (the run queue), and the other threads' time
+ * main thread's time on a CPU and its time runnable but waiting for one (the run queue), and the other threads' time
  * on a CPU (V8's compiler and collector helpers, the journal placer, libuv's
  * pool). A wait that grows in a cycle's tail says the cycle was short of a core, not of work.
  */
-export function threadSchedule(): { mainWaitMs: number; otherThreadsMs: number } {
+export function threadSchedule(): { mainRunMs: number; mainWaitMs: number; otherThreadsMs: number } {
   try {
     const main = readSchedule(`/proc/self/task/${process.pid}/schedstat`);
     let otherThreadsMs = 0;
@@ -106,8 +106,8 @@ export function threadSchedule(): { mainWaitMs: number; otherThreadsMs: number }
         // exited meanwhile
       }
     }
-    return { mainWaitMs: main.waitMs, otherThreadsMs };
+    return { mainRunMs: main.runMs, mainWaitMs: main.waitMs, otherThreadsMs };
   } catch {
-    return { mainWaitMs: Number.NaN, otherThreadsMs: Number.NaN };
+    return { mainRunMs: Number.NaN, mainWaitMs: Number.NaN, otherThreadsMs: Number.NaN };
   }
 }
