@@ -90,8 +90,8 @@ function readSchedule(file: string): { runMs: number; waitMs: number } {
 
 /**
  * How this process's threads used the CPUs so far, in ms (Linux schedstat; NaN elsewhere): the
- * main thread's time on a CPU and its time runnable but waiting for one (the run queue), and the other threads' time
- * on a CPU (V8's compiler and collector helpers, the journal placer, libuv's
+ * main thread's time on a CPU and its time runnable but waiting for one (the run queue), and the
+ * other threads' time on a CPU (V8's compiler and collector helpers, the journal placer, libuv's
  * pool). A wait that grows in a cycle's tail says the cycle was short of a core, not of work.
  */
 export function threadSchedule(): { mainRunMs: number; mainWaitMs: number; otherThreadsMs: number } {

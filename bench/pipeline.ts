@@ -13,7 +13,10 @@ import { benchRouter, deps, loadSessionParts, type SessionParts } from './pipeli
 import { scratchFolder } from './scratch.ts';
 import { type BenchResult, percentile } from './types.ts';
 
-/** What a candidate cost over the measured cycles: CPU, this process's (all its threads), its main thread's and the cluster's; statements sent. */
+/**
+ * What a candidate cost over the measured cycles: CPU, this process's (all its threads), its main
+ * thread's and the cluster's; statements sent.
+ */
 interface CandidateCost {
   nodeMs: number;
   mainMs: number;
@@ -67,9 +70,8 @@ function tailNote(steady: CycleTail, executed: CycleTail): string {
 /**
  * What the CPU row says beside its value. The main thread runs a candidate's agents, checks and
  * statements one after another, so its CPU a candidate is a floor under a candidate's mean wall
- * time; the cluster's
- * is on the path wherever the cycle awaits a statement. Their sum against the p99 goal says how
- * much room the slowest cycles have on this machine before any wait for a core.
+ * time; the cluster's is on the path wherever the cycle awaits a statement. Their sum against the
+ * p99 goal says how much room the slowest cycles have on this machine before any wait for a core.
  */
 function pathCpuNote(steady: PhaseResult, executed: PhaseResult): string {
   const ms = (value: number) => value.toFixed(2);
