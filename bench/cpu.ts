@@ -11,16 +11,29 @@ function readStat(file: string): { parent: string; ms: number } {
   return { parent: fields[1]!, ms: (Number(fields[11]) + Number(fields[12])) * 10 };
 }
 
+/** A thread's `/proc/…/schedstat`: time on a CPU and time runnable but waiting for one, in ms (ns precision). */
+function readSchedule(file: string): { runMs: number; waitMs: number } {
+  const [run, wait] = readFileSync(file, 'utf8').split(' ');
+  return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+}
+
 /**
- * The main thread's user + system time in ms (Linux: /proc, in clock ticks of 10 ms; NaN
- * elsewhere). Unlike process.cpuUsage() it leaves out the journal placer's worker thread, and
- * unlike the event loop's active time it does not count waiting for a core on a busy machine.
+ * The main thread's CPU time in ms: its time on a CPU from `/proc/…/schedstat` (ns), or where the
+ * kernel gives no schedstat, its user + system time from `/proc/…/stat` (10 ms ticks); NaN off
+ * Linux. Unlike process.cpuUsage() it leaves out the journal placer's worker thread, and unlike
+ * the event loop's active time it does not count waiting for a core on a busy machine. One file
+ * read: a bracket around a cycle counts no other thread's read.
  */
 export function mainThreadCpuMs(): number {
+  const task = `/proc/self/task/${process.pid}`;
   try {
-    return readStat(`/proc/self/task/${process.pid}/stat`).ms;
+    return readSchedule(`${task}/schedstat`).runMs;
   } catch {
-    return Number.NaN;
+    try {
+      return readStat(`${task}/stat`).ms;
+    } catch {
+      return Number.NaN;
+    }
   }
 }
 
@@ -82,19 +95,13 @@ function familyCpuMs(pid: string): number {
   }
 }
 
-/** A thread's `/proc/…/schedstat`: time on a CPU and time runnable but waiting for one, in ms (ns precision). */
-function readSchedule(file: string): { runMs: number; waitMs: number } {
-  const [run, wait] = readFileSync(file, 'utf8').split(' ');
-  return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
-}
-
 /**
  * How this process's threads used the CPUs so far, in ms (Linux schedstat; NaN elsewhere): the
- * main thread's time on a CPU and its time runnable but waiting for one (the run queue), and the
- * other threads' time on a CPU (V8's compiler and collector helpers, the journal placer, libuv's
+ * main thread's time runnable but waiting for a CPU (the run queue), and the other threads' time
+ * on a CPU (V8's compiler and collector helpers, the journal placer, libuv's
  * pool). A wait that grows in a cycle's tail says the cycle was short of a core, not of work.
  */
-export function threadSchedule(): { mainRunMs: number; mainWaitMs: number; otherThreadsMs: number } {
+export function threadSchedule(): { mainWaitMs: number; otherThreadsMs: number } {
   try {
     const main = readSchedule(`/proc/self/task/${process.pid}/schedstat`);
     let otherThreadsMs = 0;
@@ -106,8 +113,8 @@ export function threadSchedule(): { mainRunMs: number; mainWaitMs: number; other
         // exited meanwhile
       }
     }
-    return { mainRunMs: main.runMs, mainWaitMs: main.waitMs, otherThreadsMs };
+    return { mainWaitMs: main.waitMs, otherThreadsMs };
   } catch {
-    return { mainRunMs: Number.NaN, mainWaitMs: Number.NaN, otherThreadsMs: Number.NaN };
+    return { mainWaitMs: Number.NaN, otherThreadsMs: Number.NaN };
   }
 }

@@ -139,7 +139,7 @@ async function runInProcess(): Promise<BenchResult[]> {
         value: Number(median(mainPerBar).toFixed(2)),
         unit: 'ms/bar',
         notes:
-          'user + system time of the main thread alone (Linux; 10 ms ticks), median of 3: the floor without round trips',
+          'CPU time of the main thread alone (Linux schedstat), median of 3: the floor without round trips',
       },
       {
         name: `full pipeline backtest, share of its time in steps over ${slowStepMs} ms`,

@@ -8,7 +8,7 @@ import { type BarSeries, generateSimSeries } from '../src/market/index.ts';
 import { AgentDesk, runDecisionCycle } from '../src/pipeline/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { counted } from './counted-store.ts';
-import { clusterCpuMs, threadSchedule } from './cpu.ts';
+import { clusterCpuMs, mainThreadCpuMs, threadSchedule } from './cpu.ts';
 import { benchRouter, deps, loadSessionParts, type SessionParts } from './pipeline-cycle.ts';
 import { scratchFolder } from './scratch.ts';
 import { type BenchResult, percentile } from './types.ts';
@@ -76,7 +76,7 @@ function tailNote(steady: CycleTail, executed: CycleTail): string {
 function pathCpuNote(steady: PhaseResult, executed: PhaseResult): string {
   const ms = (value: number) => value.toFixed(2);
   const sum = (phase: PhaseResult) => phase.cpu.mainMs + phase.cpu.databaseMs;
-  return `the main thread ${ms(steady.cpu.mainMs)} ms (Linux schedstat; a floor under the mean wall time: it runs a candidate's agents, checks and statements one after another) + the cluster ${ms(steady.cpu.databaseMs)} ms (on the path where the cycle awaits a statement); every candidate executed: ${ms(executed.cpu.mainMs)} + ${ms(executed.cpu.databaseMs)} = ${ms(sum(executed))} ms. The p99 goal (5 ms) is ${(5 / sum(steady)).toFixed(2)}× the first sum, ${(5 / sum(executed)).toFixed(2)}× the second: the room the slowest cycles have for collections, compiles and waits for a core`;
+  return `the main thread ${ms(steady.cpu.mainMs)} ms (a floor under the mean wall time: it runs a candidate's agents, checks and statements one after another) + the cluster ${ms(steady.cpu.databaseMs)} ms (on the path where the cycle awaits a statement); every candidate executed: ${ms(executed.cpu.mainMs)} + ${ms(executed.cpu.databaseMs)} = ${ms(sum(executed))} ms. The p99 goal (5 ms) is ${(5 / sum(steady)).toFixed(2)}× the first sum, ${(5 / sum(executed)).toFixed(2)}× the second: the room the slowest cycles have for collections, compiles and waits for a core`;
 }
 
 /** A measured cycle's wall time and its main thread's wait for a CPU. */
@@ -155,6 +155,7 @@ async function overheadPerCandidate(
     // stay out of the node CPU a candidate.
     const scheduleStarted = threadSchedule();
     const statementsBefore = count.statements;
+    const mainStarted = mainThreadCpuMs();
     const nodeStarted = process.cpuUsage();
     const loopStarted = performance.eventLoopUtilization();
     const started = performance.now();
@@ -162,13 +163,14 @@ async function overheadPerCandidate(
     const elapsed = performance.now() - started;
     const loop = performance.eventLoopUtilization(loopStarted);
     const node = process.cpuUsage(nodeStarted);
+    const mainUsed = mainThreadCpuMs() - mainStarted;
     const schedule = threadSchedule();
     const databaseUsed = clusterCpuMs(dataDir) - databaseStarted;
     if (round >= 2) {
       perCandidate.push(elapsed / report.candidates.length);
       measured += report.candidates.length;
       nodeMs += (node.user + node.system) / 1000;
-      mainMs += schedule.mainRunMs - scheduleStarted.mainRunMs;
+      mainMs += mainUsed;
       databaseMs += databaseUsed;
       statements += count.statements - statementsBefore;
       busyMs += loop.active;
