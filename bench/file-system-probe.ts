@@ -27,12 +27,13 @@ export function fileCreationProbe(moment: string, files = 500): BenchResult {
 }
 
 /**
- * What placing one durable file costs now, the way a live journal entry's file is placed before
- * its row is written (src/journal/placer-program.ts): a temp file written and fsynced, linked
- * under its name, the temp unlinked, the folder fsynced. A cycle ends only once its last entry's
- * file and row are on disk, so this is the floor the disk sets under the cycle's overhead: two
+ * What placing one durable file costs now, the way a journal entry's file is placed before its
+ * row is written by every writer but the live decisions (src/journal/placer-program.ts): a temp
+ * file written and fsynced, linked under its name, the temp unlinked, the folder fsynced: two
  * device flushes, which a tmpfs answers in microseconds and a virtual disk in tenths of a
- * millisecond. The median of `files`; removed at exit, as above.
+ * millisecond. Until the thirty-fourth pass every live decision's file was placed so, and a cycle
+ * ended only once its last entry's file was on disk; now the decisions' files are flushed behind
+ * (src/journal/flush-behind.ts). The median of `files`; removed at exit, as above.
  */
 export function durableFileProbe(moment: string, files = 40): BenchResult {
   const dir = scratchFolder('signet-bench-fsync-');
@@ -58,6 +59,6 @@ export function durableFileProbe(moment: string, files = 40): BenchResult {
     value: Math.round(micros[Math.floor(files / 2)]!),
     unit: 'µs',
     notes:
-      'file fsynced, linked, folder fsynced (a live journal entry): the disk flushes under every cycle; ≈ 450–650 µs on the disk of the 20th pass, ≈ 20 µs on tmpfs (TMPDIR=/dev/shm)',
+      "file fsynced, linked, folder fsynced (an operator's or the watchdog's journal entry; a live decision's until the 34th pass): ≈ 450–650 µs on the disk of the 20th pass, ≈ 20 µs on tmpfs (TMPDIR=/dev/shm)",
   };
 }

@@ -3,7 +3,7 @@ import { type AgentRuntime, defaultStrategistRules } from '../src/agents/index.t
 import { PaperBroker } from '../src/broker/index.ts';
 import type { Bus } from '../src/bus/index.ts';
 import { llmSectionSchema } from '../src/config/index.ts';
-import { writeJournalEntry } from '../src/journal/index.ts';
+import { writeJournalEntryFlushedBehind } from '../src/journal/index.ts';
 import { LlmRouter } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import type { BarSeries } from '../src/market/index.ts';
@@ -108,9 +108,10 @@ export async function deps(
       const series = universe.find((each) => each.symbol === symbol)!;
       return { t: new Date(now).toISOString(), last: series.close[series.length - 1]!, bid: null, ask: null };
     },
-    // As the sessions' kernel: a row waits for the message it names, its file does not.
+    // As the sessions' kernel: a row waits for the message it names, its file does not, and the
+    // file is flushed behind (journalWriter).
     journal: async (entry, timing) => {
-      await writeJournalEntry(entry, { db: store, root: journalRoot, ...timing });
+      await writeJournalEntryFlushedBehind(entry, { db: store, root: journalRoot, ...timing });
     },
     clock,
     settings: {

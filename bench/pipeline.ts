@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Bus } from '../src/bus/index.ts';
 import { loadConfig } from '../src/config/index.ts';
+import { flushJournalFiles } from '../src/journal/index.ts';
 import { markOrder } from '../src/ledger/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { type BarSeries, generateSimSeries } from '../src/market/index.ts';
@@ -393,6 +394,7 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
     ];
   } finally {
     session.skills.close();
+    await flushJournalFiles(store).catch(() => {});
     await bus.stop();
     await store.close();
   }

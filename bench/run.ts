@@ -14,6 +14,7 @@ import { runCliBacktestBench } from './cli-backtest.ts';
 import { durableFileProbe, fileCreationProbe } from './file-system-probe.ts';
 import { runFullPipelineBench } from './full-pipeline.ts';
 import { hiddenClassProbe } from './hidden-classes.ts';
+import { runJournalFlushBench } from './journal-flush.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
 import { runScaleBench } from './scale.ts';
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   bus: runBusBench,
   llm: runLlmBench,
   pipeline: runPipelineBench,
+  journal: runJournalFlushBench,
   backtest: runBacktestBench,
   cli: runCliBacktestBench,
   full: runFullPipelineBench,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -80,4 +80,21 @@ export function updateFileAtomic(file: string, update: (current: string) => stri
     if (replaceChains.get(file) === settled) replaceChains.delete(file);
   });
   return run;
+}
+
+/**
+ * Writes a file whole, atomically and durably, whether or not one is there (temp file, fsync,
+ * rename over it, the folder fsynced; the folder made first). The start-up repair's writer.
+ */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const temp = await writeTemp(dir, path.basename(file), content);
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  await syncDir(dir);
 }

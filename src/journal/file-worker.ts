@@ -29,15 +29,30 @@ export class JournalFileWorker {
   readonly #waiting = new Map<number, Waiting>();
   #requests = 0;
 
-  /** Resolves with the file's name in its folder once the file and the folder are on disk. */
-  place(absoluteDir: string, base: string, markdown: string): Promise<string> {
+  /**
+   * Resolves with the file's name in its folder once the file and the folder are on disk, or,
+   * with `sync: false`, once the file is in its folder (its flush left to `flush`).
+   */
+  place(absoluteDir: string, base: string, markdown: string, sync = true): Promise<string> {
+    const message = sync
+      ? { dir: absoluteDir, base, content: markdown }
+      : { dir: absoluteDir, base, content: markdown, sync: false };
+    return this.#request(`${absoluteDir}/${base}.md`, message);
+  }
+
+  /** Resolves once every file named, then every folder, is flushed to disk. */
+  async flush(files: readonly string[], dirs: readonly string[]): Promise<void> {
+    await this.#request(dirs[0] ?? '(journal)', { files, dirs });
+  }
+
+  #request(target: string, message: Record<string, unknown>): Promise<string> {
     const worker = this.#started();
     this.#requests += 1;
     const request = this.#requests;
     return new Promise<string>((resolve, reject) => {
-      this.#waiting.set(request, { target: `${absoluteDir}/${base}.md`, resolve, reject });
+      this.#waiting.set(request, { target, resolve, reject });
       if (this.#waiting.size === 1) worker.ref();
-      worker.postMessage({ request, dir: absoluteDir, base, content: markdown });
+      worker.postMessage({ request, ...message });
     });
   }
 

@@ -1,5 +1,6 @@
 export { DeferredJournal } from './deferred.ts';
 export { JournalNotFoundError, JournalPathError, JournalWriteError } from './errors.ts';
+export { flushJournalFiles, writeJournalEntryFlushedBehind } from './flush-behind.ts';
 export {
   type OperatorLineInput,
   operatorLineSchema,
@@ -9,6 +10,7 @@ export {
 export { entryLocation, journalFolder, operatorLogName, parseEntryName, sanitizeSymbol } from './paths.ts';
 export { type JournalDocument, type JournalListing, listJournal, readJournalEntry } from './reader.ts';
 export { type JournalResolution, renderJournalMarkdown, renderResolution } from './render.ts';
+export { type JournalRepairReport, repairJournalFiles } from './repair.ts';
 export {
   type BrokerAction,
   brokerActionSchema,

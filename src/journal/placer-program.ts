@@ -16,7 +16,10 @@ export const maxCollisions = 1_000;
  * could not be placed (its name null, the rest of that batch not placed: the run fails anyway).
  * A live entry's file comes alone with a request number, and the reply names it, with the file's
  * name or why it failed (only that entry fails); files that arrived meanwhile are placed with it
- * and their folder fsynced once for all of them.
+ * and their folder fsynced once for all of them. A live entry posted with `sync: false` (a
+ * decision's, flushed behind: see flush-behind.ts) is placed the same way without either fsync;
+ * a flush request `{ request, files, dirs }` fsyncs those files, then those folders, and its reply
+ * names no file (`name: ''`) or why the flush failed.
  */
 export const placerProgram = `
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
@@ -109,26 +112,30 @@ function failure(dir, base, error) {
   return { target: path.join(dir, base + '.md'), message: String(error && error.message), code: error && error.code };
 }
 
-// Durable files: this request and every one already waiting behind it (taken at once), each
-// file fsynced, then each folder fsynced once for all of them; one reply a request.
-function placeDurable(first) {
+// Live files: this request and every one already waiting behind it (taken at once), each file
+// fsynced unless posted with sync: false, then each folder of a synced file fsynced once for all
+// of them; one reply a request. Flushes and batches taken meanwhile follow, in that order (a
+// flush names files placed before it was posted).
+function placeLive(first) {
   const requests = [first];
+  const flushes = [];
   const batches = [];
   for (let next = receiveMessageOnPort(parentPort); next; next = receiveMessageOnPort(parentPort)) {
     if (Array.isArray(next.message)) batches.push(next.message);
+    else if (next.message.files) flushes.push(next.message);
     else requests.push(next.message);
   }
   const placed = [];
   for (const work of requests) {
     try {
-      placed.push({ work, name: place(work.dir, work.base, work.content, true) });
+      placed.push({ work, name: place(work.dir, work.base, work.content, work.sync !== false) });
     } catch (error) {
       parentPort.postMessage({ request: work.request, failed: failure(work.dir, work.base, error) });
     }
   }
   const folders = new Map();
   for (const { work, name } of placed) {
-    if (!folders.has(work.dir)) {
+    if (work.sync !== false && !folders.has(work.dir)) {
       try {
         syncDir(work.dir);
         folders.set(work.dir, null);
@@ -136,10 +143,34 @@ function placeDurable(first) {
         folders.set(work.dir, error);
       }
     }
-    const error = folders.get(work.dir);
+    const error = work.sync === false ? null : folders.get(work.dir);
     parentPort.postMessage(error ? { request: work.request, failed: failure(work.dir, work.base, error) } : { request: work.request, name });
   }
+  for (const work of flushes) flushFiles(work);
   for (const batch of batches) placeBatch(batch);
+}
+
+// Files placed without fsync, made durable later: each file, then each folder; one reply.
+function flushFiles(work) {
+  let target = work.dirs[0] || '(journal)';
+  try {
+    for (const file of work.files) {
+      target = file;
+      const fd = fs.openSync(file, 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    for (const dir of work.dirs) {
+      target = dir;
+      syncDir(dir);
+    }
+    parentPort.postMessage({ request: work.request, name: '' });
+  } catch (error) {
+    parentPort.postMessage({ request: work.request, failed: { target, message: String(error && error.message), code: error && error.code } });
+  }
 }
 
 // A batch: [dir, base, content, dir, base, content, ...], placed in order without fsync; one reply a batch.
@@ -159,6 +190,11 @@ function placeBatch(work) {
   parentPort.postMessage({ names });
 }
 
-// One durable file: { request, dir, base, content }, the reply naming the request; or a batch.
-parentPort.on('message', (work) => (Array.isArray(work) ? placeBatch(work) : placeDurable(work)));
+// One live file: { request, dir, base, content, sync? }, the reply naming the request; a flush
+// request; or a batch.
+parentPort.on('message', (work) => {
+  if (Array.isArray(work)) placeBatch(work);
+  else if (work.files) flushFiles(work);
+  else placeLive(work);
+});
 `;

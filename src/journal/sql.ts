@@ -41,6 +41,43 @@ export const journalSql = {
         (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
       ORDER BY r.n`;
   },
+  /**
+   * A row whose file was placed without a flush: as insert, with the entry's markdown ($11) and
+   * the context folder ($12) the start-up repair needs (see flush-behind.ts).
+   */
+  insertRepairable(): string {
+    return `INSERT INTO agent_journal
+      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary,
+        markdown, file_root)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
+      RETURNING id`;
+  },
+  /** Many such rows in one statement, as insertMany: the markdowns one array ($11), one folder ($12). */
+  insertManyRepairable(): string {
+    return `WITH inserted AS (INSERT INTO agent_journal
+      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary,
+        markdown, file_root)
+      SELECT r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
+        r.path, s.summary, m.markdown, $12
+      FROM ${manyRows}
+        JOIN unnest($11::text[]) WITH ORDINALITY AS m(markdown, n) USING (n)
+      ORDER BY r.n
+      RETURNING id) SELECT id FROM inserted ORDER BY id`;
+  },
+  /** Every row with markdown of the folder $1 up to id $2 has its file on disk (only forward). */
+  markFlushed(): string {
+    return `INSERT INTO journal_file_mark (root, flushed_through) VALUES ($1, $2)
+      ON CONFLICT (root) DO UPDATE
+      SET flushed_through = GREATEST(journal_file_mark.flushed_through, EXCLUDED.flushed_through),
+        updated_at = now()`;
+  },
+  /** The folder $1's rows whose file may not be on disk: those with markdown after its mark. */
+  unflushedRows(): string {
+    return `SELECT id, path, markdown FROM agent_journal
+      WHERE file_root = $1 AND markdown IS NOT NULL
+        AND id > COALESCE((SELECT flushed_through FROM journal_file_mark WHERE root = $1), 0)
+      ORDER BY id`;
+  },
   /** The journal files of one order's decision (the executed entry first). */
   pathsOfOrder(): string {
     return `SELECT path, outcome FROM agent_journal WHERE client_order_id = $1 ORDER BY id`;

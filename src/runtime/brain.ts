@@ -5,6 +5,7 @@ import { checkOperatorCredentialAtStart, credentialFileFor } from '../credential
 import { SignetError } from '../errors/index.ts';
 import { forgetHeartbeats, startHeartbeat } from '../heartbeats/index.ts';
 import { type Ingress, simMarketView, startIngress } from '../ingress/index.ts';
+import { flushJournalFiles, repairJournalFiles } from '../journal/index.ts';
 import type { LlmRouter } from '../llm/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type ScheduledJob, startScheduler } from '../pipeline/index.ts';
@@ -170,6 +171,10 @@ export async function startBrain(
   let ingress: Ingress | undefined;
   let market: MarketSession | undefined;
   try {
+    // Decision files a crash lost or tore come back from their rows before anything is journaled.
+    const journalRepair = await repairJournalFiles({ db: store, root: config.paths.contextDir });
+    if (journalRepair.rewritten.length > 0)
+      logger.warn({ rewritten: journalRepair.rewritten }, 'journal files written again from their rows');
     const loaded = await loadAgents(config, { store, bus, logger, watch: true, llm: true });
     watch.attach({ store, pager: loaded.pager });
     skills = loaded.skills;
@@ -329,6 +334,9 @@ export async function startBrain(
         await startedIngress.stop().catch(() => {});
         await telegram?.stop().catch(() => {});
         await marketSession?.stop().catch(() => {});
+        await flushJournalFiles(store).catch((error: unknown) =>
+          logger.warn({ err: error }, 'journal files not flushed: the next start checks them'),
+        );
         heartbeat.stop();
         // A clean stop is not a death: the watchdog must not halt on the heartbeats it leaves behind.
         await forgetHeartbeats(store, ['brain'], ['job']).catch(() => {});

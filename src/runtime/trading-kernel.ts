@@ -4,7 +4,7 @@ import type { Broker, BrokerEvent } from '../broker/index.ts';
 import { PaperBroker } from '../broker/index.ts';
 import type { Bus, MessageInput } from '../bus/index.ts';
 import type { Config } from '../config/index.ts';
-import { writeJournalEntry } from '../journal/index.ts';
+import { writeJournalEntryFlushedBehind } from '../journal/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { type BarSeries, type PriceTick, paperPriceTick } from '../market/index.ts';
 import {
@@ -76,8 +76,9 @@ export interface TradingKernelOptions {
    */
   waitForDisk?: boolean;
   /**
-   * Default: each entry's file fsynced and its row committed before the call returns. A backtest
-   * passes its DeferredJournal's writer (files not fsynced, rows inserted at its flush).
+   * Default: each entry's row committed before the call returns, its file flushed behind
+   * (journalWriter). A backtest passes its DeferredJournal's writer (files not fsynced, rows
+   * inserted at its flush).
    */
   journal?: Journal;
   /**
@@ -106,10 +107,14 @@ export function publisherOf(bus: Pick<Bus, 'publish'>): Publish {
   return (input, publishOptions) => bus.publish(input, publishOptions);
 }
 
+/**
+ * The live and sim journal: each entry's row committed before the call returns, its file placed
+ * and flushed behind (the row holds the markdown the start-up repair writes a lost file from).
+ */
 export function journalWriter(store: Store, journalRoot: string): Journal {
   const root = path.resolve(journalRoot);
   return async (entry, timing) => {
-    await writeJournalEntry(entry, { db: store, root, ...timing });
+    await writeJournalEntryFlushedBehind(entry, { db: store, root, ...timing });
   };
 }
 
@@ -245,7 +250,7 @@ export function brokerRecorderFor(options: {
   brokerName: string;
   clock: { now(): number };
   journalRoot: string;
-  /** Default: each exit entry durable before the call returns (see TradingKernelOptions.journal). */
+  /** Default: journalWriter (see TradingKernelOptions.journal). */
   journal?: Journal;
   /** Awaited before each broker event is written (see RecorderDeps.before). */
   before?(): Promise<void>;

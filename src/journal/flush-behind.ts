@@ -1,0 +1,201 @@
+import path from 'node:path';
+import { GroupWriter, type Queryable } from '../store/index.ts';
+import { journalFiles } from './file-worker.ts';
+import type { JournalEntryInput } from './schema.ts';
+import { journalSql } from './sql.ts';
+import {
+  journalRowValues,
+  manyRowValues,
+  type PreparedJournalEntry,
+  prepareJournalEntry,
+  rowPathColumn,
+  type WrittenJournalEntry,
+} from './writer.ts';
+
+/**
+ * A file is flushed once it is this old: Linux writes a dirty page back by itself after
+ * `vm.dirty_expire_centisecs` (30 s by default) at its next wake-up (`dirty_writeback_centisecs`,
+ * 5 s), so by then the fsync finds the file's pages clean and costs a system call, not a write
+ * competing with the cycle's commits. Flushed sooner, in batches, the writes came in bursts the
+ * slowest cycles queued behind (the thirty-fourth pass: p99 twice as high).
+ */
+const flushOlderThanMs = 40_000;
+/** How often the files old enough are looked for while some wait. */
+const flushCheckMs = 10_000;
+
+/** When a folder's files are flushed behind (tests shorten both). */
+export interface FlushTiming {
+  olderThanMs: number;
+  checkEveryMs: number;
+}
+
+const defaultTiming: FlushTiming = { olderThanMs: flushOlderThanMs, checkEveryMs: flushCheckMs };
+
+interface Unflushed {
+  id: number;
+  file: string;
+  dir: string;
+  /** When the file was placed (`performance.now()`). */
+  placedAt: number;
+}
+
+/**
+ * A context folder's live decision entries whose files are flushed behind. Why: a flushed file
+ * cost each entry two fsyncs (the file and its folder) on the cycle's path, and the cycle's
+ * commits queued behind them on the same disk (the thirty-third pass of issue 23: ≈ 10 % of the
+ * cycle's p99). Each entry's file is placed atomically as before, but not flushed; its row
+ * carries the entry's markdown and this folder, so the row (committed durably) holds the whole
+ * entry. A file is flushed once the kernel has written it back (flushOlderThanMs), at the latest
+ * at a clean stop (flushJournalFiles); then the folder's mark (`journal_file_mark`) moves to its
+ * row. At start the rows after the mark get their files back where a crash lost or tore them
+ * (repair.ts). Rows go through one group writer a folder, one statement at a time, so ids grow
+ * in the order the rows reach `#unflushed`: every row up to the mark was in a batch flushed.
+ * One brain writes a folder's decisions (leadership).
+ */
+class FolderJournal {
+  readonly #root: string;
+  readonly #db: Queryable;
+  readonly #rows: GroupWriter<unknown[], number>;
+  /** In id order (see above). */
+  #unflushed: Unflushed[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** The flushes started so far, one after another (the mark only moves forward anyway). */
+  #flushing: Promise<void> = Promise.resolve();
+  readonly #timing: FlushTiming;
+
+  constructor(root: string, db: Queryable, timing: FlushTiming) {
+    this.#root = root;
+    this.#db = db;
+    this.#timing = timing;
+    this.#rows = new GroupWriter(async (rows) => {
+      const result =
+        rows.length === 1
+          ? await db.query<{ id: string | number }>(journalSql.insertRepairable(), [...rows[0]!, root])
+          : await db.query<{ id: string | number }>(journalSql.insertManyRepairable(), [
+              ...manyRowValues(rows.map((row) => row.slice(0, -1))),
+              rows.map((row) => row[row.length - 1]),
+              root,
+            ]);
+      if (result.rows.length !== rows.length) throw new Error('agent_journal insert returned no row');
+      return result.rows.map((row) => Number(row.id));
+    });
+  }
+
+  async write(prepared: PreparedJournalEntry, rowAfter?: Promise<unknown>): Promise<WrittenJournalEntry> {
+    const values = journalRowValues(prepared.entry, '');
+    values.push(prepared.markdown);
+    const name = await journalFiles.place(prepared.absoluteDir, prepared.base, prepared.markdown, false);
+    await rowAfter;
+    const relative = `${prepared.dir}/${name}`;
+    values[rowPathColumn] = relative;
+    const id = await this.#rows.submit(values);
+    const file = path.join(prepared.absoluteDir, name);
+    this.#unflushed.push({ id, file, dir: prepared.absoluteDir, placedAt: performance.now() });
+    this.#timer ??= setTimeout(() => this.#flushOld(), this.#timing.checkEveryMs).unref();
+    return { id, path: relative, file };
+  }
+
+  /** Flushes the files old enough (a failure leaves them to the next look), and looks again later. */
+  #flushOld(): void {
+    this.#timer = undefined;
+    const before = performance.now() - this.#timing.olderThanMs;
+    let count = 0;
+    while (count < this.#unflushed.length && this.#unflushed[count]!.placedAt <= before) count += 1;
+    if (count > 0) this.#flush(count).catch(() => {});
+    if (this.#unflushed.length > 0)
+      this.#timer = setTimeout(() => this.#flushOld(), this.#timing.checkEveryMs).unref();
+  }
+
+  /** Flushes every file written so far, then moves the mark past their rows. */
+  flush(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    return this.#flush(this.#unflushed.length);
+  }
+
+  /**
+   * Flushes the first `count` files waiting, then moves the mark to the last one's row. The files
+   * are taken when the flush runs, not when it is asked for: a flush that failed put its files
+   * back in front, and the next one takes them with its own, so the mark never passes a file that
+   * was not flushed.
+   */
+  #flush(count: number): Promise<void> {
+    const through = count > 0 ? this.#unflushed[count - 1]!.id : 0;
+    const run = this.#flushing.then(async () => {
+      let taken = 0;
+      while (taken < this.#unflushed.length && this.#unflushed[taken]!.id <= through) taken += 1;
+      if (taken === 0) return;
+      const batch = this.#unflushed.slice(0, taken);
+      this.#unflushed = this.#unflushed.slice(taken);
+      try {
+        const dirs = [...new Set(batch.map((each) => each.dir))];
+        await journalFiles.flush(
+          batch.map((each) => each.file),
+          dirs,
+        );
+        await this.#db.query(journalSql.markFlushed(), [this.#root, batch[batch.length - 1]!.id]);
+      } catch (error) {
+        // Flushed with the next batch; until then the repair at start covers them.
+        this.#unflushed = batch.concat(this.#unflushed);
+        this.#timer ??= setTimeout(() => this.#flushOld(), this.#timing.checkEveryMs).unref();
+        throw error;
+      }
+    });
+    this.#flushing = run.catch(() => {});
+    return run;
+  }
+}
+
+const folders = new Map<Queryable, Map<string, FolderJournal>>();
+
+function folderJournal(root: string, db: Queryable, timing: FlushTiming): FolderJournal {
+  let byRoot = folders.get(db);
+  if (!byRoot) {
+    byRoot = new Map();
+    folders.set(db, byRoot);
+  }
+  let folder = byRoot.get(root);
+  if (!folder) {
+    folder = new FolderJournal(root, db, timing);
+    byRoot.set(root, folder);
+  }
+  return folder;
+}
+
+/**
+ * Journals one decision as writeJournalEntry does (validated, rendered, an atomic file under a
+ * free name, then its row once `rowAfter` committed), with the file flushed behind (see
+ * FolderJournal). `db` must be a pool, not a caller's transaction: the first one given for a
+ * folder writes all its rows and its mark.
+ */
+export async function writeJournalEntryFlushedBehind(
+  input: JournalEntryInput,
+  options: {
+    db: Queryable;
+    root: string;
+    rowAfter?: Promise<unknown>;
+    /** Read when the folder's first entry is written through `db`. */
+    flushTiming?: FlushTiming;
+  },
+): Promise<WrittenJournalEntry> {
+  options.rowAfter?.catch(() => {});
+  const root = path.resolve(options.root);
+  const prepared = prepareJournalEntry(input, root);
+  return folderJournal(root, options.db, options.flushTiming ?? defaultTiming).write(
+    prepared,
+    options.rowAfter,
+  );
+}
+
+/**
+ * Flushes every file written behind so far through `db` (every pool when absent), and moves their
+ * folders' marks. A clean stop calls it before its store closes; a stop without it leaves those
+ * files to the repair at the next start.
+ */
+export async function flushJournalFiles(db?: Queryable): Promise<void> {
+  const pools = db === undefined ? [...folders.keys()] : [db];
+  const flushes: Array<Promise<void>> = [];
+  for (const pool of pools)
+    for (const folder of folders.get(pool)?.values() ?? []) flushes.push(folder.flush());
+  await Promise.all(flushes);
+}
