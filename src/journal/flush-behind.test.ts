@@ -91,6 +91,14 @@ describe('writeJournalEntryFlushedBehind', () => {
     expect(await repairJournalFiles({ db: database.store, root })).toEqual({ checked: 0, rewritten: [] });
   });
 
+  it('flushes past a file removed meanwhile (on purpose: nothing to flush, nothing to retry)', async () => {
+    const removed = await writeJournalEntryFlushedBehind(entry(7), { db: database.store, root });
+    const kept = await writeJournalEntryFlushedBehind(entry(8), { db: database.store, root });
+    await unlink(removed.file);
+    await flushJournalFiles(database.store);
+    expect(await mark(root)).toBe(kept.id);
+  });
+
   it('flushes by itself the files old enough, and only those', async () => {
     const flushTiming = { olderThanMs: 1_500, checkEveryMs: 50 };
     const first = await writeJournalEntryFlushedBehind(entry(4), { db: database.store, root, flushTiming });

@@ -150,22 +150,33 @@ function placeLive(first) {
   for (const batch of batches) placeBatch(batch);
 }
 
-// Files placed without fsync, made durable later: each file, then each folder; one reply.
+// Files placed without fsync, made durable later: each file, then each folder; one reply. A file
+// or folder gone meanwhile was removed on purpose (a crash's losses are the start-up repair's,
+// before this process placed anything): there is nothing left to flush, and no failure to retry.
 function flushFiles(work) {
   let target = work.dirs[0] || '(journal)';
+  const unlessGone = (run) => {
+    try {
+      run();
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+    }
+  };
   try {
     for (const file of work.files) {
       target = file;
-      const fd = fs.openSync(file, 'r');
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      unlessGone(() => {
+        const fd = fs.openSync(file, 'r');
+        try {
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+      });
     }
     for (const dir of work.dirs) {
       target = dir;
-      syncDir(dir);
+      unlessGone(() => syncDir(dir));
     }
     parentPort.postMessage({ request: work.request, name: '' });
   } catch (error) {
