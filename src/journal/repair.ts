@@ -36,14 +36,18 @@ async function entryFile(root: string, relative: string): Promise<string> {
  * written again from the row's markdown unless the file begins with it (a resolution appended
  * later only adds to the end). Then every such file and folder is flushed and the mark moves past
  * them. The brain runs it at start, before any cycle; a folder with nothing after its mark costs
- * one read.
+ * two reads.
  */
 export async function repairJournalFiles(options: {
   db: Queryable;
   root: string;
 }): Promise<JournalRepairReport> {
   const root = path.resolve(options.root);
-  const { rows } = await options.db.query<UnflushedRow>(journalSql.unflushedRows(), [root]);
+  const mark = await options.db.query<{ flushed_through: string | number }>(journalSql.flushedThrough(), [
+    root,
+  ]);
+  const flushedThrough = Number(mark.rows[0]?.flushed_through ?? 0);
+  const { rows } = await options.db.query<UnflushedRow>(journalSql.unflushedRows(), [root, flushedThrough]);
   const rewritten: string[] = [];
   const files: string[] = [];
   for (const row of rows) {

@@ -71,11 +71,19 @@ export const journalSql = {
       SET flushed_through = GREATEST(journal_file_mark.flushed_through, EXCLUDED.flushed_through),
         updated_at = now()`;
   },
-  /** The folder $1's rows whose file may not be on disk: those with markdown after its mark. */
+  /** The folder $1's mark: its rows up to this id have their files on disk. */
+  flushedThrough(): string {
+    return `SELECT flushed_through FROM journal_file_mark WHERE root = $1`;
+  },
+  /**
+   * The folder $1's rows whose file may not be on disk: those with markdown after its mark $2.
+   * The mark is a value here, not a subquery, so the plan reads the primary key from the mark on
+   * (a handful of rows) instead of scanning the table: no index on `file_root` to keep up on
+   * every decision's insert.
+   */
   unflushedRows(): string {
     return `SELECT id, path, markdown FROM agent_journal
-      WHERE file_root = $1 AND markdown IS NOT NULL
-        AND id > COALESCE((SELECT flushed_through FROM journal_file_mark WHERE root = $1), 0)
+      WHERE id > $2 AND file_root = $1 AND markdown IS NOT NULL
       ORDER BY id`;
   },
   /** The journal files of one order's decision (the executed entry first). */
