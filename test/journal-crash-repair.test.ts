@@ -1,10 +1,9 @@
-import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { startCli, waitForLine } from './support/processes.ts';
-import { walkableTempDir } from './support/temp.ts';
+import { waitForLine } from './support/processes.ts';
+import { exitOf, fastSimFolder, startSimBrain } from './support/sim-brain.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -16,31 +15,10 @@ afterAll(async () => {
 
 describe('decision files flushed behind, after a crash', () => {
   it('come back from their rows at the next start, and a clean stop flushes the rest', async () => {
-    const folder = walkableTempDir(path.join(tmpdir(), 'signet-journal-crash-'));
+    const folder = fastSimFolder('journal-crash', { bars: 600 });
     const context = path.join(folder, 'context');
-    writeFileSync(
-      path.join(folder, 'signet.yaml'),
-      [
-        `dataDir: ${path.join(folder, 'state')}`,
-        'feed: { sim: { seed: 42, bars: 600, symbols: [ALPHA, BRAVO, CHARLIE, DELTA, ECHO] } }',
-        'schedule: { barIntervalMs: 10 }',
-        'ingress: { port: 0 }',
-        `paths: { contextDir: ${context} }`,
-        '',
-      ].join('\n'),
-    );
-    const start = (env: NodeJS.ProcessEnv) =>
-      startCli(['start'], {
-        cwd: folder,
-        env: {
-          DATABASE_URL: db.url,
-          SIGNET_CONFIG: path.join(folder, 'signet.yaml'),
-          SIGNET_LOG_LEVEL: 'warn',
-          ...env,
-        },
-      });
     // First life: decides until its first order reaches the broker, then dies (SIGKILL) there.
-    const first = start({ SIGNET_FAULT: 'after-order-submitted' });
+    const first = startSimBrain(folder, db.url, { SIGNET_FAULT: 'after-order-submitted' });
     const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
       first.child.once('exit', (_code, killed) => resolve(killed)),
     );
@@ -62,11 +40,9 @@ describe('decision files flushed behind, after a crash', () => {
     for (const row of lost) rmSync(path.join(context, row.path));
 
     // Second life: the files come back before the run resumes; a clean stop flushes its own.
-    const second = start({});
+    const second = startSimBrain(folder, db.url);
     await waitForLine(second.child, 'Stop with Ctrl-C', 60_000);
-    const exited = new Promise<string>((resolve) =>
-      second.child.once('exit', (code, killed) => resolve(`${code}/${killed}`)),
-    );
+    const exited = exitOf(second.child);
     second.child.kill('SIGINT');
     expect(await exited, second.output()).toBe('0/null');
     expect(second.output()).toContain('journal files written again from their rows');

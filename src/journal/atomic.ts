@@ -47,6 +47,19 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Puts `content` at `file` whole: a temp file fsynced, renamed over it, the folder fsynced. */
+async function replaceWithTemp(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = await writeTemp(dir, path.basename(file), content);
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+  await syncDir(dir);
+}
+
 const replaceChains = new Map<string, Promise<unknown>>();
 
 /**
@@ -64,15 +77,7 @@ export function updateFileAtomic(file: string, update: (current: string) => stri
     } finally {
       await handle.close();
     }
-    const dir = path.dirname(file);
-    const temp = await writeTemp(dir, path.basename(file), update(current));
-    try {
-      await rename(temp, file);
-    } catch (error) {
-      await unlink(temp).catch(() => {});
-      throw error;
-    }
-    await syncDir(dir);
+    await replaceWithTemp(file, update(current));
   });
   const settled = run.catch(() => {});
   replaceChains.set(file, settled);
@@ -87,14 +92,6 @@ export function updateFileAtomic(file: string, update: (current: string) => stri
  * rename over it, the folder fsynced; the folder made first). The start-up repair's writer.
  */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const temp = await writeTemp(dir, path.basename(file), content);
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  await syncDir(dir);
+  await mkdir(path.dirname(file), { recursive: true });
+  await replaceWithTemp(file, content);
 }

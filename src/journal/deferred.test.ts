@@ -1,27 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { describe, expect, it } from 'vitest';
+import { journalTestBed } from '../../test/support/journal-bed.ts';
 import { DeferredJournal, type JournalEntryInput, JournalWriteError, writeJournalEntry } from './index.ts';
 
-let database: TestDatabase;
-const roots: string[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await database?.drop();
-  await Promise.all(roots.map((each) => rm(each, { recursive: true, force: true })));
-});
-
-async function freshRoot(): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'signet-deferred-journal-'));
-  roots.push(root);
-  return root;
-}
+const bed = journalTestBed('signet-deferred-journal-');
+const freshRoot = () => bed.freshRoot();
 
 function entry(day: number, outcome: 'no_trade' | 'vetoed', messageId: number): JournalEntryInput {
   return {
@@ -60,20 +44,20 @@ describe('the deferred journal of a backtest', () => {
     ];
     const directPaths: string[] = [];
     for (const each of entries)
-      directPaths.push((await writeJournalEntry(each, { db: database.store, root: direct })).path);
+      directPaths.push((await writeJournalEntry(each, { db: bed.store, root: direct })).path);
 
-    const journal = new DeferredJournal({ db: database.store, root: deferredRoot });
-    const before = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+    const journal = new DeferredJournal({ db: bed.store, root: deferredRoot });
+    const before = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
     for (const each of entries) await journal.write(each);
     expect(journal.pending).toBe(4);
-    const held = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+    const held = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
     expect(held.rows[0]).toEqual(before.rows[0]);
     await journal.flush();
     await journal.close();
     expect(journal.pending).toBe(0);
 
     const rows = (
-      await database.store.query<Row>(
+      await bed.store.query<Row>(
         'SELECT path, outcome, message_id, cycle_id FROM agent_journal WHERE id > $1 ORDER BY id',
         [0],
       )
@@ -84,7 +68,7 @@ describe('the deferred journal of a backtest', () => {
     const columns =
       'ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary';
     const all = (
-      await database.store.query<{ summary: { message?: number } }>(
+      await bed.store.query<{ summary: { message?: number } }>(
         `SELECT ${columns} FROM agent_journal ORDER BY id DESC LIMIT 8`,
       )
     ).rows.reverse();
@@ -105,7 +89,7 @@ describe('the deferred journal of a backtest', () => {
 
   it('flushes behind the run: later entries wait for the next flush, which also throws a failure behind', async () => {
     const root = await freshRoot();
-    const journal = new DeferredJournal({ db: database.store, root });
+    const journal = new DeferredJournal({ db: bed.store, root });
     try {
       await journal.write(entry(9, 'no_trade', 21));
       journal.flushBehind();
@@ -116,7 +100,7 @@ describe('the deferred journal of a backtest', () => {
       await journal.write(entry(10, 'vetoed', 22));
       expect(journal.pending).toBe(1);
       await journal.flush();
-      const rows = await database.store.query<Row>(
+      const rows = await bed.store.query<Row>(
         "SELECT message_id FROM agent_journal WHERE cycle_id IN ('run-1/2013-01-09', 'run-1/2013-01-10') ORDER BY id",
       );
       expect(rows.rows.map((row) => Number(row.message_id))).toEqual([21, 22]);
@@ -125,7 +109,7 @@ describe('the deferred journal of a backtest', () => {
     }
     const blocker = path.join(await freshRoot(), 'a-file');
     await writeFile(blocker, 'not a folder');
-    const failing = new DeferredJournal({ db: database.store, root: path.join(blocker, 'root') });
+    const failing = new DeferredJournal({ db: bed.store, root: path.join(blocker, 'root') });
     try {
       await failing.write(entry(11, 'no_trade', 23));
       failing.flushBehind();
@@ -137,7 +121,7 @@ describe('the deferred journal of a backtest', () => {
 
   it('makes a day folder again when it was removed after the first entry', async () => {
     const root = await freshRoot();
-    const journal = new DeferredJournal({ db: database.store, root });
+    const journal = new DeferredJournal({ db: bed.store, root });
     try {
       await journal.write(entry(7, 'no_trade', 17));
       await journal.flush();
@@ -151,7 +135,7 @@ describe('the deferred journal of a backtest', () => {
   });
 
   it('refuses an invalid entry when it is written, naming the field', async () => {
-    const journal = new DeferredJournal({ db: database.store, root: await freshRoot() });
+    const journal = new DeferredJournal({ db: bed.store, root: await freshRoot() });
     try {
       await expect(journal.write({ ...entry(5, 'no_trade', 15), agent: 'Not Valid' })).rejects.toThrow(
         /journal\.agent/,
@@ -166,9 +150,9 @@ describe('the deferred journal of a backtest', () => {
     // A root under a plain file: its folder cannot be made (ENOTDIR).
     const blocker = path.join(await freshRoot(), 'a-file');
     await writeFile(blocker, 'not a folder');
-    const journal = new DeferredJournal({ db: database.store, root: path.join(blocker, 'root') });
+    const journal = new DeferredJournal({ db: bed.store, root: path.join(blocker, 'root') });
     try {
-      const before = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+      const before = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
       await journal.write(entry(6, 'no_trade', 16));
       const failure = await journal.flush().then(
         () => null,
@@ -180,7 +164,7 @@ describe('the deferred journal of a backtest', () => {
       );
       await expect(journal.write(entry(8, 'no_trade', 19))).rejects.toBe(failure);
       await expect(journal.flush()).rejects.toBe(failure);
-      const after = await database.store.query('SELECT count(*)::int AS n FROM agent_journal');
+      const after = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
       expect(after.rows[0]).toEqual(before.rows[0]);
     } finally {
       await journal.close();

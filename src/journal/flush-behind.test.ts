@@ -1,8 +1,6 @@
-import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { journalTestBed } from '../../test/support/journal-bed.ts';
 import {
   appendJournalResolution,
   flushJournalFiles,
@@ -14,22 +12,11 @@ import {
 } from './index.ts';
 import { journalEntrySchema } from './schema.ts';
 
-let database: TestDatabase;
+const bed = journalTestBed('signet-journal-behind-');
 let root: string;
-const roots: string[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await database?.drop();
-  await Promise.all(roots.map((each) => rm(each, { recursive: true, force: true })));
-});
 
 beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'signet-journal-behind-'));
-  roots.push(root);
+  root = await bed.freshRoot();
 });
 
 function entry(second: number, symbol = 'AAPL'): JournalEntryInput {
@@ -50,7 +37,7 @@ function entry(second: number, symbol = 'AAPL'): JournalEntryInput {
 }
 
 async function mark(folder: string): Promise<number | null> {
-  const { rows } = await database.store.query<{ flushed_through: string }>(
+  const { rows } = await bed.store.query<{ flushed_through: string }>(
     'SELECT flushed_through FROM journal_file_mark WHERE root = $1',
     [folder],
   );
@@ -58,7 +45,7 @@ async function mark(folder: string): Promise<number | null> {
 }
 
 async function row(id: number): Promise<{ markdown: string | null; file_root: string | null; path: string }> {
-  const { rows } = await database.store.query<{
+  const { rows } = await bed.store.query<{
     markdown: string | null;
     file_root: string | null;
     path: string;
@@ -68,10 +55,9 @@ async function row(id: number): Promise<{ markdown: string | null; file_root: st
 
 describe('writeJournalEntryFlushedBehind', () => {
   it('writes the same file as the flushed writer, and a row that holds the markdown and the folder', async () => {
-    const written = await writeJournalEntryFlushedBehind(entry(1), { db: database.store, root });
-    const other = await mkdtemp(path.join(tmpdir(), 'signet-journal-flushed-'));
-    roots.push(other);
-    const flushed = await writeJournalEntry(entry(1), { db: database.store, root: other });
+    const written = await writeJournalEntryFlushedBehind(entry(1), { db: bed.store, root });
+    const other = await bed.freshRoot();
+    const flushed = await writeJournalEntry(entry(1), { db: bed.store, root: other });
     expect(written.path).toBe(flushed.path);
     const text = await readFile(written.file, 'utf8');
     expect(text).toBe(await readFile(flushed.file, 'utf8'));
@@ -82,30 +68,30 @@ describe('writeJournalEntryFlushedBehind', () => {
   });
 
   it('moves the folder mark to the last row once its files are flushed', async () => {
-    const first = await writeJournalEntryFlushedBehind(entry(2), { db: database.store, root });
-    const second = await writeJournalEntryFlushedBehind(entry(3), { db: database.store, root });
+    const first = await writeJournalEntryFlushedBehind(entry(2), { db: bed.store, root });
+    const second = await writeJournalEntryFlushedBehind(entry(3), { db: bed.store, root });
     expect(second.id).toBeGreaterThan(first.id);
     expect(await mark(root)).toBeNull();
-    await flushJournalFiles(database.store);
+    await flushJournalFiles(bed.store);
     expect(await mark(root)).toBe(second.id);
-    expect(await repairJournalFiles({ db: database.store, root })).toEqual({ checked: 0, rewritten: [] });
+    expect(await repairJournalFiles({ db: bed.store, root })).toEqual({ checked: 0, rewritten: [] });
   });
 
   it('flushes past a file removed meanwhile (on purpose: nothing to flush, nothing to retry)', async () => {
-    const removed = await writeJournalEntryFlushedBehind(entry(7), { db: database.store, root });
-    const kept = await writeJournalEntryFlushedBehind(entry(8), { db: database.store, root });
+    const removed = await writeJournalEntryFlushedBehind(entry(7), { db: bed.store, root });
+    const kept = await writeJournalEntryFlushedBehind(entry(8), { db: bed.store, root });
     await unlink(removed.file);
-    await flushJournalFiles(database.store);
+    await flushJournalFiles(bed.store);
     expect(await mark(root)).toBe(kept.id);
   });
 
   it('flushes by itself the files old enough, and only those', async () => {
     const flushTiming = { olderThanMs: 1_500, checkEveryMs: 50 };
-    const first = await writeJournalEntryFlushedBehind(entry(4), { db: database.store, root, flushTiming });
-    const second = await writeJournalEntryFlushedBehind(entry(5), { db: database.store, root, flushTiming });
+    const first = await writeJournalEntryFlushedBehind(entry(4), { db: bed.store, root, flushTiming });
+    const second = await writeJournalEntryFlushedBehind(entry(5), { db: bed.store, root, flushTiming });
     await vi.waitFor(async () => expect(await mark(root)).toBe(second.id), { timeout: 5_000, interval: 20 });
     expect(second.id).toBeGreaterThan(first.id);
-    const third = await writeJournalEntryFlushedBehind(entry(6), { db: database.store, root, flushTiming });
+    const third = await writeJournalEntryFlushedBehind(entry(6), { db: bed.store, root, flushTiming });
     // Younger than 1.5 s: not flushed yet.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await mark(root)).toBe(second.id);
@@ -115,11 +101,11 @@ describe('writeJournalEntryFlushedBehind', () => {
 
 describe('repairJournalFiles', () => {
   it('writes lost and torn files again from their rows, leaves whole ones and appended resolutions, then moves the mark', async () => {
-    const lost = await writeJournalEntryFlushedBehind(entry(10), { db: database.store, root });
-    const torn = await writeJournalEntryFlushedBehind(entry(11), { db: database.store, root });
-    const empty = await writeJournalEntryFlushedBehind(entry(12), { db: database.store, root });
-    const whole = await writeJournalEntryFlushedBehind(entry(13), { db: database.store, root });
-    const resolved = await writeJournalEntryFlushedBehind(entry(14), { db: database.store, root });
+    const lost = await writeJournalEntryFlushedBehind(entry(10), { db: bed.store, root });
+    const torn = await writeJournalEntryFlushedBehind(entry(11), { db: bed.store, root });
+    const empty = await writeJournalEntryFlushedBehind(entry(12), { db: bed.store, root });
+    const whole = await writeJournalEntryFlushedBehind(entry(13), { db: bed.store, root });
+    const resolved = await writeJournalEntryFlushedBehind(entry(14), { db: bed.store, root });
     const texts = new Map<string, string>();
     for (const each of [lost, torn, empty, whole]) texts.set(each.path, await readFile(each.file, 'utf8'));
     await appendJournalResolution(
@@ -133,23 +119,22 @@ describe('repairJournalFiles', () => {
     await truncate(torn.file, 40);
     await writeFile(empty.file, '');
 
-    const report = await repairJournalFiles({ db: database.store, root });
+    const report = await repairJournalFiles({ db: bed.store, root });
 
     expect(report).toEqual({ checked: 5, rewritten: [lost.path, torn.path, empty.path] });
     for (const each of [lost, torn, empty, whole])
       expect(await readFile(each.file, 'utf8')).toBe(texts.get(each.path));
     expect(await readFile(resolved.file, 'utf8')).toBe(resolvedText);
     expect(await mark(root)).toBe(resolved.id);
-    expect(await repairJournalFiles({ db: database.store, root })).toEqual({ checked: 0, rewritten: [] });
+    expect(await repairJournalFiles({ db: bed.store, root })).toEqual({ checked: 0, rewritten: [] });
   });
 
   it("writes no other folder's rows into this one", async () => {
-    const elsewhere = await mkdtemp(path.join(tmpdir(), 'signet-journal-elsewhere-'));
-    roots.push(elsewhere);
-    const theirs = await writeJournalEntryFlushedBehind(entry(20), { db: database.store, root: elsewhere });
+    const elsewhere = await bed.freshRoot();
+    const theirs = await writeJournalEntryFlushedBehind(entry(20), { db: bed.store, root: elsewhere });
     await unlink(theirs.file);
-    expect(await repairJournalFiles({ db: database.store, root })).toEqual({ checked: 0, rewritten: [] });
-    const report = await repairJournalFiles({ db: database.store, root: elsewhere });
+    expect(await repairJournalFiles({ db: bed.store, root })).toEqual({ checked: 0, rewritten: [] });
+    const report = await repairJournalFiles({ db: bed.store, root: elsewhere });
     expect(report.rewritten).toEqual([theirs.path]);
     expect(await readFile(theirs.file, 'utf8')).toContain('second 20');
   });

@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { journalTestBed } from '../../test/support/journal-bed.ts';
 import { ValidationError } from '../errors/index.ts';
 import {
   appendJournalResolution,
@@ -16,22 +15,11 @@ import {
   writeJournalEntry,
 } from './index.ts';
 
-let database: TestDatabase;
+const bed = journalTestBed('signet-journal-');
 let root: string;
-const roots: string[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await database?.drop();
-  await Promise.all(roots.map((each) => rm(each, { recursive: true, force: true })));
-});
 
 beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'signet-journal-'));
-  roots.push(root);
+  root = await bed.freshRoot();
 });
 
 const ts = new Date('2026-11-21T14:30:05.250Z');
@@ -83,7 +71,7 @@ async function filesIn(dir: string): Promise<string[]> {
 
 describe('writeJournalEntry', () => {
   it('writes the decision as markdown and a row pointing to it', async () => {
-    const written = await writeJournalEntry(vetoed(), { db: database.store, root });
+    const written = await writeJournalEntry(vetoed(), { db: bed.store, root });
     expect(written.path).toBe('journal/2026-11-21/14-30-05-AAPL-vetoed.md');
     expect(written.file).toBe(path.join(root, 'journal', '2026-11-21', '14-30-05-AAPL-vetoed.md'));
     const text = await readFile(written.file, 'utf8');
@@ -106,7 +94,7 @@ describe('writeJournalEntry', () => {
       '## Inputs as seen\n\n### strategist\n\n```json\n{\n  "quote": {\n    "last": 187.3,',
     );
 
-    const rows = await database.store.query(journalSql.byPath(), [written.path]);
+    const rows = await bed.store.query(journalSql.byPath(), [written.path]);
     expect(rows.rows).toHaveLength(1);
     expect(rows.rows[0]).toMatchObject({
       id: written.id,
@@ -133,7 +121,7 @@ describe('writeJournalEntry', () => {
         broker: { status: 'submitted', broker: 'paper', clientOrderId: 'sig-abc', details: { qty: 12 } },
         summary: { qty: 12 },
       }),
-      { db: database.store, root },
+      { db: bed.store, root },
     );
     const document = await readJournalEntry({ root, path: written.path });
     expect(document.text).toContain(
@@ -144,16 +132,16 @@ describe('writeJournalEntry', () => {
       decided_by: 'fallback',
       client_order_id: 'sig-abc',
     });
-    const row = (await database.store.query(journalSql.byPath(), [written.path])).rows[0];
+    const row = (await bed.store.query(journalSql.byPath(), [written.path])).rows[0];
     expect(row).toMatchObject({ client_order_id: 'sig-abc', summary: { broker: 'submitted', qty: 12 } });
   });
 
   it('never overwrites: a name collision gets a suffix, also under concurrent writers', async () => {
-    const first = await writeJournalEntry(vetoed(), { db: database.store, root });
+    const first = await writeJournalEntry(vetoed(), { db: bed.store, root });
     const firstText = await readFile(first.file, 'utf8');
     const more = await Promise.all(
       [1, 2, 3, 4].map((index) =>
-        writeJournalEntry(vetoed({ notes: [`writer ${index}`] }), { db: database.store, root }),
+        writeJournalEntry(vetoed({ notes: [`writer ${index}`] }), { db: bed.store, root }),
       ),
     );
     const names = more.map((each) => path.basename(each.path)).sort();
@@ -179,11 +167,11 @@ describe('writeJournalEntry', () => {
   });
 
   it('sanitises the symbol for the file name and handles entries without one', async () => {
-    const crypto = await writeJournalEntry(vetoed({ symbol: '../BTC/USD:X' }), { db: database.store, root });
+    const crypto = await writeJournalEntry(vetoed({ symbol: '../BTC/USD:X' }), { db: bed.store, root });
     expect(crypto.path).toBe('journal/2026-11-21/14-30-05-___BTC_USD_X-vetoed.md');
     const halt = await writeJournalEntry(
       vetoed({ symbol: null, outcome: 'halted', decidedBy: 'watchdog', agent: 'watchdog', proposal: null }),
-      { db: database.store, root },
+      { db: bed.store, root },
     );
     expect(halt.path).toBe('journal/2026-11-21/14-30-05-SYSTEM-halted.md');
     expect(await readFile(halt.file, 'utf8')).toContain('# System — halted');
@@ -199,7 +187,7 @@ describe('writeJournalEntry', () => {
         ],
         inputs: { strategist: { text: 'a ``` b ```` c' } },
       }),
-      { db: database.store, root },
+      { db: bed.store, root },
     );
     const text = await readFile(written.file, 'utf8');
     expect(text).not.toMatch(/^#{1,3} (Resolution: fake|Heading)/m);
@@ -210,17 +198,17 @@ describe('writeJournalEntry', () => {
 
   it('commits or rolls back the row with the caller transaction', async () => {
     const entry = vetoed({ symbol: 'MSFT' });
-    const written = await database.store.transaction((tx) => writeJournalEntry(entry, { db: tx, root }));
-    expect((await database.store.query(journalSql.byPath(), [written.path])).rows).toHaveLength(1);
+    const written = await bed.store.transaction((tx) => writeJournalEntry(entry, { db: tx, root }));
+    expect((await bed.store.query(journalSql.byPath(), [written.path])).rows).toHaveLength(1);
     let rolledBack = '';
     await expect(
-      database.store.transaction(async (tx) => {
+      bed.store.transaction(async (tx) => {
         rolledBack = (await writeJournalEntry(entry, { db: tx, root })).path;
         throw new Error('caller failed later in the transaction');
       }),
     ).rejects.toThrow('caller failed');
     expect(rolledBack).toBe('journal/2026-11-21/14-30-05-MSFT-vetoed-2.md');
-    expect((await database.store.query(journalSql.byPath(), [rolledBack])).rows).toHaveLength(0);
+    expect((await bed.store.query(journalSql.byPath(), [rolledBack])).rows).toHaveLength(0);
   });
 
   it('a row waits for what it is told to (rowAfter); the file does not, and stays when that fails', async () => {
@@ -229,7 +217,7 @@ describe('writeJournalEntry', () => {
       commit = resolve;
     });
     const writing = writeJournalEntry(vetoed({ symbol: 'ORCL' }), {
-      db: database.store,
+      db: bed.store,
       root,
       rowAfter: committed,
     });
@@ -239,19 +227,19 @@ describe('writeJournalEntry', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await readFile(file, 'utf8')).toContain('# ORCL — vetoed');
     expect(
-      (await database.store.query(journalSql.byPath(), ['journal/2026-11-21/14-30-05-ORCL-vetoed.md'])).rows,
+      (await bed.store.query(journalSql.byPath(), ['journal/2026-11-21/14-30-05-ORCL-vetoed.md'])).rows,
     ).toHaveLength(0);
     commit();
     const written = await writing;
-    expect((await database.store.query(journalSql.byPath(), [written.path])).rows).toHaveLength(1);
+    expect((await bed.store.query(journalSql.byPath(), [written.path])).rows).toHaveLength(1);
 
     const refused = Promise.reject(new Error('the named message was not written'));
     await expect(
-      writeJournalEntry(vetoed({ symbol: 'IBM' }), { db: database.store, root, rowAfter: refused }),
+      writeJournalEntry(vetoed({ symbol: 'IBM' }), { db: bed.store, root, rowAfter: refused }),
     ).rejects.toThrow('the named message was not written');
     const kept = 'journal/2026-11-21/14-30-05-IBM-vetoed.md';
     expect(await readFile(path.join(root, kept), 'utf8')).toContain('# IBM — vetoed');
-    expect((await database.store.query(journalSql.byPath(), [kept])).rows).toHaveLength(0);
+    expect((await bed.store.query(journalSql.byPath(), [kept])).rows).toHaveLength(0);
   });
 
   it('entries written at once share statements; each row names its own file, ids in the order written', async () => {
@@ -259,13 +247,13 @@ describe('writeJournalEntry', () => {
     const db = {
       query: ((text: string, values?: unknown[]) => {
         statements.push(text);
-        return database.store.query(text, values);
-      }) as typeof database.store.query,
+        return bed.store.query(text, values);
+      }) as typeof bed.store.query,
     };
     const symbols = ['GA', 'GB', 'GC', 'GD', 'GE'];
     // Another session holds the table until every file is placed: the first row's insert waits
     // for it, and the rows that arrive meanwhile go in the next statement together.
-    const written = await database.store.transaction(async (tx) => {
+    const written = await bed.store.transaction(async (tx) => {
       await tx.query('LOCK TABLE agent_journal IN EXCLUSIVE MODE');
       const writes = symbols.map((symbol) => writeJournalEntry(vetoed({ symbol }), { db, root }));
       const placed = async () =>
@@ -279,7 +267,7 @@ describe('writeJournalEntry', () => {
     const entries = await Promise.all(written);
     const ids = entries.map((entry) => entry.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    const rows = await database.store.query<{ id: string; symbol: string; path: string }>(
+    const rows = await bed.store.query<{ id: string; symbol: string; path: string }>(
       'SELECT id, symbol, path FROM agent_journal WHERE id = ANY($1::bigint[]) ORDER BY id',
       [ids],
     );
@@ -291,25 +279,25 @@ describe('writeJournalEntry', () => {
 
   it('refuses an invalid entry before touching the disk', async () => {
     await expect(
-      writeJournalEntry(vetoed({ outcome: 'maybe' as 'vetoed' }), { db: database.store, root }),
+      writeJournalEntry(vetoed({ outcome: 'maybe' as 'vetoed' }), { db: bed.store, root }),
     ).rejects.toThrow(ValidationError);
     await expect(
-      writeJournalEntry({ ...vetoed(), colour: 'red' } as JournalEntryInput, { db: database.store, root }),
+      writeJournalEntry({ ...vetoed(), colour: 'red' } as JournalEntryInput, { db: bed.store, root }),
     ).rejects.toThrow(/unknown field\(s\) colour/);
     expect(await filesIn(root)).toEqual([]);
   });
 
   it('reports a write failure without leaving a temp file or a row', async () => {
     await writeFile(path.join(root, 'journal'), 'a file where the folder should be');
-    await expect(writeJournalEntry(vetoed({ symbol: 'FAIL' }), { db: database.store, root })).rejects.toThrow(
+    await expect(writeJournalEntry(vetoed({ symbol: 'FAIL' }), { db: bed.store, root })).rejects.toThrow(
       JournalWriteError,
     );
     expect(await filesIn(root)).toEqual(['journal']);
-    const rows = await database.store.query(`SELECT 1 FROM agent_journal WHERE symbol = 'FAIL'`);
+    const rows = await bed.store.query(`SELECT 1 FROM agent_journal WHERE symbol = 'FAIL'`);
     expect(rows.rows).toHaveLength(0);
     // Only that entry failed: once the folder can be made, the next entry is written.
     await rm(path.join(root, 'journal'));
-    const next = await writeJournalEntry(vetoed({ symbol: 'NEXT' }), { db: database.store, root });
+    const next = await writeJournalEntry(vetoed({ symbol: 'NEXT' }), { db: bed.store, root });
     expect(await readFile(next.file, 'utf8')).toMatch(/NEXT/);
   });
 });
@@ -319,11 +307,11 @@ describe('reading the journal', () => {
     const later = await writeJournalEntry(
       vetoed({ ts: new Date('2026-11-21T15:00:00Z'), outcome: 'no_trade' }),
       {
-        db: database.store,
+        db: bed.store,
         root,
       },
     );
-    const earlier = await writeJournalEntry(vetoed(), { db: database.store, root });
+    const earlier = await writeJournalEntry(vetoed(), { db: bed.store, root });
     await writeFile(path.join(path.dirname(earlier.file), '.stray.tmp'), 'x');
     const listed = await listJournal({ root, day: '2026-11-21' });
     expect(listed).toEqual([
@@ -343,7 +331,7 @@ describe('reading the journal', () => {
   });
 
   it('refuses path traversal and anything that is not a journal entry', async () => {
-    const written = await writeJournalEntry(vetoed(), { db: database.store, root });
+    const written = await writeJournalEntry(vetoed(), { db: bed.store, root });
     await writeFile(path.join(root, 'secret.md'), 'secret');
     const refused = [
       '../secret.md',
@@ -380,7 +368,7 @@ describe('reading the journal', () => {
 
 describe('appendJournalResolution', () => {
   it('appends sections atomically, keeps the entry, and loses no concurrent append', async () => {
-    const written = await writeJournalEntry(vetoed({ outcome: 'executed' }), { db: database.store, root });
+    const written = await writeJournalEntry(vetoed({ outcome: 'executed' }), { db: bed.store, root });
     const before = await readFile(written.file, 'utf8');
     await Promise.all([
       appendJournalResolution(
