@@ -67,6 +67,22 @@ describe('writeJournalEntryFlushedBehind', () => {
     expect(await row(flushed.id)).toMatchObject({ markdown: null, file_root: null });
   });
 
+  it('writes entries journaled together in one statement, each row with its own markdown', async () => {
+    const written = await Promise.all(
+      ['ALPHA', 'BRAVO', 'CHARLIE', 'DELTA'].map((symbol) =>
+        writeJournalEntryFlushedBehind(entry(9, symbol), { db: bed.store, root }),
+      ),
+    );
+    const ids = written.map((each) => each.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    for (const each of written)
+      expect(await row(each.id)).toEqual({
+        markdown: await readFile(each.file, 'utf8'),
+        file_root: root,
+        path: each.path,
+      });
+  });
+
   it('moves the folder mark to the last row once its files are flushed', async () => {
     const first = await writeJournalEntryFlushedBehind(entry(2), { db: bed.store, root });
     const second = await writeJournalEntryFlushedBehind(entry(3), { db: bed.store, root });

@@ -1,13 +1,15 @@
 import path from 'node:path';
-import { GroupWriter, type Queryable } from '../store/index.ts';
+import type { GroupWriter, Queryable } from '../store/index.ts';
 import { journalFiles } from './file-worker.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
 import {
   journalRowValues,
+  journalRowWriter,
   manyRowValues,
   type PreparedJournalEntry,
   prepareJournalEntry,
+  rowMarkdownColumn,
   rowPathColumn,
   type WrittenJournalEntry,
 } from './writer.ts';
@@ -74,23 +76,19 @@ class FolderJournal {
     this.#root = root;
     this.#db = db;
     this.#timing = timing;
-    this.#rows = new GroupWriter(async (rows) => {
-      const result =
-        rows.length === 1
-          ? await db.query<{ id: string | number }>(journalSql.insertRepairable(), [...rows[0]!, root])
-          : await db.query<{ id: string | number }>(journalSql.insertManyRepairable(), [
-              ...manyRowValues(rows.map((row) => row.slice(0, -1))),
-              rows.map((row) => row[row.length - 1]),
-              root,
-            ]);
-      if (result.rows.length !== rows.length) throw new Error('agent_journal insert returned no row');
-      return result.rows.map((row) => Number(row.id));
-    });
+    this.#rows = journalRowWriter(
+      db,
+      (row) => [journalSql.insertRepairable(), [...row, root]],
+      (rows) => [
+        journalSql.insertManyRepairable(),
+        [...manyRowValues(rows), rows.map((row) => row[rowMarkdownColumn]), root],
+      ],
+    );
   }
 
   async write(prepared: PreparedJournalEntry, rowAfter?: Promise<unknown>): Promise<WrittenJournalEntry> {
     const values = journalRowValues(prepared.entry, '');
-    values.push(prepared.markdown);
+    values[rowMarkdownColumn] = prepared.markdown;
     const name = await journalFiles.place(prepared.absoluteDir, prepared.base, prepared.markdown, false);
     await rowAfter;
     const relative = `${prepared.dir}/${name}`;
@@ -205,14 +203,10 @@ export async function writeJournalEntryFlushedBehind(
 }
 
 /**
- * Flushes every file written behind so far through `db` (every pool when absent), and moves their
- * folders' marks. A clean stop calls it before its store closes; a stop without it leaves those
- * files to the repair at the next start.
+ * Flushes every file written behind so far through `db`, and moves their folders' marks. A clean
+ * stop calls it before its store closes; a stop without it leaves those files to the repair at
+ * the next start.
  */
-export async function flushJournalFiles(db?: Queryable): Promise<void> {
-  const pools = db === undefined ? [...folders.keys()] : [db];
-  const flushes: Array<Promise<void>> = [];
-  for (const pool of pools)
-    for (const folder of folders.get(pool)?.values() ?? []) flushes.push(folder.flush());
-  await Promise.all(flushes);
+export async function flushJournalFiles(db: Queryable): Promise<void> {
+  await Promise.all([...(folders.get(db)?.values() ?? [])].map((folder) => folder.flush()));
 }

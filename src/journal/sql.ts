@@ -4,11 +4,18 @@ const manyRows = `unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], 
         AS r(ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, n)
         JOIN jsonb_array_elements($10::jsonb) WITH ORDINALITY AS s(summary, n) USING (n)`;
 
+/** A row's columns, in `journalRowValues`' order. */
+const columns =
+  'ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary';
+/** The same from `manyRows`. */
+const manyColumns = `r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
+        r.path, s.summary`;
+
 /** The journal's SQL, as small pure builders. */
 export const journalSql = {
   insert(): string {
     return `INSERT INTO agent_journal
-      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
+      (${columns})
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
       RETURNING id`;
   },
@@ -18,9 +25,8 @@ export const journalSql = {
    */
   insertMany(): string {
     return `WITH inserted AS (INSERT INTO agent_journal
-      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
-      SELECT r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
-        r.path, s.summary
+      (${columns})
+      SELECT ${manyColumns}
       FROM ${manyRows}
       ORDER BY r.n
       RETURNING id) SELECT id FROM inserted ORDER BY id`;
@@ -34,9 +40,8 @@ export const journalSql = {
    */
   insertManyDeferred(): string {
     return `INSERT INTO agent_journal
-      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary)
-      SELECT r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
-        r.path, s.summary
+      (${columns})
+      SELECT ${manyColumns}
       FROM ${manyRows},
         (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
       ORDER BY r.n`;
@@ -47,18 +52,15 @@ export const journalSql = {
    */
   insertRepairable(): string {
     return `INSERT INTO agent_journal
-      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary,
-        markdown, file_root)
+      (${columns}, markdown, file_root)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
       RETURNING id`;
   },
   /** Many such rows in one statement, as insertMany: the markdowns one array ($11), one folder ($12). */
   insertManyRepairable(): string {
     return `WITH inserted AS (INSERT INTO agent_journal
-      (ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary,
-        markdown, file_root)
-      SELECT r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
-        r.path, s.summary, m.markdown, $12
+      (${columns}, markdown, file_root)
+      SELECT ${manyColumns}, m.markdown, $12
       FROM ${manyRows}
         JOIN unnest($11::text[]) WITH ORDINALITY AS m(markdown, n) USING (n)
       ORDER BY r.n

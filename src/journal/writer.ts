@@ -86,8 +86,10 @@ export async function placeJournalFile(prepared: PreparedJournalEntry): Promise<
 
 /** The `agent_journal` row's `path` among its values. */
 export const rowPathColumn = 8;
-/** The summary's JSON text, the row's last value. */
+/** The summary's JSON text, the last value of a row whose file is flushed before it. */
 export const rowSummaryColumn = 9;
+/** The entry's markdown, after the summary in a row whose file is flushed behind (flush-behind.ts). */
+export const rowMarkdownColumn = 10;
 
 /** The `agent_journal` row's values, in the insert's column order (path ninth). */
 export function journalRowValues(entry: JournalEntry, relative: string): unknown[] {
@@ -118,23 +120,36 @@ export function manyRowValues(rows: readonly unknown[][]): unknown[] {
 }
 
 /**
- * Rows of entries written meanwhile on one connection go in one statement (GroupWriter): a
- * cycle's candidates journal at once. Keyed by the queryable: a pool's rows commit together, a
- * transaction's stay in that transaction.
+ * Rows of entries written meanwhile go in one statement (GroupWriter): a cycle's candidates
+ * journal at once, one row as `one`'s statement, several as `many`'s; the ids in the order given.
+ */
+export function journalRowWriter(
+  db: Queryable,
+  one: (row: unknown[]) => [text: string, values: unknown[]],
+  many: (rows: unknown[][]) => [text: string, values: unknown[]],
+): GroupWriter<unknown[], number> {
+  return new GroupWriter(async (rows) => {
+    const [text, values] = rows.length === 1 ? one(rows[0]!) : many(rows);
+    const result = await db.query<{ id: string | number }>(text, values);
+    if (result.rows.length !== rows.length) throw new Error('agent_journal insert returned no row');
+    return result.rows.map((row) => Number(row.id));
+  });
+}
+
+/**
+ * Keyed by the queryable: a pool's rows commit together, a transaction's stay in that
+ * transaction.
  */
 const rowWriters = new WeakMap<Queryable, GroupWriter<unknown[], number>>();
 
 function rowWriterFor(db: Queryable): GroupWriter<unknown[], number> {
   let writer = rowWriters.get(db);
   if (!writer) {
-    writer = new GroupWriter(async (rows) => {
-      const result =
-        rows.length === 1
-          ? await db.query<{ id: string | number }>(journalSql.insert(), rows[0])
-          : await db.query<{ id: string | number }>(journalSql.insertMany(), manyRowValues(rows));
-      if (result.rows.length !== rows.length) throw new Error('agent_journal insert returned no row');
-      return result.rows.map((row) => Number(row.id));
-    });
+    writer = journalRowWriter(
+      db,
+      (row) => [journalSql.insert(), row],
+      (rows) => [journalSql.insertMany(), manyRowValues(rows)],
+    );
     rowWriters.set(db, writer);
   }
   return writer;
