@@ -40,9 +40,13 @@ export class JournalFileWorker {
     return this.#request(`${absoluteDir}/${base}.md`, message);
   }
 
-  /** Resolves once every file named, then every folder, is flushed to disk. */
-  async flush(files: readonly string[], dirs: readonly string[]): Promise<void> {
-    await this.#request(dirs[0] ?? '(journal)', { files, dirs });
+  /**
+   * Resolves once every file named, then every folder, is flushed to disk. The worker flushes a
+   * few files at a time and places the files posted meanwhile between two slices; with `pauseMs`
+   * it rests that long after each slice, spreading the flush's writes (placer-program.ts).
+   */
+  async flush(files: readonly string[], dirs: readonly string[], pauseMs = 0): Promise<void> {
+    await this.#request(dirs[0] ?? '(journal)', pauseMs > 0 ? { files, dirs, pauseMs } : { files, dirs });
   }
 
   #request(target: string, message: Record<string, unknown>): Promise<string> {

@@ -17,13 +17,21 @@ import {
 /**
  * A file is flushed once it is this old: Linux writes a dirty page back by itself after
  * `vm.dirty_expire_centisecs` (30 s by default) at its next wake-up (`dirty_writeback_centisecs`,
- * 5 s), so by then the fsync finds the file's pages clean and costs a system call, not a write
- * competing with the cycle's commits. Flushed sooner, in batches, the writes came in bursts the
- * slowest cycles queued behind (the thirty-fourth pass: p99 twice as high).
+ * 5 s), so by then the fsync finds the file's data clean (ext4 still writes the folder's block
+ * and the inode's for a file new in its folder: see timedFlushPauseMs). Flushed sooner, in
+ * batches, the data's writes came in bursts the slowest cycles queued behind (the thirty-fourth
+ * pass: p99 twice as high).
  */
 const flushOlderThanMs = 40_000;
 /** How often the files old enough are looked for while some wait. */
 const flushCheckMs = 10_000;
+/**
+ * The worker's rest after each few files of a timed flush: a busy brain's 10 s of decisions
+ * (thousands of files) flushed at once were a burst of thousands of writes the cycle under way
+ * queued its commits behind (the thirty-fifth pass: cycles of 80–110 ms in a long run). Rested,
+ * the flush takes a second or two and the disk sees a trickle; a stop's flush does not rest.
+ */
+export const timedFlushPauseMs = 4;
 
 /** When a folder's files are flushed behind (tests shorten both). */
 export interface FlushTiming {
@@ -116,7 +124,7 @@ class FolderJournal {
     const before = performance.now() - this.#timing.olderThanMs;
     let count = 0;
     while (count < this.#unflushed.length && this.#unflushed[count]!.placedAt <= before) count += 1;
-    if (count > 0) this.#flush(count).catch(() => {});
+    if (count > 0) this.#flush(count, timedFlushPauseMs).catch(() => {});
     if (this.#unflushed.length > 0)
       this.#timer = setTimeout(() => this.#flushOld(), this.#timing.checkEveryMs).unref();
   }
@@ -134,7 +142,7 @@ class FolderJournal {
    * back in front, and the next one takes them with its own, so the mark never passes a file that
    * was not flushed.
    */
-  #flush(count: number): Promise<void> {
+  #flush(count: number, pauseMs = 0): Promise<void> {
     const through = count > 0 ? this.#unflushed[count - 1]!.id : 0;
     const run = this.#flushing.then(async () => {
       let taken = 0;
@@ -147,6 +155,7 @@ class FolderJournal {
         await journalFiles.flush(
           batch.map((each) => path.join(each.dir, each.name)),
           dirs,
+          pauseMs,
         );
         await this.#db.query(journalSql.markFlushed(), [this.#root, batch[batch.length - 1]!.id]);
       } catch (error) {

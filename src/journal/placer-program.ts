@@ -18,8 +18,11 @@ export const maxCollisions = 1_000;
  * name or why it failed (only that entry fails); files that arrived meanwhile are placed with it
  * and their folder fsynced once for all of them. A live entry posted with `sync: false` (a
  * decision's, flushed behind: see flush-behind.ts) is placed the same way without either fsync;
- * a flush request `{ request, files, dirs }` fsyncs those files, then those folders, and its reply
- * names no file (`name: ''`) or why the flush failed.
+ * a flush request `{ request, files, dirs, pauseMs? }` fsyncs those files, then those folders, and
+ * its reply names no file (`name: ''`) or why the flush failed. Flushes run one after another, a
+ * few files at a time, and the files posted meanwhile are placed between two slices: a decision's
+ * file never waits behind a flush of thousands. With `pauseMs`, the worker rests that long after
+ * each slice, so the disk sees a trickle of writes, not a burst the cycles' commits queue behind.
  */
 export const placerProgram = `
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
@@ -114,15 +117,15 @@ function failure(dir, base, error) {
 
 // Live files: this request and every one already waiting behind it (taken at once), each file
 // fsynced unless posted with sync: false, then each folder of a synced file fsynced once for all
-// of them; one reply a request. Flushes and batches taken meanwhile follow, in that order (a
-// flush names files placed before it was posted).
+// of them; one reply a request. Flushes taken meanwhile join the flush queue (a flush names files
+// placed before it was posted), and batches follow.
 function placeLive(first) {
   const requests = [first];
-  const flushes = [];
+  const flushRequests = [];
   const batches = [];
   for (let next = receiveMessageOnPort(parentPort); next; next = receiveMessageOnPort(parentPort)) {
     if (Array.isArray(next.message)) batches.push(next.message);
-    else if (next.message.files) flushes.push(next.message);
+    else if (next.message.files) flushRequests.push(next.message);
     else requests.push(next.message);
   }
   const placed = [];
@@ -146,24 +149,40 @@ function placeLive(first) {
     const error = work.sync === false ? null : folders.get(work.dir);
     parentPort.postMessage(error ? { request: work.request, failed: failure(work.dir, work.base, error) } : { request: work.request, name });
   }
-  for (const work of flushes) flushFiles(work);
+  for (const work of flushRequests) flushFiles(work);
   for (const batch of batches) placeBatch(batch);
 }
 
 // Files placed without fsync, made durable later: each file, then each folder; one reply. A file
 // or folder gone meanwhile was removed on purpose (a crash's losses are the start-up repair's,
 // before this process placed anything): there is nothing left to flush, and no failure to retry.
+// Why slices: each fsync of a file new in its folder writes the folder's block and the inode's
+// and flushes the disk's cache (ext4), ≈ 0.1 ms; a flush of 40 s of a busy brain's decisions
+// (thousands of files) held the thread, and the disk, for a tenth of a second or more.
+const flushSlice = 8;
+const flushQueue = [];
+
 function flushFiles(work) {
-  let target = work.dirs[0] || '(journal)';
-  const unlessGone = (run) => {
-    try {
-      run();
-    } catch (error) {
-      if (error.code !== 'ENOENT') throw error;
-    }
-  };
+  flushQueue.push({ work, next: 0 });
+  if (flushQueue.length === 1) setImmediate(flushSome);
+}
+
+function unlessGone(run) {
   try {
-    for (const file of work.files) {
+    run();
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+}
+
+function flushSome() {
+  const head = flushQueue[0];
+  const { work } = head;
+  let target = work.dirs[0] || '(journal)';
+  try {
+    const end = Math.min(head.next + flushSlice, work.files.length);
+    for (; head.next < end; head.next += 1) {
+      const file = work.files[head.next];
       target = file;
       unlessGone(() => {
         const fd = fs.openSync(file, 'r');
@@ -174,6 +193,12 @@ function flushFiles(work) {
         }
       });
     }
+    if (head.next < work.files.length) {
+      // Between two slices the event loop delivers the files posted meanwhile (placed first).
+      if (work.pauseMs > 0) setTimeout(flushSome, work.pauseMs);
+      else setImmediate(flushSome);
+      return;
+    }
     for (const dir of work.dirs) {
       target = dir;
       unlessGone(() => syncDir(dir));
@@ -182,6 +207,8 @@ function flushFiles(work) {
   } catch (error) {
     parentPort.postMessage({ request: work.request, failed: { target, message: String(error && error.message), code: error && error.code } });
   }
+  flushQueue.shift();
+  if (flushQueue.length > 0) setImmediate(flushSome);
 }
 
 // A batch: [dir, base, content, dir, base, content, ...], placed in order without fsync; one reply a batch.
