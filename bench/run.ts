@@ -17,6 +17,7 @@ import { hiddenClassProbe } from './hidden-classes.ts';
 import { runJournalFlushBench } from './journal-flush.ts';
 import { runLlmBench } from './llm.ts';
 import { runPipelineBench } from './pipeline.ts';
+import { runLongPipelineBench } from './pipeline-long.ts';
 import { runScaleBench } from './scale.ts';
 import { type BenchResult, goalMet } from './types.ts';
 import { runWatchdogBench } from './watchdog.ts';
@@ -25,6 +26,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   bus: runBusBench,
   llm: runLlmBench,
   pipeline: runPipelineBench,
+  long: runLongPipelineBench,
   journal: runJournalFlushBench,
   backtest: runBacktestBench,
   cli: runCliBacktestBench,
