@@ -19,6 +19,12 @@ describe('quotedUtf8', () => {
       expect(quotedUtf8(text).equals(asJson(text))).toBe(true);
   });
 
+  it("keeps a text's own U+FFFD, and tells it from a lone surrogate later in the text", () => {
+    for (const text of ['a \ufffd b', '\ufffd', 'x\ufffd"y"\ud800', '\ufffd\ufffd \udfff'])
+      expect(quotedUtf8(text).equals(asJson(text))).toBe(true);
+    expect(quotedUtf8('a \ufffd b').toString()).toBe('"a \ufffd b"');
+  });
+
   it('writes a lone surrogate as JSON.stringify does (\\udxxx), not as U+FFFD', () => {
     for (const text of ['a\ud800b', 'tail \udfff', '\udc00😀\ud83d'])
       expect(quotedUtf8(text).equals(asJson(text))).toBe(true);
@@ -53,6 +59,9 @@ describe('quotedUtf8', () => {
       '😀',
       '\ud800',
       '\udc00',
+      '\ufffd',
+      '\uffff',
+      '\uf000',
       '{',
       '}',
     ];

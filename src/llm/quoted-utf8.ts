@@ -31,6 +31,16 @@ const maxScratchText = 1 << 18;
 let encoded = scratch(1 << 15);
 let quoted = scratch(1 << 16);
 
+/** What each byte of the encoded text asks for (one load in the loop, not three comparisons). */
+const plain = 0;
+const escaped = 1;
+const maybeReplacement = 2;
+const byteKinds = new Uint8Array(256);
+for (let byte = 0; byte < 0x20; byte += 1) byteKinds[byte] = escaped;
+byteKinds[0x22] = escaped;
+byteKinds[0x5c] = escaped;
+byteKinds[0xef] = maybeReplacement;
+
 /**
  * The UTF-8 bytes of `JSON.stringify(text)`, made without a JavaScript string: the request
  * hash's quoted prompt. JSON.stringify of a candidate's prompt (≈ 10–15 kB) builds its result
@@ -43,15 +53,15 @@ let quoted = scratch(1 << 16);
  * Exact: JSON.stringify escapes `"`, `\` and the control characters below U+0020 (the five
  * short forms, else `\u00xx`), and nothing else but lone surrogates. In UTF-8 those characters
  * are single bytes no multi-byte character contains, so escaping bytes escapes the same
- * characters. A lone surrogate (which the encoder would replace with U+FFFD, where
- * JSON.stringify writes `\udxxx`) sends the text the plain way.
+ * characters. A lone surrogate (which the encoder replaces with U+FFFD, where JSON.stringify
+ * writes `\udxxx`) sends the text the plain way: the loop looks for U+FFFD's bytes and, only where
+ * it finds them, scans the text for a lone surrogate (scanning every text first cost as much as
+ * encoding it: the thirty-fifth pass, ≈ 25 % of the call on a 19 kB prompt).
  */
 export function quotedUtf8(text: string): Buffer {
-  // Not well formed: a lone surrogate (a scan six times faster than a regular expression's). A
-  // text too long for the scratch memory kept (prompts are tens of kB) goes the plain way too,
-  // so one huge prompt does not hold megabytes for the life of the process.
-  if (text.length > maxScratchText || !wellFormed.isWellFormed.call(text))
-    return Buffer.from(JSON.stringify(text), 'utf8');
+  // A text too long for the scratch memory kept (prompts are tens of kB) goes the plain way, so
+  // one huge prompt does not hold megabytes for the life of the process.
+  if (text.length > maxScratchText) return Buffer.from(JSON.stringify(text), 'utf8');
   // Three bytes at most a UTF-16 unit (a surrogate pair is four for two).
   if (encoded.buffer.length < text.length * 3) encoded = scratch(text.length * 3);
   const length = encoded.buffer.write(text, 0, 'utf8');
@@ -59,12 +69,22 @@ export function quotedUtf8(text: string): Buffer {
   if (quoted.buffer.length < length * 2 + 2) quoted = scratch(length * 2 + 2);
   // Locals: the loop reads no module binding (each read of one is a context load).
   const bytes = encoded.view;
+  const kinds = byteKinds;
   let out = quoted.view;
   let at = 0;
   out[at++] = 0x22;
   for (let index = 0; index < length; index += 1) {
     const byte = bytes[index]!;
-    if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) {
+    const kind = kinds[byte]!;
+    if (kind === plain) {
+      out[at++] = byte;
+      continue;
+    }
+    if (kind === maybeReplacement) {
+      // EF BF BD is U+FFFD: the text's own, or what the encoder wrote for a lone surrogate, which
+      // JSON.stringify writes as \udxxx. Told apart once a text, by a scan done only then.
+      if (bytes[index + 1] === 0xbf && bytes[index + 2] === 0xbd && !wellFormed.isWellFormed.call(text))
+        return Buffer.from(JSON.stringify(text), 'utf8');
       out[at++] = byte;
       continue;
     }
