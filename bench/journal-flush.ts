@@ -51,8 +51,10 @@ async function placementDuringFlush(
 
 /**
  * What a live decision's file costs to flush, off the cycle's path: the journal places it
- * without fsync and flushes it once it is 40 s old, when the kernel has written it back by
- * itself, so the fsync finds it clean. Against it, the same files flushed as soon as placed,
+ * without fsync and flushes it once it is 40 s old, when the kernel has written its data back by
+ * itself (with nothing placed in the folder meanwhile, as here, the fsync then writes nothing
+ * more; while decisions are placed beside it, it still writes the folder's block and the
+ * inode's: the third row). Against it, the same files flushed as soon as placed,
  * the batch a flush every 256 files would have made. Both on the journal's own worker thread,
  * `files` files of 2 kB in one folder; the wall time a file. Then how long a decision placed
  * meanwhile waits for a timed flush of as many aged files. ≈ 45 s, most of it the wait.
@@ -72,7 +74,7 @@ export async function runJournalFlushBench(): Promise<BenchResult[]> {
       name: "flushing a decision's file behind, 40 s after it was placed",
       value: Number(agedMicros.toFixed(1)),
       unit: 'µs a file',
-      notes: `the journal's worker thread, ${files} files of 2 kB in one batch and their folder: what each live decision costs off the cycle's path once the kernel wrote the file back (vm.dirty_expire_centisecs)`,
+      notes: `the journal's worker thread, ${files} files of 2 kB in one batch and their folder: what each live decision costs off the cycle's path once the kernel wrote the file back (vm.dirty_expire_centisecs), nothing placed in the folder meanwhile`,
     },
     {
       name: "flushing a decision's file at once, in a batch",

@@ -7,7 +7,7 @@ import { type BenchResult, percentile } from './types.ts';
  * flushes a decision's file once it is 40 s old, looked for every 10 s (src/journal/flush-behind.ts),
  * and Linux writes dirty pages back 30 s after they were written (`vm.dirty_expire_centisecs`).
  * The pipeline benchmark's phases end before either comes (its steady state is 200 cycles, a few
- * seconds): a flush of ten seconds' files at once, which cost single cycles 70–105 ms, was found
+ * seconds): a flush of ten seconds' files at once, which cost single cycles 70–115 ms, was found
  * only by runs as long as this one (the thirty-fifth pass of issue 23).
  */
 const measuredForMs = 60_000;

@@ -28,7 +28,7 @@ const flushCheckMs = 10_000;
 /**
  * The worker's rest after each few files of a timed flush: a busy brain's 10 s of decisions
  * (thousands of files) flushed at once were a burst of thousands of writes the cycle under way
- * queued its commits behind (the thirty-fifth pass: cycles of 80–110 ms in a long run). Rested,
+ * queued its commits behind (the thirty-fifth pass: cycles of 70–115 ms in minute-long runs). Rested,
  * the flush takes a second or two and the disk sees a trickle; a stop's flush does not rest.
  */
 export const timedFlushPauseMs = 4;

@@ -157,8 +157,8 @@ function placeLive(first) {
 // or folder gone meanwhile was removed on purpose (a crash's losses are the start-up repair's,
 // before this process placed anything): there is nothing left to flush, and no failure to retry.
 // Why slices: each fsync of a file new in its folder writes the folder's block and the inode's
-// and flushes the disk's cache (ext4), ≈ 0.1 ms; a flush of 40 s of a busy brain's decisions
-// (thousands of files) held the thread, and the disk, for a tenth of a second or more.
+// and flushes the disk's cache (ext4), ≈ 0.1 ms; a timed flush of ten seconds of a busy brain's
+// decisions (thousands of files) held the thread, and the disk, for a tenth of a second or more.
 const flushSlice = 8;
 const flushQueue = [];
 
