@@ -3,11 +3,11 @@ import { type AgentRuntime, defaultStrategistRules } from '../src/agents/index.t
 import { PaperBroker } from '../src/broker/index.ts';
 import type { Bus } from '../src/bus/index.ts';
 import { llmSectionSchema } from '../src/config/index.ts';
-import { writeJournalEntryFlushedBehind } from '../src/journal/index.ts';
 import { LlmRouter } from '../src/llm/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import type { BarSeries } from '../src/market/index.ts';
 import { type CycleDeps, defaultRiskLimits, haltAndPendingEntriesReader } from '../src/pipeline/index.ts';
+import { journalWriter } from '../src/runtime/index.ts';
 import {
   loadPhilosophy,
   SkillRegistry,
@@ -108,11 +108,9 @@ export async function deps(
       const series = universe.find((each) => each.symbol === symbol)!;
       return { t: new Date(now).toISOString(), last: series.close[series.length - 1]!, bid: null, ask: null };
     },
-    // As the sessions' kernel: a row waits for the message it names, its file does not, and the
-    // file is flushed behind (journalWriter).
-    journal: async (entry, timing) => {
-      await writeJournalEntryFlushedBehind(entry, { db: store, root: journalRoot, ...timing });
-    },
+    // The sessions' kernel's own: a row waits for the message it names, its file does not, and
+    // the file is flushed behind.
+    journal: journalWriter(store, journalRoot),
     clock,
     settings: {
       limits: { ...defaultRiskLimits, maxCorrelation: 1 },

@@ -8,6 +8,7 @@ import {
   journalRowWriter,
   manyRowValues,
   type PreparedJournalEntry,
+  placeJournalFile,
   prepareJournalEntry,
   rowMarkdownColumn,
   rowPathColumn,
@@ -97,7 +98,7 @@ class FolderJournal {
   async write(prepared: PreparedJournalEntry, rowAfter?: Promise<unknown>): Promise<WrittenJournalEntry> {
     const values = journalRowValues(prepared.entry, '');
     values[rowMarkdownColumn] = prepared.markdown;
-    const name = await journalFiles.place(prepared.absoluteDir, prepared.base, prepared.markdown, false);
+    const name = await placeJournalFile(prepared, false);
     await rowAfter;
     const relative = `${prepared.dir}/${name}`;
     values[rowPathColumn] = relative;
@@ -170,7 +171,8 @@ class FolderJournal {
   }
 }
 
-const folders = new Map<Queryable, Map<string, FolderJournal>>();
+/** Keyed by the pool, as the group writers are (writer.ts): a closed store's folders go with it. */
+const folders = new WeakMap<Queryable, Map<string, FolderJournal>>();
 
 function folderJournal(root: string, db: Queryable, timing: FlushTiming): FolderJournal {
   let byRoot = folders.get(db);

@@ -76,12 +76,12 @@ export function prepareJournalEntry(input: JournalEntryInput, root: string): Pre
 }
 
 /**
- * Places a prepared entry's file atomically and durably under a free name, through the file
- * worker (fsynced there, off the main thread); returns the row's relative path.
+ * Places a prepared entry's file atomically under a free name, through the file worker (fsynced
+ * there, off the main thread, unless `sync` is false: a file flushed behind); returns the file's
+ * name in its folder.
  */
-export async function placeJournalFile(prepared: PreparedJournalEntry): Promise<string> {
-  const { absoluteDir, base, markdown, dir } = prepared;
-  return `${dir}/${await journalFiles.place(absoluteDir, base, markdown)}`;
+export function placeJournalFile(prepared: PreparedJournalEntry, sync = true): Promise<string> {
+  return journalFiles.place(prepared.absoluteDir, prepared.base, prepared.markdown, sync);
 }
 
 /** The `agent_journal` row's `path` among its values. */
@@ -171,15 +171,12 @@ export async function writeJournalEntry(
   const prepared = prepareJournalEntry(input, options.root);
   // The row's values as the entry is now (it may share objects with the caller's input).
   const values = journalRowValues(prepared.entry, '');
-  const relative = await placeJournalFile(prepared);
+  const name = await placeJournalFile(prepared);
   await options.rowAfter;
+  const relative = `${prepared.dir}/${name}`;
   values[rowPathColumn] = relative;
   const id = await rowWriterFor(options.db).submit(values);
-  return {
-    id,
-    path: relative,
-    file: path.join(prepared.absoluteDir, relative.slice(prepared.dir.length + 1)),
-  };
+  return { id, path: relative, file: path.join(prepared.absoluteDir, name) };
 }
 
 /**

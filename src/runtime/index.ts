@@ -13,6 +13,7 @@ export { BrokerRecorder } from './recorder.ts';
 export { type ResumeReport, type SessionStatus, SimSession, type SimSessionOptions } from './sim-session.ts';
 export {
   cycleDepsFor,
+  journalWriter,
   monitorPassFor,
   type TradingKernel,
   type TradingKernelOptions,
