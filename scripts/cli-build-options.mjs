@@ -16,8 +16,13 @@ import { directImports } from './direct-imports.mjs';
 export function cliBuildOptions(root, outdir, consulted) {
   return {
     absWorkingDir: root,
-    // The CSV parsing thread (src/market/csv-parallel.ts) runs a file of its own, beside the chunks.
-    entryPoints: { main: 'src/cli/main.ts', 'csv-worker': 'src/market/csv-worker.ts' },
+    // The CSV parsing thread (src/market/csv-parallel.ts) runs a file of its own, beside the
+    // chunks; the journal placer's thread (src/journal/placer.ts) imports the renderer from one.
+    entryPoints: {
+      main: 'src/cli/main.ts',
+      'csv-worker': 'src/market/csv-worker.ts',
+      'journal-render': 'src/journal/journal-render.ts',
+    },
     outdir,
     bundle: true,
     splitting: true,

@@ -138,6 +138,13 @@ describe('direct imports in the CLI bundle', () => {
     expect(worker.sources).toContain('src/market/csv-scan.ts');
     expect([...worker.sources].filter((source) => source.startsWith('node_modules/'))).toEqual([]);
     expect(worker.sources).not.toContain('src/market/csv.ts');
+    // The journal placer's thread imports the renderer (journal-render.js, beside the chunks):
+    // the YAML package and the renderer's own files, no database client, no pipeline.
+    const renderer = staticLoads(outputs, [named(/\/journal-render\.js$/)], true);
+    expect([...renderer.packages].filter((name) => !name.startsWith('node:'))).toEqual(['yaml']);
+    expect(renderer.sources).toContain('src/journal/render.ts');
+    expect(renderer.sources).not.toContain('src/store/connection.ts');
+    expect(renderer.sources).not.toContain('src/pipeline/decision-cycle.ts');
   });
 
   it("leaves the venues' client libraries out of a full-pipeline backtest over CSV files and out of a halt", async () => {

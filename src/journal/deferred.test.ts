@@ -24,6 +24,51 @@ function entry(day: number, outcome: 'no_trade' | 'vetoed', messageId: number): 
   };
 }
 
+/** An executed entry with every part the renderer writes: signatures, the broker, inputs as seen. */
+function executedEntry(day: number, messageId: number): JournalEntryInput {
+  return {
+    ...entry(day, 'no_trade', messageId),
+    outcome: 'executed',
+    proposal: {
+      decision: 'enter',
+      side: 'buy',
+      qty: 12,
+      limit: -0,
+      rationale: 'ünïcode — "quoted" \\ slash',
+    },
+    signatures: [
+      {
+        signer: 'risk-gate',
+        verdict: 'sign',
+        reasons: ['within limits'],
+        decidedBy: 'code',
+        at: '2013-01-04T21:00:00.000Z',
+      },
+      {
+        signer: 'fact-checker',
+        verdict: 'sign',
+        reasons: [],
+        decidedBy: 'fallback',
+        at: '2013-01-04T21:00:00.001Z',
+      },
+    ],
+    inputs: {
+      strategist: {
+        bars: [[1, 2.5, null], { close: 27.125, nested: { deep: [true, false] } }],
+        symbol: 'ORCL',
+      },
+      regime: { indicators: { sma50: 1e-7, atr: 123456789.125 } },
+    },
+    broker: {
+      status: 'submitted',
+      broker: 'paper',
+      clientOrderId: 'sg-1',
+      details: { legs: ['sg-1.sl', 'sg-1.tp'] },
+    },
+    clientOrderId: 'sg-1',
+  };
+}
+
 interface Row extends Record<string, unknown> {
   path: string;
   outcome: string;
@@ -32,60 +77,67 @@ interface Row extends Record<string, unknown> {
 }
 
 describe('the deferred journal of a backtest', () => {
-  it('writes the same files and rows as writeJournalEntry, rows in one statement at flush, in order', async () => {
-    const direct = await freshRoot();
-    const deferredRoot = await freshRoot();
-    // Same second, symbol and outcome twice: the collision suffixes follow the order written.
-    const entries = [
-      entry(2, 'no_trade', 11),
-      entry(2, 'no_trade', 12),
-      entry(3, 'vetoed', 13),
-      entry(4, 'no_trade', 14),
-    ];
-    const directPaths: string[] = [];
-    for (const each of entries)
-      directPaths.push((await writeJournalEntry(each, { db: bed.store, root: direct })).path);
+  it.each([
+    ['on the main thread (from the sources, by default)', undefined],
+    ["on the placer's thread (the compiled CLI's default)", true],
+  ])(
+    'writes the same files and rows as writeJournalEntry, rows in one statement at flush, in order, rendering %s',
+    async (_how, renderOnThread) => {
+      const direct = await freshRoot();
+      const deferredRoot = await freshRoot();
+      // Same second, symbol and outcome twice: the collision suffixes follow the order written.
+      // The deferred journal's thread renders what writeJournalEntry renders on the main thread.
+      const entries = [
+        entry(2, 'no_trade', 11),
+        entry(2, 'no_trade', 12),
+        entry(3, 'vetoed', 13),
+        executedEntry(4, 14),
+      ];
+      const directPaths: string[] = [];
+      for (const each of entries)
+        directPaths.push((await writeJournalEntry(each, { db: bed.store, root: direct })).path);
 
-    const journal = new DeferredJournal({ db: bed.store, root: deferredRoot });
-    const before = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
-    for (const each of entries) await journal.write(each);
-    expect(journal.pending).toBe(4);
-    const held = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
-    expect(held.rows[0]).toEqual(before.rows[0]);
-    await journal.flush();
-    await journal.close();
-    expect(journal.pending).toBe(0);
+      const journal = new DeferredJournal({ db: bed.store, root: deferredRoot, renderOnThread });
+      const before = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
+      for (const each of entries) await journal.write(each);
+      expect(journal.pending).toBe(4);
+      const held = await bed.store.query('SELECT count(*)::int AS n FROM agent_journal');
+      expect(held.rows[0]).toEqual(before.rows[0]);
+      await journal.flush();
+      await journal.close();
+      expect(journal.pending).toBe(0);
 
-    const rows = (
-      await bed.store.query<Row>(
-        'SELECT path, outcome, message_id, cycle_id FROM agent_journal WHERE id > $1 ORDER BY id',
-        [0],
-      )
-    ).rows.slice(-4);
-    expect(rows.map((row) => row.path)).toEqual(directPaths);
-    expect(rows.map((row) => Number(row.message_id))).toEqual([11, 12, 13, 14]);
-    // Every column, the summary's JSON included, as the one-by-one writes stored it.
-    const columns =
-      'ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary';
-    const all = (
-      await bed.store.query<{ summary: { message?: number } }>(
-        `SELECT ${columns} FROM agent_journal ORDER BY id DESC LIMIT 8`,
-      )
-    ).rows.reverse();
-    expect(all.slice(4)).toEqual(all.slice(0, 4));
-    expect(all.slice(4).map((row) => row.summary.message)).toEqual([11, 12, 13, 14]);
-    expect(directPaths[1]).toBe('journal/2013-01-02/21-00-00-ORCL-no_trade-2.md');
-    for (const relative of directPaths) {
-      expect(await readFile(path.join(deferredRoot, relative), 'utf8')).toBe(
-        await readFile(path.join(direct, relative), 'utf8'),
-      );
-    }
-    // Files placed atomically: no temp file is left behind.
-    expect((await readdir(path.join(deferredRoot, 'journal/2013-01-02'))).sort()).toEqual([
-      '21-00-00-ORCL-no_trade-2.md',
-      '21-00-00-ORCL-no_trade.md',
-    ]);
-  });
+      const rows = (
+        await bed.store.query<Row>(
+          'SELECT path, outcome, message_id, cycle_id FROM agent_journal WHERE id > $1 ORDER BY id',
+          [0],
+        )
+      ).rows.slice(-4);
+      expect(rows.map((row) => row.path)).toEqual(directPaths);
+      expect(rows.map((row) => Number(row.message_id))).toEqual([11, 12, 13, 14]);
+      // Every column, the summary's JSON included, as the one-by-one writes stored it.
+      const columns =
+        'ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary';
+      const all = (
+        await bed.store.query<{ summary: { message?: number } }>(
+          `SELECT ${columns} FROM agent_journal ORDER BY id DESC LIMIT 8`,
+        )
+      ).rows.reverse();
+      expect(all.slice(4)).toEqual(all.slice(0, 4));
+      expect(all.slice(4).map((row) => row.summary.message)).toEqual([11, 12, 13, 14]);
+      expect(directPaths[1]).toBe('journal/2013-01-02/21-00-00-ORCL-no_trade-2.md');
+      for (const relative of directPaths) {
+        expect(await readFile(path.join(deferredRoot, relative), 'utf8')).toBe(
+          await readFile(path.join(direct, relative), 'utf8'),
+        );
+      }
+      // Files placed atomically: no temp file is left behind.
+      expect((await readdir(path.join(deferredRoot, 'journal/2013-01-02'))).sort()).toEqual([
+        '21-00-00-ORCL-no_trade-2.md',
+        '21-00-00-ORCL-no_trade.md',
+      ]);
+    },
+  );
 
   it('flushes behind the run: later entries wait for the next flush, which also throws a failure behind', async () => {
     const root = await freshRoot();

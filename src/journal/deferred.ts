@@ -1,8 +1,9 @@
 import { type Queryable, WriteChain } from '../store/index.ts';
-import { JournalPlacer } from './placer.ts';
+import { JournalPlacer, journalRenderer } from './placer.ts';
+import { renderJournalMarkdown } from './render.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
-import { journalRowValues, manyRowValues, prepareJournalEntry, rowPathColumn } from './writer.ts';
+import { journalRowValues, locateJournalEntry, manyRowValues, rowPathColumn } from './writer.ts';
 
 interface HeldRow {
   values: unknown[];
@@ -13,10 +14,11 @@ interface HeldRow {
 }
 
 /**
- * A backtest's own journal (a rerun rebuilds it). Each entry is validated and rendered when it
- * is written, exactly as `writeJournalEntry` does (an invalid entry fails the write there and
- * then); its file is placed atomically without fsync by a worker thread (JournalPlacer: same
- * text, same name, collision suffixes in the order written). Its row waits for a flush, which
+ * A backtest's own journal (a rerun rebuilds it). Each entry is validated when it is written,
+ * exactly as `writeJournalEntry` does (an invalid entry fails the write there and then); a worker
+ * thread renders it with the same renderer (in the compiled CLI, see the constructor) and places
+ * its file atomically without fsync (JournalPlacer: same text, same name, collision suffixes in
+ * the order written). Its row waits for a flush, which
  * waits for the files, then inserts every row written since in one statement, ids in the order
  * written, committed without waiting for the WAL flush: the run's next synchronous commit (at
  * the latest `backtest.completed`) makes them durable. A row never points to a missing file: a
@@ -26,20 +28,30 @@ interface HeldRow {
 export class DeferredJournal {
   readonly #db: Queryable;
   readonly #root: string;
-  readonly #placer = new JournalPlacer();
+  readonly #placer: JournalPlacer;
   #rows: HeldRow[] = [];
   /** The inserts started so far, one after another. */
   readonly #inserts = new WriteChain();
 
-  constructor(options: { db: Queryable; root: string }) {
+  /**
+   * `renderOnThread`: whether the placer's thread renders the entries; by default when the
+   * renderer is compiled (the CLI), not from the sources, where the thread would first load
+   * tsx's loader and the renderer's sources (see journalRenderer): a backtest in a test or run
+   * through tsx renders on the main thread, as `writeJournalEntry` does, the same text.
+   */
+  constructor(options: { db: Queryable; root: string; renderOnThread?: boolean }) {
     this.#db = options.db;
     this.#root = options.root;
+    const renderer = journalRenderer();
+    const renderOnThread = options.renderOnThread ?? renderer.loader === null;
+    this.#placer = new JournalPlacer({ renderer: renderOnThread ? renderer : null });
   }
 
   async write(input: JournalEntryInput): Promise<void> {
-    const prepared = prepareJournalEntry(input, this.#root);
-    const index = this.#placer.place(prepared.absoluteDir, prepared.base, prepared.markdown);
-    this.#rows.push({ values: journalRowValues(prepared.entry, ''), dir: prepared.dir, index });
+    const located = locateJournalEntry(input, this.#root);
+    const content = this.#placer.renders ? located.entry : renderJournalMarkdown(located.entry);
+    const index = this.#placer.place(located.absoluteDir, located.base, content);
+    this.#rows.push({ values: journalRowValues(located.entry, ''), dir: located.dir, index });
   }
 
   /** Entries written and not yet flushed. */

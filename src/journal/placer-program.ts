@@ -23,6 +23,11 @@ export const maxCollisions = 1_000;
  * few files at a time, and the files posted meanwhile are placed between two slices: a decision's
  * file never waits behind a flush of thousands. With `pauseMs`, the worker rests that long after
  * each slice, so the disk sees a trickle of writes, not a burst the cycles' commits queue behind.
+ * With `workerData.renderer` (a module, and the TypeScript loader to register first, see
+ * threadModule), a batch may carry an entry where it carries a file's text: the worker renders it
+ * with the module's renderJournalMarkdown (a backtest's journal: rendering was a third of its
+ * main thread, see placer.ts); messages wait until the module is loaded, and a module that
+ * cannot be loaded fails every batch.
  */
 export const placerProgram = `
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
@@ -31,6 +36,20 @@ const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 
 const maxCollisions = workerData.maxCollisions;
+let render = null;
+let renderFailure = null;
+let loading = null;
+if (workerData.renderer) {
+  const { loader, module } = workerData.renderer;
+  loading = (loader ? import(loader).then((api) => api.register()) : Promise.resolve())
+    .then(() => import(module))
+    .then((loaded) => {
+      render = loaded.renderJournalMarkdown;
+    })
+    .catch((error) => {
+      renderFailure = error;
+    });
+}
 const linkUnsupported = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EXDEV']);
 const madeFolders = new Set();
 
@@ -211,14 +230,16 @@ function flushSome() {
   if (flushQueue.length > 0) setImmediate(flushSome);
 }
 
-// A batch: [dir, base, content, dir, base, content, ...], placed in order without fsync; one reply a batch.
+// A batch: [dir, base, content, dir, base, content, ...], placed in order without fsync; one reply
+// a batch. A content that is not text is an entry to render first (workerData.renderer).
 function placeBatch(work) {
   const names = [];
   for (let at = 0; at < work.length; at += 3) {
     const dir = work[at];
     const base = work[at + 1];
     try {
-      names.push(place(dir, base, work[at + 2], false));
+      const content = work[at + 2];
+      names.push(place(dir, base, typeof content === 'string' ? content : rendered(content), false));
     } catch (error) {
       names.push(null);
       parentPort.postMessage({ names, failed: failure(dir, base, error) });
@@ -228,11 +249,28 @@ function placeBatch(work) {
   parentPort.postMessage({ names });
 }
 
+function rendered(entry) {
+  if (renderFailure) throw Object.assign(new Error('the journal renderer could not be loaded: ' + String(renderFailure && renderFailure.message)), { code: renderFailure && renderFailure.code });
+  return render(entry);
+}
+
 // One live file: { request, dir, base, content, sync? }, the reply naming the request; a flush
-// request; or a batch.
-parentPort.on('message', (work) => {
+// request; or a batch. While the renderer loads, messages wait in their order.
+function handle(work) {
   if (Array.isArray(work)) placeBatch(work);
   else if (work.files) flushFiles(work);
   else placeLive(work);
+}
+function afterLoading(step) {
+  const mine = loading.then(step);
+  loading = mine;
+  mine.then(() => {
+    if (loading === mine) loading = null;
+  });
+}
+parentPort.on('message', (work) => {
+  if (loading) afterLoading(() => handle(work));
+  else handle(work);
 });
+if (loading) afterLoading(() => {});
 `;

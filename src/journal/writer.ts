@@ -67,12 +67,20 @@ export interface PreparedJournalEntry {
   absoluteDir: string;
 }
 
+/** Validates an entry and says where its file goes (throws on an invalid entry). */
+export function locateJournalEntry(
+  input: JournalEntryInput,
+  root: string,
+): Omit<PreparedJournalEntry, 'markdown'> {
+  const entry = parseEntry(input);
+  const { dir, base } = entryLocation(entry.ts, entry.symbol, entry.outcome);
+  return { entry, dir, base, absoluteDir: path.resolve(root, dir) };
+}
+
 /** Validates and renders an entry: everything but the file and the row (throws on an invalid entry). */
 export function prepareJournalEntry(input: JournalEntryInput, root: string): PreparedJournalEntry {
-  const entry = parseEntry(input);
-  const markdown = renderJournalMarkdown(entry);
-  const { dir, base } = entryLocation(entry.ts, entry.symbol, entry.outcome);
-  return { entry, markdown, dir, base, absoluteDir: path.resolve(root, dir) };
+  const { entry, dir, base, absoluteDir } = locateJournalEntry(input, root);
+  return { entry, markdown: renderJournalMarkdown(entry), dir, base, absoluteDir };
 }
 
 /**

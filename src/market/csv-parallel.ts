@@ -1,9 +1,6 @@
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { z } from 'zod';
+import { threadBootstrap, threadModule } from '../platform/index.ts';
 import { type BarColumns, columnsIn } from './columns.ts';
 import {
   type CsvWorkerData,
@@ -150,30 +147,10 @@ function startWorker(job: ParallelParse<unknown>, claims: SharedArrayBuffer): Ru
 
 /**
  * The compiled CLI runs dist/cli/csv-worker.js beside its chunks; from the sources (tests, tsx)
- * the worker registers the TypeScript loader first, which a worker does not inherit.
+ * the worker registers the TypeScript loader first (see threadModule).
  */
 export function csvWorker(workerData: CsvWorkerData): Worker {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSources ? './csv-worker.ts' : './csv-worker.js', import.meta.url);
-  if (!fromSources) return new Worker(entry, { workerData });
-  const loader = tsxEsmApi();
-  const bootstrap = `import(${JSON.stringify(loader)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-
-const tsxManifestSchema = z.object({
-  exports: z.object({ './esm/api': z.object({ import: z.object({ default: z.string() }) }) }),
-});
-
-/**
- * The ES module of tsx's `tsx/esm/api`, by its package's exports map: `require.resolve` would
- * give the CommonJS build, whose own import fails inside an eval'd worker, and a bare
- * `import('tsx/esm/api')` there resolves from the working folder, not from this package.
- */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const manifestPath = require.resolve('tsx/package.json');
-  const manifest = tsxManifestSchema.parse(require(manifestPath));
-  return pathToFileURL(path.join(path.dirname(manifestPath), manifest.exports['./esm/api'].import.default))
-    .href;
+  const thread = threadModule(import.meta.url, './csv-worker.ts', './csv-worker.js');
+  if (!thread.loader) return new Worker(new URL(thread.module), { workerData });
+  return new Worker(threadBootstrap(thread), { eval: true, workerData });
 }

@@ -45,3 +45,4 @@ export function embeddedPostgresPackage(
 
 export { tuneTieringForBatchRun } from './compiler-tiering.ts';
 export { withFields } from './objects.ts';
+export { type ThreadModule, threadBootstrap, threadModule } from './thread-module.ts';
