@@ -103,8 +103,10 @@ export class CycleBuffer {
   async #write(held: Array<{ id: number; message: ValidMessageInput }>): Promise<void> {
     if (held.length === 0) return;
     held.sort((a, b) => a.id - b.id);
-    const parameters = validParameters(held.map((each) => each.message));
-    parameters.push(held.map((each) => each.id));
+    const parameters = validParameters(
+      held.map((each) => each.message),
+      held.map((each) => each.id),
+    );
     await this.#store.query(busSql.publishManyWithIds(), parameters);
   }
 }

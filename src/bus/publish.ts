@@ -168,8 +168,10 @@ export async function insertNumberedWith(
     const { id, message } = rows[0]!;
     return [await insert(queryable, message, busSql.insertOneWithId(), id)];
   }
-  const values = validParameters(rows.map((row) => row.message));
-  values.push(rows.map((row) => row.id));
+  const values = validParameters(
+    rows.map((row) => row.message),
+    rows.map((row) => row.id),
+  );
   const result = await queryable.query<StampRow>(busSql.insertManyWithIds(), values);
   // One answer per row given, in the order given (GroupWriter's contract), each the stamp of its id.
   const stamps = new Map(result.rows.map((row) => [Number(row.id), row]));
@@ -282,42 +284,29 @@ export async function publishManyIdsWith(
   return result.rows.map((row) => Number(row.id));
 }
 
-/** Parallel arrays, one element per message, for the bulk insert (payloads and signatures: one JSON array each). */
+/** The bulk insert's parameters (see validParameters), each message validated first. */
 function manyParameters(inputs: readonly MessageInput[], catalog: TopicCatalog): unknown[] {
   return validParameters(inputs.map((input) => validateMessage(input, catalog)));
 }
 
-/** The same arrays from messages validated already (the cycle buffer validates at publish time). */
-export function validParameters(messages: readonly ValidMessageInput[]): unknown[] {
-  const count = messages.length;
-  const ts = new Array<string | null>(count);
-  const fromAgent = new Array<string>(count);
-  const toAgent = new Array<string>(count);
-  const topic = new Array<string>(count);
-  const cycleId = new Array<string | null>(count);
-  const causationId = new Array<number | null>(count);
-  // Each payload's JSON text once, joined into one JSON array a column (see busSql's bulkRows).
-  const payload = new Array<string>(count);
-  const signatures = new Array<string>(count);
-  messages.forEach((message, index) => {
-    ts[index] = message.ts?.toISOString() ?? null;
-    fromAgent[index] = message.fromAgent;
-    toAgent[index] = message.toAgent;
-    topic[index] = message.topic;
-    cycleId[index] = message.cycleId;
-    causationId[index] = message.causationId;
-    payload[index] = JSON.stringify(message.payload);
-    signatures[index] = JSON.stringify(message.signatures);
-  });
-  return [
-    envelopeVersion,
-    ts,
-    fromAgent,
-    toAgent,
-    topic,
-    cycleId,
-    causationId,
-    `[${payload.join(',')}]`,
-    `[${signatures.join(',')}]`,
-  ];
+/**
+ * The bulk insert's parameters from messages validated already (the cycle buffer validates at
+ * publish time): the envelope version, and the rows as one JSON array of objects (busSql's
+ * bulkRows), each with its id when `ids` gives them (drawn ahead, parallel to the messages).
+ */
+export function validParameters(messages: readonly ValidMessageInput[], ids?: readonly number[]): unknown[] {
+  const rows = messages.map((message, index) => ({
+    id: ids?.[index],
+    ts: message.ts ?? null,
+    from_agent: message.fromAgent,
+    to_agent: message.toAgent,
+    topic: message.topic,
+    // As a text parameter's UTF-8 would: a lone surrogate becomes U+FFFD, where the JSON text's
+    // escape of it is refused (the payload's strings are refused so, as they always were).
+    cycle_id: message.cycleId?.toWellFormed() ?? null,
+    causation_id: message.causationId,
+    payload: message.payload,
+    signatures: message.signatures,
+  }));
+  return [envelopeVersion, JSON.stringify(rows)];
 }

@@ -63,19 +63,21 @@ const insertOne = singleInsert(false);
 const insertOneWithId = singleInsert(true);
 
 /**
- * The rows of a bulk insert: parallel arrays $2..$7 (and the ids, `$10`, when given), the
- * payloads and the signatures as one JSON array each ($8, $9), joined by position. One JSON text
- * a column, not a jsonb[]: node-postgres escapes every element of an array parameter in
- * JavaScript (each quote of each payload), which was a tenth of a full-pipeline backtest's
- * main thread; a JSON array is one string built by a join.
+ * The rows of a bulk insert: one JSON array of row objects ($2, see validParameters), each with
+ * its envelope columns, its payload and its signatures (and its id, when drawn ahead), read by
+ * jsonb_to_recordset in input order. One JSON text, not one array parameter a column:
+ * node-postgres escapes every element of an array parameter in JavaScript (each quote of each
+ * payload, then of each topic, agent and cycle id), which was a tenth, then a twelfth, of a
+ * full-pipeline backtest's main thread (docs/benchmarks.md, twenty-fifth and thirty-sixth
+ * passes); a JSON array is one native JSON.stringify. PostgreSQL reads the one document about as
+ * fast as it read the arrays and the payloads' JSON array.
  */
 function bulkRows(withIds: boolean): string {
-  const ids = withIds ? ', $10::bigint[]' : '';
-  const idColumn = withIds ? ', id' : '';
-  return `unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]${ids})
-        WITH ORDINALITY AS r(ts, from_agent, to_agent, topic, cycle_id, causation_id${idColumn}, ordinality)
-      JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS p(payload, ordinality) USING (ordinality)
-      JOIN jsonb_array_elements($9::jsonb) WITH ORDINALITY AS s(signatures, ordinality) USING (ordinality)`;
+  const idType = withIds ? 'id bigint, ' : '';
+  const idName = withIds ? 'id, ' : '';
+  return `ROWS FROM (jsonb_to_recordset($2::jsonb) AS (${idType}ts timestamptz, from_agent text, to_agent text,
+          topic text, cycle_id text, causation_id bigint, payload jsonb, signatures jsonb)) WITH ORDINALITY
+        AS r(${idName}ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures, ordinality)`;
 }
 
 /**
@@ -84,9 +86,9 @@ function bulkRows(withIds: boolean): string {
  */
 function bulkInsert(returning: string, notify: boolean, select: string): string {
   const insert = `INSERT INTO agent_messages (envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
-      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
+      SELECT $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
       FROM ${bulkRows(false)}
-      ORDER BY ordinality
+      ORDER BY r.ordinality
       RETURNING ${returning}`;
   if (!notify) return `WITH inserted AS (${insert}) SELECT ${select} FROM inserted ORDER BY inserted.id`;
   return `WITH inserted AS (${insert}), notified AS (
@@ -111,11 +113,11 @@ function publishOneWithWrites(ctes: string, waitForDisk = true): string {
     SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted${waitForDisk ? '' : ', relaxed'}`;
 }
 
-/** The multi-row insert of rows whose ids were drawn ahead ($10, see bulkRows), in id order. */
+/** The multi-row insert of rows whose ids were drawn ahead (each row's `id`, see bulkRows), in id order. */
 function numberedInsert(returning: string): string {
   return `INSERT INTO agent_messages (id, envelope_version, ts, from_agent, to_agent, topic, cycle_id, causation_id, payload, signatures)
       OVERRIDING SYSTEM VALUE
-      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, p.payload, s.signatures
+      SELECT r.id, $1::smallint, coalesce(r.ts, clock_timestamp()), r.from_agent, r.to_agent, r.topic, r.cycle_id, r.causation_id, r.payload, r.signatures
       FROM ${bulkRows(true)}
       ORDER BY r.id
       RETURNING ${returning}`;
@@ -159,11 +161,11 @@ export const busSql = {
    */
   insertOneWithId: () => insertOneWithId,
 
-  /** Many messages with their ids drawn ahead ($10, parallel to the other arrays), their stamps in id order. */
+  /** Many messages with their ids drawn ahead (each row's `id`), their stamps in id order. */
   insertManyWithIds: () =>
     `WITH inserted AS (${numberedInsert(stampColumns)}) SELECT inserted.* FROM inserted ORDER BY inserted.id`,
 
-  /** Parallel arrays, one element per message; one statement, one notification per distinct topic. */
+  /** The messages as one JSON array ($2, see bulkRows); one statement, one notification per distinct topic. */
   publishMany: () => bulkInsert(stampColumns, true, 'inserted.*'),
 
   /**
@@ -184,7 +186,7 @@ export const busSql = {
     ) AS numbered GROUP BY run ORDER BY first`,
 
   /**
-   * As publishMany with ids drawn by reserveIds ($10, parallel to the other arrays): one
+   * As publishMany with ids drawn by reserveIds (each row's `id`): one
    * statement, one commit, one notification per distinct topic; answers the distinct topics.
    * The commit does not wait for its WAL flush (as the LLM ledger's rows): the writer's next
    * synchronous commit (an order's transaction, the run's `backtest.completed`) flushes the WAL

@@ -87,4 +87,18 @@ describe('what a writer answers for a message', () => {
     expect(answered[6]!.ts.toISOString()).toBe('2026-12-01T10:00:00.123Z');
     await bus.stop();
   });
+
+  it('stores a lone surrogate in a cycle id as U+FFFD, as a text parameter does: one message and many', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    const lone = (index: number) => awkward(index, { cycleId: `lone-\udc00-${index}` });
+    const ids = [
+      (await bus.publish(lone(1))).id,
+      ...(await bus.publishMany([lone(2), lone(3)])).map((m) => m.id),
+    ];
+    const sent = await Promise.all([4, 5].map((index) => bus.send(lone(index))));
+    ids.push(...(await Promise.all(sent.map((each) => each.written))).map((message) => message.id));
+    const cycles = await Promise.all(ids.map(async (id) => (await stored(id)).cycleId));
+    expect(cycles).toEqual([1, 2, 3, 4, 5].map((index) => `lone-\ufffd-${index}`));
+    await bus.stop();
+  });
 });

@@ -171,6 +171,22 @@ describe('the deferred journal of a backtest', () => {
     }
   });
 
+  it('stores a lone surrogate in a cycle id as U+FFFD, as the one-row insert does', async () => {
+    const lone = { ...entry(12, 'no_trade', 31), cycleId: 'run-1/\udc00-lone' };
+    await writeJournalEntry(lone, { db: bed.store, root: await freshRoot() });
+    const journal = new DeferredJournal({ db: bed.store, root: await freshRoot() });
+    try {
+      await journal.write({ ...lone, messageId: 32 });
+      await journal.flush();
+    } finally {
+      await journal.close();
+    }
+    const rows = await bed.store.query<Row>(
+      'SELECT cycle_id FROM agent_journal WHERE message_id IN (31, 32) ORDER BY message_id',
+    );
+    expect(rows.rows.map((row) => row.cycle_id)).toEqual(['run-1/\ufffd-lone', 'run-1/\ufffd-lone']);
+  });
+
   it('makes a day folder again when it was removed after the first entry', async () => {
     const root = await freshRoot();
     const journal = new DeferredJournal({ db: bed.store, root });

@@ -3,7 +3,7 @@ import { JournalPlacer, journalRenderer } from './placer.ts';
 import { renderJournalMarkdown } from './render.ts';
 import type { JournalEntryInput } from './schema.ts';
 import { journalSql } from './sql.ts';
-import { journalRowValues, locateJournalEntry, manyRowValues, rowPathColumn } from './writer.ts';
+import { journalRowValues, locateJournalEntry, manyRowsJson, rowPathColumn } from './writer.ts';
 
 interface HeldRow {
   values: unknown[];
@@ -80,7 +80,7 @@ export class DeferredJournal {
   async #insert(rows: HeldRow[]): Promise<void> {
     const names = await this.#placer.placed();
     for (const row of rows) row.values[rowPathColumn] = `${row.dir}/${names[row.index]}`;
-    await this.#db.query(journalSql.insertManyDeferred(), manyRowValues(rows.map((row) => row.values)));
+    await this.#db.query(journalSql.insertManyDeferred(), [manyRowsJson(rows.map((row) => row.values))]);
   }
 
   /** Stops the placer's worker (after the last flush, or when the run failed). */

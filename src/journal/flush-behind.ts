@@ -6,7 +6,7 @@ import { journalSql } from './sql.ts';
 import {
   journalRowValues,
   journalRowWriter,
-  manyRowValues,
+  manyRowsJson,
   type PreparedJournalEntry,
   placeJournalFile,
   prepareJournalEntry,
@@ -88,10 +88,7 @@ class FolderJournal {
     this.#rows = journalRowWriter(
       db,
       (row) => [journalSql.insertRepairable(), [...row, root]],
-      (rows) => [
-        journalSql.insertManyRepairable(),
-        [...manyRowValues(rows), rows.map((row) => row[rowMarkdownColumn]), root],
-      ],
+      (rows) => [journalSql.insertManyRepairable(), [manyRowsJson(rows), root]],
     );
   }
 

@@ -1,15 +1,21 @@
-/** The rows of a many-row insert: one array a column, the summaries as one JSON array, joined by position. */
-const manyRows = `unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::bigint[], $9::text[]) WITH ORDINALITY
-        AS r(ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, n)
-        JOIN jsonb_array_elements($10::jsonb) WITH ORDINALITY AS s(summary, n) USING (n)`;
+/**
+ * The rows of a many-row insert: one JSON array of row objects ($1, manyRowsJson), in the order
+ * given (`r.n`), with each row's markdown where the statement keeps it. One JSON text, not an
+ * array parameter a column, which node-postgres escapes element by element in JavaScript (each
+ * markdown's every quote and backslash, see busSql's bulkRows).
+ */
+function manyRows(markdown: boolean): string {
+  return `ROWS FROM (jsonb_to_recordset($1::jsonb) AS (ts timestamptz, cycle_id text, symbol text, agent text,
+          outcome text, decided_by text, client_order_id text, message_id bigint, path text, summary jsonb${markdown ? ', markdown text' : ''}))
+        WITH ORDINALITY AS r(ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary${markdown ? ', markdown' : ''}, n)`;
+}
 
 /** A row's columns, in `journalRowValues`' order. */
 const columns =
   'ts, cycle_id, symbol, agent, outcome, decided_by, client_order_id, message_id, path, summary';
 /** The same from `manyRows`. */
 const manyColumns = `r.ts, r.cycle_id, r.symbol, r.agent, r.outcome, r.decided_by, r.client_order_id, r.message_id,
-        r.path, s.summary`;
+        r.path, r.summary`;
 
 /** The journal's SQL, as small pure builders. */
 export const journalSql = {
@@ -27,22 +33,19 @@ export const journalSql = {
     return `WITH inserted AS (INSERT INTO agent_journal
       (${columns})
       SELECT ${manyColumns}
-      FROM ${manyRows}
+      FROM ${manyRows(false)}
       ORDER BY r.n
       RETURNING id) SELECT id FROM inserted ORDER BY id`;
   },
   /**
-   * Many rows in one statement, ids in the order given (one array a column, `$8` bigint), the
-   * summaries as one JSON array (`$10`) joined by position: node-postgres escapes each element
-   * of a text[] parameter in JavaScript (every quote of every summary), a JSON array is one
-   * string built by a join (as the bus's bulk insert). Commits without waiting for the WAL
-   * flush (a backtest's own journal: see DeferredJournal).
+   * Many rows in one statement (manyRows), ids in the order given. Commits without waiting for
+   * the WAL flush (a backtest's own journal: see DeferredJournal).
    */
   insertManyDeferred(): string {
     return `INSERT INTO agent_journal
       (${columns})
       SELECT ${manyColumns}
-      FROM ${manyRows},
+      FROM ${manyRows(false)},
         (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
       ORDER BY r.n`;
   },
@@ -56,13 +59,12 @@ export const journalSql = {
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
       RETURNING id`;
   },
-  /** Many such rows in one statement, as insertMany: the markdowns one array ($11), one folder ($12). */
+  /** Many such rows in one statement, as insertMany: each row with its markdown, one folder ($2). */
   insertManyRepairable(): string {
     return `WITH inserted AS (INSERT INTO agent_journal
       (${columns}, markdown, file_root)
-      SELECT ${manyColumns}, m.markdown, $12
-      FROM ${manyRows}
-        JOIN unnest($11::text[]) WITH ORDINALITY AS m(markdown, n) USING (n)
+      SELECT ${manyColumns}, r.markdown, $2
+      FROM ${manyRows(true)}
       ORDER BY r.n
       RETURNING id) SELECT id FROM inserted ORDER BY id`;
   },

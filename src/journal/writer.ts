@@ -116,15 +116,35 @@ export function journalRowValues(entry: JournalEntry, relative: string): unknown
 }
 
 /**
- * A many-row insert's values from rows of `journalRowValues`: one array a column, the summaries
- * (JSON texts already) as one JSON array (`$10` of the many-row inserts).
+ * A text as a text parameter's UTF-8 stores it (a lone surrogate becomes U+FFFD), where its JSON
+ * escape would be refused by jsonb; anything else as it is.
  */
-export function manyRowValues(rows: readonly unknown[][]): unknown[] {
-  const columns: unknown[] = Array.from({ length: rowSummaryColumn }, (_, column) =>
-    rows.map((row) => row[column]),
-  );
-  columns.push(`[${rows.map((row) => row[rowSummaryColumn]).join(',')}]`);
-  return columns;
+function wellFormed(value: unknown): unknown {
+  return typeof value === 'string' ? value.toWellFormed() : value;
+}
+
+/**
+ * A many-row insert's rows (`$1`, journalSql's manyRows) from rows of `journalRowValues`: one
+ * JSON array of objects, each row's summary (a JSON text already) spliced in as it is, and its
+ * markdown when the row carries one (a row flushed behind).
+ */
+export function manyRowsJson(rows: readonly unknown[][]): string {
+  const texts = rows.map((row) => {
+    const fields = JSON.stringify({
+      ts: row[0],
+      cycle_id: wellFormed(row[1]),
+      symbol: wellFormed(row[2]),
+      agent: row[3],
+      outcome: row[4],
+      decided_by: row[5],
+      client_order_id: wellFormed(row[6]),
+      message_id: row[7],
+      path: wellFormed(row[rowPathColumn]),
+      markdown: wellFormed(row[rowMarkdownColumn]),
+    });
+    return `${fields.slice(0, -1)},"summary":${row[rowSummaryColumn]}}`;
+  });
+  return `[${texts.join(',')}]`;
 }
 
 /**
@@ -156,7 +176,7 @@ function rowWriterFor(db: Queryable): GroupWriter<unknown[], number> {
     writer = journalRowWriter(
       db,
       (row) => [journalSql.insert(), row],
-      (rows) => [journalSql.insertMany(), manyRowValues(rows)],
+      (rows) => [journalSql.insertMany(), [manyRowsJson(rows)]],
     );
     rowWriters.set(db, writer);
   }
