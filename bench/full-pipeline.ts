@@ -3,7 +3,9 @@
  * 2012–2014 through the whole agent cycle, as the CLI runs it, timed from the first bar to the
  * run's last commit (start-up and data loading excluded), with the statements it sent.
  * With SIGNET_BENCH_BASELINE (bench/baseline-pipeline.ts), the issue-time code's CLI and this
- * one also run side by side on this machine. Run alone: `npx tsx bench/full-pipeline.ts`.
+ * one also run side by side on this machine. Run alone: `npx tsx bench/full-pipeline.ts`. The
+ * in-process rounds run from the sources, where a backtest's journal renders on the main thread
+ * (DeferredJournal's default there); the compiled CLI's renders on the placer's thread.
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -120,7 +122,7 @@ async function runInProcess(): Promise<BenchResult[]> {
         value: Number(median(perBar).toFixed(2)),
         unit: 'ms/bar',
         target: '≤ 1.1',
-        notes: `ORCL 2012–2014, ${bars} bars (median of 3; best ${perBar[0]!.toFixed(2)} ms/bar)`,
+        notes: `ORCL 2012–2014, ${bars} bars (median of 3; best ${perBar[0]!.toFixed(2)} ms/bar); from the sources, so the journal renders on the main thread (the CLI renders on the placer's thread)`,
       },
       {
         name: 'full pipeline backtest, statements per bar',

@@ -18,12 +18,12 @@ interface HeldRow {
  * exactly as `writeJournalEntry` does (an invalid entry fails the write there and then); a worker
  * thread renders it with the same renderer (in the compiled CLI, see the constructor) and places
  * its file atomically without fsync (JournalPlacer: same text, same name, collision suffixes in
- * the order written). Its row waits for a flush, which
- * waits for the files, then inserts every row written since in one statement, ids in the order
- * written, committed without waiting for the WAL flush: the run's next synchronous commit (at
- * the latest `backtest.completed`) makes them durable. A row never points to a missing file: a
- * file that could not be placed fails `flush()` (and any later `write`) and no row is inserted.
- * `close()` stops the worker; the run calls it whether it succeeded or not.
+ * the order written). Its row waits for a flush, which waits for the files, then inserts every
+ * row written since in one statement, ids in the order written, committed without waiting for
+ * the WAL flush: the run's next synchronous commit (at the latest `backtest.completed`) makes
+ * them durable. A row never points to a missing file: a file that could not be placed (or
+ * rendered) fails `flush()` (and any later `write`) and no row is inserted. `close()` stops the
+ * worker; the run calls it whether it succeeded or not.
  */
 export class DeferredJournal {
   readonly #db: Queryable;
