@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { openBenchParts, overheadPerCandidate } from './pipeline-phase.ts';
+import { openBenchParts, overheadPerCandidate, overheadRows } from './pipeline-phase.ts';
 import { type BenchResult, percentile } from './types.ts';
 
 /**
@@ -30,19 +30,12 @@ export async function runLongPipelineBench(): Promise<BenchResult[]> {
     const over = sorted.filter((value) => value > 5).length;
     const note = `${cycles} cycles of 5 candidates in ${measuredForMs / 1000} s after 2 warm-up cycles, parallelism 1; ${phase.outcomes}; the journal's timed flushes (files 40 s old) and the kernel's write-back fall inside`;
     return [
-      {
-        name: 'cycle overhead per candidate p50, one at a time, a long-running brain',
-        value: Number(percentile(sorted, 0.5).toFixed(2)),
-        unit: 'ms',
-        notes: note,
-      },
-      {
-        name: 'cycle overhead per candidate p99, one at a time, a long-running brain',
-        value: Number(percentile(sorted, 0.99).toFixed(2)),
-        unit: 'ms',
-        target: '≤ 5',
-        notes: `${over} of ${cycles} cycles above 5 ms a candidate; node CPU ${phase.cpu.nodeMs.toFixed(2)} ms a candidate (main thread ${phase.cpu.mainMs.toFixed(2)}, the cluster ${phase.cpu.databaseMs.toFixed(2)})`,
-      },
+      ...overheadRows(
+        'one at a time, a long-running brain',
+        sorted,
+        note,
+        `${over} of ${cycles} cycles above 5 ms a candidate; node CPU ${phase.cpu.nodeMs.toFixed(2)} ms a candidate (main thread ${phase.cpu.mainMs.toFixed(2)}, the cluster ${phase.cpu.databaseMs.toFixed(2)})`,
+      ),
       {
         name: 'cycle overhead per candidate p99.9, one at a time, a long-running brain',
         value: Number(percentile(sorted, 0.999).toFixed(2)),

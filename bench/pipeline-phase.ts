@@ -11,6 +11,7 @@ import { counted } from './counted-store.ts';
 import { clusterCpuMs, mainThreadCpuMs, threadSchedule } from './cpu.ts';
 import { benchRouter, deps, loadSessionParts, type SessionParts } from './pipeline-cycle.ts';
 import { scratchFolder } from './scratch.ts';
+import { type BenchResult, percentile } from './types.ts';
 
 /**
  * A measured phase of the pipeline benchmark (bench/pipeline.ts) and of the long-running one
@@ -224,4 +225,31 @@ export async function openBenchParts(
       await store.close();
     },
   };
+}
+
+/**
+ * A phase's p50 and p99 rows, ms a candidate (`sorted` ascending), named `cycle overhead per
+ * candidate p50, <label>` and `… p99, <label>`; the p99 is judged against issue 23's 5 ms.
+ */
+export function overheadRows(
+  label: string,
+  sorted: readonly number[],
+  notes: string,
+  p99Notes?: string,
+): BenchResult[] {
+  return [
+    {
+      name: `cycle overhead per candidate p50, ${label}`,
+      value: Number(percentile(sorted, 0.5).toFixed(2)),
+      unit: 'ms',
+      notes,
+    },
+    {
+      name: `cycle overhead per candidate p99, ${label}`,
+      value: Number(percentile(sorted, 0.99).toFixed(2)),
+      unit: 'ms',
+      target: '≤ 5',
+      ...(p99Notes === undefined ? {} : { notes: p99Notes }),
+    },
+  ];
 }

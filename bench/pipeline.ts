@@ -1,7 +1,13 @@
 import { pathToFileURL } from 'node:url';
 import { AgentDesk, runDecisionCycle } from '../src/pipeline/index.ts';
 import { deps } from './pipeline-cycle.ts';
-import { type CycleTail, openBenchParts, overheadPerCandidate, type PhaseResult } from './pipeline-phase.ts';
+import {
+  type CycleTail,
+  openBenchParts,
+  overheadPerCandidate,
+  overheadRows,
+  type PhaseResult,
+} from './pipeline-phase.ts';
 import { type BenchResult, percentile } from './types.ts';
 
 /** What the tail row says beside its value: the median cycle's wait, both walls, the other threads. */
@@ -80,42 +86,17 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
     const median = percentile(steady, 0.5);
     const configuredNote = `5 candidates at pipeline.parallelism ${parallel} (the default), 60 cycles; ${many.outcomes}`;
     return [
-      {
-        name: 'cycle overhead per candidate p50, one at a time',
-        value: Number(percentile(sequential, 0.5).toFixed(2)),
-        unit: 'ms',
-        notes: `5 candidates at parallelism 1, 60 cycles after 2 warm-up cycles; ${one.outcomes} (a working entry)`,
-      },
-      {
-        name: 'cycle overhead per candidate p99, one at a time',
-        value: Number(percentile(sequential, 0.99).toFixed(2)),
-        unit: 'ms',
-        target: '≤ 5',
-      },
-      {
-        name: 'cycle overhead per candidate p50, configured parallelism',
-        value: Number(percentile(configured, 0.5).toFixed(2)),
-        unit: 'ms',
-        notes: configuredNote,
-      },
-      {
-        name: 'cycle overhead per candidate p99, configured parallelism',
-        value: Number(percentile(configured, 0.99).toFixed(2)),
-        unit: 'ms',
-        target: '≤ 5',
-      },
-      {
-        name: 'cycle overhead per candidate p50, one at a time, steady state',
-        value: Number(percentile(longRunning.perCandidate, 0.5).toFixed(2)),
-        unit: 'ms',
-        notes: `200 cycles after the 126 before them (a long-running brain), parallelism 1; ${longRunning.outcomes}; node CPU ${longRunning.cpu.nodeMs.toFixed(2)} ms a candidate`,
-      },
-      {
-        name: 'cycle overhead per candidate p99, one at a time, steady state',
-        value: Number(percentile(longRunning.perCandidate, 0.99).toFixed(2)),
-        unit: 'ms',
-        target: '≤ 5',
-      },
+      ...overheadRows(
+        'one at a time',
+        sequential,
+        `5 candidates at parallelism 1, 60 cycles after 2 warm-up cycles; ${one.outcomes} (a working entry)`,
+      ),
+      ...overheadRows('configured parallelism', configured, configuredNote),
+      ...overheadRows(
+        'one at a time, steady state',
+        longRunning.perCandidate,
+        `200 cycles after the 126 before them (a long-running brain), parallelism 1; ${longRunning.outcomes}; node CPU ${longRunning.cpu.nodeMs.toFixed(2)} ms a candidate`,
+      ),
       {
         name: "main thread's busy share of a cycle, one at a time, steady state",
         value: Number((100 * longRunning.mainBusy).toFixed(0)),
@@ -128,36 +109,22 @@ export async function runPipelineBench(): Promise<BenchResult[]> {
         unit: 'ms',
         notes: tailNote(longRunning.tail, trading.tail),
       },
-      {
-        name: 'cycle overhead per candidate p50, one at a time, steady state, every candidate executed',
-        value: Number(percentile(trading.perCandidate, 0.5).toFixed(2)),
-        unit: 'ms',
-        notes: `150 cycles after the 328 before them, new symbols each cycle; ${trading.outcomes}; node CPU ${trading.cpu.nodeMs.toFixed(2)} ms, ${trading.cpu.statements.toFixed(1)} statements a candidate`,
-      },
-      {
-        name: 'cycle overhead per candidate p99, one at a time, steady state, every candidate executed',
-        value: Number(percentile(trading.perCandidate, 0.99).toFixed(2)),
-        unit: 'ms',
-        target: '≤ 5',
-      },
+      ...overheadRows(
+        'one at a time, steady state, every candidate executed',
+        trading.perCandidate,
+        `150 cycles after the 328 before them, new symbols each cycle; ${trading.outcomes}; node CPU ${trading.cpu.nodeMs.toFixed(2)} ms, ${trading.cpu.statements.toFixed(1)} statements a candidate`,
+      ),
       {
         name: "CPU a candidate on the cycle's path, one at a time, steady state",
         value: Number((longRunning.cpu.mainMs + longRunning.cpu.databaseMs).toFixed(2)),
         unit: 'ms',
         notes: pathCpuNote(longRunning, trading),
       },
-      {
-        name: 'cycle overhead per candidate p50, configured parallelism, cycles a bar apart',
-        value: Number(percentile(barApart.perCandidate, 0.5).toFixed(2)),
-        unit: 'ms',
-        notes: `40 cycles, each after ${2 * idleTimeoutMs} ms with the database unused: longer than the pool's idle timeout (database.idleTimeoutMs, ${idleTimeoutMs} ms here, 30 s by default; a live bar comes every minute or more); ${barApart.outcomes}; ${barApart.connectionsOpened} connections opened during them`,
-      },
-      {
-        name: 'cycle overhead per candidate p99, configured parallelism, cycles a bar apart',
-        value: Number(percentile(barApart.perCandidate, 0.99).toFixed(2)),
-        unit: 'ms',
-        target: '≤ 5',
-      },
+      ...overheadRows(
+        'configured parallelism, cycles a bar apart',
+        barApart.perCandidate,
+        `40 cycles, each after ${2 * idleTimeoutMs} ms with the database unused: longer than the pool's idle timeout (database.idleTimeoutMs, ${idleTimeoutMs} ms here, 30 s by default; a live bar comes every minute or more); ${barApart.outcomes}; ${barApart.connectionsOpened} connections opened during them`,
+      ),
       {
         name: 'node CPU per candidate, one at a time',
         value: Number(one.cpu.nodeMs.toFixed(2)),
