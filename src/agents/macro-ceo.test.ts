@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { generateSimSeries, syntheticIndex } from '../market/index.ts';
+import { generateSimSeries, syntheticIndex, syntheticIndexCloses } from '../market/index.ts';
 import { clampBudget, fallbackBudget } from './ceo.ts';
-import { fallbackMacroView, macroSnapshot } from './macro-officer.ts';
+import { fallbackMacroView, macroSnapshot, macroWindow } from './macro-officer.ts';
+import { sma, volatility } from './market-context.ts';
 
 const symbols = ['AAA', 'BBB', 'CCC'];
 const universe = symbols.map((symbol) => generateSimSeries({ seed: 5, bars: 400, symbols }, symbol));
@@ -21,6 +22,35 @@ describe('Macro Officer', () => {
     expect(snapshot.index).toMatchObject({ symbol: 'SPY~synthetic', synthetic: true });
     expect(snapshot.sectors.map((sector) => sector.symbol)).toEqual(symbols);
     expect(snapshot.asOf).toBe(new Date(universe[0]!.time[299]!).toISOString());
+  });
+
+  it('computes the synthetic index from its closes alone, to the same doubles, and builds its bars only when read', () => {
+    const cut = universe.map((series) => ({ ...series, length: 320 }));
+    const whole = syntheticIndex(cut, { symbol: 'SPY~synthetic', window: macroWindow })!;
+    const closes = syntheticIndexCloses(cut, macroWindow)!;
+    expect([...closes.close]).toEqual([...whole.close.subarray(0, whole.length)]);
+    expect(closes.newestTime).toBe(whole.time[whole.length - 1]);
+    const snapshot = macroSnapshot(cut, cut, { index: 'SPY', sectors: [], volatilePct: 2 })!;
+    const end = whole.length - 1;
+    const exact = (value: number | null) => (value === null ? null : Number(value.toFixed(6)));
+    expect(snapshot.indicators).toEqual({
+      close: exact(whole.close[end]!),
+      sma50: exact(sma(whole, end, 50)),
+      sma200: exact(sma(whole, end, 200)),
+      sma50SlopePct: exact((sma(whole, end, 50)! / sma(whole, end - 10, 50)! - 1) * 100),
+      volatility20Pct: exact(volatility(whole, end, 20)),
+    });
+    // The bars an LLM route is shown: the whole index, built on first read and kept.
+    const series = snapshot.index.series;
+    expect(series).toBe(snapshot.index.series);
+    expect({ length: series.length, symbol: series.symbol }).toEqual({
+      length: whole.length,
+      symbol: whole.symbol,
+    });
+    for (const column of ['time', 'open', 'high', 'low', 'close', 'volume'] as const)
+      expect([...series[column].subarray(0, series.length)]).toEqual([
+        ...whole[column].subarray(0, whole.length),
+      ]);
   });
 
   it('falls back on the index against its averages, its slope and the breadth; volatility first', () => {

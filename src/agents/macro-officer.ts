@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type BarSeries, exact, syntheticIndex } from '../market/index.ts';
+import { type BarSeries, exact, syntheticIndex, syntheticIndexCloses } from '../market/index.ts';
 import { barsUpTo, sma, volatility } from './market-context.ts';
 import { type AgentOutcome, type AgentRuntime, runAgent } from './run-agent.ts';
 
@@ -54,18 +54,13 @@ export function macroSnapshot(
 ): MacroSnapshot | null {
   const bySymbol = new Map(bars.map((series) => [series.symbol, series]));
   const configured = bySymbol.get(symbols.index);
-  const synthetic =
-    configured && configured.length > 0
-      ? null
-      : syntheticIndex(universe, {
-          symbol: `${symbols.index}~synthetic`,
-          window: macroWindow,
-        });
-  const series = configured && configured.length > 0 ? configured : synthetic;
-  if (!series || series.length === 0) return null;
-  const end = series.length - 1;
-  const sma50 = sma(series, end, 50);
-  const sma50Before = end >= 10 ? sma(series, end - 10, 50) : null;
+  const index =
+    configured && configured.length > 0 ? realIndex(configured) : synthesizedIndex(universe, symbols);
+  if (!index) return null;
+  const { closes, asOf } = index;
+  const end = closes.close.length - 1;
+  const sma50 = sma(closes, end, 50);
+  const sma50Before = end >= 10 ? sma(closes, end - 10, 50) : null;
   const sectorSeries = symbols.sectors
     .map((symbol) => bySymbol.get(symbol))
     .filter((each): each is BarSeries => each !== undefined && each.length > 0);
@@ -82,14 +77,14 @@ export function macroSnapshot(
   );
   const judged = sectors.filter((each) => each.sma50 !== null);
   return {
-    asOf: new Date(series.time[end]!).toISOString(),
-    index: { symbol: series.symbol, synthetic: synthetic !== null, series },
+    asOf: new Date(asOf).toISOString(),
+    index: index.described,
     indicators: {
-      close: round(series.close[end]!)!,
+      close: round(closes.close[end]!)!,
       sma50: round(sma50),
-      sma200: round(sma(series, end, 200)),
+      sma200: round(sma(closes, end, 200)),
       sma50SlopePct: sma50 !== null && sma50Before !== null ? round((sma50 / sma50Before - 1) * 100) : null,
-      volatility20Pct: round(volatility(series, end, 20)),
+      volatility20Pct: round(volatility(closes, end, 20)),
     },
     sectors,
     breadth:
@@ -97,6 +92,43 @@ export function macroSnapshot(
         ? null
         : round(judged.filter((each) => each.close > each.sma50!).length / judged.length, 4),
   };
+}
+
+/** The index the snapshot reads: its closes (the indicators' input), its newest time, and how the snapshot names it. */
+interface IndexRead {
+  closes: { close: Float64Array };
+  asOf: number;
+  described: MacroSnapshot['index'];
+}
+
+function realIndex(series: BarSeries): IndexRead {
+  const closes = { close: series.close.subarray(0, series.length) };
+  return {
+    closes,
+    asOf: series.time[series.length - 1]!,
+    described: { symbol: series.symbol, synthetic: false, series },
+  };
+}
+
+/**
+ * The synthetic index (no index in the bars): its closes now, its whole series (six columns)
+ * built only when read, which only an LLM route's inputs do (macroInputs); the fallback reads
+ * the indicators alone. Null when no symbol has bars.
+ */
+function synthesizedIndex(universe: readonly BarSeries[], symbols: MacroSymbols): IndexRead | null {
+  const closes = syntheticIndexCloses(universe, macroWindow);
+  if (!closes || closes.close.length === 0) return null;
+  const symbol = `${symbols.index}~synthetic`;
+  let series: BarSeries | null = null;
+  const described = {
+    symbol,
+    synthetic: true,
+    get series(): BarSeries {
+      series ??= syntheticIndex(universe, { symbol, window: macroWindow })!;
+      return series;
+    },
+  };
+  return { closes, asOf: closes.newestTime, described };
 }
 
 /**

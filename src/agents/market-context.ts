@@ -30,7 +30,7 @@ export interface Indicators {
 
 const round = (value: number, digits = 6) => Number(value.toFixed(digits));
 
-export function sma(series: BarSeries, end: number, window: number): number | null {
+export function sma(series: Pick<BarSeries, 'close'>, end: number, window: number): number | null {
   if (end + 1 < window) return null;
   let sum = 0;
   for (let index = end - window + 1; index <= end; index += 1) sum += series.close[index]!;
@@ -65,7 +65,7 @@ export function rsi(series: BarSeries, end: number, window: number): number | nu
   return (100 * gains) / (gains + losses);
 }
 
-export function volatility(series: BarSeries, end: number, window: number): number | null {
+export function volatility(series: Pick<BarSeries, 'close'>, end: number, window: number): number | null {
   if (end < window) return null;
   const changes: number[] = [];
   for (let index = end - window + 1; index <= end; index += 1) {

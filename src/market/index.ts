@@ -18,7 +18,7 @@ export { parseDateText } from './csv-date.ts';
 export { csvRowSchema } from './csv-row.ts';
 export { MarketDataError } from './errors.ts';
 export type { Bar, BarSeries, Feed, FeedRange, FeedResult, SkippedRow } from './feed.ts';
-export { syntheticIndex } from './index-series.ts';
+export { syntheticIndex, syntheticIndexCloses } from './index-series.ts';
 export { isoTime } from './iso-time.ts';
 export {
   createRandom,

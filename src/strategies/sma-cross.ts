@@ -42,7 +42,17 @@ export class SmaCross implements Strategy {
   readonly short: boolean;
   private readonly fast: number;
   private readonly slow: number;
-  private readonly states = new WeakMap<BarSeries, SmaState>();
+  /**
+   * States by the closes' storage (their buffer, then their offset in it), not by the series
+   * object: a caller that hands over a new view of the same series each bar (`sliceSeries` from
+   * its first bar, as the full-pipeline backtest's cycle does) shares one state, which goes on
+   * from the last bar it computed. Keyed by the object, each bar's view started again from the
+   * first bar: O(bars) a decision, the run's cost growing with the square of its length.
+   * A series' bars are written once, when it is built (CSV, sim, a feed's answer): a view sees
+   * the same closes as an earlier view of the same storage up to the bar that one reached. A
+   * state whose last computed close no longer matches is computed again from the first bar.
+   */
+  private readonly states = new WeakMap<ArrayBufferLike, Map<number, SmaState>>();
 
   constructor(parameters: SmaCrossParameters = {}, options: StrategyOptions = {}) {
     const valid = smaCrossParametersSchema.parse(parameters);
@@ -56,25 +66,16 @@ export class SmaCross implements Strategy {
   private lastSeries: BarSeries | null = null;
   private lastState: SmaState | null = null;
 
+  /** The state of the series' closes (see `states`), computed up to `index`. */
   private advance(series: BarSeries, index: number): SmaState {
-    let state = series === this.lastSeries ? this.lastState : this.states.get(series);
-    if (!state) {
-      state = {
-        micros: new Float64Array(series.length),
-        sign: new Int8Array(series.length),
-        lastNonZero: new Int8Array(series.length),
-        sumFast: 0,
-        sumSlow: 0,
-        computed: -1,
-      };
-      this.states.set(series, state);
-    }
+    const close = series.close;
+    let state = series === this.lastSeries && this.lastState ? this.lastState : this.stateOf(close);
+    if (state.micros.length <= index) state = grown(state, series.length);
     this.lastSeries = series;
     this.lastState = state;
     if (state.computed >= index) return state;
     const { fast, slow } = this;
     const { micros, sign, lastNonZero } = state;
-    const close = series.close;
     let sumFast = state.sumFast;
     let sumSlow = state.sumSlow;
     for (let at = state.computed + 1; at <= index; at += 1) {
@@ -140,10 +141,55 @@ export class SmaCross implements Strategy {
     };
   }
 
+  /** The state kept for these closes' storage; a new one (nothing computed) when none is, or it no longer matches them. */
+  private stateOf(close: Float64Array): SmaState {
+    let byOffset = this.states.get(close.buffer);
+    if (!byOffset) {
+      byOffset = new Map();
+      this.states.set(close.buffer, byOffset);
+    }
+    const known = byOffset.get(close.byteOffset);
+    // The last computed bar this view holds, checked against the closes.
+    const probe = Math.min(known?.computed ?? -1, close.length - 1);
+    if (known && (probe < 0 || known.micros[probe] === toMicros(close[probe]!))) return known;
+    const state = emptyState(close.length);
+    byOffset.set(close.byteOffset, state);
+    return state;
+  }
+
   /** The SMA at a bar, for reasons and tests (exact sum, one division). */
   private sma(state: SmaState, index: number, length: number): number {
     let sum = 0;
     for (let at = index - length + 1; at <= index; at += 1) sum += state.micros[at]!;
     return sum / length / priceScale;
   }
+}
+
+function emptyState(capacity: number): SmaState {
+  return {
+    micros: new Float64Array(capacity),
+    sign: new Int8Array(capacity),
+    lastNonZero: new Int8Array(capacity),
+    sumFast: 0,
+    sumSlow: 0,
+    computed: -1,
+  };
+}
+
+/**
+ * The state with room for `length` bars (a later view of the same storage is longer), its
+ * computed bars kept; it replaces the old one in place, so every holder sees the room.
+ */
+function grown(state: SmaState, length: number): SmaState {
+  const capacity = Math.max(length, state.micros.length * 2);
+  const micros = new Float64Array(capacity);
+  const sign = new Int8Array(capacity);
+  const lastNonZero = new Int8Array(capacity);
+  micros.set(state.micros);
+  sign.set(state.sign);
+  lastNonZero.set(state.lastNonZero);
+  state.micros = micros;
+  state.sign = sign;
+  state.lastNonZero = lastNonZero;
+  return state;
 }

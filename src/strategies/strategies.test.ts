@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BarSeries, emptySeries } from '../market/index.ts';
+import { type BarSeries, emptySeries, sliceSeries } from '../market/index.ts';
 import { Breakout, createStrategy, MeanReversion, SmaCross } from './index.ts';
 
 function closes(values: number[], symbol = 'T'): BarSeries {
@@ -26,6 +26,40 @@ function signals(strategy: { decide: SmaCross['decide'] }, series: BarSeries, po
 }
 
 describe('sma-cross', () => {
+  it('decides on a new view of the series each bar as on the series itself', () => {
+    // A wave with crosses both ways: the full pipeline hands the strategist a new view each bar.
+    const values = Array.from({ length: 120 }, (_, at) => 50 + 10 * Math.sin(at / 7) + (at % 5) * 0.01);
+    const series = closes(values);
+    const whole = signals(new SmaCross({ fast: 3, slow: 8 }), series);
+    const strategy = new SmaCross({ fast: 3, slow: 8 });
+    const viewed: Array<[number, string]> = [];
+    for (let at = 0; at < series.length; at += 1) {
+      const view = sliceSeries(series, undefined, series.time[at]!);
+      const proposal = strategy.decide(view, view.length - 1, 0);
+      if (proposal) viewed.push([at, proposal.intent]);
+    }
+    expect(whole.length).toBeGreaterThanOrEqual(2);
+    expect(viewed).toEqual(whole);
+    // A shorter view after the longer ones (the same storage, its state kept) decides as before.
+    const early = sliceSeries(series, undefined, series.time[20]!);
+    expect(strategy.decide(early, early.length - 1, 0)).toEqual(
+      new SmaCross({ fast: 3, slow: 8 }).decide(early, 20, 0),
+    );
+  });
+
+  it('computes again when the closes under a kept state were written over', () => {
+    const series = closes([1, 2, 3, 4, 5, 4, 3, 2, 1, 2, 3]);
+    const strategy = new SmaCross({ fast: 1, slow: 2 });
+    expect(signals(strategy, sliceSeries(series, undefined, series.time[4]!))).toEqual([]);
+    // The same storage now holds other closes (a buffer reused): the old state must not answer.
+    series.close.set([5, 4, 3, 2, 1, 2, 3, 4, 5, 4, 3]);
+    const rewritten = sliceSeries(series, undefined, series.time[6]!);
+    const fresh = new SmaCross({ fast: 1, slow: 2 });
+    for (let at = 0; at < rewritten.length; at += 1)
+      expect(strategy.decide(rewritten, at, 0)).toEqual(fresh.decide(rewritten, at, 0));
+    expect(signals(fresh, rewritten)).toEqual([[5, 'enter']]);
+  });
+
   it('treats equal averages as a tie (no cross), even when doubles disagree', () => {
     // fast 1 / slow 2: the sign is sign(close − previous close). 0.1 + 0.2 is 0.30000000000000004
     // as a double, above 0.3, but the same price: a tie, not an up-cross. The cross comes at
