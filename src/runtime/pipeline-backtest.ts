@@ -209,8 +209,12 @@ class FullPipelineRun {
     });
     const buffer = this.#buffer;
     // A broker event is written once every message before it (its causes among them) has committed.
+    // Its messages outside a transaction (a round trip's close) are held with the cycles' ones and
+    // written behind, relaxed: sent through the bus, each committed at once and waited for the
+    // disk, then its notification too (two commits that flushed the run's whole WAL so far).
     this.recorder = brokerRecorderFor({
       ...options,
+      bus: { publish: (input, publishOptions) => buffer.publish(input, publishOptions) },
       store,
       brokerName,
       clock,
