@@ -153,6 +153,10 @@ export class SmaCross implements Strategy {
     const probe = Math.min(known?.computed ?? -1, close.length - 1);
     if (known && (probe < 0 || known.micros[probe] === toMicros(close[probe]!))) return known;
     const state = emptyState(close.length);
+    // Bounded: views that each start at another bar of one buffer (a rolling window) would
+    // otherwise keep a state for every start for as long as the buffer lives.
+    if (byOffset.size >= maxStatesPerBuffer && !byOffset.has(close.byteOffset))
+      byOffset.delete(byOffset.keys().next().value!);
     byOffset.set(close.byteOffset, state);
     return state;
   }
@@ -164,6 +168,9 @@ export class SmaCross implements Strategy {
     return sum / length / priceScale;
   }
 }
+
+/** States kept for one buffer's closes, by where the view starts (see stateOf). */
+const maxStatesPerBuffer = 4;
 
 function emptyState(capacity: number): SmaState {
   return {

@@ -47,6 +47,20 @@ describe('sma-cross', () => {
     );
   });
 
+  it('keeps a few states for one buffer, however many starts its views have', () => {
+    const series = closes(Array.from({ length: 200 }, (_, at) => 50 + 10 * Math.sin(at / 5)));
+    const strategy = new SmaCross({ fast: 3, slow: 8 });
+    // A rolling window: each view starts a bar later; each decides as a fresh strategy would.
+    for (let start = 0; start < 100; start += 1) {
+      const view = sliceSeries(series, series.time[start]!, series.time[start + 50]!);
+      expect(strategy.decide(view, view.length - 1, 0)).toEqual(
+        new SmaCross({ fast: 3, slow: 8 }).decide(view, view.length - 1, 0),
+      );
+    }
+    const kept = (strategy as unknown as { states: WeakMap<ArrayBufferLike, Map<number, unknown>> }).states;
+    expect(kept.get(series.close.buffer)?.size).toBe(4);
+  });
+
   it('computes again when the closes under a kept state were written over', () => {
     const series = closes([1, 2, 3, 4, 5, 4, 3, 2, 1, 2, 3]);
     const strategy = new SmaCross({ fast: 1, slow: 2 });
