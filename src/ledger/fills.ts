@@ -1,5 +1,5 @@
 import type { OrderSide } from '../broker/index.ts';
-import type { Queryable } from '../store/index.ts';
+import type { Queryable, SqlWrite } from '../store/index.ts';
 import { ledgerSql } from './sql.ts';
 
 /** One execution of an order. */
@@ -23,6 +23,13 @@ export interface FillRecord {
 
 /** Records an execution once; true when it was new. */
 export async function recordFill(q: Queryable, broker: string, fill: FillRecord): Promise<boolean> {
+  const write = fillWrite(broker, fill);
+  const inserted = await q.query(write.text, write.values);
+  return inserted.rows.length > 0;
+}
+
+/** recordFill as a write for a statement of several (the broker recorder's fill). */
+export function fillWrite(broker: string, fill: FillRecord): SqlWrite {
   const values = [
     fill.clientOrderId,
     fill.executionId,
@@ -34,11 +41,9 @@ export async function recordFill(q: Queryable, broker: string, fill: FillRecord)
     fill.commission ?? 0,
     new Date(fill.time),
   ];
-  const inserted =
-    fill.cumulativeFilledQty === undefined
-      ? await q.query(ledgerSql.insertFill(), values)
-      : await q.query(ledgerSql.insertFillGuarded(), [...values, fill.cumulativeFilledQty]);
-  return inserted.rows.length > 0;
+  return fill.cumulativeFilledQty === undefined
+    ? { text: ledgerSql.insertFill(), values }
+    : { text: ledgerSql.insertFillGuarded(), values: [...values, fill.cumulativeFilledQty] };
 }
 
 /** A fill recorded under a placeholder order moves to the order that really sent it; true when it moved. */

@@ -5,7 +5,7 @@ export {
   recordExecution,
   unexplainedPositions,
 } from './executions.ts';
-export { type FillRecord, moveFill, recordFill, recordFillCommission } from './fills.ts';
+export { type FillRecord, fillWrite, moveFill, recordFill, recordFillCommission } from './fills.ts';
 export {
   answerIntent,
   answerIntentWrites,
@@ -21,6 +21,7 @@ export {
   markQueued,
   type OrderIntent,
   type OrderStateReport,
+  orderStateWrite,
   type ProtectiveOrder,
   recordBracketLegs,
   recordIntent,
@@ -36,6 +37,7 @@ export {
 } from './orders.ts';
 export {
   applyExecutionToPosition,
+  executionWrite,
   type PositionRecord,
   removePosition,
   replacePositionSizes,

@@ -221,6 +221,16 @@ export async function applyOrderState(q: Queryable, broker: string, state: Order
   if (endsUnfilled(state.status)) await endLegsWithEntry(q, state.clientOrderId);
 }
 
+/**
+ * applyOrderState as a write for a statement of several (the broker recorder's fill); null for a
+ * state that ends the order unfilled, whose legs' ending reads the entry as the upsert left it
+ * (applyOrderState's second statement), which a part of the same statement would not see.
+ */
+export function orderStateWrite(broker: string, state: OrderStateReport): SqlWrite | null {
+  if (endsUnfilled(state.status)) return null;
+  return { text: ledgerSql.upsertOrderState(), values: orderStateValues(broker, state) };
+}
+
 /** Inserts or refreshes orders from the broker's answer (an entry and its bracket legs). */
 export async function recordOrderStates(
   q: Queryable,

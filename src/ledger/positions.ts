@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.ts';
+import type { Queryable, SqlWrite } from '../store/index.ts';
 import { ledgerSql } from './sql.ts';
 
 export interface PositionRecord {
@@ -63,14 +63,35 @@ export async function applyExecutionToPosition(
   broker: string,
   execution: { symbol: string; positionQty: number; price: number },
 ): Promise<void> {
-  if (execution.positionQty === 0) await removePosition(q, broker, execution.symbol);
-  else
-    await q.query(ledgerSql.applyExecutionToPosition(), [
+  const write = executionWrite(broker, execution);
+  await q.query(write.text, write.values);
+}
+
+/**
+ * applyExecutionToPosition as a write for a statement of several (the broker recorder's fill);
+ * with `protection`, the position (unless flat) is pointed at its protective orders in the same
+ * write, as setProtection after it would.
+ */
+export function executionWrite(
+  broker: string,
+  execution: { symbol: string; positionQty: number; price: number },
+  protection?: { stopClientOrderId: string | null; takeProfitClientOrderId: string | null },
+): SqlWrite {
+  const { symbol, positionQty, price } = execution;
+  if (positionQty === 0) return { text: ledgerSql.deletePosition(), values: [broker, symbol] };
+  if (!protection)
+    return { text: ledgerSql.applyExecutionToPosition(), values: [broker, symbol, positionQty, price] };
+  return {
+    text: ledgerSql.applyExecutionWithProtection(),
+    values: [
       broker,
-      execution.symbol,
-      execution.positionQty,
-      execution.price,
-    ]);
+      symbol,
+      positionQty,
+      price,
+      protection.stopClientOrderId,
+      protection.takeProfitClientOrderId,
+    ],
+  };
 }
 
 /**

@@ -42,6 +42,17 @@ const endLegsOf = (entry: string) =>
 /** insertIntents' texts by row count, made once each (an entry with its legs: 1 to 3 rows). */
 const intentInserts: string[] = [];
 
+/**
+ * A position's average price after an execution at $4 that leaves it at EXCLUDED.qty: moved
+ * only when the position grew on its side (or opened), reset when it turned, else kept.
+ */
+const averageAfterExecution = `CASE
+         WHEN abs(EXCLUDED.qty) > abs(positions.qty) AND sign(EXCLUDED.qty) = sign(positions.qty) OR positions.qty = 0
+           THEN (abs(positions.qty) * positions.avg_price + (abs(EXCLUDED.qty) - abs(positions.qty)) * $4)
+                / abs(EXCLUDED.qty)
+         WHEN sign(EXCLUDED.qty) <> sign(positions.qty) THEN $4
+         ELSE positions.avg_price END`;
+
 export const ledgerSql = {
   /** Serialises the ledger writers of one broker (stream, poller, reconciliation) within a transaction. */
   lockBroker: () => `SELECT pg_advisory_xact_lock(hashtext('signet.broker.' || $1))`,
@@ -193,14 +204,19 @@ export const ledgerSql = {
   /** After an execution: the new quantity from the broker, the average moved only when adding. */
   applyExecutionToPosition: () =>
     `INSERT INTO positions (broker, symbol, qty, avg_price) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (broker, symbol) DO UPDATE SET
-       avg_price = CASE
-         WHEN abs(EXCLUDED.qty) > abs(positions.qty) AND sign(EXCLUDED.qty) = sign(positions.qty) OR positions.qty = 0
-           THEN (abs(positions.qty) * positions.avg_price + (abs(EXCLUDED.qty) - abs(positions.qty)) * $4)
-                / abs(EXCLUDED.qty)
-         WHEN sign(EXCLUDED.qty) <> sign(positions.qty) THEN $4
-         ELSE positions.avg_price END,
-       qty = EXCLUDED.qty, updated_at = now()`,
+     ON CONFLICT (broker, symbol) DO UPDATE SET avg_price = ${averageAfterExecution}, qty = EXCLUDED.qty, updated_at = now()`,
+
+  /**
+   * applyExecutionToPosition and setProtection as one write ($5 the stop's order, $6 the
+   * take-profit's), for a statement of several writes, whose parts do not see one another's rows:
+   * an entry's fill that opens the position and points it at its legs.
+   */
+  applyExecutionWithProtection: () =>
+    `INSERT INTO positions (broker, symbol, qty, avg_price, stop_client_order_id, take_profit_client_order_id)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (broker, symbol) DO UPDATE SET avg_price = ${averageAfterExecution}, qty = EXCLUDED.qty,
+       stop_client_order_id = EXCLUDED.stop_client_order_id,
+       take_profit_client_order_id = EXCLUDED.take_profit_client_order_id, updated_at = now()`,
 
   setProtection: () =>
     `UPDATE positions SET stop_client_order_id = $3, take_profit_client_order_id = $4, updated_at = now()

@@ -214,7 +214,13 @@ class FullPipelineRun {
     // disk, then its notification too (two commits that flushed the run's whole WAL so far).
     this.recorder = brokerRecorderFor({
       ...options,
-      bus: { publish: (input, publishOptions) => buffer.publish(input, publishOptions) },
+      bus: {
+        publish: (input, publishOptions) => buffer.publish(input, publishOptions),
+        // A fill's rows and message in one statement, after `before` wrote the held messages.
+        publishWithWrites: (input, writes, publishOptions) =>
+          options.bus.publishWithWrites(input, writes, publishOptions),
+      },
+      waitForDisk: false,
       store,
       brokerName,
       clock,
