@@ -68,7 +68,7 @@ export function syntheticIndex(
  * The synthetic index's closes alone (the same doubles as `syntheticIndex(…).close`) and the time
  * of its newest bar: what its averages and volatility are computed from. A daily-bar backtest
  * asks the Macro Officer once a bar, and building the whole index (six columns in a new buffer)
- * was a tenth of the full pipeline's main thread.
+ * was ≈ 8 % of the full pipeline's main thread (docs/benchmarks.md, thirty-seventh pass).
  */
 export function syntheticIndexCloses(
   universe: readonly BarSeries[],
