@@ -219,7 +219,9 @@ describe('the full-pipeline backtest’s commits', () => {
     const relaxed = (text: string) => text.includes("set_config('synchronous_commit', 'off', true)");
     const fillWrites = texts.filter((text) => /INSERT INTO fills/.test(text));
     expect(fillWrites.length).toBeGreaterThanOrEqual(2 * result.run.report.closedTrades);
-    expect(fillWrites.filter((text) => !relaxed(text) || !/INSERT INTO agent_messages/.test(text))).toEqual([]);
+    expect(fillWrites.filter((text) => !relaxed(text) || !/INSERT INTO agent_messages/.test(text))).toEqual(
+      [],
+    );
     // Each order's intent and its submission: one statement each, its own transaction, relaxed.
     const orderWrites = texts.filter((text) => /INSERT INTO orders/.test(text));
     expect(orderWrites.length).toBeGreaterThanOrEqual(result.outcomes.executed);
