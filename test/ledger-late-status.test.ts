@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Order } from '../src/broker/index.ts';
+import { Bus } from '../src/bus/index.ts';
 import { recordIntent } from '../src/ledger/index.ts';
 import { silentLogger } from '../src/logging/index.ts';
 import { BrokerRecorder } from '../src/runtime/index.ts';
@@ -99,10 +100,16 @@ describe("a late 'still working' after 'filled' leaves the order filled", () => 
 
   it('paper recorder: a cancellation event recorded after the fill', async () => {
     const published: string[] = [];
+    const bus = new Bus({ store: database.store, logger: silentLogger() });
     const recorder = new BrokerRecorder({
       store: database.store,
-      publish: async (input) => {
+      publish: async (input, options) => {
         published.push(input.topic);
+        return bus.publish(input, options);
+      },
+      publishWithWrites: async (input, writes) => {
+        published.push(input.topic);
+        return bus.publishWithWrites(input, writes);
       },
       brokerName: 'paper',
       logger: silentLogger(),
@@ -147,5 +154,6 @@ describe("a late 'still working' after 'filled' leaves the order filled", () => 
     expect(recorder.failures).toBe(0);
     expect(published).toEqual(['order.filled', 'order.cancelled']);
     expect(await orderRow('sg-p1')).toEqual({ status: 'filled', filled_qty: 10 });
+    await bus.stop();
   });
 });

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import type { BrokerEvent, Order } from '../broker/index.ts';
+import { type BrokerEvent, fillMessage, type Order } from '../broker/index.ts';
 import { Bus } from '../bus/index.ts';
-import { recordIntents } from '../ledger/index.ts';
+import {
+  applyExecutionToPosition,
+  applyOrderState,
+  recordFill,
+  recordIntents,
+  setProtection,
+} from '../ledger/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import type { Queryable, Store } from '../store/index.ts';
+import { paperOrderState } from './paper-source.ts';
 import { brokerRecorderFor } from './trading-kernel.ts';
 
 let database: TestDatabase;
@@ -159,8 +166,85 @@ async function rowsOf(broker: string, prefix: string): Promise<Tables> {
   };
 }
 
+/**
+ * The reference: each event written by the ledger's own functions, one statement after another
+ * in a transaction (the recorder's way before a fill became one statement), its message published
+ * in it with the cause read after the order's upsert.
+ */
+function ledgerWriter(bus: Bus, store: Store, broker: string) {
+  const report = (order: Order) => ({
+    ...paperOrderState(order, 'day'),
+    submittedAt: null,
+    cycleId: order.cycleId,
+  });
+  return (event: BrokerEvent) =>
+    store.transaction(async (tx) => {
+      if (event.kind === 'trade-closed') return;
+      const { order } = event;
+      await applyOrderState(tx, broker, report(order));
+      let cause = { messageId: null as number | null, cycleId: order.cycleId };
+      for (const id of [order.clientOrderId, order.parentClientOrderId]) {
+        if (!id) continue;
+        const row = (
+          await tx.query<{ message_id: number | null; cycle_id: string | null }>(
+            'SELECT message_id, cycle_id FROM orders WHERE client_order_id = $1',
+            [id],
+          )
+        ).rows[0];
+        if (row?.message_id) {
+          cause = { messageId: Number(row.message_id), cycleId: row.cycle_id };
+          break;
+        }
+      }
+      const envelope = { cycleId: cause.cycleId, causationId: cause.messageId };
+      if (event.kind === 'fill') {
+        const { fill } = event;
+        await recordFill(tx, broker, { ...fill, executionId: `${fill.clientOrderId}@${fill.time}` });
+        const legs = event.legs ?? [];
+        for (const leg of legs) await applyOrderState(tx, broker, report(leg));
+        await applyExecutionToPosition(tx, broker, {
+          symbol: fill.symbol,
+          positionQty: event.positionAfter,
+          price: fill.price,
+        });
+        if (legs.length > 0 && event.positionAfter !== 0) {
+          const legOf = (kind: string) => legs.find((leg) => leg.leg === kind)?.clientOrderId ?? null;
+          await setProtection(tx, broker, fill.symbol, {
+            stopClientOrderId: legOf('stop_loss'),
+            takeProfitClientOrderId: legOf('take_profit'),
+          });
+        }
+        const payload = {
+          fill,
+          leg: order.leg,
+          cashAfter: event.cashAfter,
+          positionAfter: event.positionAfter,
+          broker,
+        };
+        await bus.publish(fillMessage(payload, envelope), { tx });
+        return;
+      }
+      await bus.publish(
+        {
+          fromAgent: 'broker',
+          toAgent: 'executor',
+          topic: 'order.cancelled',
+          ts: new Date(at(9)),
+          ...envelope,
+          payload: {
+            clientOrderId: order.clientOrderId,
+            symbol: order.symbol,
+            leg: order.leg,
+            reason: order.reason,
+          },
+        },
+        { tx },
+      );
+    });
+}
+
 describe('the broker recorder', () => {
-  it("writes a fill's rows and message in one statement, the same rows a transaction writes", async () => {
+  it("writes a fill's rows and message in one statement, the same rows the ledger's functions write one after another", async () => {
     const bus = new Bus({ store: database.store, logger: silentLogger() });
     const recorded: Record<string, Tables[]> = {};
     const counts: Record<string, { statements: number; transactions: number }> = {};
@@ -183,19 +267,23 @@ describe('the broker recorder', () => {
         { ...stop, status: 'waiting' },
         { ...target, status: 'waiting' },
       ]);
+      const store = counted(database.store, count);
       const recorder = brokerRecorderFor({
-        store: counted(database.store, count),
-        bus: mode === 'statement' ? bus : { publish: (input, options) => bus.publish(input, options) },
+        store,
+        bus,
         logger: silentLogger(),
         brokerName: broker,
         clock: { now: () => at(9) },
         journalRoot: '/nonexistent',
         journal: async () => {},
       });
+      const reference = ledgerWriter(bus, store, broker);
       recorded[mode] = [];
       for (const event of roundTrip(prefix)) {
-        recorder.record(event);
-        await recorder.flush();
+        if (mode === 'statement') {
+          recorder.record(event);
+          await recorder.flush();
+        } else await reference(event);
         recorded[mode].push(await rowsOf(broker, prefix));
       }
       expect(recorder.failures).toBe(0);

@@ -1,15 +1,12 @@
 import { type BrokerEvent, closedTradeMessage, fillMessage, type Order } from '../broker/index.ts';
 import { type MessageInput, type PublishOptions, topics } from '../bus/index.ts';
 import {
-  applyExecutionToPosition,
   applyOrderState,
   executionWrite,
   type FillRecord,
   fillWrite,
   type OrderStateReport,
   orderStateWrite,
-  recordFill,
-  setProtection,
 } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { withFields } from '../platform/index.ts';
@@ -34,9 +31,9 @@ export interface RecorderDeps {
   /**
    * A message and the writes that commit with it, as one statement (Bus.publishWithWrites): a
    * fill's rows and message in one round trip, where a transaction took one for each and for
-   * BEGIN and COMMIT. Without it, every event is written in a transaction.
+   * BEGIN and COMMIT.
    */
-  publishWithWrites?(
+  publishWithWrites(
     input: MessageInput,
     writes: (messageId: number) => readonly SqlWrite[],
   ): Promise<unknown>;
@@ -94,30 +91,6 @@ export class BrokerRecorder {
     return { messageId: null, cycleId: order.cycleId };
   }
 
-  /**
-   * The fill's effect on the position, in the fill's transaction: an entry's legs start working
-   * (their rows, written with the entry's intent, move waiting → open; inserted if another
-   * writer's entry had none) and the position points to them, so no moment exists with a
-   * position and no stop row.
-   */
-  async #applyToPosition(tx: Queryable, event: FillEvent): Promise<void> {
-    const { brokerName } = this.deps;
-    const { fill } = event;
-    for (const leg of event.legs ?? []) await applyOrderState(tx, brokerName, reportOf(leg));
-    await applyExecutionToPosition(tx, brokerName, {
-      symbol: fill.symbol,
-      positionQty: event.positionAfter,
-      price: fill.price,
-    });
-    const legs = event.legs ?? [];
-    if (legs.length === 0 || event.positionAfter === 0) return;
-    const legOf = (kind: string) => legs.find((leg) => leg.leg === kind)?.clientOrderId ?? null;
-    await setProtection(tx, brokerName, fill.symbol, {
-      stopClientOrderId: legOf('stop_loss'),
-      takeProfitClientOrderId: legOf('take_profit'),
-    });
-  }
-
   /** The fill's row as the ledger records it: its execution id is the order's and the fill's time. */
   #fillRecord(event: FillEvent): FillRecord {
     const { fill } = event;
@@ -147,24 +120,27 @@ export class BrokerRecorder {
   }
 
   /**
-   * The fill's writes for one statement (the transaction's, each on rows of its own: the order,
-   * its legs, the fill, the position with its protection), or null when an order's state ends it
-   * unfilled (its legs' ending reads the order as its upsert left it: the transaction does that).
+   * The fill's writes, one statement's parts, each on rows of its own: the order, the legs it set
+   * working, the fill, and the position pointed at those legs (written by the position's own
+   * upsert, as a part of the statement does not see another's rows), so no moment exists with a
+   * position and no stop row. A fill never ends an order unfilled; a report that says otherwise
+   * is refused (the event is counted as not recorded, and the monitor reconciles).
    */
-  #fillWrites(event: FillEvent): SqlWrite[] | null {
+  #fillWrites(event: FillEvent): SqlWrite[] {
     const { brokerName } = this.deps;
-    const orders = [event.order, ...(event.legs ?? [])].map((order) =>
-      orderStateWrite(brokerName, reportOf(order)),
-    );
-    if (orders.some((write) => write === null)) return null;
     const legs = event.legs ?? [];
+    const orders = [event.order, ...legs].map((order) => {
+      const write = orderStateWrite(brokerName, reportOf(order));
+      if (!write) throw new Error(`a fill reported order ${order.clientOrderId} as ${order.status}`);
+      return write;
+    });
     const legOf = (kind: string) => legs.find((leg) => leg.leg === kind)?.clientOrderId ?? null;
     const protection =
       legs.length > 0
         ? { stopClientOrderId: legOf('stop_loss'), takeProfitClientOrderId: legOf('take_profit') }
         : undefined;
     return [
-      ...(orders as SqlWrite[]),
+      ...orders,
       fillWrite(brokerName, this.#fillRecord(event)),
       executionWrite(
         brokerName,
@@ -183,25 +159,20 @@ export class BrokerRecorder {
       await this.deps.onTradeClosed?.(event);
       return;
     }
-    const writes = event.kind === 'fill' && this.deps.publishWithWrites ? this.#fillWrites(event) : null;
-    if (event.kind === 'fill' && writes && this.deps.publishWithWrites) {
-      // The cause is the intent's message, committed before the order reached the broker: read
-      // before the statement, as the transaction read it after the order's upsert (which never
-      // sets it), it is the same.
+    if (event.kind === 'fill') {
+      const writes = this.#fillWrites(event);
+      // The cause is the intent's message, committed before the order reached the broker (the
+      // order's upsert never sets it): read before the statement.
       const cause = await this.#causeOf(store, event.order);
       await this.deps.publishWithWrites(this.#fillMessage(event, cause), () => writes);
       return;
     }
+    // A cancellation or rejection: its legs' ending reads the order as its upsert left it, one
+    // statement after the other in a transaction.
     await store.transaction(async (tx) => {
       const order = event.order;
       await applyOrderState(tx, brokerName, reportOf(order));
       const cause = await this.#causeOf(tx, order);
-      if (event.kind === 'fill') {
-        await recordFill(tx, brokerName, this.#fillRecord(event));
-        await this.#applyToPosition(tx, event);
-        await this.deps.publish(this.#fillMessage(event, cause), { tx });
-        return;
-      }
       await this.deps.publish(
         {
           fromAgent: 'broker',

@@ -19,7 +19,7 @@ import {
   runDecisionCycle,
   runMonitorPass,
 } from '../pipeline/index.ts';
-import type { SqlWrite, Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { haltFileFor, haltLevelOrNull, haltRowRead } from '../watchdog/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
 import { exitJournalEntry } from './exit-journal.ts';
@@ -245,7 +245,7 @@ export function tradingKernel(options: TradingKernelOptions): TradingKernel {
  */
 export function brokerRecorderFor(options: {
   store: Store;
-  bus: Pick<Bus, 'publish'> & Partial<Pick<Bus, 'publishWithWrites'>>;
+  bus: Pick<Bus, 'publish' | 'publishWithWrites'>;
   /** Whether a fill's statement waits for the disk (default true; a backtest's does not). */
   waitForDisk?: boolean;
   logger: Logger;
@@ -259,16 +259,10 @@ export function brokerRecorderFor(options: {
 }): BrokerRecorder {
   const journal = options.journal ?? journalWriter(options.store, options.journalRoot);
   const waitForDisk = options.waitForDisk ?? true;
-  const publishWithWrites = options.bus.publishWithWrites?.bind(options.bus);
   return new BrokerRecorder({
     store: options.store,
     publish: publisherOf(options.bus),
-    ...(publishWithWrites
-      ? {
-          publishWithWrites: (input: MessageInput, writes: (messageId: number) => readonly SqlWrite[]) =>
-            publishWithWrites(input, writes, { waitForDisk }),
-        }
-      : {}),
+    publishWithWrites: (input, writes) => options.bus.publishWithWrites(input, writes, { waitForDisk }),
     brokerName: options.brokerName,
     logger: options.logger,
     clock: options.clock,
