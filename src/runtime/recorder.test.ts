@@ -167,9 +167,10 @@ async function rowsOf(broker: string, prefix: string): Promise<Tables> {
 }
 
 /**
- * The reference: each event written by the ledger's own functions, one statement after another
- * in a transaction (the recorder's way before a fill became one statement), its message published
- * in it with the cause read after the order's upsert.
+ * The reference: a fill written by the ledger's own functions, one statement after another in a
+ * transaction (the recorder's way before a fill became one statement), its message published in
+ * it with the cause read after the order's upsert. A cancellation goes through the recorder either
+ * way (its transaction did not change).
  */
 function ledgerWriter(bus: Bus, store: Store, broker: string) {
   const report = (order: Order) => ({
@@ -179,7 +180,7 @@ function ledgerWriter(bus: Bus, store: Store, broker: string) {
   });
   return (event: BrokerEvent) =>
     store.transaction(async (tx) => {
-      if (event.kind === 'trade-closed') return;
+      if (event.kind !== 'fill') throw new Error('the reference writes fills');
       const { order } = event;
       await applyOrderState(tx, broker, report(order));
       let cause = { messageId: null as number | null, cycleId: order.cycleId };
@@ -197,49 +198,30 @@ function ledgerWriter(bus: Bus, store: Store, broker: string) {
         }
       }
       const envelope = { cycleId: cause.cycleId, causationId: cause.messageId };
-      if (event.kind === 'fill') {
-        const { fill } = event;
-        await recordFill(tx, broker, { ...fill, executionId: `${fill.clientOrderId}@${fill.time}` });
-        const legs = event.legs ?? [];
-        for (const leg of legs) await applyOrderState(tx, broker, report(leg));
-        await applyExecutionToPosition(tx, broker, {
-          symbol: fill.symbol,
-          positionQty: event.positionAfter,
-          price: fill.price,
+      const { fill } = event;
+      await recordFill(tx, broker, { ...fill, executionId: `${fill.clientOrderId}@${fill.time}` });
+      const legs = event.legs ?? [];
+      for (const leg of legs) await applyOrderState(tx, broker, report(leg));
+      await applyExecutionToPosition(tx, broker, {
+        symbol: fill.symbol,
+        positionQty: event.positionAfter,
+        price: fill.price,
+      });
+      if (legs.length > 0 && event.positionAfter !== 0) {
+        const legOf = (kind: string) => legs.find((leg) => leg.leg === kind)?.clientOrderId ?? null;
+        await setProtection(tx, broker, fill.symbol, {
+          stopClientOrderId: legOf('stop_loss'),
+          takeProfitClientOrderId: legOf('take_profit'),
         });
-        if (legs.length > 0 && event.positionAfter !== 0) {
-          const legOf = (kind: string) => legs.find((leg) => leg.leg === kind)?.clientOrderId ?? null;
-          await setProtection(tx, broker, fill.symbol, {
-            stopClientOrderId: legOf('stop_loss'),
-            takeProfitClientOrderId: legOf('take_profit'),
-          });
-        }
-        const payload = {
-          fill,
-          leg: order.leg,
-          cashAfter: event.cashAfter,
-          positionAfter: event.positionAfter,
-          broker,
-        };
-        await bus.publish(fillMessage(payload, envelope), { tx });
-        return;
       }
-      await bus.publish(
-        {
-          fromAgent: 'broker',
-          toAgent: 'executor',
-          topic: 'order.cancelled',
-          ts: new Date(at(9)),
-          ...envelope,
-          payload: {
-            clientOrderId: order.clientOrderId,
-            symbol: order.symbol,
-            leg: order.leg,
-            reason: order.reason,
-          },
-        },
-        { tx },
-      );
+      const payload = {
+        fill,
+        leg: order.leg,
+        cashAfter: event.cashAfter,
+        positionAfter: event.positionAfter,
+        broker,
+      };
+      await bus.publish(fillMessage(payload, envelope), { tx });
     });
 }
 
@@ -280,7 +262,7 @@ describe('the broker recorder', () => {
       const reference = ledgerWriter(bus, store, broker);
       recorded[mode] = [];
       for (const event of roundTrip(prefix)) {
-        if (mode === 'statement') {
+        if (mode === 'statement' || event.kind !== 'fill') {
           recorder.record(event);
           await recorder.flush();
         } else await reference(event);
