@@ -16,7 +16,7 @@ import {
 } from '../src/skills/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { createStrategy } from '../src/strategies/index.ts';
-import { haltFileFor, haltLevelOrNull, haltRowRead } from '../src/watchdog/index.ts';
+import { haltFileFor, haltLevelOrNull, haltRowRead, submissionHalt } from '../src/watchdog/index.ts';
 import { benchRoute } from './bench-route.ts';
 
 /**
@@ -83,7 +83,7 @@ export async function deps(
     publish: (input, options) => bus.publish(input, options),
     // As the sessions' kernel: ids before commits (runtime/trading-kernel.ts).
     send: (input) => bus.send(input),
-    publishWithWrites: (input, writes) => bus.publishWithWrites(input, writes),
+    publishWithWrites: (input, writes, options) => bus.publishWithWrites(input, writes, options),
     query: (text, values) => store.query(text, values),
     // A fresh broker per cycle would hide nothing: positions never block (one cycle per symbol set).
     broker: new PaperBroker({ cash: 1e12, clock }),
@@ -96,8 +96,11 @@ export async function deps(
       symbolPnlToday: {},
     }),
     // As the sessions' kernel (runtime/trading-kernel.ts): the halt read from its row and its file
-    // at the cycle's start, by each Risk Gate and again before an order leaves.
+    // at the cycle's start and by each Risk Gate, and checked again in the statement that writes
+    // an order's intent (haltAtSubmission, below).
     haltLevel: () => haltLevelOrNull({ db: store, haltFile }),
+    // As the sessions' kernel: the halt at submission checked in the order intent's statement.
+    haltAtSubmission: submissionHalt(haltFile),
     // As the sessions' kernel: the Risk Gate's halt and pending entries in one statement.
     haltAndPendingEntries: haltAndPendingEntriesReader(
       (text, values) => store.query(text, values),

@@ -18,6 +18,12 @@ import {
 import { busSql, topicFilter } from './sql.ts';
 import { type TopicCatalog, topicCatalog, withLegacyNames } from './topics.ts';
 
+/** How Bus.publishWithWrites commits: `waitForDisk` (store TransactionOptions) and an SQL `guard`. */
+export interface PublishWithWritesOptions extends TransactionOptions {
+  /** Evaluated in the statement; refuses all of it by raising (busSql.publishOneWithWrites). */
+  guard?: string;
+}
+
 export interface ReplayFilter {
   from?: Date;
   to?: Date;
@@ -113,16 +119,25 @@ export class Bus {
    * rows), in one statement, and resolves once it is committed. `writes` gets the message's id,
    * the next in send order (drawn ahead), so a row can name it. One statement is its own
    * transaction: all of it commits, or none, and listeners hear of it on the commit;
-   * `waitForDisk` false: that commit does not wait for the disk (a backtest's orders).
+   * `waitForDisk` false: that commit does not wait for the disk (a backtest's orders); `guard`:
+   * an SQL expression evaluated in the statement that refuses all of it by raising (the halt
+   * ladder's at an order's submission), its error thrown here.
    */
   async publishWithWrites(
     input: MessageInput,
     writes: (messageId: number) => readonly SqlWrite[],
-    options: TransactionOptions = {},
+    options: PublishWithWritesOptions = {},
   ): Promise<BusMessage> {
     const message = validateMessage(input, this.#catalog);
     const id = await this.#batcher.idFor(message);
-    return publishValidWithWrites(this.#store, message, id, writes(id), options.waitForDisk ?? true);
+    return publishValidWithWrites(
+      this.#store,
+      message,
+      id,
+      writes(id),
+      options.waitForDisk ?? true,
+      options.guard,
+    );
   }
 
   /**

@@ -1,5 +1,12 @@
 export { CauseNotWrittenError, type SentMessage } from './batcher.ts';
-export { Bus, type BusOptions, type ParkedMessage, type ReplayFilter, type Subscription } from './bus.ts';
+export {
+  Bus,
+  type BusOptions,
+  type ParkedMessage,
+  type PublishWithWritesOptions,
+  type ReplayFilter,
+  type Subscription,
+} from './bus.ts';
 export type { ConsumerOptions, ConsumerStats, MessageHandler } from './consumer.ts';
 export { type CopyConnection, copyMessages, type NumberedMessage } from './copy-log.ts';
 export { CycleBuffer, type CycleBufferOptions } from './cycle-buffer.ts';

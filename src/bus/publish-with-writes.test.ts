@@ -10,6 +10,12 @@ let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
   await db.store.query('CREATE TABLE side_rows (message_id bigint NOT NULL, note text NOT NULL)');
+  // A guard as the halt ladder's is (migration 0418): true, or it raises.
+  await db.store.query(`CREATE FUNCTION test_guard(refuse boolean) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+    BEGIN
+      IF refuse THEN RAISE EXCEPTION 'refused by the guard' USING ERRCODE = 'SGT01'; END IF;
+      RETURN true;
+    END $$`);
 });
 afterAll(async () => {
   await db.drop();
@@ -137,6 +143,44 @@ describe('a message published with the rows that commit with it', () => {
     ]);
     // Its own transaction ended with the statement: the pool's connections wait for the disk again.
     expect(await Promise.all([setting(db.store), setting(db.store)])).toEqual([outside, outside]);
+    await bus.stop();
+  });
+
+  it('with a guard, is refused whole when the guard raises, and written as one statement when it allows, waiting for the disk or not', async () => {
+    const bus = new Bus({ store: db.store, logger: silentLogger(), catalog: testCatalog });
+    await (await bus.send(tick(13))).written;
+    for (const waitForDisk of [true, false]) {
+      let taken = 0;
+      await expect(
+        bus.publishWithWrites(
+          tick(14),
+          (id) => {
+            taken = id;
+            return [sideRow(id, `refused-${waitForDisk}`)];
+          },
+          { waitForDisk, guard: 'test_guard(true)' },
+        ),
+      ).rejects.toMatchObject({ code: 'SGT01', message: 'refused by the guard' });
+      const stored = await db.store.query('SELECT id FROM agent_messages WHERE id = $1', [taken]);
+      expect(stored.rows).toEqual([]);
+      expect((await sideRows()).map((row) => row.note)).not.toContain(`refused-${waitForDisk}`);
+
+      const statements = recordStatements(db.store);
+      let message: Awaited<ReturnType<Bus['publishWithWrites']>>;
+      try {
+        message = await bus.publishWithWrites(tick(15), (id) => [sideRow(id, `allowed-${waitForDisk}`)], {
+          waitForDisk,
+          guard: 'test_guard(false)',
+        });
+      } finally {
+        statements.stop();
+      }
+      expect(statements.texts.filter((text) => !text.startsWith('SELECT pg_notify'))).toHaveLength(1);
+      expect(message.id).toBeGreaterThan(taken);
+      expect((await sideRows()).filter((row) => row.note === `allowed-${waitForDisk}`)).toEqual([
+        { message_id: message.id, note: `allowed-${waitForDisk}` },
+      ]);
+    }
     await bus.stop();
   });
 });

@@ -110,7 +110,8 @@ export function publishValidWith(
  * A validated message (its id drawn ahead) and the writes that commit with it, in one statement:
  * one round trip where a transaction takes one for BEGIN, one per write and one for COMMIT.
  * Listeners are notified on its commit; `waitForDisk` false: the commit does not wait for the WAL
- * flush (store TransactionOptions).
+ * flush (store TransactionOptions); `guard`: an SQL expression that refuses the statement by
+ * raising (busSql.publishOneWithWrites).
  */
 export function publishValidWithWrites(
   queryable: Queryable,
@@ -118,11 +119,12 @@ export function publishValidWithWrites(
   id: number,
   writes: readonly SqlWrite[],
   waitForDisk = true,
+  guard?: string,
 ): Promise<BusMessage> {
   const values = messageValues(message);
   values.push(id);
   const ctes = writes.length === 0 ? '' : writesAsCtes(writes, values);
-  return insertRow(queryable, message, busSql.publishOneWithWrites(ctes, waitForDisk), values, id);
+  return insertRow(queryable, message, busSql.publishOneWithWrites(ctes, waitForDisk, guard), values, id);
 }
 
 /**

@@ -104,13 +104,15 @@ function bulkInsert(returning: string, notify: boolean, select: string): string 
 const relaxed = "relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)";
 
 /** See busSql.publishOneWithWrites. */
-function publishOneWithWrites(ctes: string, waitForDisk = true): string {
-  const before = waitForDisk ? '' : `${relaxed},\n    `;
+function publishOneWithWrites(ctes: string, waitForDisk = true, guard?: string): string {
+  const before = `${waitForDisk ? '' : `${relaxed},\n    `}${guard === undefined ? '' : `guard AS (SELECT ${guard} AS allowed),\n    `}`;
   const after = ctes === '' ? '' : `,\n    ${ctes}`;
+  // The guard is joined, so it is evaluated (a CTE no one reads is not); it raises to refuse.
+  const joined = `${waitForDisk ? '' : ', relaxed'}${guard === undefined ? '' : ', guard'}`;
   return `WITH ${before}inserted AS (
       ${insertOneWithId}
     )${after}
-    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted${waitForDisk ? '' : ', relaxed'}`;
+    SELECT inserted.*, pg_notify('${busChannel}', inserted.topic) FROM inserted${joined}`;
 }
 
 /** The multi-row insert of rows whose ids were drawn ahead (each row's `id`, see bulkRows), in id order. */
@@ -137,7 +139,9 @@ export const busSql = {
    * As publishOneWithId, with the writes that commit with the message as data-modifying CTEs
    * after it (`ctes`: store writesAsCtes, their parameters numbered from $11; '' for none): one
    * statement. `waitForDisk` false: its commit does not wait for the WAL flush (store
-   * TransactionOptions).
+   * TransactionOptions). `guard`: an SQL expression evaluated in the statement that refuses it
+   * by raising (never by answering false: the writes beside it would still commit), e.g. the
+   * halt ladder's at an order's submission (watchdog haltSql.entriesAllowed).
    */
   publishOneWithWrites,
 

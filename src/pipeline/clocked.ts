@@ -15,6 +15,7 @@ export function withClock<R>(deps: { publish: Publish<R>; clock: { now(): number
 type PublishWithWrites = (
   input: MessageInput,
   writes: (messageId: number) => readonly SqlWrite[],
+  options?: { guard?: string },
 ) => Promise<BusMessage>;
 
 /** The same stamp on a message published with the rows that commit with it (an order's). */
@@ -22,7 +23,8 @@ export function writesWithClock(deps: {
   publishWithWrites: PublishWithWrites;
   clock: { now(): number };
 }): PublishWithWrites {
-  return (input, writes) => deps.publishWithWrites({ ts: new Date(deps.clock.now()), ...input }, writes);
+  return (input, writes, options) =>
+    deps.publishWithWrites({ ts: new Date(deps.clock.now()), ...input }, writes, options);
 }
 
 /** Sends a message: its id at once, its commit (`written`) later. */

@@ -50,11 +50,14 @@ export interface CycleDeps {
   send?(input: MessageInput): Promise<SentMessage>;
   /**
    * Publishes a message with the rows that must commit with it (an order intent and its legs, a
-   * submission's answer) in one statement (Bus.publishWithWrites): `writes` gets the message's id.
+   * submission's answer) in one statement (Bus.publishWithWrites): `writes` gets the message's id;
+   * `options.guard`, an SQL expression the statement evaluates, refuses all of it by raising (the
+   * halt at submission, `haltAtSubmission`).
    */
   publishWithWrites(
     input: MessageInput,
     writes: (messageId: number) => readonly SqlWrite[],
+    options?: { guard?: string },
   ): Promise<BusMessage>;
   /** One read on its own (one round trip, where a transaction costs three). */
   query: Queryable['query'];
@@ -63,6 +66,14 @@ export interface CycleDeps {
   portfolio(): Promise<PortfolioSnapshot>;
   /** The halt level, or null when it cannot be read (which blocks trading). */
   haltLevel(): Promise<number | null>;
+  /**
+   * The halt ladder at an order's submission, checked where its intent is written (watchdog
+   * submissionHalt): the file read just before the intent's statement, the row inside it, so the
+   * check and the intent commit together and cost no round trip of their own. `publishWithWrites`
+   * must pass `guard` to the bus. Absent: `haltLevel()` is read before the intent (a backtest,
+   * whose own level no one raises).
+   */
+  haltAtSubmission?: SubmissionHaltCheck;
   /**
    * The halt level (as `haltLevel`) and the account's entry orders that may still fill, in one
    * statement: the Risk Gate's read, once a candidate. Absent: `haltLevel()` and a read of the
@@ -94,6 +105,16 @@ export interface CycleDeps {
    * (the sessions, so a restart keeps the day's budget); absent (backtests): memory only.
    */
   deskRecord?: DeskRecord;
+}
+
+/** See CycleDeps.haltAtSubmission (the watchdog's SubmissionHalt has this shape). */
+export interface SubmissionHaltCheck {
+  /** The file's level, read now; null when it cannot be read. */
+  fileLevel(): number | null;
+  /** The row's check, an SQL expression for the intent's statement: true, or it raises. */
+  guard: string;
+  /** A failed intent statement's halt: the row's level, null (unreadable), undefined (not the guard's failure). */
+  levelOf(error: unknown): number | null | undefined;
 }
 
 /** An entry order that may still fill, as read: `price` its limit or stop, null with neither. */

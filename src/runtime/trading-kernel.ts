@@ -20,7 +20,7 @@ import {
   runMonitorPass,
 } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
-import { haltFileFor, haltLevelOrNull, haltRowRead } from '../watchdog/index.ts';
+import { haltFileFor, haltLevelOrNull, haltRowRead, submissionHalt } from '../watchdog/index.ts';
 import { cycleSettingsFrom, fallbackStrategyFrom } from './cycle-settings.ts';
 import { exitJournalEntry } from './exit-journal.ts';
 import { BrokerRecorder } from './recorder.ts';
@@ -126,8 +126,8 @@ export function cycleDepsFor(
 ): CycleDeps {
   const { config, store, publisher } = options;
   const haltStore = { db: store, haltFile: haltFileFor(config.dataPath) };
-  const publishWithWrites: CycleDeps['publishWithWrites'] = (input, writes) =>
-    options.bus.publishWithWrites(input, writes, { waitForDisk: options.waitForDisk });
+  const publishWithWrites: CycleDeps['publishWithWrites'] = (input, writes, publishOptions) =>
+    options.bus.publishWithWrites(input, writes, { waitForDisk: options.waitForDisk, ...publishOptions });
   return {
     runtime: options.agents,
     publish,
@@ -135,9 +135,9 @@ export function cycleDepsFor(
     ...(publisher ? {} : { send: (input: MessageInput) => options.bus.send(input) }),
     // Held messages go first: an order intent's row never commits before the messages it answers.
     publishWithWrites: publisher
-      ? async (input, writes) => {
+      ? async (input, writes, publishOptions) => {
           await publisher.flush();
-          return publishWithWrites(input, writes);
+          return publishWithWrites(input, writes, publishOptions);
         }
       : publishWithWrites,
     query: (text, values) => store.query(text, values),
@@ -145,10 +145,12 @@ export function cycleDepsFor(
     brokerName: options.brokerName,
     portfolio: options.portfolio,
     haltLevel: options.haltLevel ?? (() => haltLevelOrNull(haltStore)),
-    // The Risk Gate's halt and pending entries in one statement, where the halt is the ladder's.
+    // Where the halt is the ladder's: the Risk Gate's halt and pending entries in one statement,
+    // and the halt at submission checked in the order intent's own statement.
     ...(options.haltLevel
       ? {}
       : {
+          haltAtSubmission: submissionHalt(haltStore.haltFile),
           haltAndPendingEntries: haltAndPendingEntriesReader(
             store.query.bind(store),
             options.brokerName,

@@ -8,7 +8,14 @@ import { Secret } from '../config/index.ts';
 import { credentialFileFor, hashOperatorToken, setUpOperatorCredential } from '../credential/index.ts';
 import { silentLogger } from '../logging/index.ts';
 import { createStoreFromUrl } from '../store/index.ts';
-import { haltLevelOrNull, raiseHalt, readHalt, readHaltFile, resumeTrading } from './index.ts';
+import {
+  haltLevelOrNull,
+  raiseHalt,
+  readHalt,
+  readHaltFile,
+  resumeTrading,
+  submissionHalt,
+} from './index.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -142,5 +149,75 @@ describe('halt state', () => {
       }),
     ).rejects.toMatchObject({ code: 'resume_credential_copies_differ' });
     expect((await readHalt(store)).level).toBe(3);
+  });
+});
+
+describe('the halt at an order submission (the row checked in the intent statement, the file read before it)', () => {
+  const setRow = (value: unknown) =>
+    db.store.query(
+      `INSERT INTO app_state (key, value, updated_by) VALUES ('halt', $1::jsonb, 'test')
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [JSON.stringify(value)],
+    );
+  /** What the guard does in a statement: allows (true), or the level its refusal names (null: unreadable). */
+  const guarded = async (check: ReturnType<typeof submissionHalt>): Promise<true | number | null> => {
+    try {
+      const result = await db.store.query<{ allowed: boolean }>(`SELECT ${check.guard} AS allowed`);
+      expect(result.rows[0]!.allowed).toBe(true);
+      return true;
+    } catch (error) {
+      const level = check.levelOf(error);
+      if (level === undefined) throw error;
+      return level;
+    }
+  };
+
+  it('allows levels 0 and 1 and no row, refuses 2 and above with the level, and a row that is not a halt state as unreadable', async () => {
+    const check = submissionHalt(haltFile());
+    await db.store.query("DELETE FROM app_state WHERE key = 'halt'");
+    expect(await guarded(check)).toBe(true);
+    for (const level of [0, 1]) {
+      await setRow({ level, reason: 'r', setBy: 'watchdog', setAt: '', journalPath: null });
+      expect(await guarded(check)).toBe(true);
+    }
+    for (const level of [2, 3, 4]) {
+      await setRow({ level, reason: 'r', setBy: 'watchdog', setAt: '', journalPath: null });
+      expect(await guarded(check)).toBe(level);
+    }
+    // As the brain's reader (haltStateSchema): the defaults stand in for missing fields...
+    await setRow({ level: 1 });
+    expect(await guarded(check)).toBe(true);
+    // ...and what it refuses, the guard refuses too: trading stays blocked.
+    for (const value of [
+      { level: 1.5 },
+      { level: 5 },
+      { level: -1 },
+      { level: '1' },
+      { reason: 'no level' },
+      { level: 0, reason: 7 },
+      { level: 0, journalPath: 3 },
+      [0],
+      'halted',
+    ]) {
+      await setRow(value);
+      expect(await guarded(check), JSON.stringify(value)).toBeNull();
+    }
+    // A failure that is not the guard's is not read as a halt.
+    expect(check.levelOf(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBeUndefined();
+    expect(check.levelOf(new Error('connection refused'))).toBeUndefined();
+    await db.store.query("DELETE FROM app_state WHERE key = 'halt'");
+  });
+
+  it('reads the file now: missing is level 0, its level as written, unreadable is null', () => {
+    const file = haltFile();
+    const check = submissionHalt(file);
+    expect(check.fileLevel()).toBe(0);
+    writeFileSync(
+      file,
+      JSON.stringify({ level: 3, reason: 'offline', setBy: 'watchdog', setAt: '', journalPath: null }),
+    );
+    expect(check.fileLevel()).toBe(3);
+    writeFileSync(file, '{ not json');
+    expect(check.fileLevel()).toBeNull();
   });
 });

@@ -115,6 +115,49 @@ export function haltRowRead(haltFile: string): HaltRowRead {
   };
 }
 
+/**
+ * The halt at an order's submission, checked where the order intent is written: the file's level
+ * read just before the statement, the row's inside it (`guard`, an SQL expression for
+ * Bus.publishWithWrites), so a halt committed before the intent's statement is never missed,
+ * and the check costs no round trip of its own.
+ */
+export interface SubmissionHalt {
+  /** The file's level, read now; null when it cannot be read (which blocks the order). */
+  fileLevel(): number | null;
+  /** The row's check: true, or it raises and the intent's whole statement is undone. */
+  guard: string;
+  /**
+   * What a failed intent statement says of the halt: the row's level when the guard refused it
+   * for the level, null when the row could not be read as a halt state, undefined when the
+   * failure is not the guard's.
+   */
+  levelOf(error: unknown): number | null | undefined;
+}
+
+/** SQLSTATEs of signet_entries_allowed (migration 0418). */
+const guardUnreadable = 'SGH01';
+const guardHalted = 'SGH02';
+
+export function submissionHalt(haltFile: string): SubmissionHalt {
+  return {
+    fileLevel: () => {
+      try {
+        return readHaltFile(haltFile).level;
+      } catch {
+        return null;
+      }
+    },
+    guard: haltSql.entriesAllowed(),
+    levelOf: (error) => {
+      const { code, detail } = (error ?? {}) as { code?: unknown; detail?: unknown };
+      if (code === guardUnreadable) return null;
+      if (code !== guardHalted) return undefined;
+      const level = Number(detail);
+      return Number.isInteger(level) ? level : null;
+    },
+  };
+}
+
 /** The level for the order path: null when it cannot be read, which blocks trading. */
 export async function haltLevelOrNull(store: HaltStore): Promise<number | null> {
   try {

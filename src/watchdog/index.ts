@@ -18,6 +18,8 @@ export {
   readHalt,
   readHaltFile,
   resumeTrading,
+  type SubmissionHalt,
+  submissionHalt,
 } from './halt.ts';
 export {
   checkInvariants,

@@ -12,6 +12,11 @@ export const haltSql = {
   lock: () => `INSERT INTO app_state (key, value, updated_by) VALUES ('halt', '{"level":0}'::jsonb, 'system')
     ON CONFLICT (key) DO NOTHING`,
   readForUpdate: () => "SELECT value FROM app_state WHERE key = 'halt' FOR UPDATE",
+  /**
+   * The row's check inside an order intent's statement (migration 0418): true, or it raises
+   * SGH02 (level 2 and above, the level as its detail) or SGH01 (not a halt state).
+   */
+  entriesAllowed: () => 'signet_entries_allowed()',
   write: () =>
     "UPDATE app_state SET value = $1::jsonb, updated_at = now(), updated_by = $2 WHERE key = 'halt'",
 };
