@@ -7,6 +7,7 @@ import type { BarSeries } from '../market/index.ts';
 import type { NewsFeed } from '../news/index.ts';
 import type { Queryable, SqlWrite } from '../store/index.ts';
 import type { Strategy } from '../strategies/index.ts';
+import type { SubmissionHalt } from '../watchdog/index.ts';
 import type { AgentDesk } from './desk.ts';
 import type { DeskRecord } from './desk-record.ts';
 import type { RiskLimits, RiskPosition } from './risk-gate.ts';
@@ -73,7 +74,7 @@ export interface CycleDeps {
    * must pass `guard` to the bus. Absent: `haltLevel()` is read before the intent (a backtest,
    * whose own level no one raises).
    */
-  haltAtSubmission?: SubmissionHaltCheck;
+  haltAtSubmission?: SubmissionHalt;
   /**
    * The halt level (as `haltLevel`) and the account's entry orders that may still fill, in one
    * statement: the Risk Gate's read, once a candidate. Absent: `haltLevel()` and a read of the
@@ -105,16 +106,6 @@ export interface CycleDeps {
    * (the sessions, so a restart keeps the day's budget); absent (backtests): memory only.
    */
   deskRecord?: DeskRecord;
-}
-
-/** See CycleDeps.haltAtSubmission (the watchdog's SubmissionHalt has this shape). */
-export interface SubmissionHaltCheck {
-  /** The file's level, read now; null when it cannot be read. */
-  fileLevel(): number | null;
-  /** The row's check, an SQL expression for the intent's statement: true, or it raises. */
-  guard: string;
-  /** A failed intent statement's halt: the row's level, null (unreadable), undefined (not the guard's failure). */
-  levelOf(error: unknown): number | null | undefined;
 }
 
 /** An entry order that may still fill, as read: `price` its limit or stop, null with neither. */

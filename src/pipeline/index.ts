@@ -9,7 +9,6 @@ export {
   type HaltAndPendingEntries,
   type PendingEntryRow,
   type PortfolioSnapshot,
-  type SubmissionHaltCheck,
 } from './cycle-types.ts';
 export { runDecisionCycle } from './decision-cycle.ts';
 export {
