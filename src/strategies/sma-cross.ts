@@ -69,8 +69,8 @@ export class SmaCross implements Strategy {
   /** The state of the series' closes (see `states`), computed up to `index`. */
   private advance(series: BarSeries, index: number): SmaState {
     const close = series.close;
-    let state = series === this.lastSeries && this.lastState ? this.lastState : this.stateOf(close);
-    if (state.micros.length <= index) state = grown(state, series.length);
+    const state = series === this.lastSeries && this.lastState ? this.lastState : this.stateOf(close);
+    if (state.micros.length <= index) grow(state, series.length);
     this.lastSeries = series;
     this.lastState = state;
     if (state.computed >= index) return state;
@@ -184,10 +184,10 @@ function emptyState(capacity: number): SmaState {
 }
 
 /**
- * The state with room for `length` bars (a later view of the same storage is longer), its
- * computed bars kept; it replaces the old one in place, so every holder sees the room.
+ * Gives the state room for `length` bars (a later view of the same storage is longer), its
+ * computed bars kept, in place: every holder of the state sees the room.
  */
-function grown(state: SmaState, length: number): SmaState {
+function grow(state: SmaState, length: number): void {
   const capacity = Math.max(length, state.micros.length * 2);
   const micros = new Float64Array(capacity);
   const sign = new Int8Array(capacity);
@@ -198,5 +198,4 @@ function grown(state: SmaState, length: number): SmaState {
   state.micros = micros;
   state.sign = sign;
   state.lastNonZero = lastNonZero;
-  return state;
 }
